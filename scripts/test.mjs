@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Runs the whole suite. Official Azure clients read NODE_EXTRA_CA_CERTS only when a process starts, so the
+// test CA is made first (once, under .svcconn-test/) and handed to vitest's workers through the environment.
+import { spawnSync } from "node:child_process";
+import { resolve } from "node:path";
+
+const caDir = resolve(".svcconn-test/ca");
+const made = spawnSync(process.execPath, ["--import", "tsx", "scripts/test-ca.ts", caDir], { stdio: "inherit" });
+if (made.status !== 0) process.exit(made.status ?? 1);
+
+const env = {
+  ...process.env,
+  NODE_EXTRA_CA_CERTS: `${caDir}/ca.crt`,
+  REQUESTS_CA_BUNDLE: `${caDir}/ca.crt`,
+  SVCCONN_TEST_CA_DIR: caDir,
+  // Nothing a test starts may reach another host; a stray client request fails fast instead.
+  HTTPS_PROXY: "http://127.0.0.1:9",
+  HTTP_PROXY: "http://127.0.0.1:9",
+  NO_PROXY: "127.0.0.1,localhost",
+  AZURE_CORE_COLLECT_TELEMETRY: "false",
+};
+const vitest = spawnSync(process.execPath, ["node_modules/vitest/vitest.mjs", "run", ...process.argv.slice(2)], { stdio: "inherit", env });
+process.exit(vitest.status ?? 1);

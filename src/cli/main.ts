@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { serveCommand } from "./serve.js";
+import { worldCommand } from "./world.js";
+
+const program = new Command();
+program
+  .name("svcconn")
+  .description("A local Entra ID, Azure Resource Manager and Azure DevOps for Azure Resource Manager service connections, and a doctor for them.")
+  .showHelpAfterError();
+program.addCommand(serveCommand());
+program.addCommand(worldCommand());
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`svcconn: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,89 @@
+import { z } from "zod";
+
+export const PLANES = ["login", "graph", "arm", "devops", "imds"] as const;
+export type Plane = (typeof PLANES)[number];
+
+/** Fixed default ports, one per listener: login 8443, graph 8444, arm 8445, devops 8446, imds 8447. */
+export const DEFAULT_BASE_PORT = 8443;
+
+const portsSchema = z.union([
+  z.literal("auto"),
+  z.object({
+    login: z.number().int().min(0).max(65535),
+    graph: z.number().int().min(0).max(65535),
+    arm: z.number().int().min(0).max(65535),
+    devops: z.number().int().min(0).max(65535),
+    imds: z.number().int().min(0).max(65535),
+  }),
+]);
+export type PortsConfig = z.infer<typeof portsSchema>;
+
+export const configSchema = z.object({
+  /** Folder holding the SQLite file, the local CA and the admin key. */
+  dataDir: z.string().min(1).default("./.svcconn"),
+  /** Keep the store in memory (nothing written but the CA). */
+  memory: z.boolean().default(false),
+  /** A world file; the built-in demo world when absent. */
+  world: z.string().min(1).optional(),
+  /** Wipe the store and load the world again. */
+  reset: z.boolean().default(false),
+  tls: z.boolean().default(true),
+  host: z.string().min(1).default("127.0.0.1"),
+  ports: portsSchema.default(basePorts(DEFAULT_BASE_PORT)),
+  adminKey: z.string().min(8, "must be at least 8 characters").optional(),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn"),
+  /** Folder of an existing CA to sign the server certificate with (tests share one CA across servers). */
+  caDir: z.string().min(1).optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+export function basePorts(base: number): PortsConfig {
+  return { login: base, graph: base + 1, arm: base + 2, devops: base + 3, imds: base + 4 };
+}
+
+/** `auto`, a base port (`9000` → 9000…9004), or `login=1,graph=2,arm=3,devops=4,imds=5`. */
+export function parsePorts(text: string): PortsConfig {
+  const value = text.trim();
+  if (value === "auto") return "auto";
+  if (/^\d+$/.test(value)) return basePorts(Number(value));
+  const ports: Record<string, number> = {};
+  for (const part of value.split(",")) {
+    const [name, port] = part.split("=");
+    if (!name || !port || !/^\d+$/.test(port.trim())) throw new ConfigError("ports", `cannot read '${part}'`);
+    ports[name.trim()] = Number(port.trim());
+  }
+  return ports as PortsConfig;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
+    super(`invalid configuration '${key}': ${reason}`);
+  }
+}
+
+/** Flags win over environment variables, which win over defaults. A bad value names its key. */
+export function resolveConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.env): Config {
+  const fromEnv: ConfigInput = {};
+  if (env.SVCCONN_DATA) fromEnv.dataDir = env.SVCCONN_DATA;
+  if (env.SVCCONN_WORLD) fromEnv.world = env.SVCCONN_WORLD;
+  if (env.SVCCONN_HOST) fromEnv.host = env.SVCCONN_HOST;
+  if (env.SVCCONN_PORTS) fromEnv.ports = parsePorts(env.SVCCONN_PORTS);
+  if (env.SVCCONN_ADMIN_KEY) fromEnv.adminKey = env.SVCCONN_ADMIN_KEY;
+  if (env.SVCCONN_LOG_LEVEL) fromEnv.logLevel = env.SVCCONN_LOG_LEVEL as Config["logLevel"];
+  const merged = { ...fromEnv, ...stripUndefined(flags) };
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(issue.path.join(".") || "config", issue.message);
+  }
+  return parsed.data;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

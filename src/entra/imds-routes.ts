@@ -1,0 +1,52 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { PlaneError } from "../core/errors.js";
+import type { WireDialect } from "../server/wire.js";
+import { ImdsError } from "./managed-identity.js";
+import type { EntraService } from "./service.js";
+
+export const imdsDialect: WireDialect = {
+  render(error: PlaneError, _request: FastifyRequest, reply: FastifyReply): boolean {
+    if (!(error instanceof ImdsError)) return false;
+    void reply.status(error.status).send({ error: error.error, error_description: error.description });
+    return true;
+  },
+  badRequest: (message) => new ImdsError(400, "invalid_request", message),
+  tooLarge: () => new ImdsError(413, "invalid_request", "Request entity too large"),
+  notFound: () => new ImdsError(404, "not_found", "Resource not found"),
+  internal: () => new ImdsError(500, "unknown", "An unexpected error occurred"),
+};
+
+type ImdsQuery = { "api-version"?: string; resource?: string; client_id?: string; object_id?: string; msi_res_id?: string; mi_res_id?: string };
+
+/**
+ * The managed-identity endpoint of the instance metadata service. A caller is bound to a VM of the world by the
+ * path prefix `/vms/{vmName}`: point `AZURE_POD_IDENTITY_AUTHORITY_HOST` at `http://127.0.0.1:{imds}/vms/{vm}`.
+ * Without the prefix the caller is on no VM of yours, like a Microsoft-hosted agent.
+ */
+export function imdsRoutes(app: FastifyInstance, entra: EntraService, loginBase: () => string): void {
+  const handler = async (request: FastifyRequest<{ Params: { vm?: string }; Querystring: ImdsQuery }>, reply: FastifyReply) => {
+    const q = request.query;
+    const result = await entra.managedIdentities.token({
+      vmName: request.params.vm,
+      metadataHeader: String(request.headers.metadata ?? "").toLowerCase() === "true",
+      apiVersion: q["api-version"],
+      resource: q.resource,
+      clientId: q.client_id,
+      objectId: q.object_id,
+      msiResId: q.msi_res_id ?? q.mi_res_id,
+      issuerBase: loginBase(),
+    });
+    void reply.send({
+      access_token: result.accessToken,
+      client_id: result.clientId,
+      expires_in: String(result.expiresIn),
+      expires_on: String(result.expiresOn),
+      ext_expires_in: String(result.expiresIn),
+      not_before: String(result.notBefore),
+      resource: result.resource,
+      token_type: "Bearer",
+    });
+  };
+  app.get("/metadata/identity/oauth2/token", handler);
+  app.get("/vms/:vm/metadata/identity/oauth2/token", handler);
+}

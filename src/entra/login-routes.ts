@@ -1,0 +1,156 @@
+import { randomUUID } from "node:crypto";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Clock } from "../core/clock.js";
+import type { PlaneError } from "../core/errors.js";
+import { baseUrl, entraTimestamp, type WireDialect } from "../server/wire.js";
+import { AadstsError, aadsts } from "./errors.js";
+import { adfsConfiguration, instanceDiscovery, v1Configuration, v2Configuration } from "./oidc.js";
+import type { EntraService } from "./service.js";
+import { resolveTenant } from "./tenants.js";
+import type { TokenEndpointFlavor, TokenResult } from "./token-service.js";
+import { v2Issuer } from "./access-tokens.js";
+
+/** The Entra token-endpoint error format, with trace and correlation ids (`identity-arm-api.md` §1.3). */
+export function entraDialect(clock: Clock): WireDialect {
+  return {
+    render(error: PlaneError, request: FastifyRequest, reply: FastifyReply): boolean {
+      if (!(error instanceof AadstsError)) return false;
+      const traceId = randomUUID();
+      const correlationId = correlationIdOf(request) ?? randomUUID();
+      const timestamp = entraTimestamp(clock.nowMs());
+      void reply
+        .status(error.status)
+        .headers({ "cache-control": "no-store, no-cache", pragma: "no-cache", "x-ms-request-id": traceId })
+        .send({
+          error: error.errorClass,
+          error_description: `${error.message}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,
+          error_codes: [error.aadsts],
+          timestamp,
+          trace_id: traceId,
+          correlation_id: correlationId,
+          error_uri: `${baseUrl(request)}/error?code=${error.aadsts}`,
+        });
+      return true;
+    },
+    badRequest: () => aadsts.missingParameter("grant_type"),
+    tooLarge: () => new AadstsError(413, "invalid_request", 90100, "The request body is too large."),
+    notFound: (request) => new AadstsError(404, "invalid_request", 90100, `The endpoint '${request.method} ${request.url.split("?")[0]}' does not exist.`),
+    internal: () => aadsts.unexpected(),
+  };
+}
+
+function correlationIdOf(request: FastifyRequest): string | undefined {
+  const query = request.query as Record<string, unknown> | undefined;
+  const fromQuery = typeof query?.["client-request-id"] === "string" ? (query["client-request-id"] as string) : undefined;
+  const header = request.headers["client-request-id"];
+  const form = (request as FastifyRequest & { form?: Record<string, string> }).form;
+  return fromQuery ?? (typeof header === "string" ? header : undefined) ?? form?.["client-request-id"];
+}
+
+/** Form bodies are read by hand: Entra treats a body it cannot read as one without parameters. */
+function readForm(request: FastifyRequest): Record<string, string> {
+  const type = String(request.headers["content-type"] ?? "").toLowerCase();
+  const body = request.body;
+  if (typeof body !== "string" || !type.startsWith("application/x-www-form-urlencoded")) return {};
+  const form: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(body)) if (!(key in form)) form[key] = value;
+  return form;
+}
+
+function readBasic(request: FastifyRequest): { clientId: string; clientSecret: string } | undefined {
+  const header = request.headers.authorization;
+  if (!header || !/^basic /i.test(header)) return undefined;
+  const decoded = Buffer.from(header.slice(6).trim(), "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return undefined;
+  try {
+    return { clientId: decodeURIComponent(decoded.slice(0, colon)), clientSecret: decodeURIComponent(decoded.slice(colon + 1)) };
+  } catch {
+    return { clientId: decoded.slice(0, colon), clientSecret: decoded.slice(colon + 1) };
+  }
+}
+
+function renderToken(result: TokenResult): Record<string, unknown> {
+  if (result.flavor === "v1") {
+    // The v1 endpoint answers with strings, and names the resource.
+    return {
+      token_type: "Bearer",
+      expires_in: String(result.expiresIn),
+      ext_expires_in: String(result.expiresIn),
+      expires_on: String(result.expiresOn),
+      not_before: String(result.notBefore),
+      resource: result.resource,
+      access_token: result.accessToken,
+    };
+  }
+  return { token_type: "Bearer", expires_in: result.expiresIn, ext_expires_in: result.expiresIn, access_token: result.accessToken };
+}
+
+/** Token endpoints (v2.0, v1, ADFS-style), OIDC discovery, JWKS and instance discovery. */
+export function loginRoutes(app: FastifyInstance, entra: EntraService): void {
+  const store = entra.options.store;
+
+  // Keep the raw body: token requests are form-encoded, and anything else must still get Entra's own error.
+  app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
+
+  const token = (flavorOf: (tenant: string) => TokenEndpointFlavor) => async (request: FastifyRequest<{ Params: { tenant: string } }>, reply: FastifyReply) => {
+    const form = readForm(request);
+    (request as FastifyRequest & { form?: Record<string, string> }).form = form;
+    const base = baseUrl(request);
+    const flavor = flavorOf(request.params.tenant);
+    const result = await entra.tokens.token({
+      flavor,
+      tenant: request.params.tenant,
+      form,
+      basic: readBasic(request),
+      issuerBase: base,
+      tokenEndpoint: `${base}${request.url.split("?")[0]}`,
+    });
+    void reply.headers({ "cache-control": "no-store, no-cache", pragma: "no-cache" }).send(renderToken(result));
+  };
+  app.post("/:tenant/oauth2/v2.0/token", token((t) => (t.toLowerCase() === "adfs" ? "adfs" : "v2")));
+  app.post("/:tenant/oauth2/token", token((t) => (t.toLowerCase() === "adfs" ? "adfs" : "v1")));
+
+  const tenantIdFor = async (segment: string): Promise<string | "multi"> => {
+    const tenant = await resolveTenant(store, segment);
+    return tenant === "multi" ? "multi" : tenant.id;
+  };
+  const discoveryHeaders = { "cache-control": "max-age=86400, private", "access-control-allow-origin": "*" };
+
+  app.get("/adfs/.well-known/openid-configuration", async (request, reply) => {
+    void reply.headers(discoveryHeaders).send(adfsConfiguration(baseUrl(request)));
+  });
+  app.get<{ Params: { tenant: string } }>("/:tenant/v2.0/.well-known/openid-configuration", async (request, reply) => {
+    const base = baseUrl(request);
+    const tenantId = await tenantIdFor(request.params.tenant);
+    const document =
+      tenantId === "multi"
+        ? { ...v2Configuration(base, request.params.tenant.toLowerCase()), issuer: v2Issuer(base, "{tenantid}") }
+        : v2Configuration(base, tenantId);
+    void reply.headers(discoveryHeaders).send(document);
+  });
+  app.get<{ Params: { tenant: string } }>("/:tenant/.well-known/openid-configuration", async (request, reply) => {
+    const base = baseUrl(request);
+    const tenantId = await tenantIdFor(request.params.tenant);
+    const document =
+      tenantId === "multi"
+        ? { ...v1Configuration(base, request.params.tenant.toLowerCase()), issuer: "https://sts.windows.net/{tenantid}/" }
+        : v1Configuration(base, tenantId);
+    void reply.headers(discoveryHeaders).send(document);
+  });
+
+  const keys = (version: "v1" | "v2") => async (request: FastifyRequest<{ Params: { tenant: string } }>, reply: FastifyReply) => {
+    const base = baseUrl(request);
+    const segment = request.params.tenant;
+    const tenantId = segment.toLowerCase() === "adfs" ? "multi" : await tenantIdFor(segment);
+    const issuer = (tid: string) => (version === "v2" ? v2Issuer(base, tid) : `https://sts.windows.net/${tid}/`);
+    const all = await entra.keys.jwks(tenantId === "multi" ? undefined : tenantId, issuer);
+    void reply.headers(discoveryHeaders).send({ keys: all });
+  };
+  app.get("/:tenant/discovery/v2.0/keys", keys("v2"));
+  app.get("/:tenant/discovery/keys", keys("v1"));
+
+  app.get<{ Querystring: { authorization_endpoint?: string } }>("/common/discovery/instance", async (request, reply) => {
+    void reply.headers(discoveryHeaders).send(instanceDiscovery(baseUrl(request), request.query.authorization_endpoint));
+  });
+}

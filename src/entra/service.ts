@@ -1,0 +1,45 @@
+import type { Clock } from "../core/clock.js";
+import type { Store } from "../store/index.js";
+import { AccessTokens } from "./access-tokens.js";
+import { ClientAuthenticator, type FederationIssuers } from "./client-auth.js";
+import { Directory } from "./directory.js";
+import { ManagedIdentityService } from "./managed-identity.js";
+import { ResourceResolver, type ResourcePlane } from "./resources.js";
+import { SigningKeys } from "./signing-keys.js";
+import { TokenService } from "./token-service.js";
+
+export interface EntraOptions {
+  store: Store;
+  clock: Clock;
+  /** Which plane a URL of this svcconn instance serves (its listener ports), if any. */
+  localPlane: (url: URL) => ResourcePlane | undefined;
+  /** Extra issuers trusted for federated assertions (the DevOps plane registers itself here). */
+  federationIssuers?: FederationIssuers[];
+}
+
+const ENTRA_ISSUER = /^https:\/\/(?:login\.microsoftonline\.com|login\.windows\.net|login\.microsoft\.com|sts\.windows\.net)\//i;
+
+/** The identity plane: its directory and its token services, wired together. */
+export class EntraService {
+  readonly keys: SigningKeys;
+  readonly accessTokens: AccessTokens;
+  readonly resources: ResourceResolver;
+  readonly directory: Directory;
+  readonly tokens: TokenService;
+  readonly managedIdentities: ManagedIdentityService;
+
+  constructor(readonly options: EntraOptions) {
+    const { store, clock } = options;
+    this.keys = new SigningKeys(store, clock);
+    this.accessTokens = new AccessTokens(this.keys, clock);
+    this.resources = new ResourceResolver(store, options.localPlane);
+    this.directory = new Directory(store, clock);
+    const clients = new ClientAuthenticator(store, clock, this.keys, [
+      ClientAuthenticator.entraIssuers(this.keys, (issuer) => ENTRA_ISSUER.test(issuer)),
+      ...(options.federationIssuers ?? []),
+      ClientAuthenticator.declaredIssuers(store),
+    ]);
+    this.tokens = new TokenService(store, clock, this.resources, clients, this.accessTokens);
+    this.managedIdentities = new ManagedIdentityService(store, this.resources, this.accessTokens);
+  }
+}

@@ -1,0 +1,93 @@
+import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from "node:crypto";
+import type { Clock } from "../core/clock.js";
+import { sha1 } from "../core/crypto.js";
+import { issueCertificate } from "../core/x509.js";
+import type { Store } from "../store/index.js";
+import type { SigningKey } from "./model.js";
+
+export interface ActiveKey {
+  kid: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  /** base64url SHA-1 thumbprint of the key's certificate; v1 tokens carry it in the header as `x5t`. */
+  x5t: string;
+}
+
+const YEAR = 365 * 86_400_000;
+
+/**
+ * Each tenant signs its tokens with its own RSA key, made on first use and kept in the store. Keys are cached in
+ * memory once loaded, because token issuance and every token check need them.
+ */
+export class SigningKeys {
+  private readonly active = new Map<string, Promise<ActiveKey>>();
+  private readonly byKid = new Map<string, ActiveKey>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  activeKey(tenantId: string): Promise<ActiveKey> {
+    let pending = this.active.get(tenantId);
+    if (!pending) {
+      pending = this.loadOrCreate(tenantId);
+      this.active.set(tenantId, pending);
+      pending.catch(() => this.active.delete(tenantId));
+    }
+    return pending;
+  }
+
+  /** The public key for a `kid`, or undefined when no tenant of this store has it. */
+  async publicKey(kid: string): Promise<KeyObject | undefined> {
+    const cached = this.byKid.get(kid);
+    if (cached) return cached.publicKey;
+    const all = await this.store.keys.all();
+    for (const key of all) this.remember(key);
+    return this.byKid.get(kid)?.publicKey;
+  }
+
+  /** JWKS entries as Entra publishes them (`kty`, `use`, `kid`, `x5t`, `n`, `e`, `x5c`, `issuer`). */
+  async jwks(tenantId: string | undefined, issuer: (tenantId: string) => string): Promise<Array<Record<string, unknown>>> {
+    if (tenantId) await this.activeKey(tenantId);
+    const keys = tenantId ? await this.store.keys.forTenant(tenantId) : await this.store.keys.all();
+    return keys.map((key) => ({ ...key.publicJwk, x5c: [key.certificate], issuer: issuer(key.tenantId) }));
+  }
+
+  private async loadOrCreate(tenantId: string): Promise<ActiveKey> {
+    const existing = await this.store.keys.forTenant(tenantId);
+    if (existing.length) return this.remember(existing[existing.length - 1]!);
+    const now = this.clock.nowMs();
+    const cert = await issueCertificate({
+      subject: `CN=accounts.svcconn.local/${tenantId}`,
+      notBefore: new Date(now - 86_400_000),
+      notAfter: new Date(now + 5 * YEAR),
+    });
+    const der = Buffer.from(cert.derBase64, "base64");
+    const x5t = sha1(der).toString("base64url");
+    const jwk = createPublicKey(cert.keyPem).export({ format: "jwk" }) as Record<string, unknown>;
+    const key: SigningKey = {
+      kid: x5t,
+      tenantId,
+      privatePem: cert.keyPem,
+      publicJwk: { kty: "RSA", use: "sig", kid: x5t, x5t, n: jwk.n, e: jwk.e },
+      certificate: cert.derBase64,
+      createdAt: new Date(now).toISOString(),
+    };
+    await this.store.keys.insert(key);
+    return this.remember(key);
+  }
+
+  private remember(key: SigningKey): ActiveKey {
+    const known = this.byKid.get(key.kid);
+    if (known) return known;
+    const active: ActiveKey = {
+      kid: key.kid,
+      privateKey: createPrivateKey(key.privatePem),
+      publicKey: new X509Certificate(Buffer.from(key.certificate, "base64")).publicKey,
+      x5t: key.kid,
+    };
+    this.byKid.set(key.kid, active);
+    return active;
+  }
+}

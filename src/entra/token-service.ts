@@ -1,0 +1,127 @@
+import { randomInt } from "node:crypto";
+import type { Clock } from "../core/clock.js";
+import type { Store } from "../store/index.js";
+import type { AccessTokens, IssuedAccessToken, TokenSubject } from "./access-tokens.js";
+import type { ClientAuthenticator } from "./client-auth.js";
+import { aadsts } from "./errors.js";
+import type { Tenant } from "./model.js";
+import type { Resource, ResourceResolver } from "./resources.js";
+import { resolveTenant } from "./tenants.js";
+
+/** Which token endpoint was called: v2.0, the legacy v1, or the ADFS-style one the Azure CLI is pointed at. */
+export type TokenEndpointFlavor = "v2" | "v1" | "adfs";
+
+export interface TokenRequest {
+  flavor: TokenEndpointFlavor;
+  /** The tenant path segment (ignored for `adfs`). */
+  tenant: string;
+  form: Record<string, string>;
+  /** Client id and secret from an HTTP Basic header, when the client sent one. */
+  basic?: { clientId: string; clientSecret: string };
+  /** `https://{host}` as the client called it. */
+  issuerBase: string;
+  /** The full token endpoint URL as called, for error texts. */
+  tokenEndpoint: string;
+}
+
+export interface TokenResult extends IssuedAccessToken {
+  flavor: TokenEndpointFlavor;
+}
+
+/** Access tokens live 60–90 minutes, chosen at random per token as Entra does. */
+export const accessTokenLifetime = (): number => 3600 + randomInt(0, 1801);
+
+/** The OAuth2 token endpoint: validates the request, authenticates the client and mints the token. */
+export class TokenService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly resources: ResourceResolver,
+    private readonly clients: ClientAuthenticator,
+    private readonly tokens: AccessTokens,
+  ) {}
+
+  async token(request: TokenRequest): Promise<TokenResult> {
+    const form = request.form;
+    const grantType = form.grant_type;
+    if (!grantType) throw aadsts.missingParameter("grant_type");
+    if (grantType !== "client_credentials") throw aadsts.unsupportedGrantType(grantType);
+
+    const clientId = (form.client_id ?? request.basic?.clientId ?? "").trim().toLowerCase();
+    if (!clientId) throw aadsts.missingParameter("client_id");
+    const tenant = await this.tenantFor(request, clientId);
+
+    const resourceId = this.requestedResource(request);
+    const clientSecret = form.client_secret ?? request.basic?.clientSecret;
+    const client = await this.clients.authenticate({
+      tenant,
+      clientId,
+      clientSecret,
+      clientAssertion: form.client_assertion,
+      clientAssertionType: form.client_assertion_type,
+      tokenEndpoint: request.tokenEndpoint,
+      isOwnTokenEndpoint: (aud) => this.isTokenEndpointOf(aud, tenant),
+    });
+    const resource: Resource = await this.resources.resolve(resourceId, tenant);
+
+    const sp = client.servicePrincipal;
+    const wids = (await this.store.users.roleAssignments(tenant.id, { principalId: sp.id })).map((a) => a.roleTemplateId);
+    const subject: TokenSubject = {
+      kind: "app",
+      tenantId: tenant.id,
+      appId: sp.appId,
+      servicePrincipalId: sp.id,
+      acr: client.acr,
+      wids: [...new Set(wids)],
+    };
+    const issued = await this.tokens.issue({ subject, resource, lifetimeSeconds: accessTokenLifetime(), issuerBase: request.issuerBase });
+    return { ...issued, flavor: request.flavor };
+  }
+
+  private async tenantFor(request: TokenRequest, clientId: string): Promise<Tenant> {
+    if (request.flavor === "adfs") {
+      // The Azure CLI in ADFS mode sends every request to /adfs: the client's home directory is the tenant.
+      const app = await this.store.applications.getByAppId(clientId);
+      const tenantId = app?.tenantId ?? (await this.managedIdentityTenant(clientId));
+      const tenant = tenantId ? await this.store.tenants.get(tenantId) : undefined;
+      if (!tenant) throw aadsts.applicationNotFound(clientId, "adfs");
+      return tenant;
+    }
+    const tenant = await resolveTenant(this.store, request.tenant);
+    if (tenant === "multi") throw aadsts.noTenantInformation();
+    return tenant;
+  }
+
+  private async managedIdentityTenant(clientId: string): Promise<string | undefined> {
+    for (const tenant of await this.store.tenants.list()) {
+      const sp = await this.store.servicePrincipals.getByAppId(tenant.id, clientId);
+      if (sp) return tenant.id;
+    }
+    return undefined;
+  }
+
+  private requestedResource(request: TokenRequest): string {
+    const { form } = request;
+    if (request.flavor === "v1" || (request.flavor === "adfs" && form.resource && !form.scope)) {
+      if (!form.resource) throw aadsts.missingParameter("resource");
+      return form.resource;
+    }
+    if (!form.scope) throw aadsts.missingParameter("scope");
+    return this.resources.resourceFromScope(form.scope);
+  }
+
+  /** A certificate assertion's `aud` must be this tenant's token endpoint (any host: the client may call us by name). */
+  private async isTokenEndpointOf(audience: string, tenant: Tenant): Promise<boolean> {
+    let url: URL;
+    try {
+      url = new URL(audience);
+    } catch {
+      return false;
+    }
+    const match = /^\/([^/]+)\/oauth2\/(?:v2\.0\/)?token\/?$/.exec(url.pathname);
+    if (!match) return false;
+    const segment = decodeURIComponent(match[1]!).toLowerCase();
+    if (segment === "adfs") return true;
+    return segment === tenant.id || tenant.domains.includes(segment) || segment === tenant.defaultDomain;
+  }
+}

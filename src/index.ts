@@ -1,0 +1,3 @@
+/** svcconn as a library: start the emulator in process (like Azurite), or use its parts. */
+export { startServer, type StartOptions, type ReadyFacts, type RunningServer } from "./server/start.js";
+export { DEMO, DEMO_WORLD_YAML } from "./world/demo.js";

@@ -1,0 +1,57 @@
+import fastify, { LogController, type FastifyInstance } from "fastify";
+import { armDialect } from "../arm/errors.js";
+import type { Clock } from "../core/clock.js";
+import type { Plane } from "../core/config.js";
+import type { Logger } from "../core/logging.js";
+import { devopsDialect } from "../devops/errors.js";
+import { graphDialect } from "../entra/graph-dialect.js";
+import { imdsDialect, imdsRoutes } from "../entra/imds-routes.js";
+import { entraDialect, loginRoutes } from "../entra/login-routes.js";
+import type { EntraService } from "../entra/service.js";
+import type { Store } from "../store/index.js";
+import { adminRoutes } from "./admin.js";
+import type { TlsMaterial } from "./tls.js";
+import { speak, type WireDialect } from "./wire.js";
+
+export interface ServerDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  adminKey: string;
+  entra: EntraService;
+  /** Certificate and key for the HTTPS listeners; plain HTTP when absent. */
+  tls?: TlsMaterial;
+  /** The login listener's base URL once it listens (managed-identity tokens name it). */
+  loginBase: () => string;
+}
+
+export type Listeners = Record<Plane, FastifyInstance>;
+
+/** One megabyte, like the real services' limits for these APIs; larger bodies get the plane's own error. */
+const BODY_LIMIT = 1024 * 1024;
+
+/** Builds every listener with its routes, without listening: tests use `inject()` on them. */
+export function buildServer(deps: ServerDeps): Listeners {
+  const make = (plane: Plane, dialect: WireDialect, secure: boolean, caseSensitive = true): FastifyInstance => {
+    const app = fastify({
+      ...(secure && deps.tls ? { https: { key: deps.tls.key, cert: deps.tls.cert } } : {}),
+      loggerInstance: deps.logger.child({ plane }),
+      logController: new LogController({ disableRequestLogging: true }),
+      bodyLimit: BODY_LIMIT,
+      // Graph and ARM accept path segments such as `(appId='…')`, and ARM ids can be long.
+      routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, caseSensitive, maxParamLength: 2048 },
+    }) as unknown as FastifyInstance;
+    speak(app, dialect, { clock: deps.clock, logger: deps.logger });
+    adminRoutes(app, plane, deps.clock, deps.adminKey);
+    return app;
+  };
+
+  const login = make("login", entraDialect(deps.clock), true);
+  loginRoutes(login, deps.entra);
+  const graph = make("graph", graphDialect(deps.clock), true);
+  const arm = make("arm", armDialect, true, false);
+  const devops = make("devops", devopsDialect, true);
+  const imds = make("imds", imdsDialect, false);
+  imdsRoutes(imds, deps.entra, deps.loginBase);
+  return { login, graph, arm, devops, imds };
+}

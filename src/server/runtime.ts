@@ -1,0 +1,93 @@
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { AdjustableClock } from "../core/clock.js";
+import type { Config, Plane } from "../core/config.js";
+import { createLogger, type Logger } from "../core/logging.js";
+import { Directory } from "../entra/directory.js";
+import type { ResourcePlane } from "../entra/resources.js";
+import { EntraService } from "../entra/service.js";
+import { openSqlite, Store } from "../store/index.js";
+import type { World } from "../world/schema.js";
+import { loadWorld, readWorld } from "../world/load.js";
+import { buildServer, type Listeners } from "./build.js";
+import { serverTls, type TlsMaterial } from "./tls.js";
+
+/** Everything svcconn runs, wired but not listening. */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  clock: AdjustableClock;
+  entra: EntraService;
+  world: World;
+  adminKey: string;
+  tls?: TlsMaterial;
+  listeners: Listeners;
+  /** Base URL of each listener, filled in as they start listening. */
+  urls: Partial<Record<Plane, string>>;
+  /** Tells the runtime which port serves which plane (svcconn's own URLs are valid token resources). */
+  bindPort(plane: Plane, port: number): void;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+/** Opens the store (loading the world into a new one), makes TLS material and builds every listener. */
+export async function createRuntime(config: Config): Promise<Runtime> {
+  const logger = createLogger(config.logLevel);
+  const dataDir = resolve(config.dataDir);
+  if (config.reset && !config.memory) {
+    for (const file of ["svcconn.db", "svcconn.db-wal", "svcconn.db-shm"]) rmSync(join(dataDir, file), { force: true });
+  }
+  const store = new Store(await openSqlite({ dataDir, memory: config.memory }));
+  try {
+    let adminKey = config.adminKey ?? (await store.meta.get("adminKey"));
+    if (!adminKey) {
+      adminKey = randomBytes(24).toString("base64url");
+      await store.meta.set("adminKey", adminKey);
+    }
+    const clock = new AdjustableClock(Number((await store.meta.get("clockOffsetMs")) ?? 0));
+    clock.onChange((offset) => void store.meta.set("clockOffsetMs", String(offset)).catch((err) => logger.error({ err }, "cannot persist the clock")));
+
+    // A data folder remembers the world it was made from, so a restart prints the same bootstrap facts.
+    const worldFile = config.world ? resolve(config.world) : ((await store.meta.get("worldFile")) ?? "demo");
+    const world = readWorld(worldFile === "demo" ? undefined : worldFile);
+    if (await store.isEmpty()) {
+      await loadWorld(world, store, (s) => new Directory(s, clock));
+      await store.meta.set("worldFile", worldFile);
+    }
+
+    const ports = new Map<number, Plane>();
+    const localPlane = (url: URL): ResourcePlane | undefined => {
+      if (!LOOPBACK.has(url.hostname) && url.hostname !== config.host) return undefined;
+      const plane = ports.get(Number(url.port || (url.protocol === "https:" ? 443 : 80)));
+      return plane === "arm" || plane === "graph" || plane === "devops" ? plane : undefined;
+    };
+    const entra = new EntraService({ store, clock, localPlane });
+    const tls = config.tls ? await serverTls(config.caDir ?? join(dataDir, "tls")) : undefined;
+    const urls: Partial<Record<Plane, string>> = {};
+    const listeners = buildServer({ store, clock, logger, adminKey, entra, tls, loginBase: () => urls.login ?? "https://127.0.0.1" });
+
+    return {
+      config,
+      logger,
+      store,
+      clock,
+      entra,
+      world,
+      adminKey,
+      tls,
+      listeners,
+      urls,
+      bindPort: (plane, port) => void ports.set(port, plane),
+      async close() {
+        await Promise.allSettled(Object.values(listeners).map((l) => l.close()));
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,60 @@
+import type { AddressInfo } from "node:net";
+import { PLANES, resolveConfig, type ConfigInput } from "../core/config.js";
+import { bootstrapFacts, type BootstrapFacts } from "../world/load.js";
+import { createRuntime, type Runtime } from "./runtime.js";
+
+export type StartOptions = ConfigInput;
+
+/** What `serve --json` prints once every listener accepts connections. */
+export interface ReadyFacts {
+  event: "ready";
+  login: string;
+  graph: string;
+  arm: string;
+  devops: string;
+  imds: string;
+  caFile: string | null;
+  adminKey: string;
+  bootstrap: BootstrapFacts | null;
+}
+
+export interface RunningServer extends ReadyFacts {
+  close(): Promise<void>;
+  /** The services behind the listeners, for in-process use (tests, embedding). */
+  readonly runtime: Runtime;
+}
+
+/** Starts svcconn in this process and resolves once every listener accepts connections. */
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const config = resolveConfig(options);
+  const runtime = await createRuntime(config);
+  const publicHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  const hostPart = publicHost.includes(":") ? `[${publicHost}]` : publicHost;
+  try {
+    for (const plane of PLANES) {
+      const listener = runtime.listeners[plane];
+      await listener.listen({ host: config.host, port: config.ports === "auto" ? 0 : config.ports[plane] });
+      const port = (listener.server.address() as AddressInfo).port;
+      runtime.bindPort(plane, port);
+      runtime.urls[plane] = `${plane !== "imds" && runtime.tls ? "https" : "http"}://${hostPart}:${port}`;
+    }
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+  const urls = runtime.urls as Record<(typeof PLANES)[number], string>;
+  let closing: Promise<void> | undefined;
+  return {
+    event: "ready",
+    login: urls.login,
+    graph: urls.graph,
+    arm: urls.arm,
+    devops: urls.devops,
+    imds: urls.imds,
+    caFile: runtime.tls?.caFile ?? null,
+    adminKey: runtime.adminKey,
+    bootstrap: bootstrapFacts(runtime.world),
+    runtime,
+    close: () => (closing ??= runtime.close()),
+  };
+}

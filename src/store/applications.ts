@@ -1,0 +1,121 @@
+import type { Application, FederatedIdentityCredential, KeyCredential, PasswordCredential, SignInAudience } from "../entra/model.js";
+import type { ApplicationTable } from "./schema.js";
+import { json, type Db } from "./database.js";
+
+/** Application registrations with their credentials (password, certificate, federated). */
+export class ApplicationRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(app: Application): Promise<void> {
+    await this.db
+      .insertInto("applications")
+      .values({ ...app, identifierUris: json.write(app.identifierUris), tags: json.write(app.tags) })
+      .execute();
+  }
+
+  async get(tenantId: string, id: string): Promise<Application | undefined> {
+    const row = await this.db.selectFrom("applications").selectAll().where("tenantId", "=", tenantId).where("id", "=", id.toLowerCase()).executeTakeFirst();
+    return row && toApplication(row);
+  }
+
+  /** App ids are unique across all tenants (a multi-tenant app is registered once, in its home tenant). */
+  async getByAppId(appId: string): Promise<Application | undefined> {
+    const row = await this.db.selectFrom("applications").selectAll().where("appId", "=", appId.toLowerCase()).executeTakeFirst();
+    return row && toApplication(row);
+  }
+
+  async list(tenantId: string): Promise<Application[]> {
+    const rows = await this.db.selectFrom("applications").selectAll().where("tenantId", "=", tenantId).orderBy("createdAt").orderBy("id").execute();
+    return rows.map(toApplication);
+  }
+
+  /** Applications of any tenant that accept this identifier URI as a token audience. */
+  async findByIdentifierUri(uri: string): Promise<Application[]> {
+    const needle = `%${JSON.stringify(uri).slice(1, -1)}%`;
+    const rows = await this.db.selectFrom("applications").selectAll().where("identifierUris", "like", needle).execute();
+    return rows.map(toApplication).filter((a) => a.identifierUris.includes(uri));
+  }
+
+  async update(id: string, changes: Partial<Omit<Application, "id" | "appId" | "tenantId" | "createdAt">>): Promise<void> {
+    const { identifierUris, tags, ...rest } = changes;
+    await this.db
+      .updateTable("applications")
+      .set({
+        ...rest,
+        ...(identifierUris ? { identifierUris: json.write(identifierUris) } : {}),
+        ...(tags ? { tags: json.write(tags) } : {}),
+      })
+      .where("id", "=", id)
+      .execute();
+  }
+
+  /** Deleting an application removes its credentials with it. */
+  async delete(id: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom("passwordCredentials").where("ownerId", "=", id).execute();
+      await trx.deleteFrom("keyCredentials").where("ownerId", "=", id).execute();
+      await trx.deleteFrom("federatedIdentityCredentials").where("ownerId", "=", id).execute();
+      await trx.deleteFrom("applications").where("id", "=", id).execute();
+    });
+  }
+
+  async insertPassword(credential: PasswordCredential): Promise<void> {
+    await this.db.insertInto("passwordCredentials").values(credential).execute();
+  }
+
+  async passwords(ownerId: string): Promise<PasswordCredential[]> {
+    return this.db.selectFrom("passwordCredentials").selectAll().where("ownerId", "=", ownerId).orderBy("startDateTime").execute();
+  }
+
+  async deletePassword(ownerId: string, keyId: string): Promise<boolean> {
+    const result = await this.db.deleteFrom("passwordCredentials").where("ownerId", "=", ownerId).where("keyId", "=", keyId.toLowerCase()).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async insertKey(credential: KeyCredential): Promise<void> {
+    await this.db.insertInto("keyCredentials").values(credential).execute();
+  }
+
+  async keys(ownerId: string): Promise<KeyCredential[]> {
+    const rows = await this.db.selectFrom("keyCredentials").selectAll().where("ownerId", "=", ownerId).orderBy("startDateTime").execute();
+    return rows as KeyCredential[];
+  }
+
+  async deleteKey(ownerId: string, keyId: string): Promise<boolean> {
+    const result = await this.db.deleteFrom("keyCredentials").where("ownerId", "=", ownerId).where("keyId", "=", keyId.toLowerCase()).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async insertFederated(credential: FederatedIdentityCredential): Promise<void> {
+    await this.db.insertInto("federatedIdentityCredentials").values({ ...credential, audiences: json.write(credential.audiences) }).execute();
+  }
+
+  async federated(ownerId: string): Promise<FederatedIdentityCredential[]> {
+    const rows = await this.db.selectFrom("federatedIdentityCredentials").selectAll().where("ownerId", "=", ownerId).orderBy("createdAt").execute();
+    return rows.map((r) => ({ ...r, audiences: json.read<string[]>(r.audiences, []) }));
+  }
+
+  async updateFederated(id: string, changes: Partial<Pick<FederatedIdentityCredential, "issuer" | "subject" | "audiences" | "description">>): Promise<void> {
+    const { audiences, ...rest } = changes;
+    await this.db
+      .updateTable("federatedIdentityCredentials")
+      .set({ ...rest, ...(audiences ? { audiences: json.write(audiences) } : {}) })
+      .where("id", "=", id)
+      .execute();
+  }
+
+  async deleteFederated(ownerId: string, id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom("federatedIdentityCredentials").where("ownerId", "=", ownerId).where("id", "=", id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+}
+
+function toApplication(row: ApplicationTable): Application {
+  return {
+    ...row,
+    signInAudience: row.signInAudience as SignInAudience,
+    identifierUris: json.read<string[]>(row.identifierUris, []),
+    tags: json.read<string[]>(row.tags, []),
+    requestedAccessTokenVersion: row.requestedAccessTokenVersion === 2 ? 2 : row.requestedAccessTokenVersion === 1 ? 1 : null,
+  };
+}

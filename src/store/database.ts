@@ -1,0 +1,50 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { CamelCasePlugin, Kysely, Migrator, SqliteDialect } from "kysely";
+import { migrationProvider } from "./migrations.js";
+import type { DatabaseSchema } from "./schema.js";
+
+export type Db = Kysely<DatabaseSchema>;
+
+export interface OpenOptions {
+  /** Folder for `svcconn.db`; ignored when `memory` is set. */
+  dataDir?: string;
+  memory?: boolean;
+}
+
+/** Opens the embedded SQLite store and brings its schema up to date. */
+export async function openSqlite(options: OpenOptions): Promise<Db> {
+  let file = ":memory:";
+  if (!options.memory) {
+    if (!options.dataDir) throw new Error("a data folder is needed unless the store is in memory");
+    mkdirSync(options.dataDir, { recursive: true });
+    file = join(options.dataDir, "svcconn.db");
+  }
+  const sqlite = new SqliteDatabase(file);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("busy_timeout = 5000");
+  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] });
+  await migrate(db);
+  return db;
+}
+
+export async function migrate(db: Db): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new Error(`store migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Rows are JSON text in the store; these keep the parse/serialise in one place. */
+export const json = {
+  write: (value: unknown): string => JSON.stringify(value),
+  read: <T>(text: string | null | undefined, fallback: T): T => {
+    if (text === null || text === undefined || text === "") return fallback;
+    return JSON.parse(text) as T;
+  },
+};
+export const bool = { write: (b: boolean): number => (b ? 1 : 0), read: (n: number | boolean): boolean => n === 1 || n === true };

@@ -1,0 +1,42 @@
+import { ApplicationRepository } from "./applications.js";
+import type { Db } from "./database.js";
+import { MetaRepository } from "./meta.js";
+import { ServicePrincipalRepository } from "./service-principals.js";
+import { KeyRepository } from "./signing-keys.js";
+import { TenantRepository } from "./tenants.js";
+import { UserRepository } from "./users.js";
+
+/** Every repository over one database. Services receive this; they never see SQL. */
+export class Store {
+  readonly meta: MetaRepository;
+  readonly tenants: TenantRepository;
+  readonly users: UserRepository;
+  readonly applications: ApplicationRepository;
+  readonly servicePrincipals: ServicePrincipalRepository;
+  readonly keys: KeyRepository;
+
+  constructor(readonly db: Db) {
+    this.meta = new MetaRepository(db);
+    this.tenants = new TenantRepository(db);
+    this.users = new UserRepository(db);
+    this.applications = new ApplicationRepository(db);
+    this.servicePrincipals = new ServicePrincipalRepository(db);
+    this.keys = new KeyRepository(db);
+  }
+
+  /** Runs `work` in one transaction, with repositories bound to it. */
+  async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work(new Store(trx)));
+  }
+
+  async isEmpty(): Promise<boolean> {
+    const row = await this.db.selectFrom("tenants").select("id").limit(1).executeTakeFirst();
+    return !row;
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+export { openSqlite, type Db } from "./database.js";

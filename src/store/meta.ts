@@ -1,0 +1,19 @@
+import type { Db } from "./database.js";
+
+/** Small facts about the store itself: the admin key, the clock offset. */
+export class MetaRepository {
+  constructor(private readonly db: Db) {}
+
+  async get(key: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom("meta").select("value").where("key", "=", key).executeTakeFirst();
+    return row?.value;
+  }
+
+  async set(key: string, value: string): Promise<void> {
+    await this.db
+      .insertInto("meta")
+      .values({ key, value })
+      .onConflict((oc) => oc.column("key").doUpdateSet({ value }))
+      .execute();
+  }
+}

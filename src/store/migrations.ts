@@ -1,0 +1,152 @@
+import type { Kysely, Migration, MigrationProvider } from "kysely";
+
+/**
+ * Migrations live in code (not files) so the compiled package carries them. Each is written with the schema
+ * builder only, so it runs on SQLite and PostgreSQL alike. Never edit a landed migration; add the next one.
+ */
+const migrations: Record<string, Migration> = {
+  "0001-entra": {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable("meta").addColumn("key", "text", (c) => c.primaryKey()).addColumn("value", "text", (c) => c.notNull()).execute();
+      await db.schema
+        .createTable("tenants")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("display_name", "text", (c) => c.notNull())
+        .addColumn("default_domain", "text", (c) => c.notNull())
+        .addColumn("domains", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("authorization_policies")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("tenant_id", "text", (c) => c.notNull())
+        .addColumn("effective_at", "text", (c) => c.notNull())
+        .addColumn("changed_at", "text", (c) => c.notNull())
+        .addColumn("policy", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("authorization_policies_tenant").on("authorization_policies").columns(["tenant_id", "effective_at"]).execute();
+      await db.schema
+        .createTable("users")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("tenant_id", "text", (c) => c.notNull())
+        .addColumn("user_principal_name", "text", (c) => c.notNull())
+        .addColumn("display_name", "text", (c) => c.notNull())
+        .addColumn("mail", "text")
+        .addColumn("user_type", "text", (c) => c.notNull())
+        .addColumn("home_tenant_id", "text")
+        .addColumn("home_user_id", "text")
+        .addColumn("account_enabled", "integer", (c) => c.notNull())
+        .addColumn("password_hash", "text")
+        .addColumn("tokens_valid_from", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("users_upn").on("users").columns(["tenant_id", "user_principal_name"]).unique().execute();
+      await db.schema
+        .createTable("directory_role_assignments")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("tenant_id", "text", (c) => c.notNull())
+        .addColumn("principal_id", "text", (c) => c.notNull())
+        .addColumn("role_template_id", "text", (c) => c.notNull())
+        .addColumn("directory_scope_id", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("directory_role_assignments_principal").on("directory_role_assignments").columns(["principal_id"]).execute();
+      await db.schema
+        .createTable("applications")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("tenant_id", "text", (c) => c.notNull())
+        .addColumn("app_id", "text", (c) => c.notNull().unique())
+        .addColumn("display_name", "text", (c) => c.notNull())
+        .addColumn("sign_in_audience", "text", (c) => c.notNull())
+        .addColumn("identifier_uris", "text", (c) => c.notNull())
+        .addColumn("requested_access_token_version", "integer")
+        .addColumn("description", "text")
+        .addColumn("notes", "text")
+        .addColumn("tags", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("applications_tenant").on("applications").columns(["tenant_id", "display_name"]).execute();
+      await db.schema
+        .createTable("password_credentials")
+        .addColumn("key_id", "text", (c) => c.primaryKey())
+        .addColumn("owner_id", "text", (c) => c.notNull())
+        .addColumn("display_name", "text")
+        .addColumn("hint", "text", (c) => c.notNull())
+        .addColumn("secret_hash", "text", (c) => c.notNull())
+        .addColumn("start_date_time", "text", (c) => c.notNull())
+        .addColumn("end_date_time", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("password_credentials_owner").on("password_credentials").columns(["owner_id"]).execute();
+      await db.schema
+        .createTable("key_credentials")
+        .addColumn("key_id", "text", (c) => c.primaryKey())
+        .addColumn("owner_id", "text", (c) => c.notNull())
+        .addColumn("display_name", "text")
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("usage", "text", (c) => c.notNull())
+        .addColumn("key_der", "text", (c) => c.notNull())
+        .addColumn("thumbprint_sha1", "text", (c) => c.notNull())
+        .addColumn("thumbprint_sha256", "text", (c) => c.notNull())
+        .addColumn("start_date_time", "text", (c) => c.notNull())
+        .addColumn("end_date_time", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("key_credentials_owner").on("key_credentials").columns(["owner_id"]).execute();
+      await db.schema
+        .createTable("federated_identity_credentials")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("owner_id", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("issuer", "text", (c) => c.notNull())
+        .addColumn("subject", "text", (c) => c.notNull())
+        .addColumn("audiences", "text", (c) => c.notNull())
+        .addColumn("description", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("fic_owner").on("federated_identity_credentials").columns(["owner_id"]).execute();
+      await db.schema
+        .createTable("service_principals")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("tenant_id", "text", (c) => c.notNull())
+        .addColumn("app_id", "text", (c) => c.notNull())
+        .addColumn("display_name", "text", (c) => c.notNull())
+        .addColumn("account_enabled", "integer", (c) => c.notNull())
+        .addColumn("service_principal_type", "text", (c) => c.notNull())
+        .addColumn("app_owner_organization_id", "text", (c) => c.notNull())
+        .addColumn("alternative_names", "text", (c) => c.notNull())
+        .addColumn("managed_identity_resource_id", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("service_principals_app").on("service_principals").columns(["tenant_id", "app_id"]).unique().execute();
+      await db.schema.createIndex("service_principals_mi").on("service_principals").columns(["managed_identity_resource_id"]).execute();
+      await db.schema
+        .createTable("virtual_machines")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("tenant_id", "text", (c) => c.notNull())
+        .addColumn("resource_id", "text", (c) => c.notNull())
+        .addColumn("system_assigned_principal_id", "text")
+        .addColumn("user_assigned_resource_ids", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("signing_keys")
+        .addColumn("kid", "text", (c) => c.primaryKey())
+        .addColumn("tenant_id", "text", (c) => c.notNull())
+        .addColumn("private_pem", "text", (c) => c.notNull())
+        .addColumn("public_jwk", "text", (c) => c.notNull())
+        .addColumn("certificate", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("signing_keys_tenant").on("signing_keys").columns(["tenant_id"]).execute();
+      await db.schema
+        .createTable("external_issuers")
+        .addColumn("issuer", "text", (c) => c.primaryKey())
+        .addColumn("jwks", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return migrations;
+  },
+};

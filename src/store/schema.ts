@@ -1,0 +1,152 @@
+/**
+ * Table shapes as Kysely sees them (camelCase; the CamelCasePlugin maps them to snake_case columns). Columns hold
+ * only portable types — text, integer, real — so the same repositories run on SQLite and PostgreSQL. Times are
+ * ISO-8601 text (sortable), booleans 0/1, lists and objects JSON text.
+ */
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface TenantTable {
+  id: string;
+  displayName: string;
+  defaultDomain: string;
+  domains: string;
+  createdAt: string;
+}
+
+export interface AuthorizationPolicyTable {
+  id: string;
+  tenantId: string;
+  /** When this version starts to apply (directory settings take minutes to propagate). */
+  effectiveAt: string;
+  changedAt: string;
+  policy: string;
+}
+
+export interface UserTable {
+  id: string;
+  tenantId: string;
+  userPrincipalName: string;
+  displayName: string;
+  mail: string | null;
+  userType: string;
+  /** For a guest: the tenant and object id of the account it was invited from. */
+  homeTenantId: string | null;
+  homeUserId: string | null;
+  accountEnabled: number;
+  passwordHash: string | null;
+  /** Refresh tokens issued before this instant are revoked (password change, sign-out everywhere). */
+  tokensValidFrom: string;
+  createdAt: string;
+}
+
+export interface DirectoryRoleAssignmentTable {
+  id: string;
+  tenantId: string;
+  principalId: string;
+  roleTemplateId: string;
+  directoryScopeId: string;
+  createdAt: string;
+}
+
+export interface ApplicationTable {
+  id: string;
+  tenantId: string;
+  appId: string;
+  displayName: string;
+  signInAudience: string;
+  identifierUris: string;
+  requestedAccessTokenVersion: number | null;
+  description: string | null;
+  notes: string | null;
+  tags: string;
+  createdAt: string;
+}
+
+export interface PasswordCredentialTable {
+  keyId: string;
+  ownerId: string;
+  displayName: string | null;
+  hint: string;
+  secretHash: string;
+  startDateTime: string;
+  endDateTime: string;
+}
+
+export interface KeyCredentialTable {
+  keyId: string;
+  ownerId: string;
+  displayName: string | null;
+  type: string;
+  usage: string;
+  keyDer: string;
+  thumbprintSha1: string;
+  thumbprintSha256: string;
+  startDateTime: string;
+  endDateTime: string;
+}
+
+export interface FederatedIdentityCredentialTable {
+  id: string;
+  ownerId: string;
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string;
+  description: string | null;
+  createdAt: string;
+}
+
+export interface ServicePrincipalTable {
+  id: string;
+  tenantId: string;
+  appId: string;
+  displayName: string;
+  accountEnabled: number;
+  servicePrincipalType: string;
+  appOwnerOrganizationId: string;
+  alternativeNames: string;
+  /** Lower-cased ARM id of the identity's resource, for managed identities only. */
+  managedIdentityResourceId: string | null;
+  createdAt: string;
+}
+
+export interface VirtualMachineTable {
+  name: string;
+  tenantId: string;
+  resourceId: string;
+  systemAssignedPrincipalId: string | null;
+  userAssignedResourceIds: string;
+}
+
+export interface SigningKeyTable {
+  kid: string;
+  tenantId: string;
+  privatePem: string;
+  publicJwk: string;
+  certificate: string;
+  createdAt: string;
+}
+
+export interface ExternalIssuerTable {
+  issuer: string;
+  jwks: string;
+}
+
+export interface DatabaseSchema {
+  meta: MetaTable;
+  tenants: TenantTable;
+  authorizationPolicies: AuthorizationPolicyTable;
+  users: UserTable;
+  directoryRoleAssignments: DirectoryRoleAssignmentTable;
+  applications: ApplicationTable;
+  passwordCredentials: PasswordCredentialTable;
+  keyCredentials: KeyCredentialTable;
+  federatedIdentityCredentials: FederatedIdentityCredentialTable;
+  servicePrincipals: ServicePrincipalTable;
+  virtualMachines: VirtualMachineTable;
+  signingKeys: SigningKeyTable;
+  externalIssuers: ExternalIssuerTable;
+}

@@ -1,0 +1,91 @@
+import type { ServicePrincipal, ServicePrincipalType, VirtualMachine } from "../entra/model.js";
+import type { ServicePrincipalTable } from "./schema.js";
+import { bool, json, type Db } from "./database.js";
+
+/** Service principals (enterprise applications and managed identities) and the VMs that carry identities. */
+export class ServicePrincipalRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(sp: ServicePrincipal): Promise<void> {
+    await this.db
+      .insertInto("servicePrincipals")
+      .values({
+        ...sp,
+        accountEnabled: bool.write(sp.accountEnabled),
+        alternativeNames: json.write(sp.alternativeNames),
+        managedIdentityResourceId: sp.managedIdentityResourceId?.toLowerCase() ?? null,
+      })
+      .execute();
+  }
+
+  async get(tenantId: string, id: string): Promise<ServicePrincipal | undefined> {
+    const row = await this.db.selectFrom("servicePrincipals").selectAll().where("tenantId", "=", tenantId).where("id", "=", id.toLowerCase()).executeTakeFirst();
+    return row && toServicePrincipal(row);
+  }
+
+  /** By object id in any tenant (object ids are globally unique). */
+  async getById(id: string): Promise<ServicePrincipal | undefined> {
+    const row = await this.db.selectFrom("servicePrincipals").selectAll().where("id", "=", id.toLowerCase()).executeTakeFirst();
+    return row && toServicePrincipal(row);
+  }
+
+  async getByAppId(tenantId: string, appId: string): Promise<ServicePrincipal | undefined> {
+    const row = await this.db
+      .selectFrom("servicePrincipals")
+      .selectAll()
+      .where("tenantId", "=", tenantId)
+      .where("appId", "=", appId.toLowerCase())
+      .executeTakeFirst();
+    return row && toServicePrincipal(row);
+  }
+
+  async getByManagedIdentityResourceId(resourceId: string): Promise<ServicePrincipal | undefined> {
+    const row = await this.db
+      .selectFrom("servicePrincipals")
+      .selectAll()
+      .where("managedIdentityResourceId", "=", resourceId.toLowerCase())
+      .executeTakeFirst();
+    return row && toServicePrincipal(row);
+  }
+
+  async list(tenantId: string): Promise<ServicePrincipal[]> {
+    const rows = await this.db.selectFrom("servicePrincipals").selectAll().where("tenantId", "=", tenantId).orderBy("createdAt").orderBy("id").execute();
+    return rows.map(toServicePrincipal);
+  }
+
+  async update(id: string, changes: Partial<Pick<ServicePrincipal, "accountEnabled" | "displayName">>): Promise<void> {
+    const { accountEnabled, ...rest } = changes;
+    await this.db
+      .updateTable("servicePrincipals")
+      .set({ ...rest, ...(accountEnabled === undefined ? {} : { accountEnabled: bool.write(accountEnabled) }) })
+      .where("id", "=", id)
+      .execute();
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom("servicePrincipals").where("id", "=", id).execute();
+  }
+
+  async insertVirtualMachine(vm: VirtualMachine): Promise<void> {
+    await this.db.insertInto("virtualMachines").values({ ...vm, userAssignedResourceIds: json.write(vm.userAssignedResourceIds) }).execute();
+  }
+
+  async getVirtualMachine(name: string): Promise<VirtualMachine | undefined> {
+    const row = await this.db.selectFrom("virtualMachines").selectAll().where("name", "=", name).executeTakeFirst();
+    return row && { ...row, userAssignedResourceIds: json.read<string[]>(row.userAssignedResourceIds, []) };
+  }
+
+  async listVirtualMachines(): Promise<VirtualMachine[]> {
+    const rows = await this.db.selectFrom("virtualMachines").selectAll().orderBy("name").execute();
+    return rows.map((row) => ({ ...row, userAssignedResourceIds: json.read<string[]>(row.userAssignedResourceIds, []) }));
+  }
+}
+
+function toServicePrincipal(row: ServicePrincipalTable): ServicePrincipal {
+  return {
+    ...row,
+    accountEnabled: bool.read(row.accountEnabled),
+    servicePrincipalType: row.servicePrincipalType as ServicePrincipalType,
+    alternativeNames: json.read<string[]>(row.alternativeNames, []),
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * The demo world `svcconn serve` starts with. Its ids are fixed and documented in README, so scripts and tests
+ * can name them. Secrets and passwords here are well known, like Azurite's account key: for local use only.
+ */
+export const DEMO = {
+  tenantId: "d0d0cafe-7e4a-4000-8000-000000000001",
+  tenantDomain: "contoso.onmicrosoft.com",
+  otherTenantId: "d0d0cafe-7e4a-4000-8000-000000000002",
+  otherTenantDomain: "fabrikam.onmicrosoft.com",
+  bootstrapAppId: "d0d0cafe-a440-4000-8000-000000000001",
+  bootstrapAppObjectId: "d0d0cafe-a0b0-4000-8000-000000000001",
+  bootstrapServicePrincipalId: "d0d0cafe-5b00-4000-8000-000000000001",
+  bootstrapSecret: "Svc8Q~bootstrap.secret.for.local.use.only0",
+  userPassword: "Passw0rd!Demo",
+  users: {
+    admin: { id: "d0d0cafe-05e2-4000-8000-000000000001", upn: "admin@contoso.onmicrosoft.com" },
+    dev: { id: "d0d0cafe-05e2-4000-8000-000000000002", upn: "dev@contoso.onmicrosoft.com" },
+    appdev: { id: "d0d0cafe-05e2-4000-8000-000000000003", upn: "appdev@contoso.onmicrosoft.com" },
+    guest: { id: "d0d0cafe-05e2-4000-8000-000000000004", upn: "alex_fabrikam.onmicrosoft.com#ext#@contoso.onmicrosoft.com" },
+    alex: { id: "d0d0cafe-05e2-4000-8000-000000000005", upn: "alex@fabrikam.onmicrosoft.com" },
+  },
+  subscriptionId: "d0d0cafe-5ab0-4000-8000-000000000001",
+  managedIdentity: {
+    name: "id-pipelines",
+    clientId: "d0d0cafe-a440-4000-8000-0000000000a1",
+    principalId: "d0d0cafe-5b00-4000-8000-0000000000a1",
+  },
+  vm: {
+    name: "agent-vm-1",
+    systemClientId: "d0d0cafe-a440-4000-8000-0000000000b1",
+    systemPrincipalId: "d0d0cafe-5b00-4000-8000-0000000000b1",
+  },
+} as const;
+
+export const DEMO_WORLD_YAML = `# svcconn demo world. Ids are fixed (see README); secrets are well known and for local use only.
+name: demo
+description: Contoso with a guest from Fabrikam, a bootstrap administrator application and an agent VM.
+bootstrap:
+  tenant: contoso
+  application: svcconn-bootstrap
+  secretText: "${DEMO.bootstrapSecret}"
+tenants:
+  - key: contoso
+    id: ${DEMO.tenantId}
+    displayName: Contoso
+    defaultDomain: ${DEMO.tenantDomain}
+    authorizationPolicy:
+      allowedToCreateApps: true
+      guestAccess: limited
+    users:
+      - id: ${DEMO.users.admin.id}
+        userPrincipalName: ${DEMO.users.admin.upn}
+        displayName: Contoso Admin
+        password: "${DEMO.userPassword}"
+        directoryRoles: [Global Administrator]
+      - id: ${DEMO.users.dev.id}
+        userPrincipalName: ${DEMO.users.dev.upn}
+        displayName: Dana Developer
+        password: "${DEMO.userPassword}"
+      - id: ${DEMO.users.appdev.id}
+        userPrincipalName: ${DEMO.users.appdev.upn}
+        displayName: Avery App Developer
+        password: "${DEMO.userPassword}"
+        directoryRoles: [Application Developer]
+      - id: ${DEMO.users.guest.id}
+        userPrincipalName: "${DEMO.users.guest.upn}"
+        displayName: Alex (Fabrikam)
+        userType: Guest
+        invitedFrom: { tenant: fabrikam, userPrincipalName: ${DEMO.users.alex.upn} }
+    applications:
+      - id: ${DEMO.bootstrapAppObjectId}
+        appId: ${DEMO.bootstrapAppId}
+        displayName: svcconn-bootstrap
+        signInAudience: AzureADMyOrg
+        passwordCredentials:
+          - displayName: well-known bootstrap secret
+            secretText: "${DEMO.bootstrapSecret}"
+            endDateTime: "2099-12-31T00:00:00Z"
+        servicePrincipal:
+          id: ${DEMO.bootstrapServicePrincipalId}
+          directoryRoles: [Global Administrator]
+    managedIdentities:
+      - name: ${DEMO.managedIdentity.name}
+        resourceId: /subscriptions/${DEMO.subscriptionId}/resourceGroups/rg-agents/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${DEMO.managedIdentity.name}
+        clientId: ${DEMO.managedIdentity.clientId}
+        principalId: ${DEMO.managedIdentity.principalId}
+    virtualMachines:
+      - name: ${DEMO.vm.name}
+        resourceId: /subscriptions/${DEMO.subscriptionId}/resourceGroups/rg-agents/providers/Microsoft.Compute/virtualMachines/${DEMO.vm.name}
+        systemAssignedIdentity:
+          clientId: ${DEMO.vm.systemClientId}
+          principalId: ${DEMO.vm.systemPrincipalId}
+        userAssignedIdentities:
+          - /subscriptions/${DEMO.subscriptionId}/resourceGroups/rg-agents/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${DEMO.managedIdentity.name}
+  - key: fabrikam
+    id: ${DEMO.otherTenantId}
+    displayName: Fabrikam
+    defaultDomain: ${DEMO.otherTenantDomain}
+    users:
+      - id: ${DEMO.users.alex.id}
+        userPrincipalName: ${DEMO.users.alex.upn}
+        displayName: Alex Fabrikam
+        password: "${DEMO.userPassword}"
+`;

@@ -1,0 +1,191 @@
+import { readFileSync } from "node:fs";
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import type { Directory } from "../entra/directory.js";
+import type { Store } from "../store/index.js";
+import { DEMO_WORLD_YAML } from "./demo.js";
+import { GUEST_ACCESS_ROLE, worldSchema, type World } from "./schema.js";
+
+/** A world file that cannot be loaded; the message names the bad path (`tenants.0.users.2.userType`). */
+export class WorldError extends Error {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(path ? `world: ${path}: ${reason}` : `world: ${reason}`);
+  }
+}
+
+/** Reads and validates a world from YAML text. */
+export function parseWorld(text: string): World {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    const where = error instanceof YAMLParseError && error.linePos ? `line ${error.linePos[0].line}` : "";
+    throw new WorldError(where, `not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+  }
+  const parsed = worldSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new WorldError(issue.path.join("."), issue.message);
+  }
+  return parsed.data;
+}
+
+export function readWorld(file: string | undefined): World {
+  if (!file) return parseWorld(DEMO_WORLD_YAML);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new WorldError("", `cannot read ${file}: ${(error as Error).message}`);
+  }
+  return parseWorld(text);
+}
+
+export interface BootstrapFacts {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** The bootstrap application's credentials as the world declares them (printed at start). */
+export function bootstrapFacts(world: World): BootstrapFacts | null {
+  if (!world.bootstrap) return null;
+  const tenant = world.tenants.find((t) => t.key === world.bootstrap!.tenant);
+  const app = tenant?.applications.find((a) => a.displayName === world.bootstrap!.application);
+  if (!tenant?.id || !app?.appId) return null;
+  return { tenantId: tenant.id.toLowerCase(), clientId: app.appId.toLowerCase(), clientSecret: world.bootstrap.secretText };
+}
+
+/** Writes a world into an empty store, in one transaction. Semantic errors name the path like schema errors. */
+export async function loadWorld(world: World, store: Store, directoryFor: (store: Store) => Directory): Promise<void> {
+  if (world.bootstrap) {
+    const tenant = world.tenants.find((t) => t.key === world.bootstrap!.tenant);
+    if (!tenant) throw new WorldError("bootstrap.tenant", `unknown tenant '${world.bootstrap.tenant}'`);
+    const app = tenant.applications.find((a) => a.displayName === world.bootstrap!.application);
+    if (!app) throw new WorldError("bootstrap.application", `no application '${world.bootstrap.application}' in tenant '${tenant.key}'`);
+    if (!tenant.id || !app.appId) throw new WorldError("bootstrap", "the bootstrap tenant and application need fixed ids");
+  }
+  const tenantIds = new Map<string, string>();
+  await store.transaction(async (trx) => {
+    const directory = directoryFor(trx);
+    const at = async <T>(path: string, work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work();
+      } catch (error) {
+        if (error instanceof WorldError) throw error;
+        throw new WorldError(path, (error as Error).message);
+      }
+    };
+
+    for (const [i, t] of world.tenants.entries()) {
+      if (tenantIds.has(t.key)) throw new WorldError(`tenants.${i}.key`, `duplicate tenant key '${t.key}'`);
+      const policy = t.authorizationPolicy;
+      const created = await at(`tenants.${i}`, () =>
+        directory.createTenant({
+          id: t.id,
+          displayName: t.displayName,
+          defaultDomain: t.defaultDomain,
+          domains: t.domains,
+          authorizationPolicy: {
+            ...(policy.allowedToCreateApps === undefined ? {} : { allowedToCreateApps: policy.allowedToCreateApps }),
+            ...(policy.guestAccess ? { guestUserRoleId: GUEST_ACCESS_ROLE[policy.guestAccess] } : {}),
+            ...(policy.guestUserRoleId ? { guestUserRoleId: policy.guestUserRoleId } : {}),
+          },
+        }),
+      );
+      tenantIds.set(t.key, created.id);
+    }
+
+    // Members first, so guests can point at the account they were invited from.
+    const userIds = new Map<string, string>();
+    for (const pass of ["Member", "Guest"] as const) {
+      for (const [i, t] of world.tenants.entries()) {
+        const tenantId = tenantIds.get(t.key)!;
+        for (const [j, u] of t.users.entries()) {
+          if ((u.invitedFrom ? "Guest" : "Member") !== pass) continue;
+          const path = `tenants.${i}.users.${j}`;
+          let home: { tenantId: string; userId: string } | undefined;
+          if (u.invitedFrom) {
+            const homeTenant = tenantIds.get(u.invitedFrom.tenant);
+            if (!homeTenant) throw new WorldError(`${path}.invitedFrom.tenant`, `unknown tenant '${u.invitedFrom.tenant}'`);
+            const homeUser = userIds.get(`${homeTenant}/${u.invitedFrom.userPrincipalName.toLowerCase()}`);
+            if (!homeUser) throw new WorldError(`${path}.invitedFrom.userPrincipalName`, `unknown user '${u.invitedFrom.userPrincipalName}'`);
+            home = { tenantId: homeTenant, userId: homeUser };
+            if (u.password) throw new WorldError(`${path}.password`, "a guest signs in with the password of its home account");
+          }
+          const user = await at(path, () =>
+            directory.createUser({
+              tenantId,
+              id: u.id,
+              userPrincipalName: u.userPrincipalName,
+              displayName: u.displayName,
+              mail: u.mail,
+              userType: u.invitedFrom ? "Guest" : u.userType,
+              password: u.password,
+              homeTenantId: home?.tenantId ?? null,
+              homeUserId: home?.userId ?? null,
+              accountEnabled: u.accountEnabled,
+            }),
+          );
+          userIds.set(`${tenantId}/${user.userPrincipalName}`, user.id);
+          for (const role of u.directoryRoles) await directory.assignDirectoryRole(tenantId, user.id, role);
+        }
+      }
+    }
+
+    for (const [i, t] of world.tenants.entries()) {
+      const tenantId = tenantIds.get(t.key)!;
+      for (const [j, a] of t.applications.entries()) {
+        const path = `tenants.${i}.applications.${j}`;
+        const app = await at(path, () =>
+          directory.createApplication({
+            tenantId,
+            id: a.id,
+            appId: a.appId,
+            displayName: a.displayName,
+            signInAudience: a.signInAudience as never,
+            identifierUris: a.identifierUris,
+            requestedAccessTokenVersion: a.requestedAccessTokenVersion,
+          }),
+        );
+        for (const [k, p] of a.passwordCredentials.entries()) await at(`${path}.passwordCredentials.${k}`, () => directory.addPassword(app.id, p));
+        for (const [k, c] of a.keyCredentials.entries()) await at(`${path}.keyCredentials.${k}`, () => directory.addCertificate(app.id, c));
+        for (const [k, f] of a.federatedIdentityCredentials.entries()) {
+          await at(`${path}.federatedIdentityCredentials.${k}`, () => directory.addFederatedCredential(app.id, f));
+        }
+        if (a.servicePrincipal !== false) {
+          const sp = a.servicePrincipal;
+          const created = await at(`${path}.servicePrincipal`, () =>
+            directory.createServicePrincipal({ tenantId, appId: app.appId, id: sp.id, accountEnabled: sp.accountEnabled }),
+          );
+          for (const role of sp.directoryRoles) await directory.assignDirectoryRole(tenantId, created.id, role);
+        }
+      }
+      for (const [j, m] of t.managedIdentities.entries()) {
+        const path = `tenants.${i}.managedIdentities.${j}`;
+        const sp = await at(path, () =>
+          directory.createManagedIdentity({ tenantId, name: m.name, resourceId: m.resourceId, userAssigned: true, clientId: m.clientId, principalId: m.principalId }),
+        );
+        for (const [k, f] of m.federatedIdentityCredentials.entries()) {
+          await at(`${path}.federatedIdentityCredentials.${k}`, () => directory.addFederatedCredential(sp.id, f));
+        }
+      }
+      for (const [j, vm] of t.virtualMachines.entries()) {
+        await at(`tenants.${i}.virtualMachines.${j}`, () =>
+          directory.createVirtualMachine({
+            tenantId,
+            name: vm.name,
+            resourceId: vm.resourceId,
+            systemAssigned: vm.systemAssignedIdentity ?? null,
+            userAssignedIdentities: vm.userAssignedIdentities,
+          }),
+        );
+      }
+    }
+    for (const [i, issuer] of world.issuers.entries()) {
+      await at(`issuers.${i}`, () => trx.keys.upsertIssuer({ issuer: issuer.issuer, jwks: issuer.jwks as never }));
+    }
+  });
+}

@@ -1,0 +1,149 @@
+import { z } from "zod";
+import { DIRECTORY_ROLE, DIRECTORY_ROLE_NAMES, GUEST_ROLE, SIGN_IN_AUDIENCES } from "../entra/model.js";
+
+const guid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "must be a GUID");
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO-8601 date");
+
+const ROLE_BY_NAME = new Map<string, string>(Object.entries(DIRECTORY_ROLE_NAMES).map(([id, name]) => [name.toLowerCase(), id]));
+/** A directory role by display name ("Global Administrator") or template id. */
+export const directoryRole = z.string().transform((value, ctx) => {
+  const byName = ROLE_BY_NAME.get(value.toLowerCase());
+  if (byName) return byName;
+  if (Object.values(DIRECTORY_ROLE).includes(value.toLowerCase() as never)) return value.toLowerCase();
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message: `unknown directory role '${value}'` });
+  return z.NEVER;
+});
+
+const guestAccess = z.enum(["member", "limited", "restricted"]);
+export const GUEST_ACCESS_ROLE: Record<z.infer<typeof guestAccess>, string> = {
+  member: GUEST_ROLE.User,
+  limited: GUEST_ROLE.GuestUser,
+  restricted: GUEST_ROLE.RestrictedGuestUser,
+};
+
+const passwordCredential = z
+  .object({
+    displayName: z.string().optional(),
+    /** The secret itself; world files are fixtures, the store keeps only its hash. */
+    secretText: z.string().min(8),
+    startDateTime: isoDate.optional(),
+    endDateTime: isoDate.optional(),
+  })
+  .strict();
+
+const federatedCredential = z
+  .object({
+    name: z.string(),
+    issuer: z.string().min(1),
+    subject: z.string().min(1),
+    audiences: z.array(z.string()).default(["api://AzureADTokenExchange"]),
+    description: z.string().optional(),
+  })
+  .strict();
+
+const application = z
+  .object({
+    id: guid.optional(),
+    appId: guid.optional(),
+    displayName: z.string().min(1),
+    signInAudience: z.enum(SIGN_IN_AUDIENCES as [string, ...string[]]).optional(),
+    identifierUris: z.array(z.string()).optional(),
+    requestedAccessTokenVersion: z.union([z.literal(1), z.literal(2)]).optional(),
+    passwordCredentials: z.array(passwordCredential).default([]),
+    /** Certificates as PEM or base64 DER. */
+    keyCredentials: z.array(z.object({ certificate: z.string().min(1), displayName: z.string().optional() }).strict()).default([]),
+    federatedIdentityCredentials: z.array(federatedCredential).default([]),
+    /** The application's service principal in its home tenant; `false` for an app without one. */
+    servicePrincipal: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            id: guid.optional(),
+            accountEnabled: z.boolean().default(true),
+            directoryRoles: z.array(directoryRole).default([]),
+          })
+          .strict(),
+      ])
+      .default({}),
+  })
+  .strict();
+
+const user = z
+  .object({
+    id: guid.optional(),
+    userPrincipalName: z.string().min(3),
+    displayName: z.string().min(1),
+    mail: z.string().optional(),
+    userType: z.enum(["Member", "Guest"]).default("Member"),
+    /** For a guest: the account it was invited from, as `{ tenant: key, userPrincipalName }`. */
+    invitedFrom: z.object({ tenant: z.string(), userPrincipalName: z.string() }).strict().optional(),
+    password: z.string().min(1).optional(),
+    accountEnabled: z.boolean().default(true),
+    directoryRoles: z.array(directoryRole).default([]),
+  })
+  .strict();
+
+const managedIdentity = z
+  .object({
+    name: z.string().min(1),
+    resourceId: z.string().startsWith("/"),
+    clientId: guid.optional(),
+    principalId: guid.optional(),
+    federatedIdentityCredentials: z.array(federatedCredential).default([]),
+  })
+  .strict();
+
+const virtualMachine = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only"),
+    resourceId: z.string().startsWith("/"),
+    systemAssignedIdentity: z.object({ principalId: guid.optional(), clientId: guid.optional() }).strict().optional(),
+    userAssignedIdentities: z.array(z.string().startsWith("/")).default([]),
+  })
+  .strict();
+
+const tenant = z
+  .object({
+    /** The name other parts of this file use for the tenant. */
+    key: z.string().min(1),
+    id: guid.optional(),
+    displayName: z.string().min(1),
+    defaultDomain: z.string().min(3),
+    domains: z.array(z.string()).default([]),
+    authorizationPolicy: z
+      .object({
+        allowedToCreateApps: z.boolean().optional(),
+        guestAccess: guestAccess.optional(),
+        guestUserRoleId: z.enum([GUEST_ROLE.User, GUEST_ROLE.GuestUser, GUEST_ROLE.RestrictedGuestUser]).optional(),
+      })
+      .strict()
+      .default({}),
+    users: z.array(user).default([]),
+    applications: z.array(application).default([]),
+    managedIdentities: z.array(managedIdentity).default([]),
+    virtualMachines: z.array(virtualMachine).default([]),
+  })
+  .strict();
+
+const issuer = z
+  .object({
+    issuer: z.string().url(),
+    jwks: z.object({ keys: z.array(z.record(z.unknown())).min(1) }),
+  })
+  .strict();
+
+export const worldSchema = z
+  .object({
+    name: z.string().optional(),
+    description: z.string().optional(),
+    tenants: z.array(tenant).min(1),
+    /** External identity providers trusted for federated credentials, with their public keys. */
+    issuers: z.array(issuer).default([]),
+    /** The application whose credentials `serve` prints at start (like Azurite's well-known account key). */
+    bootstrap: z.object({ tenant: z.string(), application: z.string(), secretText: z.string() }).strict().optional(),
+  })
+  .strict();
+
+export type World = z.infer<typeof worldSchema>;
+export type WorldTenant = z.infer<typeof tenant>;
