@@ -4,6 +4,10 @@
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 
+// Types first: vitest strips them without checking.
+const typecheck = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--noEmit"], { stdio: "inherit" });
+if (typecheck.status !== 0) process.exit(typecheck.status ?? 1);
+
 const caDir = resolve(".svcconn-test/ca");
 const made = spawnSync(process.execPath, ["--import", "tsx", "scripts/test-ca.ts", caDir], { stdio: "inherit" });
 if (made.status !== 0) process.exit(made.status ?? 1);
