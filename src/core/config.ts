@@ -32,6 +32,10 @@ export const configSchema = z.object({
   ports: portsSchema.default(basePorts(DEFAULT_BASE_PORT)),
   adminKey: z.string().min(8, "must be at least 8 characters").optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn"),
+  /** Seconds before a directory-settings change (authorizationPolicy) applies; Entra takes 15–20 minutes. */
+  directoryPropagationSeconds: z.number().int().min(0).default(900),
+  /** Seconds before a new or removed role assignment changes authorization; ARM takes a few minutes. */
+  rbacPropagationSeconds: z.number().int().min(0).default(300),
   /** Folder of an existing CA to sign the server certificate with (tests share one CA across servers). */
   caDir: z.string().min(1).optional(),
 });
@@ -75,6 +79,8 @@ export function resolveConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = proce
   if (env.SVCCONN_PORTS) fromEnv.ports = parsePorts(env.SVCCONN_PORTS);
   if (env.SVCCONN_ADMIN_KEY) fromEnv.adminKey = env.SVCCONN_ADMIN_KEY;
   if (env.SVCCONN_LOG_LEVEL) fromEnv.logLevel = env.SVCCONN_LOG_LEVEL as Config["logLevel"];
+  if (env.SVCCONN_DIRECTORY_DELAY) fromEnv.directoryPropagationSeconds = Number(env.SVCCONN_DIRECTORY_DELAY);
+  if (env.SVCCONN_RBAC_DELAY) fromEnv.rbacPropagationSeconds = Number(env.SVCCONN_RBAC_DELAY);
   const merged = { ...fromEnv, ...stripUndefined(flags) };
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {

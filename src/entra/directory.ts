@@ -265,6 +265,18 @@ export class Directory {
    * A managed identity is a service principal of type ManagedIdentity whose alternative names carry its ARM
    * resource id: the identity resource for user-assigned ones, the VM for system-assigned ones.
    */
+  async tenant(tenantId: string): Promise<Tenant | undefined> {
+    return this.store.tenants.get(tenantId);
+  }
+
+  async principal(tenantId: string, objectId: string): Promise<PrincipalInfo | undefined> {
+    const user = await this.store.users.get(tenantId, objectId);
+    if (user) return { id: user.id, type: "User", displayName: user.displayName, signInName: user.userPrincipalName };
+    const sp = await this.store.servicePrincipals.get(tenantId, objectId);
+    if (sp) return { id: sp.id, type: "ServicePrincipal", displayName: sp.displayName, signInName: sp.appId };
+    return undefined;
+  }
+
   async createManagedIdentity(input: {
     tenantId: string;
     name: string;
@@ -318,6 +330,15 @@ export class Directory {
     await this.store.servicePrincipals.insertVirtualMachine(vm);
     return vm;
   }
+}
+
+/** A directory object that can hold an Azure role: what ARM needs to know about a principal id. */
+export interface PrincipalInfo {
+  id: string;
+  type: "User" | "ServicePrincipal";
+  displayName: string;
+  /** App id of a service principal, UPN of a user. */
+  signInName: string;
 }
 
 export function passwordView(credential: PasswordCredential): PasswordCredentialView {

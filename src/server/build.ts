@@ -1,5 +1,8 @@
 import fastify, { LogController, type FastifyInstance } from "fastify";
+import type { DeploymentEngine } from "../arm/deployments.js";
 import { armDialect } from "../arm/errors.js";
+import { armRoutes } from "../arm/routes.js";
+import type { ArmService } from "../arm/service.js";
 import type { Clock } from "../core/clock.js";
 import type { Plane } from "../core/config.js";
 import type { Logger } from "../core/logging.js";
@@ -19,10 +22,13 @@ export interface ServerDeps {
   logger: Logger;
   adminKey: string;
   entra: EntraService;
+  arm: ArmService;
+  deployments: DeploymentEngine;
   /** Certificate and key for the HTTPS listeners; plain HTTP when absent. */
   tls?: TlsMaterial;
   /** The login listener's base URL once it listens (managed-identity tokens name it). */
   loginBase: () => string;
+  graphBase: () => string;
 }
 
 export type Listeners = Record<Plane, FastifyInstance>;
@@ -32,11 +38,12 @@ const BODY_LIMIT = 1024 * 1024;
 
 /** Builds every listener with its routes, without listening: tests use `inject()` on them. */
 export function buildServer(deps: ServerDeps): Listeners {
-  const make = (plane: Plane, dialect: WireDialect, secure: boolean, caseSensitive = true): FastifyInstance => {
+  const make = (plane: Plane, dialect: WireDialect, secure: boolean, caseSensitive = true, exposeHeadRoutes = true): FastifyInstance => {
     const app = fastify({
       ...(secure && deps.tls ? { https: { key: deps.tls.key, cert: deps.tls.cert } } : {}),
       loggerInstance: deps.logger.child({ plane }),
       logController: new LogController({ disableRequestLogging: true }),
+      exposeHeadRoutes,
       bodyLimit: BODY_LIMIT,
       // Graph and ARM accept path segments such as `(appId='…')`, and ARM ids can be long.
       routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, caseSensitive, maxParamLength: 2048 },
@@ -49,7 +56,15 @@ export function buildServer(deps: ServerDeps): Listeners {
   const login = make("login", entraDialect(deps.clock), true);
   loginRoutes(login, deps.entra);
   const graph = make("graph", graphDialect(deps.clock), true);
-  const arm = make("arm", armDialect, true, false);
+  // ARM paths are case-insensitive and HEAD is its own operation there (resource group existence).
+  const arm = make("arm", armDialect(deps.loginBase), true, false, false);
+  armRoutes(arm, {
+    arm: deps.arm,
+    deployments: deps.deployments,
+    tokens: deps.entra.accessTokens,
+    clock: deps.clock,
+    urls: () => ({ login: deps.loginBase(), graph: deps.graphBase() }),
+  });
   const devops = make("devops", devopsDialect, true);
   const imds = make("imds", imdsDialect, false);
   imdsRoutes(imds, deps.entra, deps.loginBase);

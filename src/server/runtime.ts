@@ -4,6 +4,9 @@ import { join, resolve } from "node:path";
 import { AdjustableClock } from "../core/clock.js";
 import type { Config, Plane } from "../core/config.js";
 import { createLogger, type Logger } from "../core/logging.js";
+import { DeploymentEngine } from "../arm/deployments.js";
+import { ArmSeeder } from "../arm/seed.js";
+import { ArmService } from "../arm/service.js";
 import { Directory } from "../entra/directory.js";
 import type { ResourcePlane } from "../entra/resources.js";
 import { EntraService } from "../entra/service.js";
@@ -20,6 +23,8 @@ export interface Runtime {
   store: Store;
   clock: AdjustableClock;
   entra: EntraService;
+  arm: ArmService;
+  deployments: DeploymentEngine;
   world: World;
   adminKey: string;
   tls?: TlsMaterial;
@@ -53,8 +58,9 @@ export async function createRuntime(config: Config): Promise<Runtime> {
     // A data folder remembers the world it was made from, so a restart prints the same bootstrap facts.
     const worldFile = config.world ? resolve(config.world) : ((await store.meta.get("worldFile")) ?? "demo");
     const world = readWorld(worldFile === "demo" ? undefined : worldFile);
+    const armFor = (s: Store) => new ArmService({ store: s, clock, directory: new Directory(s, clock), roleAssignmentPropagationSeconds: config.rbacPropagationSeconds });
     if (await store.isEmpty()) {
-      await loadWorld(world, store, (s) => new Directory(s, clock));
+      await loadWorld(world, store, (s) => ({ directory: new Directory(s, clock), arm: armFor(s), armSeeder: new ArmSeeder(s, clock) }));
       await store.meta.set("worldFile", worldFile);
     }
 
@@ -65,9 +71,22 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       return plane === "arm" || plane === "graph" || plane === "devops" ? plane : undefined;
     };
     const entra = new EntraService({ store, clock, localPlane });
+    const arm = new ArmService({ store, clock, directory: entra.directory, roleAssignmentPropagationSeconds: config.rbacPropagationSeconds });
+    const deployments = new DeploymentEngine(arm, store, clock);
     const tls = config.tls ? await serverTls(config.caDir ?? join(dataDir, "tls")) : undefined;
     const urls: Partial<Record<Plane, string>> = {};
-    const listeners = buildServer({ store, clock, logger, adminKey, entra, tls, loginBase: () => urls.login ?? "https://127.0.0.1" });
+    const listeners = buildServer({
+      store,
+      clock,
+      logger,
+      adminKey,
+      entra,
+      arm,
+      deployments,
+      tls,
+      loginBase: () => urls.login ?? "https://127.0.0.1",
+      graphBase: () => urls.graph ?? "https://127.0.0.1",
+    });
 
     return {
       config,
@@ -75,6 +94,8 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       store,
       clock,
       entra,
+      arm,
+      deployments,
       world,
       adminKey,
       tls,

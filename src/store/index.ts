@@ -1,4 +1,7 @@
 import { ApplicationRepository } from "./applications.js";
+import { HierarchyRepository } from "./hierarchy.js";
+import { RbacRepository } from "./rbac.js";
+import { ResourceRepository } from "./resources.js";
 import type { Db } from "./database.js";
 import { MetaRepository } from "./meta.js";
 import { ServicePrincipalRepository } from "./service-principals.js";
@@ -14,6 +17,9 @@ export class Store {
   readonly applications: ApplicationRepository;
   readonly servicePrincipals: ServicePrincipalRepository;
   readonly keys: KeyRepository;
+  readonly hierarchy: HierarchyRepository;
+  readonly resources: ResourceRepository;
+  readonly rbac: RbacRepository;
 
   constructor(readonly db: Db) {
     this.meta = new MetaRepository(db);
@@ -22,6 +28,9 @@ export class Store {
     this.applications = new ApplicationRepository(db);
     this.servicePrincipals = new ServicePrincipalRepository(db);
     this.keys = new KeyRepository(db);
+    this.hierarchy = new HierarchyRepository(db);
+    this.resources = new ResourceRepository(db);
+    this.rbac = new RbacRepository(db);
   }
 
   /** Runs `work` in one transaction, with repositories bound to it. */

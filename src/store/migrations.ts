@@ -143,6 +143,100 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0002-arm": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("management_groups")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("tenant_id", "text", (c) => c.notNull())
+        .addColumn("display_name", "text", (c) => c.notNull())
+        .addColumn("parent_name", "text")
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("subscriptions")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("tenant_id", "text", (c) => c.notNull())
+        .addColumn("display_name", "text", (c) => c.notNull())
+        .addColumn("state", "text", (c) => c.notNull())
+        .addColumn("management_group", "text", (c) => c.notNull())
+        .addColumn("tags", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("subscriptions_tenant").on("subscriptions").columns(["tenant_id"]).execute();
+      await db.schema
+        .createTable("resource_groups")
+        .addColumn("key", "text", (c) => c.primaryKey())
+        .addColumn("subscription_id", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("location", "text", (c) => c.notNull())
+        .addColumn("tags", "text", (c) => c.notNull())
+        .addColumn("managed_by", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("resource_groups_subscription").on("resource_groups").columns(["subscription_id", "name"]).execute();
+      await db.schema
+        .createTable("resources")
+        .addColumn("key", "text", (c) => c.primaryKey())
+        .addColumn("id", "text", (c) => c.notNull())
+        .addColumn("subscription_id", "text", (c) => c.notNull())
+        .addColumn("resource_group_key", "text", (c) => c.notNull())
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("parent_key", "text")
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("changed_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("resources_group").on("resources").columns(["resource_group_key", "type"]).execute();
+      await db.schema.createIndex("resources_subscription").on("resources").columns(["subscription_id"]).execute();
+      await db.schema
+        .createTable("role_definitions")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("tenant_id", "text", (c) => c.notNull())
+        .addColumn("role_name", "text", (c) => c.notNull())
+        .addColumn("description", "text", (c) => c.notNull())
+        .addColumn("permissions", "text", (c) => c.notNull())
+        .addColumn("assignable_scopes", "text", (c) => c.notNull())
+        .addColumn("created_on", "text", (c) => c.notNull())
+        .addColumn("updated_on", "text", (c) => c.notNull())
+        .addColumn("created_by", "text")
+        .execute();
+      await db.schema
+        .createTable("role_assignments")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("tenant_id", "text", (c) => c.notNull())
+        .addColumn("scope", "text", (c) => c.notNull())
+        .addColumn("scope_key", "text", (c) => c.notNull())
+        .addColumn("subscription_id", "text")
+        .addColumn("role_definition_id", "text", (c) => c.notNull())
+        .addColumn("principal_id", "text", (c) => c.notNull())
+        .addColumn("principal_type", "text", (c) => c.notNull())
+        .addColumn("description", "text")
+        .addColumn("condition", "text")
+        .addColumn("condition_version", "text")
+        .addColumn("created_on", "text", (c) => c.notNull())
+        .addColumn("updated_on", "text", (c) => c.notNull())
+        .addColumn("created_by", "text")
+        .addColumn("effective_at", "text", (c) => c.notNull())
+        .addColumn("removed_at", "text")
+        .addColumn("removal_effective_at", "text")
+        .execute();
+      await db.schema.createIndex("role_assignments_principal").on("role_assignments").columns(["principal_id", "scope_key"]).execute();
+      await db.schema.createIndex("role_assignments_scope").on("role_assignments").columns(["scope_key"]).execute();
+      await db.schema.createIndex("role_assignments_subscription").on("role_assignments").columns(["subscription_id"]).execute();
+      await db.schema
+        .createTable("deployments")
+        .addColumn("key", "text", (c) => c.primaryKey())
+        .addColumn("scope_key", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("operations", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("deployments_scope").on("deployments").columns(["scope_key"]).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

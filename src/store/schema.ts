@@ -149,4 +149,93 @@ export interface DatabaseSchema {
   virtualMachines: VirtualMachineTable;
   signingKeys: SigningKeyTable;
   externalIssuers: ExternalIssuerTable;
+  managementGroups: ManagementGroupTable;
+  subscriptions: SubscriptionTable;
+  resourceGroups: ResourceGroupTable;
+  resources: ResourceTable;
+  roleDefinitions: RoleDefinitionTable;
+  roleAssignments: RoleAssignmentTable;
+  deployments: DeploymentTable;
+}
+
+export interface ManagementGroupTable {
+  name: string;
+  tenantId: string;
+  displayName: string;
+  parentName: string | null;
+  updatedAt: string;
+}
+
+export interface SubscriptionTable {
+  id: string;
+  tenantId: string;
+  displayName: string;
+  state: string;
+  managementGroup: string;
+  tags: string;
+  createdAt: string;
+}
+
+export interface ResourceGroupTable {
+  key: string;
+  subscriptionId: string;
+  name: string;
+  location: string;
+  tags: string;
+  managedBy: string | null;
+  createdAt: string;
+}
+
+export interface ResourceTable {
+  key: string;
+  id: string;
+  subscriptionId: string;
+  resourceGroupKey: string;
+  type: string;
+  name: string;
+  parentKey: string | null;
+  body: string;
+  createdAt: string;
+  changedAt: string;
+}
+
+export interface RoleDefinitionTable {
+  id: string;
+  tenantId: string;
+  roleName: string;
+  description: string;
+  permissions: string;
+  assignableScopes: string;
+  createdOn: string;
+  updatedOn: string;
+  createdBy: string | null;
+}
+
+export interface RoleAssignmentTable {
+  name: string;
+  tenantId: string;
+  scope: string;
+  scopeKey: string;
+  subscriptionId: string | null;
+  roleDefinitionId: string;
+  principalId: string;
+  principalType: string;
+  description: string | null;
+  condition: string | null;
+  conditionVersion: string | null;
+  createdOn: string;
+  updatedOn: string;
+  createdBy: string | null;
+  effectiveAt: string;
+  removedAt: string | null;
+  removalEffectiveAt: string | null;
+}
+
+export interface DeploymentTable {
+  key: string;
+  scopeKey: string;
+  name: string;
+  body: string;
+  operations: string;
+  createdAt: string;
 }

@@ -20,6 +20,9 @@ export const DEMO = {
     alex: { id: "d0d0cafe-05e2-4000-8000-000000000005", upn: "alex@fabrikam.onmicrosoft.com" },
   },
   subscriptionId: "d0d0cafe-5ab0-4000-8000-000000000001",
+  devSubscriptionId: "d0d0cafe-5ab0-4000-8000-000000000002",
+  otherSubscriptionId: "d0d0cafe-5ab0-4000-8000-000000000003",
+  managementGroup: "mg-platform",
   managedIdentity: {
     name: "id-pipelines",
     clientId: "d0d0cafe-a440-4000-8000-0000000000a1",
@@ -34,7 +37,7 @@ export const DEMO = {
 
 export const DEMO_WORLD_YAML = `# svcconn demo world. Ids are fixed (see README); secrets are well known and for local use only.
 name: demo
-description: Contoso with a guest from Fabrikam, a bootstrap administrator application and an agent VM.
+description: Contoso (two subscriptions under a management group) with a guest from Fabrikam, a bootstrap administrator application and an agent VM.
 bootstrap:
   tenant: contoso
   application: svcconn-bootstrap
@@ -92,6 +95,37 @@ tenants:
           principalId: ${DEMO.vm.systemPrincipalId}
         userAssignedIdentities:
           - /subscriptions/${DEMO.subscriptionId}/resourceGroups/rg-agents/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${DEMO.managedIdentity.name}
+    managementGroups:
+      - name: ${DEMO.managementGroup}
+        displayName: Platform
+    subscriptions:
+      - id: ${DEMO.subscriptionId}
+        displayName: Contoso Production
+        managementGroup: ${DEMO.managementGroup}
+        resourceGroups:
+          - name: rg-agents
+            location: westeurope
+          - name: rg-prod-app
+            location: westeurope
+            resources:
+              - type: Microsoft.Storage/storageAccounts
+                name: stcontosoprod
+                kind: StorageV2
+                sku: { name: Standard_LRS }
+                properties: { minimumTlsVersion: TLS1_2 }
+      - id: ${DEMO.devSubscriptionId}
+        displayName: Contoso Development
+        managementGroup: ${DEMO.managementGroup}
+        resourceGroups:
+          - name: rg-dev-app
+            location: northeurope
+    roleAssignments:
+      - { principal: svcconn-bootstrap, role: Owner, scope: /providers/Microsoft.Management/managementGroups/${DEMO.tenantId} }
+      - { principal: ${DEMO.users.admin.upn}, role: Owner, scope: /providers/Microsoft.Management/managementGroups/${DEMO.managementGroup} }
+      - { principal: ${DEMO.users.dev.upn}, role: Contributor, scope: /subscriptions/${DEMO.devSubscriptionId} }
+      - { principal: ${DEMO.users.appdev.upn}, role: Reader, scope: /subscriptions/${DEMO.subscriptionId} }
+      - { principal: "${DEMO.users.guest.upn}", role: Owner, scope: /subscriptions/${DEMO.devSubscriptionId} }
+      - { principal: ${DEMO.managedIdentity.name}, role: Contributor, scope: /subscriptions/${DEMO.subscriptionId}/resourceGroups/rg-prod-app }
   - key: fabrikam
     id: ${DEMO.otherTenantId}
     displayName: Fabrikam
@@ -101,4 +135,12 @@ tenants:
         userPrincipalName: ${DEMO.users.alex.upn}
         displayName: Alex Fabrikam
         password: "${DEMO.userPassword}"
+    subscriptions:
+      - id: ${DEMO.otherSubscriptionId}
+        displayName: Fabrikam Subscription
+        resourceGroups:
+          - name: rg-fabrikam
+            location: eastus
+    roleAssignments:
+      - { principal: ${DEMO.users.alex.upn}, role: Owner, scope: /subscriptions/${DEMO.otherSubscriptionId} }
 `;

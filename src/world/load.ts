@@ -1,5 +1,9 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml, YAMLParseError } from "yaml";
+import { ArmSeeder } from "../arm/seed.js";
+import { BUILTIN_ROLES } from "../arm/builtin-roles.js";
+import type { PrincipalType } from "../arm/model.js";
+import type { ArmService } from "../arm/service.js";
 import type { Directory } from "../entra/directory.js";
 import type { Store } from "../store/index.js";
 import { DEMO_WORLD_YAML } from "./demo.js";
@@ -59,7 +63,14 @@ export function bootstrapFacts(world: World): BootstrapFacts | null {
 }
 
 /** Writes a world into an empty store, in one transaction. Semantic errors name the path like schema errors. */
-export async function loadWorld(world: World, store: Store, directoryFor: (store: Store) => Directory): Promise<void> {
+/** The plane services a world is written through, bound to the loading transaction's store. */
+export interface WorldWriters {
+  directory: Directory;
+  arm: ArmService;
+  armSeeder: ArmSeeder;
+}
+
+export async function loadWorld(world: World, store: Store, writersFor: (store: Store) => WorldWriters): Promise<void> {
   if (world.bootstrap) {
     const tenant = world.tenants.find((t) => t.key === world.bootstrap!.tenant);
     if (!tenant) throw new WorldError("bootstrap.tenant", `unknown tenant '${world.bootstrap.tenant}'`);
@@ -69,7 +80,7 @@ export async function loadWorld(world: World, store: Store, directoryFor: (store
   }
   const tenantIds = new Map<string, string>();
   await store.transaction(async (trx) => {
-    const directory = directoryFor(trx);
+    const { directory, arm, armSeeder } = writersFor(trx);
     const at = async <T>(path: string, work: () => Promise<T>): Promise<T> => {
       try {
         return await work();
@@ -184,8 +195,114 @@ export async function loadWorld(world: World, store: Store, directoryFor: (store
         );
       }
     }
+    // The resource plane: management groups, subscriptions, resource groups, resources, roles.
+    const principals = new Map<string, Map<string, { id: string; type: PrincipalType }>>();
+    for (const [i, t] of world.tenants.entries()) {
+      const tenantId = tenantIds.get(t.key)!;
+      await at(`tenants.${i}`, () => armSeeder.rootGroup(tenantId));
+      const pending = [...t.managementGroups.entries()];
+      // Parents may be declared after their children: place groups as their parents appear.
+      for (let round = 0; pending.length && round < 20; round++) {
+        for (let k = pending.length - 1; k >= 0; k--) {
+          const [j, mg] = pending[k]!;
+          const parent = mg.parent ?? tenantId;
+          if (parent !== tenantId && !(await trx.hierarchy.managementGroup(parent))) continue;
+          await at(`tenants.${i}.managementGroups.${j}`, () => armSeeder.managementGroup({ tenantId, name: mg.name, displayName: mg.displayName, parent }));
+          pending.splice(k, 1);
+        }
+      }
+      if (pending.length) throw new WorldError(`tenants.${i}.managementGroups.${pending[0]![0]}.parent`, `unknown parent management group '${pending[0]![1].parent}'`);
+      for (const [j, sub] of t.subscriptions.entries()) {
+        const path = `tenants.${i}.subscriptions.${j}`;
+        await at(path, () => armSeeder.subscription({ tenantId, id: sub.id, displayName: sub.displayName, state: sub.state, managementGroup: sub.managementGroup, tags: sub.tags }));
+        for (const [k, rg] of sub.resourceGroups.entries()) {
+          await at(`${path}.resourceGroups.${k}`, () => armSeeder.resourceGroup({ subscriptionId: sub.id, name: rg.name, location: rg.location, tags: rg.tags }));
+          for (const [m, r] of rg.resources.entries()) {
+            const [namespace, ...types] = r.type.split("/");
+            const names = r.name.split("/");
+            if (names.length !== types.length) throw new WorldError(`${path}.resourceGroups.${k}.resources.${m}.name`, `type '${r.type}' needs a name of ${types.length} segment(s)`);
+            const id = `/subscriptions/${sub.id}/resourceGroups/${rg.name}/providers/${[namespace, ...types.flatMap((ty, n) => [ty, names[n]])].join("/")}`;
+            const { type: _type, name: _name, ...body } = r;
+            await at(`${path}.resourceGroups.${k}.resources.${m}`, () => armSeeder.resource(id, body));
+          }
+        }
+      }
+      for (const [j, role] of t.roleDefinitions.entries()) {
+        await at(`tenants.${i}.roleDefinitions.${j}`, () =>
+          trx.rbac.putRoleDefinition({
+            id: role.id.toLowerCase(),
+            roleName: role.roleName,
+            description: role.description,
+            roleType: "CustomRole",
+            permissions: [{ actions: role.actions, notActions: role.notActions, dataActions: [], notDataActions: [] }],
+            assignableScopes: role.assignableScopes,
+            tenantId,
+            createdOn: new Date(0).toISOString(),
+            updatedOn: new Date(0).toISOString(),
+            createdBy: null,
+          }),
+        );
+      }
+      // Managed identities and VMs of the directory are ARM resources too, where their resource group exists.
+      for (const m of t.managedIdentities) {
+        await armSeeder.resource(m.resourceId, {
+          location: undefined,
+          properties: { tenantId, principalId: m.principalId?.toLowerCase(), clientId: m.clientId?.toLowerCase() },
+        });
+      }
+      for (const vm of t.virtualMachines) {
+        const userAssigned = Object.fromEntries(
+          vm.userAssignedIdentities.map((id) => {
+            const mi = t.managedIdentities.find((m) => m.resourceId.toLowerCase() === id.toLowerCase());
+            return [id, { principalId: mi?.principalId?.toLowerCase(), clientId: mi?.clientId?.toLowerCase() }];
+          }),
+        );
+        const types = [vm.systemAssignedIdentity ? "SystemAssigned" : "", vm.userAssignedIdentities.length ? "UserAssigned" : ""].filter(Boolean);
+        await armSeeder.resource(vm.resourceId, {
+          identity: types.length
+            ? {
+                type: types.join(", "),
+                ...(vm.systemAssignedIdentity ? { principalId: vm.systemAssignedIdentity.principalId?.toLowerCase(), tenantId } : {}),
+                ...(vm.userAssignedIdentities.length ? { userAssignedIdentities: userAssigned } : {}),
+              }
+            : undefined,
+          properties: { vmId: vm.name, hardwareProfile: { vmSize: "Standard_D2s_v5" } },
+        });
+      }
+      principals.set(tenantId, await principalIndex(trx, tenantId));
+    }
+    for (const [i, t] of world.tenants.entries()) {
+      const tenantId = tenantIds.get(t.key)!;
+      const index = principals.get(tenantId)!;
+      for (const [j, a] of t.roleAssignments.entries()) {
+        const path = `tenants.${i}.roleAssignments.${j}`;
+        const principal = index.get(a.principal.toLowerCase());
+        if (!principal) throw new WorldError(`${path}.principal`, `no user, application, managed identity or VM '${a.principal}' in tenant '${t.key}'`);
+        const custom = t.roleDefinitions.find((r) => r.roleName.toLowerCase() === a.role.toLowerCase() || r.id.toLowerCase() === a.role.toLowerCase());
+        const builtin = BUILTIN_ROLES.find((r) => r.roleName.toLowerCase() === a.role.toLowerCase() || r.id === a.role.toLowerCase().split("/").pop());
+        const roleId = custom?.id ?? builtin?.id;
+        if (!roleId) throw new WorldError(`${path}.role`, `unknown role '${a.role}'`);
+        await at(path, () => arm.seedRoleAssignment({ tenantId, scope: a.scope, roleDefinitionId: roleId, principalId: principal.id, principalType: principal.type, name: a.name }));
+      }
+    }
+
     for (const [i, issuer] of world.issuers.entries()) {
       await at(`issuers.${i}`, () => trx.keys.upsertIssuer({ issuer: issuer.issuer, jwks: issuer.jwks as never }));
     }
   });
+}
+
+/** Names a world file may use for a principal: object id, UPN, or display name of an app, identity or VM. */
+async function principalIndex(store: Store, tenantId: string): Promise<Map<string, { id: string; type: PrincipalType }>> {
+  const index = new Map<string, { id: string; type: PrincipalType }>();
+  for (const user of await store.users.list(tenantId)) {
+    index.set(user.id, { id: user.id, type: "User" });
+    index.set(user.userPrincipalName.toLowerCase(), { id: user.id, type: "User" });
+  }
+  for (const sp of await store.servicePrincipals.list(tenantId)) {
+    index.set(sp.id, { id: sp.id, type: "ServicePrincipal" });
+    index.set(sp.appId, { id: sp.id, type: "ServicePrincipal" });
+    if (!index.has(sp.displayName.toLowerCase())) index.set(sp.displayName.toLowerCase(), { id: sp.id, type: "ServicePrincipal" });
+  }
+  return index;
 }

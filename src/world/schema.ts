@@ -103,6 +103,62 @@ const virtualMachine = z
   })
   .strict();
 
+const armResource = z
+  .object({
+    /** Full type, e.g. Microsoft.Storage/storageAccounts; nested types need a name with as many segments. */
+    type: z.string().regex(/^[A-Za-z0-9]+(\.[A-Za-z0-9]+)+(\/[A-Za-z0-9]+)+$/, "must be a resource type such as Microsoft.Storage/storageAccounts"),
+    name: z.string().min(1),
+    location: z.string().optional(),
+    kind: z.string().optional(),
+    sku: z.record(z.unknown()).optional(),
+    tags: z.record(z.string()).optional(),
+    properties: z.record(z.unknown()).default({}),
+  })
+  .strict();
+
+const resourceGroup = z
+  .object({
+    name: z.string().regex(/^[-\w._()]{1,90}$/, "letters, digits, '-', '_', '.', '(' and ')' only"),
+    location: z.string().min(1),
+    tags: z.record(z.string()).default({}),
+    resources: z.array(armResource).default([]),
+  })
+  .strict();
+
+const subscription = z
+  .object({
+    id: guid,
+    displayName: z.string().min(1),
+    state: z.enum(["Enabled", "Warned", "PastDue", "Disabled", "Deleted"]).default("Enabled"),
+    /** Management group name; the tenant root group when absent. */
+    managementGroup: z.string().optional(),
+    tags: z.record(z.string()).default({}),
+    resourceGroups: z.array(resourceGroup).default([]),
+  })
+  .strict();
+
+const roleAssignment = z
+  .object({
+    /** A principal id, a user's UPN, or the display name of an application, managed identity or VM. */
+    principal: z.string().min(1),
+    /** A built-in or custom role by name, or a role definition id. */
+    role: z.string().min(1),
+    scope: z.string().startsWith("/"),
+    name: guid.optional(),
+  })
+  .strict();
+
+const roleDefinition = z
+  .object({
+    id: guid,
+    roleName: z.string().min(1),
+    description: z.string().default(""),
+    actions: z.array(z.string()).min(1),
+    notActions: z.array(z.string()).default([]),
+    assignableScopes: z.array(z.string().startsWith("/")).min(1),
+  })
+  .strict();
+
 const tenant = z
   .object({
     /** The name other parts of this file use for the tenant. */
@@ -123,6 +179,12 @@ const tenant = z
     applications: z.array(application).default([]),
     managedIdentities: z.array(managedIdentity).default([]),
     virtualMachines: z.array(virtualMachine).default([]),
+    managementGroups: z
+      .array(z.object({ name: z.string().regex(/^[-\w.()]{1,90}$/), displayName: z.string().optional(), parent: z.string().optional() }).strict())
+      .default([]),
+    subscriptions: z.array(subscription).default([]),
+    roleDefinitions: z.array(roleDefinition).default([]),
+    roleAssignments: z.array(roleAssignment).default([]),
   })
   .strict();
 

@@ -39,9 +39,11 @@ describe("admin API and health on every listener", () => {
   });
 
   it("answers unknown paths in each plane's own error format", async () => {
+    // ARM authenticates before it routes.
     const arm = await runtime.listeners.arm.inject({ method: "GET", url: "/nothing/here" });
-    expect(arm.statusCode).toBe(404);
-    expect(arm.json().error.code).toBeTypeOf("string");
+    expect(arm.statusCode).toBe(401);
+    expect(arm.json().error.code).toBe("AuthenticationFailed");
+    expect(arm.headers["www-authenticate"]).toMatch(/^Bearer authorization_uri=/);
     const graph = await runtime.listeners.graph.inject({ method: "GET", url: "/v1.0/nothing" });
     expect(graph.json().error.innerError["request-id"]).toMatch(/^[0-9a-f-]{36}$/);
     const devops = await runtime.listeners.devops.inject({ method: "GET", url: "/org/_apis/nothing" });

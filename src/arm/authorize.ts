@@ -1,0 +1,134 @@
+import type { Clock } from "../core/clock.js";
+import type { Store } from "../store/index.js";
+import { BUILTIN_ROLES } from "./builtin-roles.js";
+import type { ManagementGroup, RoleAssignment, RoleDefinition, Subscription } from "./model.js";
+import { managementGroupScope, parseScope, subscriptionChain, type Scope } from "./scopes.js";
+
+/** The principal behind an ARM call, as its token names it. */
+export interface ArmCaller {
+  tenantId: string;
+  objectId: string;
+  /** What AuthorizationFailed calls the client: the app id of a service principal, the UPN of a user. */
+  clientLabel: string;
+  kind: "app" | "user";
+}
+
+const patternCache = new Map<string, RegExp>();
+function pattern(text: string): RegExp {
+  let re = patternCache.get(text);
+  if (!re) {
+    re = new RegExp(`^${text.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`, "i");
+    patternCache.set(text, re);
+  }
+  return re;
+}
+
+/** Actions minus notActions, per role; roles are unioned by the caller (a notAction is not a deny). */
+export function roleGrants(role: RoleDefinition, action: string): boolean {
+  return role.permissions.some((p) => p.actions.some((a) => pattern(a).test(action)) && !p.notActions.some((n) => pattern(n).test(action)));
+}
+
+const BUILTIN_BY_ID = new Map(BUILTIN_ROLES.map((r) => [r.id, r]));
+export const roleGuid = (roleDefinitionId: string): string => roleDefinitionId.split("/").pop()!.toLowerCase();
+
+/**
+ * Decides whether a principal may perform an action at a scope: some assignment for it at the scope or above,
+ * in force on the clock, whose role grants the action. The cost of a check depends on the depth of the scope
+ * and the caller's own assignments there, never on how many assignments exist in total.
+ */
+export class Authorizer {
+  private subscriptions = new Map<string, Subscription | null>();
+  private groups: Map<string, ManagementGroup> | undefined;
+  private customRoles = new Map<string, RoleDefinition | null>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Forget cached hierarchy and roles after a write. */
+  invalidate(): void {
+    this.subscriptions.clear();
+    this.groups = undefined;
+    this.customRoles.clear();
+  }
+
+  async subscription(id: string): Promise<Subscription | undefined> {
+    const key = id.toLowerCase();
+    if (!this.subscriptions.has(key)) this.subscriptions.set(key, (await this.store.hierarchy.subscription(key)) ?? null);
+    return this.subscriptions.get(key) ?? undefined;
+  }
+
+  async managementGroups(): Promise<Map<string, ManagementGroup>> {
+    if (!this.groups) {
+      const all = await this.store.hierarchy.managementGroups();
+      this.groups = new Map(all.map((g) => [g.name.toLowerCase(), g]));
+    }
+    return this.groups;
+  }
+
+  /** Management groups from the tenant root down to `name`. */
+  async managementGroupPath(name: string): Promise<ManagementGroup[]> {
+    const groups = await this.managementGroups();
+    const path: ManagementGroup[] = [];
+    let current = groups.get(name.toLowerCase());
+    while (current && path.length < 10) {
+      path.unshift(current);
+      current = current.parentName ? groups.get(current.parentName.toLowerCase()) : undefined;
+    }
+    return path;
+  }
+
+  /** Lower-cased scope keys at or above a scope, root first. */
+  async ancestry(scope: Scope): Promise<string[]> {
+    const keys = ["/"];
+    let groupName: string | undefined;
+    if (scope.level === "managementGroup") groupName = scope.managementGroup;
+    else if (scope.level !== "root") groupName = (await this.subscription(scope.subscriptionId))?.managementGroup;
+    if (groupName) for (const group of await this.managementGroupPath(groupName)) keys.push(managementGroupScope(group.name).toLowerCase());
+    keys.push(...subscriptionChain(scope));
+    return keys;
+  }
+
+  async role(id: string): Promise<RoleDefinition | undefined> {
+    const guid = roleGuid(id);
+    const builtin = BUILTIN_BY_ID.get(guid);
+    if (builtin) return builtin;
+    if (!this.customRoles.has(guid)) {
+      const found = (await this.store.rbac.customRoles()).find((r) => r.id === guid);
+      this.customRoles.set(guid, found ?? null);
+    }
+    return this.customRoles.get(guid) ?? undefined;
+  }
+
+  /** True when an assignment counts for authorization now (propagation delays on both ends). */
+  inForce(assignment: RoleAssignment, nowIso = this.clock.now().toISOString()): boolean {
+    if (assignment.effectiveAt > nowIso) return false;
+    return !assignment.removalEffectiveAt || assignment.removalEffectiveAt > nowIso;
+  }
+
+  async isAllowed(caller: ArmCaller, action: string, scope: string | Scope): Promise<boolean> {
+    const parsed = typeof scope === "string" ? parseScope(scope) : scope;
+    if (!parsed) return false;
+    const keys = await this.ancestry(parsed);
+    const assignments = await this.store.rbac.forPrincipalAtScopes([caller.objectId], keys);
+    const now = this.clock.now().toISOString();
+    for (const assignment of assignments) {
+      if (!this.inForce(assignment, now)) continue;
+      const role = await this.role(assignment.roleDefinitionId);
+      if (role && roleGrants(role, action)) return true;
+    }
+    return false;
+  }
+
+  /** True when the caller holds any role in force at, above or below the scope (what makes a subscription visible). */
+  async hasAnyRoleWithin(caller: ArmCaller, scope: Scope): Promise<boolean> {
+    const keys = await this.ancestry(scope);
+    const now = this.clock.now().toISOString();
+    const above = await this.store.rbac.forPrincipalAtScopes([caller.objectId], keys);
+    if (above.some((a) => this.inForce(a, now))) return true;
+    const prefix = keys[keys.length - 1]!;
+    const own = await this.store.rbac.forPrincipal(caller.objectId);
+    return own.some((a) => this.inForce(a, now) && a.scope.toLowerCase().startsWith(`${prefix}/`));
+  }
+}

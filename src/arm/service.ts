@@ -1,0 +1,549 @@
+import type { Clock } from "../core/clock.js";
+import { isGuid, newGuid } from "../core/ids.js";
+import type { PrincipalInfo } from "../entra/directory.js";
+import type { Store } from "../store/index.js";
+import { Authorizer, roleGuid, type ArmCaller } from "./authorize.js";
+import { BUILTIN_ROLES } from "./builtin-roles.js";
+import { ArmError, armErrors } from "./errors.js";
+import type { ManagementGroup, PrincipalType, Resource, ResourceBody, ResourceGroup, RoleAssignment, RoleDefinition, Subscription } from "./model.js";
+import { formatScope, managementGroupScope, normalizeScope, parseScope, resourceType, type Scope } from "./scopes.js";
+
+/** What ARM needs from the directory: whether a principal exists in a tenant, and what it is. */
+export interface DirectoryLookup {
+  principal(tenantId: string, objectId: string): Promise<PrincipalInfo | undefined>;
+  tenant(tenantId: string): Promise<{ id: string; displayName: string; defaultDomain: string; domains: string[] } | undefined>;
+}
+
+export interface ArmOptions {
+  store: Store;
+  clock: Clock;
+  directory: DirectoryLookup;
+  /** Seconds before a new or removed role assignment changes what its principal may do. */
+  roleAssignmentPropagationSeconds: number;
+}
+
+const RG_NAME = /^[-\w._()]{1,90}$/;
+const PRINCIPAL_TYPES: PrincipalType[] = ["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"];
+
+export type RoleAssignmentFilter = { atScope: boolean; principalId?: string };
+
+/**
+ * The resource plane: hierarchy, resources, RBAC. Every operation takes the caller and performs ARM's checks in
+ * ARM's order — subscription exists, token tenant matches, the action is granted at the scope — before it acts.
+ */
+export class ArmService {
+  readonly authorizer: Authorizer;
+  private readonly store: Store;
+  private readonly clock: Clock;
+
+  constructor(readonly options: ArmOptions) {
+    this.store = options.store;
+    this.clock = options.clock;
+    this.authorizer = new Authorizer(options.store, options.clock);
+  }
+
+  private nowIso(): string {
+    return this.clock.now().toISOString();
+  }
+
+  // ---- checks -------------------------------------------------------------------------------------------------
+
+  /** The subscription of a subscription-scoped call, after the existence and tenant checks. */
+  async subscriptionFor(caller: ArmCaller, subscriptionId: string): Promise<Subscription> {
+    const subscription = await this.authorizer.subscription(subscriptionId);
+    if (!subscription || subscription.state === "Deleted") throw armErrors.subscriptionNotFound(subscriptionId);
+    if (subscription.tenantId !== caller.tenantId) throw armErrors.wrongTenant(caller.tenantId, subscription.tenantId);
+    return subscription;
+  }
+
+  /** Throws ARM's AuthorizationFailed unless the caller may perform `action` at `scope`. */
+  async authorize(caller: ArmCaller, action: string, scope: string): Promise<void> {
+    if (!(await this.authorizer.isAllowed(caller, action, scope))) {
+      throw armErrors.authorizationFailed(caller.clientLabel, caller.objectId, action, scope);
+    }
+  }
+
+  /** A disabled subscription is read-only. */
+  private async writable(subscription: Subscription): Promise<void> {
+    if (subscription.state === "Disabled") throw armErrors.subscriptionNotEnabled(subscription.id, subscription.state);
+  }
+
+  // ---- subscriptions, tenants, management groups ---------------------------------------------------------------
+
+  /** Subscriptions of the caller's tenant on which it holds some role (at, above or below the subscription). */
+  async listSubscriptions(caller: ArmCaller): Promise<Subscription[]> {
+    const all = await this.store.hierarchy.subscriptions(caller.tenantId);
+    const visible: Subscription[] = [];
+    for (const subscription of all) {
+      if (subscription.state === "Deleted") continue;
+      if (await this.authorizer.hasAnyRoleWithin(caller, { level: "subscription", subscriptionId: subscription.id })) visible.push(subscription);
+    }
+    return visible;
+  }
+
+  async getSubscription(caller: ArmCaller, subscriptionId: string): Promise<Subscription> {
+    const subscription = await this.subscriptionFor(caller, subscriptionId);
+    if (!(await this.authorizer.hasAnyRoleWithin(caller, { level: "subscription", subscriptionId: subscription.id }))) {
+      throw armErrors.authorizationFailed(caller.clientLabel, caller.objectId, "Microsoft.Resources/subscriptions/read", `/subscriptions/${subscription.id}`);
+    }
+    return subscription;
+  }
+
+  async listManagementGroups(caller: ArmCaller): Promise<ManagementGroup[]> {
+    const groups = await this.store.hierarchy.managementGroups(caller.tenantId);
+    const visible: ManagementGroup[] = [];
+    for (const group of groups) {
+      if (await this.authorizer.isAllowed(caller, "Microsoft.Management/managementGroups/read", managementGroupScope(group.name))) visible.push(group);
+    }
+    return visible;
+  }
+
+  async getManagementGroup(caller: ArmCaller, name: string): Promise<{ group: ManagementGroup; path: ManagementGroup[]; children: Array<ManagementGroup | Subscription> }> {
+    const group = await this.store.hierarchy.managementGroup(name);
+    if (!group || group.tenantId !== caller.tenantId) throw armErrors.managementGroupNotFound(name);
+    await this.authorize(caller, "Microsoft.Management/managementGroups/read", managementGroupScope(group.name));
+    const path = await this.authorizer.managementGroupPath(group.name);
+    const groups = await this.store.hierarchy.managementGroups(caller.tenantId);
+    const subscriptions = await this.store.hierarchy.subscriptions(caller.tenantId);
+    const children = [
+      ...groups.filter((g) => g.parentName?.toLowerCase() === group.name.toLowerCase()),
+      ...subscriptions.filter((s) => s.managementGroup.toLowerCase() === group.name.toLowerCase()),
+    ];
+    return { group, path, children };
+  }
+
+  // ---- resource groups -----------------------------------------------------------------------------------------
+
+  async listResourceGroups(caller: ArmCaller, subscriptionId: string): Promise<ResourceGroup[]> {
+    const subscription = await this.subscriptionFor(caller, subscriptionId);
+    const groups = await this.store.hierarchy.resourceGroups(subscription.id);
+    const action = "Microsoft.Resources/subscriptions/resourceGroups/read";
+    if (await this.authorizer.isAllowed(caller, action, `/subscriptions/${subscription.id}`)) return groups;
+    const visible: ResourceGroup[] = [];
+    for (const group of groups) if (await this.authorizer.isAllowed(caller, action, rgScope(group))) visible.push(group);
+    if (visible.length === 0) throw armErrors.authorizationFailed(caller.clientLabel, caller.objectId, action, `/subscriptions/${subscription.id}`);
+    return visible;
+  }
+
+  async getResourceGroup(caller: ArmCaller, subscriptionId: string, name: string): Promise<ResourceGroup> {
+    const subscription = await this.subscriptionFor(caller, subscriptionId);
+    await this.authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/read", `/subscriptions/${subscription.id}/resourceGroups/${name}`);
+    const group = await this.store.hierarchy.resourceGroup(subscription.id, name);
+    if (!group) throw armErrors.resourceGroupNotFound(name);
+    return group;
+  }
+
+  async resourceGroupExists(caller: ArmCaller, subscriptionId: string, name: string): Promise<boolean> {
+    try {
+      await this.getResourceGroup(caller, subscriptionId, name);
+      return true;
+    } catch (error) {
+      if (error instanceof ArmError && error.code === "ResourceGroupNotFound") return false;
+      throw error;
+    }
+  }
+
+  async putResourceGroup(
+    caller: ArmCaller,
+    subscriptionId: string,
+    name: string,
+    body: { location?: unknown; tags?: unknown; managedBy?: unknown },
+  ): Promise<{ created: boolean; group: ResourceGroup }> {
+    const subscription = await this.subscriptionFor(caller, subscriptionId);
+    if (!RG_NAME.test(name) || name.endsWith(".")) throw armErrors.invalidResourceGroupName(name);
+    await this.authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/write", `/subscriptions/${subscription.id}/resourceGroups/${name}`);
+    await this.writable(subscription);
+    if (typeof body.location !== "string" || !body.location) throw armErrors.invalidResourceGroupLocation();
+    const tags = readTags(body.tags);
+    const existing = await this.store.hierarchy.resourceGroup(subscription.id, name);
+    if (existing) {
+      if (normalizeLocation(existing.location) !== normalizeLocation(body.location)) {
+        throw new ArmError(
+          409,
+          "InvalidResourceGroupLocation",
+          `Invalid resource group location '${body.location}'. The Resource group already exists in location '${existing.location}'.`,
+        );
+      }
+      await this.store.hierarchy.updateResourceGroup(subscription.id, existing.name, { tags, managedBy: typeof body.managedBy === "string" ? body.managedBy : existing.managedBy });
+      return { created: false, group: { ...existing, tags } };
+    }
+    const group: ResourceGroup = {
+      subscriptionId: subscription.id,
+      name,
+      location: normalizeLocation(body.location),
+      tags,
+      managedBy: typeof body.managedBy === "string" ? body.managedBy : null,
+      createdAt: this.nowIso(),
+    };
+    await this.store.hierarchy.insertResourceGroup(group);
+    return { created: true, group };
+  }
+
+  async patchResourceGroup(caller: ArmCaller, subscriptionId: string, name: string, body: { tags?: unknown }): Promise<ResourceGroup> {
+    const subscription = await this.subscriptionFor(caller, subscriptionId);
+    await this.authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/write", `/subscriptions/${subscription.id}/resourceGroups/${name}`);
+    const group = await this.store.hierarchy.resourceGroup(subscription.id, name);
+    if (!group) throw armErrors.resourceGroupNotFound(name);
+    const tags = body.tags === undefined ? group.tags : readTags(body.tags);
+    await this.store.hierarchy.updateResourceGroup(subscription.id, group.name, { tags });
+    return { ...group, tags };
+  }
+
+  /** Deletes the group and its resources; false when it did not exist. */
+  async deleteResourceGroup(caller: ArmCaller, subscriptionId: string, name: string): Promise<boolean> {
+    const subscription = await this.subscriptionFor(caller, subscriptionId);
+    await this.authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/delete", `/subscriptions/${subscription.id}/resourceGroups/${name}`);
+    const group = await this.store.hierarchy.resourceGroup(subscription.id, name);
+    if (!group) return false;
+    await this.store.hierarchy.deleteResourceGroup(subscription.id, group.name);
+    return true;
+  }
+
+  // ---- resources -----------------------------------------------------------------------------------------------
+
+  async listResources(caller: ArmCaller, subscriptionId: string, resourceGroup?: string, type?: string): Promise<Resource[]> {
+    const subscription = await this.subscriptionFor(caller, subscriptionId);
+    let resources: Resource[];
+    if (resourceGroup) {
+      const group = await this.store.hierarchy.resourceGroup(subscription.id, resourceGroup);
+      if (!group) {
+        await this.authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/read", `/subscriptions/${subscription.id}/resourceGroups/${resourceGroup}`);
+        throw armErrors.resourceGroupNotFound(resourceGroup);
+      }
+      resources = await this.store.resources.inResourceGroup(subscription.id, group.name, type);
+    } else {
+      resources = await this.store.resources.inSubscription(subscription.id);
+    }
+    const visible: Resource[] = [];
+    for (const resource of resources) {
+      if (await this.authorizer.isAllowed(caller, `${resource.type}/read`, resource.id)) visible.push(resource);
+    }
+    return visible;
+  }
+
+  private async resourceContext(caller: ArmCaller, scope: Extract<Scope, { level: "resource" }>) {
+    const subscription = await this.subscriptionFor(caller, scope.subscriptionId);
+    const type = resourceType(scope.providerPath);
+    const id = formatScope(scope);
+    return { subscription, type, id };
+  }
+
+  async getResource(caller: ArmCaller, scope: Extract<Scope, { level: "resource" }>): Promise<Resource> {
+    const { subscription, type, id } = await this.resourceContext(caller, scope);
+    await this.authorize(caller, `${type}/read`, id);
+    const resource = await this.store.resources.get(id);
+    if (!resource) {
+      if (!(await this.store.hierarchy.resourceGroup(subscription.id, scope.resourceGroup))) throw armErrors.resourceGroupNotFound(scope.resourceGroup);
+      throw armErrors.resourceNotFound(type, scope.providerPath.filter((_, i) => i > 0 && i % 2 === 0).join("/"), scope.resourceGroup);
+    }
+    return resource;
+  }
+
+  async putResource(caller: ArmCaller, scope: Extract<Scope, { level: "resource" }>, body: Record<string, unknown>): Promise<{ created: boolean; resource: Resource }> {
+    const { subscription, type, id } = await this.resourceContext(caller, scope);
+    await this.authorize(caller, `${type}/write`, id);
+    await this.writable(subscription);
+    const group = await this.store.hierarchy.resourceGroup(subscription.id, scope.resourceGroup);
+    if (!group) throw armErrors.resourceGroupNotFound(scope.resourceGroup);
+    let parentKey: string | null = null;
+    if (scope.providerPath.length > 3) {
+      const parentId = formatScope({ ...scope, providerPath: scope.providerPath.slice(0, -2) });
+      if (!(await this.store.resources.get(parentId))) throw armErrors.parentResourceNotFound(parentId.split("/providers/")[1]!.split("/").slice(2).join("/"));
+      parentKey = parentId.toLowerCase();
+    }
+    const existing = await this.store.resources.get(id);
+    const now = this.nowIso();
+    const clean = sanitizeResourceBody(body);
+    const resource: Resource = {
+      id: existing?.id ?? id,
+      subscriptionId: subscription.id,
+      resourceGroup: group.name,
+      type,
+      name: scope.providerPath[scope.providerPath.length - 1]!,
+      parentKey,
+      body: clean,
+      createdAt: existing?.createdAt ?? now,
+      changedAt: now,
+    };
+    await this.store.resources.upsert(resource);
+    return { created: !existing, resource };
+  }
+
+  async patchResource(caller: ArmCaller, scope: Extract<Scope, { level: "resource" }>, body: Record<string, unknown>): Promise<Resource> {
+    const { type, id } = await this.resourceContext(caller, scope);
+    await this.authorize(caller, `${type}/write`, id);
+    const existing = await this.getResource(caller, scope);
+    const patch = sanitizeResourceBody(body);
+    const merged: ResourceBody = {
+      ...existing.body,
+      ...patch,
+      ...(patch.properties ? { properties: { ...(existing.body.properties ?? {}), ...patch.properties } } : {}),
+    };
+    const resource = { ...existing, body: merged, changedAt: this.nowIso() };
+    await this.store.resources.upsert(resource);
+    return resource;
+  }
+
+  async deleteResource(caller: ArmCaller, scope: Extract<Scope, { level: "resource" }>): Promise<boolean> {
+    const { type, id } = await this.resourceContext(caller, scope);
+    await this.authorize(caller, `${type}/delete`, id);
+    const existing = await this.store.resources.get(id);
+    if (!existing) return false;
+    await this.store.resources.delete(existing.id);
+    return true;
+  }
+
+  /** A POST action on a resource (`listKeys`, `restart`…): authorized as `{type}/{action}/action`. */
+  async resourceAction(caller: ArmCaller, scope: Extract<Scope, { level: "resource" }>, action: string): Promise<Resource> {
+    const { type, id } = await this.resourceContext(caller, scope);
+    await this.authorize(caller, `${type}/${action}/action`, id);
+    const resource = await this.store.resources.get(id);
+    if (!resource) throw armErrors.resourceNotFound(type, resource ?? scope.providerPath[scope.providerPath.length - 1]!, scope.resourceGroup);
+    return resource;
+  }
+
+  // ---- scopes in general ---------------------------------------------------------------------------------------
+
+  /** Checks that a scope exists and that the caller's tenant owns it; returns the parsed scope. */
+  async resolveScope(caller: ArmCaller, scopeText: string): Promise<Scope> {
+    const scope = parseScope(scopeText);
+    if (!scope) throw armErrors.invalidScope(scopeText);
+    if (scope.level === "managementGroup") {
+      const group = await this.store.hierarchy.managementGroup(scope.managementGroup);
+      if (!group || group.tenantId !== caller.tenantId) throw armErrors.managementGroupNotFound(scope.managementGroup);
+      return { level: "managementGroup", managementGroup: group.name };
+    }
+    if (scope.level === "root") return scope;
+    const subscription = await this.subscriptionFor(caller, scope.subscriptionId);
+    if (scope.level === "subscription") return { ...scope, subscriptionId: subscription.id };
+    const group = await this.store.hierarchy.resourceGroup(subscription.id, scope.resourceGroup);
+    if (!group) throw armErrors.resourceGroupNotFound(scope.resourceGroup);
+    if (scope.level === "resourceGroup") return { ...scope, subscriptionId: subscription.id, resourceGroup: group.name };
+    const resource = await this.store.resources.get(formatScope(scope));
+    if (!resource) throw armErrors.resourceNotFound(resourceType(scope.providerPath), scope.providerPath[scope.providerPath.length - 1]!, group.name);
+    return { ...scope, subscriptionId: subscription.id, resourceGroup: group.name };
+  }
+
+  // ---- role definitions ----------------------------------------------------------------------------------------
+
+  async listRoleDefinitions(caller: ArmCaller, scopeText: string, filter: { roleName?: string; type?: string }): Promise<RoleDefinition[]> {
+    const scope = await this.resolveScope(caller, scopeText);
+    await this.authorize(caller, "Microsoft.Authorization/roleDefinitions/read", formatScope(scope));
+    const ancestry = new Set(await this.authorizer.ancestry(scope));
+    const custom = (await this.store.rbac.customRoles(caller.tenantId)).filter((r) => r.assignableScopes.some((s) => ancestry.has(normalizeScope(s).toLowerCase())));
+    return [...BUILTIN_ROLES, ...custom].filter(
+      (r) => (!filter.roleName || r.roleName.toLowerCase() === filter.roleName.toLowerCase()) && (!filter.type || r.roleType.toLowerCase() === filter.type.toLowerCase()),
+    );
+  }
+
+  async getRoleDefinition(caller: ArmCaller, scopeText: string, id: string): Promise<RoleDefinition> {
+    const scope = scopeText === "/" ? ({ level: "root" } as Scope) : await this.resolveScope(caller, scopeText);
+    if (scope.level !== "root") await this.authorize(caller, "Microsoft.Authorization/roleDefinitions/read", formatScope(scope));
+    const role = await this.authorizer.role(id);
+    if (!role || (role.tenantId && role.tenantId !== caller.tenantId)) throw armErrors.roleDefinitionNotFound(id);
+    return role;
+  }
+
+  async putRoleDefinition(caller: ArmCaller, scopeText: string, id: string, body: Record<string, unknown>): Promise<{ created: boolean; role: RoleDefinition }> {
+    if (!isGuid(id)) throw armErrors.invalidRoleDefinitionId(id);
+    if (BUILTIN_ROLES.some((r) => r.id === id.toLowerCase())) throw armErrors.builtInRoleReadOnly();
+    const scope = await this.resolveScope(caller, scopeText);
+    const properties = (body.properties ?? {}) as Record<string, unknown>;
+    const roleName = properties.roleName;
+    if (typeof roleName !== "string" || !roleName.trim()) throw armErrors.invalidRequestContent("properties.roleName is required");
+    const permissions = readPermissions(properties.permissions);
+    const assignableScopes = Array.isArray(properties.assignableScopes) && properties.assignableScopes.length ? properties.assignableScopes.map(String) : [formatScope(scope)];
+    for (const assignable of assignableScopes) {
+      const resolved = await this.resolveScope(caller, assignable);
+      await this.authorize(caller, "Microsoft.Authorization/roleDefinitions/write", formatScope(resolved));
+    }
+    const existing = (await this.store.rbac.customRoles(caller.tenantId)).find((r) => r.id === id.toLowerCase());
+    const clash = (await this.store.rbac.customRoles(caller.tenantId)).find((r) => r.roleName.toLowerCase() === roleName.toLowerCase() && r.id !== id.toLowerCase());
+    if (clash || BUILTIN_ROLES.some((r) => r.roleName.toLowerCase() === roleName.toLowerCase())) throw armErrors.roleDefinitionExists(roleName);
+    const now = this.nowIso();
+    const role: RoleDefinition = {
+      id: id.toLowerCase(),
+      roleName,
+      description: typeof properties.description === "string" ? properties.description : "",
+      roleType: "CustomRole",
+      permissions,
+      assignableScopes: assignableScopes.map(normalizeScope),
+      tenantId: caller.tenantId,
+      createdOn: existing?.createdOn ?? now,
+      updatedOn: now,
+      createdBy: existing?.createdBy ?? caller.objectId,
+    };
+    await this.store.rbac.putRoleDefinition(role);
+    this.authorizer.invalidate();
+    return { created: !existing, role };
+  }
+
+  async deleteRoleDefinition(caller: ArmCaller, scopeText: string, id: string): Promise<RoleDefinition | undefined> {
+    if (BUILTIN_ROLES.some((r) => r.id === id.toLowerCase())) throw armErrors.builtInRoleReadOnly();
+    const scope = await this.resolveScope(caller, scopeText);
+    await this.authorize(caller, "Microsoft.Authorization/roleDefinitions/delete", formatScope(scope));
+    const existing = (await this.store.rbac.customRoles(caller.tenantId)).find((r) => r.id === id.toLowerCase());
+    if (!existing) return undefined;
+    if ((await this.store.rbac.countForRole(existing.id)) > 0) throw armErrors.roleDefinitionHasAssignments();
+    await this.store.rbac.deleteRoleDefinition(existing.id);
+    this.authorizer.invalidate();
+    return existing;
+  }
+
+  // ---- role assignments ----------------------------------------------------------------------------------------
+
+  async listRoleAssignments(caller: ArmCaller, scopeText: string, filter: RoleAssignmentFilter): Promise<RoleAssignment[]> {
+    const scope = await this.resolveScope(caller, scopeText);
+    const formatted = formatScope(scope);
+    await this.authorize(caller, "Microsoft.Authorization/roleAssignments/read", formatted);
+    const ancestry = await this.authorizer.ancestry(scope);
+    const above = await this.store.rbac.atScopes(ancestry);
+    const below = filter.atScope ? [] : (await this.store.rbac.atOrBelow(ancestry[ancestry.length - 1]!)).filter((a) => !ancestry.includes(a.scope.toLowerCase()));
+    const principal = filter.principalId?.toLowerCase();
+    return [...above, ...below].filter((a) => a.tenantId === caller.tenantId && (!principal || a.principalId === principal));
+  }
+
+  async getRoleAssignment(caller: ArmCaller, scopeText: string, name: string): Promise<RoleAssignment> {
+    const scope = await this.resolveScope(caller, scopeText);
+    await this.authorize(caller, "Microsoft.Authorization/roleAssignments/read", formatScope(scope));
+    const assignment = await this.store.rbac.assignment(name);
+    if (!assignment || assignment.removedAt || assignment.scope.toLowerCase() !== formatScope(scope).toLowerCase()) throw armErrors.roleAssignmentNotFound(name);
+    return assignment;
+  }
+
+  async putRoleAssignment(caller: ArmCaller, scopeText: string, name: string, body: Record<string, unknown>): Promise<{ created: boolean; assignment: RoleAssignment }> {
+    if (!isGuid(name)) throw armErrors.invalidRoleAssignmentId(name);
+    const properties = body.properties;
+    if (!properties || typeof properties !== "object") throw armErrors.invalidRequestContent("properties is required");
+    const { roleDefinitionId, principalId, principalType, description, condition, conditionVersion } = properties as Record<string, unknown>;
+    if (typeof principalId !== "string" || !isGuid(principalId)) throw armErrors.invalidPrincipalId();
+    if (typeof roleDefinitionId !== "string" || !/roleDefinitions\/[0-9a-f-]{36}$/i.test(roleDefinitionId)) {
+      throw armErrors.invalidRoleDefinitionId(String(roleDefinitionId ?? ""));
+    }
+    if (principalType !== undefined && !PRINCIPAL_TYPES.includes(principalType as PrincipalType)) {
+      throw armErrors.invalidRequestContent(`principalType '${String(principalType)}' is not one of ${PRINCIPAL_TYPES.join(", ")}`);
+    }
+    const scope = await this.resolveScope(caller, scopeText);
+    const formatted = formatScope(scope);
+    await this.authorize(caller, "Microsoft.Authorization/roleAssignments/write", formatted);
+    const role = await this.authorizer.role(roleDefinitionId);
+    if (!role || (role.tenantId && role.tenantId !== caller.tenantId)) throw armErrors.roleDefinitionNotFound(roleGuid(roleDefinitionId));
+    const ancestry = new Set(await this.authorizer.ancestry(scope));
+    if (!role.assignableScopes.some((s) => ancestry.has(normalizeScope(s).toLowerCase()))) throw armErrors.scopeNotAssignable(formatted);
+
+    // With principalType given, ARM trusts it (for replication delay); without, the principal must exist.
+    let type = principalType as PrincipalType | undefined;
+    if (!type) {
+      const principal = await this.options.directory.principal(caller.tenantId, principalId);
+      if (!principal) throw armErrors.principalNotFound(principalId, caller.tenantId);
+      type = principal.type;
+    }
+    const existingByName = await this.store.rbac.assignment(name);
+    if (existingByName && !existingByName.removedAt) {
+      if (existingByName.principalId === principalId.toLowerCase() && roleGuid(existingByName.roleDefinitionId) === role.id && existingByName.scope.toLowerCase() === formatted.toLowerCase()) {
+        return { created: false, assignment: existingByName };
+      }
+      throw new ArmError(400, "RoleAssignmentUpdateNotPermitted", "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.");
+    }
+    const duplicate = (await this.store.rbac.atScopes([formatted.toLowerCase()])).find(
+      (a) => a.principalId === principalId.toLowerCase() && roleGuid(a.roleDefinitionId) === role.id,
+    );
+    if (duplicate) throw armErrors.roleAssignmentExists(duplicate.name);
+    const now = this.clock.nowMs();
+    const assignment: RoleAssignment = {
+      name: name.toLowerCase(),
+      tenantId: caller.tenantId,
+      scope: formatted,
+      roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${role.id}`,
+      principalId: principalId.toLowerCase(),
+      principalType: type,
+      description: typeof description === "string" ? description : null,
+      condition: typeof condition === "string" ? condition : null,
+      conditionVersion: typeof conditionVersion === "string" ? conditionVersion : null,
+      createdOn: new Date(now).toISOString(),
+      updatedOn: new Date(now).toISOString(),
+      createdBy: caller.objectId,
+      effectiveAt: new Date(now + this.options.roleAssignmentPropagationSeconds * 1000).toISOString(),
+      removedAt: null,
+      removalEffectiveAt: null,
+    };
+    await this.store.rbac.insertAssignment(assignment, scope.level === "root" || scope.level === "managementGroup" ? null : scope.subscriptionId);
+    return { created: true, assignment };
+  }
+
+  /** Removes an assignment; its grant lingers for the propagation delay. Undefined when there was none. */
+  async deleteRoleAssignment(caller: ArmCaller, scopeText: string, name: string): Promise<RoleAssignment | undefined> {
+    const scope = await this.resolveScope(caller, scopeText);
+    const formatted = formatScope(scope);
+    await this.authorize(caller, "Microsoft.Authorization/roleAssignments/delete", formatted);
+    const assignment = await this.store.rbac.assignment(name);
+    if (!assignment || assignment.removedAt || assignment.scope.toLowerCase() !== formatted.toLowerCase()) return undefined;
+    const now = this.clock.nowMs();
+    await this.store.rbac.markRemoved(assignment.name, new Date(now).toISOString(), new Date(now + this.options.roleAssignmentPropagationSeconds * 1000).toISOString());
+    return assignment;
+  }
+
+  /** Writes an assignment without any caller (world files and the bootstrap); in force at once. */
+  async seedRoleAssignment(input: { tenantId: string; scope: string; roleDefinitionId: string; principalId: string; principalType: PrincipalType; name?: string }): Promise<RoleAssignment> {
+    const scope = parseScope(input.scope);
+    if (!scope) throw armErrors.invalidScope(input.scope);
+    const role = await this.authorizer.role(input.roleDefinitionId);
+    if (!role) throw armErrors.roleDefinitionNotFound(input.roleDefinitionId);
+    const now = new Date(0).toISOString();
+    const assignment: RoleAssignment = {
+      name: (input.name ?? newGuid()).toLowerCase(),
+      tenantId: input.tenantId,
+      scope: formatScope(scope),
+      roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${role.id}`,
+      principalId: input.principalId.toLowerCase(),
+      principalType: input.principalType,
+      description: null,
+      condition: null,
+      conditionVersion: null,
+      createdOn: this.nowIso(),
+      updatedOn: this.nowIso(),
+      createdBy: null,
+      effectiveAt: now,
+      removedAt: null,
+      removalEffectiveAt: null,
+    };
+    await this.store.rbac.insertAssignment(assignment, scope.level === "root" || scope.level === "managementGroup" ? null : scope.subscriptionId);
+    return assignment;
+  }
+}
+
+export const rgScope = (group: ResourceGroup) => `/subscriptions/${group.subscriptionId}/resourceGroups/${group.name}`;
+export const normalizeLocation = (location: string) => location.replace(/\s+/g, "").toLowerCase();
+
+function readTags(tags: unknown): Record<string, string> {
+  if (tags === undefined || tags === null) return {};
+  if (typeof tags !== "object" || Array.isArray(tags)) throw armErrors.invalidRequestContent("tags must be an object of strings");
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(tags)) {
+    if (typeof v !== "string") throw armErrors.invalidRequestContent(`tag '${k}' must be a string`);
+    out[k] = v;
+  }
+  return out;
+}
+
+function readPermissions(value: unknown): RoleDefinition["permissions"] {
+  if (!Array.isArray(value) || value.length === 0) throw armErrors.invalidRequestContent("properties.permissions must be a non-empty array");
+  return value.map((p) => {
+    const list = (v: unknown) => (Array.isArray(v) ? v.filter((x) => typeof x === "string") : []) as string[];
+    const o = (p ?? {}) as Record<string, unknown>;
+    return { actions: list(o.actions), notActions: list(o.notActions), dataActions: list(o.dataActions), notDataActions: list(o.notDataActions) };
+  });
+}
+
+/** Keeps what a resource PUT may set; read-only envelope fields come from the path. */
+function sanitizeResourceBody(body: Record<string, unknown>): ResourceBody {
+  const { id: _id, name: _name, type: _type, ...rest } = body;
+  if (rest.tags !== undefined) rest.tags = readTags(rest.tags);
+  if (rest.properties !== undefined && (typeof rest.properties !== "object" || rest.properties === null || Array.isArray(rest.properties))) {
+    throw armErrors.invalidRequestContent("properties must be an object");
+  }
+  if (typeof rest.location === "string") rest.location = normalizeLocation(rest.location);
+  return rest as ResourceBody;
+}
+
+export { managementGroupScope };

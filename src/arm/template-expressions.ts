@@ -1,0 +1,348 @@
+import { createHash } from "node:crypto";
+
+/**
+ * The ARM template expression language: `[function(args).property[index]]` inside JSON strings. This module
+ * parses and evaluates it; the deployment engine supplies the context (parameters, variables, resources).
+ */
+export class TemplateError extends Error {}
+
+type Node =
+  | { kind: "string"; value: string }
+  | { kind: "number"; value: number }
+  | { kind: "call"; name: string; args: Node[]; accessors: Accessor[] };
+type Accessor = { kind: "property"; name: string } | { kind: "index"; index: Node };
+
+export interface ExpressionContext {
+  parameter(name: string): unknown;
+  variable(name: string): unknown;
+  resourceGroup(): Record<string, unknown>;
+  subscription(): Record<string, unknown>;
+  tenant(): Record<string, unknown>;
+  deployment(): Record<string, unknown>;
+  /** Full resource id for `resourceId(...)` given the already-disambiguated pieces. */
+  resourceId(subscriptionId: string | undefined, resourceGroup: string | undefined, type: string, names: string[]): string;
+  subscriptionResourceId(subscriptionId: string | undefined, type: string, names: string[]): string;
+  reference(resourceIdOrName: string, full: boolean): unknown;
+}
+
+/** True when a JSON string is an expression (`[...]`, not the `[[` escape). */
+export const isExpression = (text: string): boolean => text.startsWith("[") && text.endsWith("]") && !text.startsWith("[[");
+
+export function evaluateString(text: string, context: ExpressionContext): unknown {
+  if (!isExpression(text)) return text.startsWith("[[") ? text.slice(1) : text;
+  const node = new Parser(text.slice(1, -1)).parseTop();
+  return evaluate(node, context);
+}
+
+class Parser {
+  private i = 0;
+  constructor(private readonly src: string) {}
+
+  parseTop(): Node {
+    const node = this.parseExpression();
+    this.skip();
+    if (this.i !== this.src.length) throw new TemplateError(`The language expression '${this.src}' is not valid: unexpected '${this.src[this.i]}' at position ${this.i}.`);
+    return node;
+  }
+
+  private skip() {
+    while (this.i < this.src.length && /\s/.test(this.src[this.i]!)) this.i++;
+  }
+
+  private parseExpression(): Node {
+    this.skip();
+    const c = this.src[this.i];
+    if (c === "'") return this.parseString();
+    if (c !== undefined && /[-\d]/.test(c)) return this.parseNumber();
+    if (c !== undefined && /[A-Za-z_]/.test(c)) return this.parseCall();
+    throw new TemplateError(`The language expression '${this.src}' is not valid: expected a function, string or number at position ${this.i}.`);
+  }
+
+  private parseString(): Node {
+    this.i++;
+    let value = "";
+    while (this.i < this.src.length) {
+      const c = this.src[this.i]!;
+      if (c === "'") {
+        if (this.src[this.i + 1] === "'") {
+          value += "'";
+          this.i += 2;
+          continue;
+        }
+        this.i++;
+        return { kind: "string", value };
+      }
+      value += c;
+      this.i++;
+    }
+    throw new TemplateError(`The language expression '${this.src}' is not valid: the string literal is not terminated.`);
+  }
+
+  private parseNumber(): Node {
+    const match = /^-?\d+(\.\d+)?/.exec(this.src.slice(this.i));
+    if (!match) throw new TemplateError(`The language expression '${this.src}' is not valid: bad number at position ${this.i}.`);
+    this.i += match[0].length;
+    return { kind: "number", value: Number(match[0]) };
+  }
+
+  private parseCall(): Node {
+    const match = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(this.src.slice(this.i))!;
+    const name = match[0];
+    this.i += name.length;
+    this.skip();
+    if (this.src[this.i] !== "(") throw new TemplateError(`The language expression '${this.src}' is not valid: '${name}' must be followed by '('.`);
+    this.i++;
+    const args: Node[] = [];
+    this.skip();
+    if (this.src[this.i] === ")") this.i++;
+    else {
+      for (;;) {
+        args.push(this.parseExpression());
+        this.skip();
+        const c = this.src[this.i];
+        this.i++;
+        if (c === ")") break;
+        if (c !== ",") throw new TemplateError(`The language expression '${this.src}' is not valid: expected ',' or ')' at position ${this.i - 1}.`);
+      }
+    }
+    const accessors: Accessor[] = [];
+    for (;;) {
+      this.skip();
+      const c = this.src[this.i];
+      if (c === ".") {
+        this.i++;
+        const prop = /^[A-Za-z_$][A-Za-z0-9_$-]*/.exec(this.src.slice(this.i));
+        if (!prop) throw new TemplateError(`The language expression '${this.src}' is not valid: expected a property name at position ${this.i}.`);
+        this.i += prop[0].length;
+        accessors.push({ kind: "property", name: prop[0] });
+      } else if (c === "[") {
+        this.i++;
+        const index = this.parseExpression();
+        this.skip();
+        if (this.src[this.i] !== "]") throw new TemplateError(`The language expression '${this.src}' is not valid: expected ']' at position ${this.i}.`);
+        this.i++;
+        accessors.push({ kind: "index", index });
+      } else break;
+    }
+    return { kind: "call", name, args, accessors };
+  }
+}
+
+function evaluate(node: Node, context: ExpressionContext): unknown {
+  if (node.kind === "string" || node.kind === "number") return node.value;
+  const args = node.args.map((a) => evaluate(a, context));
+  let value = call(node.name, args, context);
+  for (const accessor of node.accessors) {
+    const key = accessor.kind === "property" ? accessor.name : evaluate(accessor.index, context);
+    if (value === null || value === undefined || typeof value !== "object") {
+      throw new TemplateError(`The language expression property '${String(key)}' can't be evaluated.`);
+    }
+    const found = Array.isArray(value) ? value[Number(key)] : caseInsensitiveGet(value as Record<string, unknown>, String(key));
+    if (found === undefined) throw new TemplateError(`The language expression property '${String(key)}' doesn't exist, available properties are '${Object.keys(value).join(", ")}'.`);
+    value = found;
+  }
+  return value;
+}
+
+function caseInsensitiveGet(object: Record<string, unknown>, key: string): unknown {
+  if (key in object) return object[key];
+  const match = Object.keys(object).find((k) => k.toLowerCase() === key.toLowerCase());
+  return match === undefined ? undefined : object[match];
+}
+
+const asString = (v: unknown): string => (typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v));
+
+function requireArgs(name: string, args: unknown[], min: number, max = min): void {
+  if (args.length < min || args.length > max) {
+    throw new TemplateError(`Unable to evaluate template language function '${name}': function requires ${min === max ? min : `${min} to ${max}`} argument(s) while ${args.length} were provided.`);
+  }
+}
+
+/** A deterministic 13-character base-32 hash, as `uniqueString` returns (the real hash function is not public). */
+export function uniqueString(...parts: string[]): string {
+  const digest = createHash("sha256").update(parts.join("-")).digest();
+  const alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+  let bits = 0n;
+  for (let i = 0; i < 8; i++) bits = (bits << 8n) | BigInt(digest[i]!);
+  let out = "";
+  for (let i = 0; i < 13; i++) {
+    out += alphabet[Number(bits & 31n)];
+    bits >>= 5n;
+  }
+  return out;
+}
+
+/** A deterministic GUID from strings (name-based, SHA-1), as `guid()` returns. */
+export function deterministicGuid(...parts: string[]): string {
+  const hash = createHash("sha1").update("11fb06fb-712d-4ddd-98c7-e71bbd588830").update(parts.join("-")).digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+function call(name: string, args: unknown[], context: ExpressionContext): unknown {
+  switch (name.toLowerCase()) {
+    case "parameters":
+      requireArgs(name, args, 1);
+      return context.parameter(asString(args[0]));
+    case "variables":
+      requireArgs(name, args, 1);
+      return context.variable(asString(args[0]));
+    case "resourcegroup":
+      requireArgs(name, args, 0);
+      return context.resourceGroup();
+    case "subscription":
+      requireArgs(name, args, 0);
+      return context.subscription();
+    case "tenant":
+      requireArgs(name, args, 0);
+      return context.tenant();
+    case "deployment":
+      requireArgs(name, args, 0);
+      return context.deployment();
+    case "concat":
+      if (args.some(Array.isArray)) return args.flatMap((a) => (Array.isArray(a) ? a : [a]));
+      return args.map(asString).join("");
+    case "format": {
+      if (args.length < 1) requireArgs(name, args, 1, 99);
+      const [pattern, ...rest] = args;
+      return asString(pattern).replace(/\{(\d+)(?::[^}]*)?\}/g, (_m, i: string) => {
+        if (Number(i) >= rest.length) throw new TemplateError(`Unable to evaluate template language function 'format': index ${i} is out of range.`);
+        return asString(rest[Number(i)]);
+      });
+    }
+    case "uniquestring":
+      if (args.length < 1) requireArgs(name, args, 1, 99);
+      return uniqueString(...args.map(asString));
+    case "guid":
+      if (args.length < 1) requireArgs(name, args, 1, 99);
+      return deterministicGuid(...args.map(asString));
+    case "resourceid": {
+      const strings = args.map(asString);
+      const typeIndex = strings.findIndex((s) => s.includes("/"));
+      if (typeIndex < 0 || typeIndex > 2 || strings.length < typeIndex + 2) {
+        throw new TemplateError("Unable to evaluate template language function 'resourceId': the type or name segments are not valid.");
+      }
+      const sub = typeIndex === 2 ? strings[0] : undefined;
+      const rg = typeIndex === 2 ? strings[1] : typeIndex === 1 ? strings[0] : undefined;
+      return context.resourceId(sub, rg, strings[typeIndex]!, strings.slice(typeIndex + 1));
+    }
+    case "subscriptionresourceid": {
+      const strings = args.map(asString);
+      const typeIndex = strings.findIndex((s) => s.includes("/"));
+      if (typeIndex < 0 || typeIndex > 1 || strings.length < typeIndex + 2) {
+        throw new TemplateError("Unable to evaluate template language function 'subscriptionResourceId': the type or name segments are not valid.");
+      }
+      return context.subscriptionResourceId(typeIndex === 1 ? strings[0] : undefined, strings[typeIndex]!, strings.slice(typeIndex + 1));
+    }
+    case "reference":
+      requireArgs(name, args, 1, 3);
+      return context.reference(asString(args[0]), String(args[2] ?? "").toLowerCase() === "full");
+    case "tolower":
+      requireArgs(name, args, 1);
+      return asString(args[0]).toLowerCase();
+    case "toupper":
+      requireArgs(name, args, 1);
+      return asString(args[0]).toUpperCase();
+    case "string":
+      requireArgs(name, args, 1);
+      return asString(args[0]);
+    case "int":
+      requireArgs(name, args, 1);
+      return Math.trunc(Number(args[0]));
+    case "bool":
+      requireArgs(name, args, 1);
+      return typeof args[0] === "string" ? args[0].toLowerCase() === "true" : Boolean(args[0]);
+    case "true":
+      return true;
+    case "false":
+      return false;
+    case "length":
+      requireArgs(name, args, 1);
+      return typeof args[0] === "string" || Array.isArray(args[0]) ? (args[0] as string | unknown[]).length : Object.keys(args[0] as object).length;
+    case "replace":
+      requireArgs(name, args, 3);
+      return asString(args[0]).split(asString(args[1])).join(asString(args[2]));
+    case "substring": {
+      requireArgs(name, args, 2, 3);
+      const s = asString(args[0]);
+      const start = Number(args[1]);
+      return args.length === 3 ? s.substring(start, start + Number(args[2])) : s.substring(start);
+    }
+    case "split":
+      requireArgs(name, args, 2);
+      return asString(args[0]).split(asString(args[1]));
+    case "trim":
+      requireArgs(name, args, 1);
+      return asString(args[0]).trim();
+    case "startswith":
+      requireArgs(name, args, 2);
+      return asString(args[0]).toLowerCase().startsWith(asString(args[1]).toLowerCase());
+    case "endswith":
+      requireArgs(name, args, 2);
+      return asString(args[0]).toLowerCase().endsWith(asString(args[1]).toLowerCase());
+    case "contains":
+      requireArgs(name, args, 2);
+      if (typeof args[0] === "string") return args[0].toLowerCase().includes(asString(args[1]).toLowerCase());
+      if (Array.isArray(args[0])) return args[0].includes(args[1]);
+      return caseInsensitiveGet(args[0] as Record<string, unknown>, asString(args[1])) !== undefined;
+    case "equals":
+      requireArgs(name, args, 2);
+      return JSON.stringify(args[0]) === JSON.stringify(args[1]);
+    case "not":
+      requireArgs(name, args, 1);
+      return !args[0];
+    case "and":
+      return args.every(Boolean);
+    case "or":
+      return args.some(Boolean);
+    case "if":
+      requireArgs(name, args, 3);
+      return args[0] ? args[1] : args[2];
+    case "empty":
+      requireArgs(name, args, 1);
+      return args[0] === null || args[0] === "" || (Array.isArray(args[0]) && args[0].length === 0) || (typeof args[0] === "object" && Object.keys(args[0] as object).length === 0);
+    case "coalesce":
+      return args.find((a) => a !== null && a !== undefined) ?? null;
+    case "createarray":
+      return args;
+    case "createobject": {
+      const object: Record<string, unknown> = {};
+      for (let i = 0; i + 1 < args.length; i += 2) object[asString(args[i])] = args[i + 1];
+      return object;
+    }
+    case "first":
+      requireArgs(name, args, 1);
+      return typeof args[0] === "string" ? args[0][0] : (args[0] as unknown[])[0];
+    case "last":
+      requireArgs(name, args, 1);
+      return typeof args[0] === "string" ? args[0].slice(-1) : (args[0] as unknown[]).slice(-1)[0];
+    case "base64":
+      requireArgs(name, args, 1);
+      return Buffer.from(asString(args[0]), "utf8").toString("base64");
+    case "json":
+      requireArgs(name, args, 1);
+      try {
+        return JSON.parse(asString(args[0]));
+      } catch {
+        throw new TemplateError("Unable to evaluate template language function 'json': the argument is not valid JSON.");
+      }
+    case "null":
+      return null;
+    default:
+      throw new TemplateError(`The template function '${name}' is not valid. Please see https://aka.ms/arm-syntax-functions for usage details.`);
+  }
+}
+
+/** Evaluates every expression inside a JSON value (objects, arrays, strings). */
+export function evaluateDeep(value: unknown, context: ExpressionContext): unknown {
+  if (typeof value === "string") return evaluateString(value, context);
+  if (Array.isArray(value)) return value.map((v) => evaluateDeep(v, context));
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = evaluateDeep(v, context);
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Runtime } from "../../src/server/runtime.js";
+import { DEMO } from "../../src/world/demo.js";
+import { testRuntime } from "../helpers/runtime.js";
+import { SUB, arm, bootstrapToken, principalWithToken } from "../helpers/arm.js";
+import { BUILTIN_ROLE_IDS } from "../../src/arm/builtin-roles.js";
+import { uniqueString } from "../../src/arm/template-expressions.js";
+
+let runtime: Runtime;
+let admin: string;
+const RG = `/subscriptions/${SUB}/resourceGroups/rg-prod-app`;
+beforeAll(async () => {
+  runtime = await testRuntime();
+  admin = await bootstrapToken(runtime);
+});
+afterAll(async () => runtime.close());
+
+const template = {
+  $schema: "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  contentVersion: "1.0.0.0",
+  parameters: { prefix: { type: "string", defaultValue: "st" }, sku: { type: "string", allowedValues: ["Standard_LRS", "Standard_GRS"], defaultValue: "Standard_LRS" } },
+  variables: { accountName: "[toLower(concat(parameters('prefix'), uniqueString(resourceGroup().id)))]", planName: "[format('plan-{0}', parameters('prefix'))]" },
+  resources: [
+    {
+      type: "Microsoft.Web/sites",
+      apiVersion: "2023-12-01",
+      name: "[concat('app-', parameters('prefix'))]",
+      location: "[resourceGroup().location]",
+      dependsOn: ["[resourceId('Microsoft.Web/serverfarms', variables('planName'))]"],
+      properties: { serverFarmId: "[resourceId('Microsoft.Web/serverfarms', variables('planName'))]" },
+    },
+    { type: "Microsoft.Web/serverfarms", apiVersion: "2023-12-01", name: "[variables('planName')]", location: "[resourceGroup().location]", sku: { name: "B1" } },
+    { type: "Microsoft.Storage/storageAccounts", apiVersion: "2023-05-01", name: "[variables('accountName')]", location: "westeurope", kind: "StorageV2", sku: { name: "[parameters('sku')]" }, properties: {} },
+  ],
+  outputs: {
+    accountName: { type: "string", value: "[variables('accountName')]" },
+    plan: { type: "string", value: "[reference(variables('planName')).provisioningState]" },
+    subscriptionId: { type: "string", value: "[subscription().subscriptionId]" },
+  },
+};
+
+describe("deployments", () => {
+  it("deploys an inline template in dependency order and evaluates outputs", async () => {
+    const put = await arm(runtime, admin, "PUT", `${RG}/providers/Microsoft.Resources/deployments/web?api-version=2025-04-01`, {
+      properties: { mode: "Incremental", template, parameters: { prefix: { value: "demo" } } },
+    });
+    expect(put.status).toBe(201);
+    expect(put.body.properties.provisioningState).toBe("Succeeded");
+    const account = `demo${uniqueString(RG)}`;
+    expect(put.body.properties.outputs).toEqual({
+      accountName: { type: "string", value: account },
+      plan: { type: "string", value: "Succeeded" },
+      subscriptionId: { type: "string", value: SUB },
+    });
+    const site = await arm(runtime, admin, "GET", `${RG}/providers/Microsoft.Web/sites/app-demo`);
+    expect(site.body.properties.serverFarmId).toBe(`${RG}/providers/Microsoft.Web/serverfarms/plan-demo`);
+    expect((await arm(runtime, admin, "GET", `${RG}/providers/Microsoft.Storage/storageAccounts/${account}`)).status).toBe(200);
+    const ops = await arm(runtime, admin, "GET", `${RG}/providers/Microsoft.Resources/deployments/web/operations`);
+    expect(ops.body.value.map((o: any) => o.properties.targetResource.resourceType)).toEqual(["Microsoft.Web/serverfarms", "Microsoft.Web/sites", "Microsoft.Storage/storageAccounts"]);
+    expect((await arm(runtime, admin, "GET", `${RG}/providers/Microsoft.Resources/deployments/web`)).body.name).toBe("web");
+  });
+
+  it("creates each resource with the caller's rights: a Reader's deployment fails with AuthorizationFailed", async () => {
+    const principal = await principalWithToken(runtime, "deployer");
+    const cannot = await arm(runtime, principal.token, "PUT", `${RG}/providers/Microsoft.Resources/deployments/x`, { properties: { template, mode: "Incremental" } });
+    expect(cannot.status).toBe(403);
+    expect(cannot.body.error.message).toContain("'Microsoft.Resources/deployments/write'");
+
+    // A role that may deploy and create sites, but not storage accounts.
+    await runtime.arm.seedRoleAssignment({ tenantId: DEMO.tenantId, scope: RG, roleDefinitionId: "de139f84-1756-47ae-9be6-808fbbe84772", principalId: principal.servicePrincipalId!, principalType: "ServicePrincipal" });
+    const partial = await arm(runtime, principal.token, "PUT", `${RG}/providers/Microsoft.Resources/deployments/partial`, { properties: { template, mode: "Incremental", parameters: { prefix: { value: "part" } } } });
+    expect(partial.status).toBe(201);
+    expect(partial.body.properties.provisioningState).toBe("Failed");
+    expect(partial.body.properties.error.code).toBe("DeploymentFailed");
+    const codes = partial.body.properties.error.details.map((d: any) => d.code);
+    expect(codes).toContain("AuthorizationFailed");
+    expect(partial.body.properties.error.details.map((d: any) => d.message).join("\n")).toContain("'Microsoft.Storage/storageAccounts/write'");
+  });
+
+  it("answers template errors with InvalidTemplate and stores nothing", async () => {
+    const bad = async (t: unknown, parameters: Record<string, unknown> = {}) =>
+      arm(runtime, admin, "PUT", `${RG}/providers/Microsoft.Resources/deployments/bad`, { properties: { template: t, parameters, mode: "Incremental" } });
+    const unknownFn = await bad({ resources: [{ type: "Microsoft.Web/sites", name: "[frobnicate('x')]", location: "westeurope" }] });
+    expect(unknownFn.status).toBe(400);
+    expect(unknownFn.body.error.code).toBe("InvalidTemplate");
+    expect(unknownFn.body.error.message).toContain("The template function 'frobnicate' is not valid.");
+    expect((await bad({ parameters: { p: { type: "string" } }, resources: [] })).body.error.message).toContain("The value for the template parameter 'p' is not provided.");
+    expect((await bad({ parameters: { p: { type: "string", allowedValues: ["a"] } }, resources: [] }, { p: { value: "b" } })).body.error.code).toBe("InvalidTemplate");
+    expect((await bad({ resources: [{ type: "Microsoft.Web/sites", name: "[concat('a']", location: "x" }] })).body.error.code).toBe("InvalidTemplate");
+    expect((await bad({ resources: [{ type: "Microsoft.Web/sites", name: "a", dependsOn: ["b"] }, { type: "Microsoft.Web/sites", name: "b", dependsOn: ["a"] }] })).body.error.message).toContain("Circular dependency");
+    expect((await bad("not an object")).body.error.code).toBe("InvalidTemplate");
+    expect((await bad({ resources: [] }, { nope: { value: 1 } })).body.error.code).toBe("InvalidTemplate");
+    expect((await arm(runtime, admin, "GET", `${RG}/providers/Microsoft.Resources/deployments/bad`)).body.error.code).toBe("DeploymentNotFound");
+  });
+
+  it("deploys at subscription scope: resource groups and role assignments", async () => {
+    const principal = await principalWithToken(runtime, "sub-deploy");
+    const result = await arm(runtime, admin, "PUT", `/subscriptions/${SUB}/providers/Microsoft.Resources/deployments/sub`, {
+      location: "westeurope",
+      properties: {
+        mode: "Incremental",
+        template: {
+          resources: [
+            { type: "Microsoft.Resources/resourceGroups", apiVersion: "2022-09-01", name: "rg-from-template", location: "westeurope" },
+            {
+              type: "Microsoft.Authorization/roleAssignments",
+              apiVersion: "2022-04-01",
+              name: "[guid(subscription().id, 'reader')]",
+              properties: { roleDefinitionId: `[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '${BUILTIN_ROLE_IDS.Reader}')]`, principalId: principal.servicePrincipalId },
+            },
+          ],
+        },
+      },
+    });
+    expect(result.body.properties.provisioningState).toBe("Succeeded");
+    expect((await arm(runtime, admin, "GET", `/subscriptions/${SUB}/resourceGroups/rg-from-template`)).status).toBe(200);
+    const mine = await arm(runtime, admin, "GET", `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleAssignments?$filter=${encodeURIComponent(`principalId eq '${principal.servicePrincipalId}'`)}&api-version=2022-04-01`);
+    expect(mine.body.value).toHaveLength(1);
+  });
+});
