@@ -11,6 +11,7 @@ interface ServeFlags {
   ports?: string;
   host?: string;
   adminKey?: string;
+  caDir?: string;
   json?: boolean;
   logLevel?: string;
 }
@@ -26,6 +27,7 @@ export function serveCommand(): Command {
     .option("--ports <spec>", "'auto', a base port (default 8443: login, graph, arm, devops, imds in order), or login=N,graph=N,arm=N,devops=N,imds=N")
     .option("--host <address>", "address to bind (default 127.0.0.1)")
     .option("--admin-key <key>", "admin API key (default: random per data folder; env SVCCONN_ADMIN_KEY)")
+    .option("--ca-dir <dir>", "folder of the local CA that signs the server certificate (default DATA/tls; made when absent)")
     .option("--json", "print one JSON line when ready, nothing else on stdout")
     .addOption(new Option("--log-level <level>", "log level on stderr").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
     .action(async (flags: ServeFlags) => {
@@ -44,6 +46,7 @@ export function serveCommand(): Command {
         ports,
         host: flags.host,
         adminKey: flags.adminKey,
+        caDir: flags.caDir,
         logLevel: flags.logLevel as never,
       });
       const { close, runtime: _runtime, ...facts } = server;

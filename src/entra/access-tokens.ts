@@ -1,4 +1,4 @@
-import { compactVerify, decodeProtectedHeader, SignJWT } from "jose";
+import { sign, verify, type KeyObject } from "node:crypto";
 import type { Clock } from "../core/clock.js";
 import { opaque } from "../core/crypto.js";
 import type { Resource } from "./resources.js";
@@ -126,27 +126,29 @@ export class AccessTokens {
     Object.assign(claims, { rh: opaque(12), tid: subject.tenantId, uti: opaque(16), ver: v1 ? "1.0" : "2.0" });
 
     const header = v1 ? { alg: "RS256", typ: "JWT", x5t: key.x5t, kid: key.kid } : { alg: "RS256", typ: "JWT", kid: key.kid };
-    const accessToken = await new SignJWT(claims).setProtectedHeader(header).sign(key.privateKey);
+    const accessToken = await signJwt(header, claims, key.privateKey);
     return { accessToken, expiresIn: exp - iat, expiresOn: exp, notBefore: nbf, resource: resource.audience };
   }
 
   /** Checks signature (against any tenant key of this store) and lifetime on the injected clock. */
   async check(token: string): Promise<TokenCheck> {
-    let kid: string | undefined;
+    const parts = token.split(".");
+    if (parts.length !== 3) return { ok: false, problem: "malformed" };
+    let header: { alg?: string; kid?: string };
     try {
-      kid = decodeProtectedHeader(token).kid;
+      header = JSON.parse(Buffer.from(parts[0]!, "base64url").toString("utf8"));
     } catch {
       return { ok: false, problem: "malformed" };
     }
-    if (!kid) return { ok: false, problem: "signature" };
-    const publicKey = await this.keys.publicKey(kid);
+    if (header.alg !== "RS256" || typeof header.kid !== "string") return { ok: false, problem: "signature" };
+    const publicKey = await this.keys.publicKey(header.kid);
     if (!publicKey) return { ok: false, problem: "signature" };
+    if (!verify("sha256", Buffer.from(`${parts[0]}.${parts[1]}`), publicKey, Buffer.from(parts[2]!, "base64url"))) return { ok: false, problem: "signature" };
     let claims: AccessTokenClaims;
     try {
-      const { payload } = await compactVerify(token, publicKey, { algorithms: ["RS256"] });
-      claims = JSON.parse(Buffer.from(payload).toString("utf8")) as AccessTokenClaims;
+      claims = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8")) as AccessTokenClaims;
     } catch {
-      return { ok: false, problem: "signature" };
+      return { ok: false, problem: "malformed" };
     }
     if (typeof claims.exp !== "number" || typeof claims.tid !== "string" || typeof claims.oid !== "string") return { ok: false, problem: "malformed" };
     const now = this.clock.nowSeconds();
@@ -154,4 +156,15 @@ export class AccessTokens {
     if (typeof claims.nbf === "number" && claims.nbf > now + 300) return { ok: false, problem: "not-yet-valid", claims };
     return { ok: true, claims };
   }
+}
+
+/**
+ * RS256 compact JWS. The signature is computed on libuv's thread pool (`crypto.sign` with a callback), so the
+ * event loop keeps serving while RSA works, without WebCrypto's per-call algorithm normalisation.
+ */
+export function signJwt(header: Record<string, unknown>, claims: Record<string, unknown>, privateKey: KeyObject): Promise<string> {
+  const input = `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`;
+  return new Promise((resolve, reject) => {
+    sign("sha256", Buffer.from(input), privateKey, (error, signature) => (error ? reject(error) : resolve(`${input}.${signature.toString("base64url")}`)));
+  });
 }

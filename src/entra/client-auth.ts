@@ -59,10 +59,10 @@ export class ClientAuthenticator {
     if (input.clientAssertion && input.clientAssertionType === undefined) throw aadsts.missingParameter("client_assertion_type");
     if (input.clientAssertion && input.clientAssertionType !== JWT_BEARER) throw aadsts.unsupportedAssertionType(input.clientAssertionType!);
 
-    const application = await this.store.applications.getByAppId(clientId);
+    const application = await this.store.cache.get(`app:${clientId}`, () => this.store.applications.getByAppId(clientId));
     if (!application) return this.authenticateManagedIdentity(input);
 
-    const servicePrincipal = await this.store.servicePrincipals.getByAppId(tenant.id, application.appId);
+    const servicePrincipal = await this.store.cache.get(`sp:${tenant.id}:${application.appId}`, () => this.store.servicePrincipals.getByAppId(tenant.id, application.appId));
     const foreign = application.tenantId !== tenant.id;
     if (!servicePrincipal || (foreign && application.signInAudience === "AzureADMyOrg")) {
       if (foreign) throw aadsts.applicationNotFound(clientId, tenant.displayName);
@@ -95,7 +95,8 @@ export class ClientAuthenticator {
 
   private async checkSecret(application: Application, secret: string): Promise<void> {
     const now = this.clock.nowMs();
-    for (const credential of await this.store.applications.passwords(application.id)) {
+    const passwords = await this.store.cache.get(`passwords:${application.id}`, () => this.store.applications.passwords(application.id));
+    for (const credential of passwords) {
       if (!verifySecret(secret, credential.secretHash)) continue;
       if (Date.parse(credential.endDateTime) <= now) throw aadsts.expiredClientSecret(application.appId);
       if (Date.parse(credential.startDateTime) > now) break;

@@ -10,7 +10,11 @@ const MULTI_TENANT = new Set(["common", "organizations", "consumers"]);
  * The tenant named in a login URL path, as Entra reads it: a GUID or a verified domain. `common`,
  * `organizations` and `consumers` name no tenant (the caller decides what that means for its grant).
  */
-export async function resolveTenant(store: Store, segment: string): Promise<Tenant | "multi"> {
+export function resolveTenant(store: Store, segment: string): Promise<Tenant | "multi"> {
+  return store.cache.get(`tenant:${segment.toLowerCase()}`, () => lookupTenant(store, segment));
+}
+
+async function lookupTenant(store: Store, segment: string): Promise<Tenant | "multi"> {
   const value = decodeURIComponent(segment).trim();
   if (MULTI_TENANT.has(value.toLowerCase())) return "multi";
   if (isGuid(value)) {

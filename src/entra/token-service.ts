@@ -65,7 +65,9 @@ export class TokenService {
     const resource: Resource = await this.resources.resolve(resourceId, tenant);
 
     const sp = client.servicePrincipal;
-    const wids = (await this.store.users.roleAssignments(tenant.id, { principalId: sp.id })).map((a) => a.roleTemplateId);
+    const wids = await this.store.cache.get(`wids:${tenant.id}:${sp.id}`, async () =>
+      (await this.store.users.roleAssignments(tenant.id, { principalId: sp.id })).map((a) => a.roleTemplateId),
+    );
     const subject: TokenSubject = {
       kind: "app",
       tenantId: tenant.id,

@@ -10,7 +10,7 @@ import { ArmService } from "../arm/service.js";
 import { Directory } from "../entra/directory.js";
 import type { ResourcePlane } from "../entra/resources.js";
 import { EntraService } from "../entra/service.js";
-import { openSqlite, Store } from "../store/index.js";
+import { openSqlite, storeOf, type Store } from "../store/index.js";
 import type { World } from "../world/schema.js";
 import { loadWorld, readWorld } from "../world/load.js";
 import { buildServer, type Listeners } from "./build.js";
@@ -45,7 +45,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
   if (config.reset && !config.memory) {
     for (const file of ["svcconn.db", "svcconn.db-wal", "svcconn.db-shm"]) rmSync(join(dataDir, file), { force: true });
   }
-  const store = new Store(await openSqlite({ dataDir, memory: config.memory }));
+  const store = storeOf(await openSqlite({ dataDir, memory: config.memory }));
   try {
     let adminKey = config.adminKey ?? (await store.meta.get("adminKey"));
     if (!adminKey) {

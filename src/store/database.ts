@@ -2,10 +2,17 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { CamelCasePlugin, Kysely, Migrator, SqliteDialect } from "kysely";
+import { ChangeCounter } from "./change-counter.js";
 import { migrationProvider } from "./migrations.js";
 import type { DatabaseSchema } from "./schema.js";
 
 export type Db = Kysely<DatabaseSchema>;
+
+/** The handle and its write counter (read caches key on it). */
+export interface OpenedDatabase {
+  db: Db;
+  changes: ChangeCounter;
+}
 
 export interface OpenOptions {
   /** Folder for `svcconn.db`; ignored when `memory` is set. */
@@ -14,7 +21,7 @@ export interface OpenOptions {
 }
 
 /** Opens the embedded SQLite store and brings its schema up to date. */
-export async function openSqlite(options: OpenOptions): Promise<Db> {
+export async function openSqlite(options: OpenOptions): Promise<OpenedDatabase> {
   let file = ":memory:";
   if (!options.memory) {
     if (!options.dataDir) throw new Error("a data folder is needed unless the store is in memory");
@@ -25,9 +32,37 @@ export async function openSqlite(options: OpenOptions): Promise<Db> {
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 5000");
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] });
+  const changes = new ChangeCounter();
+  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins: [changes, new CamelCasePlugin()] });
   await migrate(db);
-  return db;
+  return { db, changes };
+}
+
+/**
+ * Kysely prepares every statement anew; preparing costs more than running the small indexed queries of the hot
+ * paths. Statements are cached by SQL text (Kysely runs them synchronously, so one statement is never in use
+ * twice at a time).
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  const prepare = sqlite.prepare.bind(sqlite);
+  return new Proxy(sqlite, {
+    get(target, property, receiver) {
+      if (property === "prepare") {
+        return (source: string) => {
+          let statement = cache.get(source);
+          if (!statement) {
+            statement = prepare(source);
+            if (cache.size > 2000) cache.clear();
+            cache.set(source, statement);
+          }
+          return statement;
+        };
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 export async function migrate(db: Db): Promise<void> {

@@ -2,7 +2,8 @@ import { ApplicationRepository } from "./applications.js";
 import { HierarchyRepository } from "./hierarchy.js";
 import { RbacRepository } from "./rbac.js";
 import { ResourceRepository } from "./resources.js";
-import type { Db } from "./database.js";
+import { ChangeCounter, ReadCache } from "./change-counter.js";
+import type { Db, OpenedDatabase } from "./database.js";
 import { MetaRepository } from "./meta.js";
 import { ServicePrincipalRepository } from "./service-principals.js";
 import { KeyRepository } from "./signing-keys.js";
@@ -20,8 +21,14 @@ export class Store {
   readonly hierarchy: HierarchyRepository;
   readonly resources: ResourceRepository;
   readonly rbac: RbacRepository;
+  /** Cache for hot read paths; invalidated by any write through this store. */
+  readonly cache: ReadCache;
 
-  constructor(readonly db: Db) {
+  constructor(
+    readonly db: Db,
+    readonly changes: ChangeCounter = new ChangeCounter(),
+  ) {
+    this.cache = new ReadCache(changes);
     this.meta = new MetaRepository(db);
     this.tenants = new TenantRepository(db);
     this.users = new UserRepository(db);
@@ -35,7 +42,7 @@ export class Store {
 
   /** Runs `work` in one transaction, with repositories bound to it. */
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(new Store(trx)));
+    return this.db.transaction().execute((trx) => work(new Store(trx, this.changes)));
   }
 
   async isEmpty(): Promise<boolean> {
@@ -49,3 +56,5 @@ export class Store {
 }
 
 export { openSqlite, type Db } from "./database.js";
+
+export const storeOf = (opened: OpenedDatabase): Store => new Store(opened.db, opened.changes);
