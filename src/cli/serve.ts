@@ -12,6 +12,8 @@ interface ServeFlags {
   host?: string;
   adminKey?: string;
   caDir?: string;
+  rbacDelay?: string;
+  directoryDelay?: string;
   json?: boolean;
   logLevel?: string;
 }
@@ -28,6 +30,8 @@ export function serveCommand(): Command {
     .option("--host <address>", "address to bind (default 127.0.0.1)")
     .option("--admin-key <key>", "admin API key (default: random per data folder; env SVCCONN_ADMIN_KEY)")
     .option("--ca-dir <dir>", "folder of the local CA that signs the server certificate (default DATA/tls; made when absent)")
+    .option("--rbac-delay <seconds>", "seconds before a new or removed role assignment takes effect (default 300; env SVCCONN_RBAC_DELAY)")
+    .option("--directory-delay <seconds>", "seconds before a directory-settings change takes effect (default 900; env SVCCONN_DIRECTORY_DELAY)")
     .option("--json", "print one JSON line when ready, nothing else on stdout")
     .addOption(new Option("--log-level <level>", "log level on stderr").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
     .action(async (flags: ServeFlags) => {
@@ -47,6 +51,8 @@ export function serveCommand(): Command {
         host: flags.host,
         adminKey: flags.adminKey,
         caDir: flags.caDir,
+        rbacPropagationSeconds: flags.rbacDelay === undefined ? undefined : Number(flags.rbacDelay),
+        directoryPropagationSeconds: flags.directoryDelay === undefined ? undefined : Number(flags.directoryDelay),
         logLevel: flags.logLevel as never,
       });
       const { close, runtime: _runtime, ...facts } = server;
