@@ -1,3 +1,5 @@
 /** svcconn as a library: start the emulator in process (like Azurite), or use its parts. */
 export { startServer, type StartOptions, type ReadyFacts, type RunningServer } from "./server/start.js";
 export { DEMO, DEMO_WORLD_YAML } from "./world/demo.js";
+export { explain, assistantPrompt, type Explanation } from "./doctor/explain.js";
+export { CATALOG, type Diagnosis } from "./doctor/catalog/index.js";

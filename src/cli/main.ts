@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { explainCommand } from "./explain.js";
 import { serveCommand } from "./serve.js";
 import { worldCommand } from "./world.js";
 
@@ -10,6 +11,7 @@ program
   .showHelpAfterError();
 program.addCommand(serveCommand());
 program.addCommand(worldCommand());
+program.addCommand(explainCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`svcconn: ${error instanceof Error ? error.message : String(error)}\n`);

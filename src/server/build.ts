@@ -7,6 +7,7 @@ import type { Clock } from "../core/clock.js";
 import type { Plane } from "../core/config.js";
 import type { Logger } from "../core/logging.js";
 import { devopsDialect } from "../devops/errors.js";
+import { doctorRoutes } from "../doctor/routes.js";
 import { graphDialect } from "../entra/graph-dialect.js";
 import { imdsDialect, imdsRoutes } from "../entra/imds-routes.js";
 import { entraDialect, loginRoutes } from "../entra/login-routes.js";
@@ -66,6 +67,7 @@ export function buildServer(deps: ServerDeps): Listeners {
     urls: () => ({ login: deps.loginBase(), graph: deps.graphBase() }),
   });
   const devops = make("devops", devopsDialect, true);
+  doctorRoutes(devops);
   const imds = make("imds", imdsDialect, false);
   imdsRoutes(imds, deps.entra, deps.loginBase);
   return { login, graph, arm, devops, imds };

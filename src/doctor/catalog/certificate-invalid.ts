@@ -1,0 +1,26 @@
+import { aadsts, define, phrase } from "./define.js";
+
+export default define({
+  id: "certificate-invalid",
+  title: "The certificate credential is not registered, does not match, or is expired",
+  spec: ["S9", "S12"],
+  signals: [
+    aadsts(700027, 14),
+    aadsts(1000502, 14),
+    aadsts(700030, 12),
+    phrase("invalid signature", /client assertion contains an invalid signature/, 12),
+    phrase("not registered on application", /used to sign the client assertion is not registered/, 12),
+    phrase("validity window", /certificate is not within its specified validity window/, 12),
+    phrase("thumbprint", /thumbprint of key used by client/, 6),
+    phrase("certificate", /(?:certificate|cert) (?:has )?expired/, 5),
+  ],
+  cause:
+    "The connection authenticates application {clientId} with a certificate, and Microsoft Entra ID did not accept it: the certificate (thumbprint {thumbprint}) is not among the app's key credentials, the private key does not match it, or its validity window has ended.",
+  fix: [
+    "Compare the thumbprint with the app's certificates: az ad app credential list --id {clientId} --cert (Azure portal > App registrations > Certificates & secrets > Certificates).",
+    "Upload the current certificate: az ad app credential reset --id {clientId} --cert @cert.pem --append, and Edit the connection with the PEM holding both certificate and private key (openssl pkcs12 -in cert.pfx -out cert.pem -nodes).",
+    "Replace an expired certificate with a new one, or convert the connection to workload identity federation.",
+  ],
+  verify: ["az login --service-principal -u {clientId} --certificate cert.pem --tenant {tenant} succeeds.", "Verify the connection."],
+  references: ["https://learn.microsoft.com/entra/identity-platform/certificate-credentials"],
+});

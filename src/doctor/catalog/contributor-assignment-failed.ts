@@ -1,0 +1,29 @@
+import { define, phrase } from "./define.js";
+
+export default define({
+  id: "contributor-assignment-failed",
+  title: "Failed to assign the Contributor role to the new application",
+  spec: ["S7"],
+  signals: [
+    phrase("failed to assign contributor", /failed to assign (?:the )?contributor role/, 14),
+    phrase("roleassignments/write", /microsoft\.authorization\/roleassignments\/write/, 9),
+    // A user (not a service principal) refused the role-assignment write: the creating user lacks the right.
+    phrase("roleassignments/write", /the client '[^']+@[^']+' with object id .{0,200}roleassignments\/write/, 16),
+    phrase("assign", /(?:could not|unable to|failed to) (?:assign|grant) .{0,40}(?:role|permission)/, 4),
+  ],
+  cause:
+    "Automatic creation assigns the new application the Contributor role on the chosen scope (step 3). Your account lacks 'Microsoft.Authorization/roleAssignments/write' there — only Owner, User Access Administrator and Role Based Access Control Administrator have it — so the assignment fails and the application made in step 2 is removed again.",
+  fix: [
+    "Ask a subscription Owner to give you a role that may assign roles on {scope}: Azure portal > Subscriptions > the subscription > Access control (IAM) > Add role assignment > User Access Administrator (or Owner).",
+    "CLI equivalent for the administrator: az role assignment create --assignee <your user or object id> --role \"User Access Administrator\" --scope {scope}.",
+    "Or ask the administrator to create the application and its Contributor assignment themselves, then create the connection manually (Service principal (manual) or workload identity federation (manual)).",
+  ],
+  verify: [
+    "az role assignment list --assignee <your user> --scope {scope} --include-inherited shows Owner, User Access Administrator or Role Based Access Control Administrator.",
+    "Create the connection again; its data shows azureSpnRoleAssignmentId and it becomes Ready.",
+  ],
+  distinguish: [
+    "If a pipeline task (not connection creation) failed creating a role assignment, the service principal needs the role instead (see rbac-authorization-failed).",
+  ],
+  references: ["https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#failed-to-assign-contributor-role"],
+});

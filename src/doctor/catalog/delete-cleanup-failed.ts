@@ -1,0 +1,22 @@
+import { define, phrase } from "./define.js";
+
+export default define({
+  id: "delete-cleanup-failed",
+  title: "Deleting the connection could not remove its Azure role assignment or service principal",
+  spec: ["S16"],
+  signals: [
+    phrase("failed to remove azure permission", /failed to remove (?:the )?azure permission/, 14),
+    phrase("failed to remove the service principal", /failed to remove (?:the )?service principal/, 14),
+    phrase("rol", /'ro(?:le|ld)assignmentid'/, 6),
+    phrase("delete", /(?:unable|cannot|can't|failed) to delete (?:the |an |a )?(?:existing )?(?:azure ?rm |arm )?service connection/, 8),
+    phrase("deep=false", /deep=false/, 4),
+  ],
+  cause:
+    "Deleting an automatic connection with clean-up (deep=true) also removes its role assignment and its application. That clean-up failed — the assignment or the application was already gone, or your account may not delete them — while the connection itself is still removed from the project. The application and assignment may be left behind.",
+  fix: [
+    "Delete the connection anyway; if it stays, delete it without clean-up: DELETE https://dev.azure.com/<org>/<project>/_apis/serviceendpoint/endpoints/<endpoint id>?deep=false&api-version=7.1.",
+    "Then clean up by hand: az role assignment delete --ids <azureSpnRoleAssignmentId> and az ad app delete --id {clientId} (Azure portal > App registrations).",
+  ],
+  verify: ["The connection no longer lists under Project settings > Service connections.", "az ad app show --id {clientId} fails with 'does not exist', and no role assignment names its principal."],
+  references: ["https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#unable-to-delete-a-service-connection"],
+});

@@ -1,0 +1,63 @@
+import appDisabled from "./app-disabled.js";
+import appNotFound from "./app-not-found.js";
+import appRegistrationDisallowed from "./app-registration-disallowed.js";
+import certificateInvalid from "./certificate-invalid.js";
+import contributorAssignmentFailed from "./contributor-assignment-failed.js";
+import type { Diagnosis } from "./define.js";
+import deleteCleanupFailed from "./delete-cleanup-failed.js";
+import endpointCreatorRoleMissing from "./endpoint-creator-role-missing.js";
+import guestPermission from "./guest-permission.js";
+import jwtAcquisitionFailed from "./jwt-acquisition-failed.js";
+import managedIdentityUnsupported from "./managed-identity-unsupported.js";
+import pipelineNotAuthorized from "./pipeline-not-authorized.js";
+import rbacAuthorizationFailed from "./rbac-authorization-failed.js";
+import secretExpired from "./secret-expired.js";
+import secretInvalid from "./secret-invalid.js";
+import servicePrincipalMissing from "./service-principal-missing.js";
+import sessionExpired from "./session-expired.js";
+import subscriptionInOtherTenant from "./subscription-in-other-tenant.js";
+import subscriptionNotListed from "./subscription-not-listed.js";
+import subscriptionVariableRuntime from "./subscription-variable-runtime.js";
+import taskLacksWifSupport from "./task-lacks-wif-support.js";
+import tenantNotFound from "./tenant-not-found.js";
+import unknown from "./unknown.js";
+import wifAssertionExpired from "./wif-assertion-expired.js";
+import wifBlockedByPolicy from "./wif-blocked-by-policy.js";
+import wifIssuerMismatch from "./wif-issuer-mismatch.js";
+import wifMultitenantApp from "./wif-multitenant-app.js";
+import wifNoFederatedCredentials from "./wif-no-federated-credentials.js";
+import wifSubjectMismatch from "./wif-subject-mismatch.js";
+
+/** Every diagnosis `explain` can give; `unknown` is last and matches nothing on its own. */
+export const CATALOG: Diagnosis[] = [
+  guestPermission,
+  appRegistrationDisallowed,
+  sessionExpired,
+  subscriptionInOtherTenant,
+  contributorAssignmentFailed,
+  subscriptionNotListed,
+  secretInvalid,
+  secretExpired,
+  appNotFound,
+  servicePrincipalMissing,
+  appDisabled,
+  jwtAcquisitionFailed,
+  subscriptionVariableRuntime,
+  managedIdentityUnsupported,
+  rbacAuthorizationFailed,
+  pipelineNotAuthorized,
+  deleteCleanupFailed,
+  wifIssuerMismatch,
+  wifSubjectMismatch,
+  wifNoFederatedCredentials,
+  wifAssertionExpired,
+  wifBlockedByPolicy,
+  wifMultitenantApp,
+  taskLacksWifSupport,
+  endpointCreatorRoleMissing,
+  certificateInvalid,
+  tenantNotFound,
+  unknown,
+];
+
+export type { Diagnosis } from "./define.js";

@@ -1,0 +1,29 @@
+import { define, phrase } from "./define.js";
+
+export default define({
+  id: "jwt-acquisition-failed",
+  title: "Failed to obtain the JWT with the connection's service principal",
+  spec: ["S10"],
+  signals: [
+    phrase("failed to obtain the j", /failed to obtain the (?:json web token ?\(?jwt\)?|jwt)/, 12),
+    phrase("service principal client id", /using (?:the )?service principal client id/, 6),
+    phrase("could not fetch access token for azure", /could not fetch access token for azure/, 5),
+    phrase("could not fetch access token for aad", /could not fetch access token for aad/, 6),
+    phrase("isready", /isready"?\s*[:=]\s*false/, 6),
+    phrase("not ready", /service connection (?:is )?not ready/, 6),
+  ],
+  cause:
+    "Azure DevOps could not get a token from Microsoft Entra ID with the connection's credentials. The AADSTS code after 'Exception message' names the reason (expired or wrong secret, app deleted or disabled); without one the credentials are misconfigured or the tenant blocks the sign-in. Connections in this state (isReady=false, or service principal deleted) also vanish from task pickers while still listed in Project settings.",
+  fix: [
+    "Project settings > Service connections > {connection} > Edit > Verify, and read the AADSTS code it reports.",
+    "AADSTS700016: the app was deleted — create a new connection (or update a manual one with a new service principal). AADSTS7000112: enable the enterprise application. AADSTS7000215/7000222: Rotate secret.",
+    "If verification succeeds, Save the connection so it becomes Ready again (GET …/_apis/serviceendpoint/endpoints?includeFailed=true shows connections that are not ready).",
+  ],
+  verify: ["Verify succeeds and the connection shows isReady: true; it appears again in task pickers."],
+  distinguish: [
+    "Does the message carry an AADSTS code? 700016 → app-not-found, 7000112 → app-disabled, 7000215 → secret-invalid, 7000222 → secret-expired.",
+    "Does the connection use workload identity federation with a task that predates it? Then task-lacks-wif-support.",
+    "Is the connection a managed identity on a Microsoft-hosted agent? Then managed-identity-unsupported.",
+  ],
+  references: ["https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#failed-to-obtain-the-jwt-by-using-the-service-principal-client-id"],
+});

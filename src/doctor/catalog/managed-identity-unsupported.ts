@@ -1,0 +1,28 @@
+import { define, phrase } from "./define.js";
+
+export default define({
+  id: "managed-identity-unsupported",
+  title: "A managed-identity connection used where that identity is not available",
+  spec: ["S12"],
+  signals: [
+    phrase("microsoft-hosted", /microsoft-hosted agents? (?:don't|do not|does not) support managed identit/, 14),
+    phrase("managed service principal", /could not fetch access token for managed service principal/, 12),
+    phrase("managedidentitycredential", /managedidentitycredential (?:authentication )?(?:failed|unavailable)/, 10),
+    phrase("managed identity", /(?:no )?managed identity (?:endpoint )?(?:not found|is not available|was not found|unavailable)/, 9),
+    phrase("identity not found", /identity not found/, 5),
+    phrase("169.254.169.254", /169\.254\.169\.254/, 6),
+    phrase("imds", /\bimds\b/, 4),
+    phrase("managedserviceidentity", /managedserviceidentity/, 4),
+  ],
+  cause:
+    "A connection with the Managed identity scheme gets its token from the instance metadata service of the machine the agent runs on. Microsoft-hosted agents have no identity of yours, so the request fails; it only works on a self-hosted agent on an Azure VM that has that system- or user-assigned identity.",
+  fix: [
+    "Run the job on a self-hosted agent installed on an Azure VM with the identity (pool: { name: <your self-hosted pool> }).",
+    "Assign the identity to that VM: az vm identity assign -g <rg> -n <vm> (system-assigned) or --identities <user-assigned identity resource id>.",
+    "Give the identity a role on the scope it deploys to (az role assignment create --assignee <principal id> --role Contributor --scope /subscriptions/{subscriptionId}).",
+    "Or on Microsoft-hosted agents use an app registration or a managed identity with workload identity federation instead.",
+  ],
+  verify: ["On the agent VM: curl -H Metadata:true 'http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/' returns a token.", "Run the pipeline on that pool."],
+  distinguish: ["'Identity not found' from a task using a workload identity federation connection means the task lacks WIF support (task-lacks-wif-support)."],
+  references: ["https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#what-authentication-mechanisms-are-supported-how-do-managed-identities-work"],
+});

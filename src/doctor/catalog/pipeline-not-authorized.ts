@@ -1,0 +1,35 @@
+import { define, phrase } from "./define.js";
+
+export default define({
+  id: "pipeline-not-authorized",
+  title: "The pipeline is not authorized to use the service connection",
+  spec: ["S14"],
+  signals: [
+    phrase("resource not authorized", /resource (?:is )?not authorized/, 12),
+    phrase("has not been authorized for use", /has not been authorized for use/, 10),
+    phrase("resource authorization issue", /resource authorization issue/, 10),
+    phrase("does not have permissions to use the referenced service connection", /does not have permissions? to use the referenced service connection/, 14),
+    phrase("needs permission to access a resource", /needs permission to access (?:a )?resource/, 10),
+    phrase("yamlauthz", /aka\.ms\/yamlauthz/, 6),
+    phrase("authorize resources", /authorize resources/, 5),
+    phrase("could not be found", /references service connection (?!\$\().{1,80} which could not be found/, 6),
+    // A connection named by $(variable) is not a permissions problem: the name was unknown at compile time.
+    phrase("references service connection $(", /references service connection \$\(/, -20),
+  ],
+  cause:
+    "Service connections are protected resources. The pipeline ({pipeline}) is not on the connection {connection}'s list of permitted pipelines (and the connection is not open to all pipelines), so the run stops before any job starts.",
+  fix: [
+    "Project settings > Service connections > {connection} > … > Security > Pipeline permissions > + > add the pipeline (or press 'Permit' on the run's 'needs permission' banner).",
+    "REST: PATCH https://dev.azure.com/<org>/<project>/_apis/pipelines/pipelinePermissions/endpoint/<endpoint id>?api-version=7.1-preview.1 with {\"pipelines\":[{\"id\":<definition id>,\"authorized\":true}]}.",
+    "Granting access to all pipelines ('Open access', allPipelines.authorized=true) also works but lets any pipeline in the project use the connection; prefer specific pipelines.",
+  ],
+  verify: ["GET …/_apis/pipelines/pipelinePermissions/endpoint/<endpoint id> lists the pipeline with authorized: true.", "Queue the run again; it passes validation."],
+  distinguish: [
+    "If the connection name in the message is a $(variable), the name is not known at compile time: subscription-variable-runtime.",
+    "If no connection of that name exists in the project, create it or fix the name.",
+  ],
+  references: [
+    "https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#service-connection-not-authorized-for-pipeline",
+    "https://aka.ms/yamlauthz",
+  ],
+});

@@ -1,0 +1,33 @@
+import { define, phrase } from "./define.js";
+
+export default define({
+  id: "rbac-authorization-failed",
+  title: "The service principal lacks a role for the action (AuthorizationFailed)",
+  spec: ["S13"],
+  signals: [
+    phrase("authorizationfailed", /\bauthorizationfailed\b/, 10),
+    phrase("does not have authorization to perform action", /does not have authorization to perform action/, 12),
+    phrase("linkedauthorizationfailed", /linkedauthorizationfailed/, 10),
+    phrase("does not have permission to perform action", /does not have permission to perform action/, 9),
+    // `az login --service-principal` for a principal that holds no role anywhere.
+    phrase("no subscriptions found for", /no subscriptions found for [0-9a-f-]{36}/, 9),
+    phrase("forbidden", /(?:statuscode=403|status code:? 403|\(403\) forbidden|403 \(forbidden\))/, 3),
+  ],
+  cause:
+    "The pipeline task called Azure Resource Manager as the connection's service principal {clientId} (object id {objectId}). No role assignment of that principal at {scope} or above grants '{action}', so ARM refused it.",
+  fix: [
+    "Azure portal > the resource, resource group or subscription in the scope > Access control (IAM) > Role assignments: check what the principal {objectId} holds.",
+    "Add a role that includes the action: Add > Add role assignment > Contributor (or a narrower built-in/custom role) > Members: the service principal.",
+    "CLI: az role assignment create --assignee-object-id {objectId} --assignee-principal-type ServicePrincipal --role Contributor --scope {scope}.",
+    "Wait a few minutes for the assignment to propagate, then re-run the pipeline (a new token is taken per run).",
+  ],
+  verify: [
+    "az role assignment list --assignee {objectId} --scope {scope} --include-inherited lists a role whose actions cover '{action}'.",
+    "Re-run the failed stage; the task succeeds.",
+  ],
+  distinguish: ["An action on Microsoft.Authorization/roleAssignments during connection creation means your own account lacks the right (contributor-assignment-failed)."],
+  references: [
+    "https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#authorizationfailed-error-when-running-pipeline-tasks",
+    "https://learn.microsoft.com/azure/role-based-access-control/built-in-roles",
+  ],
+});

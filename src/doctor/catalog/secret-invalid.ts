@@ -1,0 +1,31 @@
+import { aadsts, define, phrase } from "./define.js";
+
+export default define({
+  id: "secret-invalid",
+  title: "The client secret is wrong",
+  spec: ["S9"],
+  signals: [
+    aadsts(7000215, 14),
+    phrase("invalid client secret", /invalid client secret (?:is )?provided/, 12),
+    phrase("invalid client id or client secret", /invalid client id or client secret/, 10),
+    phrase("50012", /aadsts50012:? invalid client secret/, 12),
+    phrase("client secret value, not the client secret id", /client secret value, not the client secret id/, 8),
+    aadsts(7000218, 8),
+    phrase("client_secret", /must contain the following parameter: 'client_assertion' or 'client_secret'/, 8),
+  ],
+  cause:
+    "Microsoft Entra ID did not recognise the secret the connection sent for application {clientId}: it was mistyped, the secret's ID was pasted instead of its value, it was rotated elsewhere, or it was removed. (An expired secret gives AADSTS7000222 instead.)",
+  fix: [
+    "If the connection was created automatically: Project settings > Service connections > {connection} > Rotate secret (a new secret valid three months is stored in the connection).",
+    "If it was created manually: create a new secret (Azure portal > App registrations > the app > Certificates & secrets > New client secret; or az ad app credential reset --id {clientId} --append) and paste its Value (not its Secret ID) into the connection.",
+    "Better: convert the connection to workload identity federation so it needs no secret (Edit > Convert, or PUT …/serviceendpoint/endpoints/{id}?operation=ConvertAuthenticationScheme).",
+  ],
+  verify: [
+    "az login --service-principal -u {clientId} -p <new secret> --tenant {tenant} succeeds.",
+    "Service connection > Edit > Verify succeeds.",
+  ],
+  references: [
+    "https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#service-principal-or-secret-expired",
+    "https://learn.microsoft.com/entra/identity-platform/reference-error-codes",
+  ],
+});

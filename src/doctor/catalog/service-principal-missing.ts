@@ -1,0 +1,24 @@
+import { aadsts, define, phrase } from "./define.js";
+
+export default define({
+  id: "service-principal-missing",
+  title: "The application has no service principal in the tenant",
+  spec: ["S10"],
+  signals: [
+    aadsts(7000229, 14),
+    phrase("missing service principal", /missing service principal in the tenant/, 12),
+    phrase("principalnotfound", /principalnotfound/, 9),
+    phrase("does not exist in the directory", /principal \S+ does not exist in the directory/, 9),
+    phrase("service principal", /service principal (?:was |has been )?(?:deleted|removed|not found)/, 7),
+    phrase("task", /(?:not|doesn't|does not) (?:appear|show) in (?:the )?(?:pipeline )?task/, 6),
+  ],
+  cause:
+    "The app registration {clientId} exists but its service principal (enterprise application) in tenant {tenant} is gone — deleted, or never created (for example after 'az ad app create' alone). Tokens cannot be issued without it, role assignments cannot name it, and the connection drops out of task pickers.",
+  fix: [
+    "Create the service principal again: az ad sp create --id {clientId} (Azure portal: Enterprise applications > New application is not needed; App registrations > the app > 'Create service principal' link).",
+    "Re-create the role assignments the connection needs (az role assignment create --assignee {clientId} --role Contributor --scope /subscriptions/{subscriptionId}); assignments of a deleted principal do not come back.",
+    "For an automatic connection it is simpler to create a new service connection.",
+  ],
+  verify: ["az ad sp show --id {clientId} returns the service principal.", "Service connection > Edit > Verify succeeds, and the connection appears in task pickers again."],
+  references: ["https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#failed-to-obtain-the-jwt-by-using-the-service-principal-client-id"],
+});

@@ -1,0 +1,31 @@
+import { aadsts, define, phrase } from "./define.js";
+
+export default define({
+  id: "session-expired",
+  title: "Your sign-in session expired: no valid access or refresh token",
+  spec: ["S5"],
+  signals: [
+    phrase("failed to obtain an access token", /failed to obtain an access token/, 10),
+    phrase("refresh token", /(?:valid )?refresh token (?:was not|wasn't|was n't|could not be|not) found/, 12),
+    phrase("refresh token", /refresh token (?:has )?expired/, 10),
+    aadsts(700082, 14),
+    aadsts(70008, 12),
+    aadsts(50173, 12),
+    aadsts(50133, 10),
+    phrase("inactive", /was inactive for/, 6),
+    phrase("grant has expired", /grant (?:has )?expired/, 6),
+    phrase("interaction_required", /interaction_required/, 3),
+    phrase("sign in again", /(?:sign|log) (?:out and )?(?:back )?in again/, 3),
+  ],
+  cause:
+    "Azure DevOps acts for you with your own Microsoft Entra session. That session's refresh token expired (after inactivity) or was revoked (password change, sign-out everywhere), so no access token can be obtained to create the connection or list subscriptions.",
+  fix: [
+    "Sign out of Azure DevOps.",
+    "Open an InPrivate/incognito window, go to https://dev.azure.com and sign in again with the account that has access to the subscription.",
+    "Select the organization and project, then create or edit the service connection again.",
+  ],
+  verify: [
+    "The subscription list loads in the new service connection dialog, and the connection saves and reaches Ready.",
+  ],
+  references: ["https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#failed-to-obtain-an-access-token-or-a-valid-refresh-token-wasnt-found"],
+});

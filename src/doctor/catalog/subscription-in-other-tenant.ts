@@ -1,0 +1,31 @@
+import { define, phrase } from "./define.js";
+
+export default define({
+  id: "subscription-in-other-tenant",
+  title: "The subscription is in another tenant than your session",
+  spec: ["S6"],
+  signals: [
+    phrase("active azure subscription", /(?:don't|do not) appear to have an active azure subscription/, 14),
+    phrase("invalidauthenticationtokentenant", /invalidauthenticationtokentenant/, 12),
+    phrase("wrong issuer", /access token is from the wrong issuer/, 12),
+    phrase("associated with this subscription", /must match the tenant .{0,80} associated with this subscription/, 8),
+    phrase("does not exist in tenant", /does not exist in tenant .{0,200}(?:external user|add(?:ed)? as an external)/, 8),
+    phrase("50020", /aadsts50020/, 10),
+    phrase("subscriptionnotfound", /\bsubscriptionnotfound\b|the subscription '[^']+' could not be found/, 7),
+    phrase("multiple tenants", /multiple (?:entra id |azure ad )?(?:tenants|directories)/, 4),
+  ],
+  cause:
+    "You belong to several Microsoft Entra tenants and your Azure DevOps session holds a token for a different tenant than the one the subscription ({subscriptionId}) trusts ({tenant}). Azure Resource Manager refuses tokens from another issuer, so no subscription shows up.",
+  fix: [
+    "Go to your Visual Studio profile (https://app.vsaex.visualstudio.com/) and check which tenants your account is in.",
+    "Select the tenant that owns the subscription and re-authenticate (sign out of Azure DevOps and sign in again, choosing that directory).",
+    "With the Azure CLI: az login --tenant {tenant}, then az account list to see the subscription.",
+  ],
+  verify: [
+    "az account show --subscription {subscriptionId} --query tenantId returns the tenant you signed in to.",
+    "The subscription appears in the service connection dialog.",
+  ],
+  references: [
+    "https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#you-dont-appear-to-have-an-active-azure-subscription-when-attempting-to-edit-or-create-a-new-service-connection",
+  ],
+});

@@ -1,0 +1,28 @@
+import { define, phrase } from "./define.js";
+
+export default define({
+  id: "subscription-not-listed",
+  title: "The subscription isn't listed when creating a service connection",
+  spec: ["S8"],
+  signals: [
+    phrase("subscription", /subscriptions? (?:is ?n[o']t|not|are not|aren't|does not|doesn't) (?:being )?(?:listed|shown|showing|show up|visible|displayed|appearing|appear)/, 12),
+    phrase("subscriptions", /(?:dropdown|drop-down|picker|list) only shows some (?:of )?(?:my )?subscriptions/, 10),
+    phrase("50", /(?:more than|maximum of|limit of|only) 50 (?:azure )?subscriptions/, 12),
+    phrase("no subscriptions found", /no subscriptions (?:were )?found/, 8),
+    phrase("dropdown", /subscription (?:drop-?down|picker|list) is empty/, 10),
+    phrase("supported account types", /supported account types/, 6),
+    phrase("cached", /(?:old|cached|stale) (?:user )?token/, 4),
+  ],
+  cause:
+    "The subscription picker lists at most 50 subscriptions, from a list cached with your user token when you signed in; it only shows subscriptions of the tenant your session is for, and subscriptions of other directories only when the app's supported account types allow any organizational directory. A subscription beyond the first 50, granted after you signed in, or in another directory is missing.",
+  fix: [
+    "Sign out of Azure DevOps and back in (clear the browser cache), so the cached subscription list is rebuilt with a fresh token.",
+    "If you can see more than 50 subscriptions: use a dedicated Microsoft Entra user that sees only the subscriptions it needs, or type the subscription id under Service principal (manual) / workload identity federation (manual).",
+    "If the subscription is in another directory: in the Azure portal open the app registration > Authentication > Supported account types and choose 'Accounts in any organizational directory' (az ad app update --id {clientId} --sign-in-audience AzureADMultipleOrgs).",
+  ],
+  verify: [
+    "az account list --query \"[?id=='{subscriptionId}']\" shows the subscription for your account.",
+    "The subscription appears in the picker after signing in again.",
+  ],
+  references: ["https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#subscription-isnt-listed-when-creating-a-service-connection"],
+});

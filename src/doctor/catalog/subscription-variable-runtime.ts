@@ -1,0 +1,25 @@
+import { define, phrase } from "./define.js";
+
+export default define({
+  id: "subscription-variable-runtime",
+  title: "The service connection is named by a variable that is only known at run time",
+  spec: ["S11"],
+  signals: [
+    phrase("references service connection $(", /references service connection \$\([^)]*\)/, 24),
+    phrase("$(", /(?:azuresubscription|connectedservicename(?:arm)?|serviceconnection)\s*[:=]\s*'?\$\((?!System)[^)]+\)/, 8),
+    phrase("previous task", /(?:output variable|previous task|preceding task).{0,80}(?:subscription|service connection)/, 8),
+    phrase("subscription isn't passed", /subscription (?:is ?n[o']t|not) passed/, 12),
+    phrase("which could not be found", /service connection .{0,80} which could not be found/, 3),
+  ],
+  cause:
+    "Azure Pipelines resolves and authorizes service connections when the run is compiled, before any task runs. The connection input names a variable ({connection}) whose value is set by a previous task (an output variable), so at compile time the name is empty or literal and 'could not be found'.",
+  fix: [
+    "Define the connection name in the pipeline's variables section (or as a template/runtime parameter) so it is known when the run is compiled: variables: { azureSubscription: 'my-connection' } and azureSubscription: $(azureSubscription).",
+    "To choose between connections, use a parameter with allowed values, or a compile-time expression ${{ variables.azureSubscription }}; do not set the name from a task's output.",
+  ],
+  verify: ["Queue the run again: it passes validation and the task shows the resolved connection name in its log."],
+  distinguish: [
+    "If the named connection is a literal name (no $(…)), the run was not authorized to use it: see pipeline-not-authorized.",
+  ],
+  references: ["https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#azure-subscription-isnt-passed-from-the-previous-task-output"],
+});

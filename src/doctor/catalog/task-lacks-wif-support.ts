@@ -1,0 +1,27 @@
+import { define, phrase } from "./define.js";
+
+export default define({
+  id: "task-lacks-wif-support",
+  title: "The task does not support workload identity federation",
+  spec: ["S12", "S19"],
+  signals: [
+    phrase("unsupported protocol scheme", /unsupported protocol scheme/, 12),
+    phrase("audience=api://azureadtokenexchange", /\?audience=api:\/\/azureadtokenexchange/, 10),
+    phrase("support", /(?:task|version)\b.{0,40}(?:does not|doesn't|do not) support (?:workload identity|wif\b|the workloadidentityfederation)/, 12),
+    phrase("workloadidentityfederation", /(?:scheme|authentication) .{0,30}workloadidentityfederation.{0,30}(?:not supported|unsupported|is not valid)/, 10),
+    phrase("--federated-token", /unrecognized arguments?:? --federated-token/, 12),
+    phrase("could not fetch access token for azure", /could not fetch access token for azure\b(?! ?status)/, 5),
+    phrase("identity not found", /identity not found/, 4),
+  ],
+  cause:
+    "The connection uses workload identity federation, but the task (or the Azure CLI/tool on the agent) predates it and tries a secret or the instance metadata service instead. Tasks listed as unsupported include AzureNLBManagement@1, ServiceFabricDeploy@1 and AzureFileCopy@1–5 (use @6).",
+  fix: [
+    "Use a task version that supports workload identity federation (for example AzureFileCopy@6, AzureCLI@2, AzurePowerShell@5), or update the agent's Azure CLI to 2.30 or later for --federated-token.",
+    "If the task has no such version, use a service connection with a secret or certificate for that task.",
+  ],
+  verify: ["Re-run the pipeline; the task log shows it acquiring a federated token."],
+  distinguish: [
+    "Does the connection use workload identity federation? If it is a managed identity on a Microsoft-hosted agent, see managed-identity-unsupported; with a secret, see secret-invalid/secret-expired.",
+  ],
+  references: ["https://learn.microsoft.com/azure/devops/pipelines/release/troubleshoot-workload-identity"],
+});

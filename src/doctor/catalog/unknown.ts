@@ -1,0 +1,15 @@
+import { define } from "./define.js";
+
+export default define({
+  id: "unknown",
+  title: "Not recognised as an Azure Resource Manager service connection error",
+  spec: ["S17"],
+  signals: [],
+  cause: "The text carries no AADSTS code, Azure Resource Manager error code or service connection message that svcconn knows.",
+  fix: [
+    "Paste the complete error, including any AADSTS code, 'Code:' line or JSON body, and the task's log lines before it.",
+    "Check the service connection: Project settings > Service connections > the connection > Edit > Verify, and explain the message Verify reports.",
+  ],
+  verify: ["Re-run the failing step after the fix."],
+  references: ["https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint"],
+});

@@ -1,0 +1,130 @@
+/**
+ * Identifiers found in an error text. They fill the placeholders of a diagnosis's steps so the user can paste
+ * the commands as they are.
+ */
+export interface Entities {
+  clientId?: string;
+  objectId?: string;
+  action?: string;
+  scope?: string;
+  subscriptionId?: string;
+  tenant?: string;
+  applicationName?: string;
+  connection?: string;
+  pipeline?: string;
+  job?: string;
+  step?: string;
+  input?: string;
+  issuer?: string;
+  subject?: string;
+  audience?: string;
+  thumbprint?: string;
+  traceId?: string;
+  correlationId?: string;
+  timestamp?: string;
+  code?: string;
+}
+
+const GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+/** A quoted or bare identifier, allowing redactions such as *** or <GUID>. */
+const ID = `(?:${GUID}|\\*{3,}|<[^>]{1,40}>|x{4,}|[\\w.@-]{2,80})`;
+
+const rules: Array<[keyof Entities, RegExp]> = [
+  ["clientId", new RegExp(`application with identifier '(${ID})'`, "i")],
+  ["clientId", new RegExp(`the client '(${ID})' with object id`, "i")],
+  ["clientId", new RegExp(`application '(${ID})'\\s*\\(`, "i")],
+  ["clientId", new RegExp(`(?:secret added to app|secret keys for app|keys for app id|for app) '(${ID})'`, "i")],
+  ["clientId", new RegExp(`client application (${GUID})`, "i")],
+  ["clientId", new RegExp(`(?:client[ _-]?id|app[ _-]?id|serviceprincipalid|application \\(client\\) id)["':= ]+(${GUID})`, "i")],
+  ["objectId", new RegExp(`with object id '(${ID})'`, "i")],
+  ["objectId", /principal ([0-9a-f]{32}|[0-9a-f-]{36}) does not exist/i],
+  ["action", /perform action '([^']+)'/i],
+  ["scope", /over scope '([^']+)'/i],
+  ["subscriptionId", new RegExp(`/subscriptions/(${GUID})`, "i")],
+  ["subscriptionId", new RegExp(`subscription(?: id)? '?(${GUID})'?`, "i")],
+  ["tenant", new RegExp(`(?:in the directory|directory) '(${ID}[^']*)'`, "i")],
+  ["tenant", new RegExp(`tenant '(${ID})' not found`, "i")],
+  ["tenant", new RegExp(`specified tenant identifier '([^']+)'`, "i")],
+  ["tenant", new RegExp(`in the tenant (${GUID})`, "i")],
+  ["tenant", new RegExp(`must match the tenant 'https://sts\\.windows\\.net/(${GUID})/'`, "i")],
+  ["tenant", new RegExp(`(?:tenant[ _-]?id|tenant)["':= ]+(${GUID})`, "i")],
+  ["applicationName", new RegExp(`application '${ID}'\\s*\\(([^)]+)\\) is disabled`, "i")],
+  ["applicationName", /named '([^']+)'/i],
+  ["connection", /references service connection (.+?) which could not be found/i],
+  ["connection", /service connection with name (.+?) already exists/i],
+  ["connection", /service connection '([^']+)'/i],
+  ["connection", /service connection "([^"]+)"/i],
+  ["connection", /connectedServiceName(?:ARM)?\s*[:=]\s*'?([\w.$()-]+)/i],
+  ["job", /\bjob ([^:]+?):\s*step/i],
+  ["step", /\bstep ([^ ]+?) input/i],
+  ["input", /\binput (\S+) references/i],
+  ["pipeline", /pipeline '([^']+)'/i],
+  ["issuer", /assertion issuer:? '([^']+)'/i],
+  ["issuer", /presented assertion issuer '([^']+)'/i],
+  ["issuer", /assertion issuer:? (https?:\/\/\S+?)\.?(?:\s|$)/i],
+  ["subject", /assertion subject:? '([^']+)'/i],
+  ["subject", /presented assertion subject '([^']+)'/i],
+  ["subject", /assertion subject:? (sc:\/\/\S+?)\.?(?:\s|$)/i],
+  ["audience", /assertion audience:? '([^']+)'/i],
+  ["thumbprint", /thumbprint of key used by client: '([0-9A-Fa-f]+)'/i],
+  ["traceId", new RegExp(`trace id:? (${GUID})`, "i")],
+  ["correlationId", new RegExp(`correlation id:? (${GUID})`, "i")],
+  ["timestamp", /timestamp:? (\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\dZ?)/i],
+  ["code", /\b(AADSTS\d{5,7})\b/],
+  ["code", /"code"\s*:\s*"(\w+)"/],
+];
+
+/** The first lower-case literal of each rule: a cheap test before the pattern runs. */
+const needles = rules.map(([, pattern]) => /^[a-z ]{3,}/i.exec(pattern.source.replace(/\\/g, ""))?.[0].toLowerCase().trim() ?? "");
+
+export function extractEntities(text: string, lower = text.toLowerCase()): Entities {
+  const found: Entities = {};
+  for (const [i, [key, pattern]] of rules.entries()) {
+    if (found[key]) continue;
+    if (needles[i] && !lower.includes(needles[i]!)) continue;
+    const match = pattern.exec(text);
+    if (match?.[1]) found[key] = match[1].trim().replace(/[.,;]+$/, "");
+  }
+  if (!found.subscriptionId && found.scope) {
+    const sub = new RegExp(`/subscriptions/(${GUID})`, "i").exec(found.scope);
+    if (sub) found.subscriptionId = sub[1];
+  }
+  if (!found.tenant && found.issuer && /(?:login\.microsoftonline\.com|sts\.windows\.net)/i.test(found.issuer)) {
+    const tid = new RegExp(`(${GUID})`).exec(found.issuer);
+    if (tid) found.tenant = tid[1];
+  }
+  return found;
+}
+
+const PLACEHOLDER_FALLBACK: Record<keyof Entities, string> = {
+  clientId: "<application (client) id>",
+  objectId: "<service principal object id>",
+  action: "<action>",
+  scope: "<scope>",
+  subscriptionId: "<subscription id>",
+  tenant: "<tenant id>",
+  applicationName: "<application name>",
+  connection: "<service connection>",
+  pipeline: "<pipeline>",
+  job: "<job>",
+  step: "<step>",
+  input: "<input>",
+  issuer: "<issuer>",
+  subject: "<subject>",
+  audience: "<audience>",
+  thumbprint: "<thumbprint>",
+  traceId: "<trace id>",
+  correlationId: "<correlation id>",
+  timestamp: "<timestamp>",
+  code: "<code>",
+};
+
+/** Replaces `{clientId}`-style placeholders with what the error named, or a readable stand-in. */
+export function fill(template: string, entities: Entities): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    if (!(name in PLACEHOLDER_FALLBACK)) return whole;
+    const value = entities[name as keyof Entities];
+    if (value && !/^(\*{3,}|<[^>]*>|x{4,})$/i.test(value)) return value;
+    return PLACEHOLDER_FALLBACK[name as keyof Entities];
+  });
+}

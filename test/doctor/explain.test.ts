@@ -1,0 +1,140 @@
+import { describe, expect, it } from "vitest";
+import { CATALOG } from "../../src/doctor/catalog/index.js";
+import { assistantPrompt, explain, normalise, redact } from "../../src/doctor/explain.js";
+import { aadsts } from "../../src/entra/errors.js";
+import { armErrors } from "../../src/arm/errors.js";
+import { loadCorpus } from "./corpus.js";
+
+const REQUIRED_IDS = [
+  "guest-permission", "app-registration-disallowed", "session-expired", "subscription-in-other-tenant", "contributor-assignment-failed",
+  "subscription-not-listed", "secret-invalid", "secret-expired", "app-not-found", "service-principal-missing", "app-disabled",
+  "jwt-acquisition-failed", "subscription-variable-runtime", "managed-identity-unsupported", "rbac-authorization-failed",
+  "pipeline-not-authorized", "delete-cleanup-failed", "wif-issuer-mismatch", "wif-subject-mismatch", "wif-no-federated-credentials",
+  "wif-assertion-expired", "wif-blocked-by-policy", "wif-multitenant-app", "task-lacks-wif-support", "endpoint-creator-role-missing",
+  "certificate-invalid", "tenant-not-found", "unknown",
+];
+
+const corpus = loadCorpus();
+
+describe("catalog", () => {
+  it("has every required id, each with cause, fix, verify and references", () => {
+    expect(CATALOG.map((d) => d.id).sort()).toEqual([...REQUIRED_IDS].sort());
+    for (const d of CATALOG) {
+      expect(d.title, d.id).toBeTruthy();
+      expect(d.cause.length, d.id).toBeGreaterThan(40);
+      expect(d.fix.length, d.id).toBeGreaterThan(0);
+      expect(d.verify.length, d.id).toBeGreaterThan(0);
+      expect(d.references.length, d.id).toBeGreaterThan(0);
+      expect(d.spec.every((s) => /^[SB]\d+$/.test(s)), d.id).toBe(true);
+    }
+  });
+
+  it("has at least three differently worded corpus texts for every id", () => {
+    for (const id of REQUIRED_IDS) {
+      const messages = corpus.get(id) ?? [];
+      expect(messages.length, id).toBeGreaterThanOrEqual(3);
+      expect(new Set(messages.map((m) => normalise(m.text))).size, id).toBe(messages.length);
+    }
+  });
+});
+
+describe("corpus", () => {
+  for (const [id, messages] of corpus) {
+    for (const [i, message] of messages.entries()) {
+      it(`${id} #${i + 1} (${message.source})`, () => {
+        const result = explain(message.text);
+        expect(result.id, `${message.text}\n→ ${JSON.stringify({ id: result.id, alternatives: result.alternatives })}`).toBe(id);
+      });
+    }
+  }
+});
+
+describe("explain", () => {
+  it("fills the identifiers found in the text into the steps", () => {
+    const result = explain(
+      "ERROR: (AuthorizationFailed) The client 'a1b2c3d4-0000-4000-8000-000000000001' with object id 'ffff0000-0000-4000-8000-000000000002' does not have authorization to perform action 'Microsoft.Web/sites/write' over scope '/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-web' or the scope is invalid.",
+    );
+    expect(result.id).toBe("rbac-authorization-failed");
+    expect(result.confidence).toBeGreaterThan(0.9);
+    expect(result.entities).toMatchObject({
+      clientId: "a1b2c3d4-0000-4000-8000-000000000001",
+      objectId: "ffff0000-0000-4000-8000-000000000002",
+      action: "Microsoft.Web/sites/write",
+      scope: "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-web",
+      subscriptionId: "11111111-2222-4333-8444-555555555555",
+    });
+    expect(result.fix.join("\n")).toContain(
+      "az role assignment create --assignee-object-id ffff0000-0000-4000-8000-000000000002 --assignee-principal-type ServicePrincipal --role Contributor --scope /subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-web",
+    );
+    expect(result.cause).toContain("'Microsoft.Web/sites/write'");
+  });
+
+  it("uses readable stand-ins for redacted identifiers", () => {
+    const result = explain("AADSTS7000222: The provided client secret keys for app '***' are expired.");
+    expect(result.entities.clientId).toBe("***");
+    expect(result.fix.join(" ")).toContain("az ad app credential reset --id <application (client) id>");
+  });
+
+  it("says when the text alone cannot decide, and what to check", () => {
+    const result = explain("##[error]Could not fetch access token for Azure. Verify if the Service Principal used is valid and not expired.");
+    expect(result.undecided).toBeDefined();
+    expect(result.undecided!.reason).toMatch(/about equally/);
+    expect(result.undecided!.checks.length).toBeGreaterThan(1);
+    expect(result.confidence).toBeLessThan(0.5);
+    expect([result.id, ...result.alternatives.map((a) => a.id)]).toEqual(expect.arrayContaining(["jwt-acquisition-failed", "task-lacks-wif-support"]));
+  });
+
+  it("copes with JSON-in-JSON escaping, \\r\\n, log prefixes and timestamps", () => {
+    const inner = JSON.stringify({ error: "invalid_client", error_description: "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 1\r\nCorrelation ID: 2" });
+    const wrapped = JSON.stringify({ message: `Token request failed: ${inner}` });
+    expect(explain(`2024-05-01T10:11:12.1234567Z ##[error]${wrapped}`).id).toBe("secret-invalid");
+    expect(explain(JSON.stringify(wrapped)).id).toBe("secret-invalid");
+    expect(explain("ERROR: AADSTS7000112: Application &#39;x&#39;(app) is disabled.").id).toBe("app-disabled");
+  });
+
+  it("answers unknown for text it does not recognise, and for empty text", () => {
+    expect(explain("").id).toBe("unknown");
+    expect(explain("The quick brown fox").id).toBe("unknown");
+  });
+
+  it("names the right id for each message the emulator produces", () => {
+    const cases: Array<[string, string]> = [
+      [aadsts.invalidClientSecret("a").message, "secret-invalid"],
+      [aadsts.expiredClientSecret("a").message, "secret-expired"],
+      [aadsts.applicationNotFound("a", "Contoso").message, "app-not-found"],
+      [aadsts.missingServicePrincipal("a", "t").message, "service-principal-missing"],
+      [aadsts.applicationDisabled("a", "n").message, "app-disabled"],
+      [aadsts.tenantNotFound("t").message, "tenant-not-found"],
+      [aadsts.invalidTenantIdentifier("t").message, "tenant-not-found"],
+      [aadsts.missingClientCredential().message, "secret-invalid"],
+      [aadsts.assertionOutsideTimeRange(0, 0, 0).message, "wif-assertion-expired"],
+      [aadsts.assertionKeyNotFound("AB", "a").message, "certificate-invalid"],
+      [aadsts.assertionSignatureInvalid("AB", "a", "s", "e").message, "certificate-invalid"],
+      [aadsts.certificateOutsideValidity("AB").message, "certificate-invalid"],
+      [aadsts.noMatchingFederatedIssuer("https://vstoken.dev.azure.com/x").message, "wif-issuer-mismatch"],
+      [aadsts.noMatchingFederatedSubject("sc://a/b/c").message, "wif-subject-mismatch"],
+      [aadsts.noMatchingFederatedRecord("https://login.microsoftonline.com/t/v2.0", "sc://a/b/c", "api://AzureADTokenExchange").message, "wif-subject-mismatch"],
+      [aadsts.noFederatedCredentials().message, "wif-no-federated-credentials"],
+      [aadsts.federationRequiresSingleTenant().message, "wif-multitenant-app"],
+      [armErrors.authorizationFailed("a", "o", "Microsoft.Storage/storageAccounts/write", "/subscriptions/s").message, "rbac-authorization-failed"],
+      [armErrors.authorizationFailed("dev@contoso.com", "o", "Microsoft.Authorization/roleAssignments/write", "/subscriptions/s").message, "contributor-assignment-failed"],
+      [armErrors.wrongTenant("a", "b").message, "subscription-in-other-tenant"],
+      [armErrors.principalNotFound("0b0b0b0b-0000-4000-8000-000000000000", "t").message, "service-principal-missing"],
+    ];
+    for (const [message, id] of cases) expect(explain(message).id, message).toBe(id);
+  });
+});
+
+describe("assistant prompt", () => {
+  it("holds the error, the diagnosis and the identifiers, with secrets redacted", () => {
+    const text = "AADSTS7000215: Invalid client secret provided for app 'a1b2c3d4-0000-4000-8000-000000000001'. client_secret=Svc8Q~abcdefghijklmnop Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig";
+    const prompt = assistantPrompt(text, explain(text));
+    expect(prompt).toContain("I'm getting this Azure DevOps service connection error:");
+    expect(prompt).toContain("(id 'secret-invalid'");
+    expect(prompt).toContain("clientId: a1b2c3d4-0000-4000-8000-000000000001");
+    expect(prompt).toContain("1. Identify the root cause");
+    expect(prompt).not.toContain("Svc8Q~abcdefghijklmnop");
+    expect(prompt).not.toContain("eyJzdWIiOiIxMjM0NTY3ODkwIn0");
+    expect(redact("password: hunter2hunter2")).toBe("password: [redacted]");
+  });
+});
