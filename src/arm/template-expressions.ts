@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { nameBasedGuid } from "../core/ids.js";
 
 /**
  * The ARM template expression language: `[function(args).property[index]]` inside JSON strings. This module
@@ -172,14 +173,8 @@ export function uniqueString(...parts: string[]): string {
   return out;
 }
 
-/** A deterministic GUID from strings (name-based, SHA-1), as `guid()` returns. */
-export function deterministicGuid(...parts: string[]): string {
-  const hash = createHash("sha1").update("11fb06fb-712d-4ddd-98c7-e71bbd588830").update(parts.join("-")).digest();
-  hash[6] = (hash[6]! & 0x0f) | 0x50;
-  hash[8] = (hash[8]! & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-}
+/** A deterministic GUID from strings, as `guid()` returns. */
+export const deterministicGuid = (...parts: string[]): string => nameBasedGuid(...parts);
 
 function call(name: string, args: unknown[], context: ExpressionContext): unknown {
   switch (name.toLowerCase()) {

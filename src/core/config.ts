@@ -36,6 +36,8 @@ export const configSchema = z.object({
   directoryPropagationSeconds: z.number().int().min(0).default(900),
   /** Seconds before a new or removed role assignment changes authorization; ARM takes a few minutes. */
   rbacPropagationSeconds: z.number().int().min(0).default(300),
+  /** Seconds a refresh token may go unused before it expires (AADSTS700082); Entra's default is 90 days. */
+  sessionInactivitySeconds: z.number().int().min(1).default(90 * 86_400),
   /** Folder of an existing CA to sign the server certificate with (tests share one CA across servers). */
   caDir: z.string().min(1).optional(),
 });
@@ -80,6 +82,7 @@ export function resolveConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = proce
   if (env.SVCCONN_ADMIN_KEY) fromEnv.adminKey = env.SVCCONN_ADMIN_KEY;
   if (env.SVCCONN_LOG_LEVEL) fromEnv.logLevel = env.SVCCONN_LOG_LEVEL as Config["logLevel"];
   if (env.SVCCONN_DIRECTORY_DELAY) fromEnv.directoryPropagationSeconds = Number(env.SVCCONN_DIRECTORY_DELAY);
+  if (env.SVCCONN_SESSION_INACTIVITY) fromEnv.sessionInactivitySeconds = Number(env.SVCCONN_SESSION_INACTIVITY);
   if (env.SVCCONN_RBAC_DELAY) fromEnv.rbacPropagationSeconds = Number(env.SVCCONN_RBAC_DELAY);
   const merged = { ...fromEnv, ...stripUndefined(flags) };
   const parsed = configSchema.safeParse(merged);

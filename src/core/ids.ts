@@ -1,4 +1,4 @@
-import { randomUUID, randomBytes } from "node:crypto";
+import { createHash, randomUUID, randomBytes } from "node:crypto";
 
 export const newGuid = (): string => randomUUID();
 
@@ -31,4 +31,13 @@ export function guidToBase64UrlLe(guid: string): string {
     bytes.subarray(8),
   ]);
   return le.toString("base64url");
+}
+
+/** A name-based GUID (SHA-1, version 5 layout): the same inputs always give the same id. */
+export function nameBasedGuid(...parts: string[]): string {
+  const hash = createHash("sha1").update("11fb06fb-712d-4ddd-98c7-e71bbd588830").update(parts.join("-")).digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

@@ -1,4 +1,4 @@
-import { sign, verify, type KeyObject } from "node:crypto";
+import { randomInt, sign, verify, type KeyObject } from "node:crypto";
 import type { Clock } from "../core/clock.js";
 import { opaque } from "../core/crypto.js";
 import type { Resource } from "./resources.js";
@@ -49,6 +49,9 @@ export interface IssuedAccessToken {
   notBefore: number;
   resource: string;
 }
+
+/** Access tokens live 60–90 minutes, chosen at random per token as Entra does. */
+export const accessTokenLifetime = (): number => 3600 + randomInt(0, 1801);
 
 export const v1Issuer = (tenantId: string) => `https://sts.windows.net/${tenantId}/`;
 export const v2Issuer = (issuerBase: string, tenantId: string) => `${issuerBase}/${tenantId}/v2.0`;

@@ -3,16 +3,19 @@ import { hashPassword, hashSecret, sha1, sha256 } from "../core/crypto.js";
 import { newClientSecret, newGuid } from "../core/ids.js";
 import { parseCertificate } from "../core/x509.js";
 import type { Store } from "../store/index.js";
+import { FIRST_PARTY_SERVICE_PRINCIPALS, firstPartyServicePrincipalId } from "./first-party.js";
 import { graphErrors } from "./graph-errors.js";
 import {
   DEFAULT_AUTHORIZATION_POLICY,
   MAX_FEDERATED_CREDENTIALS,
   type Application,
+  type AppRoleAssignment,
   type AuthorizationPolicy,
   type DirectoryRoleAssignment,
   type FederatedIdentityCredential,
   type KeyCredential,
   type PasswordCredential,
+  type RedirectUris,
   type ServicePrincipal,
   type SignInAudience,
   type Tenant,
@@ -22,6 +25,8 @@ import {
 } from "./model.js";
 
 const TWO_YEARS_MS = 2 * 365 * 86_400_000;
+/** The tenant Microsoft's first-party applications and managed identities belong to. */
+export const MICROSOFT_TENANT_ID = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
 const FIC_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$/;
 const lower = (s: string | undefined) => s?.toLowerCase();
 
@@ -68,6 +73,9 @@ export class Directory {
       createdAt: now,
     };
     await this.store.tenants.insert(tenant);
+    for (const fp of FIRST_PARTY_SERVICE_PRINCIPALS) {
+      await this.createFirstPartyServicePrincipal(tenant.id, fp.appId, fp.displayName, firstPartyServicePrincipalId(tenant.id, fp.appId));
+    }
     await this.store.tenants.insertPolicyVersion(newGuid(), tenant.id, { ...DEFAULT_AUTHORIZATION_POLICY, ...input.authorizationPolicy }, now, new Date(0).toISOString());
     return tenant;
   }
@@ -149,6 +157,10 @@ export class Directory {
     description?: string | null;
     notes?: string | null;
     tags?: string[];
+    redirectUris?: Partial<RedirectUris>;
+    isFallbackPublicClient?: boolean;
+    /** Object id of the user or service principal that becomes the application's owner. */
+    ownerId?: string;
   }): Promise<Application> {
     const app: Application = {
       id: lower(input.id) ?? newGuid(),
@@ -162,9 +174,12 @@ export class Directory {
       notes: input.notes ?? null,
       tags: input.tags ?? [],
       createdAt: this.nowIso(),
+      redirectUris: { web: [], spa: [], publicClient: [], ...input.redirectUris },
+      isFallbackPublicClient: input.isFallbackPublicClient ?? false,
     };
     if (await this.store.applications.getByAppId(app.appId)) throw graphErrors.objectExists("appId");
     await this.store.applications.insert(app);
+    if (input.ownerId) await this.store.applications.addOwner(app.id, input.ownerId, app.tenantId);
     return app;
   }
 
@@ -241,7 +256,7 @@ export class Directory {
     return credential;
   }
 
-  async createServicePrincipal(input: { tenantId: string; appId: string; id?: string; accountEnabled?: boolean; displayName?: string }): Promise<ServicePrincipal> {
+  async createServicePrincipal(input: { tenantId: string; appId: string; id?: string; accountEnabled?: boolean; displayName?: string; ownerId?: string }): Promise<ServicePrincipal> {
     const app = await this.store.applications.getByAppId(input.appId);
     if (!app) throw graphErrors.badRequest(`The appId '${input.appId}' of the service principal does not reference a valid application object.`);
     if (await this.store.servicePrincipals.getByAppId(input.tenantId, app.appId)) throw graphErrors.servicePrincipalExists(app.appId);
@@ -258,7 +273,34 @@ export class Directory {
       createdAt: this.nowIso(),
     };
     await this.store.servicePrincipals.insert(sp);
+    if (input.ownerId) await this.store.applications.addOwner(sp.id, input.ownerId, sp.tenantId);
     return sp;
+  }
+
+  /** Microsoft's own service principals (Graph, ARM, Azure DevOps…) that every tenant has, with fixed ids per tenant. */
+  async createFirstPartyServicePrincipal(tenantId: string, appId: string, displayName: string, id: string): Promise<ServicePrincipal> {
+    const sp: ServicePrincipal = {
+      id,
+      tenantId,
+      appId,
+      displayName,
+      accountEnabled: true,
+      servicePrincipalType: "Application",
+      appOwnerOrganizationId: MICROSOFT_TENANT_ID,
+      alternativeNames: [],
+      managedIdentityResourceId: null,
+      createdAt: this.nowIso(),
+    };
+    await this.store.servicePrincipals.insert(sp);
+    return sp;
+  }
+
+  async grantAppRole(tenantId: string, principalId: string, resourceId: string, appRoleId: string): Promise<AppRoleAssignment> {
+    const existing = (await this.store.servicePrincipals.appRoleAssignments(principalId)).find((a) => a.resourceId === resourceId && a.appRoleId === appRoleId);
+    if (existing) return existing;
+    const assignment: AppRoleAssignment = { id: newGuid(), tenantId, principalId: principalId.toLowerCase(), resourceId, appRoleId, createdAt: this.nowIso() };
+    await this.store.servicePrincipals.insertAppRoleAssignment(assignment);
+    return assignment;
   }
 
   /**
@@ -292,7 +334,7 @@ export class Directory {
       displayName: input.name,
       accountEnabled: true,
       servicePrincipalType: "ManagedIdentity",
-      appOwnerOrganizationId: "f8cdef31-a31e-4b4a-93e4-5f571e91255a",
+      appOwnerOrganizationId: MICROSOFT_TENANT_ID,
       alternativeNames: [`isExplicit=${input.userAssigned ? "True" : "False"}`, input.resourceId],
       managedIdentityResourceId: input.resourceId,
       createdAt: this.nowIso(),

@@ -12,6 +12,7 @@ export type OAuthErrorClass =
   | "invalid_tenant"
   | "interaction_required"
   | "temporarily_unavailable"
+  | "unsupported_response_type"
   | "server_error";
 
 /**
@@ -151,5 +152,44 @@ export const aadsts = {
       700027,
       `Client assertion contains an invalid signature. [Reason - The key was not found., The assertion was not signed by a key published by issuer '${issuer}'.]`,
     ),
+  invalidCredentials: () => badRequest("invalid_grant", 50126, "Error validating credentials due to invalid username or password."),
+  userNotInDirectory: (user: string, tenant: string) =>
+    badRequest(
+      "invalid_grant",
+      50034,
+      `The user account ${user} does not exist in the ${tenant} directory. To sign into this application, the account must be added to the directory.`,
+    ),
+  userDisabled: () => badRequest("invalid_grant", 50057, "The user account is disabled."),
+  refreshTokenInactive: (issuedIso: string, inactiveSeconds: number) =>
+    badRequest("invalid_grant", 700082, `The refresh token has expired due to inactivity. The token was issued on ${issuedIso} and was inactive for ${dotNetSpan(inactiveSeconds)}.`),
+  grantRevoked: (issuedIso: string, validFromIso: string) =>
+    badRequest(
+      "invalid_grant",
+      50173,
+      `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${issuedIso}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${validFromIso}'.`,
+    ),
+  malformedGrant: (what: string) => badRequest("invalid_grant", 9002313, `Invalid request. Request is malformed or invalid. The ${what} is not valid.`),
+  codeExpired: () =>
+    badRequest("invalid_grant", 70008, "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource."),
+  codeRedeemed: () =>
+    badRequest("invalid_grant", 54005, "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token."),
+  codeVerifierMismatch: () => badRequest("invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request."),
+  redirectUriMismatch: (uri: string, appId: string) =>
+    badRequest(
+      "invalid_request",
+      50011,
+      `The redirect URI '${uri}' specified in the request does not match the redirect URIs configured for the application '${appId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.`,
+    ),
+  notPublicClient: () => invalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
+  unsupportedResponseType: (type: string) => badRequest("unsupported_response_type", 70000, `The response type '${type}' is not supported; use 'code'.`),
   unexpected: () => new AadstsError(500, "server_error", 90100, "An unexpected error occurred while processing the request."),
 };
+
+/** .NET TimeSpan text as Entra prints durations: `90.00:00:00`. */
+function dotNetSpan(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const d = Math.floor(s / 86_400);
+  const p = (n: number) => String(n).padStart(2, "0");
+  const hms = `${p(Math.floor((s % 86_400) / 3600))}:${p(Math.floor((s % 3600) / 60))}:${p(s % 60)}`;
+  return d ? `${d}.${hms}` : hms;
+}

@@ -4,6 +4,7 @@ import type { Clock } from "../core/clock.js";
 import type { PlaneError } from "../core/errors.js";
 import { baseUrl, entraTimestamp, type WireDialect } from "../server/wire.js";
 import { AadstsError, aadsts } from "./errors.js";
+import { authorizeRoutes } from "./authorize-routes.js";
 import { adfsConfiguration, instanceDiscovery, v1Configuration, v2Configuration } from "./oidc.js";
 import type { EntraService } from "./service.js";
 import { resolveTenant } from "./tenants.js";
@@ -81,9 +82,17 @@ function renderToken(result: TokenResult): Record<string, unknown> {
       not_before: String(result.notBefore),
       resource: result.resource,
       access_token: result.accessToken,
+      ...(result.refreshToken ? { refresh_token: result.refreshToken } : {}),
+      ...(result.idToken ? { id_token: result.idToken } : {}),
     };
   }
-  return { token_type: "Bearer", expires_in: result.expiresIn, ext_expires_in: result.expiresIn, access_token: result.accessToken };
+  const delegated = result.scope === undefined ? {} : { scope: result.scope };
+  const extras = {
+    ...(result.refreshToken ? { refresh_token: result.refreshToken } : {}),
+    ...(result.idToken ? { id_token: result.idToken } : {}),
+    ...(result.clientInfo ? { client_info: result.clientInfo } : {}),
+  };
+  return { token_type: "Bearer", ...delegated, expires_in: result.expiresIn, ext_expires_in: result.expiresIn, access_token: result.accessToken, ...extras };
 }
 
 /** Token endpoints (v2.0, v1, ADFS-style), OIDC discovery, JWKS and instance discovery. */
@@ -149,6 +158,8 @@ export function loginRoutes(app: FastifyInstance, entra: EntraService): void {
   };
   app.get("/:tenant/discovery/v2.0/keys", keys("v2"));
   app.get("/:tenant/discovery/keys", keys("v1"));
+
+  authorizeRoutes(app, entra, store);
 
   app.get<{ Querystring: { authorization_endpoint?: string } }>("/common/discovery/instance", async (request, reply) => {
     void reply.headers(discoveryHeaders).send(instanceDiscovery(baseUrl(request), request.query.authorization_endpoint));

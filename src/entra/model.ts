@@ -99,6 +99,15 @@ export interface Application {
   notes: string | null;
   tags: string[];
   createdAt: string;
+  redirectUris: RedirectUris;
+  /** Public-client flows (ROPC, device code) allowed for this app. */
+  isFallbackPublicClient: boolean;
+}
+
+export interface RedirectUris {
+  web: string[];
+  spa: string[];
+  publicClient: string[];
 }
 
 export interface PasswordCredential {
@@ -178,3 +187,43 @@ export interface ExternalIssuer {
 
 export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
 export const MAX_FEDERATED_CREDENTIALS = 20;
+
+export interface AppRoleAssignment {
+  id: string;
+  tenantId: string;
+  /** The service principal the role is granted to. */
+  principalId: string;
+  /** The service principal of the API (e.g. Microsoft Graph in this tenant). */
+  resourceId: string;
+  appRoleId: string;
+  createdAt: string;
+}
+
+/** A signed-in user's session: the refresh token (hashed) and when it was last used. */
+export interface UserSession {
+  id: string;
+  /** The person across tenants: home tenant id and home object id. */
+  accountKey: string;
+  tenantId: string;
+  userId: string;
+  clientId: string;
+  refreshHash: string;
+  scope: string;
+  createdAt: string;
+  lastUsedAt: string;
+  revokedAt: string | null;
+}
+
+export interface AuthorizationCode {
+  codeHash: string;
+  tenantId: string;
+  userId: string;
+  clientId: string;
+  redirectUri: string;
+  scope: string;
+  codeChallenge: string | null;
+  codeChallengeMethod: string | null;
+  nonce: string | null;
+  expiresAt: string;
+  redeemedAt: string | null;
+}

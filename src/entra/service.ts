@@ -5,6 +5,7 @@ import { ClientAuthenticator, type FederationIssuers } from "./client-auth.js";
 import { Directory } from "./directory.js";
 import { ManagedIdentityService } from "./managed-identity.js";
 import { ResourceResolver, type ResourcePlane } from "./resources.js";
+import { UserSignIn } from "./sign-in.js";
 import { SigningKeys } from "./signing-keys.js";
 import { TokenService } from "./token-service.js";
 
@@ -15,6 +16,10 @@ export interface EntraOptions {
   localPlane: (url: URL) => ResourcePlane | undefined;
   /** Extra issuers trusted for federated assertions (the DevOps plane registers itself here). */
   federationIssuers?: FederationIssuers[];
+  /** Seconds a refresh token may go unused. */
+  sessionInactivitySeconds?: number;
+  /** Seconds before a directory-settings change applies. */
+  directoryPropagationSeconds?: number;
 }
 
 const ENTRA_ISSUER = /^https:\/\/(?:login\.microsoftonline\.com|login\.windows\.net|login\.microsoft\.com|sts\.windows\.net)\//i;
@@ -27,6 +32,7 @@ export class EntraService {
   readonly directory: Directory;
   readonly tokens: TokenService;
   readonly managedIdentities: ManagedIdentityService;
+  readonly signIn: UserSignIn;
 
   constructor(readonly options: EntraOptions) {
     const { store, clock } = options;
@@ -39,7 +45,8 @@ export class EntraService {
       ...(options.federationIssuers ?? []),
       ClientAuthenticator.declaredIssuers(store),
     ]);
-    this.tokens = new TokenService(store, clock, this.resources, clients, this.accessTokens);
+    this.signIn = new UserSignIn(store, clock, this.resources, this.accessTokens, this.keys, clients, () => options.sessionInactivitySeconds ?? 90 * 86_400);
+    this.tokens = new TokenService(store, clock, this.resources, clients, this.accessTokens, this.signIn);
     this.managedIdentities = new ManagedIdentityService(store, this.resources, this.accessTokens);
   }
 }

@@ -1,11 +1,11 @@
-import { randomInt } from "node:crypto";
 import type { Clock } from "../core/clock.js";
 import type { Store } from "../store/index.js";
-import type { AccessTokens, IssuedAccessToken, TokenSubject } from "./access-tokens.js";
+import { accessTokenLifetime, type AccessTokens, type IssuedAccessToken, type TokenSubject } from "./access-tokens.js";
 import type { ClientAuthenticator } from "./client-auth.js";
 import { aadsts } from "./errors.js";
 import type { Tenant } from "./model.js";
 import type { Resource, ResourceResolver } from "./resources.js";
+import type { UserSignIn } from "./sign-in.js";
 import { resolveTenant } from "./tenants.js";
 
 /** Which token endpoint was called: v2.0, the legacy v1, or the ADFS-style one the Azure CLI is pointed at. */
@@ -26,10 +26,12 @@ export interface TokenRequest {
 
 export interface TokenResult extends IssuedAccessToken {
   flavor: TokenEndpointFlavor;
+  /** Delegated grants only. */
+  scope?: string;
+  refreshToken?: string;
+  idToken?: string;
+  clientInfo?: string;
 }
-
-/** Access tokens live 60–90 minutes, chosen at random per token as Entra does. */
-export const accessTokenLifetime = (): number => 3600 + randomInt(0, 1801);
 
 /** The OAuth2 token endpoint: validates the request, authenticates the client and mints the token. */
 export class TokenService {
@@ -39,17 +41,19 @@ export class TokenService {
     private readonly resources: ResourceResolver,
     private readonly clients: ClientAuthenticator,
     private readonly tokens: AccessTokens,
+    private readonly signIn: UserSignIn,
   ) {}
 
   async token(request: TokenRequest): Promise<TokenResult> {
     const form = request.form;
     const grantType = form.grant_type;
     if (!grantType) throw aadsts.missingParameter("grant_type");
-    if (grantType !== "client_credentials") throw aadsts.unsupportedGrantType(grantType);
+    if (!["client_credentials", "password", "refresh_token", "authorization_code"].includes(grantType)) throw aadsts.unsupportedGrantType(grantType);
 
     const clientId = (form.client_id ?? request.basic?.clientId ?? "").trim().toLowerCase();
     if (!clientId) throw aadsts.missingParameter("client_id");
     const tenant = await this.tenantFor(request, clientId);
+    if (grantType !== "client_credentials") return this.delegated(grantType, request, tenant, clientId);
 
     const resourceId = this.requestedResource(request);
     const clientSecret = form.client_secret ?? request.basic?.clientSecret;
@@ -78,6 +82,39 @@ export class TokenService {
     };
     const issued = await this.tokens.issue({ subject, resource, lifetimeSeconds: accessTokenLifetime(), issuerBase: request.issuerBase });
     return { ...issued, flavor: request.flavor };
+  }
+
+  /** The user grants: password (ROPC), refresh_token and authorization_code. */
+  private async delegated(grantType: string, request: TokenRequest, tenant: Tenant, clientId: string): Promise<TokenResult> {
+    const { form } = request;
+    const scope = form.scope ?? (form.resource ? `${form.resource.replace(/\/$/, "")}/.default` : undefined);
+    const clientSecret = form.client_secret ?? request.basic?.clientSecret;
+    let tokens;
+    if (grantType === "password") {
+      if (!form.username) throw aadsts.missingParameter("username");
+      if (!form.password) throw aadsts.missingParameter("password");
+      if (!scope) throw aadsts.missingParameter(request.flavor === "v1" ? "resource" : "scope");
+      tokens = await this.signIn.passwordGrant({ tenant, clientId, clientSecret, username: form.username, password: form.password, scope, issuerBase: request.issuerBase });
+    } else if (grantType === "refresh_token") {
+      if (!form.refresh_token) throw aadsts.missingParameter("refresh_token");
+      tokens = await this.signIn.refreshGrant({ tenant, clientId, refreshToken: form.refresh_token, scope, issuerBase: request.issuerBase });
+    } else {
+      if (!form.code) throw aadsts.missingParameter("code");
+      tokens = await this.signIn.codeGrant({
+        tenant,
+        clientId,
+        clientSecret,
+        clientAssertion: form.client_assertion,
+        clientAssertionType: form.client_assertion_type,
+        code: form.code,
+        redirectUri: form.redirect_uri,
+        codeVerifier: form.code_verifier,
+        scope,
+        issuerBase: request.issuerBase,
+        tokenEndpoint: request.tokenEndpoint,
+      });
+    }
+    return { ...tokens, flavor: request.flavor };
   }
 
   private async tenantFor(request: TokenRequest, clientId: string): Promise<Tenant> {

@@ -70,7 +70,13 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       const plane = ports.get(Number(url.port || (url.protocol === "https:" ? 443 : 80)));
       return plane === "arm" || plane === "graph" || plane === "devops" ? plane : undefined;
     };
-    const entra = new EntraService({ store, clock, localPlane });
+    const entra = new EntraService({
+      store,
+      clock,
+      localPlane,
+      sessionInactivitySeconds: config.sessionInactivitySeconds,
+      directoryPropagationSeconds: config.directoryPropagationSeconds,
+    });
     const arm = new ArmService({ store, clock, directory: entra.directory, roleAssignmentPropagationSeconds: config.rbacPropagationSeconds });
     const deployments = new DeploymentEngine(arm, store, clock);
     const tls = config.tls ? await serverTls(config.caDir ?? join(dataDir, "tls")) : undefined;

@@ -1,6 +1,6 @@
 import type { Application, FederatedIdentityCredential, KeyCredential, PasswordCredential, SignInAudience } from "../entra/model.js";
 import type { ApplicationTable } from "./schema.js";
-import { json, type Db } from "./database.js";
+import { bool, json, type Db } from "./database.js";
 
 /** Application registrations with their credentials (password, certificate, federated). */
 export class ApplicationRepository {
@@ -9,7 +9,13 @@ export class ApplicationRepository {
   async insert(app: Application): Promise<void> {
     await this.db
       .insertInto("applications")
-      .values({ ...app, identifierUris: json.write(app.identifierUris), tags: json.write(app.tags) })
+      .values({
+        ...app,
+        identifierUris: json.write(app.identifierUris),
+        tags: json.write(app.tags),
+        redirectUris: json.write(app.redirectUris),
+        isFallbackPublicClient: bool.write(app.isFallbackPublicClient),
+      })
       .execute();
   }
 
@@ -37,26 +43,55 @@ export class ApplicationRepository {
   }
 
   async update(id: string, changes: Partial<Omit<Application, "id" | "appId" | "tenantId" | "createdAt">>): Promise<void> {
-    const { identifierUris, tags, ...rest } = changes;
+    const { identifierUris, tags, redirectUris, isFallbackPublicClient, ...rest } = changes;
     await this.db
       .updateTable("applications")
       .set({
         ...rest,
         ...(identifierUris ? { identifierUris: json.write(identifierUris) } : {}),
         ...(tags ? { tags: json.write(tags) } : {}),
+        ...(redirectUris ? { redirectUris: json.write(redirectUris) } : {}),
+        ...(isFallbackPublicClient === undefined ? {} : { isFallbackPublicClient: bool.write(isFallbackPublicClient) }),
       })
       .where("id", "=", id)
       .execute();
   }
 
-  /** Deleting an application removes its credentials with it. */
+  /** Deleting an application removes its credentials and ownership links with it. */
   async delete(id: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom("passwordCredentials").where("ownerId", "=", id).execute();
-      await trx.deleteFrom("keyCredentials").where("ownerId", "=", id).execute();
-      await trx.deleteFrom("federatedIdentityCredentials").where("ownerId", "=", id).execute();
-      await trx.deleteFrom("applications").where("id", "=", id).execute();
-    });
+    await this.db.deleteFrom("passwordCredentials").where("ownerId", "=", id).execute();
+    await this.db.deleteFrom("keyCredentials").where("ownerId", "=", id).execute();
+    await this.db.deleteFrom("federatedIdentityCredentials").where("ownerId", "=", id).execute();
+    await this.db.deleteFrom("owners").where("objectId", "=", id).execute();
+    await this.db.deleteFrom("applications").where("id", "=", id).execute();
+  }
+
+  async addOwner(objectId: string, ownerId: string, tenantId: string): Promise<void> {
+    await this.db
+      .insertInto("owners")
+      .values({ objectId, ownerId: ownerId.toLowerCase(), tenantId })
+      .onConflict((oc) => oc.columns(["objectId", "ownerId"]).doNothing())
+      .execute();
+  }
+
+  async removeOwner(objectId: string, ownerId: string): Promise<boolean> {
+    const result = await this.db.deleteFrom("owners").where("objectId", "=", objectId).where("ownerId", "=", ownerId.toLowerCase()).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async owners(objectId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom("owners").select("ownerId").where("objectId", "=", objectId).execute();
+    return rows.map((r) => r.ownerId);
+  }
+
+  async isOwner(objectId: string, ownerId: string): Promise<boolean> {
+    const row = await this.db.selectFrom("owners").select("ownerId").where("objectId", "=", objectId).where("ownerId", "=", ownerId.toLowerCase()).executeTakeFirst();
+    return !!row;
+  }
+
+  async ownedBy(ownerId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom("owners").select("objectId").where("ownerId", "=", ownerId.toLowerCase()).execute();
+    return rows.map((r) => r.objectId);
   }
 
   async insertPassword(credential: PasswordCredential): Promise<void> {
@@ -117,5 +152,7 @@ function toApplication(row: ApplicationTable): Application {
     identifierUris: json.read<string[]>(row.identifierUris, []),
     tags: json.read<string[]>(row.tags, []),
     requestedAccessTokenVersion: row.requestedAccessTokenVersion === 2 ? 2 : row.requestedAccessTokenVersion === 1 ? 1 : null,
+    redirectUris: { web: [], spa: [], publicClient: [], ...json.read<Partial<Application["redirectUris"]>>(row.redirectUris, {}) },
+    isFallbackPublicClient: bool.read(row.isFallbackPublicClient),
   };
 }

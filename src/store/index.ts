@@ -2,6 +2,7 @@ import { ApplicationRepository } from "./applications.js";
 import { HierarchyRepository } from "./hierarchy.js";
 import { RbacRepository } from "./rbac.js";
 import { ResourceRepository } from "./resources.js";
+import { SessionRepository } from "./sessions.js";
 import { ChangeCounter, ReadCache } from "./change-counter.js";
 import type { Db, OpenedDatabase } from "./database.js";
 import { MetaRepository } from "./meta.js";
@@ -21,6 +22,7 @@ export class Store {
   readonly hierarchy: HierarchyRepository;
   readonly resources: ResourceRepository;
   readonly rbac: RbacRepository;
+  readonly sessions: SessionRepository;
   /** Cache for hot read paths; invalidated by any write through this store. */
   readonly cache: ReadCache;
 
@@ -38,6 +40,7 @@ export class Store {
     this.hierarchy = new HierarchyRepository(db);
     this.resources = new ResourceRepository(db);
     this.rbac = new RbacRepository(db);
+    this.sessions = new SessionRepository(db);
   }
 
   /** Runs `work` in one transaction, with repositories bound to it. */

@@ -237,6 +237,59 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("deployments_scope").on("deployments").columns(["scope_key"]).execute();
     },
   },
+  "0003-graph-sessions": {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable("applications").addColumn("redirect_uris", "text", (c) => c.notNull().defaultTo("{}")).execute();
+      await db.schema.alterTable("applications").addColumn("is_fallback_public_client", "integer", (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .createTable("owners")
+        .addColumn("object_id", "text", (c) => c.notNull())
+        .addColumn("owner_id", "text", (c) => c.notNull())
+        .addColumn("tenant_id", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("owners_pk", ["object_id", "owner_id"])
+        .execute();
+      await db.schema.createIndex("owners_owner").on("owners").columns(["owner_id"]).execute();
+      await db.schema
+        .createTable("app_role_assignments")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("tenant_id", "text", (c) => c.notNull())
+        .addColumn("principal_id", "text", (c) => c.notNull())
+        .addColumn("resource_id", "text", (c) => c.notNull())
+        .addColumn("app_role_id", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("app_role_assignments_principal").on("app_role_assignments").columns(["principal_id"]).execute();
+      await db.schema
+        .createTable("user_sessions")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("account_key", "text", (c) => c.notNull())
+        .addColumn("tenant_id", "text", (c) => c.notNull())
+        .addColumn("user_id", "text", (c) => c.notNull())
+        .addColumn("client_id", "text", (c) => c.notNull())
+        .addColumn("refresh_hash", "text", (c) => c.notNull())
+        .addColumn("scope", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("last_used_at", "text", (c) => c.notNull())
+        .addColumn("revoked_at", "text")
+        .execute();
+      await db.schema.createIndex("user_sessions_refresh").on("user_sessions").columns(["refresh_hash"]).execute();
+      await db.schema.createIndex("user_sessions_account").on("user_sessions").columns(["account_key", "created_at"]).execute();
+      await db.schema
+        .createTable("authorization_codes")
+        .addColumn("code_hash", "text", (c) => c.primaryKey())
+        .addColumn("tenant_id", "text", (c) => c.notNull())
+        .addColumn("user_id", "text", (c) => c.notNull())
+        .addColumn("client_id", "text", (c) => c.notNull())
+        .addColumn("redirect_uri", "text", (c) => c.notNull())
+        .addColumn("scope", "text", (c) => c.notNull())
+        .addColumn("code_challenge", "text")
+        .addColumn("code_challenge_method", "text")
+        .addColumn("nonce", "text")
+        .addColumn("expires_at", "text", (c) => c.notNull())
+        .addColumn("redeemed_at", "text")
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

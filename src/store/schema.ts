@@ -63,6 +63,8 @@ export interface ApplicationTable {
   notes: string | null;
   tags: string;
   createdAt: string;
+  redirectUris: string;
+  isFallbackPublicClient: number;
 }
 
 export interface PasswordCredentialTable {
@@ -156,6 +158,10 @@ export interface DatabaseSchema {
   roleDefinitions: RoleDefinitionTable;
   roleAssignments: RoleAssignmentTable;
   deployments: DeploymentTable;
+  owners: OwnerTable;
+  appRoleAssignments: AppRoleAssignmentTable;
+  userSessions: UserSessionTable;
+  authorizationCodes: AuthorizationCodeTable;
 }
 
 export interface ManagementGroupTable {
@@ -238,4 +244,46 @@ export interface DeploymentTable {
   body: string;
   operations: string;
   createdAt: string;
+}
+
+export interface OwnerTable {
+  objectId: string;
+  ownerId: string;
+  tenantId: string;
+}
+
+export interface AppRoleAssignmentTable {
+  id: string;
+  tenantId: string;
+  principalId: string;
+  resourceId: string;
+  appRoleId: string;
+  createdAt: string;
+}
+
+export interface UserSessionTable {
+  id: string;
+  accountKey: string;
+  tenantId: string;
+  userId: string;
+  clientId: string;
+  refreshHash: string;
+  scope: string;
+  createdAt: string;
+  lastUsedAt: string;
+  revokedAt: string | null;
+}
+
+export interface AuthorizationCodeTable {
+  codeHash: string;
+  tenantId: string;
+  userId: string;
+  clientId: string;
+  redirectUri: string;
+  scope: string;
+  codeChallenge: string | null;
+  codeChallengeMethod: string | null;
+  nonce: string | null;
+  expiresAt: string;
+  redeemedAt: string | null;
 }

@@ -1,4 +1,4 @@
-import type { ServicePrincipal, ServicePrincipalType, VirtualMachine } from "../entra/model.js";
+import type { AppRoleAssignment, ServicePrincipal, ServicePrincipalType, VirtualMachine } from "../entra/model.js";
 import type { ServicePrincipalTable } from "./schema.js";
 import { bool, json, type Db } from "./database.js";
 
@@ -62,8 +62,25 @@ export class ServicePrincipalRepository {
       .execute();
   }
 
+  /** Deleting a service principal removes its ownership links, its app role grants and its own credentials. */
   async delete(id: string): Promise<void> {
+    await this.db.deleteFrom("owners").where("objectId", "=", id).execute();
+    await this.db.deleteFrom("appRoleAssignments").where("principalId", "=", id).execute();
+    await this.db.deleteFrom("federatedIdentityCredentials").where("ownerId", "=", id).execute();
     await this.db.deleteFrom("servicePrincipals").where("id", "=", id).execute();
+  }
+
+  async insertAppRoleAssignment(assignment: AppRoleAssignment): Promise<void> {
+    await this.db.insertInto("appRoleAssignments").values(assignment).execute();
+  }
+
+  async appRoleAssignments(principalId: string): Promise<AppRoleAssignment[]> {
+    return this.db.selectFrom("appRoleAssignments").selectAll().where("principalId", "=", principalId.toLowerCase()).orderBy("createdAt").execute();
+  }
+
+  async deleteAppRoleAssignment(principalId: string, id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom("appRoleAssignments").where("principalId", "=", principalId).where("id", "=", id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 
   async insertVirtualMachine(vm: VirtualMachine): Promise<void> {

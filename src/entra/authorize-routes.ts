@@ -1,0 +1,126 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { PlaneError } from "../core/errors.js";
+import type { Store } from "../store/index.js";
+import { AadstsError } from "./errors.js";
+import type { Tenant } from "./model.js";
+import type { EntraService } from "./service.js";
+import { resolveTenant } from "./tenants.js";
+
+const PASSED_ON = ["client_id", "response_type", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method", "nonce", "response_mode", "prompt"] as const;
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem}input{display:block;width:100%;margin:.3rem 0 1rem;padding:.4rem}
+button{padding:.5rem 1.5rem}.error{color:#a80000;border-left:3px solid #a80000;padding-left:.6rem}</style></head><body>${body}</body></html>`;
+}
+
+function signInPage(params: Record<string, string>, error?: string, username = ""): string {
+  const hidden = PASSED_ON.filter((k) => params[k] !== undefined)
+    .map((k) => `<input type="hidden" name="${k}" value="${escape(params[k]!)}">`)
+    .join("");
+  return page(
+    "Sign in to your account",
+    `<h1>Sign in</h1><p>svcconn — local Microsoft Entra ID</p>${error ? `<p class="error" role="alert">${escape(error)}</p>` : ""}
+<form method="post">${hidden}<label for="login">Email or username</label><input id="login" name="login" autocomplete="username" value="${escape(username || params.login_hint || "")}">
+<label for="passwd">Password</label><input id="passwd" name="passwd" type="password" autocomplete="current-password"><button type="submit" id="idSIButton9">Sign in</button></form>`,
+  );
+}
+
+function errorPage(error: PlaneError): string {
+  return page("Sign in error", `<h1>Sorry, but we're having trouble signing you in.</h1><p class="error">${escape(error.message)}</p>`);
+}
+
+/** Sends the result to the client's redirect URI: query string by default, or an auto-submitting form. */
+function redirectTo(reply: FastifyReply, redirectUri: string, mode: string | undefined, values: Record<string, string>): FastifyReply {
+  if (mode === "form_post") {
+    const inputs = Object.entries(values)
+      .map(([k, v]) => `<input type="hidden" name="${escape(k)}" value="${escape(v)}">`)
+      .join("");
+    return reply
+      .type("text/html")
+      .send(page("Working…", `<form method="post" action="${escape(redirectUri)}">${inputs}<noscript><button>Continue</button></noscript></form><script>document.forms[0].submit()</script>`));
+  }
+  const url = new URL(redirectUri);
+  for (const [k, v] of Object.entries(values)) url.searchParams.set(k, v);
+  return reply.redirect(url.toString(), 302);
+}
+
+/**
+ * The authorization endpoint of the code flow: a minimal sign-in page, then a redirect with a one-time code.
+ * Errors about the client or its redirect URI are shown on the page (never sent to an unverified URI); others
+ * go back to the client as `error`/`error_description`.
+ */
+export function authorizeRoutes(app: FastifyInstance, entra: EntraService, store: Store): void {
+  const validate = async (tenantSegment: string, params: Record<string, string>): Promise<{ tenant: Tenant | "multi"; redirectUri: string }> => {
+    const tenant = await resolveTenant(store, tenantSegment);
+    if (!params.client_id) throw new AadstsError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.");
+    if (!params.redirect_uri) throw new AadstsError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'redirect_uri'.");
+    if (tenant !== "multi") {
+      const client = await entra.signIn.client(tenant, params.client_id);
+      entra.signIn.checkRedirectUri(client, params.redirect_uri);
+    }
+    return { tenant, redirectUri: params.redirect_uri };
+  };
+
+  app.get<{ Params: { tenant: string }; Querystring: Record<string, string> }>("/:tenant/oauth2/v2.0/authorize", async (request, reply) => {
+    const params = request.query;
+    try {
+      await validate(request.params.tenant, params);
+    } catch (error) {
+      if (error instanceof AadstsError) return reply.status(400).type("text/html").send(errorPage(error));
+      throw error;
+    }
+    if (params.response_type !== "code") {
+      return redirectTo(reply, params.redirect_uri!, params.response_mode, {
+        error: "unsupported_response_type",
+        error_description: `AADSTS70000: The response type '${params.response_type ?? ""}' is not supported; use 'code'.`,
+        ...(params.state ? { state: params.state } : {}),
+      });
+    }
+    return reply.type("text/html").send(signInPage(params));
+  });
+
+  app.post<{ Params: { tenant: string } }>("/:tenant/oauth2/v2.0/authorize", async (request: FastifyRequest<{ Params: { tenant: string } }>, reply) => {
+    const form: Record<string, string> = {};
+    if (typeof request.body === "string") for (const [k, v] of new URLSearchParams(request.body)) form[k] = v;
+    let tenant: Tenant | "multi";
+    try {
+      ({ tenant } = await validate(request.params.tenant, form));
+    } catch (error) {
+      if (error instanceof AadstsError) return reply.status(400).type("text/html").send(errorPage(error));
+      throw error;
+    }
+    const username = form.login ?? "";
+    try {
+      if (tenant === "multi") {
+        // common/organizations: the account's home directory is the tenant.
+        const home = (await Promise.all((await store.tenants.list()).map(async (t) => ((await store.users.getByUpn(t.id, username))?.userType === "Member" ? t : undefined)))).find(Boolean);
+        if (!home) throw new AadstsError(400, "invalid_grant", 50034, `The user account ${username} does not exist in any directory.`);
+        tenant = home;
+        entra.signIn.checkRedirectUri(await entra.signIn.client(tenant, form.client_id!), form.redirect_uri!);
+      }
+      const { user } = await entra.signIn.verifyPassword(tenant, username, form.passwd ?? "");
+      const code = await entra.signIn.issueCode({
+        tenant,
+        user,
+        clientId: form.client_id!,
+        redirectUri: form.redirect_uri!,
+        scope: form.scope ?? "openid profile",
+        codeChallenge: form.code_challenge,
+        codeChallengeMethod: form.code_challenge_method ?? (form.code_challenge ? "plain" : undefined),
+        nonce: form.nonce,
+      });
+      return redirectTo(reply, form.redirect_uri!, form.response_mode, {
+        code,
+        client_info: Buffer.from(JSON.stringify({ uid: user.id, utid: tenant.id })).toString("base64url"),
+        ...(form.state ? { state: form.state } : {}),
+        session_state: user.id,
+      });
+    } catch (error) {
+      if (error instanceof AadstsError) return reply.type("text/html").send(signInPage(form, error.message, username));
+      throw error;
+    }
+  });
+}
