@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { explainCommand } from "./explain.js";
+import { loginCommand, logoutCommand } from "./login.js";
 import { serveCommand } from "./serve.js";
 import { worldCommand } from "./world.js";
 
@@ -12,6 +13,8 @@ program
 program.addCommand(serveCommand());
 program.addCommand(worldCommand());
 program.addCommand(explainCommand());
+program.addCommand(loginCommand());
+program.addCommand(logoutCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`svcconn: ${error instanceof Error ? error.message : String(error)}\n`);

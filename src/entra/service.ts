@@ -3,6 +3,7 @@ import type { Store } from "../store/index.js";
 import { AccessTokens } from "./access-tokens.js";
 import { ClientAuthenticator, type FederationIssuers } from "./client-auth.js";
 import { Directory } from "./directory.js";
+import { GraphService } from "./graph-service.js";
 import { ManagedIdentityService } from "./managed-identity.js";
 import { ResourceResolver, type ResourcePlane } from "./resources.js";
 import { UserSignIn } from "./sign-in.js";
@@ -33,6 +34,7 @@ export class EntraService {
   readonly tokens: TokenService;
   readonly managedIdentities: ManagedIdentityService;
   readonly signIn: UserSignIn;
+  readonly graph: GraphService;
 
   constructor(readonly options: EntraOptions) {
     const { store, clock } = options;
@@ -47,6 +49,7 @@ export class EntraService {
     ]);
     this.signIn = new UserSignIn(store, clock, this.resources, this.accessTokens, this.keys, clients, () => options.sessionInactivitySeconds ?? 90 * 86_400);
     this.tokens = new TokenService(store, clock, this.resources, clients, this.accessTokens, this.signIn);
+    this.graph = new GraphService(store, clock, this.directory, this.accessTokens, this.signIn, () => options.directoryPropagationSeconds ?? 900);
     this.managedIdentities = new ManagedIdentityService(store, this.resources, this.accessTokens);
   }
 }

@@ -290,9 +290,16 @@ export class UserSignIn {
     });
     const requested = scope.split(/\s+/).filter(Boolean);
     const idToken = requested.some((s) => s.toLowerCase() === "openid") || nonce ? await this.idToken(tenant, user, home, clientId, issuerBase, sessionId, nonce) : undefined;
+    // The granted scopes in the form the client asked: bare Graph names as requested, `{resource}/{name}` for a
+    // `.default` request, plus the OpenID scopes when it asked for openid (as Entra answers).
+    const resourcePrefix = requested.find((s) => s.endsWith("/.default"))?.slice(0, -".default".length);
+    const granted = resourcePrefix
+      ? scp.split(" ").map((name) => (resource.appId === GRAPH_APP_ID ? name : `${resourcePrefix}${name}`))
+      : requested.filter((s) => !OIDC_SCOPES.has(s.toLowerCase()));
+    const oidc = requested.some((s) => s.toLowerCase() === "openid") ? ["profile", "openid", "email"] : [];
     return {
       ...issued,
-      scope: scp.split(" ").map((s) => (resource.appId === GRAPH_APP_ID && !s.includes("/") ? `https://graph.microsoft.com/${s}` : s)).join(" "),
+      scope: [...granted, ...oidc].join(" ") || scp,
       refreshToken,
       idToken,
       clientInfo: Buffer.from(JSON.stringify({ uid: home.id, utid: home.tenantId })).toString("base64url"),

@@ -4,7 +4,8 @@ import { accessTokenLifetime, type AccessTokens, type IssuedAccessToken, type To
 import type { ClientAuthenticator } from "./client-auth.js";
 import { aadsts } from "./errors.js";
 import type { Tenant } from "./model.js";
-import type { Resource, ResourceResolver } from "./resources.js";
+import { firstPartyServicePrincipalId, GRAPH_APP_ROLE_NAMES } from "./first-party.js";
+import { GRAPH_APP_ID, type Resource, type ResourceResolver } from "./resources.js";
 import type { UserSignIn } from "./sign-in.js";
 import { resolveTenant } from "./tenants.js";
 
@@ -72,6 +73,7 @@ export class TokenService {
     const wids = await this.store.cache.get(`wids:${tenant.id}:${sp.id}`, async () =>
       (await this.store.users.roleAssignments(tenant.id, { principalId: sp.id })).map((a) => a.roleTemplateId),
     );
+    const roles = resource.appId === GRAPH_APP_ID ? await this.graphRoles(tenant.id, sp.id) : [];
     const subject: TokenSubject = {
       kind: "app",
       tenantId: tenant.id,
@@ -79,9 +81,19 @@ export class TokenService {
       servicePrincipalId: sp.id,
       acr: client.acr,
       wids: [...new Set(wids)],
+      roles,
     };
     const issued = await this.tokens.issue({ subject, resource, lifetimeSeconds: accessTokenLifetime(), issuerBase: request.issuerBase });
     return { ...issued, flavor: request.flavor };
+  }
+
+  /** Names of the Microsoft Graph application permissions granted to a service principal (the `roles` claim). */
+  private graphRoles(tenantId: string, servicePrincipalId: string): Promise<string[]> {
+    return this.store.cache.get(`graph-roles:${servicePrincipalId}`, async () => {
+      const graph = firstPartyServicePrincipalId(tenantId, GRAPH_APP_ID);
+      const grants = await this.store.servicePrincipals.appRoleAssignments(servicePrincipalId);
+      return grants.filter((g) => g.resourceId === graph).map((g) => GRAPH_APP_ROLE_NAMES[g.appRoleId]).filter((n): n is string => !!n);
+    });
   }
 
   /** The user grants: password (ROPC), refresh_token and authorization_code. */

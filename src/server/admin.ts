@@ -11,15 +11,20 @@ const advanceBody = z.object({ advanceSeconds: z.number().finite().min(0).max(10
  * svcconn's own admin API, on every listener: `/_admin/...` (needs `x-svcconn-admin-key`) and an unauthenticated
  * health route. These paths do not exist on the real services, so they cannot collide with a client's call.
  */
-export function adminRoutes(app: FastifyInstance, plane: Plane, clock: Clock, adminKey: string): void {
+/** An onRequest hook refusing requests without the admin key. */
+export function adminKeyCheck(adminKey: string): (request: FastifyRequest) => Promise<void> {
   const expected = Buffer.from(adminKey);
-  const requireKey = async (request: FastifyRequest) => {
+  return async (request: FastifyRequest) => {
     const presented = request.headers["x-svcconn-admin-key"];
     const given = Buffer.from(typeof presented === "string" ? presented : "");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new AdminError(401, "AdminKeyRequired", "The admin API needs the header 'x-svcconn-admin-key' with the key printed when svcconn started.");
     }
   };
+}
+
+export function adminRoutes(app: FastifyInstance, plane: Plane, clock: Clock, adminKey: string): void {
+  const requireKey = adminKeyCheck(adminKey);
 
   app.get("/_svcconn/health", async () => ({ status: "ok", plane, now: clock.now().toISOString() }));
 

@@ -9,11 +9,13 @@ import type { Logger } from "../core/logging.js";
 import { devopsDialect } from "../devops/errors.js";
 import { doctorRoutes } from "../doctor/routes.js";
 import { graphDialect } from "../entra/graph-dialect.js";
+import { graphRoutes } from "../entra/graph-routes.js";
 import { imdsDialect, imdsRoutes } from "../entra/imds-routes.js";
 import { entraDialect, loginRoutes } from "../entra/login-routes.js";
 import type { EntraService } from "../entra/service.js";
 import type { Store } from "../store/index.js";
-import { adminRoutes } from "./admin.js";
+import { adminKeyCheck, adminRoutes } from "./admin.js";
+import { entraAdminRoutes } from "../entra/admin-routes.js";
 import type { TlsMaterial } from "./tls.js";
 import { speak, type WireDialect } from "./wire.js";
 
@@ -56,7 +58,9 @@ export function buildServer(deps: ServerDeps): Listeners {
 
   const login = make("login", entraDialect(deps.clock), true);
   loginRoutes(login, deps.entra);
-  const graph = make("graph", graphDialect(deps.clock), true);
+  entraAdminRoutes(login, deps.entra, deps.store, adminKeyCheck(deps.adminKey));
+  const graph = make("graph", graphDialect(deps.clock), true, true, false);
+  graphRoutes(graph, deps.entra.graph, deps.store);
   // ARM paths are case-insensitive and HEAD is its own operation there (resource group existence).
   const arm = make("arm", armDialect(deps.loginBase), true, false, false);
   armRoutes(arm, {

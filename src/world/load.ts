@@ -5,6 +5,8 @@ import { BUILTIN_ROLES } from "../arm/builtin-roles.js";
 import type { PrincipalType } from "../arm/model.js";
 import type { ArmService } from "../arm/service.js";
 import type { Directory } from "../entra/directory.js";
+import { firstPartyServicePrincipalId, GRAPH_APP_ROLES } from "../entra/first-party.js";
+import { GRAPH_APP_ID } from "../entra/resources.js";
 import type { Store } from "../store/index.js";
 import { DEMO_WORLD_YAML } from "./demo.js";
 import { GUEST_ACCESS_ROLE, worldSchema, type World } from "./schema.js";
@@ -159,8 +161,15 @@ export async function loadWorld(world: World, store: Store, writersFor: (store: 
             signInAudience: a.signInAudience as never,
             identifierUris: a.identifierUris,
             requestedAccessTokenVersion: a.requestedAccessTokenVersion,
+            redirectUris: a.redirectUris,
+            isFallbackPublicClient: a.isFallbackPublicClient,
           }),
         );
+        for (const [k, owner] of a.owners.entries()) {
+          const ownerId = userIds.get(`${tenantId}/${owner.toLowerCase()}`);
+          if (!ownerId) throw new WorldError(`${path}.owners.${k}`, `unknown user '${owner}'`);
+          await trx.applications.addOwner(app.id, ownerId, tenantId);
+        }
         for (const [k, p] of a.passwordCredentials.entries()) await at(`${path}.passwordCredentials.${k}`, () => directory.addPassword(app.id, p));
         for (const [k, c] of a.keyCredentials.entries()) await at(`${path}.keyCredentials.${k}`, () => directory.addCertificate(app.id, c));
         for (const [k, f] of a.federatedIdentityCredentials.entries()) {
@@ -172,6 +181,9 @@ export async function loadWorld(world: World, store: Store, writersFor: (store: 
             directory.createServicePrincipal({ tenantId, appId: app.appId, id: sp.id, accountEnabled: sp.accountEnabled }),
           );
           for (const role of sp.directoryRoles) await directory.assignDirectoryRole(tenantId, created.id, role);
+          for (const permission of sp.graphPermissions) {
+            await directory.grantAppRole(tenantId, created.id, firstPartyServicePrincipalId(tenantId, GRAPH_APP_ID), GRAPH_APP_ROLES[permission]!);
+          }
         }
       }
       for (const [j, m] of t.managedIdentities.entries()) {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { GRAPH_APP_ROLES } from "../entra/first-party.js";
 import { DIRECTORY_ROLE, DIRECTORY_ROLE_NAMES, GUEST_ROLE, SIGN_IN_AUDIENCES } from "../entra/model.js";
 
 const guid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "must be a GUID");
@@ -49,6 +50,10 @@ const application = z
     signInAudience: z.enum(SIGN_IN_AUDIENCES as [string, ...string[]]).optional(),
     identifierUris: z.array(z.string()).optional(),
     requestedAccessTokenVersion: z.union([z.literal(1), z.literal(2)]).optional(),
+    redirectUris: z.object({ web: z.array(z.string()).optional(), spa: z.array(z.string()).optional(), publicClient: z.array(z.string()).optional() }).strict().optional(),
+    isFallbackPublicClient: z.boolean().optional(),
+    /** Users (by UPN) who own the application. */
+    owners: z.array(z.string()).default([]),
     passwordCredentials: z.array(passwordCredential).default([]),
     /** Certificates as PEM or base64 DER. */
     keyCredentials: z.array(z.object({ certificate: z.string().min(1), displayName: z.string().optional() }).strict()).default([]),
@@ -62,6 +67,8 @@ const application = z
             id: guid.optional(),
             accountEnabled: z.boolean().default(true),
             directoryRoles: z.array(directoryRole).default([]),
+            /** Microsoft Graph application permissions granted to it, e.g. Application.ReadWrite.All. */
+            graphPermissions: z.array(z.enum(Object.keys(GRAPH_APP_ROLES) as [string, ...string[]])).default([]),
           })
           .strict(),
       ])

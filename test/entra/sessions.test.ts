@@ -24,7 +24,7 @@ describe("password grant (ROPC)", () => {
   it("signs a member in: delegated token, refresh token, id token", async () => {
     const result = await ropc(runtime, DEMO.users.admin.upn);
     expect(result.status).toBe(200);
-    expect(result.body).toMatchObject({ token_type: "Bearer", scope: "user_impersonation", refresh_token: expect.stringMatching(/^1\./), id_token: expect.any(String) });
+    expect(result.body).toMatchObject({ token_type: "Bearer", scope: "https://management.core.windows.net//user_impersonation profile openid email", refresh_token: expect.stringMatching(/^1\./), id_token: expect.any(String) });
     expect(result.body.expires_in).toBeGreaterThanOrEqual(3600);
     expect(decodeJwt(result.body.access_token)).toMatchObject({
       aud: "https://management.core.windows.net/",
@@ -148,7 +148,7 @@ describe("authorization code with PKCE", () => {
     expect((await redeem({ code_verifier: "wrong-verifier-wrong-verifier-wrong-verifier" })).body.error_codes).toEqual([501481]);
     const tokens = await redeem({ code_verifier: verifier });
     expect(tokens.status).toBe(200);
-    expect(tokens.body.scope).toBe("https://graph.microsoft.com/User.Read");
+    expect(tokens.body.scope).toBe("User.Read profile openid email");
     expect(decodeJwt(tokens.body.access_token)).toMatchObject({ oid: DEMO.users.dev.id, scp: "User.Read", aud: "00000003-0000-0000-c000-000000000000" });
     expect((await redeem({ code_verifier: verifier })).body.error_codes).toEqual([54005]);
   });

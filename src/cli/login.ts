@@ -1,0 +1,106 @@
+import { existsSync, readFileSync } from "node:fs";
+import { request } from "node:https";
+import { request as httpRequest } from "node:http";
+import { join, resolve } from "node:path";
+import { Command } from "commander";
+import SqliteDatabase from "better-sqlite3";
+
+const AZURE_CLI_CLIENT = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+
+interface ServerFlags {
+  loginUrl?: string;
+  data?: string;
+  ca?: string;
+  adminKey?: string;
+}
+
+/** Where the running svcconn is and how to trust it: flags, then environment, then the default data folder. */
+function target(flags: ServerFlags) {
+  const loginUrl = flags.loginUrl ?? process.env.SVCCONN_LOGIN_URL ?? "https://127.0.0.1:8443";
+  const data = resolve(flags.data ?? process.env.SVCCONN_DATA ?? ".svcconn");
+  const caFile = flags.ca ?? join(data, "tls", "ca.crt");
+  return { loginUrl, data, ca: existsSync(caFile) ? readFileSync(caFile) : undefined };
+}
+
+function post(url: string, body: string, headers: Record<string, string>, ca?: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((ok, fail) => {
+    const u = new URL(url);
+    const send = u.protocol === "https:" ? request : httpRequest;
+    const req = send(u, { method: "POST", headers: { "content-length": Buffer.byteLength(body), ...headers }, ...(ca ? { ca } : {}) }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => (text += d));
+      res.on("end", () => ok({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on("error", fail);
+    req.end(body);
+  });
+}
+
+export function loginCommand(): Command {
+  return new Command("login")
+    .description("Sign a user in to one tenant (password grant) and print the tokens; the session is what the DevOps plane acts with")
+    .requiredOption("--user <upn>", "user principal name (a guest signs in with its home account)")
+    .requiredOption("--tenant <tenant>", "tenant id or domain to sign in to")
+    .option("--password <password>", "password (default: env SVCCONN_PASSWORD)")
+    .option("--scope <scope>", "scope to request", "https://management.core.windows.net//.default offline_access openid profile")
+    .option("--login-url <url>", "svcconn's login listener (default https://127.0.0.1:8443; env SVCCONN_LOGIN_URL)")
+    .option("--data <dir>", "data folder whose tls/ca.crt to trust (default ./.svcconn)")
+    .option("--ca <file>", "CA certificate to trust")
+    .option("--json", "print the token response as JSON")
+    .action(async (flags: ServerFlags & { user: string; tenant: string; password?: string; scope: string; json?: boolean }) => {
+      const password = flags.password ?? process.env.SVCCONN_PASSWORD;
+      if (!password) throw new Error("a password is needed: --password or SVCCONN_PASSWORD");
+      const { loginUrl, ca } = target(flags);
+      const form = new URLSearchParams({ grant_type: "password", client_id: AZURE_CLI_CLIENT, username: flags.user, password, scope: flags.scope });
+      const response = await post(`${loginUrl}/${encodeURIComponent(flags.tenant)}/oauth2/v2.0/token`, form.toString(), { "content-type": "application/x-www-form-urlencoded" }, ca);
+      const body = JSON.parse(response.body) as Record<string, unknown>;
+      if (response.status !== 200) throw new Error(String(body.error_description ?? response.body).split("\r\n")[0]);
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(body)}\n`);
+        return;
+      }
+      const claims = JSON.parse(Buffer.from(String(body.access_token).split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
+      process.stdout.write(
+        [
+          `Signed in as ${String(claims.upn)} to tenant ${String(claims.tid)} (object id ${String(claims.oid)}).`,
+          `Access token expires ${new Date(Number(claims.exp) * 1000).toISOString()}; the session's refresh token expires after 90 days without use.`,
+          `access_token=${String(body.access_token)}`,
+          ...(body.refresh_token ? [`refresh_token=${String(body.refresh_token)}`] : []),
+          "",
+        ].join("\n"),
+      );
+    });
+}
+
+export function logoutCommand(): Command {
+  return new Command("logout")
+    .description("Sign a user out of every session (revoke its refresh tokens), through the admin API")
+    .requiredOption("--user <upn>", "user principal name or object id of the member account")
+    .option("--tenant <tenant>", "the account's home tenant id or domain")
+    .option("--admin-key <key>", "admin key (default: env SVCCONN_ADMIN_KEY, else read from the data folder)")
+    .option("--login-url <url>", "svcconn's login listener (default https://127.0.0.1:8443; env SVCCONN_LOGIN_URL)")
+    .option("--data <dir>", "data folder (default ./.svcconn)")
+    .option("--ca <file>", "CA certificate to trust")
+    .option("--json", "print the result as JSON")
+    .action(async (flags: ServerFlags & { user: string; tenant?: string; json?: boolean }) => {
+      const { loginUrl, data, ca } = target(flags);
+      const adminKey = flags.adminKey ?? process.env.SVCCONN_ADMIN_KEY ?? storedAdminKey(data);
+      if (!adminKey) throw new Error("an admin key is needed: --admin-key, SVCCONN_ADMIN_KEY, or a data folder with svcconn.db");
+      const response = await post(`${loginUrl}/_admin/sessions/sign-out`, JSON.stringify({ user: flags.user, ...(flags.tenant ? { tenant: flags.tenant } : {}) }), { "content-type": "application/json", "x-svcconn-admin-key": adminKey }, ca);
+      const body = JSON.parse(response.body) as Record<string, unknown>;
+      if (response.status !== 200) throw new Error(String((body.error as { message?: string } | undefined)?.message ?? response.body));
+      process.stdout.write(flags.json ? `${JSON.stringify(body)}\n` : `Signed ${String(body.user)} out: ${String(body.revokedSessions)} session(s) revoked.\n`);
+    });
+}
+
+function storedAdminKey(data: string): string | undefined {
+  const file = join(data, "svcconn.db");
+  if (!existsSync(file)) return undefined;
+  const db = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare("select value from meta where key = 'adminKey'").get() as { value?: string } | undefined)?.value;
+  } finally {
+    db.close();
+  }
+}

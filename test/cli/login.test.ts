@@ -1,0 +1,39 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningServer } from "../../src/server/start.js";
+import { DEMO } from "../../src/world/demo.js";
+import { ADMIN_KEY, TEST_CA_DIR, testServer } from "../helpers/runtime.js";
+
+const execFileAsync = promisify(execFile);
+let server: RunningServer;
+beforeAll(async () => {
+  server = await testServer();
+});
+afterAll(async () => server?.close());
+
+const cli = (...args: string[]) => execFileAsync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { timeout: 30_000 });
+
+describe("svcconn login / logout", () => {
+  it("signs a user in, prints the tokens, and signs the user out everywhere", async () => {
+    const common = ["--login-url", server.login, "--ca", join(TEST_CA_DIR, "ca.crt")];
+    const login = await cli("login", "--user", DEMO.users.dev.upn, "--tenant", DEMO.tenantDomain, "--password", DEMO.userPassword, "--json", ...common);
+    const tokens = JSON.parse(login.stdout);
+    expect(tokens).toMatchObject({ token_type: "Bearer", refresh_token: expect.any(String), access_token: expect.any(String) });
+    const human = await cli("login", "--user", DEMO.users.dev.upn, "--tenant", DEMO.tenantId, "--password", DEMO.userPassword, ...common);
+    expect(human.stdout).toContain(`Signed in as ${DEMO.users.dev.upn} to tenant ${DEMO.tenantId}`);
+    await expect(cli("login", "--user", DEMO.users.dev.upn, "--tenant", DEMO.tenantId, "--password", "wrong", ...common)).rejects.toMatchObject({
+      stderr: expect.stringContaining("AADSTS50126"),
+    });
+
+    const logout = await cli("logout", "--user", DEMO.users.dev.upn, "--admin-key", ADMIN_KEY, "--json", ...common);
+    expect(JSON.parse(logout.stdout)).toMatchObject({ user: DEMO.users.dev.upn, tenantId: DEMO.tenantId, revokedSessions: 2 });
+    const refresh = await fetch(`${server.login}/${DEMO.tenantId}/oauth2/v2.0/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "refresh_token", client_id: "04b07795-8ddb-461a-bbee-02f9e1bf7b46", refresh_token: tokens.refresh_token, scope: "https://management.azure.com/.default" }),
+    });
+    expect((await refresh.json()).error_codes).toEqual([50173]);
+  });
+});
