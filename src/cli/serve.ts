@@ -88,6 +88,15 @@ export function describe(facts: ReadyFacts): string {
       `  client secret      ${facts.bootstrap.clientSecret}`,
     );
   }
+  if (facts.organization) {
+    lines.push(
+      "",
+      "Azure DevOps (a project administrator's PAT; well known, local use only):",
+      `  organization       ${facts.organization}`,
+      `  project            ${facts.project}`,
+      `  PAT                ${facts.pat}`,
+    );
+  }
   if (facts.caFile) {
     const arm = `${facts.arm}/`;
     lines.push(

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scrypt, timingSafeEqual, type BinaryLike } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, randomBytes, scrypt, timingSafeEqual, type BinaryLike } from "node:crypto";
 import { promisify } from "node:util";
 
 const scryptAsync = promisify(scrypt) as (password: BinaryLike, salt: BinaryLike, keylen: number) => Promise<Buffer>;
@@ -41,3 +41,29 @@ export const sha256 = (data: Buffer): Buffer => createHash("sha256").update(data
 
 /** An opaque random string for claims such as `uti`, `aio` and `rh` that clients never parse. */
 export const opaque = (bytes = 16): string => randomBytes(bytes).toString("base64url");
+
+/**
+ * Encrypts values svcconn must be able to use again later — a service connection's secret is presented to the
+ * token endpoint each time the connection is used — with AES-256-GCM under a key kept in the data folder.
+ * (Secrets svcconn only has to check, such as client secrets, are hashed instead.)
+ */
+export class SecretBox {
+  constructor(private readonly key: Buffer) {
+    if (key.length !== 32) throw new Error("SecretBox needs a 32-byte key");
+  }
+
+  seal(plain: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", this.key, iv);
+    const data = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
+    return `v1.${iv.toString("base64url")}.${cipher.getAuthTag().toString("base64url")}.${data.toString("base64url")}`;
+  }
+
+  open(sealed: string): string {
+    const [version, iv, tag, data] = sealed.split(".");
+    if (version !== "v1" || !iv || !tag || data === undefined) throw new Error("not a sealed value");
+    const decipher = createDecipheriv("aes-256-gcm", this.key, Buffer.from(iv, "base64url"));
+    decipher.setAuthTag(Buffer.from(tag, "base64url"));
+    return Buffer.concat([decipher.update(Buffer.from(data, "base64url")), decipher.final()]).toString("utf8");
+  }
+}

@@ -40,3 +40,78 @@ export const devopsDialect: WireDialect = {
     new DevOpsError(404, "VssResourceNotFoundException", `The requested resource '${request.url.split("?")[0]}' does not exist.`),
   internal: () => new DevOpsError(500, "VssServiceException", "An unexpected error occurred."),
 };
+
+const WEBAPI = (typeKey: string) => `Microsoft.VisualStudio.Services.ServiceEndpoints.WebApi.${typeKey}, Microsoft.VisualStudio.Services.ServiceEndpoints.WebApi`;
+
+const accessDenied = (message: string) =>
+  new DevOpsError(403, "AccessCheckException", message, "Microsoft.VisualStudio.Services.Security.AccessCheckException, Microsoft.VisualStudio.Services.Security");
+
+/** One constructor per real Azure DevOps error (`devops-api.md` §3). */
+export const devopsErrors = {
+  unauthorized: (user = "") =>
+    new DevOpsError(401, "UnauthorizedRequestException", `TF400813: The user '${user}' is not authorized to access this resource.`, "Microsoft.TeamFoundation.Framework.Server.UnauthorizedRequestException, Microsoft.TeamFoundation.Framework.Server", 3000),
+  versionMissing: (method: string) =>
+    new DevOpsError(
+      400,
+      "VssVersionNotSpecifiedException",
+      `No api-version was supplied for the "${method}" request. The version must be supplied either as part of the Accept header (e.g. "application/json; api-version=1.0") or as a query parameter (e.g. "?api-version=1.0").`,
+      "Microsoft.VisualStudio.Services.WebApi.VssVersionNotSpecifiedException, Microsoft.VisualStudio.Services.WebApi",
+    ),
+  versionOutOfRange: (version: string) =>
+    new DevOpsError(
+      400,
+      "VssVersionOutOfRangeException",
+      `The requested REST API version of ${version} is out of range for this server. The latest REST API version this server supports is 7.2.`,
+      "Microsoft.VisualStudio.Services.WebApi.VssVersionOutOfRangeException, Microsoft.VisualStudio.Services.WebApi",
+    ),
+  invalidVersion: (version: string) =>
+    new DevOpsError(400, "VssInvalidApiVersionException", `The api-version '${version}' is not valid.`, "Microsoft.VisualStudio.Services.WebApi.VssInvalidApiVersionException, Microsoft.VisualStudio.Services.WebApi"),
+  organizationNotFound: (name: string) =>
+    new DevOpsError(404, "OrganizationNotFoundException", `TF400813: The organization '${name}' does not exist or you do not have access to it.`),
+  projectNotFound: (project: string) =>
+    new DevOpsError(
+      400,
+      "ProjectDoesNotExistWithNameException",
+      `VS800075: The project with id 'vstfs:///Classification/TeamProject/${project}' does not exist, or you do not have permission to access it.`,
+      "Microsoft.TeamFoundation.Core.WebApi.ProjectDoesNotExistWithNameException, Microsoft.TeamFoundation.Core.WebApi",
+    ),
+  noCreatePermission: () =>
+    accessDenied("You do not have permission to create a service connection. You need to be a Creator for service connections in this project."),
+  noManagePermission: (name: string) =>
+    accessDenied(`You do not have permission to manage the service connection '${name}'. You need to be an Administrator of this service connection.`),
+  noUsePermission: (name: string) =>
+    accessDenied(`You do not have permission to use the service connection '${name}'. You need to be a User of this service connection.`),
+  noRoleManagePermission: () =>
+    accessDenied("You do not have permission to manage role assignments at this scope. You need to be an Administrator."),
+  duplicateName: (name: string) =>
+    new DevOpsError(
+      409,
+      "DuplicateServiceConnectionException",
+      `Service connection with name ${name} already exists. Only a user having Administrator/User role permissions on service connection ${name} can see it.`,
+      WEBAPI("DuplicateServiceConnectionException"),
+    ),
+  projectReferenceRequired: () =>
+    new DevOpsError(400, "ArgumentException", "At least one project reference required to create an endpoint.", "System.ArgumentException, mscorlib", 0),
+  projectReferencesNull: () =>
+    new DevOpsError(400, "ArgumentNullException", "Value cannot be null.\r\nParameter name: endpointProjectReferences", "System.ArgumentNullException, mscorlib", 0),
+  argument: (message: string) => new DevOpsError(400, "ArgumentException", message, "System.ArgumentException, mscorlib", 0),
+  endpointNotFound: (id: string) =>
+    new DevOpsError(404, "ServiceEndpointNotFoundException", `Service connection with id ${id} does not exist or you do not have permissions to access it.`, WEBAPI("ServiceEndpointNotFoundException")),
+  unsupportedScheme: (scheme: string, type: string) =>
+    new DevOpsError(400, "ArgumentException", `The authorization scheme '${scheme}' is not supported for service connection type '${type}'.`, "System.ArgumentException, mscorlib", 0),
+  unsupportedOnServer: (scheme: string) =>
+    new DevOpsError(
+      400,
+      "ArgumentException",
+      `Service connections using the authentication scheme '${scheme}' are not supported on Azure DevOps Server. Use a service principal or a managed identity.`,
+      "System.ArgumentException, mscorlib",
+      0,
+    ),
+  internalError: () => new DevOpsError(500, "VssServiceException", "TF400898: An Internal Error Occurred. Activity Id: 00000000-0000-0000-0000-000000000000."),
+  immutableField: (field: string) =>
+    new DevOpsError(400, "ArgumentException", `TF400898: An Internal Error Occurred. The field '${field}' of an existing service connection cannot be changed.`, "System.ArgumentException, mscorlib", 0),
+  revertExpired: () =>
+    new DevOpsError(400, "InvalidOperationException", "The service connection can no longer be reverted: the 7-day revert window has passed.", "System.InvalidOperationException, mscorlib", 0),
+  notReady: (name: string) =>
+    new DevOpsError(400, "InvalidOperationException", `The service connection '${name}' is not ready. Wait for the current operation to finish.`, "System.InvalidOperationException, mscorlib", 0),
+};

@@ -35,6 +35,7 @@ const rules: Array<[keyof Entities, RegExp]> = [
   ["clientId", new RegExp(`application '(${ID})'\\s*\\(`, "i")],
   ["clientId", new RegExp(`(?:secret added to app|secret keys for app|keys for app id|for app) '(${ID})'`, "i")],
   ["clientId", new RegExp(`client application (${GUID})`, "i")],
+  ["clientId", new RegExp(`failed to update the application '(${ID})'`, "i")],
   ["clientId", new RegExp(`(?:client[ _-]?id|app[ _-]?id|serviceprincipalid|application \\(client\\) id)["':= ]+(${GUID})`, "i")],
   ["objectId", new RegExp(`with object id '(${ID})'`, "i")],
   ["objectId", /principal ([0-9a-f]{32}|[0-9a-f-]{36}) does not exist/i],

@@ -177,8 +177,11 @@ export class GraphService {
     if (Array.isArray(input.keyCredentials)) await this.replaceKeyCredentials(app.id, input.keyCredentials);
   }
 
+  /** Deleting an application also deletes its service principal in its home tenant, as Entra does. */
   async deleteApplication(caller: GraphCaller, app: Application): Promise<void> {
     await this.demand(this.canManage(caller, app.id));
+    const sp = await this.store.servicePrincipals.getByAppId(app.tenantId, app.appId);
+    if (sp) await this.store.servicePrincipals.delete(sp.id);
     await this.store.applications.delete(app.id);
   }
 

@@ -23,10 +23,19 @@ export class SigningKeys {
   private readonly active = new Map<string, Promise<ActiveKey>>();
   private readonly byKid = new Map<string, ActiveKey>();
 
+  /**
+   * @param namespace keys of this set carry owner ids with this prefix (Entra tenants: none; the DevOps issuer:
+   * `devops:`), so a key of one set never verifies a token of the other.
+   */
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly namespace = "",
   ) {}
+
+  private owns(ownerId: string): boolean {
+    return this.namespace ? ownerId.startsWith(this.namespace) : !ownerId.includes(":");
+  }
 
   activeKey(tenantId: string): Promise<ActiveKey> {
     let pending = this.active.get(tenantId);
@@ -43,14 +52,14 @@ export class SigningKeys {
     const cached = this.byKid.get(kid);
     if (cached) return cached.publicKey;
     const all = await this.store.keys.all();
-    for (const key of all) this.remember(key);
+    for (const key of all) if (this.owns(key.tenantId)) this.remember(key);
     return this.byKid.get(kid)?.publicKey;
   }
 
   /** JWKS entries as Entra publishes them (`kty`, `use`, `kid`, `x5t`, `n`, `e`, `x5c`, `issuer`). */
   async jwks(tenantId: string | undefined, issuer: (tenantId: string) => string): Promise<Array<Record<string, unknown>>> {
     if (tenantId) await this.activeKey(tenantId);
-    const keys = tenantId ? await this.store.keys.forTenant(tenantId) : await this.store.keys.all();
+    const keys = tenantId ? await this.store.keys.forTenant(tenantId) : (await this.store.keys.all()).filter((k) => this.owns(k.tenantId));
     return keys.map((key) => ({ ...key.publicJwk, x5c: [key.certificate], issuer: issuer(key.tenantId) }));
   }
 

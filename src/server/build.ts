@@ -8,6 +8,10 @@ import type { Plane } from "../core/config.js";
 import type { Logger } from "../core/logging.js";
 import { devopsDialect } from "../devops/errors.js";
 import { doctorRoutes } from "../doctor/routes.js";
+import { devopsAdminRoutes } from "../devops/admin-routes.js";
+import type { ServiceEndpoint } from "../devops/model.js";
+import { devopsRoutes } from "../devops/routes.js";
+import type { DevOpsService } from "../devops/service.js";
 import { graphDialect } from "../entra/graph-dialect.js";
 import { graphRoutes } from "../entra/graph-routes.js";
 import { imdsDialect, imdsRoutes } from "../entra/imds-routes.js";
@@ -27,6 +31,9 @@ export interface ServerDeps {
   entra: EntraService;
   arm: ArmService;
   deployments: DeploymentEngine;
+  devops: DevOpsService;
+  /** Whether an endpoint's service principal is gone (such connections drop out of pickers). */
+  servicePrincipalGone: (endpoint: ServiceEndpoint) => Promise<boolean>;
   /** Certificate and key for the HTTPS listeners; plain HTTP when absent. */
   tls?: TlsMaterial;
   /** The login listener's base URL once it listens (managed-identity tokens name it). */
@@ -70,8 +77,15 @@ export function buildServer(deps: ServerDeps): Listeners {
     clock: deps.clock,
     urls: () => ({ login: deps.loginBase(), graph: deps.graphBase() }),
   });
-  const devops = make("devops", devopsDialect, true);
+  // Azure DevOps matches URL segments (and project names) case-insensitively.
+  const devops = make("devops", devopsDialect, true, false);
+  // The az devops extension sends `content-type: application/json` with an empty DELETE body; Azure DevOps accepts it.
+  const json = devops.getDefaultJsonParser("error", "ignore");
+  devops.removeContentTypeParser("application/json");
+  devops.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => (body === "" ? done(null, undefined) : json(request, body as string, done)));
   doctorRoutes(devops);
+  devopsAdminRoutes(devops, deps.devops, adminKeyCheck(deps.adminKey));
+  devopsRoutes(devops, deps.devops, deps.servicePrincipalGone);
   const imds = make("imds", imdsDialect, false);
   imdsRoutes(imds, deps.entra, deps.loginBase);
   return { login, graph, arm, devops, imds };

@@ -8,6 +8,9 @@ import { DeploymentEngine } from "../arm/deployments.js";
 import { ArmSeeder } from "../arm/seed.js";
 import { ArmService } from "../arm/service.js";
 import { Directory } from "../entra/directory.js";
+import { FederationIssuer } from "../devops/federation.js";
+import { InProcessArmApi, InProcessEntraApi } from "../devops/planes.js";
+import { DevOpsService } from "../devops/service.js";
 import type { ResourcePlane } from "../entra/resources.js";
 import { EntraService } from "../entra/service.js";
 import { openSqlite, storeOf, type Store } from "../store/index.js";
@@ -25,6 +28,7 @@ export interface Runtime {
   entra: EntraService;
   arm: ArmService;
   deployments: DeploymentEngine;
+  devops: DevOpsService;
   world: World;
   adminKey: string;
   tls?: TlsMaterial;
@@ -58,29 +62,55 @@ export async function createRuntime(config: Config): Promise<Runtime> {
     // A data folder remembers the world it was made from, so a restart prints the same bootstrap facts.
     const worldFile = config.world ? resolve(config.world) : ((await store.meta.get("worldFile")) ?? "demo");
     const world = readWorld(worldFile === "demo" ? undefined : worldFile);
-    const armFor = (s: Store) => new ArmService({ store: s, clock, directory: new Directory(s, clock), roleAssignmentPropagationSeconds: config.rbacPropagationSeconds });
-    if (await store.isEmpty()) {
-      await loadWorld(world, store, (s) => ({ directory: new Directory(s, clock), arm: armFor(s), armSeeder: new ArmSeeder(s, clock) }));
-      await store.meta.set("worldFile", worldFile);
+    let secretKey = await store.meta.get("secretKey");
+    if (!secretKey) {
+      secretKey = randomBytes(32).toString("base64");
+      await store.meta.set("secretKey", secretKey);
     }
-
+    const urls: Partial<Record<Plane, string>> = {};
     const ports = new Map<number, Plane>();
     const localPlane = (url: URL): ResourcePlane | undefined => {
       if (!LOOPBACK.has(url.hostname) && url.hostname !== config.host) return undefined;
       const plane = ports.get(Number(url.port || (url.protocol === "https:" ? 443 : 80)));
       return plane === "arm" || plane === "graph" || plane === "devops" ? plane : undefined;
     };
-    const entra = new EntraService({
-      store,
-      clock,
-      localPlane,
-      sessionInactivitySeconds: config.sessionInactivitySeconds,
-      directoryPropagationSeconds: config.directoryPropagationSeconds,
-    });
-    const arm = new ArmService({ store, clock, directory: entra.directory, roleAssignmentPropagationSeconds: config.rbacPropagationSeconds });
+    const loginBase = () => urls.login ?? "https://127.0.0.1";
+
+    /** The three planes over one store (the world loader builds them over its transaction). */
+    const planes = (s: Store) => {
+      const federation = new FederationIssuer(s, clock);
+      const entra = new EntraService({
+        store: s,
+        clock,
+        localPlane,
+        federationIssuers: [federation.resolver()],
+        sessionInactivitySeconds: config.sessionInactivitySeconds,
+        directoryPropagationSeconds: config.directoryPropagationSeconds,
+      });
+      const arm = new ArmService({ store: s, clock, directory: entra.directory, roleAssignmentPropagationSeconds: config.rbacPropagationSeconds });
+      const entraApi = new InProcessEntraApi(entra, clock, loginBase);
+      const devops = new DevOpsService({
+        store: s,
+        clock,
+        logger,
+        entra: entraApi,
+        arm: new InProcessArmApi(arm, entra, clock),
+        tokens: entra.accessTokens,
+        federation,
+        secretKey: Buffer.from(secretKey!, "base64"),
+      });
+      return { entra, arm, entraApi, devops };
+    };
+    if (await store.isEmpty()) {
+      await loadWorld(world, store, (s) => {
+        const p = planes(s);
+        return { directory: p.entra.directory, arm: p.arm, armSeeder: new ArmSeeder(s, clock), devops: p.devops, signIn: p.entra.signIn };
+      });
+      await store.meta.set("worldFile", worldFile);
+    }
+    const { entra, arm, entraApi, devops } = planes(store);
     const deployments = new DeploymentEngine(arm, store, clock);
     const tls = config.tls ? await serverTls(config.caDir ?? join(dataDir, "tls")) : undefined;
-    const urls: Partial<Record<Plane, string>> = {};
     const listeners = buildServer({
       store,
       clock,
@@ -89,8 +119,11 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       entra,
       arm,
       deployments,
+      devops,
+      servicePrincipalGone: async (endpoint) =>
+        endpoint.type === "azurerm" && !!endpoint.parameters.serviceprincipalid && !(await entraApi.servicePrincipalExists(endpoint.parameters.tenantid ?? "", endpoint.parameters.serviceprincipalid)),
       tls,
-      loginBase: () => urls.login ?? "https://127.0.0.1",
+      loginBase,
       graphBase: () => urls.graph ?? "https://127.0.0.1",
     });
 
@@ -102,6 +135,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       entra,
       arm,
       deployments,
+      devops,
       world,
       adminKey,
       tls,

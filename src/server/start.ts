@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { PLANES, resolveConfig, type ConfigInput } from "../core/config.js";
-import { bootstrapFacts, type BootstrapFacts } from "../world/load.js";
+import { bootstrapFacts, devopsFacts, type BootstrapFacts } from "../world/load.js";
 import { createRuntime, type Runtime } from "./runtime.js";
 
 export type StartOptions = ConfigInput;
@@ -16,6 +16,10 @@ export interface ReadyFacts {
   caFile: string | null;
   adminKey: string;
   bootstrap: BootstrapFacts | null;
+  /** The demo organization's URL, project and a project administrator's PAT (when the world names them). */
+  organization: string | null;
+  project: string | null;
+  pat: string | null;
 }
 
 export interface RunningServer extends ReadyFacts {
@@ -54,6 +58,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     caFile: runtime.tls?.caFile ?? null,
     adminKey: runtime.adminKey,
     bootstrap: bootstrapFacts(runtime.world),
+    organization: devopsFacts(runtime.world) ? `${urls.devops}/${devopsFacts(runtime.world)!.organization}` : null,
+    project: devopsFacts(runtime.world)?.project ?? null,
+    pat: devopsFacts(runtime.world)?.pat ?? null,
     runtime,
     close: () => (closing ??= runtime.close()),
   };

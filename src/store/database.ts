@@ -86,3 +86,8 @@ export const json = {
   },
 };
 export const bool = { write: (b: boolean): number => (b ? 1 : 0), read: (n: number | boolean): boolean => n === 1 || n === true };
+
+/** Runs `work` in a transaction, or in the one `db` already is (repositories bound inside `Store.transaction`). */
+export function atomically<T>(db: Db, work: (db: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
+}

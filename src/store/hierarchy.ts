@@ -1,5 +1,5 @@
 import type { ManagementGroup, ResourceGroup, Subscription, SubscriptionState } from "../arm/model.js";
-import { json, type Db } from "./database.js";
+import { atomically, json, type Db } from "./database.js";
 
 const rgKey = (subscriptionId: string, name: string) => `${subscriptionId.toLowerCase()}/${name.toLowerCase()}`;
 
@@ -66,7 +66,7 @@ export class HierarchyRepository {
   /** Deletes the group and every resource and deployment in it. */
   async deleteResourceGroup(subscriptionId: string, name: string): Promise<void> {
     const key = rgKey(subscriptionId, name);
-    await this.db.transaction().execute(async (trx) => {
+    await atomically(this.db, async (trx) => {
       await trx.deleteFrom("resources").where("resourceGroupKey", "=", key).execute();
       await trx.deleteFrom("deployments").where("scopeKey", "=", `/subscriptions/${key.replace("/", "/resourcegroups/")}`).execute();
       await trx.deleteFrom("resourceGroups").where("key", "=", key).execute();

@@ -1,4 +1,5 @@
 import { ApplicationRepository } from "./applications.js";
+import { DevOpsRepository } from "./devops.js";
 import { HierarchyRepository } from "./hierarchy.js";
 import { RbacRepository } from "./rbac.js";
 import { ResourceRepository } from "./resources.js";
@@ -23,6 +24,7 @@ export class Store {
   readonly resources: ResourceRepository;
   readonly rbac: RbacRepository;
   readonly sessions: SessionRepository;
+  readonly devops: DevOpsRepository;
   /** Cache for hot read paths; invalidated by any write through this store. */
   readonly cache: ReadCache;
 
@@ -41,6 +43,7 @@ export class Store {
     this.resources = new ResourceRepository(db);
     this.rbac = new RbacRepository(db);
     this.sessions = new SessionRepository(db);
+    this.devops = new DevOpsRepository(db);
   }
 
   /** Runs `work` in one transaction, with repositories bound to it. */

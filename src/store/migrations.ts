@@ -290,6 +290,117 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0004-devops": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("organizations")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull().unique())
+        .addColumn("tenant_id", "text", (c) => c.notNull())
+        .addColumn("federation_issuer", "text", (c) => c.notNull())
+        .addColumn("server_mode", "integer", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("projects")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("organization_id", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("description", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("projects_org").on("projects").columns(["organization_id"]).execute();
+      await db.schema
+        .createTable("devops_identities")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("organization_id", "text", (c) => c.notNull())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("display_name", "text", (c) => c.notNull())
+        .addColumn("unique_name", "text", (c) => c.notNull())
+        .addColumn("entra_object_id", "text")
+        .addColumn("project_id", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("devops_identities_entra").on("devops_identities").columns(["organization_id", "entra_object_id"]).execute();
+      await db.schema
+        .createTable("group_members")
+        .addColumn("group_id", "text", (c) => c.notNull())
+        .addColumn("member_id", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("group_members_pk", ["group_id", "member_id"])
+        .execute();
+      await db.schema.createIndex("group_members_member").on("group_members").columns(["member_id"]).execute();
+      await db.schema
+        .createTable("personal_access_tokens")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("identity_id", "text", (c) => c.notNull())
+        .addColumn("organization_id", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("token_hash", "text", (c) => c.notNull().unique())
+        .addColumn("valid_to", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("security_role_assignments")
+        .addColumn("scope", "text", (c) => c.notNull())
+        .addColumn("resource_id", "text", (c) => c.notNull())
+        .addColumn("identity_id", "text", (c) => c.notNull())
+        .addColumn("role", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("security_role_assignments_pk", ["scope", "resource_id", "identity_id"])
+        .execute();
+      await db.schema
+        .createTable("security_inheritance")
+        .addColumn("scope", "text", (c) => c.notNull())
+        .addColumn("resource_id", "text", (c) => c.notNull())
+        .addColumn("inherit", "integer", (c) => c.notNull())
+        .addPrimaryKeyConstraint("security_inheritance_pk", ["scope", "resource_id"])
+        .execute();
+      await db.schema
+        .createTable("service_endpoints")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("organization_id", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("secrets", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("service_endpoints_org").on("service_endpoints").columns(["organization_id"]).execute();
+      await db.schema
+        .createTable("endpoint_projects")
+        .addColumn("endpoint_id", "text", (c) => c.notNull())
+        .addColumn("project_id", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("description", "text", (c) => c.notNull())
+        // The first project is the one the connection was created in (its legacy federation subject names it).
+        .addColumn("position", "integer", (c) => c.notNull())
+        .addPrimaryKeyConstraint("endpoint_projects_pk", ["endpoint_id", "project_id"])
+        .execute();
+      await db.schema.createIndex("endpoint_projects_project").on("endpoint_projects").columns(["project_id"]).execute();
+      await db.schema
+        .createTable("pipeline_permissions")
+        .addColumn("project_id", "text", (c) => c.notNull())
+        .addColumn("resource_type", "text", (c) => c.notNull())
+        .addColumn("resource_id", "text", (c) => c.notNull())
+        .addColumn("pipeline_id", "integer", (c) => c.notNull())
+        .addColumn("authorized", "integer", (c) => c.notNull())
+        .addColumn("authorized_by", "text", (c) => c.notNull())
+        .addColumn("authorized_on", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("pipeline_permissions_pk", ["project_id", "resource_type", "resource_id", "pipeline_id"])
+        .execute();
+      await db.schema
+        .createTable("execution_records")
+        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("endpoint_id", "text", (c) => c.notNull())
+        .addColumn("data", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("execution_records_endpoint").on("execution_records").columns(["endpoint_id"]).execute();
+      await db.schema
+        .createTable("subscription_caches")
+        .addColumn("session_id", "text", (c) => c.primaryKey())
+        .addColumn("subscriptions", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,3 +1,5 @@
+import type { Generated } from "kysely";
+
 /**
  * Table shapes as Kysely sees them (camelCase; the CamelCasePlugin maps them to snake_case columns). Columns hold
  * only portable types — text, integer, real — so the same repositories run on SQLite and PostgreSQL. Times are
@@ -162,6 +164,18 @@ export interface DatabaseSchema {
   appRoleAssignments: AppRoleAssignmentTable;
   userSessions: UserSessionTable;
   authorizationCodes: AuthorizationCodeTable;
+  organizations: OrganizationTable;
+  projects: ProjectTable;
+  devopsIdentities: DevOpsIdentityTable;
+  groupMembers: GroupMemberTable;
+  personalAccessTokens: PersonalAccessTokenTable;
+  securityRoleAssignments: SecurityRoleAssignmentTable;
+  securityInheritance: SecurityInheritanceTable;
+  serviceEndpoints: ServiceEndpointTable;
+  endpointProjects: EndpointProjectTable;
+  pipelinePermissions: PipelinePermissionTable;
+  executionRecords: ExecutionRecordTable;
+  subscriptionCaches: SubscriptionCacheTable;
 }
 
 export interface ManagementGroupTable {
@@ -286,4 +300,99 @@ export interface AuthorizationCodeTable {
   nonce: string | null;
   expiresAt: string;
   redeemedAt: string | null;
+}
+
+export interface OrganizationTable {
+  id: string;
+  name: string;
+  tenantId: string;
+  federationIssuer: string;
+  serverMode: number;
+  createdAt: string;
+}
+
+export interface ProjectTable {
+  id: string;
+  organizationId: string;
+  name: string;
+  description: string | null;
+  createdAt: string;
+}
+
+export interface DevOpsIdentityTable {
+  id: string;
+  organizationId: string;
+  kind: string;
+  displayName: string;
+  uniqueName: string;
+  entraObjectId: string | null;
+  projectId: string | null;
+  createdAt: string;
+}
+
+export interface GroupMemberTable {
+  groupId: string;
+  memberId: string;
+}
+
+export interface PersonalAccessTokenTable {
+  id: string;
+  identityId: string;
+  organizationId: string;
+  name: string;
+  tokenHash: string;
+  validTo: string;
+  createdAt: string;
+}
+
+export interface SecurityRoleAssignmentTable {
+  scope: string;
+  resourceId: string;
+  identityId: string;
+  role: string;
+}
+
+export interface SecurityInheritanceTable {
+  scope: string;
+  resourceId: string;
+  inherit: number;
+}
+
+export interface ServiceEndpointTable {
+  id: string;
+  organizationId: string;
+  body: string;
+  secrets: string;
+  createdAt: string;
+}
+
+export interface EndpointProjectTable {
+  endpointId: string;
+  projectId: string;
+  name: string;
+  description: string;
+  position: number;
+}
+
+export interface PipelinePermissionTable {
+  projectId: string;
+  resourceType: string;
+  resourceId: string;
+  pipelineId: number;
+  authorized: number;
+  authorizedBy: string;
+  authorizedOn: string;
+}
+
+export interface ExecutionRecordTable {
+  id: Generated<number>;
+  endpointId: string;
+  data: string;
+  createdAt: string;
+}
+
+export interface SubscriptionCacheTable {
+  sessionId: string;
+  subscriptions: string;
+  createdAt: string;
 }

@@ -2,6 +2,10 @@
  * The demo world `svcconn serve` starts with. Its ids are fixed and documented in README, so scripts and tests
  * can name them. Secrets and passwords here are well known, like Azurite's account key: for local use only.
  */
+function pat(who: string): string {
+  return `svcconn${who}demopat`.padEnd(52, "a");
+}
+
 export const DEMO = {
   tenantId: "d0d0cafe-7e4a-4000-8000-000000000001",
   tenantDomain: "contoso.onmicrosoft.com",
@@ -18,6 +22,17 @@ export const DEMO = {
     appdev: { id: "d0d0cafe-05e2-4000-8000-000000000003", upn: "appdev@contoso.onmicrosoft.com" },
     guest: { id: "d0d0cafe-05e2-4000-8000-000000000004", upn: "alex_fabrikam.onmicrosoft.com#ext#@contoso.onmicrosoft.com" },
     alex: { id: "d0d0cafe-05e2-4000-8000-000000000005", upn: "alex@fabrikam.onmicrosoft.com" },
+    reader: { id: "d0d0cafe-05e2-4000-8000-000000000006", upn: "reader@contoso.onmicrosoft.com" },
+  },
+  organization: { id: "d0d0cafe-0a6a-4000-8000-000000000001", name: "contoso" },
+  project: { id: "d0d0cafe-9a0c-4000-8000-000000000001", name: "web" },
+  /** Personal access tokens of the demo organization's members (52 characters, like real ones). */
+  pats: {
+    admin: pat("admin"),
+    dev: pat("dev"),
+    appdev: pat("appdev"),
+    guest: pat("guest"),
+    reader: pat("reader"),
   },
   subscriptionId: "d0d0cafe-5ab0-4000-8000-000000000001",
   devSubscriptionId: "d0d0cafe-5ab0-4000-8000-000000000002",
@@ -37,11 +52,14 @@ export const DEMO = {
 
 export const DEMO_WORLD_YAML = `# svcconn demo world. Ids are fixed (see README); secrets are well known and for local use only.
 name: demo
-description: Contoso (two subscriptions under a management group) with a guest from Fabrikam, a bootstrap administrator application and an agent VM.
+description: Contoso (two subscriptions under a management group) with a guest from Fabrikam, a bootstrap administrator application, an agent VM, and an Azure DevOps organization with a project.
 bootstrap:
   tenant: contoso
   application: svcconn-bootstrap
   secretText: "${DEMO.bootstrapSecret}"
+  organization: ${DEMO.organization.name}
+  project: ${DEMO.project.name}
+  pat: ${DEMO.pats.admin}
 tenants:
   - key: contoso
     id: ${DEMO.tenantId}
@@ -70,6 +88,10 @@ tenants:
         displayName: Alex (Fabrikam)
         userType: Guest
         invitedFrom: { tenant: fabrikam, userPrincipalName: ${DEMO.users.alex.upn} }
+      - id: ${DEMO.users.reader.id}
+        userPrincipalName: ${DEMO.users.reader.upn}
+        displayName: Riley Reader
+        password: "${DEMO.userPassword}"
     applications:
       - id: ${DEMO.bootstrapAppObjectId}
         appId: ${DEMO.bootstrapAppId}
@@ -143,4 +165,16 @@ tenants:
             location: eastus
     roleAssignments:
       - { principal: ${DEMO.users.alex.upn}, role: Owner, scope: /subscriptions/${DEMO.otherSubscriptionId} }
+organizations:
+  - name: ${DEMO.organization.name}
+    id: ${DEMO.organization.id}
+    tenant: contoso
+    projects:
+      - { name: ${DEMO.project.name}, id: ${DEMO.project.id} }
+    members:
+      - { user: ${DEMO.users.admin.upn}, projects: { ${DEMO.project.name}: [Project Administrators] }, pat: ${DEMO.pats.admin} }
+      - { user: ${DEMO.users.dev.upn}, projects: { ${DEMO.project.name}: [Contributors] }, pat: ${DEMO.pats.dev} }
+      - { user: ${DEMO.users.appdev.upn}, projects: { ${DEMO.project.name}: [Contributors] }, pat: ${DEMO.pats.appdev} }
+      - { user: "${DEMO.users.guest.upn}", projects: { ${DEMO.project.name}: [Contributors] }, pat: ${DEMO.pats.guest} }
+      - { user: ${DEMO.users.reader.upn}, projects: { ${DEMO.project.name}: [Readers] }, pat: ${DEMO.pats.reader} }
 `;

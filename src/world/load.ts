@@ -4,7 +4,9 @@ import { ArmSeeder } from "../arm/seed.js";
 import { BUILTIN_ROLES } from "../arm/builtin-roles.js";
 import type { PrincipalType } from "../arm/model.js";
 import type { ArmService } from "../arm/service.js";
+import type { DevOpsService } from "../devops/service.js";
 import type { Directory } from "../entra/directory.js";
+import type { UserSignIn } from "../entra/sign-in.js";
 import { firstPartyServicePrincipalId, GRAPH_APP_ROLES } from "../entra/first-party.js";
 import { GRAPH_APP_ID } from "../entra/resources.js";
 import type { Store } from "../store/index.js";
@@ -55,6 +57,19 @@ export interface BootstrapFacts {
   clientSecret: string;
 }
 
+/** The Azure DevOps facts `serve --json` prints: where to try a connection and with which PAT. */
+export interface DevOpsFacts {
+  organization: string;
+  project: string;
+  pat: string;
+}
+
+export function devopsFacts(world: World): DevOpsFacts | null {
+  const b = world.bootstrap;
+  if (!b?.organization || !b.project || !b.pat) return null;
+  return { organization: b.organization, project: b.project, pat: b.pat };
+}
+
 /** The bootstrap application's credentials as the world declares them (printed at start). */
 export function bootstrapFacts(world: World): BootstrapFacts | null {
   if (!world.bootstrap) return null;
@@ -70,6 +85,8 @@ export interface WorldWriters {
   directory: Directory;
   arm: ArmService;
   armSeeder: ArmSeeder;
+  devops: DevOpsService;
+  signIn: UserSignIn;
 }
 
 export async function loadWorld(world: World, store: Store, writersFor: (store: Store) => WorldWriters): Promise<void> {
@@ -82,7 +99,7 @@ export async function loadWorld(world: World, store: Store, writersFor: (store: 
   }
   const tenantIds = new Map<string, string>();
   await store.transaction(async (trx) => {
-    const { directory, arm, armSeeder } = writersFor(trx);
+    const { directory, arm, armSeeder, devops, signIn } = writersFor(trx);
     const at = async <T>(path: string, work: () => Promise<T>): Promise<T> => {
       try {
         return await work();
@@ -295,6 +312,37 @@ export async function loadWorld(world: World, store: Store, writersFor: (store: 
         const roleId = custom?.id ?? builtin?.id;
         if (!roleId) throw new WorldError(`${path}.role`, `unknown role '${a.role}'`);
         await at(path, () => arm.seedRoleAssignment({ tenantId, scope: a.scope, roleDefinitionId: roleId, principalId: principal.id, principalType: principal.type, name: a.name }));
+      }
+    }
+
+    // Azure DevOps: organizations, projects (with their default groups), members with groups, PATs and sessions.
+    for (const [i, o] of world.organizations.entries()) {
+      const path = `organizations.${i}`;
+      const tenantId = tenantIds.get(o.tenant);
+      if (!tenantId) throw new WorldError(`${path}.tenant`, `unknown tenant '${o.tenant}'`);
+      const org = await at(path, () => devops.createOrganization({ id: o.id, name: o.name, tenantId, federationIssuer: o.federationIssuer, serverMode: o.serverMode }));
+      const projects = new Map<string, Awaited<ReturnType<typeof devops.createProject>>>();
+      for (const [j, p] of o.projects.entries()) {
+        if (projects.has(p.name.toLowerCase())) throw new WorldError(`${path}.projects.${j}.name`, `duplicate project '${p.name}'`);
+        projects.set(p.name.toLowerCase(), await at(`${path}.projects.${j}`, () => devops.createProject(org, p)));
+      }
+      const tenant = (await trx.tenants.get(tenantId))!;
+      for (const [j, m] of o.members.entries()) {
+        const mpath = `${path}.members.${j}`;
+        let user = await trx.users.getByUpn(tenantId, m.user);
+        if (!user) user = (await signIn.userFor(tenant, m.user).catch(() => undefined))?.user;
+        if (!user) throw new WorldError(`${mpath}.user`, `no user '${m.user}' in tenant '${o.tenant}'`);
+        const identity = await at(mpath, () => devops.identities.addIdentity(org, { kind: "user", displayName: user!.displayName, uniqueName: user!.userPrincipalName, entraObjectId: user!.id, id: m.id }));
+        for (const [projectName, groups] of Object.entries(m.projects)) {
+          const project = projects.get(projectName.toLowerCase());
+          if (!project) throw new WorldError(`${mpath}.projects.${projectName}`, `unknown project '${projectName}'`);
+          for (const group of groups) await trx.devops.addMember(project.groups[group].id, identity.id);
+        }
+        if (m.pat) await devops.identities.issuePat(identity, "world", 365, m.pat);
+        if (m.signedIn) {
+          const home = user.homeTenantId && user.homeUserId ? ((await trx.users.get(user.homeTenantId, user.homeUserId)) ?? user) : user;
+          await signIn.openSession(tenant, user, home, "499b84ac-1321-427f-aa17-267ca6975798", "499b84ac-1321-427f-aa17-267ca6975798/.default offline_access");
+        }
       }
     }
 

@@ -195,6 +195,36 @@ const tenant = z
   })
   .strict();
 
+const PROJECT_GROUP_NAMES = ["Project Administrators", "Contributors", "Readers", "Endpoint Creators", "Endpoint Administrators"] as const;
+
+const organizationMember = z
+  .object({
+    /** The member's user principal name in the organization's tenant (a guest by its guest UPN). */
+    user: z.string().min(3),
+    /** The member's Azure DevOps identity id. */
+    id: guid.optional(),
+    /** Project name → the project groups the member is in. */
+    projects: z.record(z.array(z.enum(PROJECT_GROUP_NAMES))).default({}),
+    /** A personal access token valid a year (fixtures: well known). */
+    pat: z.string().min(20).optional(),
+    /** Signed in to the organization's tenant at start (a session the DevOps plane can act with). */
+    signedIn: z.boolean().default(true),
+  })
+  .strict();
+
+const organization = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, "letters, digits and '-' only"),
+    id: guid.optional(),
+    /** The tenant key the organization is connected to. */
+    tenant: z.string(),
+    federationIssuer: z.enum(["entra", "devops"]).default("entra"),
+    serverMode: z.boolean().default(false),
+    projects: z.array(z.object({ name: z.string().min(1), id: guid.optional(), description: z.string().optional() }).strict()).default([]),
+    members: z.array(organizationMember).default([]),
+  })
+  .strict();
+
 const issuer = z
   .object({
     issuer: z.string().url(),
@@ -209,8 +239,13 @@ export const worldSchema = z
     tenants: z.array(tenant).min(1),
     /** External identity providers trusted for federated credentials, with their public keys. */
     issuers: z.array(issuer).default([]),
-    /** The application whose credentials `serve` prints at start (like Azurite's well-known account key). */
-    bootstrap: z.object({ tenant: z.string(), application: z.string(), secretText: z.string() }).strict().optional(),
+    /** Azure DevOps organizations, each connected to a tenant of this file. */
+    organizations: z.array(organization).default([]),
+    /** What `serve` prints at start: the bootstrap application's credentials (like Azurite's well-known key), and the organization, project and PAT to try. */
+    bootstrap: z
+      .object({ tenant: z.string(), application: z.string(), secretText: z.string(), organization: z.string().optional(), project: z.string().optional(), pat: z.string().optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import type { RunningServer } from "../../src/server/start.js";
 import { DEMO } from "../../src/world/demo.js";
 import { ADMIN_KEY, testServer } from "../helpers/runtime.js";
 import { makeApp } from "../helpers/entra.js";
+import { runAz } from "../helpers/az.js";
 
-const execFileAsync = promisify(execFile);
 const azPath = spawnSync("sh", ["-c", "command -v az"], { encoding: "utf8" }).stdout.trim();
 if (!azPath) console.log("skipping Azure CLI conformance: 'az' is not installed (scripts/install-system-deps.sh installs it from Debian)");
 
@@ -17,15 +16,7 @@ if (!azPath) console.log("skipping Azure CLI conformance: 'az' is not installed 
 let server: RunningServer;
 let env: NodeJS.ProcessEnv;
 
-async function az(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync("az", args, { env, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === "number" ? e.code : 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
+const az = (...args: string[]) => runAz(args, env);
 
 describe.skipIf(!azPath)("Azure CLI (Debian azure-cli)", () => {
   beforeAll(async () => {

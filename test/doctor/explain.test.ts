@@ -3,6 +3,8 @@ import { CATALOG } from "../../src/doctor/catalog/index.js";
 import { assistantPrompt, explain, normalise, redact } from "../../src/doctor/explain.js";
 import { aadsts } from "../../src/entra/errors.js";
 import { armErrors } from "../../src/arm/errors.js";
+import { messages, step } from "../../src/devops/create-workflow.js";
+import { devopsErrors } from "../../src/devops/errors.js";
 import { loadCorpus } from "./corpus.js";
 
 const REQUIRED_IDS = [
@@ -11,7 +13,8 @@ const REQUIRED_IDS = [
   "jwt-acquisition-failed", "subscription-variable-runtime", "managed-identity-unsupported", "rbac-authorization-failed",
   "pipeline-not-authorized", "delete-cleanup-failed", "wif-issuer-mismatch", "wif-subject-mismatch", "wif-no-federated-credentials",
   "wif-assertion-expired", "wif-blocked-by-policy", "wif-multitenant-app", "task-lacks-wif-support", "endpoint-creator-role-missing",
-  "certificate-invalid", "tenant-not-found", "unknown",
+  "certificate-invalid", "tenant-not-found", "endpoint-role-missing", "duplicate-connection-name", "application-change-denied",
+  "scheme-unsupported-on-server", "unknown",
 ];
 
 const corpus = loadCorpus();
@@ -120,6 +123,27 @@ describe("explain", () => {
       [armErrors.authorizationFailed("dev@contoso.com", "o", "Microsoft.Authorization/roleAssignments/write", "/subscriptions/s").message, "contributor-assignment-failed"],
       [armErrors.wrongTenant("a", "b").message, "subscription-in-other-tenant"],
       [armErrors.principalNotFound("0b0b0b0b-0000-4000-8000-000000000000", "t").message, "service-principal-missing"],
+    ];
+    for (const [message, id] of cases) expect(explain(message).id, message).toBe(id);
+  });
+
+  it("names the right id for each message the Azure DevOps plane produces", () => {
+    const denied = "The client 'dev@contoso.onmicrosoft.com' with object id 'o' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope '/subscriptions/s' or the scope is invalid.";
+    const cases: Array<[string, string]> = [
+      [step(1, messages.sessionExpired("AADSTS700082: The refresh token has expired due to inactivity.")), "session-expired"],
+      [step(1, messages.noSubscription()), "subscription-in-other-tenant"],
+      [step(2, messages.guest("Insufficient privileges to complete the operation.")), "guest-permission"],
+      [step(2, messages.appRegistration()), "app-registration-disallowed"],
+      [step(3, messages.contributor("AuthorizationFailed", denied)), "contributor-assignment-failed"],
+      [devopsErrors.noCreatePermission().message, "endpoint-creator-role-missing"],
+      [devopsErrors.noUsePermission("prod").message, "endpoint-role-missing"],
+      [devopsErrors.noManagePermission("prod").message, "endpoint-role-missing"],
+      [devopsErrors.duplicateName("prod").message, "duplicate-connection-name"],
+      [devopsErrors.unsupportedOnServer("WorkloadIdentityFederation").message, "scheme-unsupported-on-server"],
+      [`Failed to obtain the Json Web Token(JWT) using service principal client ID. Exception message: ${aadsts.applicationDisabled("a", "n").message}`, "app-disabled"],
+      [`Failed to obtain the Json Web Token(JWT) using service principal client ID. Exception message: ${aadsts.expiredClientSecret("a").message}`, "secret-expired"],
+      ["Failed to remove Azure permission 'RoleAssignmentId: r' for service principal 's' on subscription ID 'x': error code: NotFound. Failed to remove the service principal from Microsoft Entra ID. Error: Resource 'a' does not exist.", "delete-cleanup-failed"],
+      ["Failed to update the application 'a' of the service connection in Microsoft Entra ID. Error: Insufficient privileges to complete the operation. Ensure that you may change the application (owner or Application Administrator).", "application-change-denied"],
     ];
     for (const [message, id] of cases) expect(explain(message).id, message).toBe(id);
   });

@@ -12,6 +12,9 @@ export default define({
     phrase("insufficient privileges", /insufficient privileges to complete the operation/, 5),
     phrase("authorization_requestdenied", /authorization_requestdenied/, 4),
     phrase("allowedtocreateapps", /allowedtocreateapps/, 8),
+    // The same step-2 wording names the real cause when the user is a guest, or when an existing app is changed.
+    phrase("guest permission", /only guest permission in the directory/, -12),
+    phrase("failed to update the application", /failed to update the application/, -10),
   ],
   cause:
     "Automatic creation registers an application in Microsoft Entra ID on your behalf (step 2). The directory's 'Users can register applications' setting is off and you hold no role that allows it (such as Application Developer), so Microsoft Graph answers 'Insufficient privileges to complete the operation'.",

@@ -6,6 +6,9 @@ import contributorAssignmentFailed from "./contributor-assignment-failed.js";
 import type { Diagnosis } from "./define.js";
 import deleteCleanupFailed from "./delete-cleanup-failed.js";
 import endpointCreatorRoleMissing from "./endpoint-creator-role-missing.js";
+import applicationChangeDenied from "./application-change-denied.js";
+import duplicateConnectionName from "./duplicate-connection-name.js";
+import endpointRoleMissing from "./endpoint-role-missing.js";
 import guestPermission from "./guest-permission.js";
 import jwtAcquisitionFailed from "./jwt-acquisition-failed.js";
 import managedIdentityUnsupported from "./managed-identity-unsupported.js";
@@ -14,6 +17,7 @@ import rbacAuthorizationFailed from "./rbac-authorization-failed.js";
 import secretExpired from "./secret-expired.js";
 import secretInvalid from "./secret-invalid.js";
 import servicePrincipalMissing from "./service-principal-missing.js";
+import schemeUnsupportedOnServer from "./scheme-unsupported-on-server.js";
 import sessionExpired from "./session-expired.js";
 import subscriptionInOtherTenant from "./subscription-in-other-tenant.js";
 import subscriptionNotListed from "./subscription-not-listed.js";
@@ -55,6 +59,10 @@ export const CATALOG: Diagnosis[] = [
   wifMultitenantApp,
   taskLacksWifSupport,
   endpointCreatorRoleMissing,
+  endpointRoleMissing,
+  duplicateConnectionName,
+  applicationChangeDenied,
+  schemeUnsupportedOnServer,
   certificateInvalid,
   tenantNotFound,
   unknown,

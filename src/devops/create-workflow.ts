@@ -1,0 +1,194 @@
+import { ArmError } from "../arm/errors.js";
+import { BUILTIN_ROLE_IDS } from "../arm/builtin-roles.js";
+import type { Clock } from "../core/clock.js";
+import type { Logger } from "../core/logging.js";
+import { AadstsError } from "../entra/errors.js";
+import { GraphError } from "../entra/graph-errors.js";
+import type { UserSession } from "../entra/model.js";
+import { ARM_AUDIENCE, GRAPH_AUDIENCE } from "../entra/resources.js";
+import { federationIdentity } from "./federation.js";
+import type { DevOpsIdentity, Organization, Project, ServiceEndpoint } from "./model.js";
+import type { ArmApi, ArmAs, EntraApi, GraphAs } from "./planes.js";
+
+/** A step of automatic creation failed; the message is what `operationStatus.statusMessage` shows. */
+export class StepFailure extends Error {}
+
+export const messages = {
+  sessionExpired: (detail: string) =>
+    `Failed to obtain an access token. A valid refresh token wasn't found. Sign out of Azure DevOps, sign in again and retry.${detail ? ` ${detail}` : ""}`,
+  noSubscription: () => "You don't appear to have an active Azure subscription.",
+  guest: (detail: string) =>
+    `Failed to create an app in Microsoft Entra ID. Error: The user has only guest permission in the directory. ${detail} Ensure that the user has permissions to create a Microsoft Entra Application.`,
+  appRegistration: () =>
+    "Failed to create an app in Microsoft Entra ID. Error: Insufficient privileges to complete the operation in Microsoft Graph. Ensure that the user has permissions to create a Microsoft Entra Application.",
+  contributor: (code: string, detail: string) =>
+    `Failed to assign Contributor role. Ensure that the user has 'Owner' or 'User Access Administrator' permissions on the Azure Resource Manager scope. ${code}: ${detail}`,
+};
+
+const STEPS = [
+  "connect to the Microsoft Entra tenant of the subscription",
+  "create an application in Microsoft Entra ID on your behalf",
+  "assign the application the Contributor role",
+  "save the service connection",
+];
+/** The status message of a failed step, naming the step as the portal does. */
+export const step = (n: number, message: string) => `Step ${n} of 4 (${STEPS[n - 1]}): ${message}`;
+
+const threeMonthsFrom = (ms: number) => {
+  const d = new Date(ms);
+  d.setUTCMonth(d.getUTCMonth() + 3);
+  return d.toISOString();
+};
+
+/** The ARM scope an azurerm connection grants on. */
+export function endpointScope(endpoint: ServiceEndpoint): string {
+  const d = endpoint.data;
+  if (endpoint.parameters.scope) return endpoint.parameters.scope;
+  if (d.scopeLevel === "ManagementGroup") return `/providers/Microsoft.Management/managementGroups/${d.managementGroupId}`;
+  if (d.scopeLevel === "AzureMLWorkspace") {
+    return `/subscriptions/${d.subscriptionId}/resourceGroups/${d.resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/${d.mlWorkspaceName}`;
+  }
+  return `/subscriptions/${d.subscriptionId}`;
+}
+
+export interface UserAccess {
+  session: UserSession;
+  arm: ArmAs;
+  graph: () => Promise<GraphAs>;
+}
+
+/**
+ * The four steps Azure DevOps performs when an automatic azurerm connection is saved (SPEC S1), acting with the
+ * creating user's own session and rights through the Entra and ARM interfaces: so guests, disabled app
+ * registration, expired sessions, other tenants and missing role-assignment rights fail from the real checks.
+ * What an earlier step made is removed when a later one fails.
+ */
+export class AutomaticCreation {
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly entra: EntraApi,
+    private readonly arm: ArmApi,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Resolves when every creation started so far has finished (tests and embedders wait on it). */
+  async settled(): Promise<void> {
+    while (this.running.size) await Promise.allSettled([...this.running]);
+  }
+
+  start(input: { endpoint: ServiceEndpoint; organization: Organization; project: Project; creator: DevOpsIdentity; save: (endpoint: ServiceEndpoint, secrets: Record<string, string>) => Promise<void> }): void {
+    const run = this.run(input).catch((error) => this.logger.error({ err: error, endpoint: input.endpoint.id }, "automatic creation failed unexpectedly"));
+    this.running.add(run);
+    void run.finally(() => this.running.delete(run));
+  }
+
+  /** The user's current session, a token for ARM from it, and Graph on demand: or the S5/S6 failure. */
+  async userAccess(organization: Organization, user: DevOpsIdentity): Promise<UserAccess> {
+    if (!user.entraObjectId) throw new StepFailure(messages.sessionExpired(""));
+    const session = await this.entra.currentSession(organization.tenantId, user.entraObjectId);
+    if (!session) throw new StepFailure(messages.sessionExpired(""));
+    let armToken: string;
+    try {
+      armToken = await this.entra.sessionToken(session, ARM_AUDIENCE);
+    } catch (error) {
+      if (error instanceof AadstsError) throw new StepFailure(messages.sessionExpired(error.message));
+      throw error;
+    }
+    return {
+      session,
+      arm: await this.arm.as(armToken),
+      graph: async () => this.entra.graph(await this.entra.sessionToken(session, GRAPH_AUDIENCE)),
+    };
+  }
+
+  private async run(input: { endpoint: ServiceEndpoint; organization: Organization; project: Project; creator: DevOpsIdentity; save: (endpoint: ServiceEndpoint, secrets: Record<string, string>) => Promise<void> }) {
+    const { organization, project, creator, save } = input;
+    let endpoint = input.endpoint;
+    const undo: Array<() => Promise<unknown>> = [];
+    const fail = async (message: string) => {
+      for (const action of undo.reverse()) await action().catch(() => undefined);
+      endpoint = { ...endpoint, isReady: false, operationStatus: { state: "Failed", statusMessage: message }, modificationDate: this.clock.now().toISOString() };
+      await save(endpoint, {});
+    };
+
+    // Step 1: the user's session, and the tenant of the chosen scope.
+    let access: UserAccess;
+    const scope = endpointScope(endpoint);
+    try {
+      access = await this.userAccess(organization, creator);
+      if (endpoint.parameters.tenantid && endpoint.parameters.tenantid !== access.session.tenantId) throw new StepFailure(messages.noSubscription());
+      await access.arm.readScope(scope);
+    } catch (error) {
+      if (error instanceof StepFailure) return fail(step(1, error.message));
+      if (error instanceof ArmError) return fail(step(1, messages.noSubscription()));
+      throw error;
+    }
+    const tenantId = access.session.tenantId;
+
+    // Step 2: the application, its service principal and its credential, as the user.
+    let graph: GraphAs;
+    let appId: string;
+    let appObjectId: string;
+    let spObjectId: string;
+    const secrets: Record<string, string> = {};
+    try {
+      graph = await access.graph();
+      const target = endpoint.data.subscriptionId ?? endpoint.data.managementGroupId ?? endpoint.id;
+      const app = await graph.createApplication(`${organization.name}-${project.name}-${target}`);
+      appId = app.appId;
+      appObjectId = app.id;
+      undo.push(() => graph.deleteApplication(app.id));
+      spObjectId = (await graph.createServicePrincipal(app.appId)).id;
+      if (endpoint.scheme === "WorkloadIdentityFederation") {
+        const { issuer, subject } = federationIdentity(organization, project, { ...endpoint, parameters: { ...endpoint.parameters, tenantid: tenantId } });
+        await graph.addFederatedCredential(app.id, {
+          name: `${organization.name}-${project.name}-${endpoint.id}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 120),
+          issuer,
+          subject,
+          audiences: ["api://AzureADTokenExchange"],
+          description: `Azure DevOps service connection ${endpoint.name}`,
+        });
+      } else {
+        const password = await graph.addPassword(app.id, `Azure DevOps service connection ${endpoint.name}`, threeMonthsFrom(this.clock.nowMs()));
+        secrets.serviceprincipalkey = password.secretText!;
+        secrets._passwordKeyId = password.keyId;
+      }
+    } catch (error) {
+      if (error instanceof AadstsError) return fail(step(2, messages.sessionExpired(error.message)));
+      if (error instanceof GraphError) {
+        const me = await this.entra.user(tenantId, access.session.userId);
+        return fail(step(2, me?.userType === "Guest" ? messages.guest(error.message) : messages.appRegistration()));
+      }
+      throw error;
+    }
+
+    // Step 3: Contributor on the scope, as the user.
+    let assignmentName: string;
+    try {
+      const assignment = await access.arm.assignRole(scope, `/providers/Microsoft.Authorization/roleDefinitions/${BUILTIN_ROLE_IDS.Contributor}`, spObjectId);
+      assignmentName = assignment.name;
+    } catch (error) {
+      if (error instanceof ArmError) return fail(step(3, messages.contributor(error.code, error.message)));
+      throw error;
+    }
+
+    // Step 4: the connection, with the application's details.
+    endpoint = {
+      ...endpoint,
+      parameters: { ...endpoint.parameters, tenantid: tenantId, serviceprincipalid: appId, ...(endpoint.scheme === "ServicePrincipal" ? { authenticationType: "spnKey" } : {}) },
+      data: {
+        ...endpoint.data,
+        appObjectId,
+        spnObjectId: spObjectId,
+        azureSpnRoleAssignmentId: assignmentName,
+        azureSpnPermissions: JSON.stringify([{ roleAssignmentId: assignmentName, resourceProvider: "Microsoft.RoleAssignment", provisioned: true }]),
+      },
+      isReady: true,
+      operationStatus: { state: "Ready", statusMessage: "" },
+      modificationDate: this.clock.now().toISOString(),
+    };
+    await save(endpoint, secrets);
+  }
+}

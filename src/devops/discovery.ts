@@ -1,0 +1,53 @@
+/**
+ * The ApiResourceLocations svcconn serves for `OPTIONS /{org}/_apis[/{area}]` (`devops-api.md` §1.1, §5). Both
+ * official clients only ever request URLs they build from these templates; every location carries the four
+ * version fields the Python client needs, with a minimum low enough for the az devops extension (5.x).
+ */
+interface Location {
+  id: string;
+  area: string;
+  resourceName: string;
+  routeTemplate: string;
+  resourceVersion: number;
+  minVersion: string;
+  maxVersion: string;
+  releasedVersion: string;
+}
+
+const loc = (id: string, area: string, resourceName: string, routeTemplate: string, resourceVersion = 1, minVersion = "1.0", releasedVersion = "7.1"): Location => ({
+  id,
+  area,
+  resourceName,
+  routeTemplate,
+  resourceVersion,
+  minVersion,
+  maxVersion: "7.2",
+  releasedVersion,
+});
+
+export const LOCATIONS: Location[] = [
+  loc("e81700f7-3be2-46de-8624-2eb35882fcaa", "Location", "ResourceAreas", "_apis/{resource}/{areaId}", 1, "3.2"),
+  loc("00d9565f-ed9c-4a06-9a50-00e7896ccab4", "Location", "ConnectionData", "_apis/{resource}"),
+  loc("d810a47d-f4f4-4a62-a03f-fa1860585c4c", "Location", "ServiceDefinitions", "_apis/{resource}/{serviceType}/{identifier}"),
+  loc("603fe2ac-9723-48b9-88ad-09305aa6c6e1", "core", "projects", "_apis/{resource}/{*projectId}", 4),
+  loc("e85f1c62-adfc-4b74-b618-11a150fb195e", "serviceendpoint", "endpoints", "{project}/_apis/{area}/{resource}/{endpointId}", 4, "4.1"),
+  loc("14e48fdc-2c8b-41ce-a0c3-e26f6cc55bd0", "serviceendpoint", "endpoints", "_apis/{area}/{resource}/{endpointId}", 4, "5.2"),
+  loc("5a7938a4-655e-486c-b562-b78c54a7e87b", "serviceendpoint", "types", "_apis/{area}/{resource}", 1, "4.1"),
+  loc("10a16738-9299-4cd1-9a81-fd23ad6200d0", "serviceendpoint", "executionhistory", "{project}/_apis/{area}/{endpointId}/{resource}", 1, "4.1"),
+  loc("55b9ed4b-5404-41b1-b9d2-7ed757d02bb0", "serviceendpoint", "executionhistory", "{project}/_apis/{area}/{resource}", 1, "4.1"),
+  loc("cc63bb57-2a5f-4a7a-b79c-c142d308657e", "serviceendpoint", "endpointproxy", "{project}/_apis/{area}/{resource}", 1, "4.1"),
+  loc("86e77201-c1f7-46c9-8672-9dfc2f6f568a", "serviceendpoint", "share", "_apis/{area}/{resource}/{endpointId}", 1, "5.0"),
+  loc("18e8f65d-4e19-4a01-a621-cf0f2d938108", "serviceendpoint", "azurermsubscriptions", "_apis/{area}/endpointproxy/{resource}", 1, "5.0"),
+  loc("9acb984c-4f88-4e13-9691-2e688dddc047", "serviceendpoint", "azurermmanagementgroups", "_apis/{area}/endpointproxy/{resource}", 1, "5.0"),
+  loc("b5b9a4a4-e6cd-4096-853c-ab7d8b0c4eb2", "pipelinePermissions", "pipelinePermissions", "{project}/_apis/pipelines/{resource}/{resourceType}/{resourceId}", 1, "5.1", "0.0"),
+  loc("9461c234-c84c-4ed2-b918-2f0f92ad0a35", "securityroles", "roleassignments", "_apis/{area}/scopes/{scopeId}/{resource}/resources/{resourceId}/{identityId}", 1, "2.2", "0.0"),
+  loc("f4cc9a86-453c-48d2-b44d-d3bd5c105f4f", "securityroles", "roledefinitions", "_apis/{area}/scopes/{scopeId}/{resource}", 1, "2.2", "0.0"),
+  loc("398c85bc-81aa-4822-947c-a194a05f0fef", "build", "authorizedresources", "{project}/_apis/{area}/{resource}", 1, "5.0", "0.0"),
+  loc("69a319f4-28c1-4bfd-93e6-ea0ff5c6f1a2", "distributedtask", "oidctoken", "{scopeIdentifier}/_apis/{area}/hubs/{hubName}/plans/{planId}/jobs/{jobId}/{resource}", 1, "7.1", "0.0"),
+  loc("b5cc35c2-ff2b-491d-a085-24b6e9f396fd", "customerintelligence", "Events", "_apis/{area}/{resource}", 1, "1.0", "0.0"),
+];
+
+export function locations(area?: string): { count: number; value: Location[] } {
+  const value = area ? LOCATIONS.filter((l) => l.area.toLowerCase() === area.toLowerCase()) : LOCATIONS;
+  return { count: value.length, value };
+}

@@ -1,0 +1,148 @@
+import { isGuid } from "../core/ids.js";
+import { devopsErrors } from "./errors.js";
+import { CONFIDENTIAL_PARAMETERS, type ServiceEndpoint } from "./model.js";
+
+export const AZURERM_SCHEMES = ["ServicePrincipal", "WorkloadIdentityFederation", "ManagedServiceIdentity", "PublishProfile"] as const;
+export const SERVER_SCHEMES = new Set(["ServicePrincipal", "ManagedServiceIdentity"]);
+const SCOPE_LEVELS = ["Subscription", "ManagementGroup", "AzureMLWorkspace"] as const;
+const ENVIRONMENTS = ["AzureCloud", "AzureChinaCloud", "AzureUSGovernment", "AzureGermanCloud", "AzureStack"];
+const GENERIC_SCHEMES = ["UsernamePassword", "Token", "None"];
+
+export const ENVIRONMENT_URLS: Record<string, string> = {
+  AzureCloud: "https://management.azure.com/",
+  AzureChinaCloud: "https://management.chinacloudapi.cn/",
+  AzureUSGovernment: "https://management.usgovcloudapi.net/",
+  AzureGermanCloud: "https://management.microsoftazure.de/",
+};
+
+/** A ServiceEndpoint body as read: the stored fields, plus secrets apart and the project references asked for. */
+export interface EndpointInput extends Pick<ServiceEndpoint, "name" | "type" | "url" | "description" | "owner" | "scheme" | "parameters" | "data"> {
+  id?: string;
+  secrets: Record<string, string>;
+  isShared?: boolean;
+  projectReferences: Array<{ projectId?: string; projectName?: string; name: string; description: string }> | undefined;
+}
+
+/** A string→string map as Azure DevOps stores them: primitives become strings, structures are refused. */
+function stringMap(value: unknown, what: string): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) throw devopsErrors.argument(`The value of '${what}' must be an object of string values.`);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v === null || v === undefined) continue;
+    if (typeof v === "object") throw devopsErrors.argument(`The value of '${what}.${k}' must be a string.`);
+    out[k] = String(v);
+  }
+  return out;
+}
+
+const lowerKeys = (map: Record<string, string>) => Object.fromEntries(Object.entries(map).map(([k, v]) => [k.toLowerCase(), v]));
+
+/** Reads a ServiceEndpoint body (create or update). Validation of azurerm follows the service's own rules. */
+export function readEndpointInput(body: unknown, forUpdate = false): EndpointInput {
+  if (!body || typeof body !== "object" || Array.isArray(body)) throw devopsErrors.argument("The request body must be a service connection object.");
+  const b = body as Record<string, unknown>;
+  const name = typeof b.name === "string" ? b.name.trim() : "";
+  if (!name) throw devopsErrors.argument("The service connection name cannot be empty.");
+  if (name.length > 256) throw devopsErrors.argument("The service connection name cannot be longer than 256 characters.");
+  if (typeof b.type !== "string" || !b.type.trim()) throw devopsErrors.argument("The service connection type cannot be empty.");
+  const type = b.type.toLowerCase() === "azurerm" ? "azurerm" : b.type.toLowerCase() === "generic" ? "generic" : b.type;
+  if (type !== "azurerm" && type !== "generic") throw devopsErrors.argument(`Service connection type '${b.type}' is not supported.`);
+  const authorization = (b.authorization ?? {}) as Record<string, unknown>;
+  if (typeof authorization !== "object" || Array.isArray(authorization)) throw devopsErrors.argument("The value of 'authorization' must be an object.");
+  const scheme = typeof authorization.scheme === "string" ? authorization.scheme : "";
+  const allParameters = stringMap(authorization.parameters, "authorization.parameters");
+  const parameters: Record<string, string> = {};
+  const secrets: Record<string, string> = {};
+  for (const [k, v] of Object.entries(allParameters)) {
+    if (CONFIDENTIAL_PARAMETERS.has(k.toLowerCase())) {
+      if (v !== "") secrets[k.toLowerCase() === "serviceprincipalcertificate" ? "servicePrincipalCertificate" : k.toLowerCase()] = v;
+    } else if (!["workloadidentityfederationissuer", "workloadidentityfederationsubject"].includes(k.toLowerCase())) {
+      // Issuer and subject are computed by the service; what a client sends for them is ignored.
+      parameters[k.toLowerCase() === "authenticationtype" ? "authenticationType" : k.toLowerCase()] = v;
+    }
+  }
+  const data = stringMap(b.data, "data");
+  const refs = b.serviceEndpointProjectReferences;
+  let projectReferences: EndpointInput["projectReferences"];
+  if (refs !== undefined && refs !== null) {
+    if (!Array.isArray(refs)) throw devopsErrors.projectReferencesNull();
+    projectReferences = refs.map((r) => {
+      const ref = (r ?? {}) as { projectReference?: { id?: unknown; name?: unknown }; name?: unknown; description?: unknown };
+      const id = typeof ref.projectReference?.id === "string" ? ref.projectReference.id : undefined;
+      const projectName = typeof ref.projectReference?.name === "string" ? ref.projectReference.name : undefined;
+      if (!id && !projectName) throw devopsErrors.argument("Each project reference needs projectReference.id or projectReference.name.");
+      return { projectId: id, projectName, name: typeof ref.name === "string" && ref.name ? ref.name : name, description: typeof ref.description === "string" ? ref.description : "" };
+    });
+  }
+  const environment = data.environment ?? (type === "azurerm" ? "AzureCloud" : "");
+  const url = typeof b.url === "string" && b.url ? b.url : (ENVIRONMENT_URLS[environment] ?? "");
+  const input: EndpointInput = {
+    id: typeof b.id === "string" ? b.id : undefined,
+    name,
+    type,
+    url,
+    description: typeof b.description === "string" ? b.description : "",
+    owner: typeof b.owner === "string" && b.owner ? b.owner : "library",
+    scheme,
+    parameters,
+    secrets,
+    data,
+    isShared: typeof b.isShared === "boolean" ? b.isShared : undefined,
+    projectReferences,
+  };
+  if (type === "azurerm") validateAzureRm(input, environment, forUpdate);
+  else if (!GENERIC_SCHEMES.includes(scheme)) throw devopsErrors.unsupportedScheme(scheme, type);
+  if (!url) throw devopsErrors.argument("The service connection URL cannot be empty.");
+  return input;
+}
+
+function validateAzureRm(input: EndpointInput, environment: string, forUpdate: boolean): void {
+  const { scheme, data, parameters, secrets } = input;
+  if (!(AZURERM_SCHEMES as readonly string[]).includes(scheme)) throw devopsErrors.unsupportedScheme(scheme, "azurerm");
+  if (!ENVIRONMENTS.includes(environment)) throw devopsErrors.argument(`The environment '${environment}' is not valid. Valid values are ${ENVIRONMENTS.join(", ")}.`);
+  data.environment = environment;
+  const scopeLevel = data.scopeLevel ?? (data.managementGroupId ? "ManagementGroup" : data.mlWorkspaceName ? "AzureMLWorkspace" : "Subscription");
+  if (!(SCOPE_LEVELS as readonly string[]).includes(scopeLevel)) throw devopsErrors.argument(`The scope level '${scopeLevel}' is not valid. Valid values are ${SCOPE_LEVELS.join(", ")}.`);
+  data.scopeLevel = scopeLevel;
+  const lower = lowerKeys(data);
+  if (scopeLevel === "Subscription" || scopeLevel === "AzureMLWorkspace") {
+    if (!isGuid(lower.subscriptionid)) throw devopsErrors.argument("The subscription ID must be a GUID.");
+    data.subscriptionId = lower.subscriptionid!.toLowerCase();
+    if (!lower.subscriptionname) data.subscriptionName = data.subscriptionId;
+  }
+  if (scopeLevel === "ManagementGroup" && (!lower.managementgroupid || !lower.managementgroupname)) {
+    throw devopsErrors.argument("A management-group connection needs data.managementGroupId and data.managementGroupName.");
+  }
+  if (scopeLevel === "AzureMLWorkspace" && (!lower.resourcegroupname || !lower.mlworkspacename)) {
+    throw devopsErrors.argument("A Machine Learning workspace connection needs data.resourceGroupName and data.mlWorkspaceName.");
+  }
+  const creationMode = data.creationMode ?? "Manual";
+  if (creationMode !== "Automatic" && creationMode !== "Manual") throw devopsErrors.argument(`The creation mode '${creationMode}' is not valid. Use Automatic or Manual.`);
+  if (scheme === "ManagedServiceIdentity") {
+    delete data.creationMode;
+  } else {
+    data.creationMode = creationMode;
+  }
+  if (parameters.tenantid !== undefined && parameters.tenantid !== "" && !isGuid(parameters.tenantid)) throw devopsErrors.argument("The tenant ID must be a GUID.");
+  if (scheme === "ManagedServiceIdentity" || scheme === "PublishProfile") return;
+  if (creationMode === "Automatic") {
+    if (forUpdate) return;
+    // The service makes the identity; a client must not bring one (`devops-api.md` §2.3).
+    if (parameters.serviceprincipalid || Object.keys(secrets).length || data.appObjectId || data.spnObjectId || data.azureSpnRoleAssignmentId) {
+      throw devopsErrors.argument("An automatic service connection cannot be created with a service principal, secret or role assignment; the service creates them.");
+    }
+    if (scheme === "ServicePrincipal") parameters.authenticationType = "spnKey";
+    return;
+  }
+  if (!isGuid(parameters.serviceprincipalid)) throw devopsErrors.argument("The service principal ID (authorization.parameters.serviceprincipalid) must be a GUID.");
+  if (!isGuid(parameters.tenantid)) throw devopsErrors.argument("The tenant ID (authorization.parameters.tenantid) must be a GUID.");
+  if (scheme === "ServicePrincipal") {
+    const type = parameters.authenticationType ?? "spnKey";
+    if (type !== "spnKey" && type !== "spnCertificate") throw devopsErrors.argument(`The authentication type '${type}' is not valid. Use spnKey or spnCertificate.`);
+    parameters.authenticationType = type;
+  }
+}
+
+export const identityTypeOf = (scheme: string, creationMode: string | undefined): string =>
+  scheme === "ManagedServiceIdentity" ? "ManagedIdentity" : creationMode === "Automatic" ? "AppRegistrationAutomatic" : "AppRegistrationManual";

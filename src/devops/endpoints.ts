@@ -1,0 +1,427 @@
+import { ArmError } from "../arm/errors.js";
+import type { Clock } from "../core/clock.js";
+import type { SecretBox } from "../core/crypto.js";
+import { isGuid, newGuid } from "../core/ids.js";
+import { GraphError } from "../entra/graph-errors.js";
+import type { Store } from "../store/index.js";
+import { AutomaticCreation, endpointScope, StepFailure } from "./create-workflow.js";
+import { readEndpointInput, identityTypeOf, SERVER_SCHEMES, type EndpointInput } from "./endpoint-input.js";
+import { devopsErrors } from "./errors.js";
+import { federationIdentity } from "./federation.js";
+import type { DevOpsCaller } from "./identities.js";
+import { ROLE_RANK, type DevOpsIdentity, type EndpointRole, type Organization, type Project, type ProjectReference, type ServiceEndpoint } from "./model.js";
+import type { DevOpsSecurity } from "./security.js";
+
+export type ActionFilter = "none" | "manage" | "use" | "view";
+const ACTION_FILTERS: Record<string, ActionFilter> = { "0": "none", none: "none", "2": "manage", manage: "manage", "16": "use", use: "use", "32": "view", view: "view" };
+const REQUIRED: Record<ActionFilter, EndpointRole | undefined> = { none: undefined, view: "Reader", use: "User", manage: "Administrator" };
+const REVERT_WINDOW_MS = 7 * 86_400_000;
+
+export function readActionFilter(value: string | undefined): ActionFilter {
+  if (value === undefined || value === "") return "none";
+  const filter = ACTION_FILTERS[value.toLowerCase()];
+  if (!filter) throw devopsErrors.argument(`The action filter '${value}' is not valid. Use none, manage, use or view.`);
+  return filter;
+}
+
+const satisfies = (role: EndpointRole | undefined, needed: EndpointRole | undefined) => {
+  if (!needed) return !!role;
+  if (!role) return false;
+  if (needed === "User") return role === "User" || role === "Administrator";
+  return ROLE_RANK[role] >= ROLE_RANK[needed];
+};
+
+export interface StoredEndpoint {
+  endpoint: ServiceEndpoint;
+  secrets: Record<string, string>;
+}
+
+export interface ListFilter {
+  type?: string;
+  authSchemes?: string[];
+  endpointIds?: string[];
+  endpointNames?: string[];
+  owner?: string;
+  includeFailed: boolean;
+  actionFilter: ActionFilter;
+}
+
+/**
+ * Service connections: create (manual at once, automatic through the four-step workflow), read with the
+ * caller's roles, update, convert between secret and workload identity federation, rotate the secret, share,
+ * and delete with or without clean-up of what automatic creation made.
+ */
+export class ServiceEndpoints {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly security: DevOpsSecurity,
+    private readonly box: SecretBox,
+    readonly creation: AutomaticCreation,
+  ) {}
+
+  // ---- storage ----------------------------------------------------------------------------------------------
+
+  async load(id: string): Promise<StoredEndpoint | undefined> {
+    if (!isGuid(id)) return undefined;
+    const found = await this.store.devops.endpoint(id);
+    if (!found) return undefined;
+    return { endpoint: found.endpoint, secrets: found.secrets ? (JSON.parse(this.box.open(found.secrets)) as Record<string, string>) : {} };
+  }
+
+  async save(endpoint: ServiceEndpoint, secrets: Record<string, string>): Promise<void> {
+    await this.store.devops.putEndpoint(endpoint, this.box.seal(JSON.stringify(secrets)));
+  }
+
+  private async project(org: Organization, idOrName: string): Promise<Project> {
+    const project = await this.store.devops.project(org.id, idOrName);
+    if (!project) throw devopsErrors.projectNotFound(idOrName);
+    return project;
+  }
+
+  async roleIn(caller: DevOpsCaller, endpoint: ServiceEndpoint, projectId: string): Promise<EndpointRole | undefined> {
+    if (!endpoint.projects.some((p) => p.projectId === projectId)) return undefined;
+    return this.security.endpointRole(caller.identity.id, projectId, endpoint.id);
+  }
+
+  /** The best role the caller holds on the endpoint in any project it is shared with. */
+  async bestRole(caller: DevOpsCaller, endpoint: ServiceEndpoint): Promise<EndpointRole | undefined> {
+    let best: EndpointRole | undefined;
+    for (const p of endpoint.projects) {
+      const role = await this.roleIn(caller, endpoint, p.projectId);
+      if (role && (!best || ROLE_RANK[role] > ROLE_RANK[best])) best = role;
+    }
+    return best;
+  }
+
+  /** Loads an endpoint the caller may act on with at least `needed` (404 when it may not even see it). */
+  async require(caller: DevOpsCaller, id: string, needed: EndpointRole, projectId?: string): Promise<StoredEndpoint> {
+    const stored = await this.load(id);
+    if (!stored || stored.endpoint.organizationId !== caller.organization.id) throw devopsErrors.endpointNotFound(id);
+    const role = projectId ? await this.roleIn(caller, stored.endpoint, projectId) : await this.bestRole(caller, stored.endpoint);
+    if (!role) throw devopsErrors.endpointNotFound(id);
+    if (!satisfies(role, needed)) {
+      if (needed === "Administrator") throw devopsErrors.noManagePermission(stored.endpoint.name);
+      throw devopsErrors.noUsePermission(stored.endpoint.name);
+    }
+    return stored;
+  }
+
+  // ---- create -----------------------------------------------------------------------------------------------
+
+  /** POST on the organization route (references in the body) or the legacy project route (project from the path). */
+  async create(caller: DevOpsCaller, body: unknown, routeProject?: string): Promise<StoredEndpoint> {
+    const org = caller.organization;
+    const input = readEndpointInput(body);
+    if (org.serverMode && input.type === "azurerm" && !SERVER_SCHEMES.has(input.scheme)) throw devopsErrors.unsupportedOnServer(input.scheme);
+    let refs = input.projectReferences;
+    if ((!refs || refs.length === 0) && routeProject) refs = [{ projectName: routeProject, name: input.name, description: input.description }];
+    if (!refs || refs.length === 0) throw devopsErrors.projectReferenceRequired();
+    const projects: ProjectReference[] = [];
+    for (const ref of refs) {
+      const project = await this.project(org, ref.projectId ?? ref.projectName!);
+      if (!(await this.security.canCreate(caller.identity.id, project.id))) throw devopsErrors.noCreatePermission();
+      await this.assertUniqueName(project, ref.name);
+      projects.push({ projectId: project.id, name: ref.name, description: ref.description });
+    }
+    const automatic = input.type === "azurerm" && input.data.creationMode === "Automatic" && input.scheme !== "ManagedServiceIdentity";
+    if (input.type === "azurerm" && input.scheme === "ServicePrincipal" && !automatic) {
+      const needs = input.parameters.authenticationType === "spnCertificate" ? "servicePrincipalCertificate" : "serviceprincipalkey";
+      if (!input.secrets[needs]) throw devopsErrors.argument(`The parameter '${needs}' is required for a service principal connection.`);
+    }
+    const now = this.clock.now().toISOString();
+    const endpoint: ServiceEndpoint = {
+      id: newGuid(),
+      organizationId: org.id,
+      name: input.name,
+      type: input.type,
+      url: input.url,
+      description: input.description,
+      owner: input.owner.toLowerCase(),
+      scheme: input.scheme,
+      parameters: input.parameters,
+      data: input.type === "azurerm" ? { ...input.data, identityType: identityTypeOf(input.scheme, input.data.creationMode) } : input.data,
+      isShared: projects.length > 1,
+      isReady: !automatic,
+      isDisabled: false,
+      operationStatus: automatic ? { state: "InProgress", statusMessage: "" } : { state: "Ready", statusMessage: "" },
+      createdBy: caller.identity.id,
+      creationDate: now,
+      modificationDate: now,
+      modifiedBy: caller.identity.id,
+      projects,
+    };
+    await this.save(endpoint, input.secrets);
+    // The creator administers the new connection in every project it was created in.
+    for (const p of projects) await this.security.makeAdministrator(caller.identity.id, p.projectId, endpoint.id);
+    if (automatic) {
+      const project = (await this.store.devops.project(org.id, projects[0]!.projectId))!;
+      this.creation.start({ endpoint, organization: org, project, creator: caller.identity, save: (e, s) => this.save(e, s) });
+    }
+    // The answer shows the connection as saved: an automatic one is still InProgress.
+    return { endpoint, secrets: input.secrets };
+  }
+
+  private async assertUniqueName(project: Project, name: string, except?: string): Promise<void> {
+    const existing = await this.store.devops.endpointsOfProject(project.id);
+    const clash = existing.find(({ endpoint }) => endpoint.id !== except && endpoint.projects.some((p) => p.projectId === project.id && p.name.toLowerCase() === name.toLowerCase()));
+    if (clash) throw devopsErrors.duplicateName(name);
+  }
+
+  // ---- read -------------------------------------------------------------------------------------------------
+
+  async list(caller: DevOpsCaller, projectIdOrName: string, filter: ListFilter, servicePrincipalGone: (e: ServiceEndpoint) => Promise<boolean>): Promise<ServiceEndpoint[]> {
+    const project = await this.project(caller.organization, projectIdOrName);
+    const out: ServiceEndpoint[] = [];
+    for (const { endpoint } of await this.store.devops.endpointsOfProject(project.id)) {
+      if (filter.type && endpoint.type.toLowerCase() !== filter.type.toLowerCase()) continue;
+      if (filter.authSchemes?.length && !filter.authSchemes.some((s) => s.toLowerCase() === endpoint.scheme.toLowerCase())) continue;
+      if (filter.endpointIds?.length && !filter.endpointIds.map((i) => i.toLowerCase()).includes(endpoint.id)) continue;
+      const localName = endpoint.projects.find((p) => p.projectId === project.id)?.name ?? endpoint.name;
+      if (filter.endpointNames?.length && !filter.endpointNames.some((n) => n.toLowerCase() === localName.toLowerCase())) continue;
+      if (filter.owner && endpoint.owner.toLowerCase() !== filter.owner.toLowerCase()) continue;
+      const role = await this.roleIn(caller, endpoint, project.id);
+      if (!role || !satisfies(role, REQUIRED[filter.actionFilter])) continue;
+      // Connections that are not ready, or whose service principal is gone, are left out of pickers.
+      if (!filter.includeFailed && (!endpoint.isReady || (await servicePrincipalGone(endpoint)))) continue;
+      out.push(endpoint);
+    }
+    return out;
+  }
+
+  async get(caller: DevOpsCaller, id: string, projectIdOrName: string | undefined, actionFilter: ActionFilter): Promise<ServiceEndpoint> {
+    const project = projectIdOrName ? await this.project(caller.organization, projectIdOrName) : undefined;
+    const stored = await this.require(caller, id, REQUIRED[actionFilter] ?? "Reader", project?.id);
+    return stored.endpoint;
+  }
+
+  // ---- update -----------------------------------------------------------------------------------------------
+
+  async update(caller: DevOpsCaller, id: string, body: unknown, operation: string | undefined): Promise<ServiceEndpoint> {
+    const stored = await this.require(caller, id, "Administrator");
+    const { endpoint, secrets } = stored;
+    if (endpoint.operationStatus.state === "InProgress") throw devopsErrors.notReady(endpoint.name);
+    const op = (operation ?? "").toLowerCase();
+    if (op === "convertauthenticationscheme") return this.convert(caller, stored, body);
+    if (op === "rotatesecret") return this.rotate(caller, stored);
+    if (op && op !== "updateserviceendpoint") throw devopsErrors.argument(`The operation '${operation}' is not supported.`);
+    const input = readEndpointInput({ ...(body as object), data: { ...endpoint.data, ...((body as { data?: object })?.data ?? {}) } }, true);
+    if (input.type.toLowerCase() !== endpoint.type.toLowerCase()) throw devopsErrors.immutableField("type");
+    if (input.scheme !== endpoint.scheme) throw devopsErrors.argument("Use operation=ConvertAuthenticationScheme to change the authentication scheme.");
+    if (endpoint.data.creationMode === "Automatic") {
+      for (const field of ["subscriptionId", "managementGroupId", "appObjectId", "spnObjectId", "azureSpnRoleAssignmentId"]) {
+        if (input.data[field] !== undefined && endpoint.data[field] !== undefined && input.data[field] !== endpoint.data[field]) throw devopsErrors.immutableField(field);
+      }
+    }
+    if (caller.organization.serverMode && input.type === "azurerm" && !SERVER_SCHEMES.has(input.scheme)) throw devopsErrors.unsupportedOnServer(input.scheme);
+    if (input.name !== endpoint.name) {
+      for (const p of endpoint.projects) {
+        const project = (await this.store.devops.project(caller.organization.id, p.projectId))!;
+        await this.assertUniqueName(project, input.name, endpoint.id);
+      }
+    }
+    const updated: ServiceEndpoint = {
+      ...endpoint,
+      name: input.name,
+      url: input.url,
+      description: input.description,
+      parameters: endpoint.data.creationMode === "Automatic" ? { ...endpoint.parameters, ...input.parameters, serviceprincipalid: endpoint.parameters.serviceprincipalid ?? "" } : input.parameters,
+      data: { ...input.data, identityType: endpoint.data.identityType ?? identityTypeOf(input.scheme, input.data.creationMode) },
+      projects: endpoint.projects.map((p, i) => (i === 0 ? { ...p, name: input.name, description: input.description } : p)),
+      modificationDate: this.clock.now().toISOString(),
+      modifiedBy: caller.identity.id,
+    };
+    // Saving a connection whose automatic creation failed runs the four steps again, as the portal's retry does.
+    if (endpoint.data.creationMode === "Automatic" && endpoint.operationStatus.state === "Failed" && !endpoint.data.spnObjectId) {
+      const retry: ServiceEndpoint = { ...updated, isReady: false, operationStatus: { state: "InProgress", statusMessage: "" } };
+      await this.save(retry, {});
+      const project = (await this.store.devops.project(caller.organization.id, retry.projects[0]!.projectId))!;
+      this.creation.start({ endpoint: retry, organization: caller.organization, project, creator: caller.identity, save: (e, s) => this.save(e, s) });
+      return retry;
+    }
+    // Secrets sent back empty (as reads mask them) keep their stored value.
+    await this.save(updated, { ...secrets, ...input.secrets });
+    return updated;
+  }
+
+  /** Secret ↔ workload identity federation; the way back stays open for seven days. */
+  private async convert(caller: DevOpsCaller, stored: StoredEndpoint, body: unknown): Promise<ServiceEndpoint> {
+    const { endpoint, secrets } = stored;
+    const target = (body as { authorization?: { scheme?: unknown } })?.authorization?.scheme;
+    if (target !== "WorkloadIdentityFederation" && target !== "ServicePrincipal") throw devopsErrors.argument("ConvertAuthenticationScheme converts between ServicePrincipal and WorkloadIdentityFederation.");
+    if (target === endpoint.scheme) throw devopsErrors.argument(`The service connection already uses the scheme '${target}'.`);
+    if (caller.organization.serverMode && target === "WorkloadIdentityFederation") throw devopsErrors.unsupportedOnServer(target);
+    const now = this.clock.nowMs();
+    let data = { ...endpoint.data };
+    if (target === "ServicePrincipal") {
+      if (!data.revertSchemeDeadline) throw devopsErrors.argument("Only a connection converted from a secret can be converted back.");
+      if (Date.parse(data.revertSchemeDeadline) < now) throw devopsErrors.revertExpired();
+      delete data.revertSchemeDeadline;
+    } else {
+      if (endpoint.scheme !== "ServicePrincipal" || endpoint.parameters.authenticationType === "spnCertificate") {
+        throw devopsErrors.argument("Only a service principal connection with a secret can be converted to workload identity federation.");
+      }
+      if (data.creationMode === "Automatic") await this.withGraph(caller, endpoint, (graph) => this.addFederatedCredentialFor(caller, graph, endpoint));
+      data = { ...data, revertSchemeDeadline: new Date(now + REVERT_WINDOW_MS).toISOString() };
+    }
+    const updated: ServiceEndpoint = {
+      ...endpoint,
+      scheme: target,
+      parameters: target === "ServicePrincipal" ? { ...endpoint.parameters, authenticationType: "spnKey" } : Object.fromEntries(Object.entries(endpoint.parameters).filter(([k]) => k !== "authenticationType")),
+      data,
+      modificationDate: new Date(now).toISOString(),
+      modifiedBy: caller.identity.id,
+    };
+    await this.save(updated, secrets);
+    return updated;
+  }
+
+  private async addFederatedCredentialFor(caller: DevOpsCaller, graph: import("./planes.js").GraphAs, endpoint: ServiceEndpoint) {
+    const project = (await this.store.devops.project(caller.organization.id, endpoint.projects[0]!.projectId))!;
+    const { issuer, subject } = federationIdentity(caller.organization, project, endpoint);
+    await graph.addFederatedCredential(endpoint.data.appObjectId!, {
+      name: `${caller.organization.name}-${project.name}-${endpoint.id}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 120),
+      issuer,
+      subject,
+      audiences: ["api://AzureADTokenExchange"],
+    });
+  }
+
+  /** Rotate secret (S9): a new password valid three months, stored in the connection; the old one removed. */
+  private async rotate(caller: DevOpsCaller, stored: StoredEndpoint): Promise<ServiceEndpoint> {
+    const { endpoint, secrets } = stored;
+    if (endpoint.scheme !== "ServicePrincipal" || endpoint.data.creationMode !== "Automatic" || !endpoint.data.appObjectId) {
+      throw devopsErrors.argument("Rotate secret is available for automatically created service principal connections with a secret.");
+    }
+    const end = new Date(this.clock.nowMs());
+    end.setUTCMonth(end.getUTCMonth() + 3);
+    const fresh = await this.withGraph(caller, endpoint, async (graph) => {
+      const password = await graph.addPassword(endpoint.data.appObjectId!, `Azure DevOps service connection ${endpoint.name}`, end.toISOString());
+      if (secrets._passwordKeyId) await graph.removePassword(endpoint.data.appObjectId!, secrets._passwordKeyId).catch(() => undefined);
+      return password;
+    });
+    const updated = { ...endpoint, modificationDate: this.clock.now().toISOString(), modifiedBy: caller.identity.id };
+    await this.save(updated, { ...secrets, serviceprincipalkey: fresh.secretText!, _passwordKeyId: fresh.keyId });
+    return updated;
+  }
+
+  /** Runs Graph work as the caller, turning Graph's refusal into the service's message. */
+  private async withGraph<T>(caller: DevOpsCaller, endpoint: ServiceEndpoint, work: (graph: import("./planes.js").GraphAs) => Promise<T>): Promise<T> {
+    try {
+      const access = await this.creation.userAccess(caller.organization, caller.identity);
+      return await work(await access.graph());
+    } catch (error) {
+      if (error instanceof StepFailure) throw devopsErrors.argument(error.message);
+      if (error instanceof GraphError) {
+        throw devopsErrors.argument(
+          `Failed to update the application '${endpoint.parameters.serviceprincipalid}' of the service connection in Microsoft Entra ID. Error: ${error.message} Ensure that you may change the application (owner or Application Administrator).`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  async updateMany(caller: DevOpsCaller, bodies: unknown): Promise<ServiceEndpoint[]> {
+    if (!Array.isArray(bodies)) throw devopsErrors.argument("The request body must be an array of service connections.");
+    const out: ServiceEndpoint[] = [];
+    for (const body of bodies) {
+      const id = (body as { id?: unknown })?.id;
+      if (typeof id !== "string") throw devopsErrors.argument("Each service connection in the array needs its id.");
+      out.push(await this.update(caller, id, body, undefined));
+    }
+    return out;
+  }
+
+  // ---- share and delete -------------------------------------------------------------------------------------
+
+  async share(caller: DevOpsCaller, id: string, body: unknown): Promise<void> {
+    if (!Array.isArray(body)) throw devopsErrors.projectReferencesNull();
+    const { endpoint, secrets } = await this.require(caller, id, "Administrator");
+    const projects = [...endpoint.projects];
+    for (const raw of body) {
+      const ref = (raw ?? {}) as { projectReference?: { id?: unknown; name?: unknown }; name?: unknown; description?: unknown };
+      const key = typeof ref.projectReference?.id === "string" ? ref.projectReference.id : typeof ref.projectReference?.name === "string" ? ref.projectReference.name : undefined;
+      if (!key) throw devopsErrors.argument("Each project reference needs projectReference.id or projectReference.name.");
+      const project = await this.project(caller.organization, key);
+      if (projects.some((p) => p.projectId === project.id)) continue;
+      const name = typeof ref.name === "string" && ref.name ? ref.name : endpoint.name;
+      await this.assertUniqueName(project, name, endpoint.id);
+      projects.push({ projectId: project.id, name, description: typeof ref.description === "string" ? ref.description : "" });
+    }
+    await this.save({ ...endpoint, projects, isShared: projects.length > 1, modificationDate: this.clock.now().toISOString() }, secrets);
+  }
+
+  /**
+   * Removes the connection from the listed projects (all of them: deleted). With `deep`, an automatic
+   * connection's role assignment and application are removed too, as the caller; when that clean-up fails the
+   * connection is removed all the same and the message says what was left behind (S16).
+   */
+  async delete(caller: DevOpsCaller, id: string, projectIds: string[], deep: boolean): Promise<{ deleted: boolean; cleanupMessage?: string }> {
+    const stored = await this.load(id);
+    if (!stored || stored.endpoint.organizationId !== caller.organization.id) throw devopsErrors.endpointNotFound(id);
+    const { endpoint, secrets } = stored;
+    const targets: string[] = [];
+    for (const p of projectIds) targets.push((await this.project(caller.organization, p)).id);
+    for (const projectId of targets) {
+      const role = await this.roleIn(caller, endpoint, projectId);
+      if (!role) throw devopsErrors.endpointNotFound(id);
+      if (role !== "Administrator") throw devopsErrors.noManagePermission(endpoint.name);
+    }
+    const remaining = endpoint.projects.filter((p) => !targets.includes(p.projectId));
+    if (remaining.length) {
+      await this.save({ ...endpoint, projects: remaining, isShared: remaining.length > 1, modificationDate: this.clock.now().toISOString() }, secrets);
+      return { deleted: false };
+    }
+    let cleanupMessage: string | undefined;
+    if (deep && endpoint.type === "azurerm" && endpoint.data.creationMode === "Automatic" && endpoint.data.appObjectId) cleanupMessage = await this.cleanUp(caller, endpoint);
+    await this.store.devops.deleteEndpoint(endpoint.id);
+    return { deleted: true, cleanupMessage };
+  }
+
+  private async cleanUp(caller: DevOpsCaller, endpoint: ServiceEndpoint): Promise<string | undefined> {
+    const problems: string[] = [];
+    let access;
+    try {
+      access = await this.creation.userAccess(caller.organization, caller.identity);
+    } catch (error) {
+      if (!(error instanceof StepFailure)) throw error;
+      return `Failed to remove Azure permission 'RoleAssignmentId: ${endpoint.data.azureSpnRoleAssignmentId}' for service principal '${endpoint.data.spnObjectId}': ${error.message} Failed to remove the service principal from Microsoft Entra ID.`;
+    }
+    const where = endpoint.data.scopeLevel === "ManagementGroup" ? `management group ID '${endpoint.data.managementGroupId}'` : `subscription ID '${endpoint.data.subscriptionId}'`;
+    try {
+      const removed = endpoint.data.azureSpnRoleAssignmentId ? await access.arm.removeRoleAssignment(endpointScope(endpoint), endpoint.data.azureSpnRoleAssignmentId) : false;
+      if (!removed) problems.push(`Failed to remove Azure permission 'RoleAssignmentId: ${endpoint.data.azureSpnRoleAssignmentId}' for service principal '${endpoint.data.spnObjectId}' on ${where}: error code: NotFound.`);
+    } catch (error) {
+      if (!(error instanceof ArmError)) throw error;
+      problems.push(`Failed to remove Azure permission 'RoleAssignmentId: ${endpoint.data.azureSpnRoleAssignmentId}' for service principal '${endpoint.data.spnObjectId}' on ${where}: error code: ${error.code}. ${error.message}`);
+    }
+    try {
+      const graph = await access.graph();
+      await graph.deleteApplication(endpoint.data.appObjectId!);
+    } catch (error) {
+      if (!(error instanceof GraphError)) throw error;
+      problems.push(`Failed to remove the service principal from Microsoft Entra ID. Error: ${error.message}`);
+    }
+    return problems.length ? problems.join(" ") : undefined;
+  }
+
+  /** Identities referenced by endpoints, for rendering `createdBy`. */
+  async identitiesOf(endpoints: ServiceEndpoint[]): Promise<Map<string, DevOpsIdentity>> {
+    const map = new Map<string, DevOpsIdentity>();
+    for (const e of endpoints) {
+      for (const id of [e.createdBy, e.modifiedBy]) {
+        if (!map.has(id)) {
+          const found = await this.store.devops.identity(id);
+          if (found) map.set(id, found);
+        }
+      }
+    }
+    return map;
+  }
+
+  secretKeys(stored: StoredEndpoint): string[] {
+    return Object.keys(stored.secrets).filter((k) => !k.startsWith("_"));
+  }
+}
+
+export type { EndpointInput };

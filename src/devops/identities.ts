@@ -1,0 +1,105 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Clock } from "../core/clock.js";
+import { newGuid } from "../core/ids.js";
+import type { AccessTokens } from "../entra/access-tokens.js";
+import { planeOfAudience } from "../entra/resources.js";
+import type { Store } from "../store/index.js";
+import { devopsErrors } from "./errors.js";
+import type { DevOpsIdentity, Organization } from "./model.js";
+
+/** Who is calling Azure DevOps: an identity of the organization. */
+export interface DevOpsCaller {
+  organization: Organization;
+  identity: DevOpsIdentity;
+}
+
+const hash = (token: string) => createHash("sha256").update(token).digest("base64url");
+const PAT_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
+
+/** A personal access token in Azure DevOps' shape: 52 lower-case base-32 characters. */
+export function newPat(): string {
+  return [...randomBytes(52)].map((b) => PAT_ALPHABET[b % 32]).join("");
+}
+
+/**
+ * Authentication as Azure DevOps does it: a personal access token in HTTP Basic (any user name), or a Microsoft
+ * Entra access token for Azure DevOps in Basic or Bearer, from the organization's tenant. Anything else is
+ * TF400813.
+ */
+export class DevOpsIdentities {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly tokens: AccessTokens,
+  ) {}
+
+  async organization(name: string): Promise<Organization> {
+    const org = await this.store.cache.get(`org:${name.toLowerCase()}`, () => this.store.devops.organizationByName(name));
+    if (!org) throw devopsErrors.organizationNotFound(name);
+    return org;
+  }
+
+  async authenticate(org: Organization, header: string | undefined): Promise<DevOpsCaller> {
+    if (!header) throw devopsErrors.unauthorized();
+    const [scheme, value = ""] = header.trim().split(/\s+/, 2);
+    let secret: string;
+    if (/^basic$/i.test(scheme!)) {
+      const decoded = Buffer.from(value, "base64").toString("utf8");
+      secret = decoded.slice(decoded.indexOf(":") + 1);
+    } else if (/^bearer$/i.test(scheme!)) {
+      secret = value;
+    } else {
+      throw devopsErrors.unauthorized();
+    }
+    const identity = secret.split(".").length === 3 && secret.startsWith("eyJ") ? await this.fromEntraToken(org, secret) : await this.fromPat(org, secret);
+    return { organization: org, identity };
+  }
+
+  private async fromPat(org: Organization, pat: string): Promise<DevOpsIdentity> {
+    const found = await this.store.cache.get(`pat:${hash(pat)}`, () => this.store.devops.patByHash(hash(pat)));
+    if (!found || found.organizationId !== org.id || Date.parse(found.validTo) <= this.clock.nowMs()) throw devopsErrors.unauthorized();
+    const identity = await this.store.devops.identity(found.identityId);
+    if (!identity) throw devopsErrors.unauthorized();
+    return identity;
+  }
+
+  private async fromEntraToken(org: Organization, token: string): Promise<DevOpsIdentity> {
+    const check = await this.tokens.check(token);
+    if (!check.ok) throw devopsErrors.unauthorized();
+    const { claims } = check;
+    if (planeOfAudience(claims.aud) !== "devops" || claims.tid !== org.tenantId) throw devopsErrors.unauthorized(claims.oid);
+    const identity = await this.store.devops.identityByEntraObject(org.id, claims.oid);
+    if (!identity) throw devopsErrors.unauthorized(String(claims.upn ?? claims.oid));
+    return identity;
+  }
+
+  async addIdentity(org: Organization, input: { kind: "user" | "servicePrincipal"; displayName: string; uniqueName: string; entraObjectId: string; id?: string }): Promise<DevOpsIdentity> {
+    const identity: DevOpsIdentity = {
+      id: input.id ?? newGuid(),
+      organizationId: org.id,
+      kind: input.kind,
+      displayName: input.displayName,
+      uniqueName: input.uniqueName,
+      entraObjectId: input.entraObjectId.toLowerCase(),
+      projectId: null,
+      createdAt: this.clock.now().toISOString(),
+    };
+    await this.store.devops.insertIdentity(identity);
+    return identity;
+  }
+
+  /** Issues a personal access token (shown once; stored as a hash). World files may fix its value. */
+  async issuePat(identity: DevOpsIdentity, name: string, validDays: number, token = newPat()): Promise<string> {
+    const now = this.clock.nowMs();
+    await this.store.devops.insertPat({
+      id: newGuid(),
+      identityId: identity.id,
+      organizationId: identity.organizationId,
+      name,
+      tokenHash: hash(token),
+      validTo: new Date(now + validDays * 86_400_000).toISOString(),
+      createdAt: new Date(now).toISOString(),
+    });
+    return token;
+  }
+}

@@ -1,0 +1,91 @@
+/** Azure DevOps objects svcconn keeps, in Azure DevOps' words. */
+
+/** Which issuer an organization's workload identity federation tokens carry. */
+export type FederationIssuerForm = "entra" | "devops";
+
+export interface Organization {
+  id: string;
+  name: string;
+  /** The Microsoft Entra tenant the organization is connected to. */
+  tenantId: string;
+  federationIssuer: FederationIssuerForm;
+  /** Azure DevOps Server 2022 behaviour: only service principal and managed identity connections. */
+  serverMode: boolean;
+  createdAt: string;
+}
+
+export interface Project {
+  id: string;
+  organizationId: string;
+  name: string;
+  description: string | null;
+  createdAt: string;
+}
+
+export type IdentityKind = "user" | "group" | "servicePrincipal";
+
+export interface DevOpsIdentity {
+  id: string;
+  organizationId: string;
+  kind: IdentityKind;
+  displayName: string;
+  uniqueName: string;
+  /** The Entra object (user or service principal) in the organization's tenant. */
+  entraObjectId: string | null;
+  /** For project groups, the project. */
+  projectId: string | null;
+  createdAt: string;
+}
+
+export type EndpointRole = "Reader" | "User" | "Creator" | "Administrator";
+export const ROLE_RANK: Record<EndpointRole, number> = { Reader: 1, User: 2, Creator: 3, Administrator: 4 };
+
+export const PROJECT_SCOPE = "distributedtask.project.serviceendpointrole";
+export const ENDPOINT_SCOPE = "distributedtask.serviceendpointrole";
+
+export interface OperationStatus {
+  state: "Ready" | "InProgress" | "Failed";
+  statusMessage: string;
+  [key: string]: unknown;
+}
+
+export interface ProjectReference {
+  projectId: string;
+  name: string;
+  description: string;
+}
+
+export interface ServiceEndpoint {
+  id: string;
+  organizationId: string;
+  name: string;
+  type: string;
+  url: string;
+  description: string;
+  owner: string;
+  scheme: string;
+  /** Authorization parameters without the confidential ones. */
+  parameters: Record<string, string>;
+  data: Record<string, string>;
+  isShared: boolean;
+  isReady: boolean;
+  isDisabled: boolean;
+  operationStatus: OperationStatus;
+  createdBy: string;
+  creationDate: string;
+  modificationDate: string;
+  modifiedBy: string;
+  projects: ProjectReference[];
+}
+
+export interface PipelinePermission {
+  pipelineId: number;
+  authorized: boolean;
+  authorizedBy: string;
+  authorizedOn: string;
+}
+
+/** Confidential authorization parameters of azurerm and the other types svcconn knows. */
+export const CONFIDENTIAL_PARAMETERS = new Set(["serviceprincipalkey", "serviceprincipalcertificate", "accesstoken", "password", "apitoken", "publishprofile"]);
+
+export const AZURE_DEVOPS_FIRST_PARTY_APP = "499b84ac-1321-427f-aa17-267ca6975798";

@@ -1,0 +1,130 @@
+import type { Clock } from "../core/clock.js";
+import { newGuid } from "../core/ids.js";
+import type { Store } from "../store/index.js";
+import { devopsErrors } from "./errors.js";
+import { ENDPOINT_SCOPE, PROJECT_SCOPE, ROLE_RANK, type DevOpsIdentity, type EndpointRole, type Project } from "./model.js";
+
+export const PROJECT_GROUPS = ["Project Administrators", "Contributors", "Readers", "Project Valid Users", "Endpoint Creators", "Endpoint Administrators"] as const;
+export type ProjectGroup = (typeof PROJECT_GROUPS)[number];
+
+/** Role definitions of the service-endpoint security scopes (`securityroles/scopes/{scope}/roledefinitions`). */
+export const ROLE_DEFINITIONS: Record<EndpointRole, { allowPermissions: number; description: string }> = {
+  Reader: { allowPermissions: 16, description: "Reader can only view the service connection." },
+  User: { allowPermissions: 1, description: "User can use the service connection when authoring build or release pipelines." },
+  Creator: { allowPermissions: 4, description: "Creator can create service connections in the project." },
+  Administrator: { allowPermissions: 3, description: "Administrator can use and manage the service connection." },
+};
+
+const endpointResource = (projectId: string, endpointId: string) => `${projectId}_${endpointId}`;
+
+/**
+ * Project groups and the service-connection roles (Reader, User, Creator, Administrator) at project and
+ * connection scope, with inheritance from the project as Azure DevOps has it. The creator of a connection is
+ * made its Administrator.
+ */
+export class DevOpsSecurity {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The default groups of a new project, with their memberships and project-level roles. */
+  async createProjectGroups(project: Project): Promise<Record<ProjectGroup, DevOpsIdentity>> {
+    const groups = {} as Record<ProjectGroup, DevOpsIdentity>;
+    for (const name of PROJECT_GROUPS) {
+      const group: DevOpsIdentity = {
+        id: newGuid(),
+        organizationId: project.organizationId,
+        kind: "group",
+        displayName: name,
+        uniqueName: `[${project.name}]\\${name}`,
+        entraObjectId: null,
+        projectId: project.id,
+        createdAt: this.clock.now().toISOString(),
+      };
+      await this.store.devops.insertIdentity(group);
+      groups[name] = group;
+    }
+    await this.store.devops.addMember(groups["Endpoint Creators"].id, groups.Contributors.id);
+    await this.store.devops.addMember(groups["Endpoint Administrators"].id, groups["Project Administrators"].id);
+    for (const name of ["Project Administrators", "Contributors", "Readers"] as const) await this.store.devops.addMember(groups["Project Valid Users"].id, groups[name].id);
+    await this.store.devops.setRole(PROJECT_SCOPE, project.id, groups["Endpoint Administrators"].id, "Administrator");
+    await this.store.devops.setRole(PROJECT_SCOPE, project.id, groups["Endpoint Creators"].id, "Creator");
+    await this.store.devops.setRole(PROJECT_SCOPE, project.id, groups["Project Valid Users"].id, "Reader");
+    return groups;
+  }
+
+  async projectGroup(project: Project, name: ProjectGroup): Promise<DevOpsIdentity | undefined> {
+    return (await this.store.devops.identities(project.organizationId)).find((i) => i.kind === "group" && i.projectId === project.id && i.displayName === name);
+  }
+
+  /** The identity and every group it belongs to, directly or through other groups. */
+  async principals(identityId: string): Promise<Set<string>> {
+    const seen = new Set([identityId]);
+    const queue = [identityId];
+    while (queue.length) {
+      for (const group of await this.store.devops.groupsOf(queue.shift()!)) {
+        if (!seen.has(group)) {
+          seen.add(group);
+          queue.push(group);
+        }
+      }
+    }
+    return seen;
+  }
+
+  private best(assignments: Array<{ identityId: string; role: EndpointRole }>, principals: Set<string>): EndpointRole | undefined {
+    let best: EndpointRole | undefined;
+    for (const a of assignments) if (principals.has(a.identityId) && (!best || ROLE_RANK[a.role] > ROLE_RANK[best])) best = a.role;
+    return best;
+  }
+
+  async projectRole(identityId: string, projectId: string): Promise<EndpointRole | undefined> {
+    return this.best(await this.store.devops.roles(PROJECT_SCOPE, projectId), await this.principals(identityId));
+  }
+
+  /** The role on one connection in one project: its own assignments, plus the project's when it inherits. */
+  async endpointRole(identityId: string, projectId: string, endpointId: string): Promise<EndpointRole | undefined> {
+    const principals = await this.principals(identityId);
+    const own = this.best(await this.store.devops.roles(ENDPOINT_SCOPE, endpointResource(projectId, endpointId)), principals);
+    let inherited: EndpointRole | undefined;
+    if (await this.store.devops.inherits(ENDPOINT_SCOPE, endpointResource(projectId, endpointId))) {
+      const project = this.best(await this.store.devops.roles(PROJECT_SCOPE, projectId), principals);
+      // The Creator role is about creating connections; on an existing one it reads.
+      inherited = project === "Creator" ? "Reader" : project;
+    }
+    if (!own) return inherited;
+    if (!inherited) return own;
+    return ROLE_RANK[own] >= ROLE_RANK[inherited] ? own : inherited;
+  }
+
+  async canCreate(identityId: string, projectId: string): Promise<boolean> {
+    const role = await this.projectRole(identityId, projectId);
+    return role === "Creator" || role === "Administrator";
+  }
+
+  async makeAdministrator(identityId: string, projectId: string, endpointId: string): Promise<void> {
+    await this.store.devops.setRole(ENDPOINT_SCOPE, endpointResource(projectId, endpointId), identityId, "Administrator");
+  }
+
+  /** Role assignments at a scope, assigned and inherited (for the securityroles API). */
+  async assignments(scope: string, resourceId: string): Promise<Array<{ identityId: string; role: EndpointRole; access: "assigned" | "inherited" }>> {
+    const own = (await this.store.devops.roles(scope, resourceId)).map((a) => ({ ...a, access: "assigned" as const }));
+    if (scope !== ENDPOINT_SCOPE) return own;
+    const projectId = resourceId.split("_")[0]!;
+    if (!(await this.store.devops.inherits(scope, resourceId))) return own;
+    const inherited = (await this.store.devops.roles(PROJECT_SCOPE, projectId))
+      .filter((a) => !own.some((o) => o.identityId === a.identityId))
+      .map((a) => ({ identityId: a.identityId, role: (a.role === "Creator" ? "Reader" : a.role) as EndpointRole, access: "inherited" as const }));
+    return [...own, ...inherited];
+  }
+
+  /** Only an Administrator at the scope may change its role assignments. */
+  async requireAdministrator(identityId: string, scope: string, resourceId: string): Promise<void> {
+    const role =
+      scope === PROJECT_SCOPE ? await this.projectRole(identityId, resourceId) : await this.endpointRole(identityId, resourceId.split("_")[0]!, resourceId.split("_")[1] ?? "");
+    if (role !== "Administrator") {
+      throw devopsErrors.noRoleManagePermission();
+    }
+  }
+}

@@ -1,0 +1,180 @@
+import type { Clock } from "../core/clock.js";
+import { SecretBox } from "../core/crypto.js";
+import { newGuid } from "../core/ids.js";
+import type { Logger } from "../core/logging.js";
+import type { Store } from "../store/index.js";
+import { AutomaticCreation } from "./create-workflow.js";
+import { ServiceEndpoints } from "./endpoints.js";
+import { DevOpsError, devopsErrors } from "./errors.js";
+import { FederationIssuer } from "./federation.js";
+import { DevOpsIdentities, type DevOpsCaller } from "./identities.js";
+import { ENDPOINT_SCOPE, PROJECT_SCOPE, type DevOpsIdentity, type EndpointRole, type Organization, type Project } from "./model.js";
+import { PipelinePermissions } from "./pipeline-permissions.js";
+import type { ArmApi, EntraApi } from "./planes.js";
+import { DevOpsSecurity, ROLE_DEFINITIONS } from "./security.js";
+import { EndpointProxy } from "./verify.js";
+import type { AccessTokens } from "../entra/access-tokens.js";
+
+export interface DevOpsOptions {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  entra: EntraApi;
+  arm: ArmApi;
+  tokens: AccessTokens;
+  federation: FederationIssuer;
+  secretKey: Buffer;
+}
+
+/** The connection plane: organizations, projects, identities and security, service connections and their use. */
+export class DevOpsService {
+  readonly identities: DevOpsIdentities;
+  readonly security: DevOpsSecurity;
+  readonly endpoints: ServiceEndpoints;
+  readonly creation: AutomaticCreation;
+  readonly proxy: EndpointProxy;
+  readonly permissions: PipelinePermissions;
+  readonly federation: FederationIssuer;
+  private readonly store: Store;
+  private readonly clock: Clock;
+
+  constructor(readonly options: DevOpsOptions) {
+    const { store, clock } = options;
+    this.store = store;
+    this.clock = clock;
+    this.federation = options.federation;
+    this.identities = new DevOpsIdentities(store, clock, options.tokens);
+    this.security = new DevOpsSecurity(store, clock);
+    this.creation = new AutomaticCreation(clock, options.entra, options.arm, options.logger);
+    this.endpoints = new ServiceEndpoints(store, clock, this.security, new SecretBox(options.secretKey), this.creation);
+    this.proxy = new EndpointProxy(store, clock, options.entra, options.arm, options.federation, this.creation);
+    this.permissions = new PipelinePermissions(store, clock, this.endpoints);
+  }
+
+  // ---- organizations and projects -----------------------------------------------------------------------------
+
+  async createOrganization(input: { id?: string; name: string; tenantId: string; federationIssuer?: "entra" | "devops"; serverMode?: boolean }): Promise<Organization> {
+    const org: Organization = {
+      id: input.id?.toLowerCase() ?? newGuid(),
+      name: input.name,
+      tenantId: input.tenantId.toLowerCase(),
+      federationIssuer: input.federationIssuer ?? "entra",
+      serverMode: input.serverMode ?? false,
+      createdAt: this.clock.now().toISOString(),
+    };
+    await this.store.devops.insertOrganization(org);
+    return org;
+  }
+
+  async createProject(org: Organization, input: { id?: string; name: string; description?: string }) {
+    const project: Project = { id: input.id?.toLowerCase() ?? newGuid(), organizationId: org.id, name: input.name, description: input.description ?? null, createdAt: this.clock.now().toISOString() };
+    await this.store.devops.insertProject(project);
+    const groups = await this.security.createProjectGroups(project);
+    return { project, groups };
+  }
+
+  async projects(caller: DevOpsCaller): Promise<Project[]> {
+    const all = await this.store.devops.projects(caller.organization.id);
+    const visible: Project[] = [];
+    for (const p of all) if (await this.isProjectMember(caller.identity.id, p)) visible.push(p);
+    return visible;
+  }
+
+  async project(caller: DevOpsCaller, idOrName: string): Promise<Project> {
+    const project = await this.store.devops.project(caller.organization.id, idOrName);
+    if (!project || !(await this.isProjectMember(caller.identity.id, project))) throw devopsErrors.projectNotFound(idOrName);
+    return project;
+  }
+
+  private async isProjectMember(identityId: string, project: Project): Promise<boolean> {
+    const valid = await this.security.projectGroup(project, "Project Valid Users");
+    return !!valid && (await this.security.principals(identityId)).has(valid.id);
+  }
+
+  /** Renaming a project changes the legacy federation subject of its connections (sc://org/project/name). */
+  async renameProject(caller: DevOpsCaller, idOrName: string, body: unknown): Promise<Project> {
+    const project = await this.project(caller, idOrName);
+    const admins = await this.security.projectGroup(project, "Project Administrators");
+    if (!admins || !(await this.security.principals(caller.identity.id)).has(admins.id)) {
+      throw new DevOpsError(403, "AccessCheckException", "TF50309: The following account does not have sufficient permissions to complete the operation: rename the project.");
+    }
+    const input = (body ?? {}) as { name?: unknown; description?: unknown };
+    if (input.name !== undefined && (typeof input.name !== "string" || !input.name.trim())) throw devopsErrors.argument("The project name cannot be empty.");
+    const name = (input.name as string | undefined)?.trim();
+    if (name && (await this.store.devops.project(caller.organization.id, name)) && name.toLowerCase() !== project.name.toLowerCase()) {
+      throw devopsErrors.argument(`TF200019: The following project already exists on the Azure DevOps Server: ${name}.`);
+    }
+    const changes = { ...(name ? { name } : {}), ...(typeof input.description === "string" ? { description: input.description } : {}) };
+    await this.store.devops.updateProject(project.id, changes);
+    return { ...project, ...changes };
+  }
+
+  // ---- security roles ---------------------------------------------------------------------------------------
+
+  private checkScope(scope: string): void {
+    if (scope !== PROJECT_SCOPE && scope !== ENDPOINT_SCOPE) throw devopsErrors.argument(`The scope '${scope}' is not valid. Use ${PROJECT_SCOPE} or ${ENDPOINT_SCOPE}.`);
+  }
+
+  async roleAssignments(caller: DevOpsCaller, scope: string, resourceId: string) {
+    this.checkScope(scope);
+    await this.requireScopeVisible(caller, scope, resourceId);
+    const assignments = await this.security.assignments(scope, resourceId);
+    const out = [];
+    for (const a of assignments) {
+      const identity = await this.store.devops.identity(a.identityId);
+      if (!identity) continue;
+      // Groups show as "[project]\\group", as Azure DevOps names them.
+      const project = identity.kind === "group" && identity.projectId ? await this.store.devops.project(caller.organization.id, identity.projectId) : undefined;
+      out.push({ ...a, identity: project ? { ...identity, displayName: `[${project.name}]\\${identity.displayName}` } : identity });
+    }
+    return out;
+  }
+
+  private async requireScopeVisible(caller: DevOpsCaller, scope: string, resourceId: string): Promise<void> {
+    const projectId = resourceId.split("_")[0]!;
+    await this.project(caller, projectId);
+    if (scope === ENDPOINT_SCOPE) await this.endpoints.require(caller, resourceId.split("_")[1] ?? "", "Reader", projectId);
+  }
+
+  async setRoles(caller: DevOpsCaller, scope: string, resourceId: string, body: unknown): Promise<void> {
+    this.checkScope(scope);
+    await this.requireScopeVisible(caller, scope, resourceId);
+    await this.security.requireAdministrator(caller.identity.id, scope, resourceId);
+    if (!Array.isArray(body)) throw devopsErrors.argument("The request body must be an array of {roleName, userId}.");
+    for (const item of body) {
+      const { roleName, userId } = (item ?? {}) as { roleName?: unknown; userId?: unknown };
+      const role = Object.keys(ROLE_DEFINITIONS).find((r) => r.toLowerCase() === String(roleName).toLowerCase()) as EndpointRole | undefined;
+      if (!role || (role === "Creator" && scope !== PROJECT_SCOPE)) throw devopsErrors.argument(`The role '${String(roleName)}' is not valid for the scope '${scope}'.`);
+      if (typeof userId !== "string") throw devopsErrors.argument("userId must be an identity id.");
+      const identity: DevOpsIdentity | undefined = await this.store.devops.identity(userId);
+      if (!identity || identity.organizationId !== caller.organization.id) throw devopsErrors.argument(`The identity '${userId}' was not found.`);
+      await this.store.devops.setRole(scope, resourceId, identity.id, role);
+    }
+  }
+
+  async removeRoles(caller: DevOpsCaller, scope: string, resourceId: string, identityIds: string[]): Promise<void> {
+    this.checkScope(scope);
+    await this.requireScopeVisible(caller, scope, resourceId);
+    await this.security.requireAdministrator(caller.identity.id, scope, resourceId);
+    for (const id of identityIds) await this.store.devops.removeRole(scope, resourceId, id.toLowerCase());
+  }
+
+  async setInheritance(caller: DevOpsCaller, scope: string, resourceId: string, inherit: boolean): Promise<void> {
+    this.checkScope(scope);
+    await this.requireScopeVisible(caller, scope, resourceId);
+    await this.security.requireAdministrator(caller.identity.id, scope, resourceId);
+    await this.store.devops.setInheritance(scope, resourceId, inherit);
+  }
+
+  // ---- workload identity federation in jobs -----------------------------------------------------------------
+
+  /** The OIDC token a job gets for a connection it may use (`distributedtask … /oidctoken`). */
+  async oidcToken(caller: DevOpsCaller, projectIdOrName: string, endpointId: string | undefined): Promise<string> {
+    const project = await this.project(caller, projectIdOrName);
+    if (!endpointId) throw devopsErrors.argument("The query parameter 'serviceConnectionId' is required.");
+    const { endpoint } = await this.endpoints.require(caller, endpointId, "User", project.id);
+    if (endpoint.scheme !== "WorkloadIdentityFederation") throw devopsErrors.argument(`The service connection '${endpoint.name}' does not use workload identity federation.`);
+    const owning = (await this.store.devops.project(caller.organization.id, endpoint.projects[0]!.projectId)) ?? project;
+    return this.federation.token(caller.organization, owning, endpoint, this.options.entra);
+  }
+}

@@ -1,0 +1,81 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningServer } from "../../src/server/start.js";
+import { DEMO } from "../../src/world/demo.js";
+import { runAz } from "../helpers/az.js";
+import { testServer } from "../helpers/runtime.js";
+
+const hasDevOpsExtension = spawnSync("sh", ["-c", "az devops -h >/dev/null 2>&1"]).status === 0;
+if (!hasDevOpsExtension) console.log("skipping az devops conformance: install azure-cli and python3-azext-devops (scripts/install-system-deps.sh)");
+
+// The Azure DevOps extension of the Debian Azure CLI (python3-azext-devops 0.26.0), unchanged, with a PAT.
+let server: RunningServer;
+let env: NodeJS.ProcessEnv;
+let org: string;
+
+const az = (...args: string[]) => runAz([...args, "--org", org, "--project", DEMO.project.name, "--only-show-errors"], env, 90_000);
+
+/** `az devops service-endpoint azurerm create` for the bootstrap application (its secret comes from the environment). */
+const createAzureRm = (name: string, ...extra: string[]) =>
+  az(
+    "devops", "service-endpoint", "azurerm", "create",
+    "--name", name,
+    "--azure-rm-service-principal-id", DEMO.bootstrapAppId,
+    "--azure-rm-subscription-id", DEMO.subscriptionId,
+    "--azure-rm-subscription-name", "Contoso Production",
+    "--azure-rm-tenant-id", DEMO.tenantId,
+    ...extra,
+  );
+
+describe.skipIf(!hasDevOpsExtension)("az devops service-endpoint (python3-azext-devops)", () => {
+  beforeAll(async () => {
+    server = await testServer();
+    org = `${server.devops}/${DEMO.organization.name}`;
+    env = {
+      ...process.env,
+      // Not logged in to az: the extension uses the PAT (real-clients.md §6.1); fresh caches of locations.
+      AZURE_CONFIG_DIR: mkdtempSync(join(tmpdir(), "svcconn-az-devops-")),
+      AZURE_DEVOPS_CACHE_DIR: mkdtempSync(join(tmpdir(), "svcconn-az-devops-cache-")),
+      AZURE_DEVOPS_EXT_PAT: DEMO.pats.admin,
+      AZURE_DEVOPS_EXT_AZURE_RM_SERVICE_PRINCIPAL_KEY: DEMO.bootstrapSecret,
+      AZURE_CORE_COLLECT_TELEMETRY: "false",
+      AZURE_CORE_NO_COLOR: "true",
+    };
+  });
+  afterAll(async () => server?.close());
+
+  it("creates, lists, shows, opens to all pipelines and deletes an azurerm connection", async () => {
+    const create = await createAzureRm("az-sp", "-o", "json");
+    expect(create.stderr).toBe("");
+    expect(create.code).toBe(0);
+    const created = JSON.parse(create.stdout);
+    expect(created).toMatchObject({ name: "az-sp", type: "azurerm", isReady: true, authorization: { scheme: "ServicePrincipal", parameters: { serviceprincipalkey: null } } });
+    expect(create.stdout).not.toContain(DEMO.bootstrapSecret);
+
+    const list = await az("devops", "service-endpoint", "list", "-o", "json");
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout).map((e: any) => e.name)).toEqual(["az-sp"]);
+
+    const show = await az("devops", "service-endpoint", "show", "--id", created.id, "-o", "json");
+    expect(JSON.parse(show.stdout)).toMatchObject({ id: created.id, data: { subscriptionId: DEMO.subscriptionId, creationMode: "Manual" } });
+
+    const update = await az("devops", "service-endpoint", "update", "--id", created.id, "--enable-for-all", "true", "-o", "json");
+    expect(update.code).toBe(0);
+    const permissions = await fetch(`${org}/${DEMO.project.name}/_apis/pipelines/pipelinePermissions/endpoint/${created.id}?api-version=7.1-preview.1`, {
+      headers: { authorization: `Basic ${Buffer.from(`:${DEMO.pats.admin}`).toString("base64")}` },
+    });
+    expect((await permissions.json()).allPipelines).toMatchObject({ authorized: true });
+
+    const duplicate = await createAzureRm("az-sp");
+    expect(duplicate.code).not.toBe(0);
+    expect(duplicate.stderr).toContain("ERROR: Service connection with name az-sp already exists.");
+
+    const remove = await az("devops", "service-endpoint", "delete", "--id", created.id, "--yes");
+    expect(remove.stderr).toBe("");
+    expect(remove.code).toBe(0);
+    expect(JSON.parse((await az("devops", "service-endpoint", "list", "-o", "json")).stdout)).toEqual([]);
+  });
+});

@@ -1,0 +1,146 @@
+import { ClientAssertionCredential } from "@azure/identity";
+import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
+import * as azdev from "azure-devops-node-api";
+import type { IServiceEndpointApi } from "azure-devops-node-api/ServiceEndpointApi.js";
+import type { ServiceEndpoint } from "azure-devops-node-api/interfaces/ServiceEndpointInterfaces.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningServer } from "../../src/server/start.js";
+import { DEMO } from "../../src/world/demo.js";
+import { twoProjectWorld } from "../helpers/devops.js";
+import { ADMIN_KEY, testServer } from "../helpers/runtime.js";
+
+// azure-devops-node-api 17.0.1, unchanged, over TLS against a listening svcconn.
+let server: RunningServer;
+let connection: azdev.WebApi;
+let endpoints: IServiceEndpointApi;
+const ORG = DEMO.organization.name;
+const PROJECT = DEMO.project.name;
+
+const admin = async (method: string, path: string, body?: unknown) => {
+  const response = await fetch(`${server.devops}${path}`, { method, headers: { "x-svcconn-admin-key": ADMIN_KEY, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  expect(response.status).toBe(200);
+  return response.json();
+};
+const advance = (seconds: number) => admin("POST", "/_admin/clock", { advanceSeconds: seconds });
+
+function manualBody(name: string, projects: Array<{ id: string; name: string }> = [{ id: DEMO.project.id, name: PROJECT }]): ServiceEndpoint {
+  return {
+    name,
+    type: "azurerm",
+    url: "https://management.azure.com/",
+    owner: "library",
+    authorization: { scheme: "ServicePrincipal", parameters: { tenantid: DEMO.tenantId, serviceprincipalid: DEMO.bootstrapAppId, authenticationType: "spnKey", serviceprincipalkey: DEMO.bootstrapSecret } },
+    data: { subscriptionId: DEMO.subscriptionId, subscriptionName: "Contoso Production", environment: "AzureCloud", scopeLevel: "Subscription", creationMode: "Manual" },
+    isShared: false,
+    serviceEndpointProjectReferences: projects.map((p) => ({ projectReference: p, name, description: "" })),
+  };
+}
+
+function automaticBody(name: string): ServiceEndpoint {
+  return {
+    name,
+    type: "azurerm",
+    url: "https://management.azure.com/",
+    owner: "library",
+    authorization: { scheme: "WorkloadIdentityFederation", parameters: { tenantid: DEMO.tenantId } },
+    data: { subscriptionId: DEMO.subscriptionId, subscriptionName: "Contoso Production", environment: "AzureCloud", scopeLevel: "Subscription", creationMode: "Automatic" },
+    serviceEndpointProjectReferences: [{ projectReference: { id: DEMO.project.id, name: PROJECT }, name, description: "" }],
+  };
+}
+
+/** Polls as a portal would until the four steps have run. */
+async function ready(id: string): Promise<ServiceEndpoint> {
+  for (let i = 0; i < 100; i += 1) {
+    const endpoint = await endpoints.getServiceEndpointDetails(PROJECT, id);
+    if (endpoint?.operationStatus?.state !== "InProgress") return endpoint;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("automatic creation did not finish");
+}
+
+/** What the AzureCLI@2 task does with a workload identity connection: a job OIDC token as client assertion. */
+async function armWithJobToken(endpoint: ServiceEndpoint) {
+  const tasks = await connection.getTaskApi();
+  const assertion = async () => (await tasks.createOidcToken({}, DEMO.project.id, "build", crypto.randomUUID(), crypto.randomUUID(), endpoint.id!)).oidcToken!;
+  const credential = new ClientAssertionCredential(DEMO.tenantId, endpoint.authorization!.parameters!.serviceprincipalid!, assertion, { authorityHost: server.login, disableInstanceDiscovery: true });
+  return new SubscriptionClient(credential, { endpoint: server.arm }).subscriptions.get(DEMO.subscriptionId);
+}
+
+describe("azure-devops-node-api 17.0.1", () => {
+  beforeAll(async () => {
+    server = await testServer({ world: twoProjectWorld() });
+    connection = new azdev.WebApi(`${server.devops}/${ORG}`, azdev.getPersonalAccessTokenHandler(DEMO.pats.admin));
+    endpoints = await connection.getServiceEndpointApi();
+  });
+  afterAll(async () => server?.close());
+
+  it("connects and reads projects", async () => {
+    const data = await connection.connect();
+    expect(data.authenticatedUser?.providerDisplayName).toBe("Contoso Admin");
+    const core = await connection.getCoreApi();
+    expect((await core.getProject(PROJECT)).id).toBe(DEMO.project.id);
+    expect((await core.getProjects()).map((p) => p.name).sort()).toEqual(["ops", "web"]);
+  });
+
+  it("creates, lists, gets, updates, shares and deletes a connection", async () => {
+    const created = await endpoints.createServiceEndpoint(manualBody("node-sp"));
+    expect(created).toMatchObject({ name: "node-sp", isReady: true, authorization: { parameters: { serviceprincipalkey: null } } });
+    const listed = await endpoints.getServiceEndpoints(PROJECT, "azurerm", ["ServicePrincipal"], undefined, "library", false, true, 2 /* manage */);
+    expect(listed.map((e) => e.id)).toContain(created.id);
+    expect((await endpoints.getServiceEndpointsByNames(PROJECT, ["node-sp"])).map((e) => e.id)).toEqual([created.id]);
+    expect((await endpoints.getServiceEndpointDetails(PROJECT, created.id!)).name).toBe("node-sp");
+
+    const updated = await endpoints.updateServiceEndpoint({ ...created, description: "via node" }, created.id!);
+    expect(updated.description).toBe("via node");
+
+    await endpoints.shareServiceEndpoint([{ projectReference: { id: undefined as never, name: "ops" }, name: "node-sp-ops", description: "" }], created.id!);
+    expect((await endpoints.getServiceEndpoints("ops")).map((e) => e.name)).toEqual(["node-sp-ops"]);
+
+    const types = await endpoints.getServiceEndpointTypes("azurerm");
+    expect(types[0]!.authenticationSchemes!.map((s) => s.scheme).sort()).toEqual(["ManagedServiceIdentity", "PublishProfile", "ServicePrincipal", "WorkloadIdentityFederation"]);
+
+    const projects = await (await connection.getCoreApi()).getProjects();
+    await endpoints.deleteServiceEndpoint(created.id!, projects.map((p) => p.id!));
+    // typed-rest-client turns 404 into null.
+    expect(await endpoints.getServiceEndpointDetails(PROJECT, created.id!)).toBeNull();
+  });
+
+  it("surfaces the real errors", async () => {
+    await endpoints.createServiceEndpoint(manualBody("node-dup"));
+    await expect(endpoints.createServiceEndpoint(manualBody("node-dup"))).rejects.toMatchObject({
+      statusCode: 409,
+      message: "Service connection with name node-dup already exists. Only a user having Administrator/User role permissions on service connection node-dup can see it.",
+      result: { typeKey: "DuplicateServiceConnectionException" },
+    });
+    const reader = new azdev.WebApi(`${server.devops}/${ORG}`, azdev.getPersonalAccessTokenHandler(DEMO.pats.reader));
+    await expect((await reader.getServiceEndpointApi()).createServiceEndpoint(manualBody("node-reader"))).rejects.toMatchObject({ statusCode: 403 });
+    const stranger = new azdev.WebApi(`${server.devops}/${ORG}`, azdev.getPersonalAccessTokenHandler("x".repeat(52)));
+    await expect(stranger.connect()).rejects.toMatchObject({ statusCode: 401 });
+  });
+
+  it("authorizes a connection for all pipelines through the build API", async () => {
+    const created = await endpoints.createServiceEndpoint(manualBody("node-perm"));
+    const build = await connection.getBuildApi();
+    const authorized = await build.authorizeProjectResources([{ authorized: true, id: created.id, name: created.name, type: "endpoint" }], PROJECT);
+    expect(authorized).toEqual([{ authorized: true, id: created.id, name: "node-perm", type: "endpoint" }]);
+    expect(await build.getProjectResources(PROJECT, "endpoint", created.id)).toEqual([expect.objectContaining({ authorized: true, id: created.id })]);
+  });
+
+  it("creates an automatic workload identity connection whose job token works in ARM, until a rename in the legacy form", async () => {
+    const created = await endpoints.createServiceEndpoint(automaticBody("node-wif"));
+    expect(created.operationStatus?.state).toBe("InProgress");
+    const endpoint = await ready(created.id!);
+    expect(endpoint).toMatchObject({ isReady: true, operationStatus: { state: "Ready" } });
+    await advance(301); // the new role assignment propagates
+    expect((await armWithJobToken(endpoint)).subscriptionId).toBe(DEMO.subscriptionId);
+
+    await admin("PATCH", `/_admin/organizations/${ORG}`, { federationIssuer: "devops" });
+    const legacy = await ready((await endpoints.createServiceEndpoint(automaticBody("node-legacy"))).id!);
+    expect(legacy.authorization!.parameters!.workloadIdentityFederationSubject).toBe(`sc://${ORG}/${PROJECT}/node-legacy`);
+    await advance(301);
+    expect((await armWithJobToken(legacy)).subscriptionId).toBe(DEMO.subscriptionId);
+    await endpoints.updateServiceEndpoint({ ...legacy, name: "node-legacy-renamed" }, legacy.id!);
+    await expect(armWithJobToken(legacy)).rejects.toThrow(/AADSTS700213: No matching federated identity record found for presented assertion subject 'sc:\/\/contoso\/web\/node-legacy-renamed'/);
+    await admin("PATCH", `/_admin/organizations/${ORG}`, { federationIssuer: "entra" });
+  });
+});

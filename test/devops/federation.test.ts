@@ -1,0 +1,139 @@
+import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from "jose";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { Runtime } from "../../src/server/runtime.js";
+import { DEMO } from "../../src/world/demo.js";
+import { arm } from "../helpers/arm.js";
+import { azurerm, createEndpoint, devops, ORG, PROJECT } from "../helpers/devops.js";
+import { postToken } from "../helpers/entra.js";
+import { ADMIN_KEY, testRuntime } from "../helpers/runtime.js";
+
+let runtime: Runtime;
+beforeEach(async () => {
+  runtime = await testRuntime();
+});
+
+const oidcPath = (org: string, project: string, endpointId: string) =>
+  `/${org}/${project}/_apis/distributedtask/hubs/build/plans/${crypto.randomUUID()}/jobs/${crypto.randomUUID()}/oidctoken?serviceConnectionId=${endpointId}&api-version=7.1-preview.1`;
+
+async function oidcToken(endpointId: string, who: "admin" | "dev" | "reader" = "admin", org: string = ORG, project: string = PROJECT) {
+  return devops(runtime, who, "POST", oidcPath(org, project, endpointId), {}, { version: null });
+}
+
+/** Presents the job's token to Entra as a client assertion, as AzureCLI@2 / ClientAssertionCredential do. */
+async function exchange(clientId: string, assertion: string) {
+  return postToken(runtime, {
+    grant_type: "client_credentials",
+    client_id: clientId,
+    client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+    client_assertion: assertion,
+    scope: "https://management.azure.com/.default",
+  });
+}
+
+async function setOrganization(changes: Record<string, unknown>, org = ORG) {
+  const response = await runtime.listeners.devops.inject({ method: "PATCH", url: `/_admin/organizations/${org}`, headers: { "x-svcconn-admin-key": ADMIN_KEY, "content-type": "application/json" }, payload: JSON.stringify(changes) });
+  expect(response.statusCode).toBe(200);
+}
+
+async function rename(endpoint: any, name: string) {
+  const updated = await devops(runtime, "admin", "PUT", `/${ORG}/_apis/serviceendpoint/endpoints/${endpoint.id}`, { ...endpoint, name });
+  expect(updated.status).toBe(200);
+  return updated.body;
+}
+
+describe("S19 workload identity federation, Entra issuer", () => {
+  it("issues the job token Entra would, which exchanges for an ARM token that works; renames do not matter", async () => {
+    const endpoint = await createEndpoint(runtime, "admin", azurerm({ name: "wif-prod", subscriptionId: DEMO.subscriptionId }));
+    runtime.clock.advance(301);
+    const issued = await oidcToken(endpoint.id);
+    expect(issued.status).toBe(200);
+    const claims = decodeJwt(issued.body.oidcToken);
+    expect(claims).toMatchObject({
+      iss: endpoint.authorization.parameters.workloadIdentityFederationIssuer,
+      sub: endpoint.authorization.parameters.workloadIdentityFederationSubject,
+      aud: "fb60f99c-7a34-4190-8149-302f77469936",
+      azp: "499b84ac-1321-427f-aa17-267ca6975798",
+      azpacr: "2",
+      idtyp: "app",
+      oid: endpoint.id,
+      tid: DEMO.tenantId,
+      ver: "2.0",
+    });
+    expect(claims.exp! - claims.iat!).toBe(86_700);
+
+    const clientId = endpoint.authorization.parameters.serviceprincipalid;
+    const token = await exchange(clientId, issued.body.oidcToken);
+    expect(token.status).toBe(200);
+    const sub = await arm(runtime, token.body.access_token, "GET", `/subscriptions/${DEMO.subscriptionId}`);
+    expect(sub.status).toBe(200);
+
+    await rename(endpoint, "wif-prod-renamed");
+    const after = await oidcToken(endpoint.id);
+    expect(decodeJwt(after.body.oidcToken).sub).toBe(endpoint.authorization.parameters.workloadIdentityFederationSubject);
+    expect((await exchange(clientId, after.body.oidcToken)).status).toBe(200);
+  });
+
+  it("refuses a token for a connection the caller may not use, or one without federation", async () => {
+    const endpoint = await createEndpoint(runtime, "admin", azurerm({ name: "wif-admin-only", subscriptionId: DEMO.subscriptionId }));
+    const denied = await oidcToken(endpoint.id, "reader");
+    expect(denied.status).toBe(403);
+    expect(denied.body.message).toBe("You do not have permission to use the service connection 'wif-admin-only'. You need to be a User of this service connection.");
+    const secret = await createEndpoint(runtime, "admin", azurerm({ name: "secret-admin", scheme: "ServicePrincipal", subscriptionId: DEMO.subscriptionId }));
+    expect((await oidcToken(secret.id)).status).toBe(400);
+    const missing = await devops(runtime, "admin", "POST", oidcPath(ORG, PROJECT, "").replace("serviceConnectionId=&", ""), {}, { version: null });
+    expect(missing.status).toBe(400);
+    expect((await oidcToken(crypto.randomUUID())).status).toBe(404);
+  });
+});
+
+describe("S19 workload identity federation, Azure DevOps issuer (vstoken)", () => {
+  it("serves discovery and keys, exchanges, and breaks exactly when the organization, project or connection is renamed", async () => {
+    await setOrganization({ federationIssuer: "devops" });
+    const endpoint = await createEndpoint(runtime, "admin", azurerm({ name: "legacy", subscriptionId: DEMO.subscriptionId }));
+    const issuer = `https://vstoken.dev.azure.com/${DEMO.organization.id}`;
+    expect(endpoint.authorization.parameters).toMatchObject({ workloadIdentityFederationIssuer: issuer, workloadIdentityFederationSubject: `sc://${ORG}/${PROJECT}/legacy` });
+    runtime.clock.advance(301);
+
+    const discovery = await runtime.listeners.devops.inject({ method: "GET", url: `/${DEMO.organization.id}/.well-known/openid-configuration`, headers: { host: "127.0.0.1:8446" } });
+    expect(discovery.json()).toMatchObject({ issuer, id_token_signing_alg_values_supported: ["RS256"] });
+    const jwks = (await runtime.listeners.devops.inject({ method: "GET", url: `/${DEMO.organization.id}/.well-known/jwks` })).json();
+
+    const issued = await oidcToken(endpoint.id);
+    const header = decodeProtectedHeader(issued.body.oidcToken);
+    const key = jwks.keys.find((k: any) => k.kid === header.kid);
+    const verified = await jwtVerify(issued.body.oidcToken, await importJWK(key, "RS256"), { issuer, audience: "api://AzureADTokenExchange", currentDate: new Date(runtime.clock.nowMs()) });
+    expect(verified.payload.sub).toBe(`sc://${ORG}/${PROJECT}/legacy`);
+    expect(verified.payload.iat! - verified.payload.nbf!).toBe(600);
+    expect(verified.payload.exp! - verified.payload.iat!).toBe(300);
+    const clientId = endpoint.authorization.parameters.serviceprincipalid;
+    expect((await exchange(clientId, issued.body.oidcToken)).status).toBe(200);
+
+    // The token only lives five minutes (AADSTS700024 afterwards).
+    runtime.clock.advance(600);
+    const late = await exchange(clientId, issued.body.oidcToken);
+    expect(late.body.error_codes).toEqual([700024]);
+
+    const renamed = await rename(endpoint, "legacy-renamed");
+    expect(renamed.authorization.parameters.workloadIdentityFederationSubject).toBe(`sc://${ORG}/${PROJECT}/legacy-renamed`);
+    const broken = await exchange(clientId, (await oidcToken(endpoint.id)).body.oidcToken);
+    expect(broken.status).toBe(401);
+    expect(broken.body.error_codes).toEqual([700213]);
+    expect(broken.body.error_description).toContain(`AADSTS700213: No matching federated identity record found for presented assertion subject 'sc://${ORG}/${PROJECT}/legacy-renamed'.`);
+    await rename(renamed, "legacy");
+    expect((await exchange(clientId, (await oidcToken(endpoint.id)).body.oidcToken)).status).toBe(200);
+
+    const project = await devops(runtime, "admin", "PATCH", `/${ORG}/_apis/projects/${DEMO.project.id}`, { name: "web2" });
+    expect(project.status).toBe(202);
+    const afterProject = decodeJwt((await oidcToken(endpoint.id, "admin", ORG, "web2")).body.oidcToken);
+    expect(afterProject.sub).toBe(`sc://${ORG}/web2/legacy`);
+    expect((await exchange(clientId, (await oidcToken(endpoint.id, "admin", ORG, "web2")).body.oidcToken)).body.error_codes).toEqual([700213]);
+    await devops(runtime, "admin", "PATCH", `/${ORG}/_apis/projects/${DEMO.project.id}`, { name: PROJECT });
+
+    await setOrganization({ name: "contoso-renamed" });
+    const afterOrg = await oidcToken(endpoint.id, "admin", "contoso-renamed");
+    expect(decodeJwt(afterOrg.body.oidcToken).sub).toBe(`sc://contoso-renamed/${PROJECT}/legacy`);
+    expect((await exchange(clientId, afterOrg.body.oidcToken)).body.error_codes).toEqual([700213]);
+    // The old organization URL is gone.
+    expect((await oidcToken(endpoint.id)).status).toBe(404);
+  });
+});
