@@ -36,7 +36,7 @@ export const LOCATIONS: Location[] = [
   loc("10a16738-9299-4cd1-9a81-fd23ad6200d0", "serviceendpoint", "executionhistory", "{project}/_apis/{area}/{endpointId}/{resource}", 1, "4.1"),
   loc("55b9ed4b-5404-41b1-b9d2-7ed757d02bb0", "serviceendpoint", "executionhistory", "{project}/_apis/{area}/{resource}", 1, "4.1"),
   loc("cc63bb57-2a5f-4a7a-b79c-c142d308657e", "serviceendpoint", "endpointproxy", "{project}/_apis/{area}/{resource}", 1, "4.1"),
-  loc("86e77201-c1f7-46c9-8672-9dfc2f6f568a", "serviceendpoint", "share", "_apis/{area}/{resource}/{endpointId}", 1, "5.0"),
+  loc("86e77201-c1f7-46c9-8672-9dfc2f6f568a", "serviceendpoint", "endpointproject", "_apis/{area}/{resource}/{endpointId}", 1, "5.0"),
   loc("18e8f65d-4e19-4a01-a621-cf0f2d938108", "serviceendpoint", "azurermsubscriptions", "_apis/{area}/endpointproxy/{resource}", 1, "5.0"),
   loc("9acb984c-4f88-4e13-9691-2e688dddc047", "serviceendpoint", "azurermmanagementgroups", "_apis/{area}/endpointproxy/{resource}", 1, "5.0"),
   loc("b5b9a4a4-e6cd-4096-853c-ab7d8b0c4eb2", "pipelinePermissions", "pipelinePermissions", "{project}/_apis/pipelines/{resource}/{resourceType}/{resourceId}", 1, "5.1", "0.0"),

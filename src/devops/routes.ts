@@ -173,6 +173,25 @@ export function devopsRoutes(app: FastifyInstance, devops: DevOpsService, servic
       return undefined;
     }),
   );
+  // The older sharing API: which projects share a connection, and share it from one project with another.
+  app.get(
+    "/:org/_apis/serviceendpoint/endpointproject/:endpointId",
+    route(true, async (request, _reply, caller) => {
+      const from = await devops.project(caller, request.query.project ?? "");
+      const { endpoint } = await devops.endpoints.require(caller, request.params.endpointId!, "Reader", from.id);
+      const projects = await Promise.all(endpoint.projects.map((p) => devops.options.store.devops.project(caller.organization.id, p.projectId)));
+      return list(projects.filter((p): p is Project => !!p).map((p) => ({ id: p.id, name: p.name })));
+    }),
+  );
+  app.post(
+    "/:org/_apis/serviceendpoint/endpointproject/:endpointId",
+    route(true, async (request, _reply, caller) => {
+      const from = await devops.project(caller, request.query.fromProject ?? "");
+      await devops.endpoints.require(caller, request.params.endpointId!, "Administrator", from.id);
+      await devops.endpoints.share(caller, request.params.endpointId!, [{ projectReference: { name: request.query.withProject ?? "" } }]);
+      return undefined;
+    }),
+  );
   const remove = route(true, async (request, reply, caller) => {
     const projectIds = csv(request.query.projectIds) ?? (request.params.project ? [request.params.project] : undefined);
     if (!projectIds?.length) throw devopsErrors.argument("The query parameter 'projectIds' is required.");

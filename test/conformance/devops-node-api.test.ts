@@ -95,6 +95,13 @@ describe("azure-devops-node-api 17.0.1", () => {
 
     await endpoints.shareServiceEndpoint([{ projectReference: { id: undefined as never, name: "ops" }, name: "node-sp-ops", description: "" }], created.id!);
     expect((await endpoints.getServiceEndpoints("ops")).map((e) => e.name)).toEqual(["node-sp-ops"]);
+    expect((await endpoints.querySharedProjects(created.id!, PROJECT)).map((p) => p.name)).toEqual(["web", "ops"]);
+    const other = await endpoints.createServiceEndpoint(manualBody("node-sp-2"));
+    await endpoints.shareEndpointWithProject(other.id!, PROJECT, "ops");
+    expect((await endpoints.getServiceEndpoints("ops")).map((e) => e.name).sort()).toEqual(["node-sp-2", "node-sp-ops"]);
+    expect(await endpoints.getServiceEndpointExecutionRecords(PROJECT, created.id!)).toEqual([]);
+    const verified = await endpoints.queryServiceEndpoint({ dataSourceName: "TestConnection", endpointId: created.id! } as never, PROJECT);
+    expect(verified).toEqual([expect.stringContaining(DEMO.subscriptionId)]);
 
     const types = await endpoints.getServiceEndpointTypes("azurerm");
     expect(types[0]!.authenticationSchemes!.map((s) => s.scheme).sort()).toEqual(["ManagedServiceIdentity", "PublishProfile", "ServicePrincipal", "WorkloadIdentityFederation"]);

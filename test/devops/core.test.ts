@@ -267,6 +267,8 @@ describe("bad input", () => {
     { what: "role assignments with a bad scope", method: "GET", path: `/${ORG}/_apis/securityroles/scopes/nope/roleassignments/resources/${DEMO.project.id}` },
     { what: "role assignments with a string body", method: "PUT", path: `/${ORG}/_apis/securityroles/scopes/distributedtask.project.serviceendpointrole/roleassignments/resources/${DEMO.project.id}`, raw: '"admin"' },
     { what: "a project rename to an empty name", method: "PATCH", path: `/${ORG}/_apis/projects/${PROJECT}`, body: { name: "" } },
+    { what: "shared projects without a project", method: "GET", path: `/${ORG}/_apis/serviceendpoint/endpointproject/${crypto.randomUUID()}` },
+    { what: "sharing with no target project", method: "POST", path: `/${ORG}/_apis/serviceendpoint/endpointproject/${crypto.randomUUID()}?fromProject=${PROJECT}`, body: {} },
     { what: "an oidctoken without a connection", method: "POST", path: `/${ORG}/${PROJECT}/_apis/distributedtask/hubs/build/plans/p/jobs/j/oidctoken`, body: {} },
   ];
 
