@@ -411,7 +411,7 @@ export class ServiceEndpoints {
     for (const e of endpoints) {
       for (const id of [e.createdBy, e.modifiedBy]) {
         if (!map.has(id)) {
-          const found = await this.store.devops.identity(id);
+          const found = await this.store.cache.get(`devops-identity:${id}`, () => this.store.devops.identity(id));
           if (found) map.set(id, found);
         }
       }

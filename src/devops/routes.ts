@@ -54,10 +54,9 @@ export function devopsRoutes(app: FastifyInstance, devops: DevOpsService, servic
   const view = async (request: Req, caller: DevOpsCaller, stored: StoredEndpoint | ServiceEndpoint, listMode: boolean, inProject?: Project) => {
     const endpoint = "endpoint" in stored ? stored.endpoint : stored;
     const secretKeys = "endpoint" in stored ? devops.endpoints.secretKeys(stored) : [];
-    const projects = await Promise.all(endpoint.projects.map(async (p) => (await devops.options.store.devops.project(caller.organization.id, p.projectId))!));
     return endpointView(endpoint, {
       organization: caller.organization,
-      projects: projects.filter(Boolean),
+      projects: await devops.projectsOf(caller.organization, endpoint),
       identities: await devops.endpoints.identitiesOf([endpoint]),
       base: `${baseUrl(request)}/${caller.organization.name}`,
       secretKeys,
@@ -179,8 +178,7 @@ export function devopsRoutes(app: FastifyInstance, devops: DevOpsService, servic
     route(true, async (request, _reply, caller) => {
       const from = await devops.project(caller, request.query.project ?? "");
       const { endpoint } = await devops.endpoints.require(caller, request.params.endpointId!, "Reader", from.id);
-      const projects = await Promise.all(endpoint.projects.map((p) => devops.options.store.devops.project(caller.organization.id, p.projectId)));
-      return list(projects.filter((p): p is Project => !!p).map((p) => ({ id: p.id, name: p.name })));
+      return list((await devops.projectsOf(caller.organization, endpoint)).map((p) => ({ id: p.id, name: p.name })));
     }),
   );
   app.post(
@@ -219,11 +217,9 @@ export function devopsRoutes(app: FastifyInstance, devops: DevOpsService, servic
   app.get(
     "/:org/:project/_apis/serviceendpoint/:endpointId/executionhistory",
     route(true, async (request, reply, caller) => {
-      const project = await devops.project(caller, request.params.project!);
-      await devops.endpoints.require(caller, request.params.endpointId!, "Reader", project.id);
       const top = Math.min(Number(request.query.top ?? 50) || 50, 500);
       const before = request.query.continuationToken ? Number(request.query.continuationToken) : undefined;
-      const records = await devops.options.store.devops.executionRecords(request.params.endpointId!.toLowerCase(), top, before);
+      const records = await devops.executionHistory(caller, request.params.project!, request.params.endpointId!, top, before);
       if (records.length === top) void reply.header("x-ms-continuationtoken", String(records[records.length - 1]!.id));
       return list(records.map((r) => ({ endpointId: request.params.endpointId!.toLowerCase(), data: { id: r.id, ...r.data } })));
     }),
@@ -237,7 +233,7 @@ export function devopsRoutes(app: FastifyInstance, devops: DevOpsService, servic
       if (!endpointId) throw devopsErrors.argument("The endpointId is required.");
       const stored = await devops.endpoints.require(caller, endpointId, "User", project.id);
       const source = (body.dataSourceDetails?.dataSourceName ?? body.dataSourceName ?? "").toLowerCase();
-      const owning = (await devops.options.store.devops.project(caller.organization.id, stored.endpoint.projects[0]!.projectId)) ?? project;
+      const owning = (await devops.projectsOf(caller.organization, stored.endpoint))[0] ?? project;
       const result =
         source === "testconnection"
           ? await devops.proxy.testConnection(caller.organization, owning, stored)
@@ -254,7 +250,7 @@ export function devopsRoutes(app: FastifyInstance, devops: DevOpsService, servic
   // ---- pipeline permissions -----------------------------------------------------------------------------------
   const permissionsView = async (request: Req, caller: DevOpsCaller, p: ResourcePermissions) => {
     const base = `${baseUrl(request)}/${caller.organization.name}`;
-    const who = async (id: string) => identityRef(await devops.options.store.devops.identity(id), base);
+    const who = async (id: string) => identityRef(await devops.identity(id), base);
     return {
       resource: { type: p.resourceType, id: p.resourceId },
       pipelines: await Promise.all(p.pipelines.map(async (x) => ({ id: x.pipelineId, authorized: x.authorized, authorizedBy: await who(x.authorizedBy), authorizedOn: x.authorizedOn }))),

@@ -60,6 +60,11 @@ export class DevOpsSecurity {
 
   /** The identity and every group it belongs to, directly or through other groups. */
   async principals(identityId: string): Promise<Set<string>> {
+    // Asked once per connection when a list is filtered by the caller's roles: cached until the next write.
+    return this.store.cache.get(`devops-principals:${identityId}`, () => this.expand(identityId));
+  }
+
+  private async expand(identityId: string): Promise<Set<string>> {
     const seen = new Set([identityId]);
     const queue = [identityId];
     while (queue.length) {
@@ -80,7 +85,11 @@ export class DevOpsSecurity {
   }
 
   async projectRole(identityId: string, projectId: string): Promise<EndpointRole | undefined> {
-    return this.best(await this.store.devops.roles(PROJECT_SCOPE, projectId), await this.principals(identityId));
+    return this.best(await this.projectRoles(projectId), await this.principals(identityId));
+  }
+
+  private projectRoles(projectId: string) {
+    return this.store.cache.get(`devops-project-roles:${projectId}`, () => this.store.devops.roles(PROJECT_SCOPE, projectId));
   }
 
   /** The role on one connection in one project: its own assignments, plus the project's when it inherits. */
@@ -89,7 +98,7 @@ export class DevOpsSecurity {
     const own = this.best(await this.store.devops.roles(ENDPOINT_SCOPE, endpointResource(projectId, endpointId)), principals);
     let inherited: EndpointRole | undefined;
     if (await this.store.devops.inherits(ENDPOINT_SCOPE, endpointResource(projectId, endpointId))) {
-      const project = this.best(await this.store.devops.roles(PROJECT_SCOPE, projectId), principals);
+      const project = this.best(await this.projectRoles(projectId), principals);
       // The Creator role is about creating connections; on an existing one it reads.
       inherited = project === "Creator" ? "Reader" : project;
     }

@@ -8,7 +8,7 @@ import { ServiceEndpoints } from "./endpoints.js";
 import { DevOpsError, devopsErrors } from "./errors.js";
 import { FederationIssuer } from "./federation.js";
 import { DevOpsIdentities, type DevOpsCaller } from "./identities.js";
-import { ENDPOINT_SCOPE, PROJECT_SCOPE, type DevOpsIdentity, type EndpointRole, type Organization, type Project } from "./model.js";
+import { ENDPOINT_SCOPE, PROJECT_SCOPE, type DevOpsIdentity, type EndpointRole, type Organization, type Project, type ServiceEndpoint } from "./model.js";
 import { PipelinePermissions } from "./pipeline-permissions.js";
 import type { ArmApi, EntraApi } from "./planes.js";
 import { DevOpsSecurity, ROLE_DEFINITIONS } from "./security.js";
@@ -84,6 +84,23 @@ export class DevOpsService {
     const project = await this.store.devops.project(caller.organization.id, idOrName);
     if (!project || !(await this.isProjectMember(caller.identity.id, project))) throw devopsErrors.projectNotFound(idOrName);
     return project;
+  }
+
+  /** The projects a connection is shared with, in order (the first is the one it was created in). */
+  async projectsOf(org: Organization, endpoint: ServiceEndpoint): Promise<Project[]> {
+    const found = await Promise.all(endpoint.projects.map((p) => this.store.cache.get(`devops-project:${p.projectId}`, () => this.store.devops.project(org.id, p.projectId))));
+    return found.filter((p): p is Project => !!p);
+  }
+
+  identity(id: string): Promise<DevOpsIdentity | undefined> {
+    return this.store.cache.get(`devops-identity:${id}`, () => this.store.devops.identity(id));
+  }
+
+  /** A connection's execution history, newest first, a page of `top` before the continuation token. */
+  async executionHistory(caller: DevOpsCaller, projectIdOrName: string, endpointId: string, top: number, before?: number) {
+    const project = await this.project(caller, projectIdOrName);
+    await this.endpoints.require(caller, endpointId, "Reader", project.id);
+    return this.store.devops.executionRecords(endpointId.toLowerCase(), top, before);
   }
 
   private async isProjectMember(identityId: string, project: Project): Promise<boolean> {
