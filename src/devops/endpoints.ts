@@ -10,6 +10,7 @@ import { devopsErrors } from "./errors.js";
 import { federationIdentity } from "./federation.js";
 import type { DevOpsCaller } from "./identities.js";
 import { ROLE_RANK, type DevOpsIdentity, type EndpointRole, type Organization, type Project, type ProjectReference, type ServiceEndpoint } from "./model.js";
+import type { EntraApi } from "./planes.js";
 import type { DevOpsSecurity } from "./security.js";
 
 export type ActionFilter = "none" | "manage" | "use" | "view";
@@ -58,6 +59,7 @@ export class ServiceEndpoints {
     private readonly security: DevOpsSecurity,
     private readonly box: SecretBox,
     readonly creation: AutomaticCreation,
+    private readonly entra: EntraApi,
   ) {}
 
   // ---- storage ----------------------------------------------------------------------------------------------
@@ -170,8 +172,9 @@ export class ServiceEndpoints {
 
   // ---- read -------------------------------------------------------------------------------------------------
 
-  async list(caller: DevOpsCaller, projectIdOrName: string, filter: ListFilter, servicePrincipalGone: (e: ServiceEndpoint) => Promise<boolean>): Promise<ServiceEndpoint[]> {
+  async list(caller: DevOpsCaller, projectIdOrName: string, filter: ListFilter): Promise<ServiceEndpoint[]> {
     const project = await this.project(caller.organization, projectIdOrName);
+    const roleOf = await this.security.endpointRolesIn(caller.identity.id, project.id);
     const out: ServiceEndpoint[] = [];
     for (const { endpoint } of await this.store.devops.endpointsOfProject(project.id)) {
       if (filter.type && endpoint.type.toLowerCase() !== filter.type.toLowerCase()) continue;
@@ -180,13 +183,31 @@ export class ServiceEndpoints {
       const localName = endpoint.projects.find((p) => p.projectId === project.id)?.name ?? endpoint.name;
       if (filter.endpointNames?.length && !filter.endpointNames.some((n) => n.toLowerCase() === localName.toLowerCase())) continue;
       if (filter.owner && endpoint.owner.toLowerCase() !== filter.owner.toLowerCase()) continue;
-      const role = await this.roleIn(caller, endpoint, project.id);
+      const role = await roleOf(endpoint.id);
       if (!role || !satisfies(role, REQUIRED[filter.actionFilter])) continue;
-      // Connections that are not ready, or whose service principal is gone, are left out of pickers.
-      if (!filter.includeFailed && (!endpoint.isReady || (await servicePrincipalGone(endpoint)))) continue;
+      if (!filter.includeFailed && !endpoint.isReady) continue;
       out.push(endpoint);
     }
-    return out;
+    if (filter.includeFailed) return out;
+    // Connections whose service principal is gone are left out of pickers too (S10).
+    const gone = await this.principalsGone(out);
+    return out.filter((e) => !gone.has(e.id));
+  }
+
+  /** Ids of azurerm connections whose application no longer has a service principal in the connection's tenant. */
+  private async principalsGone(endpoints: ServiceEndpoint[]): Promise<Set<string>> {
+    const byTenant = new Map<string, ServiceEndpoint[]>();
+    for (const e of endpoints) {
+      if (e.type !== "azurerm" || !e.parameters.serviceprincipalid) continue;
+      const tenant = (e.parameters.tenantid ?? "").toLowerCase();
+      byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), e]);
+    }
+    const gone = new Set<string>();
+    for (const [tenant, list] of byTenant) {
+      const present = await this.entra.servicePrincipalsPresent(tenant, list.map((e) => e.parameters.serviceprincipalid!));
+      for (const e of list) if (!present.has(e.parameters.serviceprincipalid!.toLowerCase())) gone.add(e.id);
+    }
+    return gone;
   }
 
   async get(caller: DevOpsCaller, id: string, projectIdOrName: string | undefined, actionFilter: ActionFilter): Promise<ServiceEndpoint> {

@@ -31,8 +31,8 @@ export interface EntraApi {
   graph(token: string): Promise<GraphAs>;
   /** The token endpoint, as a confidential client (secret, certificate PEM or federated assertion). */
   clientToken(input: { tenantId: string; clientId: string; secret?: string; certificatePem?: string; assertion?: string; resource: string }): Promise<string>;
-  /** Whether an application still has its service principal in a tenant (a deleted one hides the connection). */
-  servicePrincipalExists(tenantId: string, appId: string): Promise<boolean>;
+  /** Which applications still have their service principal in a tenant (a deleted one hides the connection). */
+  servicePrincipalsPresent(tenantId: string, appIds: string[]): Promise<Set<string>>;
   /** A token Entra issues to Azure DevOps for a service connection (the Entra-issuer federation form). */
   federationToken(tenantId: string, claims: Record<string, unknown>): Promise<string>;
 }
@@ -127,8 +127,8 @@ export class InProcessEntraApi implements EntraApi {
     return result.accessToken;
   }
 
-  async servicePrincipalExists(tenantId: string, appId: string) {
-    return !!(await this.entra.options.store.servicePrincipals.getByAppId(tenantId, appId));
+  async servicePrincipalsPresent(tenantId: string, appIds: string[]) {
+    return this.entra.options.store.servicePrincipals.appIdsPresent(tenantId, appIds);
   }
 
   async federationToken(tenantId: string, claims: Record<string, unknown>) {

@@ -38,7 +38,7 @@ const flag = (value: string | undefined) => value !== undefined && value.toLower
  * Azure DevOps' REST surface for organizations, projects, security roles, service connections, pipeline
  * permissions and job OIDC tokens. Routes translate the wire form; the DevOps service decides.
  */
-export function devopsRoutes(app: FastifyInstance, devops: DevOpsService, servicePrincipalGone: (endpoint: ServiceEndpoint) => Promise<boolean>): void {
+export function devopsRoutes(app: FastifyInstance, devops: DevOpsService): void {
   /** Resolves the organization and the caller, checks the api-version, and renders JSON with its version. */
   const route = (versioned: boolean, handler: (request: Req, reply: FastifyReply, caller: DevOpsCaller) => Promise<unknown>) => async (request: Req, reply: FastifyReply) => {
     const org = await devops.identities.organization(request.params.org!);
@@ -134,7 +134,6 @@ export function devopsRoutes(app: FastifyInstance, devops: DevOpsService, servic
           includeFailed: flag(q.includeFailed),
           actionFilter: readActionFilter(q.actionFilter),
         },
-        servicePrincipalGone,
       );
       return list(await Promise.all(found.map((e) => view(request, caller, e, true, project))));
     }),

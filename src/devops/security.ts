@@ -94,10 +94,25 @@ export class DevOpsSecurity {
 
   /** The role on one connection in one project: its own assignments, plus the project's when it inherits. */
   async endpointRole(identityId: string, projectId: string, endpointId: string): Promise<EndpointRole | undefined> {
+    const resource = endpointResource(projectId, endpointId);
+    const inherits = await this.store.devops.inherits(ENDPOINT_SCOPE, resource);
+    return this.combine(await this.principals(identityId), projectId, await this.store.devops.roles(ENDPOINT_SCOPE, resource), inherits);
+  }
+
+  /** The same for every connection of a project at once (lists): two queries instead of two per connection. */
+  async endpointRolesIn(identityId: string, projectId: string): Promise<(endpointId: string) => Promise<EndpointRole | undefined>> {
     const principals = await this.principals(identityId);
-    const own = this.best(await this.store.devops.roles(ENDPOINT_SCOPE, endpointResource(projectId, endpointId)), principals);
+    const { roles, noInheritance } = await this.store.devops.rolesUnder(ENDPOINT_SCOPE, `${projectId}_`);
+    return (endpointId) => {
+      const resource = endpointResource(projectId, endpointId);
+      return this.combine(principals, projectId, roles.get(resource) ?? [], !noInheritance.has(resource));
+    };
+  }
+
+  private async combine(principals: Set<string>, projectId: string, assignments: Array<{ identityId: string; role: EndpointRole }>, inherits: boolean): Promise<EndpointRole | undefined> {
+    const own = this.best(assignments, principals);
     let inherited: EndpointRole | undefined;
-    if (await this.store.devops.inherits(ENDPOINT_SCOPE, endpointResource(projectId, endpointId))) {
+    if (inherits) {
       const project = this.best(await this.projectRoles(projectId), principals);
       // The Creator role is about creating connections; on an existing one it reads.
       inherited = project === "Creator" ? "Reader" : project;

@@ -46,7 +46,7 @@ export class DevOpsService {
     this.identities = new DevOpsIdentities(store, clock, options.tokens);
     this.security = new DevOpsSecurity(store, clock);
     this.creation = new AutomaticCreation(clock, options.entra, options.arm, options.logger);
-    this.endpoints = new ServiceEndpoints(store, clock, this.security, new SecretBox(options.secretKey), this.creation);
+    this.endpoints = new ServiceEndpoints(store, clock, this.security, new SecretBox(options.secretKey), this.creation, options.entra);
     this.proxy = new EndpointProxy(store, clock, options.entra, options.arm, options.federation, this.creation);
     this.permissions = new PipelinePermissions(store, clock, this.endpoints);
   }

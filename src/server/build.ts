@@ -9,7 +9,6 @@ import type { Logger } from "../core/logging.js";
 import { devopsDialect } from "../devops/errors.js";
 import { doctorRoutes } from "../doctor/routes.js";
 import { devopsAdminRoutes } from "../devops/admin-routes.js";
-import type { ServiceEndpoint } from "../devops/model.js";
 import { devopsRoutes } from "../devops/routes.js";
 import type { DevOpsService } from "../devops/service.js";
 import { graphDialect } from "../entra/graph-dialect.js";
@@ -33,7 +32,6 @@ export interface ServerDeps {
   deployments: DeploymentEngine;
   devops: DevOpsService;
   /** Whether an endpoint's service principal is gone (such connections drop out of pickers). */
-  servicePrincipalGone: (endpoint: ServiceEndpoint) => Promise<boolean>;
   /** Certificate and key for the HTTPS listeners; plain HTTP when absent. */
   tls?: TlsMaterial;
   /** The login listener's base URL once it listens (managed-identity tokens name it). */
@@ -85,7 +83,7 @@ export function buildServer(deps: ServerDeps): Listeners {
   devops.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => (body === "" ? done(null, undefined) : json(request, body as string, done)));
   doctorRoutes(devops);
   devopsAdminRoutes(devops, deps.devops, adminKeyCheck(deps.adminKey));
-  devopsRoutes(devops, deps.devops, deps.servicePrincipalGone);
+  devopsRoutes(devops, deps.devops);
   const imds = make("imds", imdsDialect, false);
   imdsRoutes(imds, deps.entra, deps.loginBase);
   return { login, graph, arm, devops, imds };

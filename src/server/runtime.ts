@@ -99,7 +99,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
         federation,
         secretKey: Buffer.from(secretKey!, "base64"),
       });
-      return { entra, arm, entraApi, devops };
+      return { entra, arm, devops };
     };
     if (await store.isEmpty()) {
       await loadWorld(world, store, (s) => {
@@ -108,7 +108,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       });
       await store.meta.set("worldFile", worldFile);
     }
-    const { entra, arm, entraApi, devops } = planes(store);
+    const { entra, arm, devops } = planes(store);
     const deployments = new DeploymentEngine(arm, store, clock);
     const tls = config.tls ? await serverTls(config.caDir ?? join(dataDir, "tls")) : undefined;
     const listeners = buildServer({
@@ -120,8 +120,6 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       arm,
       deployments,
       devops,
-      servicePrincipalGone: async (endpoint) =>
-        endpoint.type === "azurerm" && !!endpoint.parameters.serviceprincipalid && !(await entraApi.servicePrincipalExists(endpoint.parameters.tenantid ?? "", endpoint.parameters.serviceprincipalid)),
       tls,
       loginBase,
       graphBase: () => urls.graph ?? "https://127.0.0.1",

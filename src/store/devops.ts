@@ -126,6 +126,21 @@ export class DevOpsRepository {
     return rows.map((r) => ({ identityId: r.identityId, role: r.role as EndpointRole }));
   }
 
+  /** Role assignments and inheritance of every resource whose id starts with `prefix` (a project's connections). */
+  async rolesUnder(scope: string, prefix: string): Promise<{ roles: Map<string, Array<{ identityId: string; role: EndpointRole }>>; noInheritance: Set<string> }> {
+    // Ids are GUIDs joined by "_"; LIKE's "_" wildcard is made exact by the startsWith check.
+    const under = (r: { resourceId: string }) => r.resourceId.startsWith(prefix);
+    const rows = (await this.db.selectFrom("securityRoleAssignments").select(["resourceId", "identityId", "role"]).where("scope", "=", scope).where("resourceId", "like", `${prefix}%`).execute()).filter(under);
+    const roles = new Map<string, Array<{ identityId: string; role: EndpointRole }>>();
+    for (const r of rows) {
+      const list = roles.get(r.resourceId) ?? [];
+      list.push({ identityId: r.identityId, role: r.role as EndpointRole });
+      roles.set(r.resourceId, list);
+    }
+    const off = (await this.db.selectFrom("securityInheritance").select(["resourceId", "inherit"]).where("scope", "=", scope).where("resourceId", "like", `${prefix}%`).execute()).filter(under);
+    return { roles, noInheritance: new Set(off.filter((r) => !bool.read(r.inherit)).map((r) => r.resourceId)) };
+  }
+
   async setInheritance(scope: string, resourceId: string, inherit: boolean): Promise<void> {
     await this.db
       .insertInto("securityInheritance")
@@ -157,32 +172,40 @@ export class DevOpsRepository {
   }
 
   async endpoint(id: string): Promise<{ endpoint: ServiceEndpoint; secrets: string } | undefined> {
-    const row = await this.db.selectFrom("serviceEndpoints").selectAll().where("id", "=", id.toLowerCase()).executeTakeFirst();
-    if (!row) return undefined;
-    const projects = await this.db.selectFrom("endpointProjects").selectAll().where("endpointId", "=", row.id).orderBy("position").execute();
-    return {
-      endpoint: { ...json.read<Omit<ServiceEndpoint, "projects">>(row.body, {} as never), projects: projects.map((p) => ({ projectId: p.projectId, name: p.name, description: p.description })) },
-      secrets: row.secrets,
-    };
+    return (await this.endpointsWhere("id", [id.toLowerCase()]))[0];
   }
 
-  /** Endpoints shared with a project. */
+  /** Endpoints shared with a project, by name. */
   async endpointsOfProject(projectId: string): Promise<Array<{ endpoint: ServiceEndpoint; secrets: string }>> {
     const ids = await this.db.selectFrom("endpointProjects").select("endpointId").where("projectId", "=", projectId).execute();
-    const out = [];
-    for (const { endpointId } of ids) {
-      const found = await this.endpoint(endpointId);
-      if (found) out.push(found);
-    }
-    return out.sort((a, b) => a.endpoint.name.localeCompare(b.endpoint.name));
+    const found = await this.endpointsWhere("id", ids.map((r) => r.endpointId));
+    return found.sort((a, b) => a.endpoint.name.localeCompare(b.endpoint.name));
   }
 
   async endpointsOfOrganization(organizationId: string): Promise<Array<{ endpoint: ServiceEndpoint; secrets: string }>> {
-    const ids = await this.db.selectFrom("serviceEndpoints").select("id").where("organizationId", "=", organizationId).execute();
-    const out = [];
-    for (const { id } of ids) {
-      const found = await this.endpoint(id);
-      if (found) out.push(found);
+    return this.endpointsWhere("organizationId", [organizationId]);
+  }
+
+  /** Endpoints with their project references, in two queries per 500 keys (lists stay linear). */
+  private async endpointsWhere(column: "id" | "organizationId", keys: string[]): Promise<Array<{ endpoint: ServiceEndpoint; secrets: string }>> {
+    const out: Array<{ endpoint: ServiceEndpoint; secrets: string }> = [];
+    for (let i = 0; i < keys.length; i += 500) {
+      const rows = await this.db.selectFrom("serviceEndpoints").selectAll().where(column, "in", keys.slice(i, i + 500)).execute();
+      if (!rows.length) continue;
+      const references = await this.db
+        .selectFrom("endpointProjects")
+        .selectAll()
+        .where("endpointId", "in", rows.map((r) => r.id))
+        .orderBy("endpointId")
+        .orderBy("position")
+        .execute();
+      const byEndpoint = new Map<string, ServiceEndpoint["projects"]>();
+      for (const p of references) {
+        const list = byEndpoint.get(p.endpointId) ?? [];
+        list.push({ projectId: p.projectId, name: p.name, description: p.description });
+        byEndpoint.set(p.endpointId, list);
+      }
+      for (const row of rows) out.push({ endpoint: { ...json.read<Omit<ServiceEndpoint, "projects">>(row.body, {} as never), projects: byEndpoint.get(row.id) ?? [] }, secrets: row.secrets });
     }
     return out;
   }
