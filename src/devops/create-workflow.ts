@@ -6,7 +6,7 @@ import { AadstsError } from "../entra/errors.js";
 import { GraphError } from "../entra/graph-errors.js";
 import type { UserSession } from "../entra/model.js";
 import { ARM_AUDIENCE, GRAPH_AUDIENCE } from "../entra/resources.js";
-import { federationIdentity } from "./federation.js";
+import { federatedCredentialFor } from "./federation.js";
 import type { DevOpsIdentity, Organization, Project, ServiceEndpoint } from "./model.js";
 import type { ArmApi, ArmAs, EntraApi, GraphAs } from "./planes.js";
 
@@ -34,7 +34,8 @@ const STEPS = [
 /** The status message of a failed step, naming the step as the portal does. */
 export const step = (n: number, message: string) => `Step ${n} of 4 (${STEPS[n - 1]}): ${message}`;
 
-const threeMonthsFrom = (ms: number) => {
+/** Secrets Azure DevOps makes for a connection are valid three months. */
+export const threeMonthsFrom = (ms: number) => {
   const d = new Date(ms);
   d.setUTCMonth(d.getUTCMonth() + 3);
   return d.toISOString();
@@ -142,14 +143,7 @@ export class AutomaticCreation {
       undo.push(() => graph.deleteApplication(app.id));
       spObjectId = (await graph.createServicePrincipal(app.appId)).id;
       if (endpoint.scheme === "WorkloadIdentityFederation") {
-        const { issuer, subject } = federationIdentity(organization, project, { ...endpoint, parameters: { ...endpoint.parameters, tenantid: tenantId } });
-        await graph.addFederatedCredential(app.id, {
-          name: `${organization.name}-${project.name}-${endpoint.id}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 120),
-          issuer,
-          subject,
-          audiences: ["api://AzureADTokenExchange"],
-          description: `Azure DevOps service connection ${endpoint.name}`,
-        });
+        await graph.addFederatedCredential(app.id, federatedCredentialFor(organization, project, { ...endpoint, parameters: { ...endpoint.parameters, tenantid: tenantId } }));
       } else {
         const password = await graph.addPassword(app.id, `Azure DevOps service connection ${endpoint.name}`, threeMonthsFrom(this.clock.nowMs()));
         secrets.serviceprincipalkey = password.secretText!;

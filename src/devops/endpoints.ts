@@ -4,10 +4,10 @@ import type { SecretBox } from "../core/crypto.js";
 import { isGuid, newGuid } from "../core/ids.js";
 import { GraphError } from "../entra/graph-errors.js";
 import type { Store } from "../store/index.js";
-import { AutomaticCreation, endpointScope, StepFailure } from "./create-workflow.js";
+import { AutomaticCreation, endpointScope, StepFailure, threeMonthsFrom } from "./create-workflow.js";
 import { readEndpointInput, identityTypeOf, SERVER_SCHEMES, type EndpointInput } from "./endpoint-input.js";
 import { devopsErrors } from "./errors.js";
-import { federationIdentity } from "./federation.js";
+import { federatedCredentialFor } from "./federation.js";
 import type { DevOpsCaller } from "./identities.js";
 import { ROLE_RANK, type DevOpsIdentity, type EndpointRole, type Organization, type Project, type ProjectReference, type ServiceEndpoint } from "./model.js";
 import type { EntraApi } from "./planes.js";
@@ -73,6 +73,11 @@ export class ServiceEndpoints {
 
   async save(endpoint: ServiceEndpoint, secrets: Record<string, string>): Promise<void> {
     await this.store.devops.putEndpoint(endpoint, this.box.seal(JSON.stringify(secrets)));
+  }
+
+  /** The project a connection was created in: its legacy federation subject names it. */
+  async owningProject(org: Organization, endpoint: ServiceEndpoint): Promise<Project> {
+    return this.project(org, endpoint.projects[0]!.projectId);
   }
 
   private async project(org: Organization, idOrName: string): Promise<Project> {
@@ -157,8 +162,7 @@ export class ServiceEndpoints {
     // The creator administers the new connection in every project it was created in.
     for (const p of projects) await this.security.makeAdministrator(caller.identity.id, p.projectId, endpoint.id);
     if (automatic) {
-      const project = (await this.store.devops.project(org.id, projects[0]!.projectId))!;
-      this.creation.start({ endpoint, organization: org, project, creator: caller.identity, save: (e, s) => this.save(e, s) });
+      this.creation.start({ endpoint, organization: org, project: await this.owningProject(org, endpoint), creator: caller.identity, save: (e, s) => this.save(e, s) });
     }
     // The answer shows the connection as saved: an automatic one is still InProgress.
     return { endpoint, secrets: input.secrets };
@@ -256,8 +260,7 @@ export class ServiceEndpoints {
     if (endpoint.data.creationMode === "Automatic" && endpoint.operationStatus.state === "Failed" && !endpoint.data.spnObjectId) {
       const retry: ServiceEndpoint = { ...updated, isReady: false, operationStatus: { state: "InProgress", statusMessage: "" } };
       await this.save(retry, {});
-      const project = (await this.store.devops.project(caller.organization.id, retry.projects[0]!.projectId))!;
-      this.creation.start({ endpoint: retry, organization: caller.organization, project, creator: caller.identity, save: (e, s) => this.save(e, s) });
+      this.creation.start({ endpoint: retry, organization: caller.organization, project: await this.owningProject(caller.organization, retry), creator: caller.identity, save: (e, s) => this.save(e, s) });
       return retry;
     }
     // Secrets sent back empty (as reads mask them) keep their stored value.
@@ -298,14 +301,7 @@ export class ServiceEndpoints {
   }
 
   private async addFederatedCredentialFor(caller: DevOpsCaller, graph: import("./planes.js").GraphAs, endpoint: ServiceEndpoint) {
-    const project = (await this.store.devops.project(caller.organization.id, endpoint.projects[0]!.projectId))!;
-    const { issuer, subject } = federationIdentity(caller.organization, project, endpoint);
-    await graph.addFederatedCredential(endpoint.data.appObjectId!, {
-      name: `${caller.organization.name}-${project.name}-${endpoint.id}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 120),
-      issuer,
-      subject,
-      audiences: ["api://AzureADTokenExchange"],
-    });
+    await graph.addFederatedCredential(endpoint.data.appObjectId!, federatedCredentialFor(caller.organization, await this.owningProject(caller.organization, endpoint), endpoint));
   }
 
   /** Rotate secret (S9): a new password valid three months, stored in the connection; the old one removed. */
@@ -314,10 +310,9 @@ export class ServiceEndpoints {
     if (endpoint.scheme !== "ServicePrincipal" || endpoint.data.creationMode !== "Automatic" || !endpoint.data.appObjectId) {
       throw devopsErrors.argument("Rotate secret is available for automatically created service principal connections with a secret.");
     }
-    const end = new Date(this.clock.nowMs());
-    end.setUTCMonth(end.getUTCMonth() + 3);
+    const end = threeMonthsFrom(this.clock.nowMs());
     const fresh = await this.withGraph(caller, endpoint, async (graph) => {
-      const password = await graph.addPassword(endpoint.data.appObjectId!, `Azure DevOps service connection ${endpoint.name}`, end.toISOString());
+      const password = await graph.addPassword(endpoint.data.appObjectId!, `Azure DevOps service connection ${endpoint.name}`, end);
       if (secrets._passwordKeyId) await graph.removePassword(endpoint.data.appObjectId!, secrets._passwordKeyId).catch(() => undefined);
       return password;
     });

@@ -24,6 +24,18 @@ export function federationIdentity(org: Organization, project: Project | undefin
   };
 }
 
+/** The federated identity credential Azure DevOps adds to a connection's application (creation, conversion). */
+export function federatedCredentialFor(org: Organization, project: Project, endpoint: Pick<ServiceEndpoint, "id" | "name" | "parameters">) {
+  const { issuer, subject } = federationIdentity(org, project, endpoint);
+  return {
+    name: `${org.name}-${project.name}-${endpoint.id}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 120),
+    issuer,
+    subject,
+    audiences: ["api://AzureADTokenExchange"],
+    description: `Azure DevOps service connection ${endpoint.name}`,
+  };
+}
+
 /**
  * Workload identity federation on the Azure DevOps side: the tokens a job presents for a connection, in both issuer
  * forms, and the keys and discovery documents of the older Azure DevOps issuer (vstoken), which Entra trusts.

@@ -191,7 +191,6 @@ export class DevOpsService {
     if (!endpointId) throw devopsErrors.argument("The query parameter 'serviceConnectionId' is required.");
     const { endpoint } = await this.endpoints.require(caller, endpointId, "User", project.id);
     if (endpoint.scheme !== "WorkloadIdentityFederation") throw devopsErrors.argument(`The service connection '${endpoint.name}' does not use workload identity federation.`);
-    const owning = (await this.store.devops.project(caller.organization.id, endpoint.projects[0]!.projectId)) ?? project;
-    return this.federation.token(caller.organization, owning, endpoint, this.options.entra);
+    return this.federation.token(caller.organization, await this.endpoints.owningProject(caller.organization, endpoint), endpoint, this.options.entra);
   }
 }

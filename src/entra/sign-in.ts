@@ -207,7 +207,7 @@ export class UserSignIn {
   }
 
   /** Opens a session directly (world files: users who are "signed in" when svcconn starts). */
-  async openSession(tenant: Tenant, user: User, home: User, clientId: string, scope: string): Promise<UserSession> {
+  async openSession(tenant: Tenant, user: User, home: User, clientId: string, scope: string, refreshToken = this.newRefreshToken()): Promise<UserSession> {
     const now = this.clock.now().toISOString();
     const session: UserSession = {
       id: newGuid(),
@@ -215,7 +215,7 @@ export class UserSignIn {
       tenantId: tenant.id,
       userId: user.id,
       clientId,
-      refreshHash: hash(randomBytes(32).toString("base64url")),
+      refreshHash: hash(refreshToken),
       scope,
       createdAt: now,
       lastUsedAt: now,
@@ -243,20 +243,7 @@ export class UserSignIn {
 
   private async startSession(tenant: Tenant, user: User, home: User, clientId: string, scope: string, issuerBase: string, nonce?: string): Promise<UserTokens> {
     const refreshToken = this.newRefreshToken();
-    const now = this.clock.now().toISOString();
-    const session: UserSession = {
-      id: newGuid(),
-      accountKey: this.accountKey(home),
-      tenantId: tenant.id,
-      userId: user.id,
-      clientId,
-      refreshHash: hash(refreshToken),
-      scope,
-      createdAt: now,
-      lastUsedAt: now,
-      revokedAt: null,
-    };
-    await this.store.sessions.insert(session);
+    const session = await this.openSession(tenant, user, home, clientId, scope, refreshToken);
     // Like Entra's v2 endpoint, the refresh token is returned only to clients that ask for offline_access.
     const wantsRefresh = scope.split(/\s+/).some((s) => s.toLowerCase() === "offline_access");
     return this.tokensFor(tenant, user, home, clientId, scope, issuerBase, session.id, wantsRefresh ? refreshToken : undefined, nonce);

@@ -1,4 +1,6 @@
 import type { Generated } from "kysely";
+import type { RoleAssignment } from "../arm/model.js";
+import type { UserSession } from "../entra/model.js";
 
 /**
  * Table shapes as Kysely sees them (camelCase; the CamelCasePlugin maps them to snake_case columns). Columns hold
@@ -231,24 +233,11 @@ export interface RoleDefinitionTable {
   createdBy: string | null;
 }
 
-export interface RoleAssignmentTable {
-  name: string;
-  tenantId: string;
-  scope: string;
+/** A role assignment as stored: keyed by scope for lookups; the principal type as plain text. */
+export interface RoleAssignmentTable extends Omit<RoleAssignment, "principalType"> {
   scopeKey: string;
   subscriptionId: string | null;
-  roleDefinitionId: string;
-  principalId: string;
   principalType: string;
-  description: string | null;
-  condition: string | null;
-  conditionVersion: string | null;
-  createdOn: string;
-  updatedOn: string;
-  createdBy: string | null;
-  effectiveAt: string;
-  removedAt: string | null;
-  removalEffectiveAt: string | null;
 }
 
 export interface DeploymentTable {
@@ -275,18 +264,7 @@ export interface AppRoleAssignmentTable {
   createdAt: string;
 }
 
-export interface UserSessionTable {
-  id: string;
-  accountKey: string;
-  tenantId: string;
-  userId: string;
-  clientId: string;
-  refreshHash: string;
-  scope: string;
-  createdAt: string;
-  lastUsedAt: string;
-  revokedAt: string | null;
-}
+export type UserSessionTable = UserSession;
 
 export interface AuthorizationCodeTable {
   codeHash: string;

@@ -184,6 +184,11 @@ describe("service endpoints: reads, filters, names, sharing, types", () => {
     expect((await devops(two, "admin", "PATCH", `/${ORG}/_apis/serviceendpoint/endpoints/${endpoint.id}`, [{ projectReference: { name: "ghost" } }])).status).toBe(400);
     expect((await devops(two, "admin", "PATCH", `/${ORG}/_apis/serviceendpoint/endpoints/${endpoint.id}`, { not: "an array" })).body.typeKey).toBe("ArgumentNullException");
 
+    // Projects keep unique names.
+    const clash = await devops(two, "admin", "PATCH", `/${ORG}/_apis/projects/${PROJECT}`, { name: "OPS" });
+    expect(clash.status).toBe(400);
+    expect(clash.body.message).toBe("TF200019: The following project already exists on the Azure DevOps Server: OPS.");
+
     // Unshare: delete from ops only; it stays in web.
     expect((await devops(two, "admin", "DELETE", `/${ORG}/ops/_apis/serviceendpoint/endpoints/${endpoint.id}`)).status).toBe(204);
     expect(await inOps()).toEqual([]);
