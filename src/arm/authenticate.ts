@@ -1,14 +1,13 @@
 import type { Clock } from "../core/clock.js";
-import type { AccessTokens } from "../entra/access-tokens.js";
-import { planeOfAudience } from "../entra/resources.js";
 import type { ArmCaller } from "./authorize.js";
 import { armErrors } from "./errors.js";
+import type { AccessTokenValidator } from "./ports.js";
 
 /**
  * Reads the bearer token of an ARM call: signature against the tenants' keys, expiry on the clock, one of the
  * four management audiences. The issuer-tenant check needs the subscription and happens in the service.
  */
-export async function authenticateArm(header: string | undefined, tokens: AccessTokens, clock: Clock): Promise<ArmCaller> {
+export async function authenticateArm(header: string | undefined, tokens: AccessTokenValidator, clock: Clock): Promise<ArmCaller> {
   if (!header) throw armErrors.missingAuthorization();
   const match = /^bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw armErrors.invalidAuthorizationHeader();
@@ -18,7 +17,7 @@ export async function authenticateArm(header: string | undefined, tokens: Access
     throw armErrors.invalidToken();
   }
   const claims = check.claims;
-  if (planeOfAudience(claims.aud) !== "arm") throw armErrors.wrongAudience(claims.aud, claims.tid);
+  if (!check.forArm) throw armErrors.wrongAudience(claims.aud, claims.tid);
   const isApp = claims.idtyp === "app" || (!claims.scp && !claims.upn);
   return {
     tenantId: claims.tid,

@@ -5,6 +5,7 @@ import type { Store } from "../store/index.js";
 import type { ArmCaller } from "./authorize.js";
 import { ArmError, armErrors } from "./errors.js";
 import type { Deployment } from "./model.js";
+import { resourceBody, resourceGroupCommand, roleAssignmentCommand } from "./input.js";
 import { formatScope, parseScope, type Scope } from "./scopes.js";
 import type { ArmService } from "./service.js";
 import { evaluateDeep, TemplateError, type ExpressionContext } from "./template-expressions.js";
@@ -302,18 +303,18 @@ export class DeploymentEngine {
   private async write(caller: ArmCaller, scope: DeploymentScope, resource: TemplateResource, id: string, evaluated: Record<string, unknown>): Promise<Record<string, unknown>> {
     const type = resource.type.toLowerCase();
     if (type === "microsoft.resources/resourcegroups" && scope.level === "subscription") {
-      const { group } = await this.arm.putResourceGroup(caller, scope.subscriptionId, resource.name, evaluated);
+      const { group } = await this.arm.putResourceGroup(caller, scope.subscriptionId, resource.name, resourceGroupCommand(evaluated));
       return { id, name: group.name, location: group.location, tags: group.tags, properties: { provisioningState: "Succeeded" } };
     }
     if (type === "microsoft.authorization/roleassignments") {
       const target = typeof evaluated.scope === "string" ? evaluated.scope : formatScope(scope);
-      const { assignment } = await this.arm.putRoleAssignment(caller, target, resource.name, evaluated);
+      const { assignment } = await this.arm.putRoleAssignment(caller, target, resource.name, roleAssignmentCommand(evaluated));
       return { id: `${assignment.scope}/providers/Microsoft.Authorization/roleAssignments/${assignment.name}`, properties: { ...assignment } };
     }
     const parsed = parseScope(id);
     if (!parsed || parsed.level !== "resource") throw new TemplateError(`The resource id '${id}' is not valid.`);
     const { apiVersion: _v, dependsOn: _d, condition: _c, comments: _m, ...body } = evaluated;
-    const { resource: stored } = await this.arm.putResource(caller, parsed, body);
+    const { resource: stored } = await this.arm.putResource(caller, parsed, resourceBody(body));
     return { id: stored.id, name: stored.name, type: stored.type, ...stored.body, properties: { ...(stored.body.properties ?? {}), provisioningState: "Succeeded" } };
   }
 }

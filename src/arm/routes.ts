@@ -1,11 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Clock } from "../core/clock.js";
-import type { AccessTokens } from "../entra/access-tokens.js";
 import { baseUrl } from "../server/wire.js";
-import { authenticateArm } from "./authenticate.js";
 import type { ArmCaller } from "./authorize.js";
 import type { DeploymentEngine } from "./deployments.js";
 import { ArmError, armErrors } from "./errors.js";
+import { resourceBody, resourceGroupCommand, resourceGroupPatch, roleAssignmentCommand, roleDefinitionCommand } from "./input.js";
 import { formatScope, parseScope, type Scope } from "./scopes.js";
 import type { ArmService, RoleAssignmentFilter } from "./service.js";
 import { locations, views } from "./views.js";
@@ -13,8 +11,6 @@ import { locations, views } from "./views.js";
 export interface ArmRouteDeps {
   arm: ArmService;
   deployments: DeploymentEngine;
-  tokens: AccessTokens;
-  clock: Clock;
   /** Base URLs of the other listeners, for `/metadata/endpoints`. */
   urls: () => { login: string; graph: string };
 }
@@ -56,7 +52,7 @@ export function armRoutes(app: FastifyInstance, deps: ArmRouteDeps): void {
     };
     if (req.lower[0] === "metadata" && req.lower[1] === "endpoints" && segments.length === 2) return metadataEndpoints(req, reply, deps);
 
-    const caller = await authenticateArm(request.headers.authorization, deps.tokens, deps.clock);
+    const caller = await deps.arm.authenticate(request.headers.authorization);
     const apiVersion = query["api-version"];
     if (!apiVersion) throw armErrors.missingApiVersion();
     if (!API_VERSION.test(apiVersion)) throw armErrors.invalidApiVersion(apiVersion);
@@ -95,7 +91,7 @@ async function dispatch(req: ArmRequest, caller: ArmCaller, reply: FastifyReply,
 
   if (l[0] === "tenants" && p.length === 1) {
     only(method, "GET");
-    const tenant = await arm.options.directory.tenant(caller.tenantId);
+    const tenant = await arm.tenantOf(caller.tenantId);
     return { value: tenant ? [views.tenant(tenant)] : [] };
   }
   if (l[0] === "providers" && l[1] === "microsoft.management" && l[2] === "managementgroups") {
@@ -168,12 +164,12 @@ async function resourceGroupRoutes(req: ArmRequest, caller: ArmCaller, reply: Fa
       void reply.status((await arm.resourceGroupExists(caller, subscriptionId, name)) ? 204 : 404).send();
       return reply;
     case "PUT": {
-      const { created, group } = await arm.putResourceGroup(caller, subscriptionId, name, req.body);
+      const { created, group } = await arm.putResourceGroup(caller, subscriptionId, name, resourceGroupCommand(req.body));
       void reply.status(created ? 201 : 200);
       return views.resourceGroup(group);
     }
     case "PATCH":
-      return views.resourceGroup(await arm.patchResourceGroup(caller, subscriptionId, name, req.body));
+      return views.resourceGroup(await arm.patchResourceGroup(caller, subscriptionId, name, resourceGroupPatch(req.body)));
     case "DELETE": {
       const existed = await arm.deleteResourceGroup(caller, subscriptionId, name);
       if (!existed) throw armErrors.resourceGroupNotFound(name);
@@ -222,12 +218,12 @@ async function resourceRoutes(req: ArmRequest, caller: ArmCaller, reply: Fastify
       return reply;
     }
     case "PUT": {
-      const { created, resource } = await arm.putResource(caller, scope, req.body);
+      const { created, resource } = await arm.putResource(caller, scope, resourceBody(req.body));
       void reply.status(created ? 201 : 200);
       return views.resource(resource);
     }
     case "PATCH":
-      return views.resource(await arm.patchResource(caller, scope, req.body));
+      return views.resource(await arm.patchResource(caller, scope, resourceBody(req.body)));
     case "DELETE": {
       const existed = await arm.deleteResource(caller, scope);
       void reply.status(existed ? 200 : 204).send();
@@ -251,7 +247,7 @@ async function roleAssignments(req: ArmRequest, caller: ArmCaller, reply: Fastif
     case "GET":
       return views.roleAssignment(await arm.getRoleAssignment(caller, scope, name));
     case "PUT": {
-      const { created, assignment } = await arm.putRoleAssignment(caller, scope, name, req.body);
+      const { created, assignment } = await arm.putRoleAssignment(caller, scope, name, roleAssignmentCommand(req.body));
       void reply.status(created ? 201 : 200);
       return views.roleAssignment(assignment);
     }
@@ -282,7 +278,7 @@ async function roleDefinitions(req: ArmRequest, caller: ArmCaller, reply: Fastif
     case "GET":
       return views.roleDefinition(await arm.getRoleDefinition(caller, scope, id), idScope);
     case "PUT": {
-      const { created, role } = await arm.putRoleDefinition(caller, scope, id, req.body);
+      const { created, role } = await arm.putRoleDefinition(caller, scope, id, roleDefinitionCommand(req.body));
       void reply.status(created ? 201 : 200);
       return views.roleDefinition(role, idScope);
     }

@@ -2,7 +2,7 @@ import type { Clock } from "../core/clock.js";
 import type { Store } from "../store/index.js";
 import type { ManagementGroup, ResourceBody, SubscriptionState } from "./model.js";
 import { formatScope, parseScope, resourceType } from "./scopes.js";
-import { normalizeLocation } from "./service.js";
+import { normalizeLocation } from "./input.js";
 
 /**
  * Writes the resource hierarchy as a world file declares it, with no caller and no checks beyond shape: the

@@ -1,29 +1,26 @@
 import type { Clock } from "../core/clock.js";
 import { isGuid, newGuid } from "../core/ids.js";
-import type { PrincipalInfo } from "../entra/directory.js";
 import type { Store } from "../store/index.js";
+import { authenticateArm } from "./authenticate.js";
 import { Authorizer, roleGuid, type ArmCaller } from "./authorize.js";
 import { BUILTIN_ROLES } from "./builtin-roles.js";
 import { ArmError, armErrors } from "./errors.js";
+import { normalizeLocation, type ResourceGroupCommand, type ResourceGroupPatch, type RoleAssignmentCommand, type RoleDefinitionCommand } from "./input.js";
 import type { ManagementGroup, PrincipalType, Resource, ResourceBody, ResourceGroup, RoleAssignment, RoleDefinition, Subscription } from "./model.js";
+import type { AccessTokenValidator, DirectoryLookup } from "./ports.js";
 import { formatScope, managementGroupScope, normalizeScope, parseScope, resourceType, type Scope } from "./scopes.js";
 
-/** What ARM needs from the directory: whether a principal exists in a tenant, and what it is. */
-export interface DirectoryLookup {
-  principal(tenantId: string, objectId: string): Promise<PrincipalInfo | undefined>;
-  tenant(tenantId: string): Promise<{ id: string; displayName: string; defaultDomain: string; domains: string[] } | undefined>;
-}
 
 export interface ArmOptions {
   store: Store;
   clock: Clock;
   directory: DirectoryLookup;
+  tokens: AccessTokenValidator;
   /** Seconds before a new or removed role assignment changes what its principal may do. */
   roleAssignmentPropagationSeconds: number;
 }
 
 const RG_NAME = /^[-\w._()]{1,90}$/;
-const PRINCIPAL_TYPES: PrincipalType[] = ["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"];
 
 export type RoleAssignmentFilter = { atScope: boolean; principalId?: string };
 
@@ -36,10 +33,20 @@ export class ArmService {
   private readonly store: Store;
   private readonly clock: Clock;
 
-  constructor(readonly options: ArmOptions) {
+  constructor(private readonly options: ArmOptions) {
     this.store = options.store;
     this.clock = options.clock;
     this.authorizer = new Authorizer(options.store, options.clock);
+  }
+
+  /** The caller of an ARM request, from its `Authorization` header (ARM's 401s otherwise). */
+  authenticate(authorization: string | undefined): Promise<ArmCaller> {
+    return authenticateArm(authorization, this.options.tokens, this.clock);
+  }
+
+  /** The tenant a caller's token names, as the directory knows it (tenant listings). */
+  tenantOf(tenantId: string) {
+    return this.options.directory.tenant(tenantId);
   }
 
   private nowIso(): string {
@@ -147,44 +154,44 @@ export class ArmService {
     caller: ArmCaller,
     subscriptionId: string,
     name: string,
-    body: { location?: unknown; tags?: unknown; managedBy?: unknown },
+    command: ResourceGroupCommand,
   ): Promise<{ created: boolean; group: ResourceGroup }> {
     const subscription = await this.subscriptionFor(caller, subscriptionId);
     if (!RG_NAME.test(name) || name.endsWith(".")) throw armErrors.invalidResourceGroupName(name);
     await this.authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/write", `/subscriptions/${subscription.id}/resourceGroups/${name}`);
     await this.writable(subscription);
-    if (typeof body.location !== "string" || !body.location) throw armErrors.invalidResourceGroupLocation();
-    const tags = readTags(body.tags);
+    const { location, tags } = command;
+    if (!location) throw armErrors.invalidResourceGroupLocation();
     const existing = await this.store.hierarchy.resourceGroup(subscription.id, name);
     if (existing) {
-      if (normalizeLocation(existing.location) !== normalizeLocation(body.location)) {
+      if (normalizeLocation(existing.location) !== normalizeLocation(location)) {
         throw new ArmError(
           409,
           "InvalidResourceGroupLocation",
-          `Invalid resource group location '${body.location}'. The Resource group already exists in location '${existing.location}'.`,
+          `Invalid resource group location '${location}'. The Resource group already exists in location '${existing.location}'.`,
         );
       }
-      await this.store.hierarchy.updateResourceGroup(subscription.id, existing.name, { tags, managedBy: typeof body.managedBy === "string" ? body.managedBy : existing.managedBy });
+      await this.store.hierarchy.updateResourceGroup(subscription.id, existing.name, { tags, managedBy: command.managedBy ?? existing.managedBy });
       return { created: false, group: { ...existing, tags } };
     }
     const group: ResourceGroup = {
       subscriptionId: subscription.id,
       name,
-      location: normalizeLocation(body.location),
+      location: normalizeLocation(location),
       tags,
-      managedBy: typeof body.managedBy === "string" ? body.managedBy : null,
+      managedBy: command.managedBy ?? null,
       createdAt: this.nowIso(),
     };
     await this.store.hierarchy.insertResourceGroup(group);
     return { created: true, group };
   }
 
-  async patchResourceGroup(caller: ArmCaller, subscriptionId: string, name: string, body: { tags?: unknown }): Promise<ResourceGroup> {
+  async patchResourceGroup(caller: ArmCaller, subscriptionId: string, name: string, patch: ResourceGroupPatch): Promise<ResourceGroup> {
     const subscription = await this.subscriptionFor(caller, subscriptionId);
     await this.authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/write", `/subscriptions/${subscription.id}/resourceGroups/${name}`);
     const group = await this.store.hierarchy.resourceGroup(subscription.id, name);
     if (!group) throw armErrors.resourceGroupNotFound(name);
-    const tags = body.tags === undefined ? group.tags : readTags(body.tags);
+    const tags = patch.tags ?? group.tags;
     await this.store.hierarchy.updateResourceGroup(subscription.id, group.name, { tags });
     return { ...group, tags };
   }
@@ -239,7 +246,7 @@ export class ArmService {
     return resource;
   }
 
-  async putResource(caller: ArmCaller, scope: Extract<Scope, { level: "resource" }>, body: Record<string, unknown>): Promise<{ created: boolean; resource: Resource }> {
+  async putResource(caller: ArmCaller, scope: Extract<Scope, { level: "resource" }>, body: ResourceBody): Promise<{ created: boolean; resource: Resource }> {
     const { subscription, type, id } = await this.resourceContext(caller, scope);
     await this.authorize(caller, `${type}/write`, id);
     await this.writable(subscription);
@@ -253,7 +260,6 @@ export class ArmService {
     }
     const existing = await this.store.resources.get(id);
     const now = this.nowIso();
-    const clean = sanitizeResourceBody(body);
     const resource: Resource = {
       id: existing?.id ?? id,
       subscriptionId: subscription.id,
@@ -261,7 +267,7 @@ export class ArmService {
       type,
       name: scope.providerPath[scope.providerPath.length - 1]!,
       parentKey,
-      body: clean,
+      body,
       createdAt: existing?.createdAt ?? now,
       changedAt: now,
     };
@@ -269,11 +275,10 @@ export class ArmService {
     return { created: !existing, resource };
   }
 
-  async patchResource(caller: ArmCaller, scope: Extract<Scope, { level: "resource" }>, body: Record<string, unknown>): Promise<Resource> {
+  async patchResource(caller: ArmCaller, scope: Extract<Scope, { level: "resource" }>, patch: ResourceBody): Promise<Resource> {
     const { type, id } = await this.resourceContext(caller, scope);
     await this.authorize(caller, `${type}/write`, id);
     const existing = await this.getResource(caller, scope);
-    const patch = sanitizeResourceBody(body);
     const merged: ResourceBody = {
       ...existing.body,
       ...patch,
@@ -344,15 +349,12 @@ export class ArmService {
     return role;
   }
 
-  async putRoleDefinition(caller: ArmCaller, scopeText: string, id: string, body: Record<string, unknown>): Promise<{ created: boolean; role: RoleDefinition }> {
+  async putRoleDefinition(caller: ArmCaller, scopeText: string, id: string, command: RoleDefinitionCommand): Promise<{ created: boolean; role: RoleDefinition }> {
     if (!isGuid(id)) throw armErrors.invalidRoleDefinitionId(id);
     if (BUILTIN_ROLES.some((r) => r.id === id.toLowerCase())) throw armErrors.builtInRoleReadOnly();
     const scope = await this.resolveScope(caller, scopeText);
-    const properties = (body.properties ?? {}) as Record<string, unknown>;
-    const roleName = properties.roleName;
-    if (typeof roleName !== "string" || !roleName.trim()) throw armErrors.invalidRequestContent("properties.roleName is required");
-    const permissions = readPermissions(properties.permissions);
-    const assignableScopes = Array.isArray(properties.assignableScopes) && properties.assignableScopes.length ? properties.assignableScopes.map(String) : [formatScope(scope)];
+    const { roleName, permissions } = command;
+    const assignableScopes = command.assignableScopes.length ? command.assignableScopes : [formatScope(scope)];
     for (const assignable of assignableScopes) {
       const resolved = await this.resolveScope(caller, assignable);
       await this.authorize(caller, "Microsoft.Authorization/roleDefinitions/write", formatScope(resolved));
@@ -364,7 +366,7 @@ export class ArmService {
     const role: RoleDefinition = {
       id: id.toLowerCase(),
       roleName,
-      description: typeof properties.description === "string" ? properties.description : "",
+      description: command.description,
       roleType: "CustomRole",
       permissions,
       assignableScopes: assignableScopes.map(normalizeScope),
@@ -411,18 +413,9 @@ export class ArmService {
     return assignment;
   }
 
-  async putRoleAssignment(caller: ArmCaller, scopeText: string, name: string, body: Record<string, unknown>): Promise<{ created: boolean; assignment: RoleAssignment }> {
+  async putRoleAssignment(caller: ArmCaller, scopeText: string, name: string, command: RoleAssignmentCommand): Promise<{ created: boolean; assignment: RoleAssignment }> {
     if (!isGuid(name)) throw armErrors.invalidRoleAssignmentId(name);
-    const properties = body.properties;
-    if (!properties || typeof properties !== "object") throw armErrors.invalidRequestContent("properties is required");
-    const { roleDefinitionId, principalId, principalType, description, condition, conditionVersion } = properties as Record<string, unknown>;
-    if (typeof principalId !== "string" || !isGuid(principalId)) throw armErrors.invalidPrincipalId();
-    if (typeof roleDefinitionId !== "string" || !/roleDefinitions\/[0-9a-f-]{36}$/i.test(roleDefinitionId)) {
-      throw armErrors.invalidRoleDefinitionId(String(roleDefinitionId ?? ""));
-    }
-    if (principalType !== undefined && !PRINCIPAL_TYPES.includes(principalType as PrincipalType)) {
-      throw armErrors.invalidRequestContent(`principalType '${String(principalType)}' is not one of ${PRINCIPAL_TYPES.join(", ")}`);
-    }
+    const { roleDefinitionId, principalId, principalType, description, condition, conditionVersion } = command;
     const scope = await this.resolveScope(caller, scopeText);
     const formatted = formatScope(scope);
     await this.authorize(caller, "Microsoft.Authorization/roleAssignments/write", formatted);
@@ -432,7 +425,7 @@ export class ArmService {
     if (!role.assignableScopes.some((s) => ancestry.has(normalizeScope(s).toLowerCase()))) throw armErrors.scopeNotAssignable(formatted);
 
     // With principalType given, ARM trusts it (for replication delay); without, the principal must exist.
-    let type = principalType as PrincipalType | undefined;
+    let type = principalType;
     if (!type) {
       const principal = await this.options.directory.principal(caller.tenantId, principalId);
       if (!principal) throw armErrors.principalNotFound(principalId, caller.tenantId);
@@ -457,9 +450,9 @@ export class ArmService {
       roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${role.id}`,
       principalId: principalId.toLowerCase(),
       principalType: type,
-      description: typeof description === "string" ? description : null,
-      condition: typeof condition === "string" ? condition : null,
-      conditionVersion: typeof conditionVersion === "string" ? conditionVersion : null,
+      description: description ?? null,
+      condition: condition ?? null,
+      conditionVersion: conditionVersion ?? null,
       createdOn: new Date(now).toISOString(),
       updatedOn: new Date(now).toISOString(),
       createdBy: caller.objectId,
@@ -513,37 +506,4 @@ export class ArmService {
 }
 
 export const rgScope = (group: ResourceGroup) => `/subscriptions/${group.subscriptionId}/resourceGroups/${group.name}`;
-export const normalizeLocation = (location: string) => location.replace(/\s+/g, "").toLowerCase();
-
-function readTags(tags: unknown): Record<string, string> {
-  if (tags === undefined || tags === null) return {};
-  if (typeof tags !== "object" || Array.isArray(tags)) throw armErrors.invalidRequestContent("tags must be an object of strings");
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(tags)) {
-    if (typeof v !== "string") throw armErrors.invalidRequestContent(`tag '${k}' must be a string`);
-    out[k] = v;
-  }
-  return out;
-}
-
-function readPermissions(value: unknown): RoleDefinition["permissions"] {
-  if (!Array.isArray(value) || value.length === 0) throw armErrors.invalidRequestContent("properties.permissions must be a non-empty array");
-  return value.map((p) => {
-    const list = (v: unknown) => (Array.isArray(v) ? v.filter((x) => typeof x === "string") : []) as string[];
-    const o = (p ?? {}) as Record<string, unknown>;
-    return { actions: list(o.actions), notActions: list(o.notActions), dataActions: list(o.dataActions), notDataActions: list(o.notDataActions) };
-  });
-}
-
-/** Keeps what a resource PUT may set; read-only envelope fields come from the path. */
-function sanitizeResourceBody(body: Record<string, unknown>): ResourceBody {
-  const { id: _id, name: _name, type: _type, ...rest } = body;
-  if (rest.tags !== undefined) rest.tags = readTags(rest.tags);
-  if (rest.properties !== undefined && (typeof rest.properties !== "object" || rest.properties === null || Array.isArray(rest.properties))) {
-    throw armErrors.invalidRequestContent("properties must be an object");
-  }
-  if (typeof rest.location === "string") rest.location = normalizeLocation(rest.location);
-  return rest as ResourceBody;
-}
-
 export { managementGroupScope };

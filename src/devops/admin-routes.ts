@@ -14,12 +14,11 @@ export function devopsAdminRoutes(app: FastifyInstance, devops: DevOpsService, r
   app.patch<{ Params: { org: string } }>("/_admin/organizations/:org", { onRequest: requireKey as never }, async (request) => {
     const parsed = organizationChanges.safeParse(request.body);
     if (!parsed.success) throw new AdminError(400, "InvalidOrganizationChange", 'The body may set "name", "federationIssuer" ("entra" or "devops") and "serverMode" (boolean).');
-    const org = await devops.options.store.devops.organizationByName(request.params.org);
+    const org = await devops.findOrganization(request.params.org);
     if (!org) throw new AdminError(404, "OrganizationNotFound", `No organization '${request.params.org}'.`);
-    if (parsed.data.name && (await devops.options.store.devops.organizationByName(parsed.data.name)) && parsed.data.name.toLowerCase() !== org.name.toLowerCase()) {
+    if (parsed.data.name && (await devops.findOrganization(parsed.data.name)) && parsed.data.name.toLowerCase() !== org.name.toLowerCase()) {
       throw new AdminError(409, "OrganizationExists", `An organization named '${parsed.data.name}' already exists.`);
     }
-    await devops.options.store.devops.updateOrganization(org.id, parsed.data);
-    return { ...org, ...parsed.data };
+    return devops.changeOrganization(org, parsed.data);
   });
 }

@@ -1,14 +1,8 @@
-import { ArmError } from "../arm/errors.js";
-import { BUILTIN_ROLE_IDS } from "../arm/builtin-roles.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logging.js";
-import { AadstsError } from "../entra/errors.js";
-import { GraphError } from "../entra/graph-errors.js";
-import type { UserSession } from "../entra/model.js";
-import { ARM_AUDIENCE, GRAPH_AUDIENCE } from "../entra/resources.js";
 import { federatedCredentialFor } from "./federation.js";
 import type { DevOpsIdentity, Organization, Project, ServiceEndpoint } from "./model.js";
-import type { ArmApi, ArmAs, EntraApi, GraphAs } from "./planes.js";
+import { ARM_RESOURCE, CONTRIBUTOR_ROLE_DEFINITION_ID, GRAPH_RESOURCE, isPortError, type ArmApi, type ArmAs, type EntraApi, type GraphAs, type UserSessionRef } from "./ports.js";
 
 /** A step of automatic creation failed; the message is what `operationStatus.statusMessage` shows. */
 export class StepFailure extends Error {}
@@ -53,7 +47,7 @@ export function endpointScope(endpoint: ServiceEndpoint): string {
 }
 
 export interface UserAccess {
-  session: UserSession;
+  session: UserSessionRef;
   arm: ArmAs;
   graph: () => Promise<GraphAs>;
 }
@@ -92,15 +86,15 @@ export class AutomaticCreation {
     if (!session) throw new StepFailure(messages.sessionExpired(""));
     let armToken: string;
     try {
-      armToken = await this.entra.sessionToken(session, ARM_AUDIENCE);
+      armToken = await this.entra.sessionToken(session, ARM_RESOURCE);
     } catch (error) {
-      if (error instanceof AadstsError) throw new StepFailure(messages.sessionExpired(error.message));
+      if (isPortError(error, "entra")) throw new StepFailure(messages.sessionExpired(error.message));
       throw error;
     }
     return {
       session,
       arm: await this.arm.as(armToken),
-      graph: async () => this.entra.graph(await this.entra.sessionToken(session, GRAPH_AUDIENCE)),
+      graph: async () => this.entra.graph(await this.entra.sessionToken(session, GRAPH_RESOURCE)),
     };
   }
 
@@ -123,7 +117,7 @@ export class AutomaticCreation {
       await access.arm.readScope(scope);
     } catch (error) {
       if (error instanceof StepFailure) return fail(step(1, error.message));
-      if (error instanceof ArmError) return fail(step(1, messages.noSubscription()));
+      if (isPortError(error, "arm")) return fail(step(1, messages.noSubscription()));
       throw error;
     }
     const tenantId = access.session.tenantId;
@@ -143,15 +137,15 @@ export class AutomaticCreation {
       undo.push(() => graph.deleteApplication(app.id));
       spObjectId = (await graph.createServicePrincipal(app.appId)).id;
       if (endpoint.scheme === "WorkloadIdentityFederation") {
-        await graph.addFederatedCredential(app.id, federatedCredentialFor(organization, project, { ...endpoint, parameters: { ...endpoint.parameters, tenantid: tenantId } }));
+        await graph.addFederatedCredential(federatedCredentialFor(app.id, organization, project, { ...endpoint, parameters: { ...endpoint.parameters, tenantid: tenantId } }));
       } else {
-        const password = await graph.addPassword(app.id, `Azure DevOps service connection ${endpoint.name}`, threeMonthsFrom(this.clock.nowMs()));
+        const password = await graph.addPassword({ applicationObjectId: app.id, displayName: `Azure DevOps service connection ${endpoint.name}`, endDateTime: threeMonthsFrom(this.clock.nowMs()) });
         secrets.serviceprincipalkey = password.secretText!;
         secrets._passwordKeyId = password.keyId;
       }
     } catch (error) {
-      if (error instanceof AadstsError) return fail(step(2, messages.sessionExpired(error.message)));
-      if (error instanceof GraphError) {
+      if (isPortError(error, "entra")) return fail(step(2, messages.sessionExpired(error.message)));
+      if (isPortError(error, "graph")) {
         const me = await this.entra.user(tenantId, access.session.userId);
         return fail(step(2, me?.userType === "Guest" ? messages.guest(error.message) : messages.appRegistration()));
       }
@@ -161,10 +155,10 @@ export class AutomaticCreation {
     // Step 3: Contributor on the scope, as the user.
     let assignmentName: string;
     try {
-      const assignment = await access.arm.assignRole(scope, `/providers/Microsoft.Authorization/roleDefinitions/${BUILTIN_ROLE_IDS.Contributor}`, spObjectId);
+      const assignment = await access.arm.assignRole({ scope, roleDefinitionId: CONTRIBUTOR_ROLE_DEFINITION_ID, principalId: spObjectId, principalType: "ServicePrincipal" });
       assignmentName = assignment.name;
     } catch (error) {
-      if (error instanceof ArmError) return fail(step(3, messages.contributor(error.code, error.message)));
+      if (isPortError(error, "arm")) return fail(step(3, messages.contributor(error.code, error.message)));
       throw error;
     }
 

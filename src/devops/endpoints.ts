@@ -1,8 +1,6 @@
-import { ArmError } from "../arm/errors.js";
 import type { Clock } from "../core/clock.js";
 import type { SecretBox } from "../core/crypto.js";
 import { isGuid, newGuid } from "../core/ids.js";
-import { GraphError } from "../entra/graph-errors.js";
 import type { Store } from "../store/index.js";
 import { AutomaticCreation, endpointScope, StepFailure, threeMonthsFrom } from "./create-workflow.js";
 import { readEndpointInput, identityTypeOf, SERVER_SCHEMES, type EndpointInput } from "./endpoint-input.js";
@@ -10,7 +8,7 @@ import { devopsErrors } from "./errors.js";
 import { federatedCredentialFor } from "./federation.js";
 import type { DevOpsCaller } from "./identities.js";
 import { ROLE_RANK, type DevOpsIdentity, type EndpointRole, type Organization, type Project, type ProjectReference, type ServiceEndpoint } from "./model.js";
-import type { EntraApi } from "./planes.js";
+import { isPortError, type EntraApi, type GraphAs } from "./ports.js";
 import type { DevOpsSecurity } from "./security.js";
 
 export type ActionFilter = "none" | "manage" | "use" | "view";
@@ -300,8 +298,8 @@ export class ServiceEndpoints {
     return updated;
   }
 
-  private async addFederatedCredentialFor(caller: DevOpsCaller, graph: import("./planes.js").GraphAs, endpoint: ServiceEndpoint) {
-    await graph.addFederatedCredential(endpoint.data.appObjectId!, federatedCredentialFor(caller.organization, await this.owningProject(caller.organization, endpoint), endpoint));
+  private async addFederatedCredentialFor(caller: DevOpsCaller, graph: GraphAs, endpoint: ServiceEndpoint) {
+    await graph.addFederatedCredential(federatedCredentialFor(endpoint.data.appObjectId!, caller.organization, await this.owningProject(caller.organization, endpoint), endpoint));
   }
 
   /** Rotate secret (S9): a new password valid three months, stored in the connection; the old one removed. */
@@ -312,7 +310,7 @@ export class ServiceEndpoints {
     }
     const end = threeMonthsFrom(this.clock.nowMs());
     const fresh = await this.withGraph(caller, endpoint, async (graph) => {
-      const password = await graph.addPassword(endpoint.data.appObjectId!, `Azure DevOps service connection ${endpoint.name}`, end);
+      const password = await graph.addPassword({ applicationObjectId: endpoint.data.appObjectId!, displayName: `Azure DevOps service connection ${endpoint.name}`, endDateTime: end });
       if (secrets._passwordKeyId) await graph.removePassword(endpoint.data.appObjectId!, secrets._passwordKeyId).catch(() => undefined);
       return password;
     });
@@ -322,13 +320,13 @@ export class ServiceEndpoints {
   }
 
   /** Runs Graph work as the caller, turning Graph's refusal into the service's message. */
-  private async withGraph<T>(caller: DevOpsCaller, endpoint: ServiceEndpoint, work: (graph: import("./planes.js").GraphAs) => Promise<T>): Promise<T> {
+  private async withGraph<T>(caller: DevOpsCaller, endpoint: ServiceEndpoint, work: (graph: GraphAs) => Promise<T>): Promise<T> {
     try {
       const access = await this.creation.userAccess(caller.organization, caller.identity);
       return await work(await access.graph());
     } catch (error) {
       if (error instanceof StepFailure) throw devopsErrors.argument(error.message);
-      if (error instanceof GraphError) {
+      if (isPortError(error, "graph")) {
         throw devopsErrors.argument(
           `Failed to update the application '${endpoint.parameters.serviceprincipalid}' of the service connection in Microsoft Entra ID. Error: ${error.message} Ensure that you may change the application (owner or Application Administrator).`,
         );
@@ -408,14 +406,14 @@ export class ServiceEndpoints {
       const removed = endpoint.data.azureSpnRoleAssignmentId ? await access.arm.removeRoleAssignment(endpointScope(endpoint), endpoint.data.azureSpnRoleAssignmentId) : false;
       if (!removed) problems.push(`Failed to remove Azure permission 'RoleAssignmentId: ${endpoint.data.azureSpnRoleAssignmentId}' for service principal '${endpoint.data.spnObjectId}' on ${where}: error code: NotFound.`);
     } catch (error) {
-      if (!(error instanceof ArmError)) throw error;
+      if (!isPortError(error, "arm")) throw error;
       problems.push(`Failed to remove Azure permission 'RoleAssignmentId: ${endpoint.data.azureSpnRoleAssignmentId}' for service principal '${endpoint.data.spnObjectId}' on ${where}: error code: ${error.code}. ${error.message}`);
     }
     try {
       const graph = await access.graph();
       await graph.deleteApplication(endpoint.data.appObjectId!);
     } catch (error) {
-      if (!(error instanceof GraphError)) throw error;
+      if (!isPortError(error, "graph")) throw error;
       problems.push(`Failed to remove the service principal from Microsoft Entra ID. Error: ${error.message}`);
     }
     return problems.length ? problems.join(" ") : undefined;

@@ -1,11 +1,10 @@
 import type { KeyObject } from "node:crypto";
 import type { Clock } from "../core/clock.js";
 import { guidToBase64UrlLe } from "../core/ids.js";
-import { signJwt } from "../entra/access-tokens.js";
-import type { FederationIssuers } from "../entra/client-auth.js";
-import { SigningKeys } from "../entra/signing-keys.js";
+import { signJwt } from "../core/jwt.js";
+import { SigningKeys } from "../core/signing-keys.js";
 import type { Store } from "../store/index.js";
-import type { EntraApi } from "./planes.js";
+import type { EntraApi, IssuerKeyResolver, NewFederatedCredential } from "./ports.js";
 import { AZURE_DEVOPS_FIRST_PARTY_APP, type Organization, type Project, type ServiceEndpoint } from "./model.js";
 
 const TOKEN_EXCHANGE_APP = "fb60f99c-7a34-4190-8149-302f77469936";
@@ -25,9 +24,10 @@ export function federationIdentity(org: Organization, project: Project | undefin
 }
 
 /** The federated identity credential Azure DevOps adds to a connection's application (creation, conversion). */
-export function federatedCredentialFor(org: Organization, project: Project, endpoint: Pick<ServiceEndpoint, "id" | "name" | "parameters">) {
+export function federatedCredentialFor(applicationObjectId: string, org: Organization, project: Project, endpoint: Pick<ServiceEndpoint, "id" | "name" | "parameters">): NewFederatedCredential {
   const { issuer, subject } = federationIdentity(org, project, endpoint);
   return {
+    applicationObjectId,
     name: `${org.name}-${project.name}-${endpoint.id}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 120),
     issuer,
     subject,
@@ -47,7 +47,7 @@ export class FederationIssuer {
     private readonly store: Store,
     private readonly clock: Clock,
   ) {
-    this.keys = new SigningKeys(store, clock, "devops:");
+    this.keys = new SigningKeys(store.keys, clock, "devops:");
   }
 
   /** Mints the OIDC token for a connection: Entra-issued (new form) or Azure DevOps-issued (legacy form). */
@@ -64,7 +64,7 @@ export class FederationIssuer {
       );
     }
     const tenantId = endpoint.parameters.tenantid ?? org.tenantId;
-    return entra.federationToken(tenantId, {
+    return entra.federationToken({ tenantId, claims: {
       aud: TOKEN_EXCHANGE_APP,
       iss: issuer,
       iat: now,
@@ -77,7 +77,7 @@ export class FederationIssuer {
       sub: subject,
       tid: tenantId,
       ver: "2.0",
-    });
+    } });
   }
 
   /** `/{orgId}/.well-known/openid-configuration` of the legacy issuer. */
@@ -98,7 +98,7 @@ export class FederationIssuer {
   }
 
   /** Tells Entra's token endpoint where the legacy issuer's keys are (tokens minted on the injected clock). */
-  resolver(): FederationIssuers {
+  resolver(): IssuerKeyResolver {
     return async (issuer, header) => {
       if (!issuer.startsWith(`${LEGACY_ISSUER_BASE}/`)) return undefined;
       const orgId = issuer.slice(LEGACY_ISSUER_BASE.length + 1).toLowerCase();

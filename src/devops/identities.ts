@@ -1,11 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Clock } from "../core/clock.js";
 import { newGuid } from "../core/ids.js";
-import type { AccessTokens } from "../entra/access-tokens.js";
-import { planeOfAudience } from "../entra/resources.js";
 import type { Store } from "../store/index.js";
 import { devopsErrors } from "./errors.js";
 import type { DevOpsIdentity, Organization } from "./model.js";
+import type { EntraApi } from "./ports.js";
 
 /** Who is calling Azure DevOps: an identity of the organization. */
 export interface DevOpsCaller {
@@ -30,7 +29,7 @@ export class DevOpsIdentities {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly tokens: AccessTokens,
+    private readonly entra: EntraApi,
   ) {}
 
   async organization(name: string): Promise<Organization> {
@@ -64,12 +63,11 @@ export class DevOpsIdentities {
   }
 
   private async fromEntraToken(org: Organization, token: string): Promise<DevOpsIdentity> {
-    const check = await this.tokens.check(token);
-    if (!check.ok) throw devopsErrors.unauthorized();
-    const { claims } = check;
-    if (planeOfAudience(claims.aud) !== "devops" || claims.tid !== org.tenantId) throw devopsErrors.unauthorized(claims.oid);
-    const identity = await this.store.devops.identityByEntraObject(org.id, claims.oid);
-    if (!identity) throw devopsErrors.unauthorized(String(claims.upn ?? claims.oid));
+    const claims = await this.entra.verifyAccessToken(token);
+    if (!claims) throw devopsErrors.unauthorized();
+    if (!claims.forAzureDevOps || claims.tenantId !== org.tenantId) throw devopsErrors.unauthorized(claims.objectId);
+    const identity = await this.store.devops.identityByEntraObject(org.id, claims.objectId);
+    if (!identity) throw devopsErrors.unauthorized(claims.upn ?? claims.objectId);
     return identity;
   }
 

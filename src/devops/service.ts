@@ -10,10 +10,9 @@ import { FederationIssuer } from "./federation.js";
 import { DevOpsIdentities, type DevOpsCaller } from "./identities.js";
 import { ENDPOINT_SCOPE, PROJECT_SCOPE, type DevOpsIdentity, type EndpointRole, type Organization, type Project, type ServiceEndpoint } from "./model.js";
 import { PipelinePermissions } from "./pipeline-permissions.js";
-import type { ArmApi, EntraApi } from "./planes.js";
+import type { ArmApi, EntraApi } from "./ports.js";
 import { DevOpsSecurity, ROLE_DEFINITIONS } from "./security.js";
 import { EndpointProxy } from "./verify.js";
-import type { AccessTokens } from "../entra/access-tokens.js";
 
 export interface DevOpsOptions {
   store: Store;
@@ -21,7 +20,6 @@ export interface DevOpsOptions {
   logger: Logger;
   entra: EntraApi;
   arm: ArmApi;
-  tokens: AccessTokens;
   federation: FederationIssuer;
   secretKey: Buffer;
 }
@@ -38,12 +36,12 @@ export class DevOpsService {
   private readonly store: Store;
   private readonly clock: Clock;
 
-  constructor(readonly options: DevOpsOptions) {
+  constructor(private readonly options: DevOpsOptions) {
     const { store, clock } = options;
     this.store = store;
     this.clock = clock;
     this.federation = options.federation;
-    this.identities = new DevOpsIdentities(store, clock, options.tokens);
+    this.identities = new DevOpsIdentities(store, clock, options.entra);
     this.security = new DevOpsSecurity(store, clock);
     this.creation = new AutomaticCreation(clock, options.entra, options.arm, options.logger);
     this.endpoints = new ServiceEndpoints(store, clock, this.security, new SecretBox(options.secretKey), this.creation, options.entra);
@@ -64,6 +62,17 @@ export class DevOpsService {
     };
     await this.store.devops.insertOrganization(org);
     return org;
+  }
+
+  /** An organization by name, uncached (svcconn's admin API). */
+  findOrganization(name: string): Promise<Organization | undefined> {
+    return this.store.devops.organizationByName(name);
+  }
+
+  /** Renames an organization, picks its federation issuer form, or switches it to Azure DevOps Server behaviour. */
+  async changeOrganization(org: Organization, changes: Partial<Pick<Organization, "name" | "federationIssuer" | "serverMode">>): Promise<Organization> {
+    await this.store.devops.updateOrganization(org.id, changes);
+    return { ...org, ...changes };
   }
 
   async createProject(org: Organization, input: { id?: string; name: string; description?: string }) {

@@ -1,15 +1,11 @@
-import { ArmError } from "../arm/errors.js";
-import type { Subscription } from "../arm/model.js";
 import type { Clock } from "../core/clock.js";
-import { AadstsError } from "../entra/errors.js";
-import { ARM_AUDIENCE } from "../entra/resources.js";
 import type { Store } from "../store/index.js";
 import { endpointScope, messages, StepFailure, type AutomaticCreation, type UserAccess } from "./create-workflow.js";
 import type { StoredEndpoint } from "./endpoints.js";
 import type { FederationIssuer } from "./federation.js";
 import type { DevOpsCaller } from "./identities.js";
 import type { Organization, Project } from "./model.js";
-import type { ArmApi, EntraApi } from "./planes.js";
+import { ARM_RESOURCE, isPortError, type ArmApi, type EntraApi, type SubscriptionInfo } from "./ports.js";
 
 export interface ProxyResult {
   result: unknown;
@@ -46,12 +42,12 @@ export class EndpointProxy {
     const clientId = endpoint.parameters.serviceprincipalid ?? "";
     if (endpoint.scheme === "WorkloadIdentityFederation") {
       const assertion = await this.federation.token(org, project, endpoint, this.entra);
-      return this.entra.clientToken({ tenantId: tenant, clientId, assertion, resource: ARM_AUDIENCE });
+      return this.entra.clientToken({ tenantId: tenant, clientId, credential: { kind: "assertion", assertion }, resource: ARM_RESOURCE });
     }
     if (endpoint.parameters.authenticationType === "spnCertificate") {
-      return this.entra.clientToken({ tenantId: tenant, clientId, certificatePem: secrets.servicePrincipalCertificate ?? "", resource: ARM_AUDIENCE });
+      return this.entra.clientToken({ tenantId: tenant, clientId, credential: { kind: "certificate", pem: secrets.servicePrincipalCertificate ?? "" }, resource: ARM_RESOURCE });
     }
-    return this.entra.clientToken({ tenantId: tenant, clientId, secret: secrets.serviceprincipalkey ?? "", resource: ARM_AUDIENCE });
+    return this.entra.clientToken({ tenantId: tenant, clientId, credential: { kind: "secret", secret: secrets.serviceprincipalkey ?? "" }, resource: ARM_RESOURCE });
   }
 
   /** Verify: acquire a token with the connection's credentials, then read its scope. */
@@ -66,7 +62,7 @@ export class EndpointProxy {
     try {
       token = await this.connectionToken(org, project, stored);
     } catch (error) {
-      if (!(error instanceof AadstsError)) throw error;
+      if (!isPortError(error, "entra")) throw error;
       return {
         result: null,
         statusCode: error.status === 401 ? "unauthorized" : "badRequest",
@@ -84,7 +80,7 @@ export class EndpointProxy {
       }
       return { result: [], statusCode: "ok", errorMessage: "" };
     } catch (error) {
-      if (!(error instanceof ArmError)) throw error;
+      if (!isPortError(error, "arm")) throw error;
       return { result: null, statusCode: STATUS_NAMES[error.status] ?? "badRequest", errorMessage: `Failed to query service endpoint api: ${url}. Error Message: ${error.code}: ${error.message}` };
     }
   }
@@ -96,11 +92,11 @@ export class EndpointProxy {
    */
   async connectionSubscriptions(org: Organization, project: Project | undefined, stored: StoredEndpoint): Promise<ProxyResult> {
     const home = stored.endpoint.parameters.tenantid ?? org.tenantId;
-    let subscriptions: Subscription[];
+    let subscriptions: SubscriptionInfo[];
     try {
       subscriptions = await (await this.arm.as(await this.connectionToken(org, project, stored, home))).subscriptions();
     } catch (error) {
-      if (!(error instanceof AadstsError) && !(error instanceof ArmError)) throw error;
+      if (!isPortError(error, "entra", "arm")) throw error;
       return { result: null, statusCode: STATUS_NAMES[error.status] ?? "badRequest", errorMessage: error.message };
     }
     // A federated token names the connection's own tenant, so only credentials reach further.
@@ -111,7 +107,7 @@ export class EndpointProxy {
           subscriptions.push(...(await (await this.arm.as(await this.connectionToken(org, project, stored, tenant.id))).subscriptions()));
         } catch (error) {
           // No token in that tenant (single-tenant app, no service principal there): its subscriptions stay out.
-          if (!(error instanceof AadstsError) && !(error instanceof ArmError)) throw error;
+          if (!isPortError(error, "entra", "arm")) throw error;
         }
       }
     }

@@ -1,8 +1,9 @@
-import { randomInt, sign, verify, type KeyObject } from "node:crypto";
+import { randomInt, verify, type KeyObject } from "node:crypto";
 import type { Clock } from "../core/clock.js";
 import { opaque } from "../core/crypto.js";
+import { signJwt } from "../core/jwt.js";
 import type { Resource } from "./resources.js";
-import type { SigningKeys } from "./signing-keys.js";
+import type { SigningKeys } from "../core/signing-keys.js";
 
 /** Who a token speaks for. App-only tokens name a service principal; delegated tokens a user and a client app. */
 export type TokenSubject =
@@ -159,15 +160,4 @@ export class AccessTokens {
     if (typeof claims.nbf === "number" && claims.nbf > now + 300) return { ok: false, problem: "not-yet-valid", claims };
     return { ok: true, claims };
   }
-}
-
-/**
- * RS256 compact JWS. The signature is computed on libuv's thread pool (`crypto.sign` with a callback), so the
- * event loop keeps serving while RSA works, without WebCrypto's per-call algorithm normalisation.
- */
-export function signJwt(header: Record<string, unknown>, claims: Record<string, unknown>, privateKey: KeyObject): Promise<string> {
-  const input = `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`;
-  return new Promise((resolve, reject) => {
-    sign("sha256", Buffer.from(input), privateKey, (error, signature) => (error ? reject(error) : resolve(`${input}.${signature.toString("base64url")}`)));
-  });
 }

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { PlaneError } from "../core/errors.js";
-import type { Store } from "../store/index.js";
 import { AadstsError } from "./errors.js";
 import type { Tenant } from "./model.js";
 import type { EntraService } from "./service.js";
@@ -52,9 +51,9 @@ function redirectTo(reply: FastifyReply, redirectUri: string, mode: string | und
  * Errors about the client or its redirect URI are shown on the page (never sent to an unverified URI); others
  * go back to the client as `error`/`error_description`.
  */
-export function authorizeRoutes(app: FastifyInstance, entra: EntraService, store: Store): void {
+export function authorizeRoutes(app: FastifyInstance, entra: EntraService): void {
   const validate = async (tenantSegment: string, params: Record<string, string>): Promise<{ tenant: Tenant | "multi"; redirectUri: string }> => {
-    const tenant = await resolveTenant(store, tenantSegment);
+    const tenant = await entra.directory.resolveTenant(tenantSegment);
     if (!params.client_id) throw new AadstsError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.");
     if (!params.redirect_uri) throw new AadstsError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'redirect_uri'.");
     if (tenant !== "multi") {
@@ -96,7 +95,7 @@ export function authorizeRoutes(app: FastifyInstance, entra: EntraService, store
     try {
       if (tenant === "multi") {
         // common/organizations: the account's home directory is the tenant.
-        const home = (await Promise.all((await store.tenants.list()).map(async (t) => ((await store.users.getByUpn(t.id, username))?.userType === "Member" ? t : undefined)))).find(Boolean);
+        const home = (await Promise.all((await entra.directory.tenants()).map(async (t) => ((await entra.directory.findUser(t.id, username))?.userType === "Member" ? t : undefined)))).find(Boolean);
         if (!home) throw new AadstsError(400, "invalid_grant", 50034, `The user account ${username} does not exist in any directory.`);
         tenant = home;
         entra.signIn.checkRedirectUri(await entra.signIn.client(tenant, form.client_id!), form.redirect_uri!);

@@ -1,10 +1,11 @@
 import type { Clock } from "../core/clock.js";
 import { hashPassword, hashSecret, sha1, sha256 } from "../core/crypto.js";
-import { newClientSecret, newGuid } from "../core/ids.js";
+import { isGuid, newClientSecret, newGuid } from "../core/ids.js";
 import { parseCertificate } from "../core/x509.js";
 import type { Store } from "../store/index.js";
 import { FIRST_PARTY_SERVICE_PRINCIPALS, firstPartyServicePrincipalId } from "./first-party.js";
 import { graphErrors } from "./graph-errors.js";
+import { resolveTenant } from "./tenants.js";
 import {
   DEFAULT_AUTHORIZATION_POLICY,
   MAX_FEDERATED_CREDENTIALS,
@@ -309,6 +310,29 @@ export class Directory {
    */
   async tenant(tenantId: string): Promise<Tenant | undefined> {
     return this.store.tenants.get(tenantId);
+  }
+
+  async tenants(): Promise<Tenant[]> {
+    return this.store.tenants.list();
+  }
+
+  /** The tenant a login URL segment names (a GUID or a verified domain), or "multi" for common/organizations. */
+  resolveTenant(segment: string): Promise<Tenant | "multi"> {
+    return resolveTenant(this.store, segment);
+  }
+
+  async user(tenantId: string, objectId: string): Promise<User | undefined> {
+    return this.store.users.get(tenantId, objectId);
+  }
+
+  /** A user by object id or user principal name. */
+  async findUser(tenantId: string, idOrUpn: string): Promise<User | undefined> {
+    return isGuid(idOrUpn) ? this.store.users.get(tenantId, idOrUpn) : this.store.users.getByUpn(tenantId, idOrUpn);
+  }
+
+  /** Which of these applications have a service principal in the tenant. */
+  async servicePrincipalsPresent(tenantId: string, appIds: string[]): Promise<Set<string>> {
+    return this.store.servicePrincipals.appIdsPresent(tenantId, appIds);
   }
 
   async principal(tenantId: string, objectId: string): Promise<PrincipalInfo | undefined> {

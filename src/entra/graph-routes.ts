@@ -1,11 +1,23 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { baseUrl } from "../server/wire.js";
 import { GraphError, graphErrors } from "./graph-errors.js";
+import {
+  applicationCommand,
+  appRoleGrantCommand,
+  directoryRoleAssignmentCommand,
+  federatedCredentialCommand,
+  newServicePrincipalCommand,
+  ownerReference,
+  passwordCommand,
+  policyChanges,
+  removePasswordKeyId,
+  servicePrincipalChanges,
+  type ApplicationCommand,
+} from "./graph-input.js";
 import type { GraphCaller, GraphService } from "./graph-service.js";
 import { graphViews } from "./graph-views.js";
 import type { Application, ServicePrincipal, User } from "./model.js";
 import { filterProperties, matches, parseFilter } from "./odata.js";
-import type { Store } from "../store/index.js";
 
 interface GraphRequest {
   method: string;
@@ -36,7 +48,7 @@ function parseSegment(segment: string): { name: string; key?: Record<string, str
  * route parses the OData path — `applications(appId='…')/addPassword` is one path segment plus an action — and
  * dispatches; the service decides, this module renders.
  */
-export function graphRoutes(app: FastifyInstance, graph: GraphService, store: Store): void {
+export function graphRoutes(app: FastifyInstance, graph: GraphService): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split("?")[0]!;
     const all = path.split("/").filter(Boolean).map((s) => decodeURIComponent(s));
@@ -47,7 +59,7 @@ export function graphRoutes(app: FastifyInstance, graph: GraphService, store: St
       throw graphErrors.badRequest("The request body must be a JSON object.");
     }
     const caller = await graph.authenticate(request.headers.authorization);
-    const result = await dispatch(req, caller, reply, graph, store);
+    const result = await dispatch(req, caller, reply, graph);
     if (result === undefined) {
       if (!reply.sent) void reply.status(204).send();
       return reply;
@@ -114,8 +126,9 @@ const onlyMethods = (req: GraphRequest, ...methods: string[]) => {
   if (!methods.includes(req.method)) throw new GraphError(405, "Request_BadRequest", `The HTTP method '${req.method}' is not allowed for this resource.`);
 };
 
-async function applicationView(store: Store, app: Application) {
-  return graphViews.application(app, await store.applications.passwords(app.id), await store.applications.keys(app.id));
+async function applicationView(graph: GraphService, app: Application) {
+  const { passwords, keys } = await graph.credentialsOf(app);
+  return graphViews.application(app, passwords, keys);
 }
 
 async function directoryObject(req: GraphRequest, o: User | ServicePrincipal, graph: GraphService) {
@@ -123,14 +136,14 @@ async function directoryObject(req: GraphRequest, o: User | ServicePrincipal, gr
   return { "@odata.type": "#microsoft.graph.servicePrincipal", ...graphViews.servicePrincipal(o, await graph.signInAudienceOf(o)) };
 }
 
-async function dispatch(req: GraphRequest, caller: GraphCaller, reply: FastifyReply, graph: GraphService, store: Store): Promise<unknown> {
+async function dispatch(req: GraphRequest, caller: GraphCaller, reply: FastifyReply, graph: GraphService): Promise<unknown> {
   const [head, ...rest] = req.segments;
   if (!head) throw notFoundSegment(req);
   const { name, key } = parseSegment(head);
   // Graph matches path segments case-insensitively.
   switch (name.toLowerCase()) {
     case "applications":
-      return applications(req, caller, reply, graph, store, key ? { appId: key.appId ?? key.uniqueName ?? "" } : rest[0] ? { id: rest.shift()! } : undefined, rest);
+      return applications(req, caller, reply, graph, key ? { appId: key.appId ?? key.uniqueName ?? "" } : rest[0] ? { id: rest.shift()! } : undefined, rest);
     case "serviceprincipals":
       return servicePrincipals(req, caller, reply, graph, key ? { appId: key.appId ?? "" } : rest[0] ? { id: rest.shift()! } : undefined, rest);
     case "users":
@@ -145,7 +158,7 @@ async function dispatch(req: GraphRequest, caller: GraphCaller, reply: FastifyRe
       if (rest[0]?.toLowerCase() !== "authorizationpolicy" || rest.length > 2) throw notFoundSegment(req);
       if (req.method === "GET") return single(req, "policies/authorizationPolicy", graphViews.authorizationPolicy(await graph.getPolicy(caller)));
       onlyMethods(req, "PATCH");
-      await graph.updatePolicy(caller, req.body);
+      await graph.updatePolicy(caller, policyChanges(req.body));
       return undefined;
     }
     case "directoryroles": {
@@ -184,7 +197,7 @@ async function dispatch(req: GraphRequest, caller: GraphCaller, reply: FastifyRe
         }
         if (req.method === "POST") {
           void reply.status(201);
-          return single(req, "roleManagement/directory/roleAssignments", graphViews.roleAssignment(await graph.assignRole(caller, req.body)));
+          return single(req, "roleManagement/directory/roleAssignments", graphViews.roleAssignment(await graph.assignRole(caller, directoryRoleAssignmentCommand(req.body))));
         }
         onlyMethods(req, "GET");
         return list(req, "roleAssignments", "roleManagement/directory/roleAssignments", (await graph.listRoleAssignments(caller)).map(graphViews.roleAssignment));
@@ -201,22 +214,21 @@ async function applications(
   caller: GraphCaller,
   reply: FastifyReply,
   graph: GraphService,
-  store: Store,
   key: { id?: string; appId?: string } | undefined,
   rest: string[],
 ): Promise<unknown> {
   if (!key) {
     if (req.method === "POST") {
-      const created = await graph.createApplication(caller, req.body as never);
+      const created = await graph.createApplication(caller, applicationCommand(req.body, true) as ApplicationCommand & { displayName: string });
       void reply.status(201);
-      return single(req, "applications", await applicationView(store, created));
+      return single(req, "applications", await applicationView(graph, created));
     }
     onlyMethods(req, "GET");
     const withFederated = /federatedidentitycredentials/i.test(req.query.$filter ?? "");
     const views = await Promise.all(
       (await graph.listApplications(caller)).map(async (a) => ({
-        ...(await applicationView(store, a)),
-        ...(withFederated ? { federatedIdentityCredentials: (await store.applications.federated(a.id)).map(graphViews.federatedIdentityCredential) } : {}),
+        ...(await applicationView(graph, a)),
+        ...(withFederated ? { federatedIdentityCredentials: (await graph.listFederated(caller, a)).map(graphViews.federatedIdentityCredential) } : {}),
       })),
     );
     return list(req, "applications", "applications", views, ["federatedIdentityCredentials"]);
@@ -224,9 +236,9 @@ async function applications(
   const app = await graph.findApplication(caller, key);
   const [action, sub, ...more] = rest;
   if (!action) {
-    if (req.method === "GET") return single(req, "applications", await applicationView(store, app));
+    if (req.method === "GET") return single(req, "applications", await applicationView(graph, app));
     if (req.method === "PATCH") {
-      await graph.updateApplication(caller, app, req.body as never);
+      await graph.updateApplication(caller, app, applicationCommand(req.body, false));
       return undefined;
     }
     onlyMethods(req, "DELETE");
@@ -236,18 +248,18 @@ async function applications(
   switch (action.toLowerCase()) {
     case "addpassword": {
       onlyMethods(req, "POST");
-      const credential = await graph.addPassword(caller, app, req.body);
+      const credential = await graph.addPassword(caller, app, passwordCommand(req.body));
       return { "@odata.context": context(req, "microsoft.graph.passwordCredential"), ...credential };
     }
     case "removepassword":
       onlyMethods(req, "POST");
-      await graph.removePassword(caller, app, req.body);
+      await graph.removePassword(caller, app, removePasswordKeyId(req.body));
       return undefined;
     case "federatedidentitycredentials": {
       if (!sub) {
         if (req.method === "POST") {
           void reply.status(201);
-          return single(req, `applications('${app.id}')/federatedIdentityCredentials`, graphViews.federatedIdentityCredential(await graph.createFederated(caller, app, req.body)));
+          return single(req, `applications('${app.id}')/federatedIdentityCredentials`, graphViews.federatedIdentityCredential(await graph.createFederated(caller, app, federatedCredentialCommand(req.body))));
         }
         onlyMethods(req, "GET");
         return list(req, "federatedIdentityCredentials", `applications('${app.id}')/federatedIdentityCredentials`, (await graph.listFederated(caller, app)).map(graphViews.federatedIdentityCredential));
@@ -256,7 +268,7 @@ async function applications(
       const fic = await graph.findFederated(app, sub);
       if (req.method === "GET") return single(req, `applications('${app.id}')/federatedIdentityCredentials`, graphViews.federatedIdentityCredential(fic));
       if (req.method === "PATCH") {
-        await graph.updateFederated(caller, app, fic, req.body);
+        await graph.updateFederated(caller, app, fic, federatedCredentialCommand(req.body));
         return undefined;
       }
       onlyMethods(req, "DELETE");
@@ -277,7 +289,7 @@ async function owners(req: GraphRequest, caller: GraphCaller, graph: GraphServic
   }
   if (sub === "$ref") {
     onlyMethods(req, "POST");
-    await graph.addOwner(caller, object.id, req.body);
+    await graph.addOwner(caller, object.id, ownerReference(req.body));
     return undefined;
   }
   if (more[0] === "$ref") {
@@ -291,7 +303,7 @@ async function owners(req: GraphRequest, caller: GraphCaller, graph: GraphServic
 async function servicePrincipals(req: GraphRequest, caller: GraphCaller, reply: FastifyReply, graph: GraphService, key: { id?: string; appId?: string } | undefined, rest: string[]): Promise<unknown> {
   if (!key) {
     if (req.method === "POST") {
-      const created = await graph.createServicePrincipal(caller, req.body);
+      const created = await graph.createServicePrincipal(caller, newServicePrincipalCommand(req.body));
       void reply.status(201);
       return single(req, "servicePrincipals", graphViews.servicePrincipal(created, await graph.signInAudienceOf(created)));
     }
@@ -304,7 +316,7 @@ async function servicePrincipals(req: GraphRequest, caller: GraphCaller, reply: 
   if (!action) {
     if (req.method === "GET") return single(req, "servicePrincipals", graphViews.servicePrincipal(sp, await graph.signInAudienceOf(sp)));
     if (req.method === "PATCH") {
-      await graph.updateServicePrincipal(caller, sp, req.body);
+      await graph.updateServicePrincipal(caller, sp, servicePrincipalChanges(req.body));
       return undefined;
     }
     onlyMethods(req, "DELETE");
@@ -317,7 +329,7 @@ async function servicePrincipals(req: GraphRequest, caller: GraphCaller, reply: 
     if (!sub) {
       if (req.method === "POST") {
         void reply.status(201);
-        return single(req, `servicePrincipals('${sp.id}')/appRoleAssignments`, graphViews.appRoleAssignment(await graph.grantAppRole(caller, sp, req.body), sp.displayName, resourceName));
+        return single(req, `servicePrincipals('${sp.id}')/appRoleAssignments`, graphViews.appRoleAssignment(await graph.grantAppRole(caller, sp, appRoleGrantCommand(req.body)), sp.displayName, resourceName));
       }
       onlyMethods(req, "GET");
       return list(req, "appRoleAssignments", `servicePrincipals('${sp.id}')/appRoleAssignments`, (await graph.appRoleAssignments(sp)).map((a) => graphViews.appRoleAssignment(a, sp.displayName, resourceName)));

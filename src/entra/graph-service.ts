@@ -5,6 +5,17 @@ import type { AccessTokens } from "./access-tokens.js";
 import type { Directory, PasswordCredentialView } from "./directory.js";
 import { firstPartyServicePrincipalId, GRAPH_APP_ROLE_NAMES } from "./first-party.js";
 import { GraphError, graphErrors } from "./graph-errors.js";
+import type {
+  ApplicationCommand,
+  AppRoleGrantCommand,
+  DirectoryRoleAssignmentCommand,
+  FederatedCredentialCommand,
+  KeyCredentialInput,
+  NewServicePrincipalCommand,
+  PasswordCommand,
+  PolicyChanges,
+  ServicePrincipalChanges,
+} from "./graph-input.js";
 import {
   DIRECTORY_ROLE,
   DIRECTORY_ROLE_NAMES,
@@ -15,6 +26,8 @@ import {
   type AuthorizationPolicy,
   type DirectoryRoleAssignment,
   type FederatedIdentityCredential,
+  type KeyCredential,
+  type PasswordCredential,
   type ServicePrincipal,
   type SignInAudience,
   type Tenant,
@@ -42,20 +55,6 @@ const MODELLED_ROLES = Object.keys(DIRECTORY_ROLE_NAMES);
 
 const graphUnauthenticated = (message: string) => new GraphError(401, "InvalidAuthenticationToken", message);
 
-export interface ApplicationInput {
-  displayName?: unknown;
-  signInAudience?: unknown;
-  identifierUris?: unknown;
-  description?: unknown;
-  notes?: unknown;
-  tags?: unknown;
-  isFallbackPublicClient?: unknown;
-  web?: unknown;
-  spa?: unknown;
-  publicClient?: unknown;
-  api?: unknown;
-  keyCredentials?: unknown;
-}
 
 /**
  * Microsoft Graph over the directory, with Entra's authorization: app-only callers act by their application
@@ -161,20 +160,24 @@ export class GraphService {
     return all.filter((a) => owned.has(a.id));
   }
 
-  async createApplication(caller: GraphCaller, input: ApplicationInput): Promise<Application> {
+  async createApplication(caller: GraphCaller, command: ApplicationCommand & { displayName: string }): Promise<Application> {
     await this.demand(this.canCreateApplication(caller));
-    const fields = readApplicationInput(input, true);
-    const app = await this.directory.createApplication({ tenantId: caller.tenant.id, ...fields, displayName: fields.displayName!, ownerId: caller.objectId });
-    if (Array.isArray(input.keyCredentials)) await this.replaceKeyCredentials(app.id, input.keyCredentials);
+    const { keyCredentials, ...fields } = command;
+    const app = await this.directory.createApplication({ tenantId: caller.tenant.id, ...fields, ownerId: caller.objectId });
+    if (keyCredentials) await this.replaceKeyCredentials(app.id, keyCredentials);
     return app;
   }
 
-  async updateApplication(caller: GraphCaller, app: Application, input: ApplicationInput): Promise<void> {
+  async updateApplication(caller: GraphCaller, app: Application, command: ApplicationCommand): Promise<void> {
     await this.demand(this.canManage(caller, app.id));
-    const fields = readApplicationInput(input, false);
-    const { redirectUris, ...rest } = fields;
+    const { redirectUris, keyCredentials, ...rest } = command;
     await this.store.applications.update(app.id, { ...rest, ...(redirectUris ? { redirectUris: { ...app.redirectUris, ...redirectUris } } : {}) });
-    if (Array.isArray(input.keyCredentials)) await this.replaceKeyCredentials(app.id, input.keyCredentials);
+    if (keyCredentials) await this.replaceKeyCredentials(app.id, keyCredentials);
+  }
+
+  /** An application's password (without secrets) and certificate credentials, for its Graph view. */
+  async credentialsOf(app: Application): Promise<{ passwords: PasswordCredential[]; keys: KeyCredential[] }> {
+    return { passwords: await this.store.applications.passwords(app.id), keys: await this.store.applications.keys(app.id) };
   }
 
   /** Deleting an application also deletes its service principal in its home tenant, as Entra does. */
@@ -185,39 +188,21 @@ export class GraphService {
     await this.store.applications.delete(app.id);
   }
 
-  async addPassword(caller: GraphCaller, app: Application, body: unknown): Promise<PasswordCredentialView> {
+  async addPassword(caller: GraphCaller, app: Application, command: PasswordCommand): Promise<PasswordCredentialView> {
     await this.demand(this.canManage(caller, app.id));
-    const input = ((body ?? {}) as { passwordCredential?: Record<string, unknown> }).passwordCredential ?? {};
-    if (typeof input !== "object") throw graphErrors.badRequest("The property 'passwordCredential' must be an object.");
-    for (const field of ["displayName", "startDateTime", "endDateTime"] as const) {
-      if (input[field] !== undefined && input[field] !== null && typeof input[field] !== "string") throw graphErrors.invalidValue(field, "passwordCredential");
-    }
-    return this.directory.addPassword(app.id, {
-      displayName: (input.displayName as string | undefined) ?? null,
-      startDateTime: input.startDateTime as string | undefined,
-      endDateTime: input.endDateTime as string | undefined,
-    });
+    return this.directory.addPassword(app.id, command);
   }
 
-  async removePassword(caller: GraphCaller, app: Application, body: unknown): Promise<void> {
+  async removePassword(caller: GraphCaller, app: Application, keyId: string): Promise<void> {
     await this.demand(this.canManage(caller, app.id));
-    const keyId = (body as { keyId?: unknown } | undefined)?.keyId;
-    if (typeof keyId !== "string" || !isGuid(keyId)) throw graphErrors.badRequest("The property 'keyId' must be a GUID.");
     if (!(await this.store.applications.deletePassword(app.id, keyId))) throw graphErrors.badRequest(`No password credential found with keyId '${keyId}'.`);
   }
 
-  private async replaceKeyCredentials(appObjectId: string, keys: unknown[]): Promise<void> {
+  private async replaceKeyCredentials(appObjectId: string, keys: KeyCredentialInput[]): Promise<void> {
     const existing = await this.store.applications.keys(appObjectId);
-    const keep = new Set(keys.filter((k): k is { keyId: string } => typeof (k as { keyId?: unknown })?.keyId === "string" && !(k as { key?: unknown }).key).map((k) => k.keyId.toLowerCase()));
+    const keep = new Set(keys.flatMap((k) => (k.kind === "keep" ? [k.keyId] : [])));
     for (const key of existing) if (!keep.has(key.keyId)) await this.store.applications.deleteKey(appObjectId, key.keyId);
-    for (const key of keys) {
-      const k = key as { key?: unknown; displayName?: unknown; type?: unknown; usage?: unknown };
-      if (k.key === undefined || k.key === null) continue;
-      if (typeof k.key !== "string" || (k.type !== undefined && k.type !== "AsymmetricX509Cert") || (k.usage !== undefined && k.usage !== "Verify")) {
-        throw graphErrors.invalidValue("keyCredentials", "application");
-      }
-      await this.directory.addCertificate(appObjectId, { certificate: k.key, displayName: typeof k.displayName === "string" ? k.displayName : null });
-    }
+    for (const key of keys) if (key.kind === "add") await this.directory.addCertificate(appObjectId, { certificate: key.certificate, displayName: key.displayName });
   }
 
   // ---- federated identity credentials ------------------------------------------------------------------------
@@ -234,15 +219,13 @@ export class GraphService {
     return fic;
   }
 
-  async createFederated(caller: GraphCaller, app: Application, body: unknown): Promise<FederatedIdentityCredential> {
+  async createFederated(caller: GraphCaller, app: Application, input: FederatedCredentialCommand): Promise<FederatedIdentityCredential> {
     await this.demand(this.canManage(caller, app.id));
-    const input = readFederatedInput(body);
     return this.directory.addFederatedCredential(app.id, { name: input.name ?? "", issuer: input.issuer ?? "", subject: input.subject ?? "", audiences: input.audiences ?? [], description: input.description });
   }
 
-  async updateFederated(caller: GraphCaller, app: Application, fic: FederatedIdentityCredential, body: unknown): Promise<void> {
+  async updateFederated(caller: GraphCaller, app: Application, fic: FederatedIdentityCredential, input: FederatedCredentialCommand): Promise<void> {
     await this.demand(this.canManage(caller, app.id));
-    const input = readFederatedInput(body);
     if (input.name !== undefined && input.name !== fic.name) throw graphErrors.badRequest("Property 'name' is read-only and cannot be set.");
     if (input.audiences !== undefined && input.audiences.length !== 1) throw graphErrors.federatedAudienceCount();
     const others = (await this.store.applications.federated(app.id)).filter((f) => f.id !== fic.id);
@@ -268,11 +251,8 @@ export class GraphService {
     return out;
   }
 
-  async addOwner(caller: GraphCaller, objectId: string, body: unknown): Promise<void> {
+  async addOwner(caller: GraphCaller, objectId: string, id: string): Promise<void> {
     await this.demand(this.canManage(caller, objectId));
-    const ref = (body as { "@odata.id"?: unknown } | undefined)?.["@odata.id"];
-    const id = typeof ref === "string" ? /([0-9a-f-]{36})\/?$/i.exec(ref)?.[1] : undefined;
-    if (!id) throw graphErrors.badRequest("The request body must contain '@odata.id' naming a directory object.");
     if (!(await this.directory.principal(caller.tenant.id, id))) throw graphErrors.notFound(id);
     if (await this.store.applications.isOwner(objectId, id)) throw graphErrors.objectExists("owners");
     await this.store.applications.addOwner(objectId, id, caller.tenant.id);
@@ -305,13 +285,7 @@ export class GraphService {
     return (await this.store.applications.getByAppId(sp.appId))?.signInAudience ?? null;
   }
 
-  async createServicePrincipal(caller: GraphCaller, body: unknown): Promise<ServicePrincipal> {
-    const input = (body ?? {}) as Record<string, unknown>;
-    for (const key of Object.keys(input)) {
-      if (!["appId", "accountEnabled", "tags", "notes", "description", "appRoleAssignmentRequired"].includes(key)) throw unknownProperty(key, "servicePrincipal");
-    }
-    if (typeof input.appId !== "string" || !isGuid(input.appId)) throw graphErrors.badRequest("The property 'appId' must be the GUID of an application.");
-    if (input.accountEnabled !== undefined && typeof input.accountEnabled !== "boolean") throw graphErrors.invalidValue("accountEnabled", "servicePrincipal");
+  async createServicePrincipal(caller: GraphCaller, input: NewServicePrincipalCommand): Promise<ServicePrincipal> {
     const app = await this.store.applications.getByAppId(input.appId);
     if (!app) throw graphErrors.badRequest(`The appId '${input.appId}' of the service principal does not reference a valid application object.`);
     // In its own tenant, whoever may manage the application may create its service principal; in another
@@ -323,23 +297,16 @@ export class GraphService {
     return this.directory.createServicePrincipal({
       tenantId: caller.tenant.id,
       appId: app.appId,
-      accountEnabled: (input.accountEnabled as boolean | undefined) ?? true,
+      accountEnabled: input.accountEnabled,
       ownerId: caller.objectId,
     });
   }
 
-  async updateServicePrincipal(caller: GraphCaller, sp: ServicePrincipal, body: unknown): Promise<void> {
+  async updateServicePrincipal(caller: GraphCaller, sp: ServicePrincipal, changes: ServicePrincipalChanges): Promise<void> {
     if (sp.servicePrincipalType === "ManagedIdentity") throw graphErrors.badRequest("Managed identity service principals cannot be modified directly.");
     const appObject = await this.store.applications.getByAppId(sp.appId);
     await this.demand((await this.canManage(caller, sp.id)) || (appObject ? await this.canManage(caller, appObject.id) : false));
-    const input = (body ?? {}) as Record<string, unknown>;
-    for (const key of Object.keys(input)) if (!["accountEnabled", "displayName", "tags", "notes", "description"].includes(key)) throw unknownProperty(key, "servicePrincipal");
-    if (input.accountEnabled !== undefined && typeof input.accountEnabled !== "boolean") throw graphErrors.invalidValue("accountEnabled", "servicePrincipal");
-    if (input.displayName !== undefined && typeof input.displayName !== "string") throw graphErrors.invalidValue("displayName", "servicePrincipal");
-    await this.store.servicePrincipals.update(sp.id, {
-      ...(input.accountEnabled === undefined ? {} : { accountEnabled: input.accountEnabled as boolean }),
-      ...(input.displayName === undefined ? {} : { displayName: input.displayName as string }),
-    });
+    await this.store.servicePrincipals.update(sp.id, changes);
   }
 
   async deleteServicePrincipal(caller: GraphCaller, sp: ServicePrincipal): Promise<void> {
@@ -355,18 +322,14 @@ export class GraphService {
     return this.store.servicePrincipals.appRoleAssignments(sp.id);
   }
 
-  async grantAppRole(caller: GraphCaller, sp: ServicePrincipal, body: unknown): Promise<AppRoleAssignment> {
+  async grantAppRole(caller: GraphCaller, sp: ServicePrincipal, input: AppRoleGrantCommand): Promise<AppRoleAssignment> {
     await this.demand((await this.hasRole(caller, ADMIN)) || this.hasPermission(caller, "AppRoleAssignment.ReadWrite.All"));
-    const input = (body ?? {}) as Record<string, unknown>;
     const graphSp = firstPartyServicePrincipalId(caller.tenant.id, GRAPH_APP_ID);
-    if (typeof input.appRoleId !== "string" || typeof input.resourceId !== "string" || typeof input.principalId !== "string") {
-      throw graphErrors.badRequest("The properties 'principalId', 'resourceId' and 'appRoleId' are required.");
-    }
-    if (input.principalId.toLowerCase() !== sp.id) throw graphErrors.badRequest("The principalId must be the service principal in the request URL.");
-    if (input.resourceId.toLowerCase() !== graphSp || !GRAPH_APP_ROLE_NAMES[input.appRoleId.toLowerCase()]) {
+    if (input.principalId !== sp.id) throw graphErrors.badRequest("The principalId must be the service principal in the request URL.");
+    if (input.resourceId !== graphSp || !GRAPH_APP_ROLE_NAMES[input.appRoleId]) {
       throw graphErrors.badRequest("Permission being assigned was not found on application. Only Microsoft Graph application permissions are modelled by svcconn.");
     }
-    return this.directory.grantAppRole(caller.tenant.id, sp.id, graphSp, input.appRoleId.toLowerCase());
+    return this.directory.grantAppRole(caller.tenant.id, sp.id, graphSp, input.appRoleId);
   }
 
   async revokeAppRole(caller: GraphCaller, sp: ServicePrincipal, id: string): Promise<void> {
@@ -415,30 +378,8 @@ export class GraphService {
     return this.directory.latestPolicy(caller.tenant.id);
   }
 
-  async updatePolicy(caller: GraphCaller, body: unknown): Promise<void> {
+  async updatePolicy(caller: GraphCaller, changes: PolicyChanges): Promise<void> {
     await this.demand((await this.hasRole(caller, ADMIN)) || this.hasPermission(caller, "Policy.ReadWrite.Authorization"));
-    const input = (body ?? {}) as Record<string, unknown>;
-    const changes: Partial<AuthorizationPolicy> = {};
-    for (const [key, value] of Object.entries(input)) {
-      if (key === "guestUserRoleId") {
-        if (typeof value !== "string" || !Object.values(GUEST_ROLE).includes(value.toLowerCase() as never)) throw graphErrors.invalidValue("guestUserRoleId", "authorizationPolicy");
-        changes.guestUserRoleId = value.toLowerCase();
-      } else if (key === "allowInvitesFrom") {
-        if (!["none", "adminsAndGuestInviters", "adminsGuestInvitersAndAllMembers", "everyone"].includes(value as string)) throw graphErrors.invalidValue("allowInvitesFrom", "authorizationPolicy");
-        changes.allowInvitesFrom = value as AuthorizationPolicy["allowInvitesFrom"];
-      } else if (key === "defaultUserRolePermissions") {
-        if (!value || typeof value !== "object" || Array.isArray(value)) throw graphErrors.invalidValue("defaultUserRolePermissions", "authorizationPolicy");
-        for (const [k, v] of Object.entries(value)) {
-          if (!["allowedToCreateApps", "allowedToCreateSecurityGroups", "allowedToReadOtherUsers", "allowedToCreateTenants", "allowedToReadBitlockerKeysForOwnedDevice", "permissionGrantPoliciesAssigned"].includes(k)) {
-            throw unknownProperty(k, "defaultUserRolePermissions");
-          }
-          if (k.startsWith("allowed") && typeof v !== "boolean") throw graphErrors.invalidValue(k, "defaultUserRolePermissions");
-          if (k === "allowedToCreateApps" || k === "allowedToCreateSecurityGroups" || k === "allowedToReadOtherUsers") changes[k] = v as boolean;
-        }
-      } else if (!["allowedToSignUpEmailBasedSubscriptions", "allowedToUseSSPR", "allowEmailVerifiedUsersToJoinOrganization", "blockMsolPowerShell", "displayName", "description"].includes(key)) {
-        throw unknownProperty(key, "authorizationPolicy");
-      }
-    }
     await this.directory.updatePolicy(caller.tenant.id, changes, this.policyPropagationSeconds());
   }
 
@@ -477,13 +418,10 @@ export class GraphService {
     return this.store.users.roleAssignments(caller.tenant.id, principalId ? { principalId } : {});
   }
 
-  async assignRole(caller: GraphCaller, body: unknown): Promise<DirectoryRoleAssignment> {
+  async assignRole(caller: GraphCaller, input: DirectoryRoleAssignmentCommand): Promise<DirectoryRoleAssignment> {
     await this.demand((await this.hasRole(caller, ADMIN)) || this.hasPermission(caller, "RoleManagement.ReadWrite.Directory"));
-    const input = (body ?? {}) as Record<string, unknown>;
-    const templateId = typeof input.roleDefinitionId === "string" ? this.roleTemplateOf(caller.tenant.id, input.roleDefinitionId) : undefined;
-    if (!templateId) throw graphErrors.badRequest(`The role definition '${String(input.roleDefinitionId)}' is not supported.`);
-    if (typeof input.principalId !== "string" || !isGuid(input.principalId)) throw graphErrors.badRequest("The property 'principalId' must be a GUID.");
-    if (input.directoryScopeId !== undefined && input.directoryScopeId !== "/") throw graphErrors.badRequest("Only the directory scope '/' is supported.");
+    const templateId = this.roleTemplateOf(caller.tenant.id, input.roleDefinitionId);
+    if (!templateId) throw graphErrors.badRequest(`The role definition '${input.roleDefinitionId}' is not supported.`);
     if (!(await this.directory.principal(caller.tenant.id, input.principalId))) throw graphErrors.notFound(input.principalId);
     const existing = await this.store.users.roleAssignments(caller.tenant.id, { principalId: input.principalId, roleTemplateId: templateId });
     if (existing.length) throw new GraphError(409, "Request_BadRequest", "A conflicting object with one or more of the specified property values is present in the directory.");
@@ -499,87 +437,3 @@ export class GraphService {
     return this.clock.now().toISOString();
   }
 }
-
-export function unknownProperty(name: string, resource: string): GraphError {
-  return graphErrors.badRequest(`Property '${name}' does not exist on type 'microsoft.graph.${resource}'.`);
-}
-
-const APPLICATION_PROPERTIES = new Set([
-  "displayName", "signInAudience", "identifierUris", "description", "notes", "tags", "isFallbackPublicClient", "web", "spa", "publicClient", "api",
-  "keyCredentials", "requiredResourceAccess", "info", "optionalClaims", "appRoles", "groupMembershipClaims", "serviceManagementReference",
-]);
-
-function readApplicationInput(input: ApplicationInput, creating: boolean) {
-  if (!input || typeof input !== "object" || Array.isArray(input)) throw graphErrors.badRequest("The request body must be a JSON object.");
-  for (const key of Object.keys(input)) if (!APPLICATION_PROPERTIES.has(key) && !key.startsWith("@odata")) throw unknownProperty(key, "application");
-  const out: {
-    displayName?: string;
-    signInAudience?: SignInAudience;
-    identifierUris?: string[];
-    description?: string | null;
-    notes?: string | null;
-    tags?: string[];
-    isFallbackPublicClient?: boolean;
-    requestedAccessTokenVersion?: 1 | 2 | null;
-    redirectUris?: { web?: string[]; spa?: string[]; publicClient?: string[] };
-  } = {};
-  if (input.displayName !== undefined) {
-    if (typeof input.displayName !== "string" || !input.displayName.trim()) throw graphErrors.invalidValue("displayName", "application");
-    out.displayName = input.displayName;
-  } else if (creating) {
-    throw graphErrors.badRequest("Property 'displayName' is required.");
-  }
-  if (input.signInAudience !== undefined) {
-    if (!SIGN_IN_AUDIENCES.includes(input.signInAudience as SignInAudience)) throw graphErrors.invalidValue("signInAudience", "application");
-    out.signInAudience = input.signInAudience as SignInAudience;
-  } else if (creating) {
-    // Graph's default for applications it creates.
-    out.signInAudience = "AzureADandPersonalMicrosoftAccount";
-  }
-  const stringList = (value: unknown, name: string) => {
-    if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) throw graphErrors.invalidValue(name, "application");
-    return value as string[];
-  };
-  if (input.identifierUris !== undefined) out.identifierUris = stringList(input.identifierUris, "identifierUris");
-  if (input.tags !== undefined) out.tags = stringList(input.tags, "tags");
-  for (const key of ["description", "notes"] as const) {
-    if (input[key] !== undefined) {
-      if (input[key] !== null && typeof input[key] !== "string") throw graphErrors.invalidValue(key, "application");
-      out[key] = input[key] as string | null;
-    }
-  }
-  if (input.isFallbackPublicClient !== undefined) {
-    if (typeof input.isFallbackPublicClient !== "boolean" && input.isFallbackPublicClient !== null) throw graphErrors.invalidValue("isFallbackPublicClient", "application");
-    out.isFallbackPublicClient = input.isFallbackPublicClient === true;
-  }
-  for (const kind of ["web", "spa", "publicClient"] as const) {
-    const value = input[kind];
-    if (value === undefined) continue;
-    const uris = (value as { redirectUris?: unknown } | null)?.redirectUris;
-    if (uris !== undefined) out.redirectUris = { ...out.redirectUris, [kind]: stringList(uris, `${kind}.redirectUris`) };
-  }
-  const version = (input.api as { requestedAccessTokenVersion?: unknown } | undefined)?.requestedAccessTokenVersion;
-  if (version !== undefined) {
-    if (version !== null && version !== 1 && version !== 2) throw graphErrors.invalidValue("api.requestedAccessTokenVersion", "application");
-    out.requestedAccessTokenVersion = version as 1 | 2 | null;
-  }
-  return out;
-}
-
-function readFederatedInput(body: unknown): { name?: string; issuer?: string; subject?: string; audiences?: string[]; description?: string | null } {
-  if (!body || typeof body !== "object" || Array.isArray(body)) throw graphErrors.badRequest("The request body must be a JSON object.");
-  const input = body as Record<string, unknown>;
-  for (const key of Object.keys(input)) {
-    if (!["name", "issuer", "subject", "audiences", "description", "id"].includes(key) && !key.startsWith("@odata")) throw unknownProperty(key, "federatedIdentityCredential");
-  }
-  for (const key of ["name", "issuer", "subject"] as const) if (input[key] !== undefined && typeof input[key] !== "string") throw graphErrors.invalidValue(key, "federatedIdentityCredential");
-  if (input.audiences !== undefined && (!Array.isArray(input.audiences) || input.audiences.some((a) => typeof a !== "string"))) throw graphErrors.invalidValue("audiences", "federatedIdentityCredential");
-  return {
-    name: input.name as string | undefined,
-    issuer: input.issuer as string | undefined,
-    subject: input.subject as string | undefined,
-    audiences: input.audiences as string[] | undefined,
-    description: (input.description as string | null | undefined) ?? undefined,
-  };
-}
-

@@ -7,7 +7,6 @@ import { AadstsError, aadsts } from "./errors.js";
 import { authorizeRoutes } from "./authorize-routes.js";
 import { adfsConfiguration, instanceDiscovery, v1Configuration, v2Configuration } from "./oidc.js";
 import type { EntraService } from "./service.js";
-import { resolveTenant } from "./tenants.js";
 import type { TokenEndpointFlavor, TokenResult } from "./token-service.js";
 import { v2Issuer } from "./access-tokens.js";
 
@@ -97,7 +96,6 @@ function renderToken(result: TokenResult): Record<string, unknown> {
 
 /** Token endpoints (v2.0, v1, ADFS-style), OIDC discovery, JWKS and instance discovery. */
 export function loginRoutes(app: FastifyInstance, entra: EntraService): void {
-  const store = entra.options.store;
 
   // Keep the raw body: token requests are form-encoded, and anything else must still get Entra's own error.
   app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
@@ -121,7 +119,7 @@ export function loginRoutes(app: FastifyInstance, entra: EntraService): void {
   app.post("/:tenant/oauth2/token", token((t) => (t.toLowerCase() === "adfs" ? "adfs" : "v1")));
 
   const tenantIdFor = async (segment: string): Promise<string | "multi"> => {
-    const tenant = await resolveTenant(store, segment);
+    const tenant = await entra.directory.resolveTenant(segment);
     return tenant === "multi" ? "multi" : tenant.id;
   };
   const discoveryHeaders = { "cache-control": "max-age=86400, private", "access-control-allow-origin": "*" };
@@ -159,7 +157,7 @@ export function loginRoutes(app: FastifyInstance, entra: EntraService): void {
   app.get("/:tenant/discovery/v2.0/keys", keys("v2"));
   app.get("/:tenant/discovery/keys", keys("v1"));
 
-  authorizeRoutes(app, entra, store);
+  authorizeRoutes(app, entra);
 
   app.get<{ Querystring: { authorization_endpoint?: string } }>("/common/discovery/instance", async (request, reply) => {
     void reply.headers(discoveryHeaders).send(instanceDiscovery(baseUrl(request), request.query.authorization_endpoint));

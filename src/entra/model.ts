@@ -170,15 +170,7 @@ export interface VirtualMachine {
   userAssignedResourceIds: string[];
 }
 
-export interface SigningKey {
-  kid: string;
-  tenantId: string;
-  privatePem: string;
-  publicJwk: Record<string, unknown>;
-  /** Base64 DER of the self-signed certificate published in `x5c`. */
-  certificate: string;
-  createdAt: string;
-}
+export type { SigningKey } from "../core/signing-keys.js";
 
 export interface ExternalIssuer {
   issuer: string;

@@ -7,7 +7,7 @@ import { GraphService } from "./graph-service.js";
 import { ManagedIdentityService } from "./managed-identity.js";
 import { ResourceResolver, type ResourcePlane } from "./resources.js";
 import { UserSignIn } from "./sign-in.js";
-import { SigningKeys } from "./signing-keys.js";
+import { SigningKeys } from "../core/signing-keys.js";
 import { TokenService } from "./token-service.js";
 
 export interface EntraOptions {
@@ -36,9 +36,9 @@ export class EntraService {
   readonly signIn: UserSignIn;
   readonly graph: GraphService;
 
-  constructor(readonly options: EntraOptions) {
+  constructor(options: EntraOptions) {
     const { store, clock } = options;
-    this.keys = new SigningKeys(store, clock);
+    this.keys = new SigningKeys(store.keys, clock);
     this.accessTokens = new AccessTokens(this.keys, clock);
     this.resources = new ResourceResolver(store, options.localPlane);
     this.directory = new Directory(store, clock);

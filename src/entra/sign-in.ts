@@ -3,13 +3,14 @@ import type { Clock } from "../core/clock.js";
 import { verifyPassword } from "../core/crypto.js";
 import { newGuid } from "../core/ids.js";
 import type { Store } from "../store/index.js";
-import { accessTokenLifetime, v2Issuer, type AccessTokens, type IssuedAccessToken, signJwt } from "./access-tokens.js";
+import { signJwt } from "../core/jwt.js";
+import { accessTokenLifetime, v2Issuer, type AccessTokens, type IssuedAccessToken } from "./access-tokens.js";
 import type { ClientAuthenticator } from "./client-auth.js";
 import { aadsts } from "./errors.js";
 import { DEFAULT_DELEGATED_SCOPES, DEFAULT_SCOPE, FIRST_PARTY_PUBLIC_CLIENTS } from "./first-party.js";
 import type { Tenant, User, UserSession } from "./model.js";
 import { GRAPH_APP_ID, OIDC_SCOPES, type Resource, type ResourceResolver } from "./resources.js";
-import type { SigningKeys } from "./signing-keys.js";
+import type { SigningKeys } from "../core/signing-keys.js";
 
 export interface UserTokens extends IssuedAccessToken {
   scope: string;
@@ -189,6 +190,18 @@ export class UserSignIn {
   /** Signs a person out everywhere: every refresh token of every tenant stops working. */
   async signOut(home: User): Promise<number> {
     return this.store.sessions.revokeAccount(this.accountKey(home), this.clock.now().toISOString());
+  }
+
+  async session(id: string): Promise<UserSession | undefined> {
+    return this.store.sessions.get(id);
+  }
+
+  /** The most recent session of the person behind a user of a tenant (a guest's is their home account's). */
+  async currentSessionOf(tenantId: string, userObjectId: string): Promise<UserSession | undefined> {
+    const user = await this.store.users.get(tenantId, userObjectId);
+    if (!user) return undefined;
+    const home = user.homeTenantId && user.homeUserId ? ((await this.store.users.get(user.homeTenantId, user.homeUserId)) ?? user) : user;
+    return this.currentSession(home);
   }
 
   /** The person's most recent session, in whichever tenant it was opened. */

@@ -16,14 +16,12 @@ import { graphRoutes } from "../entra/graph-routes.js";
 import { imdsDialect, imdsRoutes } from "../entra/imds-routes.js";
 import { entraDialect, loginRoutes } from "../entra/login-routes.js";
 import type { EntraService } from "../entra/service.js";
-import type { Store } from "../store/index.js";
 import { adminKeyCheck, adminRoutes } from "./admin.js";
 import { entraAdminRoutes } from "../entra/admin-routes.js";
 import type { TlsMaterial } from "./tls.js";
 import { speak, type WireDialect } from "./wire.js";
 
 export interface ServerDeps {
-  store: Store;
   clock: Clock;
   logger: Logger;
   adminKey: string;
@@ -31,7 +29,6 @@ export interface ServerDeps {
   arm: ArmService;
   deployments: DeploymentEngine;
   devops: DevOpsService;
-  /** Whether an endpoint's service principal is gone (such connections drop out of pickers). */
   /** Certificate and key for the HTTPS listeners; plain HTTP when absent. */
   tls?: TlsMaterial;
   /** The login listener's base URL once it listens (managed-identity tokens name it). */
@@ -63,16 +60,14 @@ export function buildServer(deps: ServerDeps): Listeners {
 
   const login = make("login", entraDialect(deps.clock), true);
   loginRoutes(login, deps.entra);
-  entraAdminRoutes(login, deps.entra, deps.store, adminKeyCheck(deps.adminKey));
+  entraAdminRoutes(login, deps.entra, adminKeyCheck(deps.adminKey));
   const graph = make("graph", graphDialect(deps.clock), true, true, false);
-  graphRoutes(graph, deps.entra.graph, deps.store);
+  graphRoutes(graph, deps.entra.graph);
   // ARM paths are case-insensitive and HEAD is its own operation there (resource group existence).
   const arm = make("arm", armDialect(deps.loginBase), true, false, false);
   armRoutes(arm, {
     arm: deps.arm,
     deployments: deps.deployments,
-    tokens: deps.entra.accessTokens,
-    clock: deps.clock,
     urls: () => ({ login: deps.loginBase(), graph: deps.graphBase() }),
   });
   // Azure DevOps matches URL segments (and project names) case-insensitively.

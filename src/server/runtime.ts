@@ -9,7 +9,7 @@ import { ArmSeeder } from "../arm/seed.js";
 import { ArmService } from "../arm/service.js";
 import { Directory } from "../entra/directory.js";
 import { FederationIssuer } from "../devops/federation.js";
-import { InProcessArmApi, InProcessEntraApi } from "../devops/planes.js";
+import { inProcessArmApi, inProcessEntraApi, inProcessTokenValidator } from "./in-process-ports.js";
 import { DevOpsService } from "../devops/service.js";
 import type { ResourcePlane } from "../entra/resources.js";
 import { EntraService } from "../entra/service.js";
@@ -87,15 +87,14 @@ export async function createRuntime(config: Config): Promise<Runtime> {
         sessionInactivitySeconds: config.sessionInactivitySeconds,
         directoryPropagationSeconds: config.directoryPropagationSeconds,
       });
-      const arm = new ArmService({ store: s, clock, directory: entra.directory, roleAssignmentPropagationSeconds: config.rbacPropagationSeconds });
-      const entraApi = new InProcessEntraApi(entra, clock, loginBase);
+      const arm = new ArmService({ store: s, clock, directory: entra.directory, tokens: inProcessTokenValidator(entra), roleAssignmentPropagationSeconds: config.rbacPropagationSeconds });
+      const entraApi = inProcessEntraApi(entra, clock, loginBase);
       const devops = new DevOpsService({
         store: s,
         clock,
         logger,
         entra: entraApi,
-        arm: new InProcessArmApi(arm, entra, clock),
-        tokens: entra.accessTokens,
+        arm: inProcessArmApi(arm),
         federation,
         secretKey: Buffer.from(secretKey!, "base64"),
       });
@@ -112,7 +111,6 @@ export async function createRuntime(config: Config): Promise<Runtime> {
     const deployments = new DeploymentEngine(arm, store, clock);
     const tls = config.tls ? await serverTls(config.caDir ?? join(dataDir, "tls")) : undefined;
     const listeners = buildServer({
-      store,
       clock,
       logger,
       adminKey,

@@ -1,9 +1,26 @@
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from "node:crypto";
-import type { Clock } from "../core/clock.js";
-import { sha1 } from "../core/crypto.js";
-import { issueCertificate } from "../core/x509.js";
-import type { Store } from "../store/index.js";
-import type { SigningKey } from "./model.js";
+import type { Clock } from "./clock.js";
+import { sha1 } from "./crypto.js";
+import { issueCertificate } from "./x509.js";
+
+/** A token-signing key as stored: the private key, its public JWK and the certificate published in `x5c`. */
+export interface SigningKey {
+  kid: string;
+  /** The owner: an Entra tenant id, or a namespaced id such as `devops:{organizationId}`. */
+  tenantId: string;
+  privatePem: string;
+  publicJwk: Record<string, unknown>;
+  /** Base64 DER of the self-signed certificate published in `x5c`. */
+  certificate: string;
+  createdAt: string;
+}
+
+/** Where signing keys are kept (the store's key repository). */
+export interface SigningKeyStore {
+  insert(key: SigningKey): Promise<void>;
+  forTenant(ownerId: string): Promise<SigningKey[]>;
+  all(): Promise<SigningKey[]>;
+}
 
 export interface ActiveKey {
   kid: string;
@@ -16,7 +33,7 @@ export interface ActiveKey {
 const YEAR = 365 * 86_400_000;
 
 /**
- * Each tenant signs its tokens with its own RSA key, made on first use and kept in the store. Keys are cached in
+ * Each tenant (and the Azure DevOps legacy issuer of each organization) signs its tokens with its own RSA key, made on first use and kept in the store. Keys are cached in
  * memory once loaded, because token issuance and every token check need them.
  */
 export class SigningKeys {
@@ -28,7 +45,7 @@ export class SigningKeys {
    * `devops:`), so a key of one set never verifies a token of the other.
    */
   constructor(
-    private readonly store: Store,
+    private readonly keyStore: SigningKeyStore,
     private readonly clock: Clock,
     private readonly namespace = "",
   ) {}
@@ -51,7 +68,7 @@ export class SigningKeys {
   async publicKey(kid: string): Promise<KeyObject | undefined> {
     const cached = this.byKid.get(kid);
     if (cached) return cached.publicKey;
-    const all = await this.store.keys.all();
+    const all = await this.keyStore.all();
     for (const key of all) if (this.owns(key.tenantId)) this.remember(key);
     return this.byKid.get(kid)?.publicKey;
   }
@@ -59,12 +76,12 @@ export class SigningKeys {
   /** JWKS entries as Entra publishes them (`kty`, `use`, `kid`, `x5t`, `n`, `e`, `x5c`, `issuer`). */
   async jwks(tenantId: string | undefined, issuer: (tenantId: string) => string): Promise<Array<Record<string, unknown>>> {
     if (tenantId) await this.activeKey(tenantId);
-    const keys = tenantId ? await this.store.keys.forTenant(tenantId) : (await this.store.keys.all()).filter((k) => this.owns(k.tenantId));
+    const keys = tenantId ? await this.keyStore.forTenant(tenantId) : (await this.keyStore.all()).filter((k) => this.owns(k.tenantId));
     return keys.map((key) => ({ ...key.publicJwk, x5c: [key.certificate], issuer: issuer(key.tenantId) }));
   }
 
   private async loadOrCreate(tenantId: string): Promise<ActiveKey> {
-    const existing = await this.store.keys.forTenant(tenantId);
+    const existing = await this.keyStore.forTenant(tenantId);
     if (existing.length) return this.remember(existing[existing.length - 1]!);
     const now = this.clock.nowMs();
     const cert = await issueCertificate({
@@ -83,7 +100,7 @@ export class SigningKeys {
       certificate: cert.derBase64,
       createdAt: new Date(now).toISOString(),
     };
-    await this.store.keys.insert(key);
+    await this.keyStore.insert(key);
     return this.remember(key);
   }
 

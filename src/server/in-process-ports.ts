@@ -1,0 +1,145 @@
+import { createHash, createPrivateKey, randomUUID, X509Certificate } from "node:crypto";
+import type { AccessTokenValidator } from "../arm/ports.js";
+import type { ArmService } from "../arm/service.js";
+import { parseScope } from "../arm/scopes.js";
+import type { Clock } from "../core/clock.js";
+import { PlaneError } from "../core/errors.js";
+import { signJwt } from "../core/jwt.js";
+import { PortError, type ArmApi, type ArmAs, type ClientTokenRequest, type EntraApi, type FederationTokenRequest, type GraphAs, type UserSessionRef } from "../devops/ports.js";
+import { planeOfAudience } from "../entra/resources.js";
+import type { EntraService } from "../entra/service.js";
+
+/** Turns another plane's error into the one error a port promises; anything else is a defect and passes through. */
+async function translated<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof PlaneError && (error.plane === "entra" || error.plane === "graph" || error.plane === "arm")) {
+      throw new PortError(error.plane, error.status, error.code, error.message);
+    }
+    throw error;
+  }
+}
+
+/** Wraps every method of a port object so its failures are `PortError`s. */
+function translating<T extends object>(port: T): T {
+  return new Proxy(port, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      return typeof value === "function" ? (...args: unknown[]) => translated(() => value.apply(target, args)) : value;
+    },
+  });
+}
+
+/** The DevOps plane's Entra port, served by the Entra service of this process. */
+export function inProcessEntraApi(entra: EntraService, clock: Clock, loginBase: () => string): EntraApi {
+  const api: EntraApi = {
+    tenant: (tenantId) => entra.directory.tenant(tenantId),
+    tenants: () => entra.directory.tenants(),
+    user: (tenantId, objectId) => entra.directory.user(tenantId, objectId),
+    currentSession: (tenantId, userObjectId) => entra.signIn.currentSessionOf(tenantId, userObjectId),
+    async sessionToken(ref: UserSessionRef, resource: string) {
+      const session = await entra.signIn.session(ref.id);
+      if (!session) throw new PortError("entra", 400, "AADSTS70043", "AADSTS70043: The refresh token has expired or is invalid due to sign-in frequency checks by conditional access.");
+      return (await entra.signIn.tokenFromSession(session, resource, loginBase())).accessToken;
+    },
+    graph: async (token) => translating(await graphAs(entra, token)),
+    async clientToken(request: ClientTokenRequest) {
+      const base = loginBase();
+      const tokenEndpoint = `${base}/${request.tenantId}/oauth2/v2.0/token`;
+      const form: Record<string, string> = { grant_type: "client_credentials", client_id: request.clientId, scope: `${request.resource.replace(/\/$/, "")}/.default` };
+      const { credential } = request;
+      if (credential.kind === "secret") form.client_secret = credential.secret;
+      else {
+        form.client_assertion_type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+        form.client_assertion = credential.kind === "assertion" ? credential.assertion : await certificateAssertion(credential.pem, request.clientId, tokenEndpoint, clock);
+      }
+      return (await entra.tokens.token({ flavor: "v2", tenant: request.tenantId, form, issuerBase: base, tokenEndpoint })).accessToken;
+    },
+    servicePrincipalsPresent: (tenantId, appIds) => entra.directory.servicePrincipalsPresent(tenantId, appIds),
+    async federationToken(request: FederationTokenRequest) {
+      const key = await entra.keys.activeKey(request.tenantId);
+      return signJwt({ alg: "RS256", typ: "JWT", kid: key.kid }, request.claims, key.privateKey);
+    },
+    async verifyAccessToken(token: string) {
+      const check = await entra.accessTokens.check(token);
+      if (!check.ok) return undefined;
+      const { claims } = check;
+      return { tenantId: claims.tid, objectId: claims.oid, upn: typeof claims.upn === "string" ? claims.upn : undefined, forAzureDevOps: planeOfAudience(claims.aud) === "devops" };
+    },
+  };
+  return translating(api);
+}
+
+async function graphAs(entra: EntraService, token: string): Promise<GraphAs> {
+  const graph = entra.graph;
+  const caller = await graph.authenticate(`Bearer ${token}`);
+  const application = (objectId: string) => graph.findApplication(caller, { id: objectId });
+  return {
+    me: async () => (caller.kind === "user" ? caller.user : undefined),
+    createApplication: (displayName) => graph.createApplication(caller, { displayName, signInAudience: "AzureADMyOrg" }),
+    createServicePrincipal: (appId) => graph.createServicePrincipal(caller, { appId, accountEnabled: true }),
+    application: (appId) => graph.findApplication(caller, { appId }),
+    addPassword: async (command) => graph.addPassword(caller, await application(command.applicationObjectId), { displayName: command.displayName, endDateTime: command.endDateTime }),
+    removePassword: async (objectId, keyId) => graph.removePassword(caller, await application(objectId), keyId),
+    addFederatedCredential: async ({ applicationObjectId, ...credential }) => graph.createFederated(caller, await application(applicationObjectId), credential),
+    deleteApplication: async (objectId) => graph.deleteApplication(caller, await application(objectId)),
+  };
+}
+
+/** A certificate-signed client assertion from a PEM holding the certificate and its private key. */
+async function certificateAssertion(pem: string, clientId: string, audience: string, clock: Clock): Promise<string> {
+  const certMatch = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem);
+  const keyMatch = /-----BEGIN (?:RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA )?PRIVATE KEY-----/.exec(pem);
+  if (!certMatch || !keyMatch) throw new Error("The certificate must be PEM with both the certificate and its private key.");
+  const cert = new X509Certificate(certMatch[0]);
+  // The client signs on its own (real) clock, as a real agent would.
+  const now = Math.floor((clock.nowMs() - clock.offsetMs()) / 1000);
+  return signJwt(
+    { alg: "RS256", typ: "JWT", x5t: createHash("sha1").update(cert.raw).digest("base64url") },
+    { aud: audience, iss: clientId, sub: clientId, jti: randomUUID(), nbf: now, iat: now, exp: now + 600 },
+    createPrivateKey(keyMatch[0]),
+  );
+}
+
+/** ARM's token port: Entra's own check, and whether the audience is one of the management audiences. */
+export function inProcessTokenValidator(entra: EntraService): AccessTokenValidator {
+  return {
+    async check(token) {
+      const check = await entra.accessTokens.check(token);
+      if (check.ok) return { ok: true, claims: check.claims, forArm: planeOfAudience(check.claims.aud) === "arm" };
+      return check.problem === "expired" ? { ok: false, problem: "expired", claims: check.claims } : { ok: false, problem: check.problem };
+    },
+  };
+}
+
+/** The DevOps plane's ARM port, served by the ARM service of this process. */
+export function inProcessArmApi(arm: ArmService): ArmApi {
+  return translating<ArmApi>({
+    async as(token: string): Promise<ArmAs> {
+      const caller = await arm.authenticate(`Bearer ${token}`);
+      return translating<ArmAs>({
+        subscription: (id) => arm.getSubscription(caller, id),
+        subscriptions: () => arm.listSubscriptions(caller),
+        managementGroups: () => arm.listManagementGroups(caller),
+        async readScope(scope) {
+          const parsed = parseScope(scope);
+          if (!parsed) throw new PortError("arm", 400, "InvalidScope", `The scope '${scope}' is not valid.`);
+          if (parsed.level === "subscription") await arm.getSubscription(caller, parsed.subscriptionId);
+          else if (parsed.level === "resourceGroup") await arm.getResourceGroup(caller, parsed.subscriptionId, parsed.resourceGroup);
+          else if (parsed.level === "resource") await arm.getResource(caller, parsed);
+          else if (parsed.level === "managementGroup") await arm.getManagementGroup(caller, parsed.managementGroup);
+        },
+        async assignRole(command) {
+          const { assignment } = await arm.putRoleAssignment(caller, command.scope, randomUUID(), {
+            roleDefinitionId: command.roleDefinitionId,
+            principalId: command.principalId,
+            principalType: command.principalType,
+          });
+          return assignment;
+        },
+        removeRoleAssignment: async (scope, name) => !!(await arm.deleteRoleAssignment(caller, scope, name)),
+      });
+    },
+  });
+}
