@@ -8,6 +8,10 @@ import { resolve } from "node:path";
 const typecheck = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--noEmit"], { stdio: "inherit" });
 if (typecheck.status !== 0) process.exit(typecheck.status ?? 1);
 
+// Lint (unused code included) before anything runs: a warning fails the suite too.
+const lint = spawnSync(process.execPath, ["node_modules/@biomejs/biome/bin/biome", "lint", "--error-on-warnings"], { stdio: "inherit" });
+if (lint.status !== 0) process.exit(lint.status ?? 1);
+
 const caDir = resolve(".svcconn-test/ca");
 const made = spawnSync(process.execPath, ["--import", "tsx", "scripts/test-ca.ts", caDir], { stdio: "inherit" });
 if (made.status !== 0) process.exit(made.status ?? 1);

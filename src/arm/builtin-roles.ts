@@ -1,7 +1,7 @@
 import type { RoleDefinition } from "./model.js";
 
 /**
- * Built-in role definitions with their real ids and action lists (`identity-arm-api.md` §4.1; service roles from
+ * Built-in role definitions with their real ids and action lists (`docs/reference/identity-arm-api.md` §4.1; service roles from
  * the Azure built-in roles reference). Built-in ids are the same in every tenant and cloud.
  */
 const ROLES: Array<{ id: string; roleName: string; description: string; actions: string[]; notActions?: string[]; dataActions?: string[] }> = [

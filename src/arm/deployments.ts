@@ -312,7 +312,7 @@ export class DeploymentEngine {
       return { id: `${assignment.scope}/providers/Microsoft.Authorization/roleAssignments/${assignment.name}`, properties: { ...assignment } };
     }
     const parsed = parseScope(id);
-    if (!parsed || parsed.level !== "resource") throw new TemplateError(`The resource id '${id}' is not valid.`);
+    if (parsed?.level !== "resource") throw new TemplateError(`The resource id '${id}' is not valid.`);
     const { apiVersion: _v, dependsOn: _d, condition: _c, comments: _m, ...body } = evaluated;
     const { resource: stored } = await this.arm.putResource(caller, parsed, resourceBody(body));
     return { id: stored.id, name: stored.name, type: stored.type, ...stored.body, properties: { ...(stored.body.properties ?? {}), provisioningState: "Succeeded" } };

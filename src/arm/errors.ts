@@ -1,29 +1,8 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
 import { PlaneError } from "../core/errors.js";
-import type { WireDialect } from "../server/wire.js";
 
 /** An Azure Resource Manager failure, rendered as `{"error":{"code","message"}}`. */
 export class ArmError extends PlaneError {
   readonly plane = "arm" as const;
-}
-
-/** ARM's error body, plus the WWW-Authenticate challenge ARM sends with a 401. */
-export function armDialect(loginBase: () => string): WireDialect {
-  return {
-    render(error: PlaneError, _request: FastifyRequest, reply: FastifyReply): boolean {
-      if (!(error instanceof ArmError)) return false;
-      if (error instanceof ArmAuthenticationError) {
-        const description = error.code === "AuthenticationFailed" ? "The authentication failed because of missing 'Authorization' header." : error.message.replace(/"/g, "'");
-        void reply.header("www-authenticate", `Bearer authorization_uri="${loginBase()}/${error.tenantId ?? "common"}", error="invalid_token", error_description="${description}"`);
-      }
-      void reply.status(error.status).send({ error: { code: error.code, message: error.message } });
-      return true;
-    },
-    badRequest: (message) => new ArmError(400, "InvalidRequestContent", `The request content was invalid and could not be deserialized: '${message}'.`),
-    tooLarge: () => new ArmError(413, "RequestEntityTooLarge", "The request content length exceeds the maximum allowed."),
-    notFound: (request) => new ArmError(404, "NotFound", `The requested path '${request.url.split("?")[0]}' is not a known Azure Resource Manager route.`),
-    internal: () => new ArmError(500, "InternalServerError", "Encountered an internal server error."),
-  };
 }
 
 /** ARM's US-style UTC time in ExpiredAuthenticationToken: `6/15/2026 8:22:51 AM`. */
@@ -47,7 +26,7 @@ export class ArmAuthenticationError extends ArmError {
   }
 }
 
-/** One constructor per real ARM error (`identity-arm-api.md` §4.5). */
+/** One constructor per real ARM error (`docs/reference/identity-arm-api.md` §4.5). */
 export const armErrors = {
   missingAuthorization: () => new ArmAuthenticationError("AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.", undefined),
   invalidAuthorizationHeader: () =>

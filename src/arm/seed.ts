@@ -66,7 +66,7 @@ export class ArmSeeder {
   /** A resource by its full id; its resource group must exist. Returns false when it does not. */
   async resource(id: string, body: ResourceBody): Promise<boolean> {
     const scope = parseScope(id);
-    if (!scope || scope.level !== "resource") throw new Error(`'${id}' is not a resource id`);
+    if (scope?.level !== "resource") throw new Error(`'${id}' is not a resource id`);
     const group = await this.store.hierarchy.resourceGroup(scope.subscriptionId, scope.resourceGroup);
     if (!group) return false;
     const now = this.nowIso();

@@ -37,9 +37,9 @@ export function describe(result: Explanation): string {
     lines.push(`Cannot decide from the text alone: ${result.undecided.reason}`, "Check:", ...result.undecided.checks.map((c) => `  - ${c}`), "");
   }
   lines.push("Cause:", `  ${result.cause}`, "", "Fix:");
-  result.fix.forEach((step, i) => lines.push(`  ${i + 1}. ${step}`));
+  for (const [i, step] of result.fix.entries()) lines.push(`  ${i + 1}. ${step}`);
   lines.push("", "Verify:");
-  result.verify.forEach((step, i) => lines.push(`  ${i + 1}. ${step}`));
+  for (const [i, step] of result.verify.entries()) lines.push(`  ${i + 1}. ${step}`);
   const entities = Object.entries(result.entities);
   if (entities.length) lines.push("", "Found in the error:", ...entities.map(([k, v]) => `  ${k}: ${v}`));
   if (result.alternatives.length) {

@@ -128,7 +128,7 @@ function validateAzureRm(input: EndpointInput, environment: string, forUpdate: b
   if (scheme === "ManagedServiceIdentity" || scheme === "PublishProfile") return;
   if (creationMode === "Automatic") {
     if (forUpdate) return;
-    // The service makes the identity; a client must not bring one (`devops-api.md` §2.3).
+    // The service makes the identity; a client must not bring one (`docs/reference/devops-api.md` §2.3).
     if (parameters.serviceprincipalid || Object.keys(secrets).length || data.appObjectId || data.spnObjectId || data.azureSpnRoleAssignmentId) {
       throw devopsErrors.argument("An automatic service connection cannot be created with a service principal, secret or role assignment; the service creates them.");
     }

@@ -2,7 +2,7 @@ import type { Clock } from "../core/clock.js";
 import type { SecretBox } from "../core/crypto.js";
 import { isGuid, newGuid } from "../core/ids.js";
 import type { Store } from "../store/index.js";
-import { AutomaticCreation, endpointScope, StepFailure, threeMonthsFrom } from "./create-workflow.js";
+import { type AutomaticCreation, endpointScope, StepFailure, threeMonthsFrom } from "./create-workflow.js";
 import { readEndpointInput, identityTypeOf, SERVER_SCHEMES, type EndpointInput } from "./endpoint-input.js";
 import { devopsErrors } from "./errors.js";
 import { federatedCredentialFor } from "./federation.js";

@@ -1,6 +1,4 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
 import { PlaneError } from "../core/errors.js";
-import type { WireDialect } from "../server/wire.js";
 
 /**
  * An Azure DevOps failure, rendered as the service's WrappedException JSON (`message`, `typeName`, `typeKey`,
@@ -20,33 +18,12 @@ export class DevOpsError extends PlaneError {
   }
 }
 
-export const devopsDialect: WireDialect = {
-  render(error: PlaneError, _request: FastifyRequest, reply: FastifyReply): boolean {
-    if (!(error instanceof DevOpsError)) return false;
-    void reply.status(error.status).send({
-      $id: "1",
-      innerException: null,
-      message: error.message,
-      typeName: error.typeName,
-      typeKey: error.code,
-      errorCode: 0,
-      eventId: error.eventId,
-    });
-    return true;
-  },
-  badRequest: (message) => new DevOpsError(400, "VssServiceException", message),
-  tooLarge: () => new DevOpsError(413, "VssRequestContentTooLargeException", "The request content is too large."),
-  notFound: (request) =>
-    new DevOpsError(404, "VssResourceNotFoundException", `The requested resource '${request.url.split("?")[0]}' does not exist.`),
-  internal: () => new DevOpsError(500, "VssServiceException", "An unexpected error occurred."),
-};
-
 const WEBAPI = (typeKey: string) => `Microsoft.VisualStudio.Services.ServiceEndpoints.WebApi.${typeKey}, Microsoft.VisualStudio.Services.ServiceEndpoints.WebApi`;
 
 const accessDenied = (message: string) =>
   new DevOpsError(403, "AccessCheckException", message, "Microsoft.VisualStudio.Services.Security.AccessCheckException, Microsoft.VisualStudio.Services.Security");
 
-/** One constructor per real Azure DevOps error (`devops-api.md` §3). */
+/** One constructor per real Azure DevOps error (`docs/reference/devops-api.md` §3). */
 export const devopsErrors = {
   unauthorized: (user = "") =>
     new DevOpsError(401, "UnauthorizedRequestException", `TF400813: The user '${user}' is not authorized to access this resource.`, "Microsoft.TeamFoundation.Framework.Server.UnauthorizedRequestException, Microsoft.TeamFoundation.Framework.Server", 3000),

@@ -6,7 +6,7 @@ import type { Store } from "../store/index.js";
 import { AutomaticCreation } from "./create-workflow.js";
 import { ServiceEndpoints } from "./endpoints.js";
 import { DevOpsError, devopsErrors } from "./errors.js";
-import { FederationIssuer } from "./federation.js";
+import type { FederationIssuer } from "./federation.js";
 import { DevOpsIdentities, type DevOpsCaller } from "./identities.js";
 import { ENDPOINT_SCOPE, PROJECT_SCOPE, type DevOpsIdentity, type EndpointRole, type Organization, type Project, type ServiceEndpoint } from "./model.js";
 import { PipelinePermissions } from "./pipeline-permissions.js";

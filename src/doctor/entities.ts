@@ -45,7 +45,7 @@ const rules: Array<[keyof Entities, RegExp]> = [
   ["subscriptionId", new RegExp(`subscription(?: id)? '?(${GUID})'?`, "i")],
   ["tenant", new RegExp(`(?:in the directory|directory) '(${ID}[^']*)'`, "i")],
   ["tenant", new RegExp(`tenant '(${ID})' not found`, "i")],
-  ["tenant", new RegExp(`specified tenant identifier '([^']+)'`, "i")],
+  ["tenant", /specified tenant identifier '([^']+)'/i],
   ["tenant", new RegExp(`in the tenant (${GUID})`, "i")],
   ["tenant", new RegExp(`must match the tenant 'https://sts\\.windows\\.net/(${GUID})/'`, "i")],
   ["tenant", new RegExp(`(?:tenant[ _-]?id|tenant)["':= ]+(${GUID})`, "i")],

@@ -1,4 +1,4 @@
-import { randomInt, verify, type KeyObject } from "node:crypto";
+import { randomInt, verify, } from "node:crypto";
 import type { Clock } from "../core/clock.js";
 import { opaque } from "../core/crypto.js";
 import { signJwt } from "../core/jwt.js";
@@ -90,7 +90,7 @@ export type TokenCheck =
   | { ok: false; problem: "expired"; claims: AccessTokenClaims }
   | { ok: false; problem: "not-yet-valid"; claims: AccessTokenClaims };
 
-/** Mints and checks RS256 access tokens with the claims Entra puts in them (`identity-arm-api.md` §1.5). */
+/** Mints and checks RS256 access tokens with the claims Entra puts in them (`docs/reference/identity-arm-api.md` §1.5). */
 export class AccessTokens {
   constructor(
     private readonly keys: SigningKeys,

@@ -49,7 +49,6 @@ export class ClientAuthenticator {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly signingKeys: SigningKeys,
     private readonly federationIssuers: FederationIssuers[],
   ) {}
 
@@ -86,7 +85,7 @@ export class ClientAuthenticator {
   /** A user-assigned managed identity can also authenticate with a federated assertion (its own FICs). */
   private async authenticateManagedIdentity(input: ClientCredentialsInput): Promise<AuthenticatedClient> {
     const sp = await this.store.servicePrincipals.getByAppId(input.tenant.id, input.clientId);
-    if (!sp || sp.servicePrincipalType !== "ManagedIdentity") throw aadsts.applicationNotFound(input.clientId, input.tenant.displayName);
+    if (sp?.servicePrincipalType !== "ManagedIdentity") throw aadsts.applicationNotFound(input.clientId, input.tenant.displayName);
     if (!input.clientAssertion) throw aadsts.invalidClientSecret(input.clientId);
     const { header, payload } = decodeAssertion(input.clientAssertion);
     await this.checkFederatedAssertion(sp.id, undefined, input.clientAssertion, header, payload);

@@ -17,7 +17,7 @@ export type OAuthErrorClass =
 
 /**
  * An Entra token-endpoint failure: HTTP status, OAuth class, AADSTS number and the exact text. The login listener
- * renders it with trace id, correlation id and timestamp (`reference/identity-arm-api.md` §1.3).
+ * renders it with trace id, correlation id and timestamp (`docs/reference/identity-arm-api.md` §1.3).
  */
 export class AadstsError extends PlaneError {
   readonly plane = "entra" as const;

@@ -2,7 +2,7 @@ import { PlaneError } from "../core/errors.js";
 
 /**
  * A Microsoft Graph failure, rendered as `{"error":{"code","message","innerError":{date, request-id,
- * client-request-id}}}` by the graph listener (`identity-arm-api.md` §3.8).
+ * client-request-id}}}` by the graph listener (`docs/reference/identity-arm-api.md` §3.8).
  */
 export class GraphError extends PlaneError {
   readonly plane = "graph" as const;

@@ -1,5 +1,5 @@
 import { isGuid } from "../core/ids.js";
-import { GraphError, graphErrors } from "./graph-errors.js";
+import { type GraphError, graphErrors } from "./graph-errors.js";
 import { GUEST_ROLE, SIGN_IN_AUDIENCES, type AuthorizationPolicy, type SignInAudience } from "./model.js";
 
 /**

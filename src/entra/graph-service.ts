@@ -20,7 +20,6 @@ import {
   DIRECTORY_ROLE,
   DIRECTORY_ROLE_NAMES,
   GUEST_ROLE,
-  SIGN_IN_AUDIENCES,
   type Application,
   type AppRoleAssignment,
   type AuthorizationPolicy,

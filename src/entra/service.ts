@@ -42,13 +42,13 @@ export class EntraService {
     this.accessTokens = new AccessTokens(this.keys, clock);
     this.resources = new ResourceResolver(store, options.localPlane);
     this.directory = new Directory(store, clock);
-    const clients = new ClientAuthenticator(store, clock, this.keys, [
+    const clients = new ClientAuthenticator(store, clock, [
       ClientAuthenticator.entraIssuers(this.keys, (issuer) => ENTRA_ISSUER.test(issuer)),
       ...(options.federationIssuers ?? []),
       ClientAuthenticator.declaredIssuers(store),
     ]);
     this.signIn = new UserSignIn(store, clock, this.resources, this.accessTokens, this.keys, clients, () => options.sessionInactivitySeconds ?? 90 * 86_400);
-    this.tokens = new TokenService(store, clock, this.resources, clients, this.accessTokens, this.signIn);
+    this.tokens = new TokenService(store, this.resources, clients, this.accessTokens, this.signIn);
     this.graph = new GraphService(store, clock, this.directory, this.accessTokens, this.signIn, () => options.directoryPropagationSeconds ?? 900);
     this.managedIdentities = new ManagedIdentityService(store, this.resources, this.accessTokens);
   }

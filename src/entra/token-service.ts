@@ -1,4 +1,4 @@
-import type { Clock } from "../core/clock.js";
+
 import type { Store } from "../store/index.js";
 import { accessTokenLifetime, type AccessTokens, type IssuedAccessToken, type TokenSubject } from "./access-tokens.js";
 import type { ClientAuthenticator } from "./client-auth.js";
@@ -38,7 +38,6 @@ export interface TokenResult extends IssuedAccessToken {
 export class TokenService {
   constructor(
     private readonly store: Store,
-    private readonly clock: Clock,
     private readonly resources: ResourceResolver,
     private readonly clients: ClientAuthenticator,
     private readonly tokens: AccessTokens,

@@ -7,7 +7,6 @@ import { createLogger, type Logger } from "../core/logging.js";
 import { DeploymentEngine } from "../arm/deployments.js";
 import { ArmSeeder } from "../arm/seed.js";
 import { ArmService } from "../arm/service.js";
-import { Directory } from "../entra/directory.js";
 import { FederationIssuer } from "../devops/federation.js";
 import { inProcessArmApi, inProcessEntraApi, inProcessTokenValidator } from "./in-process-ports.js";
 import { DevOpsService } from "../devops/service.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml, YAMLParseError } from "yaml";
-import { ArmSeeder } from "../arm/seed.js";
+import type { ArmSeeder } from "../arm/seed.js";
 import { BUILTIN_ROLES } from "../arm/builtin-roles.js";
 import type { PrincipalType } from "../arm/model.js";
 import type { ArmService } from "../arm/service.js";

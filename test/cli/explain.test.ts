@@ -23,7 +23,7 @@ describe("svcconn explain", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("The connection's client secret has expired  [secret-expired, confidence 0.99]");
     expect(result.stdout).toContain("az ad app credential reset --id 8d1f7b38-0000-4000-8000-00000000c1d2 --append");
-    expect(result.stdout).toMatch(/Verify:\n  1\. /);
+    expect(result.stdout).toMatch(/Verify:\n {2}1\. /);
   });
 
   it("reads --file and standard input, prints --json and --prompt", async () => {

@@ -109,7 +109,7 @@ describe("@azure/arm-resources and @azure/arm-authorization", () => {
       },
     });
     expect(deployment.properties?.provisioningState).toBe("Succeeded");
-    expect((deployment.properties?.outputs as Record<string, { value: string }>).id.value).toBe(`${scope}/resourceGroups/${rgName}/providers/Microsoft.Web/serverfarms/plan-sdk`);
+    expect((deployment.properties!.outputs as Record<string, { value: string }>).id.value).toBe(`${scope}/resourceGroups/${rgName}/providers/Microsoft.Web/serverfarms/plan-sdk`);
 
     await authorization.roleAssignments.delete(scope, assignmentName);
     await resources.resourceGroups.beginDeleteAndWait(rgName);

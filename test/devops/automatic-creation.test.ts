@@ -114,7 +114,7 @@ describe("S3 guest user", () => {
   it("fails at step 2 while guest access is limited; 'same as members' fixes it after propagation", async () => {
     const failed = await createEndpoint(runtime, "guest", azurerm({ name: "guest-conn" }));
     expect(failed).toMatchObject({ isReady: false, operationStatus: { state: "Failed" } });
-    expect(failed.operationStatus.statusMessage).toMatch(new RegExp(`^${escape(STEP2)}Failed to create an app in Microsoft Entra ID\\. Error: The user has only guest permission in the directory\\. .*Ensure that the user has permissions to create a Microsoft Entra Application\\.$`));
+    expect(failed.operationStatus.statusMessage).toMatch(new RegExp(`^${escapeHtml(STEP2)}Failed to create an app in Microsoft Entra ID\\. Error: The user has only guest permission in the directory\\. .*Ensure that the user has permissions to create a Microsoft Entra Application\\.$`));
     expect(await appsFor(DEMO.devSubscriptionId)).toEqual([]);
 
     const adminToken = await userGraphToken(runtime, DEMO.users.admin.upn);
@@ -174,7 +174,7 @@ describe("S5 expired session", () => {
     runtime.clock.advance(91 * 86_400);
     const failed = await createEndpoint(runtime, "dev", azurerm({ name: "late" }));
     expect(failed.operationStatus.state).toBe("Failed");
-    expect(failed.operationStatus.statusMessage).toMatch(new RegExp(`^${escape(STEP1)}Failed to obtain an access token\\. A valid refresh token wasn't found\\. Sign out of Azure DevOps, sign in again and retry\\. AADSTS700082`));
+    expect(failed.operationStatus.statusMessage).toMatch(new RegExp(`^${escapeHtml(STEP1)}Failed to obtain an access token\\. A valid refresh token wasn't found\\. Sign out of Azure DevOps, sign in again and retry\\. AADSTS700082`));
     const picker = await devops(runtime, "dev", "GET", `/${ORG}/_apis/serviceendpoint/endpointproxy/azurermsubscriptions`);
     expect(picker.body).toMatchObject({ value: [], errorMessage: expect.stringContaining("A valid refresh token wasn't found") });
 
@@ -223,6 +223,6 @@ describe("S7 Contributor assignment fails", () => {
   });
 });
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

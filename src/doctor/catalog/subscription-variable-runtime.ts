@@ -15,6 +15,7 @@ export default define({
     "Azure Pipelines resolves and authorizes service connections when the run is compiled, before any task runs. The connection input names a variable ({connection}) whose value is set by a previous task (an output variable), so at compile time the name is empty or literal and 'could not be found'.",
   fix: [
     "Define the connection name in the pipeline's variables section (or as a template/runtime parameter) so it is known when the run is compiled: variables: { azureSubscription: 'my-connection' } and azureSubscription: $(azureSubscription).",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the text shows a pipeline compile-time expression
     "To choose between connections, use a parameter with allowed values, or a compile-time expression ${{ variables.azureSubscription }}; do not set the name from a task's output.",
   ],
   verify: ["Queue the run again: it passes validation and the task shows the resolved connection name in its log."],

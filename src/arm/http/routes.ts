@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { baseUrl } from "../server/wire.js";
-import type { ArmCaller } from "./authorize.js";
-import type { DeploymentEngine } from "./deployments.js";
-import { ArmError, armErrors } from "./errors.js";
-import { resourceBody, resourceGroupCommand, resourceGroupPatch, roleAssignmentCommand, roleDefinitionCommand } from "./input.js";
-import { formatScope, parseScope, type Scope } from "./scopes.js";
-import type { ArmService, RoleAssignmentFilter } from "./service.js";
+import { baseUrl } from "../../http/wire.js";
+import type { ArmCaller } from "../authorize.js";
+import type { DeploymentEngine } from "../deployments.js";
+import { ArmError, armErrors } from "../errors.js";
+import { resourceBody, resourceGroupCommand, resourceGroupPatch, roleAssignmentCommand, roleDefinitionCommand } from "../input.js";
+import { formatScope, parseScope, type Scope } from "../scopes.js";
+import type { ArmService, RoleAssignmentFilter } from "../service.js";
 import { locations, views } from "./views.js";
 
 export interface ArmRouteDeps {
@@ -202,7 +202,7 @@ async function resourceRoutes(req: ArmRequest, caller: ArmCaller, reply: Fastify
     throw armErrors.methodNotAllowed(req.method);
   }
   const scope = parseScope(`/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/${providerPath.join("/")}`);
-  if (!scope || scope.level !== "resource") throw armErrors.invalidScope(req.path);
+  if (scope?.level !== "resource") throw armErrors.invalidScope(req.path);
   switch (req.method) {
     case "GET":
       return views.resource(await arm.getResource(caller, scope));
@@ -375,10 +375,9 @@ export function parseAssignmentFilter(filter: string | undefined): RoleAssignmen
   const result: RoleAssignmentFilter = { atScope: false };
   for (const clause of filter.split(/\s+and\s+/i)) {
     const c = clause.trim();
-    let m: RegExpExecArray | null;
+    const principal = /^principalId\s+eq\s+'([0-9a-f-]{36})'$/i.exec(c) ?? /^assignedTo\('([0-9a-f-]{36})'\)$/i.exec(c);
     if (/^atScope\(\)$/i.test(c)) result.atScope = true;
-    else if ((m = /^principalId\s+eq\s+'([0-9a-f-]{36})'$/i.exec(c))) result.principalId = m[1]!;
-    else if ((m = /^assignedTo\('([0-9a-f-]{36})'\)$/i.exec(c))) result.principalId = m[1]!;
+    else if (principal) result.principalId = principal[1]!;
     else throw armErrors.invalidFilter(filter);
   }
   return result;

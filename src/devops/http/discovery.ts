@@ -1,5 +1,5 @@
 /**
- * The ApiResourceLocations svcconn serves for `OPTIONS /{org}/_apis[/{area}]` (`devops-api.md` §1.1, §5). Both
+ * The ApiResourceLocations svcconn serves for `OPTIONS /{org}/_apis[/{area}]` (`docs/reference/devops-api.md` §1.1, §5). Both
  * official clients only ever request URLs they build from these templates; every location carries the four
  * version fields the Python client needs, with a minimum low enough for the az devops extension (5.x).
  */

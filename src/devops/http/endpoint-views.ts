@@ -1,5 +1,5 @@
-import { federationIdentity } from "./federation.js";
-import type { DevOpsIdentity, Organization, Project, ServiceEndpoint } from "./model.js";
+import { federationIdentity } from "../federation.js";
+import type { DevOpsIdentity, Organization, Project, ServiceEndpoint } from "../model.js";
 
 export function identityRef(identity: DevOpsIdentity | undefined, base: string) {
   if (!identity) return { displayName: null, id: "00000000-0000-0000-0000-000000000000" };

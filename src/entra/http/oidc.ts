@@ -1,8 +1,8 @@
-import { v1Issuer, v2Issuer } from "./access-tokens.js";
+import { v1Issuer, v2Issuer } from "../access-tokens.js";
 
 /**
  * OpenID Connect discovery documents. Every URL is built on the host the client called: MSAL compares the
- * issuer's scheme, host and port with its authority exactly (`real-clients.md` §2.3).
+ * issuer's scheme, host and port with its authority exactly (`docs/reference/real-clients.md` §2.3).
  */
 export function v2Configuration(base: string, tenantId: string): Record<string, unknown> {
   const t = `${base}/${tenantId}`;

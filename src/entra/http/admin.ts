@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { AdminError } from "../core/errors.js";
-import type { EntraService } from "./service.js";
+import { AdminError } from "../../core/errors.js";
+import type { EntraService } from "../service.js";
 
 const signOutBody = z.object({ user: z.string().min(1), tenant: z.string().min(1).optional() }).strict();
 
@@ -17,7 +17,7 @@ export function entraAdminRoutes(app: FastifyInstance, entra: EntraService, requ
     for (const tenant of tenants) {
       if (tenant === "multi") continue;
       const user = await entra.directory.findUser(tenant.id, parsed.data.user);
-      if (!user || user.userType !== "Member") continue;
+      if (user?.userType !== "Member") continue;
       const revoked = await entra.signIn.signOut(user);
       return { user: user.userPrincipalName, tenantId: tenant.id, revokedSessions: revoked };
     }

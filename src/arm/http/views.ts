@@ -1,5 +1,5 @@
-import type { ManagementGroup, Resource, ResourceGroup, RoleAssignment, RoleDefinition, Subscription } from "./model.js";
-import { managementGroupScope } from "./scopes.js";
+import type { ManagementGroup, Resource, ResourceGroup, RoleAssignment, RoleDefinition, Subscription } from "../model.js";
+import { managementGroupScope } from "../scopes.js";
 
 /** ARM's JSON for each object, as the SDKs and the Azure CLI parse it. */
 export const views = {

@@ -1,20 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { PlaneError } from "../core/errors.js";
-import type { WireDialect } from "../server/wire.js";
-import { ImdsError } from "./managed-identity.js";
-import type { EntraService } from "./service.js";
-
-export const imdsDialect: WireDialect = {
-  render(error: PlaneError, _request: FastifyRequest, reply: FastifyReply): boolean {
-    if (!(error instanceof ImdsError)) return false;
-    void reply.status(error.status).send({ error: error.error, error_description: error.description });
-    return true;
-  },
-  badRequest: (message) => new ImdsError(400, "invalid_request", message),
-  tooLarge: () => new ImdsError(413, "invalid_request", "Request entity too large"),
-  notFound: () => new ImdsError(404, "not_found", "Resource not found"),
-  internal: () => new ImdsError(500, "unknown", "An unexpected error occurred"),
-};
+import type { EntraService } from "../service.js";
 
 type ImdsQuery = { "api-version"?: string; resource?: string; client_id?: string; object_id?: string; msi_res_id?: string; mi_res_id?: string };
 

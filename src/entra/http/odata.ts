@@ -1,4 +1,4 @@
-import { GraphError } from "./graph-errors.js";
+import { GraphError } from "../graph-errors.js";
 
 /**
  * The part of OData `$filter` that Graph clients use on directory objects: comparisons, `startswith`,
@@ -43,7 +43,7 @@ function tokenize(filter: string): Token[] {
     } else if ("(),:".includes(c)) {
       tokens.push({ type: "punct", value: c, at: i++ });
     } else {
-      const match = /^[A-Za-z0-9_.@$\/-]+/.exec(filter.slice(i));
+      const match = /^[A-Za-z0-9_.@$/-]+/.exec(filter.slice(i));
       if (!match) throw syntaxError(filter, i);
       tokens.push({ type: "word", value: match[0], at: i });
       i += match[0].length;
@@ -109,7 +109,7 @@ export function parseFilter(filter: string): FilterNode {
     if ((lower === "startswith" || lower === "endswith" || lower === "contains") && peek()?.value === "(") {
       next();
       const pathToken = next();
-      if (!pathToken || pathToken.type !== "word") throw syntaxError(filter, pathToken?.at ?? filter.length);
+      if (pathToken?.type !== "word") throw syntaxError(filter, pathToken?.at ?? filter.length);
       expect(",");
       const value = literal();
       expect(")");
@@ -119,7 +119,7 @@ export function parseFilter(filter: string): FilterNode {
     if (anyMatch && peek()?.value === "(") {
       next();
       const variable = next();
-      if (!variable || variable.type !== "word") throw syntaxError(filter, variable?.at ?? filter.length);
+      if (variable?.type !== "word") throw syntaxError(filter, variable?.at ?? filter.length);
       expect(":");
       const body = or();
       expect(")");

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { AdminError } from "../core/errors.js";
-import type { DevOpsService } from "./service.js";
+import { AdminError } from "../../core/errors.js";
+import type { DevOpsService } from "../service.js";
 
 const organizationChanges = z.object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,48}[A-Za-z0-9]?$/).optional(), federationIssuer: z.enum(["entra", "devops"]).optional(), serverMode: z.boolean().optional() }).strict();
 

@@ -1,45 +1,44 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { PlaneError } from "../core/errors.js";
-import { AadstsError } from "./errors.js";
-import type { Tenant } from "./model.js";
-import type { EntraService } from "./service.js";
-import { resolveTenant } from "./tenants.js";
+import type { PlaneError } from "../../core/errors.js";
+import { AadstsError } from "../errors.js";
+import type { Tenant } from "../model.js";
+import type { EntraService } from "../service.js";
 
 const PASSED_ON = ["client_id", "response_type", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method", "nonce", "response_mode", "prompt"] as const;
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem}input{display:block;width:100%;margin:.3rem 0 1rem;padding:.4rem}
 button{padding:.5rem 1.5rem}.error{color:#a80000;border-left:3px solid #a80000;padding-left:.6rem}</style></head><body>${body}</body></html>`;
 }
 
 function signInPage(params: Record<string, string>, error?: string, username = ""): string {
   const hidden = PASSED_ON.filter((k) => params[k] !== undefined)
-    .map((k) => `<input type="hidden" name="${k}" value="${escape(params[k]!)}">`)
+    .map((k) => `<input type="hidden" name="${k}" value="${escapeHtml(params[k]!)}">`)
     .join("");
   return page(
     "Sign in to your account",
-    `<h1>Sign in</h1><p>svcconn — local Microsoft Entra ID</p>${error ? `<p class="error" role="alert">${escape(error)}</p>` : ""}
-<form method="post">${hidden}<label for="login">Email or username</label><input id="login" name="login" autocomplete="username" value="${escape(username || params.login_hint || "")}">
+    `<h1>Sign in</h1><p>svcconn — local Microsoft Entra ID</p>${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ""}
+<form method="post">${hidden}<label for="login">Email or username</label><input id="login" name="login" autocomplete="username" value="${escapeHtml(username || params.login_hint || "")}">
 <label for="passwd">Password</label><input id="passwd" name="passwd" type="password" autocomplete="current-password"><button type="submit" id="idSIButton9">Sign in</button></form>`,
   );
 }
 
 function errorPage(error: PlaneError): string {
-  return page("Sign in error", `<h1>Sorry, but we're having trouble signing you in.</h1><p class="error">${escape(error.message)}</p>`);
+  return page("Sign in error", `<h1>Sorry, but we're having trouble signing you in.</h1><p class="error">${escapeHtml(error.message)}</p>`);
 }
 
 /** Sends the result to the client's redirect URI: query string by default, or an auto-submitting form. */
 function redirectTo(reply: FastifyReply, redirectUri: string, mode: string | undefined, values: Record<string, string>): FastifyReply {
   if (mode === "form_post") {
     const inputs = Object.entries(values)
-      .map(([k, v]) => `<input type="hidden" name="${escape(k)}" value="${escape(v)}">`)
+      .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
       .join("");
     return reply
       .type("text/html")
-      .send(page("Working…", `<form method="post" action="${escape(redirectUri)}">${inputs}<noscript><button>Continue</button></noscript></form><script>document.forms[0].submit()</script>`));
+      .send(page("Working…", `<form method="post" action="${escapeHtml(redirectUri)}">${inputs}<noscript><button>Continue</button></noscript></form><script>document.forms[0].submit()</script>`));
   }
   const url = new URL(redirectUri);
   for (const [k, v] of Object.entries(values)) url.searchParams.set(k, v);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { DevOpsError } from "../devops/errors.js";
-import { explain } from "./explain.js";
+import { explain } from "../doctor/explain.js";
 
 const body = z.object({ text: z.string().max(200_000) });
 
