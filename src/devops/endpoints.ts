@@ -6,6 +6,7 @@ import { type AutomaticCreation, endpointScope, StepFailure, threeMonthsFrom } f
 import { readEndpointInput, identityTypeOf, SERVER_SCHEMES, type EndpointInput } from "./endpoint-input.js";
 import { devopsErrors } from "./errors.js";
 import { federatedCredentialFor } from "./federation.js";
+import type { ProjectReferenceRequest } from "./input.js";
 import type { DevOpsCaller } from "./identities.js";
 import { ROLE_RANK, type DevOpsIdentity, type EndpointRole, type Organization, type Project, type ProjectReference, type ServiceEndpoint } from "./model.js";
 import { isPortError, type EntraApi, type GraphAs } from "./ports.js";
@@ -348,19 +349,15 @@ export class ServiceEndpoints {
 
   // ---- share and delete -------------------------------------------------------------------------------------
 
-  async share(caller: DevOpsCaller, id: string, body: unknown): Promise<void> {
-    if (!Array.isArray(body)) throw devopsErrors.projectReferencesNull();
+  async share(caller: DevOpsCaller, id: string, references: ProjectReferenceRequest[]): Promise<void> {
     const { endpoint, secrets } = await this.require(caller, id, "Administrator");
     const projects = [...endpoint.projects];
-    for (const raw of body) {
-      const ref = (raw ?? {}) as { projectReference?: { id?: unknown; name?: unknown }; name?: unknown; description?: unknown };
-      const key = typeof ref.projectReference?.id === "string" ? ref.projectReference.id : typeof ref.projectReference?.name === "string" ? ref.projectReference.name : undefined;
-      if (!key) throw devopsErrors.argument("Each project reference needs projectReference.id or projectReference.name.");
-      const project = await this.project(caller.organization, key);
+    for (const ref of references) {
+      const project = await this.project(caller.organization, ref.project);
       if (projects.some((p) => p.projectId === project.id)) continue;
-      const name = typeof ref.name === "string" && ref.name ? ref.name : endpoint.name;
+      const name = ref.name ?? endpoint.name;
       await this.assertUniqueName(project, name, endpoint.id);
-      projects.push({ projectId: project.id, name, description: typeof ref.description === "string" ? ref.description : "" });
+      projects.push({ projectId: project.id, name, description: ref.description });
     }
     await this.save({ ...endpoint, projects, isShared: projects.length > 1, modificationDate: this.clock.now().toISOString() }, secrets);
   }

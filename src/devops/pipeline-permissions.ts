@@ -2,6 +2,7 @@ import type { Clock } from "../core/clock.js";
 import type { Store } from "../store/index.js";
 import type { ServiceEndpoints } from "./endpoints.js";
 import { devopsErrors } from "./errors.js";
+import type { PipelinePermissionsChange } from "./input.js";
 import type { DevOpsCaller } from "./identities.js";
 import type { PipelinePermission, Project } from "./model.js";
 
@@ -46,24 +47,15 @@ export class PipelinePermissions {
     };
   }
 
-  async update(caller: DevOpsCaller, project: Project, resourceType: string, resourceId: string, body: unknown): Promise<ResourcePermissions> {
+  async update(caller: DevOpsCaller, project: Project, resourceType: string, resourceId: string, change: PipelinePermissionsChange): Promise<ResourcePermissions> {
     const type = resourceType.toLowerCase();
     await this.check(caller, project, type, resourceId, true);
-    if (!body || typeof body !== "object" || Array.isArray(body)) throw devopsErrors.argument("The request body must be a ResourcePipelinePermissions object.");
-    const input = body as { pipelines?: unknown; allPipelines?: unknown };
     const now = this.clock.now().toISOString();
-    if (input.allPipelines !== undefined && input.allPipelines !== null) {
-      const authorized = (input.allPipelines as { authorized?: unknown }).authorized;
-      if (typeof authorized !== "boolean") throw devopsErrors.argument("allPipelines.authorized must be true or false.");
-      await this.store.devops.setPipelinePermission(project.id, type, resourceId, { pipelineId: ALL, authorized, authorizedBy: caller.identity.id, authorizedOn: now });
+    if (change.allPipelines !== undefined) {
+      await this.store.devops.setPipelinePermission(project.id, type, resourceId, { pipelineId: ALL, authorized: change.allPipelines, authorizedBy: caller.identity.id, authorizedOn: now });
     }
-    if (input.pipelines !== undefined && input.pipelines !== null) {
-      if (!Array.isArray(input.pipelines)) throw devopsErrors.argument("pipelines must be an array.");
-      for (const p of input.pipelines) {
-        const { id, authorized } = (p ?? {}) as { id?: unknown; authorized?: unknown };
-        if (!Number.isInteger(id) || (id as number) < 1 || typeof authorized !== "boolean") throw devopsErrors.argument("Each pipeline needs an integer id and authorized true or false.");
-        await this.store.devops.setPipelinePermission(project.id, type, resourceId, { pipelineId: id as number, authorized, authorizedBy: caller.identity.id, authorizedOn: now });
-      }
+    for (const { id, authorized } of change.pipelines) {
+      await this.store.devops.setPipelinePermission(project.id, type, resourceId, { pipelineId: id, authorized, authorizedBy: caller.identity.id, authorizedOn: now });
     }
     return this.read(project.id, type, resourceId);
   }

@@ -9,10 +9,11 @@ import { DevOpsError, devopsErrors } from "./errors.js";
 import type { FederationIssuer } from "./federation.js";
 import { DevOpsIdentities, type DevOpsCaller } from "./identities.js";
 import { ENDPOINT_SCOPE, PROJECT_SCOPE, type DevOpsIdentity, type EndpointRole, type Organization, type Project, type ServiceEndpoint } from "./model.js";
+import type { ProjectChanges, RoleAssignmentRequest } from "./input.js";
 import { PipelinePermissions } from "./pipeline-permissions.js";
 import type { ArmApi, EntraApi } from "./ports.js";
 import { DevOpsSecurity, ROLE_DEFINITIONS } from "./security.js";
-import { EndpointProxy } from "./verify.js";
+import { EndpointProxy } from "./endpoint-proxy.js";
 
 export interface DevOpsOptions {
   store: Store;
@@ -118,19 +119,17 @@ export class DevOpsService {
   }
 
   /** Renaming a project changes the legacy federation subject of its connections (sc://org/project/name). */
-  async renameProject(caller: DevOpsCaller, idOrName: string, body: unknown): Promise<Project> {
+  async renameProject(caller: DevOpsCaller, idOrName: string, input: ProjectChanges): Promise<Project> {
     const project = await this.project(caller, idOrName);
     const admins = await this.security.projectGroup(project, "Project Administrators");
     if (!admins || !(await this.security.principals(caller.identity.id)).has(admins.id)) {
       throw new DevOpsError(403, "AccessCheckException", "TF50309: The following account does not have sufficient permissions to complete the operation: rename the project.");
     }
-    const input = (body ?? {}) as { name?: unknown; description?: unknown };
-    if (input.name !== undefined && (typeof input.name !== "string" || !input.name.trim())) throw devopsErrors.argument("The project name cannot be empty.");
-    const name = (input.name as string | undefined)?.trim();
+    const name = input.name;
     if (name && (await this.store.devops.project(caller.organization.id, name)) && name.toLowerCase() !== project.name.toLowerCase()) {
       throw devopsErrors.argument(`TF200019: The following project already exists on the Azure DevOps Server: ${name}.`);
     }
-    const changes = { ...(name ? { name } : {}), ...(typeof input.description === "string" ? { description: input.description } : {}) };
+    const changes = { ...(name ? { name } : {}), ...(input.description !== undefined ? { description: input.description } : {}) };
     await this.store.devops.updateProject(project.id, changes);
     return { ...project, ...changes };
   }
@@ -162,16 +161,13 @@ export class DevOpsService {
     if (scope === ENDPOINT_SCOPE) await this.endpoints.require(caller, resourceId.split("_")[1] ?? "", "Reader", projectId);
   }
 
-  async setRoles(caller: DevOpsCaller, scope: string, resourceId: string, body: unknown): Promise<void> {
+  async setRoles(caller: DevOpsCaller, scope: string, resourceId: string, requests: RoleAssignmentRequest[]): Promise<void> {
     this.checkScope(scope);
     await this.requireScopeVisible(caller, scope, resourceId);
     await this.security.requireAdministrator(caller.identity.id, scope, resourceId);
-    if (!Array.isArray(body)) throw devopsErrors.argument("The request body must be an array of {roleName, userId}.");
-    for (const item of body) {
-      const { roleName, userId } = (item ?? {}) as { roleName?: unknown; userId?: unknown };
-      const role = Object.keys(ROLE_DEFINITIONS).find((r) => r.toLowerCase() === String(roleName).toLowerCase()) as EndpointRole | undefined;
-      if (!role || (role === "Creator" && scope !== PROJECT_SCOPE)) throw devopsErrors.argument(`The role '${String(roleName)}' is not valid for the scope '${scope}'.`);
-      if (typeof userId !== "string") throw devopsErrors.argument("userId must be an identity id.");
+    for (const { roleName, userId } of requests) {
+      const role = Object.keys(ROLE_DEFINITIONS).find((r) => r.toLowerCase() === roleName.toLowerCase()) as EndpointRole | undefined;
+      if (!role || (role === "Creator" && scope !== PROJECT_SCOPE)) throw devopsErrors.argument(`The role '${roleName}' is not valid for the scope '${scope}'.`);
       const identity: DevOpsIdentity | undefined = await this.store.devops.identity(userId);
       if (!identity || identity.organizationId !== caller.organization.id) throw devopsErrors.argument(`The identity '${userId}' was not found.`);
       await this.store.devops.setRole(scope, resourceId, identity.id, role);

@@ -5,7 +5,7 @@ import { verifySecret } from "../core/crypto.js";
 import { parseCertificate } from "../core/x509.js";
 import type { Store } from "../store/index.js";
 import { aadsts } from "./errors.js";
-import { AZURE_DEVOPS_APP_ID } from "./resources.js";
+import { AZURE_DEVOPS_APP_ID } from "./token-audiences.js";
 import type { Application, FederatedIdentityCredential, KeyCredential, ServicePrincipal, Tenant } from "./model.js";
 import type { SigningKeys } from "../core/signing-keys.js";
 

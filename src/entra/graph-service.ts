@@ -32,7 +32,7 @@ import {
   type Tenant,
   type User,
 } from "./model.js";
-import { GRAPH_APP_ID, planeOfAudience } from "./resources.js";
+import { GRAPH_APP_ID, planeOfAudience } from "./token-audiences.js";
 import type { UserSignIn } from "./sign-in.js";
 
 /** The caller of a Graph request, as its token and the directory describe it. */

@@ -3,7 +3,7 @@ import type { Store } from "../store/index.js";
 import type { AccessTokens, IssuedAccessToken } from "./access-tokens.js";
 import { AadstsError } from "./errors.js";
 import type { ServicePrincipal } from "./model.js";
-import type { ResourceResolver } from "./resources.js";
+import type { ResourceResolver } from "./token-audiences.js";
 
 /** An IMDS failure: `{"error","error_description"}` with the status the metadata service answers. */
 export class ImdsError extends PlaneError {

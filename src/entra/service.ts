@@ -5,7 +5,7 @@ import { ClientAuthenticator, type FederationIssuers } from "./client-auth.js";
 import { Directory } from "./directory.js";
 import { GraphService } from "./graph-service.js";
 import { ManagedIdentityService } from "./managed-identity.js";
-import { ResourceResolver, type ResourcePlane } from "./resources.js";
+import { ResourceResolver, type ResourcePlane } from "./token-audiences.js";
 import { UserSignIn } from "./sign-in.js";
 import { SigningKeys } from "../core/signing-keys.js";
 import { TokenService } from "./token-service.js";

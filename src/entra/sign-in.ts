@@ -9,7 +9,7 @@ import type { ClientAuthenticator } from "./client-auth.js";
 import { aadsts } from "./errors.js";
 import { DEFAULT_DELEGATED_SCOPES, DEFAULT_SCOPE, FIRST_PARTY_PUBLIC_CLIENTS } from "./first-party.js";
 import type { Tenant, User, UserSession } from "./model.js";
-import { GRAPH_APP_ID, OIDC_SCOPES, type Resource, type ResourceResolver } from "./resources.js";
+import { GRAPH_APP_ID, OIDC_SCOPES, type Resource, type ResourceResolver } from "./token-audiences.js";
 import type { SigningKeys } from "../core/signing-keys.js";
 
 export interface UserTokens extends IssuedAccessToken {

@@ -5,7 +5,7 @@ import type { ClientAuthenticator } from "./client-auth.js";
 import { aadsts } from "./errors.js";
 import type { Tenant } from "./model.js";
 import { firstPartyServicePrincipalId, GRAPH_APP_ROLE_NAMES } from "./first-party.js";
-import { GRAPH_APP_ID, type Resource, type ResourceResolver } from "./resources.js";
+import { GRAPH_APP_ID, type Resource, type ResourceResolver } from "./token-audiences.js";
 import type { UserSignIn } from "./sign-in.js";
 import { resolveTenant } from "./tenants.js";
 

@@ -8,7 +8,7 @@ import type { DevOpsService } from "../devops/service.js";
 import type { Directory } from "../entra/directory.js";
 import type { UserSignIn } from "../entra/sign-in.js";
 import { firstPartyServicePrincipalId, GRAPH_APP_ROLES } from "../entra/first-party.js";
-import { GRAPH_APP_ID } from "../entra/resources.js";
+import { GRAPH_APP_ID } from "../entra/token-audiences.js";
 import type { Store } from "../store/index.js";
 import { DEMO_WORLD_YAML } from "./demo.js";
 import { GUEST_ACCESS_ROLE, worldSchema, type World } from "./schema.js";

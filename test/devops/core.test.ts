@@ -231,6 +231,27 @@ describe("S14 pipeline permissions API", () => {
     await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/build/authorizedresources`, [{ authorized: false, id: endpoint.id, type: "endpoint" }], { version: "7.1-preview.1" });
     expect((await devops(runtime, "admin", "GET", path, undefined, { version: "7.1-preview.1" })).body).toMatchObject({ pipelines: [{ id: 12 }], allPipelines: null });
   });
+
+  it("reads every part of a permissions body before applying any, so a bad part changes nothing", async () => {
+    const body = azurerm({ name: "perm-atomic", scheme: "ServicePrincipal", creationMode: "Manual", parameters: { serviceprincipalid: DEMO.bootstrapAppId, serviceprincipalkey: DEMO.bootstrapSecret } });
+    const endpoint = (await devops(runtime, "admin", "POST", `/${ORG}/_apis/serviceendpoint/endpoints`, body)).body;
+    const path = `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${endpoint.id}`;
+    const options = { version: "7.1-preview.1" };
+    const single = await devops(runtime, "admin", "PATCH", path, { allPipelines: { authorized: true }, pipelines: [{ id: 3, authorized: true }, { id: "x", authorized: true }] }, options);
+    expect(single.status).toBe(400);
+    const batch = await devops(
+      runtime,
+      "admin",
+      "PATCH",
+      `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions`,
+      [{ resource: { type: "endpoint", id: endpoint.id }, allPipelines: { authorized: true } }, { resource: { type: "endpoint" } }],
+      options,
+    );
+    expect(batch.status).toBe(400);
+    const legacy = await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/build/authorizedresources`, [{ authorized: true, id: endpoint.id, type: "endpoint" }, { id: endpoint.id }], options);
+    expect(legacy.status).toBe(400);
+    expect((await devops(runtime, "admin", "GET", path, undefined, options)).body).toEqual({ resource: { type: "endpoint", id: endpoint.id }, pipelines: [], allPipelines: null });
+  });
 });
 
 describe("security roles", () => {

@@ -3,6 +3,7 @@ import { baseUrl } from "../../http/wire.js";
 import { locations } from "./discovery.js";
 import type { DevOpsService } from "../service.js";
 import type { Organization, Project, } from "../model.js";
+import { projectChanges } from "../input.js";
 import { devopsHttp, list, type Req } from "./shared.js";
 
 /** Discovery (resource areas, OPTIONS locations), connection data and projects. */
@@ -51,7 +52,7 @@ export function coreRoutes(app: FastifyInstance, devops: DevOpsService): void {
   app.patch(
     "/:org/_apis/projects/:project",
     route(true, async (request, reply, caller) => {
-      const project = await devops.renameProject(caller, request.params.project!, request.body);
+      const project = await devops.renameProject(caller, request.params.project!, projectChanges(request.body));
       void reply.status(202);
       return { id: project.id, status: "succeeded", url: `${baseUrl(request)}/${caller.organization.name}/_apis/operations/${project.id}` };
     }),

@@ -3,7 +3,8 @@ import { endpointTypes, } from "./endpoint-views.js";
 import { readActionFilter, } from "../endpoints.js";
 import { devopsErrors } from "../errors.js";
 import type { DevOpsService } from "../service.js";
-import { csv, devopsHttp, flag, list, } from "./shared.js";
+import { projectReferenceRequests } from "../input.js";
+import { csv, devopsHttp, flag, list } from "./shared.js";
 
 /** Service endpoints: list, get, create, update, share, delete, types, execution history. */
 export function endpointRoutes(app: FastifyInstance, devops: DevOpsService): void {
@@ -58,7 +59,7 @@ export function endpointRoutes(app: FastifyInstance, devops: DevOpsService): voi
   app.patch(
     "/:org/_apis/serviceendpoint/endpoints/:endpointId",
     route(true, async (request, _reply, caller) => {
-      await devops.endpoints.share(caller, request.params.endpointId!, request.body);
+      await devops.endpoints.share(caller, request.params.endpointId!, projectReferenceRequests(request.body));
       return undefined;
     }),
   );
@@ -76,7 +77,7 @@ export function endpointRoutes(app: FastifyInstance, devops: DevOpsService): voi
     route(true, async (request, _reply, caller) => {
       const from = await devops.project(caller, request.query.fromProject ?? "");
       await devops.endpoints.require(caller, request.params.endpointId!, "Administrator", from.id);
-      await devops.endpoints.share(caller, request.params.endpointId!, [{ projectReference: { name: request.query.withProject ?? "" } }]);
+      await devops.endpoints.share(caller, request.params.endpointId!, projectReferenceRequests([{ projectReference: { name: request.query.withProject ?? "" } }]));
       return undefined;
     }),
   );

@@ -5,6 +5,7 @@ import { devopsErrors } from "../errors.js";
 import type { DevOpsCaller } from "../identities.js";
 import type { DevOpsService } from "../service.js";
 import type { ResourcePermissions } from "../pipeline-permissions.js";
+import { pipelinePermissionsChange } from "../input.js";
 import { devopsHttp, list, type Req } from "./shared.js";
 
 /** Pipeline permissions, and the older build API the az devops extension uses for --enable-for-all. */
@@ -30,7 +31,7 @@ export function permissionRoutes(app: FastifyInstance, devops: DevOpsService): v
     "/:org/:project/_apis/pipelines/pipelinePermissions/:resourceType/:resourceId",
     route(true, async (request, _reply, caller) => {
       const project = await devops.project(caller, request.params.project!);
-      return permissionsView(request, caller, await devops.permissions.update(caller, project, request.params.resourceType!, request.params.resourceId!, request.body));
+      return permissionsView(request, caller, await devops.permissions.update(caller, project, request.params.resourceType!, request.params.resourceId!, pipelinePermissionsChange(request.body)));
     }),
   );
   app.patch(
@@ -38,12 +39,14 @@ export function permissionRoutes(app: FastifyInstance, devops: DevOpsService): v
     route(true, async (request, _reply, caller) => {
       const project = await devops.project(caller, request.params.project!);
       if (!Array.isArray(request.body)) throw devopsErrors.argument("The request body must be an array of ResourcePipelinePermissions.");
-      const out = [];
-      for (const item of request.body) {
+      // Every item is read before any is applied, so a bad one changes nothing.
+      const changes = request.body.map((item) => {
         const resource = (item as { resource?: { type?: unknown; id?: unknown } })?.resource;
         if (typeof resource?.type !== "string" || typeof resource.id !== "string") throw devopsErrors.argument("Each item needs resource.type and resource.id.");
-        out.push(await permissionsView(request, caller, await devops.permissions.update(caller, project, resource.type, resource.id, item)));
-      }
+        return { type: resource.type, id: resource.id, change: pipelinePermissionsChange(item) };
+      });
+      const out = [];
+      for (const { type, id, change } of changes) out.push(await permissionsView(request, caller, await devops.permissions.update(caller, project, type, id, change)));
       return list(out);
     }),
   );
@@ -53,11 +56,15 @@ export function permissionRoutes(app: FastifyInstance, devops: DevOpsService): v
     route(true, async (request, _reply, caller) => {
       const project = await devops.project(caller, request.params.project!);
       if (!Array.isArray(request.body)) throw devopsErrors.argument("The request body must be an array of DefinitionResourceReference.");
-      const out = [];
-      for (const item of request.body as Array<{ authorized?: unknown; id?: unknown; name?: unknown; type?: unknown }>) {
+      const items = request.body as Array<{ authorized?: unknown; id?: unknown; name?: unknown; type?: unknown }>;
+      const references = items.map((item) => {
         if (typeof item?.id !== "string" || typeof item.type !== "string" || typeof item.authorized !== "boolean") throw devopsErrors.argument("Each resource needs id, type and authorized.");
-        await devops.permissions.update(caller, project, item.type, item.id, { allPipelines: { authorized: item.authorized } });
-        out.push({ authorized: item.authorized, id: item.id, name: item.name ?? null, type: item.type });
+        return { authorized: item.authorized, id: item.id, name: item.name ?? null, type: item.type };
+      });
+      const out = [];
+      for (const reference of references) {
+        await devops.permissions.update(caller, project, reference.type, reference.id, { allPipelines: reference.authorized, pipelines: [] });
+        out.push(reference);
       }
       return list(out);
     }),

@@ -1,8 +1,8 @@
 import type { FastifyInstance, } from "fastify";
-import { devopsErrors } from "../errors.js";
 import type { DevOpsCaller } from "../identities.js";
 import { ROLE_DEFINITIONS } from "../security.js";
 import type { DevOpsService } from "../service.js";
+import { identityIds, roleAssignmentRequests } from "../input.js";
 import { devopsHttp, flag, list, type Req } from "./shared.js";
 
 /** Security roles on projects and service endpoints. */
@@ -22,7 +22,7 @@ export function securityRoleRoutes(app: FastifyInstance, devops: DevOpsService):
   app.put(
     assignmentsPath,
     route(true, async (request, _reply, caller) => {
-      await devops.setRoles(caller, request.params.scope!, request.params.resourceId!, request.body);
+      await devops.setRoles(caller, request.params.scope!, request.params.resourceId!, roleAssignmentRequests(request.body));
       return assignmentsView(request, caller);
     }),
   );
@@ -33,15 +33,14 @@ export function securityRoleRoutes(app: FastifyInstance, devops: DevOpsService):
         await devops.setInheritance(caller, request.params.scope!, request.params.resourceId!, flag(request.query.inheritPermissions));
         return undefined;
       }
-      if (!Array.isArray(request.body) || request.body.some((x) => typeof x !== "string")) throw devopsErrors.argument("The request body must be an array of identity ids.");
-      await devops.removeRoles(caller, request.params.scope!, request.params.resourceId!, request.body as string[]);
+      await devops.removeRoles(caller, request.params.scope!, request.params.resourceId!, identityIds(request.body));
       return undefined;
     }),
   );
   app.put(
     `${assignmentsPath}/:identityId`,
     route(true, async (request, _reply, caller) => {
-      await devops.setRoles(caller, request.params.scope!, request.params.resourceId!, [{ roleName: (request.body as { roleName?: unknown })?.roleName, userId: request.params.identityId }]);
+      await devops.setRoles(caller, request.params.scope!, request.params.resourceId!, roleAssignmentRequests([{ roleName: (request.body as { roleName?: unknown })?.roleName, userId: request.params.identityId }]));
       return (await assignmentsView(request, caller)).value.find((a) => a.identity.id === request.params.identityId!.toLowerCase());
     }),
   );
