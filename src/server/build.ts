@@ -12,7 +12,7 @@ import { devopsAdminRoutes } from "../devops/http/admin.js";
 import { devopsRoutes } from "../devops/http/routes.js";
 import type { DevOpsService } from "../devops/service.js";
 import { graphDialect } from "../entra/http/graph-dialect.js";
-import { graphRoutes } from "../entra/http/graph.js";
+import { graphRoutes, normaliseGraphUrl } from "../entra/http/graph.js";
 import { imdsDialect } from "../entra/http/imds-dialect.js";
 import { imdsRoutes } from "../entra/http/imds.js";
 import { entraDialect } from "../entra/http/login-dialect.js";
@@ -45,14 +45,21 @@ const BODY_LIMIT = 1024 * 1024;
 
 /** Builds every listener with its routes, without listening: tests use `inject()` on them. */
 export function buildServer(deps: ServerDeps): Listeners {
-  const make = (plane: Plane, dialect: WireDialect, secure: boolean, caseSensitive = true, exposeHeadRoutes = true): FastifyInstance => {
+  interface ListenerOptions {
+    secure: boolean;
+    caseSensitive?: boolean;
+    exposeHeadRoutes?: boolean;
+    rewriteUrl?: (url: string) => string;
+  }
+  const make = (plane: Plane, dialect: WireDialect, { secure, caseSensitive = true, exposeHeadRoutes = true, rewriteUrl }: ListenerOptions): FastifyInstance => {
     const app = fastify({
+      ...(rewriteUrl ? { rewriteUrl: (request: { url?: string }) => rewriteUrl(request.url ?? "/") } : {}),
       ...(secure && deps.tls ? { https: { key: deps.tls.key, cert: deps.tls.cert } } : {}),
       loggerInstance: deps.logger.child({ plane }),
       logController: new LogController({ disableRequestLogging: true }),
       exposeHeadRoutes,
       bodyLimit: BODY_LIMIT,
-      // Graph and ARM accept path segments such as `(appId='…')`, and ARM ids can be long.
+      // ARM ids can be long.
       routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, caseSensitive, maxParamLength: 2048 },
     }) as unknown as FastifyInstance;
     speak(app, dialect, { clock: deps.clock, logger: deps.logger });
@@ -60,20 +67,21 @@ export function buildServer(deps: ServerDeps): Listeners {
     return app;
   };
 
-  const login = make("login", entraDialect(deps.clock), true);
+  const login = make("login", entraDialect(deps.clock), { secure: true });
   loginRoutes(login, deps.entra);
   entraAdminRoutes(login, deps.entra, adminKeyCheck(deps.adminKey));
-  const graph = make("graph", graphDialect(deps.clock), true, true, false);
+    // Graph matches path segments case-insensitively, and keys inside a segment (`applications(appId='…')`).
+  const graph = make("graph", graphDialect(deps.clock), { secure: true, caseSensitive: false, exposeHeadRoutes: false, rewriteUrl: normaliseGraphUrl });
   graphRoutes(graph, deps.entra.graph);
   // ARM paths are case-insensitive and HEAD is its own operation there (resource group existence).
-  const arm = make("arm", armDialect(deps.loginBase), true, false, false);
+  const arm = make("arm", armDialect(deps.loginBase), { secure: true, caseSensitive: false, exposeHeadRoutes: false });
   armRoutes(arm, {
     arm: deps.arm,
     deployments: deps.deployments,
     urls: () => ({ login: deps.loginBase(), graph: deps.graphBase() }),
   });
   // Azure DevOps matches URL segments (and project names) case-insensitively.
-  const devops = make("devops", devopsDialect, true, false);
+  const devops = make("devops", devopsDialect, { secure: true, caseSensitive: false });
   // The az devops extension sends `content-type: application/json` with an empty DELETE body; Azure DevOps accepts it.
   const json = devops.getDefaultJsonParser("error", "ignore");
   devops.removeContentTypeParser("application/json");
@@ -81,7 +89,7 @@ export function buildServer(deps: ServerDeps): Listeners {
   doctorRoutes(devops);
   devopsAdminRoutes(devops, deps.devops, adminKeyCheck(deps.adminKey));
   devopsRoutes(devops, deps.devops);
-  const imds = make("imds", imdsDialect, false);
+  const imds = make("imds", imdsDialect, { secure: false });
   imdsRoutes(imds, deps.entra, deps.loginBase);
   return { login, graph, arm, devops, imds };
 }

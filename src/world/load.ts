@@ -8,7 +8,7 @@ import type { DevOpsService } from "../devops/service.js";
 import type { Directory } from "../entra/directory.js";
 import type { UserSignIn } from "../entra/sign-in.js";
 import { firstPartyServicePrincipalId, GRAPH_APP_ROLES } from "../entra/first-party.js";
-import { GRAPH_APP_ID } from "../entra/token-audiences.js";
+import { AZURE_DEVOPS_APP_ID, GRAPH_APP_ID } from "../entra/token-audiences.js";
 import type { Store } from "../store/index.js";
 import { DEMO_WORLD_YAML } from "./demo.js";
 import { GUEST_ACCESS_ROLE, worldSchema, type World } from "./schema.js";
@@ -79,7 +79,6 @@ export function bootstrapFacts(world: World): BootstrapFacts | null {
   return { tenantId: tenant.id.toLowerCase(), clientId: app.appId.toLowerCase(), clientSecret: world.bootstrap.secretText };
 }
 
-/** Writes a world into an empty store, in one transaction. Semantic errors name the path like schema errors. */
 /** The plane services a world is written through, bound to the loading transaction's store. */
 export interface WorldWriters {
   directory: Directory;
@@ -89,31 +88,78 @@ export interface WorldWriters {
   signIn: UserSignIn;
 }
 
+/** Writes a world into an empty store, in one transaction. Semantic errors name the path like schema errors. */
 export async function loadWorld(world: World, store: Store, writersFor: (store: Store) => WorldWriters): Promise<void> {
-  if (world.bootstrap) {
-    const tenant = world.tenants.find((t) => t.key === world.bootstrap!.tenant);
-    if (!tenant) throw new WorldError("bootstrap.tenant", `unknown tenant '${world.bootstrap.tenant}'`);
-    const app = tenant.applications.find((a) => a.displayName === world.bootstrap!.application);
-    if (!app) throw new WorldError("bootstrap.application", `no application '${world.bootstrap.application}' in tenant '${tenant.key}'`);
-    if (!tenant.id || !app.appId) throw new WorldError("bootstrap", "the bootstrap tenant and application need fixed ids");
-  }
-  const tenantIds = new Map<string, string>();
-  await store.transaction(async (trx) => {
-    const { directory, arm, armSeeder, devops, signIn } = writersFor(trx);
-    const at = async <T>(path: string, work: () => Promise<T>): Promise<T> => {
-      try {
-        return await work();
-      } catch (error) {
-        if (error instanceof WorldError) throw error;
-        throw new WorldError(path, (error as Error).message);
-      }
-    };
+  checkBootstrap(world);
+  await store.transaction(async (trx) => new WorldLoader(world, trx, writersFor(trx)).load());
+}
 
-    for (const [i, t] of world.tenants.entries()) {
-      if (tenantIds.has(t.key)) throw new WorldError(`tenants.${i}.key`, `duplicate tenant key '${t.key}'`);
+function checkBootstrap(world: World): void {
+  if (!world.bootstrap) return;
+  const tenant = world.tenants.find((t) => t.key === world.bootstrap!.tenant);
+  if (!tenant) throw new WorldError("bootstrap.tenant", `unknown tenant '${world.bootstrap.tenant}'`);
+  const app = tenant.applications.find((a) => a.displayName === world.bootstrap!.application);
+  if (!app) throw new WorldError("bootstrap.application", `no application '${world.bootstrap.application}' in tenant '${tenant.key}'`);
+  if (!tenant.id || !app.appId) throw new WorldError("bootstrap", "the bootstrap tenant and application need fixed ids");
+}
+
+/** Runs `work`, naming `path` in whatever it throws. */
+async function at<T>(path: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof WorldError) throw error;
+    throw new WorldError(path, (error as Error).message);
+  }
+}
+
+type WorldTenant = World["tenants"][number];
+
+/** One world section per method, in the order references need: each may name what an earlier one made. */
+class WorldLoader {
+  private readonly tenantIds = new Map<string, string>();
+  /** `{tenantId}/{upn}` → user object id. */
+  private readonly userIds = new Map<string, string>();
+
+  constructor(
+    private readonly world: World,
+    private readonly store: Store,
+    private readonly writers: WorldWriters,
+  ) {}
+
+  async load(): Promise<void> {
+    await this.tenants();
+    await this.users();
+    for (const [i, t] of this.world.tenants.entries()) {
+      const tenantId = this.tenantIds.get(t.key)!;
+      await this.applications(i, t, tenantId);
+      await this.managedIdentities(i, t, tenantId);
+      await this.virtualMachines(i, t, tenantId);
+    }
+    const principals = new Map<string, Map<string, { id: string; type: PrincipalType }>>();
+    for (const [i, t] of this.world.tenants.entries()) {
+      const tenantId = this.tenantIds.get(t.key)!;
+      await this.hierarchy(i, t, tenantId);
+      await this.roleDefinitions(i, t, tenantId);
+      await this.identityResources(t, tenantId);
+      principals.set(tenantId, await principalIndex(this.store, tenantId));
+    }
+    for (const [i, t] of this.world.tenants.entries()) {
+      const tenantId = this.tenantIds.get(t.key)!;
+      await this.roleAssignments(i, t, tenantId, principals.get(tenantId)!);
+    }
+    for (const [i, o] of this.world.organizations.entries()) await this.organization(i, o);
+    for (const [i, issuer] of this.world.issuers.entries()) {
+      await at(`issuers.${i}`, () => this.store.keys.upsertIssuer({ issuer: issuer.issuer, jwks: issuer.jwks as never }));
+    }
+  }
+
+  private async tenants(): Promise<void> {
+    for (const [i, t] of this.world.tenants.entries()) {
+      if (this.tenantIds.has(t.key)) throw new WorldError(`tenants.${i}.key`, `duplicate tenant key '${t.key}'`);
       const policy = t.authorizationPolicy;
       const created = await at(`tenants.${i}`, () =>
-        directory.createTenant({
+        this.writers.directory.createTenant({
           id: t.id,
           displayName: t.displayName,
           defaultDomain: t.defaultDomain,
@@ -125,22 +171,24 @@ export async function loadWorld(world: World, store: Store, writersFor: (store: 
           },
         }),
       );
-      tenantIds.set(t.key, created.id);
+      this.tenantIds.set(t.key, created.id);
     }
+  }
 
-    // Members first, so guests can point at the account they were invited from.
-    const userIds = new Map<string, string>();
+  /** Members first, so guests can point at the account they were invited from. */
+  private async users(): Promise<void> {
+    const { directory } = this.writers;
     for (const pass of ["Member", "Guest"] as const) {
-      for (const [i, t] of world.tenants.entries()) {
-        const tenantId = tenantIds.get(t.key)!;
+      for (const [i, t] of this.world.tenants.entries()) {
+        const tenantId = this.tenantIds.get(t.key)!;
         for (const [j, u] of t.users.entries()) {
           if ((u.invitedFrom ? "Guest" : "Member") !== pass) continue;
           const path = `tenants.${i}.users.${j}`;
           let home: { tenantId: string; userId: string } | undefined;
           if (u.invitedFrom) {
-            const homeTenant = tenantIds.get(u.invitedFrom.tenant);
+            const homeTenant = this.tenantIds.get(u.invitedFrom.tenant);
             if (!homeTenant) throw new WorldError(`${path}.invitedFrom.tenant`, `unknown tenant '${u.invitedFrom.tenant}'`);
-            const homeUser = userIds.get(`${homeTenant}/${u.invitedFrom.userPrincipalName.toLowerCase()}`);
+            const homeUser = this.userIds.get(`${homeTenant}/${u.invitedFrom.userPrincipalName.toLowerCase()}`);
             if (!homeUser) throw new WorldError(`${path}.invitedFrom.userPrincipalName`, `unknown user '${u.invitedFrom.userPrincipalName}'`);
             home = { tenantId: homeTenant, userId: homeUser };
             if (u.password) throw new WorldError(`${path}.password`, "a guest signs in with the password of its home account");
@@ -159,197 +207,203 @@ export async function loadWorld(world: World, store: Store, writersFor: (store: 
               accountEnabled: u.accountEnabled,
             }),
           );
-          userIds.set(`${tenantId}/${user.userPrincipalName}`, user.id);
+          this.userIds.set(`${tenantId}/${user.userPrincipalName}`, user.id);
           for (const role of u.directoryRoles) await directory.assignDirectoryRole(tenantId, user.id, role);
         }
       }
     }
+  }
 
-    for (const [i, t] of world.tenants.entries()) {
-      const tenantId = tenantIds.get(t.key)!;
-      for (const [j, a] of t.applications.entries()) {
-        const path = `tenants.${i}.applications.${j}`;
-        const app = await at(path, () =>
-          directory.createApplication({
-            tenantId,
-            id: a.id,
-            appId: a.appId,
-            displayName: a.displayName,
-            signInAudience: a.signInAudience as never,
-            identifierUris: a.identifierUris,
-            requestedAccessTokenVersion: a.requestedAccessTokenVersion,
-            redirectUris: a.redirectUris,
-            isFallbackPublicClient: a.isFallbackPublicClient,
-          }),
-        );
-        for (const [k, owner] of a.owners.entries()) {
-          const ownerId = userIds.get(`${tenantId}/${owner.toLowerCase()}`);
-          if (!ownerId) throw new WorldError(`${path}.owners.${k}`, `unknown user '${owner}'`);
-          await trx.applications.addOwner(app.id, ownerId, tenantId);
-        }
-        for (const [k, p] of a.passwordCredentials.entries()) await at(`${path}.passwordCredentials.${k}`, () => directory.addPassword(app.id, p));
-        for (const [k, c] of a.keyCredentials.entries()) await at(`${path}.keyCredentials.${k}`, () => directory.addCertificate(app.id, c));
-        for (const [k, f] of a.federatedIdentityCredentials.entries()) {
-          await at(`${path}.federatedIdentityCredentials.${k}`, () => directory.addFederatedCredential(app.id, f));
-        }
-        if (a.servicePrincipal !== false) {
-          const sp = a.servicePrincipal;
-          const created = await at(`${path}.servicePrincipal`, () =>
-            directory.createServicePrincipal({ tenantId, appId: app.appId, id: sp.id, accountEnabled: sp.accountEnabled }),
-          );
-          for (const role of sp.directoryRoles) await directory.assignDirectoryRole(tenantId, created.id, role);
-          for (const permission of sp.graphPermissions) {
-            await directory.grantAppRole(tenantId, created.id, firstPartyServicePrincipalId(tenantId, GRAPH_APP_ID), GRAPH_APP_ROLES[permission]!);
-          }
-        }
+  private async applications(i: number, t: WorldTenant, tenantId: string): Promise<void> {
+    const { directory } = this.writers;
+    for (const [j, a] of t.applications.entries()) {
+      const path = `tenants.${i}.applications.${j}`;
+      const app = await at(path, () =>
+        directory.createApplication({
+          tenantId,
+          id: a.id,
+          appId: a.appId,
+          displayName: a.displayName,
+          signInAudience: a.signInAudience as never,
+          identifierUris: a.identifierUris,
+          requestedAccessTokenVersion: a.requestedAccessTokenVersion,
+          redirectUris: a.redirectUris,
+          isFallbackPublicClient: a.isFallbackPublicClient,
+        }),
+      );
+      for (const [k, owner] of a.owners.entries()) {
+        const ownerId = this.userIds.get(`${tenantId}/${owner.toLowerCase()}`);
+        if (!ownerId) throw new WorldError(`${path}.owners.${k}`, `unknown user '${owner}'`);
+        await this.store.applications.addOwner(app.id, ownerId, tenantId);
       }
-      for (const [j, m] of t.managedIdentities.entries()) {
-        const path = `tenants.${i}.managedIdentities.${j}`;
-        const sp = await at(path, () =>
-          directory.createManagedIdentity({ tenantId, name: m.name, resourceId: m.resourceId, userAssigned: true, clientId: m.clientId, principalId: m.principalId }),
-        );
-        for (const [k, f] of m.federatedIdentityCredentials.entries()) {
-          await at(`${path}.federatedIdentityCredentials.${k}`, () => directory.addFederatedCredential(sp.id, f));
-        }
+      for (const [k, p] of a.passwordCredentials.entries()) await at(`${path}.passwordCredentials.${k}`, () => directory.addPassword(app.id, p));
+      for (const [k, c] of a.keyCredentials.entries()) await at(`${path}.keyCredentials.${k}`, () => directory.addCertificate(app.id, c));
+      for (const [k, f] of a.federatedIdentityCredentials.entries()) {
+        await at(`${path}.federatedIdentityCredentials.${k}`, () => directory.addFederatedCredential(app.id, f));
       }
-      for (const [j, vm] of t.virtualMachines.entries()) {
-        await at(`tenants.${i}.virtualMachines.${j}`, () =>
-          directory.createVirtualMachine({
-            tenantId,
-            name: vm.name,
-            resourceId: vm.resourceId,
-            systemAssigned: vm.systemAssignedIdentity ?? null,
-            userAssignedIdentities: vm.userAssignedIdentities,
-          }),
-        );
+      if (a.servicePrincipal === false) continue;
+      const sp = a.servicePrincipal;
+      const created = await at(`${path}.servicePrincipal`, () => directory.createServicePrincipal({ tenantId, appId: app.appId, id: sp.id, accountEnabled: sp.accountEnabled }));
+      for (const role of sp.directoryRoles) await directory.assignDirectoryRole(tenantId, created.id, role);
+      for (const permission of sp.graphPermissions) {
+        await directory.grantAppRole(tenantId, created.id, firstPartyServicePrincipalId(tenantId, GRAPH_APP_ID), GRAPH_APP_ROLES[permission]!);
       }
     }
-    // The resource plane: management groups, subscriptions, resource groups, resources, roles.
-    const principals = new Map<string, Map<string, { id: string; type: PrincipalType }>>();
-    for (const [i, t] of world.tenants.entries()) {
-      const tenantId = tenantIds.get(t.key)!;
-      await at(`tenants.${i}`, () => armSeeder.rootGroup(tenantId));
-      const pending = [...t.managementGroups.entries()];
-      // Parents may be declared after their children: place groups as their parents appear.
-      for (let round = 0; pending.length && round < 20; round++) {
-        for (let k = pending.length - 1; k >= 0; k--) {
-          const [j, mg] = pending[k]!;
-          const parent = mg.parent ?? tenantId;
-          if (parent !== tenantId && !(await trx.hierarchy.managementGroup(parent))) continue;
-          await at(`tenants.${i}.managementGroups.${j}`, () => armSeeder.managementGroup({ tenantId, name: mg.name, displayName: mg.displayName, parent }));
-          pending.splice(k, 1);
-        }
-      }
-      if (pending.length) throw new WorldError(`tenants.${i}.managementGroups.${pending[0]![0]}.parent`, `unknown parent management group '${pending[0]![1].parent}'`);
-      for (const [j, sub] of t.subscriptions.entries()) {
-        const path = `tenants.${i}.subscriptions.${j}`;
-        await at(path, () => armSeeder.subscription({ tenantId, id: sub.id, displayName: sub.displayName, state: sub.state, managementGroup: sub.managementGroup, tags: sub.tags }));
-        for (const [k, rg] of sub.resourceGroups.entries()) {
-          await at(`${path}.resourceGroups.${k}`, () => armSeeder.resourceGroup({ subscriptionId: sub.id, name: rg.name, location: rg.location, tags: rg.tags }));
-          for (const [m, r] of rg.resources.entries()) {
-            const [namespace, ...types] = r.type.split("/");
-            const names = r.name.split("/");
-            if (names.length !== types.length) throw new WorldError(`${path}.resourceGroups.${k}.resources.${m}.name`, `type '${r.type}' needs a name of ${types.length} segment(s)`);
-            const id = `/subscriptions/${sub.id}/resourceGroups/${rg.name}/providers/${[namespace, ...types.flatMap((ty, n) => [ty, names[n]])].join("/")}`;
-            const { type: _type, name: _name, ...body } = r;
-            await at(`${path}.resourceGroups.${k}.resources.${m}`, () => armSeeder.resource(id, body));
-          }
-        }
-      }
-      for (const [j, role] of t.roleDefinitions.entries()) {
-        await at(`tenants.${i}.roleDefinitions.${j}`, () =>
-          trx.rbac.putRoleDefinition({
-            id: role.id.toLowerCase(),
-            roleName: role.roleName,
-            description: role.description,
-            roleType: "CustomRole",
-            permissions: [{ actions: role.actions, notActions: role.notActions, dataActions: [], notDataActions: [] }],
-            assignableScopes: role.assignableScopes,
-            tenantId,
-            createdOn: new Date(0).toISOString(),
-            updatedOn: new Date(0).toISOString(),
-            createdBy: null,
-          }),
-        );
-      }
-      // Managed identities and VMs of the directory are ARM resources too, where their resource group exists.
-      for (const m of t.managedIdentities) {
-        await armSeeder.resource(m.resourceId, {
-          location: undefined,
-          properties: { tenantId, principalId: m.principalId?.toLowerCase(), clientId: m.clientId?.toLowerCase() },
-        });
-      }
-      for (const vm of t.virtualMachines) {
-        const userAssigned = Object.fromEntries(
-          vm.userAssignedIdentities.map((id) => {
-            const mi = t.managedIdentities.find((m) => m.resourceId.toLowerCase() === id.toLowerCase());
-            return [id, { principalId: mi?.principalId?.toLowerCase(), clientId: mi?.clientId?.toLowerCase() }];
-          }),
-        );
-        const types = [vm.systemAssignedIdentity ? "SystemAssigned" : "", vm.userAssignedIdentities.length ? "UserAssigned" : ""].filter(Boolean);
-        await armSeeder.resource(vm.resourceId, {
-          identity: types.length
-            ? {
-                type: types.join(", "),
-                ...(vm.systemAssignedIdentity ? { principalId: vm.systemAssignedIdentity.principalId?.toLowerCase(), tenantId } : {}),
-                ...(vm.userAssignedIdentities.length ? { userAssignedIdentities: userAssigned } : {}),
-              }
-            : undefined,
-          properties: { vmId: vm.name, hardwareProfile: { vmSize: "Standard_D2s_v5" } },
-        });
-      }
-      principals.set(tenantId, await principalIndex(trx, tenantId));
-    }
-    for (const [i, t] of world.tenants.entries()) {
-      const tenantId = tenantIds.get(t.key)!;
-      const index = principals.get(tenantId)!;
-      for (const [j, a] of t.roleAssignments.entries()) {
-        const path = `tenants.${i}.roleAssignments.${j}`;
-        const principal = index.get(a.principal.toLowerCase());
-        if (!principal) throw new WorldError(`${path}.principal`, `no user, application, managed identity or VM '${a.principal}' in tenant '${t.key}'`);
-        const custom = t.roleDefinitions.find((r) => r.roleName.toLowerCase() === a.role.toLowerCase() || r.id.toLowerCase() === a.role.toLowerCase());
-        const builtin = BUILTIN_ROLES.find((r) => r.roleName.toLowerCase() === a.role.toLowerCase() || r.id === a.role.toLowerCase().split("/").pop());
-        const roleId = custom?.id ?? builtin?.id;
-        if (!roleId) throw new WorldError(`${path}.role`, `unknown role '${a.role}'`);
-        await at(path, () => arm.seedRoleAssignment({ tenantId, scope: a.scope, roleDefinitionId: roleId, principalId: principal.id, principalType: principal.type, name: a.name }));
-      }
-    }
+  }
 
-    // Azure DevOps: organizations, projects (with their default groups), members with groups, PATs and sessions.
-    for (const [i, o] of world.organizations.entries()) {
-      const path = `organizations.${i}`;
-      const tenantId = tenantIds.get(o.tenant);
-      if (!tenantId) throw new WorldError(`${path}.tenant`, `unknown tenant '${o.tenant}'`);
-      const org = await at(path, () => devops.createOrganization({ id: o.id, name: o.name, tenantId, federationIssuer: o.federationIssuer, serverMode: o.serverMode }));
-      const projects = new Map<string, Awaited<ReturnType<typeof devops.createProject>>>();
-      for (const [j, p] of o.projects.entries()) {
-        if (projects.has(p.name.toLowerCase())) throw new WorldError(`${path}.projects.${j}.name`, `duplicate project '${p.name}'`);
-        projects.set(p.name.toLowerCase(), await at(`${path}.projects.${j}`, () => devops.createProject(org, p)));
-      }
-      const tenant = (await trx.tenants.get(tenantId))!;
-      for (const [j, m] of o.members.entries()) {
-        const mpath = `${path}.members.${j}`;
-        let user = await trx.users.getByUpn(tenantId, m.user);
-        if (!user) user = (await signIn.userFor(tenant, m.user).catch(() => undefined))?.user;
-        if (!user) throw new WorldError(`${mpath}.user`, `no user '${m.user}' in tenant '${o.tenant}'`);
-        const identity = await at(mpath, () => devops.identities.addIdentity(org, { kind: "user", displayName: user!.displayName, uniqueName: user!.userPrincipalName, entraObjectId: user!.id, id: m.id }));
-        for (const [projectName, groups] of Object.entries(m.projects)) {
-          const project = projects.get(projectName.toLowerCase());
-          if (!project) throw new WorldError(`${mpath}.projects.${projectName}`, `unknown project '${projectName}'`);
-          for (const group of groups) await trx.devops.addMember(project.groups[group].id, identity.id);
-        }
-        if (m.pat) await devops.identities.issuePat(identity, "world", 365, m.pat);
-        if (m.signedIn) {
-          const home = user.homeTenantId && user.homeUserId ? ((await trx.users.get(user.homeTenantId, user.homeUserId)) ?? user) : user;
-          await signIn.openSession(tenant, user, home, "499b84ac-1321-427f-aa17-267ca6975798", "499b84ac-1321-427f-aa17-267ca6975798/.default offline_access");
-        }
+  private async managedIdentities(i: number, t: WorldTenant, tenantId: string): Promise<void> {
+    for (const [j, m] of t.managedIdentities.entries()) {
+      const path = `tenants.${i}.managedIdentities.${j}`;
+      const sp = await at(path, () =>
+        this.writers.directory.createManagedIdentity({ tenantId, name: m.name, resourceId: m.resourceId, userAssigned: true, clientId: m.clientId, principalId: m.principalId }),
+      );
+      for (const [k, f] of m.federatedIdentityCredentials.entries()) {
+        await at(`${path}.federatedIdentityCredentials.${k}`, () => this.writers.directory.addFederatedCredential(sp.id, f));
       }
     }
+  }
 
-    for (const [i, issuer] of world.issuers.entries()) {
-      await at(`issuers.${i}`, () => trx.keys.upsertIssuer({ issuer: issuer.issuer, jwks: issuer.jwks as never }));
+  private async virtualMachines(i: number, t: WorldTenant, tenantId: string): Promise<void> {
+    for (const [j, vm] of t.virtualMachines.entries()) {
+      await at(`tenants.${i}.virtualMachines.${j}`, () =>
+        this.writers.directory.createVirtualMachine({
+          tenantId,
+          name: vm.name,
+          resourceId: vm.resourceId,
+          systemAssigned: vm.systemAssignedIdentity ?? null,
+          userAssignedIdentities: vm.userAssignedIdentities,
+        }),
+      );
     }
-  });
+  }
+
+  /** The resource plane: the root group, management groups (parents in any order), subscriptions and what they hold. */
+  private async hierarchy(i: number, t: WorldTenant, tenantId: string): Promise<void> {
+    const { armSeeder } = this.writers;
+    await at(`tenants.${i}`, () => armSeeder.rootGroup(tenantId));
+    const pending = [...t.managementGroups.entries()];
+    // Parents may be declared after their children: place groups as their parents appear.
+    for (let round = 0; pending.length && round < 20; round++) {
+      for (let k = pending.length - 1; k >= 0; k--) {
+        const [j, mg] = pending[k]!;
+        const parent = mg.parent ?? tenantId;
+        if (parent !== tenantId && !(await this.store.hierarchy.managementGroup(parent))) continue;
+        await at(`tenants.${i}.managementGroups.${j}`, () => armSeeder.managementGroup({ tenantId, name: mg.name, displayName: mg.displayName, parent }));
+        pending.splice(k, 1);
+      }
+    }
+    if (pending.length) throw new WorldError(`tenants.${i}.managementGroups.${pending[0]![0]}.parent`, `unknown parent management group '${pending[0]![1].parent}'`);
+    for (const [j, sub] of t.subscriptions.entries()) {
+      const path = `tenants.${i}.subscriptions.${j}`;
+      await at(path, () => armSeeder.subscription({ tenantId, id: sub.id, displayName: sub.displayName, state: sub.state, managementGroup: sub.managementGroup, tags: sub.tags }));
+      for (const [k, rg] of sub.resourceGroups.entries()) {
+        await at(`${path}.resourceGroups.${k}`, () => armSeeder.resourceGroup({ subscriptionId: sub.id, name: rg.name, location: rg.location, tags: rg.tags }));
+        for (const [m, r] of rg.resources.entries()) {
+          const [namespace, ...types] = r.type.split("/");
+          const names = r.name.split("/");
+          if (names.length !== types.length) throw new WorldError(`${path}.resourceGroups.${k}.resources.${m}.name`, `type '${r.type}' needs a name of ${types.length} segment(s)`);
+          const id = `/subscriptions/${sub.id}/resourceGroups/${rg.name}/providers/${[namespace, ...types.flatMap((ty, n) => [ty, names[n]])].join("/")}`;
+          const { type: _type, name: _name, ...body } = r;
+          await at(`${path}.resourceGroups.${k}.resources.${m}`, () => armSeeder.resource(id, body));
+        }
+      }
+    }
+  }
+
+  private async roleDefinitions(i: number, t: WorldTenant, tenantId: string): Promise<void> {
+    for (const [j, role] of t.roleDefinitions.entries()) {
+      await at(`tenants.${i}.roleDefinitions.${j}`, () =>
+        this.store.rbac.putRoleDefinition({
+          id: role.id.toLowerCase(),
+          roleName: role.roleName,
+          description: role.description,
+          roleType: "CustomRole",
+          permissions: [{ actions: role.actions, notActions: role.notActions, dataActions: [], notDataActions: [] }],
+          assignableScopes: role.assignableScopes,
+          tenantId,
+          createdOn: new Date(0).toISOString(),
+          updatedOn: new Date(0).toISOString(),
+          createdBy: null,
+        }),
+      );
+    }
+  }
+
+  /** Managed identities and VMs of the directory are ARM resources too, where their resource group exists. */
+  private async identityResources(t: WorldTenant, tenantId: string): Promise<void> {
+    const { armSeeder } = this.writers;
+    for (const m of t.managedIdentities) {
+      await armSeeder.resource(m.resourceId, {
+        location: undefined,
+        properties: { tenantId, principalId: m.principalId?.toLowerCase(), clientId: m.clientId?.toLowerCase() },
+      });
+    }
+    for (const vm of t.virtualMachines) {
+      const userAssigned = Object.fromEntries(
+        vm.userAssignedIdentities.map((id) => {
+          const mi = t.managedIdentities.find((m) => m.resourceId.toLowerCase() === id.toLowerCase());
+          return [id, { principalId: mi?.principalId?.toLowerCase(), clientId: mi?.clientId?.toLowerCase() }];
+        }),
+      );
+      const types = [vm.systemAssignedIdentity ? "SystemAssigned" : "", vm.userAssignedIdentities.length ? "UserAssigned" : ""].filter(Boolean);
+      await armSeeder.resource(vm.resourceId, {
+        identity: types.length
+          ? {
+              type: types.join(", "),
+              ...(vm.systemAssignedIdentity ? { principalId: vm.systemAssignedIdentity.principalId?.toLowerCase(), tenantId } : {}),
+              ...(vm.userAssignedIdentities.length ? { userAssignedIdentities: userAssigned } : {}),
+            }
+          : undefined,
+        properties: { vmId: vm.name, hardwareProfile: { vmSize: "Standard_D2s_v5" } },
+      });
+    }
+  }
+
+  private async roleAssignments(i: number, t: WorldTenant, tenantId: string, index: Map<string, { id: string; type: PrincipalType }>): Promise<void> {
+    for (const [j, a] of t.roleAssignments.entries()) {
+      const path = `tenants.${i}.roleAssignments.${j}`;
+      const principal = index.get(a.principal.toLowerCase());
+      if (!principal) throw new WorldError(`${path}.principal`, `no user, application, managed identity or VM '${a.principal}' in tenant '${t.key}'`);
+      const custom = t.roleDefinitions.find((r) => r.roleName.toLowerCase() === a.role.toLowerCase() || r.id.toLowerCase() === a.role.toLowerCase());
+      const builtin = BUILTIN_ROLES.find((r) => r.roleName.toLowerCase() === a.role.toLowerCase() || r.id === a.role.toLowerCase().split("/").pop());
+      const roleId = custom?.id ?? builtin?.id;
+      if (!roleId) throw new WorldError(`${path}.role`, `unknown role '${a.role}'`);
+      await at(path, () => this.writers.arm.seedRoleAssignment({ tenantId, scope: a.scope, roleDefinitionId: roleId, principalId: principal.id, principalType: principal.type, name: a.name }));
+    }
+  }
+
+  /** Azure DevOps: an organization, its projects (with their default groups), members with groups, PATs and sessions. */
+  private async organization(i: number, o: World["organizations"][number]): Promise<void> {
+    const { devops, signIn } = this.writers;
+    const path = `organizations.${i}`;
+    const tenantId = this.tenantIds.get(o.tenant);
+    if (!tenantId) throw new WorldError(`${path}.tenant`, `unknown tenant '${o.tenant}'`);
+    const org = await at(path, () => devops.createOrganization({ id: o.id, name: o.name, tenantId, federationIssuer: o.federationIssuer, serverMode: o.serverMode }));
+    const projects = new Map<string, Awaited<ReturnType<typeof devops.createProject>>>();
+    for (const [j, p] of o.projects.entries()) {
+      if (projects.has(p.name.toLowerCase())) throw new WorldError(`${path}.projects.${j}.name`, `duplicate project '${p.name}'`);
+      projects.set(p.name.toLowerCase(), await at(`${path}.projects.${j}`, () => devops.createProject(org, p)));
+    }
+    const tenant = (await this.store.tenants.get(tenantId))!;
+    for (const [j, m] of o.members.entries()) {
+      const mpath = `${path}.members.${j}`;
+      let user = await this.store.users.getByUpn(tenantId, m.user);
+      if (!user) user = (await signIn.userFor(tenant, m.user).catch(() => undefined))?.user;
+      if (!user) throw new WorldError(`${mpath}.user`, `no user '${m.user}' in tenant '${o.tenant}'`);
+      const member = user;
+      const identity = await at(mpath, () => devops.identities.addIdentity(org, { kind: "user", displayName: member.displayName, uniqueName: member.userPrincipalName, entraObjectId: member.id, id: m.id }));
+      for (const [projectName, groups] of Object.entries(m.projects)) {
+        const project = projects.get(projectName.toLowerCase());
+        if (!project) throw new WorldError(`${mpath}.projects.${projectName}`, `unknown project '${projectName}'`);
+        for (const group of groups) await this.store.devops.addMember(project.groups[group].id, identity.id);
+      }
+      if (m.pat) await devops.identities.issuePat(identity, "world", 365, m.pat);
+      if (m.signedIn) {
+        const home = member.homeTenantId && member.homeUserId ? ((await this.store.users.get(member.homeTenantId, member.homeUserId)) ?? member) : member;
+        await signIn.openSession(tenant, member, home, AZURE_DEVOPS_APP_ID, `${AZURE_DEVOPS_APP_ID}/.default offline_access`);
+      }
+    }
+  }
 }
 
 /** Names a world file may use for a principal: object id, UPN, or display name of an app, identity or VM. */

@@ -96,6 +96,17 @@ describe("resource groups", () => {
     expect((await arm(runtime, admin, "PUT", rg("arr"), [1, 2])).body.error.code).toBe("InvalidRequestContent");
   });
 
+  it("answers a path ARM has not, or a method it has not there, with ARM's NotFound and MethodNotAllowed", async () => {
+    const api = "api-version=2022-04-01";
+    const deep = await arm(runtime, admin, "GET", `/subscriptions/${SUB}/resourceGroups/rg-prod-app/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}/extra?${api}`);
+    expect(deep.status).toBe(404);
+    expect(deep.body.error.code).toBe("NotFound");
+    expect((await arm(runtime, admin, "GET", `/subscriptions/${SUB}/spaceships?${api}`)).body.error.code).toBe("NotFound");
+    expect((await arm(runtime, admin, "DELETE", `/subscriptions/${SUB}?${api}`)).body.error).toEqual({ code: "MethodNotAllowed", message: "The requested method 'DELETE' is not allowed for this resource." });
+    expect((await arm(runtime, admin, "GET", `/SUBSCRIPTIONS/${SUB}/RESOURCEGROUPS/rg-prod-app?${api}`)).body.name).toBe("rg-prod-app");
+    expect((await arm(runtime, undefined, "GET", `/subscriptions/${SUB}/spaceships?${api}`)).status).toBe(401);
+  });
+
   it("requires a well-formed api-version", async () => {
     const missing = await arm(runtime, admin, "GET", `/subscriptions/${SUB}/resourcegroups?x=1&api-version=`);
     expect(missing.body.error.code).toBe("MissingApiVersionParameter");

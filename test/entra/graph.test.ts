@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runtime } from "../../src/server/runtime.js";
 import { DEMO } from "../../src/world/demo.js";
+import { normaliseGraphUrl } from "../../src/entra/http/graph.js";
 import { GUEST_ROLE } from "../../src/entra/model.js";
 import { testRuntime } from "../helpers/runtime.js";
 import { postToken } from "../helpers/entra.js";
@@ -82,6 +83,26 @@ describe("applications", () => {
     expect(huge.status).toBe(413);
     expect(huge.body.error.code).toBeTypeOf("string");
     expect((await graph(runtime, admin, "GET", "/applications?$top=5000")).status).toBe(400);
+  });
+});
+
+describe("the OData path", () => {
+  it("reads keys inside a segment, matches segments in any case, and answers Graph's 405 and unknown-segment errors", async () => {
+    expect(normaliseGraphUrl("/v1.0/applications(appId='abc')/addPassword?x=1")).toBe("/v1.0/applications/appId=abc/addPassword?x=1");
+    expect(normaliseGraphUrl("/v1.0/directoryRoles(roleTemplateId=%2762e90394-69f5-4237-9190-012177145e10%27)/members")).toBe(
+      "/v1.0/directoryRoles/roleTemplateId=62e90394-69f5-4237-9190-012177145e10/members",
+    );
+    expect(normaliseGraphUrl("/v1.0/users/%E0%A4%A")).toBe("/v1.0/users/%E0%A4%A");
+    const app = (await graph(runtime, admin, "POST", "/applications", { displayName: "odata-path" })).body;
+    expect((await graph(runtime, admin, "GET", `/APPLICATIONS(appId='${app.appId}')/federatedIdentityCredentials`)).body.value).toEqual([]);
+    expect((await graph(runtime, admin, "GET", `/Applications/${app.id}`)).body.id).toBe(app.id);
+    expect((await graph(runtime, admin, "PUT", `/applications/${app.id}`, {})).body.error).toEqual({
+      code: "Request_BadRequest",
+      message: "The HTTP method 'PUT' is not allowed for this resource.",
+      innerError: expect.anything(),
+    });
+    expect((await graph(runtime, admin, "GET", `/applications/${app.id}/spaceships`)).body.error).toMatchObject({ code: "BadRequest", message: "Resource not found for the segment 'spaceships'." });
+    expect((await graph(runtime, undefined, "GET", `/applications/${app.id}/spaceships`)).status).toBe(401);
   });
 });
 

@@ -28,37 +28,308 @@ interface ArmRequest {
   path: string;
 }
 
+/** What a route answers: a status and, unless the status has none, a body. */
+interface ArmResponse {
+  status: number;
+  body?: unknown;
+}
+
+type Method = "GET" | "PUT" | "PATCH" | "DELETE" | "POST" | "HEAD";
+type Params = Record<string, string> & { scope?: string };
+interface ArmContext {
+  req: ArmRequest;
+  caller: ArmCaller;
+  params: Params;
+  deps: ArmRouteDeps;
+}
+type ArmHandler = (context: ArmContext) => Promise<ArmResponse>;
+
+/** A shape of ARM path and what each method does there. `match` returns the path's parameters, or undefined. */
+interface ArmRoute {
+  name: string;
+  match: (req: ArmRequest) => Params | undefined;
+  methods: Partial<Record<Method, ArmHandler>>;
+}
+
+const ok = (body: unknown): ArmResponse => ({ status: 200, body });
+const createdOr = (created: boolean, body: unknown): ArmResponse => ({ status: created ? 201 : 200, body });
+
+/** `{scope}/providers/{namespace}/{type}[/{name}][/{sub}]`: the last such provider segment, with what follows. */
+function extension(namespace: string, type: string, lengths: number[] | ((length: number) => boolean)) {
+  return (req: ArmRequest): Params | undefined => {
+    const { lower: l, segments: p } = req;
+    for (let i = l.length - 3; i >= 0; i--) {
+      if (l[i] === "providers" && l[i + 1] === namespace && l[i + 2] === type) {
+        const rest = p.slice(i + 3);
+        if (!(Array.isArray(lengths) ? lengths.includes(rest.length) : lengths(rest.length))) return undefined;
+        return { scope: i === 0 ? "/" : `/${p.slice(0, i).join("/")}`, ...(rest[0] !== undefined ? { name: rest[0] } : {}), ...(rest[1] !== undefined ? { sub: rest[1].toLowerCase() } : {}) };
+      }
+    }
+    return undefined;
+  };
+}
+
+/** A path of fixed segments, `:name` capturing one segment. Matched case-insensitively, as ARM matches. */
+function path(pattern: string) {
+  const parts = pattern.split("/").filter(Boolean);
+  return (req: ArmRequest): Params | undefined => {
+    if (req.segments.length !== parts.length) return undefined;
+    const params: Params = {};
+    for (const [i, part] of parts.entries()) {
+      if (part.startsWith(":")) params[part.slice(1)] = req.segments[i]!;
+      else if (part !== req.lower[i]) return undefined;
+    }
+    return params;
+  };
+}
+
+/** Resources under a resource group: `…/providers/{namespace}/{type}/{name}[/{type}/{name}…]` and collections. */
+function providerResources(kind: "item" | "collection") {
+  return (req: ArmRequest): Params | undefined => {
+    const { lower: l, segments: p } = req;
+    if (l[0] !== "subscriptions" || l[2] !== "resourcegroups" || l[4] !== "providers" || p.length < 7) return undefined;
+    const providerPath = p.slice(5);
+    const isCollection = providerPath.length % 2 === 0;
+    if ((kind === "collection") !== isCollection) return undefined;
+    return { subscriptionId: p[1]!, group: p[3]!, providerPath: providerPath.join("/") };
+  };
+}
+
+const ROUTES: ArmRoute[] = [
+  {
+    name: "role assignments",
+    match: extension("microsoft.authorization", "roleassignments", [0]),
+    methods: {
+      GET: async ({ req, caller, params, deps }) => ok(page(req, (await deps.arm.listRoleAssignments(caller, params.scope!, parseAssignmentFilter(req.query.$filter))).map(views.roleAssignment))),
+    },
+  },
+  {
+    name: "role assignment",
+    match: extension("microsoft.authorization", "roleassignments", [1]),
+    methods: {
+      GET: async ({ caller, params, deps }) => ok(views.roleAssignment(await deps.arm.getRoleAssignment(caller, params.scope!, params.name!))),
+      PUT: async ({ req, caller, params, deps }) => {
+        const { created, assignment } = await deps.arm.putRoleAssignment(caller, params.scope!, params.name!, roleAssignmentCommand(req.body));
+        return createdOr(created, views.roleAssignment(assignment));
+      },
+      DELETE: async ({ caller, params, deps }) => {
+        const removed = await deps.arm.deleteRoleAssignment(caller, params.scope!, params.name!);
+        return removed ? ok(views.roleAssignment(removed)) : { status: 204 };
+      },
+    },
+  },
+  {
+    name: "role definitions",
+    match: extension("microsoft.authorization", "roledefinitions", [0]),
+    methods: {
+      GET: async ({ req, caller, params, deps }) =>
+        ok({ value: (await deps.arm.listRoleDefinitions(caller, params.scope!, parseDefinitionFilter(req.query.$filter))).map((r) => views.roleDefinition(r, definitionIdScope(params.scope!))) }),
+    },
+  },
+  {
+    name: "role definition",
+    match: extension("microsoft.authorization", "roledefinitions", [1]),
+    methods: {
+      GET: async ({ caller, params, deps }) => ok(views.roleDefinition(await deps.arm.getRoleDefinition(caller, params.scope!, params.name!), definitionIdScope(params.scope!))),
+      PUT: async ({ req, caller, params, deps }) => {
+        const { created, role } = await deps.arm.putRoleDefinition(caller, params.scope!, params.name!, roleDefinitionCommand(req.body));
+        return createdOr(created, views.roleDefinition(role, definitionIdScope(params.scope!)));
+      },
+      DELETE: async ({ caller, params, deps }) => {
+        const removed = await deps.arm.deleteRoleDefinition(caller, params.scope!, params.name!);
+        return removed ? ok(views.roleDefinition(removed, definitionIdScope(params.scope!))) : { status: 204 };
+      },
+    },
+  },
+  {
+    name: "deployments",
+    match: extension("microsoft.resources", "deployments", [0]),
+    methods: { GET: async (ctx) => ok({ value: (await ctx.deps.deployments.list(ctx.caller, await deploymentScope(ctx))).map((d) => d.body) }) },
+  },
+  {
+    name: "deployment operations",
+    match: (req) => {
+      const params = extension("microsoft.resources", "deployments", [2])(req);
+      return params?.sub === "operations" ? params : undefined;
+    },
+    methods: { GET: async (ctx) => ok({ value: (await ctx.deps.deployments.get(ctx.caller, await deploymentScope(ctx), ctx.params.name!)).operations }) },
+  },
+  {
+    name: "deployment",
+    match: extension("microsoft.resources", "deployments", [1]),
+    methods: {
+      GET: async (ctx) => ok((await ctx.deps.deployments.get(ctx.caller, await deploymentScope(ctx), ctx.params.name!)).body),
+      PUT: async (ctx) => {
+        const { created, deployment } = await ctx.deps.deployments.put(ctx.caller, await deploymentScope(ctx), ctx.params.name!, ctx.req.body);
+        return createdOr(created, deployment.body);
+      },
+      DELETE: async (ctx) => ({ status: (await ctx.deps.deployments.delete(ctx.caller, await deploymentScope(ctx), ctx.params.name!)) ? 202 : 204 }),
+    },
+  },
+  {
+    // Any other depth under these extension providers is no route at all, whatever the method.
+    name: "unknown extension path",
+    match: (req) =>
+      extension("microsoft.authorization", "roleassignments", (n) => n > 1)(req) ??
+      extension("microsoft.authorization", "roledefinitions", (n) => n > 1)(req) ??
+      extension("microsoft.resources", "deployments", (n) => n > 1)(req),
+    methods: Object.fromEntries((["GET", "PUT", "PATCH", "DELETE", "POST", "HEAD"] as const).map((m) => [m, async ({ req }: ArmContext) => Promise.reject(notFound(req))])),
+  },
+  {
+    name: "tenants",
+    match: path("/tenants"),
+    methods: {
+      GET: async ({ caller, deps }) => {
+        const tenant = await deps.arm.tenantOf(caller.tenantId);
+        return ok({ value: tenant ? [views.tenant(tenant)] : [] });
+      },
+    },
+  },
+  {
+    name: "management groups",
+    match: path("/providers/microsoft.management/managementgroups"),
+    methods: { GET: async ({ caller, deps }) => ok({ value: (await deps.arm.listManagementGroups(caller)).map((g) => views.managementGroup(g)), nextLink: null }) },
+  },
+  {
+    name: "management group",
+    match: path("/providers/microsoft.management/managementgroups/:group"),
+    methods: { GET: async ({ req, caller, params, deps }) => ok(managementGroupView(await deps.arm.getManagementGroup(caller, params.group!), (req.query.$expand ?? "").toLowerCase().includes("children"))) },
+  },
+  { name: "subscriptions", match: path("/subscriptions"), methods: { GET: async ({ req, caller, deps }) => ok(page(req, (await deps.arm.listSubscriptions(caller)).map(views.subscription))) } },
+  { name: "subscription", match: path("/subscriptions/:subscriptionId"), methods: { GET: async ({ caller, params, deps }) => ok(views.subscription(await deps.arm.getSubscription(caller, params.subscriptionId!))) } },
+  {
+    name: "locations",
+    match: path("/subscriptions/:subscriptionId/locations"),
+    methods: { GET: async ({ caller, params, deps }) => ok({ value: locations((await deps.arm.getSubscription(caller, params.subscriptionId!)).id) }) },
+  },
+  {
+    name: "subscription resources",
+    match: path("/subscriptions/:subscriptionId/resources"),
+    methods: { GET: async ({ req, caller, params, deps }) => ok(page(req, (await deps.arm.listResources(caller, params.subscriptionId!)).map(views.resource))) },
+  },
+  {
+    name: "resource groups",
+    match: path("/subscriptions/:subscriptionId/resourcegroups"),
+    methods: { GET: async ({ req, caller, params, deps }) => ok(page(req, (await deps.arm.listResourceGroups(caller, params.subscriptionId!)).map(views.resourceGroup))) },
+  },
+  {
+    name: "resource group",
+    match: path("/subscriptions/:subscriptionId/resourcegroups/:group"),
+    methods: {
+      GET: async ({ caller, params, deps }) => ok(views.resourceGroup(await deps.arm.getResourceGroup(caller, params.subscriptionId!, params.group!))),
+      HEAD: async ({ caller, params, deps }) => ({ status: (await deps.arm.resourceGroupExists(caller, params.subscriptionId!, params.group!)) ? 204 : 404 }),
+      PUT: async ({ req, caller, params, deps }) => {
+        const { created, group } = await deps.arm.putResourceGroup(caller, params.subscriptionId!, params.group!, resourceGroupCommand(req.body));
+        return createdOr(created, views.resourceGroup(group));
+      },
+      PATCH: async ({ req, caller, params, deps }) => ok(views.resourceGroup(await deps.arm.patchResourceGroup(caller, params.subscriptionId!, params.group!, resourceGroupPatch(req.body)))),
+      DELETE: async ({ caller, params, deps }) => {
+        if (!(await deps.arm.deleteResourceGroup(caller, params.subscriptionId!, params.group!))) throw armErrors.resourceGroupNotFound(params.group!);
+        return { status: 200 };
+      },
+    },
+  },
+  {
+    name: "resource group resources",
+    match: path("/subscriptions/:subscriptionId/resourcegroups/:group/resources"),
+    methods: { GET: async ({ req, caller, params, deps }) => ok(page(req, (await deps.arm.listResources(caller, params.subscriptionId!, params.group!)).map(views.resource))) },
+  },
+  {
+    // An even number of segments after `providers` names a collection (GET) or an action on a resource (POST).
+    name: "resource collection or action",
+    match: providerResources("collection"),
+    methods: {
+      GET: async ({ req, caller, params, deps }) => {
+        const providerPath = providerSegments(req, params);
+        const type = [providerPath[0], ...providerPath.filter((_, i) => i % 2 === 1)].join("/");
+        const parentKey = providerPath.length > 2 ? `/subscriptions/${params.subscriptionId}/resourceGroups/${params.group}/providers/${providerPath.slice(0, -1).join("/")}`.toLowerCase() : null;
+        const all = await deps.arm.listResources(caller, params.subscriptionId!, params.group!, type);
+        return ok(page(req, all.filter((r) => !parentKey || r.parentKey === parentKey).map(views.resource)));
+      },
+      POST: async ({ req, caller, params, deps }) => {
+        const providerPath = providerSegments(req, params);
+        const action = providerPath[providerPath.length - 1]!;
+        const target = providerPath.slice(0, -1);
+        if (target.length < 3) throw armErrors.methodNotAllowed(req.method);
+        const scope = parseScope(`/subscriptions/${params.subscriptionId}/resourceGroups/${params.group}/providers/${target.join("/")}`) as Extract<Scope, { level: "resource" }>;
+        const resource = await deps.arm.resourceAction(caller, scope, action);
+        return ok({ id: resource.id, name: resource.name, type: resource.type, action, status: "Succeeded" });
+      },
+    },
+  },
+  {
+    name: "resource",
+    match: providerResources("item"),
+    methods: {
+      GET: async (ctx) => ok(views.resource(await ctx.deps.arm.getResource(ctx.caller, resourceScope(ctx)))),
+      HEAD: async (ctx) => {
+        try {
+          await ctx.deps.arm.getResource(ctx.caller, resourceScope(ctx));
+          return { status: 204 };
+        } catch (error) {
+          if (!(error instanceof ArmError) || error.status !== 404) throw error;
+          return { status: 404 };
+        }
+      },
+      PUT: async (ctx) => {
+        const { created, resource } = await ctx.deps.arm.putResource(ctx.caller, resourceScope(ctx), resourceBody(ctx.req.body));
+        return createdOr(created, views.resource(resource));
+      },
+      PATCH: async (ctx) => ok(views.resource(await ctx.deps.arm.patchResource(ctx.caller, resourceScope(ctx), resourceBody(ctx.req.body)))),
+      DELETE: async (ctx) => ({ status: (await ctx.deps.arm.deleteResource(ctx.caller, resourceScope(ctx))) ? 200 : 204 }),
+    },
+  },
+];
+
 /**
  * Azure Resource Manager's REST surface. ARM paths nest to any depth (scopes, extension resources), so one
- * catch-all route parses the path and dispatches; every branch only translates the wire form to a service call.
+ * catch-all route parses the path and dispatches from `ROUTES`; each handler only translates the wire form to a
+ * service call and says what to answer. Authentication and the api-version come first, as in ARM.
  */
 export function armRoutes(app: FastifyInstance, deps: ArmRouteDeps): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const rawPath = request.url.split("?")[0]!;
-    const segments = rawPath.split("/").filter(Boolean).map(safeDecode);
-    const query = Object.fromEntries(Object.entries((request.query ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(Array.isArray(v) ? v[0] : v)]));
-    const body = request.body;
-    if (body !== undefined && body !== null && (typeof body !== "object" || Array.isArray(body))) {
-      throw armErrors.invalidRequestContent("the request body must be a JSON object");
-    }
-    const req: ArmRequest = {
-      method: request.method,
-      segments,
-      lower: segments.map((s) => s.toLowerCase()),
-      query,
-      body: (body ?? {}) as Record<string, unknown>,
-      base: baseUrl(request),
-      path: `/${segments.join("/")}`,
-    };
-    if (req.lower[0] === "metadata" && req.lower[1] === "endpoints" && segments.length === 2) return metadataEndpoints(req, reply, deps);
+    const req = armRequest(request);
+    if (req.lower[0] === "metadata" && req.lower[1] === "endpoints" && req.segments.length === 2) return metadataEndpoints(req, deps);
 
     const caller = await deps.arm.authenticate(request.headers.authorization);
-    const apiVersion = query["api-version"];
+    const apiVersion = req.query["api-version"];
     if (!apiVersion) throw armErrors.missingApiVersion();
     if (!API_VERSION.test(apiVersion)) throw armErrors.invalidApiVersion(apiVersion);
-    return dispatch(req, caller, reply, deps);
+    const { route, params } = findRoute(req);
+    const method = route.methods[req.method as Method];
+    if (!method) throw armErrors.methodNotAllowed(req.method);
+    const response = await method({ req, caller, params, deps });
+    void reply.status(response.status);
+    if (response.body === undefined) return reply.send();
+    return response.body;
   };
   app.route({ method: ["GET", "PUT", "PATCH", "DELETE", "POST", "HEAD"], url: "/*", handler });
+}
+
+function armRequest(request: FastifyRequest): ArmRequest {
+  const segments = request.url.split("?")[0]!.split("/").filter(Boolean).map(safeDecode);
+  const query = Object.fromEntries(Object.entries((request.query ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(Array.isArray(v) ? v[0] : v)]));
+  const body = request.body;
+  if (body !== undefined && body !== null && (typeof body !== "object" || Array.isArray(body))) {
+    throw armErrors.invalidRequestContent("the request body must be a JSON object");
+  }
+  return {
+    method: request.method,
+    segments,
+    lower: segments.map((s) => s.toLowerCase()),
+    query,
+    body: (body ?? {}) as Record<string, unknown>,
+    base: baseUrl(request),
+    path: `/${segments.join("/")}`,
+  };
+}
+
+function findRoute(req: ArmRequest): { route: ArmRoute; params: Params } {
+  for (const route of ROUTES) {
+    const params = route.match(req);
+    if (params) return { route, params };
+  }
+  throw notFound(req);
 }
 
 function safeDecode(segment: string): string {
@@ -69,265 +340,53 @@ function safeDecode(segment: string): string {
   }
 }
 
-function lastIndexOfProvider(lower: string[], namespace: string, type: string): number {
-  for (let i = lower.length - 3; i >= 0; i--) {
-    if (lower[i] === "providers" && lower[i + 1] === namespace && lower[i + 2] === type) return i;
-  }
-  return -1;
+/** Role definition ids name the subscription they were read at, or none (tenant-wide). */
+function definitionIdScope(scope: string): string {
+  const parsed = parseScope(scope);
+  return parsed?.level === "subscription" ? formatScope(parsed) : "/";
 }
 
-const scopeOf = (segments: string[], end: number) => (end === 0 ? "/" : `/${segments.slice(0, end).join("/")}`);
-
-async function dispatch(req: ArmRequest, caller: ArmCaller, reply: FastifyReply, deps: ArmRouteDeps): Promise<unknown> {
-  const { arm } = deps;
-  const { segments: p, lower: l, method } = req;
-
-  const assignments = lastIndexOfProvider(l, "microsoft.authorization", "roleassignments");
-  if (assignments >= 0) return roleAssignments(req, caller, reply, deps, scopeOf(p, assignments), p.slice(assignments + 3));
-  const definitions = lastIndexOfProvider(l, "microsoft.authorization", "roledefinitions");
-  if (definitions >= 0) return roleDefinitions(req, caller, reply, deps, scopeOf(p, definitions), p.slice(definitions + 3));
-  const deployments = lastIndexOfProvider(l, "microsoft.resources", "deployments");
-  if (deployments >= 0) return deploymentRoutes(req, caller, reply, deps, scopeOf(p, deployments), p.slice(deployments + 3));
-
-  if (l[0] === "tenants" && p.length === 1) {
-    only(method, "GET");
-    const tenant = await arm.tenantOf(caller.tenantId);
-    return { value: tenant ? [views.tenant(tenant)] : [] };
-  }
-  if (l[0] === "providers" && l[1] === "microsoft.management" && l[2] === "managementgroups") {
-    only(method, "GET");
-    if (p.length === 3) return { value: (await arm.listManagementGroups(caller)).map((g) => views.managementGroup(g)), nextLink: null };
-    if (p.length === 4) {
-      const { group, path, children } = await arm.getManagementGroup(caller, p[3]!);
-      const parent = path.length > 1 ? path[path.length - 2]! : undefined;
-      const expand = (req.query.$expand ?? "").toLowerCase().includes("children");
-      return views.managementGroup(group, {
-        details: {
-          version: 1,
-          updatedTime: group.updatedAt,
-          updatedBy: null,
-          parent: parent ? { id: `/providers/Microsoft.Management/managementGroups/${parent.name}`, name: parent.name, displayName: parent.displayName } : null,
-        },
-        ...(expand
-          ? {
-              children: children.map((c) =>
-                "state" in c
-                  ? { type: "/subscriptions", id: `/subscriptions/${c.id}`, name: c.id, displayName: c.displayName }
-                  : { type: "Microsoft.Management/managementGroups", id: `/providers/Microsoft.Management/managementGroups/${c.name}`, name: c.name, displayName: c.displayName },
-              ),
-            }
-          : {}),
-      });
-    }
-  }
-  if (l[0] !== "subscriptions") throw notFound(req);
-  if (p.length === 1) {
-    only(method, "GET");
-    return page(req, (await arm.listSubscriptions(caller)).map(views.subscription));
-  }
-  const subscriptionId = p[1]!;
-  if (p.length === 2) {
-    only(method, "GET");
-    return views.subscription(await arm.getSubscription(caller, subscriptionId));
-  }
-  if (l[2] === "locations" && p.length === 3) {
-    only(method, "GET");
-    const subscription = await arm.getSubscription(caller, subscriptionId);
-    return { value: locations(subscription.id) };
-  }
-  if (l[2] === "resources" && p.length === 3) {
-    only(method, "GET");
-    return page(req, (await arm.listResources(caller, subscriptionId)).map(views.resource));
-  }
-  if (l[2] === "resourcegroups") {
-    if (p.length === 3) {
-      only(method, "GET");
-      return page(req, (await arm.listResourceGroups(caller, subscriptionId)).map(views.resourceGroup));
-    }
-    const name = p[3]!;
-    if (p.length === 4) return resourceGroupRoutes(req, caller, reply, deps, subscriptionId, name);
-    if (l[4] === "resources" && p.length === 5) {
-      only(method, "GET");
-      return page(req, (await arm.listResources(caller, subscriptionId, name)).map(views.resource));
-    }
-    if (l[4] === "providers" && p.length >= 7) return resourceRoutes(req, caller, reply, deps, subscriptionId, name, p.slice(5));
-  }
-  throw notFound(req);
+async function deploymentScope({ caller, params, deps }: ArmContext) {
+  const scope = await deps.arm.resolveScope(caller, params.scope!);
+  if (scope.level === "root" || scope.level === "resource") throw armErrors.invalidScope(params.scope!);
+  return scope;
 }
 
-async function resourceGroupRoutes(req: ArmRequest, caller: ArmCaller, reply: FastifyReply, deps: ArmRouteDeps, subscriptionId: string, name: string) {
-  const { arm } = deps;
-  switch (req.method) {
-    case "GET":
-      return views.resourceGroup(await arm.getResourceGroup(caller, subscriptionId, name));
-    case "HEAD":
-      void reply.status((await arm.resourceGroupExists(caller, subscriptionId, name)) ? 204 : 404).send();
-      return reply;
-    case "PUT": {
-      const { created, group } = await arm.putResourceGroup(caller, subscriptionId, name, resourceGroupCommand(req.body));
-      void reply.status(created ? 201 : 200);
-      return views.resourceGroup(group);
-    }
-    case "PATCH":
-      return views.resourceGroup(await arm.patchResourceGroup(caller, subscriptionId, name, resourceGroupPatch(req.body)));
-    case "DELETE": {
-      const existed = await arm.deleteResourceGroup(caller, subscriptionId, name);
-      if (!existed) throw armErrors.resourceGroupNotFound(name);
-      void reply.status(200).send();
-      return reply;
-    }
-    default:
-      throw armErrors.methodNotAllowed(req.method);
-  }
-}
-
-async function resourceRoutes(req: ArmRequest, caller: ArmCaller, reply: FastifyReply, deps: ArmRouteDeps, subscriptionId: string, group: string, providerPath: string[]) {
-  const { arm } = deps;
+function providerSegments(req: ArmRequest, params: Params): string[] {
+  const providerPath = params.providerPath!.split("/");
   if (!/^[A-Za-z0-9]+(\.[A-Za-z0-9]+)+$/.test(providerPath[0]!)) throw armErrors.invalidScope(req.path);
-  // An odd number of segments after the namespace names a collection (GET) or an action (POST).
-  if (providerPath.length % 2 === 0) {
-    const target = providerPath.slice(0, -1);
-    const last = providerPath[providerPath.length - 1]!;
-    if (req.method === "POST" && target.length >= 3) {
-      const scope = parseScope(`/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/${target.join("/")}`) as Extract<Scope, { level: "resource" }>;
-      const resource = await arm.resourceAction(caller, scope, last);
-      return { id: resource.id, name: resource.name, type: resource.type, action: last, status: "Succeeded" };
-    }
-    if (req.method === "GET") {
-      const type = [providerPath[0], ...providerPath.filter((_, i) => i % 2 === 1)].join("/");
-      const parentKey = providerPath.length > 2 ? `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/${providerPath.slice(0, -1).join("/")}`.toLowerCase() : null;
-      const all = await arm.listResources(caller, subscriptionId, group, type);
-      return page(req, all.filter((r) => !parentKey || r.parentKey === parentKey).map(views.resource));
-    }
-    throw armErrors.methodNotAllowed(req.method);
-  }
-  const scope = parseScope(`/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/${providerPath.join("/")}`);
+  return providerPath;
+}
+
+function resourceScope({ req, params }: ArmContext): Extract<Scope, { level: "resource" }> {
+  const providerPath = providerSegments(req, params);
+  const scope = parseScope(`/subscriptions/${params.subscriptionId}/resourceGroups/${params.group}/providers/${providerPath.join("/")}`);
   if (scope?.level !== "resource") throw armErrors.invalidScope(req.path);
-  switch (req.method) {
-    case "GET":
-      return views.resource(await arm.getResource(caller, scope));
-    case "HEAD": {
-      let found = true;
-      try {
-        await arm.getResource(caller, scope);
-      } catch (error) {
-        if (!(error instanceof ArmError) || error.status !== 404) throw error;
-        found = false;
-      }
-      void reply.status(found ? 204 : 404).send();
-      return reply;
-    }
-    case "PUT": {
-      const { created, resource } = await arm.putResource(caller, scope, resourceBody(req.body));
-      void reply.status(created ? 201 : 200);
-      return views.resource(resource);
-    }
-    case "PATCH":
-      return views.resource(await arm.patchResource(caller, scope, resourceBody(req.body)));
-    case "DELETE": {
-      const existed = await arm.deleteResource(caller, scope);
-      void reply.status(existed ? 200 : 204).send();
-      return reply;
-    }
-    default:
-      throw armErrors.methodNotAllowed(req.method);
-  }
+  return scope;
 }
 
-async function roleAssignments(req: ArmRequest, caller: ArmCaller, reply: FastifyReply, deps: ArmRouteDeps, scope: string, rest: string[]) {
-  const { arm } = deps;
-  if (rest.length === 0) {
-    only(req.method, "GET");
-    const filter = parseAssignmentFilter(req.query.$filter);
-    return page(req, (await arm.listRoleAssignments(caller, scope, filter)).map(views.roleAssignment));
-  }
-  if (rest.length !== 1) throw notFound(req);
-  const name = rest[0]!;
-  switch (req.method) {
-    case "GET":
-      return views.roleAssignment(await arm.getRoleAssignment(caller, scope, name));
-    case "PUT": {
-      const { created, assignment } = await arm.putRoleAssignment(caller, scope, name, roleAssignmentCommand(req.body));
-      void reply.status(created ? 201 : 200);
-      return views.roleAssignment(assignment);
-    }
-    case "DELETE": {
-      const removed = await arm.deleteRoleAssignment(caller, scope, name);
-      if (!removed) {
-        void reply.status(204).send();
-        return reply;
-      }
-      return views.roleAssignment(removed);
-    }
-    default:
-      throw armErrors.methodNotAllowed(req.method);
-  }
+function managementGroupView({ group, path, children }: Awaited<ReturnType<ArmService["getManagementGroup"]>>, expand: boolean) {
+  const parent = path.length > 1 ? path[path.length - 2]! : undefined;
+  return views.managementGroup(group, {
+    details: {
+      version: 1,
+      updatedTime: group.updatedAt,
+      updatedBy: null,
+      parent: parent ? { id: `/providers/Microsoft.Management/managementGroups/${parent.name}`, name: parent.name, displayName: parent.displayName } : null,
+    },
+    ...(expand
+      ? {
+          children: children.map((c) =>
+            "state" in c
+              ? { type: "/subscriptions", id: `/subscriptions/${c.id}`, name: c.id, displayName: c.displayName }
+              : { type: "Microsoft.Management/managementGroups", id: `/providers/Microsoft.Management/managementGroups/${c.name}`, name: c.name, displayName: c.displayName },
+          ),
+        }
+      : {}),
+  });
 }
 
-async function roleDefinitions(req: ArmRequest, caller: ArmCaller, reply: FastifyReply, deps: ArmRouteDeps, scope: string, rest: string[]) {
-  const { arm } = deps;
-  const idScope = parseScope(scope)?.level === "subscription" ? formatScope(parseScope(scope)!) : "/";
-  if (rest.length === 0) {
-    only(req.method, "GET");
-    const filter = parseDefinitionFilter(req.query.$filter);
-    return { value: (await arm.listRoleDefinitions(caller, scope, filter)).map((r) => views.roleDefinition(r, idScope)) };
-  }
-  if (rest.length !== 1) throw notFound(req);
-  const id = rest[0]!;
-  switch (req.method) {
-    case "GET":
-      return views.roleDefinition(await arm.getRoleDefinition(caller, scope, id), idScope);
-    case "PUT": {
-      const { created, role } = await arm.putRoleDefinition(caller, scope, id, roleDefinitionCommand(req.body));
-      void reply.status(created ? 201 : 200);
-      return views.roleDefinition(role, idScope);
-    }
-    case "DELETE": {
-      const removed = await arm.deleteRoleDefinition(caller, scope, id);
-      if (!removed) {
-        void reply.status(204).send();
-        return reply;
-      }
-      return views.roleDefinition(removed, idScope);
-    }
-    default:
-      throw armErrors.methodNotAllowed(req.method);
-  }
-}
-
-async function deploymentRoutes(req: ArmRequest, caller: ArmCaller, reply: FastifyReply, deps: ArmRouteDeps, scopeText: string, rest: string[]) {
-  const scope = await deps.arm.resolveScope(caller, scopeText);
-  if (scope.level === "root" || scope.level === "resource") throw armErrors.invalidScope(scopeText);
-  const engine = deps.deployments;
-  if (rest.length === 0) {
-    only(req.method, "GET");
-    return { value: (await engine.list(caller, scope)).map((d) => d.body) };
-  }
-  const name = rest[0]!;
-  if (rest.length === 2 && rest[1]!.toLowerCase() === "operations") {
-    only(req.method, "GET");
-    return { value: (await engine.get(caller, scope, name)).operations };
-  }
-  if (rest.length !== 1) throw notFound(req);
-  switch (req.method) {
-    case "GET":
-      return (await engine.get(caller, scope, name)).body;
-    case "PUT": {
-      const { created, deployment } = await engine.put(caller, scope, name, req.body);
-      void reply.status(created ? 201 : 200);
-      return deployment.body;
-    }
-    case "DELETE": {
-      const existed = await engine.delete(caller, scope, name);
-      void reply.status(existed ? 202 : 204).send();
-      return reply;
-    }
-    default:
-      throw armErrors.methodNotAllowed(req.method);
-  }
-}
-
-function metadataEndpoints(req: ArmRequest, reply: FastifyReply, deps: ArmRouteDeps) {
+function metadataEndpoints(req: ArmRequest, deps: ArmRouteDeps) {
   const { login, graph } = deps.urls();
   const audiences = ["https://management.core.windows.net/", "https://management.azure.com/"];
   const version = req.query["api-version"] ?? "2015-01-01";
@@ -335,7 +394,6 @@ function metadataEndpoints(req: ArmRequest, reply: FastifyReply, deps: ArmRouteD
   if (version < "2019-05-01") {
     return { galleryEndpoint: `${req.base}/gallery/`, graphEndpoint: "https://graph.windows.net/", portalEndpoint: `${req.base}/portal/`, authentication: { loginEndpoint: `${login}/`, audiences } };
   }
-  void reply;
   return [
     {
       name: "svcconn",
@@ -349,10 +407,6 @@ function metadataEndpoints(req: ArmRequest, reply: FastifyReply, deps: ArmRouteD
       suffixes: { storage: "core.windows.net", keyVaultDns: "vault.azure.net", acrLoginServer: "azurecr.io" },
     },
   ];
-}
-
-function only(method: string, allowed: string): void {
-  if (method !== allowed) throw armErrors.methodNotAllowed(method);
 }
 
 function notFound(req: ArmRequest): ArmError {

@@ -36,30 +36,64 @@ const FILTERABLE: Record<string, Set<string>> = {
 };
 const RESOURCE_TYPE: Record<string, string> = { applications: "Application", servicePrincipals: "ServicePrincipal", users: "User", roleAssignments: "UnifiedRoleAssignment" };
 
-/** `applications(appId='…')` → { name: "applications", key: { appId } }. */
-function parseSegment(segment: string): { name: string; key?: Record<string, string> } {
-  const match = /^([A-Za-z]+)\((\w+)=['"]?([^'")]*)['"]?\)$/.exec(segment);
-  if (!match) return { name: segment };
-  return { name: match[1]!, key: { [match[2]!]: match[3]! } };
+/**
+ * Graph addresses an object by key inside a segment — `applications(appId='…')`, `directoryRoles(roleTemplateId='…')`.
+ * Before routing, such a segment becomes two: `applications/appId=…`, so Fastify's router sees plain paths.
+ */
+export function normaliseGraphUrl(url: string): string {
+  const [path = "", query] = url.split(/\?(.*)/s, 2);
+  const segments = path.split("/").map((segment) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return segment;
+    }
+    const match = /^([A-Za-z]+)\((\w+)=['"]?([^'")]*)['"]?\)$/.exec(decoded);
+    return match ? `${match[1]}/${match[2]}=${encodeURIComponent(match[3]!)}` : segment;
+  });
+  return query === undefined ? segments.join("/") : `${segments.join("/")}?${query}`;
 }
 
+/** The object a route's key parameter names: `appId=…` (or `uniqueName=…`) after normalising, or an object id. */
+function objectKey(param: string): { id?: string; appId?: string } {
+  const match = /^(appId|uniqueName)=(.*)$/i.exec(param);
+  return match ? { appId: match[2]! } : { id: param };
+}
+
+interface GraphContext {
+  req: GraphRequest;
+  caller: GraphCaller;
+  reply: FastifyReply;
+  params: Record<string, string>;
+}
+type GraphHandler = (context: GraphContext) => Promise<unknown>;
+
+const METHODS = ["GET", "POST", "PATCH", "DELETE", "PUT"] as const;
+type Method = (typeof METHODS)[number];
+
 /**
- * Microsoft Graph v1.0 (and the same surface under /beta) for the directory objects svcconn keeps. One catch-all
- * route parses the OData path — `applications(appId='…')/addPassword` is one path segment plus an action — and
- * dispatches; the service decides, this module renders.
+ * Microsoft Graph v1.0 (and the same surface under /beta) for the directory objects svcconn keeps, one route per
+ * resource path. Every request authenticates first (Graph answers 401 before anything else); a path Graph has but
+ * not for this method is Graph's 405, and an unknown segment its 400 "Resource not found for the segment".
  */
 export function graphRoutes(app: FastifyInstance, graph: GraphService): void {
-  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+  const table = new Map<string, Partial<Record<Method, GraphHandler>>>();
+  const on = (method: Method, path: string, handler: GraphHandler) => table.set(path, { ...table.get(path), [method]: handler });
+  resourceRoutes(on, graph);
+
+  const context = async (request: FastifyRequest, reply: FastifyReply, version: string) => {
     const path = request.url.split("?")[0]!;
-    const all = path.split("/").filter(Boolean).map((s) => decodeURIComponent(s));
-    const version = all[0]!;
+    const segments = path.split("/").filter(Boolean).slice(1).map((s) => decodeURIComponent(s));
     const query = Object.fromEntries(Object.entries((request.query ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(Array.isArray(v) ? v[0] : v)]));
-    const req: GraphRequest = { method: request.method, segments: all.slice(1), query, body: request.body, base: baseUrl(request), version };
+    const req: GraphRequest = { method: request.method, segments, query, body: request.body, base: baseUrl(request), version };
     if (req.method !== "GET" && req.method !== "DELETE" && request.body !== undefined && (typeof request.body !== "object" || request.body === null)) {
       throw graphErrors.badRequest("The request body must be a JSON object.");
     }
     const caller = await graph.authenticate(request.headers.authorization);
-    const result = await dispatch(req, caller, reply, graph);
+    return { req, caller, reply, params: (request.params ?? {}) as Record<string, string> };
+  };
+  const respond = (reply: FastifyReply, result: unknown) => {
     if (result === undefined) {
       if (!reply.sent) void reply.status(204).send();
       return reply;
@@ -68,7 +102,25 @@ export function graphRoutes(app: FastifyInstance, graph: GraphService): void {
     return result;
   };
   for (const version of ["v1.0", "beta"]) {
-    app.route({ method: ["GET", "POST", "PATCH", "DELETE", "PUT"], url: `/${version}/*`, handler });
+    for (const [path, handlers] of table) {
+      app.route({
+        method: [...METHODS],
+        url: `/${version}${path}`,
+        handler: async (request, reply) => {
+          const ctx = await context(request, reply, version);
+          const handler = handlers[request.method as Method];
+          if (!handler) throw new GraphError(405, "Request_BadRequest", `The HTTP method '${request.method}' is not allowed for this resource.`);
+          return respond(reply, await handler(ctx));
+        },
+      });
+    }
+    app.route({
+      method: [...METHODS],
+      url: `/${version}/*`,
+      handler: async (request, reply) => {
+        throw notFoundSegment((await context(request, reply, version)).req);
+      },
+    });
   }
 }
 
@@ -122,108 +174,20 @@ function list(req: GraphRequest, resource: string, fragment: string, objects: Ar
 }
 
 const notFoundSegment = (req: GraphRequest) => new GraphError(400, "BadRequest", `Resource not found for the segment '${req.segments[req.segments.length - 1] ?? ""}'.`);
-const onlyMethods = (req: GraphRequest, ...methods: string[]) => {
-  if (!methods.includes(req.method)) throw new GraphError(405, "Request_BadRequest", `The HTTP method '${req.method}' is not allowed for this resource.`);
-};
 
 async function applicationView(graph: GraphService, app: Application) {
   const { passwords, keys } = await graph.credentialsOf(app);
   return graphViews.application(app, passwords, keys);
 }
 
-async function directoryObject(req: GraphRequest, o: User | ServicePrincipal, graph: GraphService) {
+async function directoryObject(o: User | ServicePrincipal, graph: GraphService) {
   if ("userPrincipalName" in o) return { "@odata.type": "#microsoft.graph.user", ...graphViews.user(o) };
   return { "@odata.type": "#microsoft.graph.servicePrincipal", ...graphViews.servicePrincipal(o, await graph.signInAudienceOf(o)) };
 }
 
-async function dispatch(req: GraphRequest, caller: GraphCaller, reply: FastifyReply, graph: GraphService): Promise<unknown> {
-  const [head, ...rest] = req.segments;
-  if (!head) throw notFoundSegment(req);
-  const { name, key } = parseSegment(head);
-  // Graph matches path segments case-insensitively.
-  switch (name.toLowerCase()) {
-    case "applications":
-      return applications(req, caller, reply, graph, key ? { appId: key.appId ?? key.uniqueName ?? "" } : rest[0] ? { id: rest.shift()! } : undefined, rest);
-    case "serviceprincipals":
-      return servicePrincipals(req, caller, reply, graph, key ? { appId: key.appId ?? "" } : rest[0] ? { id: rest.shift()! } : undefined, rest);
-    case "users":
-      return users(req, caller, graph, rest[0] ? rest.shift()! : undefined, rest);
-    case "me":
-      return users(req, caller, graph, caller.objectId, rest);
-    case "organization": {
-      onlyMethods(req, "GET");
-      return list(req, "organization", "organization", [graphViews.organization(caller.tenant)]);
-    }
-    case "policies": {
-      if (rest[0]?.toLowerCase() !== "authorizationpolicy" || rest.length > 2) throw notFoundSegment(req);
-      if (req.method === "GET") return single(req, "policies/authorizationPolicy", graphViews.authorizationPolicy(await graph.getPolicy(caller)));
-      onlyMethods(req, "PATCH");
-      await graph.updatePolicy(caller, policyChanges(req.body));
-      return undefined;
-    }
-    case "directoryroles": {
-      onlyMethods(req, "GET");
-      await graph.requireDirectoryRead(caller);
-      const templateId = key ? graph.roleTemplateOf(caller.tenant.id, key.roleTemplateId ?? "") : rest[0] ? graph.roleTemplateOf(caller.tenant.id, rest.shift()!) : undefined;
-      if (!key && !templateId && req.segments.length === 1) {
-        return list(req, "directoryRoles", "directoryRoles", graph.modelledRoles().map((t) => graphViews.directoryRole(graph.directoryRoleId(caller.tenant.id, t), t)));
-      }
-      if (!templateId) throw graphErrors.notFound(key?.roleTemplateId ?? req.segments[1] ?? "");
-      if (rest[0]?.toLowerCase() === "members") return list(req, "members", "directoryObjects", await Promise.all((await graph.roleMembers(caller, templateId)).map((m) => directoryObject(req, m, graph))));
-      return single(req, "directoryRoles", graphViews.directoryRole(graph.directoryRoleId(caller.tenant.id, templateId), templateId));
-    }
-    case "rolemanagement": {
-      if (rest[0]?.toLowerCase() !== "directory") throw notFoundSegment(req);
-      if (rest[1]?.toLowerCase() === "roledefinitions") {
-        onlyMethods(req, "GET");
-        await graph.requireDirectoryRead(caller);
-        if (rest[2]) {
-          const templateId = graph.roleTemplateOf(caller.tenant.id, rest[2]);
-          if (!templateId) throw graphErrors.notFound(rest[2]);
-          return single(req, "roleManagement/directory/roleDefinitions", graphViews.roleDefinition(templateId));
-        }
-        return list(req, "roleDefinitions", "roleManagement/directory/roleDefinitions", graph.modelledRoles().map((t) => graphViews.roleDefinition(t)));
-      }
-      if (rest[1]?.toLowerCase() === "roleassignments") {
-        if (rest[2]) {
-          onlyMethods(req, "DELETE", "GET");
-          if (req.method === "DELETE") {
-            await graph.removeRoleAssignment(caller, rest[2]);
-            return undefined;
-          }
-          const found = (await graph.listRoleAssignments(caller)).find((a) => a.id === rest[2]!.toLowerCase());
-          if (!found) throw graphErrors.notFound(rest[2]);
-          return single(req, "roleManagement/directory/roleAssignments", graphViews.roleAssignment(found));
-        }
-        if (req.method === "POST") {
-          void reply.status(201);
-          return single(req, "roleManagement/directory/roleAssignments", graphViews.roleAssignment(await graph.assignRole(caller, directoryRoleAssignmentCommand(req.body))));
-        }
-        onlyMethods(req, "GET");
-        return list(req, "roleAssignments", "roleManagement/directory/roleAssignments", (await graph.listRoleAssignments(caller)).map(graphViews.roleAssignment));
-      }
-      throw notFoundSegment(req);
-    }
-    default:
-      throw notFoundSegment(req);
-  }
-}
-
-async function applications(
-  req: GraphRequest,
-  caller: GraphCaller,
-  reply: FastifyReply,
-  graph: GraphService,
-  key: { id?: string; appId?: string } | undefined,
-  rest: string[],
-): Promise<unknown> {
-  if (!key) {
-    if (req.method === "POST") {
-      const created = await graph.createApplication(caller, applicationCommand(req.body, true) as ApplicationCommand & { displayName: string });
-      void reply.status(201);
-      return single(req, "applications", await applicationView(graph, created));
-    }
-    onlyMethods(req, "GET");
+function resourceRoutes(on: (method: Method, path: string, handler: GraphHandler) => void, graph: GraphService): void {
+  // ---- applications ----
+  on("GET", "/applications", async ({ req, caller }) => {
     const withFederated = /federatedidentitycredentials/i.test(req.query.$filter ?? "");
     const views = await Promise.all(
       (await graph.listApplications(caller)).map(async (a) => ({
@@ -232,127 +196,153 @@ async function applications(
       })),
     );
     return list(req, "applications", "applications", views, ["federatedIdentityCredentials"]);
-  }
-  const app = await graph.findApplication(caller, key);
-  const [action, sub, ...more] = rest;
-  if (!action) {
-    if (req.method === "GET") return single(req, "applications", await applicationView(graph, app));
-    if (req.method === "PATCH") {
-      await graph.updateApplication(caller, app, applicationCommand(req.body, false));
-      return undefined;
-    }
-    onlyMethods(req, "DELETE");
-    await graph.deleteApplication(caller, app);
-    return undefined;
-  }
-  switch (action.toLowerCase()) {
-    case "addpassword": {
-      onlyMethods(req, "POST");
-      const credential = await graph.addPassword(caller, app, passwordCommand(req.body));
-      return { "@odata.context": context(req, "microsoft.graph.passwordCredential"), ...credential };
-    }
-    case "removepassword":
-      onlyMethods(req, "POST");
-      await graph.removePassword(caller, app, removePasswordKeyId(req.body));
-      return undefined;
-    case "federatedidentitycredentials": {
-      if (!sub) {
-        if (req.method === "POST") {
-          void reply.status(201);
-          return single(req, `applications('${app.id}')/federatedIdentityCredentials`, graphViews.federatedIdentityCredential(await graph.createFederated(caller, app, federatedCredentialCommand(req.body))));
-        }
-        onlyMethods(req, "GET");
-        return list(req, "federatedIdentityCredentials", `applications('${app.id}')/federatedIdentityCredentials`, (await graph.listFederated(caller, app)).map(graphViews.federatedIdentityCredential));
-      }
-      if (more.length) throw notFoundSegment(req);
-      const fic = await graph.findFederated(app, sub);
-      if (req.method === "GET") return single(req, `applications('${app.id}')/federatedIdentityCredentials`, graphViews.federatedIdentityCredential(fic));
-      if (req.method === "PATCH") {
-        await graph.updateFederated(caller, app, fic, federatedCredentialCommand(req.body));
-        return undefined;
-      }
-      onlyMethods(req, "DELETE");
-      await graph.deleteFederated(caller, app, fic);
-      return undefined;
-    }
-    case "owners":
-      return owners(req, caller, graph, app, sub, more);
-    default:
-      throw notFoundSegment(req);
-  }
-}
+  });
+  on("POST", "/applications", async ({ req, caller, reply }) => {
+    const created = await graph.createApplication(caller, applicationCommand(req.body, true) as ApplicationCommand & { displayName: string });
+    void reply.status(201);
+    return single(req, "applications", await applicationView(graph, created));
+  });
+  const application = ({ caller, params }: GraphContext) => graph.findApplication(caller, objectKey(params.app!));
+  on("GET", "/applications/:app", async (ctx) => single(ctx.req, "applications", await applicationView(graph, await application(ctx))));
+  on("PATCH", "/applications/:app", async (ctx) => void (await graph.updateApplication(ctx.caller, await application(ctx), applicationCommand(ctx.req.body, false))));
+  on("DELETE", "/applications/:app", async (ctx) => void (await graph.deleteApplication(ctx.caller, await application(ctx))));
+  on("POST", "/applications/:app/addPassword", async (ctx) => {
+    const credential = await graph.addPassword(ctx.caller, await application(ctx), passwordCommand(ctx.req.body));
+    return { "@odata.context": context(ctx.req, "microsoft.graph.passwordCredential"), ...credential };
+  });
+  on("POST", "/applications/:app/removePassword", async (ctx) => void (await graph.removePassword(ctx.caller, await application(ctx), removePasswordKeyId(ctx.req.body))));
+  const fics = (app: Application) => `applications('${app.id}')/federatedIdentityCredentials`;
+  on("GET", "/applications/:app/federatedIdentityCredentials", async (ctx) => {
+    const app = await application(ctx);
+    return list(ctx.req, "federatedIdentityCredentials", fics(app), (await graph.listFederated(ctx.caller, app)).map(graphViews.federatedIdentityCredential));
+  });
+  on("POST", "/applications/:app/federatedIdentityCredentials", async (ctx) => {
+    const app = await application(ctx);
+    const created = await graph.createFederated(ctx.caller, app, federatedCredentialCommand(ctx.req.body));
+    void ctx.reply.status(201);
+    return single(ctx.req, fics(app), graphViews.federatedIdentityCredential(created));
+  });
+  const fic = async (ctx: GraphContext) => {
+    const app = await application(ctx);
+    return { app, fic: await graph.findFederated(app, ctx.params.fic!) };
+  };
+  on("GET", "/applications/:app/federatedIdentityCredentials/:fic", async (ctx) => {
+    const found = await fic(ctx);
+    return single(ctx.req, fics(found.app), graphViews.federatedIdentityCredential(found.fic));
+  });
+  on("PATCH", "/applications/:app/federatedIdentityCredentials/:fic", async (ctx) => {
+    const found = await fic(ctx);
+    await graph.updateFederated(ctx.caller, found.app, found.fic, federatedCredentialCommand(ctx.req.body));
+  });
+  on("DELETE", "/applications/:app/federatedIdentityCredentials/:fic", async (ctx) => {
+    const found = await fic(ctx);
+    await graph.deleteFederated(ctx.caller, found.app, found.fic);
+  });
+  ownerRoutes(on, graph, "/applications/:app", application);
 
-async function owners(req: GraphRequest, caller: GraphCaller, graph: GraphService, object: Application | ServicePrincipal, sub: string | undefined, more: string[]) {
-  if (!sub) {
-    onlyMethods(req, "GET");
-    return list(req, "owners", "directoryObjects", await Promise.all((await graph.owners(object)).map((o) => directoryObject(req, o, graph))));
-  }
-  if (sub === "$ref") {
-    onlyMethods(req, "POST");
-    await graph.addOwner(caller, object.id, ownerReference(req.body));
-    return undefined;
-  }
-  if (more[0] === "$ref") {
-    onlyMethods(req, "DELETE");
-    await graph.removeOwner(caller, object.id, sub);
-    return undefined;
-  }
-  throw notFoundSegment(req);
-}
-
-async function servicePrincipals(req: GraphRequest, caller: GraphCaller, reply: FastifyReply, graph: GraphService, key: { id?: string; appId?: string } | undefined, rest: string[]): Promise<unknown> {
-  if (!key) {
-    if (req.method === "POST") {
-      const created = await graph.createServicePrincipal(caller, newServicePrincipalCommand(req.body));
-      void reply.status(201);
-      return single(req, "servicePrincipals", graphViews.servicePrincipal(created, await graph.signInAudienceOf(created)));
-    }
-    onlyMethods(req, "GET");
+  // ---- service principals ----
+  on("GET", "/servicePrincipals", async ({ req, caller }) => {
     const views = await Promise.all((await graph.listServicePrincipals(caller)).map(async (sp) => graphViews.servicePrincipal(sp, await graph.signInAudienceOf(sp))));
     return list(req, "servicePrincipals", "servicePrincipals", views);
+  });
+  on("POST", "/servicePrincipals", async ({ req, caller, reply }) => {
+    const created = await graph.createServicePrincipal(caller, newServicePrincipalCommand(req.body));
+    void reply.status(201);
+    return single(req, "servicePrincipals", graphViews.servicePrincipal(created, await graph.signInAudienceOf(created)));
+  });
+  const servicePrincipal = ({ caller, params }: GraphContext) => graph.findServicePrincipal(caller, objectKey(params.sp!));
+  on("GET", "/servicePrincipals/:sp", async (ctx) => {
+    const sp = await servicePrincipal(ctx);
+    return single(ctx.req, "servicePrincipals", graphViews.servicePrincipal(sp, await graph.signInAudienceOf(sp)));
+  });
+  on("PATCH", "/servicePrincipals/:sp", async (ctx) => void (await graph.updateServicePrincipal(ctx.caller, await servicePrincipal(ctx), servicePrincipalChanges(ctx.req.body))));
+  on("DELETE", "/servicePrincipals/:sp", async (ctx) => void (await graph.deleteServicePrincipal(ctx.caller, await servicePrincipal(ctx))));
+  ownerRoutes(on, graph, "/servicePrincipals/:sp", servicePrincipal);
+  const RESOURCE_NAME = "Microsoft Graph";
+  const grants = (sp: ServicePrincipal) => `servicePrincipals('${sp.id}')/appRoleAssignments`;
+  on("GET", "/servicePrincipals/:sp/appRoleAssignments", async (ctx) => {
+    const sp = await servicePrincipal(ctx);
+    return list(ctx.req, "appRoleAssignments", grants(sp), (await graph.appRoleAssignments(sp)).map((a) => graphViews.appRoleAssignment(a, sp.displayName, RESOURCE_NAME)));
+  });
+  on("POST", "/servicePrincipals/:sp/appRoleAssignments", async (ctx) => {
+    const sp = await servicePrincipal(ctx);
+    const granted = await graph.grantAppRole(ctx.caller, sp, appRoleGrantCommand(ctx.req.body));
+    void ctx.reply.status(201);
+    return single(ctx.req, grants(sp), graphViews.appRoleAssignment(granted, sp.displayName, RESOURCE_NAME));
+  });
+  on("DELETE", "/servicePrincipals/:sp/appRoleAssignments/:grant", async (ctx) => void (await graph.revokeAppRole(ctx.caller, await servicePrincipal(ctx), ctx.params.grant!)));
+
+  // ---- users ----
+  on("GET", "/users", async ({ req, caller }) => list(req, "users", "users", (await graph.listUsers(caller)).map(graphViews.user)));
+  for (const [path, idOf] of [
+    ["/users/:user", (ctx: GraphContext) => ctx.params.user!],
+    ["/me", (ctx: GraphContext) => ctx.caller.objectId],
+  ] as const) {
+    on("GET", path, async (ctx) => single(ctx.req, "users", graphViews.user(await graph.findUser(ctx.caller, idOf(ctx)))));
+    on("POST", `${path}/revokeSignInSessions`, async (ctx) => {
+      await graph.revokeSessions(ctx.caller, await graph.findUser(ctx.caller, idOf(ctx)));
+      return { "@odata.context": context(ctx.req, "Edm.Boolean"), value: true };
+    });
   }
-  const sp = await graph.findServicePrincipal(caller, key);
-  const [action, sub, ...more] = rest;
-  if (!action) {
-    if (req.method === "GET") return single(req, "servicePrincipals", graphViews.servicePrincipal(sp, await graph.signInAudienceOf(sp)));
-    if (req.method === "PATCH") {
-      await graph.updateServicePrincipal(caller, sp, servicePrincipalChanges(req.body));
-      return undefined;
-    }
-    onlyMethods(req, "DELETE");
-    await graph.deleteServicePrincipal(caller, sp);
-    return undefined;
+
+  // ---- tenant, policy, directory roles ----
+  on("GET", "/organization", async ({ req, caller }) => list(req, "organization", "organization", [graphViews.organization(caller.tenant)]));
+  for (const path of ["/policies/authorizationPolicy", "/policies/authorizationPolicy/:policy"]) {
+    on("GET", path, async ({ req, caller }) => single(req, "policies/authorizationPolicy", graphViews.authorizationPolicy(await graph.getPolicy(caller))));
+    on("PATCH", path, async ({ req, caller }) => void (await graph.updatePolicy(caller, policyChanges(req.body))));
   }
-  if (action.toLowerCase() === "owners") return owners(req, caller, graph, sp, sub, more);
-  if (action.toLowerCase() === "approleassignments") {
-    const resourceName = "Microsoft Graph";
-    if (!sub) {
-      if (req.method === "POST") {
-        void reply.status(201);
-        return single(req, `servicePrincipals('${sp.id}')/appRoleAssignments`, graphViews.appRoleAssignment(await graph.grantAppRole(caller, sp, appRoleGrantCommand(req.body)), sp.displayName, resourceName));
-      }
-      onlyMethods(req, "GET");
-      return list(req, "appRoleAssignments", `servicePrincipals('${sp.id}')/appRoleAssignments`, (await graph.appRoleAssignments(sp)).map((a) => graphViews.appRoleAssignment(a, sp.displayName, resourceName)));
-    }
-    onlyMethods(req, "DELETE");
-    await graph.revokeAppRole(caller, sp, sub);
-    return undefined;
-  }
-  throw notFoundSegment(req);
+  on("GET", "/directoryRoles", async ({ req, caller }) => {
+    await graph.requireDirectoryRead(caller);
+    return list(req, "directoryRoles", "directoryRoles", graph.modelledRoles().map((t) => graphViews.directoryRole(graph.directoryRoleId(caller.tenant.id, t), t)));
+  });
+  const directoryRole = async ({ caller, params }: GraphContext) => {
+    await graph.requireDirectoryRead(caller);
+    const key = params.role!.replace(/^roleTemplateId=/i, "");
+    const templateId = graph.roleTemplateOf(caller.tenant.id, key);
+    if (!templateId) throw graphErrors.notFound(key);
+    return templateId;
+  };
+  on("GET", "/directoryRoles/:role", async (ctx) => {
+    const templateId = await directoryRole(ctx);
+    return single(ctx.req, "directoryRoles", graphViews.directoryRole(graph.directoryRoleId(ctx.caller.tenant.id, templateId), templateId));
+  });
+  on("GET", "/directoryRoles/:role/members", async (ctx) => {
+    const members = await graph.roleMembers(ctx.caller, await directoryRole(ctx));
+    return list(ctx.req, "members", "directoryObjects", await Promise.all(members.map((m) => directoryObject(m, graph))));
+  });
+  on("GET", "/roleManagement/directory/roleDefinitions", async ({ req, caller }) => {
+    await graph.requireDirectoryRead(caller);
+    return list(req, "roleDefinitions", "roleManagement/directory/roleDefinitions", graph.modelledRoles().map((t) => graphViews.roleDefinition(t)));
+  });
+  on("GET", "/roleManagement/directory/roleDefinitions/:definition", async ({ req, caller, params }) => {
+    await graph.requireDirectoryRead(caller);
+    const templateId = graph.roleTemplateOf(caller.tenant.id, params.definition!);
+    if (!templateId) throw graphErrors.notFound(params.definition!);
+    return single(req, "roleManagement/directory/roleDefinitions", graphViews.roleDefinition(templateId));
+  });
+  const assignments = "roleManagement/directory/roleAssignments";
+  on("GET", "/roleManagement/directory/roleAssignments", async ({ req, caller }) => list(req, "roleAssignments", assignments, (await graph.listRoleAssignments(caller)).map(graphViews.roleAssignment)));
+  on("POST", "/roleManagement/directory/roleAssignments", async ({ req, caller, reply }) => {
+    const created = await graph.assignRole(caller, directoryRoleAssignmentCommand(req.body));
+    void reply.status(201);
+    return single(req, assignments, graphViews.roleAssignment(created));
+  });
+  on("GET", "/roleManagement/directory/roleAssignments/:assignment", async ({ req, caller, params }) => {
+    const found = (await graph.listRoleAssignments(caller)).find((a) => a.id === params.assignment!.toLowerCase());
+    if (!found) throw graphErrors.notFound(params.assignment!);
+    return single(req, assignments, graphViews.roleAssignment(found));
+  });
+  on("DELETE", "/roleManagement/directory/roleAssignments/:assignment", async ({ caller, params }) => void (await graph.removeRoleAssignment(caller, params.assignment!)));
 }
 
-async function users(req: GraphRequest, caller: GraphCaller, graph: GraphService, id: string | undefined, rest: string[]): Promise<unknown> {
-  if (!id) {
-    onlyMethods(req, "GET");
-    return list(req, "users", "users", (await graph.listUsers(caller)).map(graphViews.user));
-  }
-  const user = await graph.findUser(caller, id);
-  if (rest[0]?.toLowerCase() === "revokesigninsessions") {
-    onlyMethods(req, "POST");
-    await graph.revokeSessions(caller, user);
-    return { "@odata.context": context(req, "Edm.Boolean"), value: true };
-  }
-  if (rest.length) throw notFoundSegment(req);
-  onlyMethods(req, "GET");
-  return single(req, "users", graphViews.user(user));
+/** `owners`, `owners/$ref` (add) and `owners/{id}/$ref` (remove) of an application or a service principal. */
+function ownerRoutes(
+  on: (method: Method, path: string, handler: GraphHandler) => void,
+  graph: GraphService,
+  base: string,
+  object: (ctx: GraphContext) => Promise<Application | ServicePrincipal>,
+): void {
+  on("GET", `${base}/owners`, async (ctx) => list(ctx.req, "owners", "directoryObjects", await Promise.all((await graph.owners(await object(ctx))).map((o) => directoryObject(o, graph)))));
+  on("POST", `${base}/owners/$ref`, async (ctx) => void (await graph.addOwner(ctx.caller, (await object(ctx)).id, ownerReference(ctx.req.body))));
+  on("DELETE", `${base}/owners/:owner/$ref`, async (ctx) => void (await graph.removeOwner(ctx.caller, (await object(ctx)).id, ctx.params.owner!)));
 }
