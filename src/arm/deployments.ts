@@ -3,28 +3,29 @@ import type { Clock } from "../core/clock.js";
 import { newGuid } from "../core/ids.js";
 import type { Store } from "../store/index.js";
 import type { ArmCaller } from "./authorize.js";
+import { type DeploymentPlan, type DeploymentScope, DeploymentRequestError, planDeployment, readDeploymentRequest, resourceIdOf, type TemplateResource } from "./deployment-plan.js";
 import { ArmError, armErrors } from "./errors.js";
-import type { Deployment } from "./model.js";
 import { resourceBody, resourceGroupCommand, roleAssignmentCommand } from "./input.js";
-import { formatScope, parseScope, type Scope } from "./scopes.js";
+import type { Deployment } from "./model.js";
+import { formatScope, parseScope } from "./scopes.js";
 import type { ArmService } from "./service.js";
-import { evaluateDeep, TemplateError, type ExpressionContext } from "./template-expressions.js";
+import { evaluateDeep, TemplateError } from "./template-expressions.js";
 
-type DeploymentScope = Extract<Scope, { level: "resourceGroup" | "subscription" | "managementGroup" }>;
+export type { DeploymentScope } from "./deployment-plan.js";
 
-interface TemplateResource {
-  key: string;
-  type: string;
-  name: string;
-  apiVersion?: string;
-  raw: Record<string, unknown>;
-  dependsOn: string[];
+/** What running a plan did: one operation per resource, the outputs, and the failures (ARM's `details`). */
+interface Execution {
+  operations: Array<Record<string, unknown>>;
+  outputResources: Array<{ id: string }>;
+  outputs: Record<string, unknown>;
+  failures: Array<{ code: string; message: string }>;
 }
 
 /**
- * Deployments with an inline template: parameters, variables, resources in dependency order, outputs. Each
- * resource is written through the ARM service with the caller's own rights, exactly like a direct call, so a
- * missing role fails that resource (and what depends on it) with ARM's AuthorizationFailed.
+ * Deployments with an inline template: `planDeployment` (pure: validate, resolve, order), `execute` (each
+ * resource written through the ARM service with the caller's own rights, exactly like a direct call, so a missing
+ * role fails that resource and what depends on it with ARM's AuthorizationFailed), and `deploymentView` (the
+ * stored ARM shape).
  */
 export class DeploymentEngine {
   constructor(
@@ -36,205 +37,75 @@ export class DeploymentEngine {
   async put(caller: ArmCaller, scope: DeploymentScope, name: string, body: Record<string, unknown>): Promise<{ created: boolean; deployment: Deployment }> {
     const scopeText = formatScope(scope);
     await this.arm.authorize(caller, "Microsoft.Resources/deployments/write", scopeText);
-    if (!/^[-\w.()]{1,64}$/.test(name)) throw new ArmError(400, "InvalidDeploymentName", `The deployment name '${name}' is invalid. It can only contain letters, digits, '-', '.', '_', '(' and ')', up to 64 characters.`);
-    const properties = body.properties as Record<string, unknown> | undefined;
-    if (!properties || typeof properties !== "object") throw armErrors.invalidRequestContent("properties is required");
-    if (properties.templateLink) throw armErrors.invalidTemplate("templateLink is not supported by svcconn; send the template inline in properties.template");
-    const template = properties.template as Record<string, unknown> | undefined;
-    if (!template || typeof template !== "object" || Array.isArray(template)) throw armErrors.invalidTemplate("The template is missing or is not a JSON object");
-    if (scope.level !== "resourceGroup" && typeof body.location !== "string") {
-      throw new ArmError(400, "InvalidDeploymentLocation", "The 'location' property must be specified for a deployment at subscription or management group scope.");
-    }
     const started = this.clock.nowMs();
-    const subscription = scope.level === "managementGroup" ? undefined : await this.arm.subscriptionFor(caller, scope.subscriptionId);
-    const group = scope.level === "resourceGroup" ? await this.store.hierarchy.resourceGroup(scope.subscriptionId, scope.resourceGroup) : undefined;
-    if (scope.level === "resourceGroup" && !group) throw armErrors.resourceGroupNotFound(scope.resourceGroup);
+    const plan = await this.plan(caller, scope, name, body);
     const existing = await this.store.resources.deployment(scopeText, name);
-    const deploymentId = `${scopeText}/providers/Microsoft.Resources/deployments/${name}`;
+    const execution = await this.execute(caller, plan);
+    const deployment = deploymentView(plan, execution, started, this.clock.nowMs());
+    await this.store.resources.putDeployment(deployment);
+    return { created: !existing, deployment };
+  }
 
-    // Validation: everything that can be known before any resource is written.
-    const supplied = (properties.parameters ?? {}) as Record<string, unknown>;
-    const parameterDefs = (template.parameters ?? {}) as Record<string, Record<string, unknown>>;
-    const variableDefs = (template.variables ?? {}) as Record<string, unknown>;
-    const resourceValues: Map<string, Record<string, unknown>> = new Map();
-    const parameters = new Map<string, unknown>();
-    const variables = new Map<string, unknown>();
-    const evaluating = new Set<string>();
-
-    const context: ExpressionContext = {
-      parameter: (p) => {
-        const key = Object.keys(parameterDefs).find((k) => k.toLowerCase() === p.toLowerCase());
-        if (!key) throw new TemplateError(`The template parameter '${p}' is not found.`);
-        return parameters.get(key);
-      },
-      variable: (v) => {
-        const key = Object.keys(variableDefs).find((k) => k.toLowerCase() === v.toLowerCase());
-        if (!key) throw new TemplateError(`The template variable '${v}' is not found.`);
-        if (!variables.has(key)) {
-          if (evaluating.has(key)) throw new TemplateError(`The template variable '${key}' refers to itself.`);
-          evaluating.add(key);
-          variables.set(key, evaluateDeep(variableDefs[key], context));
-          evaluating.delete(key);
-        }
-        return variables.get(key);
-      },
-      resourceGroup: () => {
-        if (!group) throw new TemplateError("The template function 'resourceGroup' is not expected at this location.");
-        return {
-          id: `/subscriptions/${group.subscriptionId}/resourceGroups/${group.name}`,
-          name: group.name,
-          type: "Microsoft.Resources/resourceGroups",
-          location: group.location,
-          tags: group.tags,
-          properties: { provisioningState: "Succeeded" },
-        };
-      },
-      subscription: () => {
-        if (!subscription) throw new TemplateError("The template function 'subscription' is not expected at this location.");
-        return { id: `/subscriptions/${subscription.id}`, subscriptionId: subscription.id, tenantId: subscription.tenantId, displayName: subscription.displayName };
-      },
-      tenant: () => ({ tenantId: caller.tenantId, countryCode: "US", displayName: "", id: `/tenants/${caller.tenantId}` }),
-      deployment: () => ({ name, properties: { templateLink: null } }),
-      resourceId: (sub, rg, type, names) => {
-        const s = sub ?? subscription?.id;
-        const r = rg ?? group?.name;
-        if (!s || !r) throw new TemplateError("The template function 'resourceId' needs a resource group at this scope.");
-        return `/subscriptions/${s}/resourceGroups/${r}/providers/${interleave(type, names)}`;
-      },
-      subscriptionResourceId: (sub, type, names) => {
-        const s = sub ?? subscription?.id;
-        if (!s) throw new TemplateError("The template function 'subscriptionResourceId' needs a subscription at this scope.");
-        return `/subscriptions/${s}/providers/${interleave(type, names)}`;
-      },
-      // Only resources of this deployment can be referenced (evaluation is synchronous; svcconn documents this).
-      reference: (target, full) => {
-        const lower = target.toLowerCase();
-        const value = resourceValues.get(lower) ?? [...resourceValues.entries()].find(([k]) => k.endsWith(`/${lower}`))?.[1];
-        if (!value) throw new TemplateError(`The Resource '${target}' is not defined in the template.`);
-        return full ? value : value.properties ?? {};
-      },
-    };
-
-    let resources: TemplateResource[];
-    let order: TemplateResource[];
+  private async plan(caller: ArmCaller, scope: DeploymentScope, name: string, body: Record<string, unknown>): Promise<DeploymentPlan> {
     try {
-      for (const [key, def] of Object.entries(parameterDefs)) {
-        const given = Object.entries(supplied).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1] as { value?: unknown } | undefined;
-        let value = given && typeof given === "object" && "value" in given ? given.value : undefined;
-        if (value === undefined && def && "defaultValue" in def) value = evaluateDeep(def.defaultValue, context);
-        if (value === undefined) {
-          throw new TemplateError(`The value for the template parameter '${key}' is not provided. Please see https://aka.ms/arm-create-parameter-file for usage details.`);
-        }
-        if (Array.isArray(def?.allowedValues) && !def.allowedValues.some((a) => JSON.stringify(a) === JSON.stringify(value))) {
-          throw new TemplateError(`The provided value '${String(value)}' for the template parameter '${key}' is not valid. The value must be one of ${JSON.stringify(def.allowedValues)}.`);
-        }
-        parameters.set(key, value);
-      }
-      for (const key of Object.keys(supplied)) {
-        if (!Object.keys(parameterDefs).some((k) => k.toLowerCase() === key.toLowerCase())) {
-          throw new TemplateError(`The following parameters were supplied, but do not correspond to any parameters defined in the template: '${key}'.`);
-        }
-      }
-      resources = this.flatten(Array.isArray(template.resources) ? (template.resources as Array<Record<string, unknown>>) : [], context);
-      order = orderByDependencies(resources);
+      // The request's own checks come before the subscription's and the resource group's, as in ARM.
+      const request = readDeploymentRequest(scope, name, body);
+      const subscription = scope.level === "managementGroup" ? undefined : await this.arm.subscriptionFor(caller, scope.subscriptionId);
+      const group = scope.level === "resourceGroup" ? await this.store.hierarchy.resourceGroup(scope.subscriptionId, scope.resourceGroup) : undefined;
+      if (scope.level === "resourceGroup" && !group) throw armErrors.resourceGroupNotFound(scope.resourceGroup);
+      return planDeployment(request, { tenantId: caller.tenantId, subscription, group });
     } catch (error) {
+      if (error instanceof DeploymentRequestError) throw new ArmError(error.status, error.code, error.message);
       if (error instanceof TemplateError) throw armErrors.invalidTemplate(error.message);
       throw error;
     }
+  }
 
-    // Execution: each resource in dependency order, with the caller's rights.
+  /** Writes each resource in order; a resource whose dependency failed is not attempted. Then the outputs. */
+  private async execute(caller: ArmCaller, plan: DeploymentPlan): Promise<Execution> {
+    const deploymentId = `${formatScope(plan.scope)}/providers/Microsoft.Resources/deployments/${plan.name}`;
     const operations: Array<Record<string, unknown>> = [];
     const failed = new Set<string>();
     const outputResources: Array<{ id: string }> = [];
-    for (const resource of order) {
-      const id = this.resourceIdOf(resource, scope);
+    for (const resource of plan.order) {
+      const id = resourceIdOf(resource, plan.scope);
+      const operationId = createHash("sha1").update(id).digest("hex").slice(0, 16).toUpperCase();
+      const props: Record<string, unknown> = { provisioningOperation: "Create", timestamp: this.clock.now().toISOString(), targetResource: { id, resourceType: resource.type, resourceName: resource.name } };
+      operations.push({ id: `${deploymentId}/operations/${operationId}`, operationId, properties: props });
       const blocked = resource.dependsOn.find((d) => failed.has(d));
-      const operation: Record<string, unknown> = {
-        id: `${deploymentId}/operations/${createHash("sha1").update(id).digest("hex").slice(0, 16).toUpperCase()}`,
-        operationId: createHash("sha1").update(id).digest("hex").slice(0, 16).toUpperCase(),
-        properties: { provisioningOperation: "Create", timestamp: this.clock.now().toISOString(), targetResource: { id, resourceType: resource.type, resourceName: resource.name } },
-      };
-      const props = operation.properties as Record<string, unknown>;
       if (blocked) {
         failed.add(resource.key);
         Object.assign(props, { provisioningState: "Failed", statusCode: "Conflict", statusMessage: { error: { code: "DependencyFailed", message: `The resource depends on '${blocked}', which failed.` } } });
-        operations.push(operation);
         continue;
       }
       try {
-        const evaluated = evaluateDeep(resource.raw, context) as Record<string, unknown>;
-        const value = await this.write(caller, scope, resource, id, evaluated);
-        resourceValues.set(id.toLowerCase(), value);
+        const evaluated = evaluateDeep(resource.raw, plan.context) as Record<string, unknown>;
+        plan.written.set(id.toLowerCase(), await this.write(caller, plan, resource, id, evaluated));
         outputResources.push({ id });
         Object.assign(props, { provisioningState: "Succeeded", statusCode: "OK" });
       } catch (error) {
         failed.add(resource.key);
         const armError = error instanceof ArmError ? error : error instanceof TemplateError ? armErrors.invalidTemplate(error.message) : armErrors.invalidRequestContent(String(error));
-        Object.assign(props, {
-          provisioningState: "Failed",
-          statusCode: httpStatusName(armError.status),
-          statusMessage: { status: "Failed", error: { code: armError.code, message: armError.message } },
-        });
+        Object.assign(props, { provisioningState: "Failed", statusCode: httpStatusName(armError.status), statusMessage: { status: "Failed", error: { code: armError.code, message: armError.message } } });
       }
-      operations.push(operation);
     }
-
+    const failures = operations
+      .map((o) => o.properties as { provisioningState: string; statusMessage?: { error: { code: string; message: string } } })
+      .filter((p) => p.provisioningState === "Failed")
+      .map((p) => p.statusMessage!.error);
     let outputs: Record<string, unknown> = {};
-    const details: Array<{ code: string; message: string }> = operations
-      .filter((o) => (o.properties as Record<string, unknown>).provisioningState === "Failed")
-      .map((o) => ((o.properties as { statusMessage: { error: { code: string; message: string } } }).statusMessage.error));
-    if (details.length === 0) {
+    if (failures.length === 0) {
       try {
-        for (const [key, def] of Object.entries((template.outputs ?? {}) as Record<string, { type?: string; value?: unknown }>)) {
-          outputs[key] = { type: def.type ?? "String", value: evaluateDeep(def.value, context) };
+        for (const [key, def] of Object.entries((plan.template.outputs ?? {}) as Record<string, { type?: string; value?: unknown }>)) {
+          outputs[key] = { type: def.type ?? "String", value: evaluateDeep(def.value, plan.context) };
         }
       } catch (error) {
         if (!(error instanceof TemplateError)) throw error;
-        details.push({ code: "DeploymentOutputEvaluationFailed", message: `Unable to evaluate template outputs: ${error.message}` });
+        failures.push({ code: "DeploymentOutputEvaluationFailed", message: `Unable to evaluate template outputs: ${error.message}` });
         outputs = {};
       }
     }
-    const finished = this.clock.nowMs();
-    const deployment: Deployment = {
-      scope: scopeText,
-      name,
-      createdAt: new Date(finished).toISOString(),
-      operations,
-      body: {
-        id: deploymentId,
-        name,
-        type: "Microsoft.Resources/deployments",
-        ...(typeof body.location === "string" ? { location: body.location } : {}),
-        properties: {
-          templateHash: String(BigInt(`0x${createHash("sha256").update(JSON.stringify(template)).digest("hex").slice(0, 15)}`)),
-          parameters: Object.fromEntries([...parameters.entries()].map(([k, v]) => [k, { type: String(parameterDefs[k]?.type ?? "String"), value: v }])),
-          mode: typeof properties.mode === "string" ? properties.mode : "Incremental",
-          provisioningState: details.length ? "Failed" : "Succeeded",
-          timestamp: new Date(finished).toISOString(),
-          duration: `PT${((finished - started) / 1000).toFixed(3)}S`,
-          correlationId: newGuid(),
-          providers: providersOf(order),
-          dependencies: order.filter((r) => r.dependsOn.length).map((r) => ({
-            dependsOn: r.dependsOn.map((d) => ({ resourceType: resources.find((x) => x.key === d)?.type, resourceName: resources.find((x) => x.key === d)?.name })),
-            resourceType: r.type,
-            resourceName: r.name,
-          })),
-          outputs,
-          outputResources,
-          ...(details.length
-            ? {
-                error: {
-                  code: "DeploymentFailed",
-                  message: "At least one resource deployment operation failed. Please list deployment operations for details. Please see https://aka.ms/arm-deployment-operations for usage details.",
-                  details,
-                },
-              }
-            : {}),
-        },
-      },
-    };
-    await this.store.resources.putDeployment(deployment);
-    return { created: !existing, deployment };
+    return { operations, outputResources, outputs, failures };
   }
 
   async get(caller: ArmCaller, scope: DeploymentScope, name: string): Promise<Deployment> {
@@ -257,50 +128,9 @@ export class DeploymentEngine {
     return this.store.resources.deleteDeployment(scopeText, name);
   }
 
-  /** Template resources, with child resources flattened and names evaluated (they key dependencies). */
-  private flatten(raw: Array<Record<string, unknown>>, context: ExpressionContext, parent?: { type: string; name: string }): TemplateResource[] {
-    const out: TemplateResource[] = [];
-    for (const item of raw) {
-      if (!item || typeof item !== "object") throw new TemplateError("Each template resource must be an object.");
-      if (item.copy) throw new TemplateError("The 'copy' property is not supported by svcconn.");
-      if (item.condition !== undefined && !evaluateDeep(item.condition, context)) continue;
-      const typeValue = evaluateDeep(item.type, context);
-      const nameValue = evaluateDeep(item.name, context);
-      if (typeof typeValue !== "string" || (!parent && !typeValue.includes("/"))) throw new TemplateError(`The template resource type '${String(typeValue)}' is not valid.`);
-      if (typeof nameValue !== "string" || !nameValue) throw new TemplateError(`The template resource '${typeValue}' has no name.`);
-      // A child's type is either relative to its parent (`slots`) or full (`Microsoft.Web/sites/slots`).
-      const type = parent && !typeValue.split("/")[0]!.includes(".") ? `${parent.type}/${typeValue}` : typeValue;
-      const name = parent ? `${parent.name}/${nameValue}` : nameValue;
-      if (type.split("/").length - 1 !== name.split("/").length) {
-        throw new TemplateError(`The template resource '${name}' for type '${type}' has incorrect segment lengths. A nested resource type must have identical number of segments as its resource name.`);
-      }
-      if (type.toLowerCase() === "microsoft.resources/deployments") throw new TemplateError("Nested deployments are not supported by svcconn.");
-      const { resources: children, dependsOn, ...rest } = item;
-      const deps = (Array.isArray(dependsOn) ? dependsOn : []).map((d) => String(evaluateDeep(d, context)));
-      if (parent) deps.push(parent.name);
-      out.push({ key: name, type, name, apiVersion: typeof item.apiVersion === "string" ? item.apiVersion : undefined, raw: rest, dependsOn: deps });
-      if (Array.isArray(children)) out.push(...this.flatten(children as Array<Record<string, unknown>>, context, { type, name }));
-    }
-    // dependsOn may name a resource by id, by name, or by type/name: resolve all to keys.
-    for (const resource of out) {
-      resource.dependsOn = resource.dependsOn.map((d) => resolveDependency(d, out)).filter((d): d is string => !!d && d !== resource.key);
-    }
-    return out;
-  }
-
-  private resourceIdOf(resource: TemplateResource, scope: DeploymentScope): string {
-    if (resource.type.toLowerCase() === "microsoft.resources/resourcegroups" && scope.level === "subscription") {
-      return `/subscriptions/${scope.subscriptionId}/resourceGroups/${resource.name}`;
-    }
-    if (resource.type.toLowerCase() === "microsoft.authorization/roleassignments") {
-      const target = typeof resource.raw.scope === "string" ? "" : formatScope(scope);
-      return `${target}/providers/Microsoft.Authorization/roleAssignments/${resource.name}`;
-    }
-    if (scope.level !== "resourceGroup") throw new TemplateError(`The resource type '${resource.type}' cannot be deployed at ${scope.level} scope.`);
-    return `/subscriptions/${scope.subscriptionId}/resourceGroups/${scope.resourceGroup}/providers/${interleave(resource.type, resource.name.split("/"))}`;
-  }
-
-  private async write(caller: ArmCaller, scope: DeploymentScope, resource: TemplateResource, id: string, evaluated: Record<string, unknown>): Promise<Record<string, unknown>> {
+  /** One resource, through the ARM service with the caller's rights; what `reference()` then returns for it. */
+  private async write(caller: ArmCaller, plan: DeploymentPlan, resource: TemplateResource, id: string, evaluated: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const { scope } = plan;
     const type = resource.type.toLowerCase();
     if (type === "microsoft.resources/resourcegroups" && scope.level === "subscription") {
       const { group } = await this.arm.putResourceGroup(caller, scope.subscriptionId, resource.name, resourceGroupCommand(evaluated));
@@ -319,38 +149,47 @@ export class DeploymentEngine {
   }
 }
 
-function interleave(type: string, names: string[]): string {
-  const [namespace, ...types] = type.split("/");
-  if (types.length !== names.length) throw new TemplateError(`The resource type '${type}' and name '${names.join("/")}' have different numbers of segments.`);
-  return [namespace, ...types.flatMap((t, i) => [t, names[i]])].join("/");
-}
-
-function resolveDependency(reference: string, resources: TemplateResource[]): string | undefined {
-  const lower = reference.toLowerCase();
-  for (const r of resources) {
-    const name = r.name.toLowerCase();
-    if (lower === name || lower === `${r.type.toLowerCase()}/${name}`) return r.key;
-    if (lower.startsWith("/") && lower.endsWith(`/providers/${interleave(r.type, r.name.split("/")).toLowerCase()}`)) return r.key;
-  }
-  throw new TemplateError(`The resource '${reference}' is not defined in the template.`);
-}
-
-function orderByDependencies(resources: TemplateResource[]): TemplateResource[] {
-  const byKey = new Map(resources.map((r) => [r.key, r]));
-  const done = new Set<string>();
-  const visiting = new Set<string>();
-  const order: TemplateResource[] = [];
-  const visit = (r: TemplateResource) => {
-    if (done.has(r.key)) return;
-    if (visiting.has(r.key)) throw new TemplateError(`Circular dependency detected on resource: '${r.key}'.`);
-    visiting.add(r.key);
-    for (const d of r.dependsOn) visit(byKey.get(d)!);
-    visiting.delete(r.key);
-    done.add(r.key);
-    order.push(r);
+/** The deployment as ARM stores and returns it. */
+function deploymentView(plan: DeploymentPlan, execution: Execution, started: number, finished: number): Deployment {
+  const scopeText = formatScope(plan.scope);
+  const { failures } = execution;
+  const keyed = (key: string) => plan.resources.find((x) => x.key === key);
+  return {
+    scope: scopeText,
+    name: plan.name,
+    createdAt: new Date(finished).toISOString(),
+    operations: execution.operations,
+    body: {
+      id: `${scopeText}/providers/Microsoft.Resources/deployments/${plan.name}`,
+      name: plan.name,
+      type: "Microsoft.Resources/deployments",
+      ...(plan.location !== undefined ? { location: plan.location } : {}),
+      properties: {
+        templateHash: String(BigInt(`0x${createHash("sha256").update(JSON.stringify(plan.template)).digest("hex").slice(0, 15)}`)),
+        parameters: Object.fromEntries([...plan.parameters.entries()].map(([k, v]) => [k, { type: plan.parameterTypes[k] ?? "String", value: v }])),
+        mode: plan.mode,
+        provisioningState: failures.length ? "Failed" : "Succeeded",
+        timestamp: new Date(finished).toISOString(),
+        duration: `PT${((finished - started) / 1000).toFixed(3)}S`,
+        correlationId: newGuid(),
+        providers: providersOf(plan.order),
+        dependencies: plan.order
+          .filter((r) => r.dependsOn.length)
+          .map((r) => ({ dependsOn: r.dependsOn.map((d) => ({ resourceType: keyed(d)?.type, resourceName: keyed(d)?.name })), resourceType: r.type, resourceName: r.name })),
+        outputs: execution.outputs,
+        outputResources: execution.outputResources,
+        ...(failures.length
+          ? {
+              error: {
+                code: "DeploymentFailed",
+                message: "At least one resource deployment operation failed. Please list deployment operations for details. Please see https://aka.ms/arm-deployment-operations for usage details.",
+                details: failures,
+              },
+            }
+          : {}),
+      },
+    },
   };
-  for (const r of resources) visit(r);
-  return order;
 }
 
 function providersOf(resources: TemplateResource[]): Array<Record<string, unknown>> {

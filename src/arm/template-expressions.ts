@@ -176,158 +176,124 @@ export function uniqueString(...parts: string[]): string {
 /** A deterministic GUID from strings, as `guid()` returns. */
 export const deterministicGuid = (...parts: string[]): string => nameBasedGuid(...parts);
 
-function call(name: string, args: unknown[], context: ExpressionContext): unknown {
-  switch (name.toLowerCase()) {
-    case "parameters":
-      requireArgs(name, args, 1);
-      return context.parameter(asString(args[0]));
-    case "variables":
-      requireArgs(name, args, 1);
-      return context.variable(asString(args[0]));
-    case "resourcegroup":
-      requireArgs(name, args, 0);
-      return context.resourceGroup();
-    case "subscription":
-      requireArgs(name, args, 0);
-      return context.subscription();
-    case "tenant":
-      requireArgs(name, args, 0);
-      return context.tenant();
-    case "deployment":
-      requireArgs(name, args, 0);
-      return context.deployment();
-    case "concat":
-      if (args.some(Array.isArray)) return args.flatMap((a) => (Array.isArray(a) ? a : [a]));
-      return args.map(asString).join("");
-    case "format": {
-      if (args.length < 1) requireArgs(name, args, 1, 99);
-      const [pattern, ...rest] = args;
-      return asString(pattern).replace(/\{(\d+)(?::[^}]*)?\}/g, (_m, i: string) => {
+/**
+ * A template function: how many arguments it takes (`arity`: exactly or a range; `atLeast`: no upper bound,
+ * reported as "1 to 99" like ARM) and what it computes.
+ */
+interface TemplateFunction {
+  arity?: [number, number];
+  atLeast?: number;
+  run: (args: unknown[], context: ExpressionContext) => unknown;
+}
+
+const exactly = (n: number, run: TemplateFunction["run"]): TemplateFunction => ({ arity: [n, n], run });
+
+/** Split `[sub, rg,] type, names…` where the type is the first argument with a `/`. */
+function typeAndNames(name: string, args: unknown[], maxPrefix: number) {
+  const strings = args.map(asString);
+  const typeIndex = strings.findIndex((s) => s.includes("/"));
+  if (typeIndex < 0 || typeIndex > maxPrefix || strings.length < typeIndex + 2) {
+    throw new TemplateError(`Unable to evaluate template language function '${name}': the type or name segments are not valid.`);
+  }
+  return { prefix: strings.slice(0, typeIndex), type: strings[typeIndex]!, names: strings.slice(typeIndex + 1) };
+}
+
+const FUNCTIONS: Record<string, TemplateFunction> = {
+  // The deployment's world.
+  parameters: exactly(1, (args, context) => context.parameter(asString(args[0]))),
+  variables: exactly(1, (args, context) => context.variable(asString(args[0]))),
+  resourcegroup: exactly(0, (_args, context) => context.resourceGroup()),
+  subscription: exactly(0, (_args, context) => context.subscription()),
+  tenant: exactly(0, (_args, context) => context.tenant()),
+  deployment: exactly(0, (_args, context) => context.deployment()),
+  resourceid: {
+    run: (args, context) => {
+      const { prefix, type, names } = typeAndNames("resourceId", args, 2);
+      return context.resourceId(prefix.length === 2 ? prefix[0] : undefined, prefix.length === 2 ? prefix[1] : prefix[0], type, names);
+    },
+  },
+  subscriptionresourceid: {
+    run: (args, context) => {
+      const { prefix, type, names } = typeAndNames("subscriptionResourceId", args, 1);
+      return context.subscriptionResourceId(prefix[0], type, names);
+    },
+  },
+  reference: { arity: [1, 3], run: (args, context) => context.reference(asString(args[0]), String(args[2] ?? "").toLowerCase() === "full") },
+  // Strings.
+  concat: { run: (args) => (args.some(Array.isArray) ? args.flatMap((a) => (Array.isArray(a) ? a : [a])) : args.map(asString).join("")) },
+  format: {
+    atLeast: 1,
+    run: ([pattern, ...rest]) =>
+      asString(pattern).replace(/\{(\d+)(?::[^}]*)?\}/g, (_m, i: string) => {
         if (Number(i) >= rest.length) throw new TemplateError(`Unable to evaluate template language function 'format': index ${i} is out of range.`);
         return asString(rest[Number(i)]);
-      });
-    }
-    case "uniquestring":
-      if (args.length < 1) requireArgs(name, args, 1, 99);
-      return uniqueString(...args.map(asString));
-    case "guid":
-      if (args.length < 1) requireArgs(name, args, 1, 99);
-      return deterministicGuid(...args.map(asString));
-    case "resourceid": {
-      const strings = args.map(asString);
-      const typeIndex = strings.findIndex((s) => s.includes("/"));
-      if (typeIndex < 0 || typeIndex > 2 || strings.length < typeIndex + 2) {
-        throw new TemplateError("Unable to evaluate template language function 'resourceId': the type or name segments are not valid.");
-      }
-      const sub = typeIndex === 2 ? strings[0] : undefined;
-      const rg = typeIndex === 2 ? strings[1] : typeIndex === 1 ? strings[0] : undefined;
-      return context.resourceId(sub, rg, strings[typeIndex]!, strings.slice(typeIndex + 1));
-    }
-    case "subscriptionresourceid": {
-      const strings = args.map(asString);
-      const typeIndex = strings.findIndex((s) => s.includes("/"));
-      if (typeIndex < 0 || typeIndex > 1 || strings.length < typeIndex + 2) {
-        throw new TemplateError("Unable to evaluate template language function 'subscriptionResourceId': the type or name segments are not valid.");
-      }
-      return context.subscriptionResourceId(typeIndex === 1 ? strings[0] : undefined, strings[typeIndex]!, strings.slice(typeIndex + 1));
-    }
-    case "reference":
-      requireArgs(name, args, 1, 3);
-      return context.reference(asString(args[0]), String(args[2] ?? "").toLowerCase() === "full");
-    case "tolower":
-      requireArgs(name, args, 1);
-      return asString(args[0]).toLowerCase();
-    case "toupper":
-      requireArgs(name, args, 1);
-      return asString(args[0]).toUpperCase();
-    case "string":
-      requireArgs(name, args, 1);
-      return asString(args[0]);
-    case "int":
-      requireArgs(name, args, 1);
-      return Math.trunc(Number(args[0]));
-    case "bool":
-      requireArgs(name, args, 1);
-      return typeof args[0] === "string" ? args[0].toLowerCase() === "true" : Boolean(args[0]);
-    case "true":
-      return true;
-    case "false":
-      return false;
-    case "length":
-      requireArgs(name, args, 1);
-      return typeof args[0] === "string" || Array.isArray(args[0]) ? (args[0] as string | unknown[]).length : Object.keys(args[0] as object).length;
-    case "replace":
-      requireArgs(name, args, 3);
-      return asString(args[0]).split(asString(args[1])).join(asString(args[2]));
-    case "substring": {
-      requireArgs(name, args, 2, 3);
+      }),
+  },
+  uniquestring: { atLeast: 1, run: (args) => uniqueString(...args.map(asString)) },
+  guid: { atLeast: 1, run: (args) => deterministicGuid(...args.map(asString)) },
+  tolower: exactly(1, (args) => asString(args[0]).toLowerCase()),
+  toupper: exactly(1, (args) => asString(args[0]).toUpperCase()),
+  string: exactly(1, (args) => asString(args[0])),
+  replace: exactly(3, (args) => asString(args[0]).split(asString(args[1])).join(asString(args[2]))),
+  substring: {
+    arity: [2, 3],
+    run: (args) => {
       const s = asString(args[0]);
       const start = Number(args[1]);
       return args.length === 3 ? s.substring(start, start + Number(args[2])) : s.substring(start);
+    },
+  },
+  split: exactly(2, (args) => asString(args[0]).split(asString(args[1]))),
+  trim: exactly(1, (args) => asString(args[0]).trim()),
+  startswith: exactly(2, (args) => asString(args[0]).toLowerCase().startsWith(asString(args[1]).toLowerCase())),
+  endswith: exactly(2, (args) => asString(args[0]).toLowerCase().endsWith(asString(args[1]).toLowerCase())),
+  base64: exactly(1, (args) => Buffer.from(asString(args[0]), "utf8").toString("base64")),
+  json: exactly(1, (args) => {
+    try {
+      return JSON.parse(asString(args[0]));
+    } catch {
+      throw new TemplateError("Unable to evaluate template language function 'json': the argument is not valid JSON.");
     }
-    case "split":
-      requireArgs(name, args, 2);
-      return asString(args[0]).split(asString(args[1]));
-    case "trim":
-      requireArgs(name, args, 1);
-      return asString(args[0]).trim();
-    case "startswith":
-      requireArgs(name, args, 2);
-      return asString(args[0]).toLowerCase().startsWith(asString(args[1]).toLowerCase());
-    case "endswith":
-      requireArgs(name, args, 2);
-      return asString(args[0]).toLowerCase().endsWith(asString(args[1]).toLowerCase());
-    case "contains":
-      requireArgs(name, args, 2);
-      if (typeof args[0] === "string") return args[0].toLowerCase().includes(asString(args[1]).toLowerCase());
-      if (Array.isArray(args[0])) return args[0].includes(args[1]);
-      return caseInsensitiveGet(args[0] as Record<string, unknown>, asString(args[1])) !== undefined;
-    case "equals":
-      requireArgs(name, args, 2);
-      return JSON.stringify(args[0]) === JSON.stringify(args[1]);
-    case "not":
-      requireArgs(name, args, 1);
-      return !args[0];
-    case "and":
-      return args.every(Boolean);
-    case "or":
-      return args.some(Boolean);
-    case "if":
-      requireArgs(name, args, 3);
-      return args[0] ? args[1] : args[2];
-    case "empty":
-      requireArgs(name, args, 1);
-      return args[0] === null || args[0] === "" || (Array.isArray(args[0]) && args[0].length === 0) || (typeof args[0] === "object" && Object.keys(args[0] as object).length === 0);
-    case "coalesce":
-      return args.find((a) => a !== null && a !== undefined) ?? null;
-    case "createarray":
-      return args;
-    case "createobject": {
+  }),
+  // Numbers and logic.
+  int: exactly(1, (args) => Math.trunc(Number(args[0]))),
+  bool: exactly(1, (args) => (typeof args[0] === "string" ? args[0].toLowerCase() === "true" : Boolean(args[0]))),
+  true: { run: () => true },
+  false: { run: () => false },
+  null: { run: () => null },
+  equals: exactly(2, (args) => JSON.stringify(args[0]) === JSON.stringify(args[1])),
+  not: exactly(1, (args) => !args[0]),
+  and: { run: (args) => args.every(Boolean) },
+  or: { run: (args) => args.some(Boolean) },
+  if: exactly(3, (args) => (args[0] ? args[1] : args[2])),
+  coalesce: { run: (args) => args.find((a) => a !== null && a !== undefined) ?? null },
+  // Collections.
+  length: exactly(1, ([v]) => (typeof v === "string" || Array.isArray(v) ? (v as string | unknown[]).length : Object.keys(v as object).length)),
+  contains: exactly(2, ([container, item]) => {
+    if (typeof container === "string") return container.toLowerCase().includes(asString(item).toLowerCase());
+    if (Array.isArray(container)) return container.includes(item);
+    return caseInsensitiveGet(container as Record<string, unknown>, asString(item)) !== undefined;
+  }),
+  empty: exactly(1, ([v]) => v === null || v === "" || (Array.isArray(v) && v.length === 0) || (typeof v === "object" && Object.keys(v as object).length === 0)),
+  createarray: { run: (args) => args },
+  createobject: {
+    run: (args) => {
       const object: Record<string, unknown> = {};
       for (let i = 0; i + 1 < args.length; i += 2) object[asString(args[i])] = args[i + 1];
       return object;
-    }
-    case "first":
-      requireArgs(name, args, 1);
-      return typeof args[0] === "string" ? args[0][0] : (args[0] as unknown[])[0];
-    case "last":
-      requireArgs(name, args, 1);
-      return typeof args[0] === "string" ? args[0].slice(-1) : (args[0] as unknown[]).slice(-1)[0];
-    case "base64":
-      requireArgs(name, args, 1);
-      return Buffer.from(asString(args[0]), "utf8").toString("base64");
-    case "json":
-      requireArgs(name, args, 1);
-      try {
-        return JSON.parse(asString(args[0]));
-      } catch {
-        throw new TemplateError("Unable to evaluate template language function 'json': the argument is not valid JSON.");
-      }
-    case "null":
-      return null;
-    default:
-      throw new TemplateError(`The template function '${name}' is not valid. Please see https://aka.ms/arm-syntax-functions for usage details.`);
-  }
+    },
+  },
+  first: exactly(1, ([v]) => (typeof v === "string" ? v[0] : (v as unknown[])[0])),
+  last: exactly(1, ([v]) => (typeof v === "string" ? v.slice(-1) : (v as unknown[]).slice(-1)[0])),
+};
+
+function call(name: string, args: unknown[], context: ExpressionContext): unknown {
+  // Own properties only: `constructor()` or `toString()` in a template must not reach Object's prototype.
+  const fn = Object.hasOwn(FUNCTIONS, name.toLowerCase()) ? FUNCTIONS[name.toLowerCase()] : undefined;
+  if (!fn) throw new TemplateError(`The template function '${name}' is not valid. Please see https://aka.ms/arm-syntax-functions for usage details.`);
+  if (fn.arity) requireArgs(name, args, fn.arity[0], fn.arity[1]);
+  if (fn.atLeast !== undefined && args.length < fn.atLeast) requireArgs(name, args, fn.atLeast, 99);
+  return fn.run(args, context);
 }
 
 /** Evaluates every expression inside a JSON value (objects, arrays, strings). */
