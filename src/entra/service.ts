@@ -1,14 +1,14 @@
 import type { Clock } from "../core/clock.js";
 import type { Store } from "../store/index.js";
-import { AccessTokens } from "./access-tokens.js";
-import { ClientAuthenticator, type FederationIssuers } from "./client-auth.js";
-import { Directory } from "./directory.js";
-import { GraphService } from "./graph-service.js";
-import { ManagedIdentityService } from "./managed-identity.js";
-import { ResourceResolver, type ResourcePlane } from "./token-audiences.js";
-import { UserSignIn } from "./sign-in.js";
+import { AccessTokens } from "./token/access-tokens.js";
+import { ClientAuthenticator, type FederationIssuers } from "./token/client-auth.js";
+import { Directory } from "./directory/directory.js";
+import { GraphService } from "./graph/graph-service.js";
+import { ManagedIdentityService } from "./imds/managed-identity.js";
+import { ResourceResolver, type ResourcePlane } from "./token/token-audiences.js";
+import { UserSignIn } from "./sign-in/sign-in.js";
 import { SigningKeys } from "../core/signing-keys.js";
-import { TokenService } from "./token-service.js";
+import { TokenService } from "./token/token-service.js";
 
 export interface EntraOptions {
   store: Store;

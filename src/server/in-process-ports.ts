@@ -6,7 +6,7 @@ import type { Clock } from "../core/clock.js";
 import { PlaneError } from "../core/errors.js";
 import { signJwt } from "../core/jwt.js";
 import { PortError, type ArmApi, type ArmAs, type ClientTokenRequest, type EntraApi, type FederationTokenRequest, type GraphAs, type UserSessionRef } from "../devops/ports.js";
-import { planeOfAudience } from "../entra/token-audiences.js";
+import { planeOfAudience } from "../entra/token/token-audiences.js";
 import type { EntraService } from "../entra/service.js";
 
 /** Turns another plane's error into the one error a port promises; anything else is a defect and passes through. */

@@ -10,7 +10,7 @@ import { ArmService } from "../arm/service.js";
 import { FederationIssuer } from "../devops/federation.js";
 import { inProcessArmApi, inProcessEntraApi, inProcessTokenValidator } from "./in-process-ports.js";
 import { DevOpsService } from "../devops/service.js";
-import type { ResourcePlane } from "../entra/token-audiences.js";
+import type { ResourcePlane } from "../entra/token/token-audiences.js";
 import { EntraService } from "../entra/service.js";
 import { openSqlite, storeOf, type Store } from "../store/index.js";
 import type { World } from "../world/schema.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { GRAPH_APP_ROLES } from "../entra/first-party.js";
+import { GRAPH_APP_ROLES } from "../entra/directory/first-party.js";
 import { DIRECTORY_ROLE, DIRECTORY_ROLE_NAMES, GUEST_ROLE, SIGN_IN_AUDIENCES } from "../entra/model.js";
 
 const guid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "must be a GUID");

@@ -1,17 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Runtime } from "../../src/server/runtime.js";
-import { DEMO } from "../../src/world/demo.js";
-import { testRuntime } from "../helpers/runtime.js";
-import { SUB, arm, bootstrapToken, principalWithToken } from "../helpers/arm.js";
 import { BUILTIN_ROLE_IDS } from "../../src/arm/builtin-roles.js";
 import { uniqueString } from "../../src/arm/template-expressions.js";
+import type { Runtime } from "../../src/server/runtime.js";
+import { arm, armToken, principalWithToken } from "../helpers/arm.js";
+import { testRuntime } from "../helpers/runtime.js";
+import { ARM_WORLD, ARM_WORLD_YAML, worldFile } from "../worlds/arm.js";
 
 let runtime: Runtime;
 let admin: string;
-const RG = `/subscriptions/${SUB}/resourceGroups/rg-prod-app`;
+const SUB = ARM_WORLD.subscriptionId;
+const RG = `/subscriptions/${SUB}/resourceGroups/${ARM_WORLD.resourceGroup}`;
 beforeAll(async () => {
-  runtime = await testRuntime();
-  admin = await bootstrapToken(runtime);
+  runtime = await testRuntime({ world: worldFile(ARM_WORLD_YAML, "arm") });
+  admin = await armToken(runtime, ARM_WORLD.appId, ARM_WORLD.secret, ARM_WORLD.tenantId);
 });
 afterAll(async () => runtime.close());
 
@@ -61,13 +62,13 @@ describe("deployments", () => {
   });
 
   it("creates each resource with the caller's rights: a Reader's deployment fails with AuthorizationFailed", async () => {
-    const principal = await principalWithToken(runtime, "deployer");
+    const principal = await principalWithToken(runtime, "deployer", ARM_WORLD.tenantId);
     const cannot = await arm(runtime, principal.token, "PUT", `${RG}/providers/Microsoft.Resources/deployments/x`, { properties: { template, mode: "Incremental" } });
     expect(cannot.status).toBe(403);
     expect(cannot.body.error.message).toContain("'Microsoft.Resources/deployments/write'");
 
     // A role that may deploy and create sites, but not storage accounts.
-    await runtime.arm.seedRoleAssignment({ tenantId: DEMO.tenantId, scope: RG, roleDefinitionId: "de139f84-1756-47ae-9be6-808fbbe84772", principalId: principal.servicePrincipalId!, principalType: "ServicePrincipal" });
+    await runtime.arm.seedRoleAssignment({ tenantId: ARM_WORLD.tenantId, scope: RG, roleDefinitionId: "de139f84-1756-47ae-9be6-808fbbe84772", principalId: principal.servicePrincipalId!, principalType: "ServicePrincipal" });
     const partial = await arm(runtime, principal.token, "PUT", `${RG}/providers/Microsoft.Resources/deployments/partial`, { properties: { template, mode: "Incremental", parameters: { prefix: { value: "part" } } } });
     expect(partial.status).toBe(201);
     expect(partial.body.properties.provisioningState).toBe("Failed");
@@ -94,7 +95,7 @@ describe("deployments", () => {
   });
 
   it("deploys at subscription scope: resource groups and role assignments", async () => {
-    const principal = await principalWithToken(runtime, "sub-deploy");
+    const principal = await principalWithToken(runtime, "sub-deploy", ARM_WORLD.tenantId);
     const result = await arm(runtime, admin, "PUT", `/subscriptions/${SUB}/providers/Microsoft.Resources/deployments/sub`, {
       location: "westeurope",
       properties: {

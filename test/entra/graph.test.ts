@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runtime } from "../../src/server/runtime.js";
 import { DEMO } from "../../src/world/demo.js";
-import { normaliseGraphUrl } from "../../src/entra/http/graph.js";
+import { normaliseGraphUrl } from "../../src/entra/http/graph/routes.js";
 import { GUEST_ROLE } from "../../src/entra/model.js";
 import { testRuntime } from "../helpers/runtime.js";
 import { postToken } from "../helpers/entra.js";

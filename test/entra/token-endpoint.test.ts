@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import type { Runtime } from "../../src/server/runtime.js";
 import { DEMO } from "../../src/world/demo.js";
-import { JWT_BEARER } from "../../src/entra/client-auth.js";
+import { JWT_BEARER } from "../../src/entra/token/client-auth.js";
 import { testRuntime } from "../helpers/runtime.js";
 import { TENANT, certificateAssertion, makeApp, makeCertificate, makeIssuer, postToken } from "../helpers/entra.js";
 

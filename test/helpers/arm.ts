@@ -16,9 +16,9 @@ export async function armToken(runtime: Runtime, clientId: string, secret: strin
 export const bootstrapToken = (runtime: Runtime) => armToken(runtime, DEMO.bootstrapAppId, DEMO.bootstrapSecret);
 
 /** A new application with a service principal, and its ARM token. */
-export async function principalWithToken(runtime: Runtime, name = "arm-test") {
-  const app = await makeApp(runtime, { name });
-  return { ...app, token: await armToken(runtime, app.appId, app.secret!) };
+export async function principalWithToken(runtime: Runtime, name = "arm-test", tenantId: string = DEMO.tenantId) {
+  const app = await makeApp(runtime, { name, tenantId });
+  return { ...app, token: await armToken(runtime, app.appId, app.secret!, tenantId) };
 }
 
 export async function arm(runtime: Runtime, token: string | undefined, method: string, path: string, body?: unknown) {

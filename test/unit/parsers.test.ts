@@ -4,7 +4,7 @@ import { planDeployment, readDeploymentRequest } from "../../src/arm/deployment-
 import type { RoleDefinition, Subscription } from "../../src/arm/model.js";
 import { formatScope, normalizeScope, parseScope, resourceType } from "../../src/arm/scopes.js";
 import { evaluateDeep, evaluateString, TemplateError, type ExpressionContext } from "../../src/arm/template-expressions.js";
-import { filterProperties, matches, parseFilter } from "../../src/entra/http/odata.js";
+import { filterProperties, matches, parseFilter } from "../../src/entra/http/graph/odata.js";
 
 const SUB = "d0d0cafe-5ab0-4000-8000-000000000001";
 

@@ -1,11 +1,11 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { baseUrl, } from "../../http/wire.js";
+import { baseUrl, } from "../../../http/wire.js";
 import { authorizeRoutes } from "./authorize.js";
 import { adfsConfiguration, instanceDiscovery, v1Configuration, v2Configuration } from "./oidc.js";
-import type { EntraService } from "../service.js";
-import type { TokenEndpointFlavor, TokenResult } from "../token-service.js";
-import { v2Issuer } from "../access-tokens.js";
+import type { EntraService } from "../../service.js";
+import type { TokenEndpointFlavor, TokenResult } from "../../token/token-service.js";
+import { v2Issuer } from "../../token/access-tokens.js";
 
 /** Form bodies are read by hand: Entra treats a body it cannot read as one without parameters. */
 function readForm(request: FastifyRequest): Record<string, string> {

@@ -1,4 +1,4 @@
-import { v1Issuer, v2Issuer } from "../access-tokens.js";
+import { v1Issuer, v2Issuer } from "../../token/access-tokens.js";
 
 /**
  * OpenID Connect discovery documents. Every URL is built on the host the client called: MSAL compares the

@@ -1,4 +1,4 @@
-import { PlaneError } from "../core/errors.js";
+import { PlaneError } from "../../core/errors.js";
 
 /**
  * A Microsoft Graph failure, rendered as `{"error":{"code","message","innerError":{date, request-id,

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { baseUrl } from "../../http/wire.js";
-import { GraphError, graphErrors } from "../graph-errors.js";
+import { baseUrl } from "../../../http/wire.js";
+import { GraphError, graphErrors } from "../../graph/graph-errors.js";
 import {
   applicationCommand,
   appRoleGrantCommand,
@@ -13,10 +13,10 @@ import {
   removePasswordKeyId,
   servicePrincipalChanges,
   type ApplicationCommand,
-} from "../graph-input.js";
-import type { GraphCaller, GraphService } from "../graph-service.js";
-import { graphViews } from "./graph-views.js";
-import type { Application, ServicePrincipal, User } from "../model.js";
+} from "../../graph/graph-input.js";
+import type { GraphCaller, GraphService } from "../../graph/graph-service.js";
+import { graphViews } from "./views.js";
+import type { Application, ServicePrincipal, User } from "../../model.js";
 import { filterProperties, matches, parseFilter } from "./odata.js";
 
 interface GraphRequest {

@@ -1,6 +1,6 @@
-import { isGuid } from "../core/ids.js";
+import { isGuid } from "../../core/ids.js";
 import { type GraphError, graphErrors } from "./graph-errors.js";
-import { GUEST_ROLE, SIGN_IN_AUDIENCES, type AuthorizationPolicy, type SignInAudience } from "./model.js";
+import { GUEST_ROLE, SIGN_IN_AUDIENCES, type AuthorizationPolicy, type SignInAudience } from "../model.js";
 
 /**
  * Request bodies of Microsoft Graph turned into typed commands, with Graph's own error for anything else. Graph

@@ -1,5 +1,5 @@
-import { passwordView } from "../directory.js";
-import { DIRECTORY_ROLE_NAMES, type Application, type AppRoleAssignment, type AuthorizationPolicy, type FederatedIdentityCredential, type KeyCredential, type PasswordCredential, type ServicePrincipal, type Tenant, type User } from "../model.js";
+import { passwordView } from "../../directory/directory.js";
+import { DIRECTORY_ROLE_NAMES, type Application, type AppRoleAssignment, type AuthorizationPolicy, type FederatedIdentityCredential, type KeyCredential, type PasswordCredential, type ServicePrincipal, type Tenant, type User } from "../../model.js";
 
 /** Microsoft Graph v1.0 JSON for each directory object, as the Graph client and the Azure CLI read it. */
 export const graphViews = {

@@ -1,13 +1,13 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { compactVerify, decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from "jose";
-import type { Clock } from "../core/clock.js";
-import { verifySecret } from "../core/crypto.js";
-import { parseCertificate } from "../core/x509.js";
-import type { Store } from "../store/index.js";
-import { aadsts } from "./errors.js";
+import type { Clock } from "../../core/clock.js";
+import { verifySecret } from "../../core/crypto.js";
+import { parseCertificate } from "../../core/x509.js";
+import type { Store } from "../../store/index.js";
+import { aadsts } from "../errors.js";
 import { AZURE_DEVOPS_APP_ID } from "./token-audiences.js";
-import type { Application, FederatedIdentityCredential, KeyCredential, ServicePrincipal, Tenant } from "./model.js";
-import type { SigningKeys } from "../core/signing-keys.js";
+import type { Application, FederatedIdentityCredential, KeyCredential, ServicePrincipal, Tenant } from "../model.js";
+import type { SigningKeys } from "../../core/signing-keys.js";
 
 export const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const TOKEN_EXCHANGE_APP_ID = "fb60f99c-7a34-4190-8149-302f77469936";

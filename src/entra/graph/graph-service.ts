@@ -1,9 +1,9 @@
-import type { Clock } from "../core/clock.js";
-import { isGuid, nameBasedGuid } from "../core/ids.js";
-import type { Store } from "../store/index.js";
-import type { AccessTokens } from "./access-tokens.js";
-import type { Directory, PasswordCredentialView } from "./directory.js";
-import { firstPartyServicePrincipalId, GRAPH_APP_ROLE_NAMES } from "./first-party.js";
+import type { Clock } from "../../core/clock.js";
+import { isGuid, nameBasedGuid } from "../../core/ids.js";
+import type { Store } from "../../store/index.js";
+import type { AccessTokens } from "../token/access-tokens.js";
+import type { Directory, PasswordCredentialView } from "../directory/directory.js";
+import { firstPartyServicePrincipalId, GRAPH_APP_ROLE_NAMES } from "../directory/first-party.js";
 import { GraphError, graphErrors } from "./graph-errors.js";
 import type {
   ApplicationCommand,
@@ -31,9 +31,9 @@ import {
   type SignInAudience,
   type Tenant,
   type User,
-} from "./model.js";
-import { GRAPH_APP_ID, planeOfAudience } from "./token-audiences.js";
-import type { UserSignIn } from "./sign-in.js";
+} from "../model.js";
+import { GRAPH_APP_ID, planeOfAudience } from "../token/token-audiences.js";
+import type { UserSignIn } from "../sign-in/sign-in.js";
 
 /** The caller of a Graph request, as its token and the directory describe it. */
 export interface GraphCaller {

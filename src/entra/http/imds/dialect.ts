@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { PlaneError } from "../../core/errors.js";
-import type { WireDialect } from "../../http/wire.js";
-import { ImdsError } from "../managed-identity.js";
+import type { PlaneError } from "../../../core/errors.js";
+import type { WireDialect } from "../../../http/wire.js";
+import { ImdsError } from "../../imds/managed-identity.js";
 
 /** The instance metadata service's `{error, error_description}`. */
 export const imdsDialect: WireDialect = {

@@ -1,9 +1,9 @@
-import { PlaneError } from "../core/errors.js";
-import type { Store } from "../store/index.js";
-import type { AccessTokens, IssuedAccessToken } from "./access-tokens.js";
-import { AadstsError } from "./errors.js";
-import type { ServicePrincipal } from "./model.js";
-import type { ResourceResolver } from "./token-audiences.js";
+import { PlaneError } from "../../core/errors.js";
+import type { Store } from "../../store/index.js";
+import type { AccessTokens, IssuedAccessToken } from "../token/access-tokens.js";
+import { AadstsError } from "../errors.js";
+import type { ServicePrincipal } from "../model.js";
+import type { ResourceResolver } from "../token/token-audiences.js";
 
 /** An IMDS failure: `{"error","error_description"}` with the status the metadata service answers. */
 export class ImdsError extends PlaneError {

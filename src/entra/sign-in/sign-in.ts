@@ -1,16 +1,16 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { Clock } from "../core/clock.js";
-import { verifyPassword } from "../core/crypto.js";
-import { newGuid } from "../core/ids.js";
-import type { Store } from "../store/index.js";
-import { signJwt } from "../core/jwt.js";
-import { accessTokenLifetime, v2Issuer, type AccessTokens, type IssuedAccessToken } from "./access-tokens.js";
-import type { ClientAuthenticator } from "./client-auth.js";
-import { aadsts } from "./errors.js";
-import { DEFAULT_DELEGATED_SCOPES, DEFAULT_SCOPE, FIRST_PARTY_PUBLIC_CLIENTS } from "./first-party.js";
-import type { Tenant, User, UserSession } from "./model.js";
-import { GRAPH_APP_ID, OIDC_SCOPES, type Resource, type ResourceResolver } from "./token-audiences.js";
-import type { SigningKeys } from "../core/signing-keys.js";
+import type { Clock } from "../../core/clock.js";
+import { verifyPassword } from "../../core/crypto.js";
+import { newGuid } from "../../core/ids.js";
+import type { Store } from "../../store/index.js";
+import { signJwt } from "../../core/jwt.js";
+import { accessTokenLifetime, v2Issuer, type AccessTokens, type IssuedAccessToken } from "../token/access-tokens.js";
+import type { ClientAuthenticator } from "../token/client-auth.js";
+import { aadsts } from "../errors.js";
+import { DEFAULT_DELEGATED_SCOPES, DEFAULT_SCOPE, FIRST_PARTY_PUBLIC_CLIENTS } from "../directory/first-party.js";
+import type { Tenant, User, UserSession } from "../model.js";
+import { GRAPH_APP_ID, OIDC_SCOPES, type Resource, type ResourceResolver } from "../token/token-audiences.js";
+import type { SigningKeys } from "../../core/signing-keys.js";
 
 export interface UserTokens extends IssuedAccessToken {
   scope: string;

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Clock } from "../../core/clock.js";
-import type { PlaneError } from "../../core/errors.js";
-import { baseUrl, entraTimestamp, type WireDialect } from "../../http/wire.js";
-import { AadstsError, aadsts } from "../errors.js";
+import type { Clock } from "../../../core/clock.js";
+import type { PlaneError } from "../../../core/errors.js";
+import { baseUrl, entraTimestamp, type WireDialect } from "../../../http/wire.js";
+import { AadstsError, aadsts } from "../../errors.js";
 
 /** The Entra token-endpoint error format, with trace and correlation ids (`docs/reference/identity-arm-api.md` §1.3). */
 export function entraDialect(clock: Clock): WireDialect {

@@ -1,4 +1,4 @@
-import { GraphError } from "../graph-errors.js";
+import { GraphError } from "../../graph/graph-errors.js";
 
 /**
  * The part of OData `$filter` that Graph clients use on directory objects: comparisons, `startswith`,

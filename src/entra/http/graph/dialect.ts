@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Clock } from "../../core/clock.js";
-import type { PlaneError } from "../../core/errors.js";
-import type { WireDialect } from "../../http/wire.js";
-import { GraphError, graphErrors } from "../graph-errors.js";
+import type { Clock } from "../../../core/clock.js";
+import type { PlaneError } from "../../../core/errors.js";
+import type { WireDialect } from "../../../http/wire.js";
+import { GraphError, graphErrors } from "../../graph/graph-errors.js";
 
 /** Graph's OData error envelope with `innerError` (date, request-id, client-request-id). */
 export function graphDialect(clock: Clock): WireDialect {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { EntraService } from "../service.js";
+import type { EntraService } from "../../service.js";
 
 type ImdsQuery = { "api-version"?: string; resource?: string; client_id?: string; object_id?: string; msi_res_id?: string; mi_res_id?: string };
 

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { PlaneError } from "../../core/errors.js";
-import { AadstsError } from "../errors.js";
-import type { Tenant } from "../model.js";
-import type { EntraService } from "../service.js";
+import type { PlaneError } from "../../../core/errors.js";
+import { AadstsError } from "../../errors.js";
+import type { Tenant } from "../../model.js";
+import type { EntraService } from "../../service.js";
 
 const PASSED_ON = ["client_id", "response_type", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method", "nonce", "response_mode", "prompt"] as const;
 

@@ -1,7 +1,7 @@
-import { isGuid } from "../core/ids.js";
-import type { Store } from "../store/index.js";
-import { aadsts } from "./errors.js";
-import type { Tenant } from "./model.js";
+import { isGuid } from "../../core/ids.js";
+import type { Store } from "../../store/index.js";
+import { aadsts } from "../errors.js";
+import type { Tenant } from "../model.js";
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const MULTI_TENANT = new Set(["common", "organizations", "consumers"]);

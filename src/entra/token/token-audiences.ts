@@ -1,6 +1,6 @@
-import type { Store } from "../store/index.js";
-import { aadsts } from "./errors.js";
-import type { Tenant } from "./model.js";
+import type { Store } from "../../store/index.js";
+import { aadsts } from "../errors.js";
+import type { Tenant } from "../model.js";
 
 export type ResourcePlane = "arm" | "graph" | "devops";
 

@@ -1,13 +1,13 @@
 
-import type { Store } from "../store/index.js";
+import type { Store } from "../../store/index.js";
 import { accessTokenLifetime, type AccessTokens, type IssuedAccessToken, type TokenSubject } from "./access-tokens.js";
 import type { ClientAuthenticator } from "./client-auth.js";
-import { aadsts } from "./errors.js";
-import type { Tenant } from "./model.js";
-import { firstPartyServicePrincipalId, GRAPH_APP_ROLE_NAMES } from "./first-party.js";
+import { aadsts } from "../errors.js";
+import type { Tenant } from "../model.js";
+import { firstPartyServicePrincipalId, GRAPH_APP_ROLE_NAMES } from "../directory/first-party.js";
 import { GRAPH_APP_ID, type Resource, type ResourceResolver } from "./token-audiences.js";
-import type { UserSignIn } from "./sign-in.js";
-import { resolveTenant } from "./tenants.js";
+import type { UserSignIn } from "../sign-in/sign-in.js";
+import { resolveTenant } from "../directory/tenants.js";
 
 /** Which token endpoint was called: v2.0, the legacy v1, or the ADFS-style one the Azure CLI is pointed at. */
 export type TokenEndpointFlavor = "v2" | "v1" | "adfs";

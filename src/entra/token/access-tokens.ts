@@ -1,9 +1,9 @@
 import { randomInt, verify, } from "node:crypto";
-import type { Clock } from "../core/clock.js";
-import { opaque } from "../core/crypto.js";
-import { signJwt } from "../core/jwt.js";
+import type { Clock } from "../../core/clock.js";
+import { opaque } from "../../core/crypto.js";
+import { signJwt } from "../../core/jwt.js";
 import type { Resource } from "./token-audiences.js";
-import type { SigningKeys } from "../core/signing-keys.js";
+import type { SigningKeys } from "../../core/signing-keys.js";
 
 /** Who a token speaks for. App-only tokens name a service principal; delegated tokens a user and a client app. */
 export type TokenSubject =

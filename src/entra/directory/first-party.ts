@@ -1,5 +1,5 @@
-import { nameBasedGuid } from "../core/ids.js";
-import { ARM_APP_ID, AZURE_DEVOPS_APP_ID, GRAPH_APP_ID } from "./token-audiences.js";
+import { nameBasedGuid } from "../../core/ids.js";
+import { ARM_APP_ID, AZURE_DEVOPS_APP_ID, GRAPH_APP_ID } from "../token/token-audiences.js";
 
 /** Microsoft applications with a service principal in every tenant; their object ids are fixed per tenant. */
 export const FIRST_PARTY_SERVICE_PRINCIPALS = [

@@ -1,10 +1,10 @@
-import type { Clock } from "../core/clock.js";
-import { hashPassword, hashSecret, sha1, sha256 } from "../core/crypto.js";
-import { isGuid, newClientSecret, newGuid } from "../core/ids.js";
-import { parseCertificate } from "../core/x509.js";
-import type { Store } from "../store/index.js";
+import type { Clock } from "../../core/clock.js";
+import { hashPassword, hashSecret, sha1, sha256 } from "../../core/crypto.js";
+import { isGuid, newClientSecret, newGuid } from "../../core/ids.js";
+import { parseCertificate } from "../../core/x509.js";
+import type { Store } from "../../store/index.js";
 import { FIRST_PARTY_SERVICE_PRINCIPALS, firstPartyServicePrincipalId } from "./first-party.js";
-import { graphErrors } from "./graph-errors.js";
+import { graphErrors } from "../graph/graph-errors.js";
 import { resolveTenant } from "./tenants.js";
 import {
   DEFAULT_AUTHORIZATION_POLICY,
@@ -23,7 +23,7 @@ import {
   type User,
   type UserType,
   type VirtualMachine,
-} from "./model.js";
+} from "../model.js";
 
 const TWO_YEARS_MS = 2 * 365 * 86_400_000;
 /** The tenant Microsoft's first-party applications and managed identities belong to. */
