@@ -8,6 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveConfig } from "../src/core/config.js";
+import { readEndpointInput } from "../src/devops/endpoint-input.js";
 import { createRuntime } from "../src/server/runtime.js";
 import { DEMO } from "../src/world/demo.js";
 
@@ -34,13 +35,13 @@ for (const size of SIZES) {
   const org = await runtime.devops.identities.organization(DEMO.organization.name);
   const admin = await runtime.devops.identities.authenticate(org, `Basic ${Buffer.from(`:${DEMO.pats.admin}`).toString("base64")}`);
   for (let i = 0; i < size; i++) {
-    await runtime.devops.endpoints.create(admin, {
+    await runtime.devops.endpoints.create(admin, readEndpointInput({
       name: `conn-${i}`,
       type: "azurerm",
       authorization: { scheme: "ServicePrincipal", parameters: { tenantid: DEMO.tenantId, serviceprincipalid: DEMO.bootstrapAppId, serviceprincipalkey: "bench" } },
       data: { subscriptionId: DEMO.subscriptionId, subscriptionName: "Contoso Production", creationMode: "Manual" },
       serviceEndpointProjectReferences: [{ projectReference: { id: DEMO.project.id }, name: `conn-${i}` }],
-    });
+    }));
   }
   const list = () =>
     runtime.listeners.devops.inject({ method: "GET", url: `/${DEMO.organization.name}/${DEMO.project.name}/_apis/serviceendpoint/endpoints?api-version=7.1`, headers: { authorization: auth, host: "127.0.0.1" } });

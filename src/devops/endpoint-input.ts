@@ -23,6 +23,35 @@ export interface EndpointInput extends Pick<ServiceEndpoint, "name" | "type" | "
   projectReferences: Array<{ projectId?: string; projectName?: string; name: string; description: string }> | undefined;
 }
 
+/** What a PUT on a connection asks for: a full update, a scheme conversion, or a new secret. */
+export type EndpointUpdate =
+  | { kind: "update"; body: EndpointBody }
+  | { kind: "convert"; scheme: "ServicePrincipal" | "WorkloadIdentityFederation" }
+  | { kind: "rotate" };
+
+/** Reads `PUT …/endpoints/{id}[?operation=…]`. */
+export function readEndpointUpdate(body: unknown, operation: string | undefined): EndpointUpdate {
+  const op = (operation ?? "").toLowerCase();
+  if (op === "rotatesecret") return { kind: "rotate" };
+  if (op === "convertauthenticationscheme") {
+    const scheme = (body as { authorization?: { scheme?: unknown } } | undefined)?.authorization?.scheme;
+    if (scheme !== "WorkloadIdentityFederation" && scheme !== "ServicePrincipal") throw devopsErrors.argument("ConvertAuthenticationScheme converts between ServicePrincipal and WorkloadIdentityFederation.");
+    return { kind: "convert", scheme };
+  }
+  if (op && op !== "updateserviceendpoint") throw devopsErrors.argument(`The operation '${operation}' is not supported.`);
+  return { kind: "update", body: readEndpointBody(body) };
+}
+
+/** `PUT …/endpoints` with an array: every connection names its id. */
+export function readEndpointBodies(bodies: unknown): Array<EndpointBody & { id: string }> {
+  if (!Array.isArray(bodies)) throw devopsErrors.argument("The request body must be an array of service connections.");
+  return bodies.map((body) => {
+    const id = (body as { id?: unknown })?.id;
+    if (typeof id !== "string") throw devopsErrors.argument("Each service connection in the array needs its id.");
+    return { ...readEndpointBody(body), id };
+  });
+}
+
 /** A string→string map as Azure DevOps stores them: primitives become strings, structures are refused. */
 function stringMap(value: unknown, what: string): Record<string, string> {
   if (value === undefined || value === null) return {};
@@ -38,8 +67,16 @@ function stringMap(value: unknown, what: string): Record<string, string> {
 
 const lowerKeys = (map: Record<string, string>) => Object.fromEntries(Object.entries(map).map(([k, v]) => [k.toLowerCase(), v]));
 
-/** Reads a ServiceEndpoint body (create or update). Validation of azurerm follows the service's own rules. */
-export function readEndpointInput(body: unknown, forUpdate = false): EndpointInput {
+/** A ServiceEndpoint body read for its shape only: what a create or update asks for, before the service's rules. */
+export type EndpointBody = Omit<EndpointInput, "url"> & { url?: string };
+
+/** Reads a ServiceEndpoint body (create) and applies the service's rules to it. */
+export function readEndpointInput(body: unknown): EndpointInput {
+  return completeEndpointInput(readEndpointBody(body), false);
+}
+
+/** Reads a ServiceEndpoint body's shape: names, type, authorization (secrets apart), data, project references. */
+export function readEndpointBody(body: unknown): EndpointBody {
   if (!body || typeof body !== "object" || Array.isArray(body)) throw devopsErrors.argument("The request body must be a service connection object.");
   const b = body as Record<string, unknown>;
   const name = typeof b.name === "string" ? b.name.trim() : "";
@@ -75,13 +112,11 @@ export function readEndpointInput(body: unknown, forUpdate = false): EndpointInp
       return { projectId: id, projectName, name: typeof ref.name === "string" && ref.name ? ref.name : name, description: typeof ref.description === "string" ? ref.description : "" };
     });
   }
-  const environment = data.environment ?? (type === "azurerm" ? "AzureCloud" : "");
-  const url = typeof b.url === "string" && b.url ? b.url : (ENVIRONMENT_URLS[environment] ?? "");
-  const input: EndpointInput = {
+  return {
     id: typeof b.id === "string" ? b.id : undefined,
     name,
     type,
-    url,
+    url: typeof b.url === "string" && b.url ? b.url : undefined,
     description: typeof b.description === "string" ? b.description : "",
     owner: typeof b.owner === "string" && b.owner ? b.owner : "library",
     scheme,
@@ -91,6 +126,17 @@ export function readEndpointInput(body: unknown, forUpdate = false): EndpointInp
     isShared: typeof b.isShared === "boolean" ? b.isShared : undefined,
     projectReferences,
   };
+}
+
+/**
+ * The service's rules on a body: the environment and its URL, azurerm's schemes, scope levels and creation modes
+ * (an update is read with the stored data under what it sends, and may keep an automatic connection's identity).
+ */
+export function completeEndpointInput(body: EndpointBody, forUpdate: boolean): EndpointInput {
+  const { type, scheme, data } = body;
+  const environment = data.environment ?? (type === "azurerm" ? "AzureCloud" : "");
+  const url = body.url ?? ENVIRONMENT_URLS[environment] ?? "";
+  const input: EndpointInput = { ...body, url };
   if (type === "azurerm") validateAzureRm(input, environment, forUpdate);
   else if (!GENERIC_SCHEMES.includes(scheme)) throw devopsErrors.unsupportedScheme(scheme, type);
   if (!url) throw devopsErrors.argument("The service connection URL cannot be empty.");

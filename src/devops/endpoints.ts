@@ -3,7 +3,7 @@ import type { SecretBox } from "../core/crypto.js";
 import { isGuid, newGuid } from "../core/ids.js";
 import type { Store } from "../store/index.js";
 import { type AutomaticCreation, endpointScope, StepFailure, threeMonthsFrom } from "./create-workflow.js";
-import { readEndpointInput, identityTypeOf, SERVER_SCHEMES, type EndpointInput } from "./endpoint-input.js";
+import { completeEndpointInput, identityTypeOf, SERVER_SCHEMES, type EndpointBody, type EndpointInput, type EndpointUpdate } from "./endpoint-input.js";
 import { devopsErrors } from "./errors.js";
 import { federatedCredentialFor } from "./federation.js";
 import type { ProjectReferenceRequest } from "./input.js";
@@ -116,9 +116,8 @@ export class ServiceEndpoints {
   // ---- create -----------------------------------------------------------------------------------------------
 
   /** POST on the organization route (references in the body) or the legacy project route (project from the path). */
-  async create(caller: DevOpsCaller, body: unknown, routeProject?: string): Promise<StoredEndpoint> {
+  async create(caller: DevOpsCaller, input: EndpointInput, routeProject?: string): Promise<StoredEndpoint> {
     const org = caller.organization;
-    const input = readEndpointInput(body);
     if (org.serverMode && input.type === "azurerm" && !SERVER_SCHEMES.has(input.scheme)) throw devopsErrors.unsupportedOnServer(input.scheme);
     let refs = input.projectReferences;
     if ((!refs || refs.length === 0) && routeProject) refs = [{ projectName: routeProject, name: input.name, description: input.description }];
@@ -221,15 +220,14 @@ export class ServiceEndpoints {
 
   // ---- update -----------------------------------------------------------------------------------------------
 
-  async update(caller: DevOpsCaller, id: string, body: unknown, operation: string | undefined): Promise<ServiceEndpoint> {
+  async update(caller: DevOpsCaller, id: string, command: EndpointUpdate): Promise<ServiceEndpoint> {
     const stored = await this.require(caller, id, "Administrator");
     const { endpoint, secrets } = stored;
     if (endpoint.operationStatus.state === "InProgress") throw devopsErrors.notReady(endpoint.name);
-    const op = (operation ?? "").toLowerCase();
-    if (op === "convertauthenticationscheme") return this.convert(caller, stored, body);
-    if (op === "rotatesecret") return this.rotate(caller, stored);
-    if (op && op !== "updateserviceendpoint") throw devopsErrors.argument(`The operation '${operation}' is not supported.`);
-    const input = readEndpointInput({ ...(body as object), data: { ...endpoint.data, ...((body as { data?: object })?.data ?? {}) } }, true);
+    if (command.kind === "convert") return this.convert(caller, stored, command.scheme);
+    if (command.kind === "rotate") return this.rotate(caller, stored);
+    // A full PUT: what is sent, over the stored data (reads mask secrets and some clients drop data fields).
+    const input = completeEndpointInput({ ...command.body, data: { ...endpoint.data, ...command.body.data } }, true);
     if (input.type.toLowerCase() !== endpoint.type.toLowerCase()) throw devopsErrors.immutableField("type");
     if (input.scheme !== endpoint.scheme) throw devopsErrors.argument("Use operation=ConvertAuthenticationScheme to change the authentication scheme.");
     if (endpoint.data.creationMode === "Automatic") {
@@ -268,10 +266,8 @@ export class ServiceEndpoints {
   }
 
   /** Secret ↔ workload identity federation; the way back stays open for seven days. */
-  private async convert(caller: DevOpsCaller, stored: StoredEndpoint, body: unknown): Promise<ServiceEndpoint> {
+  private async convert(caller: DevOpsCaller, stored: StoredEndpoint, target: "ServicePrincipal" | "WorkloadIdentityFederation"): Promise<ServiceEndpoint> {
     const { endpoint, secrets } = stored;
-    const target = (body as { authorization?: { scheme?: unknown } })?.authorization?.scheme;
-    if (target !== "WorkloadIdentityFederation" && target !== "ServicePrincipal") throw devopsErrors.argument("ConvertAuthenticationScheme converts between ServicePrincipal and WorkloadIdentityFederation.");
     if (target === endpoint.scheme) throw devopsErrors.argument(`The service connection already uses the scheme '${target}'.`);
     if (caller.organization.serverMode && target === "WorkloadIdentityFederation") throw devopsErrors.unsupportedOnServer(target);
     const now = this.clock.nowMs();
@@ -336,14 +332,9 @@ export class ServiceEndpoints {
     }
   }
 
-  async updateMany(caller: DevOpsCaller, bodies: unknown): Promise<ServiceEndpoint[]> {
-    if (!Array.isArray(bodies)) throw devopsErrors.argument("The request body must be an array of service connections.");
+  async updateMany(caller: DevOpsCaller, bodies: Array<EndpointBody & { id: string }>): Promise<ServiceEndpoint[]> {
     const out: ServiceEndpoint[] = [];
-    for (const body of bodies) {
-      const id = (body as { id?: unknown })?.id;
-      if (typeof id !== "string") throw devopsErrors.argument("Each service connection in the array needs its id.");
-      out.push(await this.update(caller, id, body, undefined));
-    }
+    for (const body of bodies) out.push(await this.update(caller, body.id, { kind: "update", body }));
     return out;
   }
 

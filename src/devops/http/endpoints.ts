@@ -4,6 +4,7 @@ import { readActionFilter, } from "../endpoints.js";
 import { devopsErrors } from "../errors.js";
 import type { DevOpsService } from "../service.js";
 import { projectReferenceRequests } from "../input.js";
+import { readEndpointBodies, readEndpointInput, readEndpointUpdate } from "../endpoint-input.js";
 import { csv, devopsHttp, flag, list } from "./shared.js";
 
 /** Service endpoints: list, get, create, update, share, delete, types, execution history. */
@@ -39,12 +40,12 @@ export function endpointRoutes(app: FastifyInstance, devops: DevOpsService): voi
   app.get("/:org/:project/_apis/serviceendpoint/endpoints/:endpointId", getOne);
   app.get("/:org/_apis/serviceendpoint/endpoints/:endpointId", getOne);
   const create = route(true, async (request, _reply, caller) => {
-    return view(request, caller, await devops.endpoints.create(caller, request.body, request.params.project), false);
+    return view(request, caller, await devops.endpoints.create(caller, readEndpointInput(request.body), request.params.project), false);
   });
   app.post("/:org/_apis/serviceendpoint/endpoints", create);
   app.post("/:org/:project/_apis/serviceendpoint/endpoints", create);
   const update = route(true, async (request, _reply, caller) => {
-    await devops.endpoints.update(caller, request.params.endpointId!, request.body, request.query.operation);
+    await devops.endpoints.update(caller, request.params.endpointId!, readEndpointUpdate(request.body, request.query.operation));
     return view(request, caller, (await devops.endpoints.load(request.params.endpointId!))!, false);
   });
   app.put("/:org/_apis/serviceendpoint/endpoints/:endpointId", update);
@@ -52,7 +53,7 @@ export function endpointRoutes(app: FastifyInstance, devops: DevOpsService): voi
   app.put(
     "/:org/_apis/serviceendpoint/endpoints",
     route(true, async (request, _reply, caller) => {
-      const updated = await devops.endpoints.updateMany(caller, request.body);
+      const updated = await devops.endpoints.updateMany(caller, readEndpointBodies(request.body));
       return list(await Promise.all(updated.map(async (e) => view(request, caller, (await devops.endpoints.load(e.id))!, false))));
     }),
   );
