@@ -6,9 +6,9 @@ import { type AccessToken, ClientSecretCredential, type TokenCredential } from "
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTRIBUTOR_ROLE_DEFINITION_ID, PortError, type ArmApi, type ArmAs, type RoleAssignmentInfo } from "../../src/devops/ports.js";
 import type { RunningServer } from "../../src/server/start.js";
-import { DEMO } from "../../src/world/demo.js";
 import { makeApp } from "../helpers/entra.js";
 import { testServer } from "../helpers/runtime.js";
+import { ARM_WORLD, ARM_WORLD_YAML, worldFile } from "../worlds/arm.js";
 
 /**
  * The DevOps plane's ARM port implemented over HTTPS with the official SDKs, the way the doctor's scan reaches
@@ -78,22 +78,23 @@ function sdkArmApi(endpoint: string): ArmApi {
 
 let server: RunningServer;
 const tokenFor = async (clientId: string, secret: string) =>
-  (await new ClientSecretCredential(DEMO.tenantId, clientId, secret, { authorityHost: server.login, disableInstanceDiscovery: true }).getToken(`${server.arm}/.default`))!.token;
+  (await new ClientSecretCredential(ARM_WORLD.tenantId, clientId, secret, { authorityHost: server.login, disableInstanceDiscovery: true }).getToken(`${server.arm}/.default`))!.token;
 
 beforeAll(async () => {
-  server = await testServer({ rbacPropagationSeconds: 0 });
+  server = await testServer({ rbacPropagationSeconds: 0, world: worldFile(ARM_WORLD_YAML, "arm") });
 });
 afterAll(async () => server?.close());
 
 describe("ArmApi over HTTPS with the official SDKs", () => {
   it("assigns and removes a role, reads scopes and subscriptions, and fails with PortError like the in-process adapter", async () => {
     const port = sdkArmApi(server.arm);
-    const owner = await port.as(await tokenFor(DEMO.bootstrapAppId, DEMO.bootstrapSecret));
-    const app = await makeApp(server.runtime, { name: "https-port" });
-    const scope = `/subscriptions/${DEMO.devSubscriptionId}`;
+    const owner = await port.as(await tokenFor(ARM_WORLD.appId, ARM_WORLD.secret));
+    const app = await makeApp(server.runtime, { name: "https-port", tenantId: ARM_WORLD.tenantId });
+    const subscription = `/subscriptions/${ARM_WORLD.subscriptionId}`;
+    const scope = `${subscription}/resourceGroups/${ARM_WORLD.resourceGroup}`;
 
-    expect((await owner.subscriptions()).map((s) => s.id)).toContain(DEMO.devSubscriptionId);
-    expect(await owner.subscription(DEMO.devSubscriptionId)).toMatchObject({ id: DEMO.devSubscriptionId, tenantId: DEMO.tenantId, state: "Enabled" });
+    expect((await owner.subscriptions()).map((s) => s.id)).toEqual([ARM_WORLD.subscriptionId]);
+    expect(await owner.subscription(ARM_WORLD.subscriptionId)).toMatchObject({ id: ARM_WORLD.subscriptionId, tenantId: ARM_WORLD.tenantId, state: "Enabled" });
     await owner.readScope(scope);
 
     const assignment = await owner.assignRole({ scope, roleDefinitionId: CONTRIBUTOR_ROLE_DEFINITION_ID, principalId: app.servicePrincipalId!, principalType: "ServicePrincipal" });
@@ -106,9 +107,11 @@ describe("ArmApi over HTTPS with the official SDKs", () => {
       .catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(PortError);
     expect(refusal).toMatchObject({ plane: "arm", status: 403, code: "AuthorizationFailed", message: expect.stringContaining("'Microsoft.Authorization/roleAssignments/write'") });
-    await expect(contributor.readScope(`/subscriptions/${DEMO.subscriptionId}`)).rejects.toMatchObject({ plane: "arm", status: 403, code: "AuthorizationFailed" });
+    await contributor.readScope(scope);
 
     expect(await owner.removeRoleAssignment(scope, assignment.name)).toBe(true);
     expect(await owner.removeRoleAssignment(scope, assignment.name)).toBe(false);
+    // Without its role the application reads nothing there (no propagation delay in this server).
+    await expect(contributor.readScope(scope)).rejects.toMatchObject({ plane: "arm", status: 403, code: "AuthorizationFailed" });
   });
 });
