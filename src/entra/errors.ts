@@ -74,6 +74,7 @@ export const aadsts = {
     badRequest("invalid_request", 900023, `Specified tenant identifier '${tenant}' is neither a valid DNS name, nor a valid external domain.`),
   noTenantInformation: () =>
     badRequest("invalid_request", 50059, "No tenant-identifying information found in either the request or implied by any provided credentials."),
+  malformedJson: () => badRequest("invalid_request", 9000410, "Malformed JSON."),
   missingParameter: (name: string) =>
     badRequest("invalid_request", 900144, `The request body must contain the following parameter: '${name}'.`),
   missingClientCredential: () =>

@@ -23,10 +23,13 @@ export function adminKeyCheck(adminKey: string): (request: FastifyRequest) => Pr
   };
 }
 
+export function healthRoute(app: FastifyInstance, plane: Plane, clock: Clock): void {
+  app.get("/_svcconn/health", async () => ({ status: "ok", plane, now: clock.now().toISOString() }));
+}
+
 export function adminRoutes(app: FastifyInstance, plane: Plane, clock: Clock, adminKey: string): void {
   const requireKey = adminKeyCheck(adminKey);
-
-  app.get("/_svcconn/health", async () => ({ status: "ok", plane, now: clock.now().toISOString() }));
+  healthRoute(app, plane, clock);
 
   app.get("/_admin/clock", { onRequest: requireKey }, async () => ({ now: clock.now().toISOString(), offsetSeconds: Math.round(clock.offsetMs() / 1000) }));
   app.post("/_admin/clock", { onRequest: requireKey }, async (request) => {

@@ -1,4 +1,4 @@
-import fastify, { LogController, type FastifyInstance } from "fastify";
+import fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { DeploymentEngine } from "../arm/deployments.js";
 import { armDialect } from "../arm/http/dialect.js";
 import { armRoutes } from "../arm/http/routes.js";
@@ -18,10 +18,10 @@ import { imdsRoutes } from "../entra/http/imds/routes.js";
 import { entraDialect } from "../entra/http/login/dialect.js";
 import { loginRoutes } from "../entra/http/login/routes.js";
 import type { EntraService } from "../entra/service.js";
-import { adminKeyCheck, adminRoutes } from "./admin.js";
+import { adminKeyCheck, adminRoutes, healthRoute } from "./admin.js";
 import { entraAdminRoutes } from "../entra/http/admin.js";
 import type { TlsMaterial } from "./tls.js";
-import { speak, type WireDialect } from "../http/wire.js";
+import { acceptJson, speak, type WireDialect } from "../http/wire.js";
 
 export interface ServerDeps {
   clock: Clock;
@@ -54,6 +54,11 @@ export function buildServer(deps: ServerDeps): Listeners {
   const make = (plane: Plane, dialect: WireDialect, { secure, caseSensitive = true, exposeHeadRoutes = true, rewriteUrl }: ListenerOptions): FastifyInstance => {
     const app = fastify({
       ...(rewriteUrl ? { rewriteUrl: (request: { url?: string }) => rewriteUrl(request.url ?? "/") } : {}),
+      // What the framework refuses before routing (a path that is not valid percent-encoding, say) is answered
+      // in the service's own format too.
+      frameworkErrors: (_error, request, reply) => {
+        dialect.render(dialect.badRequest("The request URL is not valid."), request as FastifyRequest, reply as FastifyReply);
+      },
       ...(secure && deps.tls ? { https: { key: deps.tls.key, cert: deps.tls.cert } } : {}),
       loggerInstance: deps.logger.child({ plane }),
       logController: new LogController({ disableRequestLogging: true }),
@@ -63,7 +68,10 @@ export function buildServer(deps: ServerDeps): Listeners {
       routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, caseSensitive, maxParamLength: 2048 },
     }) as unknown as FastifyInstance;
     speak(app, dialect, { clock: deps.clock, logger: deps.logger });
-    adminRoutes(app, plane, deps.clock, deps.adminKey);
+    acceptJson(app, dialect);
+    // The instance-metadata listener is plain HTTP and answers any local process: it gets health, not the admin API.
+    if (plane === "imds") healthRoute(app, plane, deps.clock);
+    else adminRoutes(app, plane, deps.clock, deps.adminKey);
     return app;
   };
 
@@ -82,10 +90,6 @@ export function buildServer(deps: ServerDeps): Listeners {
   });
   // Azure DevOps matches URL segments (and project names) case-insensitively.
   const devops = make("devops", devopsDialect, { secure: true, caseSensitive: false });
-  // The az devops extension sends `content-type: application/json` with an empty DELETE body; Azure DevOps accepts it.
-  const json = devops.getDefaultJsonParser("error", "ignore");
-  devops.removeContentTypeParser("application/json");
-  devops.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => (body === "" ? done(null, undefined) : json(request, body as string, done)));
   doctorRoutes(devops);
   devopsAdminRoutes(devops, deps.devops, adminKeyCheck(deps.adminKey));
   devopsRoutes(devops, deps.devops);

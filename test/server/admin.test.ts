@@ -10,12 +10,18 @@ beforeAll(async () => {
 afterAll(async () => runtime.close());
 
 describe("admin API and health on every listener", () => {
-  it.each(PLANES)("%s has a health route and refuses the admin API without the key", async (plane) => {
+  it.each(PLANES)("%s has a health route and refuses the admin API without the key (imds has none)", async (plane) => {
     const listener = runtime.listeners[plane];
     const health = await listener.inject({ method: "GET", url: "/_svcconn/health" });
     expect(health.statusCode).toBe(200);
     expect(health.json()).toMatchObject({ status: "ok", plane });
     const denied = await listener.inject({ method: "GET", url: "/_admin/clock" });
+    if (plane === "imds") {
+      // Plain HTTP that any local process can reach: no admin API there at all.
+      expect(denied.statusCode).toBe(404);
+      expect(denied.json().error).toBe("not_found");
+      return;
+    }
     expect(denied.statusCode).toBe(401);
     expect(denied.json().error.code).toBe("AdminKeyRequired");
     const wrong = await listener.inject({ method: "GET", url: "/_admin/clock", headers: { "x-svcconn-admin-key": "nope" } });

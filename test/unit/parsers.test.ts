@@ -5,6 +5,7 @@ import type { RoleDefinition, Subscription } from "../../src/arm/model.js";
 import { formatScope, normalizeScope, parseScope, resourceType } from "../../src/arm/scopes.js";
 import { evaluateDeep, evaluateString, TemplateError, type ExpressionContext } from "../../src/arm/template-expressions.js";
 import { filterProperties, matches, parseFilter } from "../../src/entra/http/graph/odata.js";
+import { firstSyntaxError, readJsonBody } from "../../src/http/wire.js";
 
 const SUB = "d0d0cafe-5ab0-4000-8000-000000000001";
 
@@ -141,5 +142,31 @@ describe("deployment plan", () => {
     expect(() => readDeploymentRequest(scope, "bad name!", { properties: { template: {} } })).toThrow("The deployment name 'bad name!' is invalid.");
     expect(() => readDeploymentRequest({ level: "subscription", subscriptionId: SUB }, "d", { properties: { template: {} } })).toThrow("The 'location' property must be specified");
     expect(() => readDeploymentRequest(scope, "d", { properties: { templateLink: { uri: "https://x" } } })).toThrow("templateLink is not supported");
+  });
+});
+
+describe("JSON bodies", () => {
+  it("finds where a text stops being JSON, at any depth", () => {
+    const cases: Array<[string, number]> = [
+      ['{"a": westeurope}', 6],
+      ["{nope", 1],
+      ['{"a":1,}', 7],
+      ["[1,2", 4],
+      ['{"a" 1}', 5],
+      ['"\\x"', 1],
+      ["01", 1],
+      ['{"a":[1,{"b":tru}]}', 13],
+      [`${"[".repeat(100_000)}x`, 100_000],
+    ];
+    for (const [text, at] of cases) expect(firstSyntaxError(text), text.slice(0, 40)).toBe(at);
+  });
+
+  it("reads charsets and refuses depth beyond Json.NET's MaxDepth", () => {
+    expect(readJsonBody(Buffer.from('{"a":1}', "utf16le"), "application/json; charset=utf-16")).toEqual({ value: { a: 1 } });
+    expect(readJsonBody(Buffer.from("\ufeff[1]"), "application/json")).toEqual({ value: [1] });
+    expect(readJsonBody(Buffer.from(""), "application/json")).toEqual({ value: undefined });
+    expect(readJsonBody(Buffer.from("[]"), "application/json; charset=ebcdic")).toEqual({ problem: { kind: "charset", charset: "ebcdic" } });
+    expect(readJsonBody(Buffer.from(`${"[".repeat(65)}${"]".repeat(65)}`), "application/json")).toEqual({ problem: { kind: "depth" } });
+    expect(readJsonBody(Buffer.from(`["${"[".repeat(100)}"]`), "application/json")).toEqual({ value: ["[".repeat(100)] });
   });
 });

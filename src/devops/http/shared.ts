@@ -28,7 +28,8 @@ export function requireVersion(request: Req): string {
 }
 
 export const list = <T>(value: T[]) => ({ count: value.length, value });
-export const csv = (value: string | undefined) => (value ? value.split(",").map((s) => decodeURIComponent(s).trim()).filter(Boolean) : undefined);
+/** A comma-separated query value (already decoded once by the router: decoding again would misread `%25`). */
+export const csv = (value: string | undefined) => (value ? value.split(",").map((s) => s.trim()).filter(Boolean) : undefined);
 export const flag = (value: string | undefined) => value !== undefined && value.toLowerCase() === "true";
 
 

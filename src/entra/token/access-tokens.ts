@@ -144,6 +144,8 @@ export class AccessTokens {
     } catch {
       return { ok: false, problem: "malformed" };
     }
+    // A header or payload that is JSON but not an object (`null`, `5`) is as malformed as one that is not JSON.
+    if (!header || typeof header !== "object") return { ok: false, problem: "malformed" };
     if (header.alg !== "RS256" || typeof header.kid !== "string") return { ok: false, problem: "signature" };
     const publicKey = await this.keys.publicKey(header.kid);
     if (!publicKey) return { ok: false, problem: "signature" };
@@ -154,7 +156,7 @@ export class AccessTokens {
     } catch {
       return { ok: false, problem: "malformed" };
     }
-    if (typeof claims.exp !== "number" || typeof claims.tid !== "string" || typeof claims.oid !== "string") return { ok: false, problem: "malformed" };
+    if (!claims || typeof claims !== "object" || typeof claims.exp !== "number" || typeof claims.tid !== "string" || typeof claims.oid !== "string") return { ok: false, problem: "malformed" };
     const now = this.clock.nowSeconds();
     if (claims.exp <= now) return { ok: false, problem: "expired", claims };
     if (typeof claims.nbf === "number" && claims.nbf > now + 300) return { ok: false, problem: "not-yet-valid", claims };

@@ -25,6 +25,7 @@ export function graphDialect(clock: Clock): WireDialect {
       return true;
     },
     badRequest: (message) => graphErrors.badRequest(message),
+    invalidJson: () => new GraphError(400, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format."),
     tooLarge: () => new GraphError(413, "Request_EntityTooLarge", "The request is too large."),
     notFound: (request) =>
       new GraphError(400, "BadRequest", `Resource not found for the segment '${request.url.split("?")[0]!.split("/").filter(Boolean).pop() ?? ""}'.`),

@@ -52,9 +52,21 @@ function tokenize(filter: string): Token[] {
   return tokens;
 }
 
+/** How deep parentheses, `not` and lambdas may nest: OData's default `MaxExpressionDepth`. */
+const MAX_DEPTH = 100;
+
 export function parseFilter(filter: string): FilterNode {
   const tokens = tokenize(filter);
   let p = 0;
+  let depth = 0;
+  const deeper = <T>(at: number, parse: () => T): T => {
+    if (++depth > MAX_DEPTH) throw new GraphError(400, "BadRequest", `Invalid filter clause: The query specified in the URI is not valid. The recursion depth limit of '${MAX_DEPTH}' was exceeded at position ${at} in '${filter.length > 200 ? `${filter.slice(0, 200)}…` : filter}'.`);
+    try {
+      return parse();
+    } finally {
+      depth--;
+    }
+  };
   const peek = () => tokens[p];
   const next = () => tokens[p++];
   const expect = (value: string) => {
@@ -91,8 +103,8 @@ export function parseFilter(filter: string): FilterNode {
   };
   const unary = (): FilterNode => {
     if (peek()?.value.toLowerCase() === "not") {
-      next();
-      return { kind: "not", inner: unary() };
+      const at = next()!.at;
+      return { kind: "not", inner: deeper(at, unary) };
     }
     return primary();
   };
@@ -100,7 +112,7 @@ export function parseFilter(filter: string): FilterNode {
     const t = next();
     if (!t) throw syntaxError(filter, filter.length);
     if (t.value === "(") {
-      const inner = or();
+      const inner = deeper(t.at, or);
       expect(")");
       return inner;
     }
@@ -121,7 +133,7 @@ export function parseFilter(filter: string): FilterNode {
       const variable = next();
       if (variable?.type !== "word") throw syntaxError(filter, variable?.at ?? filter.length);
       expect(":");
-      const body = or();
+      const body = deeper(variable.at, or);
       expect(")");
       return { kind: "any", path: anyMatch[1]!.split("/"), variable: variable.value, body };
     }

@@ -28,6 +28,8 @@ export function entraDialect(clock: Clock): WireDialect {
       return true;
     },
     badRequest: () => aadsts.missingParameter("grant_type"),
+    // The token endpoint reads forms only: a JSON body there is a request without grant_type.
+    invalidJson: (_problem, request) => (/\/oauth2\/(v2\.0\/)?token$/i.test(request.url.split("?")[0]!) ? aadsts.missingParameter("grant_type") : aadsts.malformedJson()),
     tooLarge: () => new AadstsError(413, "invalid_request", 90100, "The request body is too large."),
     notFound: (request) => new AadstsError(404, "invalid_request", 90100, `The endpoint '${request.method} ${request.url.split("?")[0]}' does not exist.`),
     internal: () => aadsts.unexpected(),
