@@ -68,6 +68,16 @@ export interface DeploymentPlan {
 
 const NAME = /^[-\w.()]{1,64}$/;
 
+/** ARM's documented template limits. */
+export const TEMPLATE_LIMITS = { parameters: 256, variables: 256, resources: 800, outputs: 64 } as const;
+/** All the values one deployment's expressions may produce together (16 MiB): bounds memory and time. */
+export const EVALUATION_BUDGET = 16 * 1_048_576;
+
+function checkCount(what: keyof typeof TEMPLATE_LIMITS, count: number): void {
+  const limit = TEMPLATE_LIMITS[what];
+  if (count > limit) throw new TemplateError(`The number of template ${what} (${count}) exceeds the limit of ${limit}.`);
+}
+
 /** The request's own checks: name, properties, inline template, location outside a resource group. */
 export function readDeploymentRequest(scope: DeploymentScope, name: string, body: Record<string, unknown>): DeploymentRequest {
   if (!NAME.test(name)) throw new DeploymentRequestError(400, "InvalidDeploymentName", `The deployment name '${name}' is invalid. It can only contain letters, digits, '-', '.', '_', '(' and ')', up to 64 characters.`);
@@ -96,6 +106,10 @@ export function planDeployment(request: DeploymentRequest, target: DeploymentTar
   const supplied = request.parameters;
   const parameterDefs = (template.parameters ?? {}) as Record<string, Record<string, unknown>>;
   const variableDefs = (template.variables ?? {}) as Record<string, unknown>;
+  checkCount("parameters", Object.keys(parameterDefs).length);
+  checkCount("variables", Object.keys(variableDefs).length);
+  checkCount("outputs", Object.keys((template.outputs ?? {}) as object).length);
+  let spent = 0;
   const written = new Map<string, Record<string, unknown>>();
   const parameters = new Map<string, unknown>();
   const variables = new Map<string, unknown>();
@@ -146,6 +160,12 @@ export function planDeployment(request: DeploymentRequest, target: DeploymentTar
       if (!s) throw new TemplateError("The template function 'subscriptionResourceId' needs a subscription at this scope.");
       return `/subscriptions/${s}/providers/${interleave(type, names)}`;
     },
+    spend: (size) => {
+      spent += size;
+      if (spent > EVALUATION_BUDGET) {
+        throw new TemplateError(`The template's expressions produced more than ${EVALUATION_BUDGET} characters in all, the limit for one deployment.`);
+      }
+    },
     // Only resources of this deployment can be referenced (evaluation is synchronous; svcconn documents this).
     reference: (target, full) => {
       const lower = target.toLowerCase();
@@ -173,6 +193,7 @@ export function planDeployment(request: DeploymentRequest, target: DeploymentTar
     }
   }
   const resources = flattenResources(Array.isArray(template.resources) ? (template.resources as Array<Record<string, unknown>>) : [], context);
+  checkCount("resources", resources.length);
   return {
     ...request,
     parameterTypes: Object.fromEntries(Object.entries(parameterDefs).map(([k, d]) => [k, String(d?.type ?? "String")])),

@@ -24,6 +24,25 @@ export interface ExpressionContext {
   resourceId(subscriptionId: string | undefined, resourceGroup: string | undefined, type: string, names: string[]): string;
   subscriptionResourceId(subscriptionId: string | undefined, type: string, names: string[]): string;
   reference(resourceIdOrName: string, full: boolean): unknown;
+  /** Charges the evaluation for a value a function produced (bounds the work one deployment may cause). */
+  spend?(size: number): void;
+}
+
+/** ARM's documented limit on one template expression's length. */
+export const MAX_EXPRESSION_LENGTH = 24_576;
+/** The largest value one function may produce: ARM's limit on one compiled resource (1 MB). */
+export const MAX_VALUE_SIZE = 1_048_576;
+
+/** About how many characters a value takes as JSON, stopping once past `limit`. */
+export function sizeOf(value: unknown, limit = MAX_VALUE_SIZE): number {
+  if (typeof value === "string") return value.length + 2;
+  if (value === null || typeof value !== "object") return 8;
+  let size = 2;
+  for (const item of Array.isArray(value) ? value : Object.entries(value)) {
+    size += Array.isArray(value) ? sizeOf(item, limit - size) + 1 : sizeOf((item as [string, unknown])[1], limit - size) + (item as [string, unknown])[0].length + 4;
+    if (size > limit) return size;
+  }
+  return size;
 }
 
 /** True when a JSON string is an expression (`[...]`, not the `[[` escape). */
@@ -31,12 +50,19 @@ export const isExpression = (text: string): boolean => text.startsWith("[") && t
 
 export function evaluateString(text: string, context: ExpressionContext): unknown {
   if (!isExpression(text)) return text.startsWith("[[") ? text.slice(1) : text;
+  if (text.length > MAX_EXPRESSION_LENGTH) {
+    throw new TemplateError(`The template language expression is ${text.length} characters long, which exceeds the limit of ${MAX_EXPRESSION_LENGTH} characters.`);
+  }
   const node = new Parser(text.slice(1, -1)).parseTop();
   return evaluate(node, context);
 }
 
+/** How deep function calls may nest in one expression: far beyond real templates, well within the stack. */
+export const MAX_NESTING = 128;
+
 class Parser {
   private i = 0;
+  private depth = 0;
   constructor(private readonly src: string) {}
 
   parseTop(): Node {
@@ -51,6 +77,16 @@ class Parser {
   }
 
   private parseExpression(): Node {
+    if (this.depth >= MAX_NESTING) throw new TemplateError(`The template language expression nests functions more than ${MAX_NESTING} deep.`);
+    this.depth++;
+    try {
+      return this.parseOne();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private parseOne(): Node {
     this.skip();
     const c = this.src[this.i];
     if (c === "'") return this.parseString();
@@ -133,6 +169,11 @@ function evaluate(node: Node, context: ExpressionContext): unknown {
   if (node.kind === "string" || node.kind === "number") return node.value;
   const args = node.args.map((a) => evaluate(a, context));
   let value = call(node.name, args, context);
+  const size = sizeOf(value);
+  if (size > MAX_VALUE_SIZE) {
+    throw new TemplateError(`The template function '${node.name}' produced a value of more than ${MAX_VALUE_SIZE} characters, the limit for a value in a template.`);
+  }
+  context.spend?.(size);
   for (const accessor of node.accessors) {
     const key = accessor.kind === "property" ? accessor.name : evaluate(accessor.index, context);
     if (value === null || value === undefined || typeof value !== "object") {

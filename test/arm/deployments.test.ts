@@ -94,6 +94,35 @@ describe("deployments", () => {
     expect((await arm(runtime, admin, "GET", `${RG}/providers/Microsoft.Resources/deployments/bad`)).body.error.code).toBe("DeploymentNotFound");
   });
 
+  it("enforces ARM's template limits and bounds evaluation, so a doubling template cannot exhaust memory", async () => {
+    const put = (t: unknown) => arm(runtime, admin, "PUT", `${RG}/providers/Microsoft.Resources/deployments/limits`, { properties: { template: t, mode: "Incremental" } });
+    // Each variable concatenates the previous one twice: 2 KB of template asking for 2^40 characters.
+    const variables: Record<string, string> = { v0: "[concat('xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'y')]" };
+    for (let i = 1; i <= 40; i++) variables[`v${i}`] = `[concat(variables('v${i - 1}'), variables('v${i - 1}'))]`;
+    const rss = process.memoryUsage().rss;
+    const started = Date.now();
+    const doubling = await put({ variables, resources: [], outputs: { big: { type: "string", value: "[variables('v40')]" } } });
+    // Outputs are evaluated after the resources, so their failure fails the deployment (stored, and small).
+    expect(doubling.status).toBe(201);
+    expect(doubling.body.properties.provisioningState).toBe("Failed");
+    expect(doubling.body.properties.error.details[0]).toMatchObject({ code: "DeploymentOutputEvaluationFailed", message: expect.stringContaining("produced a value of more than 1048576 characters") });
+    expect(doubling.body.properties.outputs).toEqual({});
+    expect(JSON.stringify(doubling.body).length).toBeLessThan(100_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(process.memoryUsage().rss - rss).toBeLessThan(512 * 1024 * 1024);
+    // Many values just under the per-value limit run into the deployment's budget instead.
+    const wide: Record<string, unknown> = { base: `[concat(${Array(20).fill(`'${"z".repeat(1000)}'`).join(", ")})]` };
+    for (let i = 1; i <= 9; i++) wide[`w${i}`] = `[concat(variables('${i === 1 ? "base" : `w${i - 1}`}'), variables('${i === 1 ? "base" : `w${i - 1}`}'))]`;
+    const outputs = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`o${i}`, { type: "string", value: "[variables('w5')]" }]));
+    const budget = await put({ variables: wide, resources: [], outputs });
+    expect(budget.body.properties.error.details[0].message).toContain("in all, the limit for one deployment");
+    const manyParameters = Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`p${i}`, { type: "string", defaultValue: "x" }]));
+    expect((await put({ parameters: manyParameters, resources: [] })).body.error.message).toBe("Deployment template validation failed: 'The number of template parameters (257) exceeds the limit of 256.'.");
+    const longExpression = `[concat('${"a".repeat(25_000)}')]`;
+    const long = await put({ resources: [{ type: "Microsoft.Web/sites", name: "long", location: "westeurope", properties: { text: longExpression } }] });
+    expect(long.body.properties.error.details[0]).toMatchObject({ code: "InvalidTemplate", message: expect.stringContaining("exceeds the limit of 24576 characters") });
+  });
+
   it("deploys at subscription scope: resource groups and role assignments", async () => {
     const principal = await principalWithToken(runtime, "sub-deploy", ARM_WORLD.tenantId);
     const result = await arm(runtime, admin, "PUT", `/subscriptions/${SUB}/providers/Microsoft.Resources/deployments/sub`, {

@@ -170,3 +170,14 @@ describe("JSON bodies", () => {
     expect(readJsonBody(Buffer.from(`["${"[".repeat(100)}"]`), "application/json")).toEqual({ value: ["[".repeat(100)] });
   });
 });
+
+describe("template expression bounds", () => {
+  it("evaluates nesting up to its bound, and refuses deeper or longer expressions without exhausting the stack", () => {
+    const context = { spend: () => undefined } as unknown as ExpressionContext;
+    const nestedConcat = (levels: number) => `[${"concat(".repeat(levels)}'a'${")".repeat(levels)}]`;
+    expect(evaluateString(nestedConcat(127), context)).toBe("a");
+    expect(nestedConcat(3000).length).toBeLessThanOrEqual(24_576);
+    expect(() => evaluateString(nestedConcat(3000), context)).toThrow("nests functions more than 128 deep");
+    expect(() => evaluateString(nestedConcat(3100), context)).toThrow("exceeds the limit of 24576 characters");
+  });
+});
