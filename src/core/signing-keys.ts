@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from "node:crypto";
 import type { Clock } from "./clock.js";
-import { sha1 } from "./crypto.js";
+import { type SecretBox, sha1 } from "./crypto.js";
 import { issueCertificate } from "./x509.js";
 
 /** A token-signing key as stored: the private key, its public JWK and the certificate published in `x5c`. */
@@ -48,6 +48,8 @@ export class SigningKeys {
     private readonly keyStore: SigningKeyStore,
     private readonly clock: Clock,
     private readonly namespace = "",
+    /** Seals private keys in the store (a copy of the database alone holds no usable signing key). */
+    private readonly box?: SecretBox,
   ) {}
 
   private owns(ownerId: string): boolean {
@@ -95,7 +97,7 @@ export class SigningKeys {
     const key: SigningKey = {
       kid: x5t,
       tenantId,
-      privatePem: cert.keyPem,
+      privatePem: this.box ? this.box.seal(cert.keyPem) : cert.keyPem,
       publicJwk: { kty: "RSA", use: "sig", kid: x5t, x5t, n: jwk.n, e: jwk.e },
       certificate: cert.derBase64,
       createdAt: new Date(now).toISOString(),
@@ -109,7 +111,8 @@ export class SigningKeys {
     if (known) return known;
     const active: ActiveKey = {
       kid: key.kid,
-      privateKey: createPrivateKey(key.privatePem),
+      // Keys of an older store are plain PEM until that store is opened with its key file once (see data-folder.ts).
+      privateKey: createPrivateKey(key.privatePem.startsWith("-----") || !this.box ? key.privatePem : this.box.open(key.privatePem)),
       publicKey: new X509Certificate(Buffer.from(key.certificate, "base64")).publicKey,
       x5t: key.kid,
     };

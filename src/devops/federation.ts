@@ -1,5 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import type { Clock } from "../core/clock.js";
+import type { SecretBox } from "../core/crypto.js";
 import { guidToBase64UrlLe } from "../core/ids.js";
 import { signJwt } from "../core/jwt.js";
 import { SigningKeys } from "../core/signing-keys.js";
@@ -46,8 +47,9 @@ export class FederationIssuer {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    keyBox?: SecretBox,
   ) {
-    this.keys = new SigningKeys(store.keys, clock, "devops:");
+    this.keys = new SigningKeys(store.keys, clock, "devops:", keyBox);
   }
 
   /** Mints the OIDC token for a connection: Entra-issued (new form) or Azure DevOps-issued (legacy form). */

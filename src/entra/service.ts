@@ -1,4 +1,5 @@
 import type { Clock } from "../core/clock.js";
+import type { SecretBox } from "../core/crypto.js";
 import type { Store } from "../store/index.js";
 import { AccessTokens } from "./token/access-tokens.js";
 import { ClientAuthenticator, type FederationIssuers } from "./token/client-auth.js";
@@ -21,6 +22,8 @@ export interface EntraOptions {
   sessionInactivitySeconds?: number;
   /** Seconds before a directory-settings change applies. */
   directoryPropagationSeconds?: number;
+  /** Seals the tenants' private signing keys in the store. */
+  keyBox?: SecretBox;
 }
 
 const ENTRA_ISSUER = /^https:\/\/(?:login\.microsoftonline\.com|login\.windows\.net|login\.microsoft\.com|sts\.windows\.net)\//i;
@@ -38,7 +41,7 @@ export class EntraService {
 
   constructor(options: EntraOptions) {
     const { store, clock } = options;
-    this.keys = new SigningKeys(store.keys, clock);
+    this.keys = new SigningKeys(store.keys, clock, "", options.keyBox);
     this.accessTokens = new AccessTokens(this.keys, clock);
     this.resources = new ResourceResolver(store, options.localPlane);
     this.directory = new Directory(store, clock);

@@ -1,7 +1,8 @@
-import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+
 import { join, resolve } from "node:path";
 import { AdjustableClock } from "../core/clock.js";
+import { SecretBox } from "../core/crypto.js";
+import { dataKeys, openDataFolder } from "./data-folder.js";
 import type { Config, Plane } from "../core/config.js";
 import { createLogger, type Logger } from "../core/logging.js";
 import { DeploymentEngine } from "../arm/deployments.js";
@@ -45,27 +46,24 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 export async function createRuntime(config: Config): Promise<Runtime> {
   const logger = createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
-  if (config.reset && !config.memory) {
-    for (const file of ["svcconn.db", "svcconn.db-wal", "svcconn.db-shm"]) rmSync(join(dataDir, file), { force: true });
-  }
-  const store = storeOf(await openSqlite({ dataDir, memory: config.memory }));
+  const folder = config.memory ? undefined : openDataFolder(dataDir, { reset: config.reset });
+  let store: Store;
   try {
-    let adminKey = config.adminKey ?? (await store.meta.get("adminKey"));
-    if (!adminKey) {
-      adminKey = randomBytes(24).toString("base64url");
-      await store.meta.set("adminKey", adminKey);
-    }
+    store = storeOf(await openSqlite({ dataDir, memory: config.memory }));
+  } catch (error) {
+    folder?.release();
+    throw error;
+  }
+  try {
+    const keys = await dataKeys(store, folder);
+    const adminKey = config.adminKey ?? keys.adminKey;
+    const keyBox = new SecretBox(keys.secretKey);
     const clock = new AdjustableClock(Number((await store.meta.get("clockOffsetMs")) ?? 0));
     clock.onChange((offset) => void store.meta.set("clockOffsetMs", String(offset)).catch((err) => logger.error({ err }, "cannot persist the clock")));
 
     // A data folder remembers the world it was made from, so a restart prints the same bootstrap facts.
     const worldFile = config.world ? resolve(config.world) : ((await store.meta.get("worldFile")) ?? "demo");
     const world = readWorld(worldFile === "demo" ? undefined : worldFile);
-    let secretKey = await store.meta.get("secretKey");
-    if (!secretKey) {
-      secretKey = randomBytes(32).toString("base64");
-      await store.meta.set("secretKey", secretKey);
-    }
     const urls: Partial<Record<Plane, string>> = {};
     const ports = new Map<number, Plane>();
     const localPlane = (url: URL): ResourcePlane | undefined => {
@@ -77,7 +75,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
 
     /** The three planes over one store (the world loader builds them over its transaction). */
     const planes = (s: Store) => {
-      const federation = new FederationIssuer(s, clock);
+      const federation = new FederationIssuer(s, clock, keyBox);
       const entra = new EntraService({
         store: s,
         clock,
@@ -85,6 +83,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
         federationIssuers: [federation.resolver()],
         sessionInactivitySeconds: config.sessionInactivitySeconds,
         directoryPropagationSeconds: config.directoryPropagationSeconds,
+        keyBox,
       });
       const arm = new ArmService({ store: s, clock, directory: entra.directory, tokens: inProcessTokenValidator(entra), roleAssignmentPropagationSeconds: config.rbacPropagationSeconds });
       const entraApi = inProcessEntraApi(entra, clock, loginBase);
@@ -95,11 +94,12 @@ export async function createRuntime(config: Config): Promise<Runtime> {
         entra: entraApi,
         arm: inProcessArmApi(arm),
         federation,
-        secretKey: Buffer.from(secretKey!, "base64"),
+        secretKey: keys.secretKey,
       });
       return { entra, arm, devops };
     };
-    if (await store.isEmpty()) {
+    // A store is seeded once: the world's name is written in the same start, after the world's one transaction.
+    if (!(await store.meta.get("worldFile"))) {
       await loadWorld(world, store, (s) => {
         const p = planes(s);
         return { directory: p.entra.directory, arm: p.arm, armSeeder: new ArmSeeder(s, clock), devops: p.devops, signIn: p.entra.signIn };
@@ -140,10 +140,12 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       async close() {
         await Promise.allSettled(Object.values(listeners).map((l) => l.close()));
         await store.close();
+        folder?.release();
       },
     };
   } catch (error) {
     await store.close();
+    folder?.release();
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { CamelCasePlugin, Kysely, Migrator, SqliteDialect } from "kysely";
@@ -25,12 +25,21 @@ export async function openSqlite(options: OpenOptions): Promise<OpenedDatabase> 
   let file = ":memory:";
   if (!options.memory) {
     if (!options.dataDir) throw new Error("a data folder is needed unless the store is in memory");
-    mkdirSync(options.dataDir, { recursive: true });
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     file = join(options.dataDir, "svcconn.db");
   }
-  const sqlite = new SqliteDatabase(file);
-  sqlite.pragma("journal_mode = WAL");
+  let sqlite: SqliteDatabase.Database;
+  try {
+    sqlite = new SqliteDatabase(file);
+    // Owner only; SQLite gives the -wal and -shm files it makes later the same mode.
+    if (!options.memory) chmodSync(file, 0o600);
+    sqlite.pragma("journal_mode = WAL");
+  } catch (error) {
+    throw new Error(`The database file ${file} cannot be opened as a svcconn store: ${(error as Error).message}`);
+  }
   sqlite.pragma("synchronous = NORMAL");
+  // Deleted rows are overwritten, so a copy of the file keeps no trace of removed secrets.
+  sqlite.pragma("secure_delete = ON");
   sqlite.pragma("busy_timeout = 5000");
   // A 64 MiB page cache keeps the role-assignment indexes hot even with a million rows.
   sqlite.pragma("cache_size = -65536");

@@ -1,12 +1,16 @@
 import type { Db } from "./database.js";
 
-/** Small facts about the store itself: the admin key, the clock offset. */
+/** Small facts about the store itself: the clock offset, the world it was made from. */
 export class MetaRepository {
   constructor(private readonly db: Db) {}
 
   async get(key: string): Promise<string | undefined> {
     const row = await this.db.selectFrom("meta").select("value").where("key", "=", key).executeTakeFirst();
     return row?.value;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.db.deleteFrom("meta").where("key", "=", key).execute();
   }
 
   async set(key: string, value: string): Promise<void> {

@@ -14,6 +14,11 @@ export class KeyRepository {
     return rows.map((r) => ({ ...r, publicJwk: json.read<Record<string, unknown>>(r.publicJwk, {}) }));
   }
 
+  /** Replaces a key's stored private key (sealing the keys of a store made before they were sealed). */
+  async setPrivatePem(kid: string, privatePem: string): Promise<void> {
+    await this.db.updateTable("signingKeys").set({ privatePem }).where("kid", "=", kid).execute();
+  }
+
   async all(): Promise<SigningKey[]> {
     const rows = await this.db.selectFrom("signingKeys").selectAll().orderBy("createdAt").execute();
     return rows.map((r) => ({ ...r, publicJwk: json.read<Record<string, unknown>>(r.publicJwk, {}) }));

@@ -1,0 +1,157 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { sql } from "kysely";
+import { SecretBox } from "../core/crypto.js";
+import type { Store } from "../store/index.js";
+
+/**
+ * svcconn's data folder: the SQLite store, the key file, the lock. The key file holds what must never sit next to
+ * the data it protects — the key that encrypts connection secrets and token-signing keys, and the admin key — so a
+ * copy of the database alone reveals no secret that can be used (client secrets, PATs and passwords are hashed;
+ * connection secrets and signing keys are encrypted). The folder is 0700 and every file in it 0600.
+ */
+
+export const DATABASE_FILE = "svcconn.db";
+export const KEY_FILE = "keys.json";
+export const LOCK_FILE = "svcconn.lock";
+
+/** A data folder that cannot be used, with a message naming the file and what to do. */
+export class DataFolderError extends Error {}
+
+export interface DataKeys {
+  /** 32 bytes: AES-256-GCM key for connection secrets and signing keys. */
+  secretKey: Buffer;
+  adminKey: string;
+}
+
+export interface DataFolder {
+  dir: string;
+  databaseFile: string;
+  /** True when the folder held no store: only a new folder is seeded with a world. */
+  isNew: boolean;
+  /** The key file's keys; undefined when an existing store has no key file (older layout, or a lost file). */
+  keys: DataKeys | undefined;
+  keyFile: string;
+  /** Releases the lock. */
+  release(): void;
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
+
+/**
+ * One server per data folder: a second one would keep its own clock and caches over the same file. A lock left by
+ * a process that is gone (kill -9) is taken over.
+ */
+function lock(dir: string): () => void {
+  const file = join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, "wx", 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const holder = Number(readFileSync(file, "utf8").trim());
+      if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+        throw new DataFolderError(`Another svcconn (process ${holder}) is using the data folder ${dir}. Stop it, or start this one with another --data folder.`);
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new DataFolderError(`Cannot lock the data folder ${dir} (${file}).`);
+}
+
+function readKeys(file: string): DataKeys {
+  let parsed: { secretKey?: unknown; adminKey?: unknown };
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new DataFolderError(`The key file ${file} cannot be read: ${(error as Error).message}`);
+  }
+  const secretKey = typeof parsed.secretKey === "string" ? Buffer.from(parsed.secretKey, "base64") : Buffer.alloc(0);
+  if (secretKey.length !== 32 || typeof parsed.adminKey !== "string" || !parsed.adminKey) {
+    throw new DataFolderError(`The key file ${file} is not one svcconn wrote (it needs "secretKey", 32 bytes in base64, and "adminKey").`);
+  }
+  return { secretKey, adminKey: parsed.adminKey };
+}
+
+export function writeKeys(file: string, keys: DataKeys): void {
+  writeFileSync(file, `${JSON.stringify({ secretKey: keys.secretKey.toString("base64"), adminKey: keys.adminKey }, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+export const newKeys = (): DataKeys => ({ secretKey: randomBytes(32), adminKey: randomBytes(24).toString("base64url") });
+
+/**
+ * Opens (or makes) a data folder: 0700, locked, the store file non-empty unless the folder is new, and the key
+ * file read or — for a new folder — made.
+ */
+export function openDataFolder(dataDir: string, options: { reset?: boolean } = {}): DataFolder {
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const release = lock(dir);
+  try {
+    const databaseFile = join(dir, DATABASE_FILE);
+    const keyFile = join(dir, KEY_FILE);
+    if (options.reset) {
+      for (const file of [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`]) rmSync(join(dir, file), { force: true });
+    }
+    const exists = existsSync(databaseFile);
+    if (exists && statSync(databaseFile).size === 0) {
+      throw new DataFolderError(`The database file ${databaseFile} is empty, so it is not a store svcconn made. Remove it, or start with --reset to make a new store there.`);
+    }
+    const isNew = !exists;
+    for (const file of [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`]) if (existsSync(join(dir, file))) chmodSync(join(dir, file), 0o600);
+    let keys: DataKeys | undefined;
+    if (existsSync(keyFile)) {
+      chmodSync(keyFile, 0o600);
+      keys = readKeys(keyFile);
+    } else if (isNew) {
+      keys = newKeys();
+      writeKeys(keyFile, keys);
+    }
+    // An existing store without a key file either keeps its keys in `meta` (older layout: moved out by the caller)
+    // or has lost its key file; the caller tells the two apart once the store is open.
+    return { dir, databaseFile, isNew, keys, keyFile, release };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/**
+ * The keys of an opened store: the key file's; for a store in memory, new ones; for a store of the older layout
+ * (keys in its `meta` table), those keys moved into a new key file, with its signing keys sealed on the way.
+ */
+export async function dataKeys(store: Store, folder: DataFolder | undefined): Promise<DataKeys> {
+  if (!folder) return newKeys();
+  if (folder.keys) return folder.keys;
+  const legacySecret = await store.meta.get("secretKey");
+  if (!legacySecret) {
+    throw new DataFolderError(
+      `The key file ${folder.keyFile} is missing: the connection secrets and signing keys in ${folder.databaseFile} cannot be read without it. Restore it, or start with --reset to make a new store.`,
+    );
+  }
+  const keys: DataKeys = { secretKey: Buffer.from(legacySecret, "base64"), adminKey: (await store.meta.get("adminKey")) ?? newKeys().adminKey };
+  writeKeys(folder.keyFile, keys);
+  const box = new SecretBox(keys.secretKey);
+  await store.transaction(async (trx) => {
+    for (const key of await trx.keys.all()) if (key.privatePem.startsWith("-----")) await trx.keys.setPrivatePem(key.kid, box.seal(key.privatePem));
+    await trx.meta.delete("secretKey");
+    await trx.meta.delete("adminKey");
+  });
+  // The old rows may still sit in the write-ahead log and in freed pages: fold the log in and rewrite the file.
+  await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(store.db);
+  await sql`VACUUM`.execute(store.db);
+  return keys;
+}

@@ -1,0 +1,123 @@
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { describe, expect, it } from "vitest";
+import { resolveConfig } from "../../src/core/config.js";
+import { SecretBox } from "../../src/core/crypto.js";
+import { createRuntime, type Runtime } from "../../src/server/runtime.js";
+import { DEMO } from "../../src/world/demo.js";
+import { azurerm, createEndpoint, devops, ORG, PROJECT } from "../helpers/devops.js";
+
+const folder = () => mkdtempSync(join(tmpdir(), "svcconn-data-"));
+const open = (dataDir: string, extra: Record<string, unknown> = {}) => createRuntime(resolveConfig({ dataDir, tls: false, logLevel: "silent", ...extra }, {}));
+const mode = (path: string) => statSync(path).mode & 0o777;
+const keysOf = (dataDir: string) => JSON.parse(readFileSync(join(dataDir, "keys.json"), "utf8")) as { secretKey: string; adminKey: string };
+
+/** Everything on disk except the key file: what someone who copied the database would have. */
+const databaseBytes = (dataDir: string) => ["svcconn.db", "svcconn.db-wal"].filter((f) => existsSync(join(dataDir, f))).map((f) => readFileSync(join(dataDir, f)).toString("latin1")).join("");
+
+async function connectionWithSecret(runtime: Runtime, secret: string) {
+  return createEndpoint(runtime, "admin", azurerm({ name: `manual-${Math.random().toString(36).slice(2, 8)}`, scheme: "ServicePrincipal", creationMode: "Manual", parameters: { serviceprincipalid: DEMO.bootstrapAppId, serviceprincipalkey: secret } }));
+}
+
+describe("secrets at rest", () => {
+  it("keeps key material in an owner-only key file, seals signing keys, and a copy of the database reveals no secret", async () => {
+    const dir = folder();
+    const runtime = await open(dir);
+    try {
+      const secret = DEMO.bootstrapSecret;
+      await connectionWithSecret(runtime, secret);
+      // A token makes the tenant's signing key.
+      const token = await runtime.listeners.login.inject({ method: "POST", url: `/${DEMO.tenantId}/oauth2/v2.0/token`, headers: { "content-type": "application/x-www-form-urlencoded" }, payload: new URLSearchParams({ grant_type: "client_credentials", client_id: DEMO.bootstrapAppId, client_secret: secret, scope: "https://management.azure.com/.default" }).toString() });
+      expect(token.statusCode).toBe(200);
+
+      expect(mode(dir)).toBe(0o700);
+      for (const file of ["svcconn.db", "svcconn.db-wal", "svcconn.db-shm", "keys.json"]) expect(mode(join(dir, file)), file).toBe(0o600);
+      const keys = keysOf(dir);
+      expect(Buffer.from(keys.secretKey, "base64")).toHaveLength(32);
+      expect(runtime.adminKey).toBe(keys.adminKey);
+
+      const rows = (await sql<{ key: string }>`select key from meta`.execute(runtime.store.db)).rows.map((r) => r.key);
+      expect(rows).not.toContain("secretKey");
+      expect(rows).not.toContain("adminKey");
+      const signing = await runtime.store.keys.all();
+      expect(signing.length).toBeGreaterThan(0);
+      for (const key of signing) expect(key.privatePem.startsWith("v1.")).toBe(true);
+
+      const bytes = databaseBytes(dir);
+      for (const needle of [secret, keys.adminKey, keys.secretKey, "PRIVATE KEY", DEMO.userPassword]) expect(bytes.includes(needle), needle).toBe(false);
+    } finally {
+      await runtime.close();
+    }
+  });
+
+  it("moves the keys of an older store (kept in its own table) into the key file, sealing its signing keys", async () => {
+    const dir = folder();
+    const first = await open(dir);
+    const endpoint = await connectionWithSecret(first, DEMO.bootstrapSecret);
+    await first.listeners.login.inject({ method: "POST", url: `/${DEMO.tenantId}/oauth2/v2.0/token`, headers: { "content-type": "application/x-www-form-urlencoded" }, payload: new URLSearchParams({ grant_type: "client_credentials", client_id: DEMO.bootstrapAppId, client_secret: DEMO.bootstrapSecret, scope: "https://management.azure.com/.default" }).toString() });
+    // Turn it into the older layout: keys in `meta`, signing keys in plain PEM, no key file.
+    const keys = keysOf(dir);
+    const box = new SecretBox(Buffer.from(keys.secretKey, "base64"));
+    await first.store.meta.set("secretKey", keys.secretKey);
+    await first.store.meta.set("adminKey", keys.adminKey);
+    for (const key of await first.store.keys.all()) await first.store.keys.setPrivatePem(key.kid, box.open(key.privatePem));
+    await first.close();
+    rmSync(join(dir, "keys.json"));
+
+    const second = await open(dir);
+    try {
+      expect(keysOf(dir)).toEqual(keys);
+      expect(mode(join(dir, "keys.json"))).toBe(0o600);
+      expect(second.adminKey).toBe(keys.adminKey);
+      expect(await second.store.meta.get("secretKey")).toBeUndefined();
+      for (const key of await second.store.keys.all()) expect(key.privatePem.startsWith("v1.")).toBe(true);
+      // The connection's secret still works: Verify gets a token with it.
+      const verify = await devops(second, "admin", "POST", `/${ORG}/${PROJECT}/_apis/serviceendpoint/endpointproxy?endpointId=${endpoint.id}`, { dataSourceDetails: { dataSourceName: "TestConnection" } });
+      expect(verify.body.statusCode).toBe("ok");
+      expect(databaseBytes(dir).includes("PRIVATE KEY")).toBe(false);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("refuses a store whose key file is gone, naming the file", async () => {
+    const dir = folder();
+    await (await open(dir)).close();
+    rmSync(join(dir, "keys.json"));
+    await expect(open(dir)).rejects.toThrow(`The key file ${join(dir, "keys.json")} is missing`);
+  });
+});
+
+describe("the data folder", () => {
+  it("refuses a zero-length or corrupt database, naming the file, and seeds only a new folder", async () => {
+    const empty = folder();
+    writeFileSync(join(empty, "svcconn.db"), "");
+    await expect(open(empty)).rejects.toThrow(`The database file ${join(empty, "svcconn.db")} is empty`);
+    const corrupt = folder();
+    writeFileSync(join(corrupt, "svcconn.db"), "this is not a database, it is a text file that happens to be long enough".repeat(100));
+    writeFileSync(join(corrupt, "keys.json"), JSON.stringify({ secretKey: Buffer.alloc(32).toString("base64"), adminKey: "k" }));
+    await expect(open(corrupt)).rejects.toThrow(`The database file ${join(corrupt, "svcconn.db")} cannot be opened as a svcconn store`);
+    // --reset makes a new store where the empty file was.
+    const reset = await open(empty, { reset: true });
+    expect((await reset.store.tenants.list()).length).toBeGreaterThan(0);
+    await reset.close();
+  });
+
+  it("lets one server at a time use a folder, and takes over the lock of one that died", async () => {
+    const dir = folder();
+    const first = await open(dir);
+    try {
+      await expect(open(dir)).rejects.toThrow(`Another svcconn (process ${process.pid}`);
+    } finally {
+      await first.close();
+    }
+    expect(existsSync(join(dir, "svcconn.lock"))).toBe(false);
+    // A lock whose process is gone (kill -9) does not block.
+    writeFileSync(join(dir, "svcconn.lock"), "999999999");
+    chmodSync(join(dir, "svcconn.lock"), 0o600);
+    const again = await open(dir);
+    await again.close();
+  });
+});
