@@ -46,6 +46,12 @@ export function endpointScope(endpoint: ServiceEndpoint): string {
   return `/subscriptions/${d.subscriptionId}`;
 }
 
+/** A connection's data without what automatic creation records as it goes (the identity it made). */
+function withoutProgress(data: Record<string, string>): Record<string, string> {
+  const { appObjectId: _a, spnObjectId: _s, azureSpnRoleAssignmentId: _r, azureSpnPermissions: _p, ...rest } = data;
+  return rest;
+}
+
 export interface UserAccess {
   session: UserSessionRef;
   arm: ArmAs;
@@ -98,13 +104,46 @@ export class AutomaticCreation {
     };
   }
 
+  /**
+   * A creation that never finished (svcconn stopped while it ran): undo what its saved progress says it made, as
+   * the creator, and fail it with a message saying so; saving the connection again runs the steps anew.
+   */
+  async recover(input: { endpoint: ServiceEndpoint; organization: Organization; creator: DevOpsIdentity | undefined; save: (endpoint: ServiceEndpoint, secrets: Record<string, string>) => Promise<void> }): Promise<void> {
+    const { endpoint, organization, creator } = input;
+    const left: string[] = [];
+    const { appObjectId, azureSpnRoleAssignmentId } = endpoint.data;
+    if (appObjectId || azureSpnRoleAssignmentId) {
+      try {
+        if (!creator) throw new StepFailure("The user who created it is no longer a member of the organization.");
+        const access = await this.userAccess(organization, creator);
+        if (azureSpnRoleAssignmentId) {
+          await access.arm.removeRoleAssignment(endpointScope(endpoint), azureSpnRoleAssignmentId).catch((error: Error) => void left.push(`the role assignment '${azureSpnRoleAssignmentId}' (${error.message})`));
+        }
+        if (appObjectId) await (await access.graph()).deleteApplication(appObjectId).catch((error: Error) => void left.push(`the application '${appObjectId}' (${error.message})`));
+      } catch (error) {
+        if (!(error instanceof StepFailure) && !isPortError(error)) throw error;
+        if (azureSpnRoleAssignmentId) left.push(`the role assignment '${azureSpnRoleAssignmentId}'`);
+        if (appObjectId) left.push(`the application '${appObjectId}'`);
+        left.push(`(${error.message})`);
+      }
+    }
+    const data = withoutProgress(endpoint.data);
+    const statusMessage = `The service connection was not created: svcconn stopped while it was being created.${
+      left.length ? ` Remove what was left in Azure by hand: ${left.join(", ")}.` : appObjectId ? " What the creation had made in Azure was removed." : ""
+    } Save the service connection again to retry.`;
+    await input.save(
+      { ...endpoint, data, isReady: false, operationStatus: { state: "Failed", statusMessage }, modificationDate: this.clock.now().toISOString() },
+      {},
+    );
+  }
+
   private async run(input: { endpoint: ServiceEndpoint; organization: Organization; project: Project; creator: DevOpsIdentity; save: (endpoint: ServiceEndpoint, secrets: Record<string, string>) => Promise<void> }) {
     const { organization, project, creator, save } = input;
     let endpoint = input.endpoint;
     const undo: Array<() => Promise<unknown>> = [];
     const fail = async (message: string) => {
       for (const action of undo.reverse()) await action().catch(() => undefined);
-      endpoint = { ...endpoint, isReady: false, operationStatus: { state: "Failed", statusMessage: message }, modificationDate: this.clock.now().toISOString() };
+      endpoint = { ...endpoint, data: withoutProgress(endpoint.data), isReady: false, operationStatus: { state: "Failed", statusMessage: message }, modificationDate: this.clock.now().toISOString() };
       await save(endpoint, {});
     };
 
@@ -135,6 +174,9 @@ export class AutomaticCreation {
       appId = app.appId;
       appObjectId = app.id;
       undo.push(() => graph.deleteApplication(app.id));
+      // What each step made is saved as it is made, so a restart can undo it (see `recover`).
+      endpoint = { ...endpoint, data: { ...endpoint.data, appObjectId } };
+      await save(endpoint, {});
       spObjectId = (await graph.createServicePrincipal(app.appId)).id;
       if (endpoint.scheme === "WorkloadIdentityFederation") {
         await graph.addFederatedCredential(federatedCredentialFor(app.id, organization, project, { ...endpoint, parameters: { ...endpoint.parameters, tenantid: tenantId } }));
@@ -157,6 +199,8 @@ export class AutomaticCreation {
     try {
       const assignment = await access.arm.assignRole({ scope, roleDefinitionId: CONTRIBUTOR_ROLE_DEFINITION_ID, principalId: spObjectId, principalType: "ServicePrincipal" });
       assignmentName = assignment.name;
+      endpoint = { ...endpoint, data: { ...endpoint.data, spnObjectId: spObjectId, azureSpnRoleAssignmentId: assignmentName } };
+      await save(endpoint, secrets);
     } catch (error) {
       if (isPortError(error, "arm")) return fail(step(3, messages.contributor(error.code, error.message)));
       throw error;

@@ -50,6 +50,20 @@ export class DevOpsService {
     this.permissions = new PipelinePermissions(store, clock, this.endpoints);
   }
 
+  /** Fails, and undoes, every automatic creation a previous run of svcconn left unfinished (called at start). */
+  async recoverUnfinishedCreations(): Promise<number> {
+    let recovered = 0;
+    for (const organization of await this.store.devops.organizations()) {
+      for (const { endpoint } of await this.store.devops.endpointsOfOrganization(organization.id)) {
+        if (endpoint.operationStatus.state !== "InProgress") continue;
+        const creator = await this.store.devops.identity(endpoint.createdBy);
+        await this.creation.recover({ endpoint, organization, creator, save: (e, s) => this.endpoints.save(e, s) });
+        recovered++;
+      }
+    }
+    return recovered;
+  }
+
   // ---- organizations and projects -----------------------------------------------------------------------------
 
   async createOrganization(input: { id?: string; name: string; tenantId: string; federationIssuer?: "entra" | "devops"; serverMode?: boolean }): Promise<Organization> {

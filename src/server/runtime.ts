@@ -40,6 +40,9 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** How long closing waits for automatic creations under way. */
+const CLOSE_GRACE_MS = 10_000;
+
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
 /** Opens the store (loading the world into a new one), makes TLS material and builds every listener. */
@@ -107,6 +110,8 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       await store.meta.set("worldFile", worldFile);
     }
     const { entra, arm, devops } = planes(store);
+    const recovered = await devops.recoverUnfinishedCreations();
+    if (recovered) logger.warn({ recovered }, "automatic service connection creations left unfinished by the last run were failed and undone");
     const deployments = new DeploymentEngine(arm, store, clock);
     const tls = config.tls ? await serverTls(config.caDir ?? join(dataDir, "tls")) : undefined;
     const listeners = buildServer({
@@ -139,6 +144,8 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       bindPort: (plane, port) => void ports.set(port, plane),
       async close() {
         await Promise.allSettled(Object.values(listeners).map((l) => l.close()));
+        // Creations under way finish (or fail) before the store closes; a stuck one is recovered at the next start.
+        await Promise.race([devops.creation.settled(), new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
         await store.close();
         folder?.release();
       },

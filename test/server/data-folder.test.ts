@@ -121,3 +121,56 @@ describe("the data folder", () => {
     await again.close();
   });
 });
+
+describe("automatic creations across restarts", () => {
+  it("fails and undoes a creation the last run left InProgress; saving again then works, and so does deleting", async () => {
+    const dir = folder();
+    const first = await open(dir);
+    const made = await createEndpoint(first, "admin", azurerm({ name: "interrupted", scheme: "ServicePrincipal" }));
+    expect(made.operationStatus.state).toBe("Ready");
+    const { appObjectId, azureSpnRoleAssignmentId, subscriptionId } = made.data;
+    // As if svcconn had been killed after step 3: the connection still InProgress, its application and role there.
+    const stored = (await first.devops.endpoints.load(made.id))!;
+    await first.devops.endpoints.save({ ...stored.endpoint, isReady: false, operationStatus: { state: "InProgress", statusMessage: "" } }, stored.secrets);
+    await first.close();
+
+    const second = await open(dir);
+    try {
+      const after = (await devops(second, "admin", "GET", `/${ORG}/${PROJECT}/_apis/serviceendpoint/endpoints/${made.id}`)).body;
+      expect(after.operationStatus).toEqual({
+        state: "Failed",
+        statusMessage: "The service connection was not created: svcconn stopped while it was being created. What the creation had made in Azure was removed. Save the service connection again to retry.",
+      });
+      expect(after.data.appObjectId).toBeUndefined();
+      expect(await second.store.applications.get(DEMO.tenantId, appObjectId)).toBeUndefined();
+      const assignment = await second.store.rbac.assignment(azureSpnRoleAssignmentId);
+      expect(assignment === undefined || assignment.removedAt !== null).toBe(true);
+
+      // Saving again runs the four steps anew.
+      const retried = await devops(second, "admin", "PUT", `/${ORG}/_apis/serviceendpoint/endpoints/${made.id}`, { ...after, data: { ...after.data, subscriptionId } });
+      expect(retried.status).toBe(200);
+      await second.devops.creation.settled();
+      const ready = (await devops(second, "admin", "GET", `/${ORG}/${PROJECT}/_apis/serviceendpoint/endpoints/${made.id}`)).body;
+      expect(ready.operationStatus.state).toBe("Ready");
+      expect(ready.data.appObjectId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(ready.data.appObjectId).not.toBe(appObjectId);
+      expect((await devops(second, "admin", "DELETE", `/${ORG}/_apis/serviceendpoint/endpoints/${made.id}?projectIds=${DEMO.project.id}`)).status).toBe(204);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("a graceful stop lets a creation under way finish", async () => {
+    const dir = folder();
+    const first = await open(dir);
+    const created = await devops(first, "admin", "POST", `/${ORG}/_apis/serviceendpoint/endpoints`, azurerm({ name: "stopping", scheme: "WorkloadIdentityFederation" }));
+    expect(created.body.operationStatus.state).toBe("InProgress");
+    await first.close();
+    const second = await open(dir);
+    try {
+      expect((await devops(second, "admin", "GET", `/${ORG}/${PROJECT}/_apis/serviceendpoint/endpoints/${created.body.id}`)).body.operationStatus.state).toBe("Ready");
+    } finally {
+      await second.close();
+    }
+  });
+});
