@@ -1,6 +1,6 @@
 import type { Clock } from "../core/clock.js";
 import { isGuid, newGuid } from "../core/ids.js";
-import type { Store } from "../store/index.js";
+import { type Store, UniqueViolation } from "../store/index.js";
 import { authenticateArm } from "./authenticate.js";
 import { Authorizer, roleGuid, type ArmCaller } from "./authorize.js";
 import { BUILTIN_ROLES } from "./builtin-roles.js";
@@ -460,7 +460,13 @@ export class ArmService {
       removedAt: null,
       removalEffectiveAt: null,
     };
-    await this.store.rbac.insertAssignment(assignment, scope.level === "root" || scope.level === "managementGroup" ? null : scope.subscriptionId);
+    try {
+      await this.store.rbac.insertAssignment(assignment, scope.level === "root" || scope.level === "managementGroup" ? null : scope.subscriptionId);
+    } catch (error) {
+      if (!(error instanceof UniqueViolation)) throw error;
+      const existing = (await this.store.rbac.atScopes([formatted.toLowerCase()])).find((a) => a.principalId === assignment.principalId && roleGuid(a.roleDefinitionId) === role.id);
+      throw armErrors.roleAssignmentExists(existing?.name ?? "");
+    }
     return { created: true, assignment };
   }
 

@@ -1,7 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import type { SecretBox } from "../core/crypto.js";
 import { isGuid, newGuid } from "../core/ids.js";
-import type { Store } from "../store/index.js";
+import { type Store, UniqueViolation } from "../store/index.js";
 import { type AutomaticCreation, endpointScope, StepFailure, threeMonthsFrom } from "./create-workflow.js";
 import { completeEndpointInput, identityTypeOf, SERVER_SCHEMES, type EndpointBody, type EndpointInput, type EndpointUpdate } from "./endpoint-input.js";
 import { devopsErrors } from "./errors.js";
@@ -71,7 +71,13 @@ export class ServiceEndpoints {
   }
 
   async save(endpoint: ServiceEndpoint, secrets: Record<string, string>): Promise<void> {
-    await this.store.devops.putEndpoint(endpoint, this.box.seal(JSON.stringify(secrets)));
+    try {
+      await this.store.devops.putEndpoint(endpoint, this.box.seal(JSON.stringify(secrets)));
+    } catch (error) {
+      // The name check before a write and the write itself are not atomic; the store's unique index is the last word.
+      if (error instanceof UniqueViolation) throw devopsErrors.duplicateName(error.value);
+      throw error;
+    }
   }
 
   /** The project a connection was created in: its legacy federation subject names it. */

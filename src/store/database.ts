@@ -8,6 +8,22 @@ import type { DatabaseSchema } from "./schema.js";
 
 export type Db = Kysely<DatabaseSchema>;
 
+/** A write the store refused because it would duplicate a unique key (the service says it in its own words). */
+export class UniqueViolation extends Error {
+  constructor(
+    readonly what: string,
+    readonly value: string,
+  ) {
+    super(`duplicate ${what}: ${value}`);
+  }
+}
+
+/** Whether an error is the database's unique-constraint failure (SQLite or PostgreSQL). */
+export const isUniqueViolation = (error: unknown): boolean => {
+  const code = (error as { code?: unknown })?.code;
+  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505";
+};
+
 /** The handle and its write counter (read caches key on it). */
 export interface OpenedDatabase {
   db: Db;

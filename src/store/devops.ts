@@ -1,5 +1,5 @@
 import type { DevOpsIdentity, EndpointRole, IdentityKind, Organization, PipelinePermission, Project, ServiceEndpoint } from "../devops/model.js";
-import { atomically, bool, json, type Db } from "./database.js";
+import { atomically, bool, isUniqueViolation, json, UniqueViolation, type Db } from "./database.js";
 
 /** Organizations, projects, identities and groups, PATs, security roles, service endpoints and their permissions. */
 export class DevOpsRepository {
@@ -166,7 +166,12 @@ export class DevOpsRepository {
         .execute();
       await db.deleteFrom("endpointProjects").where("endpointId", "=", endpoint.id).execute();
       for (const [position, p] of projects.entries()) {
-        await db.insertInto("endpointProjects").values({ endpointId: endpoint.id, projectId: p.projectId, name: p.name, description: p.description, position }).execute();
+        try {
+          await db.insertInto("endpointProjects").values({ endpointId: endpoint.id, projectId: p.projectId, name: p.name, description: p.description, position }).execute();
+        } catch (error) {
+          if (isUniqueViolation(error)) throw new UniqueViolation("service connection name", p.name);
+          throw error;
+        }
       }
     });
   }

@@ -61,6 +61,6 @@ export class Store {
   }
 }
 
-export { openSqlite, type Db } from "./database.js";
+export { openSqlite, UniqueViolation, type Db } from "./database.js";
 
 export const storeOf = (opened: OpenedDatabase): Store => new Store(opened.db, opened.changes);

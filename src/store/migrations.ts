@@ -1,8 +1,9 @@
-import type { Kysely, Migration, MigrationProvider } from "kysely";
+import { type Kysely, type Migration, type MigrationProvider, sql } from "kysely";
 
 /**
  * Migrations live in code (not files) so the compiled package carries them. Each is written with the schema
- * builder only, so it runs on SQLite and PostgreSQL alike. Never edit a landed migration; add the next one.
+ * builder, or in SQL that SQLite and PostgreSQL both read (expression and partial indexes), so it runs on both.
+ * Never edit a landed migration; add the next one.
  */
 const migrations: Record<string, Migration> = {
   "0001-entra": {
@@ -399,6 +400,13 @@ const migrations: Record<string, Migration> = {
         .addColumn("subscriptions", "text", (c) => c.notNull())
         .addColumn("created_at", "text", (c) => c.notNull())
         .execute();
+    },
+  },
+  // What the services check before writing, the store now guarantees too: no later async step can reopen a race.
+  "0005-uniqueness": {
+    async up(db: Kysely<any>) {
+      await sql`create unique index endpoint_projects_name on endpoint_projects (project_id, lower(name))`.execute(db);
+      await sql`create unique index role_assignments_unique on role_assignments (scope_key, principal_id, lower(role_definition_id)) where removed_at is null`.execute(db);
     },
   },
 };

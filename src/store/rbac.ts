@@ -1,5 +1,5 @@
 import type { PrincipalType, RoleAssignment, RoleDefinition } from "../arm/model.js";
-import { json, type Db } from "./database.js";
+import { isUniqueViolation, json, UniqueViolation, type Db } from "./database.js";
 import type { RoleAssignmentTable } from "./schema.js";
 
 /** Custom role definitions and role assignments. */
@@ -50,10 +50,15 @@ export class RbacRepository {
   }
 
   async insertAssignment(assignment: RoleAssignment, subscriptionId: string | null): Promise<void> {
-    await this.db
-      .insertInto("roleAssignments")
-      .values({ ...assignment, scopeKey: assignment.scope.toLowerCase(), subscriptionId })
-      .execute();
+    try {
+      await this.db
+        .insertInto("roleAssignments")
+        .values({ ...assignment, scopeKey: assignment.scope.toLowerCase(), subscriptionId })
+        .execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new UniqueViolation("role assignment", `${assignment.principalId} ${assignment.roleDefinitionId} ${assignment.scope}`);
+      throw error;
+    }
   }
 
   async assignment(name: string): Promise<RoleAssignment | undefined> {

@@ -162,6 +162,7 @@ export class GraphService {
   async createApplication(caller: GraphCaller, command: ApplicationCommand & { displayName: string }): Promise<Application> {
     await this.demand(this.canCreateApplication(caller));
     const { keyCredentials, ...fields } = command;
+    if (fields.identifierUris) await this.checkIdentifierUris(caller.tenant, fields.identifierUris);
     const app = await this.directory.createApplication({ tenantId: caller.tenant.id, ...fields, ownerId: caller.objectId });
     if (keyCredentials) await this.replaceKeyCredentials(app.id, keyCredentials);
     return app;
@@ -170,8 +171,33 @@ export class GraphService {
   async updateApplication(caller: GraphCaller, app: Application, command: ApplicationCommand): Promise<void> {
     await this.demand(this.canManage(caller, app.id));
     const { redirectUris, keyCredentials, ...rest } = command;
+    if (rest.identifierUris) await this.checkIdentifierUris(caller.tenant, rest.identifierUris, app.id);
     await this.store.applications.update(app.id, { ...rest, ...(redirectUris ? { redirectUris: { ...app.redirectUris, ...redirectUris } } : {}) });
     if (keyCredentials) await this.replaceKeyCredentials(app.id, keyCredentials);
+  }
+
+  /**
+   * Identifier URIs as Entra accepts them for a new application: `api://…`, or an http(s) URI on one of the tenant's
+   * domains (or a subdomain) — so no application can claim a Microsoft API's URI — and unique in the tenant.
+   */
+  private async checkIdentifierUris(tenant: Tenant, uris: string[], except?: string): Promise<void> {
+    for (const uri of uris) {
+      if (/^api:\/\/[^\s]+$/i.test(uri)) continue;
+      let host: string | undefined;
+      try {
+        const url = new URL(uri);
+        host = url.protocol === "https:" || url.protocol === "http:" ? url.hostname.toLowerCase() : undefined;
+      } catch {
+        host = undefined;
+      }
+      const domains = [tenant.defaultDomain, ...tenant.domains].map((d) => d.toLowerCase());
+      if (!host || !domains.some((d) => host === d || host!.endsWith(`.${d}`))) {
+        throw new GraphError(400, "HostNameNotOnVerifiedDomain", `Values of identifierUris property must use a verified domain of the organization or its subdomain: '${uri}'`);
+      }
+    }
+    const wanted = new Set(uris.map((u) => u.toLowerCase()));
+    const clash = (await this.store.applications.list(tenant.id)).find((a) => a.id !== except && a.identifierUris.some((u) => wanted.has(u.toLowerCase())));
+    if (clash) throw graphErrors.badRequest("Another object with the same value for property identifierUris already exists.");
   }
 
   /** An application's password (without secrets) and certificate credentials, for its Graph view. */

@@ -96,7 +96,8 @@ export class ResourceResolver {
 
     // An application of some directory, named by app id or identifier URI; its service principal must be here.
     const byAppId = /^[0-9a-f-]{36}$/i.test(identifier) ? await this.store.applications.getByAppId(identifier) : undefined;
-    const candidates = byAppId ? [byAppId] : await this.store.applications.findByIdentifierUri(identifier);
+    // The tenant's own application first: another tenant's multi-tenant app must not answer for this tenant's URI.
+    const candidates = byAppId ? [byAppId] : (await this.store.applications.findByIdentifierUri(identifier)).sort((a, b) => Number(b.tenantId === tenant.id) - Number(a.tenantId === tenant.id));
     for (const app of candidates) {
       const sp = await this.store.servicePrincipals.getByAppId(tenant.id, app.appId);
       if (sp) {
