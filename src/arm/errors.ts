@@ -46,11 +46,15 @@ export const armErrors = {
       `The access token is from the wrong issuer 'https://sts.windows.net/${tokenTenant}/'. It must match the tenant 'https://sts.windows.net/${subscriptionTenant}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/${subscriptionTenant}' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later.`,
       subscriptionTenant,
     ),
+  /**
+   * Printed as ARM prints it today (`docs/reference/identity-arm-api.md` §4.5, casing): resource-group actions and a
+   * resource group's own scope with lower-case `resourcegroups`.
+   */
   authorizationFailed: (client: string, objectId: string, action: string, scope: string) =>
     new ArmError(
       403,
       "AuthorizationFailed",
-      `The client '${client}' with object id '${objectId}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+      `The client '${client}' with object id '${objectId}' does not have authorization to perform action '${action.replace(/^Microsoft\.Resources\/subscriptions\/resourceGroups\//i, "Microsoft.Resources/subscriptions/resourcegroups/")}' over scope '${scope.replace(/^(\/subscriptions\/[^/]+)\/resourceGroups\/([^/]+)$/i, "$1/resourcegroups/$2")}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
     ),
   subscriptionNotFound: (id: string) => new ArmError(404, "SubscriptionNotFound", `The subscription '${id}' could not be found.`),
   resourceGroupNotFound: (name: string) => new ArmError(404, "ResourceGroupNotFound", `Resource group '${name}' could not be found.`),

@@ -63,10 +63,13 @@ export class ArmService {
     return subscription;
   }
 
-  /** Throws ARM's AuthorizationFailed unless the caller may perform `action` at `scope`. */
-  async authorize(caller: ArmCaller, action: string, scope: string): Promise<void> {
+  /**
+   * Throws ARM's AuthorizationFailed unless the caller may perform `action` at `scope`. The message names
+   * `shownScope` when ARM names something else than where it checks (a role assignment's own id).
+   */
+  async authorize(caller: ArmCaller, action: string, scope: string, shownScope = scope): Promise<void> {
     if (!(await this.authorizer.isAllowed(caller, action, scope))) {
-      throw armErrors.authorizationFailed(caller.clientLabel, caller.objectId, action, scope);
+      throw armErrors.authorizationFailed(caller.clientLabel, caller.objectId, action, shownScope);
     }
   }
 
@@ -418,7 +421,7 @@ export class ArmService {
     const { roleDefinitionId, principalId, principalType, description, condition, conditionVersion } = command;
     const scope = await this.resolveScope(caller, scopeText);
     const formatted = formatScope(scope);
-    await this.authorize(caller, "Microsoft.Authorization/roleAssignments/write", formatted);
+    await this.authorize(caller, "Microsoft.Authorization/roleAssignments/write", formatted, `${formatted === "/" ? "" : formatted}/providers/Microsoft.Authorization/roleAssignments/${name}`);
     const role = await this.authorizer.role(roleDefinitionId);
     if (!role || (role.tenantId && role.tenantId !== caller.tenantId)) throw armErrors.roleDefinitionNotFound(roleGuid(roleDefinitionId));
     const ancestry = new Set(await this.authorizer.ancestry(scope));

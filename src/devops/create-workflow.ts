@@ -2,7 +2,7 @@ import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logging.js";
 import { federatedCredentialFor } from "./federation.js";
 import type { DevOpsIdentity, Organization, Project, ServiceEndpoint } from "./model.js";
-import { ARM_RESOURCE, CONTRIBUTOR_ROLE_DEFINITION_ID, GRAPH_RESOURCE, isPortError, type ArmApi, type ArmAs, type EntraApi, type GraphAs, type UserSessionRef } from "./ports.js";
+import { ARM_RESOURCE, CONTRIBUTOR_ROLE_DEFINITION_ID, GRAPH_RESOURCE, GUESTS_AS_MEMBERS_ROLE_ID, isPortError, type ArmApi, type ArmAs, type EntraApi, type GraphAs, type UserSessionRef } from "./ports.js";
 
 /** A step of automatic creation failed; the message is what `operationStatus.statusMessage` shows. */
 export class StepFailure extends Error {}
@@ -25,8 +25,8 @@ const STEPS = [
   "assign the application the Contributor role",
   "save the service connection",
 ];
-/** The status message of a failed step, naming the step as the portal does. */
-export const step = (n: number, message: string) => `Step ${n} of 4 (${STEPS[n - 1]}): ${message}`;
+/** Which step failed, kept beside the message (Azure DevOps shows the message alone). */
+export const failedStep = (n: number) => ({ number: n, of: STEPS.length, name: STEPS[n - 1]! });
 
 /** Secrets Azure DevOps makes for a connection are valid three months. */
 export const threeMonthsFrom = (ms: number) => {
@@ -141,9 +141,15 @@ export class AutomaticCreation {
     const { organization, project, creator, save } = input;
     let endpoint = input.endpoint;
     const undo: Array<() => Promise<unknown>> = [];
-    const fail = async (message: string) => {
+    const fail = async (stepNumber: number, message: string) => {
       for (const action of undo.reverse()) await action().catch(() => undefined);
-      endpoint = { ...endpoint, data: withoutProgress(endpoint.data), isReady: false, operationStatus: { state: "Failed", statusMessage: message }, modificationDate: this.clock.now().toISOString() };
+      endpoint = {
+        ...endpoint,
+        data: withoutProgress(endpoint.data),
+        isReady: false,
+        operationStatus: { state: "Failed", statusMessage: message, failedStep: failedStep(stepNumber) },
+        modificationDate: this.clock.now().toISOString(),
+      };
       await save(endpoint, {});
     };
 
@@ -155,41 +161,45 @@ export class AutomaticCreation {
       if (endpoint.parameters.tenantid && endpoint.parameters.tenantid !== access.session.tenantId) throw new StepFailure(messages.noSubscription());
       await access.arm.readScope(scope);
     } catch (error) {
-      if (error instanceof StepFailure) return fail(step(1, error.message));
-      if (isPortError(error, "arm")) return fail(step(1, messages.noSubscription()));
+      if (error instanceof StepFailure) return fail(1, error.message);
+      if (isPortError(error, "arm")) return fail(1, messages.noSubscription());
       throw error;
     }
     const tenantId = access.session.tenantId;
 
     // Step 2: the application, its service principal and its credential, as the user.
-    let graph: GraphAs;
+    let graph: GraphAs | undefined;
     let appId: string;
     let appObjectId: string;
     let spObjectId: string;
     const secrets: Record<string, string> = {};
     try {
-      graph = await access.graph();
+      const as = await access.graph();
+      graph = as;
       const target = endpoint.data.subscriptionId ?? endpoint.data.managementGroupId ?? endpoint.id;
-      const app = await graph.createApplication(`${organization.name}-${project.name}-${target}`);
+      const app = await as.createApplication(`${organization.name}-${project.name}-${target}`);
       appId = app.appId;
       appObjectId = app.id;
-      undo.push(() => graph.deleteApplication(app.id));
+      undo.push(() => as.deleteApplication(app.id));
       // What each step made is saved as it is made, so a restart can undo it (see `recover`).
       endpoint = { ...endpoint, data: { ...endpoint.data, appObjectId } };
       await save(endpoint, {});
-      spObjectId = (await graph.createServicePrincipal(app.appId)).id;
+      spObjectId = (await as.createServicePrincipal(app.appId)).id;
       if (endpoint.scheme === "WorkloadIdentityFederation") {
-        await graph.addFederatedCredential(federatedCredentialFor(app.id, organization, project, { ...endpoint, parameters: { ...endpoint.parameters, tenantid: tenantId } }));
+        await as.addFederatedCredential(federatedCredentialFor(app.id, organization, project, { ...endpoint, parameters: { ...endpoint.parameters, tenantid: tenantId } }));
       } else {
-        const password = await graph.addPassword({ applicationObjectId: app.id, displayName: `Azure DevOps service connection ${endpoint.name}`, endDateTime: threeMonthsFrom(this.clock.nowMs()) });
+        const password = await as.addPassword({ applicationObjectId: app.id, displayName: `Azure DevOps service connection ${endpoint.name}`, endDateTime: threeMonthsFrom(this.clock.nowMs()) });
         secrets.serviceprincipalkey = password.secretText!;
         secrets._passwordKeyId = password.keyId;
       }
     } catch (error) {
-      if (isPortError(error, "entra")) return fail(step(2, messages.sessionExpired(error.message)));
+      if (isPortError(error, "entra")) return fail(2, messages.sessionExpired(error.message));
       if (isPortError(error, "graph")) {
         const me = await this.entra.user(tenantId, access.session.userId);
-        return fail(step(2, me?.userType === "Guest" ? messages.guest(error.message) : messages.appRegistration()));
+        // The message names the check that failed: a guest's limited access, or the registration setting.
+        const settings = me?.userType === "Guest" ? await graph?.directorySettings().catch(() => undefined) : undefined;
+        const limitedGuest = me?.userType === "Guest" && settings?.guestUserRoleId !== GUESTS_AS_MEMBERS_ROLE_ID;
+        return fail(2, limitedGuest ? messages.guest(error.message) : messages.appRegistration());
       }
       throw error;
     }
@@ -202,7 +212,7 @@ export class AutomaticCreation {
       endpoint = { ...endpoint, data: { ...endpoint.data, spnObjectId: spObjectId, azureSpnRoleAssignmentId: assignmentName } };
       await save(endpoint, secrets);
     } catch (error) {
-      if (isPortError(error, "arm")) return fail(step(3, messages.contributor(error.code, error.message)));
+      if (isPortError(error, "arm")) return fail(3, messages.contributor(error.code, error.message));
       throw error;
     }
 

@@ -45,7 +45,10 @@ export const ENDPOINT_SCOPE = "distributedtask.serviceendpointrole";
 
 export interface OperationStatus {
   state: "Ready" | "InProgress" | "Failed";
+  /** Exactly what Azure DevOps shows (scripts match on its start): the failure's own message, no step prefix. */
   statusMessage: string;
+  /** svcconn's addition, for people and the UI: which of the four creation steps failed. */
+  failedStep?: { number: number; of: number; name: string };
   [key: string]: unknown;
 }
 

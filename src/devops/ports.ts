@@ -29,6 +29,8 @@ export const isPortError = (error: unknown, ...planes: PortError["plane"][]): er
 
 export const ARM_RESOURCE = "https://management.azure.com/";
 export const GRAPH_RESOURCE = "https://graph.microsoft.com";
+/** `guestUserRoleId` of a directory whose guests have the same access as members (Entra's well-known id). */
+export const GUESTS_AS_MEMBERS_ROLE_ID = "a0b1b346-4d3e-4e8b-98f8-753987be4970";
 /** The built-in Contributor role definition, the same GUID in every Azure tenant. */
 export const CONTRIBUTOR_ROLE_DEFINITION_ID = "/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c";
 
@@ -180,8 +182,16 @@ export interface EntraApi {
   verifyAccessToken(token: string): Promise<AccessTokenClaims | undefined>;
 }
 
+/** The directory settings that decide who may register applications (`/policies/authorizationPolicy`). */
+export interface DirectorySettings {
+  guestUserRoleId: string;
+  allowedToCreateApps: boolean;
+}
+
 export interface GraphAs {
   me(): Promise<UserInfo | undefined>;
+  /** The directory's settings, as this caller may read them; undefined when it may not (a limited guest). */
+  directorySettings(): Promise<DirectorySettings | undefined>;
   createApplication(displayName: string): Promise<ApplicationInfo>;
   createServicePrincipal(appId: string): Promise<ServicePrincipalInfo>;
   application(appId: string): Promise<ApplicationInfo>;

@@ -77,6 +77,15 @@ async function graphAs(entra: EntraService, token: string): Promise<GraphAs> {
   const application = (objectId: string) => graph.findApplication(caller, { id: objectId });
   return {
     me: async () => (caller.kind === "user" ? caller.user : undefined),
+    async directorySettings() {
+      try {
+        const policy = await graph.getPolicy(caller);
+        return { guestUserRoleId: policy.guestUserRoleId, allowedToCreateApps: policy.allowedToCreateApps };
+      } catch (error) {
+        if (error instanceof PlaneError && error.status === 403) return undefined;
+        throw error;
+      }
+    },
     createApplication: (displayName) => graph.createApplication(caller, { displayName, signInAudience: "AzureADMyOrg" }),
     createServicePrincipal: (appId) => graph.createServicePrincipal(caller, { appId, accountEnabled: true }),
     application: (appId) => graph.findApplication(caller, { appId }),

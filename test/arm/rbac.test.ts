@@ -74,7 +74,8 @@ describe("authorization matrix", () => {
           expect(assign.body.properties).toMatchObject({ principalId: DEMO.users.dev.id, principalType: "User", scope: STORAGE });
           expect((await arm(runtime, principal.token, "DELETE", `${STORAGE}/providers/Microsoft.Authorization/roleAssignments/${name}`)).status).toBe(200);
         } else {
-          expect(assign.body.error.message).toBe(denied("Microsoft.Authorization/roleAssignments/write", STORAGE));
+          // ARM names the role assignment's own id, not the scope it is checked at.
+          expect(assign.body.error.message).toBe(denied("Microsoft.Authorization/roleAssignments/write", `${STORAGE}/providers/Microsoft.Authorization/roleAssignments/${name}`));
         }
       });
     }
@@ -99,7 +100,9 @@ describe("role assignment propagation", () => {
       const first = await create();
       expect(first.status).toBe(403);
       expect(first.body.error.code).toBe("AuthorizationFailed");
-      expect(first.body.error.message).toContain("'Microsoft.Resources/subscriptions/resourceGroups/write'");
+      // ARM prints resource-group actions and a group's own scope with lower-case `resourcegroups`.
+      expect(first.body.error.message).toContain("'Microsoft.Resources/subscriptions/resourcegroups/write' over scope '/subscriptions/");
+      expect(first.body.error.message).toMatch(/over scope '\/subscriptions\/[0-9a-f-]+\/resourcegroups\/rg-new-/);
 
       const name = randomUUID();
       const assignment = `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleAssignments/${name}`;

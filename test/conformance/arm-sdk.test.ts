@@ -55,7 +55,7 @@ describe("@azure/arm-resources and @azure/arm-authorization", () => {
     await expect(resources.resourceGroups.createOrUpdate(rgName, { location: "westeurope" })).rejects.toMatchObject({
       code: "AuthorizationFailed",
       statusCode: 403,
-      message: `The client '${app.appId}' with object id '${app.servicePrincipalId}' does not have authorization to perform action 'Microsoft.Resources/subscriptions/resourceGroups/write' over scope '/subscriptions/${DEMO.subscriptionId}/resourceGroups/${rgName}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+      message: `The client '${app.appId}' with object id '${app.servicePrincipalId}' does not have authorization to perform action 'Microsoft.Resources/subscriptions/resourcegroups/write' over scope '/subscriptions/${DEMO.subscriptionId}/resourcegroups/${rgName}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
     });
 
     const authorization = new AuthorizationManagementClient(credential(DEMO.bootstrapAppId, DEMO.bootstrapSecret), DEMO.subscriptionId, options());

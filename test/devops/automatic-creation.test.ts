@@ -7,9 +7,14 @@ import { azurerm, createEndpoint, devops, ORG, PROJECT, signInAgain } from "../h
 import { appGraphToken, graph, userGraphToken } from "../helpers/graph.js";
 import { testRuntime } from "../helpers/runtime.js";
 
-const STEP1 = "Step 1 of 4 (connect to the Microsoft Entra tenant of the subscription): ";
-const STEP2 = "Step 2 of 4 (create an application in Microsoft Entra ID on your behalf): ";
-const STEP3 = "Step 3 of 4 (assign the application the Contributor role): ";
+// Azure DevOps shows a failed step's message alone (scripts match on its start); svcconn names the step beside it.
+const STEP1 = "";
+const STEP2 = "";
+const FAILED_STEP = {
+  1: { number: 1, of: 4, name: "connect to the Microsoft Entra tenant of the subscription" },
+  2: { number: 2, of: 4, name: "create an application in Microsoft Entra ID on your behalf" },
+  3: { number: 3, of: 4, name: "assign the application the Contributor role" },
+};
 const APP_DEVELOPER = "cf1c38e5-3621-4004-a7cb-879624dced7c";
 const USER_ACCESS_ADMINISTRATOR = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9";
 
@@ -126,6 +131,19 @@ describe("S3 guest user", () => {
     expect(fixed).toMatchObject({ isReady: true, operationStatus: { state: "Ready" } });
   });
 
+  it("a guest the directory treats as a member is told about the check that failed: the registration setting", async () => {
+    const adminToken = await userGraphToken(runtime, DEMO.users.admin.upn);
+    const changed = await graph(runtime, adminToken, "PATCH", "/policies/authorizationPolicy", { guestUserRoleId: GUEST_ROLE.User, defaultUserRolePermissions: { allowedToCreateApps: false } });
+    expect(changed.status).toBe(204);
+    runtime.clock.advance(901);
+    const failed = await createEndpoint(runtime, "guest", azurerm({ name: "guest-as-member" }));
+    expect(failed.operationStatus).toEqual({
+      state: "Failed",
+      statusMessage: "Failed to create an app in Microsoft Entra ID. Error: Insufficient privileges to complete the operation in Microsoft Graph. Ensure that the user has permissions to create a Microsoft Entra Application.",
+      failedStep: FAILED_STEP[2],
+    });
+  });
+
   it("a directory role for the guest fixes it too", async () => {
     const failed = await createEndpoint(runtime, "guest", azurerm({ name: "guest-role" }));
     expect(failed.operationStatus.statusMessage).toContain("The user has only guest permission in the directory.");
@@ -147,6 +165,7 @@ describe("S4 app registration not allowed", () => {
     expect(failed.operationStatus).toEqual({
       state: "Failed",
       statusMessage: `${STEP2}Failed to create an app in Microsoft Entra ID. Error: Insufficient privileges to complete the operation in Microsoft Graph. Ensure that the user has permissions to create a Microsoft Entra Application.`,
+      failedStep: FAILED_STEP[2],
     });
     expect(await appsFor(DEMO.devSubscriptionId)).toEqual([]);
 
@@ -210,9 +229,13 @@ describe("S6 several tenants", () => {
 describe("S7 Contributor assignment fails", () => {
   it("fails at step 3 for a Contributor, rolls the application back, and works with User Access Administrator", async () => {
     const failed = await createEndpoint(runtime, "dev", azurerm({ name: "dev-sub" }));
-    expect(failed.operationStatus.statusMessage).toBe(
-      `${STEP3}Failed to assign Contributor role. Ensure that the user has 'Owner' or 'User Access Administrator' permissions on the Azure Resource Manager scope. AuthorizationFailed: The client '${DEMO.users.dev.upn}' with object id '${DEMO.users.dev.id}' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope '/subscriptions/${DEMO.devSubscriptionId}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+    // ARM names the role assignment it was asked to create.
+    expect(failed.operationStatus.statusMessage).toMatch(
+      new RegExp(
+        `^Failed to assign Contributor role\\. Ensure that the user has 'Owner' or 'User Access Administrator' permissions on the Azure Resource Manager scope\\. AuthorizationFailed: The client '${DEMO.users.dev.upn}' with object id '${DEMO.users.dev.id}' does not have authorization to perform action 'Microsoft\\.Authorization/roleAssignments/write' over scope '/subscriptions/${DEMO.devSubscriptionId}/providers/Microsoft\\.Authorization/roleAssignments/[0-9a-f-]{36}' or the scope is invalid\\. If access was recently granted, please refresh your credentials\\.$`,
+      ),
     );
+    expect(failed.operationStatus.failedStep).toEqual(FAILED_STEP[3]);
     expect(failed.data.appObjectId).toBeUndefined();
     expect(await appsFor(DEMO.devSubscriptionId)).toEqual([]);
 

@@ -3,7 +3,7 @@ import { CATALOG } from "../../src/doctor/catalog/index.js";
 import { assistantPrompt, explain, normalise, redact } from "../../src/doctor/explain.js";
 import { aadsts } from "../../src/entra/errors.js";
 import { armErrors } from "../../src/arm/errors.js";
-import { messages, step } from "../../src/devops/create-workflow.js";
+import { messages } from "../../src/devops/create-workflow.js";
 import { devopsErrors } from "../../src/devops/errors.js";
 import { loadCorpus } from "./corpus.js";
 
@@ -130,11 +130,11 @@ describe("explain", () => {
   it("names the right id for each message the Azure DevOps plane produces", () => {
     const denied = "The client 'dev@contoso.onmicrosoft.com' with object id 'o' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope '/subscriptions/s' or the scope is invalid.";
     const cases: Array<[string, string]> = [
-      [step(1, messages.sessionExpired("AADSTS700082: The refresh token has expired due to inactivity.")), "session-expired"],
-      [step(1, messages.noSubscription()), "subscription-in-other-tenant"],
-      [step(2, messages.guest("Insufficient privileges to complete the operation.")), "guest-permission"],
-      [step(2, messages.appRegistration()), "app-registration-disallowed"],
-      [step(3, messages.contributor("AuthorizationFailed", denied)), "contributor-assignment-failed"],
+      [(messages.sessionExpired("AADSTS700082: The refresh token has expired due to inactivity.")), "session-expired"],
+      [(messages.noSubscription()), "subscription-in-other-tenant"],
+      [(messages.guest("Insufficient privileges to complete the operation.")), "guest-permission"],
+      [(messages.appRegistration()), "app-registration-disallowed"],
+      [(messages.contributor("AuthorizationFailed", denied)), "contributor-assignment-failed"],
       [devopsErrors.noCreatePermission().message, "endpoint-creator-role-missing"],
       [devopsErrors.noUsePermission("prod").message, "endpoint-role-missing"],
       [devopsErrors.noManagePermission("prod").message, "endpoint-role-missing"],
