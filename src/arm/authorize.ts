@@ -40,6 +40,8 @@ export class Authorizer {
   private subscriptions = new Map<string, Subscription | null>();
   private groups: Map<string, ManagementGroup> | undefined;
   private customRoles = new Map<string, RoleDefinition | null>();
+  /** Principals ARM has authorized since it started: only they hold cached decisions that delay a new role. */
+  private readonly seen = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -107,7 +109,14 @@ export class Authorizer {
     return !assignment.removalEffectiveAt || assignment.removalEffectiveAt > nowIso;
   }
 
+  /** Whether ARM has evaluated this principal's access before (and so may hold a stale decision for it). */
+  hasCachedDecisions(principalId: string): boolean {
+    return this.seen.has(principalId.toLowerCase());
+  }
+
   async isAllowed(caller: ArmCaller, action: string, scope: string | Scope): Promise<boolean> {
+    if (this.seen.size > 100_000) this.seen.clear();
+    this.seen.add(caller.objectId.toLowerCase());
     const parsed = typeof scope === "string" ? parseScope(scope) : scope;
     if (!parsed) return false;
     const keys = await this.ancestry(parsed);

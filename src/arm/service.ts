@@ -459,7 +459,9 @@ export class ArmService {
       createdOn: new Date(now).toISOString(),
       updatedOn: new Date(now).toISOString(),
       createdBy: caller.objectId,
-      effectiveAt: new Date(now + this.options.roleAssignmentPropagationSeconds * 1000).toISOString(),
+      // ARM caches authorization decisions per principal: a new role reaches one it has authorized before only
+      // after the delay, but a principal it has never seen (a service principal made a moment ago) at once.
+      effectiveAt: new Date(now + (this.authorizer.hasCachedDecisions(principalId) ? this.options.roleAssignmentPropagationSeconds * 1000 : 0)).toISOString(),
       removedAt: null,
       removalEffectiveAt: null,
     };

@@ -94,8 +94,8 @@ export function readEndpointBody(body: unknown): EndpointBody {
   for (const [k, v] of Object.entries(allParameters)) {
     if (CONFIDENTIAL_PARAMETERS.has(k.toLowerCase())) {
       if (v !== "") secrets[k.toLowerCase() === "serviceprincipalcertificate" ? "servicePrincipalCertificate" : k.toLowerCase()] = v;
-    } else if (!["workloadidentityfederationissuer", "workloadidentityfederationsubject"].includes(k.toLowerCase())) {
-      // Issuer and subject are computed by the service; what a client sends for them is ignored.
+    } else if (!["workloadidentityfederationissuer", "workloadidentityfederationsubject", "workloadidentityfederationissuertype"].includes(k.toLowerCase())) {
+      // Issuer, subject and the issuer form are the service's; what a client sends for them is ignored.
       parameters[k.toLowerCase() === "authenticationtype" ? "authenticationType" : k.toLowerCase()] = v;
     }
   }

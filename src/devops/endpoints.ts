@@ -5,7 +5,7 @@ import { type Store, UniqueViolation } from "../store/index.js";
 import { type AutomaticCreation, endpointScope, StepFailure, threeMonthsFrom } from "./create-workflow.js";
 import { completeEndpointInput, identityTypeOf, SERVER_SCHEMES, type EndpointBody, type EndpointInput, type EndpointUpdate } from "./endpoint-input.js";
 import { devopsErrors } from "./errors.js";
-import { federatedCredentialFor } from "./federation.js";
+import { federatedCredentialFor, ISSUER_TYPE, issuerTypeFor } from "./federation.js";
 import type { ProjectReferenceRequest } from "./input.js";
 import type { DevOpsCaller } from "./identities.js";
 import { ROLE_RANK, type DevOpsIdentity, type EndpointRole, type Organization, type Project, type ProjectReference, type ServiceEndpoint } from "./model.js";
@@ -150,7 +150,8 @@ export class ServiceEndpoints {
       description: input.description,
       owner: input.owner.toLowerCase(),
       scheme: input.scheme,
-      parameters: input.parameters,
+      // A workload-identity connection keeps the issuer form the organization gives it now.
+      parameters: input.scheme === "WorkloadIdentityFederation" ? { ...input.parameters, [ISSUER_TYPE]: issuerTypeFor(org) } : input.parameters,
       data: input.type === "azurerm" ? { ...input.data, identityType: identityTypeOf(input.scheme, input.data.creationMode) } : input.data,
       isShared: projects.length > 1,
       isReady: !automatic,
@@ -253,7 +254,10 @@ export class ServiceEndpoints {
       name: input.name,
       url: input.url,
       description: input.description,
-      parameters: endpoint.data.creationMode === "Automatic" ? { ...endpoint.parameters, ...input.parameters, serviceprincipalid: endpoint.parameters.serviceprincipalid ?? "" } : input.parameters,
+      parameters: {
+        ...(endpoint.data.creationMode === "Automatic" ? { ...endpoint.parameters, ...input.parameters, serviceprincipalid: endpoint.parameters.serviceprincipalid ?? "" } : input.parameters),
+        ...(endpoint.parameters[ISSUER_TYPE] ? { [ISSUER_TYPE]: endpoint.parameters[ISSUER_TYPE] } : {}),
+      },
       data: { ...input.data, identityType: endpoint.data.identityType ?? identityTypeOf(input.scheme, input.data.creationMode) },
       projects: endpoint.projects.map((p, i) => (i === 0 ? { ...p, name: input.name, description: input.description } : p)),
       modificationDate: this.clock.now().toISOString(),
@@ -292,7 +296,11 @@ export class ServiceEndpoints {
     const updated: ServiceEndpoint = {
       ...endpoint,
       scheme: target,
-      parameters: target === "ServicePrincipal" ? { ...endpoint.parameters, authenticationType: "spnKey" } : Object.fromEntries(Object.entries(endpoint.parameters).filter(([k]) => k !== "authenticationType")),
+      // Converting to workload identity federation takes the organization's issuer form of now.
+      parameters:
+        target === "ServicePrincipal"
+          ? { ...Object.fromEntries(Object.entries(endpoint.parameters).filter(([k]) => k !== ISSUER_TYPE)), authenticationType: "spnKey" }
+          : { ...Object.fromEntries(Object.entries(endpoint.parameters).filter(([k]) => k !== "authenticationType")), [ISSUER_TYPE]: issuerTypeFor(caller.organization) },
       data,
       modificationDate: new Date(now).toISOString(),
       modifiedBy: caller.identity.id,
@@ -362,7 +370,7 @@ export class ServiceEndpoints {
   /**
    * Removes the connection from the listed projects (all of them: deleted). With `deep`, an automatic
    * connection's role assignment and application are removed too, as the caller; when that clean-up fails the
-   * connection is removed all the same and the message says what was left behind (S16).
+   * connection stays, Failed, its message saying what was left behind (S16; `docs/wire-notes.md`).
    */
   async delete(caller: DevOpsCaller, id: string, projectIds: string[], deep: boolean): Promise<{ deleted: boolean; cleanupMessage?: string }> {
     const stored = await this.load(id);
@@ -382,8 +390,14 @@ export class ServiceEndpoints {
     }
     let cleanupMessage: string | undefined;
     if (deep && endpoint.type === "azurerm" && endpoint.data.creationMode === "Automatic" && endpoint.data.appObjectId) cleanupMessage = await this.cleanUp(caller, endpoint);
+    if (cleanupMessage) {
+      // As in Azure DevOps, whose delete is asynchronous: the connection stays, Failed, saying what is left in Azure
+      // (its data still names the application and the role assignment); deleting it with deep=false removes it.
+      await this.save({ ...endpoint, isReady: false, operationStatus: { state: "Failed", statusMessage: cleanupMessage }, modificationDate: this.clock.now().toISOString() }, secrets);
+      return { deleted: false, cleanupMessage };
+    }
     await this.store.devops.deleteEndpoint(endpoint.id);
-    return { deleted: true, cleanupMessage };
+    return { deleted: true };
   }
 
   private async cleanUp(caller: DevOpsCaller, endpoint: ServiceEndpoint): Promise<string | undefined> {

@@ -12,9 +12,26 @@ const TOKEN_EXCHANGE_APP = "fb60f99c-7a34-4190-8149-302f77469936";
 const ADO_APP_SEGMENT = guidToBase64UrlLe(AZURE_DEVOPS_FIRST_PARTY_APP);
 export const LEGACY_ISSUER_BASE = "https://vstoken.dev.azure.com";
 
-/** The issuer and subject a workload-identity connection's tokens carry, in the organization's issuer form. */
+/** The parameter that keeps a connection's issuer form (`EntraID` or `AzureDevOps`). */
+export const ISSUER_TYPE = "workloadIdentityFederationIssuerType";
+
+/** The issuer form an organization gives a connection made (or converted) now. */
+export const issuerTypeFor = (org: Organization) => (org.federationIssuer === "devops" ? "AzureDevOps" : "EntraID");
+
+/**
+ * A connection's issuer form: the one it was made (or converted) with, which switching the organization's setting
+ * does not change; connections made before svcconn kept it follow the organization.
+ */
+export function issuerFormOf(org: Organization, endpoint: Pick<ServiceEndpoint, "parameters">): "entra" | "devops" {
+  const kept = endpoint.parameters[ISSUER_TYPE];
+  if (kept === "AzureDevOps") return "devops";
+  if (kept === "EntraID") return "entra";
+  return org.federationIssuer;
+}
+
+/** The issuer and subject a workload-identity connection's tokens carry, in the connection's issuer form. */
 export function federationIdentity(org: Organization, project: Project | undefined, endpoint: Pick<ServiceEndpoint, "id" | "name" | "parameters">) {
-  if (org.federationIssuer === "devops") {
+  if (issuerFormOf(org, endpoint) === "devops") {
     return { issuer: `${LEGACY_ISSUER_BASE}/${org.id}`, subject: `sc://${org.name}/${project?.name ?? ""}/${endpoint.name}` };
   }
   const tenantId = endpoint.parameters.tenantid ?? org.tenantId;
@@ -56,7 +73,7 @@ export class FederationIssuer {
   async token(org: Organization, project: Project | undefined, endpoint: ServiceEndpoint, entra: EntraApi): Promise<string> {
     const { issuer, subject } = federationIdentity(org, project, endpoint);
     const now = this.clock.nowSeconds();
-    if (org.federationIssuer === "devops") {
+    if (issuerFormOf(org, endpoint) === "devops") {
       // As Azure DevOps issued them: valid from ten minutes back, for five minutes.
       const key = await this.keys.activeKey(`devops:${org.id}`);
       return signJwt(

@@ -155,7 +155,7 @@ describe("the troubleshooting guide through the official clients", () => {
     expect((await admin.getServiceEndpoints(PROJECT, "azurerm", undefined, undefined, undefined, true)).map((e) => e.name)).toEqual(["prod-secret"]);
   });
 
-  it("S16: deep delete removes the application; deleting one whose application is gone still removes it", async () => {
+  it("S16: deep delete removes the application; one whose application is gone shows why, and deep=false removes it", async () => {
     const admin = await endpointsAs("admin");
     const kept = await create(admin, automatic("deep", "WorkloadIdentityFederation", DEMO.subscriptionId));
     await admin.deleteServiceEndpoint(kept.id!, [DEMO.project.id], true);
@@ -164,6 +164,10 @@ describe("the troubleshooting guide through the official clients", () => {
     const orphan = await create(admin, automatic("orphan", "WorkloadIdentityFederation", DEMO.subscriptionId));
     await adminGraph().api(`/applications/${orphan.data!.appObjectId}`).delete();
     await admin.deleteServiceEndpoint(orphan.id!, [DEMO.project.id], true);
+    const failed = await admin.getServiceEndpointDetails(PROJECT, orphan.id!);
+    expect((failed.operationStatus as { state: string; statusMessage: string }).state).toBe("Failed");
+    expect((failed.operationStatus as { statusMessage: string }).statusMessage).toContain("Failed to remove the service principal from Microsoft Entra ID.");
+    await admin.deleteServiceEndpoint(orphan.id!, [DEMO.project.id], false);
     expect(await admin.getServiceEndpoints(PROJECT, undefined, undefined, undefined, undefined, true)).toEqual([]);
   });
 

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import type { Runtime } from "../../src/server/runtime.js";
 import { DEMO, DEMO_WORLD_YAML } from "../../src/world/demo.js";
-import { arm, bootstrapToken } from "../helpers/arm.js";
+import { arm, armToken, bootstrapToken } from "../helpers/arm.js";
 import { azurerm, createEndpoint, devops, ORG, PROJECT, signInAgain } from "../helpers/devops.js";
 import { makeCertificate, postToken } from "../helpers/entra.js";
 import { appGraphToken, graph, userGraphToken } from "../helpers/graph.js";
@@ -60,6 +60,26 @@ async function proxy(who: "admin" | "dev" | "reader", endpointId: string, dataSo
 }
 
 const listNames = async (query = "") => ((await devops(runtime, "admin", "GET", `${ENDPOINTS}?type=azurerm${query}`)).body.value as Array<{ name: string }>).map((e) => e.name).sort();
+
+describe("Ready means usable", () => {
+  it("an automatic connection verifies the moment it is Ready: its new service principal holds no cached decision", async () => {
+    const created = await createEndpoint(runtime, "admin", azurerm({ name: "ready-now", subscriptionId: DEMO.subscriptionId, scheme: "ServicePrincipal" }));
+    expect(created.operationStatus.state).toBe("Ready");
+    const verify = await proxy("admin", created.id, "TestConnection");
+    expect(verify).toMatchObject({ statusCode: "ok", errorMessage: "" });
+  });
+
+  it("a principal ARM has already refused still waits out the delay for a new role (S13)", async () => {
+    const { app, sp, secret } = await adminMadePrincipal("cached-decision", `/subscriptions/${DEMO.devSubscriptionId}`, CONTRIBUTOR);
+    const token = await armToken(runtime, app.appId, secret);
+    const scope = `/subscriptions/${DEMO.subscriptionId}`;
+    expect((await arm(runtime, token, "GET", `${scope}/resourcegroups`)).status).toBe(403);
+    await assignRole(await bootstrapToken(runtime), scope, CONTRIBUTOR, sp.id);
+    expect((await arm(runtime, token, "GET", `${scope}/resourcegroups`)).status).toBe(403);
+    runtime.clock.advance(301);
+    expect((await arm(runtime, token, "GET", `${scope}/resourcegroups`)).status).toBe(200);
+  });
+});
 
 describe("S8 subscription picker", () => {
   it("lists at most 50 subscriptions", async () => {
@@ -119,10 +139,9 @@ describe("S8 subscription picker", () => {
 describe("S9 secret expired or wrong, and Rotate secret", () => {
   it("reports AADSTS7000222 after three months; rotating fixes it and removes the old secret", async () => {
     const endpoint = await createEndpoint(runtime, "admin", azurerm({ name: "secret-conn", scheme: "ServicePrincipal", subscriptionId: DEMO.subscriptionId }));
-    // Before the new role assignment has propagated, Verify fails like ARM does.
-    expect((await proxy("admin", endpoint.id, "TestConnection")).errorMessage).toContain("AuthorizationFailed");
-    runtime.clock.advance(301);
+    // Ready means usable: the new service principal's role applies at once.
     expect(await proxy("admin", endpoint.id, "TestConnection")).toMatchObject({ statusCode: "ok", errorMessage: "" });
+    runtime.clock.advance(301);
 
     runtime.clock.advance(93 * 86_400);
     const expired = await proxy("admin", endpoint.id, "TestConnection");
@@ -311,17 +330,26 @@ describe("S16 delete", () => {
     expect((await arm(runtime, boot, "GET", `/subscriptions/${DEMO.subscriptionId}/providers/Microsoft.Authorization/roleAssignments/${endpoint.data.azureSpnRoleAssignmentId}`)).status).toBe(404);
   });
 
-  it("reports what it could not remove, removes the connection all the same; deep=false skips the clean-up", async () => {
+  it("reports what it could not remove on the connection, which deep=false then removes; deep=false skips the clean-up", async () => {
     const gone = await createEndpoint(runtime, "admin", azurerm({ name: "app-already-gone", subscriptionId: DEMO.subscriptionId }));
     const token = await appGraphToken(runtime);
     await graph(runtime, token, "DELETE", `/applications/${gone.data.appObjectId}`);
     const boot = await bootstrapToken(runtime);
     await arm(runtime, boot, "DELETE", `/subscriptions/${DEMO.subscriptionId}/providers/Microsoft.Authorization/roleAssignments/${gone.data.azureSpnRoleAssignmentId}`);
     const result = await devops(runtime, "admin", "DELETE", `/${ORG}/${PROJECT}/_apis/serviceendpoint/endpoints/${gone.id}?deep=true`);
-    expect(result.status).toBe(200);
-    expect(result.body.operationStatus.statusMessage).toMatch(
+    // Azure DevOps deletes asynchronously: 204, and a clean-up that failed leaves the connection Failed, saying why.
+    expect(result.status).toBe(204);
+    const failed = (await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/serviceendpoint/endpoints/${gone.id}`)).body;
+    expect(failed.isReady).toBe(false);
+    expect(failed.operationStatus.state).toBe("Failed");
+    expect(failed.operationStatus.statusMessage).toMatch(
       new RegExp(`^Failed to remove Azure permission 'RoleAssignmentId: ${gone.data.azureSpnRoleAssignmentId}' for service principal '${gone.data.spnObjectId}' on subscription ID '${DEMO.subscriptionId}': error code: NotFound\\. .*Failed to remove the service principal from Microsoft Entra ID\\.`),
     );
+    // What was left behind stays findable on it; it is hidden from lists unless failed ones are asked for.
+    expect(failed.data.appObjectId).toBe(gone.data.appObjectId);
+    expect(await listNames("")).toEqual([]);
+    expect(await listNames("&includeFailed=true")).toEqual(["app-already-gone"]);
+    expect((await devops(runtime, "admin", "DELETE", `/${ORG}/${PROJECT}/_apis/serviceendpoint/endpoints/${gone.id}?deep=false`)).status).toBe(204);
     expect(await listNames("&includeFailed=true")).toEqual([]);
 
     // A caller without rights in Azure: dev administers the connection but owns neither app nor scope.
@@ -329,9 +357,11 @@ describe("S16 delete", () => {
     const dev = (await devops(runtime, "dev", "GET", `/${ORG}/_apis/connectionData`, undefined, { version: null })).body.authenticatedUser.id;
     await devops(runtime, "admin", "PUT", `/${ORG}/_apis/securityroles/scopes/distributedtask.serviceendpointrole/roleassignments/resources/${DEMO.project.id}_${other.id}`, [{ roleName: "Administrator", userId: dev }]);
     const partial = await devops(runtime, "dev", "DELETE", `/${ORG}/_apis/serviceendpoint/endpoints/${other.id}?projectIds=${DEMO.project.id}&deep=true`);
-    expect(partial.status).toBe(200);
-    expect(partial.body.operationStatus.statusMessage).toContain("error code: AuthorizationFailed.");
-    expect(partial.body.operationStatus.statusMessage).toContain("Failed to remove the service principal from Microsoft Entra ID. Error: Insufficient privileges to complete the operation.");
+    expect(partial.status).toBe(204);
+    const partialStatus = (await devops(runtime, "dev", "GET", `/${ORG}/${PROJECT}/_apis/serviceendpoint/endpoints/${other.id}`)).body.operationStatus;
+    expect(partialStatus.statusMessage).toContain("error code: AuthorizationFailed.");
+    expect(partialStatus.statusMessage).toContain("Failed to remove the service principal from Microsoft Entra ID. Error: Insufficient privileges to complete the operation.");
+    expect((await devops(runtime, "dev", "DELETE", `/${ORG}/_apis/serviceendpoint/endpoints/${other.id}?projectIds=${DEMO.project.id}&deep=false`)).status).toBe(204);
     expect(await listNames("&includeFailed=true")).toEqual([]);
     expect((await graph(runtime, token, "GET", `/applications/${other.data.appObjectId}`)).status).toBe(200);
 

@@ -137,3 +137,24 @@ describe("S19 workload identity federation, Azure DevOps issuer (vstoken)", () =
     expect((await oidcToken(endpoint.id)).status).toBe(404);
   });
 });
+
+describe("a connection's issuer form", () => {
+  it("belongs to the connection: switching the organization's setting changes new connections, not existing ones", async () => {
+    const entra = await createEndpoint(runtime, "admin", azurerm({ name: "entra-form", subscriptionId: DEMO.subscriptionId }));
+    const entraIssuer = `https://login.microsoftonline.com/${DEMO.tenantId}/v2.0`;
+    expect(entra.authorization.parameters).toMatchObject({ workloadIdentityFederationIssuer: entraIssuer, workloadIdentityFederationIssuerType: "EntraID" });
+    await setOrganization({ federationIssuer: "devops" });
+
+    const after = (await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/serviceendpoint/endpoints/${entra.id}`)).body;
+    expect(after.authorization.parameters.workloadIdentityFederationIssuer).toBe(entraIssuer);
+    const token = await oidcToken(entra.id);
+    expect(decodeJwt(token.body.oidcToken).iss).toBe(entraIssuer);
+    expect((await exchange(entra.authorization.parameters.serviceprincipalid, token.body.oidcToken)).status).toBe(200);
+    // An edit keeps it too.
+    await rename(after, "entra-form-renamed");
+    expect((await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/serviceendpoint/endpoints/${entra.id}`)).body.authorization.parameters.workloadIdentityFederationIssuer).toBe(entraIssuer);
+
+    const legacy = await createEndpoint(runtime, "admin", azurerm({ name: "devops-form", subscriptionId: DEMO.subscriptionId }));
+    expect(legacy.authorization.parameters).toMatchObject({ workloadIdentityFederationIssuer: `https://vstoken.dev.azure.com/${DEMO.organization.id}`, workloadIdentityFederationIssuerType: "AzureDevOps" });
+  });
+});

@@ -85,11 +85,9 @@ export function endpointRoutes(app: FastifyInstance, devops: DevOpsService): voi
   const remove = route(true, async (request, reply, caller) => {
     const projectIds = csv(request.query.projectIds) ?? (request.params.project ? [request.params.project] : undefined);
     if (!projectIds?.length) throw devopsErrors.argument("The query parameter 'projectIds' is required.");
-    const result = await devops.endpoints.delete(caller, request.params.endpointId!, projectIds, flag(request.query.deep));
-    if (!result.cleanupMessage) return undefined;
-    // The connection is gone from the project; what was left in Azure is said, not thrown.
-    void reply.status(200);
-    return { id: request.params.endpointId, deleted: true, operationStatus: { state: "Failed", statusMessage: result.cleanupMessage } };
+    // 204 either way: a clean-up that failed shows on the connection itself (operationStatus), as in Azure DevOps.
+    await devops.endpoints.delete(caller, request.params.endpointId!, projectIds, flag(request.query.deep));
+    return undefined;
   });
   app.delete("/:org/_apis/serviceendpoint/endpoints/:endpointId", remove);
   app.delete("/:org/:project/_apis/serviceendpoint/endpoints/:endpointId", remove);
