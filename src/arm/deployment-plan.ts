@@ -83,7 +83,7 @@ export function readDeploymentRequest(scope: DeploymentScope, name: string, body
   if (!NAME.test(name)) throw new DeploymentRequestError(400, "InvalidDeploymentName", `The deployment name '${name}' is invalid. It can only contain letters, digits, '-', '.', '_', '(' and ')', up to 64 characters.`);
   const properties = body.properties as Record<string, unknown> | undefined;
   if (!properties || typeof properties !== "object") throw new DeploymentRequestError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: 'properties is required'.");
-  if (properties.templateLink) throw new TemplateError("templateLink is not supported by svcconn; send the template inline in properties.template");
+  if (properties.templateLink) throw new TemplateError("Linked templates (properties.templateLink) cannot be deployed here; send the template inline in properties.template.");
   const template = properties.template as Record<string, unknown> | undefined;
   if (!template || typeof template !== "object" || Array.isArray(template)) throw new TemplateError("The template is missing or is not a JSON object");
   if (scope.level !== "resourceGroup" && typeof body.location !== "string") {
@@ -220,7 +220,7 @@ function collectResources(raw: Array<Record<string, unknown>>, context: Expressi
   const out: TemplateResource[] = [];
   for (const item of raw) {
     if (!item || typeof item !== "object") throw new TemplateError("Each template resource must be an object.");
-    if (item.copy) throw new TemplateError("The 'copy' property is not supported by svcconn.");
+    if (item.copy) throw new TemplateError("The 'copy' property of a template resource cannot be deployed here; list the copies as resources.");
     if (item.condition !== undefined && !evaluateDeep(item.condition, context)) continue;
     const typeValue = evaluateDeep(item.type, context);
     const nameValue = evaluateDeep(item.name, context);
@@ -232,7 +232,7 @@ function collectResources(raw: Array<Record<string, unknown>>, context: Expressi
     if (type.split("/").length - 1 !== name.split("/").length) {
       throw new TemplateError(`The template resource '${name}' for type '${type}' has incorrect segment lengths. A nested resource type must have identical number of segments as its resource name.`);
     }
-    if (type.toLowerCase() === "microsoft.resources/deployments") throw new TemplateError("Nested deployments are not supported by svcconn.");
+    if (type.toLowerCase() === "microsoft.resources/deployments") throw new TemplateError("Nested deployments (Microsoft.Resources/deployments resources) cannot be deployed here; deploy each template on its own.");
     const { resources: children, dependsOn, ...rest } = item;
     const deps = (Array.isArray(dependsOn) ? dependsOn : []).map((d) => String(evaluateDeep(d, context)));
     if (parent) deps.push(parent.name);

@@ -107,3 +107,18 @@ describe("the login listener and the admin API", () => {
     expect((await runtime.listeners.imds.inject({ method: "GET", url: "/_svcconn/health" })).json().plane).toBe("imds");
   });
 });
+
+describe("service details clients read", () => {
+  it("ARM names the request and the correlation id on every answer; Graph refuses /me for an app-only token", async () => {
+    const correlation = "0f0e0d0c-0b0a-4000-8000-000000000001";
+    const ok = await runtime.listeners.arm.inject({ method: "GET", url: "/subscriptions?api-version=2022-12-01", headers: { authorization: `Bearer ${armToken}`, "x-ms-correlation-request-id": correlation } });
+    expect(ok.headers["x-ms-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ok.headers["x-ms-correlation-request-id"]).toBe(correlation);
+    const missing = await runtime.listeners.arm.inject({ method: "GET", url: "/subscriptions/nope/spaceships?api-version=2022-12-01", headers: { authorization: `Bearer ${armToken}` } });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers["x-ms-correlation-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    const me = await runtime.listeners.graph.inject({ method: "GET", url: "/v1.0/me", headers: { authorization: `Bearer ${graphToken}` } });
+    expect(me.statusCode).toBe(400);
+    expect(me.json().error).toMatchObject({ code: "BadRequest", message: "/me request is only valid with delegated authentication flow." });
+  });
+});

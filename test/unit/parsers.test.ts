@@ -141,7 +141,7 @@ describe("deployment plan", () => {
     expect(() => planDeployment(request(cycle), target)).toThrow("Circular dependency detected");
     expect(() => readDeploymentRequest(scope, "bad name!", { properties: { template: {} } })).toThrow("The deployment name 'bad name!' is invalid.");
     expect(() => readDeploymentRequest({ level: "subscription", subscriptionId: SUB }, "d", { properties: { template: {} } })).toThrow("The 'location' property must be specified");
-    expect(() => readDeploymentRequest(scope, "d", { properties: { templateLink: { uri: "https://x" } } })).toThrow("templateLink is not supported");
+    expect(() => readDeploymentRequest(scope, "d", { properties: { templateLink: { uri: "https://x" } } })).toThrow("Linked templates (properties.templateLink) cannot be deployed here");
   });
 });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { baseUrl } from "../../http/wire.js";
 import type { ArmCaller } from "../authorize.js";
@@ -287,6 +288,12 @@ const ROUTES: ArmRoute[] = [
  * service call and says what to answer. Authentication and the api-version come first, as in ARM.
  */
 export function armRoutes(app: FastifyInstance, deps: ArmRouteDeps): void {
+  // Every ARM answer, errors included, names its request and the correlation id (the client's, when it sent one).
+  app.addHook("onRequest", async (request, reply) => {
+    const sent = request.headers["x-ms-correlation-request-id"];
+    void reply.header("x-ms-request-id", randomUUID());
+    void reply.header("x-ms-correlation-request-id", typeof sent === "string" && /^[0-9a-f-]{36}$/i.test(sent) ? sent : randomUUID());
+  });
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const req = armRequest(request);
     if (req.lower[0] === "metadata" && req.lower[1] === "endpoints" && req.segments.length === 2) return metadataEndpoints(req, deps);

@@ -21,7 +21,7 @@ export function endpointProxyRoutes(app: FastifyInstance, devops: DevOpsService)
           ? await devops.proxy.testConnection(caller.organization, owning, stored)
           : source === "azuresubscriptions"
             ? await devops.proxy.connectionSubscriptions(caller.organization, owning, stored)
-            : { result: null, statusCode: "badRequest", errorMessage: `The data source '${source}' is not supported by svcconn.` };
+            : { result: null, statusCode: "badRequest", errorMessage: `The data source '${source}' was not found for the service connection of type '${stored.endpoint.type}'.` };
       // The query form (no endpointId in the query) answers the bare result list.
       return request.query.endpointId ? { ...result, callbackContextParameters: null, callbackRequired: false } : (result.result ?? []);
     }),

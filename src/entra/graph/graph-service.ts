@@ -352,7 +352,7 @@ export class GraphService {
     const graphSp = firstPartyServicePrincipalId(caller.tenant.id, GRAPH_APP_ID);
     if (input.principalId !== sp.id) throw graphErrors.badRequest("The principalId must be the service principal in the request URL.");
     if (input.resourceId !== graphSp || !GRAPH_APP_ROLE_NAMES[input.appRoleId]) {
-      throw graphErrors.badRequest("Permission being assigned was not found on application. Only Microsoft Graph application permissions are modelled by svcconn.");
+      throw graphErrors.badRequest("Permission being assigned was not found on application.");
     }
     return this.directory.grantAppRole(caller.tenant.id, sp.id, graphSp, input.appRoleId);
   }

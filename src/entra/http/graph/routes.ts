@@ -276,7 +276,13 @@ function resourceRoutes(on: (method: Method, path: string, handler: GraphHandler
   on("GET", "/users", async ({ req, caller }) => list(req, "users", "users", (await graph.listUsers(caller)).map(graphViews.user)));
   for (const [path, idOf] of [
     ["/users/:user", (ctx: GraphContext) => ctx.params.user!],
-    ["/me", (ctx: GraphContext) => ctx.caller.objectId],
+    [
+      "/me",
+      (ctx: GraphContext) => {
+        if (ctx.caller.kind !== "user") throw new GraphError(400, "BadRequest", "/me request is only valid with delegated authentication flow.");
+        return ctx.caller.objectId;
+      },
+    ],
   ] as const) {
     on("GET", path, async (ctx) => single(ctx.req, "users", graphViews.user(await graph.findUser(ctx.caller, idOf(ctx)))));
     on("POST", `${path}/revokeSignInSessions`, async (ctx) => {
