@@ -50,6 +50,9 @@ export async function createRuntime(config: Config): Promise<Runtime> {
   const logger = createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
   const folder = config.memory ? undefined : openDataFolder(dataDir, { reset: config.reset });
+  // Key generation runs on the thread pool while the store opens and the world loads.
+  const pendingTls = config.tls ? serverTls(config.caDir ?? join(dataDir, "tls")) : undefined;
+  pendingTls?.catch(() => undefined);
   let store: Store;
   try {
     store = storeOf(await openSqlite({ dataDir, memory: config.memory }));
@@ -113,7 +116,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
     const recovered = await devops.recoverUnfinishedCreations();
     if (recovered) logger.warn({ recovered }, "automatic service connection creations left unfinished by the last run were failed and undone");
     const deployments = new DeploymentEngine(arm, store, clock);
-    const tls = config.tls ? await serverTls(config.caDir ?? join(dataDir, "tls")) : undefined;
+    const tls = await pendingTls;
     const listeners = buildServer({
       clock,
       logger,

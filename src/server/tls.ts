@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { randomUUID, X509Certificate } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { issueCertificate } from "../core/x509.js";
 
@@ -33,8 +34,30 @@ export async function ensureCa(dir: string): Promise<{ caFile: string; certPem: 
   return { caFile, certPem: readFileSync(caFile, "utf8"), keyPem: readFileSync(keyFile, "utf8") };
 }
 
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\s*/;
+const PEM_KEY = /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----\s*/;
+
+/**
+ * The server certificate: the one kept beside the CA (`server.pem`, certificate and key in one owner-only file,
+ * replaced atomically) while it has more than a month to run and was issued by this CA, else a new one — so a
+ * restart needs no key generation.
+ */
 export async function serverTls(caDir: string): Promise<TlsMaterial> {
   const ca = await ensureCa(caDir);
+  const file = join(resolve(caDir), "server.pem");
+  if (existsSync(file)) {
+    try {
+      const pem = readFileSync(file, "utf8");
+      const certPem = PEM_CERT.exec(pem)?.[0];
+      const keyPem = PEM_KEY.exec(pem)?.[0];
+      const cert = certPem && new X509Certificate(certPem);
+      if (cert && keyPem && Date.parse(cert.validTo) - Date.now() > 30 * DAY && cert.checkIssued(new X509Certificate(ca.certPem))) {
+        return { caFile: ca.caFile, cert: certPem + ca.certPem, key: keyPem };
+      }
+    } catch {
+      // An unreadable file is replaced below.
+    }
+  }
   const now = Date.now();
   const leaf = await issueCertificate({
     subject: "CN=localhost, O=svcconn",
@@ -44,5 +67,12 @@ export async function serverTls(caDir: string): Promise<TlsMaterial> {
     dnsNames: ["localhost"],
     issuer: { certPem: ca.certPem, keyPem: ca.keyPem },
   });
+  try {
+    const temporary = `${file}.${process.pid}.${randomUUID()}`;
+    writeFileSync(temporary, `${leaf.certPem.trim()}\n${leaf.keyPem.trim()}\n`, { mode: 0o600 });
+    renameSync(temporary, file);
+  } catch {
+    // A CA folder that cannot be written just means a new certificate next time.
+  }
   return { caFile: ca.caFile, cert: leaf.certPem + ca.certPem, key: leaf.keyPem };
 }

@@ -10,6 +10,7 @@ import type { UserSignIn } from "../entra/sign-in/sign-in.js";
 import { firstPartyServicePrincipalId, GRAPH_APP_ROLES } from "../entra/directory/first-party.js";
 import { AZURE_DEVOPS_APP_ID, GRAPH_APP_ID } from "../entra/token/token-audiences.js";
 import type { Store } from "../store/index.js";
+import { hashPassword } from "../core/crypto.js";
 import { DEMO_WORLD_YAML } from "./demo.js";
 import { GUEST_ACCESS_ROLE, worldSchema, type World } from "./schema.js";
 
@@ -178,6 +179,12 @@ class WorldLoader {
   /** Members first, so guests can point at the account they were invited from. */
   private async users(): Promise<void> {
     const { directory } = this.writers;
+    // scrypt is slow on purpose: hash every password of the world at once, on the thread pool.
+    const hashes = new Map(
+      await Promise.all(
+        this.world.tenants.flatMap((t, i) => t.users.map(async (u, j) => [`${i}.${j}`, u.password && !u.invitedFrom ? await hashPassword(u.password) : undefined] as const)),
+      ),
+    );
     for (const pass of ["Member", "Guest"] as const) {
       for (const [i, t] of this.world.tenants.entries()) {
         const tenantId = this.tenantIds.get(t.key)!;
@@ -202,6 +209,7 @@ class WorldLoader {
               mail: u.mail,
               userType: u.invitedFrom ? "Guest" : u.userType,
               password: u.password,
+              passwordHash: hashes.get(`${i}.${j}`),
               homeTenantId: home?.tenantId ?? null,
               homeUserId: home?.userId ?? null,
               accountEnabled: u.accountEnabled,

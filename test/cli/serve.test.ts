@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -70,4 +70,25 @@ describe("svcconn serve", () => {
     const bad = serve(["--memory", "--world", "/nonexistent/world.yaml", "--ports", "auto"]);
     await expect(bad.first).rejects.toThrow(/world: cannot read \/nonexistent\/world.yaml/);
   });
+});
+
+describe("npm start (README's run command)", () => {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    it(`stops the server itself on ${signal} sent to npm, releasing the data folder`, async () => {
+      const data = mkdtempSync(join(tmpdir(), "svcconn-start-"));
+      const npm = spawn("npm", ["start", "--silent", "--", "--data", data, "--ports", "auto", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+      const ready = JSON.parse(await new Promise<string>((resolve, reject) => {
+        createInterface({ input: npm.stdout }).once("line", resolve);
+        npm.once("exit", (code) => reject(new Error(`npm exited ${code}`)));
+      }));
+      const health = `${ready.imds}/_svcconn/health`;
+      expect((await fetch(health)).status).toBe(200);
+      npm.kill(signal);
+      await new Promise((resolve) => npm.once("exit", resolve));
+      // Nothing listens any more, and the lock is gone: no server was left behind.
+      for (let i = 0; i < 50 && existsSync(join(data, "svcconn.lock")); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(existsSync(join(data, "svcconn.lock"))).toBe(false);
+      await expect(fetch(health)).rejects.toThrow();
+    }, 60_000);
+  }
 });

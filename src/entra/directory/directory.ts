@@ -110,6 +110,8 @@ export class Directory {
     mail?: string | null;
     userType?: UserType;
     password?: string;
+    /** A hash made beforehand (world loading hashes every password at once, off the event loop). */
+    passwordHash?: string;
     homeTenantId?: string | null;
     homeUserId?: string | null;
     accountEnabled?: boolean;
@@ -125,7 +127,7 @@ export class Directory {
       homeTenantId: lower(input.homeTenantId ?? undefined) ?? null,
       homeUserId: lower(input.homeUserId ?? undefined) ?? null,
       accountEnabled: input.accountEnabled ?? true,
-      passwordHash: input.password ? await hashPassword(input.password) : null,
+      passwordHash: input.passwordHash ?? (input.password ? await hashPassword(input.password) : null),
       tokensValidFrom: new Date(0).toISOString(),
       createdAt: now,
     };
