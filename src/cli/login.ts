@@ -3,7 +3,6 @@ import { request } from "node:https";
 import { request as httpRequest } from "node:http";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
-import SqliteDatabase from "better-sqlite3";
 
 const AZURE_CLI_CLIENT = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 
@@ -14,12 +13,24 @@ interface ServerFlags {
   adminKey?: string;
 }
 
-/** Where the running svcconn is and how to trust it: flags, then environment, then the default data folder. */
+/**
+ * Where the running svcconn is and how to trust it: flags, then environment, then the instance running on the data
+ * folder (its `instance.json`), then the default port.
+ */
 function target(flags: ServerFlags) {
-  const loginUrl = flags.loginUrl ?? process.env.SVCCONN_LOGIN_URL ?? "https://127.0.0.1:8443";
   const data = resolve(flags.data ?? process.env.SVCCONN_DATA ?? ".svcconn");
-  const caFile = flags.ca ?? join(data, "tls", "ca.crt");
+  const instance = readJson<{ login?: string; caFile?: string | null }>(join(data, "instance.json"));
+  const loginUrl = flags.loginUrl ?? process.env.SVCCONN_LOGIN_URL ?? instance?.login ?? "https://127.0.0.1:8443";
+  const caFile = flags.ca ?? instance?.caFile ?? join(data, "tls", "ca.crt");
   return { loginUrl, data, ca: existsSync(caFile) ? readFileSync(caFile) : undefined };
+}
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as T;
+  } catch {
+    return undefined;
+  }
 }
 
 function post(url: string, body: string, headers: Record<string, string>, ca?: Buffer): Promise<{ status: number; body: string }> {
@@ -44,8 +55,8 @@ export function loginCommand(): Command {
     .requiredOption("--tenant <tenant>", "tenant id or domain to sign in to")
     .option("--password <password>", "password (default: env SVCCONN_PASSWORD)")
     .option("--scope <scope>", "scope to request", "https://management.core.windows.net//.default offline_access openid profile")
-    .option("--login-url <url>", "svcconn's login listener (default https://127.0.0.1:8443; env SVCCONN_LOGIN_URL)")
-    .option("--data <dir>", "data folder whose tls/ca.crt to trust (default ./.svcconn)")
+    .option("--login-url <url>", "svcconn's login listener (default: the instance running on the data folder, else https://127.0.0.1:8443; env SVCCONN_LOGIN_URL)")
+    .option("--data <dir>", "data folder of the running instance (default ./.svcconn; env SVCCONN_DATA)")
     .option("--ca <file>", "CA certificate to trust")
     .option("--json", "print the token response as JSON")
     .action(async (flags: ServerFlags & { user: string; tenant: string; password?: string; scope: string; json?: boolean }) => {
@@ -65,8 +76,8 @@ export function loginCommand(): Command {
         [
           `Signed in as ${String(claims.upn)} to tenant ${String(claims.tid)} (object id ${String(claims.oid)}).`,
           `Access token expires ${new Date(Number(claims.exp) * 1000).toISOString()}; the session's refresh token expires after 90 days without use.`,
-          `access_token=${String(body.access_token)}`,
-          ...(body.refresh_token ? [`refresh_token=${String(body.refresh_token)}`] : []),
+          // Tokens are credentials: people get a recognisable prefix, machines the whole response with --json.
+          `Access token: ${String(body.access_token).slice(0, 16)}… (the tokens in full: --json)`,
           "",
         ].join("\n"),
       );
@@ -79,14 +90,14 @@ export function logoutCommand(): Command {
     .requiredOption("--user <upn>", "user principal name or object id of the member account")
     .option("--tenant <tenant>", "the account's home tenant id or domain")
     .option("--admin-key <key>", "admin key (default: env SVCCONN_ADMIN_KEY, else read from the data folder)")
-    .option("--login-url <url>", "svcconn's login listener (default https://127.0.0.1:8443; env SVCCONN_LOGIN_URL)")
+    .option("--login-url <url>", "svcconn's login listener (default: the instance running on the data folder, else https://127.0.0.1:8443; env SVCCONN_LOGIN_URL)")
     .option("--data <dir>", "data folder (default ./.svcconn)")
     .option("--ca <file>", "CA certificate to trust")
     .option("--json", "print the result as JSON")
     .action(async (flags: ServerFlags & { user: string; tenant?: string; json?: boolean }) => {
       const { loginUrl, data, ca } = target(flags);
       const adminKey = flags.adminKey ?? process.env.SVCCONN_ADMIN_KEY ?? storedAdminKey(data);
-      if (!adminKey) throw new Error("an admin key is needed: --admin-key, SVCCONN_ADMIN_KEY, or a data folder with svcconn.db");
+      if (!adminKey) throw new Error("an admin key is needed: --admin-key, SVCCONN_ADMIN_KEY, or a data folder with its keys.json");
       const response = await post(`${loginUrl}/_admin/sessions/sign-out`, JSON.stringify({ user: flags.user, ...(flags.tenant ? { tenant: flags.tenant } : {}) }), { "content-type": "application/json", "x-svcconn-admin-key": adminKey }, ca);
       const body = JSON.parse(response.body) as Record<string, unknown>;
       if (response.status !== 200) throw new Error(String((body.error as { message?: string } | undefined)?.message ?? response.body));
@@ -94,13 +105,7 @@ export function logoutCommand(): Command {
     });
 }
 
+/** The admin key of a data folder: its key file (owner-only). */
 function storedAdminKey(data: string): string | undefined {
-  const file = join(data, "svcconn.db");
-  if (!existsSync(file)) return undefined;
-  const db = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare("select value from meta where key = 'adminKey'").get() as { value?: string } | undefined)?.value;
-  } finally {
-    db.close();
-  }
+  return readJson<{ adminKey?: string }>(join(data, "keys.json"))?.adminKey;
 }

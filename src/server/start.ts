@@ -1,3 +1,5 @@
+import { rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
 import { PLANES, resolveConfig, type ConfigInput } from "../core/config.js";
 import { bootstrapFacts, devopsFacts, type BootstrapFacts } from "../world/load.js";
@@ -6,6 +8,9 @@ import { createRuntime, type Runtime } from "./runtime.js";
 export type StartOptions = ConfigInput;
 
 /** What `serve --json` prints once every listener accepts connections. */
+/** Where a running instance of a data folder listens (written at start, removed at stop). */
+export const INSTANCE_FILE = "instance.json";
+
 export interface ReadyFacts {
   event: "ready";
   login: string;
@@ -47,6 +52,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     throw error;
   }
   const urls = runtime.urls as Record<(typeof PLANES)[number], string>;
+  // The CLI (`svcconn login`, `logout`) finds the instance of a data folder here; the admin key stays in keys.json.
+  const instanceFile = config.memory ? undefined : join(resolve(config.dataDir), INSTANCE_FILE);
+  if (instanceFile) writeFileSync(instanceFile, `${JSON.stringify({ pid: process.pid, ...urls, caFile: runtime.tls?.caFile ?? null })}\n`, { mode: 0o600 });
   let closing: Promise<void> | undefined;
   return {
     event: "ready",
@@ -62,6 +70,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     project: devopsFacts(runtime.world)?.project ?? null,
     pat: devopsFacts(runtime.world)?.pat ?? null,
     runtime,
-    close: () => (closing ??= runtime.close()),
+    close: () =>
+      (closing ??= (async () => {
+        if (instanceFile) rmSync(instanceFile, { force: true });
+        await runtime.close();
+      })()),
   };
 }
