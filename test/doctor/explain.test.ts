@@ -70,6 +70,11 @@ describe("explain", () => {
       "az role assignment create --assignee-object-id ffff0000-0000-4000-8000-000000000002 --assignee-principal-type ServicePrincipal --role Contributor --scope /subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-web",
     );
     expect(result.cause).toContain("'Microsoft.Web/sites/write'");
+    // The REST form, for where `az role assignment` fails (Debian's az 2.45).
+    expect(result.fix.join("\n")).toContain(
+      'az rest --method put --url "https://management.azure.com/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-web/providers/Microsoft.Authorization/roleAssignments/',
+    );
+    expect(result.fix.join("\n")).toContain('"principalId":"ffff0000-0000-4000-8000-000000000002"');
   });
 
   it("uses readable stand-ins for redacted identifiers", () => {

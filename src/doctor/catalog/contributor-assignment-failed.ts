@@ -16,6 +16,7 @@ export default define({
   fix: [
     "Ask a subscription Owner to give you a role that may assign roles on {scope}: Azure portal > Subscriptions > the subscription > Access control (IAM) > Add role assignment > User Access Administrator (or Owner).",
     "CLI equivalent for the administrator: az role assignment create --assignee <your user or object id> --role \"User Access Administrator\" --scope {scope}.",
+    "Where az role assignment fails (Debian's Azure CLI 2.45 crashes in it), through REST: az rest --method put --url \"https://management.azure.com{scope}/providers/Microsoft.Authorization/roleAssignments/$(uuidgen)?api-version=2022-04-01\" --body '{\"properties\":{\"roleDefinitionId\":\"/providers/Microsoft.Authorization/roleDefinitions/18d7d88d-d35e-4fb5-a5c3-7773c20a72d9\",\"principalId\":\"<your object id>\"}}' (User Access Administrator).",
     "Or ask the administrator to create the application and its Contributor assignment themselves, then create the connection manually (Service principal (manual) or workload identity federation (manual)).",
   ],
   verify: [

@@ -19,6 +19,7 @@ export default define({
     "Azure portal > the resource, resource group or subscription in the scope > Access control (IAM) > Role assignments: check what the principal {objectId} holds.",
     "Add a role that includes the action: Add > Add role assignment > Contributor (or a narrower built-in/custom role) > Members: the service principal.",
     "CLI: az role assignment create --assignee-object-id {objectId} --assignee-principal-type ServicePrincipal --role Contributor --scope {scope}.",
+    "Where az role assignment fails (Debian's Azure CLI 2.45 crashes in it), the same through REST: az rest --method put --url \"https://management.azure.com{scope}/providers/Microsoft.Authorization/roleAssignments/$(uuidgen)?api-version=2022-04-01\" --body '{\"properties\":{\"roleDefinitionId\":\"/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c\",\"principalId\":\"{objectId}\",\"principalType\":\"ServicePrincipal\"}}'.",
     "Wait a few minutes for the assignment to propagate, then re-run the pipeline (a new token is taken per run).",
   ],
   verify: [
