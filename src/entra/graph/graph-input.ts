@@ -14,6 +14,11 @@ export function unknownProperty(name: string, resource: string): GraphError {
   return graphErrors.badRequest(`Property '${name}' does not exist on type 'microsoft.graph.${resource}'.`);
 }
 
+/** Graph refuses a property its type does not have; `@odata.*` annotations are allowed where `annotations` is set. */
+function onlyProperties(input: Record<string, unknown>, allowed: readonly string[], resource: string, annotations = false): void {
+  for (const key of Object.keys(input)) if (!allowed.includes(key) && !(annotations && key.startsWith("@odata"))) throw unknownProperty(key, resource);
+}
+
 function objectBody(body: unknown): Record<string, unknown> {
   if (body === undefined || body === null) return {};
   if (typeof body !== "object" || Array.isArray(body)) throw graphErrors.badRequest("The request body must be a JSON object.");
@@ -39,16 +44,16 @@ export interface ApplicationCommand {
   keyCredentials?: KeyCredentialInput[];
 }
 
-const APPLICATION_PROPERTIES = new Set([
+const APPLICATION_PROPERTIES = [
   "displayName", "signInAudience", "identifierUris", "description", "notes", "tags", "isFallbackPublicClient", "web", "spa", "publicClient", "api",
   "keyCredentials", "requiredResourceAccess", "info", "optionalClaims", "appRoles", "groupMembershipClaims", "serviceManagementReference",
-]);
+];
 
 /** `POST /applications` (creating) or `PATCH /applications/{id}`. */
 export function applicationCommand(body: unknown, creating: boolean): ApplicationCommand {
   if (!body || typeof body !== "object" || Array.isArray(body)) throw graphErrors.badRequest("The request body must be a JSON object.");
   const input = body as Record<string, unknown>;
-  for (const key of Object.keys(input)) if (!APPLICATION_PROPERTIES.has(key) && !key.startsWith("@odata")) throw unknownProperty(key, "application");
+  onlyProperties(input, APPLICATION_PROPERTIES, "application", true);
   const out: ApplicationCommand = {};
   if (input.displayName !== undefined) {
     if (typeof input.displayName !== "string" || !input.displayName.trim()) throw graphErrors.invalidValue("displayName", "application");
@@ -143,9 +148,7 @@ export interface FederatedCredentialCommand {
 export function federatedCredentialCommand(body: unknown): FederatedCredentialCommand {
   if (!body || typeof body !== "object" || Array.isArray(body)) throw graphErrors.badRequest("The request body must be a JSON object.");
   const input = body as Record<string, unknown>;
-  for (const key of Object.keys(input)) {
-    if (!["name", "issuer", "subject", "audiences", "description", "id"].includes(key) && !key.startsWith("@odata")) throw unknownProperty(key, "federatedIdentityCredential");
-  }
+  onlyProperties(input, ["name", "issuer", "subject", "audiences", "description", "id"], "federatedIdentityCredential", true);
   for (const key of ["name", "issuer", "subject"] as const) if (input[key] !== undefined && typeof input[key] !== "string") throw graphErrors.invalidValue(key, "federatedIdentityCredential");
   if (input.audiences !== undefined && (!Array.isArray(input.audiences) || input.audiences.some((a) => typeof a !== "string"))) throw graphErrors.invalidValue("audiences", "federatedIdentityCredential");
   return {
@@ -174,9 +177,7 @@ export interface NewServicePrincipalCommand {
 
 export function newServicePrincipalCommand(body: unknown): NewServicePrincipalCommand {
   const input = objectBody(body);
-  for (const key of Object.keys(input)) {
-    if (!["appId", "accountEnabled", "tags", "notes", "description", "appRoleAssignmentRequired"].includes(key)) throw unknownProperty(key, "servicePrincipal");
-  }
+  onlyProperties(input, ["appId", "accountEnabled", "tags", "notes", "description", "appRoleAssignmentRequired"], "servicePrincipal");
   if (typeof input.appId !== "string" || !isGuid(input.appId)) throw graphErrors.badRequest("The property 'appId' must be the GUID of an application.");
   if (input.accountEnabled !== undefined && typeof input.accountEnabled !== "boolean") throw graphErrors.invalidValue("accountEnabled", "servicePrincipal");
   return { appId: input.appId, accountEnabled: (input.accountEnabled as boolean | undefined) ?? true };
@@ -189,7 +190,7 @@ export interface ServicePrincipalChanges {
 
 export function servicePrincipalChanges(body: unknown): ServicePrincipalChanges {
   const input = objectBody(body);
-  for (const key of Object.keys(input)) if (!["accountEnabled", "displayName", "tags", "notes", "description"].includes(key)) throw unknownProperty(key, "servicePrincipal");
+  onlyProperties(input, ["accountEnabled", "displayName", "tags", "notes", "description"], "servicePrincipal");
   if (input.accountEnabled !== undefined && typeof input.accountEnabled !== "boolean") throw graphErrors.invalidValue("accountEnabled", "servicePrincipal");
   if (input.displayName !== undefined && typeof input.displayName !== "string") throw graphErrors.invalidValue("displayName", "servicePrincipal");
   return {
