@@ -80,6 +80,16 @@ describe("hostile input gets the service's own 4xx, never a 500", () => {
     for (const response of [arm, graph]) expect(response.body).not.toMatch(/content-type is set to|fastify|svcconn/i);
   });
 
+  it("a path that is not valid percent-encoding, answered before routing in each service's format", async () => {
+    const graph = await runtime.listeners.graph.inject({ method: "GET", url: "/v1.0/applications/%ZZ", headers: { authorization: `Bearer ${graphToken}` } });
+    expect(graph.statusCode).toBe(400);
+    expect(graph.json().error).toMatchObject({ code: "Request_BadRequest", message: "The request URL is not valid." });
+    const devops = await runtime.listeners.devops.inject({ method: "GET", url: "/contoso/_apis/projects/%ZZ?api-version=7.1", headers: { authorization: basic(DEMO.pats.admin) } });
+    expect(devops.statusCode).toBe(400);
+    expect(devops.json()).toMatchObject({ typeKey: "VssServiceException", message: "The request URL is not valid." });
+    for (const response of [graph, devops]) expect(response.body).not.toMatch(/FST_|fastify/i);
+  });
+
   it("an ARM body in UTF-16 is read as UTF-16", async () => {
     const response = await runtime.listeners.arm.inject({
       method: "PUT",
@@ -99,6 +109,11 @@ describe("the login listener and the admin API", () => {
     expect(admin.json()).toEqual({ error: { code: "InvalidJson", message: "Unexpected character encountered while parsing value: b. Path '', line 1, position 2." } });
     const token = await runtime.listeners.login.inject({ method: "POST", url: `/${DEMO.tenantId}/oauth2/v2.0/token`, headers: { "content-type": "application/json" }, payload: '{"grant_type":' });
     expect(token.json().error_codes).toEqual([900144]);
+    // Elsewhere on the login listener unreadable JSON is Entra's AADSTS9000410.
+    const authorize = await runtime.listeners.login.inject({ method: "POST", url: `/${DEMO.tenantId}/oauth2/v2.0/authorize`, headers: { "content-type": "application/json" }, payload: "{nope" });
+    expect(authorize.statusCode).toBe(400);
+    expect(authorize.json()).toMatchObject({ error: "invalid_request", error_codes: [9000410] });
+    expect(authorize.json().error_description).toMatch(/^AADSTS9000410: Malformed JSON\.\r\nTrace ID: /);
   });
 
   it("serves no admin API on the plain-HTTP instance-metadata listener", async () => {
