@@ -67,6 +67,14 @@ describe("Ready means usable", () => {
     expect(created.operationStatus.state).toBe("Ready");
     const verify = await proxy("admin", created.id, "TestConnection");
     expect(verify).toMatchObject({ statusCode: "ok", errorMessage: "" });
+    // A data source the connection type does not have is the proxy's badRequest, in the proxy's own result shape.
+    expect(await proxy("admin", created.id, "Spaceships")).toEqual({
+      result: null,
+      statusCode: "badRequest",
+      errorMessage: "The data source 'spaceships' was not found for the service connection of type 'azurerm'.",
+      callbackContextParameters: null,
+      callbackRequired: false,
+    });
   });
 
   it("a principal ARM has already refused still waits out the delay for a new role (S13)", async () => {
