@@ -5,11 +5,14 @@ import type { Store } from "../store/index.js";
 import { devopsErrors } from "./errors.js";
 import type { DevOpsIdentity, Organization } from "./model.js";
 import type { EntraApi } from "./ports.js";
+import { JobTokens, type JobBinding } from "./job-tokens.js";
 
 /** Who is calling Azure DevOps: an identity of the organization. */
 export interface DevOpsCaller {
   organization: Organization;
   identity: DevOpsIdentity;
+  /** Set when the caller is a running job presenting its access token. */
+  job?: JobBinding;
 }
 
 const hash = (token: string) => createHash("sha256").update(token).digest("base64url");
@@ -30,6 +33,7 @@ export class DevOpsIdentities {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly entra: EntraApi,
+    readonly jobTokens: JobTokens,
   ) {}
 
   async organization(name: string): Promise<Organization> {
@@ -49,6 +53,12 @@ export class DevOpsIdentities {
       secret = value;
     } else {
       throw devopsErrors.unauthorized();
+    }
+    if (secret.split(".").length === 3 && secret.startsWith("eyJ") && JobTokens.looksLikeJobToken(secret)) {
+      const verified = await this.jobTokens.verify(org, secret);
+      const identity = verified && (await this.store.devops.identity(verified.identityId));
+      if (!verified || !identity) throw devopsErrors.unauthorized();
+      return { organization: org, identity, job: verified.binding };
     }
     const identity = secret.split(".").length === 3 && secret.startsWith("eyJ") ? await this.fromEntraToken(org, secret) : await this.fromPat(org, secret);
     return { organization: org, identity };
@@ -100,4 +110,23 @@ export class DevOpsIdentities {
     });
     return token;
   }
+}
+
+/** The identity that runs a project's jobs: `{project} Build Service ({organization})`. */
+export async function buildServiceIdentity(store: Store, clock: Clock, org: Organization, project: { id: string; name: string }): Promise<DevOpsIdentity> {
+  const uniqueName = `Build\\${project.id}`;
+  const found = (await store.devops.identities(org.id)).find((i) => i.uniqueName === uniqueName);
+  if (found) return found;
+  const identity: DevOpsIdentity = {
+    id: newGuid(),
+    organizationId: org.id,
+    kind: "servicePrincipal",
+    displayName: `${project.name} Build Service (${org.name})`,
+    uniqueName,
+    entraObjectId: null,
+    projectId: project.id,
+    createdAt: clock.now().toISOString(),
+  };
+  await store.devops.insertIdentity(identity);
+  return identity;
 }

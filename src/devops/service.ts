@@ -7,7 +7,8 @@ import { AutomaticCreation } from "./create-workflow.js";
 import { ServiceEndpoints } from "./endpoints.js";
 import { DevOpsError, devopsErrors } from "./errors.js";
 import type { FederationIssuer } from "./federation.js";
-import { DevOpsIdentities, type DevOpsCaller } from "./identities.js";
+import { buildServiceIdentity, DevOpsIdentities, type DevOpsCaller } from "./identities.js";
+import { JobTokens, type JobBinding } from "./job-tokens.js";
 import { ENDPOINT_SCOPE, PROJECT_SCOPE, type DevOpsIdentity, type EndpointRole, type Organization, type Project, type ServiceEndpoint } from "./model.js";
 import type { ProjectChanges, RoleAssignmentRequest } from "./input.js";
 import { PipelinePermissions } from "./pipeline-permissions.js";
@@ -23,6 +24,8 @@ export interface DevOpsOptions {
   arm: ArmApi;
   federation: FederationIssuer;
   secretKey: Buffer;
+  /** Seals the job-token signing keys in the store. */
+  keyBox?: SecretBox;
 }
 
 /** The connection plane: organizations, projects, identities and security, service connections and their use. */
@@ -42,7 +45,7 @@ export class DevOpsService {
     this.store = store;
     this.clock = clock;
     this.federation = options.federation;
-    this.identities = new DevOpsIdentities(store, clock, options.entra);
+    this.identities = new DevOpsIdentities(store, clock, options.entra, new JobTokens(store, clock, options.keyBox));
     this.security = new DevOpsSecurity(store, clock);
     this.creation = new AutomaticCreation(clock, options.entra, options.arm, options.logger);
     this.endpoints = new ServiceEndpoints(store, clock, this.security, new SecretBox(options.secretKey), this.creation, options.entra);
@@ -106,7 +109,9 @@ export class DevOpsService {
 
   async project(caller: DevOpsCaller, idOrName: string): Promise<Project> {
     const project = await this.store.devops.project(caller.organization.id, idOrName);
-    if (!project || !(await this.isProjectMember(caller.identity.id, project))) throw devopsErrors.projectNotFound(idOrName);
+    // A job's token reaches its own project (job authorization scope: the current project).
+    const visible = project && (caller.job ? caller.job.projectId === project.id : await this.isProjectMember(caller.identity.id, project));
+    if (!project || !visible) throw devopsErrors.projectNotFound(idOrName);
     return project;
   }
 
@@ -202,14 +207,56 @@ export class DevOpsService {
     await this.store.devops.setInheritance(scope, resourceId, inherit);
   }
 
-  // ---- workload identity federation in jobs -----------------------------------------------------------------
+  // ---- what pipelines use: jobs, their tokens, and the connections they may use --------------------------------
 
-  /** The OIDC token a job gets for a connection it may use (`distributedtask … /oidctoken`). */
-  async oidcToken(caller: DevOpsCaller, projectIdOrName: string, endpointId: string | undefined): Promise<string> {
-    const project = await this.project(caller, projectIdOrName);
-    if (!endpointId) throw devopsErrors.argument("The query parameter 'serviceConnectionId' is required.");
-    const { endpoint } = await this.endpoints.require(caller, endpointId, "User", project.id);
+  /** The identity that runs a project's jobs. */
+  buildService(org: Organization, project: { id: string; name: string }): Promise<DevOpsIdentity> {
+    return buildServiceIdentity(this.store, this.clock, org, project);
+  }
+
+  async issueJobToken(org: Organization, binding: JobBinding, expiresAt: Date): Promise<string> {
+    const project = await this.store.devops.project(org.id, binding.projectId);
+    if (!project) throw devopsErrors.projectNotFound(binding.projectId);
+    return this.identities.jobTokens.issue(org, await this.buildService(org, project), binding, expiresAt);
+  }
+
+  /** The names of the project groups a caller is in (directly or through other groups). */
+  async projectGroupsOf(caller: DevOpsCaller, project: Project): Promise<string[]> {
+    const principals = await this.security.principals(caller.identity.id);
+    const names: string[] = [];
+    for (const name of ["Project Administrators", "Contributors", "Readers", "Project Valid Users", "Endpoint Creators", "Endpoint Administrators"] as const) {
+      const group = await this.security.projectGroup(project, name);
+      if (group && principals.has(group.id)) names.push(name);
+    }
+    return names;
+  }
+
+  /** A project's connections with the name each has there (shared ones included). */
+  async connectionsOfProject(org: Organization, projectId: string): Promise<Array<{ endpoint: ServiceEndpoint; name: string }>> {
+    const rows = await this.store.devops.endpointsOfProject(projectId);
+    return rows
+      .filter(({ endpoint }) => endpoint.organizationId === org.id)
+      .map(({ endpoint }) => ({ endpoint, name: endpoint.projects.find((p) => p.projectId === projectId)?.name ?? endpoint.name }));
+  }
+
+  /** A connection with its confidential parameters, for the environment of a job that may use it. */
+  async connectionForJob(id: string): Promise<{ endpoint: ServiceEndpoint; secrets: Record<string, string> }> {
+    const stored = await this.endpoints.load(id);
+    if (!stored) throw devopsErrors.endpointNotFound(id);
+    return stored;
+  }
+
+  /** The OIDC token a job gets for a workload identity federation connection it is authorized to use. */
+  async federationTokenForJob(org: Organization, endpointId: string): Promise<string> {
+    const stored = await this.endpoints.load(endpointId);
+    if (!stored) throw devopsErrors.endpointNotFound(endpointId);
+    const { endpoint } = stored;
     if (endpoint.scheme !== "WorkloadIdentityFederation") throw devopsErrors.argument(`The service connection '${endpoint.name}' does not use workload identity federation.`);
-    return this.federation.token(caller.organization, await this.endpoints.owningProject(caller.organization, endpoint), endpoint, this.options.entra);
+    return this.federation.token(org, await this.endpoints.owningProject(org, endpoint), endpoint, this.options.entra);
+  }
+
+  /** Adds a run to a connection's usage history (`executionhistory`). */
+  async recordExecution(endpointId: string, data: Record<string, unknown>): Promise<void> {
+    await this.store.devops.addExecutionRecord(endpointId.toLowerCase(), data, this.clock.now().toISOString());
   }
 }

@@ -11,6 +11,8 @@ import { doctorRoutes } from "./explain-route.js";
 import { devopsAdminRoutes } from "../devops/http/admin.js";
 import { devopsRoutes } from "../devops/http/routes.js";
 import type { DevOpsService } from "../devops/service.js";
+import { pipelinesRoutes } from "../pipelines/http/routes.js";
+import type { PipelinesService } from "../pipelines/service.js";
 import { graphDialect } from "../entra/http/graph/dialect.js";
 import { graphRoutes, normaliseGraphUrl } from "../entra/http/graph/routes.js";
 import { imdsDialect } from "../entra/http/imds/dialect.js";
@@ -31,6 +33,7 @@ export interface ServerDeps {
   arm: ArmService;
   deployments: DeploymentEngine;
   devops: DevOpsService;
+  pipelines: PipelinesService;
   /** Certificate and key for the HTTPS listeners; plain HTTP when absent. */
   tls?: TlsMaterial;
   /** The login listener's base URL once it listens (managed-identity tokens name it). */
@@ -93,6 +96,7 @@ export function buildServer(deps: ServerDeps): Listeners {
   doctorRoutes(devops);
   devopsAdminRoutes(devops, deps.devops, adminKeyCheck(deps.adminKey));
   devopsRoutes(devops, deps.devops);
+  pipelinesRoutes(devops, deps.pipelines);
   const imds = make("imds", imdsDialect, { secure: false });
   imdsRoutes(imds, deps.entra, deps.loginBase);
   return { login, graph, arm, devops, imds };

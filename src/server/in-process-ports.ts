@@ -8,6 +8,8 @@ import { signJwt } from "../core/jwt.js";
 import { PortError, type ArmApi, type ArmAs, type ClientTokenRequest, type EntraApi, type FederationTokenRequest, type GraphAs, type UserSessionRef } from "../devops/ports.js";
 import { planeOfAudience } from "../entra/token/token-audiences.js";
 import type { EntraService } from "../entra/service.js";
+import type { DevOpsService } from "../devops/service.js";
+import { DevOpsPortError, type DevOpsApi as PipelinesDevOpsApi, type OrganizationRef, type PipelineCaller } from "../pipelines/ports.js";
 
 /** Turns another plane's error into the one error a port promises; anything else is a defect and passes through. */
 async function translated<T>(work: () => Promise<T>): Promise<T> {
@@ -149,6 +151,86 @@ export function inProcessArmApi(arm: ArmService): ArmApi {
         },
         removeRoleAssignment: async (scope, name) => !!(await arm.deleteRoleAssignment(caller, scope, name)),
       });
+    },
+  });
+}
+
+/** The pipelines plane's DevOps port, served by the DevOps service of this process. */
+export function inProcessPipelinesDevOpsApi(devops: DevOpsService): PipelinesDevOpsApi {
+  const org = async (ref: OrganizationRef) => devops.identities.organization(ref.id);
+  const caller = async (c: PipelineCaller) => {
+    const organization = await devops.identities.organization(c.organization.id);
+    const identity = await devops.identity(c.identity.id);
+    if (!identity) throw new DevOpsPortError(401, "UnauthorizedRequestException", "TF400813: The user '' is not authorized to access this resource.");
+    return { organization, identity, ...(c.job ? { job: c.job } : {}) };
+  };
+  const api: PipelinesDevOpsApi = {
+    async organization(name) {
+      const o = await devops.identities.organization(name);
+      return { id: o.id, name: o.name, tenantId: o.tenantId };
+    },
+    async authenticate(ref, authorization) {
+      const c = await devops.identities.authenticate(await org(ref), authorization);
+      return { organization: ref, identity: { id: c.identity.id, displayName: c.identity.displayName, uniqueName: c.identity.uniqueName }, ...(c.job ? { job: c.job } : {}) };
+    },
+    async project(c, idOrName) {
+      const p = await devops.project(await caller(c), idOrName);
+      return { id: p.id, name: p.name };
+    },
+    async projectGroups(c, project) {
+      const full = await caller(c);
+      const p = await devops.project(full, project.id);
+      return devops.projectGroupsOf(full, p);
+    },
+    async connectionsOfProject(ref, projectId) {
+      return (await devops.connectionsOfProject(await org(ref), projectId)).map(({ endpoint, name }) => ({
+        id: endpoint.id,
+        name,
+        type: endpoint.type,
+        scheme: endpoint.scheme,
+        url: endpoint.url,
+        isReady: endpoint.isReady && endpoint.operationStatus.state === "Ready",
+        isDisabled: endpoint.isDisabled,
+      }));
+    },
+    isConnectionAuthorized: (projectId, connectionId, pipelineId) => devops.permissions.isAuthorized(projectId, "endpoint", connectionId, pipelineId),
+    async connectionForJob(_ref, connectionId) {
+      const { endpoint, secrets } = await devops.connectionForJob(connectionId);
+      return {
+        id: endpoint.id,
+        name: endpoint.name,
+        type: endpoint.type,
+        scheme: endpoint.scheme,
+        url: endpoint.url,
+        isReady: endpoint.isReady,
+        isDisabled: endpoint.isDisabled,
+        parameters: { ...endpoint.parameters, ...secrets },
+        data: endpoint.data,
+      };
+    },
+    async buildService(ref, project) {
+      const identity = await devops.buildService(await org(ref), project);
+      return { id: identity.id, displayName: identity.displayName, uniqueName: identity.uniqueName };
+    },
+    issueJobToken: async (ref, claims, expiresAt) => devops.issueJobToken(await org(ref), claims, expiresAt),
+    federationToken: async (ref, _projectId, connectionId) => devops.federationTokenForJob(await org(ref), connectionId),
+    async recordExecution(record) {
+      const { endpointId, projectId: _p, ...data } = record;
+      await devops.recordExecution(endpointId, data);
+    },
+  };
+  return new Proxy(api, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (typeof value !== "function") return value;
+      return async (...args: unknown[]) => {
+        try {
+          return await value.apply(target, args);
+        } catch (error) {
+          if (error instanceof PlaneError && error.plane === "devops") throw new DevOpsPortError(error.status, error.code, error.message);
+          throw error;
+        }
+      };
     },
   });
 }

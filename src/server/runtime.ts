@@ -9,7 +9,8 @@ import { DeploymentEngine } from "../arm/deployments.js";
 import { ArmSeeder } from "../arm/seed.js";
 import { ArmService } from "../arm/service.js";
 import { FederationIssuer } from "../devops/federation.js";
-import { inProcessArmApi, inProcessEntraApi, inProcessTokenValidator } from "./in-process-ports.js";
+import { inProcessArmApi, inProcessEntraApi, inProcessPipelinesDevOpsApi, inProcessTokenValidator } from "./in-process-ports.js";
+import { PipelinesService } from "../pipelines/service.js";
 import { DevOpsService } from "../devops/service.js";
 import type { ResourcePlane } from "../entra/token/token-audiences.js";
 import { EntraService } from "../entra/service.js";
@@ -29,6 +30,7 @@ export interface Runtime {
   arm: ArmService;
   deployments: DeploymentEngine;
   devops: DevOpsService;
+  pipelines: PipelinesService;
   world: World;
   adminKey: string;
   tls?: TlsMaterial;
@@ -78,6 +80,8 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       return plane === "arm" || plane === "graph" || plane === "devops" ? plane : undefined;
     };
     const loginBase = () => urls.login ?? "https://127.0.0.1";
+    let tls: TlsMaterial | undefined;
+    const caFile = () => tls?.caFile;
 
     /** The three planes over one store (the world loader builds them over its transaction). */
     const planes = (s: Store) => {
@@ -101,22 +105,33 @@ export async function createRuntime(config: Config): Promise<Runtime> {
         arm: inProcessArmApi(arm),
         federation,
         secretKey: keys.secretKey,
+        keyBox,
       });
-      return { entra, arm, devops };
+      const pipelines = new PipelinesService({
+        store: s,
+        clock,
+        logger,
+        devops: inProcessPipelinesDevOpsApi(devops),
+        urls: () => ({ devops: urls.devops ?? "https://127.0.0.1", login: loginBase() }),
+        agentEnvironment: () => agentEnvironment(caFile()),
+      });
+      return { entra, arm, devops, pipelines };
     };
     // A store is seeded once: the world's name is written in the same start, after the world's one transaction.
     if (!(await store.meta.get("worldFile"))) {
       await loadWorld(world, store, (s) => {
         const p = planes(s);
-        return { directory: p.entra.directory, arm: p.arm, armSeeder: new ArmSeeder(s, clock), devops: p.devops, signIn: p.entra.signIn };
+        return { directory: p.entra.directory, arm: p.arm, armSeeder: new ArmSeeder(s, clock), devops: p.devops, pipelines: p.pipelines, signIn: p.entra.signIn };
       });
       await store.meta.set("worldFile", worldFile);
     }
-    const { entra, arm, devops } = planes(store);
+    const { entra, arm, devops, pipelines } = planes(store);
     const recovered = await devops.recoverUnfinishedCreations();
     if (recovered) logger.warn({ recovered }, "automatic service connection creations left unfinished by the last run were failed and undone");
+    const abandoned = await pipelines.recoverUnfinishedRuns();
+    if (abandoned) logger.warn({ abandoned }, "pipeline runs left under way by the last run were ended as failed");
     const deployments = new DeploymentEngine(arm, store, clock);
-    const tls = await pendingTls;
+    tls = await pendingTls;
     const listeners = buildServer({
       clock,
       logger,
@@ -125,6 +140,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       arm,
       deployments,
       devops,
+      pipelines,
       tls,
       loginBase,
       graphBase: () => urls.graph ?? "https://127.0.0.1",
@@ -139,6 +155,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       arm,
       deployments,
       devops,
+      pipelines,
       world,
       adminKey,
       tls,
@@ -146,9 +163,10 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       urls,
       bindPort: (plane, port) => void ports.set(port, plane),
       async close() {
+        pipelines.cancelAll();
         await Promise.allSettled(Object.values(listeners).map((l) => l.close()));
         // Creations under way finish (or fail) before the store closes; a stuck one is recovered at the next start.
-        await Promise.race([devops.creation.settled(), new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
+        await Promise.race([Promise.all([devops.creation.settled(), pipelines.settled()]), new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
         await store.close();
         folder?.release();
       },
@@ -158,4 +176,21 @@ export async function createRuntime(config: Config): Promise<Runtime> {
     folder?.release();
     throw error;
   }
+}
+
+/**
+ * What a step inherits from svcconn's agent: the path, locale and proxy settings of this process, and the CA that
+ * signs svcconn's listeners for every client a task may run (Node, Python, curl).
+ */
+function agentEnvironment(caFile: string | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const key of ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy", "AZURE_CORE_COLLECT_TELEMETRY"]) {
+    if (process.env[key] !== undefined) env[key] = process.env[key];
+  }
+  if (caFile) {
+    env.NODE_EXTRA_CA_CERTS = caFile;
+    env.REQUESTS_CA_BUNDLE = caFile;
+    env.SSL_CERT_FILE = caFile;
+  }
+  return env;
 }

@@ -7,6 +7,7 @@ import { SessionRepository } from "./sessions.js";
 import { ChangeCounter, ReadCache } from "./change-counter.js";
 import type { Db, OpenedDatabase } from "./database.js";
 import { MetaRepository } from "./meta.js";
+import { PipelineRepository } from "./pipelines.js";
 import { ServicePrincipalRepository } from "./service-principals.js";
 import { KeyRepository } from "./signing-keys.js";
 import { TenantRepository } from "./tenants.js";
@@ -25,6 +26,7 @@ export class Store {
   readonly rbac: RbacRepository;
   readonly sessions: SessionRepository;
   readonly devops: DevOpsRepository;
+  readonly pipelines: PipelineRepository;
   /** Cache for hot read paths; invalidated by any write through this store. */
   readonly cache: ReadCache;
 
@@ -44,6 +46,7 @@ export class Store {
     this.rbac = new RbacRepository(db);
     this.sessions = new SessionRepository(db);
     this.devops = new DevOpsRepository(db);
+    this.pipelines = new PipelineRepository(db);
   }
 
   /** Runs `work` in one transaction, with repositories bound to it. */

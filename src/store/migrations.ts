@@ -409,6 +409,65 @@ const migrations: Record<string, Migration> = {
       await sql`create unique index role_assignments_unique on role_assignments (scope_key, principal_id, lower(role_definition_id)) where removed_at is null`.execute(db);
     },
   },
+  "0006-pipelines": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("repositories")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("organization_id", "text", (c) => c.notNull())
+        .addColumn("project_id", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("default_branch", "text", (c) => c.notNull())
+        .addColumn("folder", "text")
+        .addColumn("files", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await sql`create unique index repositories_name on repositories (project_id, lower(name))`.execute(db);
+      await db.schema
+        .createTable("pipelines")
+        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("organization_id", "text", (c) => c.notNull())
+        .addColumn("project_id", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("folder", "text", (c) => c.notNull())
+        .addColumn("repository_id", "text", (c) => c.notNull())
+        .addColumn("yaml_path", "text", (c) => c.notNull())
+        .addColumn("revision", "integer", (c) => c.notNull())
+        .addColumn("default_pool", "text")
+        .addColumn("created_by", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await sql`create unique index pipelines_name on pipelines (project_id, lower(folder), lower(name))`.execute(db);
+      await db.schema
+        .createTable("runs")
+        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("organization_id", "text", (c) => c.notNull())
+        .addColumn("project_id", "text", (c) => c.notNull())
+        .addColumn("pipeline_id", "integer", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("runs_pipeline").on("runs").columns(["pipeline_id", "id"]).execute();
+      await db.schema.createIndex("runs_project").on("runs").columns(["project_id", "id"]).execute();
+      await db.schema
+        .createTable("run_logs")
+        .addColumn("run_id", "integer", (c) => c.notNull())
+        .addColumn("id", "integer", (c) => c.notNull())
+        .addColumn("line_count", "integer", (c) => c.notNull())
+        .addColumn("content", "text", (c) => c.notNull())
+        .addColumn("created_on", "text", (c) => c.notNull())
+        .addColumn("last_changed_on", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("run_logs_pk", ["run_id", "id"])
+        .execute();
+      await db.schema
+        .createTable("agent_pools")
+        .addColumn("organization_id", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("agents", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("agent_pools_pk", ["organization_id", "name"])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

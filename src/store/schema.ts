@@ -178,6 +178,11 @@ export interface DatabaseSchema {
   pipelinePermissions: PipelinePermissionTable;
   executionRecords: ExecutionRecordTable;
   subscriptionCaches: SubscriptionCacheTable;
+  repositories: RepositoryTable;
+  pipelines: PipelineTable;
+  runs: RunTable;
+  runLogs: RunLogTable;
+  agentPools: AgentPoolTable;
 }
 
 export interface ManagementGroupTable {
@@ -373,4 +378,54 @@ export interface SubscriptionCacheTable {
   sessionId: string;
   subscriptions: string;
   createdAt: string;
+}
+
+export interface RepositoryTable {
+  id: string;
+  organizationId: string;
+  projectId: string;
+  name: string;
+  defaultBranch: string;
+  folder: string | null;
+  files: string | null;
+  createdAt: string;
+}
+
+export interface PipelineTable {
+  id: Generated<number>;
+  organizationId: string;
+  projectId: string;
+  name: string;
+  folder: string;
+  repositoryId: string;
+  yamlPath: string;
+  revision: number;
+  defaultPool: string | null;
+  createdBy: string;
+  createdAt: string;
+}
+
+/** A run: its searchable columns, and the rest (timeline included) as one JSON body rewritten as it progresses. */
+export interface RunTable {
+  id: Generated<number>;
+  organizationId: string;
+  projectId: string;
+  pipelineId: number;
+  status: string;
+  body: string;
+}
+
+export interface RunLogTable {
+  runId: number;
+  id: number;
+  lineCount: number;
+  content: string;
+  createdOn: string;
+  lastChangedOn: string;
+}
+
+export interface AgentPoolTable {
+  organizationId: string;
+  name: string;
+  agents: string;
 }

@@ -5,6 +5,8 @@ import { BUILTIN_ROLES } from "../arm/builtin-roles.js";
 import type { PrincipalType } from "../arm/model.js";
 import type { ArmService } from "../arm/service.js";
 import type { DevOpsService } from "../devops/service.js";
+import type { PipelinesService } from "../pipelines/service.js";
+import { resolve } from "node:path";
 import type { Directory } from "../entra/directory/directory.js";
 import type { UserSignIn } from "../entra/sign-in/sign-in.js";
 import { firstPartyServicePrincipalId, GRAPH_APP_ROLES } from "../entra/directory/first-party.js";
@@ -86,6 +88,7 @@ export interface WorldWriters {
   arm: ArmService;
   armSeeder: ArmSeeder;
   devops: DevOpsService;
+  pipelines: PipelinesService;
   signIn: UserSignIn;
 }
 
@@ -382,7 +385,7 @@ class WorldLoader {
 
   /** Azure DevOps: an organization, its projects (with their default groups), members with groups, PATs and sessions. */
   private async organization(i: number, o: World["organizations"][number]): Promise<void> {
-    const { devops, signIn } = this.writers;
+    const { devops, pipelines, signIn } = this.writers;
     const path = `organizations.${i}`;
     const tenantId = this.tenantIds.get(o.tenant);
     if (!tenantId) throw new WorldError(`${path}.tenant`, `unknown tenant '${o.tenant}'`);
@@ -390,7 +393,17 @@ class WorldLoader {
     const projects = new Map<string, Awaited<ReturnType<typeof devops.createProject>>>();
     for (const [j, p] of o.projects.entries()) {
       if (projects.has(p.name.toLowerCase())) throw new WorldError(`${path}.projects.${j}.name`, `duplicate project '${p.name}'`);
-      projects.set(p.name.toLowerCase(), await at(`${path}.projects.${j}`, () => devops.createProject(org, p)));
+      const created = await at(`${path}.projects.${j}`, () => devops.createProject(org, { id: p.id, name: p.name, description: p.description }));
+      projects.set(p.name.toLowerCase(), created);
+      for (const [k, r] of p.repositories.entries()) {
+        await at(`${path}.projects.${j}.repositories.${k}`, () => pipelines.createRepository({ organizationId: org.id, projectId: created.project.id, name: r.name, id: r.id, folder: r.folder ? resolve(r.folder) : null, files: r.files ?? null }));
+      }
+      for (const [k, d] of p.pipelines.entries()) {
+        await at(`${path}.projects.${j}.pipelines.${k}`, () => pipelines.definePipeline(created.project.id, org.id, { name: d.name, repository: d.repository, yamlPath: d.yaml, defaultPool: d.pool ?? null }));
+      }
+    }
+    for (const [k, pool] of o.pools.entries()) {
+      await at(`${path}.pools.${k}`, () => pipelines.putPool(org.id, pool.name, pool.agents.map((a) => ({ name: a.name, vm: a.vm ?? null }))));
     }
     const tenant = (await this.store.tenants.get(tenantId))!;
     for (const [j, m] of o.members.entries()) {

@@ -212,6 +212,29 @@ const organizationMember = z
   })
   .strict();
 
+const repository = z
+  .object({
+    name: z.string().min(1).max(64),
+    id: guid.optional(),
+    /** A folder whose files are the repository's content (absolute, or relative to where svcconn starts). */
+    folder: z.string().min(1).optional(),
+    /** Files written here: repository path → content. */
+    files: z.record(z.string()).optional(),
+  })
+  .strict()
+  .refine((r) => r.folder || r.files, "a repository needs a folder or files");
+
+const project = z
+  .object({
+    name: z.string().min(1),
+    id: guid.optional(),
+    description: z.string().optional(),
+    repositories: z.array(repository).default([]),
+    /** YAML pipelines: a name, the repository and the YAML file's path in it. */
+    pipelines: z.array(z.object({ name: z.string().min(1), repository: z.string().min(1), yaml: z.string().min(1), pool: z.string().optional() }).strict()).default([]),
+  })
+  .strict();
+
 const organization = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, "letters, digits and '-' only"),
@@ -220,7 +243,11 @@ const organization = z
     tenant: z.string(),
     federationIssuer: z.enum(["entra", "devops"]).default("entra"),
     serverMode: z.boolean().default(false),
-    projects: z.array(z.object({ name: z.string().min(1), id: guid.optional(), description: z.string().optional() }).strict()).default([]),
+    projects: z.array(project).default([]),
+    /** Self-hosted agent pools; each agent may run on a VM of the tenant (its managed identities then work in jobs). */
+    pools: z
+      .array(z.object({ name: z.string().min(1), agents: z.array(z.object({ name: z.string().min(1), vm: z.string().optional() }).strict()).default([]) }).strict())
+      .default([]),
     members: z.array(organizationMember).default([]),
   })
   .strict();

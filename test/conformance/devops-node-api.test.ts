@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../../src/server/start.js";
 import { DEMO } from "../../src/world/demo.js";
 import { twoProjectWorld } from "../helpers/devops.js";
+import { holdJob } from "../helpers/pipelines.js";
 import { ADMIN_KEY, testServer } from "../helpers/runtime.js";
 
 // azure-devops-node-api 17.0.1, unchanged, over TLS against a listening svcconn.
@@ -58,12 +59,21 @@ async function ready(id: string): Promise<ServiceEndpoint> {
   throw new Error("automatic creation did not finish");
 }
 
-/** What the AzureCLI@2 task does with a workload identity connection: a job OIDC token as client assertion. */
+/**
+ * What the AzureCLI@2 task does with a workload identity connection, from inside a running job: node-api with the
+ * job's access token (Bearer) asks for the job's OIDC token, used as a client assertion.
+ */
 async function armWithJobToken(endpoint: ServiceEndpoint) {
-  const tasks = await connection.getTaskApi();
-  const assertion = async () => (await tasks.createOidcToken({}, DEMO.project.id, "build", crypto.randomUUID(), crypto.randomUUID(), endpoint.id!)).oidcToken!;
-  const credential = new ClientAssertionCredential(DEMO.tenantId, endpoint.authorization!.parameters!.serviceprincipalid!, assertion, { authorityHost: server.login, disableInstanceDiscovery: true });
-  return new SubscriptionClient(credential, { endpoint: server.arm }).subscriptions.get(DEMO.subscriptionId);
+  const job = await holdJob(server.runtime, [endpoint.id!]);
+  try {
+    const asJob = new azdev.WebApi(`${server.devops}/${ORG}`, azdev.getBearerHandler(job.token));
+    const tasks = await asJob.getTaskApi();
+    const assertion = async () => (await tasks.createOidcToken({}, DEMO.project.id, "build", job.planId, job.jobId, endpoint.id!)).oidcToken!;
+    const credential = new ClientAssertionCredential(DEMO.tenantId, endpoint.authorization!.parameters!.serviceprincipalid!, assertion, { authorityHost: server.login, disableInstanceDiscovery: true });
+    return await new SubscriptionClient(credential, { endpoint: server.arm }).subscriptions.get(DEMO.subscriptionId);
+  } finally {
+    await job.release();
+  }
 }
 
 describe("azure-devops-node-api 17.0.1", () => {

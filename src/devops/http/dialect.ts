@@ -6,15 +6,18 @@ import { DevOpsError } from "../errors.js";
 /** Azure DevOps' WrappedException JSON, which azure-devops-node-api and the az devops extension both read. */
 export const devopsDialect: WireDialect = {
   render(error: PlaneError, _request: FastifyRequest, reply: FastifyReply): boolean {
-    if (!(error instanceof DevOpsError)) return false;
+    // The pipelines plane's errors are Azure DevOps errors too (same service, same envelope).
+    if (error.plane !== "devops") return false;
+    const e = error as PlaneError & { typeName?: string; eventId?: number; customProperties?: Record<string, unknown> };
     void reply.status(error.status).send({
       $id: "1",
+      ...(e.customProperties ? { customProperties: e.customProperties } : {}),
       innerException: null,
       message: error.message,
-      typeName: error.typeName,
+      typeName: e.typeName ?? `Microsoft.VisualStudio.Services.WebApi.${error.code}, Microsoft.VisualStudio.Services.WebApi`,
       typeKey: error.code,
       errorCode: 0,
-      eventId: error.eventId,
+      eventId: e.eventId ?? 3000,
     });
     return true;
   },

@@ -44,6 +44,15 @@ export const LOCATIONS: Location[] = [
   loc("f4cc9a86-453c-48d2-b44d-d3bd5c105f4f", "securityroles", "roledefinitions", "_apis/{area}/scopes/{scopeId}/{resource}", 1, "2.2", "0.0"),
   loc("398c85bc-81aa-4822-947c-a194a05f0fef", "build", "authorizedresources", "{project}/_apis/{area}/{resource}", 1, "5.0", "0.0"),
   loc("69a319f4-28c1-4bfd-93e6-ea0ff5c6f1a2", "distributedtask", "oidctoken", "{scopeIdentifier}/_apis/{area}/hubs/{hubName}/plans/{planId}/jobs/{jobId}/{resource}", 1, "7.1", "0.0"),
+  // Pipelines (served on the same host; the pipelines plane answers them).
+  loc("28e1305e-2afe-47bf-abaf-cbb0e6a91988", "pipelines", "pipelines", "{project}/_apis/{resource}/{pipelineId}", 1, "5.1", "7.1"),
+  loc("7859261e-d2e9-4a68-b820-a5d84cc5bb3d", "pipelines", "runs", "{project}/_apis/pipelines/{pipelineId}/{resource}/{runId}", 1, "5.1", "7.1"),
+  loc("fb1b6d27-3957-43d5-a14b-a2d70403e545", "pipelines", "logs", "{project}/_apis/pipelines/{pipelineId}/runs/{runId}/{resource}/{logId}", 1, "5.1", "7.1"),
+  loc("53df2d18-29ea-46a9-bee0-933540f80abf", "pipelines", "preview", "{project}/_apis/pipelines/{pipelineId}/{resource}", 1, "5.1", "7.1"),
+  loc("0cd358e1-9217-4d94-8269-1c1ee6f93dcf", "build", "builds", "{project}/_apis/{area}/{resource}/{buildId}", 7, "2.0"),
+  loc("8baac422-4c6e-4de5-8532-db96d92acffa", "build", "Timeline", "{project}/_apis/{area}/builds/{buildId}/{resource}/{timelineId}", 3, "2.0"),
+  loc("35a80daf-7f30-45fc-86e8-6b813d9c90df", "build", "logs", "{project}/_apis/{area}/builds/{buildId}/{resource}/{logId}", 2, "2.0"),
+  loc("dbeaf647-6167-421a-bda9-c9327b25e2e6", "build", "definitions", "{project}/_apis/{area}/{resource}/{definitionId}", 7, "2.0"),
   loc("b5cc35c2-ff2b-491d-a085-24b6e9f396fd", "customerintelligence", "Events", "_apis/{area}/{resource}", 1, "1.0", "0.0"),
 ];
 

@@ -1,0 +1,46 @@
+import { PlaneError } from "../core/errors.js";
+import type { ValidationResult } from "./model.js";
+
+/**
+ * A pipelines failure. Pipelines are served by Azure DevOps, so it renders as Azure DevOps' WrappedException
+ * (the DevOps listener's dialect), with `customProperties` where the real service adds them.
+ */
+export class PipelinesError extends PlaneError {
+  readonly plane = "devops" as const;
+  constructor(
+    status: number,
+    typeKey: string,
+    message: string,
+    readonly typeName = `Microsoft.TeamFoundation.Build.WebApi.${typeKey}, Microsoft.TeamFoundation.Build2.WebApi`,
+    readonly eventId = 3000,
+    readonly customProperties?: Record<string, unknown>,
+  ) {
+    super(status, typeKey, message);
+  }
+}
+
+export const pipelinesErrors = {
+  pipelineNotFound: (id: string | number) => new PipelinesError(404, "DefinitionNotFoundException", `Pipeline with id ${id} not found.`),
+  runNotFound: (id: string | number) => new PipelinesError(404, "BuildNotFoundException", `Build with id ${id} not found or has been deleted.`),
+  logNotFound: (id: string | number) => new PipelinesError(404, "BuildLogNotFoundException", `Build log ${id} not found.`),
+  repositoryNotFound: (name: string) => new PipelinesError(404, "RepositoryNotFoundException", `TF401019: The Git repository with name or identifier ${name} does not exist or you do not have permissions for the operation you are attempting.`, "Microsoft.TeamFoundation.Git.Server.GitRepositoryNotFoundException, Microsoft.TeamFoundation.SourceControl.WebServer"),
+  argument: (message: string) => new PipelinesError(400, "ArgumentException", message, "System.ArgumentException, mscorlib"),
+  duplicatePipeline: (name: string) => new PipelinesError(409, "DefinitionExistsException", `A pipeline with the name ${name} already exists in this folder.`),
+  /** A run that does not compile is not queued (docs/reference/pipelines.md §3: az prints only the message). */
+  validation: (results: ValidationResult[]) =>
+    new PipelinesError(400, "BuildRequestValidationFailedException", "Could not queue the build because there were validation errors or warnings.", undefined, 3000, { ValidationResults: results }),
+  queueDenied: (user: string, pipelineId: number, project: string) =>
+    new PipelinesError(
+      403,
+      "AccessDeniedException",
+      `TF215106: Access denied. ${user} needs Queue builds permissions for build pipeline ${pipelineId} in team project ${project} to perform the action. For more information, contact the Azure DevOps Server administrator.`,
+      "Microsoft.TeamFoundation.Build.WebApi.AccessDeniedException, Microsoft.TeamFoundation.Build2.WebApi",
+    ),
+  editDenied: (user: string, project: string) =>
+    new PipelinesError(403, "AccessDeniedException", `TF215106: Access denied. ${user} needs Edit build pipeline permissions for team project ${project} to perform the action. For more information, contact the Azure DevOps Server administrator.`, "Microsoft.TeamFoundation.Build.WebApi.AccessDeniedException, Microsoft.TeamFoundation.Build2.WebApi"),
+  oidcNotAJob: () => new PipelinesError(401, "UnauthorizedRequestException", "TF400813: The user '' is not authorized to access this resource.", "Microsoft.TeamFoundation.Framework.Server.UnauthorizedRequestException, Microsoft.TeamFoundation.Framework.Server"),
+  oidcWrongJob: () => new PipelinesError(403, "TaskOrchestrationJobNotFoundException", "The job access token does not belong to this plan and job.", "Microsoft.TeamFoundation.DistributedTask.WebApi.TaskOrchestrationJobNotFoundException, Microsoft.TeamFoundation.DistributedTask.WebApi"),
+  oidcJobOver: (jobId: string) => new PipelinesError(404, "TaskOrchestrationJobNotFoundException", `Job ${jobId} was not found or has completed.`, "Microsoft.TeamFoundation.DistributedTask.WebApi.TaskOrchestrationJobNotFoundException, Microsoft.TeamFoundation.DistributedTask.WebApi"),
+  oidcNotAuthorized: (connectionId: string) =>
+    new PipelinesError(400, "ServiceEndpointNotAuthorizedException", `The service connection ${connectionId} is not authorized for this job: it was not referenced by a step of the job, or the pipeline may not use it.`, "Microsoft.TeamFoundation.DistributedTask.WebApi.ServiceEndpointException, Microsoft.TeamFoundation.DistributedTask.WebApi"),
+};

@@ -1,0 +1,115 @@
+import { pipelinesErrors } from "./errors.js";
+import type { QueueTimeVariable } from "./model.js";
+import type { NewPipeline, RunRequest } from "./service.js";
+
+type Body = Record<string, unknown>;
+const isObject = (v: unknown): v is Body => v !== null && typeof v === "object" && !Array.isArray(v);
+
+function object(value: unknown, what: string): Body {
+  if (value === undefined || value === null) return {};
+  if (!isObject(value)) throw pipelinesErrors.argument(`${what} must be an object.`);
+  return value;
+}
+
+function text(value: unknown, what: string, required: boolean): string | undefined {
+  if (value === undefined || value === null || value === "") {
+    if (required) throw pipelinesErrors.argument(`Value cannot be null.\r\nParameter name: ${what}`);
+    return undefined;
+  }
+  if (typeof value !== "string" && typeof value !== "number") throw pipelinesErrors.argument(`${what} must be a string.`);
+  return String(value);
+}
+
+function stringMap(value: unknown, what: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(object(value, what))) {
+    if (v !== null && typeof v === "object") throw pipelinesErrors.argument(`${what}.${k} must be a string.`);
+    out[k] = v === null || v === undefined ? "" : String(v);
+  }
+  return out;
+}
+
+function variables(value: unknown): Record<string, QueueTimeVariable> {
+  const out: Record<string, QueueTimeVariable> = {};
+  for (const [k, v] of Object.entries(object(value, "variables"))) {
+    if (isObject(v)) out[k] = { value: v.value === undefined || v.value === null ? "" : String(v.value), isSecret: v.isSecret === true };
+    else out[k] = { value: v === null || v === undefined ? "" : String(v) };
+  }
+  return out;
+}
+
+/** `POST pipelines`: `{name, folder, configuration: {type: "yaml", path, repository: {id | name}}}`. */
+export function readNewPipeline(body: unknown): NewPipeline {
+  const b = object(body, "pipeline");
+  const configuration = object(b.configuration, "configuration");
+  const type = text(configuration.type, "configuration.type", true)!;
+  if (type.toLowerCase() !== "yaml") throw pipelinesErrors.argument(`The configuration type '${type}' is not supported: only 'yaml' pipelines.`);
+  const repository = object(configuration.repository, "configuration.repository");
+  return {
+    name: text(b.name, "name", true)!,
+    folder: text(b.folder, "folder", false),
+    repository: text(repository.id ?? repository.name, "configuration.repository", true)!,
+    yamlPath: text(configuration.path, "configuration.path", true)!,
+  };
+}
+
+/** `POST build/definitions` (what az pipelines create sends): a YAML process (type 2) over a repository. */
+export function readNewDefinition(body: unknown): NewPipeline {
+  const b = object(body, "definition");
+  const process = object(b.process, "process");
+  if (process.type !== undefined && Number(process.type) !== 2) throw pipelinesErrors.argument("Only YAML build definitions (process type 2) are supported.");
+  const repository = object(b.repository, "repository");
+  const queue = object(b.queue, "queue");
+  return {
+    name: text(b.name, "name", true)!,
+    folder: text(b.path, "path", false),
+    repository: text(repository.id ?? repository.name, "repository", true)!,
+    yamlPath: text(process.yamlFilename, "process.yamlFilename", true)!,
+    defaultPool: text(queue.name, "queue.name", false) ?? null,
+  };
+}
+
+/** `POST pipelines/{id}/runs` and `…/preview`: RunPipelineParameters. */
+export function readRunRequest(body: unknown): RunRequest {
+  const b = object(body, "runParameters");
+  const resources = object(b.resources, "resources");
+  const repositories = object(resources.repositories, "resources.repositories");
+  const self = object(repositories.self, "resources.repositories.self");
+  if (b.yamlOverride !== undefined && b.yamlOverride !== null) throw pipelinesErrors.argument("yamlOverride is not supported by svcconn: change the YAML in the repository.");
+  return {
+    variables: variables(b.variables),
+    templateParameters: stringMap(b.templateParameters, "templateParameters"),
+    previewRun: b.previewRun === true,
+    sourceBranch: text(self.refName, "resources.repositories.self.refName", false),
+  };
+}
+
+/** `POST build/builds`: `{definition: {id}, sourceBranch, parameters: "<JSON of variables>", templateParameters}`. */
+export function readQueueBuild(body: unknown, definitionIdQuery: string | undefined): { pipelineId: number; request: RunRequest } {
+  const b = object(body, "build");
+  const definition = object(b.definition, "definition");
+  const id = Number(definition.id ?? definitionIdQuery);
+  if (!Number.isSafeInteger(id) || id <= 0) throw pipelinesErrors.argument("Value cannot be null.\r\nParameter name: build.Definition");
+  let parameters: Record<string, QueueTimeVariable> = {};
+  if (b.parameters !== undefined && b.parameters !== null && b.parameters !== "") {
+    if (typeof b.parameters !== "string") throw pipelinesErrors.argument("parameters must be a JSON string.");
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(b.parameters);
+    } catch {
+      throw pipelinesErrors.argument("The parameters of the build are not valid JSON.");
+    }
+    parameters = variables(parsed);
+  }
+  return {
+    pipelineId: id,
+    request: { variables: parameters, templateParameters: stringMap(b.templateParameters, "templateParameters"), previewRun: false, sourceBranch: text(b.sourceBranch, "sourceBranch", false) },
+  };
+}
+
+/** A positive integer route value, or the service's not-found. */
+export function readId(value: string | undefined, notFound: (v: string) => Error): number {
+  const n = Number(value);
+  if (!value || !/^\d{1,15}$/.test(value) || !Number.isSafeInteger(n)) throw notFound(value ?? "");
+  return n;
+}

@@ -1,0 +1,124 @@
+/** Azure Pipelines objects svcconn keeps, in Azure Pipelines' words. */
+
+/** A Git repository of a project, backed by a local folder or by files written in the world file. */
+export interface Repository {
+  id: string;
+  organizationId: string;
+  projectId: string;
+  name: string;
+  defaultBranch: string;
+  /** An absolute folder whose files are the repository's content (read at each run, like a new commit). */
+  folder: string | null;
+  /** Inline content: repository path (`/azure-pipelines.yml`) → text. */
+  files: Record<string, string> | null;
+  createdAt: string;
+}
+
+/** A YAML pipeline (a build definition of process type 2). */
+export interface Pipeline {
+  id: number;
+  organizationId: string;
+  projectId: string;
+  name: string;
+  folder: string;
+  repositoryId: string;
+  /** The YAML file's path in the repository, from its root (`/azure-pipelines.yml`). */
+  yamlPath: string;
+  revision: number;
+  /** The agent pool queue a run uses when the YAML names none. */
+  defaultPool: string | null;
+  createdBy: string;
+  createdAt: string;
+}
+
+/** A build's status and result, as the build API spells them. */
+export type RunStatus = "notStarted" | "inProgress" | "completed" | "cancelling";
+export type RunResult = "succeeded" | "partiallySucceeded" | "failed" | "canceled";
+
+export interface ValidationResult {
+  result: "ok" | "warning" | "error";
+  message: string;
+}
+
+export interface TimelineIssue {
+  type: "error" | "warning";
+  category: string;
+  message: string;
+  data: Record<string, string>;
+}
+
+export type RecordType = "Stage" | "Phase" | "Job" | "Task" | "Checkpoint";
+export type RecordState = "pending" | "inProgress" | "completed";
+export type RecordResult = "succeeded" | "succeededWithIssues" | "failed" | "canceled" | "skipped" | "abandoned";
+
+export interface TimelineRecord {
+  id: string;
+  parentId: string | null;
+  type: RecordType;
+  name: string;
+  identifier: string | null;
+  order: number;
+  state: RecordState;
+  result: RecordResult | null;
+  resultCode: string | null;
+  startTime: string | null;
+  finishTime: string | null;
+  errorCount: number;
+  warningCount: number;
+  issues: TimelineIssue[];
+  logId: number | null;
+  task: { id: string; name: string; version: string } | null;
+  workerName: string | null;
+}
+
+export interface QueueTimeVariable {
+  value: string;
+  isSecret?: boolean;
+}
+
+/** A run of a pipeline; its id is the build id too (`_build/results?buildId=`). */
+export interface Run {
+  id: number;
+  organizationId: string;
+  projectId: string;
+  pipelineId: number;
+  pipelineRevision: number;
+  /** The build number (`20261201.1`). */
+  name: string;
+  status: RunStatus;
+  result: RunResult | null;
+  reason: "manual" | "individualCI";
+  requestedBy: { id: string; displayName: string; uniqueName: string };
+  queueTime: string;
+  startTime: string | null;
+  finishTime: string | null;
+  sourceBranch: string;
+  sourceVersion: string;
+  variables: Record<string, QueueTimeVariable>;
+  templateParameters: Record<string, string>;
+  validationResults: ValidationResult[];
+  planId: string;
+  /** The pipeline after templates and compile-time expressions (what `preview` returns). */
+  finalYaml: string | null;
+  /** The queue (pool) the run's first job asked for. */
+  queue: string;
+  timeline: TimelineRecord[];
+}
+
+export interface RunLog {
+  runId: number;
+  id: number;
+  lineCount: number;
+  createdOn: string;
+  lastChangedOn: string;
+}
+
+/** An agent pool: the Microsoft-hosted one, or self-hosted pools whose agents run on VMs of the world. */
+export interface AgentPool {
+  organizationId: string;
+  name: string;
+  hosted: boolean;
+  agents: Array<{ name: string; vm: string | null }>;
+}
+
+export const HOSTED_POOL = "Azure Pipelines";

@@ -1,0 +1,100 @@
+/**
+ * What the pipelines plane needs from Azure DevOps (organizations, callers, projects, service connections and
+ * their permissions, job tokens and OIDC tokens), as typed commands and plain values. Entra ID and ARM are
+ * reached by the tasks themselves, over HTTPS, as real tasks reach them.
+ */
+
+export interface OrganizationRef {
+  id: string;
+  name: string;
+  tenantId: string;
+}
+
+export interface ProjectRef {
+  id: string;
+  name: string;
+}
+
+export interface IdentityRef {
+  id: string;
+  displayName: string;
+  uniqueName: string;
+}
+
+/** What a job token says about the job that holds it. */
+export interface JobClaims {
+  projectId: string;
+  planId: string;
+  jobId: string;
+  runId: number;
+  pipelineId: number;
+}
+
+export interface PipelineCaller {
+  organization: OrganizationRef;
+  identity: IdentityRef;
+  /** Set when the caller is a running job (its System.AccessToken). */
+  job?: JobClaims;
+}
+
+/** A service connection as a project sees it (its name there). */
+export interface ConnectionSummary {
+  id: string;
+  name: string;
+  type: string;
+  scheme: string;
+  url: string;
+  isReady: boolean;
+  isDisabled: boolean;
+}
+
+/** What the agent receives for a connection in the job message: authorization with secrets, and data. */
+export interface ConnectionForJob extends ConnectionSummary {
+  parameters: Record<string, string>;
+  data: Record<string, string>;
+}
+
+export interface ExecutionRecord {
+  endpointId: string;
+  projectId: string;
+  planType: "Build";
+  definition: { id: number; name: string };
+  owner: { id: number; name: string };
+  result: "succeeded" | "failed" | "canceled" | "abandoned" | "skipped";
+  startTime: string;
+  finishTime: string;
+}
+
+/** An error of the DevOps plane as its listener would render it. */
+export class DevOpsPortError extends Error {
+  constructor(
+    readonly status: number,
+    readonly typeKey: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface DevOpsApi {
+  organization(name: string): Promise<OrganizationRef>;
+  /** A request's caller: PAT, Entra token, or a job's access token. */
+  authenticate(organization: OrganizationRef, authorization: string | undefined): Promise<PipelineCaller>;
+  /** A project the caller can see (by id or name). */
+  project(caller: PipelineCaller, idOrName: string): Promise<ProjectRef>;
+  /** The project groups a caller belongs to (`Project Administrators`, `Contributors`, `Readers`, …). */
+  projectGroups(caller: PipelineCaller, project: ProjectRef): Promise<string[]>;
+  /** The connections a project has, by the name each has in that project. */
+  connectionsOfProject(organization: OrganizationRef, projectId: string): Promise<ConnectionSummary[]>;
+  /** Whether a pipeline may use a connection (open access, or permitted for that pipeline). */
+  isConnectionAuthorized(projectId: string, connectionId: string, pipelineId: number): Promise<boolean>;
+  /** A connection's authorization (confidential parameters included) and data, for a job's environment. */
+  connectionForJob(organization: OrganizationRef, connectionId: string): Promise<ConnectionForJob>;
+  /** The project's build service identity, which runs jobs. */
+  buildService(organization: OrganizationRef, project: ProjectRef): Promise<IdentityRef>;
+  /** A job access token (System.AccessToken) for the build service, bound to the job, valid until `expiresAt`. */
+  issueJobToken(organization: OrganizationRef, claims: JobClaims, expiresAt: Date): Promise<string>;
+  /** The OIDC token a job presents for a workload identity federation connection. */
+  federationToken(organization: OrganizationRef, projectId: string, connectionId: string): Promise<string>;
+  recordExecution(record: ExecutionRecord): Promise<void>;
+}

@@ -1,0 +1,430 @@
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, isAbsolute, join } from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Clock } from "../../core/clock.js";
+import type { CompiledJob, CompiledStep } from "../compile/compiler.js";
+import { evaluate, ExpressionError, type Value } from "../compile/expressions.js";
+import type { RecordResult, TimelineIssue, TimelineRecord } from "../model.js";
+import type { ConnectionForJob } from "../ports.js";
+import { versionText } from "../tasks/catalog.js";
+import { connectionEnvironment, envName, expandMacros, systemConnectionEnvironment } from "./agent-env.js";
+import { parseLoggingCommand } from "./logging-commands.js";
+import type { SecretMasker } from "./masker.js";
+
+export interface JobVariable {
+  value: string;
+  isSecret: boolean;
+}
+
+/** Where a job's records, log lines and output variables go (the service persists them). */
+export interface JobSink {
+  record(record: TimelineRecord): void;
+  log(record: TimelineRecord, line: string): void;
+  newLogId(): number;
+}
+
+export interface AgentInfo {
+  name: string;
+  pool: string;
+  hosted: boolean;
+}
+
+export interface JobContext {
+  job: CompiledJob;
+  jobRecord: TimelineRecord;
+  variables: Map<string, JobVariable>;
+  /** `${stepIndex}:${input}` → the connection that input resolved to. */
+  connections: Map<string, ConnectionForJob>;
+  collectionUri: string;
+  loginUrl: string;
+  jobToken: string;
+  /** Repository content for the checkout step: a folder to copy, or files to write. */
+  repository: { name: string; folder: string | null; files: Record<string, string> | null } | null;
+  agent: AgentInfo;
+  /** Environment the agent itself has (PATH, proxy, CA bundle) that every step inherits. */
+  baseEnv: NodeJS.ProcessEnv;
+  masker: SecretMasker;
+  clock: Clock;
+  signal: AbortSignal;
+}
+
+/** A step's log stops growing past this; the step goes on and its log says so. */
+const MAX_STEP_LOG_LINES = 100_000;
+const MAX_LINE_CHARS = 64 * 1024;
+const AGENT_VERSION = "4.264.2";
+const here = dirname(fileURLToPath(import.meta.url));
+const fromSource = import.meta.url.endsWith(".ts");
+
+/** The process that runs a task: its implementation module under `tasks/`, with tsx when svcconn runs from source. */
+function taskCommand(entry: string): { file: string; args: string[] } {
+  const module = join(here, "..", "tasks", `${entry}${fromSource ? ".ts" : ".js"}`);
+  if (!fromSource) return { file: process.execPath, args: [module] };
+  // tsx by its resolved location: a step's working folder has no node_modules.
+  const loader = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist", "loader.mjs")).href;
+  return { file: process.execPath, args: ["--import", loader, module] };
+}
+
+/**
+ * Runs one job as the agent does: a work folder, the implicit checkout, each step as its own process with the
+ * environment the agent builds (variables, inputs, connections, the system connection), logging commands turned
+ * into timeline issues, variables and masks, and every line masked before it is kept.
+ */
+export class JobRunner {
+  private order = 0;
+  private readonly outputs: Record<string, string> = {};
+  private readonly prependPath: string[] = [];
+
+  constructor(private readonly ctx: JobContext, private readonly sink: JobSink) {}
+
+  private now = () => this.ctx.clock.now().toISOString();
+
+  private newRecord(name: string, step?: CompiledStep): TimelineRecord {
+    return {
+      id: randomUUID(),
+      parentId: this.ctx.jobRecord.id,
+      type: "Task",
+      name,
+      identifier: step?.name ?? null,
+      order: ++this.order,
+      state: "pending",
+      result: null,
+      resultCode: null,
+      startTime: null,
+      finishTime: null,
+      errorCount: 0,
+      warningCount: 0,
+      issues: [],
+      logId: null,
+      task: step?.task ? { id: step.task.id, name: step.task.name, version: versionText(step.task) } : null,
+      workerName: this.ctx.agent.name,
+    };
+  }
+
+  /** Runs the job; returns its result and the output variables its steps set (`step.name` → value). */
+  async run(): Promise<{ result: RecordResult; outputs: Record<string, string> }> {
+    const work = mkdtempSync(join(tmpdir(), "svcconn-agent-"));
+    const dirs = { temp: join(work, "_temp"), sources: join(work, "s"), artifacts: join(work, "a"), binaries: join(work, "b") };
+    for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
+    const variables = this.ctx.variables;
+    const set = (name: string, value: string, isSecret = false) => variables.set(name, { value, isSecret });
+    set("Agent.TempDirectory", dirs.temp);
+    set("Agent.WorkFolder", work);
+    set("Agent.BuildDirectory", work);
+    set("Pipeline.Workspace", work);
+    set("Build.SourcesDirectory", dirs.sources);
+    set("Build.Repository.LocalPath", dirs.sources);
+    set("System.DefaultWorkingDirectory", dirs.sources);
+    set("Build.ArtifactStagingDirectory", dirs.artifacts);
+    set("Build.BinariesDirectory", dirs.binaries);
+    try {
+      let failed = false;
+      let issues = false;
+      const init = this.newRecord("Initialize job");
+      this.start(init);
+      this.line(init, `Agent name: '${this.ctx.agent.name}'`);
+      this.line(init, `Agent machine name: '${this.ctx.agent.hosted ? "fv-az-svcconn" : this.ctx.agent.name}'`);
+      this.line(init, `Current agent version: '${AGENT_VERSION}'`);
+      this.line(init, `Agent running as: '${this.ctx.agent.hosted ? "vsts" : "svcconn"}'`);
+      this.finish(init, "succeeded");
+      const steps = [...this.ctx.job.steps];
+      if (!steps.some((s) => s.kind === "checkout") && this.ctx.repository) steps.unshift({ kind: "checkout", checkout: "self", task: null, name: null, displayName: "Checkout", inputs: {}, inputKeys: {}, env: {}, condition: null, continueOnError: false, enabled: true, timeoutInMinutes: 0, pos: this.ctx.job.pos });
+      for (const step of steps) {
+        const index = this.ctx.job.steps.indexOf(step);
+        const label = step.kind === "checkout" ? `Checkout ${this.ctx.repository?.name ?? "self"}@main to s` : step.displayName;
+        const record = this.newRecord(label, step);
+        if (this.ctx.signal.aborted) {
+          this.sink.record({ ...record, state: "completed", result: "canceled" });
+          continue;
+        }
+        if (!step.enabled || !this.condition(step.condition, failed)) {
+          this.sink.record({ ...record, state: "completed", result: "skipped" });
+          continue;
+        }
+        this.start(record);
+        const result = step.kind === "checkout" ? this.checkout(record, step, dirs.sources) : await this.task(record, step, index);
+        this.finish(record, result);
+        if (result === "failed") {
+          if (step.continueOnError) issues = true;
+          else failed = true;
+        }
+        if (result === "succeededWithIssues") issues = true;
+      }
+      const finalize = this.newRecord("Finalize Job");
+      this.start(finalize);
+      this.line(finalize, "Cleaning up task key");
+      this.finish(finalize, "succeeded");
+      if (this.ctx.signal.aborted) return { result: "canceled", outputs: this.outputs };
+      return { result: failed ? "failed" : issues ? "succeededWithIssues" : "succeeded", outputs: this.outputs };
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+
+  private start(record: TimelineRecord): void {
+    record.state = "inProgress";
+    record.startTime = this.now();
+    record.logId = this.sink.newLogId();
+    this.sink.record(record);
+  }
+
+  private finish(record: TimelineRecord, result: RecordResult): void {
+    record.state = "completed";
+    record.result = result;
+    record.finishTime = this.now();
+    this.sink.record(record);
+  }
+
+  /** Writes text (one or more lines) to a record's log; returns the number of its first line there. */
+  private line(record: TimelineRecord, text: string): number {
+    const counts = lineCounts(record);
+    const first = counts.count + 1;
+    for (const part of this.ctx.masker.mask(text).split(/\r?\n/)) {
+      this.sink.log(record, part.length > MAX_LINE_CHARS ? `${part.slice(0, MAX_LINE_CHARS)}…` : part);
+      counts.count++;
+    }
+    return first;
+  }
+
+  private issue(record: TimelineRecord, type: "error" | "warning", message: string, data: Record<string, string> = {}): void {
+    const masked = this.ctx.masker.mask(message);
+    const line = this.line(record, `##[${type}]${masked}`);
+    const issue: TimelineIssue = { type, category: "General", message: masked, data: { type, ...data, logFileLineNumber: String(line) } };
+    record.issues.push(issue);
+    if (type === "error") record.errorCount++;
+    else record.warningCount++;
+    this.sink.record(record);
+  }
+
+  /** A step's condition with the job's status so far (`succeeded()` when none is written). */
+  private condition(condition: string | null, failed: boolean): boolean {
+    try {
+      const value = evaluate(condition ?? "succeeded()", {
+        values: { variables: this.variableValues() },
+        status: { succeeded: !failed, failed, canceled: this.ctx.signal.aborted },
+      });
+      return value !== null && value !== false && value !== "" && value !== 0;
+    } catch (error) {
+      if (error instanceof ExpressionError) return false;
+      throw error;
+    }
+  }
+
+  private variableValues(): Record<string, Value> {
+    const out: Record<string, Value> = {};
+    for (const [name, v] of this.ctx.variables) out[name] = v.value;
+    return out;
+  }
+
+  private lookup = (name: string): string | undefined => {
+    const lower = name.toLowerCase();
+    for (const [key, v] of this.ctx.variables) if (key.toLowerCase() === lower) return v.value;
+    return undefined;
+  };
+
+  private checkout(record: TimelineRecord, _step: CompiledStep, sources: string): RecordResult {
+    const repository = this.ctx.repository;
+    if (!repository) {
+      this.line(record, "Checkout of 'self' skipped: the pipeline has no repository.");
+      return "succeeded";
+    }
+    this.line(record, `##[section]Starting: Checkout ${repository.name}@main to s`);
+    this.line(record, `Syncing repository: ${repository.name} (Git)`);
+    try {
+      if (repository.folder) cpSync(repository.folder, sources, { recursive: true, filter: (src) => !src.split(/[\\/]/).includes(".git") });
+      for (const [path, text] of Object.entries(repository.files ?? {})) {
+        const target = join(sources, ...path.split("/").filter((p) => p && p !== ".."));
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, text);
+      }
+    } catch (error) {
+      this.issue(record, "error", `Checkout failed: ${(error as Error).message}`);
+      return "failed";
+    }
+    this.line(record, `##[section]Finishing: Checkout ${repository.name}@main to s`);
+    return "succeeded";
+  }
+
+  private stepEnvironment(step: CompiledStep, index: number): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...this.ctx.baseEnv };
+    const publicNames: string[] = [];
+    const secretNames: string[] = [];
+    for (const [name, v] of this.ctx.variables) {
+      if (v.isSecret) {
+        secretNames.push(name);
+        env[`SECRET_${envName(name)}`] = v.value;
+      } else {
+        publicNames.push(name);
+        env[envName(name)] = v.value;
+      }
+    }
+    env.VSTS_PUBLIC_VARIABLES = JSON.stringify(publicNames);
+    env.VSTS_SECRET_VARIABLES = JSON.stringify(secretNames);
+    env.AGENT_VERSION = AGENT_VERSION;
+    env.AGENT_NAME = this.ctx.agent.name;
+    env.AGENT_OS = "Linux";
+    env.AGENT_OSARCHITECTURE = "X64";
+    env.AGENT_JOBNAME = this.ctx.job.displayName;
+    env.TF_BUILD = "True";
+    const workingDirectory = this.lookup("System.DefaultWorkingDirectory") ?? "";
+    for (const [name, value] of Object.entries(step.inputs)) {
+      let expanded = expandMacros(value, this.lookup);
+      // The agent roots file path inputs at the default working directory (an empty one is that directory).
+      if (step.task?.inputs.find((i) => i.name === name)?.type === "filePath" && !isAbsolute(expanded)) expanded = join(workingDirectory, expanded);
+      env[`INPUT_${envName(name)}`] = expanded;
+    }
+    Object.assign(env, systemConnectionEnvironment(this.ctx.collectionUri, this.ctx.jobToken));
+    for (const input of step.task?.inputs ?? []) {
+      const connection = this.ctx.connections.get(`${index}:${input.name}`);
+      if (!connection) continue;
+      env[`INPUT_${envName(input.name)}`] = connection.id;
+      Object.assign(env, connectionEnvironment(connection, this.ctx.loginUrl));
+    }
+    if (this.prependPath.length) env.PATH = [...this.prependPath, env.PATH ?? ""].join(":");
+    // `env:` is the only way a step sees a secret variable as an environment variable (System.AccessToken too).
+    for (const [name, value] of Object.entries(step.env)) env[name] = expandMacros(value, this.lookup);
+    return env;
+  }
+
+  private async task(record: TimelineRecord, step: CompiledStep, index: number): Promise<RecordResult> {
+    const task = step.task!;
+    this.line(record, `##[section]Starting: ${step.displayName}`);
+    this.line(record, "==============================================================================");
+    this.line(record, `Task         : ${task.friendlyName}`);
+    this.line(record, `Description  : ${task.description}`);
+    this.line(record, `Version      : ${versionText(task)}`);
+    this.line(record, "Author       : Microsoft Corporation");
+    this.line(record, `Help         : ${task.helpUrl}`);
+    this.line(record, "==============================================================================");
+    const { file, args } = taskCommand(task.entry);
+    const env = this.stepEnvironment(step, index);
+    let completed: RecordResult | undefined;
+    const timeoutMinutes = step.timeoutInMinutes || this.ctx.job.timeoutInMinutes || 60;
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error; timedOut: boolean }>((resolve) => {
+      const child = spawn(file, args, { cwd: env.BUILD_SOURCESDIRECTORY, env, stdio: ["ignore", "pipe", "pipe"] });
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        child.kill("SIGKILL");
+      }, timeoutMinutes * 60_000);
+      const abort = () => child.kill("SIGTERM");
+      this.ctx.signal.addEventListener("abort", abort, { once: true });
+      const lines = (stream: NodeJS.ReadableStream) => {
+        let pending = "";
+        stream.setEncoding("utf8");
+        stream.on("data", (chunk: string) => {
+          pending += chunk;
+          let nl = pending.indexOf("\n");
+          while (nl >= 0) {
+            completed = this.output(record, pending.slice(0, nl).replace(/\r$/, ""), step) ?? completed;
+            pending = pending.slice(nl + 1);
+            nl = pending.indexOf("\n");
+          }
+          if (pending.length > MAX_LINE_CHARS) {
+            completed = this.output(record, pending, step) ?? completed;
+            pending = "";
+          }
+        });
+        stream.on("end", () => {
+          if (pending) completed = this.output(record, pending, step) ?? completed;
+        });
+      };
+      lines(child.stdout!);
+      lines(child.stderr!);
+      child.on("error", (error) => resolve({ code: null, signal: null, error, timedOut }));
+      child.on("close", (code, signal) => {
+        clearTimeout(timer);
+        this.ctx.signal.removeEventListener("abort", abort);
+        resolve({ code, signal, timedOut });
+      });
+    });
+    let result: RecordResult = completed ?? "succeeded";
+    if (exit.timedOut) {
+      this.issue(record, "error", `The task has timed out.`);
+      result = "failed";
+    } else if (this.ctx.signal.aborted) {
+      this.issue(record, "error", "The operation was canceled.");
+      result = "canceled";
+    } else if (exit.error || exit.code !== 0) {
+      // A task process that dies without reporting (a crash, a signal) fails its step, as on the agent.
+      const code = exit.error ? -1 : (exit.code ?? 1);
+      this.issue(record, "error", `Exit code ${code} returned from process: file name '${file}', arguments '${args.map((a) => `"${a}"`).join(" ")}'.`);
+      result = "failed";
+    }
+    this.line(record, `##[section]Finishing: ${step.displayName}`);
+    return result;
+  }
+
+  /** One line of a task's output: a logging command the agent acts on, or a line for the log. */
+  private output(record: TimelineRecord, line: string, step: CompiledStep): RecordResult | undefined {
+    const counts = lineCounts(record);
+    const command = parseLoggingCommand(line);
+    if (!command) {
+      if (counts.count >= MAX_STEP_LOG_LINES) {
+        if (!counts.truncated) {
+          counts.truncated = true;
+          this.issue(record, "warning", `The log of this step was cut at ${MAX_STEP_LOG_LINES} lines (svcconn's limit).`);
+        }
+        return undefined;
+      }
+      this.line(record, line);
+      return undefined;
+    }
+    const p = command.properties;
+    switch (command.command) {
+      case "task.issue":
+      case "task.logissue": {
+        const type = p.type === "warning" ? "warning" : "error";
+        const data: Record<string, string> = {};
+        if (p.source) data.source = p.source;
+        this.issue(record, type, command.data, data);
+        return undefined;
+      }
+      case "task.complete": {
+        const r = (p.result ?? "succeeded").toLowerCase();
+        return r === "failed" ? "failed" : r === "succeededwithissues" ? "succeededWithIssues" : r === "skipped" ? "skipped" : "succeeded";
+      }
+      case "task.setsecret":
+        this.ctx.masker.add(command.data);
+        return undefined;
+      case "task.setvariable": {
+        const name = p.variable;
+        if (!name) return undefined;
+        const isSecret = /^true$/i.test(p.issecret ?? "");
+        if (isSecret) this.ctx.masker.add(command.data);
+        if (/^true$/i.test(p.isoutput ?? "")) {
+          if (step.name) {
+            this.ctx.variables.set(`${step.name}.${name}`, { value: command.data, isSecret });
+            this.outputs[`${step.name}.${name}`] = command.data;
+          }
+        } else this.ctx.variables.set(name, { value: command.data, isSecret });
+        return undefined;
+      }
+      case "task.prependpath":
+        this.prependPath.unshift(command.data);
+        return undefined;
+      case "task.debug":
+        if (/^true$/i.test(this.lookup("System.Debug") ?? "")) this.line(record, `##[debug]${command.data}`);
+        return undefined;
+      case "build.updatebuildnumber":
+        return undefined;
+      default:
+        if (/^true$/i.test(this.lookup("System.Debug") ?? "")) this.line(record, `##[debug]Processed: ${line}`);
+        return undefined;
+    }
+  }
+}
+
+const counters = new WeakMap<TimelineRecord, { count: number; truncated: boolean }>();
+function lineCounts(record: TimelineRecord) {
+  const found = counters.get(record);
+  if (found) return found;
+  const made = { count: 0, truncated: false };
+  counters.set(record, made);
+  return made;
+}
+
+

@@ -1,0 +1,643 @@
+import { randomUUID } from "node:crypto";
+import type { Clock } from "../core/clock.js";
+import { newGuid } from "../core/ids.js";
+import type { Logger } from "../core/logging.js";
+import type { Store } from "../store/index.js";
+import { UniqueViolation } from "../store/index.js";
+import { compilePipeline, type CompiledJob, type CompiledPipeline, type CompiledStage, type PoolRequest } from "./compile/compiler.js";
+import { evaluate, ExpressionError, toText, type Value } from "./compile/expressions.js";
+import { pipelineNotValid, resolveConnections, type ConnectionUse } from "./compile/resolve-connections.js";
+import { CompileError } from "./compile/yaml-tree.js";
+import { pipelinesErrors } from "./errors.js";
+import { HOSTED_POOL, type Pipeline, type QueueTimeVariable, type RecordResult, type Repository, type Run, type RunResult, type TimelineRecord } from "./model.js";
+import type { ConnectionForJob, DevOpsApi, OrganizationRef, PipelineCaller, ProjectRef } from "./ports.js";
+import { readRepositoryFile, repositoryPath } from "./repositories.js";
+import { expandMacros } from "./runner/agent-env.js";
+import { JobRunner, type AgentInfo, type JobVariable } from "./runner/job-runner.js";
+import { SecretMasker } from "./runner/masker.js";
+
+export interface PipelinesOptions {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  devops: DevOpsApi;
+  /** svcconn's own listeners as a job sees them: the DevOps host (collection URL base) and the login host. */
+  urls: () => { devops: string; login: string };
+  /** Environment every step inherits from the agent (PATH, the CA bundle that trusts svcconn, proxy settings). */
+  agentEnvironment: () => NodeJS.ProcessEnv;
+}
+
+export interface NewPipeline {
+  name: string;
+  folder?: string;
+  repository: string;
+  yamlPath: string;
+  defaultPool?: string | null;
+}
+
+export interface RunRequest {
+  variables: Record<string, QueueTimeVariable>;
+  templateParameters: Record<string, string>;
+  previewRun: boolean;
+  sourceBranch?: string;
+}
+
+interface LogBuffer {
+  lines: string[];
+  createdOn: string;
+  lastChangedOn: string;
+  dirty: boolean;
+}
+
+interface LiveJob {
+  runId: number;
+  pipelineId: number;
+  projectId: string;
+}
+
+const STOPPED_HEARING =
+  "We stopped hearing from agent {agent}. Verify the agent machine is running and has a healthy network connection. Anything that terminates an agent process, starves it for CPU, or blocks its network access can cause this error. For more information, see: https://go.microsoft.com/fwlink/?linkid=846610";
+const FLUSH_MS = 250;
+const MAX_RUN_LOG_LINES = 1_000_000;
+
+/**
+ * Azure Pipelines: repositories, YAML pipelines, runs (compile, resource authorization, jobs on agents), their
+ * timelines and logs, and the job OIDC token. Service connections, permissions and tokens come from the DevOps
+ * plane through its port; tasks reach Entra ID and ARM over HTTPS like real tasks.
+ */
+export class PipelinesService {
+  private readonly running = new Set<Promise<void>>();
+  private readonly live = new Map<string, LiveJob>();
+  private readonly controllers = new Map<number, AbortController>();
+
+  constructor(private readonly options: PipelinesOptions) {}
+
+  private get store() {
+    return this.options.store;
+  }
+  private now = () => this.options.clock.now().toISOString();
+
+  // ---- repositories and pools (world files) ------------------------------------------------------------------
+
+  async createRepository(input: { organizationId: string; projectId: string; name: string; folder?: string | null; files?: Record<string, string> | null; id?: string }): Promise<Repository> {
+    const repository: Repository = {
+      id: input.id?.toLowerCase() ?? newGuid(),
+      organizationId: input.organizationId,
+      projectId: input.projectId,
+      name: input.name,
+      defaultBranch: "refs/heads/main",
+      folder: input.folder ?? null,
+      files: input.files ?? null,
+      createdAt: this.now(),
+    };
+    await this.store.pipelines.insertRepository(repository);
+    return repository;
+  }
+
+  async putPool(organizationId: string, name: string, agents: Array<{ name: string; vm: string | null }>): Promise<void> {
+    await this.store.pipelines.putPool({ organizationId, name, hosted: false, agents });
+  }
+
+  /** A pipeline a world file declares (no caller: the world is written by its author). */
+  async definePipeline(projectId: string, organizationId: string, input: NewPipeline): Promise<Pipeline> {
+    const repository = await this.store.pipelines.repository(projectId, input.repository);
+    if (!repository) throw pipelinesErrors.repositoryNotFound(input.repository);
+    const pipeline: Omit<Pipeline, "id"> = {
+      organizationId,
+      projectId,
+      name: input.name,
+      folder: "\\",
+      repositoryId: repository.id,
+      yamlPath: repositoryPath(input.yamlPath),
+      revision: 1,
+      defaultPool: input.defaultPool ?? null,
+      createdBy: "world",
+      createdAt: this.now(),
+    };
+    return { ...pipeline, id: await this.store.pipelines.insertPipeline(pipeline) };
+  }
+
+  // ---- callers and rights ----------------------------------------------------------------------------------
+
+  async caller(organization: string, authorization: string | undefined): Promise<PipelineCaller> {
+    const org = await this.options.devops.organization(organization);
+    return this.options.devops.authenticate(org, authorization);
+  }
+
+  project(caller: PipelineCaller, idOrName: string): Promise<ProjectRef> {
+    return this.options.devops.project(caller, idOrName);
+  }
+
+  /** Contributors and project administrators edit and queue pipelines; a job's build service queues too. */
+  private async canEdit(caller: PipelineCaller, project: ProjectRef): Promise<boolean> {
+    if (caller.job) return caller.job.projectId === project.id;
+    const groups = await this.options.devops.projectGroups(caller, project);
+    return groups.includes("Project Administrators") || groups.includes("Contributors");
+  }
+
+  // ---- pipelines ---------------------------------------------------------------------------------------------
+
+  async createPipeline(caller: PipelineCaller, projectIdOrName: string, input: NewPipeline): Promise<Pipeline> {
+    const project = await this.project(caller, projectIdOrName);
+    if (!(await this.canEdit(caller, project))) throw pipelinesErrors.editDenied(caller.identity.displayName, project.name);
+    const repository = await this.store.pipelines.repository(project.id, input.repository);
+    if (!repository) throw pipelinesErrors.repositoryNotFound(input.repository);
+    const pipeline: Omit<Pipeline, "id"> = {
+      organizationId: caller.organization.id,
+      projectId: project.id,
+      name: input.name,
+      folder: input.folder && input.folder !== "/" ? input.folder : "\\",
+      repositoryId: repository.id,
+      yamlPath: repositoryPath(input.yamlPath),
+      revision: 1,
+      defaultPool: input.defaultPool ?? null,
+      createdBy: caller.identity.id,
+      createdAt: this.now(),
+    };
+    try {
+      return { ...pipeline, id: await this.store.pipelines.insertPipeline(pipeline) };
+    } catch (error) {
+      if (error instanceof UniqueViolation) throw pipelinesErrors.duplicatePipeline(input.name);
+      throw error;
+    }
+  }
+
+  async pipelines(caller: PipelineCaller, projectIdOrName: string): Promise<Pipeline[]> {
+    const project = await this.project(caller, projectIdOrName);
+    return this.store.pipelines.pipelines(project.id);
+  }
+
+  async pipeline(caller: PipelineCaller, projectIdOrName: string, id: number): Promise<Pipeline> {
+    const project = await this.project(caller, projectIdOrName);
+    const pipeline = Number.isSafeInteger(id) ? await this.store.pipelines.pipeline(id) : undefined;
+    if (!pipeline || pipeline.projectId !== project.id) throw pipelinesErrors.pipelineNotFound(id);
+    return pipeline;
+  }
+
+  async repositoryOf(pipeline: Pipeline): Promise<Repository> {
+    const repository = await this.store.pipelines.repository(pipeline.projectId, pipeline.repositoryId);
+    if (!repository) throw pipelinesErrors.repositoryNotFound(pipeline.repositoryId);
+    return repository;
+  }
+
+  // ---- compile -----------------------------------------------------------------------------------------------
+
+  private compile(pipeline: Pipeline, repository: Repository, request: RunRequest): CompiledPipeline {
+    try {
+      return compilePipeline({
+        yamlPath: pipeline.yamlPath,
+        readFile: (path) => readRepositoryFile(repository, path),
+        templateParameters: request.templateParameters,
+        queueVariables: Object.fromEntries(Object.entries(request.variables).filter(([, v]) => !v.isSecret).map(([k, v]) => [k, v.value])),
+      });
+    } catch (error) {
+      if (error instanceof CompileError) throw pipelinesErrors.validation([{ result: "error", message: error.message }]);
+      throw error;
+    }
+  }
+
+  /** The pipeline after templates and expressions (`pipelines/{id}/preview`). */
+  async preview(caller: PipelineCaller, projectIdOrName: string, pipelineId: number, request: RunRequest): Promise<string> {
+    const pipeline = await this.pipeline(caller, projectIdOrName, pipelineId);
+    return this.compile(pipeline, await this.repositoryOf(pipeline), request).finalYaml;
+  }
+
+  // ---- runs ------------------------------------------------------------------------------------------------
+
+  async queueRun(caller: PipelineCaller, projectIdOrName: string, pipelineId: number, request: RunRequest): Promise<Run> {
+    const project = await this.project(caller, projectIdOrName);
+    const pipeline = await this.pipeline(caller, project.id, pipelineId);
+    if (!(await this.canEdit(caller, project))) throw pipelinesErrors.queueDenied(caller.identity.displayName, pipeline.id, project.name);
+    const repository = await this.repositoryOf(pipeline);
+    const compiled = this.compile(pipeline, repository, request);
+    const pools = await this.poolsFor(caller.organization, compiled, pipeline);
+    const now = this.now();
+    const day = now.slice(0, 10).replace(/-/g, "");
+    const run: Omit<Run, "id"> = {
+      organizationId: caller.organization.id,
+      projectId: project.id,
+      pipelineId: pipeline.id,
+      pipelineRevision: pipeline.revision,
+      name: `${day}.${(await this.store.pipelines.runsOfDay(pipeline.id, day)) + 1}`,
+      status: "notStarted",
+      result: null,
+      reason: "manual",
+      requestedBy: { id: caller.identity.id, displayName: caller.identity.displayName, uniqueName: caller.identity.uniqueName },
+      queueTime: now,
+      startTime: null,
+      finishTime: null,
+      sourceBranch: request.sourceBranch ?? repository.defaultBranch,
+      sourceVersion: "0000000000000000000000000000000000000000",
+      variables: request.variables,
+      templateParameters: request.templateParameters,
+      validationResults: [],
+      planId: newGuid(),
+      finalYaml: compiled.finalYaml,
+      queue: pools.first,
+      timeline: [],
+    };
+    if (request.previewRun) return { ...run, id: -1 };
+    const connections = await this.options.devops.connectionsOfProject(caller.organization, project.id);
+    const queueVariables = Object.fromEntries(Object.entries(request.variables).filter(([, v]) => !v.isSecret).map(([k, v]) => [k, v.value]));
+    const resolution = await resolveConnections(compiled, {
+      connections,
+      isAuthorized: (id) => this.options.devops.isConnectionAuthorized(project.id, id, pipeline.id),
+      queueVariables,
+    });
+    if (resolution.errors.length) {
+      // A resource authorization failure is a run that failed before any job (the UI's "There was a resource authorization issue").
+      const failed = { ...run, status: "completed" as const, result: "failed" as const, startTime: now, finishTime: now, validationResults: [{ result: "error" as const, message: pipelineNotValid(resolution.errors) }] };
+      return { ...failed, id: await this.store.pipelines.insertRun(failed) };
+    }
+    const stored: Run = { ...run, id: await this.store.pipelines.insertRun(run) };
+    const controller = new AbortController();
+    this.controllers.set(stored.id, controller);
+    const work = this.execute(stored, pipeline, repository, compiled, resolution.uses, pools.byJob, project, caller.organization, controller.signal)
+      .catch(async (error) => {
+        this.options.logger.error({ err: error, runId: stored.id }, "a pipeline run failed unexpectedly");
+        await this.abandon(stored.id, `svcconn could not run this pipeline: ${(error as Error).message}`).catch(() => undefined);
+      })
+      .finally(() => {
+        this.running.delete(work);
+        this.controllers.delete(stored.id);
+      });
+    this.running.add(work);
+    return stored;
+  }
+
+  /** The pool of each job: `vmImage` is the Microsoft-hosted pool; `name` a pool the organization has. */
+  private async poolsFor(org: OrganizationRef, compiled: CompiledPipeline, pipeline: Pipeline): Promise<{ first: string; byJob: Map<CompiledJob, AgentInfo> }> {
+    const declared = await this.store.pipelines.pools(org.id);
+    const byJob = new Map<CompiledJob, AgentInfo>();
+    const errors: string[] = [];
+    for (const stage of compiled.stages) {
+      for (const job of stage.jobs) {
+        const request: PoolRequest = job.pool ?? stage.pool ?? compiled.pool ?? (pipeline.defaultPool ? { name: pipeline.defaultPool, vmImage: null } : { name: null, vmImage: "ubuntu-latest" });
+        const name = request.vmImage || !request.name ? HOSTED_POOL : request.name;
+        if (name.toLowerCase() === HOSTED_POOL.toLowerCase()) {
+          byJob.set(job, { name: "Hosted Agent", pool: HOSTED_POOL, hosted: true });
+          continue;
+        }
+        const pool = declared.find((p) => p.name.toLowerCase() === name.toLowerCase());
+        if (!pool) {
+          errors.push(`Could not find a pool with name ${name}. The pool does not exist or has not been authorized for use. For authorization details, refer to https://aka.ms/yamlauthz.`);
+          continue;
+        }
+        const agent = pool.agents[0];
+        if (!agent) {
+          errors.push(`No agent found in pool ${pool.name} which satisfies the specified demands.`);
+          continue;
+        }
+        byJob.set(job, { name: agent.name, pool: pool.name, hosted: false });
+      }
+    }
+    if (errors.length) throw pipelinesErrors.validation(errors.map((message) => ({ result: "error", message })));
+    return { first: [...byJob.values()][0]?.pool ?? HOSTED_POOL, byJob };
+  }
+
+  private async execute(run: Run, pipeline: Pipeline, repository: Repository, compiled: CompiledPipeline, uses: ConnectionUse[], agents: Map<CompiledJob, AgentInfo>, project: ProjectRef, org: OrganizationRef, signal: AbortSignal): Promise<void> {
+    const logs = new Map<number, LogBuffer>();
+    let nextLog = 0;
+    let totalLines = 0;
+    let flushTimer: NodeJS.Timeout | undefined;
+    const flush = async () => {
+      flushTimer = undefined;
+      await this.store.pipelines.updateRun(run);
+      for (const [id, log] of logs) {
+        if (!log.dirty) continue;
+        log.dirty = false;
+        await this.store.pipelines.putLog({ runId: run.id, id, lineCount: log.lines.length, createdOn: log.createdOn, lastChangedOn: log.lastChangedOn }, log.lines.join("\n"));
+      }
+    };
+    const changed = () => {
+      flushTimer ??= setTimeout(() => void flush().catch((err) => this.options.logger.error({ err }, "cannot save a run")), FLUSH_MS);
+    };
+    const newLog = () => {
+      const id = ++nextLog;
+      logs.set(id, { lines: [], createdOn: this.now(), lastChangedOn: this.now(), dirty: true });
+      return id;
+    };
+    const append = (logId: number | null, line: string) => {
+      const log = logId === null ? undefined : logs.get(logId);
+      if (!log || totalLines >= MAX_RUN_LOG_LINES) return;
+      totalLines++;
+      const at = `${this.now().replace(/Z$/, "")}0000Z`;
+      log.lines.push(`${at} ${line}`);
+      log.lastChangedOn = this.now();
+      log.dirty = true;
+    };
+    const record = (r: Partial<TimelineRecord> & Pick<TimelineRecord, "type" | "name">): TimelineRecord => {
+      const full: TimelineRecord = { id: randomUUID(), parentId: null, identifier: null, order: 1, state: "pending", result: null, resultCode: null, startTime: null, finishTime: null, errorCount: 0, warningCount: 0, issues: [], logId: null, task: null, workerName: null, ...r };
+      run.timeline.push(full);
+      return full;
+    };
+    const upsert = (r: TimelineRecord) => {
+      const i = run.timeline.findIndex((x) => x.id === r.id);
+      if (i >= 0) run.timeline[i] = r;
+      else run.timeline.push(r);
+      changed();
+    };
+
+    run.status = "inProgress";
+    run.startTime = this.now();
+    // The plan's records exist from the start, pending, as on Azure Pipelines.
+    const stageRecords = new Map<CompiledStage, TimelineRecord>();
+    const jobRecords = new Map<CompiledJob, { phase: TimelineRecord; job: TimelineRecord }>();
+    for (const [si, stage] of compiled.stages.entries()) {
+      const s = record({ type: "Stage", name: stage.displayName, identifier: stage.name, order: si + 1 });
+      stageRecords.set(stage, s);
+      for (const [ji, job] of stage.jobs.entries()) {
+        const phase = record({ type: "Phase", name: job.displayName, identifier: `${stage.name}.${job.name}`, order: ji + 1, parentId: s.id });
+        const jobRecord = record({ type: "Job", name: job.displayName, identifier: `${stage.name}.${job.name}.__default`, order: 1, parentId: phase.id });
+        jobRecords.set(job, { phase, job: jobRecord });
+      }
+    }
+    await flush();
+
+    const stageResults = new Map<string, RecordResult>();
+    const connectionsUsed = new Map<string, { connection: ConnectionForJob; result: RecordResult }>();
+    for (const stage of compiled.stages) {
+      const stageRecord = stageRecords.get(stage)!;
+      const depsOk = stage.dependsOn.every((d) => ["succeeded", "succeededWithIssues"].includes(stageResults.get(d) ?? ""));
+      const depsFailed = stage.dependsOn.some((d) => stageResults.get(d) === "failed");
+      if (signal.aborted || !this.condition(stage.condition, depsOk, depsFailed, signal.aborted, {})) {
+        const result: RecordResult = signal.aborted ? "canceled" : "skipped";
+        stageRecord.state = "completed";
+        stageRecord.result = result;
+        for (const job of stage.jobs) for (const r of Object.values(jobRecords.get(job)!)) Object.assign(r, { state: "completed", result });
+        stageResults.set(stage.name, result);
+        changed();
+        continue;
+      }
+      Object.assign(stageRecord, { state: "inProgress", startTime: this.now() });
+      changed();
+      const jobResults = new Map<string, { result: RecordResult; outputs: Record<string, string> }>();
+      for (const job of stage.jobs) {
+        const { phase, job: jobRecord } = jobRecords.get(job)!;
+        const deps = job.dependsOn.map((d) => jobResults.get(d)?.result ?? "skipped");
+        const jobDepsOk = deps.every((r) => r === "succeeded" || r === "succeededWithIssues");
+        const dependencies: Record<string, Value> = Object.fromEntries([...jobResults].map(([name, r]) => [name, { result: resultWord(r.result), outputs: r.outputs }]));
+        if (signal.aborted || !this.condition(job.condition, jobDepsOk, deps.includes("failed"), signal.aborted, dependencies)) {
+          const result: RecordResult = signal.aborted ? "canceled" : "skipped";
+          for (const r of [phase, jobRecord]) Object.assign(r, { state: "completed", result });
+          jobResults.set(job.name, { result, outputs: {} });
+          changed();
+          continue;
+        }
+        const agent = agents.get(job)!;
+        for (const r of [phase, jobRecord]) Object.assign(r, { state: "inProgress", startTime: this.now(), workerName: agent.name });
+        jobRecord.logId = newLog();
+        changed();
+        const outcome = await this.runJob({ run, pipeline, repository, compiled, stage, job, jobRecord, agent, project, org, uses, dependencies, signal, sink: { record: upsert, log: (r, line) => { append(r.logId, line); append(jobRecord.logId, line); changed(); }, newLogId: newLog } });
+        for (const r of [phase, jobRecord]) Object.assign(r, { state: "completed", result: outcome.result, finishTime: this.now() });
+        for (const c of outcome.connections) {
+          const prior = connectionsUsed.get(c.id);
+          connectionsUsed.set(c.id, { connection: c, result: prior?.result === "failed" ? "failed" : outcome.result });
+        }
+        jobResults.set(job.name, outcome);
+        changed();
+      }
+      const results = [...jobResults.values()].map((r) => r.result);
+      const stageResult: RecordResult = results.includes("failed") ? "failed" : results.includes("canceled") ? "canceled" : results.includes("succeededWithIssues") ? "succeededWithIssues" : results.every((r) => r === "skipped") ? "skipped" : "succeeded";
+      Object.assign(stageRecord, { state: "completed", result: stageResult, finishTime: this.now() });
+      stageResults.set(stage.name, stageResult);
+      changed();
+    }
+    const all = [...stageResults.values()];
+    const result: RunResult = signal.aborted ? "canceled" : all.includes("failed") ? "failed" : all.includes("succeededWithIssues") ? "partiallySucceeded" : "succeeded";
+    run.status = "completed";
+    run.result = result;
+    run.finishTime = this.now();
+    if (flushTimer) clearTimeout(flushTimer);
+    await flush();
+    for (const { connection, result: r } of connectionsUsed.values()) {
+      await this.options.devops.recordExecution({
+        endpointId: connection.id,
+        projectId: run.projectId,
+        planType: "Build",
+        definition: { id: pipeline.id, name: pipeline.name },
+        owner: { id: run.id, name: run.name },
+        result: r === "failed" ? "failed" : r === "canceled" ? "canceled" : "succeeded",
+        startTime: run.startTime ?? run.queueTime,
+        finishTime: run.finishTime,
+      });
+    }
+  }
+
+  /** A stage's or job's condition (`succeeded()` by default) with its dependencies' outcome. */
+  private condition(condition: string | null, depsOk: boolean, depsFailed: boolean, canceled: boolean, dependencies: Record<string, Value>): boolean {
+    try {
+      const value = evaluate(condition ?? "succeeded()", { values: { variables: {}, dependencies }, status: { succeeded: depsOk && !canceled, failed: depsFailed, canceled } });
+      return value !== null && value !== false && value !== "" && value !== 0;
+    } catch (error) {
+      if (error instanceof ExpressionError) return false;
+      throw error;
+    }
+  }
+
+  private async runJob(input: {
+    run: Run;
+    pipeline: Pipeline;
+    repository: Repository;
+    compiled: CompiledPipeline;
+    stage: CompiledStage;
+    job: CompiledJob;
+    jobRecord: TimelineRecord;
+    agent: AgentInfo;
+    project: ProjectRef;
+    org: OrganizationRef;
+    uses: ConnectionUse[];
+    dependencies: Record<string, Value>;
+    signal: AbortSignal;
+    sink: { record: (r: TimelineRecord) => void; log: (r: TimelineRecord, line: string) => void; newLogId: () => number };
+  }): Promise<{ result: RecordResult; outputs: Record<string, string>; connections: ConnectionForJob[] }> {
+    const { run, pipeline, stage, job, org, project } = input;
+    const urls = this.options.urls();
+    const collectionUri = `${urls.devops}/${org.name}/`;
+    const jobId = newGuid();
+    const expiresAt = new Date(this.options.clock.nowMs() + (job.timeoutInMinutes || 60) * 60_000 + 5 * 60_000);
+    const jobToken = await this.options.devops.issueJobToken(org, { projectId: project.id, planId: run.planId, jobId, runId: run.id, pipelineId: pipeline.id }, expiresAt);
+    const masker = new SecretMasker();
+    masker.add(jobToken);
+    const variables = new Map<string, JobVariable>();
+    const set = (name: string, value: string, isSecret = false) => variables.set(name, { value, isSecret });
+    const predefined: Record<string, string> = {
+      "Build.BuildId": String(run.id),
+      "Build.BuildNumber": run.name,
+      "Build.DefinitionName": pipeline.name,
+      "Build.Repository.Name": input.repository.name,
+      "Build.Repository.Id": input.repository.id,
+      "Build.SourceBranch": run.sourceBranch,
+      "Build.SourceBranchName": run.sourceBranch.split("/").pop() ?? "main",
+      "Build.SourceVersion": run.sourceVersion,
+      "Build.Reason": "Manual",
+      "Build.RequestedFor": run.requestedBy.displayName,
+      "Build.RequestedForId": run.requestedBy.id,
+      "System.CollectionUri": collectionUri,
+      "System.TeamFoundationCollectionUri": collectionUri,
+      "System.TeamFoundationServerUri": collectionUri,
+      "System.CollectionId": org.id,
+      "System.TeamProject": project.name,
+      "System.TeamProjectId": project.id,
+      "System.DefinitionId": String(pipeline.id),
+      "System.HostType": "build",
+      "System.ServerType": "Hosted",
+      "System.PlanId": run.planId,
+      "System.JobId": jobId,
+      "System.JobName": "__default",
+      "System.JobDisplayName": job.displayName,
+      "System.PhaseName": job.name,
+      "System.PhaseDisplayName": job.displayName,
+      "System.StageName": stage.name,
+      "System.StageDisplayName": stage.displayName,
+      "System.OidcRequestUri": `${collectionUri}${project.id}/_apis/distributedtask/hubs/build/plans/${run.planId}/jobs/${jobId}/oidctoken`,
+      "Agent.Name": input.agent.name,
+      "Agent.JobName": job.displayName,
+    };
+    for (const [k, v] of Object.entries(predefined)) set(k, v);
+    set("System.AccessToken", jobToken, true);
+    for (const [name, v] of Object.entries(run.variables)) {
+      set(name, v.value, !!v.isSecret);
+      if (v.isSecret) masker.add(v.value);
+    }
+    const lookup = (name: string) => [...variables].find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1].value;
+    for (const v of [...input.compiled.variables, ...stage.variables, ...job.variables]) {
+      const raw = v.value.trim();
+      let value = v.value;
+      // `$[ ]` is evaluated when the job starts, with the variables and the dependencies' outputs.
+      if (raw.startsWith("$[") && raw.endsWith("]")) {
+        try {
+          value = toText(evaluate(raw.slice(2, -1), { values: { variables: Object.fromEntries([...variables].map(([k, x]) => [k, x.value])), dependencies: input.dependencies } }));
+        } catch (error) {
+          if (!(error instanceof ExpressionError)) throw error;
+          value = "";
+        }
+      } else value = expandMacros(value, lookup);
+      set(v.name, value);
+    }
+    const connections = new Map<string, ConnectionForJob>();
+    const used = new Map<string, ConnectionForJob>();
+    for (const use of input.uses) {
+      if (use.stage !== stage.name || use.job !== job.name) continue;
+      const connection = used.get(use.connection.id) ?? (await this.options.devops.connectionForJob(org, use.connection.id));
+      used.set(connection.id, connection);
+      for (const [key, value] of Object.entries(connection.parameters)) if (/key|certificate|password|token|secret/i.test(key)) masker.add(value);
+      connections.set(`${use.stepIndex}:${use.input}`, connection);
+    }
+    const liveKey = `${run.planId}:${jobId}`;
+    this.live.set(liveKey, { runId: run.id, pipelineId: pipeline.id, projectId: project.id });
+    try {
+      const runner = new JobRunner(
+        {
+          job,
+          jobRecord: input.jobRecord,
+          variables,
+          connections,
+          collectionUri,
+          loginUrl: `${urls.login}/`,
+          jobToken,
+          repository: { name: input.repository.name, folder: input.repository.folder, files: input.repository.files },
+          agent: input.agent,
+          baseEnv: this.options.agentEnvironment(),
+          masker,
+          clock: this.options.clock,
+          signal: input.signal,
+        },
+        input.sink,
+      );
+      const outcome = await runner.run();
+      return { ...outcome, connections: [...used.values()] };
+    } finally {
+      this.live.delete(liveKey);
+    }
+  }
+
+  async run(caller: PipelineCaller, projectIdOrName: string, runId: number, pipelineId?: number): Promise<Run> {
+    const project = await this.project(caller, projectIdOrName);
+    const run = Number.isSafeInteger(runId) ? await this.store.pipelines.run(runId) : undefined;
+    if (!run || run.projectId !== project.id || (pipelineId !== undefined && run.pipelineId !== pipelineId)) throw pipelinesErrors.runNotFound(runId);
+    return run;
+  }
+
+  async runs(caller: PipelineCaller, projectIdOrName: string, options: { pipelineId?: number; top?: number }): Promise<Run[]> {
+    const project = await this.project(caller, projectIdOrName);
+    if (options.pipelineId !== undefined) await this.pipeline(caller, project.id, options.pipelineId);
+    return this.store.pipelines.runs(project.id, { pipelineId: options.pipelineId, top: Math.min(Math.max(options.top ?? 1000, 1), 10_000) });
+  }
+
+  async logs(caller: PipelineCaller, projectIdOrName: string, runId: number) {
+    const run = await this.run(caller, projectIdOrName, runId);
+    return { run, logs: await this.store.pipelines.logs(run.id) };
+  }
+
+  async log(caller: PipelineCaller, projectIdOrName: string, runId: number, logId: number) {
+    const run = await this.run(caller, projectIdOrName, runId);
+    const log = Number.isSafeInteger(logId) ? await this.store.pipelines.logContent(run.id, logId) : undefined;
+    if (!log) throw pipelinesErrors.logNotFound(logId);
+    return { run, log, lines: log.content === "" ? [] : log.content.split("\n") };
+  }
+
+  /** Cancels a run under way: running steps are stopped, the rest are canceled. */
+  async cancel(caller: PipelineCaller, projectIdOrName: string, runId: number): Promise<Run> {
+    const run = await this.run(caller, projectIdOrName, runId);
+    const project = await this.project(caller, projectIdOrName);
+    if (!(await this.canEdit(caller, project))) throw pipelinesErrors.queueDenied(caller.identity.displayName, run.pipelineId, project.name);
+    this.controllers.get(run.id)?.abort();
+    return run;
+  }
+
+  // ---- the job OIDC token ----------------------------------------------------------------------------------
+
+  /**
+   * `POST …/distributedtask/hubs/{hub}/plans/{planId}/jobs/{jobId}/oidctoken`: only a job's own access token,
+   * for its own plan and job while it runs, and for a connection the pipeline is authorized to use.
+   */
+  async oidcToken(caller: PipelineCaller, projectIdOrName: string, planId: string, jobId: string, connectionId: string | undefined): Promise<string> {
+    if (!caller.job) throw pipelinesErrors.oidcNotAJob();
+    const project = await this.project(caller, projectIdOrName);
+    if (caller.job.planId !== planId.toLowerCase() || caller.job.jobId !== jobId.toLowerCase() || caller.job.projectId !== project.id) throw pipelinesErrors.oidcWrongJob();
+    const live = this.live.get(`${caller.job.planId}:${caller.job.jobId}`);
+    if (!live) throw pipelinesErrors.oidcJobOver(jobId);
+    if (!connectionId) throw pipelinesErrors.argument("The query parameter 'serviceConnectionId' is required.");
+    if (!(await this.options.devops.isConnectionAuthorized(project.id, connectionId.toLowerCase(), live.pipelineId))) throw pipelinesErrors.oidcNotAuthorized(connectionId);
+    return this.options.devops.federationToken(caller.organization, project.id, connectionId.toLowerCase());
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------------------
+
+  /** Runs a stopped svcconn left under way end as failed, with the agent's own words (called at start). */
+  async recoverUnfinishedRuns(): Promise<number> {
+    const runs = await this.store.pipelines.unfinishedRuns();
+    for (const run of runs) await this.abandon(run.id, undefined);
+    return runs.length;
+  }
+
+  /** Ends a run that can no longer go on: running jobs fail with `message` (or the agent's "stopped hearing"). */
+  private async abandon(runId: number, message: string | undefined): Promise<void> {
+    const run = await this.store.pipelines.run(runId);
+    if (!run || run.status === "completed") return;
+    const now = this.now();
+    for (const r of run.timeline) {
+      if (r.state === "completed") continue;
+      if (r.state === "inProgress" && r.type === "Job") {
+        r.issues.push({ type: "error", category: "General", message: message ?? STOPPED_HEARING.replace("{agent}", r.workerName ?? "Hosted Agent"), data: { type: "error" } });
+        r.errorCount++;
+      }
+      Object.assign(r, { state: "completed", result: r.state === "inProgress" ? "failed" : "abandoned", finishTime: now });
+    }
+    Object.assign(run, { status: "completed", result: "failed", finishTime: now });
+    await this.store.pipelines.updateRun(run);
+  }
+
+  /** Resolves when every run under way has finished (closing waits for it, bounded). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.running]);
+  }
+
+  /** Stops every run under way (closing svcconn). */
+  cancelAll(): void {
+    for (const controller of this.controllers.values()) controller.abort();
+  }
+}
+
+const resultWord = (r: RecordResult): string => (r === "succeededWithIssues" ? "SucceededWithIssues" : r.charAt(0).toUpperCase() + r.slice(1));

@@ -1,0 +1,128 @@
+import type { AgentPool, Pipeline, Repository, Run, RunLog } from "../pipelines/model.js";
+import { isUniqueViolation, json, UniqueViolation, type Db } from "./database.js";
+
+type RunBody = Omit<Run, "id" | "organizationId" | "projectId" | "pipelineId" | "status">;
+
+/** Repositories, pipelines (build definitions), runs with their timelines, run logs and agent pools. */
+export class PipelineRepository {
+  constructor(private readonly db: Db) {}
+
+  // repositories
+  async insertRepository(repository: Repository): Promise<void> {
+    try {
+      await this.db.insertInto("repositories").values({ ...repository, files: repository.files ? json.write(repository.files) : null }).execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new UniqueViolation("repository", repository.name);
+      throw error;
+    }
+  }
+
+  async repositories(projectId: string): Promise<Repository[]> {
+    const rows = await this.db.selectFrom("repositories").selectAll().where("projectId", "=", projectId).orderBy("name").execute();
+    return rows.map(toRepository);
+  }
+
+  /** A repository by id or name (names compare case-insensitively). */
+  async repository(projectId: string, idOrName: string): Promise<Repository | undefined> {
+    const key = idOrName.toLowerCase();
+    return (await this.repositories(projectId)).find((r) => r.id === key || r.name.toLowerCase() === key);
+  }
+
+  // pipelines
+  async insertPipeline(pipeline: Omit<Pipeline, "id"> & { id?: number }): Promise<number> {
+    try {
+      const row = await this.db.insertInto("pipelines").values(pipeline).returning("id").executeTakeFirstOrThrow();
+      return row.id;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new UniqueViolation("pipeline", pipeline.name);
+      throw error;
+    }
+  }
+
+  async pipeline(id: number): Promise<Pipeline | undefined> {
+    return this.db.selectFrom("pipelines").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  async pipelines(projectId: string): Promise<Pipeline[]> {
+    return this.db.selectFrom("pipelines").selectAll().where("projectId", "=", projectId).orderBy("id").execute();
+  }
+
+  // runs
+  async insertRun(run: Omit<Run, "id">): Promise<number> {
+    const { organizationId, projectId, pipelineId, status, ...body } = run;
+    const row = await this.db.insertInto("runs").values({ organizationId, projectId, pipelineId, status, body: json.write(body) }).returning("id").executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  async updateRun(run: Run): Promise<void> {
+    const { id, organizationId: _o, projectId: _p, pipelineId: _q, status, ...body } = run;
+    await this.db.updateTable("runs").set({ status, body: json.write(body) }).where("id", "=", id).execute();
+  }
+
+  async run(id: number): Promise<Run | undefined> {
+    const row = await this.db.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && toRun(row);
+  }
+
+  /** Runs of a project (or of one pipeline), newest first. */
+  async runs(projectId: string, options: { pipelineId?: number; top: number }): Promise<Run[]> {
+    let query = this.db.selectFrom("runs").selectAll().where("projectId", "=", projectId);
+    if (options.pipelineId !== undefined) query = query.where("pipelineId", "=", options.pipelineId);
+    return (await query.orderBy("id", "desc").limit(options.top).execute()).map(toRun);
+  }
+
+  /** Runs a stopped server left unfinished. */
+  async unfinishedRuns(): Promise<Run[]> {
+    const rows = await this.db.selectFrom("runs").selectAll().where("status", "in", ["notStarted", "inProgress", "cancelling"]).execute();
+    return rows.map(toRun);
+  }
+
+  /** How many runs a pipeline had on one day (the build number's counter). */
+  async runsOfDay(pipelineId: number, prefix: string): Promise<number> {
+    const rows = await this.db.selectFrom("runs").select("body").where("pipelineId", "=", pipelineId).execute();
+    return rows.filter((r) => (JSON.parse(r.body) as RunBody).name.startsWith(`${prefix}.`)).length;
+  }
+
+  // logs
+  async putLog(log: RunLog, content: string): Promise<void> {
+    await this.db
+      .insertInto("runLogs")
+      .values({ ...log, content })
+      .onConflict((oc) => oc.columns(["runId", "id"]).doUpdateSet({ content, lineCount: log.lineCount, lastChangedOn: log.lastChangedOn }))
+      .execute();
+  }
+
+  async logs(runId: number): Promise<RunLog[]> {
+    return this.db.selectFrom("runLogs").select(["runId", "id", "lineCount", "createdOn", "lastChangedOn"]).where("runId", "=", runId).orderBy("id").execute();
+  }
+
+  async logContent(runId: number, logId: number): Promise<(RunLog & { content: string }) | undefined> {
+    return this.db.selectFrom("runLogs").selectAll().where("runId", "=", runId).where("id", "=", logId).executeTakeFirst();
+  }
+
+  // agent pools
+  async putPool(pool: AgentPool): Promise<void> {
+    const agents = json.write(pool.agents);
+    await this.db
+      .insertInto("agentPools")
+      .values({ organizationId: pool.organizationId, name: pool.name, agents })
+      .onConflict((oc) => oc.columns(["organizationId", "name"]).doUpdateSet({ agents }))
+      .execute();
+  }
+
+  async pools(organizationId: string): Promise<AgentPool[]> {
+    const rows = await this.db.selectFrom("agentPools").selectAll().where("organizationId", "=", organizationId).orderBy("name").execute();
+    return rows.map((r) => ({ organizationId: r.organizationId, name: r.name, hosted: false, agents: json.read(r.agents, []) }));
+  }
+}
+
+const toRepository = (r: { files: string | null } & Omit<Repository, "files">): Repository => ({ ...r, files: r.files ? json.read<Record<string, string>>(r.files, {}) : null });
+
+const toRun = (r: { id: number; organizationId: string; projectId: string; pipelineId: number; status: string; body: string }): Run => ({
+  id: r.id,
+  organizationId: r.organizationId,
+  projectId: r.projectId,
+  pipelineId: r.pipelineId,
+  status: r.status as Run["status"],
+  ...(JSON.parse(r.body) as RunBody),
+});

@@ -1,0 +1,54 @@
+import { decodeJwt } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Runtime } from "../../src/server/runtime.js";
+import { DEMO } from "../../src/world/demo.js";
+import { azurerm, createEndpoint, devops, ORG, PROJECT } from "../helpers/devops.js";
+import { holdJob } from "../helpers/pipelines.js";
+import { testRuntime } from "../helpers/runtime.js";
+
+let runtime: Runtime;
+const route = (planId: string, jobId: string, connectionId: string, version = "api-version=7.1") =>
+  `/${ORG}/${DEMO.project.id}/_apis/distributedtask/hubs/build/plans/${planId}/jobs/${jobId}/oidctoken?serviceConnectionId=${connectionId}&${version}`;
+
+describe("the job OIDC token route is bound to running jobs (S19)", () => {
+  beforeAll(async () => {
+    runtime = await testRuntime();
+  });
+  afterAll(async () => runtime?.close());
+
+  it("answers a running job for a permitted connection, in every form clients send, and nobody else", async () => {
+    const wif = await createEndpoint(runtime, "admin", azurerm({ name: "job-wif", subscriptionId: DEMO.subscriptionId }));
+    const other = await createEndpoint(runtime, "admin", azurerm({ name: "job-wif-unpermitted", subscriptionId: DEMO.subscriptionId }));
+    const job = await holdJob(runtime, [wif.id]);
+    try {
+      const bearer = { authorization: `Bearer ${job.token}` };
+      const issued = await devops(runtime, bearer, "POST", route(job.planId, job.jobId, wif.id), undefined, { version: null });
+      expect(issued.status, JSON.stringify(issued.body)).toBe(200);
+      expect(decodeJwt(issued.body.oidcToken).sub).toBe(wif.authorization.parameters.workloadIdentityFederationSubject);
+      // The PowerShell helper sends Basic with the token; node-api sends the version in Accept.
+      const basicAuth = { authorization: `Basic ${Buffer.from(`:${job.token}`).toString("base64")}` };
+      expect((await devops(runtime, basicAuth, "POST", route(job.planId, job.jobId, wif.id, "api-version=7.1-preview.1"), {}, { version: null })).status).toBe(200);
+      expect((await devops(runtime, bearer, "POST", route(job.planId, job.jobId, wif.id, "x=1"), {}, { version: null, headers: { accept: "application/json;api-version=7.2-preview.1" } })).status).toBe(200);
+      // Another plan or job, a connection the pipeline may not use, a PAT: refused.
+      expect((await devops(runtime, bearer, "POST", route(crypto.randomUUID(), job.jobId, wif.id), undefined, { version: null })).status).toBe(403);
+      expect((await devops(runtime, bearer, "POST", route(job.planId, job.jobId, other.id), undefined, { version: null })).status).toBe(400);
+      expect((await devops(runtime, "admin", "POST", route(job.planId, job.jobId, wif.id), undefined, { version: null })).status).toBe(401);
+    } finally {
+      await job.release();
+    }
+    // Once the job is over, its token gets nothing more.
+    const over = await devops(runtime, { authorization: `Bearer ${job.token}` }, "POST", route(job.planId, job.jobId, wif.id), undefined, { version: null });
+    expect(over.status).toBe(404);
+  }, 60_000);
+
+  it("a job token reads its own project and its run", async () => {
+    const job = await holdJob(runtime, []);
+    try {
+      const bearer = { authorization: `Bearer ${job.token}` };
+      expect((await devops(runtime, bearer, "GET", `/${ORG}/${PROJECT}/_apis/pipelines/${job.pipelineId}/runs/${job.runId}`)).status).toBe(200);
+      expect((await devops(runtime, bearer, "GET", `/${ORG}/_apis/projects/${PROJECT}`)).status).toBe(200);
+    } finally {
+      await job.release();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Runtime } from "../../src/server/runtime.js";
+import { DEMO } from "../../src/world/demo.js";
+import { azurerm, createEndpoint, devops, ORG, PROJECT } from "../helpers/devops.js";
+import { testRuntime } from "../helpers/runtime.js";
+
+let runtime: Runtime;
+const repositoryName = "app";
+
+const files: Record<string, string> = {
+  "/azure-pipelines.yml": `
+variables:
+  greeting: hello
+  password: not-in-logs
+steps:
+  - script: |
+      echo "$(greeting) from $(Build.DefinitionName)"
+      echo "##vso[task.setsecret]s3cr3t-value"
+      echo "the secret is s3cr3t-value"
+      echo "##vso[task.setvariable variable=answer]42"
+    displayName: Say hello
+  - bash: echo "answer=$(answer)"
+  - script: exit 3
+    displayName: Fails
+    continueOnError: true
+`,
+  "/failing.yml": "steps:\n  - script: echo before && exit 2\n    displayName: Breaks\n  - script: echo never\n    displayName: Skipped\n",
+  "/broken.yml": "steps:\n  - script: echo\n    inputz: 1\n",
+  "/connection.yml": `
+parameters:
+  - name: connection
+    default: deploy-conn
+variables:
+  conn: \${{ parameters.connection }}
+  late: $[ variables.conn ]
+jobs:
+  - job: Deploy
+    steps:
+      - task: AzureCLI@2
+        inputs:
+          azureSubscription: $(conn)
+          scriptType: bash
+          scriptLocation: inlineScript
+          inlineScript: az account show
+`,
+  "/late.yml": `
+variables:
+  late: $[ variables.missing ]
+steps:
+  - task: AzureCLI@2
+    inputs:
+      azureSubscription: $(late)
+      scriptType: bash
+      scriptLocation: inlineScript
+      inlineScript: az account show
+`,
+};
+
+async function pipeline(name: string, yaml: string): Promise<number> {
+  const created = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines`, { name, folder: "\\", configuration: { type: "yaml", path: yaml, repository: { name: repositoryName, type: "azureReposGit" } } });
+  expect(created.status, JSON.stringify(created.body)).toBe(200);
+  return created.body.id;
+}
+
+async function finished(pipelineId: number, runId: number) {
+  await runtime.pipelines.settled();
+  const run = await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/pipelines/${pipelineId}/runs/${runId}`);
+  return run.body;
+}
+
+async function logText(runId: number): Promise<string> {
+  const logs = await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${runId}/logs`);
+  let text = "";
+  for (const l of logs.body.value) text += `${(await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${runId}/logs/${l.id}`)).body}\n`;
+  return text;
+}
+
+describe("pipelines: definitions, runs, timeline and logs", () => {
+  beforeAll(async () => {
+    runtime = await testRuntime();
+    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: repositoryName, files });
+  });
+  afterAll(async () => runtime?.close());
+
+  it("runs script steps as processes: variables, logging commands, masking, continueOnError", async () => {
+    const id = await pipeline("hello", "/azure-pipelines.yml");
+    const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${id}/runs`, {});
+    expect(queued.status, JSON.stringify(queued.body)).toBe(200);
+    expect(queued.body).toMatchObject({ state: "inProgress", pipeline: { id, name: "hello" } });
+    const run = await finished(id, queued.body.id);
+    expect(run).toMatchObject({ state: "completed", result: "succeeded" });
+    const build = await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}`);
+    expect(build.body).toMatchObject({ status: "completed", result: "partiallySucceeded", definition: { id } });
+    const timeline = await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/timeline`);
+    const records = timeline.body.records as any[];
+    expect(records.map((r) => r.type).sort()).toEqual(expect.arrayContaining(["Stage", "Phase", "Job", "Task"]));
+    const tasks = records.filter((r) => r.type === "Task").sort((a, b) => a.order - b.order);
+    expect(tasks.map((t) => t.name)).toEqual(["Initialize job", "Checkout app@main to s", "Say hello", "Bash", "Fails", "Finalize Job"]);
+    expect(tasks.find((t) => t.name === "Fails")).toMatchObject({ result: "failed", errorCount: 1, issues: [{ type: "error", message: "Bash exited with code '3'." }] });
+    const text = await logText(queued.body.id);
+    expect(text).toContain("hello from hello");
+    expect(text).toContain("the secret is ***");
+    expect(text).not.toContain("s3cr3t-value");
+    expect(text).toContain("answer=42");
+    expect(text).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z ##\[section\]Starting: Say hello$/m);
+  }, 60_000);
+
+  it("a failing step fails the job and skips the next steps", async () => {
+    const id = await pipeline("failing", "/failing.yml");
+    const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${id}/runs`, {});
+    const run = await finished(id, queued.body.id);
+    expect(run.result).toBe("failed");
+    const timeline = await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/timeline`);
+    const byName = Object.fromEntries((timeline.body.records as any[]).map((r) => [r.name, r]));
+    expect(byName.Breaks.result).toBe("failed");
+    expect(byName.Skipped.result).toBe("skipped");
+    const issue = byName.Breaks.issues[0];
+    const log = await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/logs/${byName.Breaks.log.id}`);
+    const lines = String(log.body).split("\n");
+    expect(lines[Number(issue.data.logFileLineNumber) - 1]).toContain("##[error]Bash exited with code '2'.");
+  }, 60_000);
+
+  it("a YAML error is a 400 with the file, line and column, and queues nothing", async () => {
+    const id = await pipeline("broken", "/broken.yml");
+    const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${id}/runs`, {});
+    expect(queued.status).toBe(400);
+    expect(queued.body.message).toBe("Could not queue the build because there were validation errors or warnings.");
+    expect(queued.body.customProperties.ValidationResults).toEqual([{ result: "error", message: "/broken.yml (Line: 3, Col: 5): Unexpected value 'inputz'" }]);
+    expect((await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/pipelines/${id}/runs`)).body.count).toBe(0);
+  });
+
+  it("S14: a connection the pipeline may not use fails the run before any job, and permitting the pipeline fixes it", async () => {
+    const endpoint = await createEndpoint(runtime, "admin", azurerm({ name: "deploy-conn", scheme: "ServicePrincipal", creationMode: "Manual", parameters: { serviceprincipalid: DEMO.bootstrapAppId, serviceprincipalkey: DEMO.bootstrapSecret, authenticationType: "spnKey" } }));
+    const id = await pipeline("deploy", "/connection.yml");
+    const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${id}/runs`, {});
+    expect(queued.status).toBe(200);
+    expect(queued.body).toMatchObject({ state: "completed", result: "failed" });
+    const build = await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}`);
+    expect(build.body.validationResults).toEqual([
+      {
+        result: "error",
+        message:
+          "The pipeline is not valid. Job Deploy: Step input azureSubscription references service connection deploy-conn which could not be found. The service connection does not exist, has been disabled or has not been authorized for use. For authorization details, refer to https://aka.ms/yamlauthz.",
+      },
+    ]);
+    const permit = await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${endpoint.id}`, { pipelines: [{ id, authorized: true }] }, { version: "7.1-preview.1" });
+    expect(permit.status).toBe(200);
+    const again = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${id}/runs`, {});
+    expect(again.body.state).toBe("inProgress");
+    await runtime.pipelines.settled();
+    const history = await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/serviceendpoint/${endpoint.id}/executionhistory`);
+    expect(history.body.value[0].data).toMatchObject({ planType: "Build", definition: { id, name: "deploy" }, owner: { id: again.body.id } });
+  }, 60_000);
+
+  it("S11: a connection named by a run-time variable stays literal in the message", async () => {
+    const id = await pipeline("late", "/late.yml");
+    const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${id}/runs`, {});
+    const build = await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}`);
+    expect(build.body.validationResults[0].message).toContain("Step input azureSubscription references service connection $(late) which could not be found.");
+  });
+
+  it("a reader cannot queue a run (TF215106)", async () => {
+    const id = await pipeline("reader-tries", "/azure-pipelines.yml");
+    const queued = await devops(runtime, "reader", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${id}/runs`, {});
+    expect(queued.status).toBe(403);
+    expect(queued.body.message).toMatch(/^TF215106: Access denied\. Riley Reader needs Queue builds permissions for build pipeline \d+ in team project web/);
+  });
+});
