@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { explainCommand } from "./explain.js";
 import { loginCommand, logoutCommand } from "./login.js";
+import { pipelineCommand } from "./pipeline.js";
 import { serveCommand } from "./serve.js";
 import { worldCommand } from "./world.js";
 
@@ -13,6 +14,7 @@ program
 program.addCommand(serveCommand());
 program.addCommand(worldCommand());
 program.addCommand(explainCommand());
+program.addCommand(pipelineCommand());
 program.addCommand(loginCommand());
 program.addCommand(logoutCommand());
 

@@ -115,6 +115,13 @@ export class DevOpsService {
     return project;
   }
 
+  /** A project by id or name with no caller (svcconn's admin API). */
+  async projectOfOrganization(org: Organization, idOrName: string): Promise<Project> {
+    const project = await this.store.devops.project(org.id, idOrName);
+    if (!project) throw devopsErrors.projectNotFound(idOrName);
+    return project;
+  }
+
   /** The projects a connection is shared with, in order (the first is the one it was created in). */
   async projectsOf(org: Organization, endpoint: ServiceEndpoint): Promise<Project[]> {
     const found = await Promise.all(endpoint.projects.map((p) => this.store.cache.get(`devops-project:${p.projectId}`, () => this.store.devops.project(org.id, p.projectId))));

@@ -43,7 +43,8 @@ export function readNewPipeline(body: unknown): NewPipeline {
   const b = object(body, "pipeline");
   const configuration = object(b.configuration, "configuration");
   const type = text(configuration.type, "configuration.type", true)!;
-  if (type.toLowerCase() !== "yaml") throw pipelinesErrors.argument(`The configuration type '${type}' is not supported: only 'yaml' pipelines.`);
+  // Enums arrive as names or numbers (node-api sends ConfigurationType.Yaml as 1).
+  if (type.toLowerCase() !== "yaml" && type !== "1") throw pipelinesErrors.argument(`The configuration type '${type}' is not supported: only 'yaml' pipelines.`);
   const repository = object(configuration.repository, "configuration.repository");
   return {
     name: text(b.name, "name", true)!,
@@ -101,9 +102,16 @@ export function readQueueBuild(body: unknown, definitionIdQuery: string | undefi
     }
     parameters = variables(parsed);
   }
+  const queue = object(b.queue, "queue");
   return {
     pipelineId: id,
-    request: { variables: parameters, templateParameters: stringMap(b.templateParameters, "templateParameters"), previewRun: false, sourceBranch: text(b.sourceBranch, "sourceBranch", false) },
+    request: {
+      variables: parameters,
+      templateParameters: stringMap(b.templateParameters, "templateParameters"),
+      previewRun: false,
+      sourceBranch: text(b.sourceBranch, "sourceBranch", false),
+      defaultPool: text(queue.name, "queue.name", false),
+    },
   };
 }
 

@@ -82,6 +82,8 @@ export interface DevOpsApi {
   authenticate(organization: OrganizationRef, authorization: string | undefined): Promise<PipelineCaller>;
   /** A project the caller can see (by id or name). */
   project(caller: PipelineCaller, idOrName: string): Promise<ProjectRef>;
+  /** A project of an organization by id or name, for svcconn's admin API (no caller). */
+  projectOf(organization: OrganizationRef, idOrName: string): Promise<ProjectRef>;
   /** The project groups a caller belongs to (`Project Administrators`, `Contributors`, `Readers`, …). */
   projectGroups(caller: PipelineCaller, project: ProjectRef): Promise<string[]>;
   /** The connections a project has, by the name each has in that project. */

@@ -21,8 +21,8 @@ export interface PipelinesOptions {
   clock: Clock;
   logger: Logger;
   devops: DevOpsApi;
-  /** svcconn's own listeners as a job sees them: the DevOps host (collection URL base) and the login host. */
-  urls: () => { devops: string; login: string };
+  /** svcconn's own listeners as a job sees them: the DevOps host (collection URL base), login, ARM and Graph. */
+  urls: () => { devops: string; login: string; arm: string; graph: string };
   /** Environment every step inherits from the agent (PATH, the CA bundle that trusts svcconn, proxy settings). */
   agentEnvironment: () => NodeJS.ProcessEnv;
 }
@@ -40,6 +40,8 @@ export interface RunRequest {
   templateParameters: Record<string, string>;
   previewRun: boolean;
   sourceBranch?: string;
+  /** The queue (agent pool) chosen when queueing, for jobs whose YAML names no pool. */
+  defaultPool?: string;
 }
 
 interface LogBuffer {
@@ -92,6 +94,21 @@ export class PipelinesService {
     };
     await this.store.pipelines.insertRepository(repository);
     return repository;
+  }
+
+  /**
+   * svcconn's admin API: a repository backed by a local folder, made or found by name (the CLI registers the folder
+   * of a YAML file it runs). A name already used by another folder is refused.
+   */
+  async folderRepository(organizationName: string, projectIdOrName: string, name: string, folder: string): Promise<Repository> {
+    const org = await this.options.devops.organization(organizationName);
+    const project = await this.options.devops.projectOf(org, projectIdOrName);
+    const found = await this.store.pipelines.repository(project.id, name);
+    if (found) {
+      if (found.folder !== folder) throw pipelinesErrors.argument(`The repository ${name} is backed by another folder (${found.folder ?? "inline files"}).`);
+      return found;
+    }
+    return this.createRepository({ organizationId: org.id, projectId: project.id, name, folder });
   }
 
   async putPool(organizationId: string, name: string, agents: Array<{ name: string; vm: string | null }>): Promise<void> {
@@ -210,7 +227,7 @@ export class PipelinesService {
     if (!(await this.canEdit(caller, project))) throw pipelinesErrors.queueDenied(caller.identity.displayName, pipeline.id, project.name);
     const repository = await this.repositoryOf(pipeline);
     const compiled = this.compile(pipeline, repository, request);
-    const pools = await this.poolsFor(caller.organization, compiled, pipeline);
+    const pools = await this.poolsFor(caller.organization, compiled, request.defaultPool ?? pipeline.defaultPool);
     const now = this.now();
     const day = now.slice(0, 10).replace(/-/g, "");
     const run: Omit<Run, "id"> = {
@@ -266,13 +283,13 @@ export class PipelinesService {
   }
 
   /** The pool of each job: `vmImage` is the Microsoft-hosted pool; `name` a pool the organization has. */
-  private async poolsFor(org: OrganizationRef, compiled: CompiledPipeline, pipeline: Pipeline): Promise<{ first: string; byJob: Map<CompiledJob, AgentInfo> }> {
+  private async poolsFor(org: OrganizationRef, compiled: CompiledPipeline, defaultPool: string | null): Promise<{ first: string; byJob: Map<CompiledJob, AgentInfo> }> {
     const declared = await this.store.pipelines.pools(org.id);
     const byJob = new Map<CompiledJob, AgentInfo>();
     const errors: string[] = [];
     for (const stage of compiled.stages) {
       for (const job of stage.jobs) {
-        const request: PoolRequest = job.pool ?? stage.pool ?? compiled.pool ?? (pipeline.defaultPool ? { name: pipeline.defaultPool, vmImage: null } : { name: null, vmImage: "ubuntu-latest" });
+        const request: PoolRequest = job.pool ?? stage.pool ?? compiled.pool ?? (defaultPool ? { name: defaultPool, vmImage: null } : { name: null, vmImage: "ubuntu-latest" });
         const name = request.vmImage || !request.name ? HOSTED_POOL : request.name;
         if (name.toLowerCase() === HOSTED_POOL.toLowerCase()) {
           byJob.set(job, { name: "Hosted Agent", pool: HOSTED_POOL, hosted: true });
@@ -521,7 +538,8 @@ export class PipelinesService {
       if (use.stage !== stage.name || use.job !== job.name) continue;
       const connection = used.get(use.connection.id) ?? (await this.options.devops.connectionForJob(org, use.connection.id));
       used.set(connection.id, connection);
-      for (const [key, value] of Object.entries(connection.parameters)) if (/key|certificate|password|token|secret/i.test(key)) masker.add(value);
+      // As on hosted agents, the authorization parameters (ids and tenant too) never show in logs.
+      for (const [key, value] of Object.entries(connection.parameters)) if (!/^(authenticationType|scope|workloadIdentityFederation\w*)$/i.test(key)) masker.add(value);
       connections.set(`${use.stepIndex}:${use.input}`, connection);
     }
     const liveKey = `${run.planId}:${jobId}`;
@@ -534,7 +552,7 @@ export class PipelinesService {
           variables,
           connections,
           collectionUri,
-          loginUrl: `${urls.login}/`,
+          cloud: { login: urls.login, arm: urls.arm, graph: urls.graph },
           jobToken,
           repository: { name: input.repository.name, folder: input.repository.folder, files: input.repository.files },
           agent: input.agent,

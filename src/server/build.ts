@@ -11,6 +11,7 @@ import { doctorRoutes } from "./explain-route.js";
 import { devopsAdminRoutes } from "../devops/http/admin.js";
 import { devopsRoutes } from "../devops/http/routes.js";
 import type { DevOpsService } from "../devops/service.js";
+import { pipelinesAdminRoutes } from "../pipelines/http/admin.js";
 import { pipelinesRoutes } from "../pipelines/http/routes.js";
 import type { PipelinesService } from "../pipelines/service.js";
 import { graphDialect } from "../entra/http/graph/dialect.js";
@@ -97,6 +98,7 @@ export function buildServer(deps: ServerDeps): Listeners {
   devopsAdminRoutes(devops, deps.devops, adminKeyCheck(deps.adminKey));
   devopsRoutes(devops, deps.devops);
   pipelinesRoutes(devops, deps.pipelines);
+  pipelinesAdminRoutes(devops, deps.pipelines, adminKeyCheck(deps.adminKey));
   const imds = make("imds", imdsDialect, { secure: false });
   imdsRoutes(imds, deps.entra, deps.loginBase);
   return { login, graph, arm, devops, imds };

@@ -177,6 +177,10 @@ export function inProcessPipelinesDevOpsApi(devops: DevOpsService): PipelinesDev
       const p = await devops.project(await caller(c), idOrName);
       return { id: p.id, name: p.name };
     },
+    async projectOf(ref, idOrName) {
+      const p = await devops.projectOfOrganization(await org(ref), idOrName);
+      return { id: p.id, name: p.name };
+    },
     async projectGroups(c, project) {
       const full = await caller(c);
       const p = await devops.project(full, project.id);

@@ -52,9 +52,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     throw error;
   }
   const urls = runtime.urls as Record<(typeof PLANES)[number], string>;
-  // The CLI (`svcconn login`, `logout`) finds the instance of a data folder here; the admin key stays in keys.json.
+  // The CLI (`svcconn login`, `logout`, `pipeline`) finds the instance of a data folder here, with the world's
+  // organization, project and PAT it prints at start; the admin key stays in keys.json.
   const instanceFile = config.memory ? undefined : join(resolve(config.dataDir), INSTANCE_FILE);
-  if (instanceFile) writeFileSync(instanceFile, `${JSON.stringify({ pid: process.pid, ...urls, caFile: runtime.tls?.caFile ?? null })}\n`, { mode: 0o600 });
+  const devops = devopsFacts(runtime.world);
+  const world = { organization: devops ? `${urls.devops}/${devops.organization}` : null, project: devops?.project ?? null, pat: devops?.pat ?? null };
+  if (instanceFile) writeFileSync(instanceFile, `${JSON.stringify({ pid: process.pid, ...urls, caFile: runtime.tls?.caFile ?? null, ...world })}\n`, { mode: 0o600 });
   let closing: Promise<void> | undefined;
   return {
     event: "ready",
@@ -66,9 +69,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     caFile: runtime.tls?.caFile ?? null,
     adminKey: runtime.adminKey,
     bootstrap: bootstrapFacts(runtime.world),
-    organization: devopsFacts(runtime.world) ? `${urls.devops}/${devopsFacts(runtime.world)!.organization}` : null,
-    project: devopsFacts(runtime.world)?.project ?? null,
-    pat: devopsFacts(runtime.world)?.pat ?? null,
+    ...world,
     runtime,
     close: () =>
       (closing ??= (async () => {

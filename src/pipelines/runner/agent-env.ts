@@ -3,16 +3,29 @@ import type { ConnectionForJob } from "../ports.js";
 /** An environment variable name for a variable, as the agent makes it: upper case, `.` and space as `_`. */
 export const envName = (name: string) => name.replace(/[. ]/g, "_").toUpperCase();
 
-/** The environment the agent gives a task for one service connection (docs/reference/pipelines.md §1.2). */
-export function connectionEnvironment(connection: ConnectionForJob, authority: string): Record<string, string> {
+/** svcconn's own listeners, which stand for the Azure cloud a connection names. */
+export interface CloudUrls {
+  login: string;
+  arm: string;
+  graph: string;
+}
+
+const PUBLIC_ARM = /^https:\/\/management\.azure\.com\/?$/i;
+
+/**
+ * The environment the agent gives a task for one service connection (docs/reference/pipelines.md §1.2). The
+ * server adds the cloud's authority and Graph URL to the job message; svcconn's name its own listeners, and an
+ * AzureCloud connection's ARM URL is svcconn's ARM (docs/wire-notes.md).
+ */
+export function connectionEnvironment(connection: ConnectionForJob, cloud: CloudUrls): Record<string, string> {
   const key = connection.id;
   const env: Record<string, string> = {};
-  env[`ENDPOINT_URL_${key}`] = connection.url;
+  env[`ENDPOINT_URL_${key}`] = PUBLIC_ARM.test(connection.url) ? `${cloud.arm}/` : connection.url;
   env[`ENDPOINT_AUTH_${key}`] = JSON.stringify({ parameters: connection.parameters, scheme: connection.scheme });
   env[`ENDPOINT_AUTH_SCHEME_${key}`] = connection.scheme;
   for (const [name, value] of Object.entries(connection.parameters)) env[`ENDPOINT_AUTH_PARAMETER_${key}_${name.toUpperCase()}`] = value;
   // The server adds the cloud's authority to the job message; svcconn's points at its own login listener.
-  const data = { ...connection.data, activeDirectoryAuthority: authority, environmentAuthorityUrl: authority };
+  const data = { ...connection.data, activeDirectoryAuthority: `${cloud.login}/`, environmentAuthorityUrl: `${cloud.login}/`, graphUrl: `${cloud.graph}/`, microsoftGraphUrl: `${cloud.graph}/` };
   env[`ENDPOINT_DATA_${key}`] = JSON.stringify(data);
   for (const [name, value] of Object.entries(data)) env[`ENDPOINT_DATA_${key}_${name.toUpperCase()}`] = value;
   return env;

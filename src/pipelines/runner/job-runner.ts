@@ -11,7 +11,7 @@ import { evaluate, ExpressionError, type Value } from "../compile/expressions.js
 import type { RecordResult, TimelineIssue, TimelineRecord } from "../model.js";
 import type { ConnectionForJob } from "../ports.js";
 import { versionText } from "../tasks/catalog.js";
-import { connectionEnvironment, envName, expandMacros, systemConnectionEnvironment } from "./agent-env.js";
+import { connectionEnvironment, envName, expandMacros, systemConnectionEnvironment, type CloudUrls } from "./agent-env.js";
 import { parseLoggingCommand } from "./logging-commands.js";
 import type { SecretMasker } from "./masker.js";
 
@@ -40,7 +40,7 @@ export interface JobContext {
   /** `${stepIndex}:${input}` → the connection that input resolved to. */
   connections: Map<string, ConnectionForJob>;
   collectionUri: string;
-  loginUrl: string;
+  cloud: CloudUrls;
   jobToken: string;
   /** Repository content for the checkout step: a folder to copy, or files to write. */
   repository: { name: string; folder: string | null; files: Record<string, string> | null } | null;
@@ -281,7 +281,7 @@ export class JobRunner {
       const connection = this.ctx.connections.get(`${index}:${input.name}`);
       if (!connection) continue;
       env[`INPUT_${envName(input.name)}`] = connection.id;
-      Object.assign(env, connectionEnvironment(connection, this.ctx.loginUrl));
+      Object.assign(env, connectionEnvironment(connection, this.ctx.cloud));
     }
     if (this.prependPath.length) env.PATH = [...this.prependPath, env.PATH ?? ""].join(":");
     // `env:` is the only way a step sees a secret variable as an environment variable (System.AccessToken too).

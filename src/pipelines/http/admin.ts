@@ -1,0 +1,28 @@
+import { isAbsolute } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { AdminError } from "../../core/errors.js";
+import { DevOpsPortError } from "../ports.js";
+import type { PipelinesService } from "../service.js";
+
+const folderRepository = z.object({ folder: z.string().min(1).max(4096) }).strict();
+
+/**
+ * `PUT /_admin/organizations/{org}/projects/{project}/repositories/{name}` on the devops listener: a repository
+ * backed by a local folder (`svcconn pipeline run` registers the folder of the YAML file it runs).
+ */
+export function pipelinesAdminRoutes(app: FastifyInstance, pipelines: PipelinesService, requireKey: (request: never) => Promise<void>): void {
+  app.put<{ Params: { org: string; project: string; name: string } }>("/_admin/organizations/:org/projects/:project/repositories/:name", { onRequest: requireKey as never }, async (request) => {
+    const parsed = folderRepository.safeParse(request.body);
+    if (!parsed.success || !isAbsolute(parsed.data.folder)) throw new AdminError(400, "InvalidRepository", 'The body must be {"folder": "<absolute path>"}.');
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(request.params.name)) throw new AdminError(400, "InvalidRepository", "A repository name has 1 to 64 letters, digits, '.', '_' or '-'.");
+    try {
+      const repository = await pipelines.folderRepository(request.params.org, request.params.project, request.params.name, parsed.data.folder);
+      return { id: repository.id, name: repository.name, folder: repository.folder };
+    } catch (error) {
+      if (error instanceof DevOpsPortError) throw new AdminError(404, "NotFound", error.message);
+      if (error instanceof Error && "status" in error && (error as { status: number }).status === 400) throw new AdminError(409, "RepositoryExists", error.message);
+      throw error;
+    }
+  });
+}

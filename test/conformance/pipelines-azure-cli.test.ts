@@ -1,0 +1,115 @@
+import { spawnSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUILTIN_ROLE_IDS } from "../../src/arm/builtin-roles.js";
+import type { RunningServer } from "../../src/server/start.js";
+import { DEMO } from "../../src/world/demo.js";
+import { arm, bootstrapToken } from "../helpers/arm.js";
+import { azurerm, createEndpoint, devops, ORG, PROJECT } from "../helpers/devops.js";
+import { makeApp } from "../helpers/entra.js";
+import { testServer } from "../helpers/runtime.js";
+
+const azPath = spawnSync("sh", ["-c", "command -v az"], { encoding: "utf8" }).stdout.trim();
+if (!azPath) console.log("skipping AzureCLI@2 runs: 'az' is not installed (scripts/install-system-deps.sh installs it from Debian)");
+
+// AzureCLI@2 steps in pipeline runs, with the Debian Azure CLI, against a listening svcconn: the run-time side of
+// the guide (S9, S10, S13, S19) as task logs show it.
+let server: RunningServer;
+let counter = 0;
+
+const yaml = (connection: string, script: string) => `steps:
+  - task: AzureCLI@2
+    displayName: Azure CLI
+    inputs:
+      azureSubscription: ${connection}
+      scriptType: bash
+      scriptLocation: inlineScript
+      inlineScript: |
+${script
+  .split("\n")
+  .map((l) => `        ${l}`)
+  .join("\n")}
+`;
+
+/** Registers a one-step pipeline using `connection`, permits it, runs it; returns the run, its log and the step. */
+async function runWith(endpoint: { id: string; name: string }, script: string) {
+  const runtime = server.runtime;
+  const name = `azcli-${++counter}`;
+  await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml(endpoint.name, script) } });
+  const created = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines`, { name, configuration: { type: "yaml", path: "/azure-pipelines.yml", repository: { name } } });
+  const id = created.body.id;
+  await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${endpoint.id}`, { pipelines: [{ id, authorized: true }] }, { version: "7.1-preview.1" });
+  const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${id}/runs`, {});
+  expect(queued.status, JSON.stringify(queued.body)).toBe(200);
+  await runtime.pipelines.settled();
+  const run = (await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/pipelines/${id}/runs/${queued.body.id}`)).body;
+  const timeline = (await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/timeline`)).body;
+  const step = timeline.records.find((r: { name: string }) => r.name === "Azure CLI");
+  const log = String((await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/logs/${step.log.id}`)).body);
+  return { run, step, log };
+}
+
+async function secretConnection(name: string, app: { appId: string; secret?: string }) {
+  return createEndpoint(
+    server.runtime,
+    "admin",
+    azurerm({ name, scheme: "ServicePrincipal", creationMode: "Manual", subscriptionId: DEMO.subscriptionId, subscriptionName: "Contoso Production", parameters: { serviceprincipalid: app.appId, serviceprincipalkey: app.secret!, authenticationType: "spnKey" } }),
+  );
+}
+
+async function assignRole(principalId: string, role: keyof typeof BUILTIN_ROLE_IDS) {
+  const response = await arm(server.runtime, await bootstrapToken(server.runtime), "PUT", `/subscriptions/${DEMO.subscriptionId}/providers/Microsoft.Authorization/roleAssignments/${crypto.randomUUID()}`, {
+    properties: { roleDefinitionId: `/subscriptions/${DEMO.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${BUILTIN_ROLE_IDS[role]}`, principalId, principalType: "ServicePrincipal" },
+  });
+  expect(response.status, JSON.stringify(response.body)).toBe(201);
+}
+
+describe.skipIf(!azPath)("AzureCLI@2 in pipeline runs (Debian azure-cli)", () => {
+  beforeAll(async () => {
+    server = await testServer({ rbacPropagationSeconds: 300 });
+  });
+  afterAll(async () => server?.close());
+
+  it("S13: AuthorizationFailed in the step's log, fixed by a role assignment once it has propagated", { timeout: 180_000 }, async () => {
+    const app = await makeApp(server.runtime, { name: "pipeline-reader" });
+    await assignRole(app.servicePrincipalId!, "Reader");
+    await server.runtime.clock.advance(301);
+    const endpoint = await secretConnection("reader-conn", app);
+    const denied = await runWith(endpoint, "az group create -n rg-from-pipeline -l westeurope -o none");
+    expect(denied.run.result, denied.log).toBe("failed");
+    expect(denied.log).toContain("Setting active cloud to: AzureCloud");
+    expect(denied.log).toContain("[command]/usr/bin/az login --service-principal -u *** --password=*** --tenant *** --allow-no-subscriptions");
+    expect(denied.log).toContain(`(AuthorizationFailed) The client '***' with object id '${app.servicePrincipalId}' does not have authorization to perform action 'Microsoft.Resources/subscriptions/resourcegroups/write'`);
+    expect(denied.step.issues.at(-1).message).toBe("Script failed with exit code: 1");
+
+    await assignRole(app.servicePrincipalId!, "Contributor");
+    await server.runtime.clock.advance(301);
+    const allowed = await runWith(endpoint, "az group create -n rg-from-pipeline -l westeurope -o none\necho created");
+    expect(allowed.run.result, allowed.log).toBe("succeeded");
+    expect(allowed.log).toContain("created");
+    expect(allowed.log).not.toContain(app.secret!);
+  });
+
+  it("S9: an expired secret fails the login with AADSTS7000222 and the task's link to the connection", { timeout: 180_000 }, async () => {
+    const app = await makeApp(server.runtime, { name: "pipeline-expiring", secret: { endDateTime: new Date(server.runtime.clock.nowMs() + 86_400_000).toISOString() } });
+    await assignRole(app.servicePrincipalId!, "Reader");
+    const endpoint = await secretConnection("expiring-conn", app);
+    await server.runtime.clock.advance(2 * 86_400);
+    const { run, step, log } = await runWith(endpoint, "az group list -o none");
+    expect(run.result).toBe("failed");
+    expect(log).toContain("AADSTS7000222: The provided client secret keys for app '***' are expired.");
+    expect(step.issues.map((i: { message: string }) => i.message).slice(0, 2)).toEqual(["Error Code: [1]", "Error: Azure login failed"]);
+    expect(step.issues.at(-1).message).toBe(`Secret expired, update service connection at ${server.devops}/${ORG}/${PROJECT}/_settings/adminservices?resourceId=${endpoint.id} See https://aka.ms/azdo-rm-workload-identity-conversion to learn more about conversion to secret-less service connections.`);
+  });
+
+  it("S19: a workload identity connection logs in with the job's federated token", { timeout: 180_000 }, async () => {
+    const endpoint = await createEndpoint(server.runtime, "admin", azurerm({ name: "wif-pipeline", subscriptionId: DEMO.subscriptionId, subscriptionName: "Contoso Production" }));
+    expect(endpoint.isReady, JSON.stringify(endpoint.operationStatus)).toBe(true);
+    await server.runtime.clock.advance(301);
+    const { run, log } = await runWith(endpoint, 'az account show --query id -o tsv\necho "client=$AZURESUBSCRIPTION_CLIENT_ID"');
+    expect(run.result, log).toBe("succeeded");
+    expect(log).toContain("[command]/usr/bin/az login --service-principal -u *** --tenant *** --allow-no-subscriptions --federated-token ***");
+    expect(log).toContain(DEMO.subscriptionId);
+    const history = await devops(server.runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/serviceendpoint/${endpoint.id}/executionhistory`);
+    expect(history.body.value[0].data.result).toBe("succeeded");
+  });
+});
