@@ -22,7 +22,7 @@ export interface PipelinesOptions {
   logger: Logger;
   devops: DevOpsApi;
   /** svcconn's own listeners as a job sees them: the DevOps host (collection URL base), login, ARM and Graph. */
-  urls: () => { devops: string; login: string; arm: string; graph: string };
+  urls: () => { devops: string; login: string; arm: string; graph: string; imds: string };
   /** Environment every step inherits from the agent (PATH, the CA bundle that trusts svcconn, proxy settings). */
   agentEnvironment: () => NodeJS.ProcessEnv;
 }
@@ -292,7 +292,7 @@ export class PipelinesService {
         const request: PoolRequest = job.pool ?? stage.pool ?? compiled.pool ?? (defaultPool ? { name: defaultPool, vmImage: null } : { name: null, vmImage: "ubuntu-latest" });
         const name = request.vmImage || !request.name ? HOSTED_POOL : request.name;
         if (name.toLowerCase() === HOSTED_POOL.toLowerCase()) {
-          byJob.set(job, { name: "Hosted Agent", pool: HOSTED_POOL, hosted: true });
+          byJob.set(job, { name: "Hosted Agent", pool: HOSTED_POOL, hosted: true, vm: null });
           continue;
         }
         const pool = declared.find((p) => p.name.toLowerCase() === name.toLowerCase());
@@ -305,7 +305,7 @@ export class PipelinesService {
           errors.push(`No agent found in pool ${pool.name} which satisfies the specified demands.`);
           continue;
         }
-        byJob.set(job, { name: agent.name, pool: pool.name, hosted: false });
+        byJob.set(job, { name: agent.name, pool: pool.name, hosted: false, vm: agent.vm });
       }
     }
     if (errors.length) throw pipelinesErrors.validation(errors.map((message) => ({ result: "error", message })));
@@ -553,6 +553,7 @@ export class PipelinesService {
           connections,
           collectionUri,
           cloud: { login: urls.login, arm: urls.arm, graph: urls.graph },
+          imdsUrl: urls.imds,
           jobToken,
           repository: { name: input.repository.name, folder: input.repository.folder, files: input.repository.files },
           agent: input.agent,

@@ -17,7 +17,7 @@ import type { PipelinesService } from "../pipelines/service.js";
 import { graphDialect } from "../entra/http/graph/dialect.js";
 import { graphRoutes, normaliseGraphUrl } from "../entra/http/graph/routes.js";
 import { imdsDialect } from "../entra/http/imds/dialect.js";
-import { imdsRoutes } from "../entra/http/imds/routes.js";
+import { imdsProxyRequest, imdsRoutes } from "../entra/http/imds/routes.js";
 import { entraDialect } from "../entra/http/login/dialect.js";
 import { loginRoutes } from "../entra/http/login/routes.js";
 import type { EntraService } from "../entra/service.js";
@@ -53,11 +53,11 @@ export function buildServer(deps: ServerDeps): Listeners {
     secure: boolean;
     caseSensitive?: boolean;
     exposeHeadRoutes?: boolean;
-    rewriteUrl?: (url: string) => string;
+    rewriteUrl?: (url: string, headers: Record<string, string | string[] | undefined>) => string;
   }
   const make = (plane: Plane, dialect: WireDialect, { secure, caseSensitive = true, exposeHeadRoutes = true, rewriteUrl }: ListenerOptions): FastifyInstance => {
     const app = fastify({
-      ...(rewriteUrl ? { rewriteUrl: (request: { url?: string }) => rewriteUrl(request.url ?? "/") } : {}),
+      ...(rewriteUrl ? { rewriteUrl: (request: { url?: string; headers: Record<string, string | string[] | undefined> }) => rewriteUrl(request.url ?? "/", request.headers) } : {}),
       // What the framework refuses before routing (a path that is not valid percent-encoding, say) is answered
       // in the service's own format too.
       frameworkErrors: (_error, request, reply) => {
@@ -99,7 +99,7 @@ export function buildServer(deps: ServerDeps): Listeners {
   devopsRoutes(devops, deps.devops);
   pipelinesRoutes(devops, deps.pipelines);
   pipelinesAdminRoutes(devops, deps.pipelines, adminKeyCheck(deps.adminKey));
-  const imds = make("imds", imdsDialect, { secure: false });
+  const imds = make("imds", imdsDialect, { secure: false, rewriteUrl: imdsProxyRequest });
   imdsRoutes(imds, deps.entra, deps.loginBase);
   return { login, graph, arm, devops, imds };
 }

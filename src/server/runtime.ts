@@ -112,7 +112,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
         clock,
         logger,
         devops: inProcessPipelinesDevOpsApi(devops),
-        urls: () => ({ devops: urls.devops ?? "https://127.0.0.1", login: loginBase(), arm: urls.arm ?? "https://127.0.0.1", graph: urls.graph ?? "https://127.0.0.1" }),
+        urls: () => ({ devops: urls.devops ?? "https://127.0.0.1", login: loginBase(), arm: urls.arm ?? "https://127.0.0.1", graph: urls.graph ?? "https://127.0.0.1", imds: urls.imds ?? "http://127.0.0.1" }),
         agentEnvironment: () => agentEnvironment(caFile()),
       });
       return { entra, arm, devops, pipelines };

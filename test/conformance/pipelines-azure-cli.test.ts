@@ -16,7 +16,7 @@ if (!azPath) console.log("skipping AzureCLI@2 runs: 'az' is not installed (scrip
 let server: RunningServer;
 let counter = 0;
 
-const yaml = (connection: string, script: string) => `steps:
+const yaml = (connection: string, script: string, pool?: string) => `${pool ? `pool:\n  name: ${pool}\n` : ""}steps:
   - task: AzureCLI@2
     displayName: Azure CLI
     inputs:
@@ -31,10 +31,10 @@ ${script
 `;
 
 /** Registers a one-step pipeline using `connection`, permits it, runs it; returns the run, its log and the step. */
-async function runWith(endpoint: { id: string; name: string }, script: string) {
+async function runWith(endpoint: { id: string; name: string }, script: string, pool?: string) {
   const runtime = server.runtime;
   const name = `azcli-${++counter}`;
-  await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml(endpoint.name, script) } });
+  await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml(endpoint.name, script, pool) } });
   const created = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines`, { name, configuration: { type: "yaml", path: "/azure-pipelines.yml", repository: { name } } });
   const id = created.body.id;
   await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${endpoint.id}`, { pipelines: [{ id, authorized: true }] }, { version: "7.1-preview.1" });
@@ -99,6 +99,22 @@ describe.skipIf(!azPath)("AzureCLI@2 in pipeline runs (Debian azure-cli)", () =>
     expect(log).toContain("AADSTS7000222: The provided client secret keys for app '***' are expired.");
     expect(step.issues.map((i: { message: string }) => i.message).slice(0, 2)).toEqual(["Error Code: [1]", "Error: Azure login failed"]);
     expect(step.issues.at(-1).message).toBe(`Secret expired, update service connection at ${server.devops}/${ORG}/${PROJECT}/_settings/adminservices?resourceId=${endpoint.id} See https://aka.ms/azdo-rm-workload-identity-conversion to learn more about conversion to secret-less service connections.`);
+  });
+
+  it("S12: a managed identity connection logs in on a self-hosted agent's VM and fails on the Microsoft-hosted pool", { timeout: 180_000 }, async () => {
+    await server.runtime.pipelines.putPool(DEMO.organization.id, "vm-agents", [{ name: "agent-1", vm: DEMO.vm.name }]);
+    await assignRole(DEMO.vm.systemPrincipalId, "Reader");
+    await server.runtime.clock.advance(301);
+    const endpoint = await createEndpoint(server.runtime, "admin", azurerm({ name: "vm-identity", scheme: "ManagedServiceIdentity", subscriptionId: DEMO.subscriptionId, subscriptionName: "Contoso Production" }));
+    const selfHosted = await runWith(endpoint, "az account show --query user.type -o tsv", "vm-agents");
+    expect(selfHosted.run.result, selfHosted.log).toBe("succeeded");
+    expect(selfHosted.log).toContain("[command]/usr/bin/az login --identity");
+    expect(selfHosted.step.workerName).toBe("agent-1");
+    const hosted = await runWith(endpoint, "az account show");
+    expect(hosted.run.result).toBe("failed");
+    expect(hosted.log).toContain("ERROR: Failed to connect to MSI. Please make sure MSI is configured correctly.");
+    expect(hosted.step.issues.map((i: { message: string }) => i.message).slice(0, 2)).toEqual(["Error Code: [1]", "Error: Azure login failed using Managed Service Identity"]);
+    expect(hosted.step.issues.at(-1).message).toMatch(/^Script failed with error: ERROR: Failed to connect to MSI\. Please make sure MSI is configured correctly\./);
   });
 
   it("S19: a workload identity connection logs in with the job's federated token", { timeout: 180_000 }, async () => {

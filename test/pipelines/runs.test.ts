@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runtime } from "../../src/server/runtime.js";
-import { DEMO } from "../../src/world/demo.js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse, stringify } from "yaml";
+import { DEMO, DEMO_WORLD_YAML } from "../../src/world/demo.js";
 import { azurerm, createEndpoint, devops, ORG, PROJECT } from "../helpers/devops.js";
 import { testRuntime } from "../helpers/runtime.js";
 
@@ -164,5 +168,48 @@ describe("pipelines: definitions, runs, timeline and logs", () => {
     const queued = await devops(runtime, "reader", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${id}/runs`, {});
     expect(queued.status).toBe(403);
     expect(queued.body.message).toMatch(/^TF215106: Access denied\. Riley Reader needs Queue builds permissions for build pipeline \d+ in team project web/);
+  });
+});
+
+describe("pipelines in a world file", () => {
+  it("declares repositories (inline files), pipelines and self-hosted pools that runs use", async () => {
+    const world = parse(DEMO_WORLD_YAML);
+    const org = world.organizations[0];
+    org.projects[0].repositories = [{ name: "infra", files: { "/ci.yml": "pool:\n  name: vm-agents\nsteps:\n  - script: echo on $(Agent.Name)\n" } }];
+    org.projects[0].pipelines = [{ name: "ci", repository: "infra", yaml: "/ci.yml" }];
+    org.pools = [{ name: "vm-agents", agents: [{ name: "agent-7", vm: DEMO.vm.name }] }];
+    const file = join(mkdtempSync(join(tmpdir(), "svcconn-world-")), "world.yml");
+    writeFileSync(file, stringify(world));
+    const worldRuntime = await testRuntime({ world: file });
+    try {
+      const list = await devops(worldRuntime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/pipelines`);
+      expect(list.body.value.map((p: { name: string }) => p.name)).toEqual(["ci"]);
+      const queued = await devops(worldRuntime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${list.body.value[0].id}/runs`, {});
+      await worldRuntime.pipelines.settled();
+      const build = await devops(worldRuntime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}`);
+      expect(build.body).toMatchObject({ result: "succeeded", queue: { name: "vm-agents" } });
+      const timeline = await devops(worldRuntime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/timeline`);
+      expect(timeline.body.records.find((r: { type: string }) => r.type === "Job").workerName).toBe("agent-7");
+      // The queue chosen at queue time applies to jobs whose YAML names no pool: this one names its pool.
+      const chosen = await devops(worldRuntime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/build/builds`, { definition: { id: list.body.value[0].id }, queue: { name: "nowhere" } });
+      expect(chosen.status).toBe(200);
+    } finally {
+      await worldRuntime.close();
+    }
+  }, 60_000);
+});
+
+describe("pools", () => {
+  it("a pool the organization does not have is a queue-time error in Azure Pipelines' words", async () => {
+    const r = await testRuntime();
+    try {
+      await r.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "p", files: { "/a.yml": "steps:\n  - script: x\n" } });
+      const p = await r.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "p", repository: "p", yamlPath: "/a.yml" });
+      const queued = await devops(r, "admin", "POST", `/${ORG}/${PROJECT}/_apis/build/builds`, { definition: { id: p.id }, queue: { name: "nowhere" } });
+      expect(queued.status).toBe(400);
+      expect(queued.body.customProperties.ValidationResults[0].message).toBe("Could not find a pool with name nowhere. The pool does not exist or has not been authorized for use. For authorization details, refer to https://aka.ms/yamlauthz.");
+    } finally {
+      await r.close();
+    }
   });
 });

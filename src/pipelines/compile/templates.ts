@@ -233,7 +233,7 @@ export class TemplateExpander {
       if (given.kind !== "map") throw new CompileError("Expected a mapping", given.pos);
       for (const e of given.entries) values[e.key.value] = toPlain(e.value) as Value;
     }
-    const parameters = bindParameters(declared?.value, values, given?.kind === "map" ? given : undefined, path);
+    const parameters = bindParameters(declared?.value, values, given?.kind === "map" ? given : undefined, path, pos);
     const inner: TemplateScope = { parameters, variables: scope.variables, locals: {}, file: path, depth: scope.depth + 1 };
     const body: YMap = { kind: "map", pos: root.pos, entries: root.entries.filter((e) => e.key.value !== "parameters") };
     return { node: this.expandMap(body, inner), scope: inner };
@@ -246,7 +246,7 @@ const PARAMETER_TYPES = ["string", "number", "boolean", "object", "step", "stepl
  * Binds declared parameters (list form with types, or the older map of defaults) to given values. `givenNode`
  * positions the errors about values that were passed.
  */
-export function bindParameters(declared: YNode | undefined, given: Record<string, Value>, givenNode: YMap | undefined, file: string): Record<string, Value> {
+export function bindParameters(declared: YNode | undefined, given: Record<string, Value>, givenNode: YMap | undefined, file: string, includedAt?: Pos): Record<string, Value> {
   const out: Record<string, Value> = {};
   const known = new Map<string, string>();
   if (declared && declared.kind === "map") {
@@ -268,7 +268,7 @@ export function bindParameters(declared: YNode | undefined, given: Record<string
       let value: Value;
       if (passed !== undefined) value = given[passed]!;
       else if (fields.has("default")) value = toPlain(fields.get("default")!.value) as Value;
-      else throw new CompileError(`A value for the '${parameterName}' parameter must be provided.`, givenNode?.pos ?? { file, line: 1, col: 1 });
+      else throw new CompileError(`A value for the '${parameterName}' parameter must be provided.`, givenNode?.pos ?? includedAt ?? { file, line: 1, col: 1 });
       value = convertParameter(parameterName, type, value, at);
       const allowed = fields.get("values");
       if (allowed && passed !== undefined) {

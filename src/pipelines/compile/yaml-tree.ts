@@ -51,11 +51,12 @@ export function parseYamlFile(file: string, text: string): YNode {
   };
   const failure = doc.errors[0];
   if (failure) {
-    const message = failure.code === "DUPLICATE_KEY" ? `'${/"?([^"]*)"?/.exec(failure.message.split(":")[1] ?? "")?.[1]?.trim() ?? "key"}' is already defined` : failure.message.split("\n")[0]!.replace(/ at line \d+, column \d+.*$/, "");
+    const key = /^["']?([^"':\n]+)/.exec(text.slice(failure.pos[0]))?.[1]?.trim();
+    const message = failure.code === "DUPLICATE_KEY" ? `'${key ?? "key"}' is already defined` : failure.message.split("\n")[0]!.replace(/ at line \d+, column \d+.*$/, "");
     throw new CompileError(message, posAt(failure.pos[0]));
   }
   if (!doc.contents) return { kind: "map", entries: [], pos: posAt(0) };
-  let budget = 1_000_000;
+  let budget = 250_000;
   const convert = (node: unknown, depth: number): YNode => {
     if (--budget < 0) throw new CompileError("The file has too many nodes.", posAt(0));
     const n = node as YamlNode;

@@ -31,6 +31,8 @@ export interface AgentInfo {
   name: string;
   pool: string;
   hosted: boolean;
+  /** The VM of the world the agent runs on (its managed identities answer at 169.254.169.254), or null. */
+  vm: string | null;
 }
 
 export interface JobContext {
@@ -41,6 +43,8 @@ export interface JobContext {
   connections: Map<string, ConnectionForJob>;
   collectionUri: string;
   cloud: CloudUrls;
+  /** svcconn's instance metadata listener, which stands for 169.254.169.254 on the agent's machine. */
+  imdsUrl: string;
   jobToken: string;
   /** Repository content for the checkout step: a folder to copy, or files to write. */
   repository: { name: string; folder: string | null; files: Record<string, string> | null } | null;
@@ -284,6 +288,12 @@ export class JobRunner {
       Object.assign(env, connectionEnvironment(connection, this.ctx.cloud));
     }
     if (this.prependPath.length) env.PATH = [...this.prependPath, env.PATH ?? ""].join(":");
+    // 169.254.169.254 of the agent's machine: plain HTTP goes through svcconn's metadata listener, which knows the
+    // VM by the proxy user name; a Microsoft-hosted agent's machine has no identity of yours.
+    const imds = new URL(this.ctx.imdsUrl);
+    const proxy = `http://${this.ctx.agent.vm ? `${encodeURIComponent(this.ctx.agent.vm)}:@` : ""}${imds.host}`;
+    env.HTTP_PROXY = proxy;
+    env.http_proxy = proxy;
     // `env:` is the only way a step sees a secret variable as an environment variable (System.AccessToken too).
     for (const [name, value] of Object.entries(step.env)) env[name] = expandMacros(value, this.lookup);
     return env;

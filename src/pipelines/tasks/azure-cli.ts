@@ -48,9 +48,13 @@ async function loginAzureRM(connection: string, state: { servicePrincipalId?: st
   const subscriptionId = tl.getEndpointDataParameter(connection, "SubscriptionID", true);
   const visible = tl.getBoolInput("visibleAzLogin", true);
   const output = visible ? "" : " --output none";
-  const servicePrincipalId = tl.getEndpointAuthorizationParameter(connection, "serviceprincipalid", false) ?? "";
-  const tenantId = tl.getEndpointAuthorizationParameter(connection, "tenantid", false) ?? "";
+  // Read per scheme, as the task does: a managed identity connection has no service principal id.
+  const servicePrincipal = () => ({
+    servicePrincipalId: tl.getEndpointAuthorizationParameter(connection, "serviceprincipalid", false) ?? "",
+    tenantId: tl.getEndpointAuthorizationParameter(connection, "tenantid", false) ?? "",
+  });
   if (scheme.toLowerCase() === "workloadidentityfederation") {
+    const { servicePrincipalId, tenantId } = servicePrincipal();
     const federatedToken = await getIdToken(connection);
     tl.setSecret(String(federatedToken));
     throwIfError(tl.execSync("az", `login --service-principal -u "${servicePrincipalId}" --tenant "${tenantId}" --allow-no-subscriptions --federated-token "${federatedToken}"${output}`), LOGIN_FAILED);
@@ -59,6 +63,7 @@ async function loginAzureRM(connection: string, state: { servicePrincipalId?: st
     process.env.AZURESUBSCRIPTION_CLIENT_ID = servicePrincipalId;
     process.env.AZURESUBSCRIPTION_TENANT_ID = tenantId;
   } else if (scheme.toLowerCase() === "serviceprincipal") {
+    const { servicePrincipalId, tenantId } = servicePrincipal();
     const authType = tl.getEndpointAuthorizationParameter(connection, "authenticationType", true);
     let password: string;
     // Debian's az (2.45) predates --certificate (2.66): the certificate path goes in --password, as the task does there.
