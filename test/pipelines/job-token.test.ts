@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runtime } from "../../src/server/runtime.js";
 import { DEMO } from "../../src/world/demo.js";
 import { azurerm, createEndpoint, devops, ORG, PROJECT } from "../helpers/devops.js";
+import { postToken } from "../helpers/entra.js";
 import { holdJob } from "../helpers/pipelines.js";
 import { testRuntime } from "../helpers/runtime.js";
 
@@ -39,6 +40,32 @@ describe("the job OIDC token route is bound to running jobs (S19)", () => {
     // Once the job is over, its token gets nothing more.
     const over = await devops(runtime, { authorization: `Bearer ${job.token}` }, "POST", route(job.planId, job.jobId, wif.id), undefined, { version: null });
     expect(over.status).toBe(404);
+  }, 60_000);
+
+  it("AADSTS700024 when the clock passes the OIDC token's lifetime mid-job", async () => {
+    const wif = await createEndpoint(runtime, "admin", azurerm({ name: "job-wif-late", subscriptionId: DEMO.subscriptionId }));
+    const job = await holdJob(runtime, [wif.id]);
+    try {
+      const issued = await devops(runtime, { authorization: `Bearer ${job.token}` }, "POST", route(job.planId, job.jobId, wif.id), undefined, { version: null });
+      const assertion = issued.body.oidcToken as string;
+      const exchange = () =>
+        postToken(runtime, {
+          grant_type: "client_credentials",
+          client_id: wif.authorization.parameters.serviceprincipalid,
+          client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+          client_assertion: assertion,
+          scope: "https://management.azure.com/.default",
+        });
+      expect((await exchange()).status).toBe(200);
+      const lifetime = (decodeJwt(assertion).exp as number) - Math.floor(runtime.clock.nowMs() / 1000);
+      await runtime.clock.advance(lifetime + 60);
+      const late = await exchange();
+      expect(late.body.error_codes, JSON.stringify(late.body)).toEqual([700024]);
+      expect(late.status).toBe(401);
+      expect(late.body.error_description).toMatch(/^AADSTS700024: Client assertion is not within its valid time range\./);
+    } finally {
+      await job.release();
+    }
   }, 60_000);
 
   it("a job token reads its own project and its run", async () => {
