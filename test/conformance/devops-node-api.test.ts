@@ -8,6 +8,8 @@ import type { RunningServer } from "../../src/server/start.js";
 import { DEMO } from "../../src/world/demo.js";
 import { twoProjectWorld } from "../helpers/devops.js";
 import { holdJob } from "../helpers/pipelines.js";
+import { BuildResult, BuildStatus, TaskResult } from "azure-devops-node-api/interfaces/BuildInterfaces.js";
+import { ConfigurationType, RepositoryType, RunResult, RunState } from "azure-devops-node-api/interfaces/PipelinesInterfaces.js";
 import { ADMIN_KEY, testServer } from "../helpers/runtime.js";
 
 // azure-devops-node-api 17.0.1, unchanged, over TLS against a listening svcconn.
@@ -133,6 +135,40 @@ describe("azure-devops-node-api 17.0.1", () => {
     await expect((await reader.getServiceEndpointApi()).createServiceEndpoint(manualBody("node-reader"))).rejects.toMatchObject({ statusCode: 403 });
     const stranger = new azdev.WebApi(`${server.devops}/${ORG}`, azdev.getPersonalAccessTokenHandler("x".repeat(52)));
     await expect(stranger.connect()).rejects.toMatchObject({ statusCode: 401 });
+  });
+
+  it("creates a pipeline and runs it through PipelinesApi and BuildApi: runs, logs, timeline, queue", async () => {
+    await server.runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "node-repo", files: { "/ci.yml": "steps:\n  - script: echo from node-api $(who)\n    displayName: Say\n" } });
+    const pipelinesApi = await connection.getPipelinesApi();
+    const builds = await connection.getBuildApi();
+    const created = await pipelinesApi.createPipeline({ name: "node-ci", folder: "\\", configuration: { type: ConfigurationType.Yaml, path: "ci.yml", repository: { id: "node-repo", type: RepositoryType.AzureReposGit } } as never }, PROJECT);
+    expect(created).toMatchObject({ name: "node-ci", folder: "\\" });
+    expect((await pipelinesApi.listPipelines(PROJECT)).map((p) => p.name)).toContain("node-ci");
+    const run = await pipelinesApi.runPipeline({ variables: { who: { value: "me" } } }, PROJECT, created.id!);
+    expect(run.state).toBe(RunState.InProgress);
+    await server.runtime.pipelines.settled();
+    const done = await pipelinesApi.getRun(PROJECT, created.id!, run.id!);
+    expect(done).toMatchObject({ state: RunState.Completed, result: RunResult.Succeeded });
+    expect((await pipelinesApi.listRuns(PROJECT, created.id!)).map((r) => r.id)).toContain(run.id);
+    const logs = await pipelinesApi.listLogs(PROJECT, created.id!, run.id!);
+    expect(logs.logs!.length).toBeGreaterThan(2);
+    const timeline = await builds.getBuildTimeline(PROJECT, run.id!);
+    const say = timeline.records!.find((r) => r.name === "Say")!;
+    expect(say.result).toBe(TaskResult.Succeeded);
+    const text = await new Promise<string>((resolve, reject) => {
+      void builds.getBuildLog(PROJECT, run.id!, say.log!.id!).then((stream) => {
+        let out = "";
+        stream.on("data", (d: Buffer) => (out += d.toString()));
+        stream.on("end", () => resolve(out));
+        stream.on("error", reject);
+      }, reject);
+    });
+    expect(text).toContain("from node-api me");
+    expect((await builds.getBuildLogLines(PROJECT, run.id!, say.log!.id!)).some((l) => l.endsWith("from node-api me"))).toBe(true);
+    const queued = await builds.queueBuild({ definition: { id: created.id! }, parameters: JSON.stringify({ who: "queue" }) }, PROJECT);
+    expect(queued.status).toBe(BuildStatus.InProgress);
+    await server.runtime.pipelines.settled();
+    expect((await builds.getBuild(PROJECT, queued.id!)).result).toBe(BuildResult.Succeeded);
   });
 
   it("authorizes a connection for all pipelines through the build API", async () => {
