@@ -46,6 +46,20 @@ export class DeploymentEngine {
     return { created: !existing, deployment };
   }
 
+  /**
+   * `POST …/deployments/{name}/validate`: the request, template and parameters checked as a deployment would
+   * check them, and nothing written. Answers the deployment as it would be, `provisioningState: Succeeded`.
+   */
+  async validate(caller: ArmCaller, scope: DeploymentScope, name: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const scopeText = formatScope(scope);
+    await this.arm.authorize(caller, "Microsoft.Resources/deployments/validate/action", scopeText);
+    const plan = await this.plan(caller, scope, name, body);
+    const now = this.clock.nowMs();
+    const view = deploymentView(plan, { operations: [], outputResources: [], outputs: {}, failures: [] }, now, now).body;
+    const { outputs: _o, outputResources: _r, duration: _d, ...properties } = view.properties as Record<string, unknown>;
+    return { ...view, properties: { ...properties, validatedResources: plan.order.map((r) => ({ id: resourceIdOf(r, plan.scope) })) } };
+  }
+
   private async plan(caller: ArmCaller, scope: DeploymentScope, name: string, body: Record<string, unknown>): Promise<DeploymentPlan> {
     try {
       // The request's own checks come before the subscription's and the resource group's, as in ARM.

@@ -1,9 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUILTIN_ROLE_IDS } from "../../src/arm/builtin-roles.js";
 import type { RunningServer } from "../../src/server/start.js";
 import { DEMO } from "../../src/world/demo.js";
-import { arm, bootstrapToken } from "../helpers/arm.js";
+import { assignSubscriptionRole } from "../helpers/arm.js";
 import { azurerm, createEndpoint, devops, ORG, PROJECT } from "../helpers/devops.js";
 import { makeApp } from "../helpers/entra.js";
 import { testServer } from "../helpers/runtime.js";
@@ -56,12 +55,7 @@ async function secretConnection(name: string, app: { appId: string; secret?: str
   );
 }
 
-async function assignRole(principalId: string, role: keyof typeof BUILTIN_ROLE_IDS) {
-  const response = await arm(server.runtime, await bootstrapToken(server.runtime), "PUT", `/subscriptions/${DEMO.subscriptionId}/providers/Microsoft.Authorization/roleAssignments/${crypto.randomUUID()}`, {
-    properties: { roleDefinitionId: `/subscriptions/${DEMO.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${BUILTIN_ROLE_IDS[role]}`, principalId, principalType: "ServicePrincipal" },
-  });
-  expect(response.status, JSON.stringify(response.body)).toBe(201);
-}
+const assignRole = (principalId: string, role: "Reader" | "Contributor") => assignSubscriptionRole(server.runtime, principalId, role);
 
 describe.skipIf(!azPath)("AzureCLI@2 in pipeline runs (Debian azure-cli)", () => {
   beforeAll(async () => {

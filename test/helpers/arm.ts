@@ -1,3 +1,4 @@
+import { BUILTIN_ROLE_IDS } from "../../src/arm/builtin-roles.js";
 import type { Runtime } from "../../src/server/runtime.js";
 import { DEMO } from "../../src/world/demo.js";
 import { makeApp, postToken } from "./entra.js";
@@ -30,4 +31,12 @@ export async function arm(runtime: Runtime, token: string | undefined, method: s
   });
   const text = response.body;
   return { status: response.statusCode, body: (text ? JSON.parse(text) : undefined) as any, headers: response.headers };
+}
+
+/** A built-in role for a principal on a demo subscription, assigned by the bootstrap administrator. */
+export async function assignSubscriptionRole(runtime: Runtime, principalId: string, role: keyof typeof BUILTIN_ROLE_IDS, subscriptionId: string = SUB): Promise<void> {
+  const response = await arm(runtime, await bootstrapToken(runtime), "PUT", `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleAssignments/${crypto.randomUUID()}`, {
+    properties: { roleDefinitionId: `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${BUILTIN_ROLE_IDS[role]}`, principalId, principalType: "ServicePrincipal" },
+  });
+  if (response.status !== 201) throw new Error(`role assignment: ${response.status} ${JSON.stringify(response.body)}`);
 }

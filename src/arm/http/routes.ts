@@ -156,6 +156,14 @@ const ROUTES: ArmRoute[] = [
     methods: { GET: async (ctx) => ok({ value: (await ctx.deps.deployments.get(ctx.caller, await deploymentScope(ctx), ctx.params.name!)).operations }) },
   },
   {
+    name: "deployment validation",
+    match: (req) => {
+      const params = extension("microsoft.resources", "deployments", [2])(req);
+      return params?.sub === "validate" ? params : undefined;
+    },
+    methods: { POST: async (ctx) => ok(await ctx.deps.deployments.validate(ctx.caller, await deploymentScope(ctx), ctx.params.name!, ctx.req.body)) },
+  },
+  {
     name: "deployment",
     match: extension("microsoft.resources", "deployments", [1]),
     methods: {
