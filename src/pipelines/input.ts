@@ -1,3 +1,4 @@
+import { parse as parseYaml } from "yaml";
 import { pipelinesErrors } from "./errors.js";
 import type { QueueTimeVariable } from "./model.js";
 import type { NewPipeline, RunRequest } from "./service.js";
@@ -98,7 +99,13 @@ export function readQueueBuild(body: unknown, definitionIdQuery: string | undefi
     try {
       parsed = JSON.parse(b.parameters);
     } catch {
-      throw pipelinesErrors.argument("The parameters of the build are not valid JSON.");
+      // Json.NET reads single-quoted strings too, and the az devops extension sends Python's str() of a dict.
+      try {
+        parsed = parseYaml(b.parameters, { schema: "failsafe" });
+      } catch {
+        throw pipelinesErrors.argument("The parameters of the build are not valid JSON.");
+      }
+      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw pipelinesErrors.argument("The parameters of the build are not valid JSON.");
     }
     parameters = variables(parsed);
   }

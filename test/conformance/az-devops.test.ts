@@ -78,4 +78,27 @@ describe.skipIf(!hasDevOpsExtension)("az devops service-endpoint (python3-azext-
     expect(remove.code).toBe(0);
     expect(JSON.parse((await az("devops", "service-endpoint", "list", "-o", "json")).stdout)).toEqual([]);
   });
+
+  it("az pipelines: lists pipelines, runs one (the build queue), shows the run and lists runs", async () => {
+    const runtime = server.runtime;
+    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "az-repo", files: { "/ci.yml": "steps:\n  - script: echo from az $(who)\n" } });
+    const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "az-ci", repository: "az-repo", yamlPath: "/ci.yml" });
+    const list = await az("pipelines", "list", "-o", "json");
+    expect(list.code, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout).map((p: { name: string }) => p.name)).toContain("az-ci");
+    const run = await az("pipelines", "run", "--id", String(pipeline.id), "--variables", "who=az", "-o", "json");
+    expect(run.code, run.stderr).toBe(0);
+    const queued = JSON.parse(run.stdout);
+    expect(queued).toMatchObject({ definition: { id: pipeline.id, name: "az-ci" }, status: "inProgress" });
+    await runtime.pipelines.settled();
+    const shown = await az("pipelines", "runs", "show", "--id", String(queued.id), "-o", "json");
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id: queued.id, status: "completed", result: "succeeded" });
+    // The variables az sends (Python's str() of a dict, which Json.NET reads) reached the step.
+    const logs = await runtime.store.pipelines.logs(queued.id);
+    const texts = await Promise.all(logs.map(async (l) => (await runtime.store.pipelines.logContent(queued.id, l.id))!.content));
+    expect(texts.join("\n")).toContain("from az az");
+    const runs = await az("pipelines", "runs", "list", "-o", "json");
+    expect(JSON.parse(runs.stdout).map((r: { id: number }) => r.id)).toContain(queued.id);
+  });
 });

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../../src/server/start.js";
 import { DEMO } from "../../src/world/demo.js";
@@ -6,7 +8,7 @@ import { azurerm, createEndpoint, devops, ORG, PROJECT } from "../helpers/devops
 import { makeApp } from "../helpers/entra.js";
 import { testServer } from "../helpers/runtime.js";
 
-// AzureResourceManagerTemplateDeployment@3 in pipeline runs against a listening svcconn: the deployment reaches
+// Azure tasks and an SDK in pipeline runs against a listening svcconn: they reach
 // svcconn's ARM with the connection's own identity and rights.
 let server: RunningServer;
 let counter = 0;
@@ -45,7 +47,7 @@ const assignRole = (principalId: string, role: "Reader" | "Contributor") => assi
 const secretConnection = (name: string, app: { appId: string; secret?: string }) =>
   createEndpoint(server.runtime, "admin", azurerm({ name, scheme: "ServicePrincipal", creationMode: "Manual", subscriptionId: DEMO.subscriptionId, subscriptionName: "Contoso Production", parameters: { serviceprincipalid: app.appId, serviceprincipalkey: app.secret!, authenticationType: "spnKey" } }));
 
-describe("AzureResourceManagerTemplateDeployment@3 in pipeline runs", () => {
+describe("ARM template deployment, AzureFileCopy and AzurePipelinesCredential in pipeline runs", () => {
   beforeAll(async () => {
     server = await testServer();
   });
@@ -106,6 +108,38 @@ describe("AzureResourceManagerTemplateDeployment@3 in pipeline runs", () => {
     const copy = timeline.records.find((r: { name: string }) => r.name === "Copy");
     expect(copy.result).toBe("failed");
     expect(copy.issues.at(-1).message).toBe("Unsupported authentication scheme 'WorkloadIdentityFederation' for endpoint.");
+  });
+
+  it("AzurePipelinesCredential (@azure/identity) in a script step gets an ARM token with the job's OIDC token", { timeout: 60_000 }, async () => {
+    const connection = await createEndpoint(server.runtime, "admin", azurerm({ name: "wif-script", subscriptionId: DEMO.subscriptionId, subscriptionName: "Contoso Production" }));
+    await server.runtime.clock.advance(301);
+    const script = readFileSync(join(process.cwd(), "test/fixtures/pipelines/azure-pipelines-credential.cjs"), "utf8");
+    const runtime = server.runtime;
+    const name = `credential-${++counter}`;
+    const yaml = [
+      "steps:",
+      "  - bash: node token.cjs",
+      "    displayName: Token",
+      "    env:",
+      "      SYSTEM_ACCESSTOKEN: $(System.AccessToken)",
+      `      NODE_PATH: ${join(process.cwd(), "node_modules")}`,
+      `      CONNECTION_ID: ${connection.id}`,
+      `      CLIENT_ID: ${connection.authorization.parameters.serviceprincipalid}`,
+      `      TENANT_ID: ${DEMO.tenantId}`,
+      `      AUTHORITY: ${server.login}`,
+      `      ARM: ${server.arm}`,
+      "",
+    ].join("\n");
+    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml, "/token.cjs": script } });
+    const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
+    await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${connection.id}`, { pipelines: [{ id: pipeline.id, authorized: true }] }, { version: "7.1-preview.1" });
+    const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${pipeline.id}/runs`, {});
+    await runtime.pipelines.settled();
+    const timeline = (await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/timeline`)).body;
+    const step = timeline.records.find((r: { name: string }) => r.name === "Token");
+    const log = String((await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/logs/${step.log.id}`)).body);
+    expect(step.result, log).toBe("succeeded");
+    expect(log).toContain(`subscriptions: ${DEMO.subscriptionId}`);
   });
 
   it("S9/S10: a wrong secret and a deleted application fail at the token, in the library's words", { timeout: 60_000 }, async () => {
