@@ -44,6 +44,40 @@ async function run(connection: { id: string; name: string }, inputs: string, ext
 
 const assignRole = (principalId: string, role: "Reader" | "Contributor") => assignSubscriptionRole(server.runtime, principalId, role);
 
+/**
+ * A one-step pipeline running a Node script from test/fixtures/pipelines with the connection's ids in its
+ * environment (the script finds svcconn's node_modules through NODE_PATH). No task input names the connection, so
+ * the step gets no ENDPOINT_* variables for it (as on the agent); the pipeline is permitted to use it.
+ */
+async function scriptStep(connection: { id: string; name: string; authorization: { parameters: Record<string, string> } }, fixture: string) {
+  const runtime = server.runtime;
+  const name = `script-${++counter}`;
+  const yaml = [
+    "steps:",
+    `  - bash: node ${fixture}`,
+    "    displayName: Script",
+    "    env:",
+    "      SYSTEM_ACCESSTOKEN: $(System.AccessToken)",
+    `      NODE_PATH: ${join(process.cwd(), "node_modules")}`,
+    `      CONNECTION_ID: ${connection.id}`,
+    `      CLIENT_ID: ${connection.authorization.parameters.serviceprincipalid}`,
+    `      TENANT_ID: ${DEMO.tenantId}`,
+    `      AUTHORITY: ${server.login}`,
+    `      ARM: ${server.arm}`,
+    "",
+  ].join("\n");
+  const script = readFileSync(join(process.cwd(), "test/fixtures/pipelines", fixture), "utf8");
+  await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml, [`/${fixture}`]: script } });
+  const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
+  await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${connection.id}`, { pipelines: [{ id: pipeline.id, authorized: true }] }, { version: "7.1-preview.1" });
+  const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${pipeline.id}/runs`, {});
+  await runtime.pipelines.settled();
+  const timeline = (await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/timeline`)).body;
+  const step = timeline.records.find((r: { name: string }) => r.name === "Script");
+  const log = String((await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/logs/${step.log.id}`)).body);
+  return { step, log };
+}
+
 const secretConnection = (name: string, app: { appId: string; secret?: string }) =>
   createEndpoint(server.runtime, "admin", azurerm({ name, scheme: "ServicePrincipal", creationMode: "Manual", subscriptionId: DEMO.subscriptionId, subscriptionName: "Contoso Production", parameters: { serviceprincipalid: app.appId, serviceprincipalkey: app.secret!, authenticationType: "spnKey" } }));
 
@@ -113,31 +147,7 @@ describe("ARM template deployment, AzureFileCopy and AzurePipelinesCredential in
   it("AzurePipelinesCredential (@azure/identity) in a script step gets an ARM token with the job's OIDC token", { timeout: 60_000 }, async () => {
     const connection = await createEndpoint(server.runtime, "admin", azurerm({ name: "wif-script", subscriptionId: DEMO.subscriptionId, subscriptionName: "Contoso Production" }));
     await server.runtime.clock.advance(301);
-    const script = readFileSync(join(process.cwd(), "test/fixtures/pipelines/azure-pipelines-credential.cjs"), "utf8");
-    const runtime = server.runtime;
-    const name = `credential-${++counter}`;
-    const yaml = [
-      "steps:",
-      "  - bash: node token.cjs",
-      "    displayName: Token",
-      "    env:",
-      "      SYSTEM_ACCESSTOKEN: $(System.AccessToken)",
-      `      NODE_PATH: ${join(process.cwd(), "node_modules")}`,
-      `      CONNECTION_ID: ${connection.id}`,
-      `      CLIENT_ID: ${connection.authorization.parameters.serviceprincipalid}`,
-      `      TENANT_ID: ${DEMO.tenantId}`,
-      `      AUTHORITY: ${server.login}`,
-      `      ARM: ${server.arm}`,
-      "",
-    ].join("\n");
-    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml, "/token.cjs": script } });
-    const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
-    await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${connection.id}`, { pipelines: [{ id: pipeline.id, authorized: true }] }, { version: "7.1-preview.1" });
-    const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${pipeline.id}/runs`, {});
-    await runtime.pipelines.settled();
-    const timeline = (await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/timeline`)).body;
-    const step = timeline.records.find((r: { name: string }) => r.name === "Token");
-    const log = String((await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/logs/${step.log.id}`)).body);
+    const { step, log } = await scriptStep(connection, "azure-pipelines-credential.cjs");
     expect(step.result, log).toBe("succeeded");
     expect(log).toContain(`subscriptions: ${DEMO.subscriptionId}`);
   });
