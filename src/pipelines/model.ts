@@ -47,7 +47,7 @@ export interface TimelineIssue {
   data: Record<string, string>;
 }
 
-export type RecordType = "Stage" | "Phase" | "Job" | "Task" | "Checkpoint";
+export type RecordType = "Stage" | "Phase" | "Job" | "Task" | "Checkpoint" | "Checkpoint.Authorization";
 export type RecordState = "pending" | "inProgress" | "completed";
 export type RecordResult = "succeeded" | "succeededWithIssues" | "failed" | "canceled" | "skipped" | "abandoned";
 
@@ -122,3 +122,11 @@ export interface AgentPool {
 }
 
 export const HOSTED_POOL = "Azure Pipelines";
+
+/**
+ * A project's pipeline settings of svcconn's own. `resourceAuthorization`: a run that uses a connection its
+ * pipeline may not use fails at once (`fail`, what REST-queued runs showed) or waits for Permit (`wait`).
+ */
+export interface PipelineSettings {
+  resourceAuthorization: "fail" | "wait";
+}

@@ -9,8 +9,8 @@ import { evaluate, ExpressionError, toText, type Value } from "./compile/express
 import { pipelineNotValid, resolveConnections, type ConnectionUse } from "./compile/resolve-connections.js";
 import { CompileError } from "./compile/yaml-tree.js";
 import { pipelinesErrors } from "./errors.js";
-import { HOSTED_POOL, type Pipeline, type QueueTimeVariable, type RecordResult, type Repository, type Run, type RunResult, type TimelineRecord } from "./model.js";
-import type { ConnectionForJob, DevOpsApi, OrganizationRef, PipelineCaller, ProjectRef } from "./ports.js";
+import { HOSTED_POOL, type Pipeline, type PipelineSettings, type QueueTimeVariable, type RecordResult, type Repository, type Run, type RunResult, type TimelineRecord } from "./model.js";
+import type { ConnectionForJob, ConnectionSummary, DevOpsApi, OrganizationRef, PipelineCaller, ProjectRef } from "./ports.js";
 import { readRepositoryFile, repositoryPath } from "./repositories.js";
 import { expandMacros } from "./runner/agent-env.js";
 import { JobRunner, type AgentInfo, type JobVariable } from "./runner/job-runner.js";
@@ -51,6 +51,17 @@ interface LogBuffer {
   dirty: boolean;
 }
 
+/** What a queued run needs to go on once nothing stops it. */
+interface RunPlan {
+  pipeline: Pipeline;
+  repository: Repository;
+  compiled: CompiledPipeline;
+  pools: Map<CompiledJob, AgentInfo>;
+  project: ProjectRef;
+  org: OrganizationRef;
+  request: RunRequest;
+}
+
 interface LiveJob {
   runId: number;
   pipelineId: number;
@@ -60,6 +71,9 @@ interface LiveJob {
 const STOPPED_HEARING =
   "We stopped hearing from agent {agent}. Verify the agent machine is running and has a healthy network connection. Anything that terminates an agent process, starves it for CPU, or blocks its network access can cause this error. For more information, see: https://go.microsoft.com/fwlink/?linkid=846610";
 const FLUSH_MS = 250;
+/** How often runs waiting for Permit look at their pipeline permissions again. */
+const PERMIT_POLL_MS = 500;
+const NEEDS_PERMISSION = "This pipeline needs permission to access a resource before this run can continue.";
 const MAX_RUN_LOG_LINES = 1_000_000;
 
 /**
@@ -71,6 +85,8 @@ export class PipelinesService {
   private readonly running = new Set<Promise<void>>();
   private readonly live = new Map<string, LiveJob>();
   private readonly controllers = new Map<number, AbortController>();
+  private readonly waiting = new Map<number, { run: Run; plan: RunPlan; connections: string[] }>();
+  private permitTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: PipelinesOptions) {}
 
@@ -109,6 +125,14 @@ export class PipelinesService {
       return found;
     }
     return this.createRepository({ organizationId: org.id, projectId: project.id, name, folder });
+  }
+
+  /** A project's pipeline settings of svcconn's own (world files and the admin API). */
+  async putSettings(organizationName: string, projectIdOrName: string, settings: PipelineSettings): Promise<PipelineSettings> {
+    const org = await this.options.devops.organization(organizationName);
+    const project = await this.options.devops.projectOf(org, projectIdOrName);
+    await this.store.pipelines.putSettings(project.id, settings);
+    return settings;
   }
 
   async putPool(organizationId: string, name: string, agents: Array<{ name: string; vm: string | null }>): Promise<void> {
@@ -254,32 +278,92 @@ export class PipelinesService {
       timeline: [],
     };
     if (request.previewRun) return { ...run, id: -1 };
-    const connections = await this.options.devops.connectionsOfProject(caller.organization, project.id);
-    const queueVariables = Object.fromEntries(Object.entries(request.variables).filter(([, v]) => !v.isSecret).map(([k, v]) => [k, v.value]));
-    const resolution = await resolveConnections(compiled, {
-      connections,
-      isAuthorized: (id) => this.options.devops.isConnectionAuthorized(project.id, id, pipeline.id),
-      queueVariables,
-    });
+    const resolution = await this.resolve(compiled, caller.organization, project, pipeline, request);
     if (resolution.errors.length) {
+      if (resolution.onlyUnauthorized && (await this.store.pipelines.settings(project.id)).resourceAuthorization === "wait") {
+        return this.waitForPermit(run, resolution.unauthorized, { pipeline, repository, compiled, pools: pools.byJob, project, org: caller.organization, request });
+      }
       // A resource authorization failure is a run that failed before any job (the UI's "There was a resource authorization issue").
       const failed = { ...run, status: "completed" as const, result: "failed" as const, startTime: now, finishTime: now, validationResults: [{ result: "error" as const, message: pipelineNotValid(resolution.errors) }] };
       return { ...failed, id: await this.store.pipelines.insertRun(failed) };
     }
     const stored: Run = { ...run, id: await this.store.pipelines.insertRun(run) };
+    this.start(stored, { pipeline, repository, compiled, pools: pools.byJob, project, org: caller.organization, request }, resolution.uses);
+    return stored;
+  }
+
+  private async resolve(compiled: CompiledPipeline, org: OrganizationRef, project: ProjectRef, pipeline: Pipeline, request: RunRequest) {
+    const connections = await this.options.devops.connectionsOfProject(org, project.id);
+    const queueVariables = Object.fromEntries(Object.entries(request.variables).filter(([, v]) => !v.isSecret).map(([k, v]) => [k, v.value]));
+    return resolveConnections(compiled, {
+      connections,
+      isAuthorized: (id) => this.options.devops.isConnectionAuthorized(project.id, id, pipeline.id),
+      queueVariables,
+    });
+  }
+
+  private start(run: Run, plan: RunPlan, uses: ConnectionUse[]): void {
     const controller = new AbortController();
-    this.controllers.set(stored.id, controller);
-    const work = this.execute(stored, pipeline, repository, compiled, resolution.uses, pools.byJob, project, caller.organization, controller.signal)
+    this.controllers.set(run.id, controller);
+    const work = this.execute(run, plan.pipeline, plan.repository, plan.compiled, uses, plan.pools, plan.project, plan.org, controller.signal)
       .catch(async (error) => {
-        this.options.logger.error({ err: error, runId: stored.id }, "a pipeline run failed unexpectedly");
-        await this.abandon(stored.id, `svcconn could not run this pipeline: ${(error as Error).message}`).catch(() => undefined);
+        this.options.logger.error({ err: error, runId: run.id }, "a pipeline run failed unexpectedly");
+        await this.abandon(run.id, `svcconn could not run this pipeline: ${(error as Error).message}`).catch(() => undefined);
       })
       .finally(() => {
         this.running.delete(work);
-        this.controllers.delete(stored.id);
+        this.controllers.delete(run.id);
       });
     this.running.add(work);
+  }
+
+  // ---- waiting for Permit (the project's resourceAuthorization: wait) -----------------------------------------
+
+  /**
+   * The run waits on an Authorization check until every connection it names is permitted to its pipeline
+   * (pipelinePermissions PATCH, or open access); then it compiles its connections again and goes on.
+   */
+  private async waitForPermit(run: Omit<Run, "id">, unauthorized: ConnectionSummary[], plan: RunPlan): Promise<Run> {
+    const now = this.now();
+    const checkpoint = timelineRecord({ type: "Checkpoint", name: "Checkpoint", identifier: "Checkpoint", state: "inProgress", startTime: now });
+    const names = unauthorized.map((c) => c.name).join(", ");
+    const authorization = timelineRecord({
+      type: "Checkpoint.Authorization",
+      name: "Checkpoint.Authorization",
+      identifier: "Checkpoint.Authorization",
+      parentId: checkpoint.id,
+      state: "inProgress",
+      startTime: now,
+      issues: [{ type: "warning", category: "General", message: `${NEEDS_PERMISSION} Service connection: ${names}.`, data: { type: "warning" } }],
+      warningCount: 1,
+    });
+    const waiting: Omit<Run, "id"> = { ...run, status: "inProgress", startTime: now, timeline: [checkpoint, authorization] };
+    const stored: Run = { ...waiting, id: await this.store.pipelines.insertRun(waiting) };
+    this.waiting.set(stored.id, { run: stored, plan, connections: unauthorized.map((c) => c.id) });
+    this.permitTimer ??= setInterval(() => void this.checkPermits().catch((err) => this.options.logger.error({ err }, "cannot check waiting runs")), PERMIT_POLL_MS).unref();
     return stored;
+  }
+
+  private async checkPermits(): Promise<void> {
+    for (const [id, waiting] of this.waiting) {
+      const { run, plan } = waiting;
+      const permitted = await Promise.all(waiting.connections.map((c) => this.options.devops.isConnectionAuthorized(plan.project.id, c, plan.pipeline.id)));
+      if (!permitted.every(Boolean) || !this.waiting.delete(id)) continue;
+      const resolution = await this.resolve(plan.compiled, plan.org, plan.project, plan.pipeline, plan.request);
+      const now = this.now();
+      const passed = resolution.errors.length === 0;
+      for (const r of run.timeline) Object.assign(r, { state: "completed", result: passed ? "succeeded" : "failed", finishTime: now });
+      if (!passed) {
+        Object.assign(run, { status: "completed", result: "failed", finishTime: now, validationResults: [{ result: "error", message: pipelineNotValid(resolution.errors) }] });
+        await this.store.pipelines.updateRun(run);
+        continue;
+      }
+      this.start(run, plan, resolution.uses);
+    }
+    if (this.waiting.size === 0 && this.permitTimer) {
+      clearInterval(this.permitTimer);
+      this.permitTimer = undefined;
+    }
   }
 
   /** The pool of each job: `vmImage` is the Microsoft-hosted pool; `name` a pool the organization has. */
@@ -344,7 +428,7 @@ export class PipelinesService {
       log.dirty = true;
     };
     const record = (r: Partial<TimelineRecord> & Pick<TimelineRecord, "type" | "name">): TimelineRecord => {
-      const full: TimelineRecord = { id: randomUUID(), parentId: null, identifier: null, order: 1, state: "pending", result: null, resultCode: null, startTime: null, finishTime: null, errorCount: 0, warningCount: 0, issues: [], logId: null, task: null, workerName: null, ...r };
+      const full = timelineRecord(r);
       run.timeline.push(full);
       return full;
     };
@@ -356,7 +440,7 @@ export class PipelinesService {
     };
 
     run.status = "inProgress";
-    run.startTime = this.now();
+    run.startTime ??= this.now();
     // The plan's records exist from the start, pending, as on Azure Pipelines.
     const stageRecords = new Map<CompiledStage, TimelineRecord>();
     const jobRecords = new Map<CompiledJob, { phase: TimelineRecord; job: TimelineRecord }>();
@@ -601,6 +685,14 @@ export class PipelinesService {
     const run = await this.run(caller, projectIdOrName, runId);
     const project = await this.project(caller, projectIdOrName);
     if (!(await this.canEdit(caller, project))) throw pipelinesErrors.queueDenied(caller.identity.displayName, run.pipelineId, project.name);
+    const waiting = this.waiting.get(run.id);
+    if (waiting && this.waiting.delete(run.id)) {
+      const now = this.now();
+      for (const r of waiting.run.timeline) Object.assign(r, { state: "completed", result: "canceled", finishTime: now });
+      Object.assign(waiting.run, { status: "completed", result: "canceled", finishTime: now });
+      await this.store.pipelines.updateRun(waiting.run);
+      return waiting.run;
+    }
     this.controllers.get(run.id)?.abort();
     return run;
   }
@@ -624,10 +716,16 @@ export class PipelinesService {
 
   // ---- lifecycle -------------------------------------------------------------------------------------------
 
-  /** Runs a stopped svcconn left under way end as failed, with the agent's own words (called at start). */
+  /**
+   * Runs a stopped svcconn left under way end as failed, with the agent's own words (called at start). A run that
+   * was waiting for Permit fails too: its queue-time secrets were never stored, so it cannot go on; queue it again.
+   */
   async recoverUnfinishedRuns(): Promise<number> {
     const runs = await this.store.pipelines.unfinishedRuns();
-    for (const run of runs) await this.abandon(run.id, undefined);
+    for (const run of runs) {
+      const waited = run.timeline.some((r) => r.type === "Checkpoint.Authorization" && r.state !== "completed");
+      await this.abandon(run.id, waited ? "svcconn stopped while this run waited for permission to use a resource. Queue the run again." : undefined);
+    }
     return runs.length;
   }
 
@@ -638,7 +736,7 @@ export class PipelinesService {
     const now = this.now();
     for (const r of run.timeline) {
       if (r.state === "completed") continue;
-      if (r.state === "inProgress" && r.type === "Job") {
+      if (r.state === "inProgress" && (r.type === "Job" || r.type === "Checkpoint.Authorization")) {
         r.issues.push({ type: "error", category: "General", message: message ?? STOPPED_HEARING.replace("{agent}", r.workerName ?? "Hosted Agent"), data: { type: "error" } });
         r.errorCount++;
       }
@@ -653,10 +751,32 @@ export class PipelinesService {
     await Promise.allSettled([...this.running]);
   }
 
-  /** Stops every run under way (closing svcconn). */
+  /** Stops every run under way (closing svcconn); runs waiting for Permit stay as they are, failed at the next start. */
   cancelAll(): void {
+    if (this.permitTimer) clearInterval(this.permitTimer);
+    this.permitTimer = undefined;
+    this.waiting.clear();
     for (const controller of this.controllers.values()) controller.abort();
   }
 }
+
+const timelineRecord = (r: Partial<TimelineRecord> & Pick<TimelineRecord, "type" | "name">): TimelineRecord => ({
+  id: randomUUID(),
+  parentId: null,
+  identifier: null,
+  order: 1,
+  state: "pending",
+  result: null,
+  resultCode: null,
+  startTime: null,
+  finishTime: null,
+  errorCount: 0,
+  warningCount: 0,
+  issues: [],
+  logId: null,
+  task: null,
+  workerName: null,
+  ...r,
+});
 
 const resultWord = (r: RecordResult): string => (r === "succeededWithIssues" ? "SucceededWithIssues" : r.charAt(0).toUpperCase() + r.slice(1));

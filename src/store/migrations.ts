@@ -468,6 +468,16 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // A project's pipeline settings of svcconn's own (how a run meets an unauthorized resource).
+  "0007-pipeline-settings": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("pipeline_settings")
+        .addColumn("project_id", "text", (c) => c.primaryKey())
+        .addColumn("resource_authorization", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

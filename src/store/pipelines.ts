@@ -1,7 +1,11 @@
-import type { AgentPool, Pipeline, Repository, Run, RunLog } from "../pipelines/model.js";
+import type { AgentPool, Pipeline, PipelineSettings, Repository, Run, RunLog } from "../pipelines/model.js";
 import { isUniqueViolation, json, UniqueViolation, type Db } from "./database.js";
 
 type RunBody = Omit<Run, "id" | "organizationId" | "projectId" | "pipelineId" | "status">;
+
+/** Queue-time secret variables live only in the running process: the stored run keeps their names, not values. */
+const storable = (body: RunBody): string =>
+  json.write({ ...body, variables: Object.fromEntries(Object.entries(body.variables).map(([k, v]) => [k, v.isSecret ? { value: "", isSecret: true } : v])) });
 
 /** Repositories, pipelines (build definitions), runs with their timelines, run logs and agent pools. */
 export class PipelineRepository {
@@ -50,13 +54,13 @@ export class PipelineRepository {
   // runs
   async insertRun(run: Omit<Run, "id">): Promise<number> {
     const { organizationId, projectId, pipelineId, status, ...body } = run;
-    const row = await this.db.insertInto("runs").values({ organizationId, projectId, pipelineId, status, body: json.write(body) }).returning("id").executeTakeFirstOrThrow();
+    const row = await this.db.insertInto("runs").values({ organizationId, projectId, pipelineId, status, body: storable(body) }).returning("id").executeTakeFirstOrThrow();
     return row.id;
   }
 
   async updateRun(run: Run): Promise<void> {
     const { id, organizationId: _o, projectId: _p, pipelineId: _q, status, ...body } = run;
-    await this.db.updateTable("runs").set({ status, body: json.write(body) }).where("id", "=", id).execute();
+    await this.db.updateTable("runs").set({ status, body: storable(body) }).where("id", "=", id).execute();
   }
 
   async run(id: number): Promise<Run | undefined> {
@@ -108,6 +112,20 @@ export class PipelineRepository {
       .values({ organizationId: pool.organizationId, name: pool.name, agents })
       .onConflict((oc) => oc.columns(["organizationId", "name"]).doUpdateSet({ agents }))
       .execute();
+  }
+
+  // project settings
+  async putSettings(projectId: string, settings: PipelineSettings): Promise<void> {
+    await this.db
+      .insertInto("pipelineSettings")
+      .values({ projectId, resourceAuthorization: settings.resourceAuthorization })
+      .onConflict((oc) => oc.column("projectId").doUpdateSet({ resourceAuthorization: settings.resourceAuthorization }))
+      .execute();
+  }
+
+  async settings(projectId: string): Promise<PipelineSettings> {
+    const row = await this.db.selectFrom("pipelineSettings").selectAll().where("projectId", "=", projectId).executeTakeFirst();
+    return { resourceAuthorization: row?.resourceAuthorization === "wait" ? "wait" : "fail" };
   }
 
   async pools(organizationId: string): Promise<AgentPool[]> {

@@ -183,6 +183,7 @@ export interface DatabaseSchema {
   runs: RunTable;
   runLogs: RunLogTable;
   agentPools: AgentPoolTable;
+  pipelineSettings: PipelineSettingsTable;
 }
 
 export interface ManagementGroupTable {
@@ -428,4 +429,9 @@ export interface AgentPoolTable {
   organizationId: string;
   name: string;
   agents: string;
+}
+
+export interface PipelineSettingsTable {
+  projectId: string;
+  resourceAuthorization: string;
 }

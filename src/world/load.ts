@@ -398,6 +398,9 @@ class WorldLoader {
       for (const [k, r] of p.repositories.entries()) {
         await at(`${path}.projects.${j}.repositories.${k}`, () => pipelines.createRepository({ organizationId: org.id, projectId: created.project.id, name: r.name, id: r.id, folder: r.folder ? resolve(r.folder) : null, files: r.files ?? null }));
       }
+      if (p.resourceAuthorization !== "fail") {
+        await at(`${path}.projects.${j}.resourceAuthorization`, () => pipelines.putSettings(org.name, created.project.id, { resourceAuthorization: p.resourceAuthorization }));
+      }
       for (const [k, d] of p.pipelines.entries()) {
         await at(`${path}.projects.${j}.pipelines.${k}`, () => pipelines.definePipeline(created.project.id, org.id, { name: d.name, repository: d.repository, yamlPath: d.yaml, defaultPool: d.pool ?? null }));
       }

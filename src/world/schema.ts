@@ -232,6 +232,8 @@ const project = z
     repositories: z.array(repository).default([]),
     /** YAML pipelines: a name, the repository and the YAML file's path in it. */
     pipelines: z.array(z.object({ name: z.string().min(1), repository: z.string().min(1), yaml: z.string().min(1), pool: z.string().optional() }).strict()).default([]),
+    /** A run using a connection its pipeline may not use: fails at once (`fail`) or waits for Permit (`wait`). */
+    resourceAuthorization: z.enum(["fail", "wait"]).default("fail"),
   })
   .strict();
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { DEMO, DEMO_WORLD_YAML } from "../../src/world/demo.js";
 import { azurerm, createEndpoint, devops, ORG, PROJECT } from "../helpers/devops.js";
-import { testRuntime } from "../helpers/runtime.js";
+import { ADMIN_KEY, testRuntime } from "../helpers/runtime.js";
 
 let runtime: Runtime;
 const repositoryName = "app";
@@ -188,6 +188,52 @@ describe("pipelines: definitions, runs, timeline and logs", () => {
     const build = await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}`);
     expect(build.body.validationResults[0].message).toContain("Step input azureSubscription references service connection $(late) which could not be found.");
   });
+
+  it("S14, waiting mode: the run waits on an Authorization check, Permit resumes it; a waiting run can be canceled", async () => {
+    const settings = (body: unknown) =>
+      runtime.listeners.devops.inject({ method: "PUT", url: `/_admin/organizations/${ORG}/projects/${PROJECT}/pipelinesettings`, headers: { "x-svcconn-admin-key": ADMIN_KEY, "content-type": "application/json" }, payload: JSON.stringify(body) });
+    expect((await settings({ resourceAuthorization: "sometimes" })).statusCode).toBe(400);
+    expect((await settings({ resourceAuthorization: "wait" })).statusCode).toBe(200);
+    try {
+      const endpoint = await createEndpoint(runtime, "admin", azurerm({ name: "wait-conn", scheme: "ServicePrincipal", creationMode: "Manual", parameters: { serviceprincipalid: DEMO.bootstrapAppId, serviceprincipalkey: DEMO.bootstrapSecret, authenticationType: "spnKey" } }));
+      const id = await pipeline("waits", "/connection.yml");
+      const queue = () => devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${id}/runs`, { templateParameters: { connection: "wait-conn" }, variables: { token: { value: "queue-secret-value", isSecret: true } } });
+      const records = async (runId: number) => (await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${runId}/timeline`)).body.records as any[];
+
+      // A waiting run can be canceled: it completes canceled and never starts a job.
+      const canceled = await queue();
+      expect(canceled.body.state, JSON.stringify(canceled.body)).toBe("inProgress");
+      expect(canceled.body.result).toBeUndefined();
+      const stop = await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/build/builds/${canceled.body.id}`, { status: "cancelling" });
+      expect(stop.status).toBe(200);
+      expect(await finished(id, canceled.body.id)).toMatchObject({ state: "completed", result: "canceled" });
+      expect((await records(canceled.body.id)).map((r) => r.type).sort()).toEqual(["Checkpoint", "Checkpoint.Authorization"]);
+
+      const queued = await queue();
+      expect(queued.body.state).toBe("inProgress");
+      const waiting = await records(queued.body.id);
+      expect(waiting.find((r) => r.type === "Checkpoint.Authorization")).toMatchObject({
+        state: "inProgress",
+        issues: [{ type: "warning", message: "This pipeline needs permission to access a resource before this run can continue. Service connection: wait-conn." }],
+      });
+      expect(waiting.some((r) => r.type === "Job")).toBe(false);
+      // Queue-time secrets are not stored with the run.
+      expect(JSON.stringify((await runtime.store.pipelines.run(queued.body.id))!.variables)).not.toContain("queue-secret-value");
+
+      const permit = await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${endpoint.id}`, { pipelines: [{ id, authorized: true }] }, { version: "7.1-preview.1" });
+      expect(permit.status).toBe(200);
+      for (let i = 0; i < 100 && !(await records(queued.body.id)).some((r) => r.type === "Job"); i++) await new Promise((r) => setTimeout(r, 100));
+      const run = await finished(id, queued.body.id);
+      expect(run.state).toBe("completed");
+      const after = await records(queued.body.id);
+      expect(after.find((r) => r.type === "Checkpoint.Authorization")).toMatchObject({ state: "completed", result: "succeeded" });
+      expect(after.find((r) => r.type === "Job")).toMatchObject({ state: "completed" });
+      const history = await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/serviceendpoint/${endpoint.id}/executionhistory`);
+      expect(history.body.value[0].data).toMatchObject({ definition: { id, name: "waits" }, owner: { id: queued.body.id } });
+    } finally {
+      await settings({ resourceAuthorization: "fail" });
+    }
+  }, 60_000);
 
   it("a reader cannot queue a run (TF215106)", async () => {
     const id = await pipeline("reader-tries", "/azure-pipelines.yml");

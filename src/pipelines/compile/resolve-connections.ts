@@ -17,6 +17,10 @@ export interface ResolutionResult {
   /** One sentence per failing step input, in Azure Pipelines' words (§5.1). */
   errors: string[];
   uses: ConnectionUse[];
+  /** Connections whose only fault is that the pipeline may not use them (their sentences are in `errors` too). */
+  unauthorized: ConnectionSummary[];
+  /** True when every error is a missing pipeline permission: permitting the pipeline would let the run go on. */
+  onlyUnauthorized: boolean;
 }
 
 export interface ResolutionContext {
@@ -50,6 +54,8 @@ function compileTimeVariables(pipeline: CompiledPipeline, stage: CompiledStage, 
 export async function resolveConnections(pipeline: CompiledPipeline, context: ResolutionContext): Promise<ResolutionResult> {
   const errors: string[] = [];
   const uses: ConnectionUse[] = [];
+  const unauthorized = new Map<string, ConnectionSummary>();
+  let permissionErrors = 0;
   const authorized = new Map<string, Promise<boolean>>();
   for (const stage of pipeline.stages) {
     for (const job of stage.jobs) {
@@ -86,6 +92,8 @@ export async function resolveConnections(pipeline: CompiledPipeline, context: Re
           if (!authorized.has(connection.id)) authorized.set(connection.id, context.isAuthorized(connection.id));
           if (!(await authorized.get(connection.id))) {
             errors.push(notFound);
+            unauthorized.set(connection.id, connection);
+            permissionErrors++;
             continue;
           }
           uses.push({ stage: stage.name, job: job.name, stepIndex, input: input.name, connection });
@@ -93,7 +101,7 @@ export async function resolveConnections(pipeline: CompiledPipeline, context: Re
       }
     }
   }
-  return { errors, uses };
+  return { errors, uses, unauthorized: [...unauthorized.values()], onlyUnauthorized: errors.length > 0 && errors.length === permissionErrors };
 }
 
 /** The run's validation message: `The pipeline is not valid. ` and every sentence. */

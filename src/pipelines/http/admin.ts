@@ -6,10 +6,12 @@ import { DevOpsPortError } from "../ports.js";
 import type { PipelinesService } from "../service.js";
 
 const folderRepository = z.object({ folder: z.string().min(1).max(4096) }).strict();
+const settings = z.object({ resourceAuthorization: z.enum(["fail", "wait"]) }).strict();
 
 /**
- * `PUT /_admin/organizations/{org}/projects/{project}/repositories/{name}` on the devops listener: a repository
- * backed by a local folder (`svcconn pipeline run` registers the folder of the YAML file it runs).
+ * On the devops listener: `PUT /_admin/organizations/{org}/projects/{project}/repositories/{name}`, a repository
+ * backed by a local folder (`svcconn pipeline run` registers the folder of the YAML file it runs), and
+ * `PUT …/projects/{project}/pipelinesettings`, the project's svcconn pipeline settings.
  */
 export function pipelinesAdminRoutes(app: FastifyInstance, pipelines: PipelinesService, requireKey: (request: never) => Promise<void>): void {
   app.put<{ Params: { org: string; project: string; name: string } }>("/_admin/organizations/:org/projects/:project/repositories/:name", { onRequest: requireKey as never }, async (request) => {
@@ -22,6 +24,17 @@ export function pipelinesAdminRoutes(app: FastifyInstance, pipelines: PipelinesS
     } catch (error) {
       if (error instanceof DevOpsPortError) throw new AdminError(404, "NotFound", error.message);
       if (error instanceof Error && "status" in error && (error as { status: number }).status === 400) throw new AdminError(409, "RepositoryExists", error.message);
+      throw error;
+    }
+  });
+
+  app.put<{ Params: { org: string; project: string } }>("/_admin/organizations/:org/projects/:project/pipelinesettings", { onRequest: requireKey as never }, async (request) => {
+    const parsed = settings.safeParse(request.body);
+    if (!parsed.success) throw new AdminError(400, "InvalidSettings", 'The body must be {"resourceAuthorization": "fail" | "wait"}.');
+    try {
+      return await pipelines.putSettings(request.params.org, request.params.project, parsed.data);
+    } catch (error) {
+      if (error instanceof DevOpsPortError) throw new AdminError(404, "NotFound", error.message);
       throw error;
     }
   });

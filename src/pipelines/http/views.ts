@@ -39,7 +39,7 @@ export function runView(r: Run, p: Pipeline, b: ViewBase) {
     },
     pipeline: { url: pipelineUrl, id: p.id, revision: r.pipelineRevision, name: p.name, folder: p.folder },
     state: runState(r),
-    result: runResult(r),
+    result: runResult(r) ?? undefined,
     createdDate: r.queueTime,
     finishedDate: r.finishTime,
     url,
