@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 /** Azure Pipelines objects svcconn keeps, in Azure Pipelines' words. */
 
 /** A Git repository of a project, backed by a local folder or by files written in the world file. */
@@ -70,6 +71,26 @@ export interface TimelineRecord {
   task: { id: string; name: string; version: string } | null;
   workerName: string | null;
 }
+
+/** A timeline record, pending, with whatever `r` sets. */
+export const newTimelineRecord = (r: Partial<TimelineRecord> & Pick<TimelineRecord, "type" | "name">): TimelineRecord => ({
+  id: randomUUID(),
+  parentId: null,
+  identifier: null,
+  order: 1,
+  state: "pending",
+  result: null,
+  resultCode: null,
+  startTime: null,
+  finishTime: null,
+  errorCount: 0,
+  warningCount: 0,
+  issues: [],
+  logId: null,
+  task: null,
+  workerName: null,
+  ...r,
+});
 
 export interface QueueTimeVariable {
   value: string;

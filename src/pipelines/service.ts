@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Clock } from "../core/clock.js";
 import { newGuid } from "../core/ids.js";
 import type { Logger } from "../core/logging.js";
@@ -9,7 +8,7 @@ import { evaluate, ExpressionError, toText, type Value } from "./compile/express
 import { pipelineNotValid, resolveConnections, type ConnectionUse } from "./compile/resolve-connections.js";
 import { CompileError } from "./compile/yaml-tree.js";
 import { pipelinesErrors } from "./errors.js";
-import { HOSTED_POOL, type Pipeline, type PipelineSettings, type QueueTimeVariable, type RecordResult, type Repository, type Run, type RunResult, type TimelineRecord } from "./model.js";
+import { HOSTED_POOL, newTimelineRecord, type Pipeline, type PipelineSettings, type QueueTimeVariable, type RecordResult, type Repository, type Run, type RunResult, type TimelineRecord } from "./model.js";
 import type { ConnectionForJob, ConnectionSummary, DevOpsApi, OrganizationRef, PipelineCaller, ProjectRef } from "./ports.js";
 import { readRepositoryFile, repositoryPath } from "./repositories.js";
 import { expandMacros } from "./runner/agent-env.js";
@@ -325,9 +324,9 @@ export class PipelinesService {
    */
   private async waitForPermit(run: Omit<Run, "id">, unauthorized: ConnectionSummary[], plan: RunPlan): Promise<Run> {
     const now = this.now();
-    const checkpoint = timelineRecord({ type: "Checkpoint", name: "Checkpoint", identifier: "Checkpoint", state: "inProgress", startTime: now });
+    const checkpoint = newTimelineRecord({ type: "Checkpoint", name: "Checkpoint", identifier: "Checkpoint", state: "inProgress", startTime: now });
     const names = unauthorized.map((c) => c.name).join(", ");
-    const authorization = timelineRecord({
+    const authorization = newTimelineRecord({
       type: "Checkpoint.Authorization",
       name: "Checkpoint.Authorization",
       identifier: "Checkpoint.Authorization",
@@ -428,7 +427,7 @@ export class PipelinesService {
       log.dirty = true;
     };
     const record = (r: Partial<TimelineRecord> & Pick<TimelineRecord, "type" | "name">): TimelineRecord => {
-      const full = timelineRecord(r);
+      const full = newTimelineRecord(r);
       run.timeline.push(full);
       return full;
     };
@@ -759,24 +758,5 @@ export class PipelinesService {
     for (const controller of this.controllers.values()) controller.abort();
   }
 }
-
-const timelineRecord = (r: Partial<TimelineRecord> & Pick<TimelineRecord, "type" | "name">): TimelineRecord => ({
-  id: randomUUID(),
-  parentId: null,
-  identifier: null,
-  order: 1,
-  state: "pending",
-  result: null,
-  resultCode: null,
-  startTime: null,
-  finishTime: null,
-  errorCount: 0,
-  warningCount: 0,
-  issues: [],
-  logId: null,
-  task: null,
-  workerName: null,
-  ...r,
-});
 
 const resultWord = (r: RecordResult): string => (r === "succeededWithIssues" ? "SucceededWithIssues" : r.charAt(0).toUpperCase() + r.slice(1));

@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
@@ -8,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Clock } from "../../core/clock.js";
 import type { CompiledJob, CompiledStep } from "../compile/compiler.js";
 import { evaluate, ExpressionError, type Value } from "../compile/expressions.js";
-import type { RecordResult, TimelineIssue, TimelineRecord } from "../model.js";
+import { newTimelineRecord, type RecordResult, type TimelineIssue, type TimelineRecord } from "../model.js";
 import type { ConnectionForJob } from "../ports.js";
 import { versionText } from "../tasks/catalog.js";
 import { connectionEnvironment, envName, expandMacros, systemConnectionEnvironment, type CloudUrls } from "./agent-env.js";
@@ -87,25 +86,15 @@ export class JobRunner {
   private now = () => this.ctx.clock.now().toISOString();
 
   private newRecord(name: string, step?: CompiledStep): TimelineRecord {
-    return {
-      id: randomUUID(),
+    return newTimelineRecord({
       parentId: this.ctx.jobRecord.id,
       type: "Task",
       name,
       identifier: step?.name ?? null,
       order: ++this.order,
-      state: "pending",
-      result: null,
-      resultCode: null,
-      startTime: null,
-      finishTime: null,
-      errorCount: 0,
-      warningCount: 0,
-      issues: [],
-      logId: null,
       task: step?.task ? { id: step.task.id, name: step.task.name, version: versionText(step.task) } : null,
       workerName: this.ctx.agent.name,
-    };
+    });
   }
 
   /** Runs the job; returns its result and the output variables its steps set (`step.name` → value). */
