@@ -5,7 +5,7 @@ import { aadsts } from "../../src/entra/errors.js";
 import { armErrors } from "../../src/arm/errors.js";
 import { messages } from "../../src/devops/create-workflow.js";
 import { devopsErrors } from "../../src/devops/errors.js";
-import { loadCorpus } from "./corpus.js";
+import { loadCorpus, type Split } from "./corpus.js";
 
 const REQUIRED_IDS = [
   "guest-permission", "app-registration-disallowed", "session-expired", "subscription-in-other-tenant", "contributor-assignment-failed",
@@ -18,6 +18,9 @@ const REQUIRED_IDS = [
 ];
 
 const corpus = loadCorpus();
+/** The accuracy floors: the baseline measured when the corpus grew, before any rule was tuned to it. */
+const MIN_DEV = 0.81;
+const MIN_HELD_OUT = 0.87;
 
 describe("catalog", () => {
   it("has every required id, each with cause, fix, verify and references", () => {
@@ -32,24 +35,36 @@ describe("catalog", () => {
     }
   });
 
-  it("has at least three differently worded corpus texts for every id", () => {
+  it("has at least twelve differently worded corpus texts for every id, each with its source; 400 in all, 30 % held out", () => {
     for (const id of REQUIRED_IDS) {
       const messages = corpus.get(id) ?? [];
-      expect(messages.length, id).toBeGreaterThanOrEqual(3);
+      expect(messages.length, id).toBeGreaterThanOrEqual(12);
       expect(new Set(messages.map((m) => normalise(m.text))).size, id).toBe(messages.length);
+      for (const m of messages) expect(m.source.trim().length, `${id}: ${m.text}`).toBeGreaterThan(2);
     }
+    const all = [...corpus.values()].flat();
+    expect(all.length).toBeGreaterThanOrEqual(400);
+    expect(all.filter((m) => m.split === "held-out").length / all.length).toBeGreaterThanOrEqual(0.3);
   });
 });
 
+/** Top-1 accuracy on one part of the corpus; the misses (development part only) are in the failure message. */
+function accuracy(split: Split): { rate: number; misses: string } {
+  const set = [...corpus.values()].flat().filter((m) => m.split === split);
+  const wrong = set.map((m) => ({ m, got: explain(m.text).id })).filter((r) => r.got !== r.m.id);
+  const misses = wrong.map((r) => (split === "development" ? `${r.m.id} → ${r.got}: ${r.m.text}` : `${r.m.id} → ${r.got}`)).join("\n");
+  return { rate: 1 - wrong.length / set.length, misses };
+}
+
 describe("corpus", () => {
-  for (const [id, messages] of corpus) {
-    for (const [i, message] of messages.entries()) {
-      it(`${id} #${i + 1} (${message.source})`, () => {
-        const result = explain(message.text);
-        expect(result.id, `${message.text}\n→ ${JSON.stringify({ id: result.id, alternatives: result.alternatives })}`).toBe(id);
-      });
-    }
-  }
+  it("development part: at least MIN_DEV right first", () => {
+    const { rate, misses } = accuracy("development");
+    expect(rate, misses).toBeGreaterThanOrEqual(MIN_DEV);
+  });
+  it("held-out part: at least MIN_HELD_OUT right first", () => {
+    const { rate, misses } = accuracy("held-out");
+    expect(rate, misses).toBeGreaterThanOrEqual(MIN_HELD_OUT);
+  });
 });
 
 describe("explain", () => {
