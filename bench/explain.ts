@@ -13,12 +13,23 @@ import { type LabelledMessage, loadCorpus, type Split } from "../test/doctor/cor
 const messages = [...loadCorpus().values()].flat();
 const showHeldOut = process.argv.includes("--show-held-out");
 
-function measure(split: Split): { correct: number; total: number; confusions: Map<string, LabelledMessage[]> } {
+interface Measured {
+  correct: number;
+  total: number;
+  confusions: Map<string, LabelledMessage[]>;
+  /** The confidences given, when the answer was right and when it was wrong (calibration at a glance). */
+  confidence: { right: number[]; wrong: number[] };
+}
+
+function measure(split: Split): Measured {
   const set = messages.filter((m) => m.split === split);
   const confusions = new Map<string, LabelledMessage[]>();
+  const confidence = { right: [] as number[], wrong: [] as number[] };
   let correct = 0;
   for (const m of set) {
-    const got = explain(m.text).id;
+    const answer = explain(m.text);
+    const got = answer.id;
+    (got === m.id ? confidence.right : confidence.wrong).push(answer.confidence);
     if (got === m.id) {
       correct++;
       continue;
@@ -26,7 +37,7 @@ function measure(split: Split): { correct: number; total: number; confusions: Ma
     const pair = `${m.id} → ${got}`;
     confusions.set(pair, [...(confusions.get(pair) ?? []), m]);
   }
-  return { correct, total: set.length, confusions };
+  return { correct, total: set.length, confusions, confidence };
 }
 
 const percent = (a: number, b: number) => `${a}/${b} = ${((100 * a) / b).toFixed(1)}%`;
@@ -35,6 +46,8 @@ const development = measure("development");
 const heldOut = measure("held-out");
 console.log(`development accuracy: ${percent(development.correct, development.total)} (target ≥ 98%)`);
 console.log(`held-out accuracy:    ${percent(heldOut.correct, heldOut.total)} (target ≥ 95%; the figure README quotes)`);
+const mean = (xs: number[]) => (xs.length ? (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2) : "–");
+console.log(`held-out mean confidence: ${mean(heldOut.confidence.right)} when right (${heldOut.confidence.right.length}), ${mean(heldOut.confidence.wrong)} when wrong (${heldOut.confidence.wrong.length})`);
 for (const [name, result, texts] of [["development", development, true], ["held-out", heldOut, showHeldOut]] as const) {
   if (!result.confusions.size) continue;
   console.log(`${name} confusions (expected → got):`);

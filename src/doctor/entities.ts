@@ -120,12 +120,15 @@ const PLACEHOLDER_FALLBACK: Record<keyof Entities, string> = {
   code: "<code>",
 };
 
-/** Replaces `{clientId}`-style placeholders with what the error named, or a readable stand-in. */
+/**
+ * Replaces `{clientId}`-style placeholders with what the error named, or a readable stand-in; `{objectId|your
+ * object id}` names its own stand-in where the usual one would mislead.
+ */
 export function fill(template: string, entities: Entities): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+  return template.replace(/\{(\w+)(?:\|([^}]+))?\}/g, (whole, name: string, standIn: string | undefined) => {
     if (!(name in PLACEHOLDER_FALLBACK)) return whole;
     const value = entities[name as keyof Entities];
     if (value && !/^(\*{3,}|<[^>]*>|x{4,})$/i.test(value)) return value;
-    return PLACEHOLDER_FALLBACK[name as keyof Entities];
+    return standIn ? `<${standIn}>` : PLACEHOLDER_FALLBACK[name as keyof Entities];
   });
 }

@@ -1,5 +1,7 @@
 import { CATALOG, type Diagnosis } from "./catalog/index.js";
 import { extractEntities, fill, type Entities } from "./entities.js";
+import { type EvidenceModel, type EvidenceModelFile, learnedScores, loadModel } from "./evidence.js";
+import modelFile from "./model.json" with { type: "json" };
 
 export interface Explanation {
   id: string;
@@ -18,10 +20,9 @@ export interface Explanation {
 }
 
 const UNKNOWN = CATALOG.find((d) => d.id === "unknown")!;
-const SCORED = CATALOG.filter((d) => d.id !== "unknown");
-/** A full error-code match; below a fifth of it the text is not recognised. */
-const STRONG = 14;
-const RECOGNISED = 5;
+const MODEL = loadModel(modelFile as unknown as EvidenceModelFile);
+/** For each catalog entry, its index in the model's classes (-1: the model has none for it). */
+const CLASS_OF = CATALOG.map((d) => MODEL.classes.indexOf(d.id));
 
 /**
  * Undoes what logs and tools do to an error text: JSON escaping (also nested), HTML entities, line breaks as
@@ -60,43 +61,101 @@ export function normalise(text: string): string {
     .trim();
 }
 
-function score(diagnosis: Diagnosis, text: string, lower: string): number {
+/**
+ * Every signal's needles, keyed by their first two characters: one pass over a text finds all that occur. A table of
+ * the ASCII pairs that start some needle skips most positions without a lookup.
+ */
+const NEEDLES = new Map<number, string[]>();
+const STARTS = new Uint8Array(128 * 128);
+for (const needle of new Set(CATALOG.flatMap((d) => d.signals.flatMap((s) => s.needles)))) {
+  const first = needle.charCodeAt(0);
+  const second = needle.charCodeAt(1);
+  NEEDLES.set(first * 0x10000 + second, [...(NEEDLES.get(first * 0x10000 + second) ?? []), needle]);
+  if (first < 128 && second < 128) STARTS[first * 128 + second] = 1;
+}
+const NON_ASCII_STARTS = [...NEEDLES.keys()].some((k) => Math.floor(k / 0x10000) >= 128 || k % 0x10000 >= 128);
+
+function needlesIn(lower: string): Set<string> {
+  const found = new Set<string>();
+  for (let i = 0; i < lower.length - 1; i++) {
+    const first = lower.charCodeAt(i);
+    const second = lower.charCodeAt(i + 1);
+    if (first < 128 && second < 128 ? STARTS[first * 128 + second] === 0 : !NON_ASCII_STARTS) continue;
+    const candidates = NEEDLES.get(first * 0x10000 + second);
+    if (candidates) for (const n of candidates) if (lower.startsWith(n, i)) found.add(n);
+  }
+  return found;
+}
+
+function signalScore(diagnosis: Diagnosis, lower: string, found: Set<string>): number {
   let total = 0;
   for (const signal of diagnosis.signals) {
-    if (lower.includes(signal.needle) && signal.pattern.test(text)) total += signal.weight;
+    let present = false;
+    for (const n of signal.needles) if (found.has(n)) present = true;
+    if (present && signal.pattern.test(lower)) total += signal.weight;
   }
   return total;
+}
+
+/** The hand-written signals' points for every diagnosis (training labels the vocabulary with them). */
+export function signalScores(raw: string): Map<string, number> {
+  const text = normalise(String(raw ?? ""));
+  const lower = text.toLowerCase();
+  const found = needlesIn(lower);
+  return new Map(CATALOG.map((d) => [d.id, signalScore(d, lower, found)]));
+}
+
+/**
+ * Each diagnosis's evidence: the hand-written signals (codes, phrase families) plus the learned word evidence,
+ * scaled. `unknown`'s evidence is what pipeline noise that is no connection's doing looks like.
+ */
+export function combinedScores(text: string, lower: string, model: EvidenceModel = MODEL): Array<{ diagnosis: Diagnosis; score: number }> {
+  const learned = learnedScores(model, lower);
+  const found = needlesIn(lower);
+  const out: Array<{ diagnosis: Diagnosis; score: number }> = [];
+  for (const [i, diagnosis] of CATALOG.entries()) {
+    const index = model === MODEL ? CLASS_OF[i]! : model.classes.indexOf(diagnosis.id);
+    out.push({ diagnosis, score: signalScore(diagnosis, lower, found) + model.scale * (index < 0 ? 0 : learned[index]!) });
+  }
+  return out.sort((a, b) => b.score - a.score);
 }
 
 /** Names the root cause, the fix and how to verify it for a pasted error (SPEC S17). */
 export function explain(raw: string): Explanation {
   const text = normalise(String(raw ?? ""));
   const lower = text.toLowerCase();
-  const scores = SCORED.map((diagnosis) => ({ diagnosis, score: score(diagnosis, text, lower) }))
-    .filter((s) => s.score > 0)
-    .sort((a, b) => b.score - a.score);
   const entities = extractEntities(text, lower);
-  const top3 = scores.slice(0, 3).reduce((sum, s) => sum + s.score, 0);
-  const confidence = (s: number) => Math.round(Math.min(1, s / STRONG) * (s / top3) * 100) / 100;
+  const scores = combinedScores(text, lower);
+  // Confidences: a softmax over the evidence, with "none of them" standing at the recognition threshold.
+  const exps = scores.map((s) => Math.exp((s.score - scores[0]!.score) / MODEL.temperature));
+  const none = Math.exp((MODEL.threshold - scores[0]!.score) / MODEL.temperature);
+  const total = exps.reduce((a, b) => a + b, 0) + none;
+  const confidence = (i: number) => Math.round((exps[i]! / total) * 100) / 100;
+  const ranked = scores.map((s, i) => ({ d: s.diagnosis, c: confidence(i), score: s.score })).filter((r) => r.d !== UNKNOWN && r.score > 0);
 
-  const best = scores[0];
-  if (!best || best.score < RECOGNISED) {
-    return render(UNKNOWN, best ? Math.round((1 - best.score / RECOGNISED) * 100) / 100 : 1, entities, scores.slice(0, 3).map((s) => ({ d: s.diagnosis, c: confidence(s.score) })));
+  const best = scores[0]!;
+  if (best.diagnosis === UNKNOWN || best.score < MODEL.threshold) {
+    const unrecognised = Math.round((none / total + (best.diagnosis === UNKNOWN ? exps[0]! / total : 0)) * 100) / 100;
+    return render(UNKNOWN, Math.min(0.99, unrecognised), entities, ranked.slice(0, 3));
   }
-  const alternatives = scores
-    .slice(1)
-    .map((s) => ({ d: s.diagnosis, c: confidence(s.score) }))
-    .filter((a) => a.c >= 0.05)
-    .slice(0, 4);
-  const explanation = render(best.diagnosis, Math.min(0.99, confidence(best.score)), entities, alternatives);
-  const runnerUp = scores[1];
-  if (runnerUp && runnerUp.score >= 0.75 * best.score) {
-    const contenders = scores.filter((s) => s.score >= 0.75 * best.score).map((s) => s.diagnosis);
+  const alternatives = ranked.filter((r) => r.d !== best.diagnosis && r.c >= 0.05).slice(0, 4);
+  const explanation = render(best.diagnosis, Math.min(0.99, confidence(0)), entities, alternatives);
+  const contenders = scores.filter((s) => s.diagnosis !== UNKNOWN && s.score >= 0.75 * best.score && s.score > 0).map((s) => s.diagnosis);
+  const ambiguity = best.diagnosis.ambiguities?.find((a) => a.when.test(lower) && !a.unless?.test(lower));
+  if (ambiguity) {
+    explanation.undecided = { reason: ambiguity.reason, checks: ambiguity.checks };
+    explanation.confidence = Math.min(explanation.confidence, 0.6);
+  } else if (contenders.length > 1) {
+    // About equal evidence for several: no more sure of the first than an even split would be.
+    explanation.confidence = Math.min(explanation.confidence, Math.floor(100 / contenders.length) / 100);
     const checks = [...new Set(contenders.flatMap((d) => d.distinguish ?? []))];
     explanation.undecided = {
       reason: `The text fits ${contenders.map((d) => `'${d.id}'`).join(", ")} about equally; it does not say which applies.`,
       checks: checks.length ? checks : contenders.map((d) => `${d.title}? See: ${d.cause.split(". ")[0]}.`),
     };
+    for (const d of contenders) {
+      if (d !== best.diagnosis && !explanation.alternatives.some((a) => a.id === d.id)) explanation.alternatives.push({ id: d.id, title: d.title, confidence: 0.05 });
+    }
   }
   return explanation;
 }

@@ -6,6 +6,8 @@ import { assignSubscriptionRole } from "../helpers/arm.js";
 import { azurerm, createEndpoint, devops, ORG, PROJECT } from "../helpers/devops.js";
 import { makeApp } from "../helpers/entra.js";
 import { testServer } from "../helpers/runtime.js";
+import { pastedError } from "../helpers/pipelines.js";
+import { explain } from "../../src/doctor/explain.js";
 
 const azPath = spawnSync("sh", ["-c", "command -v az"], { encoding: "utf8" }).stdout.trim();
 if (!azPath) console.log("skipping AzureCLI@2 runs: 'az' is not installed (scripts/install-system-deps.sh installs it from Debian)");
@@ -74,6 +76,10 @@ describe.skipIf(!azPath)("AzureCLI@2 in pipeline runs (Debian azure-cli)", () =>
     expect(denied.log).toContain("[command]/usr/bin/az login --service-principal -u *** --password=*** --tenant *** --allow-no-subscriptions");
     expect(denied.log).toContain(`(AuthorizationFailed) The client '***' with object id '${app.servicePrincipalId}' does not have authorization to perform action 'Microsoft.Resources/subscriptions/resourcegroups/write'`);
     expect(denied.step.issues.at(-1).message).toBe("Script failed with exit code: 1");
+    // What a person pastes from this log is explained right, with the principal filled into the fix.
+    const explained = explain(pastedError(denied.log));
+    expect(explained.id).toBe("rbac-authorization-failed");
+    expect(explained.fix.join("\n")).toContain(`--assignee-object-id ${app.servicePrincipalId}`);
 
     await assignRole(app.servicePrincipalId!, "Contributor");
     await server.runtime.clock.advance(301);
@@ -92,6 +98,8 @@ describe.skipIf(!azPath)("AzureCLI@2 in pipeline runs (Debian azure-cli)", () =>
     expect(run.result).toBe("failed");
     expect(log).toContain("AADSTS7000222: The provided client secret keys for app '***' are expired.");
     expect(step.issues.map((i: { message: string }) => i.message).slice(0, 2)).toEqual(["Error Code: [1]", "Error: Azure login failed"]);
+    expect(explain(pastedError(log)).id).toBe("secret-expired");
+    expect(explain(step.issues.at(-1).message).id).toBe("secret-expired");
     expect(step.issues.at(-1).message).toBe(`Secret expired, update service connection at ${server.devops}/${ORG}/${PROJECT}/_settings/adminservices?resourceId=${endpoint.id} See https://aka.ms/azdo-rm-workload-identity-conversion to learn more about conversion to secret-less service connections.`);
   });
 
@@ -109,6 +117,7 @@ describe.skipIf(!azPath)("AzureCLI@2 in pipeline runs (Debian azure-cli)", () =>
     expect(hosted.log).toContain("ERROR: Failed to connect to MSI. Please make sure MSI is configured correctly.");
     expect(hosted.step.issues.map((i: { message: string }) => i.message).slice(0, 2)).toEqual(["Error Code: [1]", "Error: Azure login failed using Managed Service Identity"]);
     expect(hosted.step.issues.at(-1).message).toMatch(/^Script failed with error: ERROR: Failed to connect to MSI\. Please make sure MSI is configured correctly\./);
+    expect(explain(pastedError(hosted.log)).id).toBe("managed-identity-unsupported");
   });
 
   it("S19: a workload identity connection logs in with the job's federated token", { timeout: 180_000 }, async () => {

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { CATALOG } from "../../src/doctor/catalog/index.js";
 import { assistantPrompt, explain, normalise, redact } from "../../src/doctor/explain.js";
@@ -18,9 +19,9 @@ const REQUIRED_IDS = [
 ];
 
 const corpus = loadCorpus();
-/** The accuracy floors: the baseline measured when the corpus grew, before any rule was tuned to it. */
-const MIN_DEV = 0.81;
-const MIN_HELD_OUT = 0.87;
+/** The accuracy floors the issue sets (the baseline before tuning was 0.819 and 0.871; see the corpus README). */
+const MIN_DEV = 0.98;
+const MIN_HELD_OUT = 0.95;
 
 describe("catalog", () => {
   it("has every required id, each with cause, fix, verify and references", () => {
@@ -103,7 +104,7 @@ describe("explain", () => {
     expect(result.undecided).toBeDefined();
     expect(result.undecided!.reason).toMatch(/about equally/);
     expect(result.undecided!.checks.length).toBeGreaterThan(1);
-    expect(result.confidence).toBeLessThan(0.5);
+    expect(result.confidence).toBeLessThanOrEqual(0.5);
     expect([result.id, ...result.alternatives.map((a) => a.id)]).toEqual(expect.arrayContaining(["jwt-acquisition-failed", "task-lacks-wif-support"]));
   });
 
@@ -114,6 +115,38 @@ describe("explain", () => {
     expect(explain(JSON.stringify(wrapped)).id).toBe("secret-invalid");
     expect(explain("ERROR: AADSTS7000112: Application &#39;x&#39;(app) is disabled.").id).toBe("app-disabled");
   });
+
+  it("says plainly when no subscription may mean another tenant or none at all", () => {
+    const bare = explain("You don't appear to have an active Azure subscription.");
+    expect(bare.id).toBe("subscription-in-other-tenant");
+    expect(bare.undecided?.reason).toMatch(/no Azure subscription at all/);
+    expect(bare.undecided?.checks.join(" ")).toContain("az account list --all");
+    expect(bare.confidence).toBeLessThanOrEqual(0.6);
+    const clear = explain("InvalidAuthenticationTokenTenant: The access token is from the wrong issuer 'https://sts.windows.net/aaaa/'. It must match the tenant 'https://sts.windows.net/bbbb/' associated with this subscription.");
+    expect(clear.id).toBe("subscription-in-other-tenant");
+    expect(clear.undecided).toBeUndefined();
+  });
+
+  it("fills the signed-in user's object id into the Contributor-assignment fix", () => {
+    const result = explain(
+      "Failed to assign Contributor role to the application. AuthorizationFailed: The client 'dev@contoso.onmicrosoft.com' with object id 'd0d0cafe-05e2-4000-8000-000000000002' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope '/subscriptions/d0d0cafe-5ab0-4000-8000-000000000002' or the scope is invalid.",
+    );
+    expect(result.id).toBe("contributor-assignment-failed");
+    expect(result.fix.join("\n")).toContain("--assignee d0d0cafe-05e2-4000-8000-000000000002 --role \"User Access Administrator\" --scope /subscriptions/d0d0cafe-5ab0-4000-8000-000000000002");
+    expect(explain("Failed to assign Contributor role.").fix.join("\n")).toContain("--assignee <your object id>");
+  });
+
+  it("names a cause with lower confidence, and the alternatives, when a description has some evidence but no code", () => {
+    const result = explain("since last week the pipeline cannot log in to Azure with our service connection, something about the credential");
+    expect(result.id).not.toBe("unknown");
+    expect(result.confidence).toBeLessThan(0.9);
+    expect(result.alternatives.length).toBeGreaterThan(0);
+  });
+
+  it("uses the model scripts/train-explain.ts makes from the development part, the catalog and the vocabulary", () => {
+    const check = spawnSync(process.execPath, ["--import", "tsx", "scripts/train-explain.ts", "--check"], { encoding: "utf8" });
+    expect(check.status, check.stderr).toBe(0);
+  }, 60_000);
 
   it("answers unknown for text it does not recognise, and for empty text", () => {
     expect(explain("").id).toBe("unknown");

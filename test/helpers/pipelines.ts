@@ -55,3 +55,15 @@ export async function holdJob(runtime: Runtime, connectionIds: string[], options
     },
   };
 }
+
+/**
+ * What a person copies out of a failed step's log to ask for help: the error lines (`##[error]`, `ERROR:`, the
+ * lines of an error's body), without timestamps.
+ */
+export function pastedError(log: string): string {
+  return log
+    .split("\n")
+    .map((line) => line.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, ""))
+    .filter((line) => /##\[error\]|^ERROR:|^\(|AADSTS|Code:|Message:/.test(line))
+    .join("\n");
+}

@@ -7,6 +7,7 @@ import { arm, assignSubscriptionRole, bootstrapToken } from "../helpers/arm.js";
 import { azurerm, createEndpoint, devops, ORG, PROJECT } from "../helpers/devops.js";
 import { makeApp } from "../helpers/entra.js";
 import { testServer } from "../helpers/runtime.js";
+import { explain } from "../../src/doctor/explain.js";
 
 // Azure tasks and an SDK in pipeline runs against a listening svcconn: they reach
 // svcconn's ARM with the connection's own identity and rights.
@@ -123,6 +124,9 @@ describe("ARM template deployment, AzureFileCopy and AzurePipelinesCredential in
     expect(messages).toContain(`The client '***' with object id '${app.servicePrincipalId}' does not have authorization to perform action 'Microsoft.Resources/deployments/write' over scope '/subscriptions/${DEMO.subscriptionId}/resourcegroups/rg-prod-app' or the scope is invalid. If access was recently granted, please refresh your credentials.`);
     expect(messages).toContain("Please make sure the Service Principal with name  is assigned the right roles for the entity rg-prod-app. Follow the link for more details: https://docs.microsoft.com/en-us/azure/role-based-access-control/role-assignments-portal");
     expect(messages.at(-1)).toBe("Task failed while creating or updating the template deployment.");
+    const explained = explain(messages.join("\n"));
+    expect(explained.id).toBe("rbac-authorization-failed");
+    expect(explained.entities).toMatchObject({ objectId: app.servicePrincipalId, action: expect.stringMatching(/^Microsoft.Resources\/deployments\//) });
   });
 
   it("S19: a workload identity connection deploys with the job's OIDC token, and fails in AzureFileCopy@4, which lacks federation support", { timeout: 60_000 }, async () => {
@@ -142,6 +146,7 @@ describe("ARM template deployment, AzureFileCopy and AzurePipelinesCredential in
     const copy = timeline.records.find((r: { name: string }) => r.name === "Copy");
     expect(copy.result).toBe("failed");
     expect(copy.issues.at(-1).message).toBe("Unsupported authentication scheme 'WorkloadIdentityFederation' for endpoint.");
+    expect(explain(copy.issues.map((i: { message: string }) => i.message).join("\n")).id).toBe("task-lacks-wif-support");
   });
 
   it("AzurePipelinesCredential (@azure/identity) in a script step gets an ARM token with the job's OIDC token", { timeout: 60_000 }, async () => {
@@ -157,9 +162,11 @@ describe("ARM template deployment, AzureFileCopy and AzurePipelinesCredential in
     const wrong = await secretConnection("wrong-secret-conn", { appId: app.appId, secret: "not-the-secret" });
     const failed = await run(wrong, "resourceGroupName: rg-x\nlocation: westeurope\ncsmFile: infra/storage.json");
     expect(failed.result).toBe("failed");
+    expect(explain(failed.step.issues.at(-1).message).id).toBe("secret-invalid");
     expect(failed.step.issues.at(-1).message).toMatch(/^Failed to check the resource group status\. Error: Could not fetch access token for Azure\. Status code: invalid_client, status message: 7000215 - \[.+\]: AADSTS7000215: Invalid client secret provided\./);
     const gone = await secretConnection("deleted-app-conn", { appId: crypto.randomUUID(), secret: "whatever" });
     const missing = await run(gone, "resourceGroupName: rg-x\nlocation: westeurope\ncsmFile: infra/storage.json");
+    expect(explain(missing.step.issues.at(-1).message).id).toBe("app-not-found");
     expect(missing.step.issues.at(-1).message).toMatch(/Status code: unauthorized_client, status message: 700016 - \[.+\]: AADSTS700016: Application with identifier '\*\*\*' was not found in the directory/);
   });
 });

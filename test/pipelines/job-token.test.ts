@@ -6,6 +6,7 @@ import { azurerm, createEndpoint, devops, ORG, PROJECT } from "../helpers/devops
 import { postToken } from "../helpers/entra.js";
 import { holdJob } from "../helpers/pipelines.js";
 import { testRuntime } from "../helpers/runtime.js";
+import { explain } from "../../src/doctor/explain.js";
 
 let runtime: Runtime;
 const route = (planId: string, jobId: string, connectionId: string, version = "api-version=7.1") =>
@@ -63,6 +64,7 @@ describe("the job OIDC token route is bound to running jobs (S19)", () => {
       expect(late.body.error_codes, JSON.stringify(late.body)).toEqual([700024]);
       expect(late.status).toBe(401);
       expect(late.body.error_description).toMatch(/^AADSTS700024: Client assertion is not within its valid time range\./);
+      expect(explain(JSON.stringify(late.body)).id).toBe("wif-assertion-expired");
     } finally {
       await job.release();
     }

@@ -7,6 +7,7 @@ import { parse, stringify } from "yaml";
 import { DEMO, DEMO_WORLD_YAML } from "../../src/world/demo.js";
 import { azurerm, createEndpoint, devops, ORG, PROJECT } from "../helpers/devops.js";
 import { ADMIN_KEY, testRuntime } from "../helpers/runtime.js";
+import { explain } from "../../src/doctor/explain.js";
 
 let runtime: Runtime;
 const repositoryName = "app";
@@ -173,6 +174,7 @@ describe("pipelines: definitions, runs, timeline and logs", () => {
           "The pipeline is not valid. Job Deploy: Step input azureSubscription references service connection deploy-conn which could not be found. The service connection does not exist, has been disabled or has not been authorized for use. For authorization details, refer to https://aka.ms/yamlauthz.",
       },
     ]);
+    expect(explain(build.body.validationResults[0].message).id).toBe("pipeline-not-authorized");
     const permit = await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${endpoint.id}`, { pipelines: [{ id, authorized: true }] }, { version: "7.1-preview.1" });
     expect(permit.status).toBe(200);
     const again = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${id}/runs`, {});
@@ -187,6 +189,7 @@ describe("pipelines: definitions, runs, timeline and logs", () => {
     const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${id}/runs`, {});
     const build = await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}`);
     expect(build.body.validationResults[0].message).toContain("Step input azureSubscription references service connection $(late) which could not be found.");
+    expect(explain(build.body.validationResults[0].message).id).toBe("subscription-variable-runtime");
   });
 
   it("S14, waiting mode: the run waits on an Authorization check, Permit resumes it; a waiting run can be canceled", async () => {
@@ -217,6 +220,7 @@ describe("pipelines: definitions, runs, timeline and logs", () => {
         issues: [{ type: "warning", message: "This pipeline needs permission to access a resource before this run can continue. Service connection: wait-conn." }],
       });
       expect(waiting.some((r) => r.type === "Job")).toBe(false);
+      expect(explain(waiting.find((r) => r.type === "Checkpoint.Authorization").issues[0].message).id).toBe("pipeline-not-authorized");
       // Queue-time secrets are not stored with the run.
       expect(JSON.stringify((await runtime.store.pipelines.run(queued.body.id))!.variables)).not.toContain("queue-secret-value");
 

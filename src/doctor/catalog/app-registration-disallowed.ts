@@ -14,6 +14,8 @@ export default define({
     phrase("allowedtocreateapps", /allowedtocreateapps/, 8),
     // The same step-2 wording names the real cause when the user is a guest, or when an existing app is changed.
     phrase("guest permission", /only guest permission in the directory/, -12),
+    phrase("guest", /\bguest\b|#ext#/, -12),
+    phrase(["register", "registration", "not allowed", "n't allowed", "not permitted", "can create", "may create"], /users? can(?:not|'t)? register applications|app(?:lication)? registrations? (?:is |are )?(?:disabled|restricted|blocked|not allowed|turned off)|only (?:admins?|administrators|application developers|global admins?) (?:may|can) (?:create|register)|(?:not|n't) (?:allowed|permitted) to (?:create|register) (?:app|application)/, 10),
     phrase("failed to update the application", /failed to update the application/, -10),
   ],
   cause:

@@ -3,8 +3,8 @@
  * weighted; a diagnosis's score is the sum of the weights of the signals found in the text.
  */
 export interface Signal {
-  /** A lower-case literal the text must contain before the pattern is tried (cheap prefilter). */
-  needle: string;
+  /** Lower-case literals, one of which the text must contain before the pattern is tried (a cheap prefilter). */
+  needles: string[];
   pattern: RegExp;
   /** Evidence for (positive) or against (negative) the diagnosis. */
   weight: number;
@@ -24,18 +24,26 @@ export interface Diagnosis {
   verify: string[];
   /** What to check when this diagnosis competes with another for the same text. */
   distinguish?: string[];
+  /** Texts this diagnosis wins that still leave another explanation open: said plainly, with what to check (patterns in lower case). */
+  ambiguities?: Array<{ when: RegExp; unless?: RegExp; reason: string; checks: string[] }>;
   references: string[];
 }
 
 /** An AADSTS error code, in any of its written forms (`AADSTS7000215`, `error_codes":[7000215]`, `Error(s): 7000215`). */
 export function aadsts(code: number, weight = 12): Signal {
-  return { needle: String(code), pattern: new RegExp(`(?:aadsts\\s?${code}\\b|error_codes"?\\s*:\\s*\\[\\s*${code}\\b|error\\(s\\):\\s*${code}\\b|errorcode[":\\s]+${code}\\b)`, "i"), weight };
+  return { needles: [String(code)], pattern: new RegExp(`(?:aadsts\\s?${code}\\b|error_codes"?\\s*:\\s*\\[\\s*${code}\\b|error\\(s\\):\\s*${code}\\b|errorcode[":\\s]+${code}\\b)`), weight };
 }
 
-/** A phrase, matched case-insensitively on the normalised text (whitespace collapsed, escapes undone). */
-export function phrase(needle: string, pattern: RegExp | string, weight = 6): Signal {
+/**
+ * A phrase, matched on the normalised, lower-cased text (whitespace collapsed, escapes undone): patterns are
+ * written in lower case, which is faster to match than a case-insensitive pattern.
+ */
+export function phrase(needle: string | string[], pattern: RegExp | string, weight = 6): Signal {
   const source = typeof pattern === "string" ? pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/ /g, "\\s+") : pattern.source;
-  return { needle: needle.toLowerCase(), pattern: new RegExp(source, "i"), weight };
+  const needles = (Array.isArray(needle) ? needle : [needle]).map((n) => n.toLowerCase());
+  if (needles.some((n) => n === "")) throw new Error(`a signal needs a needle: ${source}`);
+  if (/[A-Z]/.test(source.replace(/\\[A-Za-z]/g, ""))) throw new Error(`a signal's pattern is written in lower case: ${source}`);
+  return { needles, pattern: new RegExp(source), weight };
 }
 
 export const define = (diagnosis: Diagnosis): Diagnosis => diagnosis;

@@ -10,6 +10,9 @@ export default define({
     phrase("rol", /'ro(?:le|ld)assignmentid'/, 6),
     phrase("delete", /(?:unable|cannot|can't|failed) to delete (?:the |an |a )?(?:existing )?(?:azure ?rm |arm )?service connection/, 8),
     phrase("deep=false", /deep=false/, 4),
+    phrase("delet", /(?:delet\w*|remov\w*) (?:the |an |a |our |my )?(?:automatic |old |arm |azure ?rm )?service connection.{0,160}(?:still there|left (?:behind|over)|orphan\w*|clean\w* ?up|remain\w*|not (?:deleted|removed))/, 10),
+    phrase("orphan", /orphan\w* (?:app|application|service principal|role assignment|enterprise app)/, 8),
+    phrase("clean", /(?:couldn't|could not|cannot|can't|failed to|unable to) clean (?:it |them )?up|clean-?up (?:of .{0,60})?failed/, 8),
   ],
   cause:
     "Deleting an automatic connection with clean-up (deep=true) also removes its role assignment and its application. That clean-up failed — the assignment or the application was already gone, or your account may not delete them — while the connection itself is still removed from the project. The application and assignment may be left behind.",

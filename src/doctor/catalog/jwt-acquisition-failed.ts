@@ -11,6 +11,10 @@ export default define({
     phrase("could not fetch access token for aad", /could not fetch access token for aad/, 6),
     phrase("isready", /isready"?\s*[:=]\s*false/, 6),
     phrase("not ready", /service connection (?:is )?not ready/, 6),
+    // The token request never got an answer: network, proxy, TLS, name resolution, an outage.
+    phrase(["time", "proxy", "resolv", "host", "ssl", "connection", "socket", "econn", "enotfound", "unavailable", "gateway", "canceled", "sending the request"], /(?:timed? ?out|proxy|could not be resolved|no such host|name resolution|ssl connection|connection (?:was )?(?:refused|reset|closed)|socket|econn\w+|etimedout|enotfound|service unavailable|bad gateway|task was canceled|error occurred while sending the request)/, 6),
+    // The wrapper around an AADSTS code: the code names the cause.
+    phrase("aadsts", /aadsts\s?\d{5,}/, -12),
   ],
   cause:
     "Azure DevOps could not get a token from Microsoft Entra ID with the connection's credentials. The AADSTS code after 'Exception message' names the reason (expired or wrong secret, app deleted or disabled); without one the credentials are misconfigured or the tenant blocks the sign-in. Connections in this state (isReady=false, or service principal deleted) also vanish from task pickers while still listed in Project settings.",

@@ -12,9 +12,9 @@ export default define({
     phrase("needs permission to access a resource", /needs permission to access (?:a )?resource/, 10),
     phrase("yamlauthz", /aka\.ms\/yamlauthz/, 6),
     phrase("authorize resources", /authorize resources/, 5),
-    phrase("could not be found", /references service connection (?!\$\().{1,80} which could not be found/, 6),
+    phrase("references service ", /references service (?:connection|endpoint) (?!\$[([]).{1,80} which could not be found/, 6),
     // A connection named by $(variable) is not a permissions problem: the name was unknown at compile time.
-    phrase("references service connection $(", /references service connection \$\(/, -20),
+    phrase("references service ", /references service (?:connection|endpoint) \$[([]/, -20),
   ],
   cause:
     "Service connections are protected resources. The pipeline ({pipeline}) is not on the connection {connection}'s list of permitted pipelines (and the connection is not open to all pipelines), so the run stops before any job starts.",

@@ -8,6 +8,7 @@ export default define({
     phrase("failed to obtain an access token", /failed to obtain an access token/, 10),
     phrase("refresh token", /(?:valid )?refresh token (?:was not|wasn't|was n't|could not be|not) found/, 12),
     phrase("refresh token", /refresh token (?:has )?expired/, 10),
+    phrase("refresh token", /no (?:valid )?refresh token/, 12),
     aadsts(700082, 14),
     aadsts(70008, 12),
     aadsts(50173, 12),

@@ -13,6 +13,7 @@ export default define({
     phrase("50020", /aadsts50020/, 10),
     phrase("subscriptionnotfound", /\bsubscriptionnotfound\b|the subscription '[^']+' could not be found/, 7),
     phrase("multiple tenants", /multiple (?:entra id |azure ad )?(?:tenants|directories)/, 4),
+    phrase(["tenant", "director"], /(?:another|other|different|second|two|multiple|wrong) (?:entra id |azure ad |microsoft entra )?(?:tenants?|director(?:y|ies))/, 7),
   ],
   cause:
     "You belong to several Microsoft Entra tenants and your Azure DevOps session holds a token for a different tenant than the one the subscription ({subscriptionId}) trusts ({tenant}). Azure Resource Manager refuses tokens from another issuer, so no subscription shows up.",
@@ -24,6 +25,19 @@ export default define({
   verify: [
     "az account show --subscription {subscriptionId} --query tenantId returns the tenant you signed in to.",
     "The subscription appears in the service connection dialog.",
+  ],
+  ambiguities: [
+    {
+      // The dialog says this both to someone whose subscription trusts another tenant and to someone with none.
+      when: /(?:don't|do not) appear to have an active azure subscription|no subscriptions? (?:were )?found/,
+      unless: /invalidauthenticationtokentenant|wrong issuer|another tenant|other tenant|different tenant|multiple tenants|aadsts50020/,
+      reason:
+        "The text says no subscription was found for your session; that happens when the subscription trusts another tenant than the one you signed in to, and equally when your account has no Azure subscription at all (or no role on one).",
+      checks: [
+        "az login, then az account list --all --query \"[].{name:name, tenant:tenantId}\": an empty list means no subscription at all (get one, or a role on one); a subscription under another tenant means sign in to that tenant.",
+        "Azure portal > Subscriptions with 'Switch directory' to each of your directories: where the subscription appears is the tenant to sign in to.",
+      ],
+    },
   ],
   references: [
     "https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#you-dont-appear-to-have-an-active-azure-subscription-when-attempting-to-edit-or-create-a-new-service-connection",

@@ -11,6 +11,8 @@ export default define({
     phrase("no subscriptions found", /no subscriptions (?:were )?found/, 8),
     phrase("dropdown", /subscription (?:drop-?down|picker|list) is empty/, 10),
     phrase("supported account types", /supported account types/, 6),
+    phrase("subscription", /subscriptions?\b.{0,60}(?:missing|not (?:listed|shown|showing|visible|appear\w*)|(?:is |are )?(?:empty|blank)|(?:doesn't|does not|don't|do not) (?:show|appear|list))/, 7),
+    phrase(["drop", "picker", "list", "field"], /(?:drop-?down|picker|list|field)\b.{0,40}(?:empty|blank|missing|shows nothing)/, 6),
     phrase("cached", /(?:old|cached|stale) (?:user )?token/, 4),
   ],
   cause:

@@ -12,6 +12,9 @@ export default define({
     phrase("--federated-token", /unrecognized arguments?:? --federated-token/, 12),
     phrase("could not fetch access token for azure", /could not fetch access token for azure\b(?! ?status)/, 5),
     phrase("identity not found", /identity not found/, 4),
+    // Said in words: a task or tool that does not do workload identity federation, or a listed task version.
+    phrase("support", /(?:workload identity|\bwif\b|federat).{0,120}(?:does not|doesn't|do not|don't|not) support|(?:does not|doesn't|do not|don't|not) support\w* .{0,30}(?:workload identity|\bwif\b)/, 7),
+    phrase(["@1", "@2", "@3", "@4", "@5", "auth scheme"], /azurefilecopy@[1-5]\b|azurenlbmanagement@1|servicefabricdeploy@1|auth scheme .{0,40} is not supported/, 6),
   ],
   cause:
     "The connection uses workload identity federation, but the task (or the Azure CLI/tool on the agent) predates it and tries a secret or the instance metadata service instead. Tasks listed as unsupported include AzureNLBManagement@1, ServiceFabricDeploy@1 and AzureFileCopy@1–5 (use @6).",

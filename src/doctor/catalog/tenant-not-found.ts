@@ -10,6 +10,7 @@ export default define({
     phrase("tenant not found", /tenant '[^']*' not found/, 12),
     phrase("neither a valid dns name", /neither a valid dns name,? nor a valid external domain/, 10),
     phrase("invalid_tenant", /invalid_tenant/, 6),
+    phrase("tenant", /tenant(?: id)?\b.{0,60}(?:does ?n[o']t exist|doesn't exist|not found|typo|misspel\w*|wrong)/, 7),
     phrase("no active subscriptions for the tenant", /no active subscriptions for the tenant/, 6),
   ],
   cause:

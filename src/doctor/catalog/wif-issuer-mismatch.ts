@@ -7,8 +7,10 @@ export default define({
   signals: [
     aadsts(700211, 14),
     phrase("presented assertion issuer", /presented assertion issuer/, 10),
-    phrase("vstoken", /assertion issuer:?\s*'?https:\/\/(?:app\.)?vstoken\.(?:visualstudio\.com|dev\.azure\.com)/, 8),
+    phrase("vstoken", /assertion issuer:?\s*'?https:\/\/(?:app\.)?vstoken\.(?:visualstudio\.com|dev\.azure\.com)/, 4),
     aadsts(70021, 6),
+    phrase("issuer", /federat.{0,200}\bissuer\b|\bissuer\b.{0,200}federat/, 5),
+    phrase("vstoken", /vstoken\.(?:dev\.azure\.com|visualstudio\.com)/, 4),
     phrase("70021", /aadsts70021.{0,300}assertion issuer/, 4),
   ],
   cause:

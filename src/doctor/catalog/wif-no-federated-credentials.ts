@@ -6,6 +6,7 @@ export default define({
   spec: ["S19"],
   signals: [
     aadsts(70025, 14),
+    phrase("federated", /(?:has )?no (?:configured )?federated (?:identity )?credentials?|federated (?:identity )?credentials? (?:is |are |was |were )?(?:empty|missing|deleted|removed|never added)|(?:never added|forgot to add|deleted|removed) the federated (?:identity )?credential/, 10),
     phrase("no configured federated identity credentials", /(?:has )?no configured federated identity credentials/, 12),
     phrase("70021", /aadsts70021: no matching federated identity record found for presented assertion\.(?!.{0,40}assertion subject:?\s*'?sc:)/, 5),
   ],

@@ -11,6 +11,9 @@ export default define({
     phrase("presented assertion subject", /presented assertion subject/, 10),
     phrase("sc://", /assertion subject:?\s*'?sc:\/\//, 14),
     phrase("subject", /federated identity credential subject is/, 8),
+    phrase("subject", /federat.{0,200}\bsubject\b|\bsubject\b.{0,200}federat/, 5),
+    // Renaming the organization, project or connection changes the subject sc://org/project/connection.
+    phrase("renam", /\brenam(?:e|ed|es|ing)\b/, 6),
   ],
   cause:
     "The token's subject {subject} matches no federated identity credential of application {clientId}. With the older Azure DevOps issuer the subject is sc://<organization>/<project>/<connection>, so renaming the organization, project or connection changes it; with the Entra issuer it is …/sc/<organization id>/<connection id>. Matching is exact and case-sensitive.",
