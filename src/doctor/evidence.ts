@@ -32,19 +32,28 @@ function codes(lower: string): string[] {
   return [...lower.matchAll(CODES)].map((m) => `code:${m[1]}`);
 }
 
+/** What a raw word is to the features: skipped (a stop word), a break (a number, an id, a code) or a stem. */
+const SKIP = 0;
+const BREAK = 1;
+function classify(word: string, digits: boolean): typeof SKIP | typeof BREAK | string {
+  // Stop words are skipped; numbers and hex fragments (ids, thumbprints, parts of GUIDs) and codes say nothing
+  // as words and end a pair.
+  if (word.length < 2 || STOP.has(word)) return SKIP;
+  if (digits && (/^\d/.test(word) || /^[0-9a-f]+$/.test(word) || word.startsWith("aadsts"))) return BREAK;
+  return stem(word);
+}
+
 /**
- * The stemmed content words of a lower-cased text in order, `null` where a pair must not span (a number, an id or
- * a code stood there). One pass over the characters: a hand-written scanner, as a regex iterator is slower.
+ * Calls `visit` with each raw word (a run of [a-z0-9]) of a lower-cased text, in order. One pass over the
+ * characters: a hand-written scanner, as a regex iterator is slower.
  */
-function words(lower: string): Array<string | null> {
-  const out: Array<string | null> = [];
+function scan(lower: string, visit: (word: string, digits: boolean) => void): void {
   let start = -1;
   let digits = false;
   for (let i = 0; i <= lower.length; i++) {
     const c = i < lower.length ? lower.charCodeAt(i) : 0;
-    const letter = c >= 97 && c <= 122;
     const digit = c >= 48 && c <= 57;
-    if (letter || digit) {
+    if ((c >= 97 && c <= 122) || digit) {
       if (start < 0) {
         start = i;
         digits = false;
@@ -53,15 +62,9 @@ function words(lower: string): Array<string | null> {
       continue;
     }
     if (start < 0) continue;
-    const word = lower.slice(start, i);
+    visit(lower.slice(start, i), digits);
     start = -1;
-    // Stop words are skipped; numbers and hex fragments (ids, thumbprints, parts of GUIDs) and codes say nothing
-    // as words.
-    if (word.length < 2 || STOP.has(word)) continue;
-    if (digits && (/^\d/.test(word) || /^[0-9a-f]+$/.test(word) || word.startsWith("aadsts"))) out.push(null);
-    else out.push(stem(word));
   }
-  return out;
 }
 
 /**
@@ -71,15 +74,17 @@ function words(lower: string): Array<string | null> {
 export function features(lower: string): Set<string> {
   const out = new Set<string>(codes(lower));
   let previous: string | null = null;
-  for (const word of words(lower)) {
-    if (word === null) {
+  scan(lower, (raw, digits) => {
+    const word = classify(raw, digits);
+    if (word === SKIP) return;
+    if (word === BREAK) {
       previous = null;
-      continue;
+      return;
     }
     out.add(word);
     if (previous) out.add(`${previous}_${word}`);
     previous = word;
-  }
+  });
   return out;
 }
 
@@ -116,7 +121,15 @@ export interface EvidenceModel {
   wordWeights: Array<Entries | undefined>;
   pairWeights: Map<number, Entries>;
   codeWeights: Map<string, Entries>;
+  /** Raw word → its word id, or SKIPPED / UNKNOWN: each distinct raw word is classified and stemmed once. */
+  rawWords: Map<string, number>;
 }
+
+const SKIPPED = -2;
+const UNKNOWN_WORD = -1;
+const BREAK_WORD = -3;
+/** Raw words remembered at most (the cache must not grow without bound on hostile input). */
+const RAW_WORD_CACHE = 50_000;
 
 const pairKey = (first: number, second: number) => (first + 1) * 0x10000 + second;
 
@@ -131,6 +144,7 @@ export function loadModel(file: Pick<EvidenceModelFile, "classes" | "weights" | 
     wordWeights: [],
     pairWeights: new Map(),
     codeWeights: new Map(),
+    rawWords: new Map(),
   };
   const id = (word: string) => {
     const n = model.wordIds.get(word) ?? model.wordIds.size;
@@ -159,11 +173,18 @@ export function learnedScores(model: EvidenceModel, lower: string): Float64Array
   for (const [i, code] of found.entries()) if (found.indexOf(code) === i) add(model.codeWeights.get(code));
   const seen = new Set<number>();
   let previous = -1;
-  for (const word of words(lower)) {
-    const n = word === null ? undefined : model.wordIds.get(word);
+  scan(lower, (raw, digits) => {
+    let n = model.rawWords.get(raw);
     if (n === undefined) {
+      const word = classify(raw, digits);
+      n = word === SKIP ? SKIPPED : word === BREAK ? BREAK_WORD : (model.wordIds.get(word) ?? UNKNOWN_WORD);
+      if (model.rawWords.size < RAW_WORD_CACHE) model.rawWords.set(raw, n);
+    }
+    if (n === SKIPPED) return;
+    // A word the model does not know, like a break, can be part of no pair it knows.
+    if (n < 0) {
       previous = -1;
-      continue;
+      return;
     }
     if (!seen.has(n)) {
       seen.add(n);
@@ -177,7 +198,7 @@ export function learnedScores(model: EvidenceModel, lower: string): Float64Array
       }
     }
     previous = n;
-  }
+  });
   for (let i = 0; i < scores.length; i++) if (scores[i]! > model.ceiling) scores[i] = model.ceiling;
   return scores;
 }

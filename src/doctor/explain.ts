@@ -65,34 +65,42 @@ export function normalise(text: string): string {
  * Every signal's needles, keyed by their first two characters: one pass over a text finds all that occur. A table of
  * the ASCII pairs that start some needle skips most positions without a lookup.
  */
-const NEEDLES = new Map<number, string[]>();
+const NEEDLE_IDS = new Map<string, number>();
+for (const needle of CATALOG.flatMap((d) => d.signals.flatMap((s) => s.needles))) if (!NEEDLE_IDS.has(needle)) NEEDLE_IDS.set(needle, NEEDLE_IDS.size);
+/** Per diagnosis, per signal: the ids of its needles (a number test is cheaper than a string lookup). */
+const SIGNAL_NEEDLES = CATALOG.map((d) => d.signals.map((s) => s.needles.map((n) => NEEDLE_IDS.get(n)!)));
+const NEEDLES = new Map<number, Array<[string, number]>>();
 const STARTS = new Uint8Array(128 * 128);
-for (const needle of new Set(CATALOG.flatMap((d) => d.signals.flatMap((s) => s.needles)))) {
+for (const [needle, id] of NEEDLE_IDS) {
   const first = needle.charCodeAt(0);
   const second = needle.charCodeAt(1);
-  NEEDLES.set(first * 0x10000 + second, [...(NEEDLES.get(first * 0x10000 + second) ?? []), needle]);
+  NEEDLES.set(first * 0x10000 + second, [...(NEEDLES.get(first * 0x10000 + second) ?? []), [needle, id]]);
   if (first < 128 && second < 128) STARTS[first * 128 + second] = 1;
 }
 const NON_ASCII_STARTS = [...NEEDLES.keys()].some((k) => Math.floor(k / 0x10000) >= 128 || k % 0x10000 >= 128);
 
-function needlesIn(lower: string): Set<string> {
-  const found = new Set<string>();
+/** Which needles occur in the text, as a flag per needle id. */
+function needlesIn(lower: string): Uint8Array {
+  const found = new Uint8Array(NEEDLE_IDS.size);
   for (let i = 0; i < lower.length - 1; i++) {
     const first = lower.charCodeAt(i);
     const second = lower.charCodeAt(i + 1);
     if (first < 128 && second < 128 ? STARTS[first * 128 + second] === 0 : !NON_ASCII_STARTS) continue;
     const candidates = NEEDLES.get(first * 0x10000 + second);
-    if (candidates) for (const n of candidates) if (lower.startsWith(n, i)) found.add(n);
+    if (candidates) for (const [n, id] of candidates) if (lower.startsWith(n, i)) found[id] = 1;
   }
   return found;
 }
 
-function signalScore(diagnosis: Diagnosis, lower: string, found: Set<string>): number {
+function signalScore(index: number, lower: string, found: Uint8Array): number {
+  const signals = CATALOG[index]!.signals;
+  const needles = SIGNAL_NEEDLES[index]!;
   let total = 0;
-  for (const signal of diagnosis.signals) {
+  for (let s = 0; s < signals.length; s++) {
+    const ids = needles[s]!;
     let present = false;
-    for (const n of signal.needles) if (found.has(n)) present = true;
-    if (present && signal.pattern.test(lower)) total += signal.weight;
+    for (let k = 0; k < ids.length && !present; k++) present = found[ids[k]!] === 1;
+    if (present && signals[s]!.pattern.test(lower)) total += signals[s]!.weight;
   }
   return total;
 }
@@ -102,7 +110,7 @@ export function signalScores(raw: string): Map<string, number> {
   const text = normalise(String(raw ?? ""));
   const lower = text.toLowerCase();
   const found = needlesIn(lower);
-  return new Map(CATALOG.map((d) => [d.id, signalScore(d, lower, found)]));
+  return new Map(CATALOG.map((d, i) => [d.id, signalScore(i, lower, found)]));
 }
 
 /**
@@ -113,9 +121,9 @@ export function combinedScores(text: string, lower: string, model: EvidenceModel
   const learned = learnedScores(model, lower);
   const found = needlesIn(lower);
   const out: Array<{ diagnosis: Diagnosis; score: number }> = [];
-  for (const [i, diagnosis] of CATALOG.entries()) {
-    const index = model === MODEL ? CLASS_OF[i]! : model.classes.indexOf(diagnosis.id);
-    out.push({ diagnosis, score: signalScore(diagnosis, lower, found) + model.scale * (index < 0 ? 0 : learned[index]!) });
+  for (let i = 0; i < CATALOG.length; i++) {
+    const index = model === MODEL ? CLASS_OF[i]! : model.classes.indexOf(CATALOG[i]!.id);
+    out.push({ diagnosis: CATALOG[i]!, score: signalScore(i, lower, found) + model.scale * (index < 0 ? 0 : learned[index]!) });
   }
   return out.sort((a, b) => b.score - a.score);
 }

@@ -1,11 +1,15 @@
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { CATALOG } from "../../src/doctor/catalog/index.js";
 import { assistantPrompt, explain, normalise, redact } from "../../src/doctor/explain.js";
+import { type EvidenceModelFile, features, learnedScores, loadModel } from "../../src/doctor/evidence.js";
 import { aadsts } from "../../src/entra/errors.js";
 import { armErrors } from "../../src/arm/errors.js";
 import { messages } from "../../src/devops/create-workflow.js";
 import { devopsErrors } from "../../src/devops/errors.js";
+import { compilePipeline } from "../../src/pipelines/compile/compiler.js";
+import { pipelineNotValid, resolveConnections } from "../../src/pipelines/compile/resolve-connections.js";
 import { loadCorpus, type Split } from "./corpus.js";
 
 const REQUIRED_IDS = [
@@ -15,7 +19,7 @@ const REQUIRED_IDS = [
   "pipeline-not-authorized", "delete-cleanup-failed", "wif-issuer-mismatch", "wif-subject-mismatch", "wif-no-federated-credentials",
   "wif-assertion-expired", "wif-blocked-by-policy", "wif-multitenant-app", "task-lacks-wif-support", "endpoint-creator-role-missing",
   "certificate-invalid", "tenant-not-found", "endpoint-role-missing", "duplicate-connection-name", "application-change-denied",
-  "scheme-unsupported-on-server", "unknown",
+  "scheme-unsupported-on-server", "connection-type-mismatch", "connection-name-ambiguous", "unknown",
 ];
 
 const corpus = loadCorpus();
@@ -143,6 +147,18 @@ describe("explain", () => {
     expect(result.alternatives.length).toBeGreaterThan(0);
   });
 
+  it("scores a text by the same learned evidence training counts (the fast path agrees with features())", () => {
+    const file = JSON.parse(readFileSync("src/doctor/model.json", "utf8")) as EvidenceModelFile;
+    const model = loadModel({ ...file, ceiling: Number.POSITIVE_INFINITY });
+    for (const m of [...corpus.values()].flat()) {
+      const lower = normalise(m.text).toLowerCase();
+      const expected = new Float64Array(file.classes.length);
+      for (const f of features(lower)) for (const [i, w] of Object.hasOwn(file.weights, f) ? file.weights[f]! : []) expected[i]! += w;
+      const got = learnedScores(model, lower);
+      for (let i = 0; i < expected.length; i++) expect(got[i], `${m.id}: ${m.text}`).toBeCloseTo(expected[i]!, 6);
+    }
+  });
+
   it("uses the model scripts/train-explain.ts makes from the development part, the catalog and the vocabulary", () => {
     const check = spawnSync(process.execPath, ["--import", "tsx", "scripts/train-explain.ts", "--check"], { encoding: "utf8" });
     expect(check.status, check.stderr).toBe(0);
@@ -176,6 +192,28 @@ describe("explain", () => {
       [armErrors.authorizationFailed("dev@contoso.com", "o", "Microsoft.Authorization/roleAssignments/write", "/subscriptions/s").message, "contributor-assignment-failed"],
       [armErrors.wrongTenant("a", "b").message, "subscription-in-other-tenant"],
       [armErrors.principalNotFound("0b0b0b0b-0000-4000-8000-000000000000", "t").message, "service-principal-missing"],
+    ];
+    for (const [message, id] of cases) expect(explain(message).id, message).toBe(id);
+  });
+
+  it("names the right id for each validation message the pipelines plane produces", async () => {
+    const step = (connection: string) => `  - task: AzureCLI@2\n    inputs:\n      azureSubscription: ${connection}\n      scriptType: bash\n      scriptLocation: inlineScript\n      inlineScript: az account show\n`;
+    const connection = (name: string, type = "azurerm", scheme = "ServicePrincipal") => ({ id: crypto.randomUUID(), name, type, scheme, url: "https://management.azure.com/", isReady: true, isDisabled: false });
+    const connections = [connection("ok"), connection("twin"), connection("Twin"), connection("gh", "github", "Token")];
+    const validation = async (steps: string, authorized = true) => {
+      const compiled = compilePipeline({ yamlPath: "/p.yml", readFile: () => `steps:\n${steps}`, templateParameters: {}, queueVariables: {} });
+      const resolution = await resolveConnections(compiled, { connections, isAuthorized: async () => authorized, queueVariables: {} });
+      return pipelineNotValid(resolution.errors);
+    };
+    const cases: Array<[string, string]> = [
+      [await validation(step("ok"), false), "pipeline-not-authorized"],
+      [await validation(step("missing")), "pipeline-not-authorized"],
+      [await validation(step("$(fromAStep)")), "subscription-variable-runtime"],
+      [await validation(step("twin")), "connection-name-ambiguous"],
+      [await validation(step("gh")), "connection-type-mismatch"],
+      // The scheme form (no task in svcconn's catalog restricts schemes at compile time yet; the sentence is resolve-connections'):
+      ["The pipeline is not valid. Job Job: Step input ConnectedServiceNameARM expects a service connection of type AzureRM with authentication scheme ServicePrincipal,ManagedServiceIdentity but the provided service connection wif is of type AzureRM using authentication scheme WorkloadIdentityFederation.", "task-lacks-wif-support"],
+      ["Could not find a pool with name vm-agents. The pool does not exist or has not been authorized for use. For authorization details, refer to https://aka.ms/yamlauthz.", "unknown"],
     ];
     for (const [message, id] of cases) expect(explain(message).id, message).toBe(id);
   });

@@ -8,6 +8,7 @@ export default define({
     phrase("already exists", /service (?:connection|endpoint) with (?:the )?name .{1,200}? already exists/, 14),
     phrase("duplicateserviceconnectionexception", /duplicateserviceconnectionexception/, 12),
     phrase("can see it", /only a user having administrator\/user role permissions on service connection/, 8),
+    phrase("ambiguous", /\bambiguous\b/, -8),
   ],
   cause:
     "Connection names are unique within a project (case-insensitively). A connection named {connection} already exists there, possibly one you cannot see: connections are listed only to users holding a role on them.",

@@ -2,6 +2,8 @@ import appDisabled from "./app-disabled.js";
 import appNotFound from "./app-not-found.js";
 import appRegistrationDisallowed from "./app-registration-disallowed.js";
 import certificateInvalid from "./certificate-invalid.js";
+import connectionNameAmbiguous from "./connection-name-ambiguous.js";
+import connectionTypeMismatch from "./connection-type-mismatch.js";
 import contributorAssignmentFailed from "./contributor-assignment-failed.js";
 import type { Diagnosis } from "./define.js";
 import deleteCleanupFailed from "./delete-cleanup-failed.js";
@@ -65,6 +67,8 @@ export const CATALOG: Diagnosis[] = [
   schemeUnsupportedOnServer,
   certificateInvalid,
   tenantNotFound,
+  connectionTypeMismatch,
+  connectionNameAmbiguous,
   unknown,
 ];
 

@@ -12,7 +12,7 @@ export default define({
     phrase("isready", /isready"?\s*[:=]\s*false/, 6),
     phrase("not ready", /service connection (?:is )?not ready/, 6),
     // The token request never got an answer: network, proxy, TLS, name resolution, an outage.
-    phrase(["time", "proxy", "resolv", "host", "ssl", "connection", "socket", "econn", "enotfound", "unavailable", "gateway", "canceled", "sending the request"], /(?:timed? ?out|proxy|could not be resolved|no such host|name resolution|ssl connection|connection (?:was )?(?:refused|reset|closed)|socket|econn\w+|etimedout|enotfound|service unavailable|bad gateway|task was canceled|error occurred while sending the request)/, 6),
+    phrase(["timed out", "timeout", "time out", "proxy", "resolv", "no such host", "ssl", "refused", "reset", "closed", "socket", "econn", "etimedout", "enotfound", "unavailable", "bad gateway", "canceled", "sending the request"], /(?:timed? ?out|proxy|could not be resolved|no such host|name resolution|ssl connection|connection (?:was )?(?:refused|reset|closed)|socket|econn\w+|etimedout|enotfound|service unavailable|bad gateway|task was canceled|error occurred while sending the request)/, 6),
     // The wrapper around an AADSTS code: the code names the cause.
     phrase("aadsts", /aadsts\s?\d{5,}/, -12),
   ],

@@ -12,6 +12,8 @@ export default define({
     phrase("--federated-token", /unrecognized arguments?:? --federated-token/, 12),
     phrase("could not fetch access token for azure", /could not fetch access token for azure\b(?! ?status)/, 5),
     phrase("identity not found", /identity not found/, 4),
+    // The compile-time check: the task's input accepts other schemes than the connection's.
+    phrase("with authentication scheme", /expects a service (?:connection|endpoint) of type \S+ with authentication scheme .{1,120}? using authentication scheme workloadidentityfederation/, 16),
     // Said in words: a task or tool that does not do workload identity federation, or a listed task version.
     phrase("support", /(?:workload identity|\bwif\b|federat).{0,120}(?:does not|doesn't|do not|don't|not) support|(?:does not|doesn't|do not|don't|not) support\w* .{0,30}(?:workload identity|\bwif\b)/, 7),
     phrase(["@1", "@2", "@3", "@4", "@5", "auth scheme"], /azurefilecopy@[1-5]\b|azurenlbmanagement@1|servicefabricdeploy@1|auth scheme .{0,40} is not supported/, 6),
