@@ -92,8 +92,9 @@ function needlesIn(lower: string): Uint8Array {
   return found;
 }
 
-function signalScore(index: number, lower: string, found: Uint8Array): number {
-  const signals = CATALOG[index]!.signals;
+function signalScore(index: number, lower: string, found: Uint8Array, entities: Entities): number {
+  const diagnosis = CATALOG[index]!;
+  const signals = diagnosis.signals;
   const needles = SIGNAL_NEEDLES[index]!;
   let total = 0;
   for (let s = 0; s < signals.length; s++) {
@@ -102,28 +103,34 @@ function signalScore(index: number, lower: string, found: Uint8Array): number {
     for (let k = 0; k < ids.length && !present; k++) present = found[ids[k]!] === 1;
     if (present && signals[s]!.pattern.test(lower)) total += signals[s]!.weight;
   }
+  for (const evidence of diagnosis.entities ?? []) {
+    const value = entities[evidence.entity];
+    if (value !== undefined && (!evidence.pattern || evidence.pattern.test(value))) total += evidence.weight;
+  }
   return total;
 }
 
-/** The hand-written signals' points for every diagnosis (training labels the vocabulary with them). */
+/** The hand-written evidence's points for every diagnosis: signals and entities (training labels the vocabulary with them). */
 export function signalScores(raw: string): Map<string, number> {
   const text = normalise(String(raw ?? ""));
   const lower = text.toLowerCase();
   const found = needlesIn(lower);
-  return new Map(CATALOG.map((d, i) => [d.id, signalScore(i, lower, found)]));
+  const entities = extractEntities(text, lower);
+  return new Map(CATALOG.map((d, i) => [d.id, signalScore(i, lower, found, entities)]));
 }
 
 /**
- * Each diagnosis's evidence: the hand-written signals (codes, phrase families) plus the learned word evidence,
- * scaled. `unknown`'s evidence is what pipeline noise that is no connection's doing looks like.
+ * Each diagnosis's evidence: the hand-written signals (codes, phrase families), the identifiers the text names,
+ * plus the learned word evidence, scaled. `unknown`'s evidence is what pipeline noise that is no connection's doing
+ * looks like.
  */
-export function combinedScores(text: string, lower: string, model: EvidenceModel = MODEL): Array<{ diagnosis: Diagnosis; score: number }> {
+export function combinedScores(text: string, lower: string, model: EvidenceModel = MODEL, entities = extractEntities(text, lower)): Array<{ diagnosis: Diagnosis; score: number }> {
   const learned = learnedScores(model, lower);
   const found = needlesIn(lower);
   const out: Array<{ diagnosis: Diagnosis; score: number }> = [];
   for (let i = 0; i < CATALOG.length; i++) {
     const index = model === MODEL ? CLASS_OF[i]! : model.classes.indexOf(CATALOG[i]!.id);
-    out.push({ diagnosis: CATALOG[i]!, score: signalScore(i, lower, found) + model.scale * (index < 0 ? 0 : learned[index]!) });
+    out.push({ diagnosis: CATALOG[i]!, score: signalScore(i, lower, found, entities) + model.scale * (index < 0 ? 0 : learned[index]!) });
   }
   return out.sort((a, b) => b.score - a.score);
 }
@@ -133,7 +140,7 @@ export function explain(raw: string): Explanation {
   const text = normalise(String(raw ?? ""));
   const lower = text.toLowerCase();
   const entities = extractEntities(text, lower);
-  const scores = combinedScores(text, lower);
+  const scores = combinedScores(text, lower, MODEL, entities);
   // Confidences: a softmax over the evidence, with "none of them" standing at the recognition threshold.
   const exps = scores.map((s) => Math.exp((s.score - scores[0]!.score) / MODEL.temperature));
   const none = Math.exp((MODEL.threshold - scores[0]!.score) / MODEL.temperature);

@@ -15,6 +15,7 @@ export default define({
     phrase("certificate", /(?:certificate|cert) (?:has )?expired/, 5),
     phrase("certificate", /\bcertificate\b.{0,60}\bexpir|\bexpir\w*.{0,30}\bcertificate\b(?! credentials)|thumbprint|\bpem\b|public (?:key|certificate)/, 7),
   ],
+  entities: [{ entity: "thumbprint", weight: 4 }],
   cause:
     "The connection authenticates application {clientId} with a certificate, and Microsoft Entra ID did not accept it: the certificate (thumbprint {thumbprint}) is not among the app's key credentials, the private key does not match it, or its validity window has ended.",
   fix: [

@@ -12,6 +12,11 @@ export default define({
     phrase(["grant", "assign", "owner", "user access administrator", "contributor"], /(?:grant\w*|assign\w*) (?:it |the app\w* |the service principal )?(?:the |a )?(?:contributor )?role|(?:owner|user access administrator)\b.{0,80}(?:contributor|role)|only (?:have |a )?contributor/, 5),
     phrase("assign", /(?:could not|unable to|failed to) (?:assign|grant) .{0,40}(?:role|permission)/, 4),
   ],
+  // A user (not a service principal) was refused the right to assign roles.
+  entities: [
+    { entity: "action", pattern: /roleassignments\/write/i, weight: 4 },
+    { entity: "clientId", pattern: /@/, weight: 4 },
+  ],
   cause:
     "Automatic creation assigns the new application the Contributor role on the chosen scope (step 3). Your account lacks 'Microsoft.Authorization/roleAssignments/write' there — only Owner, User Access Administrator and Role Based Access Control Administrator have it — so the assignment fails and the application made in step 2 is removed again.",
   fix: [

@@ -1,3 +1,5 @@
+import type { Entities } from "../entities.js";
+
 /**
  * The shape of a diagnosis: how it is recognised in a pasted error, and what to tell the user. Signals are
  * weighted; a diagnosis's score is the sum of the weights of the signals found in the text.
@@ -22,6 +24,8 @@ export interface Diagnosis {
   fix: string[];
   /** How to confirm the fix worked. */
   verify: string[];
+  /** Identifiers in the text that speak for the diagnosis (an action and a scope; a user where a principal was expected). */
+  entities?: Array<{ entity: keyof Entities; pattern?: RegExp; weight: number }>;
   /** What to check when this diagnosis competes with another for the same text. */
   distinguish?: string[];
   /** Texts this diagnosis wins that still leave another explanation open: said plainly, with what to check (patterns in lower case). */

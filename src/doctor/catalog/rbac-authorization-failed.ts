@@ -13,6 +13,11 @@ export default define({
     phrase("no subscriptions found for", /no subscriptions found for [0-9a-f-]{36}/, 9),
     phrase("forbidden", /(?:statuscode=403|status code:? 403|\(403\) forbidden|403 \(forbidden\))/, 3),
   ],
+  // ARM names the action and the scope it refused.
+  entities: [
+    { entity: "action", pattern: /^(?!microsoft\.authorization\/roleassignments\/write$)/i, weight: 3 },
+    { entity: "scope", weight: 2 },
+  ],
   cause:
     "The pipeline task called Azure Resource Manager as the connection's service principal {clientId} (object id {objectId}). No role assignment of that principal at {scope} or above grants '{action}', so ARM refused it.",
   fix: [

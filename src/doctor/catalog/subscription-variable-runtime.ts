@@ -11,6 +11,8 @@ export default define({
     phrase("subscription isn't passed", /subscription (?:is ?n[o']t|not) passed/, 12),
     phrase("which could not be found", /service connection .{0,80} which could not be found/, 3),
   ],
+  // The connection the run looked for is still a macro: it was not known when the pipeline compiled.
+  entities: [{ entity: "connection", pattern: /^\$[([]/, weight: 6 }],
   cause:
     "Azure Pipelines resolves and authorizes service connections when the run is compiled, before any task runs. The connection input names a variable ({connection}) whose value is set by a previous task (an output variable), so at compile time the name is empty or literal and 'could not be found'.",
   fix: [

@@ -13,6 +13,7 @@ export default define({
     phrase("vstoken", /vstoken\.(?:dev\.azure\.com|visualstudio\.com)/, 4),
     phrase("70021", /aadsts70021.{0,300}assertion issuer/, 4),
   ],
+  entities: [{ entity: "issuer", weight: 2 }],
   cause:
     "The connection presented a token from issuer {issuer}, and the application {clientId} has no federated identity credential with exactly that issuer. Typically the credential still names the old Azure DevOps issuer (https://vstoken.dev.azure.com/<org id>) while the connection now uses the Microsoft Entra issuer (https://login.microsoftonline.com/<tenant>/v2.0), or the reverse.",
   fix: [

@@ -15,6 +15,7 @@ export default define({
     // Renaming the organization, project or connection changes the subject sc://org/project/connection.
     phrase("renam", /\brenam(?:e|ed|es|ing)\b/, 6),
   ],
+  entities: [{ entity: "subject", pattern: /^sc:\/\//i, weight: 3 }],
   cause:
     "The token's subject {subject} matches no federated identity credential of application {clientId}. With the older Azure DevOps issuer the subject is sc://<organization>/<project>/<connection>, so renaming the organization, project or connection changes it; with the Entra issuer it is …/sc/<organization id>/<connection id>. Matching is exact and case-sensitive.",
   fix: [
