@@ -3,3 +3,7 @@ export { startServer, type StartOptions, type ReadyFacts, type RunningServer } f
 export { DEMO, DEMO_WORLD_YAML } from "./world/demo.js";
 export { explain, assistantPrompt, type Explanation } from "./doctor/explain.js";
 export { CATALOG, type Diagnosis } from "./doctor/catalog/index.js";
+export { scan, type ScanOptions, type ScanReport } from "./doctor/scan/scan.js";
+export { FINDING_KINDS, type Finding, type Severity } from "./doctor/scan/findings.js";
+export type { ScanTarget } from "./doctor/scan/target.js";
+export { sdkScanTarget, type SdkScanTargetOptions } from "./clients/scan-target.js";

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { doctorCommand } from "./doctor.js";
 import { explainCommand } from "./explain.js";
 import { loginCommand, logoutCommand } from "./login.js";
 import { pipelineCommand } from "./pipeline.js";
@@ -14,6 +15,7 @@ program
 program.addCommand(serveCommand());
 program.addCommand(worldCommand());
 program.addCommand(explainCommand());
+program.addCommand(doctorCommand());
 program.addCommand(pipelineCommand());
 program.addCommand(loginCommand());
 program.addCommand(logoutCommand());

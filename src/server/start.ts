@@ -57,7 +57,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const instanceFile = config.memory ? undefined : join(resolve(config.dataDir), INSTANCE_FILE);
   const devops = devopsFacts(runtime.world);
   const world = { organization: devops ? `${urls.devops}/${devops.organization}` : null, project: devops?.project ?? null, pat: devops?.pat ?? null };
-  if (instanceFile) writeFileSync(instanceFile, `${JSON.stringify({ pid: process.pid, ...urls, caFile: runtime.tls?.caFile ?? null, ...world })}\n`, { mode: 0o600 });
+  // The bootstrap application (the world's well-known reader of the directory and Azure) lets `doctor scan --data`
+  // read Graph and ARM as `serve` prints it; the file is the owner's only.
+  const bootstrap = bootstrapFacts(runtime.world);
+  if (instanceFile) writeFileSync(instanceFile, `${JSON.stringify({ pid: process.pid, ...urls, caFile: runtime.tls?.caFile ?? null, ...world, bootstrap })}\n`, { mode: 0o600 });
   let closing: Promise<void> | undefined;
   return {
     event: "ready",
@@ -68,7 +71,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     imds: urls.imds,
     caFile: runtime.tls?.caFile ?? null,
     adminKey: runtime.adminKey,
-    bootstrap: bootstrapFacts(runtime.world),
+    bootstrap,
     ...world,
     runtime,
     close: () =>

@@ -1,0 +1,211 @@
+import { AuthorizationManagementClient } from "@azure/arm-authorization";
+import type { TokenCredential } from "@azure/identity";
+import { Client, type GraphError } from "@microsoft/microsoft-graph-client";
+import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
+import * as azdev from "azure-devops-node-api";
+import type { IRequestOptions } from "azure-devops-node-api/interfaces/common/VsoBaseInterfaces.js";
+import {
+  type ApplicationInfo,
+  type ConnectionInfo,
+  type ExecutionInfo,
+  type FederatedCredentialInfo,
+  type PermissionsInfo,
+  type ProjectInfo,
+  type Readable,
+  type RoleAssignmentInfo,
+  type ScanTarget,
+  type ServicePrincipalInfo,
+  Unreadable,
+} from "../doctor/scan/target.js";
+
+export interface SdkScanTargetOptions {
+  /** The organization's URL: `https://dev.azure.com/{org}`, or svcconn's devops listener and the organization. */
+  organizationUrl: string;
+  /** A PAT that may read the projects' service connections (a project administrator's). */
+  pat: string;
+  /** Who reads the directory and Azure (a directory reader, Reader on the scopes): az login, a service principal… */
+  credential: TokenCredential;
+  graphUrl?: string;
+  armUrl?: string;
+  /** A CA to trust for the DevOps calls (svcconn's local CA). */
+  caFile?: string;
+}
+
+const BUILTIN_ROLES: Record<string, string> = {
+  "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+  "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+  "acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
+  "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+  "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
+};
+
+const status = (error: unknown): number | undefined => {
+  const e = error as { statusCode?: number; status?: number };
+  return e?.statusCode ?? e?.status;
+};
+
+/** A failed read as the scan reports it: the status and the service's own message. */
+function unreadable(what: string, error: unknown): Unreadable {
+  const code = status(error);
+  const message = (error as Error)?.message ?? String(error);
+  const why = code === 401 || code === 403 ? `no rights to read ${what} (${code})` : `could not read ${what}: ${message}`;
+  return new Unreadable(why, code);
+}
+
+const escapeOData = (value: string) => value.replace(/'/g, "''");
+
+/**
+ * The scan's reads through the official SDKs: azure-devops-node-api for projects, connections and their usage,
+ * the Microsoft Graph client for applications and service principals, @azure/arm-authorization for role
+ * assignments. The same calls reach svcconn or the real services; only the URLs and credentials differ.
+ */
+export function sdkScanTarget(options: SdkScanTargetOptions): ScanTarget {
+  const requestOptions: IRequestOptions = options.caFile ? { cert: { caFile: options.caFile }, allowRetries: true, maxRetries: 3 } : { allowRetries: true, maxRetries: 3 };
+  const web = new azdev.WebApi(options.organizationUrl, azdev.getPersonalAccessTokenHandler(options.pat), requestOptions);
+  const organization = decodeURIComponent(new URL(options.organizationUrl).pathname.split("/").filter(Boolean).pop() ?? "");
+  const graphUrl = (options.graphUrl ?? "https://graph.microsoft.com").replace(/\/$/, "");
+  const graph = Client.initWithMiddleware({
+    authProvider: new TokenCredentialAuthenticationProvider(options.credential, { scopes: [`${graphUrl}/.default`] }),
+    baseUrl: `${graphUrl}/`,
+    customHosts: new Set([new URL(graphUrl).hostname]),
+  });
+  const armUrl = options.armUrl ?? "https://management.azure.com";
+  // Role assignments are read by scope; the client's subscription id is not used for them.
+  const authorization = new AuthorizationManagementClient(options.credential, "00000000-0000-0000-0000-000000000000", { endpoint: armUrl, credentialScopes: [`${armUrl.replace(/\/$/, "")}/.default`] });
+  // Made on first use: the client looks its area up over the network, and a failure must reach the caller.
+  let serviceEndpointApi: ReturnType<typeof web.getServiceEndpointApi> | undefined;
+  const endpoints = () => (serviceEndpointApi ??= web.getServiceEndpointApi());
+
+  const graphRead = async <T>(what: string, read: () => Promise<T>): Promise<Readable<T>> => {
+    try {
+      return await read();
+    } catch (error) {
+      return unreadable(what, error as GraphError);
+    }
+  };
+  const toApplication = (a: Record<string, any>): ApplicationInfo => ({
+    objectId: a.id,
+    appId: a.appId,
+    displayName: a.displayName,
+    signInAudience: a.signInAudience ?? null,
+    passwordCredentials: (a.passwordCredentials ?? []).map((p: Record<string, string | null>) => ({ displayName: p.displayName ?? null, endDateTime: p.endDateTime ?? null })),
+    keyCredentials: (a.keyCredentials ?? []).map((k: Record<string, string | null>) => ({ displayName: k.displayName ?? null, endDateTime: k.endDateTime ?? null })),
+  });
+  const APP_FIELDS = "id,appId,displayName,signInAudience,passwordCredentials,keyCredentials";
+
+  return {
+    organization,
+
+    async projects(): Promise<ProjectInfo[]> {
+      const core = await web.getCoreApi();
+      const projects: ProjectInfo[] = [];
+      let continuationToken: number | undefined;
+      do {
+        const page = await core.getProjects(undefined, 100, undefined, continuationToken);
+        projects.push(...page.map((p) => ({ id: p.id!, name: p.name! })));
+        continuationToken = (page as { continuationToken?: number }).continuationToken;
+      } while (continuationToken);
+      return projects;
+    },
+
+    async connections(project): Promise<ConnectionInfo[]> {
+      const api = await endpoints();
+      const list = await api.getServiceEndpoints(project.name, undefined, undefined, undefined, undefined, true, true);
+      return (list ?? []).map((e) => {
+        const parameters = (e.authorization?.parameters ?? {}) as Record<string, string>;
+        const data = (e.data ?? {}) as Record<string, string>;
+        return {
+          id: e.id!,
+          name: e.name!,
+          type: e.type ?? "",
+          scheme: e.authorization?.scheme ?? "",
+          isReady: e.isReady !== false,
+          isShared: e.isShared === true,
+          operationState: (e.operationStatus as { state?: string } | undefined)?.state ?? null,
+          operationMessage: (e.operationStatus as { statusMessage?: string } | undefined)?.statusMessage ?? null,
+          creationMode: data.creationMode ?? null,
+          scopeLevel: data.scopeLevel ?? null,
+          subscriptionId: data.subscriptionId ?? null,
+          managementGroupId: data.managementGroupId ?? null,
+          scope: parameters.scope ?? null,
+          tenantId: parameters.tenantid ?? null,
+          appId: parameters.serviceprincipalid ?? null,
+          issuer: parameters.workloadIdentityFederationIssuer ?? null,
+          subject: parameters.workloadIdentityFederationSubject ?? null,
+          projects: (e.serviceEndpointProjectReferences ?? []).map((r) => ({ id: r.projectReference?.id ?? "", name: r.projectReference?.name ?? "" })),
+          createdOn: (e as { creationDate?: string | Date }).creationDate ? new Date((e as { creationDate: string | Date }).creationDate).toISOString() : null,
+        };
+      });
+    },
+
+    async executions(project, connectionId): Promise<Readable<ExecutionInfo[]>> {
+      try {
+        const api = await endpoints();
+        const records = await api.getServiceEndpointExecutionRecords(project.name, connectionId, 50);
+        return (records ?? []).map((r) => ({
+          finishTime: r.data?.finishTime ? new Date(r.data.finishTime).toISOString() : null,
+          result: r.data?.result !== undefined ? String(r.data.result) : null,
+          definitionName: r.data?.definition?.name ?? null,
+        }));
+      } catch (error) {
+        return unreadable("the usage history", error);
+      }
+    },
+
+    async permissions(project, connectionId): Promise<Readable<PermissionsInfo>> {
+      // azure-devops-node-api has no client for pipelinePermissions: its REST client reads the route.
+      try {
+        const url = `${options.organizationUrl.replace(/\/$/, "")}/${encodeURIComponent(project.name)}/_apis/pipelines/pipelinePermissions/endpoint/${connectionId}?api-version=7.1-preview.1`;
+        const response = await web.rest.get<{ allPipelines?: { authorized?: boolean }; pipelines?: Array<{ id: number; authorized: boolean }> }>(url);
+        return { allPipelines: response.result?.allPipelines?.authorized === true, pipelines: (response.result?.pipelines ?? []).filter((p) => p.authorized).map((p) => p.id) };
+      } catch (error) {
+        return unreadable("the pipeline permissions", error);
+      }
+    },
+
+    application: (appId) =>
+      graphRead("the application", async () => {
+        const found = await graph.api("/applications").filter(`appId eq '${escapeOData(appId)}'`).select(APP_FIELDS).get();
+        return found.value?.[0] ? toApplication(found.value[0]) : null;
+      }),
+
+    servicePrincipal: (appId) =>
+      graphRead("the service principal", async (): Promise<ServicePrincipalInfo | null> => {
+        const found = await graph.api("/servicePrincipals").filter(`appId eq '${escapeOData(appId)}'`).select("id,appId,accountEnabled").get();
+        const sp = found.value?.[0];
+        return sp ? { objectId: sp.id, accountEnabled: sp.accountEnabled !== false } : null;
+      }),
+
+    federatedCredentials: (applicationObjectId) =>
+      graphRead("the federated credentials", async (): Promise<FederatedCredentialInfo[]> => {
+        const found = await graph.api(`/applications/${applicationObjectId}/federatedIdentityCredentials`).get();
+        return (found.value ?? []).map((f: Record<string, any>) => ({ name: f.name, issuer: f.issuer, subject: f.subject, audiences: f.audiences ?? [] }));
+      }),
+
+    applicationsNamed: (prefix) =>
+      graphRead("the applications", async () => {
+        const out: ApplicationInfo[] = [];
+        let page = await graph.api("/applications").filter(`startswith(displayName,'${escapeOData(prefix)}')`).select(APP_FIELDS).top(100).get();
+        for (;;) {
+          out.push(...(page.value ?? []).map(toApplication));
+          const next = page["@odata.nextLink"] as string | undefined;
+          if (!next) break;
+          page = await graph.api(next).get();
+        }
+        return out;
+      }),
+
+    async roleAssignments(principalObjectId, scope): Promise<Readable<RoleAssignmentInfo[]>> {
+      try {
+        const out: RoleAssignmentInfo[] = [];
+        for await (const a of authorization.roleAssignments.listForScope(scope, { filter: `atScope() and assignedTo('${principalObjectId}')` })) {
+          const role = (a.roleDefinitionId ?? "").split("/").pop()!.toLowerCase();
+          out.push({ id: a.id ?? "", scope: a.scope ?? "", roleDefinitionId: a.roleDefinitionId ?? "", roleName: BUILTIN_ROLES[role] ?? null });
+        }
+        return out;
+      } catch (error) {
+        return unreadable(`the role assignments at ${scope}`, error);
+      }
+    },
+  };
+}

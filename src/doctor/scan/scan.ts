@@ -1,0 +1,249 @@
+import { type Finding, finding, SEVERITY_ORDER, type Severity } from "./findings.js";
+import {
+  type ApplicationInfo,
+  type ConnectionInfo,
+  type ExecutionInfo,
+  type FederatedCredentialInfo,
+  type PermissionsInfo,
+  type ProjectInfo,
+  type RoleAssignmentInfo,
+  type ScanTarget,
+  type ServicePrincipalInfo,
+  Unreadable,
+} from "./target.js";
+
+export interface ScanOptions {
+  /** Only this project (name or id); all projects otherwise. */
+  project?: string;
+  /** A secret or certificate expiring within this many days is reported (default 30). */
+  expiringDays?: number;
+  /** A connection unused for this many days is reported (default 90). */
+  unusedDays?: number;
+  /** The scan's "now" (the emulator's clock, or the wall clock). */
+  now: Date;
+  /** Connections read at the same time (default 8). */
+  concurrency?: number;
+  /** Called after each connection: how far the scan is. */
+  progress?: (done: number, total: number) => void;
+}
+
+/** A check the scan could not run for one connection, and why (missing rights, a failed call). */
+export interface NotEvaluated {
+  connection: string;
+  check: string;
+  reason: string;
+}
+
+export interface ConnectionReport {
+  id: string;
+  name: string;
+  projects: string[];
+  scheme: string;
+  appId: string | null;
+  findings: Finding[];
+}
+
+export interface ScanReport {
+  organization: string;
+  scannedAt: string;
+  projects: string[];
+  connections: ConnectionReport[];
+  /** Findings not about one connection (orphaned applications). */
+  other: Finding[];
+  notEvaluated: NotEvaluated[];
+  /** True when some check could not run: the report is incomplete. */
+  partial: boolean;
+  counts: Record<Severity, number>;
+  /** Connections of other types, which the scan does not check. */
+  skipped: Array<{ id: string; name: string; type: string }>;
+}
+
+/** Roles that may grant roles: at subscription level or above they make a connection's identity an administrator. */
+const PRIVILEGED = new Map([
+  ["8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner"],
+  ["18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", "User Access Administrator"],
+]);
+const DAY = 86_400_000;
+
+/** The ARM scope a connection works at: its resource group, subscription or management group. */
+export function connectionScope(c: ConnectionInfo): string | null {
+  if (c.scope) return c.scope;
+  if (c.scopeLevel === "ManagementGroup" && c.managementGroupId) return `/providers/Microsoft.Management/managementGroups/${c.managementGroupId}`;
+  if (c.subscriptionId) return `/subscriptions/${c.subscriptionId}`;
+  return null;
+}
+
+const roleId = (a: RoleAssignmentInfo) => a.roleDefinitionId.split("/").pop()!.toLowerCase();
+/** Subscription level or above: a subscription, a management group, or the root. */
+const atSubscriptionOrAbove = (scope: string) => !/\/resourcegroups\//i.test(scope);
+
+/**
+ * Scans every Azure Resource Manager connection of an organization (or one project) and reports what is broken or
+ * will break, with evidence and the fix. Reads only; a check it cannot run is listed, never guessed.
+ */
+export async function scan(target: ScanTarget, options: ScanOptions): Promise<ScanReport> {
+  const now = options.now.getTime();
+  const expiring = (options.expiringDays ?? 30) * DAY;
+  const unused = (options.unusedDays ?? 90) * DAY;
+  const notEvaluated: NotEvaluated[] = [];
+  const readable = <T>(connection: string, check: string, value: T | Unreadable): value is T => {
+    if (!(value instanceof Unreadable)) return true;
+    notEvaluated.push({ connection, check, reason: value.reason });
+    return false;
+  };
+
+  const allProjects = await target.projects().catch((error: unknown) => {
+    throw new Error(`Could not read the projects of the organization ${target.organization || "(none)"}: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  const projects = options.project ? allProjects.filter((p) => p.name.toLowerCase() === options.project!.toLowerCase() || p.id === options.project!.toLowerCase()) : allProjects;
+  if (options.project && !projects.length) throw new Error(`The organization ${target.organization} has no project '${options.project}'.`);
+
+  // A shared connection is listed in each project: scan it once, under the first project that shows it.
+  const byId = new Map<string, { connection: ConnectionInfo; project: ProjectInfo }>();
+  const skipped: ScanReport["skipped"] = [];
+  for (const project of projects) {
+    for (const connection of await target.connections(project)) {
+      if (byId.has(connection.id) || skipped.some((s) => s.id === connection.id)) continue;
+      if (connection.type.toLowerCase() !== "azurerm") skipped.push({ id: connection.id, name: connection.name, type: connection.type });
+      else byId.set(connection.id, { connection, project });
+    }
+  }
+
+  const entries = [...byId.values()];
+  const reports: ConnectionReport[] = [];
+  let done = 0;
+  const queue = [...entries];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      reports.push(await scanConnection(next.connection, next.project));
+      options.progress?.(++done, entries.length);
+    }
+  };
+
+  async function scanConnection(c: ConnectionInfo, project: ProjectInfo): Promise<ConnectionReport> {
+    const findings: Finding[] = [];
+    const ref = { id: c.id, name: c.name, projects: c.projects.map((p) => p.name) };
+    const scope = connectionScope(c);
+    const add = (kind: Parameters<typeof finding>[0], evidence: Record<string, unknown>, application: Finding["application"] = c.appId ? { appId: c.appId } : null) =>
+      findings.push(finding(kind, c.id, { connection: ref, application, scope, evidence }));
+
+    if (!c.isReady) add("connection-not-ready", { isReady: c.isReady, operationStatus: { state: c.operationState, statusMessage: c.operationMessage } });
+    if (c.projects.length > 1) add("shared-across-projects", { projects: c.projects.map((p) => p.name) });
+
+    const [executions, permissions] = await Promise.all([target.executions(project, c.id), target.permissions(project, c.id)]);
+    if (readable<PermissionsInfo>(c.name, "open-access", permissions) && permissions.allPipelines) add("open-access", { allPipelines: { authorized: true } });
+    if (readable<ExecutionInfo[]>(c.name, "unused", executions)) {
+      const last = executions.map((e) => Date.parse(e.finishTime ?? "")).filter((t) => !Number.isNaN(t)).sort((a, b) => b - a)[0];
+      const created = Date.parse(c.createdOn ?? "");
+      if (last !== undefined ? now - last > unused : !Number.isNaN(created) && now - created > unused) {
+        add("unused", { lastUsed: last !== undefined ? new Date(last).toISOString() : null, createdOn: c.createdOn, days: options.unusedDays ?? 90 });
+      }
+    }
+
+    // The identity behind the connection: managed identities have no application to read.
+    if (c.scheme === "ManagedServiceIdentity" || !c.appId) return { ...ref, scheme: c.scheme, appId: c.appId, findings };
+    const application = await target.application(c.appId);
+    if (!readable<ApplicationInfo | null>(c.name, "application", application)) return { ...ref, scheme: c.scheme, appId: c.appId, findings };
+    if (!application) {
+      add("application-missing", { appId: c.appId, tenantId: c.tenantId });
+      return { ...ref, scheme: c.scheme, appId: c.appId, findings };
+    }
+    const appRef = { appId: application.appId, objectId: application.objectId, displayName: application.displayName };
+
+    if (c.scheme === "ServicePrincipal") {
+      const certificate = application.keyCredentials.length > 0 && application.passwordCredentials.length === 0;
+      const credentials = certificate ? application.keyCredentials : application.passwordCredentials;
+      const ends = credentials.map((k) => Date.parse(k.endDateTime ?? "")).filter((t) => !Number.isNaN(t));
+      const newest = ends.length ? Math.max(...ends) : undefined;
+      const evidence = { credentials: credentials.map((k) => ({ displayName: k.displayName, endDateTime: k.endDateTime })), now: options.now.toISOString() };
+      if (newest !== undefined && newest <= now) add(certificate ? "certificate-expired" : "secret-expired", evidence, appRef);
+      else if (newest !== undefined && newest - now <= expiring) add(certificate ? "certificate-expiring" : "secret-expiring", { ...evidence, daysLeft: Math.floor((newest - now) / DAY) }, appRef);
+    }
+
+    if (c.scheme === "WorkloadIdentityFederation") {
+      if (c.issuer && /vstoken\.(?:dev\.azure\.com|visualstudio\.com)/i.test(c.issuer)) add("legacy-issuer", { issuer: c.issuer }, appRef);
+      const credentials = await target.federatedCredentials(application.objectId);
+      if (readable<FederatedCredentialInfo[]>(c.name, "federated-credentials", credentials)) {
+        if (!credentials.length) add("federated-credential-missing", { issuer: c.issuer, subject: c.subject }, appRef);
+        else if (!credentials.some((f) => f.issuer === c.issuer && f.subject === c.subject)) {
+          add("federated-credential-mismatch", { expected: { issuer: c.issuer, subject: c.subject }, found: credentials.map((f) => ({ name: f.name, issuer: f.issuer, subject: f.subject })) }, appRef);
+        }
+      }
+    }
+
+    const principal = await target.servicePrincipal(c.appId);
+    if (!readable<ServicePrincipalInfo | null>(c.name, "service-principal", principal)) return { ...ref, scheme: c.scheme, appId: c.appId, findings };
+    if (!principal) {
+      add("service-principal-missing", { appId: c.appId }, appRef);
+      return { ...ref, scheme: c.scheme, appId: c.appId, findings };
+    }
+    if (!principal.accountEnabled) add("service-principal-disabled", { servicePrincipal: principal.objectId, accountEnabled: false }, appRef);
+
+    if (scope) {
+      const assignments = await target.roleAssignments(principal.objectId, scope);
+      if (readable<RoleAssignmentInfo[]>(c.name, "role-assignments", assignments)) {
+        const relevant = assignments.filter((a) => scope.toLowerCase().startsWith(a.scope.toLowerCase()) || a.scope === "/");
+        const shown = relevant.map((a) => ({ scope: a.scope, role: a.roleName ?? roleId(a) }));
+        if (!relevant.length) add("no-role-at-scope", { principal: principal.objectId, scope, assignments: [] }, appRef);
+        const privileged = relevant.filter((a) => PRIVILEGED.has(roleId(a)) && atSubscriptionOrAbove(a.scope));
+        if (privileged.length) add("over-privileged", { principal: principal.objectId, assignments: privileged.map((a) => ({ scope: a.scope, role: PRIVILEGED.get(roleId(a)) })), all: shown }, appRef);
+      }
+    }
+    return { ...ref, scheme: c.scheme, appId: c.appId, findings };
+  }
+
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, Math.max(1, entries.length)) }, worker));
+  reports.sort((a, b) => a.name.localeCompare(b.name));
+
+  // Across connections: one application behind several connections.
+  const byApp = new Map<string, ConnectionReport[]>();
+  for (const r of reports) if (r.appId && r.scheme !== "ManagedServiceIdentity") byApp.set(r.appId.toLowerCase(), [...(byApp.get(r.appId.toLowerCase()) ?? []), r]);
+  for (const [appId, sharing] of byApp) {
+    if (sharing.length < 2) continue;
+    for (const r of sharing) {
+      r.findings.push(finding("shared-application", r.id, { connection: { id: r.id, name: r.name, projects: r.projects }, application: { appId }, scope: null, evidence: { appId, connections: sharing.map((s) => s.name) } }));
+    }
+  }
+
+  // Applications made for a project's automatic connections (`{org}-{project}-…`) that no connection uses any more.
+  const other: Finding[] = [];
+  const used = new Set([...byApp.keys()]);
+  const subscriptions = new Set(entries.map((e) => e.connection.subscriptionId).filter((s): s is string => !!s));
+  for (const project of projects) {
+    const candidates = await target.applicationsNamed(`${target.organization}-${project.name}-`);
+    if (!readable<ApplicationInfo[]>(`project ${project.name}`, "orphaned-applications", candidates)) continue;
+    for (const app of candidates) {
+      if (used.has(app.appId.toLowerCase())) continue;
+      const principal = await target.servicePrincipal(app.appId);
+      const assignments: Array<{ scope: string; role: string }> = [];
+      if (principal && !(principal instanceof Unreadable)) {
+        for (const subscription of subscriptions) {
+          const found = await target.roleAssignments(principal.objectId, `/subscriptions/${subscription}`);
+          if (readable<RoleAssignmentInfo[]>(`application ${app.displayName}`, "orphan role assignments", found)) assignments.push(...found.map((a) => ({ scope: a.scope, role: a.roleName ?? roleId(a) })));
+        }
+      }
+      other.push(
+        finding("orphaned-application", app.appId, {
+          connection: null,
+          application: { appId: app.appId, objectId: app.objectId, displayName: app.displayName },
+          scope: null,
+          evidence: { displayName: app.displayName, servicePrincipal: principal instanceof Unreadable ? null : (principal?.objectId ?? null), roleAssignments: assignments },
+        }),
+      );
+    }
+  }
+
+  const all = [...reports.flatMap((r) => r.findings), ...other];
+  const counts = Object.fromEntries(SEVERITY_ORDER.map((s) => [s, all.filter((f) => f.severity === s).length])) as Record<Severity, number>;
+  return {
+    organization: target.organization,
+    scannedAt: options.now.toISOString(),
+    projects: projects.map((p) => p.name),
+    connections: reports,
+    other,
+    notEvaluated,
+    partial: notEvaluated.length > 0,
+    counts,
+    skipped,
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * What a scan reads, and nothing else: the doctor's port onto an organization, its directory and Azure. The
+ * adapter in src/clients/scan-target.ts implements it with the official SDKs (azure-devops-node-api, the Microsoft
+ * Graph client, @azure/arm-authorization), against svcconn or against the real services alike.
+ */
+
+/** An answer the scan could not get, with why (no rights, not found, the service failed): never a guess. */
+export class Unreadable {
+  constructor(
+    readonly reason: string,
+    readonly status?: number,
+  ) {}
+}
+
+export type Readable<T> = T | Unreadable;
+
+export interface ProjectInfo {
+  id: string;
+  name: string;
+}
+
+/** A service connection as `serviceendpoint/endpoints?includeFailed=true&includeDetails=true` shows it. */
+export interface ConnectionInfo {
+  id: string;
+  name: string;
+  type: string;
+  scheme: string;
+  isReady: boolean;
+  isShared: boolean;
+  operationState: string | null;
+  operationMessage: string | null;
+  creationMode: string | null;
+  scopeLevel: string | null;
+  subscriptionId: string | null;
+  managementGroupId: string | null;
+  /** authorization.parameters.scope (a resource group) when the connection is narrowed to one. */
+  scope: string | null;
+  tenantId: string | null;
+  /** The application (client) id, `serviceprincipalid`. */
+  appId: string | null;
+  issuer: string | null;
+  subject: string | null;
+  /** The projects the connection is in (more than one when shared). */
+  projects: ProjectInfo[];
+  createdOn: string | null;
+}
+
+export interface ExecutionInfo {
+  finishTime: string | null;
+  result: string | null;
+  definitionName: string | null;
+}
+
+export interface PermissionsInfo {
+  allPipelines: boolean;
+  pipelines: number[];
+}
+
+export interface CredentialInfo {
+  displayName: string | null;
+  endDateTime: string | null;
+}
+
+export interface FederatedCredentialInfo {
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+}
+
+export interface ApplicationInfo {
+  objectId: string;
+  appId: string;
+  displayName: string;
+  signInAudience: string | null;
+  passwordCredentials: CredentialInfo[];
+  keyCredentials: CredentialInfo[];
+}
+
+export interface ServicePrincipalInfo {
+  objectId: string;
+  accountEnabled: boolean;
+}
+
+export interface RoleAssignmentInfo {
+  id: string;
+  scope: string;
+  roleDefinitionId: string;
+  /** The role's name where the target could read it (built-in names are known without a call). */
+  roleName: string | null;
+}
+
+export interface ScanTarget {
+  /** The organization's name and URL as the report names them. */
+  readonly organization: string;
+  projects(): Promise<ProjectInfo[]>;
+  connections(project: ProjectInfo): Promise<ConnectionInfo[]>;
+  executions(project: ProjectInfo, connectionId: string): Promise<Readable<ExecutionInfo[]>>;
+  permissions(project: ProjectInfo, connectionId: string): Promise<Readable<PermissionsInfo>>;
+  /** The application with that client id; null when the directory has none. */
+  application(appId: string): Promise<Readable<ApplicationInfo | null>>;
+  servicePrincipal(appId: string): Promise<Readable<ServicePrincipalInfo | null>>;
+  federatedCredentials(applicationObjectId: string): Promise<Readable<FederatedCredentialInfo[]>>;
+  /** Role assignments of a principal at a scope and above it (ARM's `atScope`/`assignedTo` reading). */
+  roleAssignments(principalObjectId: string, scope: string): Promise<Readable<RoleAssignmentInfo[]>>;
+  /** Applications whose display name starts with the prefix the automatic connections of a project use. */
+  applicationsNamed(prefix: string): Promise<Readable<ApplicationInfo[]>>;
+}

@@ -1,0 +1,146 @@
+import { ClientSecretCredential } from "@azure/identity";
+import { Client } from "@microsoft/microsoft-graph-client";
+import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sdkScanTarget } from "../../src/clients/scan-target.js";
+import { type ScanReport, scan } from "../../src/doctor/scan/scan.js";
+import type { RunningServer } from "../../src/server/start.js";
+import { DEMO } from "../../src/world/demo.js";
+import { assignSubscriptionRole } from "../helpers/arm.js";
+import { azurerm, createEndpoint, devops, ORG, PROJECT, twoProjectWorld } from "../helpers/devops.js";
+import { makeApp, type TestApp } from "../helpers/entra.js";
+import { ADMIN_KEY, TEST_CA_DIR, testServer } from "../helpers/runtime.js";
+
+let server: RunningServer;
+const DAY = 86_400;
+/** The seeded world: each faulty connection's name is the one finding kind it must produce; healthy-* none. */
+const expected = new Map<string, string[]>();
+let report: ScanReport;
+let orphanAppId: string;
+
+const credential = () => new ClientSecretCredential(DEMO.tenantId, DEMO.bootstrapAppId, DEMO.bootstrapSecret, { authorityHost: server.login, disableInstanceDiscovery: true });
+const target = (pat = DEMO.pats.admin) =>
+  sdkScanTarget({ organizationUrl: `${server.devops}/${ORG}`, pat, credential: credential(), graphUrl: server.graph, armUrl: server.arm, caFile: `${TEST_CA_DIR}/ca.crt` });
+
+async function manualSecret(name: string, app: TestApp, kind: string | null) {
+  const endpoint = await createEndpoint(server.runtime, "admin", azurerm({ name, scheme: "ServicePrincipal", creationMode: "Manual", subscriptionId: DEMO.subscriptionId, parameters: { serviceprincipalid: app.appId, serviceprincipalkey: app.secret ?? "unknown-secret", authenticationType: "spnKey" } }));
+  expected.set(name, kind ? [kind] : []);
+  return endpoint;
+}
+
+async function manualWif(name: string, app: TestApp, kind: string | null) {
+  const endpoint = await createEndpoint(server.runtime, "admin", azurerm({ name, creationMode: "Manual", subscriptionId: DEMO.subscriptionId, parameters: { serviceprincipalid: app.appId } }));
+  expected.set(name, kind ? [kind] : []);
+  return endpoint;
+}
+
+type SecretSpec = boolean | { endDateTime: string };
+const contributorApp = async (name: string, secret: SecretSpec = true) => {
+  const app = await makeApp(server.runtime, { name, secret });
+  await assignSubscriptionRole(server.runtime, app.servicePrincipalId!, "Contributor");
+  return app;
+};
+
+const fic = (app: TestApp, endpoint: any, subject = endpoint.authorization.parameters.workloadIdentityFederationSubject) =>
+  server.runtime.entra.directory.addFederatedCredential(app.objectId, { name: "azure-devops", issuer: endpoint.authorization.parameters.workloadIdentityFederationIssuer, subject, audiences: ["api://AzureADTokenExchange"] });
+
+beforeAll(async () => {
+  server = await testServer({ world: twoProjectWorld() });
+  const runtime = server.runtime;
+  const now = () => runtime.clock.nowMs();
+
+  // Created long ago and never used.
+  await createEndpoint(runtime, "admin", azurerm({ name: "unused", subscriptionId: DEMO.subscriptionId }));
+  expected.set("unused", ["unused"]);
+  await runtime.clock.advance(11 * DAY);
+
+  await createEndpoint(runtime, "admin", azurerm({ name: "healthy-wif", subscriptionId: DEMO.subscriptionId }));
+  expected.set("healthy-wif", []);
+  await createEndpoint(runtime, "admin", azurerm({ name: "healthy-secret", scheme: "ServicePrincipal", subscriptionId: DEMO.subscriptionId }));
+  expected.set("healthy-secret", []);
+
+  await manualSecret("secret-expired", await contributorApp("expired", { endDateTime: new Date(now() + DAY * 1000).toISOString() }), "secret-expired");
+  await manualSecret("secret-expiring", await contributorApp("expiring", { endDateTime: new Date(now() + 20 * DAY * 1000).toISOString() }), "secret-expiring");
+  await manualSecret("application-missing", { objectId: "", appId: crypto.randomUUID(), secret: "whatever-secret" }, "application-missing");
+  await manualSecret("service-principal-missing", await makeApp(runtime, { name: "no-sp", servicePrincipal: false }), "service-principal-missing");
+  const disabled = await contributorApp("disabled");
+  await manualSecret("service-principal-disabled", disabled, "service-principal-disabled");
+  await manualSecret("no-role-at-scope", await makeApp(runtime, { name: "no-role" }), "no-role-at-scope");
+  const owner = await makeApp(runtime, { name: "owner" });
+  await assignSubscriptionRole(runtime, owner.servicePrincipalId!, "Owner");
+  await manualSecret("over-privileged", owner, "over-privileged");
+  const shared = await contributorApp("shared");
+  await manualSecret("shared-application-1", shared, "shared-application");
+  await manualSecret("shared-application-2", shared, "shared-application");
+
+  await manualWif("federated-credential-missing", await contributorApp("no-fic", false), "federated-credential-missing");
+  const wrong = await contributorApp("wrong-fic", false);
+  await fic(wrong, await manualWif("federated-credential-mismatch", wrong, "federated-credential-mismatch"), "sc://contoso/web/someone-else");
+  const matching = await contributorApp("good-fic", false);
+  await fic(matching, await manualWif("healthy-manual-wif", matching, null));
+
+  const open = await createEndpoint(runtime, "admin", azurerm({ name: "open-access", subscriptionId: DEMO.subscriptionId }));
+  expected.set("open-access", ["open-access"]);
+  const opened = await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${open.id}`, { allPipelines: { authorized: true } }, { version: "7.1-preview.1" });
+  expect(opened.status).toBe(200);
+
+  const ops = (await devops(runtime, "admin", "GET", `/_apis/projects/ops`)).body;
+  await createEndpoint(runtime, "admin", azurerm({ name: "shared-across-projects", subscriptionId: DEMO.subscriptionId, projects: [{ id: DEMO.project.id, name: PROJECT }, { id: ops.id, name: "ops" }] }));
+  expected.set("shared-across-projects", ["shared-across-projects"]);
+
+  const failed = await createEndpoint(runtime, "guest", azurerm({ name: "connection-not-ready" }));
+  expect(failed.isReady).toBe(false);
+  expected.set("connection-not-ready", ["connection-not-ready"]);
+
+  // Deleted without its clean-up: the application and its role assignment stay behind.
+  const gone = await createEndpoint(runtime, "admin", azurerm({ name: "deleted", subscriptionId: DEMO.subscriptionId }));
+  orphanAppId = gone.authorization.parameters.serviceprincipalid;
+  expect((await devops(runtime, "admin", "DELETE", `/${ORG}/_apis/serviceendpoint/endpoints/${gone.id}?projectIds=${DEMO.project.id}&deep=false`)).status).toBe(204);
+
+  // The legacy issuer, last: the organization's setting changes new connections only.
+  await runtime.listeners.devops.inject({ method: "PATCH", url: `/_admin/organizations/${ORG}`, headers: { "x-svcconn-admin-key": ADMIN_KEY, "content-type": "application/json" }, payload: JSON.stringify({ federationIssuer: "devops" }) });
+  const legacy = await contributorApp("legacy", false);
+  await fic(legacy, await manualWif("legacy-issuer", legacy, "legacy-issuer"));
+
+  const graph = Client.initWithMiddleware({ authProvider: new TokenCredentialAuthenticationProvider(credential(), { scopes: ["https://graph.microsoft.com/.default"] }), baseUrl: `${server.graph}/`, customHosts: new Set([new URL(server.graph).hostname]) });
+  await graph.api(`/servicePrincipals/${disabled.servicePrincipalId}`).patch({ accountEnabled: false });
+
+  // Two days on: the one-day secret has expired, the twenty-day one has eighteen left.
+  await runtime.clock.advance(2 * DAY);
+  report = await scan(target(), { now: new Date(runtime.clock.nowMs()), unusedDays: 10 });
+}, 180_000);
+
+afterAll(async () => server?.close());
+
+describe("doctor scan over HTTPS with the official SDKs (SPEC B1)", () => {
+  it("finds every seeded fault and nothing else", () => {
+    const got = new Map(report.connections.map((c) => [c.name, c.findings.map((f) => f.kind).sort()]));
+    for (const [name, kinds] of expected) expect(got.get(name), name).toEqual(kinds);
+    expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
+    expect(report.other.map((f) => [f.kind, f.application?.appId])).toEqual([["orphaned-application", orphanAppId]]);
+    expect(report.notEvaluated).toEqual([]);
+    expect(report.partial).toBe(false);
+  });
+
+  it("gives each finding a stable id, evidence and the fix", () => {
+    const expired = report.connections.find((c) => c.name === "secret-expired")!.findings[0]!;
+    expect(expired.id).toBe(`secret-expired/${report.connections.find((c) => c.name === "secret-expired")!.id}`);
+    expect(expired).toMatchObject({ severity: "critical", explanation: "secret-expired" });
+    expect((expired.evidence.credentials as Array<{ endDateTime: string }>)[0]!.endDateTime).toBeTruthy();
+    const owner = report.connections.find((c) => c.name === "over-privileged")!.findings[0]!;
+    expect(owner.evidence.assignments).toEqual([{ scope: `/subscriptions/${DEMO.subscriptionId}`, role: "Owner" }]);
+    const orphan = report.other[0]!;
+    expect(orphan.evidence.roleAssignments).toEqual([expect.objectContaining({ scope: `/subscriptions/${DEMO.subscriptionId}`, role: "Contributor" })]);
+    expect(report.counts.critical).toBeGreaterThan(0);
+  });
+
+  it("says what it could not evaluate for lack of rights instead of guessing", async () => {
+    const reader = await scan(
+      sdkScanTarget({ organizationUrl: `${server.devops}/${ORG}`, pat: DEMO.pats.admin, credential: new ClientSecretCredential(DEMO.tenantId, crypto.randomUUID(), "nope", { authorityHost: server.login, disableInstanceDiscovery: true }), graphUrl: server.graph, armUrl: server.arm, caFile: `${TEST_CA_DIR}/ca.crt` }),
+      { now: new Date(server.runtime.clock.nowMs()), project: PROJECT },
+    );
+    expect(reader.partial).toBe(true);
+    expect(reader.notEvaluated.some((n) => n.check === "application")).toBe(true);
+    expect(reader.connections.find((c) => c.name === "secret-expired")!.findings).toEqual([]);
+  });
+});
