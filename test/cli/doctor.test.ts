@@ -1,25 +1,14 @@
-import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli, startServe } from "../helpers/cli.js";
 import { DEMO } from "../../src/world/demo.js";
 
-/** `svcconn doctor …` from source against a `svcconn serve` on a data folder, as users run them. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
-let server: ReturnType<typeof spawn>;
+let server: ChildProcess;
 const data = mkdtempSync(join(tmpdir(), "svcconn-doctor-cli-"));
 
 function post(url: string, body: unknown, instance: { caFile: string; pat: string }): Promise<number> {
@@ -36,11 +25,7 @@ function post(url: string, body: unknown, instance: { caFile: string; pat: strin
 
 describe("svcconn doctor scan", () => {
   beforeAll(async () => {
-    server = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", "--data", data, "--ports", "auto", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
-    await new Promise<void>((resolve, reject) => {
-      createInterface({ input: server.stdout! }).once("line", () => resolve());
-      server.once("exit", (code) => reject(new Error(`serve exited ${code}`)));
-    });
+    server = await startServe(data);
     const instance = JSON.parse(readFileSync(join(data, "instance.json"), "utf8"));
     const status = await post(`${instance.organization}/_apis/serviceendpoint/endpoints?api-version=7.1`, {
       name: "points-nowhere",
@@ -57,7 +42,7 @@ describe("svcconn doctor scan", () => {
   });
 
   it("scans the running svcconn with its own organization, PAT and reader, and prints a table grouped by connection", async () => {
-    const result = await cli(["doctor", "scan", "--data", data]);
+    const result = await runCli(["doctor", "scan", "--data", data]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^Scan of contoso \(web\) at \S+: 1 connections, 1 findings \(critical 1, high 0, medium 0, low 0\)/);
     expect(result.stdout).toContain("● points-nowhere (web) ServicePrincipal app ");
@@ -68,25 +53,25 @@ describe("svcconn doctor scan", () => {
   }, 60_000);
 
   it("prints JSON for machines and gates CI with --fail-on", async () => {
-    const json = await cli(["doctor", "scan", "--data", data, "--json", "--fail-on", "critical"]);
+    const json = await runCli(["doctor", "scan", "--data", data, "--json", "--fail-on", "critical"]);
     expect(json.code).toBe(1);
     const report = JSON.parse(json.stdout);
     expect(report).toMatchObject({ organization: "contoso", partial: false, counts: { critical: 1 } });
     expect(report.connections[0].findings[0]).toMatchObject({ kind: "application-missing", severity: "critical", id: `application-missing/${report.connections[0].id}` });
-    expect((await cli(["doctor", "scan", "--data", data, "--fail-on", "high", "--project", "web"])).code).toBe(1);
+    expect((await runCli(["doctor", "scan", "--data", data, "--fail-on", "high", "--project", "web"])).code).toBe(1);
   }, 60_000);
 
   it("says clearly what is wrong with its input: an unknown project, bad numbers, an unreachable organization", async () => {
-    const project = await cli(["doctor", "scan", "--data", data, "--project", "nope"]);
+    const project = await runCli(["doctor", "scan", "--data", data, "--project", "nope"]);
     expect(project.code).toBe(2);
     expect(project.stderr).toBe("svcconn doctor scan: The organization contoso has no project 'nope'.\n");
-    const days = await cli(["doctor", "scan", "--data", data, "--unused-days", "soon"]);
+    const days = await runCli(["doctor", "scan", "--data", data, "--unused-days", "soon"]);
     expect(days.code).not.toBe(0);
     expect(days.stderr).toContain("--unused-days takes a number of days, not 'soon'");
-    const unreachable = await cli(["doctor", "scan", "--org", "https://127.0.0.1:9/nowhere", "--pat", "x", "--tenant", DEMO.tenantId, "--client-id", DEMO.bootstrapAppId, "--client-secret", "x"]);
+    const unreachable = await runCli(["doctor", "scan", "--org", "https://127.0.0.1:9/nowhere", "--pat", "x", "--tenant", DEMO.tenantId, "--client-id", DEMO.bootstrapAppId, "--client-secret", "x"]);
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toMatch(/^svcconn doctor scan: Could not read the projects of the organization nowhere: .*ECONNREFUSED/);
-    const noRights = await cli(["doctor", "scan", "--data", data, "--pat", "not-a-pat"]);
+    const noRights = await runCli(["doctor", "scan", "--data", data, "--pat", "not-a-pat"]);
     expect(noRights.code).toBe(2);
     expect(noRights.stderr).toMatch(/^svcconn doctor scan: Could not read the projects of the organization contoso: TF400813: /);
   }, 60_000);

@@ -1,35 +1,18 @@
-import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli, startServe } from "../helpers/cli.js";
 
-/** `svcconn pipeline …` from source against a `svcconn serve` on a data folder (both as users run them). */
-function cli(args: string[], cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    // tsx by path: the command runs in the YAML's folder, which has no node_modules.
-    const child = spawn(process.execPath, ["--import", pathToFileURL(join(process.cwd(), "node_modules/tsx/dist/loader.mjs")).href, join(process.cwd(), "src/cli/main.ts"), ...args], { cwd: cwd ?? process.cwd(), stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
-let server: ReturnType<typeof spawn>;
+let server: ChildProcess;
 const data = mkdtempSync(join(tmpdir(), "svcconn-pipeline-cli-"));
 const project = mkdtempSync(join(tmpdir(), "svcconn-yaml-"));
 
 describe("svcconn pipeline", () => {
   beforeAll(async () => {
-    server = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", "--data", data, "--ports", "auto", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
-    await new Promise<void>((resolve, reject) => {
-      createInterface({ input: server.stdout! }).once("line", () => resolve());
-      server.once("exit", (code) => reject(new Error(`serve exited ${code}`)));
-    });
+    server = await startServe(data);
     mkdirSync(join(project, "templates"));
     writeFileSync(join(project, "templates", "greet.yml"), `parameters:\n  - name: who\nsteps:\n  - script: echo "Hello, \${{ parameters.who }} ($(flavour))"\n    displayName: Greet \${{ parameters.who }}\n`);
     writeFileSync(
@@ -44,7 +27,7 @@ describe("svcconn pipeline", () => {
   });
 
   it("runs a local YAML file with its templates, following stages, jobs and steps; exit code 0", async () => {
-    const result = await cli(["pipeline", "run", "ok.yml", "--data", data, "--param", "who=svcconn", "--var", "flavour=vanilla"], project);
+    const result = await runCli(["pipeline", "run", "ok.yml", "--data", data, "--param", "who=svcconn", "--var", "flavour=vanilla"], project);
     expect(result.code, result.stderr + result.stdout).toBe(0);
     expect(result.stdout).toMatch(/^Run \d{8}\.1 of /);
     expect(result.stdout).toContain("▶ Stage Build");
@@ -53,30 +36,30 @@ describe("svcconn pipeline", () => {
     expect(result.stdout).toMatch(/✔ Greet svcconn \d+\.\ds/);
     expect(result.stdout.trim().split("\n").at(-1)).toBe("Result: succeeded");
     // The same file again reuses its pipeline: a second run of the same definition.
-    const again = await cli(["pipeline", "run", "ok.yml", "--data", data], project);
+    const again = await runCli(["pipeline", "run", "ok.yml", "--data", data], project);
     expect(again.stdout).toMatch(/^Run \d{8}\.2 of /);
   }, 60_000);
 
   it("a failing step: its error in the output and exit code 1; runs and logs list it", async () => {
-    const result = await cli(["pipeline", "run", "fails.yml", "--data", data], project);
+    const result = await runCli(["pipeline", "run", "fails.yml", "--data", data], project);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("##[error]Bash exited with code '4'.");
     expect(result.stdout).toContain("✖ Breaks");
     expect(result.stdout.trim().split("\n").at(-1)).toBe("Result: failed");
-    const runs = await cli(["pipeline", "runs", "--data", data]);
+    const runs = await runCli(["pipeline", "runs", "--data", data]);
     expect(runs.stdout.split("\n")[0]).toMatch(/^\s+3\s+.*fails\.yml.*completed\s+failed/);
-    const logs = await cli(["pipeline", "logs", "3", "--data", data]);
+    const logs = await runCli(["pipeline", "logs", "3", "--data", data]);
     expect(logs.stdout).toContain("about to fail");
   }, 60_000);
 
   it("a connection the pipeline cannot use: the validation error and exit code 1", async () => {
-    const result = await cli(["pipeline", "run", "unauthorized.yml", "--data", data], project);
+    const result = await runCli(["pipeline", "run", "unauthorized.yml", "--data", data], project);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("##[error]The pipeline is not valid. Job Job: Step input azureSubscription references service connection nowhere which could not be found.");
   }, 60_000);
 
   it("names a missing data folder", async () => {
-    const result = await cli(["pipeline", "run", "ok.yml", "--data", join(data, "nope")], project);
+    const result = await runCli(["pipeline", "run", "ok.yml", "--data", join(data, "nope")], project);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`no svcconn is running on ${join(data, "nope")}`);
   });
