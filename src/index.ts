@@ -6,4 +6,4 @@ export { CATALOG, type Diagnosis } from "./doctor/catalog/index.js";
 export { scan, type ScanOptions, type ScanReport } from "./doctor/scan/scan.js";
 export { FINDING_KINDS, type Finding, type Severity } from "./doctor/scan/findings.js";
 export type { ScanTarget } from "./doctor/scan/target.js";
-export { sdkScanTarget, type SdkScanTargetOptions } from "./clients/scan-target.js";
+export { sdkDoctorTarget, type SdkDoctorTargetOptions } from "./clients/doctor-target.js";

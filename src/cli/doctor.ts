@@ -2,11 +2,13 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { request } from "node:https";
 import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { ClientSecretCredential, DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { Command, Option } from "commander";
-import { sdkScanTarget } from "../clients/scan-target.js";
+import { sdkDoctorTarget } from "../clients/doctor-target.js";
 import { SEVERITY_ORDER, type Severity } from "../doctor/scan/findings.js";
 import { failsAt, progressLine, renderTable } from "../doctor/scan/report.js";
+import { applyFixes, planFixes } from "../doctor/fix/plan.js";
 import { scan } from "../doctor/scan/scan.js";
 
 interface ScanFlags {
@@ -53,12 +55,20 @@ function emulatorNow(instance: Instance, adminKey: string | undefined): Promise<
  * again with NODE_EXTRA_CA_CERTS set when it is not.
  */
 function ensureTrusted(caFile: string | null): void {
-  if (!caFile || process.env.NODE_EXTRA_CA_CERTS === caFile) return;
+  if (!caFile || (process.env.NODE_EXTRA_CA_CERTS && resolve(process.env.NODE_EXTRA_CA_CERTS) === resolve(caFile))) return;
   const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: "inherit", env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile } });
   process.exit(child.status ?? 2);
 }
 
-async function runScan(flags: ScanFlags): Promise<number> {
+interface Opened {
+  target: ReturnType<typeof sdkDoctorTarget>;
+  now(): Promise<Date>;
+  /** True for svcconn on a data folder; false for real Azure DevOps (fixes then ask first). */
+  emulator: boolean;
+}
+
+/** The organization to work on: svcconn's on the data folder, or the one --org names, with who reads and writes. */
+function openTarget(flags: ScanFlags): Opened {
   const data = resolve(flags.data ?? process.env.SVCCONN_DATA ?? ".svcconn");
   const instanceFile = join(data, "instance.json");
   // svcconn's instance on the data folder unless an organization URL names another (real Azure DevOps).
@@ -78,49 +88,118 @@ async function runScan(flags: ScanFlags): Promise<number> {
 
   const keys = join(data, "keys.json");
   const adminKey = process.env.SVCCONN_ADMIN_KEY ?? (existsSync(keys) ? (JSON.parse(readFileSync(keys, "utf8")) as { adminKey?: string }).adminKey : undefined);
-  const now = instance ? await emulatorNow(instance, adminKey) : new Date();
-  const target = sdkScanTarget({ organizationUrl, pat, credential, graphUrl: instance?.graph, armUrl: instance?.arm, caFile: instance?.caFile ?? undefined });
+  return {
+    target: sdkDoctorTarget({ organizationUrl, pat, credential, graphUrl: instance?.graph, armUrl: instance?.arm, caFile: instance?.caFile ?? undefined }),
+    now: () => (instance ? emulatorNow(instance, adminKey) : Promise.resolve(new Date())),
+    emulator: !!instance,
+  };
+}
 
-  const tty = process.stderr.isTTY && !flags.json;
+async function scanWith(opened: Opened, flags: ScanFlags, progress: boolean) {
   const started = Date.now();
-  const report = await scan(target, {
-    now,
+  const report = await scan(opened.target, {
+    now: await opened.now(),
     project: flags.project,
     expiringDays: Number(flags.expiringDays),
     unusedDays: Number(flags.unusedDays),
-    progress: tty ? (done, total) => process.stderr.write(`\r${progressLine(done, total, Date.now() - started)}`) : undefined,
+    progress: progress ? (done, total) => process.stderr.write(`\r${progressLine(done, total, Date.now() - started)}`) : undefined,
   });
-  if (tty) process.stderr.write("\n");
+  if (progress) process.stderr.write("\n");
+  return report;
+}
+
+async function runScan(flags: ScanFlags): Promise<number> {
+  const opened = openTarget(flags);
+  const report = await scanWith(opened, flags, process.stderr.isTTY && !flags.json);
   process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderTable(report));
   return flags.failOn && failsAt(report, flags.failOn) ? 1 : 0;
 }
 
-export function doctorCommand(): Command {
-  const doctor = new Command("doctor").description("Scan an organization's Azure Resource Manager connections for what is broken or will break");
-  doctor
-    .command("scan")
-    .description("Read every connection of an organization (or one project), its application, service principal and roles; report findings with evidence and the fix")
+interface FixFlags extends ScanFlags {
+  plan?: boolean;
+  apply?: boolean;
+  yes?: boolean;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await new Promise<string>((ok) => rl.question(question, ok));
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+async function runFix(ids: string[], flags: FixFlags): Promise<number> {
+  if (!!flags.plan === !!flags.apply) throw new Error("say --plan (print what would change) or --apply (change it)");
+  const opened = openTarget(flags);
+  const report = await scanWith(opened, flags, false);
+  const { plans, unfixable } = planFixes(report, ids, await opened.now());
+  if (flags.json && flags.plan) {
+    process.stdout.write(`${JSON.stringify({ plans: plans.map(({ steps, ...p }) => ({ ...p, steps: steps.map(({ run: _, ...s }) => s) })), unfixable }, null, 2)}\n`);
+    return unfixable.length ? 1 : 0;
+  }
+  const lines: string[] = [];
+  for (const plan of plans) {
+    lines.push(`${plan.findingId}: ${plan.summary}`);
+    for (const step of plan.steps) lines.push(`  ${step.call}`, `    before: ${JSON.stringify(step.before)}`, `    after:  ${JSON.stringify(step.after)}`);
+  }
+  for (const u of unfixable) lines.push(`${u.findingId}: not fixed: ${u.reason}`);
+  if (!plans.length) lines.push("Nothing to fix.");
+  process.stdout.write(`${lines.join("\n")}\n`);
+  if (flags.plan || !plans.length) return unfixable.length ? 1 : 0;
+
+  if (!opened.emulator && !flags.yes) {
+    if (!process.stdin.isTTY) throw new Error(`refusing to change ${opened.target.organization} without --yes (no terminal to ask)`);
+    if (!(await confirm(`Apply ${plans.length} fix(es) to ${opened.target.organization}? [y/N] `))) return 1;
+  }
+  const outcomes = await applyFixes(plans, opened.target, () => scanWith(opened, flags, false));
+  for (const o of outcomes) process.stdout.write(`${o.status === "fixed" ? "✓" : "✗"} ${o.findingId}: ${o.status}${o.message ? ` — ${o.message}` : ""}\n`);
+  const skipped = plans.length - outcomes.length;
+  if (skipped) process.stdout.write(`${skipped} fix(es) not tried after the failure.\n`);
+  return outcomes.every((o) => o.status === "fixed") && outcomes.length === plans.length && !unfixable.length ? 0 : 1;
+}
+
+const handle = (work: () => Promise<number>, name: string) => async () => {
+  try {
+    process.exitCode = await work();
+  } catch (error) {
+    process.stderr.write(`svcconn doctor ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+  }
+};
+
+/** The options both commands take: where the organization is and who reads it. */
+function targetOptions(command: Command): Command {
+  return command
     .option("--org <url>", "organization URL, https://dev.azure.com/<org> (default: the svcconn running on --data)")
     .option("--project <name>", "only this project")
     .option("--pat <pat>", "personal access token of a project administrator (default: env AZURE_DEVOPS_EXT_PAT, or the svcconn instance's)")
-    .option("--data <dir>", "data folder of a running svcconn to scan (default ./.svcconn; env SVCCONN_DATA)")
+    .option("--data <dir>", "data folder of a running svcconn (default ./.svcconn; env SVCCONN_DATA)")
     .option("--tenant <id>", "tenant of the service principal that reads Graph and ARM (default: az login / DefaultAzureCredential)")
     .option("--client-id <id>", "client id of that service principal")
     .option("--client-secret <secret>", "its secret")
-    .option("--json", "print the report as JSON")
-    .addOption(new Option("--fail-on <severity>", "exit 1 when a finding of this severity or worse is found").choices(SEVERITY_ORDER))
     .option("--expiring-days <n>", "report secrets and certificates expiring within n days", "30")
     .option("--unused-days <n>", "report connections unused for n days", "90")
-    .action(async (flags: ScanFlags) => {
-      for (const [name, value] of [["--expiring-days", flags.expiringDays], ["--unused-days", flags.unusedDays]] as const) {
-        if (!/^\d{1,5}$/.test(value)) throw new Error(`${name} takes a number of days, not '${value}'`);
-      }
-      try {
-        process.exitCode = await runScan(flags);
-      } catch (error) {
-        process.stderr.write(`svcconn doctor scan: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exitCode = 2;
+    .hook("preAction", (cmd) => {
+      for (const name of ["expiringDays", "unusedDays"] as const) {
+        const value = String(cmd.opts()[name]);
+        if (!/^\d{1,5}$/.test(value)) throw new Error(`--${name === "expiringDays" ? "expiring" : "unused"}-days takes a number of days, not '${value}'`);
       }
     });
+}
+
+export function doctorCommand(): Command {
+  const doctor = new Command("doctor").description("Scan an organization's Azure Resource Manager connections for what is broken or will break, and fix it");
+  targetOptions(doctor.command("scan"))
+    .description("Read every connection of an organization (or one project), its application, service principal and roles; report findings with evidence and the fix")
+    .option("--json", "print the report as JSON")
+    .addOption(new Option("--fail-on <severity>", "exit 1 when a finding of this severity or worse is found").choices(SEVERITY_ORDER))
+    .action((flags: ScanFlags) => handle(() => runScan(flags), "scan")());
+  targetOptions(doctor.command("fix").argument("[findingIds...]", "finding ids from a scan (default: every finding with an automatic fix)"))
+    .description("Print (--plan) or apply (--apply) the fixes for findings: one finding at a time, re-scanned after each, stopping at the first failure")
+    .option("--plan", "print exactly what would change: the calls, the objects before and after")
+    .option("--apply", "make the changes")
+    .option("--yes", "do not ask before changing a real organization")
+    .option("--json", "print the plan as JSON (with --plan)")
+    .action((ids: string[], flags: FixFlags) => handle(() => runFix(ids, flags), "fix")());
   return doctor;
 }

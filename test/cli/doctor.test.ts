@@ -6,15 +6,16 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, startServe } from "../helpers/cli.js";
 import { DEMO } from "../../src/world/demo.js";
+import { TEST_CA_DIR } from "../helpers/runtime.js";
 
 
 let server: ChildProcess;
 const data = mkdtempSync(join(tmpdir(), "svcconn-doctor-cli-"));
 
-function post(url: string, body: unknown, instance: { caFile: string; pat: string }): Promise<number> {
+function send(method: string, url: string, body: unknown, instance: { caFile: string; pat: string }): Promise<number> {
   return new Promise((ok, fail) => {
     const payload = JSON.stringify(body);
-    const req = request(url, { method: "POST", ca: readFileSync(instance.caFile), headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`:${instance.pat}`).toString("base64")}` } }, (res) => {
+    const req = request(url, { method, ca: readFileSync(instance.caFile), headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`:${instance.pat}`).toString("base64")}` } }, (res) => {
       res.resume();
       res.on("end", () => ok(res.statusCode ?? 0));
     });
@@ -25,9 +26,10 @@ function post(url: string, body: unknown, instance: { caFile: string; pat: strin
 
 describe("svcconn doctor scan", () => {
   beforeAll(async () => {
-    server = await startServe(data);
+    // The suite's CA, which this process and the CLI's children already trust: the CLI need not start itself again.
+    server = await startServe(data, ["--ca-dir", TEST_CA_DIR]);
     const instance = JSON.parse(readFileSync(join(data, "instance.json"), "utf8"));
-    const status = await post(`${instance.organization}/_apis/serviceendpoint/endpoints?api-version=7.1`, {
+    const status = await send("POST", `${instance.organization}/_apis/serviceendpoint/endpoints?api-version=7.1`, {
       name: "points-nowhere",
       type: "azurerm",
       url: "https://management.azure.com/",
@@ -75,4 +77,27 @@ describe("svcconn doctor scan", () => {
     expect(noRights.code).toBe(2);
     expect(noRights.stderr).toMatch(/^svcconn doctor scan: Could not read the projects of the organization contoso: TF400813: /);
   }, 60_000);
+
+  it("fix: --plan prints the calls with before and after; --apply makes them and re-scans clean", async () => {
+    const instance = JSON.parse(readFileSync(join(data, "instance.json"), "utf8"));
+    const json = JSON.parse((await runCli(["doctor", "scan", "--data", data, "--json"])).stdout);
+    const id = json.connections[0].id;
+    expect(await send("PATCH", `${instance.organization}/web/_apis/pipelines/pipelinePermissions/endpoint/${id}?api-version=7.1-preview.1`, { allPipelines: { authorized: true } }, instance)).toBe(200);
+
+    const neither = await runCli(["doctor", "fix", "--data", data]);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain("say --plan (print what would change) or --apply (change it)");
+
+    const plan = await runCli(["doctor", "fix", "--data", data, "--plan"]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain(`open-access/${id}: Close open access to 'points-nowhere' and permit only the pipelines that used it (none did)`);
+    expect(plan.stdout).toContain(`  PATCH {org}/web/_apis/pipelines/pipelinePermissions/endpoint/${id}`);
+    expect(plan.stdout).toContain('    before: {"allPipelines":{"authorized":true},"pipelines":[]}');
+
+    const applied = await runCli(["doctor", "fix", "--data", data, "--apply"]);
+    expect(applied.code, applied.stderr + applied.stdout).toBe(0);
+    expect(applied.stdout).toContain(`✓ open-access/${id}: fixed`);
+    const after = JSON.parse((await runCli(["doctor", "scan", "--data", data, "--json"])).stdout);
+    expect(after.connections[0].findings.map((f: { kind: string }) => f.kind)).toEqual(["application-missing"]);
+  }, 120_000);
 });

@@ -1,8 +1,10 @@
 import { ClientSecretCredential } from "@azure/identity";
 import { Client } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
+import * as azdev from "azure-devops-node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sdkScanTarget } from "../../src/clients/scan-target.js";
+import { sdkDoctorTarget } from "../../src/clients/doctor-target.js";
+import { applyFixes, planFixes } from "../../src/doctor/fix/plan.js";
 import { type ScanReport, scan } from "../../src/doctor/scan/scan.js";
 import type { RunningServer } from "../../src/server/start.js";
 import { DEMO } from "../../src/world/demo.js";
@@ -20,7 +22,7 @@ let orphanAppId: string;
 
 const credential = () => new ClientSecretCredential(DEMO.tenantId, DEMO.bootstrapAppId, DEMO.bootstrapSecret, { authorityHost: server.login, disableInstanceDiscovery: true });
 const target = (pat = DEMO.pats.admin) =>
-  sdkScanTarget({ organizationUrl: `${server.devops}/${ORG}`, pat, credential: credential(), graphUrl: server.graph, armUrl: server.arm, caFile: `${TEST_CA_DIR}/ca.crt` });
+  sdkDoctorTarget({ organizationUrl: `${server.devops}/${ORG}`, pat, credential: credential(), graphUrl: server.graph, armUrl: server.arm, caFile: `${TEST_CA_DIR}/ca.crt` });
 
 async function manualSecret(name: string, app: TestApp, kind: string | null) {
   const endpoint = await createEndpoint(server.runtime, "admin", azurerm({ name, scheme: "ServicePrincipal", creationMode: "Manual", subscriptionId: DEMO.subscriptionId, parameters: { serviceprincipalid: app.appId, serviceprincipalkey: app.secret ?? "unknown-secret", authenticationType: "spnKey" } }));
@@ -136,11 +138,53 @@ describe("doctor scan over HTTPS with the official SDKs (SPEC B1)", () => {
 
   it("says what it could not evaluate for lack of rights instead of guessing", async () => {
     const reader = await scan(
-      sdkScanTarget({ organizationUrl: `${server.devops}/${ORG}`, pat: DEMO.pats.admin, credential: new ClientSecretCredential(DEMO.tenantId, crypto.randomUUID(), "nope", { authorityHost: server.login, disableInstanceDiscovery: true }), graphUrl: server.graph, armUrl: server.arm, caFile: `${TEST_CA_DIR}/ca.crt` }),
+      sdkDoctorTarget({ organizationUrl: `${server.devops}/${ORG}`, pat: DEMO.pats.admin, credential: new ClientSecretCredential(DEMO.tenantId, crypto.randomUUID(), "nope", { authorityHost: server.login, disableInstanceDiscovery: true }), graphUrl: server.graph, armUrl: server.arm, caFile: `${TEST_CA_DIR}/ca.crt` }),
       { now: new Date(server.runtime.clock.nowMs()), project: PROJECT },
     );
     expect(reader.partial).toBe(true);
     expect(reader.notEvaluated.some((n) => n.check === "application")).toBe(true);
     expect(reader.connections.find((c) => c.name === "secret-expired")!.findings).toEqual([]);
+  });
+});
+
+describe("doctor fix: plans, applies one finding at a time, re-scans (SPEC B2)", () => {
+  const verify = async (name: string) => {
+    const api = await new azdev.WebApi(`${server.devops}/${ORG}`, azdev.getPersonalAccessTokenHandler(DEMO.pats.admin), { cert: { caFile: `${TEST_CA_DIR}/ca.crt` } }).getServiceEndpointApi();
+    const id = report.connections.find((c) => c.name === name)!.id;
+    return api.executeServiceEndpointRequest({ dataSourceDetails: { dataSourceName: "TestConnection" } as never, resultTransformationDetails: {} as never, serviceEndpointDetails: undefined as never }, PROJECT, id);
+  };
+  const now = () => new Date(server.runtime.clock.nowMs());
+
+  it("plans exactly the calls, before and after, and says which findings have no automatic fix", () => {
+    const { plans } = planFixes(report, [], now());
+    expect(plans.map((p) => p.kind).sort()).toEqual(["no-role-at-scope", "open-access", "orphaned-application", "secret-expired", "secret-expiring", "service-principal-disabled"]);
+    const orphan = plans.find((p) => p.kind === "orphaned-application")!;
+    expect(orphan.steps.map((s) => s.call.split(" ")[0])).toEqual(["DELETE", "DELETE"]);
+    expect(orphan.steps.at(-1)!.call).toMatch(/^DELETE https:\/\/graph\.microsoft\.com\/v1\.0\/applications\//);
+    const open = plans.find((p) => p.kind === "open-access")!;
+    expect(open.steps[0]).toMatchObject({ before: { allPipelines: { authorized: true } }, after: { allPipelines: { authorized: false }, pipelines: [] } });
+    const asked = planFixes(report, [`over-privileged/${report.connections.find((c) => c.name === "over-privileged")!.id}`, "nope/1"], now());
+    expect(asked.plans).toEqual([]);
+    expect(asked.unfixable.map((u) => u.reason)).toEqual(["no such finding in this scan", expect.stringMatching(/^no automatic fix for 'over-privileged'/)]);
+  });
+
+  it("applies each fix, re-scans clean for it, and the connection works again", async () => {
+    const target = sdkDoctorTarget({ organizationUrl: `${server.devops}/${ORG}`, pat: DEMO.pats.admin, credential: credential(), graphUrl: server.graph, armUrl: server.arm, caFile: `${TEST_CA_DIR}/ca.crt` });
+    expect((await verify("secret-expired")).errorMessage).toContain("AADSTS7000222");
+    const { plans } = planFixes(report, [], now());
+    const outcomes = await applyFixes(plans, target, () => scan(target, { now: now(), unusedDays: 10 }));
+    expect(outcomes.map((o) => [o.findingId.split("/")[0], o.status])).toEqual(plans.map((p) => [p.kind, "fixed"]));
+    const after = await scan(target, { now: now(), unusedDays: 10 });
+    for (const name of ["secret-expired", "secret-expiring", "no-role-at-scope", "open-access", "service-principal-disabled"]) expect(after.connections.find((c) => c.name === name)!.findings, name).toEqual([]);
+    expect(after.other).toEqual([]);
+    expect(await verify("secret-expired")).toMatchObject({ statusCode: "ok" });
+    expect(await verify("service-principal-disabled")).toMatchObject({ statusCode: "ok" });
+  });
+
+  it("stops at the first failure and says which call failed, with what it had done", async () => {
+    const failing = { ...sdkDoctorTarget({ organizationUrl: `${server.devops}/${ORG}`, pat: DEMO.pats.reader, credential: credential(), graphUrl: server.graph, armUrl: server.arm, caFile: `${TEST_CA_DIR}/ca.crt` }) };
+    const plan = { findingId: "open-access/x", kind: "open-access", summary: "", project: PROJECT, steps: [{ call: "PATCH permissions", before: null, after: null, run: (t: typeof failing) => t.setPipelinePermissions(PROJECT, report.connections[0]!.id, { allPipelines: true }) }] };
+    const outcomes = await applyFixes([plan, plan], failing, async () => report);
+    expect(outcomes).toEqual([expect.objectContaining({ findingId: "open-access/x", status: "failed", stepsDone: 0, message: expect.stringMatching(/^PATCH permissions: /) })]);
   });
 });

@@ -19,8 +19,8 @@ export function runCli(args: string[], cwd = process.cwd()): Promise<{ code: num
 }
 
 /** `svcconn serve --data DIR` on free ports; resolves once it printed its ready line. Kill it with SIGTERM. */
-export async function startServe(data: string): Promise<ChildProcess> {
-  const server = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", "--data", data, "--ports", "auto", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+export async function startServe(data: string, extra: string[] = []): Promise<ChildProcess> {
+  const server = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", "--data", data, "--ports", "auto", "--json", ...extra], { stdio: ["ignore", "pipe", "pipe"] });
   await new Promise<void>((resolve, reject) => {
     createInterface({ input: server.stdout! }).once("line", () => resolve());
     server.once("exit", (code) => reject(new Error(`serve exited ${code}`)));

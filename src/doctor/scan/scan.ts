@@ -131,7 +131,12 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
     if (c.projects.length > 1) add("shared-across-projects", { projects: c.projects.map((p) => p.name) });
 
     const [executions, permissions] = await Promise.all([target.executions(project, c.id), target.permissions(project, c.id)]);
-    if (readable<PermissionsInfo>(c.name, "open-access", permissions) && permissions.allPipelines) add("open-access", { allPipelines: { authorized: true } });
+    if (readable<PermissionsInfo>(c.name, "open-access", permissions) && permissions.allPipelines) {
+      // The pipelines that used it: what permitting them one by one keeps working.
+      const usedBy = new Map<number, string>();
+      if (!(executions instanceof Unreadable)) for (const e of executions) if (e.definitionId !== null) usedBy.set(e.definitionId, e.definitionName ?? String(e.definitionId));
+      add("open-access", { allPipelines: { authorized: true }, permitted: permissions.pipelines, usedBy: [...usedBy].map(([id, name]) => ({ id, name })) });
+    }
     if (readable<ExecutionInfo[]>(c.name, "unused", executions)) {
       const last = executions.map((e) => Date.parse(e.finishTime ?? "")).filter((t) => !Number.isNaN(t)).sort((a, b) => b - a)[0];
       const created = Date.parse(c.createdOn ?? "");
@@ -155,7 +160,7 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
       const credentials = certificate ? application.keyCredentials : application.passwordCredentials;
       const ends = credentials.map((k) => Date.parse(k.endDateTime ?? "")).filter((t) => !Number.isNaN(t));
       const newest = ends.length ? Math.max(...ends) : undefined;
-      const evidence = { credentials: credentials.map((k) => ({ displayName: k.displayName, endDateTime: k.endDateTime })), now: options.now.toISOString() };
+      const evidence = { credentials: credentials.map((k) => ({ displayName: k.displayName, endDateTime: k.endDateTime })), now: options.now.toISOString(), creationMode: c.creationMode };
       if (newest !== undefined && newest <= now) add(certificate ? "certificate-expired" : "secret-expired", evidence, appRef);
       else if (newest !== undefined && newest - now <= expiring) add(certificate ? "certificate-expiring" : "secret-expiring", { ...evidence, daysLeft: Math.floor((newest - now) / DAY) }, appRef);
     }
@@ -215,11 +220,11 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
     for (const app of candidates) {
       if (used.has(app.appId.toLowerCase())) continue;
       const principal = await target.servicePrincipal(app.appId);
-      const assignments: Array<{ scope: string; role: string }> = [];
+      const assignments: Array<{ id: string; scope: string; role: string }> = [];
       if (principal && !(principal instanceof Unreadable)) {
         for (const subscription of subscriptions) {
-          const found = await target.roleAssignments(principal.objectId, `/subscriptions/${subscription}`);
-          if (readable<RoleAssignmentInfo[]>(`application ${app.displayName}`, "orphan role assignments", found)) assignments.push(...found.map((a) => ({ scope: a.scope, role: a.roleName ?? roleId(a) })));
+          const found = await target.roleAssignments(principal.objectId, `/subscriptions/${subscription}`, { below: true });
+          if (readable<RoleAssignmentInfo[]>(`application ${app.displayName}`, "orphan role assignments", found)) assignments.push(...found.map((a) => ({ id: a.id, scope: a.scope, role: a.roleName ?? roleId(a) })));
         }
       }
       other.push(

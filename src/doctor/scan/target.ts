@@ -1,6 +1,6 @@
 /**
  * What a scan reads, and nothing else: the doctor's port onto an organization, its directory and Azure. The
- * adapter in src/clients/scan-target.ts implements it with the official SDKs (azure-devops-node-api, the Microsoft
+ * adapter in src/clients/doctor-target.ts implements it with the official SDKs (azure-devops-node-api, the Microsoft
  * Graph client, @azure/arm-authorization), against svcconn or against the real services alike.
  */
 
@@ -48,6 +48,7 @@ export interface ConnectionInfo {
 export interface ExecutionInfo {
   finishTime: string | null;
   result: string | null;
+  definitionId: number | null;
   definitionName: string | null;
 }
 
@@ -101,8 +102,8 @@ export interface ScanTarget {
   application(appId: string): Promise<Readable<ApplicationInfo | null>>;
   servicePrincipal(appId: string): Promise<Readable<ServicePrincipalInfo | null>>;
   federatedCredentials(applicationObjectId: string): Promise<Readable<FederatedCredentialInfo[]>>;
-  /** Role assignments of a principal at a scope and above it (ARM's `atScope`/`assignedTo` reading). */
-  roleAssignments(principalObjectId: string, scope: string): Promise<Readable<RoleAssignmentInfo[]>>;
+  /** Role assignments of a principal at a scope and above it (ARM's `atScope() and assignedTo()`), or also below it. */
+  roleAssignments(principalObjectId: string, scope: string, options?: { below?: boolean }): Promise<Readable<RoleAssignmentInfo[]>>;
   /** Applications whose display name starts with the prefix the automatic connections of a project use. */
   applicationsNamed(prefix: string): Promise<Readable<ApplicationInfo[]>>;
 }

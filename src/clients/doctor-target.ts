@@ -17,8 +17,9 @@ import {
   type ServicePrincipalInfo,
   Unreadable,
 } from "../doctor/scan/target.js";
+import type { FixTarget, PipelinePermissionsChange } from "../doctor/fix/target.js";
 
-export interface SdkScanTargetOptions {
+export interface SdkDoctorTargetOptions {
   /** The organization's URL: `https://dev.azure.com/{org}`, or svcconn's devops listener and the organization. */
   organizationUrl: string;
   /** A PAT that may read the projects' service connections (a project administrator's). */
@@ -55,11 +56,11 @@ function unreadable(what: string, error: unknown): Unreadable {
 const escapeOData = (value: string) => value.replace(/'/g, "''");
 
 /**
- * The scan's reads through the official SDKs: azure-devops-node-api for projects, connections and their usage,
- * the Microsoft Graph client for applications and service principals, @azure/arm-authorization for role
- * assignments. The same calls reach svcconn or the real services; only the URLs and credentials differ.
+ * The doctor's reads and writes through the official SDKs: azure-devops-node-api for projects, connections, their
+ * usage and permissions, the Microsoft Graph client for applications and service principals, @azure/arm-authorization
+ * for role assignments. The same calls reach svcconn or the real services; only the URLs and credentials differ.
  */
-export function sdkScanTarget(options: SdkScanTargetOptions): ScanTarget {
+export function sdkDoctorTarget(options: SdkDoctorTargetOptions): ScanTarget & FixTarget {
   const requestOptions: IRequestOptions = options.caFile ? { cert: { caFile: options.caFile }, allowRetries: true, maxRetries: 3 } : { allowRetries: true, maxRetries: 3 };
   const web = new azdev.WebApi(options.organizationUrl, azdev.getPersonalAccessTokenHandler(options.pat), requestOptions);
   const organization = decodeURIComponent(new URL(options.organizationUrl).pathname.split("/").filter(Boolean).pop() ?? "");
@@ -92,6 +93,8 @@ export function sdkScanTarget(options: SdkScanTargetOptions): ScanTarget {
     keyCredentials: (a.keyCredentials ?? []).map((k: Record<string, string | null>) => ({ displayName: k.displayName ?? null, endDateTime: k.endDateTime ?? null })),
   });
   const APP_FIELDS = "id,appId,displayName,signInAudience,passwordCredentials,keyCredentials";
+  const permissionsUrl = (project: string, connectionId: string) =>
+    `${options.organizationUrl.replace(/\/$/, "")}/${encodeURIComponent(project)}/_apis/pipelines/pipelinePermissions/endpoint/${connectionId}?api-version=7.1-preview.1`;
 
   return {
     organization,
@@ -145,6 +148,7 @@ export function sdkScanTarget(options: SdkScanTargetOptions): ScanTarget {
         return (records ?? []).map((r) => ({
           finishTime: r.data?.finishTime ? new Date(r.data.finishTime).toISOString() : null,
           result: r.data?.result !== undefined ? String(r.data.result) : null,
+          definitionId: r.data?.definition?.id ?? null,
           definitionName: r.data?.definition?.name ?? null,
         }));
       } catch (error) {
@@ -155,8 +159,7 @@ export function sdkScanTarget(options: SdkScanTargetOptions): ScanTarget {
     async permissions(project, connectionId): Promise<Readable<PermissionsInfo>> {
       // azure-devops-node-api has no client for pipelinePermissions: its REST client reads the route.
       try {
-        const url = `${options.organizationUrl.replace(/\/$/, "")}/${encodeURIComponent(project.name)}/_apis/pipelines/pipelinePermissions/endpoint/${connectionId}?api-version=7.1-preview.1`;
-        const response = await web.rest.get<{ allPipelines?: { authorized?: boolean }; pipelines?: Array<{ id: number; authorized: boolean }> }>(url);
+        const response = await web.rest.get<{ allPipelines?: { authorized?: boolean }; pipelines?: Array<{ id: number; authorized: boolean }> }>(permissionsUrl(project.name, connectionId));
         return { allPipelines: response.result?.allPipelines?.authorized === true, pipelines: (response.result?.pipelines ?? []).filter((p) => p.authorized).map((p) => p.id) };
       } catch (error) {
         return unreadable("the pipeline permissions", error);
@@ -195,10 +198,11 @@ export function sdkScanTarget(options: SdkScanTargetOptions): ScanTarget {
         return out;
       }),
 
-    async roleAssignments(principalObjectId, scope): Promise<Readable<RoleAssignmentInfo[]>> {
+    async roleAssignments(principalObjectId, scope, readOptions): Promise<Readable<RoleAssignmentInfo[]>> {
       try {
         const out: RoleAssignmentInfo[] = [];
-        for await (const a of authorization.roleAssignments.listForScope(scope, { filter: `atScope() and assignedTo('${principalObjectId}')` })) {
+        const filter = readOptions?.below ? `assignedTo('${principalObjectId}')` : `atScope() and assignedTo('${principalObjectId}')`;
+        for await (const a of authorization.roleAssignments.listForScope(scope, { filter })) {
           const role = (a.roleDefinitionId ?? "").split("/").pop()!.toLowerCase();
           out.push({ id: a.id ?? "", scope: a.scope ?? "", roleDefinitionId: a.roleDefinitionId ?? "", roleName: BUILTIN_ROLES[role] ?? null });
         }
@@ -206,6 +210,53 @@ export function sdkScanTarget(options: SdkScanTargetOptions): ScanTarget {
       } catch (error) {
         return unreadable(`the role assignments at ${scope}`, error);
       }
+    },
+
+    // ---- writes (doctor fix) ----------------------------------------------------------------------------
+
+    async rotateSecret(project, connectionId) {
+      const api = await endpoints();
+      const endpoint = await api.getServiceEndpointDetails(project, connectionId);
+      await api.updateServiceEndpoint(endpoint, connectionId, "RotateSecret");
+    },
+
+    async addPassword(applicationObjectId, displayName, endDateTime) {
+      const password = await graph.api(`/applications/${applicationObjectId}/addPassword`).post({ passwordCredential: { displayName, endDateTime } });
+      return password.secretText as string;
+    },
+
+    async setConnectionSecret(project, connectionId, secret) {
+      const api = await endpoints();
+      const endpoint = await api.getServiceEndpointDetails(project, connectionId);
+      endpoint.authorization = { ...endpoint.authorization, parameters: { ...endpoint.authorization?.parameters, serviceprincipalkey: secret } };
+      await api.updateServiceEndpoint(endpoint, connectionId);
+    },
+
+    async assignRole(principalObjectId, scope, roleDefinitionGuid) {
+      const subscription = /^\/subscriptions\/[^/]+/i.exec(scope)?.[0] ?? "";
+      const created = await authorization.roleAssignments.create(scope, crypto.randomUUID(), {
+        roleDefinitionId: `${subscription}/providers/Microsoft.Authorization/roleDefinitions/${roleDefinitionGuid}`,
+        principalId: principalObjectId,
+        principalType: "ServicePrincipal",
+      });
+      return created.id ?? "";
+    },
+
+    async removeRoleAssignment(roleAssignmentId) {
+      await authorization.roleAssignments.deleteById(roleAssignmentId);
+    },
+
+    async setPipelinePermissions(project, connectionId, change: PipelinePermissionsChange) {
+      const body = { ...(change.allPipelines !== undefined ? { allPipelines: { authorized: change.allPipelines } } : {}), ...(change.pipelines ? { pipelines: change.pipelines } : {}) };
+      await web.rest.update(permissionsUrl(project, connectionId), body);
+    },
+
+    async enableServicePrincipal(servicePrincipalObjectId) {
+      await graph.api(`/servicePrincipals/${servicePrincipalObjectId}`).patch({ accountEnabled: true });
+    },
+
+    async deleteApplication(applicationObjectId) {
+      await graph.api(`/applications/${applicationObjectId}`).delete();
     },
   };
 }

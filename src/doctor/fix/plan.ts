@@ -1,0 +1,154 @@
+import type { Finding } from "../scan/findings.js";
+import type { ScanReport } from "../scan/scan.js";
+import type { FixTarget } from "./target.js";
+
+const CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+const DAY = 86_400_000;
+
+/** One change a fix makes: the call, and the object before and after, as the plan prints them. */
+export interface FixStep {
+  call: string;
+  before: unknown;
+  after: unknown;
+  run(target: FixTarget): Promise<void>;
+}
+
+export interface FixPlan {
+  findingId: string;
+  kind: string;
+  /** What the fix does, in one sentence. */
+  summary: string;
+  project: string | null;
+  steps: FixStep[];
+}
+
+export interface Unfixable {
+  findingId: string;
+  reason: string;
+}
+
+/**
+ * The plan for each finding asked for (all fixable ones when `ids` is empty): exactly the calls `--apply` would
+ * make, with the objects before and after. Findings without an automatic fix say why.
+ */
+export function planFixes(report: ScanReport, ids: string[], now: Date): { plans: FixPlan[]; unfixable: Unfixable[] } {
+  const all = [...report.connections.flatMap((c) => c.findings), ...report.other];
+  const unknown = ids.filter((id) => !all.some((f) => f.id === id));
+  const chosen = ids.length ? all.filter((f) => ids.includes(f.id)) : all;
+  const plans: FixPlan[] = [];
+  const unfixable: Unfixable[] = unknown.map((findingId) => ({ findingId, reason: "no such finding in this scan" }));
+  for (const f of chosen) {
+    const plan = planFix(f, now);
+    if ("reason" in plan) {
+      if (ids.length) unfixable.push(plan);
+    } else plans.push(plan);
+  }
+  return { plans, unfixable };
+}
+
+function planFix(f: Finding, now: Date): FixPlan | Unfixable {
+  const project = f.connection?.projects[0] ?? null;
+  const base = { findingId: f.id, kind: f.kind, project };
+  const connection = f.connection;
+  const endpoint = connection && project ? `PUT {org}/${project}/_apis/serviceendpoint/endpoints/${connection.id}` : "";
+  switch (f.kind) {
+    case "secret-expired":
+    case "secret-expiring": {
+      if (!connection || !project) break;
+      const before = f.evidence.credentials;
+      if (f.evidence.creationMode === "Automatic") {
+        return { ...base, summary: `Rotate the secret of '${connection.name}' (Azure DevOps' Rotate secret: a new secret valid three months, the old one removed)`, steps: [{ call: `${endpoint}?operation=RotateSecret`, before, after: "a new client secret, stored in the connection", run: (t) => t.rotateSecret(project, connection.id) }] };
+      }
+      const objectId = f.application?.objectId;
+      if (!objectId) break;
+      const end = new Date(now.getTime() + 90 * DAY).toISOString();
+      let secret = "";
+      return {
+        ...base,
+        summary: `Add a client secret to the application of '${connection.name}' and store it in the connection`,
+        steps: [
+          { call: `POST https://graph.microsoft.com/v1.0/applications/${objectId}/addPassword`, before, after: { displayName: `svcconn doctor fix ${connection.name}`, endDateTime: end }, run: async (t) => {
+              secret = await t.addPassword(objectId, `svcconn doctor fix ${connection.name}`, end);
+            },
+          },
+          { call: endpoint, before: { serviceprincipalkey: "(the expired secret)" }, after: { serviceprincipalkey: "(the new secret)" }, run: (t) => t.setConnectionSecret(project, connection.id, secret) },
+        ],
+      };
+    }
+    case "no-role-at-scope": {
+      const principal = f.evidence.principal as string | undefined;
+      const scope = f.scope;
+      if (!principal || !scope) break;
+      return {
+        ...base,
+        summary: `Assign Contributor to the service principal of '${connection?.name}' at its scope ${scope} (the least built-in role that lets deployments write)`,
+        steps: [{ call: `PUT https://management.azure.com${scope}/providers/Microsoft.Authorization/roleAssignments/{new id}?api-version=2022-04-01`, before: { assignments: [] }, after: { principalId: principal, roleDefinitionId: CONTRIBUTOR, scope }, run: async (t) => void (await t.assignRole(principal, scope, CONTRIBUTOR)) }],
+      };
+    }
+    case "open-access": {
+      if (!connection || !project) break;
+      const usedBy = (f.evidence.usedBy as Array<{ id: number; name: string }> | undefined) ?? [];
+      const change = { allPipelines: false, pipelines: usedBy.map((p) => ({ id: p.id, authorized: true })) };
+      return {
+        ...base,
+        summary: `Close open access to '${connection.name}' and permit only the pipelines that used it${usedBy.length ? ` (${usedBy.map((p) => p.name).join(", ")})` : " (none did)"}`,
+        steps: [{ call: `PATCH {org}/${project}/_apis/pipelines/pipelinePermissions/endpoint/${connection.id}`, before: { allPipelines: { authorized: true }, pipelines: f.evidence.permitted }, after: { allPipelines: { authorized: false }, pipelines: change.pipelines }, run: (t) => t.setPipelinePermissions(project, connection.id, change) }],
+      };
+    }
+    case "service-principal-disabled": {
+      const sp = f.evidence.servicePrincipal as string | undefined;
+      if (!sp) break;
+      return { ...base, summary: `Enable the service principal of '${connection?.name}'`, steps: [{ call: `PATCH https://graph.microsoft.com/v1.0/servicePrincipals/${sp}`, before: { accountEnabled: false }, after: { accountEnabled: true }, run: (t) => t.enableServicePrincipal(sp) }] };
+    }
+    case "orphaned-application": {
+      const app = f.application;
+      if (!app?.objectId) break;
+      const assignments = (f.evidence.roleAssignments as Array<{ id: string; scope: string; role: string }> | undefined) ?? [];
+      // Role assignments first: an application deleted first would leave them pointing at nobody.
+      return {
+        ...base,
+        summary: `Delete the orphaned application '${app.displayName}' and its ${assignments.length} role assignment(s)`,
+        steps: [
+          ...assignments.map((a) => ({ call: `DELETE https://management.azure.com${a.id}?api-version=2022-04-01`, before: a, after: null, run: (t: FixTarget) => t.removeRoleAssignment(a.id) })),
+          { call: `DELETE https://graph.microsoft.com/v1.0/applications/${app.objectId}`, before: { appId: app.appId, displayName: app.displayName }, after: null, run: (t) => t.deleteApplication(app.objectId!) },
+        ],
+      };
+    }
+    default:
+      return { findingId: f.id, reason: `no automatic fix for '${f.kind}': ${f.fix}` };
+  }
+  return { findingId: f.id, reason: `the finding lacks what the fix needs (${f.kind})` };
+}
+
+export interface FixOutcome {
+  findingId: string;
+  status: "fixed" | "failed" | "still-found";
+  /** Steps done before a failure (a failure stops the run; nothing after it is tried). */
+  stepsDone: number;
+  message?: string;
+}
+
+/**
+ * Applies the plans one finding at a time; after each, scans again and checks the finding is gone. Stops at the
+ * first failure with what it had done.
+ */
+export async function applyFixes(plans: FixPlan[], target: FixTarget, rescan: () => Promise<ScanReport>): Promise<FixOutcome[]> {
+  const outcomes: FixOutcome[] = [];
+  for (const plan of plans) {
+    let done = 0;
+    try {
+      for (const step of plan.steps) {
+        await step.run(target);
+        done++;
+      }
+    } catch (error) {
+      outcomes.push({ findingId: plan.findingId, status: "failed", stepsDone: done, message: `${plan.steps[done]?.call}: ${error instanceof Error ? error.message : String(error)}` });
+      return outcomes;
+    }
+    const after = await rescan();
+    const still = [...after.connections.flatMap((c) => c.findings), ...after.other].some((f) => f.id === plan.findingId);
+    outcomes.push({ findingId: plan.findingId, status: still ? "still-found" : "fixed", stepsDone: done, ...(still ? { message: "the re-scan still finds it (a change may need time to propagate)" } : {}) });
+    if (still) return outcomes;
+  }
+  return outcomes;
+}
