@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -9,6 +9,7 @@ import { sdkDoctorTarget } from "../clients/doctor-target.js";
 import { SEVERITY_ORDER, type Severity } from "../doctor/scan/findings.js";
 import { failsAt, progressLine, renderTable } from "../doctor/scan/report.js";
 import { applyFixes, planFixes } from "../doctor/fix/plan.js";
+import { toSarif } from "../doctor/scan/sarif.js";
 import { scan } from "../doctor/scan/scan.js";
 
 interface ScanFlags {
@@ -20,6 +21,7 @@ interface ScanFlags {
   clientId?: string;
   clientSecret?: string;
   json?: boolean;
+  sarif?: string;
   failOn?: Severity;
   expiringDays: string;
   unusedDays: string;
@@ -65,6 +67,7 @@ interface Opened {
   now(): Promise<Date>;
   /** True for svcconn on a data folder; false for real Azure DevOps (fixes then ask first). */
   emulator: boolean;
+  organizationUrl: string;
 }
 
 /** The organization to work on: svcconn's on the data folder, or the one --org names, with who reads and writes. */
@@ -92,6 +95,7 @@ function openTarget(flags: ScanFlags): Opened {
     target: sdkDoctorTarget({ organizationUrl, pat, credential, graphUrl: instance?.graph, armUrl: instance?.arm, caFile: instance?.caFile ?? undefined }),
     now: () => (instance ? emulatorNow(instance, adminKey) : Promise.resolve(new Date())),
     emulator: !!instance,
+    organizationUrl,
   };
 }
 
@@ -112,6 +116,10 @@ async function runScan(flags: ScanFlags): Promise<number> {
   const opened = openTarget(flags);
   const report = await scanWith(opened, flags, process.stderr.isTTY && !flags.json);
   process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderTable(report));
+  if (flags.sarif) {
+    const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+    writeFileSync(flags.sarif, `${JSON.stringify(toSarif(report, { organizationUrl: opened.organizationUrl, version }), null, 2)}\n`);
+  }
   return flags.failOn && failsAt(report, flags.failOn) ? 1 : 0;
 }
 
@@ -192,6 +200,7 @@ export function doctorCommand(): Command {
   targetOptions(doctor.command("scan"))
     .description("Read every connection of an organization (or one project), its application, service principal and roles; report findings with evidence and the fix")
     .option("--json", "print the report as JSON")
+    .option("--sarif <file>", "also write the findings as SARIF 2.1.0 (for code-scanning tools)")
     .addOption(new Option("--fail-on <severity>", "exit 1 when a finding of this severity or worse is found").choices(SEVERITY_ORDER))
     .action((flags: ScanFlags) => handle(() => runScan(flags), "scan")());
   targetOptions(doctor.command("fix").argument("[findingIds...]", "finding ids from a scan (default: every finding with an automatic fix)"))

@@ -55,8 +55,10 @@ describe("svcconn doctor scan", () => {
   }, 60_000);
 
   it("prints JSON for machines and gates CI with --fail-on", async () => {
-    const json = await runCli(["doctor", "scan", "--data", data, "--json", "--fail-on", "critical"]);
+    const sarif = join(data, "scan.sarif");
+    const json = await runCli(["doctor", "scan", "--data", data, "--json", "--fail-on", "critical", "--sarif", sarif]);
     expect(json.code).toBe(1);
+    expect(JSON.parse(readFileSync(sarif, "utf8")).runs[0]).toMatchObject({ tool: { driver: { name: "svcconn doctor", version: "0.1.0" } }, results: [{ ruleId: "application-missing", level: "error" }] });
     const report = JSON.parse(json.stdout);
     expect(report).toMatchObject({ organization: "contoso", partial: false, counts: { critical: 1 } });
     expect(report.connections[0].findings[0]).toMatchObject({ kind: "application-missing", severity: "critical", id: `application-missing/${report.connections[0].id}` });

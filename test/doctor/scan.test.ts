@@ -1,3 +1,8 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ClientSecretCredential } from "@azure/identity";
 import { Client } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
@@ -5,6 +10,7 @@ import * as azdev from "azure-devops-node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sdkDoctorTarget } from "../../src/clients/doctor-target.js";
 import { applyFixes, planFixes } from "../../src/doctor/fix/plan.js";
+import { toSarif } from "../../src/doctor/scan/sarif.js";
 import { type ScanReport, scan } from "../../src/doctor/scan/scan.js";
 import type { RunningServer } from "../../src/server/start.js";
 import { DEMO } from "../../src/world/demo.js";
@@ -135,6 +141,22 @@ describe("doctor scan over HTTPS with the official SDKs (SPEC B1)", () => {
     expect(orphan.evidence.roleAssignments).toEqual([expect.objectContaining({ scope: `/subscriptions/${DEMO.subscriptionId}`, role: "Contributor" })]);
     expect(report.counts.critical).toBeGreaterThan(0);
   });
+
+  it("writes SARIF 2.1.0 that Microsoft's SARIF validator accepts (the published schema and its rules)", () => {
+    const sarif = toSarif(report, { organizationUrl: `${server.devops}/${ORG}`, version: "0.1.0" }) as any;
+    const results = sarif.runs[0].results;
+    expect(results).toHaveLength(report.connections.flatMap((c) => c.findings).length + report.other.length);
+    const expired = results.find((r: any) => r.ruleId === "secret-expired");
+    expect(expired).toMatchObject({ level: "error", partialFingerprints: { "svcconnFindingId/v1": expect.stringMatching(/^secret-expired\//) } });
+    expect(sarif.runs[0].tool.driver.rules[expired.ruleIndex].id).toBe("secret-expired");
+    const file = join(mkdtempSync(join(tmpdir(), "svcconn-sarif-")), "scan.sarif");
+    writeFileSync(file, JSON.stringify(sarif));
+    const validator = createRequire(import.meta.url)("@microsoft/sarif-multitool") as string;
+    chmodSync(validator, 0o755);
+    const run = spawnSync(validator, ["validate", file], { encoding: "utf8", env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: "1" } });
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).not.toMatch(/: error /);
+  }, 60_000);
 
   it("says what it could not evaluate for lack of rights instead of guessing", async () => {
     const reader = await scan(
