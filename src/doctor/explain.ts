@@ -164,6 +164,9 @@ export function explain(raw: string): Explanation {
     // About equal evidence for several: no more sure of the first than an even split would be.
     explanation.confidence = Math.min(explanation.confidence, Math.floor(100 / contenders.length) / 100);
     const checks = [...new Set(contenders.flatMap((d) => d.distinguish ?? []))];
+    // What the scan reads settles it: name the findings that would show each contender on the connection.
+    const scanned = contenders.filter((d) => d.scanFindings?.length);
+    if (scanned.length) checks.push(`svcconn doctor scan reads the connection and tells them apart: ${scanned.map((d) => `${d.scanFindings!.join(" or ")} → ${d.id}`).join("; ")}.`);
     explanation.undecided = {
       reason: `The text fits ${contenders.map((d) => `'${d.id}'`).join(", ")} about equally; it does not say which applies.`,
       checks: checks.length ? checks : contenders.map((d) => `${d.title}? See: ${d.cause.split(". ")[0]}.`),

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { CATALOG } from "../../src/doctor/catalog/index.js";
+import { FINDING_KINDS } from "../../src/doctor/scan/findings.js";
 import { assistantPrompt, explain, normalise, redact } from "../../src/doctor/explain.js";
 import { type EvidenceModelFile, features, learnedScores, loadModel } from "../../src/doctor/evidence.js";
 import { aadsts } from "../../src/entra/errors.js";
@@ -37,6 +38,13 @@ describe("catalog", () => {
       expect(d.verify.length, d.id).toBeGreaterThan(0);
       expect(d.references.length, d.id).toBeGreaterThan(0);
       expect(d.spec.every((s) => /^[SB]\d+$/.test(s)), d.id).toBe(true);
+    }
+  });
+
+  it("names only findings the scan has, and each finding's explanation names it back", () => {
+    for (const d of CATALOG) for (const kind of d.scanFindings ?? []) expect(FINDING_KINDS.has(kind), `${d.id}: ${kind}`).toBe(true);
+    for (const k of FINDING_KINDS.values()) {
+      if (k.explanation) expect(CATALOG.find((d) => d.id === k.explanation)?.scanFindings ?? [], k.kind).toContain(k.kind);
     }
   });
 
@@ -108,6 +116,7 @@ describe("explain", () => {
     expect(result.undecided).toBeDefined();
     expect(result.undecided!.reason).toMatch(/about equally/);
     expect(result.undecided!.checks.length).toBeGreaterThan(1);
+    expect(result.undecided!.checks.at(-1)).toContain("svcconn doctor scan reads the connection and tells them apart: connection-not-ready → jwt-acquisition-failed");
     expect(result.confidence).toBeLessThanOrEqual(0.5);
     expect([result.id, ...result.alternatives.map((a) => a.id)]).toEqual(expect.arrayContaining(["jwt-acquisition-failed", "task-lacks-wif-support"]));
   });

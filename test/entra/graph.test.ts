@@ -46,13 +46,15 @@ describe("applications", () => {
     expect(gone.body.error.innerError).toMatchObject({ date: expect.any(String), "request-id": expect.any(String), "client-request-id": expect.any(String) });
   });
 
-  it("lists with $filter (appId, displayName, startswith, federated credentials), $top and nextLink", async () => {
+  it("lists with $filter (appId, in, displayName, startswith, federated credentials), $top and nextLink", async () => {
     const names = ["filter-a", "filter-b", "filter-c"];
     const apps = [];
     for (const displayName of names) apps.push((await graph(runtime, admin, "POST", "/applications", { displayName })).body);
     await graph(runtime, admin, "POST", `/applications/${apps[1].id}/federatedIdentityCredentials`, { name: "github", issuer: "https://token.actions.githubusercontent.com", subject: "repo:contoso/x:ref:refs/heads/main", audiences: ["api://AzureADTokenExchange"] });
     const byAppId = await graph(runtime, admin, "GET", `/applications?$filter=${encodeURIComponent(`appId eq '${apps[0].appId}'`)}`);
     expect(byAppId.body.value.map((a: any) => a.displayName)).toEqual(["filter-a"]);
+    const inList = await graph(runtime, admin, "GET", `/applications?$filter=${encodeURIComponent(`appId in ('${apps[0].appId}', '${apps[2].appId}')`)}`);
+    expect(inList.body.value.map((a: any) => a.displayName).sort()).toEqual(["filter-a", "filter-c"]);
     expect((await graph(runtime, admin, "GET", `/applications?$filter=${encodeURIComponent("displayName eq 'filter-c'")}`)).body.value).toHaveLength(1);
     const prefix = await graph(runtime, admin, "GET", `/applications?$filter=${encodeURIComponent("startswith(displayName,'filter-')")}&$top=2`);
     expect(prefix.body.value.map((a: any) => a.displayName)).toEqual(["filter-a", "filter-b"]);

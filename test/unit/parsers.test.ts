@@ -21,6 +21,10 @@ describe("OData $filter", () => {
     expect(matches(parseFilter("displayName eq 'it''s'"), { displayName: "it's" })).toBe(true);
     expect(matches(parseFilter("accountEnabled eq true"), app)).toBe(true);
     expect(matches(parseFilter("endswith(displayName,'App')"), app)).toBe(true);
+    expect(matches(parseFilter("displayName in ('Other', 'WEB APP', 'x')"), { displayName: "Web App" })).toBe(true);
+    expect(matches(parseFilter("displayName in ('Other')"), { displayName: "Web App" })).toBe(false);
+    const sixteen = Array.from({ length: 16 }, (_, i) => `'v${i}'`).join(",");
+    expect(() => parseFilter(`appId in (${sixteen})`)).toThrow("Too many child clauses specified in search filter expression containing 'OR' operators: 16. Max allowed: 15.");
   });
 
   it("answers Graph's syntax error with the position, for every malformed form", () => {

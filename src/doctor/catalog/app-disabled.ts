@@ -19,5 +19,6 @@ export default define({
     "CLI: az ad sp update --id {clientId} --set accountEnabled=true (Graph: PATCH /v1.0/servicePrincipals/{objectId} {\"accountEnabled\":true}).",
   ],
   verify: ["az ad sp show --id {clientId} --query accountEnabled returns true.", "Service connection > Edit > Verify succeeds."],
+  scanFindings: ["service-principal-disabled"],
   references: ["https://learn.microsoft.com/troubleshoot/entra/entra-id/app-integration/error-code-aadsts7000112-application-is-disabled"],
 });

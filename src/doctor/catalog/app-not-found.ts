@@ -18,5 +18,6 @@ export default define({
     "If the tenant is wrong: Edit the connection and set the tenant id of the directory the app is registered in.",
   ],
   verify: ["az ad sp show --id {clientId} succeeds in tenant {tenant}.", "Service connection > Edit > Verify succeeds."],
+  scanFindings: ["application-missing"],
   references: ["https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#failed-to-obtain-the-jwt-by-using-the-service-principal-client-id"],
 });

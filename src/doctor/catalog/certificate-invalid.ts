@@ -24,5 +24,6 @@ export default define({
     "Replace an expired certificate with a new one, or convert the connection to workload identity federation.",
   ],
   verify: ["az login --service-principal -u {clientId} --certificate cert.pem --tenant {tenant} succeeds.", "Verify the connection."],
+  scanFindings: ["certificate-expired", "certificate-expiring"],
   references: ["https://learn.microsoft.com/entra/identity-platform/certificate-credentials"],
 });

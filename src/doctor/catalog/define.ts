@@ -28,6 +28,8 @@ export interface Diagnosis {
   entities?: Array<{ entity: keyof Entities; pattern?: RegExp; weight: number }>;
   /** What to check when this diagnosis competes with another for the same text. */
   distinguish?: string[];
+  /** The `doctor scan` findings that show this cause on a connection (what to run when the text alone cannot decide). */
+  scanFindings?: string[];
   /** Texts this diagnosis wins that still leave another explanation open: said plainly, with what to check (patterns in lower case). */
   ambiguities?: Array<{ when: RegExp; unless?: RegExp; reason: string; checks: string[] }>;
   references: string[];

@@ -21,5 +21,6 @@ export default define({
     "Then clean up by hand: az role assignment delete --ids <azureSpnRoleAssignmentId> and az ad app delete --id {clientId} (Azure portal > App registrations).",
   ],
   verify: ["The connection no longer lists under Project settings > Service connections.", "az ad app show --id {clientId} fails with 'does not exist', and no role assignment names its principal."],
+  scanFindings: ["orphaned-application"],
   references: ["https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#unable-to-delete-a-service-connection"],
 });

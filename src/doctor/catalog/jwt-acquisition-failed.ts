@@ -29,5 +29,6 @@ export default define({
     "Does the connection use workload identity federation with a task that predates it? Then task-lacks-wif-support.",
     "Is the connection a managed identity on a Microsoft-hosted agent? Then managed-identity-unsupported.",
   ],
+  scanFindings: ["connection-not-ready"],
   references: ["https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#failed-to-obtain-the-jwt-by-using-the-service-principal-client-id"],
 });

@@ -22,6 +22,7 @@ export default define({
     "az ad app credential list --id {clientId} --query \"[].endDateTime\" shows a future date.",
     "Service connection > Edit > Verify succeeds and the pipeline task authenticates.",
   ],
+  scanFindings: ["secret-expired", "secret-expiring"],
   references: [
     "https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#service-principal-or-secret-expired",
     "https://aka.ms/azdo-rm-workload-identity-conversion",

@@ -20,5 +20,6 @@ export default define({
     "For an automatic connection it is simpler to create a new service connection.",
   ],
   verify: ["az ad sp show --id {clientId} returns the service principal.", "Service connection > Edit > Verify succeeds, and the connection appears in task pickers again."],
+  scanFindings: ["service-principal-missing"],
   references: ["https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#failed-to-obtain-the-jwt-by-using-the-service-principal-client-id"],
 });

@@ -22,5 +22,6 @@ export default define({
     "Otherwise update the federated credential: az ad app federated-credential update --id {clientId} --federated-credential-id <name> --issuer <issuer the connection shows> (Azure portal > App registrations > Certificates & secrets > Federated credentials).",
   ],
   verify: ["az ad app federated-credential list --id {clientId} shows the issuer and subject the connection reports.", "Verify the connection; re-run the pipeline."],
+  scanFindings: ["federated-credential-mismatch", "legacy-issuer"],
   references: ["https://learn.microsoft.com/azure/devops/pipelines/release/troubleshoot-workload-identity"],
 });

@@ -18,5 +18,6 @@ export default define({
     "New credentials take a minute or two to apply (AADSTS70021 meanwhile).",
   ],
   verify: ["az ad app federated-credential list --id {clientId} is not empty.", "Verify the connection."],
+  scanFindings: ["federated-credential-missing"],
   references: ["https://learn.microsoft.com/azure/devops/pipelines/release/troubleshoot-workload-identity"],
 });

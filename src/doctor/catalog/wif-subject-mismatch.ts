@@ -24,5 +24,6 @@ export default define({
     "If Azure DevOps created the identity, Edit and Save the connection to have it update the credential; or convert it to the Entra issuer, whose subject survives renames.",
   ],
   verify: ["az ad app federated-credential list --id {clientId} --query \"[].subject\" contains the connection's subject.", "Verify the connection and re-run the pipeline."],
+  scanFindings: ["federated-credential-mismatch"],
   references: ["https://learn.microsoft.com/azure/devops/pipelines/release/troubleshoot-workload-identity"],
 });

@@ -2,14 +2,16 @@ import { GraphError } from "../../graph/graph-errors.js";
 
 /**
  * The part of OData `$filter` that Graph clients use on directory objects: comparisons, `startswith`,
- * `endswith`, `and`/`or`/`not`, parentheses and lambda `any` over collections
- * (`federatedIdentityCredentials/any(f:f/subject eq 'x')`, `servicePrincipalNames/any(c:c eq 'x')`).
+ * `endswith`, `in` (`appId in ('a','b')`, at most 15 values, as Graph allows), `and`/`or`/`not`, parentheses and
+ * lambda `any` over collections (`federatedIdentityCredentials/any(f:f/subject eq 'x')`,
+ * `servicePrincipalNames/any(c:c eq 'x')`).
  */
 export type FilterNode =
   | { kind: "compare"; path: string[]; op: "eq" | "ne" | "gt" | "ge" | "lt" | "le"; value: unknown }
   | { kind: "call"; name: "startswith" | "endswith" | "contains"; path: string[]; value: string }
   | { kind: "and" | "or"; left: FilterNode; right: FilterNode }
   | { kind: "not"; inner: FilterNode }
+  | { kind: "in"; path: string[]; values: unknown[] }
   | { kind: "any"; path: string[]; variable: string; body: FilterNode };
 
 type Token = { type: "word" | "string" | "punct"; value: string; at: number };
@@ -51,6 +53,9 @@ function tokenize(filter: string): Token[] {
   }
   return tokens;
 }
+
+/** The most values an `in` list may hold on directory objects. */
+const MAX_IN = 15;
 
 /** How deep parentheses, `not` and lambdas may nest: OData's default `MaxExpressionDepth`. */
 const MAX_DEPTH = 100;
@@ -138,6 +143,17 @@ export function parseFilter(filter: string): FilterNode {
       return { kind: "any", path: anyMatch[1]!.split("/"), variable: variable.value, body };
     }
     const op = next();
+    if (op?.value.toLowerCase() === "in") {
+      expect("(");
+      const values = [literal()];
+      while (peek()?.value === ",") {
+        next();
+        values.push(literal());
+      }
+      expect(")");
+      if (values.length > MAX_IN) throw new GraphError(400, "BadRequest", `Invalid filter clause: Too many child clauses specified in search filter expression containing 'OR' operators: ${values.length}. Max allowed: ${MAX_IN}.`);
+      return { kind: "in", path: t.value.split("/"), values };
+    }
     if (!op || !["eq", "ne", "gt", "ge", "lt", "le"].includes(op.value.toLowerCase())) throw syntaxError(filter, op?.at ?? filter.length);
     return { kind: "compare", path: t.value.split("/"), op: op.value.toLowerCase() as "eq", value: literal() };
   };
@@ -151,6 +167,7 @@ export function filterProperties(node: FilterNode): string[] {
   switch (node.kind) {
     case "compare":
     case "call":
+    case "in":
       return [node.path[0]!];
     case "and":
     case "or":
@@ -190,6 +207,10 @@ export function matches(node: FilterNode, object: unknown, scope: Record<string,
       const a = value.toLowerCase();
       const b = node.value.toLowerCase();
       return node.name === "startswith" ? a.startsWith(b) : node.name === "endswith" ? a.endsWith(b) : a.includes(b);
+    }
+    case "in": {
+      const actual = norm(resolve(node.path));
+      return node.values.some((v) => norm(v) === actual);
     }
     case "any": {
       const collection = resolve(node.path);
