@@ -54,6 +54,7 @@ function unreadable(what: string, error: unknown): Unreadable {
 }
 
 const escapeOData = (value: string) => value.replace(/'/g, "''");
+const chunks = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 /**
  * The doctor's reads and writes through the official SDKs: azure-devops-node-api for projects, connections, their
@@ -166,17 +167,25 @@ export function sdkDoctorTarget(options: SdkDoctorTargetOptions): ScanTarget & F
       }
     },
 
-    application: (appId) =>
-      graphRead("the application", async () => {
-        const found = await graph.api("/applications").filter(`appId eq '${escapeOData(appId)}'`).select(APP_FIELDS).get();
-        return found.value?.[0] ? toApplication(found.value[0]) : null;
+    // Graph takes at most 15 values in an `in` filter: a batch per 15 client ids.
+    applications: (appIds) =>
+      graphRead("the applications", async () => {
+        const out: ApplicationInfo[] = [];
+        for (const chunk of chunks(appIds, 15)) {
+          const found = await graph.api("/applications").filter(`appId in (${chunk.map((id) => `'${escapeOData(id)}'`).join(",")})`).select(APP_FIELDS).get();
+          out.push(...(found.value ?? []).map(toApplication));
+        }
+        return out;
       }),
 
-    servicePrincipal: (appId) =>
-      graphRead("the service principal", async (): Promise<ServicePrincipalInfo | null> => {
-        const found = await graph.api("/servicePrincipals").filter(`appId eq '${escapeOData(appId)}'`).select("id,appId,accountEnabled").get();
-        const sp = found.value?.[0];
-        return sp ? { objectId: sp.id, accountEnabled: sp.accountEnabled !== false } : null;
+    servicePrincipals: (appIds) =>
+      graphRead("the service principals", async (): Promise<ServicePrincipalInfo[]> => {
+        const out: ServicePrincipalInfo[] = [];
+        for (const chunk of chunks(appIds, 15)) {
+          const found = await graph.api("/servicePrincipals").filter(`appId in (${chunk.map((id) => `'${escapeOData(id)}'`).join(",")})`).select("id,appId,accountEnabled").get();
+          out.push(...(found.value ?? []).map((sp: Record<string, any>) => ({ objectId: sp.id, appId: sp.appId, accountEnabled: sp.accountEnabled !== false })));
+        }
+        return out;
       }),
 
     federatedCredentials: (applicationObjectId) =>
@@ -204,7 +213,20 @@ export function sdkDoctorTarget(options: SdkDoctorTargetOptions): ScanTarget & F
         const filter = readOptions?.below ? `assignedTo('${principalObjectId}')` : `atScope() and assignedTo('${principalObjectId}')`;
         for await (const a of authorization.roleAssignments.listForScope(scope, { filter })) {
           const role = (a.roleDefinitionId ?? "").split("/").pop()!.toLowerCase();
-          out.push({ id: a.id ?? "", scope: a.scope ?? "", roleDefinitionId: a.roleDefinitionId ?? "", roleName: BUILTIN_ROLES[role] ?? null });
+          out.push({ id: a.id ?? "", principalId: a.principalId ?? "", scope: a.scope ?? "", roleDefinitionId: a.roleDefinitionId ?? "", roleName: BUILTIN_ROLES[role] ?? null });
+        }
+        return out;
+      } catch (error) {
+        return unreadable(`the role assignments at ${scope}`, error);
+      }
+    },
+
+    async assignmentsAt(scope): Promise<Readable<RoleAssignmentInfo[]>> {
+      try {
+        const out: RoleAssignmentInfo[] = [];
+        for await (const a of authorization.roleAssignments.listForScope(scope)) {
+          const role = (a.roleDefinitionId ?? "").split("/").pop()!.toLowerCase();
+          out.push({ id: a.id ?? "", principalId: a.principalId ?? "", scope: a.scope ?? "", roleDefinitionId: a.roleDefinitionId ?? "", roleName: BUILTIN_ROLES[role] ?? null });
         }
         return out;
       } catch (error) {

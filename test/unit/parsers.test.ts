@@ -4,7 +4,7 @@ import { planDeployment, readDeploymentRequest } from "../../src/arm/deployment-
 import type { RoleDefinition, Subscription } from "../../src/arm/model.js";
 import { formatScope, normalizeScope, parseScope, resourceType } from "../../src/arm/scopes.js";
 import { evaluateDeep, evaluateString, TemplateError, type ExpressionContext } from "../../src/arm/template-expressions.js";
-import { filterProperties, matches, parseFilter } from "../../src/entra/http/graph/odata.js";
+import { filterProperties, matches, parseFilter, pinnedValues } from "../../src/entra/http/graph/odata.js";
 import { firstSyntaxError, readJsonBody } from "../../src/http/wire.js";
 
 const SUB = "d0d0cafe-5ab0-4000-8000-000000000001";
@@ -25,6 +25,11 @@ describe("OData $filter", () => {
     expect(matches(parseFilter("displayName in ('Other')"), { displayName: "Web App" })).toBe(false);
     const sixteen = Array.from({ length: 16 }, (_, i) => `'v${i}'`).join(",");
     expect(() => parseFilter(`appId in (${sixteen})`)).toThrow("Too many child clauses specified in search filter expression containing 'OR' operators: 16. Max allowed: 15.");
+    // What a list may be narrowed to before rendering: only what every match must have.
+    expect(pinnedValues(parseFilter("appId in ('A','b')"), "appId")).toEqual(new Set(["a", "b"]));
+    expect(pinnedValues(parseFilter("startswith(displayName,'x') and appId eq 'C'"), "appId")).toEqual(new Set(["c"]));
+    expect(pinnedValues(parseFilter("appId eq 'a' or displayName eq 'x'"), "appId")).toBeUndefined();
+    expect(pinnedValues(parseFilter("not (appId eq 'a')"), "appId")).toBeUndefined();
   });
 
   it("answers Graph's syntax error with the position, for every malformed form", () => {

@@ -6,6 +6,7 @@ import {
   type FederatedCredentialInfo,
   type PermissionsInfo,
   type ProjectInfo,
+  type Readable,
   type RoleAssignmentInfo,
   type ScanTarget,
   type ServicePrincipalInfo,
@@ -110,6 +111,28 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
   }
 
   const entries = [...byId.values()];
+
+  // Read in bulk what many connections share: applications and service principals in batches, the role
+  // assignments of each subscription in one listing. A connection then costs its own few calls only.
+  const appIds = [...new Set(entries.filter((e) => e.connection.scheme !== "ManagedServiceIdentity" && e.connection.appId).map((e) => e.connection.appId!.toLowerCase()))];
+  const byAppId = async <T extends { appId: string }>(read: Promise<Readable<T[]>>): Promise<Readable<Map<string, T>>> => {
+    const got = await read;
+    return got instanceof Unreadable ? got : new Map(got.map((x) => [x.appId.toLowerCase(), x]));
+  };
+  const applications = await byAppId(appIds.length ? target.applications(appIds) : Promise.resolve([]));
+  const principals = await byAppId(appIds.length ? target.servicePrincipals(appIds) : Promise.resolve([]));
+  const subscriptionOf = (scope: string | null) => (scope ? /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1]?.toLowerCase() : undefined);
+  const subscriptionAssignments = new Map<string, Readable<RoleAssignmentInfo[]>>();
+  for (const subscription of new Set(entries.map((e) => subscriptionOf(connectionScope(e.connection))).filter((s): s is string => !!s))) {
+    subscriptionAssignments.set(subscription, await target.assignmentsAt(`/subscriptions/${subscription}`));
+  }
+  /** A principal's assignments at, above or below a scope: from the subscription's listing where there is one. */
+  const assignmentsOf = async (principalId: string, scope: string): Promise<Readable<RoleAssignmentInfo[]>> => {
+    const listed = subscriptionAssignments.get(subscriptionOf(scope) ?? "");
+    if (!listed) return target.roleAssignments(principalId, scope);
+    return listed instanceof Unreadable ? listed : listed.filter((a) => a.principalId.toLowerCase() === principalId.toLowerCase());
+  };
+
   const reports: ConnectionReport[] = [];
   let done = 0;
   const queue = [...entries];
@@ -147,8 +170,8 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
 
     // The identity behind the connection: managed identities have no application to read.
     if (c.scheme === "ManagedServiceIdentity" || !c.appId) return { ...ref, scheme: c.scheme, appId: c.appId, findings };
-    const application = await target.application(c.appId);
-    if (!readable<ApplicationInfo | null>(c.name, "application", application)) return { ...ref, scheme: c.scheme, appId: c.appId, findings };
+    if (!readable<Map<string, ApplicationInfo>>(c.name, "application", applications)) return { ...ref, scheme: c.scheme, appId: c.appId, findings };
+    const application = applications.get(c.appId.toLowerCase());
     if (!application) {
       add("application-missing", { appId: c.appId, tenantId: c.tenantId });
       return { ...ref, scheme: c.scheme, appId: c.appId, findings };
@@ -176,8 +199,8 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
       }
     }
 
-    const principal = await target.servicePrincipal(c.appId);
-    if (!readable<ServicePrincipalInfo | null>(c.name, "service-principal", principal)) return { ...ref, scheme: c.scheme, appId: c.appId, findings };
+    if (!readable<Map<string, ServicePrincipalInfo>>(c.name, "service-principal", principals)) return { ...ref, scheme: c.scheme, appId: c.appId, findings };
+    const principal = principals.get(c.appId.toLowerCase());
     if (!principal) {
       add("service-principal-missing", { appId: c.appId }, appRef);
       return { ...ref, scheme: c.scheme, appId: c.appId, findings };
@@ -185,7 +208,7 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
     if (!principal.accountEnabled) add("service-principal-disabled", { servicePrincipal: principal.objectId, accountEnabled: false }, appRef);
 
     if (scope) {
-      const assignments = await target.roleAssignments(principal.objectId, scope);
+      const assignments = await assignmentsOf(principal.objectId, scope);
       if (readable<RoleAssignmentInfo[]>(c.name, "role-assignments", assignments)) {
         const relevant = assignments.filter((a) => scope.toLowerCase().startsWith(a.scope.toLowerCase()) || a.scope === "/");
         const shown = relevant.map((a) => ({ scope: a.scope, role: a.roleName ?? roleId(a) }));
@@ -217,14 +240,18 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
   for (const project of projects) {
     const candidates = await target.applicationsNamed(`${target.organization}-${project.name}-`);
     if (!readable<ApplicationInfo[]>(`project ${project.name}`, "orphaned-applications", candidates)) continue;
-    for (const app of candidates) {
-      if (used.has(app.appId.toLowerCase())) continue;
-      const principal = await target.servicePrincipal(app.appId);
+    const orphans = candidates.filter((app) => !used.has(app.appId.toLowerCase()));
+    const orphanPrincipals = await byAppId(orphans.length ? target.servicePrincipals(orphans.map((a) => a.appId)) : Promise.resolve([]));
+    for (const app of orphans) {
+      const principal = orphanPrincipals instanceof Unreadable ? orphanPrincipals : orphanPrincipals.get(app.appId.toLowerCase());
       const assignments: Array<{ id: string; scope: string; role: string }> = [];
       if (principal && !(principal instanceof Unreadable)) {
         for (const subscription of subscriptions) {
-          const found = await target.roleAssignments(principal.objectId, `/subscriptions/${subscription}`, { below: true });
-          if (readable<RoleAssignmentInfo[]>(`application ${app.displayName}`, "orphan role assignments", found)) assignments.push(...found.map((a) => ({ id: a.id, scope: a.scope, role: a.roleName ?? roleId(a) })));
+          const listed = subscriptionAssignments.get(subscription.toLowerCase());
+          const found = listed ?? (await target.roleAssignments(principal.objectId, `/subscriptions/${subscription}`, { below: true }));
+          if (readable<RoleAssignmentInfo[]>(`application ${app.displayName}`, "orphan role assignments", found)) {
+            assignments.push(...found.filter((a) => a.principalId.toLowerCase() === principal.objectId.toLowerCase()).map((a) => ({ id: a.id, scope: a.scope, role: a.roleName ?? roleId(a) })));
+          }
         }
       }
       other.push(

@@ -80,11 +80,13 @@ export interface ApplicationInfo {
 
 export interface ServicePrincipalInfo {
   objectId: string;
+  appId: string;
   accountEnabled: boolean;
 }
 
 export interface RoleAssignmentInfo {
   id: string;
+  principalId: string;
   scope: string;
   roleDefinitionId: string;
   /** The role's name where the target could read it (built-in names are known without a call). */
@@ -98,12 +100,14 @@ export interface ScanTarget {
   connections(project: ProjectInfo): Promise<ConnectionInfo[]>;
   executions(project: ProjectInfo, connectionId: string): Promise<Readable<ExecutionInfo[]>>;
   permissions(project: ProjectInfo, connectionId: string): Promise<Readable<PermissionsInfo>>;
-  /** The application with that client id; null when the directory has none. */
-  application(appId: string): Promise<Readable<ApplicationInfo | null>>;
-  servicePrincipal(appId: string): Promise<Readable<ServicePrincipalInfo | null>>;
+  /** The applications with these client ids (those the directory has); read in batches, not one call each. */
+  applications(appIds: string[]): Promise<Readable<ApplicationInfo[]>>;
+  servicePrincipals(appIds: string[]): Promise<Readable<ServicePrincipalInfo[]>>;
   federatedCredentials(applicationObjectId: string): Promise<Readable<FederatedCredentialInfo[]>>;
   /** Role assignments of a principal at a scope and above it (ARM's `atScope() and assignedTo()`), or also below it. */
   roleAssignments(principalObjectId: string, scope: string, options?: { below?: boolean }): Promise<Readable<RoleAssignmentInfo[]>>;
+  /** Every role assignment at, above and below a scope, of every principal (one listing for many connections). */
+  assignmentsAt(scope: string): Promise<Readable<RoleAssignmentInfo[]>>;
   /** Applications whose display name starts with the prefix the automatic connections of a project use. */
   applicationsNamed(prefix: string): Promise<Readable<ApplicationInfo[]>>;
 }

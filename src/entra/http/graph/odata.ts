@@ -238,3 +238,21 @@ export function matches(node: FilterNode, object: unknown, scope: Record<string,
     }
   }
 }
+
+/**
+ * The values a filter pins `property` to, when every match must have one of them (`appId eq 'x'`, `appId in (…)`,
+ * or either inside an `and`): a list can then be narrowed before it is rendered. Undefined when the filter does not.
+ */
+export function pinnedValues(node: FilterNode, property: string): Set<string> | undefined {
+  const is = (path: string[]) => path.length === 1 && path[0]!.toLowerCase() === property.toLowerCase();
+  switch (node.kind) {
+    case "compare":
+      return node.op === "eq" && is(node.path) && typeof node.value === "string" ? new Set([node.value.toLowerCase()]) : undefined;
+    case "in":
+      return is(node.path) && node.values.every((v) => typeof v === "string") ? new Set(node.values.map((v) => (v as string).toLowerCase())) : undefined;
+    case "and":
+      return pinnedValues(node.left, property) ?? pinnedValues(node.right, property);
+    default:
+      return undefined;
+  }
+}

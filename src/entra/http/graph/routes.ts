@@ -17,7 +17,7 @@ import {
 import type { GraphCaller, GraphService } from "../../graph/graph-service.js";
 import { graphViews } from "./views.js";
 import type { Application, ServicePrincipal, User } from "../../model.js";
-import { filterProperties, matches, parseFilter } from "./odata.js";
+import { filterProperties, matches, parseFilter, pinnedValues } from "./odata.js";
 
 interface GraphRequest {
   method: string;
@@ -144,6 +144,22 @@ function single(req: GraphRequest, fragment: string, object: Record<string, unkn
   return { "@odata.context": context(req, `${fragment}/$entity`), ...select(req, object) };
 }
 
+/**
+ * Objects a filter on `appId` cannot match are dropped before their views are built (rendering reads their
+ * credentials): `appId in (…)` over a large directory stays one cheap pass. `list` applies the whole filter after.
+ */
+function narrowByAppId<T extends { appId: string }>(req: GraphRequest, objects: T[]): T[] {
+  const filter = req.query.$filter?.trim();
+  if (!filter) return objects;
+  let pinned: Set<string> | undefined;
+  try {
+    pinned = pinnedValues(parseFilter(filter), "appId");
+  } catch {
+    return objects; // `list` reports the syntax error
+  }
+  return pinned ? objects.filter((o) => pinned.has(o.appId.toLowerCase())) : objects;
+}
+
 /** Filter (checked against what the resource supports), select, and page with `@odata.nextLink`. */
 function list(req: GraphRequest, resource: string, fragment: string, objects: Array<Record<string, unknown>>, strip: string[] = []) {
   let items = objects;
@@ -190,7 +206,7 @@ function resourceRoutes(on: (method: Method, path: string, handler: GraphHandler
   on("GET", "/applications", async ({ req, caller }) => {
     const withFederated = /federatedidentitycredentials/i.test(req.query.$filter ?? "");
     const views = await Promise.all(
-      (await graph.listApplications(caller)).map(async (a) => ({
+      narrowByAppId(req, await graph.listApplications(caller)).map(async (a) => ({
         ...(await applicationView(graph, a)),
         ...(withFederated ? { federatedIdentityCredentials: (await graph.listFederated(caller, a)).map(graphViews.federatedIdentityCredential) } : {}),
       })),
@@ -242,7 +258,7 @@ function resourceRoutes(on: (method: Method, path: string, handler: GraphHandler
 
   // ---- service principals ----
   on("GET", "/servicePrincipals", async ({ req, caller }) => {
-    const views = await Promise.all((await graph.listServicePrincipals(caller)).map(async (sp) => graphViews.servicePrincipal(sp, await graph.signInAudienceOf(sp))));
+    const views = await Promise.all(narrowByAppId(req, await graph.listServicePrincipals(caller)).map(async (sp) => graphViews.servicePrincipal(sp, await graph.signInAudienceOf(sp))));
     return list(req, "servicePrincipals", "servicePrincipals", views);
   });
   on("POST", "/servicePrincipals", async ({ req, caller, reply }) => {
