@@ -94,6 +94,19 @@ export function sdkDoctorTarget(options: SdkDoctorTargetOptions): ScanTarget & F
     keyCredentials: (a.keyCredentials ?? []).map((k: Record<string, string | null>) => ({ displayName: k.displayName ?? null, endDateTime: k.endDateTime ?? null })),
   });
   const APP_FIELDS = "id,appId,displayName,signInAudience,passwordCredentials,keyCredentials";
+  /** Role assignments at a scope as ARM lists them (`filter` narrows; none: at, above and below, every principal). */
+  const listAssignments = async (scope: string, filter?: string): Promise<Readable<RoleAssignmentInfo[]>> => {
+    try {
+      const out: RoleAssignmentInfo[] = [];
+      for await (const a of authorization.roleAssignments.listForScope(scope, filter ? { filter } : {})) {
+        const role = (a.roleDefinitionId ?? "").split("/").pop()!.toLowerCase();
+        out.push({ id: a.id ?? "", principalId: a.principalId ?? "", scope: a.scope ?? "", roleDefinitionId: a.roleDefinitionId ?? "", roleName: BUILTIN_ROLES[role] ?? null });
+      }
+      return out;
+    } catch (error) {
+      return unreadable(`the role assignments at ${scope}`, error);
+    }
+  };
   const permissionsUrl = (project: string, connectionId: string) =>
     `${options.organizationUrl.replace(/\/$/, "")}/${encodeURIComponent(project)}/_apis/pipelines/pipelinePermissions/endpoint/${connectionId}?api-version=7.1-preview.1`;
 
@@ -207,32 +220,8 @@ export function sdkDoctorTarget(options: SdkDoctorTargetOptions): ScanTarget & F
         return out;
       }),
 
-    async roleAssignments(principalObjectId, scope, readOptions): Promise<Readable<RoleAssignmentInfo[]>> {
-      try {
-        const out: RoleAssignmentInfo[] = [];
-        const filter = readOptions?.below ? `assignedTo('${principalObjectId}')` : `atScope() and assignedTo('${principalObjectId}')`;
-        for await (const a of authorization.roleAssignments.listForScope(scope, { filter })) {
-          const role = (a.roleDefinitionId ?? "").split("/").pop()!.toLowerCase();
-          out.push({ id: a.id ?? "", principalId: a.principalId ?? "", scope: a.scope ?? "", roleDefinitionId: a.roleDefinitionId ?? "", roleName: BUILTIN_ROLES[role] ?? null });
-        }
-        return out;
-      } catch (error) {
-        return unreadable(`the role assignments at ${scope}`, error);
-      }
-    },
-
-    async assignmentsAt(scope): Promise<Readable<RoleAssignmentInfo[]>> {
-      try {
-        const out: RoleAssignmentInfo[] = [];
-        for await (const a of authorization.roleAssignments.listForScope(scope)) {
-          const role = (a.roleDefinitionId ?? "").split("/").pop()!.toLowerCase();
-          out.push({ id: a.id ?? "", principalId: a.principalId ?? "", scope: a.scope ?? "", roleDefinitionId: a.roleDefinitionId ?? "", roleName: BUILTIN_ROLES[role] ?? null });
-        }
-        return out;
-      } catch (error) {
-        return unreadable(`the role assignments at ${scope}`, error);
-      }
-    },
+    roleAssignments: (principalObjectId, scope) => listAssignments(scope, `atScope() and assignedTo('${principalObjectId}')`),
+    assignmentsAt: (scope) => listAssignments(scope),
 
     // ---- writes (doctor fix) ----------------------------------------------------------------------------
 

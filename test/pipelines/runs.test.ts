@@ -195,7 +195,11 @@ describe("pipelines: definitions, runs, timeline and logs", () => {
   it("S14, waiting mode: the run waits on an Authorization check, Permit resumes it; a waiting run can be canceled", async () => {
     const settings = (body: unknown) =>
       runtime.listeners.devops.inject({ method: "PUT", url: `/_admin/organizations/${ORG}/projects/${PROJECT}/pipelinesettings`, headers: { "x-svcconn-admin-key": ADMIN_KEY, "content-type": "application/json" }, payload: JSON.stringify(body) });
-    expect((await settings({ resourceAuthorization: "sometimes" })).statusCode).toBe(400);
+    const bad = await settings({ resourceAuthorization: "sometimes" });
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body)).toMatchObject({ error: { code: "InvalidSettings" } });
+    const nowhere = await runtime.listeners.devops.inject({ method: "PUT", url: `/_admin/organizations/${ORG}/projects/nowhere/pipelinesettings`, headers: { "x-svcconn-admin-key": ADMIN_KEY, "content-type": "application/json" }, payload: JSON.stringify({ resourceAuthorization: "wait" }) });
+    expect(nowhere.statusCode).toBe(404);
     expect((await settings({ resourceAuthorization: "wait" })).statusCode).toBe(200);
     try {
       const endpoint = await createEndpoint(runtime, "admin", azurerm({ name: "wait-conn", scheme: "ServicePrincipal", creationMode: "Manual", parameters: { serviceprincipalid: DEMO.bootstrapAppId, serviceprincipalkey: DEMO.bootstrapSecret, authenticationType: "spnKey" } }));

@@ -236,7 +236,6 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
   // Applications made for a project's automatic connections (`{org}-{project}-…`) that no connection uses any more.
   const other: Finding[] = [];
   const used = new Set([...byApp.keys()]);
-  const subscriptions = new Set(entries.map((e) => e.connection.subscriptionId).filter((s): s is string => !!s));
   for (const project of projects) {
     const candidates = await target.applicationsNamed(`${target.organization}-${project.name}-`);
     if (!readable<ApplicationInfo[]>(`project ${project.name}`, "orphaned-applications", candidates)) continue;
@@ -244,14 +243,13 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
     const orphanPrincipals = await byAppId(orphans.length ? target.servicePrincipals(orphans.map((a) => a.appId)) : Promise.resolve([]));
     for (const app of orphans) {
       const principal = orphanPrincipals instanceof Unreadable ? orphanPrincipals : orphanPrincipals.get(app.appId.toLowerCase());
-      const assignments: Array<{ id: string; scope: string; role: string }> = [];
+      // Keyed by id: one above the subscriptions (a management group) shows in each subscription's listing.
+      const assignments = new Map<string, { id: string; scope: string; role: string }>();
       if (principal && !(principal instanceof Unreadable)) {
-        for (const subscription of subscriptions) {
-          const listed = subscriptionAssignments.get(subscription.toLowerCase());
-          const found = listed ?? (await target.roleAssignments(principal.objectId, `/subscriptions/${subscription}`, { below: true }));
-          if (readable<RoleAssignmentInfo[]>(`application ${app.displayName}`, "orphan role assignments", found)) {
-            assignments.push(...found.filter((a) => a.principalId.toLowerCase() === principal.objectId.toLowerCase()).map((a) => ({ id: a.id, scope: a.scope, role: a.roleName ?? roleId(a) })));
-          }
+        // The subscriptions' listings (at, above and below each) already hold the orphan's assignments.
+        for (const found of subscriptionAssignments.values()) {
+          if (!readable<RoleAssignmentInfo[]>(`application ${app.displayName}`, "orphan role assignments", found)) continue;
+          for (const a of found) if (a.principalId.toLowerCase() === principal.objectId.toLowerCase()) assignments.set(a.id, { id: a.id, scope: a.scope, role: a.roleName ?? roleId(a) });
         }
       }
       other.push(
@@ -259,7 +257,7 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
           connection: null,
           application: { appId: app.appId, objectId: app.objectId, displayName: app.displayName },
           scope: null,
-          evidence: { displayName: app.displayName, servicePrincipal: principal instanceof Unreadable ? null : (principal?.objectId ?? null), roleAssignments: assignments },
+          evidence: { displayName: app.displayName, servicePrincipal: principal instanceof Unreadable ? null : (principal?.objectId ?? null), roleAssignments: [...assignments.values()] },
         }),
       );
     }

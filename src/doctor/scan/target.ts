@@ -104,8 +104,8 @@ export interface ScanTarget {
   applications(appIds: string[]): Promise<Readable<ApplicationInfo[]>>;
   servicePrincipals(appIds: string[]): Promise<Readable<ServicePrincipalInfo[]>>;
   federatedCredentials(applicationObjectId: string): Promise<Readable<FederatedCredentialInfo[]>>;
-  /** Role assignments of a principal at a scope and above it (ARM's `atScope() and assignedTo()`), or also below it. */
-  roleAssignments(principalObjectId: string, scope: string, options?: { below?: boolean }): Promise<Readable<RoleAssignmentInfo[]>>;
+  /** Role assignments of a principal at a scope and above it (ARM's `atScope() and assignedTo()`). */
+  roleAssignments(principalObjectId: string, scope: string): Promise<Readable<RoleAssignmentInfo[]>>;
   /** Every role assignment at, above and below a scope, of every principal (one listing for many connections). */
   assignmentsAt(scope: string): Promise<Readable<RoleAssignmentInfo[]>>;
   /** Applications whose display name starts with the prefix the automatic connections of a project use. */
