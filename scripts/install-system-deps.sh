@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the conformance tests drive: the Azure CLI and its Azure DevOps extension.
+# Installs the Debian packages the tests drive: the Azure CLI, its Azure DevOps extension, and Chromium (browser tests).
 # Skips (with a message) where they are already present or where apt is not available.
 set -euo pipefail
-packages=(azure-cli python3-azext-devops)
+packages=(azure-cli python3-azext-devops chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,4 +6,8 @@ export { CATALOG, type Diagnosis } from "./doctor/catalog/index.js";
 export { scan, type ScanOptions, type ScanReport } from "./doctor/scan/scan.js";
 export { FINDING_KINDS, type Finding, type Severity } from "./doctor/scan/findings.js";
 export type { ScanTarget } from "./doctor/scan/target.js";
+export type { FixTarget } from "./doctor/fix/target.js";
+export { planFixes, planRevert, applyFixes, type FixPlan, type FixOutcome } from "./doctor/fix/plan.js";
+export { toSarif } from "./doctor/scan/sarif.js";
+export { toHtml } from "./doctor/scan/html.js";
 export { sdkDoctorTarget, type SdkDoctorTargetOptions } from "./clients/doctor-target.js";

@@ -1,4 +1,5 @@
 import type { Clock } from "../core/clock.js";
+import { permissionsGrant } from "../core/role-actions.js";
 import type { Store } from "../store/index.js";
 import { BUILTIN_ROLES } from "./builtin-roles.js";
 import type { ManagementGroup, RoleAssignment, RoleDefinition, Subscription } from "./model.js";
@@ -13,19 +14,9 @@ export interface ArmCaller {
   kind: "app" | "user";
 }
 
-const patternCache = new Map<string, RegExp>();
-function pattern(text: string): RegExp {
-  let re = patternCache.get(text);
-  if (!re) {
-    re = new RegExp(`^${text.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`, "i");
-    patternCache.set(text, re);
-  }
-  return re;
-}
-
 /** Actions minus notActions, per role; roles are unioned by the caller (a notAction is not a deny). */
 export function roleGrants(role: RoleDefinition, action: string): boolean {
-  return role.permissions.some((p) => p.actions.some((a) => pattern(a).test(action)) && !p.notActions.some((n) => pattern(n).test(action)));
+  return permissionsGrant(role.permissions, action);
 }
 
 const BUILTIN_BY_ID = new Map(BUILTIN_ROLES.map((r) => [r.id, r]));

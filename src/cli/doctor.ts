@@ -6,11 +6,13 @@ import { createInterface } from "node:readline";
 import { ClientSecretCredential, DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { Command, Option } from "commander";
 import { sdkDoctorTarget } from "../clients/doctor-target.js";
+import { SVCCONN_VERSION } from "../core/version.js";
 import { SEVERITY_ORDER, type Severity } from "../doctor/scan/findings.js";
 import { failsAt, progressLine, renderTable } from "../doctor/scan/report.js";
-import { applyFixes, planFixes } from "../doctor/fix/plan.js";
+import { applyFixes, type FixPlan, planFixes, planRevert, type Unfixable } from "../doctor/fix/plan.js";
+import { toHtml } from "../doctor/scan/html.js";
 import { toSarif } from "../doctor/scan/sarif.js";
-import { scan } from "../doctor/scan/scan.js";
+import { type ScanReport, scan } from "../doctor/scan/scan.js";
 
 interface ScanFlags {
   org?: string;
@@ -22,6 +24,7 @@ interface ScanFlags {
   clientSecret?: string;
   json?: boolean;
   sarif?: string;
+  html?: string;
   failOn?: Severity;
   expiringDays: string;
   unusedDays: string;
@@ -117,9 +120,9 @@ async function runScan(flags: ScanFlags): Promise<number> {
   const report = await scanWith(opened, flags, process.stderr.isTTY && !flags.json);
   process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderTable(report));
   if (flags.sarif) {
-    const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
-    writeFileSync(flags.sarif, `${JSON.stringify(toSarif(report, { organizationUrl: opened.organizationUrl, version }), null, 2)}\n`);
+    writeFileSync(flags.sarif, `${JSON.stringify(toSarif(report, { organizationUrl: opened.organizationUrl, version: SVCCONN_VERSION }), null, 2)}\n`);
   }
+  if (flags.html) writeFileSync(flags.html, toHtml(report, { organizationUrl: opened.organizationUrl, expiringDays: Number(flags.expiringDays) }));
   return flags.failOn && failsAt(report, flags.failOn) ? 1 : 0;
 }
 
@@ -127,6 +130,7 @@ interface FixFlags extends ScanFlags {
   plan?: boolean;
   apply?: boolean;
   yes?: boolean;
+  convert?: boolean;
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -140,9 +144,14 @@ async function runFix(ids: string[], flags: FixFlags): Promise<number> {
   if (!!flags.plan === !!flags.apply) throw new Error("say --plan (print what would change) or --apply (change it)");
   const opened = openTarget(flags);
   const report = await scanWith(opened, flags, false);
-  const { plans, unfixable } = planFixes(report, ids, await opened.now());
+  const { plans, unfixable } = planFixes(report, ids, await opened.now(), { convert: flags.convert });
+  return carryOut(opened, plans, unfixable, flags, () => scanWith(opened, flags, false));
+}
+
+/** Prints the plans; with --apply (and consent for a real organization) applies them and prints each outcome. */
+async function carryOut(opened: Opened, plans: FixPlan[], unfixable: Unfixable[], flags: FixFlags, rescan: () => Promise<ScanReport>): Promise<number> {
   if (flags.json && flags.plan) {
-    process.stdout.write(`${JSON.stringify({ plans: plans.map(({ steps, ...p }) => ({ ...p, steps: steps.map(({ run: _, ...s }) => s) })), unfixable }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ plans: plans.map(({ steps, ...p }) => ({ ...p, steps: steps.map(({ run: _, undo: __, ...s }) => s) })), unfixable }, null, 2)}\n`);
     return unfixable.length ? 1 : 0;
   }
   const lines: string[] = [];
@@ -159,11 +168,24 @@ async function runFix(ids: string[], flags: FixFlags): Promise<number> {
     if (!process.stdin.isTTY) throw new Error(`refusing to change ${opened.target.organization} without --yes (no terminal to ask)`);
     if (!(await confirm(`Apply ${plans.length} fix(es) to ${opened.target.organization}? [y/N] `))) return 1;
   }
-  const outcomes = await applyFixes(plans, opened.target, () => scanWith(opened, flags, false));
+  const outcomes = await applyFixes(plans, opened.target, rescan);
   for (const o of outcomes) process.stdout.write(`${o.status === "fixed" ? "✓" : "✗"} ${o.findingId}: ${o.status}${o.message ? ` — ${o.message}` : ""}\n`);
   const skipped = plans.length - outcomes.length;
   if (skipped) process.stdout.write(`${skipped} fix(es) not tried after the failure.\n`);
   return outcomes.every((o) => o.status === "fixed") && outcomes.length === plans.length && !unfixable.length ? 0 : 1;
+}
+
+async function runRevert(connectionId: string, flags: FixFlags): Promise<number> {
+  if (!!flags.plan === !!flags.apply) throw new Error("say --plan (print what would change) or --apply (change it)");
+  if (!flags.project) throw new Error("--project is needed: the project the connection is in");
+  const opened = openTarget(flags);
+  const project = (await opened.target.projects()).find((p) => p.name.toLowerCase() === flags.project!.toLowerCase() || p.id === flags.project!.toLowerCase());
+  if (!project) throw new Error(`The organization ${opened.target.organization} has no project '${flags.project}'.`);
+  const connection = (await opened.target.connections(project)).find((c) => c.id === connectionId.toLowerCase() || c.name === connectionId);
+  if (!connection) throw new Error(`The project ${project.name} has no service connection '${connectionId}'.`);
+  if (connection.scheme !== "WorkloadIdentityFederation") throw new Error(`'${connection.name}' uses ${connection.scheme}: only a connection converted to workload identity federation can be reverted.`);
+  // Nothing for a scan to show afterwards: the conversion's call either succeeds or names why (the seven days passed).
+  return carryOut(opened, [planRevert(connection, project.name)], [], flags, () => scanWith(opened, { ...flags, project: project.name }, false));
 }
 
 const handle = (work: () => Promise<number>, name: string) => async () => {
@@ -201,6 +223,7 @@ export function doctorCommand(): Command {
     .description("Read every connection of an organization (or one project), its application, service principal and roles; report findings with evidence and the fix")
     .option("--json", "print the report as JSON")
     .option("--sarif <file>", "also write the findings as SARIF 2.1.0 (for code-scanning tools)")
+    .option("--html <file>", "also write a self-contained HTML report (summary, findings by severity, expiry timeline)")
     .addOption(new Option("--fail-on <severity>", "exit 1 when a finding of this severity or worse is found").choices(SEVERITY_ORDER))
     .action((flags: ScanFlags) => handle(() => runScan(flags), "scan")());
   targetOptions(doctor.command("fix").argument("[findingIds...]", "finding ids from a scan (default: every finding with an automatic fix)"))
@@ -209,6 +232,13 @@ export function doctorCommand(): Command {
     .option("--apply", "make the changes")
     .option("--yes", "do not ask before changing a real organization")
     .option("--json", "print the plan as JSON (with --plan)")
+    .option("--convert", "fix expired or expiring secrets by converting the connection to workload identity federation instead of a new secret")
     .action((ids: string[], flags: FixFlags) => handle(() => runFix(ids, flags), "fix")());
+  targetOptions(doctor.command("revert").argument("<connection>", "the connection's id or name"))
+    .description("Take a connection converted to workload identity federation back to its secret (within seven days of the conversion)")
+    .option("--plan", "print the call")
+    .option("--apply", "make it")
+    .option("--yes", "do not ask before changing a real organization")
+    .action((connection: string, flags: FixFlags) => handle(() => runRevert(connection, flags), "revert")());
   return doctor;
 }

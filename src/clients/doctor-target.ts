@@ -4,6 +4,8 @@ import { Client, type GraphError } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
 import * as azdev from "azure-devops-node-api";
 import type { IRequestOptions } from "azure-devops-node-api/interfaces/common/VsoBaseInterfaces.js";
+import { IssueType, TaskResult } from "azure-devops-node-api/interfaces/BuildInterfaces.js";
+import { ServiceEndpointExecutionResult } from "azure-devops-node-api/interfaces/ServiceEndpointInterfaces.js";
 import {
   type ApplicationInfo,
   type ConnectionInfo,
@@ -13,6 +15,8 @@ import {
   type ProjectInfo,
   type Readable,
   type RoleAssignmentInfo,
+  type RoleDefinitionInfo,
+  type RunPoolInfo,
   type ScanTarget,
   type ServicePrincipalInfo,
   Unreadable,
@@ -22,8 +26,10 @@ import type { FixTarget, PipelinePermissionsChange } from "../doctor/fix/target.
 export interface SdkDoctorTargetOptions {
   /** The organization's URL: `https://dev.azure.com/{org}`, or svcconn's devops listener and the organization. */
   organizationUrl: string;
-  /** A PAT that may read the projects' service connections (a project administrator's). */
-  pat: string;
+  /** A PAT that may read the projects' service connections (a project administrator's)… */
+  pat?: string;
+  /** …or an Entra access token for Azure DevOps (a signed-in person's). */
+  devopsToken?: string;
   /** Who reads the directory and Azure (a directory reader, Reader on the scopes): az login, a service principal… */
   credential: TokenCredential;
   graphUrl?: string;
@@ -53,6 +59,8 @@ function unreadable(what: string, error: unknown): Unreadable {
   return new Unreadable(why, code);
 }
 
+/** An enum member's name as the REST API writes it (`SucceededWithIssues` → `succeededWithIssues`). */
+const restName = (name: string) => name.charAt(0).toLowerCase() + name.slice(1);
 const escapeOData = (value: string) => value.replace(/'/g, "''");
 const chunks = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
@@ -63,17 +71,19 @@ const chunks = <T>(items: T[], size: number): T[][] => Array.from({ length: Math
  */
 export function sdkDoctorTarget(options: SdkDoctorTargetOptions): ScanTarget & FixTarget {
   const requestOptions: IRequestOptions = options.caFile ? { cert: { caFile: options.caFile }, allowRetries: true, maxRetries: 3 } : { allowRetries: true, maxRetries: 3 };
-  const web = new azdev.WebApi(options.organizationUrl, azdev.getPersonalAccessTokenHandler(options.pat), requestOptions);
+  const handler = options.devopsToken ? azdev.getBearerHandler(options.devopsToken) : azdev.getPersonalAccessTokenHandler(options.pat ?? "");
+  const web = new azdev.WebApi(options.organizationUrl, handler, requestOptions);
   const organization = decodeURIComponent(new URL(options.organizationUrl).pathname.split("/").filter(Boolean).pop() ?? "");
   const graphUrl = (options.graphUrl ?? "https://graph.microsoft.com").replace(/\/$/, "");
   const graph = Client.initWithMiddleware({
-    authProvider: new TokenCredentialAuthenticationProvider(options.credential, { scopes: [`${graphUrl}/.default`] }),
+    // Tokens name the resource, not the host that serves it (svcconn's listener, a proxy): Graph's own identifier.
+    authProvider: new TokenCredentialAuthenticationProvider(options.credential, { scopes: ["https://graph.microsoft.com/.default"] }),
     baseUrl: `${graphUrl}/`,
     customHosts: new Set([new URL(graphUrl).hostname]),
   });
   const armUrl = options.armUrl ?? "https://management.azure.com";
   // Role assignments are read by scope; the client's subscription id is not used for them.
-  const authorization = new AuthorizationManagementClient(options.credential, "00000000-0000-0000-0000-000000000000", { endpoint: armUrl, credentialScopes: [`${armUrl.replace(/\/$/, "")}/.default`] });
+  const authorization = new AuthorizationManagementClient(options.credential, "00000000-0000-0000-0000-000000000000", { endpoint: armUrl, credentialScopes: ["https://management.azure.com/.default"] });
   // Made on first use: the client looks its area up over the network, and a failure must reach the caller.
   let serviceEndpointApi: ReturnType<typeof web.getServiceEndpointApi> | undefined;
   const endpoints = () => (serviceEndpointApi ??= web.getServiceEndpointApi());
@@ -161,9 +171,11 @@ export function sdkDoctorTarget(options: SdkDoctorTargetOptions): ScanTarget & F
         const records = await api.getServiceEndpointExecutionRecords(project.name, connectionId, 50);
         return (records ?? []).map((r) => ({
           finishTime: r.data?.finishTime ? new Date(r.data.finishTime).toISOString() : null,
-          result: r.data?.result !== undefined ? String(r.data.result) : null,
+          // The client turns the result into its enum's number: back to the name the REST API sends.
+          result: r.data?.result !== undefined ? restName(ServiceEndpointExecutionResult[r.data.result as number] ?? String(r.data.result)) : null,
           definitionId: r.data?.definition?.id ?? null,
           definitionName: r.data?.definition?.name ?? null,
+          runId: r.data?.owner?.id ?? null,
         }));
       } catch (error) {
         return unreadable("the usage history", error);
@@ -177,6 +189,35 @@ export function sdkDoctorTarget(options: SdkDoctorTargetOptions): ScanTarget & F
         return { allPipelines: response.result?.allPipelines?.authorized === true, pipelines: (response.result?.pipelines ?? []).filter((p) => p.authorized).map((p) => p.id) };
       } catch (error) {
         return unreadable("the pipeline permissions", error);
+      }
+    },
+
+    async runErrors(project, runId): Promise<Readable<string[]>> {
+      try {
+        const build = await web.getBuildApi();
+        const timeline = await build.getBuildTimeline(project.name, runId);
+        const records = timeline?.records ?? [];
+        const issues = records.flatMap((r) => (r.issues ?? []).filter((i) => i.type === IssueType.Error).map((i) => i.message ?? ""));
+        // A script's own error (az's "ERROR: (AuthorizationFailed) …") is in its log only; the issue says "exit code 1".
+        const failedTasks = records.filter((r) => r.type === "Task" && r.result === TaskResult.Failed && r.log?.id !== undefined).slice(0, 3);
+        const logged: string[] = [];
+        for (const r of failedTasks) {
+          const lines = await build.getBuildLogLines(project.name, runId, r.log!.id!);
+          logged.push(...lines.slice(-200).filter((line) => /error/i.test(line)));
+        }
+        return [...issues, ...logged];
+      } catch (error) {
+        return unreadable(`the timeline of run ${runId}`, error);
+      }
+    },
+
+    async runPools(project, runIds): Promise<Readable<RunPoolInfo[]>> {
+      try {
+        const build = await web.getBuildApi();
+        const builds = await build.getBuilds(project.name, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, runIds.length, undefined, undefined, undefined, undefined, undefined, runIds);
+        return builds.map((b) => ({ runId: b.id!, pool: b.queue?.pool?.name ?? b.queue?.name ?? "", hosted: b.queue?.pool?.isHosted === true }));
+      } catch (error) {
+        return unreadable("the runs that used the connection", error);
       }
     },
 
@@ -220,6 +261,19 @@ export function sdkDoctorTarget(options: SdkDoctorTargetOptions): ScanTarget & F
         return out;
       }),
 
+    async roleDefinitions(ids): Promise<Readable<RoleDefinitionInfo[]>> {
+      try {
+        const out: RoleDefinitionInfo[] = [];
+        for (const id of ids) {
+          const role = await authorization.roleDefinitions.getById(id);
+          out.push({ id, roleName: role.roleName ?? "", permissions: (role.permissions ?? []).map((p) => ({ actions: p.actions ?? [], notActions: p.notActions ?? [] })) });
+        }
+        return out;
+      } catch (error) {
+        return unreadable("the role definitions", error);
+      }
+    },
+
     roleAssignments: (principalObjectId, scope) => listAssignments(scope, `atScope() and assignedTo('${principalObjectId}')`),
     assignmentsAt: (scope) => listAssignments(scope),
 
@@ -233,7 +287,29 @@ export function sdkDoctorTarget(options: SdkDoctorTargetOptions): ScanTarget & F
 
     async addPassword(applicationObjectId, displayName, endDateTime) {
       const password = await graph.api(`/applications/${applicationObjectId}/addPassword`).post({ passwordCredential: { displayName, endDateTime } });
-      return password.secretText as string;
+      return { secret: password.secretText as string, keyId: password.keyId as string };
+    },
+
+    async removePassword(applicationObjectId, keyId) {
+      await graph.api(`/applications/${applicationObjectId}/removePassword`).post({ keyId });
+    },
+
+    async convertScheme(project, connectionId, scheme) {
+      const api = await endpoints();
+      const endpoint = await api.getServiceEndpointDetails(project, connectionId);
+      endpoint.authorization = { scheme, parameters: Object.fromEntries(Object.entries(endpoint.authorization?.parameters ?? {}).filter(([k]) => k === "tenantid" || k === "serviceprincipalid" || k === "scope")) };
+      const converted = await api.updateServiceEndpoint(endpoint, connectionId, "ConvertAuthenticationScheme");
+      const parameters = (converted?.authorization?.parameters ?? {}) as Record<string, string>;
+      return { issuer: parameters.workloadIdentityFederationIssuer ?? null, subject: parameters.workloadIdentityFederationSubject ?? null };
+    },
+
+    async addFederatedCredential(applicationObjectId, credential) {
+      const created = await graph.api(`/applications/${applicationObjectId}/federatedIdentityCredentials`).post(credential);
+      return created.id as string;
+    },
+
+    async removeFederatedCredential(applicationObjectId, credentialId) {
+      await graph.api(`/applications/${applicationObjectId}/federatedIdentityCredentials/${credentialId}`).delete();
     },
 
     async setConnectionSecret(project, connectionId, secret) {

@@ -661,10 +661,10 @@ export class PipelinesService {
     return run;
   }
 
-  async runs(caller: PipelineCaller, projectIdOrName: string, options: { pipelineId?: number; top?: number }): Promise<Run[]> {
+  async runs(caller: PipelineCaller, projectIdOrName: string, options: { pipelineId?: number; runIds?: number[]; top?: number }): Promise<Run[]> {
     const project = await this.project(caller, projectIdOrName);
     if (options.pipelineId !== undefined) await this.pipeline(caller, project.id, options.pipelineId);
-    return this.store.pipelines.runs(project.id, { pipelineId: options.pipelineId, top: Math.min(Math.max(options.top ?? 1000, 1), 10_000) });
+    return this.store.pipelines.runs(project.id, { pipelineId: options.pipelineId, runIds: options.runIds, top: Math.min(Math.max(options.top ?? 1000, 1), 10_000) });
   }
 
   async logs(caller: PipelineCaller, projectIdOrName: string, runId: number) {

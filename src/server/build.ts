@@ -40,6 +40,8 @@ export interface ServerDeps {
   /** The login listener's base URL once it listens (managed-identity tokens name it). */
   loginBase: () => string;
   graphBase: () => string;
+  /** Where this server's own listeners answer, and the CA that signed them: the doctor's scan route calls them. */
+  ownUrls?: () => { devops: string; graph: string; arm: string; caFile?: string };
 }
 
 export type Listeners = Record<Plane, FastifyInstance>;
@@ -94,7 +96,7 @@ export function buildServer(deps: ServerDeps): Listeners {
   });
   // Azure DevOps matches URL segments (and project names) case-insensitively.
   const devops = make("devops", devopsDialect, { secure: true, caseSensitive: false });
-  doctorRoutes(devops);
+  doctorRoutes(devops, deps.clock, deps.ownUrls);
   devopsAdminRoutes(devops, deps.devops, adminKeyCheck(deps.adminKey));
   devopsRoutes(devops, deps.devops);
   pipelinesRoutes(devops, deps.pipelines);

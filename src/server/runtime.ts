@@ -121,7 +121,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
     if (!(await store.meta.get("worldFile"))) {
       await loadWorld(world, store, (s) => {
         const p = planes(s);
-        return { directory: p.entra.directory, arm: p.arm, armSeeder: new ArmSeeder(s, clock), devops: p.devops, pipelines: p.pipelines, signIn: p.entra.signIn };
+        return { directory: p.entra.directory, arm: p.arm, armSeeder: new ArmSeeder(s, clock), devops: p.devops, pipelines: p.pipelines, signIn: p.entra.signIn, clock };
       });
       await store.meta.set("worldFile", worldFile);
     }
@@ -144,6 +144,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       tls,
       loginBase,
       graphBase: () => urls.graph ?? "https://127.0.0.1",
+      ownUrls: () => ({ devops: urls.devops ?? "https://127.0.0.1", graph: urls.graph ?? "https://127.0.0.1", arm: urls.arm ?? "https://127.0.0.1", caFile: caFile() }),
     });
 
     return {

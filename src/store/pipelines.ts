@@ -1,4 +1,5 @@
 import type { AgentPool, Pipeline, PipelineSettings, Repository, Run, RunLog } from "../pipelines/model.js";
+import { sql } from "kysely";
 import { isUniqueViolation, json, UniqueViolation, type Db } from "./database.js";
 
 type RunBody = Omit<Run, "id" | "organizationId" | "projectId" | "pipelineId" | "status">;
@@ -69,9 +70,10 @@ export class PipelineRepository {
   }
 
   /** Runs of a project (or of one pipeline), newest first. */
-  async runs(projectId: string, options: { pipelineId?: number; top: number }): Promise<Run[]> {
+  async runs(projectId: string, options: { pipelineId?: number; runIds?: number[]; top: number }): Promise<Run[]> {
     let query = this.db.selectFrom("runs").selectAll().where("projectId", "=", projectId);
     if (options.pipelineId !== undefined) query = query.where("pipelineId", "=", options.pipelineId);
+    if (options.runIds) query = options.runIds.length ? query.where("id", "in", options.runIds) : query.where(sql<boolean>`0`);
     return (await query.orderBy("id", "desc").limit(options.top).execute()).map(toRun);
   }
 

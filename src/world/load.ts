@@ -13,8 +13,12 @@ import { firstPartyServicePrincipalId, GRAPH_APP_ROLES } from "../entra/director
 import { AZURE_DEVOPS_APP_ID, GRAPH_APP_ID } from "../entra/token/token-audiences.js";
 import type { Store } from "../store/index.js";
 import { hashPassword } from "../core/crypto.js";
+import type { Clock } from "../core/clock.js";
+import { readEndpointInput } from "../devops/endpoint-input.js";
+import { federatedCredentialFor, ISSUER_TYPE } from "../devops/federation.js";
+import type { DevOpsIdentity, Organization, Project } from "../devops/model.js";
 import { DEMO_WORLD_YAML } from "./demo.js";
-import { GUEST_ACCESS_ROLE, worldSchema, type World } from "./schema.js";
+import { GUEST_ACCESS_ROLE, RELATIVE_TIME, worldSchema, type World } from "./schema.js";
 
 /** A world file that cannot be loaded; the message names the bad path (`tenants.0.users.2.userType`). */
 export class WorldError extends Error {
@@ -90,6 +94,17 @@ export interface WorldWriters {
   devops: DevOpsService;
   pipelines: PipelinesService;
   signIn: UserSignIn;
+  /** Times in the world relative to loading (`P20D`) are read on this clock. */
+  clock: Clock;
+}
+
+/** A world time: an ISO date, or a signed duration from `now`. */
+export function worldTime(value: string, now: number): string {
+  const relative = RELATIVE_TIME.exec(value);
+  if (!relative) return new Date(Date.parse(value)).toISOString();
+  const [, minus, days, hours, minutes] = relative;
+  const span = (Number(days ?? 0) * 24 * 60 + Number(hours ?? 0) * 60 + Number(minutes ?? 0)) * 60_000;
+  return new Date(now + (minus ? -span : span)).toISOString();
 }
 
 /** Writes a world into an empty store, in one transaction. Semantic errors name the path like schema errors. */
@@ -118,6 +133,7 @@ async function at<T>(path: string, work: () => Promise<T>): Promise<T> {
 }
 
 type WorldTenant = World["tenants"][number];
+type WorldConnection = World["organizations"][number]["projects"][number]["serviceConnections"][number];
 
 /** One world section per method, in the order references need: each may name what an earlier one made. */
 class WorldLoader {
@@ -247,7 +263,11 @@ class WorldLoader {
         if (!ownerId) throw new WorldError(`${path}.owners.${k}`, `unknown user '${owner}'`);
         await this.store.applications.addOwner(app.id, ownerId, tenantId);
       }
-      for (const [k, p] of a.passwordCredentials.entries()) await at(`${path}.passwordCredentials.${k}`, () => directory.addPassword(app.id, p));
+      const now = this.writers.clock.nowMs();
+      for (const [k, p] of a.passwordCredentials.entries()) {
+        const dated = { ...p, startDateTime: p.startDateTime && worldTime(p.startDateTime, now), endDateTime: p.endDateTime && worldTime(p.endDateTime, now) };
+        await at(`${path}.passwordCredentials.${k}`, () => directory.addPassword(app.id, dated));
+      }
       for (const [k, c] of a.keyCredentials.entries()) await at(`${path}.keyCredentials.${k}`, () => directory.addCertificate(app.id, c));
       for (const [k, f] of a.federatedIdentityCredentials.entries()) {
         await at(`${path}.federatedIdentityCredentials.${k}`, () => directory.addFederatedCredential(app.id, f));
@@ -391,6 +411,8 @@ class WorldLoader {
     if (!tenantId) throw new WorldError(`${path}.tenant`, `unknown tenant '${o.tenant}'`);
     const org = await at(path, () => devops.createOrganization({ id: o.id, name: o.name, tenantId, federationIssuer: o.federationIssuer, serverMode: o.serverMode }));
     const projects = new Map<string, Awaited<ReturnType<typeof devops.createProject>>>();
+    /** `{project}/{pipeline name}` → pipeline id, for the connections that permit them. */
+    const pipelineIds = new Map<string, number>();
     for (const [j, p] of o.projects.entries()) {
       if (projects.has(p.name.toLowerCase())) throw new WorldError(`${path}.projects.${j}.name`, `duplicate project '${p.name}'`);
       const created = await at(`${path}.projects.${j}`, () => devops.createProject(org, { id: p.id, name: p.name, description: p.description }));
@@ -402,13 +424,15 @@ class WorldLoader {
         await at(`${path}.projects.${j}.resourceAuthorization`, () => pipelines.putSettings(org.name, created.project.id, { resourceAuthorization: p.resourceAuthorization }));
       }
       for (const [k, d] of p.pipelines.entries()) {
-        await at(`${path}.projects.${j}.pipelines.${k}`, () => pipelines.definePipeline(created.project.id, org.id, { name: d.name, repository: d.repository, yamlPath: d.yaml, defaultPool: d.pool ?? null }));
+        const defined = await at(`${path}.projects.${j}.pipelines.${k}`, () => pipelines.definePipeline(created.project.id, org.id, { name: d.name, repository: d.repository, yamlPath: d.yaml, defaultPool: d.pool ?? null }));
+        pipelineIds.set(`${p.name.toLowerCase()}/${d.name.toLowerCase()}`, defined.id);
       }
     }
     for (const [k, pool] of o.pools.entries()) {
       await at(`${path}.pools.${k}`, () => pipelines.putPool(org.id, pool.name, pool.agents.map((a) => ({ name: a.name, vm: a.vm ?? null }))));
     }
     const tenant = (await this.store.tenants.get(tenantId))!;
+    const identities = new Map<string, { identity: DevOpsIdentity; projects: Record<string, string[]> }>();
     for (const [j, m] of o.members.entries()) {
       const mpath = `${path}.members.${j}`;
       let user = await this.store.users.getByUpn(tenantId, m.user);
@@ -416,6 +440,7 @@ class WorldLoader {
       if (!user) throw new WorldError(`${mpath}.user`, `no user '${m.user}' in tenant '${o.tenant}'`);
       const member = user;
       const identity = await at(mpath, () => devops.identities.addIdentity(org, { kind: "user", displayName: member.displayName, uniqueName: member.userPrincipalName, entraObjectId: member.id, id: m.id }));
+      identities.set(m.user.toLowerCase(), { identity, projects: Object.fromEntries(Object.entries(m.projects).map(([name, groups]) => [name.toLowerCase(), groups])) });
       for (const [projectName, groups] of Object.entries(m.projects)) {
         const project = projects.get(projectName.toLowerCase());
         if (!project) throw new WorldError(`${mpath}.projects.${projectName}`, `unknown project '${projectName}'`);
@@ -426,6 +451,86 @@ class WorldLoader {
         const home = member.homeTenantId && member.homeUserId ? ((await this.store.users.get(member.homeTenantId, member.homeUserId)) ?? member) : member;
         await signIn.openSession(tenant, member, home, AZURE_DEVOPS_APP_ID, `${AZURE_DEVOPS_APP_ID}/.default offline_access`);
       }
+    }
+    for (const [j, p] of o.projects.entries()) {
+      for (const [k, c] of p.serviceConnections.entries()) {
+        await this.serviceConnection(`${path}.projects.${j}.serviceConnections.${k}`, { org, tenantId, project: projects.get(p.name.toLowerCase())!.project, connection: c, projects, identities, pipelineIds });
+      }
+    }
+  }
+
+  /** A connection made by hand through the DevOps plane, then shaped as the world says (age, state, trust, access). */
+  private async serviceConnection(
+    path: string,
+    input: {
+      org: Organization;
+      tenantId: string;
+      project: Project;
+      connection: WorldConnection;
+      projects: Map<string, { project: Project }>;
+      identities: Map<string, { identity: DevOpsIdentity; projects: Record<string, string[]> }>;
+      pipelineIds: Map<string, number>;
+    },
+  ): Promise<void> {
+    const { org, tenantId, project, connection: c, projects, identities } = input;
+    const { devops, directory } = this.writers;
+    const creator = c.createdBy
+      ? identities.get(c.createdBy.toLowerCase())
+      : [...identities.values()].find((m) => m.projects[project.name.toLowerCase()]?.includes("Project Administrators"));
+    if (!creator) throw new WorldError(`${path}.createdBy`, c.createdBy ? `'${c.createdBy}' is not a member of the organization` : `no project administrator of '${project.name}' to make it`);
+    const caller = { organization: org, identity: creator.identity };
+    let application: { id: string; appId: string } | undefined;
+    if (c.application) {
+      application = (await this.store.applications.list(tenantId)).find((a) => a.displayName === c.application);
+      if (!application) throw new WorldError(`${path}.application`, `no application '${c.application}' in the organization's tenant`);
+    }
+    const appId = application?.appId ?? c.appId;
+    const shared = [];
+    for (const name of c.sharedWith) {
+      const other = projects.get(name.toLowerCase());
+      if (!other) throw new WorldError(`${path}.sharedWith`, `unknown project '${name}'`);
+      shared.push(other.project);
+    }
+    const data: Record<string, string> = { environment: "AzureCloud" };
+    if (c.scheme !== "ManagedServiceIdentity") data.creationMode = c.failed ? "Automatic" : "Manual";
+    if (c.managementGroup) Object.assign(data, { scopeLevel: "ManagementGroup", managementGroupId: c.managementGroup, managementGroupName: c.managementGroup });
+    else {
+      const subscription = await this.store.hierarchy.subscription(c.subscription!);
+      if (!subscription) throw new WorldError(`${path}.subscription`, `unknown subscription '${c.subscription}'`);
+      Object.assign(data, { scopeLevel: "Subscription", subscriptionId: subscription.id, subscriptionName: subscription.displayName });
+    }
+    const parameters: Record<string, string> = { tenantid: tenantId };
+    if (appId && !c.failed && c.scheme !== "ManagedServiceIdentity") parameters.serviceprincipalid = appId;
+    if (c.scheme === "ServicePrincipal" && !c.failed) {
+      Object.assign(parameters, c.certificate ? { servicePrincipalCertificate: c.certificate, authenticationType: "spnCertificate" } : { serviceprincipalkey: c.secret!, authenticationType: "spnKey" });
+    }
+    if (c.resourceGroup) parameters.scope = `/subscriptions/${data.subscriptionId}/resourcegroups/${c.resourceGroup}`;
+    const body = {
+      name: c.name,
+      type: "azurerm",
+      url: "https://management.azure.com/",
+      authorization: { scheme: c.scheme, parameters },
+      data,
+      serviceEndpointProjectReferences: [project, ...shared].map((p) => ({ projectReference: { id: p.id, name: p.name }, name: c.name, description: "" })),
+    };
+    const created = await at(path, async () => devops.endpoints.create(caller, readEndpointInput(body)));
+    let endpoint = created.endpoint;
+    const now = this.writers.clock.nowMs();
+    if (c.createdOn) endpoint = { ...endpoint, creationDate: worldTime(c.createdOn, now), modificationDate: worldTime(c.createdOn, now) };
+    if (c.issuer) endpoint = { ...endpoint, parameters: { ...endpoint.parameters, [ISSUER_TYPE]: c.issuer === "devops" ? "AzureDevOps" : "EntraID" } };
+    if (c.failed) endpoint = { ...endpoint, isReady: false, operationStatus: { state: "Failed", statusMessage: c.failed } };
+    if (endpoint !== created.endpoint) await devops.endpoints.save(endpoint, created.secrets);
+    if (c.scheme === "WorkloadIdentityFederation" && application && c.federatedCredential === "matching" && !c.failed) {
+      const { applicationObjectId: _, ...credential } = federatedCredentialFor(application.id, org, project, endpoint);
+      await at(`${path}.federatedCredential`, () => directory.addFederatedCredential(application!.id, credential));
+    }
+    const permitted = c.pipelines.map((name) => {
+      const id = input.pipelineIds.get(`${project.name.toLowerCase()}/${name.toLowerCase()}`);
+      if (id === undefined) throw new WorldError(`${path}.pipelines`, `no pipeline '${name}' in project '${project.name}'`);
+      return { id, authorized: true };
+    });
+    if (c.openAccess || permitted.length) {
+      await devops.permissions.update(caller, project, "endpoint", endpoint.id, { ...(c.openAccess ? { allPipelines: true } : {}), pipelines: permitted });
     }
   }
 }

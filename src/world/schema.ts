@@ -3,7 +3,10 @@ import { GRAPH_APP_ROLES } from "../entra/directory/first-party.js";
 import { DIRECTORY_ROLE, DIRECTORY_ROLE_NAMES, GUEST_ROLE, SIGN_IN_AUDIENCES } from "../entra/model.js";
 
 const guid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "must be a GUID");
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO-8601 date");
+/** A signed ISO-8601 duration of days, hours and minutes, relative to the clock when the world is loaded. */
+export const RELATIVE_TIME = /^(-)?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/;
+/** An ISO-8601 date, or a time relative to loading (`P20D` in twenty days, `-P200D` two hundred days ago): fixtures that do not age. */
+const when = z.string().refine((s) => (RELATIVE_TIME.test(s) && s.replace("-", "") !== "P" && !s.endsWith("T")) || !Number.isNaN(Date.parse(s)), "must be an ISO-8601 date or a duration such as P20D or -P200D");
 
 const ROLE_BY_NAME = new Map<string, string>(Object.entries(DIRECTORY_ROLE_NAMES).map(([id, name]) => [name.toLowerCase(), id]));
 /** A directory role by display name ("Global Administrator") or template id. */
@@ -27,8 +30,8 @@ const passwordCredential = z
     displayName: z.string().optional(),
     /** The secret itself; world files are fixtures, the store keeps only its hash. */
     secretText: z.string().min(8),
-    startDateTime: isoDate.optional(),
-    endDateTime: isoDate.optional(),
+    startDateTime: when.optional(),
+    endDateTime: when.optional(),
   })
   .strict();
 
@@ -224,6 +227,43 @@ const repository = z
   .strict()
   .refine((r) => r.folder || r.files, "a repository needs a folder or files");
 
+/** An Azure Resource Manager service connection, as a project administrator would make it by hand. */
+const serviceConnection = z
+  .object({
+    name: z.string().min(1).max(256),
+    scheme: z.enum(["ServicePrincipal", "WorkloadIdentityFederation", "ManagedServiceIdentity"]).default("WorkloadIdentityFederation"),
+    /** The application (by display name in the organization's tenant) the connection signs in as. */
+    application: z.string().min(1).optional(),
+    /** Or a client id that need not exist (a connection whose application was deleted). */
+    appId: guid.optional(),
+    /** ServicePrincipal: the client secret stored in the connection. */
+    secret: z.string().min(1).optional(),
+    /** Or the certificate with its private key (PEM), for a connection that signs in with a certificate. */
+    certificate: z.string().includes("PRIVATE KEY").optional(),
+    subscription: guid.optional(),
+    resourceGroup: z.string().optional(),
+    managementGroup: z.string().optional(),
+    /** Workload identity: add to the application the federated credential the connection presents (`matching`), or not. */
+    federatedCredential: z.enum(["matching", "none"]).default("matching"),
+    /** Workload identity: the issuer form it was made with (the organization's when absent). */
+    issuer: z.enum(["entra", "devops"]).optional(),
+    /** The member (UPN) who made it; the first project administrator when absent. */
+    createdBy: z.string().optional(),
+    createdOn: when.optional(),
+    /** Every pipeline of the project may use it. */
+    openAccess: z.boolean().default(false),
+    /** Pipelines (by name) permitted to use it. */
+    pipelines: z.array(z.string()).default([]),
+    /** Other projects of the organization it is shared with. */
+    sharedWith: z.array(z.string()).default([]),
+    /** An automatic creation that failed with this message (the connection then has no application). */
+    failed: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((c) => c.scheme === "ManagedServiceIdentity" || c.failed || c.application || c.appId, "a connection needs an application or an appId")
+  .refine((c) => c.scheme !== "ServicePrincipal" || c.failed || c.secret || c.certificate, "a ServicePrincipal connection needs its secret or certificate")
+  .refine((c) => c.subscription || c.managementGroup, "a connection needs a subscription or a managementGroup");
+
 const project = z
   .object({
     name: z.string().min(1),
@@ -234,6 +274,7 @@ const project = z
     pipelines: z.array(z.object({ name: z.string().min(1), repository: z.string().min(1), yaml: z.string().min(1), pool: z.string().optional() }).strict()).default([]),
     /** A run using a connection its pipeline may not use: fails at once (`fail`) or waits for Permit (`wait`). */
     resourceAuthorization: z.enum(["fail", "wait"]).default("fail"),
+    serviceConnections: z.array(serviceConnection).default([]),
   })
   .strict();
 

@@ -56,8 +56,10 @@ describe("svcconn doctor scan", () => {
 
   it("prints JSON for machines and gates CI with --fail-on", async () => {
     const sarif = join(data, "scan.sarif");
-    const json = await runCli(["doctor", "scan", "--data", data, "--json", "--fail-on", "critical", "--sarif", sarif]);
+    const html = join(data, "scan.html");
+    const json = await runCli(["doctor", "scan", "--data", data, "--json", "--fail-on", "critical", "--sarif", sarif, "--html", html]);
     expect(json.code).toBe(1);
+    expect(readFileSync(html, "utf8")).toMatch(/^<!doctype html>[\s\S]*application-missing\//);
     expect(JSON.parse(readFileSync(sarif, "utf8")).runs[0]).toMatchObject({ tool: { driver: { name: "svcconn doctor", version: "0.1.0" } }, results: [{ ruleId: "application-missing", level: "error" }] });
     const report = JSON.parse(json.stdout);
     expect(report).toMatchObject({ organization: "contoso", partial: false, counts: { critical: 1 } });
@@ -75,6 +77,10 @@ describe("svcconn doctor scan", () => {
     const unreachable = await runCli(["doctor", "scan", "--org", "https://127.0.0.1:9/nowhere", "--pat", "x", "--tenant", DEMO.tenantId, "--client-id", DEMO.bootstrapAppId, "--client-secret", "x"]);
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toMatch(/^svcconn doctor scan: Could not read the projects of the organization nowhere: .*ECONNREFUSED/);
+    const revertMissing = await runCli(["doctor", "revert", "nope", "--data", data, "--project", "web", "--plan"]);
+    expect(revertMissing.stderr).toBe("svcconn doctor revert: The project web has no service connection 'nope'.\n");
+    const revertSecret = await runCli(["doctor", "revert", "points-nowhere", "--data", data, "--project", "web", "--plan"]);
+    expect(revertSecret.stderr).toBe("svcconn doctor revert: 'points-nowhere' uses ServicePrincipal: only a connection converted to workload identity federation can be reverted.\n");
     const noRights = await runCli(["doctor", "scan", "--data", data, "--pat", "not-a-pat"]);
     expect(noRights.code).toBe(2);
     expect(noRights.stderr).toMatch(/^svcconn doctor scan: Could not read the projects of the organization contoso: TF400813: /);

@@ -23,6 +23,7 @@ export default define({
     "Or on Microsoft-hosted agents use an app registration or a managed identity with workload identity federation instead.",
   ],
   verify: ["On the agent VM: curl -H Metadata:true 'http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/' returns a token.", "Run the pipeline on that pool."],
+  scanFindings: ["managed-identity-on-hosted"],
   distinguish: ["'Identity not found' from a task using a workload identity federation connection means the task lacks WIF support (task-lacks-wif-support)."],
   references: ["https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#what-authentication-mechanisms-are-supported-how-do-managed-identities-work"],
 });

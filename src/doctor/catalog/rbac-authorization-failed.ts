@@ -32,7 +32,7 @@ export default define({
     "Re-run the failed stage; the task succeeds.",
   ],
   distinguish: ["An action on Microsoft.Authorization/roleAssignments during connection creation means your own account lacks the right (contributor-assignment-failed)."],
-  scanFindings: ["no-role-at-scope"],
+  scanFindings: ["no-role-at-scope", "role-insufficient"],
   references: [
     "https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#authorizationfailed-error-when-running-pipeline-tasks",
     "https://learn.microsoft.com/azure/role-based-access-control/built-in-roles",

@@ -11,6 +11,13 @@ export interface FixStep {
   before: unknown;
   after: unknown;
   run(target: FixTarget): Promise<void>;
+  /** Takes the change back when a later step of the same fix fails: a fix is done whole or not at all. */
+  undo?(target: FixTarget): Promise<void>;
+}
+
+export interface FixOptions {
+  /** Fix an expired or expiring secret by converting the connection to workload identity federation, not by rotating. */
+  convert?: boolean;
 }
 
 export interface FixPlan {
@@ -31,14 +38,14 @@ export interface Unfixable {
  * The plan for each finding asked for (all fixable ones when `ids` is empty): exactly the calls `--apply` would
  * make, with the objects before and after. Findings without an automatic fix say why.
  */
-export function planFixes(report: ScanReport, ids: string[], now: Date): { plans: FixPlan[]; unfixable: Unfixable[] } {
+export function planFixes(report: ScanReport, ids: string[], now: Date, options: FixOptions = {}): { plans: FixPlan[]; unfixable: Unfixable[] } {
   const all = [...report.connections.flatMap((c) => c.findings), ...report.other];
   const unknown = ids.filter((id) => !all.some((f) => f.id === id));
   const chosen = ids.length ? all.filter((f) => ids.includes(f.id)) : all;
   const plans: FixPlan[] = [];
   const unfixable: Unfixable[] = unknown.map((findingId) => ({ findingId, reason: "no such finding in this scan" }));
   for (const f of chosen) {
-    const plan = planFix(f, now);
+    const plan = planFix(f, now, options);
     if ("reason" in plan) {
       if (ids.length) unfixable.push(plan);
     } else plans.push(plan);
@@ -46,7 +53,57 @@ export function planFixes(report: ScanReport, ids: string[], now: Date): { plans
   return { plans, unfixable };
 }
 
-function planFix(f: Finding, now: Date): FixPlan | Unfixable {
+/** Secret → workload identity federation: Azure DevOps converts; a manual connection's application then trusts it. */
+function convertPlan(f: Finding, connection: NonNullable<Finding["connection"]>, project: string): FixPlan | null {
+  const base = { findingId: f.id, kind: f.kind, project };
+  const call = `PUT {org}/${project}/_apis/serviceendpoint/endpoints/${connection.id}?operation=ConvertAuthenticationScheme`;
+  const convert: FixStep = {
+    call,
+    before: { scheme: "ServicePrincipal", credentials: f.evidence.credentials },
+    after: { scheme: "WorkloadIdentityFederation", revertable: "for seven days (svcconn doctor revert)" },
+    run: async (t) => {
+      presented = await t.convertScheme(project, connection.id, "WorkloadIdentityFederation");
+    },
+    undo: async (t) => void (await t.convertScheme(project, connection.id, "ServicePrincipal")),
+  };
+  let presented: { issuer: string | null; subject: string | null } = { issuer: null, subject: null };
+  if (f.evidence.creationMode === "Automatic") {
+    return { ...base, summary: `Convert '${connection.name}' to workload identity federation (Azure DevOps adds the federated credential to its application; revert within seven days)`, steps: [convert] };
+  }
+  const objectId = f.application?.objectId;
+  if (!objectId) return null;
+  let credentialId = "";
+  return {
+    ...base,
+    summary: `Convert '${connection.name}' to workload identity federation and add the federated credential it presents to its application (revert within seven days)`,
+    steps: [
+      convert,
+      {
+        call: `POST https://graph.microsoft.com/v1.0/applications/${objectId}/federatedIdentityCredentials`,
+        before: { federatedIdentityCredentials: "(as read by the scan)" },
+        after: { name: `azure-devops-${connection.id}`, issuer: "(the issuer the converted connection shows)", subject: "(its subject: sc://{org}/{project}/{connection})", audiences: ["api://AzureADTokenExchange"] },
+        run: async (t) => {
+          if (!presented.issuer || !presented.subject) throw new Error("the converted connection shows no issuer and subject");
+          credentialId = await t.addFederatedCredential(objectId, { name: `azure-devops-${connection.id}`, issuer: presented.issuer, subject: presented.subject, audiences: ["api://AzureADTokenExchange"] });
+        },
+        undo: (t) => t.removeFederatedCredential(objectId, credentialId),
+      },
+    ],
+  };
+}
+
+/** Back to the secret within seven days of a conversion (Azure DevOps keeps the secret that long). */
+export function planRevert(connection: { id: string; name: string }, project: string): FixPlan {
+  return {
+    findingId: `revert/${connection.id}`,
+    kind: "revert",
+    project,
+    summary: `Revert '${connection.name}' to its client secret (possible within seven days of the conversion)`,
+    steps: [{ call: `PUT {org}/${project}/_apis/serviceendpoint/endpoints/${connection.id}?operation=ConvertAuthenticationScheme`, before: { scheme: "WorkloadIdentityFederation" }, after: { scheme: "ServicePrincipal" }, run: async (t) => void (await t.convertScheme(project, connection.id, "ServicePrincipal")) }],
+  };
+}
+
+function planFix(f: Finding, now: Date, options: FixOptions): FixPlan | Unfixable {
   const project = f.connection?.projects[0] ?? null;
   const base = { findingId: f.id, kind: f.kind, project };
   const connection = f.connection;
@@ -55,6 +112,7 @@ function planFix(f: Finding, now: Date): FixPlan | Unfixable {
     case "secret-expired":
     case "secret-expiring": {
       if (!connection || !project) break;
+      if (options.convert) return convertPlan(f, connection, project) ?? { findingId: f.id, reason: `the finding lacks what the fix needs (${f.kind})` };
       const before = f.evidence.credentials;
       if (f.evidence.creationMode === "Automatic") {
         return { ...base, summary: `Rotate the secret of '${connection.name}' (Azure DevOps' Rotate secret: a new secret valid three months, the old one removed)`, steps: [{ call: `${endpoint}?operation=RotateSecret`, before, after: "a new client secret, stored in the connection", run: (t) => t.rotateSecret(project, connection.id) }] };
@@ -62,27 +120,40 @@ function planFix(f: Finding, now: Date): FixPlan | Unfixable {
       const objectId = f.application?.objectId;
       if (!objectId) break;
       const end = new Date(now.getTime() + 90 * DAY).toISOString();
-      let secret = "";
+      let added = { secret: "", keyId: "" };
       return {
         ...base,
         summary: `Add a client secret to the application of '${connection.name}' and store it in the connection`,
         steps: [
           { call: `POST https://graph.microsoft.com/v1.0/applications/${objectId}/addPassword`, before, after: { displayName: `svcconn doctor fix ${connection.name}`, endDateTime: end }, run: async (t) => {
-              secret = await t.addPassword(objectId, `svcconn doctor fix ${connection.name}`, end);
+              added = await t.addPassword(objectId, `svcconn doctor fix ${connection.name}`, end);
             },
+            undo: (t) => t.removePassword(objectId, added.keyId),
           },
-          { call: endpoint, before: { serviceprincipalkey: "(the expired secret)" }, after: { serviceprincipalkey: "(the new secret)" }, run: (t) => t.setConnectionSecret(project, connection.id, secret) },
+          { call: endpoint, before: { serviceprincipalkey: "(the expired secret)" }, after: { serviceprincipalkey: "(the new secret)" }, run: (t) => t.setConnectionSecret(project, connection.id, added.secret) },
         ],
       };
     }
-    case "no-role-at-scope": {
+    case "no-role-at-scope":
+    case "role-insufficient": {
       const principal = f.evidence.principal as string | undefined;
       const scope = f.scope;
       if (!principal || !scope) break;
+      const action = f.evidence.action as string | undefined;
+      // Contributor allows every action but granting access: a refused Microsoft.Authorization write needs a person's choice.
+      if (action && /^microsoft\.authorization\/(?:roleassignments|roledefinitions|locks|policyassignments)\/(?:write|delete)/i.test(action)) {
+        return { findingId: f.id, reason: `no automatic fix for '${f.kind}': the refused action ${action} is one Contributor does not grant; choose a role that may grant access (Role Based Access Control Administrator with a condition, or User Access Administrator) and assign it at ${scope} yourself` };
+      }
+      let assignmentId = "";
       return {
         ...base,
-        summary: `Assign Contributor to the service principal of '${connection?.name}' at its scope ${scope} (the least built-in role that lets deployments write)`,
-        steps: [{ call: `PUT https://management.azure.com${scope}/providers/Microsoft.Authorization/roleAssignments/{new id}?api-version=2022-04-01`, before: { assignments: [] }, after: { principalId: principal, roleDefinitionId: CONTRIBUTOR, scope }, run: async (t) => void (await t.assignRole(principal, scope, CONTRIBUTOR)) }],
+        summary: `Assign Contributor to the service principal of '${connection?.name}' at its scope ${scope} (the least built-in role that lets deployments write${action ? `, and allows ${action}` : ""})`,
+        steps: [{ call: `PUT https://management.azure.com${scope}/providers/Microsoft.Authorization/roleAssignments/{new id}?api-version=2022-04-01`, before: { assignments: f.evidence.assignments ?? [] }, after: { principalId: principal, roleDefinitionId: CONTRIBUTOR, scope }, run: async (t) => {
+              assignmentId = await t.assignRole(principal, scope, CONTRIBUTOR);
+            },
+            undo: (t) => t.removeRoleAssignment(assignmentId),
+          },
+        ],
       };
     }
     case "open-access": {
@@ -103,13 +174,19 @@ function planFix(f: Finding, now: Date): FixPlan | Unfixable {
     case "orphaned-application": {
       const app = f.application;
       if (!app?.objectId) break;
-      const assignments = (f.evidence.roleAssignments as Array<{ id: string; scope: string; role: string }> | undefined) ?? [];
+      const assignments = (f.evidence.roleAssignments as Array<{ id: string; scope: string; role: string; roleDefinitionId: string }> | undefined) ?? [];
       // Role assignments first: an application deleted first would leave them pointing at nobody.
       return {
         ...base,
         summary: `Delete the orphaned application '${app.displayName}' and its ${assignments.length} role assignment(s)`,
         steps: [
-          ...assignments.map((a) => ({ call: `DELETE https://management.azure.com${a.id}?api-version=2022-04-01`, before: a, after: null, run: (t: FixTarget) => t.removeRoleAssignment(a.id) })),
+          ...assignments.map((a) => ({
+            call: `DELETE https://management.azure.com${a.id}?api-version=2022-04-01`,
+            before: a,
+            after: null,
+            run: (t: FixTarget) => t.removeRoleAssignment(a.id),
+            undo: async (t: FixTarget) => void (await t.assignRole(principalOf(f), a.scope, a.roleDefinitionId)),
+          })),
           { call: `DELETE https://graph.microsoft.com/v1.0/applications/${app.objectId}`, before: { appId: app.appId, displayName: app.displayName }, after: null, run: (t) => t.deleteApplication(app.objectId!) },
         ],
       };
@@ -120,11 +197,15 @@ function planFix(f: Finding, now: Date): FixPlan | Unfixable {
   return { findingId: f.id, reason: `the finding lacks what the fix needs (${f.kind})` };
 }
 
+const principalOf = (f: Finding) => String(f.evidence.servicePrincipal ?? "");
+
 export interface FixOutcome {
   findingId: string;
   status: "fixed" | "failed" | "still-found";
   /** Steps done before a failure (a failure stops the run; nothing after it is tried). */
   stepsDone: number;
+  /** After a failure: whether the steps done were taken back (`rolled-back`) or some could not be (`partial`). */
+  rollback?: "rolled-back" | "partial";
   message?: string;
 }
 
@@ -142,7 +223,19 @@ export async function applyFixes(plans: FixPlan[], target: FixTarget, rescan: ()
         done++;
       }
     } catch (error) {
-      outcomes.push({ findingId: plan.findingId, status: "failed", stepsDone: done, message: `${plan.steps[done]?.call}: ${error instanceof Error ? error.message : String(error)}` });
+      const why = `${plan.steps[done]?.call}: ${error instanceof Error ? error.message : String(error)}`;
+      const leftovers: string[] = [];
+      for (const step of plan.steps.slice(0, done).reverse()) {
+        try {
+          if (!step.undo) throw new Error("it cannot be taken back");
+          await step.undo(target);
+        } catch (undoError) {
+          leftovers.push(`${step.call} (${undoError instanceof Error ? undoError.message : String(undoError)})`);
+        }
+      }
+      const rollback = done === 0 ? undefined : leftovers.length ? "partial" : "rolled-back";
+      const after = rollback === "rolled-back" ? `; the ${done} step(s) done before it were taken back` : rollback === "partial" ? `; NOT taken back: ${leftovers.join("; ")}` : "";
+      outcomes.push({ findingId: plan.findingId, status: "failed", stepsDone: done, ...(rollback ? { rollback } : {}), message: why + after });
       return outcomes;
     }
     const after = await rescan();

@@ -1,3 +1,5 @@
+import { permissionsGrant } from "../../core/role-actions.js";
+import { explain } from "../explain.js";
 import { type Finding, finding, SEVERITY_ORDER, type Severity } from "./findings.js";
 import {
   type ApplicationInfo,
@@ -8,6 +10,8 @@ import {
   type ProjectInfo,
   type Readable,
   type RoleAssignmentInfo,
+  type RoleDefinitionInfo,
+  type RunPoolInfo,
   type ScanTarget,
   type ServicePrincipalInfo,
   Unreadable,
@@ -42,6 +46,8 @@ export interface ConnectionReport {
   scheme: string;
   appId: string | null;
   findings: Finding[];
+  /** When the secrets or certificates the connection signs in with end (the report's expiry timeline). */
+  expiries?: Array<{ kind: "secret" | "certificate"; displayName: string | null; endDateTime: string }>;
 }
 
 export interface ScanReport {
@@ -65,6 +71,8 @@ const PRIVILEGED = new Map([
   ["18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", "User Access Administrator"],
 ]);
 const DAY = 86_400_000;
+/** ARM's refusal, naming the principal, the action and the scope (`AuthorizationFailed`). */
+const AUTHORIZATION_FAILED = /object id '([0-9a-f-]{36})' does not have authorization to perform action '([^']+)' over scope '([^']+)'/i;
 
 /** The ARM scope a connection works at: its resource group, subscription or management group. */
 export function connectionScope(c: ConnectionInfo): string | null {
@@ -143,6 +151,36 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
     }
   };
 
+  /**
+   * When the connection's last use failed because ARM refused its principal an action, that refusal: the role it
+   * holds does not allow what the pipeline does. Read from the run's errors, recognised by `explain`.
+   */
+  async function refusedByRole(project: ProjectInfo, executions: ExecutionInfo[], principalId: string) {
+    const last = [...executions].sort((a, b) => Date.parse(b.finishTime ?? "") - Date.parse(a.finishTime ?? ""))[0];
+    if (last?.result !== "failed" || last.runId === null) return null;
+    const errors = await target.runErrors(project, last.runId);
+    if (errors instanceof Unreadable) return null;
+    for (const message of errors) {
+      const named = AUTHORIZATION_FAILED.exec(message);
+      if (!named || named[1]!.toLowerCase() !== principalId.toLowerCase() || explain(message).id !== "rbac-authorization-failed") continue;
+      return { run: { runId: last.runId, pipeline: last.definitionName, finishTime: last.finishTime }, action: named[2], refusedScope: named[3], message };
+    }
+    return null;
+  }
+
+  const definitions = new Map<string, Promise<Readable<RoleDefinitionInfo[]>>>();
+  /** Whether one of these assignments' roles allows the action now; a role that cannot be read allows nothing known. */
+  async function allowedNow(connection: string, assignments: RoleAssignmentInfo[], action: string): Promise<boolean> {
+    for (const a of assignments) {
+      const key = a.roleDefinitionId.toLowerCase();
+      if (!definitions.has(key)) definitions.set(key, target.roleDefinitions([a.roleDefinitionId]));
+      const read = await definitions.get(key)!;
+      if (!readable<RoleDefinitionInfo[]>(connection, "role definitions", read)) continue;
+      if (read.some((d) => permissionsGrant(d.permissions, action))) return true;
+    }
+    return false;
+  }
+
   async function scanConnection(c: ConnectionInfo, project: ProjectInfo): Promise<ConnectionReport> {
     const findings: Finding[] = [];
     const ref = { id: c.id, name: c.name, projects: c.projects.map((p) => p.name) };
@@ -168,6 +206,19 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
       }
     }
 
+    // A managed identity exists only on its VM: a run of the hosted pool could not have had it.
+    if (c.scheme === "ManagedServiceIdentity" && !(executions instanceof Unreadable)) {
+      const runIds = [...new Set(executions.map((e) => e.runId).filter((id): id is number => id !== null))];
+      const pools = runIds.length ? await target.runPools(project, runIds) : [];
+      if (readable<RunPoolInfo[]>(c.name, "managed-identity-pool", pools)) {
+        const hosted = pools.filter((p) => p.hosted);
+        if (hosted.length) {
+          const byRun = new Map(executions.map((e) => [e.runId, e]));
+          add("managed-identity-on-hosted", { scheme: c.scheme, runs: hosted.map((p) => ({ runId: p.runId, pool: p.pool, pipeline: byRun.get(p.runId)?.definitionName ?? null, result: byRun.get(p.runId)?.result ?? null })) }, null);
+        }
+      }
+    }
+
     // The identity behind the connection: managed identities have no application to read.
     if (c.scheme === "ManagedServiceIdentity" || !c.appId) return { ...ref, scheme: c.scheme, appId: c.appId, findings };
     if (!readable<Map<string, ApplicationInfo>>(c.name, "application", applications)) return { ...ref, scheme: c.scheme, appId: c.appId, findings };
@@ -177,6 +228,7 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
       return { ...ref, scheme: c.scheme, appId: c.appId, findings };
     }
     const appRef = { appId: application.appId, objectId: application.objectId, displayName: application.displayName };
+    let expiries: ConnectionReport["expiries"];
 
     if (c.scheme === "ServicePrincipal") {
       const certificate = application.keyCredentials.length > 0 && application.passwordCredentials.length === 0;
@@ -184,6 +236,7 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
       const ends = credentials.map((k) => Date.parse(k.endDateTime ?? "")).filter((t) => !Number.isNaN(t));
       const newest = ends.length ? Math.max(...ends) : undefined;
       const evidence = { credentials: credentials.map((k) => ({ displayName: k.displayName, endDateTime: k.endDateTime })), now: options.now.toISOString(), creationMode: c.creationMode };
+      expiries = credentials.filter((k) => k.endDateTime).map((k) => ({ kind: certificate ? "certificate" : "secret", displayName: k.displayName, endDateTime: k.endDateTime! }));
       if (newest !== undefined && newest <= now) add(certificate ? "certificate-expired" : "secret-expired", evidence, appRef);
       else if (newest !== undefined && newest - now <= expiring) add(certificate ? "certificate-expiring" : "secret-expiring", { ...evidence, daysLeft: Math.floor((newest - now) / DAY) }, appRef);
     }
@@ -199,11 +252,11 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
       }
     }
 
-    if (!readable<Map<string, ServicePrincipalInfo>>(c.name, "service-principal", principals)) return { ...ref, scheme: c.scheme, appId: c.appId, findings };
+    if (!readable<Map<string, ServicePrincipalInfo>>(c.name, "service-principal", principals)) return { ...ref, scheme: c.scheme, appId: c.appId, findings, ...(expiries ? { expiries } : {}) };
     const principal = principals.get(c.appId.toLowerCase());
     if (!principal) {
       add("service-principal-missing", { appId: c.appId }, appRef);
-      return { ...ref, scheme: c.scheme, appId: c.appId, findings };
+      return { ...ref, scheme: c.scheme, appId: c.appId, findings, ...(expiries ? { expiries } : {}) };
     }
     if (!principal.accountEnabled) add("service-principal-disabled", { servicePrincipal: principal.objectId, accountEnabled: false }, appRef);
 
@@ -213,11 +266,16 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
         const relevant = assignments.filter((a) => scope.toLowerCase().startsWith(a.scope.toLowerCase()) || a.scope === "/");
         const shown = relevant.map((a) => ({ scope: a.scope, role: a.roleName ?? roleId(a) }));
         if (!relevant.length) add("no-role-at-scope", { principal: principal.objectId, scope, assignments: [] }, appRef);
+        else if (!(executions instanceof Unreadable)) {
+          const refused = await refusedByRole(project, executions, principal.objectId);
+          // Only while no role it holds now allows the refused action (a role given since settles it).
+          if (refused && !(await allowedNow(c.name, relevant, refused.action!))) add("role-insufficient", { principal: principal.objectId, scope, assignments: shown, ...refused }, appRef);
+        }
         const privileged = relevant.filter((a) => PRIVILEGED.has(roleId(a)) && atSubscriptionOrAbove(a.scope));
         if (privileged.length) add("over-privileged", { principal: principal.objectId, assignments: privileged.map((a) => ({ scope: a.scope, role: PRIVILEGED.get(roleId(a)) })), all: shown }, appRef);
       }
     }
-    return { ...ref, scheme: c.scheme, appId: c.appId, findings };
+    return { ...ref, scheme: c.scheme, appId: c.appId, findings, ...(expiries ? { expiries } : {}) };
   }
 
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, Math.max(1, entries.length)) }, worker));
@@ -244,12 +302,12 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
     for (const app of orphans) {
       const principal = orphanPrincipals instanceof Unreadable ? orphanPrincipals : orphanPrincipals.get(app.appId.toLowerCase());
       // Keyed by id: one above the subscriptions (a management group) shows in each subscription's listing.
-      const assignments = new Map<string, { id: string; scope: string; role: string }>();
+      const assignments = new Map<string, { id: string; scope: string; role: string; roleDefinitionId: string }>();
       if (principal && !(principal instanceof Unreadable)) {
         // The subscriptions' listings (at, above and below each) already hold the orphan's assignments.
         for (const found of subscriptionAssignments.values()) {
           if (!readable<RoleAssignmentInfo[]>(`application ${app.displayName}`, "orphan role assignments", found)) continue;
-          for (const a of found) if (a.principalId.toLowerCase() === principal.objectId.toLowerCase()) assignments.set(a.id, { id: a.id, scope: a.scope, role: a.roleName ?? roleId(a) });
+          for (const a of found) if (a.principalId.toLowerCase() === principal.objectId.toLowerCase()) assignments.set(a.id, { id: a.id, scope: a.scope, role: a.roleName ?? roleId(a), roleDefinitionId: roleId(a) });
         }
       }
       other.push(

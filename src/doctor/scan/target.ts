@@ -50,6 +50,15 @@ export interface ExecutionInfo {
   result: string | null;
   definitionId: number | null;
   definitionName: string | null;
+  /** The run (build) that used the connection: `owner.id` of the record. */
+  runId: number | null;
+}
+
+/** The agent pool a run ran on, as the build shows it (`queue.pool`). */
+export interface RunPoolInfo {
+  runId: number;
+  pool: string;
+  hosted: boolean;
 }
 
 export interface PermissionsInfo {
@@ -93,6 +102,14 @@ export interface RoleAssignmentInfo {
   roleName: string | null;
 }
 
+/** What a role allows, as its definition lists it. */
+export interface RoleDefinitionInfo {
+  /** The definition's full id, as role assignments name it. */
+  id: string;
+  roleName: string;
+  permissions: Array<{ actions: string[]; notActions: string[] }>;
+}
+
 export interface ScanTarget {
   /** The organization's name and URL as the report names them. */
   readonly organization: string;
@@ -100,6 +117,10 @@ export interface ScanTarget {
   connections(project: ProjectInfo): Promise<ConnectionInfo[]>;
   executions(project: ProjectInfo, connectionId: string): Promise<Readable<ExecutionInfo[]>>;
   permissions(project: ProjectInfo, connectionId: string): Promise<Readable<PermissionsInfo>>;
+  /** The error messages of a run (its timeline's issues of type error). */
+  runErrors(project: ProjectInfo, runId: number): Promise<Readable<string[]>>;
+  /** The pools these runs ran on (one listing by build ids). */
+  runPools(project: ProjectInfo, runIds: number[]): Promise<Readable<RunPoolInfo[]>>;
   /** The applications with these client ids (those the directory has); read in batches, not one call each. */
   applications(appIds: string[]): Promise<Readable<ApplicationInfo[]>>;
   servicePrincipals(appIds: string[]): Promise<Readable<ServicePrincipalInfo[]>>;
@@ -108,6 +129,8 @@ export interface ScanTarget {
   roleAssignments(principalObjectId: string, scope: string): Promise<Readable<RoleAssignmentInfo[]>>;
   /** Every role assignment at, above and below a scope, of every principal (one listing for many connections). */
   assignmentsAt(scope: string): Promise<Readable<RoleAssignmentInfo[]>>;
+  /** The definitions of roles, by the full ids role assignments carry. */
+  roleDefinitions(ids: string[]): Promise<Readable<RoleDefinitionInfo[]>>;
   /** Applications whose display name starts with the prefix the automatic connections of a project use. */
   applicationsNamed(prefix: string): Promise<Readable<ApplicationInfo[]>>;
 }
