@@ -1,8 +1,12 @@
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Command } from "commander";
+import { SecretBox } from "../core/crypto.js";
+import { DATABASE_FILE, KEY_FILE, readKeys } from "../server/data-folder.js";
+import { openSqlite, storeOf } from "../store/index.js";
 import { DEMO_WORLD_YAML } from "../world/demo.js";
+import { exportedYaml, exportWorld } from "../world/export.js";
 import { readWorld } from "../world/load.js";
 
 export function worldCommand(): Command {
@@ -35,6 +39,29 @@ export function worldCommand(): Command {
         process.stdout.write(flags.json ? `${JSON.stringify(held)}\n` : describeContents(held));
       } finally {
         db.close();
+      }
+    });
+  world
+    .command("export")
+    .description("Write what a data folder's store holds as a world file (secrets the store keeps hashed stay hashes)")
+    .option("--data <dir>", "data folder (default ./.svcconn; env SVCCONN_DATA)")
+    .option("--out <file>", "write to this file (default: standard output)")
+    .option("--include-secrets", "write connection secrets in clear (opened with the folder's keys.json); otherwise placeholders")
+    .action(async (flags: { data?: string; out?: string; includeSecrets?: boolean }) => {
+      const dataDir = resolve(flags.data ?? process.env.SVCCONN_DATA ?? ".svcconn");
+      if (!existsSync(join(dataDir, DATABASE_FILE))) throw new Error(`no store at ${join(dataDir, DATABASE_FILE)}`);
+      const opened = await openSqlite({ dataDir, readonly: true });
+      try {
+        const secrets = flags.includeSecrets ? new SecretBox(readKeys(join(dataDir, KEY_FILE)).secretKey) : undefined;
+        const exported = await exportWorld(storeOf(opened), { secrets });
+        const yaml = exportedYaml(exported);
+        if (flags.out) {
+          // A world with secrets in it is as sensitive as the keys: owner only.
+          writeFileSync(flags.out, yaml, { mode: 0o600 });
+          process.stderr.write(`wrote ${flags.out}\n`);
+        } else process.stdout.write(yaml);
+      } finally {
+        await opened.db.destroy();
       }
     });
   return world;

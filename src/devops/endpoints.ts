@@ -122,7 +122,7 @@ export class ServiceEndpoints {
   // ---- create -----------------------------------------------------------------------------------------------
 
   /** POST on the organization route (references in the body) or the legacy project route (project from the path). */
-  async create(caller: DevOpsCaller, input: EndpointInput, routeProject?: string): Promise<StoredEndpoint> {
+  async create(caller: DevOpsCaller, input: EndpointInput, routeProject?: string, preset: { id?: string } = {}): Promise<StoredEndpoint> {
     const org = caller.organization;
     if (org.serverMode && input.type === "azurerm" && !SERVER_SCHEMES.has(input.scheme)) throw devopsErrors.unsupportedOnServer(input.scheme);
     let refs = input.projectReferences;
@@ -142,7 +142,8 @@ export class ServiceEndpoints {
     }
     const now = this.clock.now().toISOString();
     const endpoint: ServiceEndpoint = {
-      id: newGuid(),
+      // A body's id is ignored, as Azure DevOps does; only a world file keeps a connection's id (federated subjects name it).
+      id: preset.id?.toLowerCase() ?? newGuid(),
       organizationId: org.id,
       name: input.name,
       type: input.type,

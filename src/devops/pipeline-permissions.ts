@@ -6,7 +6,8 @@ import type { PipelinePermissionsChange } from "./input.js";
 import type { DevOpsCaller } from "./identities.js";
 import type { PipelinePermission, Project } from "./model.js";
 
-const ALL = -1;
+/** How the store records "every pipeline of the project" (open access). */
+export const ALL_PIPELINES = -1;
 const RESOURCE_TYPES = new Set(["endpoint", "queue", "securefile", "variablegroup", "environment", "agentpool", "repository"]);
 
 export interface ResourcePermissions {
@@ -42,8 +43,8 @@ export class PipelinePermissions {
     return {
       resourceType,
       resourceId: resourceId.toLowerCase(),
-      pipelines: rows.filter((r) => r.pipelineId !== ALL && r.authorized),
-      allPipelines: rows.find((r) => r.pipelineId === ALL && r.authorized) ?? null,
+      pipelines: rows.filter((r) => r.pipelineId !== ALL_PIPELINES && r.authorized),
+      allPipelines: rows.find((r) => r.pipelineId === ALL_PIPELINES && r.authorized) ?? null,
     };
   }
 
@@ -52,7 +53,7 @@ export class PipelinePermissions {
     await this.check(caller, project, type, resourceId, true);
     const now = this.clock.now().toISOString();
     if (change.allPipelines !== undefined) {
-      await this.store.devops.setPipelinePermission(project.id, type, resourceId, { pipelineId: ALL, authorized: change.allPipelines, authorizedBy: caller.identity.id, authorizedOn: now });
+      await this.store.devops.setPipelinePermission(project.id, type, resourceId, { pipelineId: ALL_PIPELINES, authorized: change.allPipelines, authorizedBy: caller.identity.id, authorizedOn: now });
     }
     for (const { id, authorized } of change.pipelines) {
       await this.store.devops.setPipelinePermission(project.id, type, resourceId, { pipelineId: id, authorized, authorizedBy: caller.identity.id, authorizedOn: now });

@@ -70,7 +70,7 @@ function lock(dir: string): () => void {
   throw new DataFolderError(`Cannot lock the data folder ${dir} (${file}).`);
 }
 
-function readKeys(file: string): DataKeys {
+export function readKeys(file: string): DataKeys {
   let parsed: { secretKey?: unknown; adminKey?: unknown };
   try {
     parsed = JSON.parse(readFileSync(file, "utf8"));

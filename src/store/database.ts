@@ -34,6 +34,8 @@ export interface OpenOptions {
   /** Folder for `svcconn.db`; ignored when `memory` is set. */
   dataDir?: string;
   memory?: boolean;
+  /** Reads an existing store beside a running server (WAL lets readers in): no writes, no migrations. */
+  readonly?: boolean;
 }
 
 /** Opens the embedded SQLite store and brings its schema up to date. */
@@ -41,10 +43,19 @@ export async function openSqlite(options: OpenOptions): Promise<OpenedDatabase> 
   let file = ":memory:";
   if (!options.memory) {
     if (!options.dataDir) throw new Error("a data folder is needed unless the store is in memory");
-    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    if (!options.readonly) mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     file = join(options.dataDir, "svcconn.db");
   }
   let sqlite: SqliteDatabase.Database;
+  if (options.readonly) {
+    try {
+      sqlite = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
+    } catch (error) {
+      throw new Error(`The database file ${file} cannot be opened as a svcconn store: ${(error as Error).message}`);
+    }
+    const changes = new ChangeCounter();
+    return { db: new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [changes, new CamelCasePlugin()] }), changes };
+  }
   try {
     sqlite = new SqliteDatabase(file);
     // Owner only; SQLite gives the -wal and -shm files it makes later the same mode.

@@ -98,6 +98,11 @@ export class DevOpsRepository {
     await this.db.insertInto("personalAccessTokens").values(pat).execute();
   }
 
+  /** An identity's personal access tokens, as stored (hashes only). */
+  async patsOf(identityId: string): Promise<Array<{ name: string; tokenHash: string; validTo: string }>> {
+    return this.db.selectFrom("personalAccessTokens").select(["name", "tokenHash", "validTo"]).where("identityId", "=", identityId).orderBy("createdAt").execute();
+  }
+
   async patByHash(tokenHash: string): Promise<{ identityId: string; organizationId: string; validTo: string } | undefined> {
     return this.db.selectFrom("personalAccessTokens").select(["identityId", "organizationId", "validTo"]).where("tokenHash", "=", tokenHash).executeTakeFirst();
   }

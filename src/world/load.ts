@@ -13,6 +13,7 @@ import { firstPartyServicePrincipalId, GRAPH_APP_ROLES } from "../entra/director
 import { AZURE_DEVOPS_APP_ID, GRAPH_APP_ID } from "../entra/token/token-audiences.js";
 import type { Store } from "../store/index.js";
 import { hashPassword } from "../core/crypto.js";
+import { newGuid } from "../core/ids.js";
 import type { Clock } from "../core/clock.js";
 import { readEndpointInput } from "../devops/endpoint-input.js";
 import { federatedCredentialFor, ISSUER_TYPE } from "../devops/federation.js";
@@ -228,7 +229,7 @@ class WorldLoader {
               mail: u.mail,
               userType: u.invitedFrom ? "Guest" : u.userType,
               password: u.password,
-              passwordHash: hashes.get(`${i}.${j}`),
+              passwordHash: u.passwordHash ?? hashes.get(`${i}.${j}`),
               homeTenantId: home?.tenantId ?? null,
               homeUserId: home?.userId ?? null,
               accountEnabled: u.accountEnabled,
@@ -265,7 +266,9 @@ class WorldLoader {
       }
       const now = this.writers.clock.nowMs();
       for (const [k, p] of a.passwordCredentials.entries()) {
-        const dated = { ...p, startDateTime: p.startDateTime && worldTime(p.startDateTime, now), endDateTime: p.endDateTime && worldTime(p.endDateTime, now) };
+        const { secretHash, hint, keyId, ...rest } = p;
+        const stored = secretHash ? { secretHash, hint: hint ?? "", keyId } : undefined;
+        const dated = { ...rest, stored, startDateTime: p.startDateTime && worldTime(p.startDateTime, now), endDateTime: p.endDateTime && worldTime(p.endDateTime, now) };
         await at(`${path}.passwordCredentials.${k}`, () => directory.addPassword(app.id, dated));
       }
       for (const [k, c] of a.keyCredentials.entries()) await at(`${path}.keyCredentials.${k}`, () => directory.addCertificate(app.id, c));
@@ -447,6 +450,9 @@ class WorldLoader {
         for (const group of groups) await this.store.devops.addMember(project.groups[group].id, identity.id);
       }
       if (m.pat) await devops.identities.issuePat(identity, "world", 365, m.pat);
+      for (const t of m.pats) {
+        await this.store.devops.insertPat({ id: newGuid(), identityId: identity.id, organizationId: org.id, name: t.name, tokenHash: t.tokenHash, validTo: new Date(Date.parse(t.validTo)).toISOString(), createdAt: this.writers.clock.now().toISOString() });
+      }
       if (m.signedIn) {
         const home = member.homeTenantId && member.homeUserId ? ((await this.store.users.get(member.homeTenantId, member.homeUserId)) ?? member) : member;
         await signIn.openSession(tenant, member, home, AZURE_DEVOPS_APP_ID, `${AZURE_DEVOPS_APP_ID}/.default offline_access`);
@@ -507,18 +513,20 @@ class WorldLoader {
     if (c.resourceGroup) parameters.scope = `/subscriptions/${data.subscriptionId}/resourcegroups/${c.resourceGroup}`;
     const body = {
       name: c.name,
+      description: c.description ?? "",
       type: "azurerm",
       url: "https://management.azure.com/",
       authorization: { scheme: c.scheme, parameters },
       data,
       serviceEndpointProjectReferences: [project, ...shared].map((p) => ({ projectReference: { id: p.id, name: p.name }, name: c.name, description: "" })),
     };
-    const created = await at(path, async () => devops.endpoints.create(caller, readEndpointInput(body)));
+    const created = await at(path, async () => devops.endpoints.create(caller, readEndpointInput(body), undefined, { id: c.id }));
     let endpoint = created.endpoint;
     const now = this.writers.clock.nowMs();
     if (c.createdOn) endpoint = { ...endpoint, creationDate: worldTime(c.createdOn, now), modificationDate: worldTime(c.createdOn, now) };
     if (c.issuer) endpoint = { ...endpoint, parameters: { ...endpoint.parameters, [ISSUER_TYPE]: c.issuer === "devops" ? "AzureDevOps" : "EntraID" } };
     if (c.failed) endpoint = { ...endpoint, isReady: false, operationStatus: { state: "Failed", statusMessage: c.failed } };
+    if (c.data) endpoint = { ...endpoint, data: { ...endpoint.data, ...c.data } };
     if (endpoint !== created.endpoint) await devops.endpoints.save(endpoint, created.secrets);
     if (c.scheme === "WorkloadIdentityFederation" && application && c.federatedCredential === "matching" && !c.failed) {
       const { applicationObjectId: _, ...credential } = federatedCredentialFor(application.id, org, project, endpoint);

@@ -3,6 +3,7 @@ import { GRAPH_APP_ROLES } from "../entra/directory/first-party.js";
 import { DIRECTORY_ROLE, DIRECTORY_ROLE_NAMES, GUEST_ROLE, SIGN_IN_AUDIENCES } from "../entra/model.js";
 
 const guid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "must be a GUID");
+const isoDateTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO-8601 date");
 /** A signed ISO-8601 duration of days, hours and minutes, relative to the clock when the world is loaded. */
 export const RELATIVE_TIME = /^(-)?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/;
 /** An ISO-8601 date, or a time relative to loading (`P20D` in twenty days, `-P200D` two hundred days ago): fixtures that do not age. */
@@ -27,13 +28,18 @@ export const GUEST_ACCESS_ROLE: Record<z.infer<typeof guestAccess>, string> = {
 
 const passwordCredential = z
   .object({
+    keyId: guid.optional(),
     displayName: z.string().optional(),
     /** The secret itself; world files are fixtures, the store keeps only its hash. */
-    secretText: z.string().min(8),
+    secretText: z.string().min(8).optional(),
+    /** Or the stored hash and the first three characters (`world export`): the same secret keeps working. */
+    secretHash: z.string().min(16).optional(),
+    hint: z.string().max(3).optional(),
     startDateTime: when.optional(),
     endDateTime: when.optional(),
   })
-  .strict();
+  .strict()
+  .refine((p) => !!p.secretText !== !!p.secretHash, "give the secretText, or the secretHash of an exported world");
 
 const federatedCredential = z
   .object({
@@ -89,6 +95,8 @@ const user = z
     /** For a guest: the account it was invited from, as `{ tenant: key, userPrincipalName }`. */
     invitedFrom: z.object({ tenant: z.string(), userPrincipalName: z.string() }).strict().optional(),
     password: z.string().min(1).optional(),
+    /** Or the stored hash of it (`world export`). */
+    passwordHash: z.string().min(16).optional(),
     accountEnabled: z.boolean().default(true),
     directoryRoles: z.array(directoryRole).default([]),
   })
@@ -210,6 +218,8 @@ const organizationMember = z
     projects: z.record(z.array(z.enum(PROJECT_GROUP_NAMES))).default({}),
     /** A personal access token valid a year (fixtures: well known). */
     pat: z.string().min(20).optional(),
+    /** Tokens kept as their hashes (`world export`): they go on working until they expire. */
+    pats: z.array(z.object({ name: z.string(), tokenHash: z.string().min(16), validTo: isoDateTime }).strict()).default([]),
     /** Signed in to the organization's tenant at start (a session the DevOps plane can act with). */
     signedIn: z.boolean().default(true),
   })
@@ -230,6 +240,8 @@ const repository = z
 /** An Azure Resource Manager service connection, as a project administrator would make it by hand. */
 const serviceConnection = z
   .object({
+    /** Kept from an exported world: a workload identity subject names the connection's id. */
+    id: guid.optional(),
     name: z.string().min(1).max(256),
     scheme: z.enum(["ServicePrincipal", "WorkloadIdentityFederation", "ManagedServiceIdentity"]).default("WorkloadIdentityFederation"),
     /** The application (by display name in the organization's tenant) the connection signs in as. */
@@ -258,6 +270,9 @@ const serviceConnection = z
     sharedWith: z.array(z.string()).default([]),
     /** An automatic creation that failed with this message (the connection then has no application). */
     failed: z.string().min(1).optional(),
+    description: z.string().optional(),
+    /** More of the connection's `data` (what an automatic creation recorded: creationMode, appObjectId, …). */
+    data: z.record(z.string()).optional(),
   })
   .strict()
   .refine((c) => c.scheme === "ManagedServiceIdentity" || c.failed || c.application || c.appId, "a connection needs an application or an appId")

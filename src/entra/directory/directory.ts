@@ -37,6 +37,8 @@ export interface NewPassword {
   endDateTime?: string;
   /** Only world files may fix a secret (like Azurite's well-known key); Graph always generates one. */
   secretText?: string;
+  /** An exported world's stored secret: its hash, hint and key id (the secret itself was never kept). */
+  stored?: { secretHash: string; hint: string; keyId?: string };
 }
 
 /** A password credential as Graph returns it; `secretText` is set only in the answer to its creation. */
@@ -193,18 +195,18 @@ export class Directory {
     const end = input.endDateTime ? Date.parse(input.endDateTime) : start + TWO_YEARS_MS;
     if (Number.isNaN(start)) throw graphErrors.invalidValue("startDateTime", "passwordCredential");
     if (Number.isNaN(end) || end <= start) throw graphErrors.invalidValue("endDateTime", "passwordCredential");
-    const secretText = input.secretText ?? newClientSecret();
+    const secretText = input.stored ? undefined : (input.secretText ?? newClientSecret());
     const credential: PasswordCredential = {
-      keyId: newGuid(),
+      keyId: input.stored?.keyId?.toLowerCase() ?? newGuid(),
       ownerId,
       displayName: input.displayName ?? null,
-      hint: secretText.slice(0, 3),
-      secretHash: hashSecret(secretText),
+      hint: input.stored?.hint ?? secretText!.slice(0, 3),
+      secretHash: input.stored?.secretHash ?? hashSecret(secretText!),
       startDateTime: new Date(start).toISOString(),
       endDateTime: new Date(end).toISOString(),
     };
     await this.store.applications.insertPassword(credential);
-    return { ...passwordView(credential), secretText };
+    return { ...passwordView(credential), secretText: secretText ?? null };
   }
 
   /** Registers an X.509 certificate (PEM or base64 DER) as a key credential; validity comes from the certificate. */

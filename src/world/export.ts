@@ -1,0 +1,311 @@
+import { stringify } from "yaml";
+import type { SecretBox } from "../core/crypto.js";
+import { ALL_PIPELINES } from "../devops/pipeline-permissions.js";
+import { GRAPH_APP_ROLES } from "../entra/directory/first-party.js";
+import { DIRECTORY_ROLE_NAMES, GUEST_ROLE } from "../entra/model.js";
+import type { Store } from "../store/index.js";
+
+const GRAPH_ROLE_NAMES = new Map(Object.entries(GRAPH_APP_ROLES).map(([name, id]) => [id, name]));
+const EXPORTED_GROUPS = new Set(["Project Administrators", "Contributors", "Readers", "Endpoint Creators", "Endpoint Administrators"]);
+/** Resources the loader makes again from a tenant's managed identities and VMs. */
+const IDENTITY_TYPES = new Set(["microsoft.managedidentity/userassignedidentities", "microsoft.compute/virtualmachines"]);
+
+export interface ExportOptions {
+  /** Opens connection secrets to write them; without it they are left out and listed in `omitted`. */
+  secrets?: SecretBox;
+}
+
+export interface ExportedWorld {
+  /** The world file's object: `parseWorld(toYaml(world))` loads it. */
+  world: Record<string, unknown>;
+  /** What a world file cannot carry, said once each (shown to the person exporting). */
+  omitted: string[];
+}
+
+/** A resource's name as world files write it: every name segment of its id after the provider namespace. */
+function resourceName(id: string): string {
+  const path = id.split(/\/providers\//i).pop()!.split("/").slice(1);
+  return path.filter((_, i) => i % 2 === 1).join("/");
+}
+
+/**
+ * Writes what a store holds as a world file: tenants and their directory, the resource hierarchy with RBAC,
+ * organizations with projects, members, pipelines and service connections. Secrets the store keeps only as hashes
+ * (client secrets, passwords, PATs) are written as those hashes, so the same secrets keep working after a load;
+ * connection secrets only when `options.secrets` can open them. Run state (runs, logs, usage history, sessions,
+ * signing keys, the clock) is not part of a world.
+ */
+export async function exportWorld(store: Store, options: ExportOptions = {}): Promise<ExportedWorld> {
+  const omitted = new Set<string>(["runs, logs and usage history", "sign-in sessions and token-signing keys (new ones are made)", "the clock's offset", "connection security roles other than the creator's"]);
+  const tenants = await store.tenants.list();
+  const keyOf = new Map(tenants.map((t, i) => [t.id, i === 0 ? "t0" : `t${i}`]));
+  // Readable keys where the default domain allows: contoso.onmicrosoft.com → contoso.
+  for (const t of tenants) {
+    const key = t.defaultDomain.split(".")[0]!.toLowerCase();
+    if (![...keyOf.values()].includes(key)) keyOf.set(t.id, key);
+  }
+  const upnOf = new Map<string, { tenantId: string; upn: string }>();
+  for (const t of tenants) for (const u of await store.users.list(t.id)) upnOf.set(u.id, { tenantId: t.id, upn: u.userPrincipalName });
+
+  const worldTenants = [];
+  for (const t of tenants) worldTenants.push(await exportTenant(store, t, keyOf, upnOf));
+
+  const organizations = [];
+  for (const org of await store.devops.organizations()) {
+    const projects = await store.devops.projects(org.id);
+    const identities = await store.devops.identities(org.id);
+    const groupById = new Map(identities.filter((i) => i.kind === "group").map((g) => [g.id, g]));
+    const projectName = new Map(projects.map((p) => [p.id, p.name]));
+    const members = [];
+    for (const identity of identities.filter((i) => i.kind === "user").sort((x, y) => x.uniqueName.localeCompare(y.uniqueName))) {
+      const groups: Record<string, string[]> = {};
+      for (const groupId of await store.devops.groupsOf(identity.id)) {
+        const group = groupById.get(groupId);
+        if (!group?.projectId || !EXPORTED_GROUPS.has(group.displayName)) continue;
+        const name = projectName.get(group.projectId)!;
+        groups[name] = [...(groups[name] ?? []), group.displayName];
+      }
+      const user = identity.entraObjectId ? await store.users.get(org.tenantId, identity.entraObjectId) : undefined;
+      const home = user?.homeTenantId && user.homeUserId ? await store.users.get(user.homeTenantId, user.homeUserId) : user;
+      const sessions = home ? await store.sessions.forAccount(`${home.tenantId}/${home.id}`) : [];
+      const pats = await store.devops.patsOf(identity.id);
+      members.push({
+        user: identity.uniqueName,
+        id: identity.id,
+        projects: groups,
+        ...(pats.length ? { pats } : {}),
+        signedIn: sessions.some((s) => !s.revokedAt && s.tenantId === org.tenantId),
+      });
+    }
+    const endpoints = await store.devops.endpointsOfOrganization(org.id);
+    const worldProjects = [];
+    for (const p of projects) {
+      const repositories = await store.pipelines.repositories(p.id);
+      const pipelines = await store.pipelines.pipelines(p.id);
+      const settings = await store.pipelines.settings(p.id);
+      const pipelineName = new Map(pipelines.map((d) => [d.id, d.name]));
+      const serviceConnections = [];
+      // A connection shared with several projects is written once, under the project that owns it (its first).
+      const owned = endpoints.filter((e) => e.endpoint.projects[0]?.projectId === p.id).sort((x, y) => x.endpoint.name.localeCompare(y.endpoint.name));
+      for (const { endpoint, secrets } of owned) {
+        if (endpoint.type !== "azurerm") {
+          omitted.add(`connections of types other than azurerm (${endpoint.name}: ${endpoint.type})`);
+          continue;
+        }
+        const opened = options.secrets ? (JSON.parse(options.secrets.open(secrets)) as Record<string, string>) : undefined;
+        const permissions = await store.devops.pipelinePermissions(p.id, "endpoint", endpoint.id);
+        const { creationMode, scopeLevel, subscriptionId, managementGroupId, environment: _e, subscriptionName: _s, managementGroupName: _m, identityType: _i, ...data } = endpoint.data;
+        const appId = endpoint.parameters.serviceprincipalid;
+        const application = appId ? await store.applications.getByAppId(appId) : undefined;
+        const failed = endpoint.operationStatus?.state === "Failed" ? endpoint.operationStatus.statusMessage || "failed" : undefined;
+        let secret: Record<string, string> = {};
+        if (endpoint.scheme === "ServicePrincipal" && !failed) {
+          const key = endpoint.parameters.authenticationType === "spnCertificate" ? "servicePrincipalCertificate" : "serviceprincipalkey";
+          if (opened?.[key]) secret = key === "serviceprincipalkey" ? { secret: opened[key]! } : { certificate: opened[key]! };
+          else {
+            secret = { secret: "(not exported: run world export --include-secrets)" };
+            omitted.add("connection secrets (written as a placeholder; --include-secrets writes them)");
+          }
+        }
+        serviceConnections.push({
+          id: endpoint.id,
+          name: endpoint.projects[0]!.name,
+          ...(endpoint.description ? { description: endpoint.description } : {}),
+          scheme: endpoint.scheme,
+          ...(application && application.tenantId === (endpoint.parameters.tenantid ?? org.tenantId) ? { application: application.displayName } : appId ? { appId } : {}),
+          ...secret,
+          ...(scopeLevel === "ManagementGroup" ? { managementGroup: managementGroupId } : { subscription: subscriptionId }),
+          ...(endpoint.parameters.scope ? { resourceGroup: endpoint.parameters.scope.split("/").pop() } : {}),
+          // The application's federated credentials are written with it: nothing to add on load.
+          ...(endpoint.scheme === "WorkloadIdentityFederation" ? { federatedCredential: "none" } : {}),
+          ...(endpoint.parameters.workloadIdentityFederationIssuerType ? { issuer: endpoint.parameters.workloadIdentityFederationIssuerType === "AzureDevOps" ? "devops" : "entra" } : {}),
+          ...(identities.find((i) => i.id === endpoint.createdBy)?.kind === "user" ? { createdBy: identities.find((i) => i.id === endpoint.createdBy)!.uniqueName } : {}),
+          createdOn: endpoint.creationDate,
+          openAccess: permissions.some((x) => x.pipelineId === ALL_PIPELINES && x.authorized),
+          pipelines: permissions.filter((x) => x.pipelineId !== ALL_PIPELINES && x.authorized).map((x) => pipelineName.get(x.pipelineId)).filter(Boolean),
+          sharedWith: endpoint.projects.slice(1).map((r) => projectName.get(r.projectId)).filter(Boolean),
+          ...(failed ? { failed } : {}),
+          ...(creationMode === "Automatic" || Object.keys(data).length ? { data: { ...(creationMode === "Automatic" && !failed ? { creationMode } : {}), ...data } } : {}),
+        });
+      }
+      worldProjects.push({
+        name: p.name,
+        id: p.id,
+        ...(p.description ? { description: p.description } : {}),
+        repositories: repositories.map((r) => ({ name: r.name, id: r.id, ...(r.folder ? { folder: r.folder } : { files: r.files ?? {} }) })),
+        pipelines: pipelines.map((d) => ({ name: d.name, repository: repositories.find((r) => r.id === d.repositoryId)?.name ?? "", yaml: d.yamlPath, ...(d.defaultPool ? { pool: d.defaultPool } : {}) })),
+        resourceAuthorization: settings.resourceAuthorization,
+        serviceConnections,
+      });
+    }
+    const pools = (await store.pipelines.pools(org.id)).filter((pool) => !pool.hosted);
+    organizations.push({
+      name: org.name,
+      id: org.id,
+      tenant: keyOf.get(org.tenantId),
+      federationIssuer: org.federationIssuer,
+      serverMode: org.serverMode,
+      projects: worldProjects,
+      pools: pools.map((pool) => ({ name: pool.name, agents: pool.agents.map((a) => ({ name: a.name, ...(a.vm ? { vm: a.vm } : {}) })) })),
+      members,
+    });
+  }
+
+  const issuers = (await store.keys.issuers()).map((i) => ({ issuer: i.issuer, jwks: i.jwks }));
+  const world = {
+    name: "exported",
+    description: "Written by svcconn world export.",
+    tenants: worldTenants,
+    ...(issuers.length ? { issuers } : {}),
+    organizations,
+  };
+  return { world, omitted: [...omitted] };
+}
+
+async function exportTenant(store: Store, t: Awaited<ReturnType<Store["tenants"]["list"]>>[number], keyOf: Map<string, string>, upnOf: Map<string, { tenantId: string; upn: string }>) {
+  const policy = (await store.tenants.policyVersions(t.id)).at(-1)?.policy;
+  const rolesOf = async (principalId: string) => (await store.users.roleAssignments(t.id, { principalId })).map((r) => DIRECTORY_ROLE_NAMES[r.roleTemplateId] ?? r.roleTemplateId);
+  const users = [];
+  for (const u of (await store.users.list(t.id)).sort((x, y) => x.userPrincipalName.localeCompare(y.userPrincipalName))) {
+    const home = u.homeUserId ? upnOf.get(u.homeUserId) : undefined;
+    users.push({
+      id: u.id,
+      userPrincipalName: u.userPrincipalName,
+      displayName: u.displayName,
+      ...(u.mail ? { mail: u.mail } : {}),
+      userType: u.userType,
+      ...(home ? { invitedFrom: { tenant: keyOf.get(home.tenantId), userPrincipalName: home.upn } } : {}),
+      ...(u.passwordHash && !home ? { passwordHash: u.passwordHash } : {}),
+      accountEnabled: u.accountEnabled,
+      directoryRoles: await rolesOf(u.id),
+    });
+  }
+  const principals = await store.servicePrincipals.list(t.id);
+  const applications = [];
+  for (const a of (await store.applications.list(t.id)).sort((x, y) => x.displayName.localeCompare(y.displayName) || x.id.localeCompare(y.id))) {
+    const sp = principals.find((p) => p.appId === a.appId && p.servicePrincipalType === "Application");
+    const owners = (await store.applications.owners(a.id)).map((id) => upnOf.get(id)?.upn).filter(Boolean);
+    applications.push({
+      id: a.id,
+      appId: a.appId,
+      displayName: a.displayName,
+      signInAudience: a.signInAudience,
+      ...(a.identifierUris.length ? { identifierUris: a.identifierUris } : {}),
+      ...(a.requestedAccessTokenVersion ? { requestedAccessTokenVersion: a.requestedAccessTokenVersion } : {}),
+      ...(a.redirectUris.web.length || a.redirectUris.spa.length || a.redirectUris.publicClient.length ? { redirectUris: a.redirectUris } : {}),
+      ...(a.isFallbackPublicClient ? { isFallbackPublicClient: true } : {}),
+      owners,
+      passwordCredentials: (await store.applications.passwords(a.id)).map((p) => ({
+        keyId: p.keyId,
+        ...(p.displayName ? { displayName: p.displayName } : {}),
+        secretHash: p.secretHash,
+        hint: p.hint,
+        startDateTime: p.startDateTime,
+        endDateTime: p.endDateTime,
+      })),
+      keyCredentials: (await store.applications.keys(a.id)).map((k) => ({ certificate: k.keyDer, ...(k.displayName ? { displayName: k.displayName } : {}) })),
+      federatedIdentityCredentials: (await store.applications.federated(a.id)).map((f) => ({ name: f.name, issuer: f.issuer, subject: f.subject, audiences: f.audiences, ...(f.description ? { description: f.description } : {}) })),
+      servicePrincipal: sp
+        ? {
+            id: sp.id,
+            accountEnabled: sp.accountEnabled,
+            directoryRoles: await rolesOf(sp.id),
+            graphPermissions: (await store.servicePrincipals.appRoleAssignments(sp.id)).map((r) => GRAPH_ROLE_NAMES.get(r.appRoleId)).filter(Boolean),
+          }
+        : false,
+    });
+  }
+  const vms = (await store.servicePrincipals.listVirtualMachines()).filter((vm) => vm.tenantId === t.id).sort((x, y) => x.name.localeCompare(y.name));
+  const systemAssigned = new Set(vms.map((vm) => vm.systemAssignedPrincipalId).filter(Boolean));
+  const managedIdentities = [];
+  const userAssigned = principals.filter((p) => p.servicePrincipalType === "ManagedIdentity" && p.managedIdentityResourceId && !systemAssigned.has(p.id));
+  for (const mi of userAssigned.sort((x, y) => x.displayName.localeCompare(y.displayName) || x.id.localeCompare(y.id))) {
+    managedIdentities.push({
+      name: mi.displayName,
+      resourceId: mi.managedIdentityResourceId,
+      clientId: mi.appId,
+      principalId: mi.id,
+      federatedIdentityCredentials: (await store.applications.federated(mi.id)).map((f) => ({ name: f.name, issuer: f.issuer, subject: f.subject, audiences: f.audiences })),
+    });
+  }
+  const virtualMachines = vms.map((vm) => {
+    const sys = principals.find((p) => p.id === vm.systemAssignedPrincipalId);
+    return {
+      name: vm.name,
+      resourceId: vm.resourceId,
+      ...(sys ? { systemAssignedIdentity: { principalId: sys.id, clientId: sys.appId } } : {}),
+      userAssignedIdentities: vm.userAssignedResourceIds,
+    };
+  });
+  const identityResources = new Set([...managedIdentities.map((m) => m.resourceId!.toLowerCase()), ...vms.map((vm) => vm.resourceId.toLowerCase())]);
+  const managementGroups = (await store.hierarchy.managementGroups(t.id))
+    .filter((g) => g.name !== t.id)
+    .sort((x, y) => x.name.localeCompare(y.name))
+    .map((g) => ({ name: g.name, displayName: g.displayName, ...(g.parentName && g.parentName !== t.id ? { parent: g.parentName } : {}) }));
+  const subscriptions = [];
+  for (const sub of (await store.hierarchy.subscriptions(t.id)).sort((x, y) => x.id.localeCompare(y.id))) {
+    const resourceGroups = [];
+    for (const rg of (await store.hierarchy.resourceGroups(sub.id)).sort((x, y) => x.name.localeCompare(y.name))) {
+      const resources = (await store.resources.inResourceGroup(sub.id, rg.name))
+        .filter((r) => !(IDENTITY_TYPES.has(r.type.toLowerCase()) && identityResources.has(r.id.toLowerCase())))
+        .sort((x, y) => x.id.localeCompare(y.id))
+        .map((r) => {
+          const body = r.body as Record<string, unknown>;
+          return {
+            type: r.type,
+            name: resourceName(r.id),
+            ...(body.location ? { location: body.location } : {}),
+            ...(body.kind ? { kind: body.kind } : {}),
+            ...(body.sku ? { sku: body.sku } : {}),
+            ...(body.tags && Object.keys(body.tags as object).length ? { tags: body.tags } : {}),
+            properties: body.properties ?? {},
+          };
+        });
+      resourceGroups.push({ name: rg.name, location: rg.location, tags: rg.tags, resources });
+    }
+    subscriptions.push({
+      id: sub.id,
+      displayName: sub.displayName,
+      state: sub.state,
+      ...(sub.managementGroup && sub.managementGroup !== t.id ? { managementGroup: sub.managementGroup } : {}),
+      tags: sub.tags,
+      resourceGroups,
+    });
+  }
+  const roleDefinitions = (await store.rbac.customRoles(t.id)).sort((x, y) => x.id.localeCompare(y.id)).map((r) => ({
+    id: r.id,
+    roleName: r.roleName,
+    description: r.description,
+    actions: r.permissions.flatMap((p) => p.actions),
+    notActions: r.permissions.flatMap((p) => p.notActions),
+    assignableScopes: r.assignableScopes,
+  }));
+  const roleAssignments = (await store.rbac.atOrBelow("/"))
+    .filter((a) => a.tenantId === t.id)
+    .map((a) => ({ principal: a.principalId, role: a.roleDefinitionId.split("/").pop(), scope: a.scope, name: a.name }))
+    // Made in the same instant when a world was loaded: ordered by name, the file is the same every time.
+    .sort((x, y) => x.scope.localeCompare(y.scope) || x.name.localeCompare(y.name));
+  const guestAccess = policy ? Object.entries({ member: GUEST_ROLE.User, limited: GUEST_ROLE.GuestUser, restricted: GUEST_ROLE.RestrictedGuestUser }).find(([, id]) => id === policy.guestUserRoleId)?.[0] : undefined;
+  return {
+    key: keyOf.get(t.id),
+    id: t.id,
+    displayName: t.displayName,
+    defaultDomain: t.defaultDomain,
+    domains: t.domains,
+    authorizationPolicy: policy ? { allowedToCreateApps: policy.allowedToCreateApps, ...(guestAccess ? { guestAccess } : {}) } : {},
+    users,
+    applications,
+    managedIdentities,
+    virtualMachines,
+    managementGroups,
+    subscriptions,
+    roleDefinitions,
+    roleAssignments,
+  };
+}
+
+/** The world as YAML, with a header naming what it leaves out. */
+export function exportedYaml(exported: ExportedWorld): string {
+  const header = ["# Written by `svcconn world export`. Hashes stand for secrets the store never kept.", "# Not in a world file:", ...exported.omitted.map((o) => `#   - ${o}`)];
+  return `${header.join("\n")}\n${stringify(exported.world, { lineWidth: 0 })}`;
+}
