@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { envCommand, execCommand } from "./env.js";
 import { doctorCommand } from "./doctor.js";
 import { explainCommand } from "./explain.js";
 import { loginCommand, logoutCommand } from "./login.js";
@@ -19,6 +20,8 @@ program.addCommand(doctorCommand());
 program.addCommand(pipelineCommand());
 program.addCommand(loginCommand());
 program.addCommand(logoutCommand());
+program.addCommand(envCommand());
+program.addCommand(execCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`svcconn: ${error instanceof Error ? error.message : String(error)}\n`);

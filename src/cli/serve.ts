@@ -26,7 +26,7 @@ export function serveCommand(): Command {
     .option("--world <file>", "world file to load into a new store (default: the demo world; env SVCCONN_WORLD)")
     .option("--reset", "wipe the store and load the world again")
     .option("--no-tls", "serve plain HTTP (official Azure clients refuse it for login and ARM)")
-    .option("--ports <spec>", "'auto', a base port (default 8443: login, graph, arm, devops, imds in order), or login=N,graph=N,arm=N,devops=N,imds=N")
+    .option("--ports <spec>", "'auto', a base port (default 8443: login, graph, arm, devops, imds, proxy in order), or login=N,graph=N,arm=N,devops=N,imds=N[,proxy=N]")
     .option("--host <address>", "address to bind (default 127.0.0.1)")
     .option("--admin-key <key>", "admin API key (default: random per data folder; env SVCCONN_ADMIN_KEY)")
     .option("--ca-dir <dir>", "folder of the local CA that signs the server certificate (default DATA/tls; made when absent)")
@@ -75,6 +75,7 @@ export function describe(facts: ReadyFacts): string {
     `  arm   (ARM)        ${facts.arm}`,
     `  devops (DevOps)    ${facts.devops}`,
     `  imds  (IMDS)       ${facts.imds}`,
+    `  proxy (real hosts) ${facts.proxy}    eval "$(svcconn env)": clients keep login.microsoftonline.com, management.azure.com, dev.azure.com…`,
     "",
     `  CA certificate     ${facts.caFile ?? "(none: --no-tls)"}`,
     `  admin key          ${facts.adminKey}`,

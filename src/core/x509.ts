@@ -1,4 +1,6 @@
 import { webcrypto, createPrivateKey, X509Certificate as NodeX509 } from "node:crypto";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import { GeneralName, GeneralSubtree, GeneralSubtrees, id_ce_nameConstraints, NameConstraints } from "@peculiar/asn1-x509";
 import * as x509 from "@peculiar/x509";
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
@@ -22,6 +24,11 @@ export interface CertificateRequest {
   ips?: string[];
   dnsNames?: string[];
   isCa?: boolean;
+  /**
+   * For a CA: the only names it may sign for (X.509 name constraints, critical): DNS names (each with its
+   * subdomains) and IP ranges in CIDR form. Certificates it issues for anything else fail verification.
+   */
+  permitted?: { dnsNames: string[]; ipRanges: string[] };
   /** Signs with this CA; self-signed when absent. */
   issuer?: { certPem: string; keyPem: string };
 }
@@ -33,6 +40,7 @@ export async function issueCertificate(request: CertificateRequest): Promise<Iss
   if (request.isCa) {
     extensions.push(new x509.BasicConstraintsExtension(true, 0, true));
     extensions.push(new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true));
+    if (request.permitted) extensions.push(nameConstraints(request.permitted));
   } else {
     extensions.push(new x509.BasicConstraintsExtension(false, undefined, true));
     extensions.push(new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true));
@@ -78,6 +86,24 @@ export async function issueCertificate(request: CertificateRequest): Promise<Iss
   const der = Buffer.from(cert.rawData);
   const certPem = cert.toString("pem");
   return { certPem: certPem.endsWith("\n") ? certPem : `${certPem}\n`, keyPem: toPem(pkcs8, "PRIVATE KEY"), derBase64: der.toString("base64") };
+}
+
+/** Whether a certificate (PEM) carries X.509 name constraints. */
+export function hasNameConstraints(certPem: string): boolean {
+  try {
+    return new x509.X509Certificate(certPem).getExtension(id_ce_nameConstraints) !== null;
+  } catch {
+    return false;
+  }
+}
+
+function nameConstraints(permitted: { dnsNames: string[]; ipRanges: string[] }): x509.Extension {
+  const subtrees = [
+    ...permitted.dnsNames.map((dNSName) => new GeneralSubtree({ base: new GeneralName({ dNSName }) })),
+    ...permitted.ipRanges.map((iPAddress) => new GeneralSubtree({ base: new GeneralName({ iPAddress }) })),
+  ];
+  const value = AsnConvert.serialize(new NameConstraints({ permittedSubtrees: new GeneralSubtrees(subtrees) }));
+  return new x509.Extension(id_ce_nameConstraints, true, value);
 }
 
 async function importPkcs8(pem: string): Promise<CryptoKey> {

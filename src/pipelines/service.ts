@@ -21,7 +21,7 @@ export interface PipelinesOptions {
   logger: Logger;
   devops: DevOpsApi;
   /** svcconn's own listeners as a job sees them: the DevOps host (collection URL base), login, ARM and Graph. */
-  urls: () => { devops: string; login: string; arm: string; graph: string; imds: string };
+  urls: () => { devops: string; login: string; arm: string; graph: string; imds: string; proxy?: string };
   /** Environment every step inherits from the agent (PATH, the CA bundle that trusts svcconn, proxy settings). */
   agentEnvironment: () => NodeJS.ProcessEnv;
 }
@@ -637,6 +637,7 @@ export class PipelinesService {
           collectionUri,
           cloud: { login: urls.login, arm: urls.arm, graph: urls.graph },
           imdsUrl: urls.imds,
+          proxyUrl: urls.proxy,
           jobToken,
           repository: { name: input.repository.name, folder: input.repository.folder, files: input.repository.files },
           agent: input.agent,

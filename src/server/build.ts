@@ -5,6 +5,7 @@ import { armRoutes } from "../arm/http/routes.js";
 import type { ArmService } from "../arm/service.js";
 import type { Clock } from "../core/clock.js";
 import type { Plane } from "../core/config.js";
+import { organizationOfHost } from "./real-hosts.js";
 import type { Logger } from "../core/logging.js";
 import { devopsDialect } from "../devops/http/dialect.js";
 import { doctorRoutes } from "./explain-route.js";
@@ -95,7 +96,16 @@ export function buildServer(deps: ServerDeps): Listeners {
     urls: () => ({ login: deps.loginBase(), graph: deps.graphBase() }),
   });
   // Azure DevOps matches URL segments (and project names) case-insensitively.
-  const devops = make("devops", devopsDialect, { secure: true, caseSensitive: false });
+  // `https://{org}.visualstudio.com/…` (the older organization URL, through the real-host proxy) carries the
+  // organization in its host: the same routes as `dev.azure.com/{org}/…`.
+  const devops = make("devops", devopsDialect, {
+    secure: true,
+    caseSensitive: false,
+    rewriteUrl: (url, headers) => {
+      const org = organizationOfHost(String(headers.host ?? ""));
+      return org ? `/${org}${url.startsWith("/") ? url : `/${url}`}` : url;
+    },
+  });
   doctorRoutes(devops, deps.clock, deps.ownUrls);
   devopsAdminRoutes(devops, deps.devops, adminKeyCheck(deps.adminKey));
   devopsRoutes(devops, deps.devops);

@@ -36,7 +36,8 @@ export interface Runtime {
   tls?: TlsMaterial;
   listeners: Listeners;
   /** Base URL of each listener, filled in as they start listening. */
-  urls: Partial<Record<Plane, string>>;
+  /** Where each listener answers once it listens, and the real-host proxy. */
+  urls: Partial<Record<Plane | "proxy", string>>;
   /** Tells the runtime which port serves which plane (svcconn's own URLs are valid token resources). */
   bindPort(plane: Plane, port: number): void;
   close(): Promise<void>;
@@ -72,7 +73,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
     // A data folder remembers the world it was made from, so a restart prints the same bootstrap facts.
     const worldFile = config.world ? resolve(config.world) : ((await store.meta.get("worldFile")) ?? "demo");
     const world = readWorld(worldFile === "demo" ? undefined : worldFile);
-    const urls: Partial<Record<Plane, string>> = {};
+    const urls: Partial<Record<Plane | "proxy", string>> = {};
     const ports = new Map<number, Plane>();
     const localPlane = (url: URL): ResourcePlane | undefined => {
       if (!LOOPBACK.has(url.hostname) && url.hostname !== config.host) return undefined;
@@ -112,7 +113,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
         clock,
         logger,
         devops: inProcessPipelinesDevOpsApi(devops),
-        urls: () => ({ devops: urls.devops ?? "https://127.0.0.1", login: loginBase(), arm: urls.arm ?? "https://127.0.0.1", graph: urls.graph ?? "https://127.0.0.1", imds: urls.imds ?? "http://127.0.0.1" }),
+        urls: () => ({ devops: urls.devops ?? "https://127.0.0.1", login: loginBase(), arm: urls.arm ?? "https://127.0.0.1", graph: urls.graph ?? "https://127.0.0.1", imds: urls.imds ?? "http://127.0.0.1", proxy: urls.proxy }),
         agentEnvironment: () => agentEnvironment(caFile()),
       });
       return { entra, arm, devops, pipelines };

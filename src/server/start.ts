@@ -1,7 +1,8 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
-import { PLANES, resolveConfig, type ConfigInput } from "../core/config.js";
+import { PLANES, type Plane, resolveConfig, type ConfigInput } from "../core/config.js";
+import { createProxy } from "./proxy.js";
 import { bootstrapFacts, devopsFacts, type BootstrapFacts } from "../world/load.js";
 import { createRuntime, type Runtime } from "./runtime.js";
 
@@ -18,6 +19,8 @@ export interface ReadyFacts {
   arm: string;
   devops: string;
   imds: string;
+  /** The real-host proxy: HTTPS_PROXY / HTTP_PROXY for clients that keep Microsoft's own URLs (`svcconn env`). */
+  proxy: string;
   caFile: string | null;
   adminKey: string;
   bootstrap: BootstrapFacts | null;
@@ -52,6 +55,19 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     throw error;
   }
   const urls = runtime.urls as Record<(typeof PLANES)[number], string>;
+  const planePort = (plane: Plane) => Number(new URL(urls[plane]).port) || undefined;
+  const proxy = createProxy({ portOf: planePort, logger: runtime.logger });
+  try {
+    await new Promise<void>((listening, failed) => {
+      proxy.once("error", failed);
+      proxy.listen(config.ports === "auto" ? 0 : (config.ports.proxy ?? config.ports.login + 5), config.host, () => listening());
+    });
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+  const proxyUrl = `http://${hostPart}:${(proxy.address() as AddressInfo).port}`;
+  runtime.urls.proxy = proxyUrl;
   // The CLI (`svcconn login`, `logout`, `pipeline`) finds the instance of a data folder here, with the world's
   // organization, project and PAT it prints at start; the admin key stays in keys.json.
   const instanceFile = config.memory ? undefined : join(resolve(config.dataDir), INSTANCE_FILE);
@@ -60,7 +76,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // The bootstrap application (the world's well-known reader of the directory and Azure) lets `doctor scan --data`
   // read Graph and ARM as `serve` prints it; the file is the owner's only.
   const bootstrap = bootstrapFacts(runtime.world);
-  if (instanceFile) writeFileSync(instanceFile, `${JSON.stringify({ pid: process.pid, ...urls, caFile: runtime.tls?.caFile ?? null, ...world, bootstrap })}\n`, { mode: 0o600 });
+  if (instanceFile) writeFileSync(instanceFile, `${JSON.stringify({ pid: process.pid, ...urls, proxy: proxyUrl, caFile: runtime.tls?.caFile ?? null, ...world, bootstrap })}\n`, { mode: 0o600 });
   let closing: Promise<void> | undefined;
   return {
     event: "ready",
@@ -69,6 +85,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     arm: urls.arm,
     devops: urls.devops,
     imds: urls.imds,
+    proxy: proxyUrl,
     caFile: runtime.tls?.caFile ?? null,
     adminKey: runtime.adminKey,
     bootstrap,
@@ -77,6 +94,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     close: () =>
       (closing ??= (async () => {
         if (instanceFile) rmSync(instanceFile, { force: true });
+        proxy.closeTunnels();
+        proxy.closeAllConnections();
+        await new Promise<void>((closed) => proxy.close(() => closed()));
         await runtime.close();
       })()),
   };

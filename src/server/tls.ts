@@ -1,7 +1,8 @@
 import { randomUUID, X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { issueCertificate } from "../core/x509.js";
+import { hasNameConstraints, issueCertificate } from "../core/x509.js";
+import { CA_PERMITTED, CERTIFICATE_DNS_NAMES } from "./real-hosts.js";
 
 export interface TlsMaterial {
   caFile: string;
@@ -13,20 +14,22 @@ const DAY = 86_400_000;
 
 /**
  * The local CA is made once per folder and kept, so a user trusts it once (NODE_EXTRA_CA_CERTS,
- * REQUESTS_CA_BUNDLE). The server certificate is issued fresh at each start for 127.0.0.1, ::1 and localhost.
+ * REQUESTS_CA_BUNDLE). It can sign only for the names svcconn serves and loopback (X.509 name constraints), its key
+ * is the owner's only, and svcconn never installs it in a trust store.
  */
 export async function ensureCa(dir: string): Promise<{ caFile: string; certPem: string; keyPem: string }> {
   const folder = resolve(dir);
   const caFile = join(folder, "ca.crt");
   const keyFile = join(folder, "ca.key");
-  if (!existsSync(caFile) || !existsSync(keyFile)) {
-    mkdirSync(folder, { recursive: true });
+  if (!existsSync(caFile) || !existsSync(keyFile) || !hasNameConstraints(readFileSync(caFile, "utf8"))) {
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
     const now = Date.now();
     const ca = await issueCertificate({
       subject: "CN=svcconn local CA, O=svcconn",
       notBefore: new Date(now - DAY),
       notAfter: new Date(now + 10 * 365 * DAY),
       isCa: true,
+      permitted: CA_PERMITTED,
     });
     writeFileSync(keyFile, ca.keyPem, { mode: 0o600 });
     writeFileSync(caFile, ca.certPem);
@@ -51,7 +54,9 @@ export async function serverTls(caDir: string): Promise<TlsMaterial> {
       const certPem = PEM_CERT.exec(pem)?.[0];
       const keyPem = PEM_KEY.exec(pem)?.[0];
       const cert = certPem && new X509Certificate(certPem);
-      if (cert && keyPem && Date.parse(cert.validTo) - Date.now() > 30 * DAY && cert.checkIssued(new X509Certificate(ca.certPem))) {
+      const names = cert ? cert.subjectAltName ?? "" : "";
+      const current = CERTIFICATE_DNS_NAMES.every((name) => names.includes(`DNS:${name}`));
+      if (cert && keyPem && current && Date.parse(cert.validTo) - Date.now() > 30 * DAY && cert.checkIssued(new X509Certificate(ca.certPem))) {
         return { caFile: ca.caFile, cert: certPem + ca.certPem, key: keyPem };
       }
     } catch {
@@ -64,7 +69,7 @@ export async function serverTls(caDir: string): Promise<TlsMaterial> {
     notBefore: new Date(now - DAY),
     notAfter: new Date(now + 365 * DAY),
     ips: ["127.0.0.1", "::1"],
-    dnsNames: ["localhost"],
+    dnsNames: CERTIFICATE_DNS_NAMES,
     issuer: { certPem: ca.certPem, keyPem: ca.keyPem },
   });
   try {

@@ -25,7 +25,7 @@ describe("svcconn serve", () => {
     const { child, first } = serve(["--data", data, "--ports", "auto", "--json", "--admin-key", "cli-test-admin-key"]);
     try {
       const ready = JSON.parse(await first);
-      expect(Object.keys(ready)).toEqual(["event", "login", "graph", "arm", "devops", "imds", "caFile", "adminKey", "bootstrap", "organization", "project", "pat"]);
+      expect(Object.keys(ready)).toEqual(["event", "login", "graph", "arm", "devops", "imds", "proxy", "caFile", "adminKey", "bootstrap", "organization", "project", "pat"]);
       expect(ready.organization).toBe(`${ready.devops}/${DEMO.organization.name}`);
       expect(ready).toMatchObject({ project: DEMO.project.name, pat: DEMO.pats.admin });
       expect(ready).toMatchObject({

@@ -208,7 +208,7 @@ describe("doctor fix on the seeded-fault world", () => {
 /** An HTTPS front for svcconn's Graph and ARM listeners that answers 429 (Retry-After: 0) to the first `throttle` requests. */
 async function throttlingFront(upstream: string, throttle: number): Promise<{ url: string; throttled: () => number; server: Server }> {
   const ca = { certPem: readFileSync(join(TEST_CA_DIR, "ca.crt"), "utf8"), keyPem: readFileSync(join(TEST_CA_DIR, "ca.key"), "utf8") };
-  const cert = await issueCertificate({ subject: "CN=127.0.0.1", notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000), ips: ["127.0.0.1"], issuer: ca });
+  const cert = await issueCertificate({ subject: "CN=svcconn throttling front", notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000), ips: ["127.0.0.1"], issuer: ca });
   let served = 0;
   const front = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
     if (served < throttle) {

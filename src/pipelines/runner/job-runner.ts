@@ -44,6 +44,8 @@ export interface JobContext {
   cloud: CloudUrls;
   /** svcconn's instance metadata listener, which stands for 169.254.169.254 on the agent's machine. */
   imdsUrl: string;
+  /** svcconn's real-host proxy: a step's clients may keep Microsoft's own URLs. */
+  proxyUrl?: string;
   jobToken: string;
   /** Repository content for the checkout step: a folder to copy, or files to write. */
   repository: { name: string; folder: string | null; files: Record<string, string> | null } | null;
@@ -277,12 +279,14 @@ export class JobRunner {
       Object.assign(env, connectionEnvironment(connection, this.ctx.cloud));
     }
     if (this.prependPath.length) env.PATH = [...this.prependPath, env.PATH ?? ""].join(":");
-    // 169.254.169.254 of the agent's machine: plain HTTP goes through svcconn's metadata listener, which knows the
-    // VM by the proxy user name; a Microsoft-hosted agent's machine has no identity of yours.
-    const imds = new URL(this.ctx.imdsUrl);
-    const proxy = `http://${this.ctx.agent.vm ? `${encodeURIComponent(this.ctx.agent.vm)}:@` : ""}${imds.host}`;
+    // Real-host mode: Microsoft's hosts through svcconn's proxy, and 169.254.169.254 of the agent's machine through it
+    // to the metadata listener, which knows the VM by the proxy user name (a Microsoft-hosted agent's machine has no
+    // identity of yours). Without the proxy, plain HTTP goes to the metadata listener directly.
+    const via = new URL(this.ctx.proxyUrl ?? this.ctx.imdsUrl);
+    const proxy = `http://${this.ctx.agent.vm ? `${encodeURIComponent(this.ctx.agent.vm)}:@` : ""}${via.host}`;
     env.HTTP_PROXY = proxy;
     env.http_proxy = proxy;
+    if (this.ctx.proxyUrl) Object.assign(env, { HTTPS_PROXY: proxy, https_proxy: proxy, NO_PROXY: "localhost,127.0.0.1,::1", no_proxy: "localhost,127.0.0.1,::1", AGENT_PROXYURL: this.ctx.proxyUrl });
     // `env:` is the only way a step sees a secret variable as an environment variable (System.AccessToken too).
     for (const [name, value] of Object.entries(step.env)) env[name] = expandMacros(value, this.lookup);
     return env;

@@ -1,0 +1,170 @@
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { connect, createServer, type Server, type Socket } from "node:net";
+import { connect as tlsConnect, createServer as createTlsServer } from "node:tls";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { realHostEnvironment } from "../../src/cli/env.js";
+import { issueCertificate } from "../../src/core/x509.js";
+import type { RunningServer } from "../../src/server/start.js";
+import { DEMO } from "../../src/world/demo.js";
+import { TEST_CA_DIR, testServer } from "../helpers/runtime.js";
+
+// Real-host mode (issue 11): clients keep Microsoft's own URLs and reach svcconn through its proxy, with only the
+// environment `svcconn env` prints.
+const azPath = spawnSync("sh", ["-c", "command -v az"], { encoding: "utf8" }).stdout.trim();
+const data = mkdtempSync(join(tmpdir(), "svcconn-real-host-"));
+let server: RunningServer;
+let environment: Record<string, string>;
+/** A listener of the test's own on another loopback port: nothing may ever reach it through the proxy. */
+let bystander: Server;
+let bystanderHits = 0;
+
+const proxyPort = () => Number(new URL(server.proxy).port);
+
+/** Sends raw bytes to the proxy and resolves with what it answers before closing (or after `ms`). */
+function raw(bytes: string, ms = 2_000): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(proxyPort(), "127.0.0.1");
+    let answer = "";
+    socket.on("data", (d) => (answer += d.toString("utf8")));
+    socket.on("close", () => resolve(answer));
+    socket.on("error", () => resolve(answer));
+    socket.setTimeout(ms, () => socket.destroy());
+    socket.write(bytes);
+  });
+}
+
+/** A child process with nothing of the test's own environment but PATH and HOME, plus `svcconn env`'s lines. */
+function inRealHostMode(file: string, args: string[], extra: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { env: { PATH: process.env.PATH!, HOME: data, ...environment, ...extra }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  server = await testServer({ memory: false, dataDir: data });
+  environment = realHostEnvironment(data);
+  bystander = createServer((socket) => {
+    bystanderHits++;
+    socket.destroy();
+  });
+  await new Promise<void>((ok) => bystander.listen(0, "127.0.0.1", ok));
+}, 60_000);
+
+afterAll(async () => {
+  await server?.close();
+  bystander?.close();
+});
+
+describe("svcconn env", () => {
+  it("names the proxy, the CA and an Azure CLI folder of its own", () => {
+    expect(environment).toMatchObject({ HTTPS_PROXY: server.proxy, HTTP_PROXY: server.proxy, NODE_EXTRA_CA_CERTS: server.caFile, REQUESTS_CA_BUNDLE: server.caFile, AGENT_PROXYURL: server.proxy, AZURE_CONFIG_DIR: join(data, "azure-cli") });
+    expect(environment.NO_PROXY).not.toContain("169.254.169.254");
+  });
+});
+
+describe("the local CA", () => {
+  it("can sign only for the names svcconn serves and loopback: a certificate for another name is refused by TLS", async () => {
+    expect(spawnSync("openssl", ["x509", "-in", `${TEST_CA_DIR}/ca.crt`, "-noout", "-ext", "nameConstraints"], { encoding: "utf8" }).stdout).toMatch(/critical[\s\S]*DNS:login\.microsoftonline\.com[\s\S]*IP:127\.0\.0\.0\/255\.0\.0\.0/);
+    // The CA's own key signs a certificate for a name outside its constraints; a client trusting the CA refuses it.
+    const ca = { certPem: readFileSync(`${TEST_CA_DIR}/ca.crt`, "utf8"), keyPem: readFileSync(`${TEST_CA_DIR}/ca.key`, "utf8") };
+    const rogue = await issueCertificate({ subject: "CN=www.example.com", notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000), dnsNames: ["www.example.com"], issuer: ca });
+    const tlsServer = createTlsServer({ cert: rogue.certPem + ca.certPem, key: rogue.keyPem }, (s) => s.end());
+    await new Promise<void>((ok) => tlsServer.listen(0, "127.0.0.1", ok));
+    const port = (tlsServer.address() as { port: number }).port;
+    const error = await new Promise<string>((resolve) => {
+      const socket = tlsConnect({ host: "127.0.0.1", port, servername: "www.example.com", ca: ca.certPem }, () => resolve("connected"));
+      socket.on("error", (e) => resolve(`${(e as NodeJS.ErrnoException).code}: ${e.message}`));
+    });
+    tlsServer.close();
+    expect(error).toMatch(/permitted subtree violation/);
+    expect(statSync(`${TEST_CA_DIR}/ca.key`).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe("the proxy refuses what svcconn does not serve, and sends nothing anywhere", () => {
+  it("answers 403 naming the host for any other destination; the test's own listener receives nothing", async () => {
+    const other = await raw(`CONNECT 127.0.0.1:${(bystander.address() as { port: number }).port} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    expect(other).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n[\s\S]*svcconn proxy: refusing 127\.0\.0\.1: svcconn answers only for the Microsoft hosts it emulates/);
+    const external = await raw("CONNECT www.example.com:443 HTTP/1.1\r\nHost: www.example.com:443\r\n\r\n");
+    expect(external).toMatch(/^HTTP\/1\.1 403 [\s\S]*refusing www\.example\.com/);
+    const plain = await raw(`GET http://127.0.0.1:${(bystander.address() as { port: number }).port}/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    expect(plain).toMatch(/^HTTP\/1\.1 403 /);
+    expect(bystanderHits).toBe(0);
+  });
+
+  it("gives clear errors for bad input and survives a client that hangs up mid-handshake", async () => {
+    expect(await raw("CONNECT nonsense HTTP/1.1\r\n\r\n")).toMatch(/^HTTP\/1\.1 400 [\s\S]*CONNECT needs host:port/);
+    expect(await raw("CONNECT login.microsoftonline.com:8443 HTTP/1.1\r\n\r\n")).toMatch(/^HTTP\/1\.1 403 [\s\S]*served on port 443 only/);
+    expect(await raw("GET http://login.microsoftonline.com/common HTTP/1.1\r\nHost: login.microsoftonline.com\r\n\r\n")).toMatch(/^HTTP\/1\.1 400 [\s\S]*served over HTTPS only; use https:\/\/login\.microsoftonline\.com\/common/);
+    expect(await raw("GET /relative HTTP/1.1\r\nHost: x\r\n\r\n")).toMatch(/^HTTP\/1\.1 400 [\s\S]*send absolute URLs/);
+    expect(await raw("\x16\x03\x01 garbage\r\n\r\n")).toMatch(/^HTTP\/1\.1 400 /);
+    // Half a TLS handshake through a tunnel, then gone.
+    await new Promise<void>((done) => {
+      const socket: Socket = connect(proxyPort(), "127.0.0.1", () => socket.write("CONNECT login.microsoftonline.com:443 HTTP/1.1\r\n\r\n"));
+      socket.once("data", () => {
+        socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]));
+        socket.destroy();
+        done();
+      });
+    });
+    // The proxy still answers.
+    expect(await raw("CONNECT www.example.com:443 HTTP/1.1\r\n\r\n")).toMatch(/^HTTP\/1\.1 403 /);
+  });
+});
+
+describe("official clients configured as for real Azure, with only svcconn env", () => {
+  it("@azure/identity, the ARM SDK, msal-node, the Graph client and azure-devops-node-api reach svcconn under Microsoft's names", async () => {
+    const run = await inRealHostMode(process.execPath, [join(process.cwd(), "test/fixtures/real-host/node-clients.mjs"), DEMO.tenantId, DEMO.bootstrapAppId, DEMO.bootstrapSecret, DEMO.subscriptionId, DEMO.pats.admin]);
+    expect(run.code, run.stderr).toBe(0);
+    const results = JSON.parse(run.stdout.trim().split("\n").pop()!);
+    // Management tokens are v1 tokens in Entra: their issuer is sts.windows.net, as from the real service.
+    expect(results.identity).toEqual({ ok: true, value: `https://sts.windows.net/${DEMO.tenantId}/` });
+    expect(results.arm).toEqual({ ok: true, value: ["rg-agents", "rg-prod-app"] });
+    expect(results.msal).toEqual({ ok: true, value: "Bearer" });
+    expect(results.graph).toEqual({ ok: true, value: DEMO.tenantId });
+    expect(results.devops).toEqual({ ok: true, value: ["web"] });
+  }, 60_000);
+
+  it("a managed identity on a VM (svcconn env --vm): 169.254.169.254 through the proxy answers with the VM's identity", async () => {
+    const onVm = realHostEnvironment(data, { vm: DEMO.vm.name });
+    expect(onVm.HTTPS_PROXY).toBe(server.proxy.replace("://", `://${DEMO.vm.name}:vm@`));
+    const script = `import { ManagedIdentityCredential } from "@azure/identity";
+const token = await new ManagedIdentityCredential().getToken("https://management.azure.com/.default");
+const claims = JSON.parse(Buffer.from(token.token.split(".")[1], "base64url").toString());
+process.stdout.write(JSON.stringify({ oid: claims.oid, iss: claims.iss }));`;
+    const run = await inRealHostMode(process.execPath, ["--input-type=module", "-e", script], onVm);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe("");
+    expect(JSON.parse(run.stdout)).toEqual({ oid: DEMO.vm.systemPrincipalId, iss: `https://sts.windows.net/${DEMO.tenantId}/` });
+    // Off any VM (plain svcconn env), the metadata service has no identity for the caller, like a hosted agent.
+    const offVm = await inRealHostMode(process.execPath, ["--input-type=module", "-e", script]);
+    expect(offVm.code).not.toBe(0);
+    if (!azPath) return;
+    const az = await inRealHostMode(azPath, ["login", "--identity", "--allow-no-subscriptions", "--query", "[0].user", "-o", "json"], onVm);
+    expect(az.code, az.stderr).toBe(0);
+    expect(JSON.parse(az.stdout)).toMatchObject({ type: "servicePrincipal" });
+  }, 60_000);
+
+  it.skipIf(!azPath)("the Azure CLI with its built-in AzureCloud: login, group list, devops service-endpoint list — no cloud registration", async () => {
+    const login = await inRealHostMode(azPath, ["login", "--service-principal", "-u", DEMO.bootstrapAppId, "-p", DEMO.bootstrapSecret, "--tenant", DEMO.tenantId, "--allow-no-subscriptions", "-o", "json"]);
+    expect(login.code, login.stderr).toBe(0);
+    const cloud = await inRealHostMode(azPath, ["cloud", "show", "--query", "name", "-o", "tsv"]);
+    expect(cloud.stdout.trim()).toBe("AzureCloud");
+    const groups = await inRealHostMode(azPath, ["group", "list", "--subscription", DEMO.subscriptionId, "--query", "[].name", "-o", "tsv"]);
+    expect(groups.code, groups.stderr).toBe(0);
+    expect(groups.stdout.trim().split("\n").sort()).toEqual(["rg-agents", "rg-prod-app"]);
+    const endpoints = await inRealHostMode(azPath, ["devops", "service-endpoint", "list", "--organization", "https://dev.azure.com/contoso", "--project", "web", "-o", "json"], { AZURE_DEVOPS_EXT_PAT: DEMO.pats.admin });
+    expect(endpoints.code, endpoints.stderr).toBe(0);
+    expect(JSON.parse(endpoints.stdout)).toEqual([]);
+    // The extension's "does not support Azure DevOps Server" warning depends on the URL only: gone with dev.azure.com.
+    expect(endpoints.stderr).not.toContain("Azure DevOps Server");
+  }, 120_000);
+});
