@@ -55,6 +55,15 @@ export function baseUrl(request: FastifyRequest): string {
   return `${request.protocol}://${host}`;
 }
 
+/**
+ * An Azure DevOps organization's URL as the request reached it: `https://{org}.visualstudio.com` (the older form,
+ * through the real-host proxy) carries the organization in its host, `https://dev.azure.com/{org}` in its path.
+ */
+export function organizationUrl(request: FastifyRequest, organization: string): string {
+  const host = String(request.headers.host ?? "").split(":")[0]!.toLowerCase();
+  return host === `${organization.toLowerCase()}.visualstudio.com` ? baseUrl(request) : `${baseUrl(request)}/${organization}`;
+}
+
 /** The Entra timestamp format: `2016-01-09 02:02:12Z`. */
 export const entraTimestamp = (ms: number): string => new Date(ms).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "Z");
 

@@ -133,6 +133,16 @@ describe("official clients configured as for real Azure, with only svcconn env",
     expect(results.devops).toEqual({ ok: true, value: ["web"] });
   }, 60_000);
 
+  it("answers the older https://{org}.visualstudio.com form with links in that form, and the legacy issuer's discovery", async () => {
+    const script = `const basic = "Basic " + Buffer.from(":" + process.argv[1]).toString("base64");
+const projects = await (await fetch("https://contoso.visualstudio.com/_apis/projects?api-version=7.1", { headers: { authorization: basic } })).json();
+const issuer = await (await fetch("https://vstoken.dev.azure.com/${DEMO.organization.id}/.well-known/openid-configuration")).json();
+process.stdout.write(JSON.stringify({ url: projects.value[0].url, issuer: issuer.issuer }));`;
+    const run = await inRealHostMode(process.execPath, ["--input-type=module", "-e", script, DEMO.pats.admin]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ url: `https://contoso.visualstudio.com/_apis/projects/${DEMO.project.id}`, issuer: `https://vstoken.dev.azure.com/${DEMO.organization.id}` });
+  });
+
   it("a managed identity on a VM (svcconn env --vm): 169.254.169.254 through the proxy answers with the VM's identity", async () => {
     const onVm = realHostEnvironment(data, { vm: DEMO.vm.name });
     expect(onVm.HTTPS_PROXY).toBe(server.proxy.replace("://", `://${DEMO.vm.name}:vm@`));

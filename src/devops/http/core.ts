@@ -1,5 +1,5 @@
 import type { FastifyInstance, } from "fastify";
-import { baseUrl } from "../../http/wire.js";
+import { organizationUrl } from "../../http/wire.js";
 import { locations } from "./discovery.js";
 import type { DevOpsService } from "../service.js";
 import type { Organization, Project, } from "../model.js";
@@ -33,7 +33,7 @@ export function coreRoutes(app: FastifyInstance, devops: DevOpsService): void {
     id: p.id,
     name: p.name,
     description: p.description ?? undefined,
-    url: `${baseUrl(request)}/${org.name}/_apis/projects/${p.id}`,
+    url: `${organizationUrl(request, org.name)}/_apis/projects/${p.id}`,
     state: "wellFormed",
     revision: 1,
     visibility: "private",
@@ -54,7 +54,7 @@ export function coreRoutes(app: FastifyInstance, devops: DevOpsService): void {
     route(true, async (request, reply, caller) => {
       const project = await devops.renameProject(caller, request.params.project!, projectChanges(request.body));
       void reply.status(202);
-      return { id: project.id, status: "succeeded", url: `${baseUrl(request)}/${caller.organization.name}/_apis/operations/${project.id}` };
+      return { id: project.id, status: "succeeded", url: `${organizationUrl(request, caller.organization.name)}/_apis/operations/${project.id}` };
     }),
   );
   app.post("/:org/_apis/customerintelligence/Events", route(false, async () => undefined));

@@ -1,5 +1,5 @@
 import type { FastifyInstance, } from "fastify";
-import { baseUrl } from "../../http/wire.js";
+import { organizationUrl } from "../../http/wire.js";
 import { identityRef } from "./endpoint-views.js";
 import { devopsErrors } from "../errors.js";
 import type { DevOpsCaller } from "../identities.js";
@@ -12,7 +12,7 @@ import { devopsHttp, list, type Req } from "./shared.js";
 export function permissionRoutes(app: FastifyInstance, devops: DevOpsService): void {
   const { route } = devopsHttp(devops);
   const permissionsView = async (request: Req, caller: DevOpsCaller, p: ResourcePermissions) => {
-    const base = `${baseUrl(request)}/${caller.organization.name}`;
+    const base = organizationUrl(request, caller.organization.name);
     const who = async (id: string) => identityRef(await devops.identity(id), base);
     return {
       resource: { type: p.resourceType, id: p.resourceId },

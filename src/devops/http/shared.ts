@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { baseUrl } from "../../http/wire.js";
+import { organizationUrl } from "../../http/wire.js";
 import { endpointView, } from "./endpoint-views.js";
 import type { StoredEndpoint } from "../endpoints.js";
 import { devopsErrors } from "../errors.js";
@@ -54,7 +54,7 @@ export function devopsHttp(devops: DevOpsService) {
       organization: caller.organization,
       projects: await devops.projectsOf(caller.organization, endpoint),
       identities: await devops.endpoints.identitiesOf([endpoint]),
-      base: `${baseUrl(request)}/${caller.organization.name}`,
+      base: organizationUrl(request, caller.organization.name),
       secretKeys,
       list: listMode,
       inProject,

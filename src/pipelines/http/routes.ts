@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { baseUrl } from "../../http/wire.js";
+import { organizationUrl } from "../../http/wire.js";
 import { pipelinesErrors, PipelinesError } from "../errors.js";
 import { readId, readNewDefinition, readNewPipeline, readQueueBuild, readRunRequest } from "../input.js";
 import type { Pipeline } from "../model.js";
@@ -22,7 +22,7 @@ export function pipelinesRoutes(app: FastifyInstance, pipelines: PipelinesServic
       try {
         const caller = await pipelines.caller(request.params.org!, request.headers.authorization);
         const project: ProjectRef = request.params.project ? await pipelines.project(caller, request.params.project) : { id: "", name: "" };
-        const base: ViewBase = { collection: `${baseUrl(request)}/${caller.organization.name}/`, organization: caller.organization, project };
+        const base: ViewBase = { collection: `${organizationUrl(request, caller.organization.name)}/`, organization: caller.organization, project };
         const result = await handler(request, reply, caller, base);
         if (reply.sent) return reply;
         if (result === undefined) return reply.status(204).send();
