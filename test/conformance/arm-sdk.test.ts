@@ -9,14 +9,12 @@ import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import type { RunningServer } from "../../src/server/start.js";
 import { DEMO } from "../../src/world/demo.js";
 import { BUILTIN_ROLE_IDS } from "../../src/arm/builtin-roles.js";
+import { clientModes } from "../helpers/client-modes.js";
 import { ADMIN_KEY, testServer } from "../helpers/runtime.js";
 import { makeApp } from "../helpers/entra.js";
 
 // The official ARM SDKs, unchanged, with `endpoint` set and tokens from @azure/identity against svcconn.
 let server: RunningServer;
-const credential = (clientId: string, secret: string) =>
-  new ClientSecretCredential(DEMO.tenantId, clientId, secret, { authorityHost: server.login, disableInstanceDiscovery: true });
-const options = () => ({ endpoint: server.arm });
 
 beforeAll(async () => {
   server = await testServer({ rbacPropagationSeconds: 300 });
@@ -32,6 +30,12 @@ async function advance(seconds: number) {
   expect(response.status).toBe(200);
 }
 
+describe.each(clientModes(() => server))("with $name", (mode) => {
+beforeAll(() => mode.enter());
+afterAll(() => mode.leave());
+const credential = (clientId: string, secret: string) => new ClientSecretCredential(DEMO.tenantId, clientId, secret, mode.identity());
+// Real-host mode: the SDKs' default endpoint, https://management.azure.com.
+const options = () => (mode.realHosts ? {} : { endpoint: server.arm });
 describe("@azure/arm-resources-subscriptions", () => {
   it("lists subscriptions and tenants for the bootstrap principal", async () => {
     const client = new SubscriptionClient(credential(DEMO.bootstrapAppId, DEMO.bootstrapSecret), options());
@@ -117,4 +121,5 @@ describe("@azure/arm-resources and @azure/arm-authorization", () => {
     for await (const g of resources.resourceGroups.list()) remaining.push(g.name);
     expect(remaining).not.toContain(rgName);
   });
+});
 });

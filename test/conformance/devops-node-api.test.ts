@@ -10,6 +10,7 @@ import { twoProjectWorld } from "../helpers/devops.js";
 import { holdJob } from "../helpers/pipelines.js";
 import { BuildResult, BuildStatus, TaskResult } from "azure-devops-node-api/interfaces/BuildInterfaces.js";
 import { ConfigurationType, RepositoryType, RunResult, RunState } from "azure-devops-node-api/interfaces/PipelinesInterfaces.js";
+import { type ClientMode, clientModes } from "../helpers/client-modes.js";
 import { ADMIN_KEY, testServer } from "../helpers/runtime.js";
 
 // azure-devops-node-api 17.0.1, unchanged, over TLS against a listening svcconn.
@@ -65,26 +66,31 @@ async function ready(id: string): Promise<ServiceEndpoint> {
  * What the AzureCLI@2 task does with a workload identity connection, from inside a running job: node-api with the
  * job's access token (Bearer) asks for the job's OIDC token, used as a client assertion.
  */
-async function armWithJobToken(endpoint: ServiceEndpoint) {
+async function armWithJobToken(endpoint: ServiceEndpoint, mode: ClientMode) {
   const job = await holdJob(server.runtime, [endpoint.id!]);
   try {
-    const asJob = new azdev.WebApi(`${server.devops}/${ORG}`, azdev.getBearerHandler(job.token));
+    const asJob = new azdev.WebApi(`${mode.devops}/${ORG}`, azdev.getBearerHandler(job.token), mode.devopsRequestOptions());
     const tasks = await asJob.getTaskApi();
     const assertion = async () => (await tasks.createOidcToken({}, DEMO.project.id, "build", job.planId, job.jobId, endpoint.id!)).oidcToken!;
-    const credential = new ClientAssertionCredential(DEMO.tenantId, endpoint.authorization!.parameters!.serviceprincipalid!, assertion, { authorityHost: server.login, disableInstanceDiscovery: true });
-    return await new SubscriptionClient(credential, { endpoint: server.arm }).subscriptions.get(DEMO.subscriptionId);
+    const credential = new ClientAssertionCredential(DEMO.tenantId, endpoint.authorization!.parameters!.serviceprincipalid!, assertion, mode.identity());
+    return await new SubscriptionClient(credential, mode.realHosts ? {} : { endpoint: server.arm }).subscriptions.get(DEMO.subscriptionId);
   } finally {
     await job.release();
   }
 }
 
-describe("azure-devops-node-api 17.0.1", () => {
+// Once with svcconn's URL, once with https://dev.azure.com/{org} through svcconn's proxy; a server per mode.
+describe.each(clientModes(() => server))("azure-devops-node-api 17.0.1 with $name", (mode) => {
   beforeAll(async () => {
     server = await testServer({ world: twoProjectWorld() });
-    connection = new azdev.WebApi(`${server.devops}/${ORG}`, azdev.getPersonalAccessTokenHandler(DEMO.pats.admin));
+    mode.enter();
+    connection = new azdev.WebApi(`${mode.devops}/${ORG}`, azdev.getPersonalAccessTokenHandler(DEMO.pats.admin), mode.devopsRequestOptions());
     endpoints = await connection.getServiceEndpointApi();
   });
-  afterAll(async () => server?.close());
+  afterAll(async () => {
+    mode.leave();
+    await server?.close();
+  });
 
   it("connects and reads projects", async () => {
     const data = await connection.connect();
@@ -131,9 +137,9 @@ describe("azure-devops-node-api 17.0.1", () => {
       message: "Service connection with name node-dup already exists. Only a user having Administrator/User role permissions on service connection node-dup can see it.",
       result: { typeKey: "DuplicateServiceConnectionException" },
     });
-    const reader = new azdev.WebApi(`${server.devops}/${ORG}`, azdev.getPersonalAccessTokenHandler(DEMO.pats.reader));
+    const reader = new azdev.WebApi(`${mode.devops}/${ORG}`, azdev.getPersonalAccessTokenHandler(DEMO.pats.reader), mode.devopsRequestOptions());
     await expect((await reader.getServiceEndpointApi()).createServiceEndpoint(manualBody("node-reader"))).rejects.toMatchObject({ statusCode: 403 });
-    const stranger = new azdev.WebApi(`${server.devops}/${ORG}`, azdev.getPersonalAccessTokenHandler("x".repeat(52)));
+    const stranger = new azdev.WebApi(`${mode.devops}/${ORG}`, azdev.getPersonalAccessTokenHandler("x".repeat(52)), mode.devopsRequestOptions());
     await expect(stranger.connect()).rejects.toMatchObject({ statusCode: 401 });
   });
 
@@ -185,15 +191,15 @@ describe("azure-devops-node-api 17.0.1", () => {
     const endpoint = await ready(created.id!);
     expect(endpoint).toMatchObject({ isReady: true, operationStatus: { state: "Ready" } });
     await advance(301); // the new role assignment propagates
-    expect((await armWithJobToken(endpoint)).subscriptionId).toBe(DEMO.subscriptionId);
+    expect((await armWithJobToken(endpoint, mode)).subscriptionId).toBe(DEMO.subscriptionId);
 
     await admin("PATCH", `/_admin/organizations/${ORG}`, { federationIssuer: "devops" });
     const legacy = await ready((await endpoints.createServiceEndpoint(automaticBody("node-legacy"))).id!);
     expect(legacy.authorization!.parameters!.workloadIdentityFederationSubject).toBe(`sc://${ORG}/${PROJECT}/node-legacy`);
     await advance(301);
-    expect((await armWithJobToken(legacy)).subscriptionId).toBe(DEMO.subscriptionId);
+    expect((await armWithJobToken(legacy, mode)).subscriptionId).toBe(DEMO.subscriptionId);
     await endpoints.updateServiceEndpoint({ ...legacy, name: "node-legacy-renamed" }, legacy.id!);
-    await expect(armWithJobToken(legacy)).rejects.toThrow(/AADSTS700213: No matching federated identity record found for presented assertion subject 'sc:\/\/contoso\/web\/node-legacy-renamed'/);
+    await expect(armWithJobToken(legacy, mode)).rejects.toThrow(/AADSTS700213: No matching federated identity record found for presented assertion subject 'sc:\/\/contoso\/web\/node-legacy-renamed'/);
     await admin("PATCH", `/_admin/organizations/${ORG}`, { federationIssuer: "entra" });
   });
 });

@@ -7,29 +7,35 @@ import { decodeJwt } from "jose";
 import type { RunningServer } from "../../src/server/start.js";
 import { DEMO } from "../../src/world/demo.js";
 import { GUEST_ROLE } from "../../src/entra/model.js";
+import { clientModes } from "../helpers/client-modes.js";
 import { ADMIN_KEY, testServer } from "../helpers/runtime.js";
 
 // The official Microsoft Graph client and MSAL, unchanged, over HTTPS against svcconn.
 let server: RunningServer;
 const AZ_CLI = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
-const identity = () => ({ authorityHost: server.login, disableInstanceDiscovery: true });
-
-function graphClient(credential: ClientSecretCredential | UsernamePasswordCredential): Client {
-  const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: ["https://graph.microsoft.com/.default"] });
-  // The client attaches the token only over https to a host listed in customHosts.
-  return Client.initWithMiddleware({ authProvider, baseUrl: `${server.graph}/`, customHosts: new Set([new URL(server.graph).hostname]) });
-}
 
 async function advance(seconds: number) {
   const response = await fetch(`${server.login}/_admin/clock`, { method: "POST", headers: { "content-type": "application/json", "x-svcconn-admin-key": ADMIN_KEY }, body: JSON.stringify({ advanceSeconds: seconds }) });
   expect(response.status).toBe(200);
 }
 
+describe.each(clientModes(() => server))("with $name", (mode) => {
+// A server per mode: the tests change the directory's settings.
 beforeAll(async () => {
   server = await testServer({ directoryPropagationSeconds: 900 });
+  mode.enter();
 });
-afterAll(async () => server?.close());
-
+afterAll(async () => {
+  mode.leave();
+  await server?.close();
+});
+const identity = () => mode.identity();
+function graphClient(credential: ClientSecretCredential | UsernamePasswordCredential): Client {
+  const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: ["https://graph.microsoft.com/.default"] });
+  // Real-host mode: the default base URL. Otherwise the client attaches the token only to a host in customHosts.
+  if (mode.realHosts) return Client.initWithMiddleware({ authProvider });
+  return Client.initWithMiddleware({ authProvider, baseUrl: `${server.graph}/`, customHosts: new Set([new URL(server.graph).hostname]) });
+}
 describe("@microsoft/microsoft-graph-client", () => {
   it("creates an application, adds a password and a federated credential, lists with a filter", async () => {
     const client = graphClient(new ClientSecretCredential(DEMO.tenantId, DEMO.bootstrapAppId, DEMO.bootstrapSecret, identity()));
@@ -75,15 +81,15 @@ describe("@microsoft/microsoft-graph-client", () => {
 
 describe("@azure/msal-node user flows", () => {
   it("authorization code with PKCE, refresh, and AADSTS700082 after 90 days without use", async () => {
-    const host = new URL(server.login).host;
+    const known = mode.realHosts ? {} : { knownAuthorities: [new URL(server.login).host] };
     const redirectUri = "http://localhost:3000/redirect";
     const app = await server.runtime.entra.directory.createApplication({ tenantId: DEMO.tenantId, displayName: "msal-web", redirectUris: { web: [redirectUri] } });
     await server.runtime.entra.directory.createServicePrincipal({ tenantId: DEMO.tenantId, appId: app.appId });
     const secret = (await server.runtime.entra.directory.addPassword(app.id)).secretText!;
-    const msal = new ConfidentialClientApplication({ auth: { clientId: app.appId, clientSecret: secret, authority: `${server.login}/${DEMO.tenantId}`, knownAuthorities: [host] } });
+    const msal = new ConfidentialClientApplication({ auth: { clientId: app.appId, clientSecret: secret, authority: `${mode.login}/${DEMO.tenantId}`, ...known } });
     const { verifier, challenge } = await new CryptoProvider().generatePkceCodes();
     const authUrl = await msal.getAuthCodeUrl({ scopes: ["User.Read"], redirectUri, codeChallenge: challenge, codeChallengeMethod: "S256", state: "s1" });
-    expect(authUrl.startsWith(`${server.login}/${DEMO.tenantId}/oauth2/v2.0/authorize?`)).toBe(true);
+    expect(authUrl.startsWith(`${mode.login}/${DEMO.tenantId}/oauth2/v2.0/authorize?`)).toBe(true);
 
     // The browser: load the sign-in page, submit the form, follow the redirect to the app.
     const page = await fetch(authUrl);
@@ -106,4 +112,5 @@ describe("@azure/msal-node user flows", () => {
     await advance(91 * 86_400);
     await expect(msal.acquireTokenSilent({ account: result.account!, scopes: ["User.Read"], forceRefresh: true })).rejects.toThrow(/AADSTS700082/);
   });
+});
 });

@@ -6,21 +6,21 @@ import {
   ClientCertificateCredential,
   ClientSecretCredential,
   EnvironmentCredential,
-  ManagedIdentityCredential,
 } from "@azure/identity";
 import { ConfidentialClientApplication } from "@azure/msal-node";
 import { createRemoteJWKSet, jwtVerify, decodeJwt } from "jose";
 import type { RunningServer } from "../../src/server/start.js";
 import { DEMO } from "../../src/world/demo.js";
+import { clientModes } from "../helpers/client-modes.js";
 import { ADMIN_KEY, testServer } from "../helpers/runtime.js";
 import { makeApp, makeCertificate, makeIssuer } from "../helpers/entra.js";
 
 const execFileAsync = promisify(execFile);
 
-// Official clients, unchanged, over HTTPS against a listening svcconn (NODE_EXTRA_CA_CERTS trusts its CA).
+// Official clients, unchanged, over HTTPS against a listening svcconn (NODE_EXTRA_CA_CERTS trusts its CA): once told
+// svcconn's URLs, once configured as for real Azure through svcconn's proxy (real-host mode).
 let server: RunningServer;
 const ARM = "https://management.azure.com/.default";
-const options = () => ({ authorityHost: server.login, disableInstanceDiscovery: true });
 
 beforeAll(async () => {
   server = await testServer();
@@ -43,13 +43,18 @@ async function withEnv<T>(vars: Record<string, string | undefined>, work: () => 
   }
 }
 
+describe.each(clientModes(() => server))("with $name", (mode) => {
+beforeAll(() => mode.enter());
+afterAll(() => mode.leave());
+const options = () => mode.identity();
+
 describe("@azure/identity", () => {
   it("ClientSecretCredential gets a token that verifies against the served JWKS", async () => {
     const credential = new ClientSecretCredential(DEMO.tenantId, DEMO.bootstrapAppId, DEMO.bootstrapSecret, options());
     const token = await credential.getToken(ARM);
     expect(token.expiresOnTimestamp).toBeGreaterThan(Date.now());
-    const jwks = createRemoteJWKSet(new URL(`${server.login}/${DEMO.tenantId}/discovery/v2.0/keys`));
-    const { payload } = await jwtVerify(token.token, jwks, { issuer: `https://sts.windows.net/${DEMO.tenantId}/`, audience: "https://management.azure.com" });
+    const jwks = createRemoteJWKSet(new URL(`${mode.login}/${DEMO.tenantId}/discovery/v2.0/keys`));
+    const { payload } = await jwtVerify(token.token, jwks, { issuer: `https://sts.windows.net/${DEMO.tenantId}/`, audience: "https://management.azure.com", currentDate: new Date(server.runtime.clock.nowMs()) });
     expect(payload.appid).toBe(DEMO.bootstrapAppId);
   });
 
@@ -59,10 +64,11 @@ describe("@azure/identity", () => {
     const app = await makeApp(server.runtime, { name: "disabled" });
     await server.runtime.store.servicePrincipals.update(app.servicePrincipalId!, { accountEnabled: false });
     await expect(new ClientSecretCredential(DEMO.tenantId, app.appId, app.secret!, options()).getToken(ARM)).rejects.toThrow(/AADSTS7000112/);
-    // MSAL reads the tenant's discovery document first; for an unknown tenant that answers AADSTS90002 and MSAL
-    // reports it as an endpoint resolution failure, as it does against Entra itself.
+    // With svcconn's URL MSAL reads the tenant's discovery document first: AADSTS90002 there is an endpoint
+    // resolution failure. For login.microsoftonline.com it knows the endpoints and the token endpoint says
+    // AADSTS90002 itself — both as against Entra.
     await expect(new ClientSecretCredential("0b0b0b0b-0000-4000-8000-000000000000", DEMO.bootstrapAppId, "x", options()).getToken(ARM)).rejects.toThrow(
-      /endpoints_resolution_error/,
+      mode.realHosts ? /AADSTS90002/ : /endpoints_resolution_error/,
     );
   });
 
@@ -90,38 +96,35 @@ describe("@azure/identity", () => {
 
   it("EnvironmentCredential reads AZURE_* and the authority host", async () => {
     await withEnv(
-      { AZURE_TENANT_ID: DEMO.tenantId, AZURE_CLIENT_ID: DEMO.bootstrapAppId, AZURE_CLIENT_SECRET: DEMO.bootstrapSecret, AZURE_AUTHORITY_HOST: server.login },
+      { AZURE_TENANT_ID: DEMO.tenantId, AZURE_CLIENT_ID: DEMO.bootstrapAppId, AZURE_CLIENT_SECRET: DEMO.bootstrapSecret, AZURE_AUTHORITY_HOST: mode.realHosts ? undefined : server.login },
       async () => {
-        const token = await new EnvironmentCredential({ disableInstanceDiscovery: true }).getToken(ARM);
+        const token = await new EnvironmentCredential(mode.realHosts ? {} : { disableInstanceDiscovery: true }).getToken(ARM);
         expect(decodeJwt(token.token).tid).toBe(DEMO.tenantId);
       },
     );
   });
 
   it("ManagedIdentityCredential gets the VM's identities through IMDS", async () => {
-    await withEnv({ AZURE_POD_IDENTITY_AUTHORITY_HOST: `${server.imds}/vms/${DEMO.vm.name}` }, async () => {
-      const system = await new ManagedIdentityCredential().getToken(ARM);
-      expect(decodeJwt(system.token).oid).toBe(DEMO.vm.systemPrincipalId);
-      const user = await new ManagedIdentityCredential({ clientId: DEMO.managedIdentity.clientId }).getToken(ARM);
-      expect(decodeJwt(user.token).oid).toBe(DEMO.managedIdentity.principalId);
-    });
-    // MSAL fixes the IMDS endpoint once per process, so the unbound caller (no VM: a Microsoft-hosted agent)
-    // runs in a process of its own.
+    // MSAL fixes the IMDS endpoint once per process: each caller runs in a process of its own (the server lives in
+    // this one, so the children run asynchronously).
     const script = `import { ManagedIdentityCredential } from "@azure/identity";
-      try { await new ManagedIdentityCredential().getToken("${ARM}"); console.log("got a token"); }
+      const claims = async (options) => JSON.parse(Buffer.from((await new ManagedIdentityCredential(options).getToken("${ARM}")).token.split(".")[1], "base64url").toString());
+      try { console.log(JSON.stringify({ system: (await claims()).oid, user: (await claims({ clientId: "${DEMO.managedIdentity.clientId}" })).oid })); }
       catch (e) { console.log(String(e.message)); }`;
-    // The server lives in this process, so the child must run asynchronously.
-    const { stdout } = await execFileAsync(process.execPath, ["--input-type=module", "-e", script], {
-      env: { ...process.env, AZURE_POD_IDENTITY_AUTHORITY_HOST: server.imds },
-      timeout: 20_000,
-    });
-    expect(stdout).toMatch(/Identity not found/);
+    // On the VM: svcconn's /vms/{vm} prefix, or in real-host mode the proxy's user name naming the VM.
+    const vmProxy = server.proxy.replace("://", `://${DEMO.vm.name}:vm@`);
+    const onVm: Record<string, string> = mode.realHosts ? { HTTPS_PROXY: vmProxy, HTTP_PROXY: vmProxy } : { AZURE_POD_IDENTITY_AUTHORITY_HOST: `${server.imds}/vms/${DEMO.vm.name}` };
+    const offVm: Record<string, string> = mode.realHosts ? { HTTPS_PROXY: server.proxy, HTTP_PROXY: server.proxy } : { AZURE_POD_IDENTITY_AUTHORITY_HOST: server.imds };
+    const run = async (env: Record<string, string>) => (await execFileAsync(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, ...env }, timeout: 20_000 })).stdout;
+    expect(JSON.parse(await run(onVm))).toEqual({ system: DEMO.vm.systemPrincipalId, user: DEMO.managedIdentity.principalId });
+    // The unbound caller (no VM: a Microsoft-hosted agent).
+    expect(await run(offVm)).toMatch(/Identity not found/);
   });
 
   it("AADSTS7000222 after the secret's end date passes on the clock", async () => {
     const app = await makeApp(server.runtime, { secret: { endDateTime: new Date(server.runtime.clock.nowMs() + 90 * 86_400_000).toISOString() } });
     expect((await new ClientSecretCredential(DEMO.tenantId, app.appId, app.secret!, options()).getToken(ARM)).token).toBeTruthy();
-    const moved = await fetch(`${server.login}/_admin/clock`, {
+    const moved = await fetch(`${mode.login}/_admin/clock`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-svcconn-admin-key": ADMIN_KEY },
       body: JSON.stringify({ advanceSeconds: 91 * 86_400 }),
@@ -132,17 +135,18 @@ describe("@azure/identity", () => {
 });
 
 describe("@azure/msal-node", () => {
-  it("ConfidentialClientApplication with knownAuthorities gets a client-credentials token", async () => {
-    const host = new URL(server.login).host;
+  it("ConfidentialClientApplication gets a client-credentials token (svcconn's URL as a known authority, or the default authority)", async () => {
+    const known = mode.realHosts ? {} : { knownAuthorities: [new URL(server.login).host] };
     const app = new ConfidentialClientApplication({
-      auth: { clientId: DEMO.bootstrapAppId, clientSecret: DEMO.bootstrapSecret, authority: `${server.login}/${DEMO.tenantId}`, knownAuthorities: [host] },
+      auth: { clientId: DEMO.bootstrapAppId, clientSecret: DEMO.bootstrapSecret, authority: `${mode.login}/${DEMO.tenantId}`, ...known },
     });
     const result = await app.acquireTokenByClientCredential({ scopes: ["https://graph.microsoft.com/.default"] });
     expect(result?.accessToken).toBeTruthy();
     expect(decodeJwt(result!.accessToken).aud).toBe("https://graph.microsoft.com");
     const wrong = new ConfidentialClientApplication({
-      auth: { clientId: DEMO.bootstrapAppId, clientSecret: "bad", authority: `${server.login}/${DEMO.tenantId}`, knownAuthorities: [host] },
+      auth: { clientId: DEMO.bootstrapAppId, clientSecret: "bad", authority: `${mode.login}/${DEMO.tenantId}`, ...known },
     });
     await expect(wrong.acquireTokenByClientCredential({ scopes: ["https://graph.microsoft.com/.default"] })).rejects.toMatchObject({ errorCode: "invalid_client" });
   });
+});
 });
