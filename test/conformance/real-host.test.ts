@@ -9,10 +9,13 @@ import { realHostEnvironment } from "../../src/cli/env.js";
 import { issueCertificate } from "../../src/core/x509.js";
 import type { RunningServer } from "../../src/server/start.js";
 import { DEMO } from "../../src/world/demo.js";
+import { runCli } from "../helpers/cli.js";
+import { devops, ORG, PROJECT } from "../helpers/devops.js";
 import { TEST_CA_DIR, testServer } from "../helpers/runtime.js";
 
 // Real-host mode (issue 11): clients keep Microsoft's own URLs and reach svcconn through its proxy, with only the
 // environment `svcconn env` prints.
+const python3 = spawnSync("sh", ["-c", "command -v python3"], { encoding: "utf8" }).stdout.trim();
 const azPath = spawnSync("sh", ["-c", "command -v az"], { encoding: "utf8" }).stdout.trim();
 const data = mkdtempSync(join(tmpdir(), "svcconn-real-host-"));
 let server: RunningServer;
@@ -63,11 +66,41 @@ afterAll(async () => {
   bystander?.close();
 });
 
-describe("svcconn env", () => {
+describe("svcconn env and svcconn exec", () => {
   it("names the proxy, the CA and an Azure CLI folder of its own", () => {
     expect(environment).toMatchObject({ HTTPS_PROXY: server.proxy, HTTP_PROXY: server.proxy, NODE_EXTRA_CA_CERTS: server.caFile, REQUESTS_CA_BUNDLE: server.caFile, AGENT_PROXYURL: server.proxy, AZURE_CONFIG_DIR: join(data, "azure-cli") });
     expect(environment.NO_PROXY).not.toContain("169.254.169.254");
   });
+
+  it("prints it for bash, pwsh and fish, and runs one command with it", async () => {
+    const bash = await runCli(["env", "--data", data]);
+    expect(bash.stdout).toContain(`export HTTPS_PROXY='${server.proxy}'\n`);
+    expect((await runCli(["env", "--data", data, "--shell", "pwsh"])).stdout).toContain(`$env:HTTPS_PROXY = '${server.proxy}'\n`);
+    expect((await runCli(["env", "--data", data, "--shell", "fish", "--vm", DEMO.vm.name])).stdout).toContain(`set -gx HTTPS_PROXY '${server.proxy.replace("://", `://${DEMO.vm.name}:vm@`)}'\n`);
+    const exec = await runCli(["exec", "--data", data, "--", process.execPath, "-e", "process.stdout.write(process.env.HTTPS_PROXY + ' ' + process.env.AZURE_CONFIG_DIR); process.exit(3)"]);
+    expect(exec).toMatchObject({ code: 3, stdout: `${server.proxy} ${join(data, "azure-cli")}` });
+    const none = await runCli(["env", "--data", join(data, "nowhere")]);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toContain(`no svcconn is running on ${join(data, "nowhere")}`);
+  }, 60_000);
+});
+
+describe("pipeline steps run in real-host mode", () => {
+  it.skipIf(!python3)("a script step reaches login.microsoftonline.com and management.azure.com by name", async () => {
+    const runtime = server.runtime;
+    // Python's urllib follows https_proxy and trusts SSL_CERT_FILE, as the agent gives every step.
+    const script = `python3 -c "import urllib.request, urllib.error, json\nprint(json.load(urllib.request.urlopen('https://login.microsoftonline.com/${DEMO.tenantId}/v2.0/.well-known/openid-configuration'))['issuer'])\ntry: urllib.request.urlopen('https://management.azure.com/subscriptions?api-version=2022-12-01')\nexcept urllib.error.HTTPError as e: print('arm', e.code)"`;
+    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "real-host", files: { "/ci.yml": `steps:\n  - script: ${JSON.stringify(script)}\n    displayName: By name\n` } });
+    const created = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines`, { name: "real-host", configuration: { type: "yaml", path: "/ci.yml", repository: { name: "real-host" } } });
+    const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${created.body.id}/runs`, {});
+    await runtime.pipelines.settled();
+    const timeline = (await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/timeline`)).body;
+    const step = timeline.records.find((r: { name: string }) => r.name === "By name");
+    const log = String((await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/logs/${step.log.id}`)).body);
+    expect(log).toContain(`https://login.microsoftonline.com/${DEMO.tenantId}/v2.0\n`);
+    // No token: ARM's own 401, from svcconn, reached by name.
+    expect(log).toContain("arm 401");
+  }, 60_000);
 });
 
 describe("the local CA", () => {
