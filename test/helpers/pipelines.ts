@@ -27,9 +27,11 @@ export async function holdJob(runtime: Runtime, connectionIds: string[], options
   const projectId = options.projectId ?? DEMO.project.id;
   const handoff = mkdtempSync(join(tmpdir(), "svcconn-handoff-"));
   const name = `held-${++counter}-${Date.now()}`;
+  // The job's facts appear whole (written aside, then renamed): the test reads the file as soon as it exists.
   const yaml = `steps:
   - bash: |
-      printf '%s\\n%s\\n%s\\n' "$SYSTEM_ACCESSTOKEN" "$(System.PlanId)" "$(System.JobId)" > "${handoff}/job"
+      printf '%s\\n%s\\n%s\\n' "$SYSTEM_ACCESSTOKEN" "$(System.PlanId)" "$(System.JobId)" > "${handoff}/job.partial"
+      mv "${handoff}/job.partial" "${handoff}/job"
       for i in $(seq 1 1200); do [ -f "${handoff}/release" ] && exit 0; sleep 0.05; done
       exit 1
     env:
