@@ -149,7 +149,7 @@ async function runFix(ids: string[], flags: FixFlags): Promise<number> {
 }
 
 /** Prints the plans; with --apply (and consent for a real organization) applies them and prints each outcome. */
-async function carryOut(opened: Opened, plans: FixPlan[], unfixable: Unfixable[], flags: FixFlags, rescan: () => Promise<ScanReport>): Promise<number> {
+async function carryOut(opened: Opened, plans: FixPlan[], unfixable: Unfixable[], flags: FixFlags, rescan?: () => Promise<ScanReport>): Promise<number> {
   if (flags.json && flags.plan) {
     process.stdout.write(`${JSON.stringify({ plans: plans.map(({ steps, ...p }) => ({ ...p, steps: steps.map(({ run: _, undo: __, ...s }) => s) })), unfixable }, null, 2)}\n`);
     return unfixable.length ? 1 : 0;
@@ -185,7 +185,7 @@ async function runRevert(connectionId: string, flags: FixFlags): Promise<number>
   if (!connection) throw new Error(`The project ${project.name} has no service connection '${connectionId}'.`);
   if (connection.scheme !== "WorkloadIdentityFederation") throw new Error(`'${connection.name}' uses ${connection.scheme}: only a connection converted to workload identity federation can be reverted.`);
   // Nothing for a scan to show afterwards: the conversion's call either succeeds or names why (the seven days passed).
-  return carryOut(opened, [planRevert(connection, project.name)], [], flags, () => scanWith(opened, { ...flags, project: project.name }, false));
+  return carryOut(opened, [planRevert(connection, project.name)], [], flags);
 }
 
 const handle = (work: () => Promise<number>, name: string) => async () => {

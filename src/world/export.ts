@@ -56,6 +56,8 @@ export async function exportWorld(store: Store, options: ExportOptions = {}): Pr
     const identities = await store.devops.identities(org.id);
     const groupById = new Map(identities.filter((i) => i.kind === "group").map((g) => [g.id, g]));
     const projectName = new Map(projects.map((p) => [p.id, p.name]));
+    const users = new Map(identities.filter((i) => i.kind === "user").map((i) => [i.id, i]));
+    const creatorOf = (id: string) => users.get(id);
     const members = [];
     for (const identity of identities.filter((i) => i.kind === "user").sort((x, y) => x.uniqueName.localeCompare(y.uniqueName))) {
       const groups: Record<string, string[]> = {};
@@ -119,7 +121,7 @@ export async function exportWorld(store: Store, options: ExportOptions = {}): Pr
           // The application's federated credentials are written with it: nothing to add on load.
           ...(endpoint.scheme === "WorkloadIdentityFederation" ? { federatedCredential: "none" } : {}),
           ...(endpoint.parameters.workloadIdentityFederationIssuerType ? { issuer: endpoint.parameters.workloadIdentityFederationIssuerType === "AzureDevOps" ? "devops" : "entra" } : {}),
-          ...(identities.find((i) => i.id === endpoint.createdBy)?.kind === "user" ? { createdBy: identities.find((i) => i.id === endpoint.createdBy)!.uniqueName } : {}),
+          ...(creatorOf(endpoint.createdBy) ? { createdBy: creatorOf(endpoint.createdBy)!.uniqueName } : {}),
           createdOn: endpoint.creationDate,
           openAccess: permissions.some((x) => x.pipelineId === ALL_PIPELINES && x.authorized),
           pipelines: permissions.filter((x) => x.pipelineId !== ALL_PIPELINES && x.authorized).map((x) => pipelineName.get(x.pipelineId)).filter(Boolean),

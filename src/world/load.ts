@@ -139,6 +139,15 @@ type WorldConnection = World["organizations"][number]["projects"][number]["servi
 /** One world section per method, in the order references need: each may name what an earlier one made. */
 class WorldLoader {
   private readonly tenantIds = new Map<string, string>();
+  /** A tenant's applications by display name, read once for all its connections (they are made after every app). */
+  private readonly applicationsByName = new Map<string, Promise<Map<string, { id: string; appId: string }>>>();
+
+  private applicationsOf(tenantId: string) {
+    if (!this.applicationsByName.has(tenantId)) {
+      this.applicationsByName.set(tenantId, this.store.applications.list(tenantId).then((apps) => new Map(apps.map((a) => [a.displayName, a]))));
+    }
+    return this.applicationsByName.get(tenantId)!;
+  }
   /** `{tenantId}/{upn}` → user object id. */
   private readonly userIds = new Map<string, string>();
 
@@ -487,7 +496,7 @@ class WorldLoader {
     const caller = { organization: org, identity: creator.identity };
     let application: { id: string; appId: string } | undefined;
     if (c.application) {
-      application = (await this.store.applications.list(tenantId)).find((a) => a.displayName === c.application);
+      application = (await this.applicationsOf(tenantId)).get(c.application);
       if (!application) throw new WorldError(`${path}.application`, `no application '${c.application}' in the organization's tenant`);
     }
     const appId = application?.appId ?? c.appId;

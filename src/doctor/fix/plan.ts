@@ -213,7 +213,7 @@ export interface FixOutcome {
  * Applies the plans one finding at a time; after each, scans again and checks the finding is gone. Stops at the
  * first failure with what it had done.
  */
-export async function applyFixes(plans: FixPlan[], target: FixTarget, rescan: () => Promise<ScanReport>): Promise<FixOutcome[]> {
+export async function applyFixes(plans: FixPlan[], target: FixTarget, rescan?: () => Promise<ScanReport>): Promise<FixOutcome[]> {
   const outcomes: FixOutcome[] = [];
   for (const plan of plans) {
     let done = 0;
@@ -237,6 +237,11 @@ export async function applyFixes(plans: FixPlan[], target: FixTarget, rescan: ()
       const after = rollback === "rolled-back" ? `; the ${done} step(s) done before it were taken back` : rollback === "partial" ? `; NOT taken back: ${leftovers.join("; ")}` : "";
       outcomes.push({ findingId: plan.findingId, status: "failed", stepsDone: done, ...(rollback ? { rollback } : {}), message: why + after });
       return outcomes;
+    }
+    // Without a re-scan (a revert: no finding to look for), the calls succeeding is the outcome.
+    if (!rescan) {
+      outcomes.push({ findingId: plan.findingId, status: "fixed", stepsDone: done });
+      continue;
     }
     const after = await rescan();
     const still = [...after.connections.flatMap((c) => c.findings), ...after.other].some((f) => f.id === plan.findingId);
