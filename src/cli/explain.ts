@@ -18,7 +18,7 @@ export function explainCommand(): Command {
       const result = explain(text);
       if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else if (flags.prompt) process.stdout.write(assistantPrompt(text, result));
-      else process.stdout.write(describe(result));
+      else process.stdout.write(explanationText(result));
       process.exitCode = result.id === "unknown" ? 2 : 0;
     });
 }
@@ -30,7 +30,7 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-export function describe(result: Explanation): string {
+export function explanationText(result: Explanation): string {
   const lines: string[] = [];
   lines.push(`${result.title}  [${result.id}, confidence ${result.confidence.toFixed(2)}]`, "");
   if (result.undecided) {

@@ -56,7 +56,7 @@ export function serveCommand(): Command {
         logLevel: flags.logLevel as never,
       });
       const { close, runtime: _runtime, ...facts } = server;
-      process.stdout.write(flags.json ? `${JSON.stringify(facts)}\n` : describe(facts));
+      process.stdout.write(flags.json ? `${JSON.stringify(facts)}\n` : readyText(facts));
       const stop = () => {
         void close().then(() => process.exit(0));
       };
@@ -66,7 +66,7 @@ export function serveCommand(): Command {
 }
 
 /** The ready facts for people, with the lines to paste so clients reach svcconn. */
-export function describe(facts: ReadyFacts): string {
+export function readyText(facts: ReadyFacts): string {
   const lines = [
     "svcconn is ready.",
     "",
@@ -96,6 +96,7 @@ export function describe(facts: ReadyFacts): string {
       `  organization       ${facts.organization}`,
       `  project            ${facts.project}`,
       `  PAT                ${facts.pat}`,
+      ...(facts.web ? ["", `Web UI (sign in as a demo user): ${facts.web}`] : []),
     );
   }
   if (facts.caFile) {

@@ -61,6 +61,16 @@ export class PipelinePermissions {
     return this.read(project.id, type, resourceId);
   }
 
+  /** Resources of a type open to every pipeline of the project, among those the caller may see. */
+  async openResources(caller: DevOpsCaller, project: Project, resourceType: string): Promise<string[]> {
+    const type = resourceType.toLowerCase();
+    if (!RESOURCE_TYPES.has(type)) throw devopsErrors.argument(`The resource type '${resourceType}' is not valid.`);
+    const open = await this.store.devops.openResources(project.id, type);
+    if (type !== "endpoint" || open.length === 0) return open;
+    const visible = new Set((await this.endpoints.list(caller, project.id, { includeFailed: true, actionFilter: "none" })).map((e) => e.id));
+    return open.filter((id) => visible.has(id));
+  }
+
   /** Whether a pipeline definition may use a resource. */
   async isAuthorized(projectId: string, resourceType: string, resourceId: string, pipelineId: number): Promise<boolean> {
     const { pipelines, allPipelines } = await this.read(projectId, resourceType, resourceId);

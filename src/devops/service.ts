@@ -29,6 +29,9 @@ export interface DevOpsOptions {
 }
 
 /** The connection plane: organizations, projects, identities and security, service connections and their use. */
+/** ServiceEndpoints namespace bits: Use 1, Administer 2, Create 4, ViewAuthorization 8, ViewEndpoint 16. */
+const ENDPOINT_PERMISSION_BITS: Record<EndpointRole, number> = { Reader: 16, User: 16 | 1, Creator: 16 | 4, Administrator: 16 | 8 | 4 | 2 | 1 };
+
 export class DevOpsService {
   readonly identities: DevOpsIdentities;
   readonly security: DevOpsSecurity;
@@ -164,6 +167,26 @@ export class DevOpsService {
 
   private checkScope(scope: string): void {
     if (scope !== PROJECT_SCOPE && scope !== ENDPOINT_SCOPE) throw devopsErrors.argument(`The scope '${scope}' is not valid. Use ${PROJECT_SCOPE} or ${ENDPOINT_SCOPE}.`);
+  }
+
+  /**
+   * The ServiceEndpoints security namespace as `_apis/permissions` answers it: for each token (`endpoints/{projectId}`
+   * or `endpoints/{projectId}/{endpointId}`), whether the caller holds every bit asked for. Roles include the ones
+   * below them (an Administrator reads and uses), which is what the web pages check before showing an action.
+   */
+  async hasEndpointPermissions(caller: DevOpsCaller, bits: number, tokens: string[]): Promise<boolean[]> {
+    const answers: boolean[] = [];
+    for (const token of tokens) {
+      const [root, projectId, endpointId, extra] = token.split("/");
+      let granted = 0;
+      const project = root === "endpoints" && projectId && !extra ? await this.store.devops.project(caller.organization.id, projectId) : undefined;
+      if (project && (await this.isProjectMember(caller.identity.id, project))) {
+        const role = endpointId ? await this.security.endpointRole(caller.identity.id, project.id, endpointId) : await this.security.projectRole(caller.identity.id, project.id);
+        granted = role ? ENDPOINT_PERMISSION_BITS[role] : 0;
+      }
+      answers.push(bits !== 0 && (granted & bits) === bits);
+    }
+    return answers;
   }
 
   async roleAssignments(caller: DevOpsCaller, scope: string, resourceId: string) {

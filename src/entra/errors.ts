@@ -181,6 +181,9 @@ export const aadsts = {
       50011,
       `The redirect URI '${uri}' specified in the request does not match the redirect URIs configured for the application '${appId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.`,
     ),
+  /** A browser (an Origin header) redeemed a code or refresh token of a client whose redirect URI is not a single-page app. */
+  crossOriginRedemption: (origin: string) =>
+    badRequest("invalid_request", 9002326, `Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type. Request origin: '${origin}'.`),
   notPublicClient: () => invalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
   unsupportedResponseType: (type: string) => badRequest("unsupported_response_type", 70000, `The response type '${type}' is not supported; use 'code'.`),
   unexpected: () => new AadstsError(500, "server_error", 90100, "An unexpected error occurred while processing the request."),

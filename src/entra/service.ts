@@ -22,6 +22,11 @@ export interface EntraOptions {
   sessionInactivitySeconds?: number;
   /** Seconds before a directory-settings change applies. */
   directoryPropagationSeconds?: number;
+  /**
+   * Origins where the Azure DevOps web client lives (this instance's DevOps listener): its `/_signedin` page is a
+   * single-page-app redirect URI of that first-party client, so the web UI can sign people in with PKCE.
+   */
+  azureDevOpsWebOrigins?: () => string[];
   /** Seals the tenants' private signing keys in the store. */
   keyBox?: SecretBox;
 }
@@ -50,7 +55,9 @@ export class EntraService {
       ...(options.federationIssuers ?? []),
       ClientAuthenticator.declaredIssuers(store),
     ]);
-    this.signIn = new UserSignIn(store, clock, this.resources, this.accessTokens, this.keys, clients, () => options.sessionInactivitySeconds ?? 90 * 86_400);
+    this.signIn = new UserSignIn(store, clock, this.resources, this.accessTokens, this.keys, clients, () => options.sessionInactivitySeconds ?? 90 * 86_400, () =>
+      (options.azureDevOpsWebOrigins?.() ?? []).map((origin) => `${origin.replace(/\/$/, "")}/_signedin`),
+    );
     this.tokens = new TokenService(store, this.resources, clients, this.accessTokens, this.signIn);
     this.graph = new GraphService(store, clock, this.directory, this.accessTokens, this.signIn, () => options.directoryPropagationSeconds ?? 900);
     this.managedIdentities = new ManagedIdentityService(store, this.resources, this.accessTokens);

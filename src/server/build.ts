@@ -9,6 +9,7 @@ import { organizationOfHost } from "./real-hosts.js";
 import type { Logger } from "../core/logging.js";
 import { devopsDialect } from "../devops/http/dialect.js";
 import { doctorRoutes } from "./explain-route.js";
+import { webUiRoutes } from "./web-ui.js";
 import { devopsAdminRoutes } from "../devops/http/admin.js";
 import { devopsRoutes } from "../devops/http/routes.js";
 import type { DevOpsService } from "../devops/service.js";
@@ -111,6 +112,7 @@ export function buildServer(deps: ServerDeps): Listeners {
   devopsRoutes(devops, deps.devops);
   pipelinesRoutes(devops, deps.pipelines);
   pipelinesAdminRoutes(devops, deps.pipelines, adminKeyCheck(deps.adminKey));
+  webUiRoutes(devops, { devops: deps.devops, clock: deps.clock, loginBase: deps.loginBase, graphBase: deps.graphBase });
   const imds = make("imds", imdsDialect, { secure: false, rewriteUrl: imdsProxyRequest });
   imdsRoutes(imds, deps.entra, deps.loginBase);
   return { login, graph, arm, devops, imds };

@@ -9,6 +9,7 @@ import { explain } from "../doctor/explain.js";
 import { toHtml } from "../doctor/scan/html.js";
 import { toSarif } from "../doctor/scan/sarif.js";
 import { scan } from "../doctor/scan/scan.js";
+import { applyFixes, planFixes } from "../doctor/fix/plan.js";
 
 const explainBody = z.object({ text: z.string().max(200_000) });
 const scanBody = z
@@ -23,6 +24,18 @@ const scanBody = z
   })
   .strict();
 
+const fixBody = scanBody
+  .omit({ format: true })
+  .extend({
+    /** Finding ids from a scan (`{kind}/{id}`); at least one: the route never fixes "everything" by default. */
+    findings: z.array(z.string().min(3).max(300)).min(1).max(100),
+    apply: z.boolean().default(false),
+    convert: z.boolean().default(false),
+  })
+  .strict();
+
+const unauthorized = (message: string) =>
+  new DevOpsError(401, "UnauthorizedRequestException", message, "Microsoft.TeamFoundation.Framework.Server.UnauthorizedRequestException, Microsoft.TeamFoundation.Framework.Server", 0);
 const argument = (message: string) => new DevOpsError(400, "ArgumentException", message, "System.ArgumentException, mscorlib");
 
 /** A token handed in by the caller, for the one resource it was issued for. */
@@ -37,9 +50,9 @@ function presentedToken(token: string | undefined, resource: string): TokenCrede
 
 /**
  * The doctor on the devops listener, for the web UI: `POST /_svcconn/explain` (`{"text"}` in, the explanation out)
- * and `POST /_svcconn/doctor/scan`, which scans as the caller — their Azure DevOps credential for the organization,
+ * `POST /_svcconn/doctor/scan`, which scans as the caller — their Azure DevOps credential for the organization,
  * their Graph and ARM tokens for the rest — through the same SDK calls as `svcconn doctor scan`, against this
- * server's own listeners (never a host named by the request).
+ * server's own listeners (never a host named by the request), and `POST /_svcconn/doctor/fix`, its fixes, as that caller.
  */
 export function doctorRoutes(app: FastifyInstance, clock: Clock, ownUrls?: () => { devops: string; graph: string; arm: string; caFile?: string }): void {
   app.post("/_svcconn/explain", async (request) => {
@@ -48,20 +61,14 @@ export function doctorRoutes(app: FastifyInstance, clock: Clock, ownUrls?: () =>
     return explain(parsed.data.text);
   });
 
-  app.post("/_svcconn/doctor/scan", async (request, reply) => {
-    const parsed = scanBody.safeParse(request.body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw argument(`The scan request is not valid: ${issue.path.join(".") || "body"}: ${issue.message}.`);
-    }
-    const authorization = request.headers.authorization ?? "";
+  /** The organization as the caller sees it: their DevOps credential, their Graph and ARM tokens, this server's URLs. */
+  const callersTarget = (authorization: string, organization: string, tokens: { graph?: string; arm?: string }) => {
     const basic = /^basic\s+(.+)$/i.exec(authorization);
     const bearer = /^bearer\s+(.+)$/i.exec(authorization);
     const pat = basic ? Buffer.from(basic[1]!, "base64").toString("utf8").split(":").slice(1).join(":") : undefined;
-    if (!pat && !bearer) throw new DevOpsError(401, "UnauthorizedRequestException", "TF400813: The user '' is not authorized to access this resource.", "Microsoft.TeamFoundation.Framework.Server.UnauthorizedRequestException, Microsoft.TeamFoundation.Framework.Server", 0);
+    if (!pat && !bearer) throw unauthorized("TF400813: The user '' is not authorized to access this resource.");
     const urls = ownUrls?.();
     if (!urls) throw argument("The scan is not available on a server that does not listen.");
-    const { organization, project, expiringDays, unusedDays, format, tokens } = parsed.data;
     const organizationUrl = `${urls.devops.replace(/\/$/, "")}/${organization}`;
     // Each call names its own resource: Graph's and ARM's clients ask this credential for their own scope.
     const credential: TokenCredential = {
@@ -71,17 +78,45 @@ export function doctorRoutes(app: FastifyInstance, clock: Clock, ownUrls?: () =>
       },
     };
     const target = sdkDoctorTarget({ organizationUrl, pat, devopsToken: bearer?.[1], credential, graphUrl: urls.graph, armUrl: urls.arm, caFile: urls.caFile });
-    let report: Awaited<ReturnType<typeof scan>>;
+    return { target, organizationUrl };
+  };
+  const scanAs = async (target: ReturnType<typeof callersTarget>["target"], options: { project?: string; expiringDays: number; unusedDays: number }) => {
     try {
-      report = await scan(target, { now: clock.now(), project, expiringDays, unusedDays });
+      return await scan(target, { now: clock.now(), ...options });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       // The organization refused the caller's own credential: say so as Azure DevOps does, with its text.
-      if (/TF400813/.test(message)) throw new DevOpsError(401, "UnauthorizedRequestException", message, "Microsoft.TeamFoundation.Framework.Server.UnauthorizedRequestException, Microsoft.TeamFoundation.Framework.Server", 0);
+      if (/TF400813/.test(message)) throw unauthorized(message);
       throw argument(message);
     }
+  };
+  const parse = <T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, body: unknown, what: string): T => {
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw argument(`The ${what} request is not valid: ${issue.path.join(".") || "body"}: ${issue.message}.`);
+    }
+    return parsed.data;
+  };
+
+  app.post("/_svcconn/doctor/scan", async (request, reply) => {
+    const { organization, project, expiringDays, unusedDays, format, tokens } = parse(scanBody, request.body, "scan");
+    const { target, organizationUrl } = callersTarget(request.headers.authorization ?? "", organization, tokens);
+    const report = await scanAs(target, { project, expiringDays, unusedDays });
     if (format === "sarif") return toSarif(report, { organizationUrl, version: SVCCONN_VERSION });
     if (format === "html") return reply.type("text/html; charset=utf-8").send(toHtml(report, { organizationUrl, expiringDays }));
     return report;
+  });
+
+  // Fix findings of a fresh scan: the plan (every call, with the objects before and after) unless `apply` is true,
+  // then the outcome of each fix — done whole or taken back — as `svcconn doctor fix` does.
+  app.post("/_svcconn/doctor/fix", async (request) => {
+    const { organization, project, expiringDays, unusedDays, tokens, findings, apply, convert } = parse(fixBody, request.body, "fix");
+    const { target } = callersTarget(request.headers.authorization ?? "", organization, tokens);
+    const report = await scanAs(target, { project, expiringDays, unusedDays });
+    const { plans, unfixable } = planFixes(report, findings, clock.now(), { convert });
+    const shown = plans.map(({ steps, ...plan }) => ({ ...plan, steps: steps.map(({ call, before, after }) => ({ call, before, after })) }));
+    if (!apply) return { plans: shown, unfixable };
+    return { plans: shown, unfixable, outcomes: await applyFixes(plans, target) };
   });
 }

@@ -94,6 +94,8 @@ export async function createRuntime(config: Config): Promise<Runtime> {
         federationIssuers: [federation.resolver()],
         sessionInactivitySeconds: config.sessionInactivitySeconds,
         directoryPropagationSeconds: config.directoryPropagationSeconds,
+        // The web UI on this instance's DevOps listener, and under its real name through the real-host proxy.
+        azureDevOpsWebOrigins: () => [...(urls.devops ? [urls.devops] : []), "https://dev.azure.com"],
         keyBox,
       });
       const arm = new ArmService({ store: s, clock, directory: entra.directory, tokens: inProcessTokenValidator(entra), roleAssignmentPropagationSeconds: config.rbacPropagationSeconds });

@@ -28,6 +28,8 @@ export interface ReadyFacts {
   organization: string | null;
   project: string | null;
   pat: string | null;
+  /** The web UI page of the world's project (its service connections), when the world has one. */
+  web: string | null;
 }
 
 export interface RunningServer extends ReadyFacts {
@@ -72,7 +74,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // organization, project and PAT it prints at start; the admin key stays in keys.json.
   const instanceFile = config.memory ? undefined : join(resolve(config.dataDir), INSTANCE_FILE);
   const devops = devopsFacts(runtime.world);
-  const world = { organization: devops ? `${urls.devops}/${devops.organization}` : null, project: devops?.project ?? null, pat: devops?.pat ?? null };
+  const world = {
+    organization: devops ? `${urls.devops}/${devops.organization}` : null,
+    project: devops?.project ?? null,
+    pat: devops?.pat ?? null,
+    // The web UI: the project's service connections, as Azure DevOps places them.
+    web: devops?.project ? `${urls.devops}/${devops.organization}/${encodeURIComponent(devops.project)}/_settings/adminservices` : null,
+  };
   // The bootstrap application (the world's well-known reader of the directory and Azure) lets `doctor scan --data`
   // read Graph and ARM as `serve` prints it; the file is the owner's only.
   const bootstrap = bootstrapFacts(runtime.world);

@@ -242,6 +242,19 @@ export class DevOpsRepository {
     return rows.map((r) => ({ pipelineId: r.pipelineId, authorized: bool.read(r.authorized), authorizedBy: r.authorizedBy, authorizedOn: r.authorizedOn }));
   }
 
+  /** Resources of a type every pipeline of the project may use (open access). */
+  async openResources(projectId: string, resourceType: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("pipelinePermissions")
+      .select("resourceId")
+      .where("projectId", "=", projectId)
+      .where("resourceType", "=", resourceType)
+      .where("pipelineId", "=", -1)
+      .where("authorized", "=", bool.write(true))
+      .execute();
+    return rows.map((r) => r.resourceId);
+  }
+
   async setPipelinePermission(projectId: string, resourceType: string, resourceId: string, permission: PipelinePermission): Promise<void> {
     const row = {
       projectId,

@@ -74,7 +74,8 @@ export function permissionRoutes(app: FastifyInstance, devops: DevOpsService): v
     route(true, async (request, _reply, caller) => {
       const project = await devops.project(caller, request.params.project!);
       const type = request.query.type ?? "endpoint";
-      if (!request.query.id) return list([]);
+      // Without an id: every resource of the type that all pipelines may use.
+      if (!request.query.id) return list((await devops.permissions.openResources(caller, project, type)).map((id) => ({ authorized: true, id, name: null, type })));
       const p = await devops.permissions.get(caller, project, type, request.query.id);
       return list(p.allPipelines ? [{ authorized: true, id: p.resourceId, name: null, type }] : []);
     }),

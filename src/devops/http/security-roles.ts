@@ -4,6 +4,10 @@ import { ROLE_DEFINITIONS } from "../security.js";
 import type { DevOpsService } from "../service.js";
 import { identityIds, roleAssignmentRequests } from "../input.js";
 import { devopsHttp, flag, list, type Req } from "./shared.js";
+import { devopsErrors } from "../errors.js";
+
+/** The ServiceEndpoints security namespace of Azure DevOps. */
+const SERVICE_ENDPOINTS_NAMESPACE = "49b48001-ca20-4adc-8111-5b60c903a50c";
 
 /** Security roles on projects and service endpoints. */
 export function securityRoleRoutes(app: FastifyInstance, devops: DevOpsService): void {
@@ -49,6 +53,20 @@ export function securityRoleRoutes(app: FastifyInstance, devops: DevOpsService):
     route(true, async (request, _reply, caller) => {
       await devops.removeRoles(caller, request.params.scope!, request.params.resourceId!, [request.params.identityId!]);
       return undefined;
+    }),
+  );
+  // The security namespace check the web pages make before showing an action (ServiceEndpoints only).
+  app.get(
+    "/:org/_apis/permissions/:namespaceId/:permissions",
+    route(true, async (request, _reply, caller) => {
+      if (request.params.namespaceId!.toLowerCase() !== SERVICE_ENDPOINTS_NAMESPACE) throw devopsErrors.argument(`The security namespace '${request.params.namespaceId}' is not supported.`);
+      const bits = Number(request.params.permissions);
+      if (!Number.isInteger(bits) || bits < 0) throw devopsErrors.argument(`The value '${request.params.permissions}' is not valid for permissions.`);
+      const delimiter = request.query.delimiter || ",";
+      const tokens = (request.query.tokens ?? request.query.token ?? "").split(delimiter).filter(Boolean);
+      if (!tokens.length) throw devopsErrors.argument("The query parameter 'tokens' is required.");
+      if (tokens.length > 500) throw devopsErrors.argument("At most 500 tokens can be checked at once.");
+      return list(await devops.hasEndpointPermissions(caller, bits, tokens));
     }),
   );
   app.get(

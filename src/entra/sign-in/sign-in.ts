@@ -9,7 +9,7 @@ import type { ClientAuthenticator } from "../token/client-auth.js";
 import { aadsts } from "../errors.js";
 import { DEFAULT_DELEGATED_SCOPES, DEFAULT_SCOPE, FIRST_PARTY_PUBLIC_CLIENTS } from "../directory/first-party.js";
 import type { Tenant, User, UserSession } from "../model.js";
-import { GRAPH_APP_ID, OIDC_SCOPES, type Resource, type ResourceResolver } from "../token/token-audiences.js";
+import { AZURE_DEVOPS_APP_ID, GRAPH_APP_ID, OIDC_SCOPES, type Resource, type ResourceResolver } from "../token/token-audiences.js";
 import type { SigningKeys } from "../../core/signing-keys.js";
 
 export interface UserTokens extends IssuedAccessToken {
@@ -26,6 +26,8 @@ interface UserFlowClient {
   name: string;
   public: boolean;
   redirectUris: string[];
+  /** Redirect URIs of the single-page-app platform: only these may redeem codes from a browser (CORS). */
+  spaRedirectUris: string[];
   firstParty: boolean;
 }
 
@@ -47,6 +49,7 @@ export class UserSignIn {
     private readonly keys: SigningKeys,
     private readonly clients: ClientAuthenticator,
     private readonly inactivitySeconds: () => number,
+    private readonly azureDevOpsWebRedirects: () => string[] = () => [],
   ) {}
 
   // ---- identities --------------------------------------------------------------------------------------------
@@ -77,7 +80,10 @@ export class UserSignIn {
   async client(tenant: Tenant, clientId: string): Promise<UserFlowClient> {
     const id = clientId.trim().toLowerCase();
     const firstParty = FIRST_PARTY_PUBLIC_CLIENTS[id];
-    if (firstParty) return { appId: id, name: firstParty, public: true, redirectUris: ["https://login.microsoftonline.com/common/oauth2/nativeclient"], firstParty: true };
+    if (firstParty) {
+      const spa = id === AZURE_DEVOPS_APP_ID ? this.azureDevOpsWebRedirects() : [];
+      return { appId: id, name: firstParty, public: true, redirectUris: ["https://login.microsoftonline.com/common/oauth2/nativeclient", ...spa], spaRedirectUris: spa, firstParty: true };
+    }
     const app = await this.store.applications.getByAppId(id);
     const sp = app && (await this.store.servicePrincipals.getByAppId(tenant.id, app.appId));
     if (!app || !sp) throw aadsts.applicationNotFound(clientId, tenant.displayName);
@@ -87,6 +93,7 @@ export class UserSignIn {
       name: app.displayName,
       public: app.isFallbackPublicClient,
       redirectUris: [...app.redirectUris.web, ...app.redirectUris.spa, ...app.redirectUris.publicClient],
+      spaRedirectUris: app.redirectUris.spa,
       firstParty: false,
     };
   }
@@ -139,7 +146,7 @@ export class UserSignIn {
   }
 
   /** grant_type=authorization_code, with PKCE. */
-  async codeGrant(input: { tenant: Tenant; clientId: string; clientSecret?: string; clientAssertion?: string; clientAssertionType?: string; code: string; redirectUri?: string; codeVerifier?: string; scope?: string; issuerBase: string; tokenEndpoint: string }): Promise<UserTokens> {
+  async codeGrant(input: { tenant: Tenant; clientId: string; clientSecret?: string; clientAssertion?: string; clientAssertionType?: string; code: string; redirectUri?: string; codeVerifier?: string; scope?: string; issuerBase: string; tokenEndpoint: string; origin?: string }): Promise<UserTokens> {
     const record = await this.store.sessions.code(hash(input.code));
     if (!record || record.tenantId !== input.tenant.id) throw aadsts.malformedGrant("authorization code");
     if (record.clientId !== input.clientId.toLowerCase()) throw aadsts.malformedGrant("authorization code");
@@ -154,6 +161,7 @@ export class UserSignIn {
       if (a.length !== b.length || !timingSafeEqual(a, b)) throw aadsts.codeVerifierMismatch();
     }
     const client = await this.client(input.tenant, input.clientId);
+    if (input.origin !== undefined && !this.isSpaOrigin(client, input.origin, record.redirectUri)) throw aadsts.crossOriginRedemption(input.origin);
     if (!client.public && (input.clientSecret || input.clientAssertion)) {
       await this.clients.authenticate({
         tenant: input.tenant,
@@ -175,10 +183,24 @@ export class UserSignIn {
   }
 
   /** grant_type=refresh_token: checks revocation and inactivity on the clock, rotates the refresh token. */
-  async refreshGrant(input: { tenant: Tenant; clientId: string; refreshToken: string; scope?: string; issuerBase: string }): Promise<UserTokens> {
+  async refreshGrant(input: { tenant: Tenant; clientId: string; refreshToken: string; scope?: string; issuerBase: string; origin?: string }): Promise<UserTokens> {
     const session = await this.store.sessions.byRefreshHash(hash(input.refreshToken));
     if (!session || session.tenantId !== input.tenant.id || session.clientId !== input.clientId.toLowerCase()) throw aadsts.malformedGrant("refresh token");
+    if (input.origin !== undefined && !this.isSpaOrigin(await this.client(input.tenant, input.clientId), input.origin)) throw aadsts.crossOriginRedemption(input.origin);
     return this.redeem(session, input.tenant, input.scope ?? session.scope, input.issuerBase, true);
+  }
+
+  /** A browser may redeem only for a single-page-app redirect URI of the client, from that URI's own origin. */
+  private isSpaOrigin(client: UserFlowClient, origin: string, redirectUri?: string): boolean {
+    const originOf = (uri: string) => {
+      try {
+        return new URL(uri).origin;
+      } catch {
+        return undefined;
+      }
+    };
+    const candidates = redirectUri === undefined ? client.spaRedirectUris : client.spaRedirectUris.filter((u) => u === redirectUri);
+    return candidates.some((u) => originOf(u) === origin);
   }
 
   // ---- sessions ----------------------------------------------------------------------------------------------

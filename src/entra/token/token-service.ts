@@ -23,6 +23,8 @@ export interface TokenRequest {
   issuerBase: string;
   /** The full token endpoint URL as called, for error texts. */
   tokenEndpoint: string;
+  /** The browser origin of a cross-origin request (the Origin header): only single-page apps may redeem so. */
+  origin?: string;
 }
 
 export interface TokenResult extends IssuedAccessToken {
@@ -108,7 +110,7 @@ export class TokenService {
       tokens = await this.signIn.passwordGrant({ tenant, clientId, clientSecret, username: form.username, password: form.password, scope, issuerBase: request.issuerBase });
     } else if (grantType === "refresh_token") {
       if (!form.refresh_token) throw aadsts.missingParameter("refresh_token");
-      tokens = await this.signIn.refreshGrant({ tenant, clientId, refreshToken: form.refresh_token, scope, issuerBase: request.issuerBase });
+      tokens = await this.signIn.refreshGrant({ tenant, clientId, refreshToken: form.refresh_token, scope, issuerBase: request.issuerBase, origin: request.origin });
     } else {
       if (!form.code) throw aadsts.missingParameter("code");
       tokens = await this.signIn.codeGrant({
@@ -123,6 +125,7 @@ export class TokenService {
         scope,
         issuerBase: request.issuerBase,
         tokenEndpoint: request.tokenEndpoint,
+        origin: request.origin,
       });
     }
     return { ...tokens, flavor: request.flavor };

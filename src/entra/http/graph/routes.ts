@@ -101,6 +101,17 @@ export function graphRoutes(app: FastifyInstance, graph: GraphService): void {
     void reply.header("content-type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8");
     return result;
   };
+  // Microsoft Graph answers browsers (single-page apps calling it with a bearer token): CORS on every answer.
+  app.addHook("onSend", async (request, reply) => {
+    if (request.headers.origin) void reply.headers({ "access-control-allow-origin": String(request.headers.origin), vary: "Origin", "access-control-expose-headers": "request-id, client-request-id, Location" });
+  });
+  app.options("/*", async (request, reply) => {
+    const requested = request.headers["access-control-request-headers"];
+    return reply
+      .status(204)
+      .headers({ "access-control-allow-methods": METHODS.join(", "), ...(typeof requested === "string" ? { "access-control-allow-headers": requested } : {}), "access-control-max-age": "86400" })
+      .send();
+  });
   for (const version of ["v1.0", "beta"]) {
     for (const [path, handlers] of table) {
       app.route({

@@ -30,7 +30,7 @@ function errorPage(error: PlaneError): string {
   return page("Sign in error", `<h1>Sorry, but we're having trouble signing you in.</h1><p class="error">${escapeHtml(error.message)}</p>`);
 }
 
-/** Sends the result to the client's redirect URI: query string by default, or an auto-submitting form. */
+/** Sends the result to the client's redirect URI: query string by default, the fragment, or an auto-submitting form. */
 function redirectTo(reply: FastifyReply, redirectUri: string, mode: string | undefined, values: Record<string, string>): FastifyReply {
   if (mode === "form_post") {
     const inputs = Object.entries(values)
@@ -41,6 +41,10 @@ function redirectTo(reply: FastifyReply, redirectUri: string, mode: string | und
       .send(page("Working…", `<form method="post" action="${escapeHtml(redirectUri)}">${inputs}<noscript><button>Continue</button></noscript></form><script>document.forms[0].submit()</script>`));
   }
   const url = new URL(redirectUri);
+  if (mode === "fragment") {
+    url.hash = new URLSearchParams(values).toString();
+    return reply.redirect(url.toString(), 302);
+  }
   for (const [k, v] of Object.entries(values)) url.searchParams.set(k, v);
   return reply.redirect(url.toString(), 302);
 }

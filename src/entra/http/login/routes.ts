@@ -72,11 +72,32 @@ export function loginRoutes(app: FastifyInstance, entra: EntraService): void {
       basic: readBasic(request),
       issuerBase: base,
       tokenEndpoint: `${base}${request.url.split("?")[0]}`,
+      origin: typeof request.headers.origin === "string" ? request.headers.origin : undefined,
     });
     void reply.headers({ "cache-control": "no-store, no-cache", pragma: "no-cache" }).send(renderToken(result));
   };
-  app.post("/:tenant/oauth2/v2.0/token", token((t) => (t.toLowerCase() === "adfs" ? "adfs" : "v2")));
-  app.post("/:tenant/oauth2/token", token((t) => (t.toLowerCase() === "adfs" ? "adfs" : "v1")));
+  // Browsers call the token endpoint cross-origin (single-page apps): every answer, errors included, names the
+  // caller's origin so the page can read it; whether that origin may redeem is the grant's decision (AADSTS9002326).
+  const corsHeaders = (request: FastifyRequest) => ({ "access-control-allow-origin": String(request.headers.origin), vary: "Origin" });
+  app.addHook("onSend", async (request, reply) => {
+    if (request.headers.origin && /\/oauth2\/(?:v2\.0\/)?token$/i.test(request.url.split("?")[0]!)) void reply.headers(corsHeaders(request));
+  });
+  const preflight = async (request: FastifyRequest, reply: FastifyReply) => {
+    const requested = request.headers["access-control-request-headers"];
+    void reply
+      .status(204)
+      .headers({
+        ...(request.headers.origin ? corsHeaders(request) : {}),
+        "access-control-allow-methods": "POST, OPTIONS",
+        ...(typeof requested === "string" ? { "access-control-allow-headers": requested } : {}),
+        "access-control-max-age": "86400",
+      })
+      .send();
+  };
+  for (const [path, flavor] of [["/:tenant/oauth2/v2.0/token", "v2"], ["/:tenant/oauth2/token", "v1"]] as const) {
+    app.post(path, token((t) => (t.toLowerCase() === "adfs" ? "adfs" : flavor)));
+    app.options(path, preflight);
+  }
 
   const tenantIdFor = async (segment: string): Promise<string | "multi"> => {
     const tenant = await entra.directory.resolveTenant(segment);

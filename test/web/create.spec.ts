@@ -1,0 +1,63 @@
+import { expect, expectAccessible, screenshot, signIn, startCreation, test, urls } from "./fixtures.js";
+
+test.describe("new service connection", () => {
+  test("an administrator creates an automatic connection: the four steps complete", async ({ page }) => {
+    await signIn(page, "admin");
+    const dialog = await startCreation(page, "web-dev-wif");
+    await expect(dialog.getByText("The service connection is ready.")).toBeVisible();
+    await expect(dialog.locator('li[data-state="done"]')).toHaveCount(4);
+    await screenshot(page, "create-success");
+    await expectAccessible(page);
+    await dialog.getByRole("button", { name: "Close" }).click();
+    const row = page.getByRole("row", { name: /web-dev-wif/ });
+    await expect(row).toContainText("Ready");
+    await expect(row).toContainText("Workload identity federation");
+    await expect(row).toContainText("Contoso Development");
+  });
+
+  test("a guest's creation fails at step 2, with the real message and the doctor's explanation", async ({ page }) => {
+    await signIn(page, "guest");
+    const dialog = await startCreation(page, "guest-attempt");
+    await expect(dialog.getByTestId("creation-error")).toContainText("The user has only guest permission in the directory");
+    await expect(dialog.locator('li[data-state="done"]')).toHaveCount(1);
+    await expect(dialog.locator("li").nth(1)).toHaveAttribute("data-state", "failed");
+    const explanation = dialog.getByTestId("explanation");
+    await expect(explanation).toContainText("guest");
+    await expect(explanation.getByText("Fix", { exact: true })).toBeVisible();
+    await screenshot(page, "create-failed-guest");
+    await expectAccessible(page);
+  });
+
+  test("a developer without Owner fails at step 3, explained as a missing role-assignment right", async ({ page }) => {
+    await signIn(page, "dev");
+    const dialog = await startCreation(page, "dev-attempt");
+    await expect(dialog.getByTestId("creation-error")).toContainText("Failed to assign Contributor role");
+    await expect(dialog.locator('li[data-state="done"]')).toHaveCount(2);
+    await expect(dialog.locator("li").nth(2)).toHaveAttribute("data-state", "failed");
+    await expect(dialog.getByTestId("explanation")).toContainText(/Owner|User Access Administrator/);
+    await screenshot(page, "create-failed-dev");
+    // The failed connection stays in the list as Failed, as in Azure DevOps.
+    await dialog.getByRole("button", { name: "Close" }).click();
+    await expect(page.getByRole("row", { name: /dev-attempt/ })).toContainText("Failed");
+    await expect(page.getByRole("row", { name: /web-dev-wif/ })).toContainText("Ready");
+    await expectAccessible(page);
+  });
+
+  test("a reader sees no New button, and through the URL gets Azure DevOps' own refusal", async ({ page }) => {
+    await signIn(page, "reader");
+    await expect(page.getByTestId("connection-count")).toBeVisible();
+    await expect(page.getByRole("button", { name: "New service connection" })).toHaveCount(0);
+    await page.goto(`${urls.connections()}?action=new`);
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("radio", { name: "App registration or managed identity (manual)" }).check();
+    await dialog.getByRole("textbox", { name: "Subscription ID" }).fill("d0d0cafe-5ab0-4000-8000-000000000002");
+    await dialog.getByRole("textbox", { name: "Service principal (application) client ID" }).fill("d0d0cafe-a440-4000-8000-000000000001");
+    await dialog.getByRole("textbox", { name: "Service connection name" }).fill("reader-attempt");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await expect(dialog.getByTestId("save-error")).toHaveText("You do not have permission to create a service connection. You need to be a Creator for service connections in this project.");
+    await expect(dialog.getByTestId("explanation")).toBeVisible();
+    await screenshot(page, "create-refused-reader");
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await expect(page.getByRole("row", { name: /reader-attempt/ })).toHaveCount(0);
+  });
+});

@@ -1,0 +1,115 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEMO } from "../../src/world/demo.js";
+import type { Page } from "@playwright/test";
+import { admin, createConnectionInPage, devopsRest, expect, expectAccessible, facts, screenshot, signIn, test, urls } from "./fixtures.js";
+
+const TEMPLATE = {
+  $schema: "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  contentVersion: "1.0.0.0",
+  resources: [{ type: "Microsoft.Storage/storageAccounts", apiVersion: "2023-01-01", name: "stwebrun", location: "westeurope", sku: { name: "Standard_LRS" }, kind: "StorageV2" }],
+};
+
+/** A repository (a local folder) with a pipeline that deploys to Production through `connection`, and its definition. */
+async function deployPipeline(name: string, connection: string): Promise<{ id: number }> {
+  const folder = mkdtempSync(join(tmpdir(), "svcconn-web-repo-"));
+  mkdirSync(join(folder, "infra"));
+  writeFileSync(join(folder, "infra", "storage.json"), JSON.stringify(TEMPLATE));
+  writeFileSync(
+    join(folder, "azure-pipelines.yml"),
+    [
+      "steps:",
+      "  - task: AzureResourceManagerTemplateDeployment@3",
+      "    displayName: Deploy storage",
+      "    inputs:",
+      `      azureResourceManagerConnection: ${connection}`,
+      `      subscriptionId: ${DEMO.subscriptionId}`,
+      "      resourceGroupName: rg-prod-app",
+      "      location: westeurope",
+      "      csmFile: infra/storage.json",
+      "",
+    ].join("\n"),
+  );
+  await admin("PUT", `/_admin/organizations/${ORG}/projects/${PROJECT}/repositories/${name}`, { folder });
+  return devopsRest("POST", `/${ORG}/${PROJECT}/_apis/pipelines`, { name, folder: "\\", configuration: { type: "yaml", path: "/azure-pipelines.yml", repository: { name, type: "azureReposGit" } } });
+}
+
+const ORG = DEMO.organization.name;
+const PROJECT = DEMO.project.name;
+const queue = (pipelineId: number): Promise<{ id: number }> => devopsRest("POST", `/${ORG}/${PROJECT}/_apis/pipelines/${pipelineId}/runs`, {});
+
+/**
+ * The connection's principal may read Production's resource group but not deploy there (Reader, given by the demo
+ * administrator through ARM): the run fails at the deployment with AuthorizationFailed (SPEC S13).
+ */
+async function readerOnProduction(connectionName: string): Promise<void> {
+  const connection = (await devopsRest("GET", `/${ORG}/${PROJECT}/_apis/serviceendpoint/endpoints?endpointNames=${connectionName}`)).value[0];
+  const token = await fetch(`${facts().login}/${DEMO.tenantId}/oauth2/v2.0/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "password", client_id: "04b07795-8ddb-461a-bbee-02f9e1bf7b46", username: DEMO.users.admin.upn, password: DEMO.userPassword, scope: "https://management.azure.com/.default" }),
+  }).then((r) => r.json() as Promise<{ access_token: string }>);
+  const scope = `/subscriptions/${DEMO.subscriptionId}/resourceGroups/rg-prod-app`;
+  const assigned = await fetch(`${facts().arm}${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${token.access_token}`, "content-type": "application/json" },
+    body: JSON.stringify({ properties: { roleDefinitionId: `/subscriptions/${DEMO.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`, principalId: connection.data.spnObjectId, principalType: "ServicePrincipal" } }),
+  });
+  expect(assigned.status).toBe(201);
+}
+
+/** The run fails at the deployment, and the issue comes with its diagnosis beside the step's log. */
+async function expectAuthorizationFailedExplained(page: Page, shot: string) {
+  const issue = page.getByTestId("run-issue").filter({ hasText: "AuthorizationFailed" }).first();
+  await expect(issue).toBeVisible({ timeout: 60_000 });
+  await expect(issue.getByTestId("explanation")).toContainText("rbac-authorization-failed");
+  await page.getByRole("button", { name: "Deploy storage" }).click();
+  await expect(page.getByRole("region", { name: "Log" })).toContainText("AuthorizationFailed");
+  await screenshot(page, shot);
+  await expectAccessible(page);
+}
+
+test.describe("runs", () => {
+  test("a run refused for an unauthorized connection is explained; Authorize resources runs it again", async ({ page }) => {
+    await signIn(page, "admin");
+    await createConnectionInPage(page, "web-run-deployer");
+    await readerOnProduction("web-run-deployer");
+    const pipeline = await deployPipeline("deploy-storage", "web-run-deployer");
+    const run = await queue(pipeline.id);
+    await page.goto(urls.run(run.id));
+    await expect(page.getByText("There was a resource authorization issue")).toBeVisible();
+    await expect(page.getByTestId("run-issue").first().getByTestId("explanation")).toContainText("pipeline-not-authorized");
+    await screenshot(page, "run-not-authorized");
+    await expectAccessible(page);
+    await page.getByRole("button", { name: "Authorize resources and run again" }).click();
+    await expect(page).toHaveURL(new RegExp(`buildId=${run.id + 1}$`));
+    await expectAuthorizationFailedExplained(page, "run-failed-explained");
+    const connection = (await devopsRest("GET", `/${ORG}/${PROJECT}/_apis/serviceendpoint/endpoints?endpointNames=web-run-deployer`)).value[0];
+    const permissions = await devopsRest("GET", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${connection.id}`, undefined, "7.1-preview.1");
+    expect(permissions.pipelines.map((p: { id: number }) => p.id)).toContain(pipeline.id);
+  });
+
+  test("in waiting mode a run asks for permission: Permit lets it go on", async ({ page }) => {
+    await admin("PUT", `/_admin/organizations/${ORG}/projects/${PROJECT}/pipelinesettings`, { resourceAuthorization: "wait" });
+    try {
+      await signIn(page, "admin");
+      await createConnectionInPage(page, "web-run-waiting");
+      await readerOnProduction("web-run-waiting");
+      const pipeline = await deployPipeline("deploy-waiting", "web-run-waiting");
+      const run = await queue(pipeline.id);
+      await page.goto(urls.run(run.id));
+      const prompt = page.getByText("This pipeline needs permission to access a resource before this run can continue");
+      await expect(prompt).toBeVisible();
+      await expect(page.getByText("Service connection: web-run-waiting")).toBeVisible();
+      await screenshot(page, "run-waiting-for-permit");
+      await expectAccessible(page);
+      await page.getByRole("button", { name: "Permit" }).click();
+      await expect(prompt).toHaveCount(0);
+      await expectAuthorizationFailedExplained(page, "run-permitted-failed");
+    } finally {
+      await admin("PUT", `/_admin/organizations/${ORG}/projects/${PROJECT}/pipelinesettings`, { resourceAuthorization: "fail" });
+    }
+  });
+});

@@ -1,0 +1,107 @@
+import type { AccountInfo } from "@azure/msal-browser";
+import { Button, Link, makeStyles, Text, tokens } from "@fluentui/react-components";
+import { type ReactNode, useEffect } from "react";
+import { signOut } from "./auth";
+import { config } from "./config";
+import { ConnectionPage } from "./pages/connection-page";
+import { ConnectionsPage } from "./pages/connections-page";
+import { NewConnectionDialog, newConnection } from "./components/new-connection";
+import { DoctorPage } from "./pages/doctor-page";
+import { RunPage } from "./pages/run-page";
+import { navigate, useLocation } from "./router";
+
+const useStyles = makeStyles({
+  header: { display: "flex", alignItems: "center", gap: "16px", padding: "8px 20px", borderBottom: `1px solid ${tokens.colorNeutralStroke2}`, background: tokens.colorNeutralBackground2 },
+  crumbs: { flexGrow: 1, display: "flex", gap: "8px", alignItems: "center" },
+  body: { display: "flex", minHeight: "calc(100vh - 49px)" },
+  nav: { width: "220px", padding: "16px 12px", borderRight: `1px solid ${tokens.colorNeutralStroke2}`, display: "flex", flexDirection: "column", gap: "6px" },
+  main: { flexGrow: 1, padding: "20px 28px", minWidth: 0 },
+});
+
+const projectBase = () => `/${encodeURIComponent(config.organization)}/${encodeURIComponent(config.project ?? "")}`;
+
+/** A link that changes the page without a reload; a plain link to the same URL for new tabs. */
+export function PageLink(props: { href: string; children: ReactNode; current?: boolean }) {
+  return (
+    <Link
+      href={props.href}
+      aria-current={props.current ? "page" : undefined}
+      onClick={(event) => {
+        if (event.ctrlKey || event.metaKey || event.shiftKey) return;
+        event.preventDefault();
+        navigate(props.href);
+      }}
+    >
+      {props.children}
+    </Link>
+  );
+}
+
+export const pageUrls = {
+  connections: () => `${projectBase()}/_settings/adminservices`,
+  connection: (id: string) => `${projectBase()}/_settings/adminservices?resourceId=${encodeURIComponent(id)}`,
+  doctor: () => `${projectBase()}/_svcconn/doctor`,
+  run: (buildId: number | string) => `${projectBase()}/_build/results?buildId=${buildId}`,
+};
+
+export function App({ account }: { account: AccountInfo }) {
+  const styles = useStyles();
+  const { pathname, search } = useLocation();
+  // `?action=new` opens the creation wizard on arrival, as a link from elsewhere would.
+  const action = search.get("action");
+  useEffect(() => {
+    if (action === "new") newConnection.open();
+  }, [action]);
+  const path = pathname.toLowerCase();
+  let page: ReactNode;
+  if (path.endsWith("/_settings/adminservices")) {
+    const id = search.get("resourceId");
+    page = id ? <ConnectionPage key={id} endpointId={id} /> : <ConnectionsPage />;
+  } else if (path.endsWith("/_build/results")) {
+    page = <RunPage buildId={Number(search.get("buildId"))} />;
+  } else if (path.endsWith("/_svcconn/doctor")) {
+    page = <DoctorPage />;
+  } else {
+    page = (
+      <Text as="p">
+        Signed in. Open <PageLink href={pageUrls.connections()}>service connections</PageLink>.
+      </Text>
+    );
+  }
+  return (
+    <>
+      <header className={styles.header}>
+        <nav aria-label="Breadcrumb" className={styles.crumbs}>
+          <Text weight="semibold">svcconn · Azure DevOps</Text>
+          <Text aria-hidden>/</Text>
+          <Text>{config.organization}</Text>
+          {config.project && (
+            <>
+              <Text aria-hidden>/</Text>
+              <Text>{config.project}</Text>
+            </>
+          )}
+        </nav>
+        <Text data-testid="signed-in-user">{account.name ?? account.username}</Text>
+        <Button appearance="subtle" onClick={() => void signOut()}>
+          Sign out
+        </Button>
+      </header>
+      <div className={styles.body}>
+        <nav aria-label="Project settings" className={styles.nav}>
+          <Text weight="semibold" size={200}>
+            Pipelines
+          </Text>
+          <PageLink href={pageUrls.connections()} current={path.endsWith("/_settings/adminservices")}>
+            Service connections
+          </PageLink>
+          <PageLink href={pageUrls.doctor()} current={path.endsWith("/_svcconn/doctor")}>
+            Doctor
+          </PageLink>
+        </nav>
+        <main className={styles.main}>{page}</main>
+      </div>
+      <NewConnectionDialog />
+    </>
+  );
+}

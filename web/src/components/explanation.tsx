@@ -1,0 +1,75 @@
+import { Body1, Caption1, Card, CardHeader, Link, Spinner, Subtitle2, Text, makeStyles, tokens } from "@fluentui/react-components";
+import { useEffect, useState } from "react";
+import { svcconnApi } from "../api";
+import type { Explanation } from "../model";
+
+const useStyles = makeStyles({
+  card: { marginTop: "12px", borderLeft: `4px solid ${tokens.colorPaletteMarigoldBorderActive}` },
+  list: { margin: "4px 0 8px", paddingLeft: "20px" },
+});
+
+/** The doctor's reading of an error text: cause, fix and how to verify, beside the failure itself. */
+export function ExplanationView({ text, explanation: given }: { text?: string; explanation?: Explanation }) {
+  const styles = useStyles();
+  const [explanation, setExplanation] = useState<Explanation | undefined>(given);
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    if (given || !text) return;
+    svcconnApi
+      .send<Explanation>("explain", { text })
+      .then(setExplanation)
+      .catch((e: Error) => setError(e.message));
+  }, [text, given]);
+  if (error) return <Text role="alert">The doctor could not read this message: {error}</Text>;
+  if (!explanation) return <Spinner size="tiny" label="Asking the doctor" />;
+  return (
+    <Card className={styles.card} aria-label="Diagnosis" data-testid="explanation">
+      <CardHeader
+        header={<Subtitle2 as="h3">{explanation.id === "unknown" ? "The doctor does not recognise this message" : explanation.title}</Subtitle2>}
+        description={<Caption1>Diagnosis {explanation.id} · confidence {Math.round(explanation.confidence * 100)} %</Caption1>}
+      />
+      <Body1 as="p">
+        <strong>Cause.</strong> {explanation.cause}
+      </Body1>
+      {explanation.undecided && (
+        <>
+          <Body1 as="p">
+            <strong>Not decided:</strong> {explanation.undecided.reason}
+          </Body1>
+          <StepList title="To tell them apart" items={explanation.undecided.checks} />
+        </>
+      )}
+      <StepList title="Fix" items={explanation.fix} />
+      <StepList title="Verify" items={explanation.verify} />
+      {explanation.references.length > 0 && (
+        <Caption1>
+          Read more:{" "}
+          {explanation.references.map((r, i) => (
+            <span key={r}>
+              {i > 0 && " · "}
+              <Link href={r} target="_blank" rel="noreferrer">
+                {new URL(r).pathname.split("/").filter(Boolean).at(-1) ?? r}
+              </Link>
+            </span>
+          ))}
+        </Caption1>
+      )}
+    </Card>
+  );
+}
+
+function StepList({ title, items }: { title: string; items: string[] }) {
+  const styles = useStyles();
+  return (
+    <>
+      <Body1 as="p">
+        <strong>{title}</strong>
+      </Body1>
+      <ol className={styles.list}>
+        {items.map((item) => (
+          <li key={item}>{item}</li>
+        ))}
+      </ol>
+    </>
+  );
+}

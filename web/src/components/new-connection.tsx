@@ -1,0 +1,452 @@
+import {
+  Button,
+  Checkbox,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  DialogTrigger,
+  Dropdown,
+  Field,
+  Input,
+  Link,
+  MessageBar,
+  MessageBarBody,
+  Option,
+  Radio,
+  RadioGroup,
+  Spinner,
+  Text,
+  Textarea,
+  makeStyles,
+  tokens,
+} from "@fluentui/react-components";
+import { ErrorBar } from "./error-bar";
+import { CheckmarkCircle20Filled, Circle20Regular, DismissCircle20Filled } from "@fluentui/react-icons";
+import { useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { orgApi, projectApi } from "../api";
+import { pageUrls } from "../app";
+import { navigate } from "../router";
+import { config } from "../config";
+import type { ServiceEndpoint } from "../model";
+import { currentProjectId } from "../permissions";
+import { ExplanationView } from "./explanation";
+
+const useStyles = makeStyles({
+  form: { display: "flex", flexDirection: "column", gap: "12px" },
+  steps: { listStyle: "none", padding: 0, display: "flex", flexDirection: "column", gap: "8px" },
+  step: { display: "flex", gap: "8px", alignItems: "center" },
+  done: { color: tokens.colorPaletteGreenForeground1 },
+  failed: { color: tokens.colorPaletteRedForeground1 },
+  surface: { maxWidth: "720px" },
+});
+
+/** The four steps Azure DevOps takes when an automatic azurerm connection is saved (SPEC S1). */
+export const CREATION_STEPS = [
+  "Connect to the Microsoft Entra tenant of the subscription",
+  "Create an application in Microsoft Entra ID on your behalf",
+  "Assign the application the Contributor role",
+  "Save the service connection",
+];
+
+type IdentityType = "automatic" | "manual" | "managedIdentity";
+type Credential = "WorkloadIdentityFederation" | "ServicePrincipal";
+
+interface Subscription {
+  subscriptionId: string;
+  displayName: string;
+  subscriptionTenantId: string;
+}
+interface ManagementGroup {
+  id: string;
+  displayName: string;
+  tenantId: string;
+}
+interface Picker<T> {
+  value: T[];
+  errorMessage: string | null;
+}
+
+/** Where creation stands: which steps are done, which one failed, and with which message. */
+export function creationProgress(e: ServiceEndpoint): { done: number; failed?: number; message?: string; ready: boolean } {
+  const state = e.operationStatus?.state;
+  if (state === "Ready") return { done: 4, ready: true };
+  if (state === "Failed") {
+    const failed = e.operationStatus?.failedStep?.number ?? 4;
+    return { done: failed - 1, failed, message: e.operationStatus?.statusMessage, ready: false };
+  }
+  const done = e.data.spnObjectId ? 3 : e.data.appObjectId ? 1 : 0;
+  return { done, ready: false };
+}
+
+export function CreationSteps({ endpoint }: { endpoint: ServiceEndpoint }) {
+  const styles = useStyles();
+  const progress = creationProgress(endpoint);
+  return (
+    <ol className={styles.steps} aria-label="Creation steps">
+      {CREATION_STEPS.map((name, i) => {
+        const n = i + 1;
+        const state = n <= progress.done ? "done" : n === progress.failed ? "failed" : !progress.failed && n === progress.done + 1 ? "running" : "pending";
+        return (
+          <li key={name} className={styles.step} data-state={state}>
+            {state === "done" && <CheckmarkCircle20Filled className={styles.done} aria-hidden />}
+            {state === "failed" && <DismissCircle20Filled className={styles.failed} aria-hidden />}
+            {state === "running" && <Spinner size="extra-tiny" aria-hidden />}
+            {state === "pending" && <Circle20Regular aria-hidden />}
+            <Text>
+              Step {n} of 4: {name} — <em>{{ done: "done", failed: "failed", running: "in progress", pending: "not run" }[state]}</em>
+            </Text>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+/**
+ * The dialog lives beside the pages (in App), not inside the list: it is opened from the list's button or the
+ * `?action=new` link, and "Open it" can move to the new connection's page while it closes, without the page
+ * change tearing it down half-way (which would leave the page hidden from assistive technology).
+ */
+const listeners = new Set<() => void>();
+let dialogOpen = false;
+let createdCount = 0;
+const emit = () => {
+  for (const l of listeners) l();
+};
+const subscribe = (l: () => void) => {
+  listeners.add(l);
+  return () => void listeners.delete(l);
+};
+export const newConnection = {
+  open: () => {
+    dialogOpen = true;
+    emit();
+  },
+  close: () => {
+    dialogOpen = false;
+    emit();
+  },
+  /** Changes each time a creation finishes (the list reads it again). */
+  useCreatedCount: () => useSyncExternalStore(subscribe, () => createdCount),
+};
+const grantAll = (id: string) =>
+  projectApi.send("PATCH", `pipelines/pipelinePermissions/endpoint/${id}`, { allPipelines: { authorized: true }, pipelines: [] }, undefined, "7.1-preview.1");
+
+const announceCreated = () => {
+  createdCount++;
+  emit();
+};
+
+export function NewConnectionButton() {
+  return (
+    <Button appearance="primary" onClick={newConnection.open}>
+      New service connection
+    </Button>
+  );
+}
+
+/**
+ * The creation wizard. Anyone may open it (through `?action=new`); the service decides on Save, so a person without
+ * the Creator role gets Azure DevOps' own refusal.
+ */
+export function NewConnectionDialog() {
+  const styles = useStyles();
+  const open = useSyncExternalStore(subscribe, () => dialogOpen);
+  const setOpen = (value: boolean) => (value ? newConnection.open() : newConnection.close());
+  const [identity, setIdentity] = useState<IdentityType>("automatic");
+  const [credential, setCredential] = useState<Credential>("WorkloadIdentityFederation");
+  const [scopeLevel, setScopeLevel] = useState<"Subscription" | "ManagementGroup">("Subscription");
+  const [subscriptions, setSubscriptions] = useState<Picker<Subscription>>();
+  const [groups, setGroups] = useState<Picker<ManagementGroup>>();
+  const [subscriptionId, setSubscriptionId] = useState("");
+  const [subscriptionName, setSubscriptionName] = useState("");
+  const [tenantId, setTenantId] = useState(config.tenantId);
+  const [managementGroupId, setManagementGroupId] = useState("");
+  const [resourceGroup, setResourceGroup] = useState("");
+  const [clientId, setClientId] = useState("");
+  const [secret, setSecret] = useState("");
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const [allPipelines, setAllPipelines] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string>();
+  const [created, setCreated] = useState<ServiceEndpoint>();
+
+  useEffect(() => {
+    if (!open || identity !== "automatic") return;
+    if (scopeLevel === "Subscription" && !subscriptions) {
+      orgApi
+        .get<Picker<Subscription>>("serviceendpoint/endpointproxy/azurermsubscriptions")
+        .then(setSubscriptions)
+        .catch((e: Error) => setSubscriptions({ value: [], errorMessage: e.message }));
+    }
+    if (scopeLevel === "ManagementGroup" && !groups) {
+      orgApi
+        .get<Picker<ManagementGroup>>("serviceendpoint/endpointproxy/azurermmanagementgroups")
+        .then(setGroups)
+        .catch((e: Error) => setGroups({ value: [], errorMessage: e.message }));
+    }
+  }, [open, identity, scopeLevel, subscriptions, groups]);
+
+  // Live progress: the connection is read again until its creation has finished, one way or the other.
+  useEffect(() => {
+    if (created?.operationStatus?.state !== "InProgress") return;
+    const timer = setTimeout(() => {
+      projectApi
+        .get<ServiceEndpoint>(`serviceendpoint/endpoints/${created.id}`, { includeFailed: true })
+        .then(async (e) => {
+          if (e.operationStatus?.state === "Ready" && allPipelines) await grantAll(e.id);
+          setCreated(e);
+          if (e.operationStatus?.state !== "InProgress") announceCreated();
+        })
+        .catch((e: Error) => setError(e.message));
+    }, 400);
+    return () => clearTimeout(timer);
+  }, [created, allPipelines]);
+
+  // Save replaces the form (and the focused Save button) with the steps: the focus follows, so the keyboard
+  // stays in the dialog (Escape, Tab to Close or to the new connection).
+  const progressRef = useRef<HTMLElement>(null);
+  const createdId = created?.id;
+  useEffect(() => {
+    if (createdId) progressRef.current?.focus();
+  }, [createdId]);
+
+  // A closed dialog starts afresh next time.
+  useEffect(() => {
+    if (open) return;
+    setCreated(undefined);
+    setError(undefined);
+    setSaving(false);
+    setName("");
+    setDescription("");
+    setSecret("");
+  }, [open]);
+
+  const save = async () => {
+    setError(undefined);
+    setSaving(true);
+    try {
+      const projectId = await currentProjectId();
+      const scheme = identity === "managedIdentity" ? "ManagedServiceIdentity" : credential;
+      const data: Record<string, string> = { environment: "AzureCloud", scopeLevel };
+      if (identity !== "managedIdentity") data.creationMode = identity === "automatic" ? "Automatic" : "Manual";
+      const parameters: Record<string, string> = {};
+      if (scopeLevel === "ManagementGroup") {
+        const group = groups?.value.find((g) => g.id === managementGroupId);
+        Object.assign(data, { managementGroupId, managementGroupName: group?.displayName ?? managementGroupId });
+        parameters.tenantid = group?.tenantId ?? tenantId;
+      } else {
+        const picked = subscriptions?.value.find((s) => s.subscriptionId === subscriptionId);
+        Object.assign(data, { subscriptionId, subscriptionName: picked?.displayName ?? subscriptionName });
+        parameters.tenantid = picked?.subscriptionTenantId ?? tenantId;
+        if (resourceGroup) parameters.scope = `/subscriptions/${subscriptionId}/resourcegroups/${resourceGroup}`;
+      }
+      if (identity === "manual") {
+        parameters.serviceprincipalid = clientId;
+        if (credential === "ServicePrincipal") Object.assign(parameters, { authenticationType: "spnKey", serviceprincipalkey: secret });
+      }
+      const body = {
+        name,
+        type: "azurerm",
+        url: "https://management.azure.com/",
+        description,
+        authorization: { scheme, parameters },
+        data,
+        isShared: false,
+        owner: "library",
+        serviceEndpointProjectReferences: [{ projectReference: { id: projectId, name: config.project }, name, description }],
+      };
+      const endpoint = await orgApi.send<ServiceEndpoint>("POST", "serviceendpoint/endpoints", body);
+      if (endpoint.operationStatus?.state !== "InProgress") {
+        if (allPipelines && endpoint.operationStatus?.state !== "Failed") await grantAll(endpoint.id);
+        announceCreated();
+      }
+      setCreated(endpoint);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const valid =
+    name.trim() &&
+    (scopeLevel === "ManagementGroup" ? managementGroupId : subscriptionId) &&
+    (identity !== "manual" || (clientId && tenantId && (credential !== "ServicePrincipal" || secret)));
+  const progress = created && creationProgress(created);
+
+  return (
+    <Dialog
+      open={open}
+      onOpenChange={(_e, d) => setOpen(d.open)}
+    >
+      <DialogSurface className={styles.surface}>
+        <DialogBody>
+          <DialogTitle>New Azure service connection</DialogTitle>
+          <DialogContent>
+            {!created && (
+              <form
+                className={styles.form}
+                aria-label="New Azure service connection"
+                onSubmit={(event) => {
+                  event.preventDefault();
+                  if (valid && !saving) void save();
+                }}
+              >
+                <Field label="Identity type">
+                  <RadioGroup value={identity} onChange={(_e, d) => setIdentity(d.value as IdentityType)}>
+                    <Radio value="automatic" label="App registration (automatic)" />
+                    <Radio value="manual" label="App registration or managed identity (manual)" />
+                    <Radio value="managedIdentity" label="Managed identity (self-hosted agent's VM)" />
+                  </RadioGroup>
+                </Field>
+                {identity !== "managedIdentity" && (
+                  <Field label="Credential">
+                    <RadioGroup layout="horizontal" value={credential} onChange={(_e, d) => setCredential(d.value as Credential)}>
+                      <Radio value="WorkloadIdentityFederation" label="Workload identity federation" />
+                      <Radio value="ServicePrincipal" label="Secret" />
+                    </RadioGroup>
+                  </Field>
+                )}
+                <Field label="Scope level">
+                  <RadioGroup layout="horizontal" value={scopeLevel} onChange={(_e, d) => setScopeLevel(d.value as "Subscription" | "ManagementGroup")}>
+                    <Radio value="Subscription" label="Subscription" />
+                    <Radio value="ManagementGroup" label="Management group" />
+                  </RadioGroup>
+                </Field>
+                {identity === "automatic" && scopeLevel === "Subscription" && (
+                  <Field label="Subscription" required validationMessage={subscriptions?.errorMessage ?? undefined}>
+                    <Dropdown
+                      placeholder={subscriptions ? "Select a subscription" : "Loading subscriptions…"}
+                      selectedOptions={subscriptionId ? [subscriptionId] : []}
+                      value={subscriptions?.value.find((s) => s.subscriptionId === subscriptionId)?.displayName ?? ""}
+                      onOptionSelect={(_e, d) => setSubscriptionId(d.optionValue ?? "")}
+                    >
+                      {(subscriptions?.value ?? []).map((s) => (
+                        <Option key={s.subscriptionId} value={s.subscriptionId} text={s.displayName}>
+                          {`${s.displayName} (${s.subscriptionId})`}
+                        </Option>
+                      ))}
+                    </Dropdown>
+                  </Field>
+                )}
+                {identity === "automatic" && scopeLevel === "ManagementGroup" && (
+                  <Field label="Management group" required validationMessage={groups?.errorMessage ?? undefined}>
+                    <Dropdown
+                      placeholder={groups ? "Select a management group" : "Loading management groups…"}
+                      selectedOptions={managementGroupId ? [managementGroupId] : []}
+                      value={groups?.value.find((g) => g.id === managementGroupId)?.displayName ?? ""}
+                      onOptionSelect={(_e, d) => setManagementGroupId(d.optionValue ?? "")}
+                    >
+                      {(groups?.value ?? []).map((g) => (
+                        <Option key={g.id} value={g.id} text={g.displayName}>
+                          {`${g.displayName} (${g.id})`}
+                        </Option>
+                      ))}
+                    </Dropdown>
+                  </Field>
+                )}
+                {identity !== "automatic" && scopeLevel === "Subscription" && (
+                  <>
+                    <Field label="Subscription ID" required>
+                      <Input value={subscriptionId} onChange={(_e, d) => setSubscriptionId(d.value.trim())} />
+                    </Field>
+                    <Field label="Subscription name">
+                      <Input value={subscriptionName} onChange={(_e, d) => setSubscriptionName(d.value)} />
+                    </Field>
+                  </>
+                )}
+                {identity !== "automatic" && scopeLevel === "ManagementGroup" && (
+                  <Field label="Management group ID" required>
+                    <Input value={managementGroupId} onChange={(_e, d) => setManagementGroupId(d.value.trim())} />
+                  </Field>
+                )}
+                {identity !== "automatic" && (
+                  <Field label="Tenant ID" required>
+                    <Input value={tenantId} onChange={(_e, d) => setTenantId(d.value.trim())} />
+                  </Field>
+                )}
+                {scopeLevel === "Subscription" && (
+                  <Field label="Resource group (optional)" hint="Leave empty to grant on the whole subscription.">
+                    <Input value={resourceGroup} onChange={(_e, d) => setResourceGroup(d.value.trim())} />
+                  </Field>
+                )}
+                {identity === "manual" && (
+                  <>
+                    <Field label="Service principal (application) client ID" required>
+                      <Input value={clientId} onChange={(_e, d) => setClientId(d.value.trim())} />
+                    </Field>
+                    {credential === "ServicePrincipal" && (
+                      <Field label="Service principal key" required>
+                        <Input type="password" value={secret} onChange={(_e, d) => setSecret(d.value)} />
+                      </Field>
+                    )}
+                  </>
+                )}
+                <Field label="Service connection name" required>
+                  <Input value={name} onChange={(_e, d) => setName(d.value)} />
+                </Field>
+                <Field label="Description (optional)">
+                  <Textarea value={description} onChange={(_e, d) => setDescription(d.value)} />
+                </Field>
+                <Checkbox checked={allPipelines} onChange={(_e, d) => setAllPipelines(!!d.checked)} label="Grant access permission to all pipelines" />
+                <ErrorBar message={error} testId="save-error" />
+                {error && <ExplanationView text={error} />}
+                <button type="submit" hidden aria-hidden tabIndex={-1} />
+              </form>
+            )}
+            {created && progress && (
+              <section aria-label="Creating the service connection" aria-live="polite" tabIndex={-1} ref={progressRef}>
+                <Text as="p" weight="semibold">
+                  {created.name}
+                </Text>
+                {created.data.creationMode === "Automatic" ? <CreationSteps endpoint={created} /> : <Text as="p">Saved.</Text>}
+                {progress.ready && (
+                  <MessageBar intent="success">
+                    <MessageBarBody>
+                      The service connection is ready.{" "}
+                      <Link
+                        href={pageUrls.connection(created.id)}
+                        onClick={(event) => {
+                          event.preventDefault();
+                          // The dialog closes first, so the page behind it is no longer hidden from assistive technology.
+                          setOpen(false);
+                          navigate(pageUrls.connection(created.id));
+                        }}
+                      >
+                        Open it
+                      </Link>
+                    </MessageBarBody>
+                  </MessageBar>
+                )}
+                {progress.failed !== undefined && (
+                  <>
+                    <MessageBar intent="error" role="alert">
+                      <MessageBarBody data-testid="creation-error">{progress.message}</MessageBarBody>
+                    </MessageBar>
+                    <ExplanationView text={progress.message ?? ""} />
+                  </>
+                )}
+                <ErrorBar message={error} />
+              </section>
+            )}
+          </DialogContent>
+          <DialogActions>
+            {!created && (
+              <Button appearance="primary" disabled={!valid || saving} onClick={() => void save()}>
+                {saving ? "Saving…" : "Save"}
+              </Button>
+            )}
+            <DialogTrigger disableButtonEnhancement>
+              <Button appearance="secondary">{created ? "Close" : "Cancel"}</Button>
+            </DialogTrigger>
+          </DialogActions>
+        </DialogBody>
+      </DialogSurface>
+    </Dialog>
+  );
+}

@@ -1,0 +1,561 @@
+import {
+  Body1,
+  Button,
+  Checkbox,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  Dropdown,
+  Field,
+  Input,
+  MessageBar,
+  MessageBarBody,
+  Option,
+  Spinner,
+  Switch,
+  Tab,
+  TabList,
+  Text,
+  Textarea,
+  Title2,
+  Toolbar,
+  ToolbarButton,
+  makeStyles,
+} from "@fluentui/react-components";
+import { SimpleTable } from "../components/simple-table";
+import { ErrorBar } from "../components/error-bar";
+import { useCallback, useEffect, useState } from "react";
+import { type Listed, orgApi, projectApi } from "../api";
+import { PageLink, pageUrls } from "../app";
+import { expiryText, useCredentialExpiry } from "../components/credential-expiry";
+import { ExplanationView } from "../components/explanation";
+import { CreationSteps } from "../components/new-connection";
+import { type PipelinePermissions, readPipelinePermissions } from "../components/open-access";
+import { StatusBadge } from "../components/status-badge";
+import { navigate } from "../router";
+import { SCHEME_LABEL, type ServiceEndpoint, scopeOf } from "../model";
+import { currentProjectId, useEndpointAdministration } from "../permissions";
+
+const useStyles = makeStyles({
+  facts: { display: "grid", gridTemplateColumns: "max-content 1fr", gap: "6px 24px", margin: "12px 0" },
+  section: { marginTop: "16px", display: "flex", flexDirection: "column", gap: "10px", maxWidth: "960px" },
+  row: { display: "flex", gap: "8px", alignItems: "end", flexWrap: "wrap" },
+});
+
+type TabName = "overview" | "usage" | "security" | "permissions";
+
+interface VerifyResult {
+  statusCode: string;
+  errorMessage: string | null;
+}
+
+export function ConnectionPage({ endpointId }: { endpointId: string }) {
+  const styles = useStyles();
+  const [endpoint, setEndpoint] = useState<ServiceEndpoint>();
+  const [error, setError] = useState<string>();
+  const [tab, setTab] = useState<TabName>("overview");
+  const [busy, setBusy] = useState<string>();
+  const [outcome, setOutcome] = useState<{ intent: "success" | "error"; text: string; explain?: boolean }>();
+  const [dialog, setDialog] = useState<"edit" | "delete" | "convert" | undefined>();
+  const admin = useEndpointAdministration(endpointId);
+
+  const load = useCallback(
+    () =>
+      projectApi
+        .get<ServiceEndpoint>(`serviceendpoint/endpoints/${endpointId}`, { includeFailed: true })
+        .then((e) => {
+          if (!e) throw new Error(`The service connection ${endpointId} was not found, or you cannot view it.`);
+          setEndpoint(e);
+        })
+        .catch((e: Error) => setError(e.message)),
+    [endpointId],
+  );
+  useEffect(() => void load(), [load]);
+  // Read again after every action (a rotation adds a secret; a conversion changes the scheme).
+  const [actions, setActions] = useState(0);
+  const expiry = useCredentialExpiry(endpoint?.authorization.scheme === "ServicePrincipal", `${endpoint?.authorization.parameters?.serviceprincipalid}:${actions}`);
+
+  const act = async (label: string, work: () => Promise<string>, explainFailure = true) => {
+    setBusy(label);
+    setOutcome(undefined);
+    try {
+      setOutcome({ intent: "success", text: await work() });
+      setActions((n) => n + 1);
+      await load();
+    } catch (e) {
+      setOutcome({ intent: "error", text: (e as Error).message, explain: explainFailure });
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  const verify = () =>
+    act("Verify", async () => {
+      const result = await projectApi.send<VerifyResult>("POST", "serviceendpoint/endpointproxy", { dataSourceDetails: { dataSourceName: "TestConnection", parameters: {} } }, { endpointId });
+      if (result.statusCode !== "ok") throw new Error(result.errorMessage ?? `Verification failed: ${result.statusCode}`);
+      return "Verification succeeded.";
+    });
+  const rotate = () =>
+    act("Rotate", async () => {
+      await orgApi.send("PUT", `serviceendpoint/endpoints/${endpointId}`, endpoint, { operation: "RotateSecret" });
+      return "A new secret was made and stored in the service connection; the old one was removed.";
+    });
+
+  if (error) return <ErrorBar message={error} />;
+  if (!endpoint) return <Spinner label="Loading the service connection" />;
+  const p = endpoint.authorization.parameters ?? {};
+  const automatic = endpoint.data.creationMode === "Automatic";
+  const failed = endpoint.operationStatus?.state === "Failed";
+  const scheme = endpoint.authorization.scheme;
+
+  return (
+    <section aria-labelledby="connection-title">
+      <Text as="p" size={200}>
+        <PageLink href={pageUrls.connections()}>Service connections</PageLink> ›
+      </Text>
+      <Title2 as="h1" id="connection-title">
+        {endpoint.name}
+      </Title2>
+      <Toolbar aria-label="Service connection actions">
+        <ToolbarButton disabled={!!busy || failed} onClick={() => void verify()}>
+          Verify
+        </ToolbarButton>
+        {admin && (
+          <>
+            <ToolbarButton disabled={!!busy} onClick={() => setDialog("edit")}>
+              Edit
+            </ToolbarButton>
+            {scheme === "ServicePrincipal" && automatic && !failed && (
+              <ToolbarButton disabled={!!busy} onClick={() => void rotate()}>
+                Rotate secret
+              </ToolbarButton>
+            )}
+            {(scheme === "ServicePrincipal" || scheme === "WorkloadIdentityFederation") && !failed && (
+              <ToolbarButton disabled={!!busy} onClick={() => setDialog("convert")}>
+                {scheme === "ServicePrincipal" ? "Convert to workload identity federation" : "Revert to secret"}
+              </ToolbarButton>
+            )}
+            <ToolbarButton disabled={!!busy} onClick={() => setDialog("delete")}>
+              Delete
+            </ToolbarButton>
+          </>
+        )}
+      </Toolbar>
+      {busy && <Spinner size="tiny" label={`${busy}…`} />}
+      {outcome && (
+        <div data-testid="action-outcome">
+          <MessageBar intent={outcome.intent}>
+            <MessageBarBody role={outcome.intent === "error" ? "alert" : "status"}>{outcome.text}</MessageBarBody>
+          </MessageBar>
+          {outcome.intent === "error" && outcome.explain && <ExplanationView text={outcome.text} />}
+        </div>
+      )}
+      <TabList selectedValue={tab} onTabSelect={(_e, d) => setTab(d.value as TabName)} aria-label="Service connection details">
+        <Tab value="overview">Overview</Tab>
+        <Tab value="usage">Usage history</Tab>
+        <Tab value="security">Security</Tab>
+        <Tab value="permissions">Pipeline permissions</Tab>
+      </TabList>
+      <div role="tabpanel" aria-label={tab} className={styles.section}>
+        {tab === "overview" && (
+          <>
+            <dl className={styles.facts}>
+              <dt>Status</dt>
+              <dd>
+                <StatusBadge endpoint={endpoint} />
+              </dd>
+              <dt>Authentication</dt>
+              <dd>{SCHEME_LABEL[scheme] ?? scheme}</dd>
+              <dt>Creation</dt>
+              <dd>{automatic ? "Automatic" : endpoint.data.creationMode === "Manual" ? "Manual" : "—"}</dd>
+              <dt>Scope</dt>
+              <dd>{scopeOf(endpoint)}</dd>
+              <dt>Tenant</dt>
+              <dd>{p.tenantid ?? "—"}</dd>
+              <dt>Application (client) ID</dt>
+              <dd>{p.serviceprincipalid ?? "—"}</dd>
+              {scheme === "ServicePrincipal" && (
+                <>
+                  <dt>Credential expiry</dt>
+                  <dd>{expiryText(endpoint, expiry)}</dd>
+                </>
+              )}
+              {scheme === "WorkloadIdentityFederation" && (
+                <>
+                  <dt>Issuer</dt>
+                  <dd>{p.workloadIdentityFederationIssuer ?? "—"}</dd>
+                  <dt>Subject identifier</dt>
+                  <dd>{p.workloadIdentityFederationSubject ?? "—"}</dd>
+                </>
+              )}
+              <dt>Created by</dt>
+              <dd>{endpoint.createdBy?.displayName ?? "—"}</dd>
+              <dt>Shared with</dt>
+              <dd>{endpoint.serviceEndpointProjectReferences.map((r) => r.projectReference.name).join(", ")}</dd>
+              <dt>Description</dt>
+              <dd>{endpoint.description || "—"}</dd>
+            </dl>
+            {automatic && (failed || endpoint.operationStatus?.state === "InProgress") && <CreationSteps endpoint={endpoint} />}
+            {failed && (
+              <>
+                <ErrorBar message={endpoint.operationStatus?.statusMessage} />
+                <ExplanationView text={endpoint.operationStatus?.statusMessage ?? ""} />
+              </>
+            )}
+          </>
+        )}
+        {tab === "usage" && <UsageHistory endpointId={endpointId} />}
+        {tab === "security" && <Security endpointId={endpointId} admin={admin} />}
+        {tab === "permissions" && <PipelinePermissionsPanel endpointId={endpointId} admin={admin} />}
+      </div>
+      {dialog === "edit" && <EditDialog endpoint={endpoint} onDone={() => { setDialog(undefined); void load(); }} />}
+      {dialog === "convert" && (
+        <ConfirmDialog
+          title={scheme === "ServicePrincipal" ? "Convert to workload identity federation" : "Revert to a secret"}
+          body={
+            scheme === "ServicePrincipal"
+              ? "The connection will present a federated token instead of its secret. The application gets a federated credential for this connection; the secret stays until you remove it. You can revert within seven days."
+              : "The connection goes back to the secret it used before the conversion. Azure DevOps allows this within seven days of converting."
+          }
+          confirm={scheme === "ServicePrincipal" ? "Convert" : "Revert"}
+          onCancel={() => setDialog(undefined)}
+          onConfirm={() => {
+            setDialog(undefined);
+            const target = scheme === "ServicePrincipal" ? "WorkloadIdentityFederation" : "ServicePrincipal";
+            void act("Convert", async () => {
+              await orgApi.send("PUT", `serviceendpoint/endpoints/${endpointId}`, { ...endpoint, authorization: { ...endpoint.authorization, scheme: target } }, { operation: "ConvertAuthenticationScheme" });
+              return target === "WorkloadIdentityFederation" ? "Converted to workload identity federation." : "Reverted to the secret.";
+            });
+          }}
+        />
+      )}
+      {dialog === "delete" && (
+        <DeleteDialog
+          endpoint={endpoint}
+          onCancel={() => setDialog(undefined)}
+          onDeleted={(message) => {
+            setDialog(undefined);
+            sessionStorage.setItem("svcconn.flash", message);
+            navigate(pageUrls.connections());
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+function ConfirmDialog(props: { title: string; body: string; confirm: string; onCancel: () => void; onConfirm: () => void }) {
+  return (
+    <Dialog open onOpenChange={(_e, d) => !d.open && props.onCancel()}>
+      <DialogSurface>
+        <DialogBody>
+          <DialogTitle>{props.title}</DialogTitle>
+          <DialogContent>
+            <Body1>{props.body}</Body1>
+          </DialogContent>
+          <DialogActions>
+            <Button appearance="primary" onClick={props.onConfirm}>
+              {props.confirm}
+            </Button>
+            <Button onClick={props.onCancel}>Cancel</Button>
+          </DialogActions>
+        </DialogBody>
+      </DialogSurface>
+    </Dialog>
+  );
+}
+
+function EditDialog({ endpoint, onDone }: { endpoint: ServiceEndpoint; onDone: () => void }) {
+  const [name, setName] = useState(endpoint.name);
+  const [description, setDescription] = useState(endpoint.description ?? "");
+  const [error, setError] = useState<string>();
+  const save = async () => {
+    try {
+      const references = endpoint.serviceEndpointProjectReferences.map((r) => ({ ...r, name, description }));
+      await orgApi.send("PUT", `serviceendpoint/endpoints/${endpoint.id}`, { ...endpoint, name, description, serviceEndpointProjectReferences: references });
+      onDone();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <Dialog open onOpenChange={(_e, d) => !d.open && onDone()}>
+      <DialogSurface>
+        <DialogBody>
+          <DialogTitle>Edit service connection</DialogTitle>
+          <DialogContent>
+            <Field label="Service connection name" required>
+              <Input value={name} onChange={(_e, d) => setName(d.value)} />
+            </Field>
+            <Field label="Description">
+              <Textarea value={description} onChange={(_e, d) => setDescription(d.value)} />
+            </Field>
+            <ErrorBar message={error} />
+          </DialogContent>
+          <DialogActions>
+            <Button appearance="primary" disabled={!name.trim()} onClick={() => void save()}>
+              Save
+            </Button>
+            <Button onClick={onDone}>Cancel</Button>
+          </DialogActions>
+        </DialogBody>
+      </DialogSurface>
+    </Dialog>
+  );
+}
+
+function DeleteDialog({ endpoint, onCancel, onDeleted }: { endpoint: ServiceEndpoint; onCancel: () => void; onDeleted: (message: string) => void }) {
+  const automatic = endpoint.data.creationMode === "Automatic";
+  const [deep, setDeep] = useState(automatic);
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const remove = async () => {
+    setBusy(true);
+    try {
+      const projectId = await currentProjectId();
+      await orgApi.send("DELETE", `serviceendpoint/endpoints/${endpoint.id}`, undefined, { projectIds: projectId, deep: automatic ? deep : undefined });
+      // A clean-up that failed shows on the connection itself, which then stays.
+      const after = await projectApi.get<ServiceEndpoint | null>(`serviceendpoint/endpoints/${endpoint.id}`, { includeFailed: true }).catch(() => null);
+      if (after?.operationStatus?.state === "Failed") throw new Error(after.operationStatus.statusMessage);
+      onDeleted(
+        automatic && deep
+          ? `Deleted ${endpoint.name}, its application registration and its role assignment.`
+          : automatic
+            ? `Deleted ${endpoint.name}. Its application registration and role assignment were left in Microsoft Entra ID and Azure.`
+            : `Deleted ${endpoint.name}.`,
+      );
+    } catch (e) {
+      setError((e as Error).message);
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog open onOpenChange={(_e, d) => !d.open && onCancel()}>
+      <DialogSurface>
+        <DialogBody>
+          <DialogTitle>Delete service connection</DialogTitle>
+          <DialogContent>
+            <Body1 as="p">Delete “{endpoint.name}”? Pipelines that use it will fail.</Body1>
+            {automatic && (
+              <Checkbox
+                checked={deep}
+                onChange={(_e, d) => setDeep(!!d.checked)}
+                label="Also delete the application registration in Microsoft Entra ID and its role assignment (deep clean-up)"
+              />
+            )}
+            {error && (
+              <>
+                <ErrorBar message={error} />
+                <ExplanationView text={error} />
+              </>
+            )}
+          </DialogContent>
+          <DialogActions>
+            <Button appearance="primary" disabled={busy} onClick={() => void remove()}>
+              Delete
+            </Button>
+            <Button onClick={onCancel}>Cancel</Button>
+          </DialogActions>
+        </DialogBody>
+      </DialogSurface>
+    </Dialog>
+  );
+}
+
+interface ExecutionRecord {
+  data: { id: number; planType?: string; definition?: { name: string }; owner?: { id: number; name: string }; result?: string; startTime?: string; finishTime?: string };
+}
+
+function UsageHistory({ endpointId }: { endpointId: string }) {
+  const [records, setRecords] = useState<ExecutionRecord[]>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    projectApi
+      .get<Listed<ExecutionRecord>>(`serviceendpoint/${endpointId}/executionhistory`, { top: 50 })
+      .then((r) => setRecords(r.value))
+      .catch((e: Error) => setError(e.message));
+  }, [endpointId]);
+  if (error) return <Text role="alert">{error}</Text>;
+  if (!records) return <Spinner size="tiny" label="Loading usage history" />;
+  if (!records.length) return <Text>No pipeline has used this service connection yet.</Text>;
+  return (
+    <SimpleTable
+      label="Usage history"
+      columns={["Pipeline", "Run", "Result", "Started"]}
+      rows={records}
+      rowKey={(r) => r.data.id}
+      cells={(r) => [
+        r.data.definition?.name ?? "—",
+        r.data.owner ? <PageLink key="run" href={pageUrls.run(r.data.owner.id)}>{r.data.owner.name}</PageLink> : "—",
+        r.data.result ?? "—",
+        r.data.startTime ? new Date(r.data.startTime).toLocaleString() : "—",
+      ]}
+    />
+  );
+}
+
+interface RoleAssignment {
+  identity: { id: string; displayName: string; uniqueName?: string };
+  role: { name: string };
+  access: "assigned" | "inherited";
+}
+const ENDPOINT_SCOPE = "distributedtask.serviceendpointrole";
+
+function Security({ endpointId, admin }: { endpointId: string; admin: boolean }) {
+  const [assignments, setAssignments] = useState<RoleAssignment[]>();
+  const [error, setError] = useState<string>();
+  const [resource, setResource] = useState<string>();
+  const load = useCallback(async () => {
+    const projectId = await currentProjectId();
+    const id = `${projectId}_${endpointId}`;
+    setResource(id);
+    const r = await orgApi.get<Listed<RoleAssignment>>(`securityroles/scopes/${ENDPOINT_SCOPE}/roleassignments/resources/${id}`, undefined, "7.1-preview.1");
+    setAssignments(r.value);
+  }, [endpointId]);
+  useEffect(() => {
+    load().catch((e: Error) => setError(e.message));
+  }, [load]);
+  const inherits = assignments?.some((a) => a.access === "inherited") ?? false;
+  const change = (work: () => Promise<unknown>) => {
+    setError(undefined);
+    work()
+      .then(load)
+      .catch((e: Error) => setError(e.message));
+  };
+  return (
+    <>
+      <ErrorBar message={error} />
+      {!assignments && !error && <Spinner size="tiny" label="Loading security" />}
+      {assignments && resource && (
+        <>
+          <Switch
+            label="Inherit permissions from the project"
+            checked={inherits}
+            disabled={!admin}
+            onChange={(_e, d) => change(() => orgApi.send("PATCH", `securityroles/scopes/${ENDPOINT_SCOPE}/roleassignments/resources/${resource}`, undefined, { inheritPermissions: d.checked }, "7.1-preview.1"))}
+          />
+          <SimpleTable
+            label="Role assignments"
+            columns={["User or group", "Role", "Access"]}
+            rows={assignments}
+            rowKey={(a) => `${a.identity.id}-${a.access}`}
+            cells={(a) => [
+              a.identity.displayName,
+              admin ? (
+                      <Dropdown
+                        key="role"
+                        aria-label={`Role of ${a.identity.displayName}`}
+                        value={a.role.name}
+                        selectedOptions={[a.role.name]}
+                        onOptionSelect={(_e, d) =>
+                          change(() =>
+                            orgApi.send("PUT", `securityroles/scopes/${ENDPOINT_SCOPE}/roleassignments/resources/${resource}`, [{ roleName: d.optionValue, userId: a.identity.id }], undefined, "7.1-preview.1"),
+                          )
+                        }
+                      >
+                        {["Reader", "User", "Administrator"].map((r) => (
+                          <Option key={r} value={r}>
+                            {r}
+                          </Option>
+                        ))}
+                      </Dropdown>
+                    ) : (
+                a.role.name
+              ),
+              a.access === "assigned" ? "Assigned" : "Inherited",
+            ]}
+          />
+        </>
+      )}
+    </>
+  );
+}
+
+interface PipelineDefinition {
+  id: number;
+  name: string;
+}
+
+function PipelinePermissionsPanel({ endpointId, admin }: { endpointId: string; admin: boolean }) {
+  const [permissions, setPermissions] = useState<PipelinePermissions>();
+  const [pipelines, setPipelines] = useState<PipelineDefinition[]>([]);
+  const [adding, setAdding] = useState("");
+  const [error, setError] = useState<string>();
+  const load = useCallback(() => readPipelinePermissions(endpointId).then(setPermissions), [endpointId]);
+  useEffect(() => {
+    load().catch((e: Error) => setError(e.message));
+    projectApi
+      .get<Listed<PipelineDefinition>>("pipelines")
+      .then((r) => setPipelines(r.value))
+      .catch(() => setPipelines([]));
+  }, [load]);
+  const patch = (body: unknown) => {
+    setError(undefined);
+    projectApi
+      .send<PipelinePermissions>("PATCH", `pipelines/pipelinePermissions/endpoint/${endpointId}`, body, undefined, "7.1-preview.1")
+      .then(setPermissions)
+      .catch((e: Error) => setError(e.message));
+  };
+  if (!permissions) return error ? <Text role="alert">{error}</Text> : <Spinner size="tiny" label="Loading pipeline permissions" />;
+  const nameOf = (id: number) => pipelines.find((p) => p.id === id)?.name ?? `Pipeline ${id}`;
+  const authorized = permissions.pipelines.filter((p) => p.authorized);
+  const open = !!permissions.allPipelines?.authorized;
+  return (
+    <>
+      <ErrorBar message={error} />
+      <Switch
+        label="Open access: every pipeline in the project may use this connection"
+        checked={open}
+        disabled={!admin}
+        onChange={(_e, d) => patch({ allPipelines: { authorized: d.checked }, pipelines: [] })}
+      />
+      {!open && (
+        <>
+          <SimpleTable
+            label="Authorized pipelines"
+            columns={["Pipeline", "Authorized by", "Action"]}
+            rows={authorized}
+            rowKey={(p) => p.id}
+            cells={(p) => [
+              nameOf(p.id),
+              p.authorizedBy?.displayName ?? "—",
+              admin && (
+                      <Button size="small" onClick={() => patch({ pipelines: [{ id: p.id, authorized: false }] })}>
+                        Remove {nameOf(p.id)}
+                      </Button>
+                    ),
+            ]}
+          />
+          {authorized.length === 0 && <Text>No pipeline is authorized to use this connection.</Text>}
+          {admin && (
+            <div style={{ display: "flex", gap: 8, alignItems: "end" }}>
+              <Field label="Add a pipeline">
+                <Dropdown placeholder="Select a pipeline" selectedOptions={adding ? [adding] : []} value={adding ? nameOf(Number(adding)) : ""} onOptionSelect={(_e, d) => setAdding(d.optionValue ?? "")}>
+                  {pipelines
+                    .filter((p) => !authorized.some((a) => a.id === p.id))
+                    .map((p) => (
+                      <Option key={p.id} value={String(p.id)}>
+                        {p.name}
+                      </Option>
+                    ))}
+                </Dropdown>
+              </Field>
+              <Button
+                disabled={!adding}
+                onClick={() => {
+                  patch({ pipelines: [{ id: Number(adding), authorized: true }] });
+                  setAdding("");
+                }}
+              >
+                Authorize
+              </Button>
+            </div>
+          )}
+        </>
+      )}
+    </>
+  );
+}

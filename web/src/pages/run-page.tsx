@@ -1,0 +1,190 @@
+import { Badge, Button, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Text, Title2, makeStyles, tokens } from "@fluentui/react-components";
+import { ErrorBar } from "../components/error-bar";
+import { useCallback, useEffect, useState } from "react";
+import { type Listed, projectApi } from "../api";
+import { ExplanationView } from "../components/explanation";
+import type { ServiceEndpoint } from "../model";
+import { pageUrls } from "../app";
+import { navigate } from "../router";
+
+const useStyles = makeStyles({
+  layout: { display: "grid", gridTemplateColumns: "minmax(240px, 320px) 1fr", gap: "20px", marginTop: "12px" },
+  records: { listStyle: "none", padding: 0, margin: 0 },
+  // The log wraps and grows with the page: a scrolling box of its own would need the keyboard focus.
+  log: { background: tokens.colorNeutralBackground3, padding: "12px", fontFamily: tokens.fontFamilyMonospace, fontSize: "12px", whiteSpace: "pre-wrap", overflowWrap: "anywhere", margin: 0 },
+});
+
+interface Build {
+  id: number;
+  buildNumber: string;
+  status: string;
+  result?: string;
+  definition: { id: number; name: string };
+  validationResults?: Array<{ result: string; message: string }>;
+}
+interface TimelineRecord {
+  id: string;
+  parentId: string | null;
+  type: string;
+  name: string;
+  order?: number;
+  state: string;
+  result: string | null;
+  log: { id: number } | null;
+  issues?: Array<{ type: string; message: string }>;
+}
+
+/** The run-time wait for a connection the pipeline may not use yet (the Checkpoint.Authorization record's text). */
+const PERMISSION = /Service connection: (.+)\.$/;
+/** The compile-time refusal of a connection the pipeline may not use (or that does not exist). */
+const NOT_AUTHORIZED = /references service connection (.+?) which could not be found/g;
+
+export function RunPage({ buildId }: { buildId: number }) {
+  const styles = useStyles();
+  const [build, setBuild] = useState<Build>();
+  const [records, setRecords] = useState<TimelineRecord[]>([]);
+  const [selected, setSelected] = useState<string>();
+  const [log, setLog] = useState<string>();
+  const [error, setError] = useState<string>();
+  const [permitting, setPermitting] = useState(false);
+
+  const load = useCallback(async () => {
+    const b = await projectApi.get<Build>(`build/builds/${buildId}`);
+    setBuild(b);
+    const t = await projectApi.get<{ records: TimelineRecord[] } | null>(`build/builds/${buildId}/timeline`).catch(() => null);
+    setRecords((t?.records ?? []).sort((a, z) => (a.order ?? 0) - (z.order ?? 0)));
+    return b;
+  }, [buildId]);
+
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = () =>
+      load()
+        .then((b) => {
+          if (b.status !== "completed") timer = setTimeout(tick, 1000);
+        })
+        .catch((e: Error) => setError(e.message));
+    tick();
+    return () => clearTimeout(timer);
+  }, [load]);
+
+  useEffect(() => {
+    const record = records.find((r) => r.id === selected);
+    if (!record?.log) return setLog(undefined);
+    projectApi
+      .get<Listed<string>>(`build/builds/${buildId}/logs/${record.log.id}`)
+      .then((l) => setLog(l.value.join("\n")))
+      .catch((e: Error) => setLog(e.message));
+  }, [selected, records, buildId]);
+
+  if (error) return <ErrorBar message={error} />;
+  if (!build) return <Spinner label="Loading the run" />;
+
+  const waiting = records.find((r) => r.type === "Checkpoint.Authorization" && r.state !== "completed");
+  const waitingFor = waiting?.issues?.map((i) => PERMISSION.exec(i.message)?.[1]).find(Boolean);
+  const issues = records.flatMap((r) => (r.issues ?? []).filter((i) => i.type === "error").map((i) => ({ record: r.name, message: i.message })));
+  const validation = (build.validationResults ?? []).filter((v) => v.result === "error");
+
+  const refused = [...new Set(validation.flatMap((v) => [...v.message.matchAll(NOT_AUTHORIZED)].map((m) => m[1]!)))];
+  /** Permits this pipeline on the named connections (the ones that exist); false when none could be. */
+  const authorize = async (names: string[]) => {
+    const found = await projectApi.get<Listed<ServiceEndpoint>>("serviceendpoint/endpoints", { endpointNames: names.join(",") });
+    for (const e of found.value) {
+      await projectApi.send("PATCH", `pipelines/pipelinePermissions/endpoint/${e.id}`, { pipelines: [{ id: build.definition.id, authorized: true }] }, undefined, "7.1-preview.1");
+    }
+    return found.value.length > 0;
+  };
+  const permit = async () => {
+    setPermitting(true);
+    try {
+      await authorize((waitingFor ?? "").split(",").map((n) => n.trim()));
+      await load();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setPermitting(false);
+    }
+  };
+  // A run refused at validation cannot go on: authorize, then queue the pipeline again and follow the new run.
+  const authorizeAndRunAgain = async () => {
+    setPermitting(true);
+    try {
+      if (!(await authorize(refused))) throw new Error(`No service connection named ${refused.join(", ")} exists in this project: create it, or fix the name in the YAML.`);
+      const next = await projectApi.send<{ id: number }>("POST", `pipelines/${build.definition.id}/runs`, {});
+      navigate(pageUrls.run(next.id));
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setPermitting(false);
+    }
+  };
+
+  const depth = (r: TimelineRecord): number => {
+    const parent = records.find((p) => p.id === r.parentId);
+    return parent ? depth(parent) + 1 : 0;
+  };
+  const color = (r: TimelineRecord) => (r.result === "failed" ? "danger" : r.result === "succeeded" ? "success" : r.state === "inProgress" ? "informative" : "subtle");
+
+  return (
+    <section aria-labelledby="run-title">
+      <Title2 as="h1" id="run-title">
+        {build.definition.name} · {build.buildNumber}
+      </Title2>
+      <Text as="p" block>
+        Status: <Badge color={build.result === "failed" ? "danger" : build.result === "succeeded" ? "success" : "informative"}>{build.result ?? build.status}</Badge>
+      </Text>
+      {waitingFor && (
+        <MessageBar intent="warning">
+          <MessageBarBody>
+            <MessageBarTitle>This pipeline needs permission to access a resource before this run can continue</MessageBarTitle>
+            Service connection: {waitingFor}
+          </MessageBarBody>
+          <Button appearance="primary" disabled={permitting} onClick={() => void permit()}>
+            Permit
+          </Button>
+        </MessageBar>
+      )}
+      {refused.length > 0 && (
+        <MessageBar intent="warning">
+          <MessageBarBody>
+            <MessageBarTitle>There was a resource authorization issue</MessageBarTitle>
+            The pipeline may not use: {refused.join(", ")}.
+          </MessageBarBody>
+          <Button appearance="primary" disabled={permitting} onClick={() => void authorizeAndRunAgain()}>
+            Authorize resources and run again
+          </Button>
+        </MessageBar>
+      )}
+      {[...validation.map((v) => ({ record: "Validation", message: v.message })), ...issues].map((i) => (
+        <div key={`${i.record}-${i.message}`} data-testid="run-issue">
+          <MessageBar intent="error">
+            <MessageBarBody>
+              <MessageBarTitle>{i.record}</MessageBarTitle>
+              {i.message}
+            </MessageBarBody>
+          </MessageBar>
+          <ExplanationView text={i.message} />
+        </div>
+      ))}
+      <div className={styles.layout}>
+        <nav aria-label="Stages, jobs and steps">
+          <ul className={styles.records}>
+            {records
+              .filter((r) => r.type !== "Checkpoint.Authorization" && r.type !== "Checkpoint")
+              .map((r) => (
+                <li key={r.id} style={{ paddingLeft: depth(r) * 16 }}>
+                  <Button appearance={selected === r.id ? "primary" : "subtle"} size="small" onClick={() => setSelected(r.id)} aria-pressed={selected === r.id}>
+                    {r.name}
+                  </Button>{" "}
+                  <Badge size="small" color={color(r)}>
+                    {r.result ?? r.state}
+                  </Badge>
+                </li>
+              ))}
+          </ul>
+        </nav>
+        <section aria-label="Log">{log !== undefined ? <pre className={styles.log}>{log}</pre> : <Text>Select a step to read its log.</Text>}</section>
+      </div>
+    </section>
+  );
+}
