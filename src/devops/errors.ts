@@ -58,6 +58,8 @@ export const devopsErrors = {
     accessDenied(`You do not have permission to manage the service connection '${name}'. You need to be an Administrator of this service connection.`),
   noUsePermission: (name: string) =>
     accessDenied(`You do not have permission to use the service connection '${name}'. You need to be a User of this service connection.`),
+  notOrganizationAdministrator: () =>
+    accessDenied("Access denied: only members of Project Collection Administrators may change the organization's settings."),
   noRoleManagePermission: () =>
     accessDenied("You do not have permission to manage role assignments at this scope. You need to be an Administrator."),
   duplicateName: (name: string) =>

@@ -55,6 +55,9 @@ export interface UserSessionRef {
   tenantId: string;
   /** The user's object id in that tenant. */
   userId: string;
+  /** When the session was last used (a token refreshed from it), and when it was revoked, if it was. */
+  lastUsedAt?: string;
+  revokedAt?: string | null;
 }
 
 export interface ApplicationInfo {

@@ -2,8 +2,10 @@ import type { Clock } from "../core/clock.js";
 import { newGuid } from "../core/ids.js";
 import type { Store } from "../store/index.js";
 import { devopsErrors } from "./errors.js";
-import { ENDPOINT_SCOPE, PROJECT_SCOPE, ROLE_RANK, type DevOpsIdentity, type EndpointRole, type Project } from "./model.js";
+import { ENDPOINT_SCOPE, PROJECT_SCOPE, ROLE_RANK, type DevOpsIdentity, type EndpointRole, type Organization, type Project } from "./model.js";
 
+/** The organization-level group of Azure DevOps' administrators ("Project Collection Administrators"). */
+export const ORGANIZATION_ADMINISTRATORS = "Project Collection Administrators";
 export const PROJECT_GROUPS = ["Project Administrators", "Contributors", "Readers", "Project Valid Users", "Endpoint Creators", "Endpoint Administrators"] as const;
 export type ProjectGroup = (typeof PROJECT_GROUPS)[number];
 
@@ -32,18 +34,7 @@ export class DevOpsSecurity {
   async createProjectGroups(project: Project): Promise<Record<ProjectGroup, DevOpsIdentity>> {
     const groups = {} as Record<ProjectGroup, DevOpsIdentity>;
     for (const name of PROJECT_GROUPS) {
-      const group: DevOpsIdentity = {
-        id: newGuid(),
-        organizationId: project.organizationId,
-        kind: "group",
-        displayName: name,
-        uniqueName: `[${project.name}]\\${name}`,
-        entraObjectId: null,
-        projectId: project.id,
-        createdAt: this.clock.now().toISOString(),
-      };
-      await this.store.devops.insertIdentity(group);
-      groups[name] = group;
+      groups[name] = await this.newGroup(project.organizationId, name, project.name, project.id);
     }
     await this.store.devops.addMember(groups["Endpoint Creators"].id, groups.Contributors.id);
     await this.store.devops.addMember(groups["Endpoint Administrators"].id, groups["Project Administrators"].id);
@@ -52,6 +43,34 @@ export class DevOpsSecurity {
     await this.store.devops.setRole(PROJECT_SCOPE, project.id, groups["Endpoint Creators"].id, "Creator");
     await this.store.devops.setRole(PROJECT_SCOPE, project.id, groups["Project Valid Users"].id, "Reader");
     return groups;
+  }
+
+  /** The organization's administrators group, made the first time it is needed (older stores have none yet). */
+  async organizationAdministrators(org: Organization): Promise<DevOpsIdentity> {
+    const found = (await this.store.devops.identities(org.id)).find((i) => i.kind === "group" && i.projectId === null && i.displayName === ORGANIZATION_ADMINISTRATORS);
+    if (found) return found;
+    return this.newGroup(org.id, ORGANIZATION_ADMINISTRATORS, org.name, null);
+  }
+
+  /** A group identity, named as Azure DevOps shows it: `[project or organization]\\name`. */
+  private async newGroup(organizationId: string, name: string, container: string, projectId: string | null): Promise<DevOpsIdentity> {
+    const group: DevOpsIdentity = {
+      id: newGuid(),
+      organizationId,
+      kind: "group",
+      displayName: name,
+      uniqueName: `[${container}]\\${name}`,
+      entraObjectId: null,
+      projectId,
+      createdAt: this.clock.now().toISOString(),
+    };
+    await this.store.devops.insertIdentity(group);
+    return group;
+  }
+
+  async isOrganizationAdministrator(org: Organization, identityId: string): Promise<boolean> {
+    const group = (await this.store.devops.identities(org.id)).find((i) => i.kind === "group" && i.projectId === null && i.displayName === ORGANIZATION_ADMINISTRATORS);
+    return !!group && (await this.principals(identityId)).has(group.id);
   }
 
   async projectGroup(project: Project, name: ProjectGroup): Promise<DevOpsIdentity | undefined> {

@@ -169,6 +169,30 @@ export class DevOpsService {
     if (scope !== PROJECT_SCOPE && scope !== ENDPOINT_SCOPE) throw devopsErrors.argument(`The scope '${scope}' is not valid. Use ${PROJECT_SCOPE} or ${ENDPOINT_SCOPE}.`);
   }
 
+  /** Puts a member in the organization's administrators group (Project Collection Administrators). */
+  async makeOrganizationAdministrator(org: Organization, identityId: string): Promise<void> {
+    await this.store.devops.addMember((await this.security.organizationAdministrators(org)).id, identityId);
+  }
+
+  /**
+   * The organization's members and whether each is signed in (a session that is not revoked), for its
+   * administrators only: svcconn's emulator panel.
+   */
+  async signedInMembers(caller: DevOpsCaller): Promise<Array<{ id: string; displayName: string; uniqueName: string; signedIn: boolean; lastUsedAt: string | null }>> {
+    await this.requireOrganizationAdministrator(caller);
+    const out = [];
+    for (const identity of await this.store.devops.identities(caller.organization.id)) {
+      if (identity.kind !== "user" || !identity.entraObjectId) continue;
+      const session = await this.options.entra.currentSession(caller.organization.tenantId, identity.entraObjectId);
+      out.push({ id: identity.id, displayName: identity.displayName, uniqueName: identity.uniqueName, signedIn: !!session && !session.revokedAt, lastUsedAt: session?.lastUsedAt ?? null });
+    }
+    return out.sort((a, b) => a.uniqueName.localeCompare(b.uniqueName));
+  }
+
+  async requireOrganizationAdministrator(caller: DevOpsCaller): Promise<void> {
+    if (caller.job || !(await this.security.isOrganizationAdministrator(caller.organization, caller.identity.id))) throw devopsErrors.notOrganizationAdministrator();
+  }
+
   /**
    * The ServiceEndpoints security namespace as `_apis/permissions` answers it: for each token (`endpoints/{projectId}`
    * or `endpoints/{projectId}/{endpointId}`), whether the caller holds every bit asked for. Roles include the ones

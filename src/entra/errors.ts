@@ -11,6 +11,7 @@ export type OAuthErrorClass =
   | "invalid_resource"
   | "invalid_tenant"
   | "interaction_required"
+  | "login_required"
   | "temporarily_unavailable"
   | "unsupported_response_type"
   | "server_error";
@@ -184,6 +185,9 @@ export const aadsts = {
   /** A browser (an Origin header) redeemed a code or refresh token of a client whose redirect URI is not a single-page app. */
   crossOriginRedemption: (origin: string) =>
     badRequest("invalid_request", 9002326, `Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type. Request origin: '${origin}'.`),
+  /** `prompt=none` at the authorize endpoint: svcconn keeps no browser session (cookie), so a silent sign-in never finds one. */
+  silentSignInNoUser: () =>
+    badRequest("login_required", 50058, "A silent sign-in request was sent but no user is signed in. The cookies used to represent the user's session were not sent in the request to Azure AD."),
   notPublicClient: () => invalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
   unsupportedResponseType: (type: string) => badRequest("unsupported_response_type", 70000, `The response type '${type}' is not supported; use 'code'.`),
   unexpected: () => new AadstsError(500, "server_error", 90100, "An unexpected error occurred while processing the request."),

@@ -10,6 +10,7 @@ import type { Logger } from "../core/logging.js";
 import { devopsDialect } from "../devops/http/dialect.js";
 import { doctorRoutes } from "./explain-route.js";
 import { webUiRoutes } from "./web-ui.js";
+import { emulatorRoutes } from "./emulator-route.js";
 import { devopsAdminRoutes } from "../devops/http/admin.js";
 import { devopsRoutes } from "../devops/http/routes.js";
 import type { DevOpsService } from "../devops/service.js";
@@ -112,6 +113,7 @@ export function buildServer(deps: ServerDeps): Listeners {
   devopsRoutes(devops, deps.devops);
   pipelinesRoutes(devops, deps.pipelines);
   pipelinesAdminRoutes(devops, deps.pipelines, adminKeyCheck(deps.adminKey));
+  emulatorRoutes(devops, deps.devops, deps.clock);
   webUiRoutes(devops, { devops: deps.devops, clock: deps.clock, loginBase: deps.loginBase, graphBase: deps.graphBase });
   const imds = make("imds", imdsDialect, { secure: false, rewriteUrl: imdsProxyRequest });
   imdsRoutes(imds, deps.entra, deps.loginBase);

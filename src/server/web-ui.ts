@@ -29,12 +29,14 @@ export function webUiRoutes(app: FastifyInstance, deps: { devops: DevOpsService;
     void app.register(fastifyStatic, { root: join(dist, "assets"), prefix: ASSET_PREFIX, decorateReply: false, immutable: true, maxAge: "365d", index: false, wildcard: true });
   }
 
-  const page = async (request: FastifyRequest<{ Params: { org?: string; project?: string } }>, reply: FastifyReply) => {
+  const page = async (request: FastifyRequest<{ Params: { org?: string; project?: string }; Querystring: { project?: string } }>, reply: FastifyReply) => {
     if (!built) {
       return reply.status(503).type("text/plain; charset=utf-8").send("The svcconn web UI is not built: run `npm run build` (it builds web/ with Vite).");
     }
     template ??= readFileSync(indexFile, "utf8");
-    const { org, project } = request.params;
+    const { org } = request.params;
+    // Organization pages (the emulator panel) keep the project the person came from, for the way back.
+    const project = request.params.project ?? (typeof request.query.project === "string" && request.query.project.length <= 256 ? request.query.project : undefined);
     let tenantId = "organizations";
     if (org) tenantId = (await devops.identities.organization(org)).tenantId;
     // Through the real-host proxy the page is dev.azure.com, and signs in at login.microsoftonline.com.
@@ -64,9 +66,10 @@ export function webUiRoutes(app: FastifyInstance, deps: { devops: DevOpsService;
         "cache-control": "no-store",
         "x-content-type-options": "nosniff",
         "referrer-policy": "same-origin",
-        // Scripts only from this origin; the sign-in's token calls go to the login listener. Fluent UI's styles are
+        // Scripts only from this origin; the sign-in's token calls go to the login listener. Framed only by itself
+        // (MSAL's hidden iframe for silent sign-in loads the authorize endpoint and lands on /_signedin). Fluent UI's styles are
         // inserted at run time, hence inline styles.
-        "content-security-policy": `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ${loginOrigin} ${graphOrigin}; frame-ancestors 'none'; form-action 'self' ${loginOrigin}; base-uri 'none'`,
+        "content-security-policy": `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ${loginOrigin} ${graphOrigin}; frame-src 'self' ${loginOrigin}; frame-ancestors 'self'; form-action 'self' ${loginOrigin}; base-uri 'none'`,
       })
       .send(html);
   };

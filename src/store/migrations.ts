@@ -478,6 +478,15 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0008-retired-refresh-tokens": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("retired_refresh_tokens")
+        .addColumn("refresh_hash", "text", (c) => c.primaryKey())
+        .addColumn("session_id", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -184,6 +184,7 @@ export interface DatabaseSchema {
   runLogs: RunLogTable;
   agentPools: AgentPoolTable;
   pipelineSettings: PipelineSettingsTable;
+  retiredRefreshTokens: RetiredRefreshTokenTable;
 }
 
 export interface ManagementGroupTable {
@@ -271,6 +272,11 @@ export interface AppRoleAssignmentTable {
 }
 
 export type UserSessionTable = UserSession;
+/** A session's earlier refresh tokens (hashed): each refresh returns a new one, and the older ones stay valid with the session. */
+export interface RetiredRefreshTokenTable {
+  refreshHash: string;
+  sessionId: string;
+}
 
 export interface AuthorizationCodeTable {
   codeHash: string;

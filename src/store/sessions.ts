@@ -9,8 +9,12 @@ export class SessionRepository {
     await this.db.insertInto("userSessions").values(session).execute();
   }
 
+  /** The session a refresh token belongs to: its newest, or one it returned earlier (they stay valid with it). */
   async byRefreshHash(hash: string): Promise<UserSession | undefined> {
-    return this.db.selectFrom("userSessions").selectAll().where("refreshHash", "=", hash).executeTakeFirst();
+    const current = await this.db.selectFrom("userSessions").selectAll().where("refreshHash", "=", hash).executeTakeFirst();
+    if (current) return current;
+    const retired = await this.db.selectFrom("retiredRefreshTokens").select("sessionId").where("refreshHash", "=", hash).executeTakeFirst();
+    return retired ? this.get(retired.sessionId) : undefined;
   }
 
   async get(id: string): Promise<UserSession | undefined> {
@@ -22,7 +26,12 @@ export class SessionRepository {
     return this.db.selectFrom("userSessions").selectAll().where("accountKey", "=", accountKey).orderBy("createdAt", "desc").orderBy("id", "desc").execute();
   }
 
+  /** Marks the session used; a new refresh token becomes its newest and the one it replaces is kept as retired. */
   async touch(id: string, refreshHash: string, lastUsedAt: string): Promise<void> {
+    const session = await this.db.selectFrom("userSessions").select("refreshHash").where("id", "=", id).executeTakeFirst();
+    if (session && session.refreshHash !== refreshHash) {
+      await this.db.insertInto("retiredRefreshTokens").values({ refreshHash: session.refreshHash, sessionId: id }).onConflict((oc) => oc.column("refreshHash").doNothing()).execute();
+    }
     await this.db.updateTable("userSessions").set({ refreshHash, lastUsedAt }).where("id", "=", id).execute();
   }
 

@@ -172,7 +172,7 @@ organizations:
     projects:
       - { name: ${DEMO.project.name}, id: ${DEMO.project.id} }
     members:
-      - { user: ${DEMO.users.admin.upn}, projects: { ${DEMO.project.name}: [Project Administrators] }, pat: ${DEMO.pats.admin} }
+      - { user: ${DEMO.users.admin.upn}, projects: { ${DEMO.project.name}: [Project Administrators] }, organizationGroups: [Project Collection Administrators], pat: ${DEMO.pats.admin} }
       - { user: ${DEMO.users.dev.upn}, projects: { ${DEMO.project.name}: [Contributors] }, pat: ${DEMO.pats.dev} }
       - { user: ${DEMO.users.appdev.upn}, projects: { ${DEMO.project.name}: [Contributors] }, pat: ${DEMO.pats.appdev} }
       - { user: "${DEMO.users.guest.upn}", projects: { ${DEMO.project.name}: [Contributors] }, pat: ${DEMO.pats.guest} }

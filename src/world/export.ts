@@ -1,6 +1,7 @@
 import { stringify } from "yaml";
 import type { SecretBox } from "../core/crypto.js";
 import { ALL_PIPELINES } from "../devops/pipeline-permissions.js";
+import { ORGANIZATION_ADMINISTRATORS } from "../devops/security.js";
 import { GRAPH_APP_ROLES } from "../entra/directory/first-party.js";
 import { DIRECTORY_ROLE_NAMES, GUEST_ROLE } from "../entra/model.js";
 import type { Store } from "../store/index.js";
@@ -61,8 +62,10 @@ export async function exportWorld(store: Store, options: ExportOptions = {}): Pr
     const members = [];
     for (const identity of identities.filter((i) => i.kind === "user").sort((x, y) => x.uniqueName.localeCompare(y.uniqueName))) {
       const groups: Record<string, string[]> = {};
+      const organizationGroups: string[] = [];
       for (const groupId of await store.devops.groupsOf(identity.id)) {
         const group = groupById.get(groupId);
+        if (group && !group.projectId && group.displayName === ORGANIZATION_ADMINISTRATORS) organizationGroups.push(group.displayName);
         if (!group?.projectId || !EXPORTED_GROUPS.has(group.displayName)) continue;
         const name = projectName.get(group.projectId)!;
         groups[name] = [...(groups[name] ?? []), group.displayName];
@@ -75,6 +78,7 @@ export async function exportWorld(store: Store, options: ExportOptions = {}): Pr
         user: identity.uniqueName,
         id: identity.id,
         projects: groups,
+        ...(organizationGroups.length ? { organizationGroups } : {}),
         ...(pats.length ? { pats } : {}),
         signedIn: sessions.some((s) => !s.revokedAt && s.tenantId === org.tenantId),
       });

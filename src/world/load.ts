@@ -458,6 +458,7 @@ class WorldLoader {
         if (!project) throw new WorldError(`${mpath}.projects.${projectName}`, `unknown project '${projectName}'`);
         for (const group of groups) await this.store.devops.addMember(project.groups[group].id, identity.id);
       }
+      if (m.organizationGroups.length) await at(`${mpath}.organizationGroups`, () => devops.makeOrganizationAdministrator(org, identity.id));
       if (m.pat) await devops.identities.issuePat(identity, "world", 365, m.pat);
       for (const t of m.pats) {
         await this.store.devops.insertPat({ id: newGuid(), identityId: identity.id, organizationId: org.id, name: t.name, tokenHash: t.tokenHash, validTo: new Date(Date.parse(t.validTo)).toISOString(), createdAt: this.writers.clock.now().toISOString() });

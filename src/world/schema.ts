@@ -216,6 +216,8 @@ const organizationMember = z
     id: guid.optional(),
     /** Project name → the project groups the member is in. */
     projects: z.record(z.array(z.enum(PROJECT_GROUP_NAMES))).default({}),
+    /** Organization-level groups: Project Collection Administrators (the organization's administrators). */
+    organizationGroups: z.array(z.enum(["Project Collection Administrators"])).default([]),
     /** A personal access token valid a year (fixtures: well known). */
     pat: z.string().min(20).optional(),
     /** Tokens kept as their hashes (`world export`): they go on working until they expire. */

@@ -67,9 +67,10 @@ describe.skipIf(!azPath)("Azure CLI (Debian azure-cli)", () => {
     expect(result.stderr).toContain("AADSTS7000215: Invalid client secret provided.");
   });
 
+  // `--password=` as the AzureCLI task passes it: a generated secret may start with "-", which `-p SECRET` reads as an option.
   it("az login fails with AADSTS7000222 once the secret has expired on the clock", { timeout: 120_000 }, async () => {
     const app = await makeApp(server.runtime, { name: "az-expiring", secret: { endDateTime: new Date(server.runtime.clock.nowMs() + 90 * 86_400_000).toISOString() } });
-    const before = await az("login", "--service-principal", "-u", app.appId, "-p", app.secret!, "--tenant", DEMO.tenantId, "--allow-no-subscriptions");
+    const before = await az("login", "--service-principal", "-u", app.appId, `--password=${app.secret!}`, "--tenant", DEMO.tenantId, "--allow-no-subscriptions");
     expect(before.code, before.stderr).toBe(0);
     const moved = await fetch(`${server.login}/_admin/clock`, {
       method: "POST",
@@ -77,7 +78,7 @@ describe.skipIf(!azPath)("Azure CLI (Debian azure-cli)", () => {
       body: JSON.stringify({ advanceSeconds: 91 * 86_400 }),
     });
     expect(moved.status).toBe(200);
-    const after = await az("login", "--service-principal", "-u", app.appId, "-p", app.secret!, "--tenant", DEMO.tenantId, "--allow-no-subscriptions");
+    const after = await az("login", "--service-principal", "-u", app.appId, `--password=${app.secret!}`, "--tenant", DEMO.tenantId, "--allow-no-subscriptions");
     expect(after.code).not.toBe(0);
     expect(after.stderr).toContain(`AADSTS7000222: The provided client secret keys for app '${app.appId}' are expired.`);
   });

@@ -82,6 +82,16 @@ describe("the web UI's sign-in: authorization code with PKCE from a browser", ()
     expect(fromProgram.statusCode).toBe(200);
   });
 
+  it("answers a silent sign-in (prompt=none) with login_required: svcconn keeps no browser session to reuse", async () => {
+    const query = new URLSearchParams({ client_id: ADO, response_type: "code", redirect_uri: SPA_REDIRECT, scope: "openid", state: "s2", prompt: "none", response_mode: "fragment" });
+    const response = await runtime.listeners.login.inject({ method: "GET", url: `/${DEMO.tenantId}/oauth2/v2.0/authorize?${query}` });
+    expect(response.statusCode).toBe(302);
+    const fragment = new URLSearchParams(new URL(response.headers.location as string).hash.slice(1));
+    expect(fragment.get("error")).toBe("login_required");
+    expect(fragment.get("error_description")).toMatch(/^AADSTS50058: A silent sign-in request was sent but no user is signed in\./);
+    expect(fragment.get("state")).toBe("s2");
+  });
+
   it("answers CORS preflights on the token endpoint and on Microsoft Graph", async () => {
     const token = await runtime.listeners.login.inject({ method: "OPTIONS", url: `/${DEMO.tenantId}/oauth2/v2.0/token`, headers: { origin: SPA_ORIGIN, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
     expect(token.statusCode).toBe(204);

@@ -1,4 +1,6 @@
-import { expect, expectAccessible, screenshot, signIn, startCreation, test, urls } from "./fixtures.js";
+import { DEMO } from "../../src/world/demo.js";
+import { makeCertificate } from "../helpers/entra.js";
+import { armAsAdmin, expect, expectAccessible, screenshot, signIn, startCreation, test, urls } from "./fixtures.js";
 
 test.describe("new service connection", () => {
   test("an administrator creates an automatic connection: the four steps complete", async ({ page }) => {
@@ -41,6 +43,46 @@ test.describe("new service connection", () => {
     await expect(page.getByRole("row", { name: /dev-attempt/ })).toContainText("Failed");
     await expect(page.getByRole("row", { name: /web-dev-wif/ })).toContainText("Ready");
     await expectAccessible(page);
+  });
+
+  test("every scope level and credential: a Machine Learning workspace (automatic), a manual certificate that Verify checks", async ({ page }) => {
+    // The workspace is a resource in Production's resource group (the connection's scope is read in step 1).
+    const workspace = await armAsAdmin("PUT", `/subscriptions/${DEMO.subscriptionId}/resourceGroups/rg-prod-app/providers/Microsoft.MachineLearningServices/workspaces/mlw-1?api-version=2024-04-01`, { location: "westeurope", properties: {} });
+    expect([200, 201]).toContain(workspace.status);
+    await signIn(page, "admin");
+    await page.getByRole("button", { name: "New service connection" }).click();
+    let dialog = page.getByRole("dialog");
+    await dialog.getByRole("radio", { name: "Machine Learning workspace" }).check();
+    await dialog.getByRole("combobox", { name: "Subscription" }).click();
+    await page.getByRole("option", { name: /Contoso Production/ }).click();
+    await dialog.getByRole("textbox", { name: "Resource group" }).fill("rg-prod-app");
+    await dialog.getByRole("textbox", { name: "Machine Learning workspace" }).fill("mlw-1");
+    await dialog.getByRole("textbox", { name: "Workspace location" }).fill("westeurope");
+    await dialog.getByRole("textbox", { name: "Service connection name" }).fill("ml-workspace");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await expect(dialog.getByText("The service connection is ready.")).toBeVisible();
+    await dialog.getByRole("button", { name: "Close" }).click();
+    await expect(page.getByRole("row", { name: /ml-workspace/ })).toContainText("Ready");
+
+    // A certificate the application does not hold: saved as given, and Verify tells what is wrong.
+    const certificate = await makeCertificate();
+    await page.getByRole("button", { name: "New service connection" }).click();
+    dialog = page.getByRole("dialog");
+    await dialog.getByRole("radio", { name: "App registration or managed identity (manual)" }).check();
+    await dialog.getByRole("radio", { name: "Certificate" }).check();
+    await dialog.getByRole("textbox", { name: "Subscription ID" }).fill(DEMO.devSubscriptionId);
+    await dialog.getByRole("textbox", { name: "Service principal (application) client ID" }).fill(DEMO.bootstrapAppId);
+    await dialog.getByRole("textbox", { name: "Certificate" }).fill(`${certificate.certPem}\n${certificate.keyPem}`);
+    await dialog.getByRole("textbox", { name: "Service connection name" }).fill("manual-certificate");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await expect(dialog.getByText("Saved.")).toBeVisible();
+    await dialog.getByRole("button", { name: "Close" }).click();
+    await page.getByRole("link", { name: "manual-certificate" }).click();
+    await page.getByRole("button", { name: "Verify" }).click();
+    const outcome = page.getByTestId("action-outcome");
+    await expect(outcome).toContainText("AADSTS700027");
+    await expect(outcome.getByTestId("explanation")).toContainText("certificate-invalid");
+    await screenshot(page, "verify-certificate-invalid");
   });
 
   test("a reader sees no New button, and through the URL gets Azure DevOps' own refusal", async ({ page }) => {

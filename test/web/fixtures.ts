@@ -140,3 +140,17 @@ export async function manualConnection(name: string, appId: string, scheme: "Ser
     serviceEndpointProjectReferences: [{ projectReference: { id: DEMO.project.id }, name, description: "" }],
   });
 }
+
+/** Calls Azure Resource Manager as the demo administrator (Owner of both subscriptions), for what a test sets up there. */
+export async function armAsAdmin(method: string, path: string, body?: unknown): Promise<Response> {
+  const token = await fetch(`${facts().login}/${DEMO.tenantId}/oauth2/v2.0/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "password", client_id: "04b07795-8ddb-461a-bbee-02f9e1bf7b46", username: DEMO.users.admin.upn, password: DEMO.userPassword, scope: "https://management.azure.com/.default" }),
+  }).then((r) => r.json() as Promise<{ access_token: string }>);
+  return fetch(`${facts().arm}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token.access_token}`, ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+}

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEMO } from "../../src/world/demo.js";
 import type { Page } from "@playwright/test";
-import { admin, createConnectionInPage, devopsRest, expect, expectAccessible, facts, screenshot, signIn, test, urls } from "./fixtures.js";
+import { admin, armAsAdmin, createConnectionInPage, devopsRest, expect, expectAccessible, screenshot, signIn, test, urls } from "./fixtures.js";
 
 const TEMPLATE = {
   $schema: "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
@@ -46,16 +46,9 @@ const queue = (pipelineId: number): Promise<{ id: number }> => devopsRest("POST"
  */
 async function readerOnProduction(connectionName: string): Promise<void> {
   const connection = (await devopsRest("GET", `/${ORG}/${PROJECT}/_apis/serviceendpoint/endpoints?endpointNames=${connectionName}`)).value[0];
-  const token = await fetch(`${facts().login}/${DEMO.tenantId}/oauth2/v2.0/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "password", client_id: "04b07795-8ddb-461a-bbee-02f9e1bf7b46", username: DEMO.users.admin.upn, password: DEMO.userPassword, scope: "https://management.azure.com/.default" }),
-  }).then((r) => r.json() as Promise<{ access_token: string }>);
   const scope = `/subscriptions/${DEMO.subscriptionId}/resourceGroups/rg-prod-app`;
-  const assigned = await fetch(`${facts().arm}${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`, {
-    method: "PUT",
-    headers: { authorization: `Bearer ${token.access_token}`, "content-type": "application/json" },
-    body: JSON.stringify({ properties: { roleDefinitionId: `/subscriptions/${DEMO.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`, principalId: connection.data.spnObjectId, principalType: "ServicePrincipal" } }),
+  const assigned = await armAsAdmin("PUT", `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`, {
+    properties: { roleDefinitionId: `/subscriptions/${DEMO.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`, principalId: connection.data.spnObjectId, principalType: "ServicePrincipal" },
   });
   expect(assigned.status).toBe(201);
 }

@@ -1,12 +1,13 @@
 import type { AccountInfo } from "@azure/msal-browser";
 import { Button, Link, makeStyles, Text, tokens } from "@fluentui/react-components";
-import { type ReactNode, useEffect } from "react";
+import { type ReactNode, useEffect, useState } from "react";
 import { signOut } from "./auth";
 import { config } from "./config";
 import { ConnectionPage } from "./pages/connection-page";
 import { ConnectionsPage } from "./pages/connections-page";
 import { NewConnectionDialog, newConnection } from "./components/new-connection";
 import { DoctorPage } from "./pages/doctor-page";
+import { EmulatorPage, readEmulator } from "./pages/emulator-page";
 import { RunPage } from "./pages/run-page";
 import { navigate, useLocation } from "./router";
 
@@ -41,12 +42,20 @@ export const pageUrls = {
   connections: () => `${projectBase()}/_settings/adminservices`,
   connection: (id: string) => `${projectBase()}/_settings/adminservices?resourceId=${encodeURIComponent(id)}`,
   doctor: () => `${projectBase()}/_svcconn/doctor`,
+  emulator: () => `/${encodeURIComponent(config.organization)}/_svcconn/emulator${config.project ? `?project=${encodeURIComponent(config.project)}` : ""}`,
   run: (buildId: number | string) => `${projectBase()}/_build/results?buildId=${buildId}`,
 };
 
 export function App({ account }: { account: AccountInfo }) {
   const styles = useStyles();
   const { pathname, search } = useLocation();
+  // The emulator panel is for the organization's administrators: the link shows once the service agrees.
+  const [administrator, setAdministrator] = useState(false);
+  useEffect(() => {
+    readEmulator()
+      .then(() => setAdministrator(true))
+      .catch(() => setAdministrator(false));
+  }, []);
   // `?action=new` opens the creation wizard on arrival, as a link from elsewhere would.
   const action = search.get("action");
   useEffect(() => {
@@ -61,6 +70,8 @@ export function App({ account }: { account: AccountInfo }) {
     page = <RunPage buildId={Number(search.get("buildId"))} />;
   } else if (path.endsWith("/_svcconn/doctor")) {
     page = <DoctorPage />;
+  } else if (path.endsWith("/_svcconn/emulator")) {
+    page = <EmulatorPage />;
   } else {
     page = (
       <Text as="p">
@@ -89,15 +100,29 @@ export function App({ account }: { account: AccountInfo }) {
       </header>
       <div className={styles.body}>
         <nav aria-label="Project settings" className={styles.nav}>
-          <Text weight="semibold" size={200}>
-            Pipelines
-          </Text>
-          <PageLink href={pageUrls.connections()} current={path.endsWith("/_settings/adminservices")}>
-            Service connections
-          </PageLink>
-          <PageLink href={pageUrls.doctor()} current={path.endsWith("/_svcconn/doctor")}>
-            Doctor
-          </PageLink>
+          {config.project && (
+            <>
+              <Text weight="semibold" size={200}>
+                Pipelines
+              </Text>
+              <PageLink href={pageUrls.connections()} current={path.endsWith("/_settings/adminservices")}>
+                Service connections
+              </PageLink>
+              <PageLink href={pageUrls.doctor()} current={path.endsWith("/_svcconn/doctor")}>
+                Doctor
+              </PageLink>
+            </>
+          )}
+          {administrator && (
+            <>
+              <Text weight="semibold" size={200}>
+                Organization
+              </Text>
+              <PageLink href={pageUrls.emulator()} current={path.endsWith("/_svcconn/emulator")}>
+                Emulator
+              </PageLink>
+            </>
+          )}
         </nav>
         <main className={styles.main}>{page}</main>
       </div>

@@ -41,8 +41,8 @@ export function currentAccount(): AccountInfo | null {
 /** An access token for one resource, from the session; a session that ended sends the person to sign in again. */
 let queue: Promise<unknown> = Promise.resolve();
 export function accessToken(scope: string): Promise<string> {
-  // One at a time: each refresh returns a new refresh token and the session keeps only the newest, so two
-  // refreshes at once (Graph and ARM for the first time, say) would race and one would be refused.
+  // One at a time: the first call for a resource refreshes, and the calls behind it then find its token cached
+  // instead of each refreshing again.
   const next = queue.then(() => acquire(scope));
   queue = next.catch(() => undefined);
   return next;

@@ -52,7 +52,8 @@ export const CREATION_STEPS = [
 ];
 
 type IdentityType = "automatic" | "manual" | "managedIdentity";
-type Credential = "WorkloadIdentityFederation" | "ServicePrincipal";
+type Credential = "WorkloadIdentityFederation" | "ServicePrincipal" | "Certificate";
+type ScopeLevel = "Subscription" | "ManagementGroup" | "AzureMLWorkspace";
 
 interface Subscription {
   subscriptionId: string;
@@ -158,7 +159,9 @@ export function NewConnectionDialog() {
   const setOpen = (value: boolean) => (value ? newConnection.open() : newConnection.close());
   const [identity, setIdentity] = useState<IdentityType>("automatic");
   const [credential, setCredential] = useState<Credential>("WorkloadIdentityFederation");
-  const [scopeLevel, setScopeLevel] = useState<"Subscription" | "ManagementGroup">("Subscription");
+  const [scopeLevel, setScopeLevel] = useState<ScopeLevel>("Subscription");
+  const [workspace, setWorkspace] = useState({ name: "", location: "" });
+  const [certificate, setCertificate] = useState("");
   const [subscriptions, setSubscriptions] = useState<Picker<Subscription>>();
   const [groups, setGroups] = useState<Picker<ManagementGroup>>();
   const [subscriptionId, setSubscriptionId] = useState("");
@@ -224,6 +227,7 @@ export function NewConnectionDialog() {
     setName("");
     setDescription("");
     setSecret("");
+    setCertificate("");
   }, [open]);
 
   const save = async () => {
@@ -231,7 +235,8 @@ export function NewConnectionDialog() {
     setSaving(true);
     try {
       const projectId = await currentProjectId();
-      const scheme = identity === "managedIdentity" ? "ManagedServiceIdentity" : credential;
+      // A certificate is the service-principal scheme with the certificate (PEM: certificate and private key).
+      const scheme = identity === "managedIdentity" ? "ManagedServiceIdentity" : credential === "Certificate" ? "ServicePrincipal" : credential;
       const data: Record<string, string> = { environment: "AzureCloud", scopeLevel };
       if (identity !== "managedIdentity") data.creationMode = identity === "automatic" ? "Automatic" : "Manual";
       const parameters: Record<string, string> = {};
@@ -243,11 +248,13 @@ export function NewConnectionDialog() {
         const picked = subscriptions?.value.find((s) => s.subscriptionId === subscriptionId);
         Object.assign(data, { subscriptionId, subscriptionName: picked?.displayName ?? subscriptionName });
         parameters.tenantid = picked?.subscriptionTenantId ?? tenantId;
-        if (resourceGroup) parameters.scope = `/subscriptions/${subscriptionId}/resourcegroups/${resourceGroup}`;
+        if (scopeLevel === "AzureMLWorkspace") Object.assign(data, { resourceGroupName: resourceGroup, mlWorkspaceName: workspace.name, mlWorkspaceLocation: workspace.location });
+        else if (resourceGroup) parameters.scope = `/subscriptions/${subscriptionId}/resourcegroups/${resourceGroup}`;
       }
       if (identity === "manual") {
         parameters.serviceprincipalid = clientId;
         if (credential === "ServicePrincipal") Object.assign(parameters, { authenticationType: "spnKey", serviceprincipalkey: secret });
+        if (credential === "Certificate") Object.assign(parameters, { authenticationType: "spnCertificate", servicePrincipalCertificate: certificate });
       }
       const body = {
         name,
@@ -276,7 +283,8 @@ export function NewConnectionDialog() {
   const valid =
     name.trim() &&
     (scopeLevel === "ManagementGroup" ? managementGroupId : subscriptionId) &&
-    (identity !== "manual" || (clientId && tenantId && (credential !== "ServicePrincipal" || secret)));
+    (scopeLevel !== "AzureMLWorkspace" || (resourceGroup && workspace.name && workspace.location)) &&
+    (identity !== "manual" || (clientId && tenantId && (credential !== "ServicePrincipal" || secret) && (credential !== "Certificate" || certificate.includes("PRIVATE KEY"))));
   const progress = created && creationProgress(created);
 
   return (
@@ -298,7 +306,14 @@ export function NewConnectionDialog() {
                 }}
               >
                 <Field label="Identity type">
-                  <RadioGroup value={identity} onChange={(_e, d) => setIdentity(d.value as IdentityType)}>
+                  <RadioGroup
+                    value={identity}
+                    onChange={(_e, d) => {
+                      setIdentity(d.value as IdentityType);
+                      // A certificate is given only to a manual connection.
+                      if (d.value !== "manual" && credential === "Certificate") setCredential("WorkloadIdentityFederation");
+                    }}
+                  >
                     <Radio value="automatic" label="App registration (automatic)" />
                     <Radio value="manual" label="App registration or managed identity (manual)" />
                     <Radio value="managedIdentity" label="Managed identity (self-hosted agent's VM)" />
@@ -309,16 +324,18 @@ export function NewConnectionDialog() {
                     <RadioGroup layout="horizontal" value={credential} onChange={(_e, d) => setCredential(d.value as Credential)}>
                       <Radio value="WorkloadIdentityFederation" label="Workload identity federation" />
                       <Radio value="ServicePrincipal" label="Secret" />
+                      {identity === "manual" && <Radio value="Certificate" label="Certificate" />}
                     </RadioGroup>
                   </Field>
                 )}
                 <Field label="Scope level">
-                  <RadioGroup layout="horizontal" value={scopeLevel} onChange={(_e, d) => setScopeLevel(d.value as "Subscription" | "ManagementGroup")}>
+                  <RadioGroup layout="horizontal" value={scopeLevel} onChange={(_e, d) => setScopeLevel(d.value as ScopeLevel)}>
                     <Radio value="Subscription" label="Subscription" />
                     <Radio value="ManagementGroup" label="Management group" />
+                    <Radio value="AzureMLWorkspace" label="Machine Learning workspace" />
                   </RadioGroup>
                 </Field>
-                {identity === "automatic" && scopeLevel === "Subscription" && (
+                {identity === "automatic" && scopeLevel !== "ManagementGroup" && (
                   <Field label="Subscription" required validationMessage={subscriptions?.errorMessage ?? undefined}>
                     <Dropdown
                       placeholder={subscriptions ? "Select a subscription" : "Loading subscriptions…"}
@@ -350,7 +367,7 @@ export function NewConnectionDialog() {
                     </Dropdown>
                   </Field>
                 )}
-                {identity !== "automatic" && scopeLevel === "Subscription" && (
+                {identity !== "automatic" && scopeLevel !== "ManagementGroup" && (
                   <>
                     <Field label="Subscription ID" required>
                       <Input value={subscriptionId} onChange={(_e, d) => setSubscriptionId(d.value.trim())} />
@@ -375,6 +392,19 @@ export function NewConnectionDialog() {
                     <Input value={resourceGroup} onChange={(_e, d) => setResourceGroup(d.value.trim())} />
                   </Field>
                 )}
+                {scopeLevel === "AzureMLWorkspace" && (
+                  <>
+                    <Field label="Resource group" required>
+                      <Input value={resourceGroup} onChange={(_e, d) => setResourceGroup(d.value.trim())} />
+                    </Field>
+                    <Field label="Machine Learning workspace" required>
+                      <Input value={workspace.name} onChange={(_e, d) => setWorkspace((w) => ({ ...w, name: d.value.trim() }))} />
+                    </Field>
+                    <Field label="Workspace location" required>
+                      <Input value={workspace.location} onChange={(_e, d) => setWorkspace((w) => ({ ...w, location: d.value.trim() }))} />
+                    </Field>
+                  </>
+                )}
                 {identity === "manual" && (
                   <>
                     <Field label="Service principal (application) client ID" required>
@@ -383,6 +413,11 @@ export function NewConnectionDialog() {
                     {credential === "ServicePrincipal" && (
                       <Field label="Service principal key" required>
                         <Input type="password" value={secret} onChange={(_e, d) => setSecret(d.value)} />
+                      </Field>
+                    )}
+                    {credential === "Certificate" && (
+                      <Field label="Certificate" required hint="PEM: the certificate and its private key, as the application's credential holds it.">
+                        <Textarea resize="vertical" value={certificate} onChange={(_e, d) => setCertificate(d.value)} />
                       </Field>
                     )}
                   </>

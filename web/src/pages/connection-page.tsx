@@ -113,7 +113,7 @@ export function ConnectionPage({ endpointId }: { endpointId: string }) {
 
   return (
     <section aria-labelledby="connection-title">
-      <Text as="p" size={200}>
+      <Text as="p" block size={200}>
         <PageLink href={pageUrls.connections()}>Service connections</PageLink> ›
       </Text>
       <Title2 as="h1" id="connection-title">

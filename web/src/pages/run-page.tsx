@@ -10,6 +10,7 @@ import { navigate } from "../router";
 const useStyles = makeStyles({
   layout: { display: "grid", gridTemplateColumns: "minmax(240px, 320px) 1fr", gap: "20px", marginTop: "12px" },
   records: { listStyle: "none", padding: 0, margin: 0 },
+  issueLine: { display: "block" },
   // The log wraps and grows with the page: a scrolling box of its own would need the keyboard focus.
   log: { background: tokens.colorNeutralBackground3, padding: "12px", fontFamily: tokens.fontFamilyMonospace, fontSize: "12px", whiteSpace: "pre-wrap", overflowWrap: "anywhere", margin: 0 },
 });
@@ -82,8 +83,15 @@ export function RunPage({ buildId }: { buildId: number }) {
 
   const waiting = records.find((r) => r.type === "Checkpoint.Authorization" && r.state !== "completed");
   const waitingFor = waiting?.issues?.map((i) => PERMISSION.exec(i.message)?.[1]).find(Boolean);
-  const issues = records.flatMap((r) => (r.issues ?? []).filter((i) => i.type === "error").map((i) => ({ record: r.name, message: i.message })));
   const validation = (build.validationResults ?? []).filter((v) => v.result === "error");
+  // A failed step's errors are read together, as one failure: the task's closing lines ("Task failed…", a pointer to a
+  // troubleshooting guide) say nothing on their own, the line before them does.
+  const failures = [
+    ...(validation.length ? [{ record: "Validation", messages: validation.map((v) => v.message) }] : []),
+    ...records
+      .map((r) => ({ record: r.name, messages: (r.issues ?? []).filter((i) => i.type === "error").map((i) => i.message) }))
+      .filter((f) => f.messages.length > 0),
+  ];
 
   const refused = [...new Set(validation.flatMap((v) => [...v.message.matchAll(NOT_AUTHORIZED)].map((m) => m[1]!)))];
   /** Permits this pipeline on the named connections (the ones that exist); false when none could be. */
@@ -155,15 +163,19 @@ export function RunPage({ buildId }: { buildId: number }) {
           </Button>
         </MessageBar>
       )}
-      {[...validation.map((v) => ({ record: "Validation", message: v.message })), ...issues].map((i) => (
-        <div key={`${i.record}-${i.message}`} data-testid="run-issue">
+      {failures.map((f) => (
+        <div key={f.record} data-testid="run-issue">
           <MessageBar intent="error">
             <MessageBarBody>
-              <MessageBarTitle>{i.record}</MessageBarTitle>
-              {i.message}
+              <MessageBarTitle>{f.record}</MessageBarTitle>
+              {f.messages.map((m) => (
+                <span key={m} className={styles.issueLine}>
+                  {m}
+                </span>
+              ))}
             </MessageBarBody>
           </MessageBar>
-          <ExplanationView text={i.message} />
+          <ExplanationView text={f.messages.join("\n")} />
         </div>
       ))}
       <div className={styles.layout}>

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { PlaneError } from "../../../core/errors.js";
-import { AadstsError } from "../../errors.js";
+import { AadstsError, aadsts } from "../../errors.js";
 import type { Tenant } from "../../model.js";
 import type { EntraService } from "../../service.js";
 
@@ -73,6 +73,12 @@ export function authorizeRoutes(app: FastifyInstance, entra: EntraService): void
     } catch (error) {
       if (error instanceof AadstsError) return reply.status(400).type("text/html").send(errorPage(error));
       throw error;
+    }
+    if (params.prompt === "none") {
+      // A silent sign-in (MSAL's hidden iframe): there is no browser session to reuse, so the client is told to
+      // ask the person, which it does with a visible sign-in.
+      const error = aadsts.silentSignInNoUser();
+      return redirectTo(reply, params.redirect_uri!, params.response_mode, { error: error.errorClass, error_description: error.message, ...(params.state ? { state: params.state } : {}) });
     }
     if (params.response_type !== "code") {
       return redirectTo(reply, params.redirect_uri!, params.response_mode, {
