@@ -28,6 +28,10 @@ test.describe("new service connection", () => {
     await expect(explanation.getByText("Fix", { exact: true })).toBeVisible();
     await screenshot(page, "create-failed-guest");
     await expectAccessible(page);
+    // From the failure to the doctor: the dialog closes on the way.
+    await explanation.getByRole("link", { name: "open the doctor" }).click();
+    await expect(page.getByRole("heading", { name: "Explain an error" })).toBeVisible();
+    await expect(page.getByRole("dialog")).toHaveCount(0);
   });
 
   test("a developer without Owner fails at step 3, explained as a missing role-assignment right", async ({ page }) => {

@@ -1,6 +1,7 @@
 import { Body1, Caption1, Card, CardHeader, Link, Spinner, Subtitle2, Text, makeStyles, tokens } from "@fluentui/react-components";
 import { useEffect, useState } from "react";
 import { svcconnApi } from "../api";
+import { PageLink, pageUrls } from "../app";
 import type { Explanation } from "../model";
 
 const useStyles = makeStyles({
@@ -9,7 +10,7 @@ const useStyles = makeStyles({
 });
 
 /** The doctor's reading of an error text: cause, fix and how to verify, beside the failure itself. */
-export function ExplanationView({ text, explanation: given }: { text?: string; explanation?: Explanation }) {
+export function ExplanationView({ text, explanation: given, offerScan = false }: { text?: string; explanation?: Explanation; offerScan?: boolean }) {
   const styles = useStyles();
   const [explanation, setExplanation] = useState<Explanation | undefined>(given);
   const [error, setError] = useState<string>();
@@ -41,6 +42,12 @@ export function ExplanationView({ text, explanation: given }: { text?: string; e
       )}
       <StepList title="Fix" items={explanation.fix} />
       <StepList title="Verify" items={explanation.verify} />
+      {offerScan && (
+        <Body1 as="p">
+          The doctor can scan this project's connections and apply the fixes it can make with your rights:{" "}
+          <PageLink href={pageUrls.doctor()}>open the doctor</PageLink>.
+        </Body1>
+      )}
       {explanation.references.length > 0 && (
         <Caption1>
           Read more:{" "}

@@ -28,7 +28,7 @@ import { CheckmarkCircle20Filled, Circle20Regular, DismissCircle20Filled } from 
 import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { orgApi, projectApi } from "../api";
 import { pageUrls } from "../app";
-import { navigate } from "../router";
+import { navigate, useLocation } from "../router";
 import { config } from "../config";
 import type { ServiceEndpoint } from "../model";
 import { currentProjectId } from "../permissions";
@@ -156,6 +156,13 @@ export function NewConnectionButton() {
 export function NewConnectionDialog() {
   const styles = useStyles();
   const open = useSyncExternalStore(subscribe, () => dialogOpen);
+  // Following a link out of the dialog (to the doctor, say) closes it.
+  const { pathname } = useLocation();
+  const openedAt = useRef(pathname);
+  useEffect(() => {
+    if (!open) openedAt.current = pathname;
+    else if (pathname !== openedAt.current) newConnection.close();
+  }, [open, pathname]);
   const setOpen = (value: boolean) => (value ? newConnection.open() : newConnection.close());
   const [identity, setIdentity] = useState<IdentityType>("automatic");
   const [credential, setCredential] = useState<Credential>("WorkloadIdentityFederation");
@@ -463,7 +470,7 @@ export function NewConnectionDialog() {
                     <MessageBar intent="error" role="alert">
                       <MessageBarBody data-testid="creation-error">{progress.message}</MessageBarBody>
                     </MessageBar>
-                    <ExplanationView text={progress.message ?? ""} />
+                    <ExplanationView text={progress.message ?? ""} offerScan />
                   </>
                 )}
                 <ErrorBar message={error} />

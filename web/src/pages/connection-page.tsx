@@ -150,7 +150,7 @@ export function ConnectionPage({ endpointId }: { endpointId: string }) {
           <MessageBar intent={outcome.intent}>
             <MessageBarBody role={outcome.intent === "error" ? "alert" : "status"}>{outcome.text}</MessageBarBody>
           </MessageBar>
-          {outcome.intent === "error" && outcome.explain && <ExplanationView text={outcome.text} />}
+          {outcome.intent === "error" && outcome.explain && <ExplanationView text={outcome.text} offerScan />}
         </div>
       )}
       <TabList selectedValue={tab} onTabSelect={(_e, d) => setTab(d.value as TabName)} aria-label="Service connection details">
