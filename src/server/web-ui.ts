@@ -13,7 +13,6 @@ import type { WebConfig } from "./web-config.js";
 export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "web", "dist");
 const ASSET_PREFIX = "/_static/svcconn/assets/";
 
-
 /**
  * The web UI on the DevOps listener, at the paths Azure DevOps uses (project settings' service connections, a
  * build's results), plus svcconn's own pages (doctor, emulator). The page is static; the server only fills in the

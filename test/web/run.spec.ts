@@ -82,6 +82,15 @@ test.describe("runs", () => {
     const connection = (await devopsRest("GET", `/${ORG}/${PROJECT}/_apis/serviceendpoint/endpoints?endpointNames=web-run-deployer`)).value[0];
     const permissions = await devopsRest("GET", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${connection.id}`, undefined, "7.1-preview.1");
     expect(permissions.pipelines.map((p: { id: number }) => p.id)).toContain(pipeline.id);
+
+    // The connection's usage history lists the run, which links back to its page.
+    await page.goto(urls.connection(connection.id));
+    await page.getByRole("tab", { name: "Usage history" }).click();
+    const usage = page.getByRole("table", { name: "Usage history" }).getByRole("row", { name: /deploy-storage/ });
+    await expect(usage).toContainText("failed");
+    await screenshot(page, "details-usage-history");
+    await usage.getByRole("link").click();
+    await expect(page).toHaveURL(new RegExp(`buildId=${run.id + 1}$`));
   });
 
   test("in waiting mode a run asks for permission: Permit lets it go on", async ({ page }) => {
