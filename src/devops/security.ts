@@ -17,6 +17,12 @@ export const ROLE_DEFINITIONS: Record<EndpointRole, { allowPermissions: number; 
   Administrator: { allowPermissions: 3, description: "Administrator can use and manage the service connection." },
 };
 
+/**
+ * What each role holds in the ServiceEndpoints security namespace (Use 1, Administer 2, Create 4, ViewAuthorization 8,
+ * ViewEndpoint 16), the roles below it included: `ROLE_DEFINITIONS` lists only what each adds.
+ */
+export const ROLE_PERMISSIONS: Record<EndpointRole, number> = { Reader: 16, User: 16 | 1, Creator: 16 | 4, Administrator: 16 | 8 | 4 | 2 | 1 };
+
 const endpointResource = (projectId: string, endpointId: string) => `${projectId}_${endpointId}`;
 
 /**
@@ -47,9 +53,11 @@ export class DevOpsSecurity {
 
   /** The organization's administrators group, made the first time it is needed (older stores have none yet). */
   async organizationAdministrators(org: Organization): Promise<DevOpsIdentity> {
-    const found = (await this.store.devops.identities(org.id)).find((i) => i.kind === "group" && i.projectId === null && i.displayName === ORGANIZATION_ADMINISTRATORS);
-    if (found) return found;
-    return this.newGroup(org.id, ORGANIZATION_ADMINISTRATORS, org.name, null);
+    return (await this.findOrganizationAdministrators(org)) ?? this.newGroup(org.id, ORGANIZATION_ADMINISTRATORS, org.name, null);
+  }
+
+  private async findOrganizationAdministrators(org: Organization): Promise<DevOpsIdentity | undefined> {
+    return (await this.store.devops.identities(org.id)).find((i) => i.kind === "group" && i.projectId === null && i.displayName === ORGANIZATION_ADMINISTRATORS);
   }
 
   /** A group identity, named as Azure DevOps shows it: `[project or organization]\\name`. */
@@ -69,7 +77,7 @@ export class DevOpsSecurity {
   }
 
   async isOrganizationAdministrator(org: Organization, identityId: string): Promise<boolean> {
-    const group = (await this.store.devops.identities(org.id)).find((i) => i.kind === "group" && i.projectId === null && i.displayName === ORGANIZATION_ADMINISTRATORS);
+    const group = await this.findOrganizationAdministrators(org);
     return !!group && (await this.principals(identityId)).has(group.id);
   }
 

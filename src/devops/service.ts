@@ -13,7 +13,7 @@ import { ENDPOINT_SCOPE, PROJECT_SCOPE, type DevOpsIdentity, type EndpointRole, 
 import type { ProjectChanges, RoleAssignmentRequest } from "./input.js";
 import { PipelinePermissions } from "./pipeline-permissions.js";
 import type { ArmApi, EntraApi } from "./ports.js";
-import { DevOpsSecurity, ROLE_DEFINITIONS } from "./security.js";
+import { DevOpsSecurity, ROLE_DEFINITIONS, ROLE_PERMISSIONS } from "./security.js";
 import { EndpointProxy } from "./endpoint-proxy.js";
 
 export interface DevOpsOptions {
@@ -29,9 +29,6 @@ export interface DevOpsOptions {
 }
 
 /** The connection plane: organizations, projects, identities and security, service connections and their use. */
-/** ServiceEndpoints namespace bits: Use 1, Administer 2, Create 4, ViewAuthorization 8, ViewEndpoint 16. */
-const ENDPOINT_PERMISSION_BITS: Record<EndpointRole, number> = { Reader: 16, User: 16 | 1, Creator: 16 | 4, Administrator: 16 | 8 | 4 | 2 | 1 };
-
 export class DevOpsService {
   readonly identities: DevOpsIdentities;
   readonly security: DevOpsSecurity;
@@ -206,7 +203,7 @@ export class DevOpsService {
       const project = root === "endpoints" && projectId && !extra ? await this.store.devops.project(caller.organization.id, projectId) : undefined;
       if (project && (await this.isProjectMember(caller.identity.id, project))) {
         const role = endpointId ? await this.security.endpointRole(caller.identity.id, project.id, endpointId) : await this.security.projectRole(caller.identity.id, project.id);
-        granted = role ? ENDPOINT_PERMISSION_BITS[role] : 0;
+        granted = role ? ROLE_PERMISSIONS[role] : 0;
       }
       answers.push(bits !== 0 && (granted & bits) === bits);
     }

@@ -27,12 +27,11 @@ export class SessionRepository {
   }
 
   /** Marks the session used; a new refresh token becomes its newest and the one it replaces is kept as retired. */
-  async touch(id: string, refreshHash: string, lastUsedAt: string): Promise<void> {
-    const session = await this.db.selectFrom("userSessions").select("refreshHash").where("id", "=", id).executeTakeFirst();
-    if (session && session.refreshHash !== refreshHash) {
-      await this.db.insertInto("retiredRefreshTokens").values({ refreshHash: session.refreshHash, sessionId: id }).onConflict((oc) => oc.column("refreshHash").doNothing()).execute();
+  async touch(session: Pick<UserSession, "id" | "refreshHash">, refreshHash: string, lastUsedAt: string): Promise<void> {
+    if (session.refreshHash !== refreshHash) {
+      await this.db.insertInto("retiredRefreshTokens").values({ refreshHash: session.refreshHash, sessionId: session.id }).onConflict((oc) => oc.column("refreshHash").doNothing()).execute();
     }
-    await this.db.updateTable("userSessions").set({ refreshHash, lastUsedAt }).where("id", "=", id).execute();
+    await this.db.updateTable("userSessions").set({ refreshHash, lastUsedAt }).where("id", "=", session.id).execute();
   }
 
   async revokeAccount(accountKey: string, revokedAt: string): Promise<number> {

@@ -126,6 +126,12 @@ describe("the ServiceEndpoints security namespace (_apis/permissions)", () => {
     expect(other.body.typeKey).toBe("ArgumentException");
     const none = await devops(runtime, "admin", "GET", `/${DEMO.organization.name}/_apis/permissions/49b48001-ca20-4adc-8111-5b60c903a50c/1`);
     expect(none.status).toBe(400);
+    const badBits = await devops(runtime, "admin", "GET", `/${DEMO.organization.name}/_apis/permissions/49b48001-ca20-4adc-8111-5b60c903a50c/abc?tokens=x`);
+    expect(badBits.status).toBe(400);
+    expect(badBits.body.message).toBe("The value 'abc' is not valid for permissions.");
+    const many = await devops(runtime, "admin", "GET", `/${DEMO.organization.name}/_apis/permissions/49b48001-ca20-4adc-8111-5b60c903a50c/1?tokens=${Array.from({ length: 501 }, (_, i) => `t${i}`).join(",")}`);
+    expect(many.status).toBe(400);
+    expect(many.body.message).toBe("At most 500 tokens can be checked at once.");
     const anonymous = await runtime.listeners.devops.inject({ method: "GET", url: `/${DEMO.organization.name}/_apis/permissions/49b48001-ca20-4adc-8111-5b60c903a50c/1?tokens=x&api-version=7.1` });
     expect(anonymous.statusCode).toBe(401);
   });
@@ -141,6 +147,9 @@ describe("what the list page reads in one call", () => {
       expect(listed.body.value).toEqual([{ authorized: true, id: open.id, name: null, type: "endpoint" }]);
       expect(listed.body.value.some((r: { id: string }) => r.id === closed.id)).toBe(false);
     }
+    const badType = await devops(runtime, "admin", "GET", `/${DEMO.organization.name}/${DEMO.project.name}/_apis/build/authorizedresources?type=nosuchtype`);
+    expect(badType.status).toBe(400);
+    expect(badType.body).toMatchObject({ typeKey: "ArgumentException", message: "The resource type 'nosuchtype' is not valid." });
   });
 });
 

@@ -272,7 +272,7 @@ export class UserSignIn {
     if (idle > this.inactivitySeconds()) throw aadsts.refreshTokenInactive(session.createdAt, idle);
     if (!user.accountEnabled || !home.accountEnabled) throw aadsts.userDisabled();
     const refreshToken = rotate ? this.newRefreshToken() : undefined;
-    await this.store.sessions.touch(session.id, refreshToken ? hash(refreshToken) : session.refreshHash, this.clock.now().toISOString());
+    await this.store.sessions.touch(session, refreshToken ? hash(refreshToken) : session.refreshHash, this.clock.now().toISOString());
     return this.tokensFor(tenant, user, home, session.clientId, scope, issuerBase, session.id, refreshToken);
   }
 
