@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests drive: the Azure CLI, its Azure DevOps extension, and Chromium (browser tests).
+# Installs the Debian packages the tests drive: the Azure CLI, its Azure DevOps extension, Chromium (browser tests)
+# and bubblewrap (the sandbox pipeline steps run in).
 # Skips (with a message) where they are already present or where apt is not available.
 set -euo pipefail
-packages=(azure-cli python3-azext-devops chromium)
+packages=(azure-cli python3-azext-devops chromium bubblewrap)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

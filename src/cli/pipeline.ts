@@ -132,6 +132,23 @@ async function follow(builds: IBuildApi, project: string, runId: number, out: No
   }
 }
 
+/**
+ * `--var` on a pipeline the CLI registered for your own file: the variables are marked settable at queue time on
+ * the pipeline first (what its owner does in the pipeline editor), since the project limits queue-time variables.
+ */
+async function settableAtQueueTime(builds: IBuildApi, project: string, definitionId: number, names: string[]): Promise<void> {
+  const definition = await builds.getDefinition(project, definitionId);
+  const variables = { ...(definition.variables ?? {}) };
+  let changed = false;
+  for (const name of names) {
+    const key = Object.keys(variables).find((k) => k.toLowerCase() === name.toLowerCase());
+    if (key && variables[key]!.allowOverride) continue;
+    variables[key ?? name] = { ...(key ? variables[key] : { value: "" }), allowOverride: true };
+    changed = true;
+  }
+  if (changed) await builds.updateDefinition({ ...definition, variables }, project, definitionId);
+}
+
 function parsePairs(values: string[] | undefined, what: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const v of values ?? []) {
@@ -175,6 +192,7 @@ export function pipelineCommand(): Command {
     const defined = existing ?? (await api.createPipeline({ name, folder: "\\", configuration: { type: 1, path: relative(folder, path), repository: { id: repository, type: 1 } } as never }, t.project));
     const variables = parsePairs(flags.var, "var");
     const templateParameters = parsePairs(flags.param, "param");
+    if (Object.keys(variables).length) await settableAtQueueTime(await builds, t.project, defined.id!, Object.keys(variables));
     let run: { id: number; name: string };
     if (flags.pool) {
       // Queueing through the build API chooses the agent pool (queue) for jobs whose YAML names none.

@@ -16,6 +16,7 @@ interface ServeFlags {
   directoryDelay?: string;
   json?: boolean;
   logLevel?: string;
+  stepSandbox?: string;
 }
 
 export function serveCommand(): Command {
@@ -33,6 +34,7 @@ export function serveCommand(): Command {
     .option("--rbac-delay <seconds>", "seconds before a new or removed role assignment takes effect (default 300; env SVCCONN_RBAC_DELAY)")
     .option("--directory-delay <seconds>", "seconds before a directory-settings change takes effect (default 900; env SVCCONN_DIRECTORY_DELAY)")
     .option("--json", "print one JSON line when ready, nothing else on stdout")
+    .addOption(new Option("--step-sandbox <mode>", "isolate pipeline steps from svcconn's data folder: auto (bubblewrap where it works, else a loud warning), bubblewrap (required) or none (env SVCCONN_STEP_SANDBOX)").choices(["auto", "bubblewrap", "none"]))
     .addOption(new Option("--log-level <level>", "log level on stderr").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
     .action(async (flags: ServeFlags) => {
       let ports;
@@ -54,6 +56,7 @@ export function serveCommand(): Command {
         rbacPropagationSeconds: flags.rbacDelay === undefined ? undefined : Number(flags.rbacDelay),
         directoryPropagationSeconds: flags.directoryDelay === undefined ? undefined : Number(flags.directoryDelay),
         logLevel: flags.logLevel as never,
+        stepSandbox: flags.stepSandbox as never,
       });
       const { close, runtime: _runtime, ...facts } = server;
       process.stdout.write(flags.json ? `${JSON.stringify(facts)}\n` : readyText(facts));

@@ -42,6 +42,11 @@ export const configSchema = z.object({
   sessionInactivitySeconds: z.number().int().min(1).default(90 * 86_400),
   /** Folder of an existing CA to sign the server certificate with (tests share one CA across servers). */
   caDir: z.string().min(1).optional(),
+  /**
+   * How pipeline steps are kept from svcconn's own secrets: `auto` (bubblewrap where it works, else run unisolated
+   * and say so loudly), `bubblewrap` (refuse to start without it) or `none`.
+   */
+  stepSandbox: z.enum(["auto", "bubblewrap", "none"]).default("auto"),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -86,6 +91,7 @@ export function resolveConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = proce
   if (env.SVCCONN_DIRECTORY_DELAY) fromEnv.directoryPropagationSeconds = Number(env.SVCCONN_DIRECTORY_DELAY);
   if (env.SVCCONN_SESSION_INACTIVITY) fromEnv.sessionInactivitySeconds = Number(env.SVCCONN_SESSION_INACTIVITY);
   if (env.SVCCONN_RBAC_DELAY) fromEnv.rbacPropagationSeconds = Number(env.SVCCONN_RBAC_DELAY);
+  if (env.SVCCONN_STEP_SANDBOX) fromEnv.stepSandbox = env.SVCCONN_STEP_SANDBOX as Config["stepSandbox"];
   const merged = { ...fromEnv, ...stripUndefined(flags) };
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {

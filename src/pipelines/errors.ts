@@ -36,6 +36,16 @@ export const pipelinesErrors = {
       `TF215106: Access denied. ${user} needs Queue builds permissions for build pipeline ${pipelineId} in team project ${project} to perform the action. For more information, contact the Azure DevOps Server administrator.`,
       "Microsoft.TeamFoundation.Build.WebApi.AccessDeniedException, Microsoft.TeamFoundation.Build2.WebApi",
     ),
+  /**
+   * "Limit variables that can be set at queue time": the run sets variables its pipeline does not mark settable
+   * (docs/reference/pipelines.md §5.1; the wording of Microsoft Learn's page on queue-time variables).
+   */
+  notSettableText: (names: string[]) =>
+    `You can't set the following variables (${names.join(", ")}). If you want to be able to set these variables, then edit the pipeline and select Settable at queue time on the variables tab of the pipeline editor.`,
+  definitionRevisionMismatch: (current: number, given: number) =>
+    new PipelinesError(409, "DefinitionNotMatchedException", `The pipeline has been updated since revision ${given} was read (it is at revision ${current}). Get the pipeline again and apply your changes to it.`),
+  settingsDenied: (user: string, project: string) =>
+    new PipelinesError(403, "AccessDeniedException", `TF215106: Access denied. ${user} must be a project administrator of team project ${project} to change its pipeline settings.`, "Microsoft.TeamFoundation.Build.WebApi.AccessDeniedException, Microsoft.TeamFoundation.Build2.WebApi"),
   editDenied: (user: string, project: string) =>
     new PipelinesError(403, "AccessDeniedException", `TF215106: Access denied. ${user} needs Edit build pipeline permissions for team project ${project} to perform the action. For more information, contact the Azure DevOps Server administrator.`, "Microsoft.TeamFoundation.Build.WebApi.AccessDeniedException, Microsoft.TeamFoundation.Build2.WebApi"),
   oidcNotAJob: () => new PipelinesError(401, "UnauthorizedRequestException", "TF400813: The user '' is not authorized to access this resource.", "Microsoft.TeamFoundation.Framework.Server.UnauthorizedRequestException, Microsoft.TeamFoundation.Framework.Server"),

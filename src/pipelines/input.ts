@@ -1,7 +1,7 @@
 import { parse as parseYaml } from "yaml";
 import { pipelinesErrors } from "./errors.js";
 import type { QueueTimeVariable } from "./model.js";
-import type { NewPipeline, RunRequest } from "./service.js";
+import type { DefinitionUpdate, NewPipeline, RunRequest, VariableInput } from "./service.js";
 
 type Body = Record<string, unknown>;
 const isObject = (v: unknown): v is Body => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -39,6 +39,44 @@ function variables(value: unknown): Record<string, QueueTimeVariable> {
   return out;
 }
 
+const bool = (value: unknown, what: string): boolean => {
+  if (value === undefined || value === null) return false;
+  if (typeof value === "boolean") return value;
+  if (typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
+  throw pipelinesErrors.argument(`${what} must be true or false.`);
+};
+
+/** A definition's `variables`: name → `{value, isSecret, allowOverride}` (BuildDefinitionVariable). */
+function definitionVariables(value: unknown): Record<string, VariableInput> | undefined {
+  if (value === undefined || value === null) return undefined;
+  const out: Record<string, VariableInput> = {};
+  const entries = Object.entries(object(value, "variables"));
+  if (entries.length > 10_000) throw pipelinesErrors.argument("A pipeline has at most 10000 variables.");
+  for (const [name, v] of entries) {
+    if (!/^[A-Za-z0-9._\- ]{1,256}$/.test(name)) throw pipelinesErrors.argument(`Variable name '${name.slice(0, 300)}' is not valid: use letters, digits, '.', '_', '-' and spaces.`);
+    const fields = object(v, `variables.${name}`);
+    const secret = bool(fields.isSecret, `variables.${name}.isSecret`);
+    const given = fields.value;
+    if (given !== undefined && given !== null && typeof given !== "string" && typeof given !== "number" && typeof given !== "boolean") throw pipelinesErrors.argument(`variables.${name}.value must be a string.`);
+    out[name] = { value: given === undefined || given === null ? (secret ? null : "") : String(given), isSecret: secret, allowOverride: bool(fields.allowOverride, `variables.${name}.allowOverride`) };
+  }
+  return out;
+}
+
+/** `PUT build/definitions/{id}`: the parts svcconn lets change (name, path, variables), checked against `revision`. */
+export function readDefinitionUpdate(body: unknown): DefinitionUpdate {
+  const b = object(body, "definition");
+  const revision = b.revision === undefined || b.revision === null ? undefined : Number(b.revision);
+  if (revision !== undefined && !Number.isSafeInteger(revision)) throw pipelinesErrors.argument("revision must be a number.");
+  return { name: text(b.name, "name", false), folder: text(b.path, "path", false), revision, variables: definitionVariables(b.variables) };
+}
+
+/** `PATCH build/generalsettings`: the settings svcconn keeps (`enforceSettableVar`); others are read and ignored. */
+export function readGeneralSettings(body: unknown): { enforceSettableVar?: boolean } {
+  const b = object(body, "settings");
+  return b.enforceSettableVar === undefined ? {} : { enforceSettableVar: bool(b.enforceSettableVar, "enforceSettableVar") };
+}
+
 /** `POST pipelines`: `{name, folder, configuration: {type: "yaml", path, repository: {id | name}}}`. */
 export function readNewPipeline(body: unknown): NewPipeline {
   const b = object(body, "pipeline");
@@ -68,6 +106,7 @@ export function readNewDefinition(body: unknown): NewPipeline {
     repository: text(repository.id ?? repository.name, "repository", true)!,
     yamlPath: text(process.yamlFilename, "process.yamlFilename", true)!,
     defaultPool: text(queue.name, "queue.name", false) ?? null,
+    variables: definitionVariables(b.variables),
   };
 }
 

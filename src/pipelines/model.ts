@@ -28,8 +28,21 @@ export interface Pipeline {
   revision: number;
   /** The agent pool queue a run uses when the YAML names none. */
   defaultPool: string | null;
+  /** Variables defined on the pipeline (the pipeline editor's Variables tab), by name; secret values sealed. */
+  variables: Record<string, DefinitionVariable>;
   createdBy: string;
   createdAt: string;
+}
+
+/**
+ * A pipeline variable defined outside the YAML. `allowOverride` is "Let users override this value when running
+ * this pipeline" (settable at queue time). A secret's value is sealed with the data folder's key while stored and
+ * is never shown: views render it as null.
+ */
+export interface DefinitionVariable {
+  value: string;
+  isSecret: boolean;
+  allowOverride: boolean;
 }
 
 /** A build's status and result, as the build API spells them. */
@@ -150,4 +163,9 @@ export const HOSTED_POOL = "Azure Pipelines";
  */
 export interface PipelineSettings {
   resourceAuthorization: "fail" | "wait";
+  /**
+   * "Limit variables that can be set at queue time" (`enforceSettableVar` in the build general settings API; on
+   * by default): a run may set only variables its pipeline marks settable at queue time.
+   */
+  enforceSettableVar: boolean;
 }

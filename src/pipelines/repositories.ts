@@ -16,8 +16,16 @@ export function repositoryPath(path: string): string {
   return `/${parts.join("/")}`;
 }
 
-/** Reads a file of a repository: inline files, or the backing folder (never outside it, links included). */
-export function readRepositoryFile(repository: Repository, path: string): string | undefined {
+/** True when `path` is one of `roots` or inside one. */
+export function isInside(path: string, roots: string[]): boolean {
+  return roots.some((root) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep));
+}
+
+/**
+ * Reads a file of a repository: inline files, or the backing folder (never outside it, links included, and never
+ * inside `hidden`: svcconn's data folder and CA, which a repository folder may contain).
+ */
+export function readRepositoryFile(repository: Repository, path: string, hidden: string[] = []): string | undefined {
   const normalised = repositoryPath(path);
   if (repository.files) {
     const found = Object.entries(repository.files).find(([p]) => repositoryPath(p) === normalised);
@@ -28,6 +36,7 @@ export function readRepositoryFile(repository: Repository, path: string): string
     const root = realpathSync(repository.folder);
     const target = realpathSync(join(root, ...normalised.split("/").filter(Boolean)));
     if (target !== root && !target.startsWith(root + sep)) return undefined;
+    if (isInside(target, hidden)) return undefined;
     const stat = statSync(target);
     if (!stat.isFile() || stat.size > MAX_FILE) return undefined;
     return readFileSync(target, "utf8");

@@ -1,4 +1,5 @@
 import type { Clock } from "../core/clock.js";
+import type { SecretBox } from "../core/crypto.js";
 import { newGuid } from "../core/ids.js";
 import type { Logger } from "../core/logging.js";
 import type { Store } from "../store/index.js";
@@ -8,11 +9,13 @@ import { evaluate, ExpressionError, toText, type Value } from "./compile/express
 import { pipelineNotValid, resolveConnections, type ConnectionUse } from "./compile/resolve-connections.js";
 import { CompileError } from "./compile/yaml-tree.js";
 import { pipelinesErrors } from "./errors.js";
-import { HOSTED_POOL, newTimelineRecord, type Pipeline, type PipelineSettings, type QueueTimeVariable, type RecordResult, type Repository, type Run, type RunResult, type TimelineRecord } from "./model.js";
+import { HOSTED_POOL, newTimelineRecord, type DefinitionVariable, type Pipeline, type PipelineSettings, type QueueTimeVariable, type RecordResult, type Repository, type Run, type RunResult, type TimelineRecord } from "./model.js";
 import type { ConnectionForJob, ConnectionSummary, DevOpsApi, OrganizationRef, PipelineCaller, ProjectRef } from "./ports.js";
-import { readRepositoryFile, repositoryPath } from "./repositories.js";
-import { expandMacros } from "./runner/agent-env.js";
-import { JobRunner, type AgentInfo, type JobVariable } from "./runner/job-runner.js";
+import { isInside, readRepositoryFile, repositoryPath } from "./repositories.js";
+import { expandMacros, isSecretAuthorizationParameter } from "./runner/agent-env.js";
+import { JobRunner, type AgentInfo, type JobVariable, type OutputVariable } from "./runner/job-runner.js";
+import type { StepSandbox } from "./runner/sandbox.js";
+import type { WorkFolders } from "./runner/work-folders.js";
 import { SecretMasker } from "./runner/masker.js";
 
 export interface PipelinesOptions {
@@ -24,6 +27,20 @@ export interface PipelinesOptions {
   urls: () => { devops: string; login: string; arm: string; graph: string; imds: string; proxy?: string };
   /** Environment every step inherits from the agent (PATH, the CA bundle that trusts svcconn, proxy settings). */
   agentEnvironment: () => NodeJS.ProcessEnv;
+  /** Seals pipeline secret variables while stored. */
+  keyBox: SecretBox;
+  /** Where jobs run, and how their steps are isolated from svcconn. */
+  workFolders: WorkFolders;
+  sandbox: StepSandbox;
+  /** svcconn's data folder and CA: no checkout copies them and no template reads them. */
+  protectedPaths: string[];
+}
+
+/** A variable as a definition is written or read over REST: a secret's value comes back as null. */
+export interface VariableInput {
+  value: string | null;
+  isSecret: boolean;
+  allowOverride: boolean;
 }
 
 export interface NewPipeline {
@@ -32,6 +49,15 @@ export interface NewPipeline {
   repository: string;
   yamlPath: string;
   defaultPool?: string | null;
+  variables?: Record<string, VariableInput>;
+}
+
+/** `PUT build/definitions/{id}`: what svcconn lets a definition update change. */
+export interface DefinitionUpdate {
+  name?: string;
+  folder?: string;
+  revision?: number;
+  variables?: Record<string, VariableInput>;
 }
 
 export interface RunRequest {
@@ -127,9 +153,10 @@ export class PipelinesService {
   }
 
   /** A project's pipeline settings of svcconn's own (world files and the admin API). */
-  async putSettings(organizationName: string, projectIdOrName: string, settings: PipelineSettings): Promise<PipelineSettings> {
+  async putSettings(organizationName: string, projectIdOrName: string, change: Partial<PipelineSettings>): Promise<PipelineSettings> {
     const org = await this.options.devops.organization(organizationName);
     const project = await this.options.devops.projectOf(org, projectIdOrName);
+    const settings = { ...(await this.store.pipelines.settings(project.id)), ...change };
     await this.store.pipelines.putSettings(project.id, settings);
     return settings;
   }
@@ -151,6 +178,7 @@ export class PipelinesService {
       yamlPath: repositoryPath(input.yamlPath),
       revision: 1,
       defaultPool: input.defaultPool ?? null,
+      variables: this.definitionVariables(input.variables ?? {}, {}),
       createdBy: "world",
       createdAt: this.now(),
     };
@@ -166,6 +194,11 @@ export class PipelinesService {
 
   project(caller: PipelineCaller, idOrName: string): Promise<ProjectRef> {
     return this.options.devops.project(caller, idOrName);
+  }
+
+  private async isProjectAdministrator(caller: PipelineCaller, project: ProjectRef): Promise<boolean> {
+    if (caller.job) return false;
+    return (await this.options.devops.projectGroups(caller, project)).includes("Project Administrators");
   }
 
   /** Contributors and project administrators edit and queue pipelines; a job's build service queues too. */
@@ -191,6 +224,7 @@ export class PipelinesService {
       yamlPath: repositoryPath(input.yamlPath),
       revision: 1,
       defaultPool: input.defaultPool ?? null,
+      variables: this.definitionVariables(input.variables ?? {}, {}),
       createdBy: caller.identity.id,
       createdAt: this.now(),
     };
@@ -200,6 +234,63 @@ export class PipelinesService {
       if (error instanceof UniqueViolation) throw pipelinesErrors.duplicatePipeline(input.name);
       throw error;
     }
+  }
+
+  /**
+   * `PUT build/definitions/{id}` (what `az pipelines variable create|update|delete` send): name, folder and the
+   * variables. A secret sent back as null (how every read shows it) keeps its stored value.
+   */
+  async updateDefinition(caller: PipelineCaller, projectIdOrName: string, id: number, update: DefinitionUpdate): Promise<Pipeline> {
+    const project = await this.project(caller, projectIdOrName);
+    const pipeline = await this.pipeline(caller, project.id, id);
+    if (!(await this.canEdit(caller, project)) || caller.job) throw pipelinesErrors.editDenied(caller.identity.displayName, project.name);
+    if (update.revision !== undefined && update.revision !== pipeline.revision) throw pipelinesErrors.definitionRevisionMismatch(pipeline.revision, update.revision);
+    const updated: Pipeline = {
+      ...pipeline,
+      name: update.name ?? pipeline.name,
+      folder: update.folder ?? pipeline.folder,
+      variables: update.variables ? this.definitionVariables(update.variables, pipeline.variables) : pipeline.variables,
+      revision: pipeline.revision + 1,
+    };
+    try {
+      await this.store.pipelines.updatePipeline(updated);
+    } catch (error) {
+      if (error instanceof UniqueViolation) throw pipelinesErrors.duplicatePipeline(updated.name);
+      throw error;
+    }
+    return updated;
+  }
+
+  /** Definition variables to store: secrets sealed; a secret given as null keeps the value it had. */
+  private definitionVariables(given: Record<string, VariableInput>, previous: Record<string, DefinitionVariable>): Record<string, DefinitionVariable> {
+    const out: Record<string, DefinitionVariable> = {};
+    for (const [name, v] of Object.entries(given)) {
+      const before = Object.entries(previous).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+      const value = v.isSecret ? (v.value === null ? (before?.isSecret ? before.value : this.options.keyBox.seal("")) : this.options.keyBox.seal(v.value)) : (v.value ?? "");
+      out[name] = { value, isSecret: v.isSecret, allowOverride: v.allowOverride };
+    }
+    return out;
+  }
+
+  /** A pipeline's variables with their values, secrets opened (for a run only). */
+  private openVariables(pipeline: Pipeline): Record<string, { value: string; isSecret: boolean }> {
+    return Object.fromEntries(Object.entries(pipeline.variables).map(([name, v]) => [name, { value: v.isSecret ? this.options.keyBox.open(v.value) : v.value, isSecret: v.isSecret }]));
+  }
+
+  // ---- general settings (build/generalsettings) --------------------------------------------------------------
+
+  async generalSettings(caller: PipelineCaller, projectIdOrName: string): Promise<PipelineSettings> {
+    const project = await this.project(caller, projectIdOrName);
+    return this.store.pipelines.settings(project.id);
+  }
+
+  /** Project administrators change the project's pipeline settings. */
+  async updateGeneralSettings(caller: PipelineCaller, projectIdOrName: string, change: { enforceSettableVar?: boolean }): Promise<PipelineSettings> {
+    const project = await this.project(caller, projectIdOrName);
+    if (!(await this.isProjectAdministrator(caller, project))) throw pipelinesErrors.settingsDenied(caller.identity.displayName, project.name);
+    const settings = { ...(await this.store.pipelines.settings(project.id)), ...change };
+    await this.store.pipelines.putSettings(project.id, settings);
+    return settings;
   }
 
   async pipelines(caller: PipelineCaller, projectIdOrName: string): Promise<Pipeline[]> {
@@ -226,9 +317,9 @@ export class PipelinesService {
     try {
       return compilePipeline({
         yamlPath: pipeline.yamlPath,
-        readFile: (path) => readRepositoryFile(repository, path),
+        readFile: (path) => readRepositoryFile(repository, path, this.options.protectedPaths),
         templateParameters: request.templateParameters,
-        queueVariables: Object.fromEntries(Object.entries(request.variables).filter(([, v]) => !v.isSecret).map(([k, v]) => [k, v.value])),
+        queueVariables: this.compileTimeVariables(pipeline, request),
       });
     } catch (error) {
       if (error instanceof CompileError) throw pipelinesErrors.validation([{ result: "error", message: error.message }]);
@@ -236,9 +327,41 @@ export class PipelinesService {
     }
   }
 
-  /** The pipeline after templates and expressions (`pipelines/{id}/preview`). */
+  /** What the pipeline's own and the queue-time variables give templates: every value that is not a secret. */
+  private compileTimeVariables(pipeline: Pipeline, request: RunRequest): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, v] of Object.entries(pipeline.variables)) if (!v.isSecret) out[name] = v.value;
+    for (const [name, v] of Object.entries(request.variables)) {
+      const defined = Object.keys(out).find((k) => k.toLowerCase() === name.toLowerCase());
+      if (defined !== undefined) delete out[defined];
+      if (!v.isSecret && !pipeline.variables[defined ?? name]?.isSecret) out[name] = v.value;
+    }
+    return out;
+  }
+
+  /**
+   * With "Limit variables that can be set at queue time" on (the default), a run may set only the variables its
+   * pipeline marks settable at queue time; anything else refuses the whole run, as Azure DevOps does.
+   */
+  private async checkQueueTimeVariables(pipeline: Pipeline, project: ProjectRef, request: RunRequest): Promise<void> {
+    const names = Object.keys(request.variables);
+    if (names.length === 0 || !(await this.store.pipelines.settings(project.id)).enforceSettableVar) return;
+    const settable = new Set(Object.entries(pipeline.variables).filter(([, v]) => v.allowOverride).map(([k]) => k.toLowerCase()));
+    const refused = names.filter((name) => !settable.has(name.toLowerCase()));
+    if (refused.length) throw pipelinesErrors.validation([{ result: "error", message: pipelinesErrors.notSettableText(refused) }]);
+  }
+
+  /** The run's own checks before anything of the pipeline is read: the right to queue it, and its variables. */
+  private async admit(caller: PipelineCaller, project: ProjectRef, pipeline: Pipeline, request: RunRequest): Promise<void> {
+    if (!(await this.canEdit(caller, project))) throw pipelinesErrors.queueDenied(caller.identity.displayName, pipeline.id, project.name);
+    await this.checkQueueTimeVariables(pipeline, project, request);
+  }
+
+  /** The pipeline after templates and expressions (`pipelines/{id}/preview`): a dry run, with a run's rights. */
   async preview(caller: PipelineCaller, projectIdOrName: string, pipelineId: number, request: RunRequest): Promise<string> {
-    const pipeline = await this.pipeline(caller, projectIdOrName, pipelineId);
+    const project = await this.project(caller, projectIdOrName);
+    const pipeline = await this.pipeline(caller, project.id, pipelineId);
+    await this.admit(caller, project, pipeline, request);
     return this.compile(pipeline, await this.repositoryOf(pipeline), request).finalYaml;
   }
 
@@ -247,7 +370,7 @@ export class PipelinesService {
   async queueRun(caller: PipelineCaller, projectIdOrName: string, pipelineId: number, request: RunRequest): Promise<Run> {
     const project = await this.project(caller, projectIdOrName);
     const pipeline = await this.pipeline(caller, project.id, pipelineId);
-    if (!(await this.canEdit(caller, project))) throw pipelinesErrors.queueDenied(caller.identity.displayName, pipeline.id, project.name);
+    await this.admit(caller, project, pipeline, request);
     const repository = await this.repositoryOf(pipeline);
     const compiled = this.compile(pipeline, repository, request);
     const pools = await this.poolsFor(caller.organization, compiled, request.defaultPool ?? pipeline.defaultPool);
@@ -293,11 +416,10 @@ export class PipelinesService {
 
   private async resolve(compiled: CompiledPipeline, org: OrganizationRef, project: ProjectRef, pipeline: Pipeline, request: RunRequest) {
     const connections = await this.options.devops.connectionsOfProject(org, project.id);
-    const queueVariables = Object.fromEntries(Object.entries(request.variables).filter(([, v]) => !v.isSecret).map(([k, v]) => [k, v.value]));
     return resolveConnections(compiled, {
       connections,
       isAuthorized: (id) => this.options.devops.isConnectionAuthorized(project.id, id, pipeline.id),
-      queueVariables,
+      queueVariables: this.compileTimeVariables(pipeline, request),
     });
   }
 
@@ -471,12 +593,13 @@ export class PipelinesService {
       }
       Object.assign(stageRecord, { state: "inProgress", startTime: this.now() });
       changed();
-      const jobResults = new Map<string, { result: RecordResult; outputs: Record<string, string> }>();
+      const jobResults = new Map<string, { result: RecordResult; outputs: Record<string, OutputVariable> }>();
       for (const job of stage.jobs) {
         const { phase, job: jobRecord } = jobRecords.get(job)!;
         const deps = job.dependsOn.map((d) => jobResults.get(d)?.result ?? "skipped");
         const jobDepsOk = deps.every((r) => r === "succeeded" || r === "succeededWithIssues");
-        const dependencies: Record<string, Value> = Object.fromEntries([...jobResults].map(([name, r]) => [name, { result: resultWord(r.result), outputs: r.outputs }]));
+        const dependencies: Record<string, Value> = Object.fromEntries([...jobResults].map(([name, r]) => [name, { result: resultWord(r.result), outputs: Object.fromEntries(Object.entries(r.outputs).map(([k, o]) => [k, o.value])) }]));
+        const secretOutputs = [...jobResults.values()].flatMap((r) => Object.values(r.outputs).filter((o) => o.isSecret).map((o) => o.value));
         if (signal.aborted || !this.condition(job.condition, jobDepsOk, deps.includes("failed"), signal.aborted, dependencies)) {
           const result: RecordResult = signal.aborted ? "canceled" : "skipped";
           for (const r of [phase, jobRecord]) Object.assign(r, { state: "completed", result });
@@ -488,7 +611,7 @@ export class PipelinesService {
         for (const r of [phase, jobRecord]) Object.assign(r, { state: "inProgress", startTime: this.now(), workerName: agent.name });
         jobRecord.logId = newLog();
         changed();
-        const outcome = await this.runJob({ run, pipeline, repository, compiled, stage, job, jobRecord, agent, project, org, uses, dependencies, signal, sink: { record: upsert, log: (r, line) => { append(r.logId, line); append(jobRecord.logId, line); changed(); }, newLogId: newLog } });
+        const outcome = await this.runJob({ run, pipeline, repository, compiled, stage, job, jobRecord, agent, project, org, uses, dependencies, secretOutputs, signal, sink: { record: upsert, log: (r, line) => { append(r.logId, line); append(jobRecord.logId, line); changed(); }, newLogId: newLog } });
         for (const r of [phase, jobRecord]) Object.assign(r, { state: "completed", result: outcome.result, finishTime: this.now() });
         for (const c of outcome.connections) {
           const prior = connectionsUsed.get(c.id);
@@ -548,9 +671,11 @@ export class PipelinesService {
     org: OrganizationRef;
     uses: ConnectionUse[];
     dependencies: Record<string, Value>;
+    /** Values of secret output variables the jobs this one depends on set: secret here too. */
+    secretOutputs: string[];
     signal: AbortSignal;
     sink: { record: (r: TimelineRecord) => void; log: (r: TimelineRecord, line: string) => void; newLogId: () => number };
-  }): Promise<{ result: RecordResult; outputs: Record<string, string>; connections: ConnectionForJob[] }> {
+  }): Promise<{ result: RecordResult; outputs: Record<string, OutputVariable>; connections: ConnectionForJob[] }> {
     const { run, pipeline, stage, job, org, project } = input;
     const urls = this.options.urls();
     const collectionUri = `${urls.devops}/${org.name}/`;
@@ -559,6 +684,7 @@ export class PipelinesService {
     const jobToken = await this.options.devops.issueJobToken(org, { projectId: project.id, planId: run.planId, jobId, runId: run.id, pipelineId: pipeline.id }, expiresAt);
     const masker = new SecretMasker();
     masker.add(jobToken);
+    for (const secret of input.secretOutputs) masker.add(secret);
     const variables = new Map<string, JobVariable>();
     const set = (name: string, value: string, isSecret = false) => variables.set(name, { value, isSecret });
     const predefined: Record<string, string> = {
@@ -596,8 +722,16 @@ export class PipelinesService {
     };
     for (const [k, v] of Object.entries(predefined)) set(k, v);
     set("System.AccessToken", jobToken, true);
+    // Precedence, lowest first: the pipeline's own variables, queue-time values, then the YAML's (below).
+    const defined = this.openVariables(pipeline);
     for (const [name, v] of Object.entries(run.variables)) {
-      set(name, v.value, !!v.isSecret);
+      const key = Object.keys(defined).find((k) => k.toLowerCase() === name.toLowerCase());
+      const wasSecret = key !== undefined && defined[key]!.isSecret;
+      if (key !== undefined) delete defined[key];
+      defined[name] = { value: v.value, isSecret: !!v.isSecret || wasSecret };
+    }
+    for (const [name, v] of Object.entries(defined)) {
+      set(name, v.value, v.isSecret);
       if (v.isSecret) masker.add(v.value);
     }
     const lookup = (name: string) => [...variables].find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1].value;
@@ -613,7 +747,9 @@ export class PipelinesService {
           value = "";
         }
       } else value = expandMacros(value, lookup);
-      set(v.name, value);
+      // A value made from a secret (a secret output of a job this one depends on) is a secret variable here.
+      set(v.name, value, input.secretOutputs.some((secret) => secret.length >= 3 && value.includes(secret)));
+      if (v.readonly) variables.get(v.name)!.readonly = true;
     }
     const connections = new Map<string, ConnectionForJob>();
     const used = new Map<string, ConnectionForJob>();
@@ -621,8 +757,8 @@ export class PipelinesService {
       if (use.stage !== stage.name || use.job !== job.name) continue;
       const connection = used.get(use.connection.id) ?? (await this.options.devops.connectionForJob(org, use.connection.id));
       used.set(connection.id, connection);
-      // As on hosted agents, the authorization parameters (ids and tenant too) never show in logs.
-      for (const [key, value] of Object.entries(connection.parameters)) if (!/^(authenticationType|scope|workloadIdentityFederation\w*)$/i.test(key)) masker.add(value);
+      // The agent masks every authorization parameter but those it knows are not secrets (the tenant id among them).
+      for (const [key, value] of Object.entries(connection.parameters)) if (isSecretAuthorizationParameter(key)) masker.add(value);
       connections.set(`${use.stepIndex}:${use.input}`, connection);
     }
     const liveKey = `${run.planId}:${jobId}`;
@@ -645,6 +781,9 @@ export class PipelinesService {
           masker,
           clock: this.options.clock,
           signal: input.signal,
+          workFolders: this.options.workFolders,
+          sandbox: this.options.sandbox,
+          isProtected: (path) => isInside(path, this.options.protectedPaths),
         },
         input.sink,
       );
@@ -715,6 +854,11 @@ export class PipelinesService {
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------------------
+
+  /** How steps are isolated from svcconn (`none` when bubblewrap is missing or turned off). */
+  sandboxKind(): "bubblewrap" | "none" {
+    return this.options.sandbox.kind;
+  }
 
   /**
    * Runs a stopped svcconn left under way end as failed, with the agent's own words (called at start). A run that

@@ -1,5 +1,7 @@
 
+import { realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { AdjustableClock } from "../core/clock.js";
 import { SecretBox } from "../core/crypto.js";
 import { dataKeys, openDataFolder } from "./data-folder.js";
@@ -10,6 +12,8 @@ import { ArmSeeder } from "../arm/seed.js";
 import { ArmService } from "../arm/service.js";
 import { FederationIssuer } from "../devops/federation.js";
 import { inProcessArmApi, inProcessEntraApi, inProcessPipelinesDevOpsApi, inProcessTokenValidator } from "./in-process-ports.js";
+import { chooseSandbox, codePaths, type StepSandbox } from "../pipelines/runner/sandbox.js";
+import { WorkFolders } from "../pipelines/runner/work-folders.js";
 import { PipelinesService } from "../pipelines/service.js";
 import { DevOpsService } from "../devops/service.js";
 import type { ResourcePlane } from "../entra/token/token-audiences.js";
@@ -83,6 +87,10 @@ export async function createRuntime(config: Config): Promise<Runtime> {
     const loginBase = () => urls.login ?? "https://127.0.0.1";
     let tls: TlsMaterial | undefined;
     const caFile = () => tls?.caFile;
+    const isolation = stepIsolation(config, dataDir, caFile);
+    const removedFolders = isolation.workFolders.sweep();
+    if (removedFolders) logger.warn({ removedFolders }, "job folders a stopped svcconn left behind were removed (their steps ended)");
+    if (isolation.sandbox.kind === "none") logger.warn({ reason: isolation.sandbox.reason }, "pipeline steps run WITHOUT a sandbox: a step can read svcconn's data folder (keys.json) and environment; install bubblewrap");
 
     /** The three planes over one store (the world loader builds them over its transaction). */
     const planes = (s: Store) => {
@@ -117,6 +125,8 @@ export async function createRuntime(config: Config): Promise<Runtime> {
         devops: inProcessPipelinesDevOpsApi(devops),
         urls: () => ({ devops: urls.devops ?? "https://127.0.0.1", login: loginBase(), arm: urls.arm ?? "https://127.0.0.1", graph: urls.graph ?? "https://127.0.0.1", imds: urls.imds ?? "http://127.0.0.1", proxy: urls.proxy }),
         agentEnvironment: () => agentEnvironment(caFile()),
+        keyBox,
+        ...isolation,
       });
       return { entra, arm, devops, pipelines };
     };
@@ -180,6 +190,33 @@ export async function createRuntime(config: Config): Promise<Runtime> {
     folder?.release();
     throw error;
   }
+}
+
+/**
+ * Where jobs run and what their steps cannot see: the data folder and the CA's folder are hidden (the CA
+ * certificate, svcconn's code and Node stay visible), and so is every other job's folder.
+ */
+function stepIsolation(config: Config, dataDir: string, caFile: () => string | undefined): { workFolders: WorkFolders; sandbox: StepSandbox; protectedPaths: string[] } {
+  const real = (path: string) => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return path;
+    }
+  };
+  const protectedPaths = [...new Set([dataDir, config.caDir ? resolve(config.caDir) : join(dataDir, "tls")].map(real))];
+  const workFolders = new WorkFolders({ dataDir: config.memory ? undefined : dataDir, protectedPaths });
+  const here = fileURLToPath(import.meta.url);
+  const sandbox = chooseSandbox(config.stepSandbox, {
+    get hidden() {
+      return [...protectedPaths, workFolders.root];
+    },
+    get needed() {
+      const ca = caFile();
+      return [...codePaths(here), ...(ca ? [ca] : [])];
+    },
+  });
+  return { workFolders, sandbox, protectedPaths };
 }
 
 /**

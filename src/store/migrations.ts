@@ -487,6 +487,13 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Pipeline variables defined outside the YAML, and "Limit variables that can be set at queue time" (on by default).
+  "0009-pipeline-variables": {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable("pipelines").addColumn("variables", "text", (c) => c.notNull().defaultTo("{}")).execute();
+      await db.schema.alterTable("pipeline_settings").addColumn("enforce_settable_var", "integer", (c) => c.notNull().defaultTo(1)).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

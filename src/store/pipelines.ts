@@ -36,7 +36,7 @@ export class PipelineRepository {
   // pipelines
   async insertPipeline(pipeline: Omit<Pipeline, "id"> & { id?: number }): Promise<number> {
     try {
-      const row = await this.db.insertInto("pipelines").values(pipeline).returning("id").executeTakeFirstOrThrow();
+      const row = await this.db.insertInto("pipelines").values({ ...pipeline, variables: json.write(pipeline.variables) }).returning("id").executeTakeFirstOrThrow();
       return row.id;
     } catch (error) {
       if (isUniqueViolation(error)) throw new UniqueViolation("pipeline", pipeline.name);
@@ -44,12 +44,24 @@ export class PipelineRepository {
     }
   }
 
+  /** A pipeline's editable parts (name, folder, default queue, variables), with its next revision. */
+  async updatePipeline(pipeline: Pipeline): Promise<void> {
+    const { name, folder, defaultPool, variables, revision } = pipeline;
+    try {
+      await this.db.updateTable("pipelines").set({ name, folder, defaultPool, revision, variables: json.write(variables) }).where("id", "=", pipeline.id).execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new UniqueViolation("pipeline", pipeline.name);
+      throw error;
+    }
+  }
+
   async pipeline(id: number): Promise<Pipeline | undefined> {
-    return this.db.selectFrom("pipelines").selectAll().where("id", "=", id).executeTakeFirst();
+    const row = await this.db.selectFrom("pipelines").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && toPipeline(row);
   }
 
   async pipelines(projectId: string): Promise<Pipeline[]> {
-    return this.db.selectFrom("pipelines").selectAll().where("projectId", "=", projectId).orderBy("id").execute();
+    return (await this.db.selectFrom("pipelines").selectAll().where("projectId", "=", projectId).orderBy("id").execute()).map(toPipeline);
   }
 
   // runs
@@ -118,16 +130,17 @@ export class PipelineRepository {
 
   // project settings
   async putSettings(projectId: string, settings: PipelineSettings): Promise<void> {
+    const values = { resourceAuthorization: settings.resourceAuthorization, enforceSettableVar: settings.enforceSettableVar ? 1 : 0 };
     await this.db
       .insertInto("pipelineSettings")
-      .values({ projectId, resourceAuthorization: settings.resourceAuthorization })
-      .onConflict((oc) => oc.column("projectId").doUpdateSet({ resourceAuthorization: settings.resourceAuthorization }))
+      .values({ projectId, ...values })
+      .onConflict((oc) => oc.column("projectId").doUpdateSet(values))
       .execute();
   }
 
   async settings(projectId: string): Promise<PipelineSettings> {
     const row = await this.db.selectFrom("pipelineSettings").selectAll().where("projectId", "=", projectId).executeTakeFirst();
-    return { resourceAuthorization: row?.resourceAuthorization === "wait" ? "wait" : "fail" };
+    return { resourceAuthorization: row?.resourceAuthorization === "wait" ? "wait" : "fail", enforceSettableVar: row ? row.enforceSettableVar !== 0 : true };
   }
 
   async pools(organizationId: string): Promise<AgentPool[]> {
@@ -135,6 +148,8 @@ export class PipelineRepository {
     return rows.map((r) => ({ organizationId: r.organizationId, name: r.name, hosted: false, agents: json.read(r.agents, []) }));
   }
 }
+
+const toPipeline = (r: Omit<Pipeline, "variables"> & { variables: string }): Pipeline => ({ ...r, variables: json.read<Pipeline["variables"]>(r.variables, {}) });
 
 const toRepository = (r: { files: string | null } & Omit<Repository, "files">): Repository => ({ ...r, files: r.files ? json.read<Record<string, string>>(r.files, {}) : null });
 

@@ -408,6 +408,8 @@ export interface PipelineTable {
   yamlPath: string;
   revision: number;
   defaultPool: string | null;
+  /** JSON: name → {value, isSecret, allowOverride}; a secret's value is sealed by the service. */
+  variables: string;
   createdBy: string;
   createdAt: string;
 }
@@ -440,4 +442,5 @@ export interface AgentPoolTable {
 export interface PipelineSettingsTable {
   projectId: string;
   resourceAuthorization: string;
+  enforceSettableVar: number;
 }

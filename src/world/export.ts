@@ -4,6 +4,7 @@ import { ALL_PIPELINES } from "../devops/pipeline-permissions.js";
 import { ORGANIZATION_ADMINISTRATORS } from "../devops/security.js";
 import { GRAPH_APP_ROLES } from "../entra/directory/first-party.js";
 import { DIRECTORY_ROLE_NAMES, GUEST_ROLE } from "../entra/model.js";
+import type { Pipeline } from "../pipelines/model.js";
 import type { Store } from "../store/index.js";
 
 const GRAPH_ROLE_NAMES = new Map(Object.entries(GRAPH_APP_ROLES).map(([name, id]) => [id, name]));
@@ -139,8 +140,15 @@ export async function exportWorld(store: Store, options: ExportOptions = {}): Pr
         id: p.id,
         ...(p.description ? { description: p.description } : {}),
         repositories: repositories.map((r) => ({ name: r.name, id: r.id, ...(r.folder ? { folder: r.folder } : { files: r.files ?? {} }) })),
-        pipelines: pipelines.map((d) => ({ name: d.name, repository: repositories.find((r) => r.id === d.repositoryId)?.name ?? "", yaml: d.yamlPath, ...(d.defaultPool ? { pool: d.defaultPool } : {}) })),
+        pipelines: pipelines.map((d) => ({
+          name: d.name,
+          repository: repositories.find((r) => r.id === d.repositoryId)?.name ?? "",
+          yaml: d.yamlPath,
+          ...(d.defaultPool ? { pool: d.defaultPool } : {}),
+          ...(Object.keys(d.variables).length ? { variables: exportedVariables(d.variables, options.secrets, omitted) } : {}),
+        })),
         resourceAuthorization: settings.resourceAuthorization,
+        limitVariablesAtQueueTime: settings.enforceSettableVar,
         serviceConnections,
       });
     }
@@ -314,4 +322,15 @@ async function exportTenant(store: Store, t: Awaited<ReturnType<Store["tenants"]
 export function exportedYaml(exported: ExportedWorld): string {
   const header = ["# Written by `svcconn world export`. Hashes stand for secrets the store never kept.", "# Not in a world file:", ...exported.omitted.map((o) => `#   - ${o}`)];
   return `${header.join("\n")}\n${stringify(exported.world, { lineWidth: 0 })}`;
+}
+
+/** A pipeline's variables as a world file writes them: secrets opened only with --include-secrets. */
+function exportedVariables(variables: Pipeline["variables"], secrets: SecretBox | undefined, omitted: Set<string>) {
+  return Object.fromEntries(
+    Object.entries(variables).map(([name, v]) => {
+      if (!v.isSecret) return [name, { value: v.value, isSecret: false, allowOverride: v.allowOverride }];
+      if (!secrets) omitted.add("secret pipeline variables (written as a placeholder; --include-secrets writes them)");
+      return [name, { value: secrets ? secrets.open(v.value) : "(not exported: run world export --include-secrets)", isSecret: true, allowOverride: v.allowOverride }];
+    }),
+  );
 }

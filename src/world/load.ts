@@ -432,11 +432,12 @@ class WorldLoader {
       for (const [k, r] of p.repositories.entries()) {
         await at(`${path}.projects.${j}.repositories.${k}`, () => pipelines.createRepository({ organizationId: org.id, projectId: created.project.id, name: r.name, id: r.id, folder: r.folder ? resolve(r.folder) : null, files: r.files ?? null }));
       }
-      if (p.resourceAuthorization !== "fail") {
-        await at(`${path}.projects.${j}.resourceAuthorization`, () => pipelines.putSettings(org.name, created.project.id, { resourceAuthorization: p.resourceAuthorization }));
+      if (p.resourceAuthorization !== "fail" || !p.limitVariablesAtQueueTime) {
+        await at(`${path}.projects.${j}.resourceAuthorization`, () => pipelines.putSettings(org.name, created.project.id, { resourceAuthorization: p.resourceAuthorization, enforceSettableVar: p.limitVariablesAtQueueTime }));
       }
       for (const [k, d] of p.pipelines.entries()) {
-        const defined = await at(`${path}.projects.${j}.pipelines.${k}`, () => pipelines.definePipeline(created.project.id, org.id, { name: d.name, repository: d.repository, yamlPath: d.yaml, defaultPool: d.pool ?? null }));
+        const variables = Object.fromEntries(Object.entries(d.variables).map(([name, v]) => [name, typeof v === "string" ? { value: v, isSecret: false, allowOverride: false } : v]));
+        const defined = await at(`${path}.projects.${j}.pipelines.${k}`, () => pipelines.definePipeline(created.project.id, org.id, { name: d.name, repository: d.repository, yamlPath: d.yaml, defaultPool: d.pool ?? null, variables }));
         pipelineIds.set(`${p.name.toLowerCase()}/${d.name.toLowerCase()}`, defined.id);
       }
     }

@@ -287,10 +287,25 @@ const project = z
     id: guid.optional(),
     description: z.string().optional(),
     repositories: z.array(repository).default([]),
-    /** YAML pipelines: a name, the repository and the YAML file's path in it. */
-    pipelines: z.array(z.object({ name: z.string().min(1), repository: z.string().min(1), yaml: z.string().min(1), pool: z.string().optional() }).strict()).default([]),
+    /** YAML pipelines: a name, the repository and the YAML file's path in it, and variables defined outside the YAML. */
+    pipelines: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            repository: z.string().min(1),
+            yaml: z.string().min(1),
+            pool: z.string().optional(),
+            /** name → a value, or `{value, isSecret, allowOverride}` (allowOverride: settable at queue time). */
+            variables: z.record(z.union([z.string(), z.object({ value: z.string().default(""), isSecret: z.boolean().default(false), allowOverride: z.boolean().default(false) }).strict()])).default({}),
+          })
+          .strict(),
+      )
+      .default([]),
     /** A run using a connection its pipeline may not use: fails at once (`fail`) or waits for Permit (`wait`). */
     resourceAuthorization: z.enum(["fail", "wait"]).default("fail"),
+    /** "Limit variables that can be set at queue time": only variables marked allowOverride may be set when queueing. */
+    limitVariablesAtQueueTime: z.boolean().default(true),
     serviceConnections: z.array(serviceConnection).default([]),
   })
   .strict();

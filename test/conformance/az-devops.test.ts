@@ -86,6 +86,13 @@ describe.skipIf(!hasDevOpsExtension)("az devops service-endpoint (python3-azext-
     const list = await az("pipelines", "list", "-o", "json");
     expect(list.code, list.stderr).toBe(0);
     expect(JSON.parse(list.stdout).map((p: { name: string }) => p.name)).toContain("az-ci");
+    // The project limits queue-time variables: refused until the pipeline marks `who` settable.
+    const refused = await az("pipelines", "run", "--id", String(pipeline.id), "--variables", "who=az", "-o", "json");
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("Could not queue the build because there were validation errors or warnings.");
+    const settable = await az("pipelines", "variable", "create", "--pipeline-id", String(pipeline.id), "--name", "who", "--allow-override", "true", "-o", "json");
+    expect(settable.code, settable.stderr).toBe(0);
+    expect(JSON.parse(settable.stdout)).toEqual({ who: { allowOverride: true, isSecret: null, value: "" } });
     const run = await az("pipelines", "run", "--id", String(pipeline.id), "--variables", "who=az", "-o", "json");
     expect(run.code, run.stderr).toBe(0);
     const queued = JSON.parse(run.stdout);

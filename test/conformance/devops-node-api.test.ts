@@ -150,6 +150,16 @@ describe.each(clientModes(() => server))("azure-devops-node-api 17.0.1 with $nam
     const created = await pipelinesApi.createPipeline({ name: "node-ci", folder: "\\", configuration: { type: ConfigurationType.Yaml, path: "ci.yml", repository: { id: "node-repo", type: RepositoryType.AzureReposGit } } as never }, PROJECT);
     expect(created).toMatchObject({ name: "node-ci", folder: "\\" });
     expect((await pipelinesApi.listPipelines(PROJECT)).map((p) => p.name)).toContain("node-ci");
+    // "Limit variables that can be set at queue time" (on by default): `who` must be settable first.
+    await expect(pipelinesApi.runPipeline({ variables: { who: { value: "me" } } }, PROJECT, created.id!)).rejects.toMatchObject({
+      statusCode: 400,
+      message: "Could not queue the build because there were validation errors or warnings.",
+      result: { customProperties: { ValidationResults: [{ result: "error", message: expect.stringContaining("You can't set the following variables (who).") }] } },
+    });
+    const definition = await builds.getDefinition(PROJECT, created.id!);
+    const updated = await builds.updateDefinition({ ...definition, variables: { who: { value: "", allowOverride: true } } }, PROJECT, created.id!);
+    expect(updated.variables).toEqual({ who: { value: "", allowOverride: true } });
+    expect(updated.revision).toBe((definition.revision ?? 0) + 1);
     const run = await pipelinesApi.runPipeline({ variables: { who: { value: "me" } } }, PROJECT, created.id!);
     expect(run.state).toBe(RunState.InProgress);
     await server.runtime.pipelines.settled();

@@ -73,7 +73,7 @@ describe.skipIf(!azPath)("AzureCLI@2 in pipeline runs (Debian azure-cli)", () =>
     const denied = await runWith(endpoint, "az group create -n rg-from-pipeline -l westeurope -o none");
     expect(denied.run.result, denied.log).toBe("failed");
     expect(denied.log).toContain("Setting active cloud to: AzureCloud");
-    expect(denied.log).toContain("[command]/usr/bin/az login --service-principal -u *** --password=*** --tenant *** --allow-no-subscriptions");
+    expect(denied.log).toContain(`[command]/usr/bin/az login --service-principal -u *** --password=*** --tenant ${DEMO.tenantId} --allow-no-subscriptions`);
     expect(denied.log).toContain(`(AuthorizationFailed) The client '***' with object id '${app.servicePrincipalId}' does not have authorization to perform action 'Microsoft.Resources/subscriptions/resourcegroups/write'`);
     expect(denied.step.issues.at(-1).message).toBe("Script failed with exit code: 1");
     // What a person pastes from this log is explained right, with the principal filled into the fix.
@@ -126,7 +126,7 @@ describe.skipIf(!azPath)("AzureCLI@2 in pipeline runs (Debian azure-cli)", () =>
     await server.runtime.clock.advance(301);
     const { run, log } = await runWith(endpoint, 'az account show --query id -o tsv\necho "client=$AZURESUBSCRIPTION_CLIENT_ID"');
     expect(run.result, log).toBe("succeeded");
-    expect(log).toContain("[command]/usr/bin/az login --service-principal -u *** --tenant *** --allow-no-subscriptions --federated-token ***");
+    expect(log).toContain(`[command]/usr/bin/az login --service-principal -u *** --tenant ${DEMO.tenantId} --allow-no-subscriptions --federated-token ***`);
     expect(log).toContain(DEMO.subscriptionId);
     const history = await devops(server.runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/serviceendpoint/${endpoint.id}/executionhistory`);
     expect(history.body.value[0].data.result).toBe("succeeded");

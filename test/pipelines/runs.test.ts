@@ -204,6 +204,11 @@ describe("pipelines: definitions, runs, timeline and logs", () => {
     try {
       const endpoint = await createEndpoint(runtime, "admin", azurerm({ name: "wait-conn", scheme: "ServicePrincipal", creationMode: "Manual", parameters: { serviceprincipalid: DEMO.bootstrapAppId, serviceprincipalkey: DEMO.bootstrapSecret, authenticationType: "spnKey" } }));
       const id = await pipeline("waits", "/connection.yml");
+      // The project limits queue-time variables: the pipeline marks `token` settable (a secret of its own).
+      const definition = await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/definitions/${id}`);
+      const marked = await devops(runtime, "admin", "PUT", `/${ORG}/${PROJECT}/_apis/build/definitions/${id}`, { ...definition.body, variables: { token: { value: "definition-secret", isSecret: true, allowOverride: true } } });
+      expect(marked.status, JSON.stringify(marked.body)).toBe(200);
+      expect(marked.body.variables).toEqual({ token: { value: null, isSecret: true, allowOverride: true } });
       const queue = () => devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${id}/runs`, { templateParameters: { connection: "wait-conn" }, variables: { token: { value: "queue-secret-value", isSecret: true } } });
       const records = async (runId: number) => (await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${runId}/timeline`)).body.records as any[];
 

@@ -53,6 +53,7 @@ export const LOCATIONS: Location[] = [
   loc("8baac422-4c6e-4de5-8532-db96d92acffa", "build", "Timeline", "{project}/_apis/{area}/builds/{buildId}/{resource}/{timelineId}", 3, "2.0"),
   loc("35a80daf-7f30-45fc-86e8-6b813d9c90df", "build", "logs", "{project}/_apis/{area}/builds/{buildId}/{resource}/{logId}", 2, "2.0"),
   loc("dbeaf647-6167-421a-bda9-c9327b25e2e6", "build", "definitions", "{project}/_apis/{area}/{resource}/{definitionId}", 7, "2.0"),
+  loc("c4aefd19-30ff-405b-80ad-aca021e7242a", "build", "generalSettings", "{project}/_apis/{area}/{resource}", 1, "5.0", "0.0"),
   loc("b5cc35c2-ff2b-491d-a085-24b6e9f396fd", "customerintelligence", "Events", "_apis/{area}/{resource}", 1, "1.0", "0.0"),
 ];
 

@@ -28,8 +28,21 @@ export interface CompiledStep {
   enabled: boolean;
   timeoutInMinutes: number;
   checkout?: "self" | "none";
+  /** `target:` restrictions the agent enforces on the step's logging commands. */
+  target: StepTarget;
   pos: Pos;
 }
+
+/**
+ * A step's `target`: `settableVariables` (null: any; else the glob patterns a `task.setvariable` may set) and
+ * `commands: restricted` (only the logging commands the agent allows in restricted mode).
+ */
+export interface StepTarget {
+  settableVariables: string[] | null;
+  commands: "any" | "restricted";
+}
+
+export const ANY_TARGET: StepTarget = { settableVariables: null, commands: "any" };
 
 export interface PoolRequest {
   vmImage: string | null;
@@ -79,7 +92,7 @@ export interface CompileRequest {
 }
 
 /** Keys Azure Pipelines knows that svcconn does not run: a clear refusal rather than a silent skip. */
-const UNSUPPORTED = new Set(["strategy", "container", "services", "deployment", "environment", "extends", "resources", "schedules", "lockbehavior", "workspace", "templatecontext", "uses", "pwsh", "powershell", "download", "downloadbuild", "getpackage", "publish", "reviewapp", "retrycountontaskfailure", "target"]);
+const UNSUPPORTED = new Set(["strategy", "container", "services", "deployment", "environment", "extends", "resources", "schedules", "lockbehavior", "workspace", "templatecontext", "uses", "pwsh", "powershell", "download", "downloadbuild", "getpackage", "publish", "reviewapp", "retrycountontaskfailure"]);
 const unsupported = (key: { value: string; pos: Pos }): never => {
   throw new CompileError(`'${key.value}' is not supported by svcconn's pipelines (see README: the YAML subset).`, key.pos);
 };
@@ -87,7 +100,7 @@ const unsupported = (key: { value: string; pos: Pos }): never => {
 const PIPELINE_KEYS = ["name", "trigger", "pr", "parameters", "variables", "pool", "stages", "jobs", "steps", "timeoutInMinutes", "continueOnError", "appendCommitMessageToRunName", ...UNSUPPORTED];
 const STAGE_KEYS = ["stage", "displayName", "dependsOn", "condition", "variables", "jobs", "pool", "isSkippable", "template", "parameters", ...UNSUPPORTED];
 const JOB_KEYS = ["job", "displayName", "dependsOn", "condition", "continueOnError", "pool", "variables", "steps", "timeoutInMinutes", "cancelTimeoutInMinutes", "template", "parameters", ...UNSUPPORTED];
-const STEP_KEYS = ["task", "script", "bash", "checkout", "template", "parameters", "displayName", "name", "condition", "continueOnError", "enabled", "env", "timeoutInMinutes", "inputs", "workingDirectory", "failOnStderr", "clean", "fetchDepth", "persistCredentials", ...UNSUPPORTED];
+const STEP_KEYS = ["task", "script", "bash", "checkout", "template", "parameters", "displayName", "name", "condition", "continueOnError", "enabled", "env", "timeoutInMinutes", "inputs", "workingDirectory", "failOnStderr", "clean", "fetchDepth", "persistCredentials", "target", ...UNSUPPORTED];
 
 /**
  * Compiles a YAML pipeline as the Azure Pipelines server does before a run: parameters, templates and `${{ }}`
@@ -240,6 +253,7 @@ class StructureReader {
       continueOnError: fields.has("continueOnError") ? asBoolean(fields.get("continueOnError")!.value) : false,
       enabled: fields.has("enabled") ? asBoolean(fields.get("enabled")!.value) : true,
       timeoutInMinutes: fields.has("timeoutInMinutes") ? minutes(fields.get("timeoutInMinutes")!.value) : 0,
+      target: fields.has("target") ? readTarget(fields.get("target")!.value) : ANY_TARGET,
       pos,
     };
     if (common.name !== null) checkName(common.name, fields.get("name")!.value.pos, "step");
@@ -292,6 +306,28 @@ function taskInputs(task: TaskDefinition, node: YNode | undefined, given: Record
 }
 
 const withVariables = (scope: TemplateScope, variables: VariableDefinition[]): TemplateScope => ({ ...scope, variables: { ...scope.variables, ...Object.fromEntries(variables.map((v) => [v.name, v.value])) } });
+
+/** `target: host`, or `{commands: any | restricted, settableVariables: none | [patterns]}`; containers are not run. */
+function readTarget(node: YNode): StepTarget {
+  const container = (value: YNode) => {
+    if (asString(value).toLowerCase() !== "host") throw new CompileError("Container targets are not supported by svcconn's pipelines: steps run on the agent's host.", value.pos);
+  };
+  if (node.kind === "scalar") {
+    container(node);
+    return ANY_TARGET;
+  }
+  const fields = readMap(node, ["container", "commands", "settableVariables"], "target");
+  if (fields.has("container")) container(fields.get("container")!.value);
+  const commands = fields.has("commands") ? asString(fields.get("commands")!.value).toLowerCase() : "any";
+  if (commands !== "any" && commands !== "restricted") throw new CompileError(`Unexpected value '${asString(fields.get("commands")!.value)}'`, fields.get("commands")!.value.pos);
+  const settable = fields.get("settableVariables")?.value;
+  let settableVariables: string[] | null = null;
+  if (settable) {
+    if (settable.kind === "scalar" && settable.value.toLowerCase() !== "none" && settable.value !== "") throw new CompileError(`Unexpected value '${settable.value}'`, settable.pos);
+    settableVariables = settable.kind === "scalar" ? [] : asSeq(settable).map(asString);
+  }
+  return { commands, settableVariables };
+}
 
 function readPool(node: YNode): PoolRequest {
   if (node.kind === "scalar") return { name: node.value, vmImage: null };

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { organizationUrl } from "../../http/wire.js";
 import { pipelinesErrors, PipelinesError } from "../errors.js";
-import { readId, readNewDefinition, readNewPipeline, readQueueBuild, readRunRequest } from "../input.js";
+import { readDefinitionUpdate, readGeneralSettings, readId, readNewDefinition, readNewPipeline, readQueueBuild, readRunRequest } from "../input.js";
 import type { Pipeline } from "../model.js";
 import { DevOpsPortError, type PipelineCaller, type ProjectRef } from "../ports.js";
 import type { PipelinesService } from "../service.js";
-import { buildLogView, buildView, pipelineLogView, pipelineView, runView, timelineView, type ViewBase } from "./views.js";
+import { buildLogView, buildView, definitionVariablesView, generalSettingsView, pipelineLogView, pipelineView, runView, timelineView, type ViewBase } from "./views.js";
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string>; Body: unknown }>;
 
@@ -143,6 +143,7 @@ export function pipelinesRoutes(app: FastifyInstance, pipelines: PipelinesServic
     path: p.folder,
     type: "build",
     queueStatus: "enabled",
+    variables: definitionVariablesView(p.variables),
     revision: p.revision,
     createdDate: p.createdAt,
     project: { id: base.project.id, name: base.project.name, state: "wellFormed" },
@@ -160,6 +161,13 @@ export function pipelinesRoutes(app: FastifyInstance, pipelines: PipelinesServic
     const p = await pipelines.pipeline(caller, base.project.id, readId(request.params.definitionId, pipelinesErrors.pipelineNotFound));
     return definitionView(p, (await repositories(p))?.name, base);
   }));
+  app.put(`${B}/definitions/:definitionId`, route(async (request, _reply, caller, base) => {
+    const id = readId(request.params.definitionId, pipelinesErrors.pipelineNotFound);
+    const p = await pipelines.updateDefinition(caller, base.project.id, id, readDefinitionUpdate(request.body));
+    return definitionView(p, (await repositories(p))?.name, base);
+  }));
+  app.get(`${B}/generalsettings`, route(async (_request, _reply, caller, base) => generalSettingsView(await pipelines.generalSettings(caller, base.project.id))));
+  app.patch(`${B}/generalsettings`, route(async (request, _reply, caller, base) => generalSettingsView(await pipelines.updateGeneralSettings(caller, base.project.id, readGeneralSettings(request.body)))));
 
   app.post(
     "/:org/:project/_apis/distributedtask/hubs/:hub/plans/:planId/jobs/:jobId/oidctoken",

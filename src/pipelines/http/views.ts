@@ -1,4 +1,4 @@
-import type { Pipeline, Repository, Run, RunLog, TimelineRecord } from "../model.js";
+import type { DefinitionVariable, Pipeline, PipelineSettings, Repository, Run, RunLog, TimelineRecord } from "../model.js";
 import type { OrganizationRef, ProjectRef } from "../ports.js";
 
 /** Where a view's links point: the collection URL of the organization and the project. */
@@ -132,4 +132,36 @@ export function buildLogView(l: RunLog, r: Run, b: ViewBase) {
 
 export function pipelineLogView(l: RunLog, r: Run, b: ViewBase) {
   return { id: l.id, createdOn: l.createdOn, lastChangedOn: l.lastChangedOn, lineCount: l.lineCount, url: `${api(b)}/pipelines/${r.pipelineId}/runs/${r.id}/logs/${l.id}` };
+}
+
+/** BuildDefinitionVariable as Azure DevOps shows it: a secret's value is null; false flags are left out. */
+export function definitionVariablesView(variables: Record<string, DefinitionVariable>): Record<string, { value: string | null; isSecret?: true; allowOverride?: true }> {
+  return Object.fromEntries(
+    Object.entries(variables).map(([name, v]) => [name, { value: v.isSecret ? null : v.value, ...(v.isSecret ? { isSecret: true as const } : {}), ...(v.allowOverride ? { allowOverride: true as const } : {}) }]),
+  );
+}
+
+/** PipelineGeneralSettings: the setting svcconn enforces, and the others at their defaults for a new organization. */
+export function generalSettingsView(settings: PipelineSettings) {
+  return {
+    enforceReferencedRepoScopedToken: true,
+    disableClassicPipelineCreation: true,
+    disableClassicBuildPipelineCreation: true,
+    disableClassicReleasePipelineCreation: true,
+    forkProtectionEnabled: true,
+    buildsEnabledForForks: true,
+    enforceJobAuthScopeForForks: true,
+    enforceNoAccessToSecretsFromForks: true,
+    isCommentRequiredForPullRequest: true,
+    requireCommentsForNonTeamMembersOnly: false,
+    requireCommentsForNonTeamMemberAndNonContributors: false,
+    enableShellTasksArgsSanitizing: false,
+    enableShellTasksArgsSanitizingAudit: false,
+    disableImpliedYAMLCiTrigger: false,
+    statusBadgesArePrivate: true,
+    enforceSettableVar: settings.enforceSettableVar,
+    enforceJobAuthScope: true,
+    enforceJobAuthScopeForReleases: true,
+    publishPipelineMetadata: false,
+  };
 }

@@ -45,3 +45,58 @@ export function systemConnectionEnvironment(collectionUri: string, jobToken: str
 export function expandMacros(text: string, lookup: (name: string) => string | undefined): string {
   return text.replace(/\$\(([\w.\- ]+)\)/g, (whole, name: string) => lookup(name) ?? whole);
 }
+
+/**
+ * Variables a step may not overwrite with `task.setvariable` (the agent's `Constants.Variables.ReadOnlyVariables`,
+ * microsoft/azure-pipelines-agent src/Microsoft.VisualStudio.Services.Agent/Constants.cs), compared ignoring case.
+ */
+const READ_ONLY_VARIABLES = new Set(
+  [
+    "agent.acceptteeeula", "agent.builddirectory", "agent.cloudid", "agent.containerid", "agent.containermapping", "agent.containernetwork",
+    "agent.diagnostic", "FIX_POSSIBLE_GIT_OUT_OF_MEMORY_PROBLEM", "agent.gituseschannel", "agent.homedirectory", "agent.id", "agent.isselfhosted",
+    "agent.jobname", "agent.jobstatus", "agent.machinename", "agent.name", "agent.os", "agent.osarchitecture", "agent.osversion",
+    "agent.usebasicauthforproxy", "agent.proxybypasslist", "agent.proxypassword", "agent.proxyurl", "agent.proxyusername", "agent.readOnlyVariables",
+    "agent.retainDefaultEncoding", "agent.RootDirectory", "agent.runMode", "agent.ServerOMDirectory", "agent.services", "agent.cainfo", "agent.clientcert",
+    "agent.clientcertarchive", "agent.clientcertkey", "agent.clientcertpassword", "agent.skipcertvalidation", "agent.TempDirectory", "agent.ToolsDirectory",
+    "USE_GIT_LONG_PATHS", "USE_GIT_SINGLE_THREAD", "agent.version", "agent.workfolder", "agent.WorkingDirectory",
+    "build.artifactstagingdirectory", "build.binariesdirectory", "build.clean", "build.definitionname", "build.gated.runci", "build.gated.shelvesetname",
+    "build.buildNumber", "pipeline.repository.name", "build.repository.clean", "build.repository.git.submodulecheckout", "build.repository.id",
+    "build.repository.localpath", "build.Repository.name", "build.repository.provider", "build.repository.tfvc.workspace", "build.repository.uri",
+    "build.sourcebranch", "build.sourcetfvcshelveset", "build.sourceversion", "build.sourceversionauthor", "build.sourceVersionMessage",
+    "build.sourcesdirectory", "build.stagingdirectory", "build.syncSources", "build.useserverworkspaces", "common.testresultsdirectory",
+    "agent.clean.buildDirectory", "agent.source.git.lfs", "agent.source.git.shallowFetchDepth", "agent.source.skip", "pipeline.workspace",
+    "system.accessToken", "system.artifactsdirectory", "system.collectionid", "system.culture", "system.debug", "system.defaultworkingdirectory",
+    "system.definitionid", "system.definitionName", "system.enableAccessToken", "system.hosttype", "system.isazurevm", "system.isdockercontainer",
+    "system.jobAttempt", "system.jobDisplayName", "system.jobId", "system.jobName", "system.phaseAttempt", "system.phaseDisplayName", "system.phaseName",
+    "system.planId", "system.prefergitfrompath", "system.pullrequest.targetbranch", "system.selfmanagegitcreds", "system.servertype",
+    "system.sourceVersionMessage", "system.stageAttempt", "system.stageDisplayName", "system.stageName", "system.TeamFoundationServerUri",
+    "system.teamproject", "system.teamProjectId", "system.workfolder", "task.displayname", "task.skipTranslatorForCheckout", "task.publishTelemetry",
+  ].map((name) => name.toLowerCase()),
+);
+
+export const isReadOnlyVariable = (name: string): boolean => READ_ONLY_VARIABLES.has(name.toLowerCase());
+
+/**
+ * Logging commands the agent still runs for a step with `target: {commands: restricted}` (its commands marked
+ * `AllowedInRestrictedMode`); any other is refused with a warning.
+ */
+export const RESTRICTED_MODE_COMMANDS = new Set(["task.logdetail", "task.logissue", "task.issue", "task.complete", "task.setprogress", "task.setsecret", "task.setvariable", "task.debug", "task.settaskvariable", "task.prependpath", "telemetry.publish"]);
+
+/** The agent's texts for refused logging commands (src/Misc/layoutbin/en-US/strings.json). */
+export const agentTexts = {
+  commandNotAllowed: (area: string, event: string) => `##vso[${area}.${event}] is not allowed in this step due to policy restrictions. Please reference documentation (http://go.microsoft.com/fwlink/?LinkId=817296)`,
+  setVariableNotAllowed: (name: string) => `Setting variable '${name}' has been disabled by the task or build definition.`,
+  readOnlyVariable: (name: string) => `Overwriting readonly variable '${name}' is not permitted. See https://github.com/microsoft/azure-pipelines-yaml/blob/master/design/readonly-variables.md for details.`,
+  commandProcessFailed: (line: string) => `Unable to process command '${line}' successfully. Please reference documentation (http://go.microsoft.com/fwlink/?LinkId=817296)`,
+  multilineSecret: "Secrets cannot contain multiple lines",
+};
+
+/**
+ * Authorization parameters the agent does not mask (MaskingUtil.IsEndpointAuthorizationParametersSecret,
+ * src/Agent.Sdk/Util/MaskingUtil.cs): every other parameter of a job's connections is a secret in logs.
+ */
+const NON_SECRET_AUTHORIZATION_PARAMETERS = new Set(
+  ["role", "scope", "tenantid", "issuedat", "expiresat", "audience", "authenticationtype", "authorizationtype", "accesstokentype", "accesstokenfetchingmethod", "usewindowssecurity", "unsecured", "oauthaccesstokenissupplied", "completecallbackpayload", "acceptuntrustedcertificates"],
+);
+
+export const isSecretAuthorizationParameter = (key: string): boolean => !NON_SECRET_AUTHORIZATION_PARAMETERS.has(key.toLowerCase());

@@ -1,20 +1,30 @@
-import { spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { minimatch } from "minimatch";
 import type { Clock } from "../../core/clock.js";
-import type { CompiledJob, CompiledStep } from "../compile/compiler.js";
+import { ANY_TARGET, type CompiledJob, type CompiledStep } from "../compile/compiler.js";
 import { evaluate, ExpressionError, type Value } from "../compile/expressions.js";
 import { newTimelineRecord, type RecordResult, type TimelineIssue, type TimelineRecord } from "../model.js";
 import type { ConnectionForJob } from "../ports.js";
 import { versionText } from "../tasks/catalog.js";
-import { connectionEnvironment, envName, expandMacros, systemConnectionEnvironment, type CloudUrls } from "./agent-env.js";
-import { parseLoggingCommand } from "./logging-commands.js";
+import { agentTexts, connectionEnvironment, envName, expandMacros, isReadOnlyVariable, RESTRICTED_MODE_COMMANDS, systemConnectionEnvironment, type CloudUrls } from "./agent-env.js";
+import { parseLoggingCommand, type LoggingCommand } from "./logging-commands.js";
 import type { SecretMasker } from "./masker.js";
+import type { StepSandbox } from "./sandbox.js";
+import { StepProcess } from "./step-process.js";
+import type { WorkFolders } from "./work-folders.js";
 
 export interface JobVariable {
+  value: string;
+  isSecret: boolean;
+  /** `readonly: true` in the YAML, or `isreadonly=true` on `task.setvariable`: no step may change it. */
+  readonly?: boolean;
+}
+
+/** An output variable a step set (`isOutput=true`), by `step.name`: secret ones stay secret in later jobs. */
+export interface OutputVariable {
   value: string;
   isSecret: boolean;
 }
@@ -55,33 +65,47 @@ export interface JobContext {
   masker: SecretMasker;
   clock: Clock;
   signal: AbortSignal;
+  /** Where the job's folder is made (outside svcconn's data folder) and removed. */
+  workFolders: WorkFolders;
+  sandbox: StepSandbox;
+  /** True for a path no checkout may copy (svcconn's data folder and CA). */
+  isProtected: (path: string) => boolean;
 }
 
 /** A step's log stops growing past this; the step goes on and its log says so. */
 const MAX_STEP_LOG_LINES = 100_000;
 const MAX_LINE_CHARS = 64 * 1024;
+/** How often deadlines are compared with svcconn's clock (timeouts follow the clock you can move). */
+const DEADLINE_TICK_MS = 250;
 const AGENT_VERSION = "4.264.2";
 const here = dirname(fileURLToPath(import.meta.url));
 const fromSource = import.meta.url.endsWith(".ts");
 
-/** The process that runs a task: its implementation module under `tasks/`, with tsx when svcconn runs from source. */
+/**
+ * The process that runs a task: the task host, then its implementation module under `tasks/`, with tsx when
+ * svcconn runs from source.
+ */
 function taskCommand(entry: string): { file: string; args: string[] } {
-  const module = join(here, "..", "tasks", `${entry}${fromSource ? ".ts" : ".js"}`);
-  if (!fromSource) return { file: process.execPath, args: [module] };
+  const module = (name: string) => join(here, "..", "tasks", `${name}${fromSource ? ".ts" : ".js"}`);
+  const modules = [module("task-host"), module(entry)];
+  if (!fromSource) return { file: process.execPath, args: modules };
   // tsx by its resolved location: a step's working folder has no node_modules.
   const loader = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist", "loader.mjs")).href;
-  return { file: process.execPath, args: ["--import", loader, module] };
+  return { file: process.execPath, args: ["--import", loader, ...modules] };
 }
 
 /**
- * Runs one job as the agent does: a work folder, the implicit checkout, each step as its own process with the
- * environment the agent builds (variables, inputs, connections, the system connection), logging commands turned
- * into timeline issues, variables and masks, and every line masked before it is kept.
+ * Runs one job as the agent does: a work folder, the implicit checkout, each step as its own process group (in the
+ * sandbox) with the environment the agent builds (variables, inputs, connections, the system connection), logging
+ * commands turned into timeline issues, variables and masks under the agent's rules, and every line masked before
+ * it is kept. Timeouts follow svcconn's clock.
  */
 export class JobRunner {
   private order = 0;
-  private readonly outputs: Record<string, string> = {};
+  private readonly outputs: Record<string, OutputVariable> = {};
   private readonly prependPath: string[] = [];
+  private current: StepProcess | undefined;
+  private jobTimedOut = false;
 
   constructor(private readonly ctx: JobContext, private readonly sink: JobSink) {}
 
@@ -100,12 +124,11 @@ export class JobRunner {
   }
 
   /** Runs the job; returns its result and the output variables its steps set (`step.name` → value). */
-  async run(): Promise<{ result: RecordResult; outputs: Record<string, string> }> {
-    const work = mkdtempSync(join(tmpdir(), "svcconn-agent-"));
+  async run(): Promise<{ result: RecordResult; outputs: Record<string, OutputVariable> }> {
+    const work = this.ctx.workFolders.create();
     const dirs = { temp: join(work, "_temp"), sources: join(work, "s"), artifacts: join(work, "a"), binaries: join(work, "b") };
     for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
-    const variables = this.ctx.variables;
-    const set = (name: string, value: string, isSecret = false) => variables.set(name, { value, isSecret });
+    const set = (name: string, value: string) => this.ctx.variables.set(name, { value, isSecret: false, readonly: true });
     set("Agent.TempDirectory", dirs.temp);
     set("Agent.WorkFolder", work);
     set("Agent.BuildDirectory", work);
@@ -115,48 +138,78 @@ export class JobRunner {
     set("System.DefaultWorkingDirectory", dirs.sources);
     set("Build.ArtifactStagingDirectory", dirs.artifacts);
     set("Build.BinariesDirectory", dirs.binaries);
+    const deadline = this.jobDeadline();
+    const ticker = setInterval(() => this.checkDeadline(deadline), DEADLINE_TICK_MS);
+    const cancel = () => this.current?.stop("cancel");
+    this.ctx.signal.addEventListener("abort", cancel);
     try {
-      let failed = false;
-      let issues = false;
-      const init = this.newRecord("Initialize job");
-      this.start(init);
-      this.line(init, `Agent name: '${this.ctx.agent.name}'`);
-      this.line(init, `Agent machine name: '${this.ctx.agent.hosted ? "fv-az-svcconn" : this.ctx.agent.name}'`);
-      this.line(init, `Current agent version: '${AGENT_VERSION}'`);
-      this.line(init, `Agent running as: '${this.ctx.agent.hosted ? "vsts" : "svcconn"}'`);
-      this.finish(init, "succeeded");
-      const steps = [...this.ctx.job.steps];
-      if (!steps.some((s) => s.kind === "checkout") && this.ctx.repository) steps.unshift({ kind: "checkout", checkout: "self", task: null, name: null, displayName: "Checkout", inputs: {}, inputKeys: {}, env: {}, condition: null, continueOnError: false, enabled: true, timeoutInMinutes: 0, pos: this.ctx.job.pos });
-      for (const step of steps) {
-        const index = this.ctx.job.steps.indexOf(step);
-        const label = step.kind === "checkout" ? `Checkout ${this.ctx.repository?.name ?? "self"}@main to s` : step.displayName;
-        const record = this.newRecord(label, step);
-        if (this.ctx.signal.aborted) {
-          this.sink.record({ ...record, state: "completed", result: "canceled" });
-          continue;
-        }
-        if (!step.enabled || !this.condition(step.condition, failed)) {
-          this.sink.record({ ...record, state: "completed", result: "skipped" });
-          continue;
-        }
-        this.start(record);
-        const result = step.kind === "checkout" ? this.checkout(record, step, dirs.sources) : await this.task(record, step, index);
-        this.finish(record, result);
-        if (result === "failed") {
-          if (step.continueOnError) issues = true;
-          else failed = true;
-        }
-        if (result === "succeededWithIssues") issues = true;
-      }
-      const finalize = this.newRecord("Finalize Job");
-      this.start(finalize);
-      this.line(finalize, "Cleaning up task key");
-      this.finish(finalize, "succeeded");
+      const outcome = await this.steps(work, dirs.sources);
+      if (this.jobTimedOut) return { result: "failed", outputs: this.outputs };
       if (this.ctx.signal.aborted) return { result: "canceled", outputs: this.outputs };
-      return { result: failed ? "failed" : issues ? "succeededWithIssues" : "succeeded", outputs: this.outputs };
+      return { result: outcome, outputs: this.outputs };
     } finally {
-      rmSync(work, { recursive: true, force: true });
+      clearInterval(ticker);
+      this.ctx.signal.removeEventListener("abort", cancel);
+      this.ctx.workFolders.remove(work);
     }
+  }
+
+  private async steps(work: string, sources: string): Promise<RecordResult> {
+    let failed = false;
+    let issues = false;
+    const init = this.newRecord("Initialize job");
+    this.start(init);
+    this.line(init, `Agent name: '${this.ctx.agent.name}'`);
+    this.line(init, `Agent machine name: '${this.ctx.agent.hosted ? "fv-az-svcconn" : this.ctx.agent.name}'`);
+    this.line(init, `Current agent version: '${AGENT_VERSION}'`);
+    this.line(init, `Agent running as: '${this.ctx.agent.hosted ? "vsts" : "svcconn"}'`);
+    if (this.ctx.sandbox.kind === "none") this.issue(init, "warning", `svcconn runs this job's steps without a sandbox: ${this.ctx.sandbox.reason}. A step can then read svcconn's data folder (its keys) and environment; install bubblewrap (scripts/install-system-deps.sh) to isolate steps.`);
+    this.finish(init, "succeeded");
+    const steps = [...this.ctx.job.steps];
+    if (!steps.some((s) => s.kind === "checkout") && this.ctx.repository) steps.unshift({ kind: "checkout", checkout: "self", task: null, name: null, displayName: "Checkout", inputs: {}, inputKeys: {}, env: {}, condition: null, continueOnError: false, enabled: true, timeoutInMinutes: 0, target: ANY_TARGET, pos: this.ctx.job.pos });
+    for (const step of steps) {
+      const index = this.ctx.job.steps.indexOf(step);
+      const label = step.kind === "checkout" ? `Checkout ${this.ctx.repository?.name ?? "self"}@main to s` : step.displayName;
+      const record = this.newRecord(label, step);
+      if (this.ctx.signal.aborted || this.jobTimedOut) {
+        this.sink.record({ ...record, state: "completed", result: "canceled" });
+        continue;
+      }
+      if (!step.enabled || !this.condition(step.condition, failed)) {
+        this.sink.record({ ...record, state: "completed", result: "skipped" });
+        continue;
+      }
+      this.start(record);
+      const result = step.kind === "checkout" ? this.checkout(record, sources) : await this.task(record, step, index, work);
+      this.finish(record, result);
+      if (result === "failed") {
+        if (step.continueOnError) issues = true;
+        else failed = true;
+      }
+      if (result === "succeededWithIssues") issues = true;
+    }
+    const finalize = this.newRecord("Finalize Job");
+    this.start(finalize);
+    this.line(finalize, "Cleaning up task key");
+    this.finish(finalize, "succeeded");
+    return failed ? "failed" : issues ? "succeededWithIssues" : "succeeded";
+  }
+
+  /** When the job must end (its `timeoutInMinutes` on svcconn's clock; 0 is no limit on a self-hosted agent). */
+  private jobDeadline(): number | undefined {
+    const minutes = this.ctx.job.timeoutInMinutes || (this.ctx.agent.hosted ? 60 : 0);
+    return minutes ? this.ctx.clock.nowMs() + minutes * 60_000 : undefined;
+  }
+
+  private checkDeadline(deadline: number | undefined): void {
+    if (deadline === undefined || this.jobTimedOut || this.ctx.clock.nowMs() < deadline) return;
+    this.jobTimedOut = true;
+    const minutes = this.ctx.job.timeoutInMinutes || 60;
+    const message = `The job running on agent ${this.ctx.agent.name} ran longer than the maximum time of ${minutes} minutes. For more information, see https://go.microsoft.com/fwlink/?linkid=2077134`;
+    this.ctx.jobRecord.issues.push({ type: "error", category: "General", message, data: { type: "error" } });
+    this.ctx.jobRecord.errorCount++;
+    this.sink.record(this.ctx.jobRecord);
+    this.current?.stop("cancel");
   }
 
   private start(record: TimelineRecord): void {
@@ -214,13 +267,16 @@ export class JobRunner {
     return out;
   }
 
-  private lookup = (name: string): string | undefined => {
+  private variable(name: string): [string, JobVariable] | undefined {
     const lower = name.toLowerCase();
-    for (const [key, v] of this.ctx.variables) if (key.toLowerCase() === lower) return v.value;
+    for (const entry of this.ctx.variables) if (entry[0].toLowerCase() === lower) return entry;
     return undefined;
-  };
+  }
 
-  private checkout(record: TimelineRecord, _step: CompiledStep, sources: string): RecordResult {
+  private lookup = (name: string): string | undefined => this.variable(name)?.[1].value;
+
+  /** Copies the repository into the sources folder; svcconn's data folder and CA are never copied. */
+  private checkout(record: TimelineRecord, sources: string): RecordResult {
     const repository = this.ctx.repository;
     if (!repository) {
       this.line(record, "Checkout of 'self' skipped: the pipeline has no repository.");
@@ -229,7 +285,10 @@ export class JobRunner {
     this.line(record, `##[section]Starting: Checkout ${repository.name}@main to s`);
     this.line(record, `Syncing repository: ${repository.name} (Git)`);
     try {
-      if (repository.folder) cpSync(repository.folder, sources, { recursive: true, filter: (src) => !src.split(/[\\/]/).includes(".git") });
+      if (repository.folder) {
+        if (this.ctx.isProtected(realpath(repository.folder))) throw new Error(`the repository's folder lies inside svcconn's data folder, which no job may read`);
+        cpSync(repository.folder, sources, { recursive: true, filter: (src) => !src.split(/[\\/]/).includes(".git") && !this.ctx.isProtected(realpath(src)) });
+      }
       for (const [path, text] of Object.entries(repository.files ?? {})) {
         const target = join(sources, ...path.split("/").filter((p) => p && p !== ".."));
         mkdirSync(dirname(target), { recursive: true });
@@ -292,7 +351,7 @@ export class JobRunner {
     return env;
   }
 
-  private async task(record: TimelineRecord, step: CompiledStep, index: number): Promise<RecordResult> {
+  private async task(record: TimelineRecord, step: CompiledStep, index: number, work: string): Promise<RecordResult> {
     const task = step.task!;
     this.line(record, `##[section]Starting: ${step.displayName}`);
     this.line(record, "==============================================================================");
@@ -304,65 +363,52 @@ export class JobRunner {
     this.line(record, "==============================================================================");
     const { file, args } = taskCommand(task.entry);
     const env = this.stepEnvironment(step, index);
+    const cwd = env.BUILD_SOURCESDIRECTORY ?? work;
     let completed: RecordResult | undefined;
-    const timeoutMinutes = step.timeoutInMinutes || this.ctx.job.timeoutInMinutes || 60;
-    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error; timedOut: boolean }>((resolve) => {
-      const child = spawn(file, args, { cwd: env.BUILD_SOURCESDIRECTORY, env, stdio: ["ignore", "pipe", "pipe"] });
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        child.kill("SIGKILL");
-      }, timeoutMinutes * 60_000);
-      const abort = () => child.kill("SIGTERM");
-      this.ctx.signal.addEventListener("abort", abort, { once: true });
-      const lines = (stream: NodeJS.ReadableStream) => {
-        let pending = "";
-        stream.setEncoding("utf8");
-        stream.on("data", (chunk: string) => {
-          pending += chunk;
-          let nl = pending.indexOf("\n");
-          while (nl >= 0) {
-            completed = this.output(record, pending.slice(0, nl).replace(/\r$/, ""), step) ?? completed;
-            pending = pending.slice(nl + 1);
-            nl = pending.indexOf("\n");
-          }
-          if (pending.length > MAX_LINE_CHARS) {
-            completed = this.output(record, pending, step) ?? completed;
-            pending = "";
-          }
-        });
-        stream.on("end", () => {
-          if (pending) completed = this.output(record, pending, step) ?? completed;
-        });
-      };
-      lines(child.stdout!);
-      lines(child.stderr!);
-      child.on("error", (error) => resolve({ code: null, signal: null, error, timedOut }));
-      child.on("close", (code, signal) => {
-        clearTimeout(timer);
-        this.ctx.signal.removeEventListener("abort", abort);
-        resolve({ code, signal, timedOut });
+    let commandFailed = false;
+    const process = new StepProcess(this.ctx.sandbox, (pgid) => this.ctx.workFolders.recordStep(work, pgid, this.ctx.jobRecord.id));
+    this.current = process;
+    const stepMinutes = step.timeoutInMinutes;
+    const stepDeadline = stepMinutes ? this.ctx.clock.nowMs() + stepMinutes * 60_000 : undefined;
+    let stepTimedOut = false;
+    const ticker = setInterval(() => {
+      if (stepDeadline !== undefined && this.ctx.clock.nowMs() >= stepDeadline) {
+        stepTimedOut = true;
+        process.stop("timeout");
+      }
+    }, DEADLINE_TICK_MS);
+    if (this.ctx.signal.aborted || this.jobTimedOut) process.stop("cancel");
+    const exit = await process
+      .run({ file, args, cwd, env, jobFolder: work, tempFolder: join(work, "_temp"), marker: this.ctx.jobRecord.id }, (line) => {
+        const outcome = this.output(record, line, step);
+        if (outcome === "commandFailed") commandFailed = true;
+        else if (outcome) completed = outcome;
+      })
+      .finally(() => {
+        clearInterval(ticker);
+        this.current = undefined;
       });
-    });
     let result: RecordResult = completed ?? "succeeded";
-    if (exit.timedOut) {
-      this.issue(record, "error", `The task has timed out.`);
+    if (stepTimedOut) {
+      this.issue(record, "error", "The task has timed out.");
       result = "failed";
-    } else if (this.ctx.signal.aborted) {
+    } else if (exit.stoppedBy === "cancel") {
       this.issue(record, "error", "The operation was canceled.");
-      result = "canceled";
-    } else if (exit.error || exit.code !== 0) {
-      // A task process that dies without reporting (a crash, a signal) fails its step, as on the agent.
-      const code = exit.error ? -1 : (exit.code ?? 1);
-      this.issue(record, "error", `Exit code ${code} returned from process: file name '${file}', arguments '${args.map((a) => `"${a}"`).join(" ")}'.`);
+      result = this.jobTimedOut ? "failed" : "canceled";
+    } else if (exit.startError) {
+      this.issue(record, "error", `An error occurred trying to start process '${file}' with working directory '${cwd}'. ${exit.startError.message}`);
       result = "failed";
-    }
+    } else if (exit.code !== 0) {
+      // A task process that dies without reporting (a crash, a signal) fails its step, as on the agent.
+      this.issue(record, "error", `Exit code ${exit.code ?? 1} returned from process: file name '${file}', arguments '${args.map((a) => `"${a}"`).join(" ")}'.`);
+      result = "failed";
+    } else if (commandFailed) result = "failed";
     this.line(record, `##[section]Finishing: ${step.displayName}`);
     return result;
   }
 
   /** One line of a task's output: a logging command the agent acts on, or a line for the log. */
-  private output(record: TimelineRecord, line: string, step: CompiledStep): RecordResult | undefined {
+  private output(record: TimelineRecord, line: string, step: CompiledStep): RecordResult | "commandFailed" | undefined {
     const counts = lineCounts(record);
     const command = parseLoggingCommand(line);
     if (!command) {
@@ -376,6 +422,22 @@ export class JobRunner {
       this.line(record, line);
       return undefined;
     }
+    if (step.target.commands === "restricted" && !RESTRICTED_MODE_COMMANDS.has(command.command)) {
+      const [area = "", event = ""] = command.command.split(".");
+      this.issue(record, "warning", agentTexts.commandNotAllowed(area, event));
+      return undefined;
+    }
+    try {
+      return this.command(record, command, line, step);
+    } catch (error) {
+      // The agent fails the step when a command cannot be processed (WorkerCommandManager).
+      this.issue(record, "error", agentTexts.commandProcessFailed(line));
+      this.issue(record, "error", (error as Error).message);
+      return "commandFailed";
+    }
+  }
+
+  private command(record: TimelineRecord, command: LoggingCommand, line: string, step: CompiledStep): RecordResult | undefined {
     const p = command.properties;
     switch (command.command) {
       case "task.issue":
@@ -393,20 +455,11 @@ export class JobRunner {
       case "task.setsecret":
         this.ctx.masker.add(command.data);
         return undefined;
-      case "task.setvariable": {
-        const name = p.variable;
-        if (!name) return undefined;
-        const isSecret = /^true$/i.test(p.issecret ?? "");
-        if (isSecret) this.ctx.masker.add(command.data);
-        if (/^true$/i.test(p.isoutput ?? "")) {
-          if (step.name) {
-            this.ctx.variables.set(`${step.name}.${name}`, { value: command.data, isSecret });
-            this.outputs[`${step.name}.${name}`] = command.data;
-          }
-        } else this.ctx.variables.set(name, { value: command.data, isSecret });
+      case "task.setvariable":
+        this.setVariable(record, command, step);
         return undefined;
-      }
       case "task.prependpath":
+        if (!this.settable(record, step, "PATH")) return undefined;
         this.prependPath.unshift(command.data);
         return undefined;
       case "task.debug":
@@ -418,6 +471,48 @@ export class JobRunner {
         if (/^true$/i.test(this.lookup("System.Debug") ?? "")) this.line(record, `##[debug]Processed: ${line}`);
         return undefined;
     }
+  }
+
+  /** `task.setvariable` under the agent's rules: read-only variables refuse (failing the step), `target` limits. */
+  private setVariable(record: TimelineRecord, command: LoggingCommand, step: CompiledStep): void {
+    const p = command.properties;
+    const name = p.variable;
+    if (!name) throw new Error("Variable name is missing");
+    const isSecret = /^true$/i.test(p.issecret ?? "");
+    const isOutput = /^true$/i.test(p.isoutput ?? "");
+    const readonly = /^true$/i.test(p.isreadonly ?? "");
+    const existing = this.variable(name);
+    if (existing && (existing[1].readonly || isReadOnlyVariable(existing[0]))) throw new Error(agentTexts.readOnlyVariable(name));
+    if (!existing && isReadOnlyVariable(name)) throw new Error(agentTexts.readOnlyVariable(name));
+    if (isSecret) {
+      if (/[\r\n]/.test(command.data)) throw new Error(agentTexts.multilineSecret);
+      this.ctx.masker.add(command.data);
+    }
+    if (!this.settable(record, step, name)) return;
+    if (isOutput) {
+      if (!step.name) return;
+      this.ctx.variables.set(`${step.name}.${name}`, { value: command.data, isSecret, readonly });
+      this.outputs[`${step.name}.${name}`] = { value: command.data, isSecret };
+      return;
+    }
+    if (existing) this.ctx.variables.delete(existing[0]);
+    this.ctx.variables.set(existing?.[0] ?? name, { value: command.data, isSecret, readonly });
+  }
+
+  /** The step's `target.settableVariables` (glob patterns, case-insensitive), with the agent's warning. */
+  private settable(record: TimelineRecord, step: CompiledStep, name: string): boolean {
+    const allowed = step.target.settableVariables;
+    if (allowed === null || allowed.some((pattern) => minimatch(name, pattern, { nocase: true }))) return true;
+    this.issue(record, "warning", agentTexts.setVariableNotAllowed(name));
+    return false;
+  }
+}
+
+function realpath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
   }
 }
 
