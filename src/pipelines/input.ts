@@ -1,4 +1,3 @@
-import { parse as parseYaml } from "yaml";
 import { pipelinesErrors } from "./errors.js";
 import type { QueueTimeVariable } from "./model.js";
 import type { DefinitionUpdate, NewPipeline, RunRequest, VariableInput } from "./service.js";
@@ -125,40 +124,77 @@ export function readRunRequest(body: unknown): RunRequest {
   };
 }
 
-/** `POST build/builds`: `{definition: {id}, sourceBranch, parameters: "<JSON of variables>", templateParameters}`. */
-export function readQueueBuild(body: unknown, definitionIdQuery: string | undefined): { pipelineId: number; request: RunRequest } {
+/**
+ * `POST build/builds`: `{definition: {id}, sourceBranch, parameters: "<JSON of variables>", templateParameters}`.
+ * `parameters` is kept as text: it is read (readBuildParameters) only once the caller may queue the pipeline.
+ */
+export function readQueueBuild(body: unknown, definitionIdQuery: string | undefined): { pipelineId: number; request: RunRequest; parameters: string | undefined } {
   const b = object(body, "build");
   const definition = object(b.definition, "definition");
   const id = Number(definition.id ?? definitionIdQuery);
   if (!Number.isSafeInteger(id) || id <= 0) throw pipelinesErrors.argument("Value cannot be null.\r\nParameter name: build.Definition");
-  let parameters: Record<string, QueueTimeVariable> = {};
-  if (b.parameters !== undefined && b.parameters !== null && b.parameters !== "") {
-    if (typeof b.parameters !== "string") throw pipelinesErrors.argument("parameters must be a JSON string.");
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(b.parameters);
-    } catch {
-      // Json.NET reads single-quoted strings too, and the az devops extension sends Python's str() of a dict.
-      try {
-        parsed = parseYaml(b.parameters, { schema: "failsafe" });
-      } catch {
-        throw pipelinesErrors.argument("The parameters of the build are not valid JSON.");
-      }
-      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw pipelinesErrors.argument("The parameters of the build are not valid JSON.");
-    }
-    parameters = variables(parsed);
-  }
+  if (b.parameters !== undefined && b.parameters !== null && typeof b.parameters !== "string") throw pipelinesErrors.argument("parameters must be a JSON string.");
   const queue = object(b.queue, "queue");
   return {
     pipelineId: id,
+    parameters: typeof b.parameters === "string" && b.parameters !== "" ? b.parameters : undefined,
     request: {
-      variables: parameters,
+      variables: {},
       templateParameters: stringMap(b.templateParameters, "templateParameters"),
       previewRun: false,
       sourceBranch: text(b.sourceBranch, "sourceBranch", false),
       defaultPool: text(queue.name, "queue.name", false),
     },
   };
+}
+
+/**
+ * A build's `parameters` (its variables as a JSON string). Json.NET also reads single-quoted strings, and the az
+ * devops extension sends Python's repr of a dict, so single-quoted strings are read too; nothing else (no YAML).
+ */
+export function readBuildParameters(parameters: string | undefined): Record<string, QueueTimeVariable> {
+  if (parameters === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(parameters);
+  } catch {
+    try {
+      if (!parameters.includes("'")) throw new Error("not JSON");
+      parsed = JSON.parse(singleQuotedAsJson(parameters));
+    } catch {
+      throw pipelinesErrors.argument("The parameters of the build are not valid JSON.");
+    }
+  }
+  if (!isObject(parsed)) throw pipelinesErrors.argument("The parameters of the build are not valid JSON.");
+  return variables(parsed);
+}
+
+/** Rewrites single-quoted strings (Python's `{'a': 'b'}`) as JSON strings, in one pass; True/False/None as JSON. */
+function singleQuotedAsJson(text: string): string {
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "'" || c === '"') {
+      let value = "";
+      for (i++; i < text.length && text[i] !== c; i++) {
+        if (text[i] === "\\" && i + 1 < text.length) {
+          const next = text[++i]!;
+          value += next === "n" ? "\n" : next === "t" ? "\t" : next === "r" ? "\r" : next;
+        } else value += text[i];
+      }
+      if (i >= text.length) throw new Error("unterminated string");
+      out += JSON.stringify(value);
+      continue;
+    }
+    const word = /^(True|False|None)\b/.exec(text.slice(i, i + 6));
+    if (word) {
+      out += word[1] === "True" ? "true" : word[1] === "False" ? "false" : "null";
+      i += word[1]!.length - 1;
+      continue;
+    }
+    out += c;
+  }
+  return out;
 }
 
 /** A positive integer route value, or the service's not-found. */

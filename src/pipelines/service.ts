@@ -4,14 +4,15 @@ import { newGuid } from "../core/ids.js";
 import type { Logger } from "../core/logging.js";
 import type { Store } from "../store/index.js";
 import { UniqueViolation } from "../store/index.js";
-import { compilePipeline, type CompiledJob, type CompiledPipeline, type CompiledStage, type PoolRequest } from "./compile/compiler.js";
+import { CompilePool } from "./compile/compile-pool.js";
+import type { CompiledJob, CompiledPipeline, CompiledStage, PoolRequest } from "./compile/compiler.js";
 import { evaluate, ExpressionError, toText, type Value } from "./compile/expressions.js";
 import { pipelineNotValid, resolveConnections, type ConnectionUse } from "./compile/resolve-connections.js";
 import { CompileError } from "./compile/yaml-tree.js";
 import { pipelinesErrors } from "./errors.js";
 import { HOSTED_POOL, newTimelineRecord, type DefinitionVariable, type Pipeline, type PipelineSettings, type QueueTimeVariable, type RecordResult, type Repository, type Run, type RunResult, type TimelineRecord } from "./model.js";
 import type { ConnectionForJob, ConnectionSummary, DevOpsApi, OrganizationRef, PipelineCaller, ProjectRef } from "./ports.js";
-import { isInside, readRepositoryFile, repositoryPath } from "./repositories.js";
+import { isInside, repositoryPath } from "./repositories.js";
 import { expandMacros, isSecretAuthorizationParameter } from "./runner/agent-env.js";
 import { JobRunner, type AgentInfo, type JobVariable, type OutputVariable } from "./runner/job-runner.js";
 import type { StepSandbox } from "./runner/sandbox.js";
@@ -112,6 +113,7 @@ export class PipelinesService {
   private readonly controllers = new Map<number, AbortController>();
   private readonly waiting = new Map<number, { run: Run; plan: RunPlan; connections: string[] }>();
   private permitTimer: NodeJS.Timeout | undefined;
+  private readonly compiler = new CompilePool();
 
   constructor(private readonly options: PipelinesOptions) {}
 
@@ -313,11 +315,13 @@ export class PipelinesService {
 
   // ---- compile -----------------------------------------------------------------------------------------------
 
-  private compile(pipeline: Pipeline, repository: Repository, request: RunRequest): CompiledPipeline {
+  /** Compiles off the event loop, within Azure Pipelines' limits (compile/compile-pool.ts, compile/budget.ts). */
+  private async compile(pipeline: Pipeline, repository: Repository, request: RunRequest): Promise<CompiledPipeline> {
     try {
-      return compilePipeline({
+      return await this.compiler.compile({
         yamlPath: pipeline.yamlPath,
-        readFile: (path) => readRepositoryFile(repository, path, this.options.protectedPaths),
+        repository: { folder: repository.folder, files: repository.files },
+        hidden: this.options.protectedPaths,
         templateParameters: request.templateParameters,
         queueVariables: this.compileTimeVariables(pipeline, request),
       });
@@ -351,6 +355,13 @@ export class PipelinesService {
     if (refused.length) throw pipelinesErrors.validation([{ result: "error", message: pipelinesErrors.notSettableText(refused) }]);
   }
 
+  /** Whether the caller may queue the pipeline (its queue-time input is read only after this). */
+  async checkQueue(caller: PipelineCaller, projectIdOrName: string, pipelineId: number): Promise<void> {
+    const project = await this.project(caller, projectIdOrName);
+    const pipeline = await this.pipeline(caller, project.id, pipelineId);
+    if (!(await this.canEdit(caller, project))) throw pipelinesErrors.queueDenied(caller.identity.displayName, pipeline.id, project.name);
+  }
+
   /** The run's own checks before anything of the pipeline is read: the right to queue it, and its variables. */
   private async admit(caller: PipelineCaller, project: ProjectRef, pipeline: Pipeline, request: RunRequest): Promise<void> {
     if (!(await this.canEdit(caller, project))) throw pipelinesErrors.queueDenied(caller.identity.displayName, pipeline.id, project.name);
@@ -362,7 +373,7 @@ export class PipelinesService {
     const project = await this.project(caller, projectIdOrName);
     const pipeline = await this.pipeline(caller, project.id, pipelineId);
     await this.admit(caller, project, pipeline, request);
-    return this.compile(pipeline, await this.repositoryOf(pipeline), request).finalYaml;
+    return (await this.compile(pipeline, await this.repositoryOf(pipeline), request)).finalYaml;
   }
 
   // ---- runs ------------------------------------------------------------------------------------------------
@@ -372,7 +383,7 @@ export class PipelinesService {
     const pipeline = await this.pipeline(caller, project.id, pipelineId);
     await this.admit(caller, project, pipeline, request);
     const repository = await this.repositoryOf(pipeline);
-    const compiled = this.compile(pipeline, repository, request);
+    const compiled = await this.compile(pipeline, repository, request);
     const pools = await this.poolsFor(caller.organization, compiled, request.defaultPool ?? pipeline.defaultPool);
     const now = this.now();
     const day = now.slice(0, 10).replace(/-/g, "");
@@ -395,7 +406,8 @@ export class PipelinesService {
       templateParameters: request.templateParameters,
       validationResults: [],
       planId: newGuid(),
-      finalYaml: compiled.finalYaml,
+      // Only a preview run shows it; a stored run does not keep it (it can weigh megabytes).
+      finalYaml: request.previewRun ? compiled.finalYaml : null,
       queue: pools.first,
       timeline: [],
     };
@@ -804,7 +816,7 @@ export class PipelinesService {
   async runs(caller: PipelineCaller, projectIdOrName: string, options: { pipelineId?: number; runIds?: number[]; top?: number }): Promise<Run[]> {
     const project = await this.project(caller, projectIdOrName);
     if (options.pipelineId !== undefined) await this.pipeline(caller, project.id, options.pipelineId);
-    return this.store.pipelines.runs(project.id, { pipelineId: options.pipelineId, runIds: options.runIds, top: Math.min(Math.max(options.top ?? 1000, 1), 10_000) });
+    return this.store.pipelines.runs(project.id, { pipelineId: options.pipelineId, runIds: options.runIds, top: Math.min(Math.max(Math.floor(options.top ?? 1000) || 1000, 1), 10_000) });
   }
 
   async logs(caller: PipelineCaller, projectIdOrName: string, runId: number) {
@@ -893,6 +905,11 @@ export class PipelinesService {
   /** Resolves when every run under way has finished (closing waits for it, bounded). */
   async settled(): Promise<void> {
     await Promise.allSettled([...this.running]);
+  }
+
+  /** Ends the compile threads (closing svcconn, after the runs have settled). */
+  async close(): Promise<void> {
+    await this.compiler.close();
   }
 
   /** Stops every run under way (closing svcconn); runs waiting for Permit stay as they are, failed at the next start. */

@@ -181,6 +181,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
         await Promise.allSettled(Object.values(listeners).map((l) => l.close()));
         // Creations under way finish (or fail) before the store closes; a stuck one is recovered at the next start.
         await Promise.race([Promise.all([devops.creation.settled(), pipelines.settled()]), new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
+        await pipelines.close();
         await store.close();
         folder?.release();
       },

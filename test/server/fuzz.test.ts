@@ -102,7 +102,14 @@ const SHAPES: Record<Plane, string[]> = {
     "/:o/:p/_apis/build/builds/:x/timeline",
     "/:o/:p/_apis/build/builds/:x/logs/:y",
     "/:o/:p/_apis/build/definitions",
+    "/:o/:p/_apis/build/definitions/:x",
+    "/:o/:p/_apis/build/generalsettings",
+    "/:o/:p/_apis/pipelines/:x/runs/:y",
+    "/:o/:p/_apis/pipelines/:x/runs/:y/logs",
+    "/:o/:p/_apis/build/builds/:x/logs",
+    "/:o/:p/_apis/build/builds/:x/timeline/:y",
     "/_admin/organizations/:o/projects/:p/repositories/:x",
+    "/_admin/organizations/:o/projects/:p/pipelinesettings",
   ],
   imds: ["/metadata/identity/oauth2/token", "/vms/:x/metadata/identity/oauth2/token", "/_admin/clock", "/:x"],
 };
@@ -125,7 +132,21 @@ const query = fc.dictionary(fc.constantFrom(...QUERY_KEYS), queryValue, { maxKey
 });
 
 const deep = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`;
+/** Bodies shaped like the pipelines routes' (runs, builds, definitions, settings), with hostile values. */
+const pipelineBody = fc.record(
+  {
+    variables: fc.dictionary(fc.constantFrom("NODE_OPTIONS", "BASH_ENV", "PATH", "system.debug", "x", ""), fc.oneof(fc.record({ value: fc.string({ maxLength: 40 }), isSecret: fc.boolean() }), fc.string(), fc.constant(null)), { maxKeys: 3 }),
+    templateParameters: fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string({ maxLength: 60 }), fc.constant("a: &a [x]\nb: *a"), fc.json({ maxDepth: 2 }))),
+    definition: fc.record({ id: fc.oneof(fc.integer(), fc.string({ maxLength: 5 })) }),
+    parameters: fc.oneof(fc.string({ maxLength: 60 }), fc.constant("{'who': 'az'}"), fc.constant("&a [*a]"), fc.json()),
+    revision: fc.oneof(fc.integer(), fc.string({ maxLength: 3 })),
+    enforceSettableVar: fc.oneof(fc.boolean(), fc.string({ maxLength: 5 })),
+    resources: fc.json({ maxDepth: 2 }),
+  },
+  { requiredKeys: [] },
+);
 const body = fc.oneof(
+  { weight: 2, arbitrary: pipelineBody },
   { weight: 2, arbitrary: fc.constant(undefined) },
   { weight: 4, arbitrary: fc.json({ maxDepth: 4 }) },
   { weight: 2, arbitrary: fc.constantFrom("{", "{nope", '{"a":}', "null", "[]", '"text"', "1e999", deep(100), deep(20_000), "\u0000", '{"properties":null}', '{"authorization":{"scheme":5}}') },

@@ -21,8 +21,11 @@ export interface ExpressionContext {
   status?: { succeeded: boolean; failed: boolean; canceled: boolean };
 }
 
-const MAX_LENGTH = 20_000;
+/** The evaluator's limits (actions/runner src/Sdk/DTExpressions2/Expressions2/ExpressionConstants.cs). */
+const MAX_LENGTH = 21_000;
 const MAX_DEPTH = 50;
+/** What one evaluation may allocate (EvaluationContext: MaxMemory 1 MB), in .NET sizes. */
+const MAX_MEMORY = 1024 * 1024;
 
 export function parseExpression(text: string): Ast {
   if (text.length > MAX_LENGTH) throw new ExpressionError(`Exceeded max expression length ${MAX_LENGTH}`);
@@ -180,8 +183,62 @@ function member(target: Value, key: Value): Value {
   return found === undefined ? null : target[found]!;
 }
 
-function format(pattern: string, args: Value[]): string {
-  return pattern.replace(/\{\{|\}\}|\{(\d+)\}/g, (m, n: string | undefined) => (m === "{{" ? "{" : m === "}}" ? "}" : toText(args[Number(n)] ?? null)));
+/**
+ * What one evaluation has allocated: every string, list or object a function makes counts (26 bytes plus two per
+ * character for a string, as .NET sizes them); past 1 MB the evaluation ends with the service's text.
+ */
+class EvaluationMemory {
+  private bytes = 0;
+
+  constructor(private readonly expression: string) {}
+
+  /** Counts `chars` characters about to be made (checked before they are, so nothing huge is ever built). */
+  chars(chars: number): void {
+    this.add(26 + 2 * chars);
+  }
+
+  value(v: Value): void {
+    if (typeof v === "string") this.chars(v.length);
+    else if (Array.isArray(v)) {
+      this.add(24);
+      for (const item of v) this.value(item);
+    } else if (v !== null && typeof v === "object") {
+      this.add(24);
+      for (const [k, item] of Object.entries(v)) {
+        this.chars(k.length);
+        this.value(item);
+      }
+    }
+  }
+
+  private add(bytes: number): void {
+    this.bytes += bytes;
+    if (this.bytes > MAX_MEMORY) throw new ExpressionError(`The maximum allowed memory size was exceeded while evaluating the following expression: ${this.expression.trim()}`);
+  }
+}
+
+const memories = new WeakMap<ExpressionContext, EvaluationMemory>();
+const memoryOf = (ctx: ExpressionContext) => memories.get(ctx) ?? new EvaluationMemory("");
+
+function format(pattern: string, args: Value[], memory: EvaluationMemory): string {
+  const texts = args.map(toText);
+  let length = pattern.length;
+  for (const m of pattern.matchAll(/\{(\d+)\}/g)) length += texts[Number(m[1])]?.length ?? 0;
+  memory.chars(length);
+  return pattern.replace(/\{\{|\}\}|\{(\d+)\}/g, (m, n: string | undefined) => (m === "{{" ? "{" : m === "}}" ? "}" : (texts[Number(n)] ?? "")));
+}
+
+function replace(text: string, find: string, by: string, memory: EvaluationMemory): string {
+  const parts = text.split(find);
+  memory.chars(text.length + (parts.length - 1) * Math.max(0, by.length - find.length));
+  return parts.join(by);
+}
+
+function join(separator: string, items: Value, memory: EvaluationMemory): string {
+  if (!Array.isArray(items)) return toText(items);
+  const texts = items.map(toText);
+  memory.chars(texts.reduce((n, t) => n + t.length, 0) + separator.length * Math.max(0, texts.length - 1));
+  return texts.join(separator);
 }
 
 type Fn = (args: Value[], ctx: ExpressionContext) => Value;
@@ -197,6 +254,11 @@ const status = (name: string, pick: (s: NonNullable<ExpressionContext["status"]>
     if (!ctx.status) throw new ExpressionError(`Unrecognized value: '${name}'. Located at position 1 within expression: ${name}(). For more help, refer to https://go.microsoft.com/fwlink/?linkid=842996`);
     return pick(ctx.status);
   });
+
+const counted = (text: string, ctx: ExpressionContext): string => {
+  memoryOf(ctx).chars(text.length);
+  return text;
+};
 
 const FUNCTIONS = new Map<string, Fn>([
   arity("and", 2, Infinity, (a) => a.every(truthy)),
@@ -219,19 +281,28 @@ const FUNCTIONS = new Map<string, Fn>([
   }),
   arity("startswith", 2, 2, (a) => toText(a[0]!).toUpperCase().startsWith(toText(a[1]!).toUpperCase())),
   arity("endswith", 2, 2, (a) => toText(a[0]!).toUpperCase().endsWith(toText(a[1]!).toUpperCase())),
-  arity("lower", 1, 1, (a) => toText(a[0]!).toLowerCase()),
-  arity("upper", 1, 1, (a) => toText(a[0]!).toUpperCase()),
-  arity("trim", 1, 1, (a) => toText(a[0]!).trim()),
-  arity("format", 1, Infinity, (a) => format(toText(a[0]!), a.slice(1))),
+  arity("lower", 1, 1, (a, ctx) => counted(toText(a[0]!).toLowerCase(), ctx)),
+  arity("upper", 1, 1, (a, ctx) => counted(toText(a[0]!).toUpperCase(), ctx)),
+  arity("trim", 1, 1, (a, ctx) => counted(toText(a[0]!).trim(), ctx)),
+  arity("format", 1, Infinity, (a, ctx) => format(toText(a[0]!), a.slice(1), memoryOf(ctx))),
   arity("coalesce", 1, Infinity, (a) => a.find((x) => x !== null && x !== "") ?? null),
   arity("length", 1, 1, (a) => {
     const v = a[0]!;
     return typeof v === "string" ? v.length : Array.isArray(v) ? v.length : v !== null && typeof v === "object" ? Object.keys(v).length : 0;
   }),
-  arity("join", 2, 2, (a) => (Array.isArray(a[1]) ? a[1].map(toText).join(toText(a[0]!)) : toText(a[1]!))),
-  arity("split", 2, 2, (a) => toText(a[0]!).split(toText(a[1]!))),
-  arity("replace", 3, 3, (a) => toText(a[0]!).split(toText(a[1]!)).join(toText(a[2]!))),
-  arity("converttojson", 1, 1, (a) => JSON.stringify(a[0]!, null, 2)),
+  arity("join", 2, 2, (a, ctx) => join(toText(a[0]!), a[1]!, memoryOf(ctx))),
+  arity("split", 2, 2, (a, ctx) => {
+    const parts = toText(a[0]!).split(toText(a[1]!));
+    memoryOf(ctx).value(parts);
+    return parts;
+  }),
+  arity("replace", 3, 3, (a, ctx) => replace(toText(a[0]!), toText(a[1]!), toText(a[2]!), memoryOf(ctx))),
+  arity("converttojson", 1, 1, (a, ctx) => {
+    memoryOf(ctx).value(a[0]!);
+    const text = JSON.stringify(a[0]!, null, 2);
+    memoryOf(ctx).chars(text.length);
+    return text;
+  }),
   arity("iif", 3, 3, (a) => (truthy(a[0]!) ? a[1]! : a[2]!)),
   status("always", () => true),
   status("succeeded", (s) => s.succeeded),
@@ -274,5 +345,7 @@ function evaluateAst(ast: Ast, ctx: ExpressionContext): Value {
 }
 
 export function evaluate(text: string, ctx: ExpressionContext): Value {
-  return evaluateAst(parseExpression(text), ctx);
+  const own: ExpressionContext = { ...ctx };
+  memories.set(own, new EvaluationMemory(text));
+  return evaluateAst(parseExpression(text), own);
 }

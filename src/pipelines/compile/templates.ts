@@ -1,6 +1,6 @@
-import { parse as parseYaml } from "yaml";
+import { CompileBudget } from "./budget.js";
 import { evaluate, ExpressionError, toText, type Value } from "./expressions.js";
-import { asSeq, asString, CompileError, fromPlain, parseYamlFile, readMap, scalar, toPlain, type Pos, type YMap, type YNode } from "./yaml-tree.js";
+import { asSeq, asString, CompileError, fromPlain, parseYamlFile, parseYamlValue, readMap, scalar, toPlain, type Pos, type YMap, type YNode } from "./yaml-tree.js";
 
 /** Azure Pipelines' documented template limits: files per pipeline and nesting depth. */
 export const MAX_TEMPLATE_FILES = 100;
@@ -28,15 +28,20 @@ const ANY = /\$\{\{(.*?)\}\}/gs;
  */
 export class TemplateExpander {
   private files = 0;
+  /** How deep the node being expanded sits in the expanded pipeline. */
+  private nesting = 0;
 
-  constructor(private readonly readFile: ReadFile) {}
+  constructor(
+    private readonly readFile: ReadFile,
+    readonly budget: CompileBudget = new CompileBudget(),
+  ) {}
 
   /** Loads a file of the repository (the pipeline itself or a template) as nodes. */
   load(path: string, from?: Pos): YNode {
     if (++this.files > MAX_TEMPLATE_FILES) throw new CompileError(`Maximum number of template files exceeded (${MAX_TEMPLATE_FILES}).`, from);
     const text = this.readFile(path);
     if (text === undefined) throw new CompileError(`File ${path} not found in repository self branch refs/heads/main version`, from);
-    return parseYamlFile(path, text);
+    return parseYamlFile(path, text, this.budget);
   }
 
   /** A template path relative to the including file's folder, or from the repository root when it starts with `/`. */
@@ -60,21 +65,32 @@ export class TemplateExpander {
     }
   }
 
-  /** Expands every `${{ }}` in a subtree. A map with `variables` defines them before its other keys are expanded. */
+  /**
+   * Expands every `${{ }}` in a subtree. A map with `variables` defines them before its other keys are expanded.
+   * Every node made counts against the compile's budget (events, size and depth).
+   */
   expand(node: YNode, scope: TemplateScope): YNode {
-    if (node.kind === "scalar") return this.expandScalar(node.value, node.pos, scope);
-    if (node.kind === "seq") return { kind: "seq", pos: node.pos, items: this.expandItems(node.items, scope) };
-    return this.expandMap(node, scope);
+    this.budget.depth(++this.nesting, node.pos);
+    try {
+      if (node.kind === "scalar") return this.expandScalar(node.value, node.pos, scope);
+      this.budget.object(node.pos);
+      if (node.kind === "seq") return { kind: "seq", pos: node.pos, items: this.expandItems(node.items, scope) };
+      return this.expandMap(node, scope);
+    } finally {
+      this.nesting--;
+    }
   }
 
   private expandScalar(value: string, pos: Pos, scope: TemplateScope): YNode {
-    if (!value.includes("${{")) return scalar(value, pos);
+    if (!value.includes("${{")) {
+      this.budget.text(value, pos);
+      return scalar(value, pos);
+    }
     const whole = WHOLE.exec(value);
-    if (whole && !whole[1]!.includes("}}")) return fromPlain(this.evaluate(whole[1]!, scope, pos), pos);
-    return scalar(
-      value.replace(ANY, (_m, expr: string) => toText(this.evaluate(expr, scope, pos))),
-      pos,
-    );
+    if (whole && !whole[1]!.includes("}}")) return fromPlain(this.evaluate(whole[1]!, scope, pos), pos, this.budget, this.nesting);
+    const text = value.replace(ANY, (_m, expr: string) => toText(this.evaluate(expr, scope, pos)));
+    this.budget.text(text, pos);
+    return scalar(text, pos);
   }
 
   private expandMap(node: YMap, scope: TemplateScope): YMap {
@@ -305,8 +321,9 @@ function convertParameter(name: string, type: string, value: Value, pos: Pos): V
   // Structured parameters passed as text (queue-time templateParameters) are YAML.
   if (typeof value === "string" && value.trim()) {
     try {
-      return (parseYaml(value, { schema: "failsafe" }) ?? null) as Value;
-    } catch {
+      return parseYamlValue(value) as Value;
+    } catch (error) {
+      if (error instanceof CompileError) throw new CompileError(`The '${name}' parameter value is not valid: ${error.reason}`, pos);
       throw new CompileError(`The '${name}' parameter value is not valid YAML.`, pos);
     }
   }

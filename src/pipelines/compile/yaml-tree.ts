@@ -1,11 +1,8 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
+import { isMap, isScalar, isSeq, Lexer, LineCounter, parse, parseDocument, type Node as YamlNode } from "yaml";
+import { CompileBudget } from "./budget.js";
+import { CompileError, type Pos } from "./compile-error.js";
 
-/** Where a node is: the file (repository path) and 1-based line and column, as Azure Pipelines quotes them. */
-export interface Pos {
-  file: string;
-  line: number;
-  col: number;
-}
+export { CompileError, type Pos } from "./compile-error.js";
 
 export interface YScalar {
   kind: "scalar";
@@ -24,31 +21,60 @@ export interface YSeq {
 }
 export type YNode = YScalar | YMap | YSeq;
 
-/** A compile error with the position Azure Pipelines prints: `/azure-pipelines.yml (Line: 3, Col: 5): …`. */
-export class CompileError extends Error {
-  constructor(
-    readonly reason: string,
-    readonly pos?: Pos,
-  ) {
-    super(pos ? `${pos.file} (Line: ${pos.line}, Col: ${pos.col}): ${reason}` : reason);
-  }
-}
-
 /** Pipelines refuse files above this size (Azure Pipelines' own limit on a YAML file is far lower than memory). */
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
+/** Azure Pipelines' YAML reader refuses anchors and aliases (YamlObjectReader, with its texts). */
+const ANCHOR_TEXT = (name: string) => `Anchors are not currently supported. Remove the anchor '${name}'`;
+const ALIAS_TEXT = "Unexpected parsing event type: AnchorAlias";
+/** Characters the lexer emits that are not in the source (document start, flow error end, scalar). */
+const CONTROL_TOKENS = new Set(["\x02", "\x18", "\x1f"]);
+
+/**
+ * Finds the first anchor or alias with the lexer alone (linear, and it stops there), before anything is composed:
+ * a file full of aliases never reaches the parser, whose alias resolution is quadratic.
+ */
+function refuseAnchors(text: string): { offset: number; reason: string } | undefined {
+  if (!text.includes("&") && !text.includes("*")) return undefined;
+  let offset = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (token.length === 1 && CONTROL_TOKENS.has(token)) continue;
+    if (token[0] === "&") return { offset, reason: ANCHOR_TEXT(token.slice(1)) };
+    if (token[0] === "*") return { offset, reason: ALIAS_TEXT };
+    offset += token.length;
+  }
+  return undefined;
+}
+
+/**
+ * A YAML value given as text (a structured template parameter at queue time), read as the pipeline's own files
+ * are: every scalar a string, no anchors or aliases.
+ */
+export function parseYamlValue(text: string): unknown {
+  if (Buffer.byteLength(text) > MAX_FILE_BYTES) throw new CompileError(`The value is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB.`);
+  const refused = refuseAnchors(text);
+  if (refused) throw new CompileError(refused.reason);
+  return parse(text, { schema: "failsafe", maxAliasCount: 0 }) ?? null;
+}
+
 /**
  * Parses one YAML file into plain nodes with positions. Every scalar is a string (YAML's failsafe schema): Azure
- * Pipelines reads `true` and `1` as text and converts where a value is used.
+ * Pipelines reads `true` and `1` as text and converts where a value is used. Anchors and aliases are refused, and
+ * the nodes count against the compile's budget.
  */
-export function parseYamlFile(file: string, text: string): YNode {
+export function parseYamlFile(file: string, text: string, budget: CompileBudget = new CompileBudget()): YNode {
   if (Buffer.byteLength(text) > MAX_FILE_BYTES) throw new CompileError(`The file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB.`, { file, line: 1, col: 1 });
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, schema: "failsafe", uniqueKeys: true, prettyErrors: false });
   const posAt = (offset: number): Pos => {
     const { line, col } = lines.linePos(offset);
     return { file, line, col };
   };
+  const refused = refuseAnchors(text);
+  if (refused) {
+    const before = text.slice(0, refused.offset);
+    throw new CompileError(refused.reason, { file, line: before.split("\n").length, col: refused.offset - before.lastIndexOf("\n") });
+  }
+  const doc = parseDocument(text, { lineCounter: lines, schema: "failsafe", uniqueKeys: true, prettyErrors: false });
   const failure = doc.errors[0];
   if (failure) {
     const key = /^["']?([^"':\n]+)/.exec(text.slice(failure.pos[0]))?.[1]?.trim();
@@ -56,12 +82,11 @@ export function parseYamlFile(file: string, text: string): YNode {
     throw new CompileError(message, posAt(failure.pos[0]));
   }
   if (!doc.contents) return { kind: "map", entries: [], pos: posAt(0) };
-  let budget = 250_000;
   const convert = (node: unknown, depth: number): YNode => {
-    if (--budget < 0) throw new CompileError("The file has too many nodes.", posAt(0));
     const n = node as YamlNode;
     const pos = posAt(n?.range?.[0] ?? 0);
-    if (depth > 200) throw new CompileError("The file is nested too deeply.", pos);
+    budget.event(pos);
+    budget.depth(depth, pos);
     if (isMap(n)) {
       return {
         kind: "map",
@@ -75,9 +100,6 @@ export function parseYamlFile(file: string, text: string): YNode {
     }
     if (isSeq(n)) return { kind: "seq", pos, items: n.items.map((item) => convert(item, depth + 1)) };
     if (isScalar(n)) return { kind: "scalar", pos, value: n.value === null || n.value === undefined ? "" : String(n.value) };
-    // An alias resolves to its anchor's node.
-    const resolved = (n as { resolve?: (d: unknown) => unknown }).resolve?.(doc);
-    if (resolved) return convert(resolved, depth + 1);
     return { kind: "scalar", pos, value: "" };
   };
   return convert(doc.contents, 0);
@@ -92,12 +114,20 @@ export function toPlain(node: YNode): unknown {
   return Object.fromEntries(node.entries.map((e) => [e.key.value, toPlain(e.value)]));
 }
 
-/** Plain data as nodes, all at one position (values a template expression produced). */
-export function fromPlain(value: unknown, pos: Pos): YNode {
-  if (Array.isArray(value)) return { kind: "seq", pos, items: value.map((v) => fromPlain(v, pos)) };
-  if (value !== null && typeof value === "object") return { kind: "map", pos, entries: Object.entries(value).map(([k, v]) => ({ key: scalar(k, pos), value: fromPlain(v, pos) })) };
-  if (value === null || value === undefined) return scalar("", pos);
-  return scalar(typeof value === "number" ? numberText(value) : String(value), pos);
+/** Plain data as nodes, all at one position (values a template expression produced), counted by the budget. */
+export function fromPlain(value: unknown, pos: Pos, budget?: CompileBudget, depth = 0): YNode {
+  budget?.depth(depth, pos);
+  if (Array.isArray(value)) {
+    budget?.object(pos);
+    return { kind: "seq", pos, items: value.map((v) => fromPlain(v, pos, budget, depth + 1)) };
+  }
+  if (value !== null && typeof value === "object") {
+    budget?.object(pos);
+    return { kind: "map", pos, entries: Object.entries(value).map(([k, v]) => ({ key: scalar(k, pos), value: fromPlain(v, pos, budget, depth + 1) })) };
+  }
+  const text = value === null || value === undefined ? "" : typeof value === "number" ? numberText(value) : String(value);
+  budget?.text(text, pos);
+  return scalar(text, pos);
 }
 
 const numberText = (n: number) => (Number.isInteger(n) ? String(n) : String(n));

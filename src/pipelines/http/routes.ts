@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { organizationUrl } from "../../http/wire.js";
 import { pipelinesErrors, PipelinesError } from "../errors.js";
-import { readDefinitionUpdate, readGeneralSettings, readId, readNewDefinition, readNewPipeline, readQueueBuild, readRunRequest } from "../input.js";
+import { readBuildParameters, readDefinitionUpdate, readGeneralSettings, readId, readNewDefinition, readNewPipeline, readQueueBuild, readRunRequest } from "../input.js";
 import type { Pipeline } from "../model.js";
 import { DevOpsPortError, type PipelineCaller, type ProjectRef } from "../ports.js";
 import type { PipelinesService } from "../service.js";
@@ -83,8 +83,10 @@ export function pipelinesRoutes(app: FastifyInstance, pipelines: PipelinesServic
 
   const B = "/:org/:project/_apis/build";
   app.post(`${B}/builds`, route(async (request, _reply, caller, base) => {
-    const { pipelineId: id, request: run } = readQueueBuild(request.body, request.query.definitionId);
-    const queued = await pipelines.queueRun(caller, base.project.id, id, run);
+    const { pipelineId: id, request: run, parameters } = readQueueBuild(request.body, request.query.definitionId);
+    // The right to queue is checked before the variables' text is read.
+    await pipelines.checkQueue(caller, base.project.id, id);
+    const queued = await pipelines.queueRun(caller, base.project.id, id, { ...run, variables: readBuildParameters(parameters) });
     const p = await pipelines.pipeline(caller, base.project.id, id);
     return buildView(queued, p, await repositories(p), base);
   }));

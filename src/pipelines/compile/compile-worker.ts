@@ -1,0 +1,34 @@
+import { parentPort } from "node:worker_threads";
+import { readRepositoryFile } from "../repositories.js";
+import { compilePipeline, type CompiledPipeline } from "./compiler.js";
+import { CompileError, type Pos } from "./yaml-tree.js";
+
+/** What the pool sends a worker: the pipeline's file, where its repository's files are, and the run's inputs. */
+export interface CompileJob {
+  id: number;
+  yamlPath: string;
+  repository: { folder: string | null; files: Record<string, string> | null };
+  /** Paths no template may read (svcconn's data folder and CA). */
+  hidden: string[];
+  templateParameters: Record<string, string>;
+  queueVariables: Record<string, string>;
+}
+
+export type CompileAnswer = { id: number; compiled: CompiledPipeline } | { id: number; error: { reason: string; pos?: Pos } } | { id: number; crash: string };
+
+/** A compile thread: YAML parsing and template expansion run here, off the event loop every listener shares. */
+parentPort?.on("message", (job: CompileJob) => {
+  let answer: CompileAnswer;
+  try {
+    const compiled = compilePipeline({
+      yamlPath: job.yamlPath,
+      readFile: (path) => readRepositoryFile({ ...job.repository, id: "", organizationId: "", projectId: "", name: "", defaultBranch: "", createdAt: "" }, path, job.hidden),
+      templateParameters: job.templateParameters,
+      queueVariables: job.queueVariables,
+    });
+    answer = { id: job.id, compiled };
+  } catch (error) {
+    answer = error instanceof CompileError ? { id: job.id, error: { reason: error.reason, pos: error.pos } } : { id: job.id, crash: (error as Error)?.message ?? String(error) };
+  }
+  parentPort!.postMessage(answer);
+});
