@@ -7,6 +7,11 @@ import { IMDS_HOST, planeForHost } from "./real-hosts.js";
 export interface ProxyOptions {
   /** The local port of each listener, once it listens. */
   portOf: (plane: Plane) => number | undefined;
+  /**
+   * The address the listeners are bound to: every tunnel and forwarded request goes there, never to another
+   * address on the same port (where another local user could be listening).
+   */
+  listenerHost: string;
   logger: Logger;
 }
 
@@ -52,7 +57,7 @@ export function createProxy(options: ProxyOptions): Server & { closeTunnels(): v
     if (!port) return refuse(response, 502, "svcconn proxy: the imds listener is not listening.");
     const vm = tunnelVm.get(request.socket as Socket);
     const headers = { ...request.headers, ...(vm ? { "proxy-authorization": vm } : {}) };
-    return pass(request, response, port, `http://${IMDS_HOST}${request.url ?? "/"}`, headers);
+    return pass(request, response, options.listenerHost, port, `http://${IMDS_HOST}${request.url ?? "/"}`, headers);
   });
   // Tunnels leave the HTTP server's bookkeeping: kept here so stopping svcconn ends them.
   const tunnels = new Set<Socket>();
@@ -64,7 +69,7 @@ export function createProxy(options: ProxyOptions): Server & { closeTunnels(): v
     if (!target) return refuseSocket(client, 400, `svcconn proxy: CONNECT needs host:port, not '${String(request.url).slice(0, 200)}'.`);
     // svcconn's own listeners by their loopback URLs too (clients that send everything through a proxy, such as
     // the task libraries with AGENT_PROXYURL): still nothing outside svcconn.
-    const own = LOOPBACK.has(target.host) ? PLANES.find((p) => options.portOf(p) === target.port) : undefined;
+    const own = LOOPBACK.has(target.host) || target.host === options.listenerHost ? PLANES.find((p) => options.portOf(p) === target.port) : undefined;
     const plane = own ?? (target.host === IMDS_HOST ? (target.port === 80 ? "imds" : undefined) : target.port === 443 ? planeForHost(target.host) : undefined);
     if (!plane) return refuseSocket(client, 403, target.port !== 443 && planeForHost(target.host) ? `svcconn proxy: ${target.host} is served on port 443 only, not ${target.port}.` : notServed(target.host));
     const port = options.portOf(plane);
@@ -78,7 +83,7 @@ export function createProxy(options: ProxyOptions): Server & { closeTunnels(): v
       metadataTunnels.emit("connection", client);
       return;
     }
-    const upstream = connect({ host: "127.0.0.1", port });
+    const upstream = connect({ host: options.listenerHost, port });
     upstream.on("error", () => {
       refuseSocket(client, 502, `svcconn proxy: the ${plane} listener did not answer.`);
       client.destroy();
@@ -114,9 +119,9 @@ function forwardPlain(request: IncomingMessage, response: ServerResponse, option
   }
   const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
   const imdsPort = options.portOf("imds");
-  if (url.protocol === "http:" && LOOPBACK.has(host) && imdsPort && Number(url.port || 80) === imdsPort) {
+  if (url.protocol === "http:" && (LOOPBACK.has(host) || host === options.listenerHost) && imdsPort && Number(url.port || 80) === imdsPort) {
     // svcconn's own metadata listener by its loopback URL: passed on as the request it is.
-    return pass(request, response, imdsPort, `${url.pathname}${url.search}`);
+    return pass(request, response, options.listenerHost, imdsPort, `${url.pathname}${url.search}`);
   }
   if (url.protocol !== "http:") return refuse(response, 400, `svcconn proxy: only http:// URLs are forwarded as plain requests; use CONNECT for ${url.protocol}//${host}.`);
   if (host !== IMDS_HOST || (url.port && url.port !== "80")) {
@@ -125,11 +130,11 @@ function forwardPlain(request: IncomingMessage, response: ServerResponse, option
   }
   if (!imdsPort) return refuse(response, 502, "svcconn proxy: the imds listener is not listening.");
   // The metadata listener reads absolute-form requests itself (and the VM from Proxy-Authorization).
-  return pass(request, response, imdsPort, url.href);
+  return pass(request, response, options.listenerHost, imdsPort, url.href);
 }
 
-function pass(request: IncomingMessage, response: ServerResponse, port: number, path: string, headers = request.headers) {
-  const upstream = httpRequest({ host: "127.0.0.1", port, method: request.method, path, headers }, (answer) => {
+function pass(request: IncomingMessage, response: ServerResponse, host: string, port: number, path: string, headers = request.headers) {
+  const upstream = httpRequest({ host, port, method: request.method, path, headers }, (answer) => {
     response.writeHead(answer.statusCode ?? 502, answer.headers);
     answer.pipe(response);
   });

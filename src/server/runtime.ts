@@ -58,7 +58,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
   const dataDir = resolve(config.dataDir);
   const folder = config.memory ? undefined : openDataFolder(dataDir, { reset: config.reset });
   // Key generation runs on the thread pool while the store opens and the world loads.
-  const pendingTls = config.tls ? serverTls(config.caDir ?? join(dataDir, "tls")) : undefined;
+  const pendingTls = config.tls ? serverTls(config.caDir ?? join(dataDir, "tls"), config.host) : undefined;
   pendingTls?.catch(() => undefined);
   let store: Store;
   try {

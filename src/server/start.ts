@@ -58,7 +58,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
   const urls = runtime.urls as Record<(typeof PLANES)[number], string>;
   const planePort = (plane: Plane) => Number(new URL(urls[plane]).port) || undefined;
-  const proxy = createProxy({ portOf: planePort, logger: runtime.logger });
+  const proxy = createProxy({ portOf: planePort, listenerHost: listenerAddress(config.host), logger: runtime.logger });
   try {
     await new Promise<void>((listening, failed) => {
       proxy.once("error", failed);
@@ -108,4 +108,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         await runtime.close();
       })()),
   };
+}
+
+/** Where svcconn reaches its own listeners: the bound address, or loopback when bound to every address. */
+export function listenerAddress(host: string): string {
+  if (host === "0.0.0.0") return "127.0.0.1";
+  if (host === "::" || host === "[::]") return "::1";
+  return host.replace(/^\[|\]$/g, "");
 }

@@ -45,8 +45,10 @@ const PEM_KEY = /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA
  * replaced atomically) while it has more than a month to run and was issued by this CA, else a new one — so a
  * restart needs no key generation.
  */
-export async function serverTls(caDir: string): Promise<TlsMaterial> {
+export async function serverTls(caDir: string, boundAddress?: string): Promise<TlsMaterial> {
   const ca = await ensureCa(caDir);
+  // The address the listeners are bound to is named too, when the CA may sign for it (loopback).
+  const ips = ["127.0.0.1", "::1", ...(boundAddress && isLoopbackIp(boundAddress) && !["127.0.0.1", "::1"].includes(boundAddress) ? [boundAddress] : [])];
   const file = join(resolve(caDir), "server.pem");
   if (existsSync(file)) {
     try {
@@ -55,7 +57,7 @@ export async function serverTls(caDir: string): Promise<TlsMaterial> {
       const keyPem = PEM_KEY.exec(pem)?.[0];
       const cert = certPem && new X509Certificate(certPem);
       const names = cert ? cert.subjectAltName ?? "" : "";
-      const current = CERTIFICATE_DNS_NAMES.every((name) => names.includes(`DNS:${name}`));
+      const current = CERTIFICATE_DNS_NAMES.every((name) => names.includes(`DNS:${name}`)) && ips.every((ip) => certificateNamesIp(names, ip));
       if (cert && keyPem && current && Date.parse(cert.validTo) - Date.now() > 30 * DAY && cert.checkIssued(new X509Certificate(ca.certPem))) {
         return { caFile: ca.caFile, cert: certPem + ca.certPem, key: keyPem };
       }
@@ -68,7 +70,7 @@ export async function serverTls(caDir: string): Promise<TlsMaterial> {
     subject: "CN=localhost, O=svcconn",
     notBefore: new Date(now - DAY),
     notAfter: new Date(now + 365 * DAY),
-    ips: ["127.0.0.1", "::1"],
+    ips,
     dnsNames: CERTIFICATE_DNS_NAMES,
     issuer: { certPem: ca.certPem, keyPem: ca.keyPem },
   });
@@ -80,4 +82,13 @@ export async function serverTls(caDir: string): Promise<TlsMaterial> {
     // A CA folder that cannot be written just means a new certificate next time.
   }
   return { caFile: ca.caFile, cert: leaf.certPem + ca.certPem, key: leaf.keyPem };
+}
+
+function isLoopbackIp(address: string): boolean {
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address) || address === "::1";
+}
+
+/** Node writes IPv6 addresses in a certificate's subjectAltName in full form (`IP Address:0:0:0:0:0:0:0:1`). */
+function certificateNamesIp(names: string, ip: string): boolean {
+  return names.includes(`IP Address:${ip}`) || (ip === "::1" && names.includes("IP Address:0:0:0:0:0:0:0:1"));
 }
