@@ -145,6 +145,8 @@ export interface RunLog {
   lineCount: number;
   createdOn: string;
   lastChangedOn: string;
+  /** The job log this step's log is part of (a job's log is read as its steps' logs in order), or null. */
+  parentId: number | null;
 }
 
 /** An agent pool: the Microsoft-hosted one, or self-hosted pools whose agents run on VMs of the world. */

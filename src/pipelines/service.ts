@@ -13,6 +13,7 @@ import { pipelinesErrors } from "./errors.js";
 import { HOSTED_POOL, newTimelineRecord, type DefinitionVariable, type Pipeline, type PipelineSettings, type QueueTimeVariable, type RecordResult, type Repository, type Run, type RunResult, type TimelineRecord } from "./model.js";
 import type { ConnectionForJob, ConnectionSummary, DevOpsApi, OrganizationRef, PipelineCaller, ProjectRef } from "./ports.js";
 import { isInside, repositoryPath } from "./repositories.js";
+import { readLogLines, RunLogWriter } from "./run-logs.js";
 import { expandMacros, isSecretAuthorizationParameter } from "./runner/agent-env.js";
 import { JobRunner, type AgentInfo, type JobVariable, type OutputVariable } from "./runner/job-runner.js";
 import type { StepSandbox } from "./runner/sandbox.js";
@@ -70,12 +71,6 @@ export interface RunRequest {
   defaultPool?: string;
 }
 
-interface LogBuffer {
-  lines: string[];
-  createdOn: string;
-  lastChangedOn: string;
-  dirty: boolean;
-}
 
 /** What a queued run needs to go on once nothing stops it. */
 interface RunPlan {
@@ -100,7 +95,6 @@ const FLUSH_MS = 250;
 /** How often runs waiting for Permit look at their pipeline permissions again. */
 const PERMIT_POLL_MS = 500;
 const NEEDS_PERMISSION = "This pipeline needs permission to access a resource before this run can continue.";
-const MAX_RUN_LOG_LINES = 1_000_000;
 
 /**
  * Azure Pipelines: repositories, YAML pipelines, runs (compile, resource authorization, jobs on agents), their
@@ -530,35 +524,44 @@ export class PipelinesService {
   }
 
   private async execute(run: Run, pipeline: Pipeline, repository: Repository, compiled: CompiledPipeline, uses: ConnectionUse[], agents: Map<CompiledJob, AgentInfo>, project: ProjectRef, org: OrganizationRef, signal: AbortSignal): Promise<void> {
-    const logs = new Map<number, LogBuffer>();
-    let nextLog = 0;
-    let totalLines = 0;
     let flushTimer: NodeJS.Timeout | undefined;
+    let flushing: Promise<void> | undefined;
     const flush = async () => {
       flushTimer = undefined;
       await this.store.pipelines.updateRun(run);
-      for (const [id, log] of logs) {
-        if (!log.dirty) continue;
-        log.dirty = false;
-        await this.store.pipelines.putLog({ runId: run.id, id, lineCount: log.lines.length, createdOn: log.createdOn, lastChangedOn: log.lastChangedOn }, log.lines.join("\n"));
+      await logs.flush();
+    };
+    // Flushes run one at a time: an urgent one (too many lines pending) starts as soon as the current one ends.
+    const flushNow = () => {
+      flushing = (flushing ?? Promise.resolve()).then(flush).catch((err) => this.options.logger.error({ err }, "cannot save a run"));
+      const current = flushing;
+      void current.finally(() => {
+        if (flushing === current) flushing = undefined;
+      });
+      return current;
+    };
+    let urgentQueued = false;
+    const changed = (urgent = false) => {
+      if (urgent && !urgentQueued) {
+        urgentQueued = true;
+        void flushNow().finally(() => {
+          urgentQueued = false;
+        });
+        return;
       }
+      flushTimer ??= setTimeout(() => void flushNow(), FLUSH_MS);
     };
-    const changed = () => {
-      flushTimer ??= setTimeout(() => void flush().catch((err) => this.options.logger.error({ err }, "cannot save a run")), FLUSH_MS);
-    };
-    const newLog = () => {
-      const id = ++nextLog;
-      logs.set(id, { lines: [], createdOn: this.now(), lastChangedOn: this.now(), dirty: true });
-      return id;
-    };
+    const logs = new RunLogWriter(this.store.pipelines, run.id, this.now, changed);
+    // Lines come in bursts: the time is read once per millisecond, not once per line.
+    let stampMs = -1;
+    let stamp = "";
     const append = (logId: number | null, line: string) => {
-      const log = logId === null ? undefined : logs.get(logId);
-      if (!log || totalLines >= MAX_RUN_LOG_LINES) return;
-      totalLines++;
-      const at = `${this.now().replace(/Z$/, "")}0000Z`;
-      log.lines.push(`${at} ${line}`);
-      log.lastChangedOn = this.now();
-      log.dirty = true;
+      const ms = this.options.clock.nowMs();
+      if (ms !== stampMs) {
+        stampMs = ms;
+        stamp = new Date(ms).toISOString();
+      }
+      logs.append(logId, line, stamp);
     };
     const record = (r: Partial<TimelineRecord> & Pick<TimelineRecord, "type" | "name">): TimelineRecord => {
       const full = newTimelineRecord(r);
@@ -621,9 +624,9 @@ export class PipelinesService {
         }
         const agent = agents.get(job)!;
         for (const r of [phase, jobRecord]) Object.assign(r, { state: "inProgress", startTime: this.now(), workerName: agent.name });
-        jobRecord.logId = newLog();
+        jobRecord.logId = logs.newLog();
         changed();
-        const outcome = await this.runJob({ run, pipeline, repository, compiled, stage, job, jobRecord, agent, project, org, uses, dependencies, secretOutputs, signal, sink: { record: upsert, log: (r, line) => { append(r.logId, line); append(jobRecord.logId, line); changed(); }, newLogId: newLog } });
+        const outcome = await this.runJob({ run, pipeline, repository, compiled, stage, job, jobRecord, agent, project, org, uses, dependencies, secretOutputs, signal, sink: { record: upsert, log: (r, line) => append(r.logId, line), newLogId: () => logs.newLog(jobRecord.logId) } });
         for (const r of [phase, jobRecord]) Object.assign(r, { state: "completed", result: outcome.result, finishTime: this.now() });
         for (const c of outcome.connections) {
           const prior = connectionsUsed.get(c.id);
@@ -644,6 +647,7 @@ export class PipelinesService {
     run.result = result;
     run.finishTime = this.now();
     if (flushTimer) clearTimeout(flushTimer);
+    await flushing;
     await flush();
     for (const { connection, result: r } of connectionsUsed.values()) {
       await this.options.devops.recordExecution({
@@ -824,11 +828,14 @@ export class PipelinesService {
     return { run, logs: await this.store.pipelines.logs(run.id) };
   }
 
-  async log(caller: PipelineCaller, projectIdOrName: string, runId: number, logId: number) {
+  /** A log's description and its lines from `start` to `end`, read a page at a time. */
+  async log(caller: PipelineCaller, projectIdOrName: string, runId: number, logId: number, range: { start?: number; end?: number } = {}) {
     const run = await this.run(caller, projectIdOrName, runId);
-    const log = Number.isSafeInteger(logId) ? await this.store.pipelines.logContent(run.id, logId) : undefined;
+    const all = await this.store.pipelines.logs(run.id);
+    const log = all.find((l) => l.id === logId);
     if (!log) throw pipelinesErrors.logNotFound(logId);
-    return { run, log, lines: log.content === "" ? [] : log.content.split("\n") };
+    // A log still being written reads as far as its description counts (its pages may already hold more).
+    return { run, log, lines: readLogLines(this.store.pipelines, log, all, range.start, Math.min(range.end ?? Number.POSITIVE_INFINITY, log.lineCount)) };
   }
 
   /** Cancels a run under way: running steps are stopped, the rest are canceled. */

@@ -494,6 +494,21 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("pipeline_settings").addColumn("enforce_settable_var", "integer", (c) => c.notNull().defaultTo(1)).execute();
     },
   },
+  // Logs in pages, written once and read in pages; a job's log is made of its steps' logs.
+  "0010-run-log-pages": {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable("run_logs").addColumn("parent_id", "integer").execute();
+      await db.schema
+        .createTable("run_log_pages")
+        .addColumn("run_id", "integer", (c) => c.notNull())
+        .addColumn("log_id", "integer", (c) => c.notNull())
+        .addColumn("page", "integer", (c) => c.notNull())
+        .addColumn("line_count", "integer", (c) => c.notNull())
+        .addColumn("content", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("run_log_pages_pk", ["run_id", "log_id", "page"])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -102,20 +102,42 @@ export class PipelineRepository {
   }
 
   // logs
-  async putLog(log: RunLog, content: string): Promise<void> {
+
+  /** A log's description (line count, times, the job log it is part of), made or brought up to date. */
+  async putLog(log: RunLog): Promise<void> {
+    const { lineCount, lastChangedOn } = log;
     await this.db
       .insertInto("runLogs")
-      .values({ ...log, content })
-      .onConflict((oc) => oc.columns(["runId", "id"]).doUpdateSet({ content, lineCount: log.lineCount, lastChangedOn: log.lastChangedOn }))
+      .values({ ...log, content: "" })
+      .onConflict((oc) => oc.columns(["runId", "id"]).doUpdateSet({ lineCount, lastChangedOn }))
       .execute();
   }
 
-  async logs(runId: number): Promise<RunLog[]> {
-    return this.db.selectFrom("runLogs").select(["runId", "id", "lineCount", "createdOn", "lastChangedOn"]).where("runId", "=", runId).orderBy("id").execute();
+  /** Appends one page of a log's text (lines joined by newlines). */
+  async appendLogPage(runId: number, logId: number, page: number, lineCount: number, content: string): Promise<void> {
+    await this.db.insertInto("runLogPages").values({ runId, logId, page, lineCount, content }).execute();
   }
 
-  async logContent(runId: number, logId: number): Promise<(RunLog & { content: string }) | undefined> {
-    return this.db.selectFrom("runLogs").selectAll().where("runId", "=", runId).where("id", "=", logId).executeTakeFirst();
+  async logs(runId: number): Promise<RunLog[]> {
+    return this.db.selectFrom("runLogs").select(["runId", "id", "lineCount", "createdOn", "lastChangedOn", "parentId"]).where("runId", "=", runId).orderBy("id").execute();
+  }
+
+  async log(runId: number, logId: number): Promise<RunLog | undefined> {
+    return this.db.selectFrom("runLogs").select(["runId", "id", "lineCount", "createdOn", "lastChangedOn", "parentId"]).where("runId", "=", runId).where("id", "=", logId).executeTakeFirst();
+  }
+
+  /** The text a log kept in itself (logs written before pages existed), or "". */
+  async legacyLogContent(runId: number, logId: number): Promise<string> {
+    return (await this.db.selectFrom("runLogs").select("content").where("runId", "=", runId).where("id", "=", logId).executeTakeFirst())?.content ?? "";
+  }
+
+  /** How many lines each page of a log holds, in order (to find where a line range starts without reading text). */
+  async logPageSizes(runId: number, logId: number): Promise<Array<{ page: number; lineCount: number }>> {
+    return this.db.selectFrom("runLogPages").select(["page", "lineCount"]).where("runId", "=", runId).where("logId", "=", logId).orderBy("page").execute();
+  }
+
+  async logPage(runId: number, logId: number, page: number): Promise<string | undefined> {
+    return (await this.db.selectFrom("runLogPages").select("content").where("runId", "=", runId).where("logId", "=", logId).where("page", "=", page).executeTakeFirst())?.content;
   }
 
   // agent pools

@@ -182,6 +182,7 @@ export interface DatabaseSchema {
   pipelines: PipelineTable;
   runs: RunTable;
   runLogs: RunLogTable;
+  runLogPages: RunLogPageTable;
   agentPools: AgentPoolTable;
   pipelineSettings: PipelineSettingsTable;
   retiredRefreshTokens: RetiredRefreshTokenTable;
@@ -428,9 +429,21 @@ export interface RunLogTable {
   runId: number;
   id: number;
   lineCount: number;
+  /** Only logs written before log pages existed hold their text here; newer ones keep it in `run_log_pages`. */
   content: string;
   createdOn: string;
   lastChangedOn: string;
+  /** A job's log is made of its steps' logs: their `parentId` is the job log's id. */
+  parentId: number | null;
+}
+
+/** A log's text in pages, appended as the step writes (a log is never rewritten whole). */
+export interface RunLogPageTable {
+  runId: number;
+  logId: number;
+  page: number;
+  lineCount: number;
+  content: string;
 }
 
 export interface AgentPoolTable {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../../src/server/start.js";
 import { DEMO } from "../../src/world/demo.js";
+import { storedLogs } from "../helpers/pipelines.js";
 import { runAz } from "../helpers/az.js";
 import { testServer } from "../helpers/runtime.js";
 
@@ -102,9 +103,7 @@ describe.skipIf(!hasDevOpsExtension)("az devops service-endpoint (python3-azext-
     expect(shown.code, shown.stderr).toBe(0);
     expect(JSON.parse(shown.stdout)).toMatchObject({ id: queued.id, status: "completed", result: "succeeded" });
     // The variables az sends (Python's str() of a dict, which Json.NET reads) reached the step.
-    const logs = await runtime.store.pipelines.logs(queued.id);
-    const texts = await Promise.all(logs.map(async (l) => (await runtime.store.pipelines.logContent(queued.id, l.id))!.content));
-    expect(texts.join("\n")).toContain("from az az");
+    expect(await storedLogs(runtime, queued.id)).toContain("from az az");
     const runs = await az("pipelines", "runs", "list", "-o", "json");
     expect(JSON.parse(runs.stdout).map((r: { id: number }) => r.id)).toContain(queued.id);
   });

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readLogLines } from "../../src/pipelines/run-logs.js";
 import type { Runtime } from "../../src/server/runtime.js";
 import { DEMO } from "../../src/world/demo.js";
 import { basic, ORG } from "./devops.js";
@@ -68,4 +69,12 @@ export function pastedError(log: string): string {
     .map((line) => line.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, ""))
     .filter((line) => /##\[error\]|^ERROR:|^\(|AADSTS|Code:|Message:/.test(line))
     .join("\n");
+}
+
+/** Every log of a run as the store holds it (its pages, read the way the service reads them), one after another. */
+export async function storedLogs(runtime: Runtime, runId: number): Promise<string> {
+  const all = await runtime.store.pipelines.logs(runId);
+  let text = "";
+  for (const log of all) for await (const lines of readLogLines(runtime.store.pipelines, log, all)) text += `${lines.join("\n")}\n`;
+  return text;
 }

@@ -6,6 +6,7 @@ import { base64Forms } from "../../src/pipelines/runner/masker.js";
 import type { Runtime } from "../../src/server/runtime.js";
 import { DEMO } from "../../src/world/demo.js";
 import { azurerm, createEndpoint, devops, ORG, PROJECT, type Member } from "../helpers/devops.js";
+import { storedLogs } from "../helpers/pipelines.js";
 import { testRuntime } from "../helpers/runtime.js";
 
 // Issue 22, items 1, 2 and 10: what a person who may queue a pipeline (a Contributor, a guest) can make its steps
@@ -29,7 +30,7 @@ async function logsOf(runId: number): Promise<{ served: string; stored: string }
   const list = await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${runId}/logs`);
   let served = "";
   for (const l of list.body.value) served += `${(await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${runId}/logs/${l.id}`)).body}\n`;
-  const stored = JSON.stringify(await runtime.store.pipelines.run(runId)) + (await Promise.all((await runtime.store.pipelines.logs(runId)).map(async (l) => (await runtime.store.pipelines.logContent(runId, l.id))?.content ?? ""))).join("\n");
+  const stored = JSON.stringify(await runtime.store.pipelines.run(runId)) + (await storedLogs(runtime, runId));
   return { served, stored };
 }
 

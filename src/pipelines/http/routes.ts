@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { organizationUrl } from "../../http/wire.js";
 import { pipelinesErrors, PipelinesError } from "../errors.js";
@@ -24,7 +25,7 @@ export function pipelinesRoutes(app: FastifyInstance, pipelines: PipelinesServic
         const project: ProjectRef = request.params.project ? await pipelines.project(caller, request.params.project) : { id: "", name: "" };
         const base: ViewBase = { collection: `${organizationUrl(request, caller.organization.name)}/`, organization: caller.organization, project };
         const result = await handler(request, reply, caller, base);
-        if (reply.sent) return reply;
+        if (reply.sent || result === reply) return reply;
         if (result === undefined) return reply.status(204).send();
         const version = apiVersion(request);
         if (typeof result === "string") return reply.type("text/plain; charset=utf-8").send(result);
@@ -123,14 +124,17 @@ export function pipelinesRoutes(app: FastifyInstance, pipelines: PipelinesServic
     const { run, logs } = await pipelines.logs(caller, base.project.id, runId(request, "buildId"));
     return list(logs.map((l) => buildLogView(l, run, base)));
   }));
-  app.get(`${B}/builds/:buildId/logs/:logId`, route(async (request, _reply, caller, base) => {
-    const { lines } = await pipelines.log(caller, base.project.id, runId(request, "buildId"), readId(request.params.logId, pipelinesErrors.logNotFound));
-    const start = Math.max(Number(request.query.startLine ?? 1) || 1, 1);
-    const end = request.query.endLine ? Number(request.query.endLine) || lines.length : lines.length;
-    const slice = lines.slice(start - 1, end);
-    // node-api's getBuildLogLines asks for JSON (an array of lines); everyone else gets the text.
-    if (/application\/json/i.test(String(request.headers.accept ?? ""))) return list(slice);
-    return slice.join("\n");
+  app.get(`${B}/builds/:buildId/logs/:logId`, route(async (request, reply, caller, base) => {
+    const start = Math.max(Math.floor(Number(request.query.startLine ?? 1)) || 1, 1);
+    const endLine = Math.floor(Number(request.query.endLine));
+    const end = request.query.endLine && endLine > 0 ? endLine : Number.POSITIVE_INFINITY;
+    const { log, lines } = await pipelines.log(caller, base.project.id, runId(request, "buildId"), readId(request.params.logId, pipelinesErrors.logNotFound), { start, end });
+    // node-api's getBuildLogLines asks for JSON (an array of lines); everyone else gets the text. Both are streamed.
+    if (/application\/json/i.test(String(request.headers.accept ?? ""))) {
+      const count = Math.max(0, Math.min(end, log.lineCount) - start + 1);
+      return reply.type(`application/json; charset=utf-8`).send(Readable.from(jsonLines(count, lines), { objectMode: false, highWaterMark: 64 * 1024 }));
+    }
+    return reply.type("text/plain; charset=utf-8").send(Readable.from(textLines(lines), { objectMode: false, highWaterMark: 64 * 1024 }));
   }));
 
   const definitionView = (p: Pipeline, repositoryName: string | undefined, base: ViewBase) => ({
@@ -175,4 +179,26 @@ export function pipelinesRoutes(app: FastifyInstance, pipelines: PipelinesServic
     "/:org/:project/_apis/distributedtask/hubs/:hub/plans/:planId/jobs/:jobId/oidctoken",
     route(async (request, _reply, caller, base) => ({ oidcToken: await pipelines.oidcToken(caller, base.project.id, request.params.planId!, request.params.jobId!, request.query.serviceConnectionId) })),
   );
+}
+
+/** A log's lines as text, a page at a time. */
+async function* textLines(pages: AsyncIterable<string[]>): AsyncGenerator<string> {
+  let first = true;
+  for await (const lines of pages) {
+    if (!lines.length) continue;
+    yield `${first ? "" : "\n"}${lines.join("\n")}`;
+    first = false;
+  }
+}
+
+/** `{count, value: [lines]}`, written a page at a time. */
+async function* jsonLines(count: number, pages: AsyncIterable<string[]>): AsyncGenerator<string> {
+  yield `{"count":${count},"value":[`;
+  let first = true;
+  for await (const lines of pages) {
+    if (!lines.length) continue;
+    yield `${first ? "" : ","}${lines.map((line) => JSON.stringify(line)).join(",")}`;
+    first = false;
+  }
+  yield "]}";
 }

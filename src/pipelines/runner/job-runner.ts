@@ -72,8 +72,11 @@ export interface JobContext {
   isProtected: (path: string) => boolean;
 }
 
-/** A step's log stops growing past this; the step goes on and its log says so. */
-const MAX_STEP_LOG_LINES = 100_000;
+/**
+ * A job's log stops growing past this much text (svcconn's cap: the agent uploads logs in 8 MB pages and the service
+ * keeps them; svcconn keeps a job's log bounded so one job cannot fill the store). The job goes on and says so.
+ */
+export const MAX_JOB_LOG_BYTES = 64 * 1024 * 1024;
 const MAX_LINE_CHARS = 64 * 1024;
 /** How often deadlines are compared with svcconn's clock (timeouts follow the clock you can move). */
 const DEADLINE_TICK_MS = 250;
@@ -106,6 +109,9 @@ export class JobRunner {
   private readonly prependPath: string[] = [];
   private current: StepProcess | undefined;
   private jobTimedOut = false;
+  /** Characters written to the job's log, and whether its cap was reached. */
+  private logBytes = 0;
+  private logCapped = false;
 
   constructor(private readonly ctx: JobContext, private readonly sink: JobSink) {}
 
@@ -230,8 +236,11 @@ export class JobRunner {
   private line(record: TimelineRecord, text: string): number {
     const counts = lineCounts(record);
     const first = counts.count + 1;
-    for (const part of this.ctx.masker.mask(text).split(/\r?\n/)) {
-      this.sink.log(record, part.length > MAX_LINE_CHARS ? `${part.slice(0, MAX_LINE_CHARS)}…` : part);
+    const masked = this.ctx.masker.mask(text);
+    for (const part of masked.includes("\n") ? masked.split(/\r?\n/) : [masked]) {
+      const kept = part.length > MAX_LINE_CHARS ? `${part.slice(0, MAX_LINE_CHARS)}…` : part;
+      this.logBytes += kept.length + 1;
+      this.sink.log(record, kept);
       counts.count++;
     }
     return first;
@@ -409,13 +418,12 @@ export class JobRunner {
 
   /** One line of a task's output: a logging command the agent acts on, or a line for the log. */
   private output(record: TimelineRecord, line: string, step: CompiledStep): RecordResult | "commandFailed" | undefined {
-    const counts = lineCounts(record);
     const command = parseLoggingCommand(line);
     if (!command) {
-      if (counts.count >= MAX_STEP_LOG_LINES) {
-        if (!counts.truncated) {
-          counts.truncated = true;
-          this.issue(record, "warning", `The log of this step was cut at ${MAX_STEP_LOG_LINES} lines (svcconn's limit).`);
+      if (this.logBytes >= MAX_JOB_LOG_BYTES) {
+        if (!this.logCapped) {
+          this.logCapped = true;
+          this.issue(record, "warning", `The log of this job was cut at ${MAX_JOB_LOG_BYTES / 1024 / 1024} MB (svcconn's limit); the job goes on.`);
         }
         return undefined;
       }
@@ -516,11 +524,11 @@ function realpath(path: string): string {
   }
 }
 
-const counters = new WeakMap<TimelineRecord, { count: number; truncated: boolean }>();
+const counters = new WeakMap<TimelineRecord, { count: number }>();
 function lineCounts(record: TimelineRecord) {
   const found = counters.get(record);
   if (found) return found;
-  const made = { count: 0, truncated: false };
+  const made = { count: 0 };
   counters.set(record, made);
   return made;
 }
