@@ -26,6 +26,8 @@ const runtime = await createRuntime(resolveConfig({ memory: true, dataDir: mkdte
 const { pipelines } = runtime;
 await pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "bench", files: { "/azure-pipelines.yml": "steps:\n  - checkout: none\n  - script: echo ok\n" } });
 const pipeline = await pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "bench", repository: "bench", yamlPath: "/azure-pipelines.yml" });
+// Four parallel jobs (the free tier runs one at a time), so the throughput round measures the agent, not the queue.
+await pipelines.putParallelism(DEMO.organization.name, { microsoftHosted: PARALLEL, selfHosted: 1 });
 const caller = await pipelines.caller(DEMO.organization.name, `Basic ${Buffer.from(`:${DEMO.pats.admin}`).toString("base64")}`);
 
 async function oneRun(): Promise<number> {

@@ -26,11 +26,17 @@ export class JobTokens {
   private readonly keys: SigningKeys;
 
   constructor(
-    store: Store,
+    private readonly store: Store,
     private readonly clock: Clock,
     keyBox?: SecretBox,
   ) {
     this.keys = new SigningKeys(store.keys, clock, "devops-job:", keyBox);
+  }
+
+  /** The job ended: its token stops working at once (a job token never outlives a day, nor does the record). */
+  async end(jobId: string): Promise<void> {
+    const now = this.clock.nowMs();
+    await this.store.devops.endJob(jobId.toLowerCase(), new Date(now).toISOString(), new Date(now - 86_400_000).toISOString());
   }
 
   static looksLikeJobToken(token: string): boolean {
@@ -76,6 +82,7 @@ export class JobTokens {
       const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
       const now = this.clock.nowSeconds();
       if (claims.orgid !== org.id || typeof claims.exp !== "number" || claims.exp <= now || (typeof claims.nbf === "number" && claims.nbf > now + 300)) return undefined;
+      if (await this.store.devops.jobEnded(String(claims.job).toLowerCase())) return undefined;
       return {
         identityId: String(claims.nameid),
         binding: { projectId: String(claims.prj), planId: String(claims.plan), jobId: String(claims.job), runId: Number(claims.run), pipelineId: Number(claims.def) },

@@ -271,6 +271,11 @@ export class DevOpsService {
     return this.identities.jobTokens.issue(org, await this.buildService(org, project), binding, expiresAt);
   }
 
+  /** A job ended: its access token stops working for every API. */
+  async endJob(jobId: string): Promise<void> {
+    await this.identities.jobTokens.end(jobId);
+  }
+
   /** The names of the project groups a caller is in (directly or through other groups). */
   async projectGroupsOf(caller: DevOpsCaller, project: Project): Promise<string[]> {
     const principals = await this.security.principals(caller.identity.id);

@@ -183,6 +183,7 @@ export const aadsts = {
       `The redirect URI '${uri}' specified in the request does not match the redirect URIs configured for the application '${appId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.`,
     ),
   /** A browser (an Origin header) redeemed a code or refresh token of a client whose redirect URI is not a single-page app. */
+  pkceRequiredCrossOrigin: () => badRequest("invalid_request", 9002325, "Proof Key for Code Exchange is required for cross-origin authorization code redemption."),
   crossOriginRedemption: (origin: string) =>
     badRequest("invalid_request", 9002326, `Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type. Request origin: '${origin}'.`),
   /** `prompt=none` at the authorize endpoint: svcconn keeps no browser session (cookie), so a silent sign-in never finds one. */

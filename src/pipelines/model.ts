@@ -83,6 +83,8 @@ export interface TimelineRecord {
   logId: number | null;
   task: { id: string; name: string; version: string } | null;
   workerName: string | null;
+  /** What a pending record waits for (a job waiting for an agent: its position in the queue), or null. */
+  currentOperation?: string | null;
 }
 
 /** A timeline record, pending, with whatever `r` sets. */
@@ -158,6 +160,17 @@ export interface AgentPool {
 }
 
 export const HOSTED_POOL = "Azure Pipelines";
+
+/**
+ * How many jobs an organization runs at once (its parallel jobs), Microsoft-hosted and self-hosted counted apart.
+ * Without a declaration: Azure DevOps' free tier for a private project, one of each.
+ */
+export interface Parallelism {
+  microsoftHosted: number;
+  selfHosted: number;
+}
+
+export const FREE_TIER_PARALLELISM: Parallelism = { microsoftHosted: 1, selfHosted: 1 };
 
 /**
  * A project's pipeline settings of svcconn's own. `resourceAuthorization`: a run that uses a connection its

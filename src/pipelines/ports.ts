@@ -96,6 +96,8 @@ export interface DevOpsApi {
   buildService(organization: OrganizationRef, project: ProjectRef): Promise<IdentityRef>;
   /** A job access token (System.AccessToken) for the build service, bound to the job, valid until `expiresAt`. */
   issueJobToken(organization: OrganizationRef, claims: JobClaims, expiresAt: Date): Promise<string>;
+  /** The job ended: its access token stops working. */
+  endJob(jobId: string): Promise<void>;
   /** The OIDC token a job presents for a workload identity federation connection. */
   federationToken(organization: OrganizationRef, projectId: string, connectionId: string): Promise<string>;
   recordExecution(record: ExecutionRecord): Promise<void>;

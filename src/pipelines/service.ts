@@ -10,10 +10,11 @@ import { evaluate, ExpressionError, toText, type Value } from "./compile/express
 import { pipelineNotValid, resolveConnections, type ConnectionUse } from "./compile/resolve-connections.js";
 import { CompileError } from "./compile/yaml-tree.js";
 import { pipelinesErrors } from "./errors.js";
-import { HOSTED_POOL, newTimelineRecord, type DefinitionVariable, type Pipeline, type PipelineSettings, type QueueTimeVariable, type RecordResult, type Repository, type Run, type RunResult, type TimelineRecord } from "./model.js";
+import { FREE_TIER_PARALLELISM, HOSTED_POOL, newTimelineRecord, type DefinitionVariable, type Parallelism, type Pipeline, type PipelineSettings, type QueueTimeVariable, type RecordResult, type Repository, type Run, type RunResult, type TimelineRecord } from "./model.js";
 import type { ConnectionForJob, ConnectionSummary, DevOpsApi, OrganizationRef, PipelineCaller, ProjectRef } from "./ports.js";
 import { isInside, repositoryPath } from "./repositories.js";
 import { readLogLines, RunLogWriter } from "./run-logs.js";
+import { AgentQueue, type AgentLease, type PoolChoice } from "./agent-queue.js";
 import { expandMacros, isSecretAuthorizationParameter } from "./runner/agent-env.js";
 import { JobRunner, type AgentInfo, type JobVariable, type OutputVariable } from "./runner/job-runner.js";
 import type { StepSandbox } from "./runner/sandbox.js";
@@ -77,7 +78,7 @@ interface RunPlan {
   pipeline: Pipeline;
   repository: Repository;
   compiled: CompiledPipeline;
-  pools: Map<CompiledJob, AgentInfo>;
+  pools: Map<CompiledJob, PoolChoice>;
   project: ProjectRef;
   org: OrganizationRef;
   request: RunRequest;
@@ -87,6 +88,8 @@ interface LiveJob {
   runId: number;
   pipelineId: number;
   projectId: string;
+  /** The connections the job's steps name: the only ones its OIDC token route answers for. */
+  connections: Set<string>;
 }
 
 const STOPPED_HEARING =
@@ -108,6 +111,7 @@ export class PipelinesService {
   private readonly waiting = new Map<number, { run: Run; plan: RunPlan; connections: string[] }>();
   private permitTimer: NodeJS.Timeout | undefined;
   private readonly compiler = new CompilePool();
+  private readonly agents = new AgentQueue(async (organizationId) => (await this.store.pipelines.parallelism(organizationId)) ?? FREE_TIER_PARALLELISM);
 
   constructor(private readonly options: PipelinesOptions) {}
 
@@ -155,6 +159,14 @@ export class PipelinesService {
     const settings = { ...(await this.store.pipelines.settings(project.id)), ...change };
     await this.store.pipelines.putSettings(project.id, settings);
     return settings;
+  }
+
+  /** An organization's parallel jobs (world files and the admin API); waiting jobs may start at once. */
+  async putParallelism(organizationName: string, parallelism: Parallelism): Promise<Parallelism> {
+    const org = await this.options.devops.organization(organizationName);
+    await this.store.pipelines.putParallelism(org.id, parallelism);
+    await this.agents.limitsChanged(org.id);
+    return parallelism;
   }
 
   async putPool(organizationId: string, name: string, agents: Array<{ name: string; vm: string | null }>): Promise<void> {
@@ -494,16 +506,16 @@ export class PipelinesService {
   }
 
   /** The pool of each job: `vmImage` is the Microsoft-hosted pool; `name` a pool the organization has. */
-  private async poolsFor(org: OrganizationRef, compiled: CompiledPipeline, defaultPool: string | null): Promise<{ first: string; byJob: Map<CompiledJob, AgentInfo> }> {
+  private async poolsFor(org: OrganizationRef, compiled: CompiledPipeline, defaultPool: string | null): Promise<{ first: string; byJob: Map<CompiledJob, PoolChoice> }> {
     const declared = await this.store.pipelines.pools(org.id);
-    const byJob = new Map<CompiledJob, AgentInfo>();
+    const byJob = new Map<CompiledJob, PoolChoice>();
     const errors: string[] = [];
     for (const stage of compiled.stages) {
       for (const job of stage.jobs) {
         const request: PoolRequest = job.pool ?? stage.pool ?? compiled.pool ?? (defaultPool ? { name: defaultPool, vmImage: null } : { name: null, vmImage: "ubuntu-latest" });
         const name = request.vmImage || !request.name ? HOSTED_POOL : request.name;
         if (name.toLowerCase() === HOSTED_POOL.toLowerCase()) {
-          byJob.set(job, { name: "Hosted Agent", pool: HOSTED_POOL, hosted: true, vm: null });
+          byJob.set(job, { pool: HOSTED_POOL, hosted: true, agents: [] });
           continue;
         }
         const pool = declared.find((p) => p.name.toLowerCase() === name.toLowerCase());
@@ -511,19 +523,18 @@ export class PipelinesService {
           errors.push(`Could not find a pool with name ${name}. The pool does not exist or has not been authorized for use. For authorization details, refer to https://aka.ms/yamlauthz.`);
           continue;
         }
-        const agent = pool.agents[0];
-        if (!agent) {
+        if (!pool.agents.length) {
           errors.push(`No agent found in pool ${pool.name} which satisfies the specified demands.`);
           continue;
         }
-        byJob.set(job, { name: agent.name, pool: pool.name, hosted: false, vm: agent.vm });
+        byJob.set(job, { pool: pool.name, hosted: false, agents: pool.agents.map((a) => ({ name: a.name, pool: pool.name, hosted: false, vm: a.vm })) });
       }
     }
     if (errors.length) throw pipelinesErrors.validation(errors.map((message) => ({ result: "error", message })));
     return { first: [...byJob.values()][0]?.pool ?? HOSTED_POOL, byJob };
   }
 
-  private async execute(run: Run, pipeline: Pipeline, repository: Repository, compiled: CompiledPipeline, uses: ConnectionUse[], agents: Map<CompiledJob, AgentInfo>, project: ProjectRef, org: OrganizationRef, signal: AbortSignal): Promise<void> {
+  private async execute(run: Run, pipeline: Pipeline, repository: Repository, compiled: CompiledPipeline, uses: ConnectionUse[], pools: Map<CompiledJob, PoolChoice>, project: ProjectRef, org: OrganizationRef, signal: AbortSignal): Promise<void> {
     let flushTimer: NodeJS.Timeout | undefined;
     let flushing: Promise<void> | undefined;
     const flush = async () => {
@@ -575,9 +586,8 @@ export class PipelinesService {
       changed();
     };
 
-    run.status = "inProgress";
-    run.startTime ??= this.now();
-    // The plan's records exist from the start, pending, as on Azure Pipelines.
+    // The plan's records exist from the start, pending, as on Azure Pipelines; the run is in progress once a job has
+    // an agent.
     const stageRecords = new Map<CompiledStage, TimelineRecord>();
     const jobRecords = new Map<CompiledJob, { phase: TimelineRecord; job: TimelineRecord }>();
     for (const [si, stage] of compiled.stages.entries()) {
@@ -622,11 +632,26 @@ export class PipelinesService {
           changed();
           continue;
         }
-        const agent = agents.get(job)!;
-        for (const r of [phase, jobRecord]) Object.assign(r, { state: "inProgress", startTime: this.now(), workerName: agent.name });
+        // The job waits for an agent within the organization's parallel jobs, saying where it stands.
+        let lease: AgentLease;
+        try {
+          lease = await this.agents.acquire(org.id, pools.get(job)!, signal, (message) => {
+            jobRecord.currentOperation = message;
+            changed();
+          });
+        } catch {
+          for (const r of [phase, jobRecord]) Object.assign(r, { state: "completed", result: "canceled", currentOperation: null });
+          jobResults.set(job.name, { result: "canceled", outputs: {} });
+          changed();
+          continue;
+        }
+        const agent = lease.agent;
+        run.status = "inProgress";
+        run.startTime ??= this.now();
+        for (const r of [phase, jobRecord]) Object.assign(r, { state: "inProgress", startTime: this.now(), workerName: agent.name, currentOperation: null });
         jobRecord.logId = logs.newLog();
         changed();
-        const outcome = await this.runJob({ run, pipeline, repository, compiled, stage, job, jobRecord, agent, project, org, uses, dependencies, secretOutputs, signal, sink: { record: upsert, log: (r, line) => append(r.logId, line), newLogId: () => logs.newLog(jobRecord.logId) } });
+        const outcome = await this.runJob({ run, pipeline, repository, compiled, stage, job, jobRecord, agent, project, org, uses, dependencies, secretOutputs, signal, sink: { record: upsert, log: (r, line) => append(r.logId, line), newLogId: () => logs.newLog(jobRecord.logId) } }).finally(() => lease.release());
         for (const r of [phase, jobRecord]) Object.assign(r, { state: "completed", result: outcome.result, finishTime: this.now() });
         for (const c of outcome.connections) {
           const prior = connectionsUsed.get(c.id);
@@ -695,7 +720,8 @@ export class PipelinesService {
     const { run, pipeline, stage, job, org, project } = input;
     const urls = this.options.urls();
     const collectionUri = `${urls.devops}/${org.name}/`;
-    const jobId = newGuid();
+    // System.JobId is the job's timeline record id, as in Azure Pipelines.
+    const jobId = input.jobRecord.id;
     const expiresAt = new Date(this.options.clock.nowMs() + (job.timeoutInMinutes || 60) * 60_000 + 5 * 60_000);
     const jobToken = await this.options.devops.issueJobToken(org, { projectId: project.id, planId: run.planId, jobId, runId: run.id, pipelineId: pipeline.id }, expiresAt);
     const masker = new SecretMasker();
@@ -778,7 +804,7 @@ export class PipelinesService {
       connections.set(`${use.stepIndex}:${use.input}`, connection);
     }
     const liveKey = `${run.planId}:${jobId}`;
-    this.live.set(liveKey, { runId: run.id, pipelineId: pipeline.id, projectId: project.id });
+    this.live.set(liveKey, { runId: run.id, pipelineId: pipeline.id, projectId: project.id, connections: new Set(used.keys()) });
     try {
       const runner = new JobRunner(
         {
@@ -807,6 +833,7 @@ export class PipelinesService {
       return { ...outcome, connections: [...used.values()] };
     } finally {
       this.live.delete(liveKey);
+      await this.options.devops.endJob(jobId);
     }
   }
 
@@ -868,8 +895,9 @@ export class PipelinesService {
     const live = this.live.get(`${caller.job.planId}:${caller.job.jobId}`);
     if (!live) throw pipelinesErrors.oidcJobOver(jobId);
     if (!connectionId) throw pipelinesErrors.argument("The query parameter 'serviceConnectionId' is required.");
-    if (!(await this.options.devops.isConnectionAuthorized(project.id, connectionId.toLowerCase(), live.pipelineId))) throw pipelinesErrors.oidcNotAuthorized(connectionId);
-    return this.options.devops.federationToken(caller.organization, project.id, connectionId.toLowerCase());
+    const id = connectionId.toLowerCase();
+    if (!live.connections.has(id) || !(await this.options.devops.isConnectionAuthorized(project.id, id, live.pipelineId))) throw pipelinesErrors.oidcNotAuthorized(connectionId);
+    return this.options.devops.federationToken(caller.organization, project.id, id);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------------------
@@ -899,6 +927,7 @@ export class PipelinesService {
     const now = this.now();
     for (const r of run.timeline) {
       if (r.state === "completed") continue;
+      if (r.type === "Job") await this.options.devops.endJob(r.id);
       if (r.state === "inProgress" && (r.type === "Job" || r.type === "Checkpoint.Authorization")) {
         r.issues.push({ type: "error", category: "General", message: message ?? STOPPED_HEARING.replace("{agent}", r.workerName ?? "Hosted Agent"), data: { type: "error" } });
         r.errorCount++;

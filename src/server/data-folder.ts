@@ -37,14 +37,31 @@ export interface DataFolder {
   release(): void;
 }
 
-const isAlive = (pid: number) => {
+/**
+ * When a process started (its start time in /proc), or undefined when it is gone or a zombie: right after kill -9
+ * a process can linger as a zombie, and a PID can later belong to another process. Without /proc, kill(pid, 0).
+ */
+function processStart(pid: number): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return fields[0] === "Z" || fields[0] === "X" ? undefined : (fields[19] ?? "");
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT" || existsSync("/proc/self/stat")) return undefined;
+    try {
+      process.kill(pid, 0);
+      return "";
+    } catch (signalError) {
+      return (signalError as NodeJS.ErrnoException).code === "EPERM" ? "" : undefined;
+    }
   }
-};
+}
+
+/** The lock's holder is alive: the same process (PID and start time) that wrote it. */
+function holderAlive(pid: number, start: string | undefined): boolean {
+  const now = processStart(pid);
+  return now !== undefined && (start === undefined || now === "" || now === start);
+}
 
 /**
  * One server per data folder: a second one would keep its own clock and caches over the same file. A lock left by
@@ -55,13 +72,14 @@ function lock(dir: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, "wx", 0o600);
-      writeSync(fd, String(process.pid));
+      writeSync(fd, `${process.pid} ${processStart(process.pid) ?? ""}`.trim());
       closeSync(fd);
       return () => rmSync(file, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const holder = Number(readFileSync(file, "utf8").trim());
-      if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+      const [pidText = "", start] = readFileSync(file, "utf8").trim().split(" ");
+      const holder = Number(pidText);
+      if (Number.isInteger(holder) && holder > 0 && holderAlive(holder, start)) {
         throw new DataFolderError(`Another svcconn (process ${holder}) is using the data folder ${dir}. Stop it, or start this one with another --data folder.`);
       }
       rmSync(file, { force: true });

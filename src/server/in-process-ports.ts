@@ -217,6 +217,7 @@ export function inProcessPipelinesDevOpsApi(devops: DevOpsService): PipelinesDev
       return { id: identity.id, displayName: identity.displayName, uniqueName: identity.uniqueName };
     },
     issueJobToken: async (ref, claims, expiresAt) => devops.issueJobToken(await org(ref), claims, expiresAt),
+    endJob: (jobId) => devops.endJob(jobId),
     federationToken: async (ref, _projectId, connectionId) => devops.federationTokenForJob(await org(ref), connectionId),
     async recordExecution(record) {
       const { endpointId, projectId: _p, ...data } = record;

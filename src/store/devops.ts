@@ -283,6 +283,16 @@ export class DevOpsRepository {
     return (await query.execute()).map((r) => ({ id: r.id, data: json.read(r.data, {}) }));
   }
 
+  /** Records that a job ended (its access token stops working); rows older than `forgetBefore` are dropped. */
+  async endJob(jobId: string, endedAt: string, forgetBefore: string): Promise<void> {
+    await this.db.insertInto("endedJobs").values({ jobId, endedAt }).onConflict((oc) => oc.column("jobId").doNothing()).execute();
+    await this.db.deleteFrom("endedJobs").where("endedAt", "<", forgetBefore).execute();
+  }
+
+  async jobEnded(jobId: string): Promise<boolean> {
+    return (await this.db.selectFrom("endedJobs").select("jobId").where("jobId", "=", jobId).executeTakeFirst()) !== undefined;
+  }
+
   async subscriptionCache(sessionId: string): Promise<unknown[] | undefined> {
     const row = await this.db.selectFrom("subscriptionCaches").select("subscriptions").where("sessionId", "=", sessionId).executeTakeFirst();
     return row ? json.read<unknown[]>(row.subscriptions, []) : undefined;

@@ -509,6 +509,23 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // A job's access token ends with its job.
+  "0011-ended-jobs": {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable("ended_jobs").addColumn("job_id", "text", (c) => c.primaryKey()).addColumn("ended_at", "text", (c) => c.notNull()).execute();
+    },
+  },
+  // Parallel jobs per organization: jobs beyond them wait for an agent.
+  "0012-parallel-jobs": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("parallel_jobs")
+        .addColumn("organization_id", "text", (c) => c.primaryKey())
+        .addColumn("microsoft_hosted", "integer", (c) => c.notNull())
+        .addColumn("self_hosted", "integer", (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,4 +1,4 @@
-import type { AgentPool, Pipeline, PipelineSettings, Repository, Run, RunLog } from "../pipelines/model.js";
+import type { AgentPool, Parallelism, Pipeline, PipelineSettings, Repository, Run, RunLog } from "../pipelines/model.js";
 import { sql } from "kysely";
 import { isUniqueViolation, json, UniqueViolation, type Db } from "./database.js";
 
@@ -163,6 +163,19 @@ export class PipelineRepository {
   async settings(projectId: string): Promise<PipelineSettings> {
     const row = await this.db.selectFrom("pipelineSettings").selectAll().where("projectId", "=", projectId).executeTakeFirst();
     return { resourceAuthorization: row?.resourceAuthorization === "wait" ? "wait" : "fail", enforceSettableVar: row ? row.enforceSettableVar !== 0 : true };
+  }
+
+  async putParallelism(organizationId: string, parallelism: Parallelism): Promise<void> {
+    await this.db
+      .insertInto("parallelJobs")
+      .values({ organizationId, ...parallelism })
+      .onConflict((oc) => oc.column("organizationId").doUpdateSet(parallelism))
+      .execute();
+  }
+
+  /** An organization's parallel jobs, or undefined when it declared none. */
+  async parallelism(organizationId: string): Promise<Parallelism | undefined> {
+    return this.db.selectFrom("parallelJobs").select(["microsoftHosted", "selfHosted"]).where("organizationId", "=", organizationId).executeTakeFirst();
   }
 
   async pools(organizationId: string): Promise<AgentPool[]> {

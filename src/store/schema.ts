@@ -183,6 +183,8 @@ export interface DatabaseSchema {
   runs: RunTable;
   runLogs: RunLogTable;
   runLogPages: RunLogPageTable;
+  endedJobs: EndedJobTable;
+  parallelJobs: ParallelJobsTable;
   agentPools: AgentPoolTable;
   pipelineSettings: PipelineSettingsTable;
   retiredRefreshTokens: RetiredRefreshTokenTable;
@@ -435,6 +437,19 @@ export interface RunLogTable {
   lastChangedOn: string;
   /** A job's log is made of its steps' logs: their `parentId` is the job log's id. */
   parentId: number | null;
+}
+
+/** An organization's parallel jobs (absent: the free tier). */
+export interface ParallelJobsTable {
+  organizationId: string;
+  microsoftHosted: number;
+  selfHosted: number;
+}
+
+/** Jobs that ended: their access tokens stop working with them. */
+export interface EndedJobTable {
+  jobId: string;
+  endedAt: string;
 }
 
 /** A log's text in pages, appended as the step writes (a log is never rewritten whole). */

@@ -153,6 +153,7 @@ export async function exportWorld(store: Store, options: ExportOptions = {}): Pr
       });
     }
     const pools = (await store.pipelines.pools(org.id)).filter((pool) => !pool.hosted);
+    const parallelJobs = await store.pipelines.parallelism(org.id);
     organizations.push({
       name: org.name,
       id: org.id,
@@ -160,6 +161,7 @@ export async function exportWorld(store: Store, options: ExportOptions = {}): Pr
       federationIssuer: org.federationIssuer,
       serverMode: org.serverMode,
       projects: worldProjects,
+      ...(parallelJobs ? { parallelJobs } : {}),
       pools: pools.map((pool) => ({ name: pool.name, agents: pool.agents.map((a) => ({ name: a.name, ...(a.vm ? { vm: a.vm } : {}) })) })),
       members,
     });

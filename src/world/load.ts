@@ -441,6 +441,10 @@ class WorldLoader {
         pipelineIds.set(`${p.name.toLowerCase()}/${d.name.toLowerCase()}`, defined.id);
       }
     }
+    if (o.parallelJobs) {
+      const parallelJobs = o.parallelJobs;
+      await at(`${path}.parallelJobs`, () => pipelines.putParallelism(org.name, parallelJobs));
+    }
     for (const [k, pool] of o.pools.entries()) {
       await at(`${path}.pools.${k}`, () => pipelines.putPool(org.id, pool.name, pool.agents.map((a) => ({ name: a.name, vm: a.vm ?? null }))));
     }

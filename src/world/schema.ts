@@ -319,6 +319,8 @@ const organization = z
     federationIssuer: z.enum(["entra", "devops"]).default("entra"),
     serverMode: z.boolean().default(false),
     projects: z.array(project).default([]),
+    /** How many jobs run at once (parallel jobs); Azure DevOps' free tier (one of each) when absent. */
+    parallelJobs: z.object({ microsoftHosted: z.number().int().min(0).max(1000), selfHosted: z.number().int().min(0).max(1000) }).strict().optional(),
     /** Self-hosted agent pools; each agent may run on a VM of the tenant (its managed identities then work in jobs). */
     pools: z
       .array(z.object({ name: z.string().min(1), agents: z.array(z.object({ name: z.string().min(1), vm: z.string().optional() }).strict()).default([]) }).strict())

@@ -167,4 +167,61 @@ describe("authorization code with PKCE", () => {
     const badRedirect = await runtime.listeners.login.inject({ method: "GET", url: `/${DEMO.tenantId}/oauth2/v2.0/authorize?client_id=${AZ_CLI}&redirect_uri=https://evil.example/&response_type=code` });
     expect(badRedirect.body).toContain("AADSTS50011");
   });
+
+  it("checks the redirect URI for /common and /organizations too: nothing is sent to an address the application did not register", async () => {
+    const app = await runtime.entra.directory.createApplication({ tenantId: DEMO.tenantId, displayName: "multi", redirectUris: { web: ["https://app.example/callback"] } });
+    await runtime.entra.directory.createServicePrincipal({ tenantId: DEMO.tenantId, appId: app.appId });
+    for (const tenant of ["common", "organizations"]) {
+      for (const [redirect, extra] of [
+        ["https://evil.example/", "&prompt=none"],
+        ["https://evil.example/", "&response_type=token"],
+        ["javascript:alert(document.domain)//", "&prompt=none&response_mode=form_post"],
+        ["javascript:alert(document.domain)//", "&response_mode=form_post"],
+      ] as const) {
+        const url = `/${tenant}/oauth2/v2.0/authorize?client_id=${app.appId}&redirect_uri=${encodeURIComponent(redirect)}${extra.includes("response_type") ? "" : "&response_type=code"}${extra}`;
+        const response = await runtime.listeners.login.inject({ method: "GET", url });
+        expect(response.statusCode, url).toBe(400);
+        expect(response.headers.location).toBeUndefined();
+        expect(response.body).toContain("AADSTS50011");
+        expect(response.body).not.toContain("<script>");
+        const posted = await runtime.listeners.login.inject({ method: "POST", url: `/${tenant}/oauth2/v2.0/authorize`, headers: { "content-type": "application/x-www-form-urlencoded" }, payload: `${url.split("?")[1]}&login=${encodeURIComponent(DEMO.users.dev.upn)}&passwd=${encodeURIComponent(DEMO.userPassword)}` });
+        expect(posted.statusCode).toBe(400);
+        expect(posted.headers.location).toBeUndefined();
+        expect(posted.body).not.toContain("<script>");
+      }
+      const unknown = await runtime.listeners.login.inject({ method: "GET", url: `/${tenant}/oauth2/v2.0/authorize?client_id=0a0a0a0a-0000-4000-8000-000000000000&redirect_uri=https://evil.example/&response_type=code&prompt=none` });
+      expect(unknown.statusCode).toBe(400);
+      expect(unknown.body).toContain("AADSTS700016");
+      // The registered address still works from /common.
+      const fine = await runtime.listeners.login.inject({ method: "GET", url: `/${tenant}/oauth2/v2.0/authorize?client_id=${app.appId}&redirect_uri=${encodeURIComponent("https://app.example/callback")}&response_type=code&prompt=none` });
+      expect(fine.statusCode).toBe(302);
+      expect(new URL(fine.headers.location as string).origin).toBe("https://app.example");
+    }
+  });
+
+  it("the sign-in page cannot be framed by another site", async () => {
+    const page = await runtime.listeners.login.inject({ method: "GET", url: `/${DEMO.tenantId}/oauth2/v2.0/authorize?client_id=${AZ_CLI}&redirect_uri=http://localhost:8400&response_type=code` });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers["x-frame-options"]).toBe("DENY");
+    expect(page.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+  });
+
+  it("a browser redeeming a code issued without PKCE gets AADSTS9002325", async () => {
+    const spa = "https://spa.example/redirect";
+    const app = await runtime.entra.directory.createApplication({ tenantId: DEMO.tenantId, displayName: "spa", redirectUris: { spa: [spa] } });
+    await runtime.entra.directory.createServicePrincipal({ tenantId: DEMO.tenantId, appId: app.appId });
+    const query = new URLSearchParams({ client_id: app.appId, response_type: "code", redirect_uri: spa, scope: "openid User.Read" });
+    const signedIn = await runtime.listeners.login.inject({ method: "POST", url: `/${DEMO.tenantId}/oauth2/v2.0/authorize`, headers: { "content-type": "application/x-www-form-urlencoded" }, payload: `${query}&login=${encodeURIComponent(DEMO.users.dev.upn)}&passwd=${encodeURIComponent(DEMO.userPassword)}` });
+    expect(signedIn.statusCode).toBe(302);
+    const code = new URL(signedIn.headers.location as string).searchParams.get("code")!;
+    const redeemed = await runtime.listeners.login.inject({
+      method: "POST",
+      url: `/${DEMO.tenantId}/oauth2/v2.0/token`,
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://spa.example" },
+      payload: new URLSearchParams({ grant_type: "authorization_code", client_id: app.appId, code, redirect_uri: spa, scope: "openid User.Read" }).toString(),
+    });
+    expect(redeemed.statusCode).toBe(400);
+    expect(JSON.parse(redeemed.body)).toMatchObject({ error: "invalid_request", error_codes: [9002325] });
+    expect(JSON.parse(redeemed.body).error_description).toContain("AADSTS9002325: Proof Key for Code Exchange is required for cross-origin authorization code redemption.");
+  });
 });

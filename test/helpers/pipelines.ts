@@ -28,7 +28,9 @@ export async function holdJob(runtime: Runtime, connectionIds: string[], options
   const projectId = options.projectId ?? DEMO.project.id;
   const handoff = mkdtempSync(join(tmpdir(), "svcconn-handoff-"));
   const name = `held-${++counter}-${Date.now()}`;
-  // The job's facts appear whole (written aside, then renamed): the test reads the file as soon as it exists.
+  // The job's facts appear whole (written aside, then renamed): the test reads the file as soon as it exists. Each
+  // connection is named by a (skipped) step of the job: the OIDC route answers only for those.
+  const references = connectionIds.map((id) => `  - task: AzureCLI@2\n    condition: false\n    inputs:\n      azureSubscription: ${id}\n      scriptType: bash\n      scriptLocation: inlineScript\n      inlineScript: echo\n`).join("");
   const yaml = `steps:
   - bash: |
       printf '%s\\n%s\\n%s\\n' "$SYSTEM_ACCESSTOKEN" "$(System.PlanId)" "$(System.JobId)" > "${handoff}/job.partial"
@@ -37,7 +39,7 @@ export async function holdJob(runtime: Runtime, connectionIds: string[], options
       exit 1
     env:
       SYSTEM_ACCESSTOKEN: $(System.AccessToken)
-`;
+${references}`;
   await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId, name, files: { "/azure-pipelines.yml": yaml } });
   const pipeline = await runtime.pipelines.definePipeline(projectId, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
   for (const id of connectionIds) await runtime.store.devops.setPipelinePermission(projectId, "endpoint", id, { pipelineId: pipeline.id, authorized: true, authorizedBy: "test", authorizedOn: new Date().toISOString() });

@@ -65,6 +65,14 @@ async function scriptStep(connection: { id: string; name: string; authorization:
     `      TENANT_ID: ${DEMO.tenantId}`,
     `      AUTHORITY: ${server.login}`,
     `      ARM: ${server.arm}`,
+    // The connection is named by a step of the job (skipped here): the job's OIDC route answers only for those.
+    "  - task: AzureCLI@2",
+    "    condition: false",
+    "    inputs:",
+    `      azureSubscription: ${connection.name}`,
+    "      scriptType: bash",
+    "      scriptLocation: inlineScript",
+    "      inlineScript: echo",
     "",
   ].join("\n");
   const script = readFileSync(join(process.cwd(), "test/fixtures/pipelines", fixture), "utf8");

@@ -34,13 +34,21 @@ describe("the job OIDC token route is bound to running jobs (S19)", () => {
       // Another plan or job, a connection the pipeline may not use, a PAT: refused.
       expect((await devops(runtime, bearer, "POST", route(crypto.randomUUID(), job.jobId, wif.id), undefined, { version: null })).status).toBe(403);
       expect((await devops(runtime, bearer, "POST", route(job.planId, job.jobId, other.id), undefined, { version: null })).status).toBe(400);
+      // Permitted to the pipeline but named by no step of this job: refused as the route's own text says.
+      const unreferenced = await createEndpoint(runtime, "admin", azurerm({ name: "job-wif-unreferenced", subscriptionId: DEMO.subscriptionId }));
+      await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${unreferenced.id}`, { pipelines: [{ id: job.pipelineId, authorized: true }] }, { version: "7.1-preview.1" });
+      const notNamed = await devops(runtime, bearer, "POST", route(job.planId, job.jobId, unreferenced.id), undefined, { version: null });
+      expect(notNamed.status).toBe(400);
+      expect(notNamed.body.message).toBe(`The service connection ${unreferenced.id} is not authorized for this job: it was not referenced by a step of the job, or the pipeline may not use it.`);
       expect((await devops(runtime, "admin", "POST", route(job.planId, job.jobId, wif.id), undefined, { version: null })).status).toBe(401);
     } finally {
       await job.release();
     }
-    // Once the job is over, its token gets nothing more.
+    // Once the job is over, its token gets nothing more, from any API: it cannot queue a pipeline either.
     const over = await devops(runtime, { authorization: `Bearer ${job.token}` }, "POST", route(job.planId, job.jobId, wif.id), undefined, { version: null });
-    expect(over.status).toBe(404);
+    expect(over.status).toBe(401);
+    expect((await devops(runtime, { authorization: `Bearer ${job.token}` }, "GET", `/${ORG}/_apis/projects/${PROJECT}`)).status).toBe(401);
+    expect((await devops(runtime, { authorization: `Bearer ${job.token}` }, "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${job.pipelineId}/runs`, {})).status).toBe(401);
   }, 60_000);
 
   it("AADSTS700024 when the clock passes the OIDC token's lifetime mid-job", async () => {

@@ -1,3 +1,4 @@
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -119,6 +120,26 @@ describe("the data folder", () => {
     chmodSync(join(dir, "svcconn.lock"), 0o600);
     const again = await open(dir);
     await again.close();
+    // Right after kill -9 the holder can still be a zombie (its parent has not reaped it yet): it holds nothing.
+    const parent = spawn("sh", ["-c", "sleep 0.05 & exec sleep 30"], { stdio: "ignore" });
+    try {
+      let zombie = 0;
+      for (let i = 0; i < 100 && !zombie; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const children = spawnSync("ps", ["-o", "pid=,stat=", "--ppid", String(parent.pid)], { encoding: "utf8" }).stdout.trim().split("\n");
+        zombie = Number(children.find((line) => /\sZ/.test(line))?.trim().split(/\s+/)[0] ?? 0);
+      }
+      expect(zombie).toBeGreaterThan(0);
+      writeFileSync(join(dir, "svcconn.lock"), String(zombie));
+      const afterZombie = await open(dir);
+      await afterZombie.close();
+    } finally {
+      parent.kill("SIGKILL");
+    }
+    // A PID now used by another process (a restart of the machine) does not block either: its start time differs.
+    writeFileSync(join(dir, "svcconn.lock"), `${process.pid} 1`);
+    const reused = await open(dir);
+    await reused.close();
   });
 });
 

@@ -114,4 +114,23 @@ test.describe("runs", () => {
       await admin("PUT", `/_admin/organizations/${ORG}/projects/${PROJECT}/pipelinesettings`, { resourceAuthorization: "fail" });
     }
   });
+
+  test("a run waiting for an agent says so, with its place in the queue", async ({ page }) => {
+    const folder = mkdtempSync(join(tmpdir(), "svcconn-web-held-"));
+    writeFileSync(join(folder, "azure-pipelines.yml"), `steps:\n  - checkout: none\n  - bash: while [ ! -f ${folder}/release ]; do sleep 0.1; done\n    displayName: Hold the agent\n`);
+    await admin("PUT", `/_admin/organizations/${ORG}/projects/${PROJECT}/repositories/held`, { folder });
+    const pipeline = await devopsRest("POST", `/${ORG}/${PROJECT}/_apis/pipelines`, { name: "held", folder: "\\", configuration: { type: "yaml", path: "/azure-pipelines.yml", repository: { name: "held", type: "azureReposGit" } } });
+    try {
+      await queue(pipeline.id);
+      const waiting = await queue(pipeline.id);
+      await signIn(page, "admin");
+      await page.goto(urls.run(waiting.id));
+      await expect(page.getByText("waiting for an available agent")).toBeVisible({ timeout: 30_000 });
+      await expect(page.getByText("parallelism type 'Microsoft-Hosted Private'. Current position in queue: 1")).toBeVisible();
+      await screenshot(page, "run-waiting-for-agent");
+      await expectAccessible(page);
+    } finally {
+      writeFileSync(join(folder, "release"), "");
+    }
+  });
 });

@@ -8,7 +8,7 @@ import { accessTokenLifetime, v2Issuer, type AccessTokens, type IssuedAccessToke
 import type { ClientAuthenticator } from "../token/client-auth.js";
 import { aadsts } from "../errors.js";
 import { DEFAULT_DELEGATED_SCOPES, DEFAULT_SCOPE, FIRST_PARTY_PUBLIC_CLIENTS } from "../directory/first-party.js";
-import type { Tenant, User, UserSession } from "../model.js";
+import type { Application, Tenant, User, UserSession } from "../model.js";
 import { AZURE_DEVOPS_APP_ID, GRAPH_APP_ID, OIDC_SCOPES, type Resource, type ResourceResolver } from "../token/token-audiences.js";
 import type { SigningKeys } from "../../core/signing-keys.js";
 
@@ -79,15 +79,36 @@ export class UserSignIn {
 
   async client(tenant: Tenant, clientId: string): Promise<UserFlowClient> {
     const id = clientId.trim().toLowerCase();
-    const firstParty = FIRST_PARTY_PUBLIC_CLIENTS[id];
-    if (firstParty) {
-      const spa = id === AZURE_DEVOPS_APP_ID ? this.azureDevOpsWebRedirects() : [];
-      return { appId: id, name: firstParty, public: true, redirectUris: ["https://login.microsoftonline.com/common/oauth2/nativeclient", ...spa], spaRedirectUris: spa, firstParty: true };
-    }
+    const firstParty = this.firstPartyClient(id);
+    if (firstParty) return firstParty;
     const app = await this.store.applications.getByAppId(id);
     const sp = app && (await this.store.servicePrincipals.getByAppId(tenant.id, app.appId));
     if (!app || !sp) throw aadsts.applicationNotFound(clientId, tenant.displayName);
     if (!sp.accountEnabled) throw aadsts.applicationDisabled(app.appId, app.displayName);
+    return this.registeredClient(app);
+  }
+
+  /**
+   * The client as its registration describes it, before the person's directory is known (`/common`,
+   * `/organizations`): what its redirect URIs are is decided by the application itself.
+   */
+  async clientBeforeSignIn(clientId: string, directory: string): Promise<UserFlowClient> {
+    const id = clientId.trim().toLowerCase();
+    const firstParty = this.firstPartyClient(id);
+    if (firstParty) return firstParty;
+    const app = await this.store.applications.getByAppId(id);
+    if (!app) throw aadsts.applicationNotFound(clientId, directory);
+    return this.registeredClient(app);
+  }
+
+  private firstPartyClient(id: string): UserFlowClient | undefined {
+    const name = FIRST_PARTY_PUBLIC_CLIENTS[id];
+    if (!name) return undefined;
+    const spa = id === AZURE_DEVOPS_APP_ID ? this.azureDevOpsWebRedirects() : [];
+    return { appId: id, name, public: true, redirectUris: ["https://login.microsoftonline.com/common/oauth2/nativeclient", ...spa], spaRedirectUris: spa, firstParty: true };
+  }
+
+  private registeredClient(app: Application): UserFlowClient {
     return {
       appId: app.appId,
       name: app.displayName,
@@ -162,6 +183,8 @@ export class UserSignIn {
     }
     const client = await this.client(input.tenant, input.clientId);
     if (input.origin !== undefined && !this.isSpaOrigin(client, input.origin, record.redirectUri)) throw aadsts.crossOriginRedemption(input.origin);
+    // A browser redeeming a code must have used PKCE for it, as Entra requires of single-page apps.
+    if (input.origin !== undefined && !record.codeChallenge) throw aadsts.pkceRequiredCrossOrigin();
     if (!client.public && (input.clientSecret || input.clientAssertion)) {
       await this.clients.authenticate({
         tenant: input.tenant,

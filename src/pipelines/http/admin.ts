@@ -7,11 +7,13 @@ import type { PipelinesService } from "../service.js";
 
 const folderRepository = z.object({ folder: z.string().min(1).max(4096) }).strict();
 const settings = z.object({ resourceAuthorization: z.enum(["fail", "wait"]) }).strict();
+const parallelism = z.object({ microsoftHosted: z.number().int().min(0).max(1000), selfHosted: z.number().int().min(0).max(1000) }).strict();
 
 /**
  * On the devops listener: `PUT /_admin/organizations/{org}/projects/{project}/repositories/{name}`, a repository
  * backed by a local folder (`svcconn pipeline run` registers the folder of the YAML file it runs), and
- * `PUT …/projects/{project}/pipelinesettings`, the project's svcconn pipeline settings.
+ * `PUT …/projects/{project}/pipelinesettings`, the project's svcconn pipeline settings, and
+ * `PUT /_admin/organizations/{org}/parallelism`, how many jobs the organization runs at once.
  */
 export function pipelinesAdminRoutes(app: FastifyInstance, pipelines: PipelinesService, requireKey: (request: never) => Promise<void>): void {
   app.put<{ Params: { org: string; project: string; name: string } }>("/_admin/organizations/:org/projects/:project/repositories/:name", { onRequest: requireKey as never }, async (request) => {
@@ -33,6 +35,17 @@ export function pipelinesAdminRoutes(app: FastifyInstance, pipelines: PipelinesS
     if (!parsed.success) throw new AdminError(400, "InvalidSettings", 'The body must be {"resourceAuthorization": "fail" | "wait"}.');
     try {
       return await pipelines.putSettings(request.params.org, request.params.project, parsed.data);
+    } catch (error) {
+      if (error instanceof DevOpsPortError) throw new AdminError(404, "NotFound", error.message);
+      throw error;
+    }
+  });
+
+  app.put<{ Params: { org: string } }>("/_admin/organizations/:org/parallelism", { onRequest: requireKey as never }, async (request) => {
+    const parsed = parallelism.safeParse(request.body);
+    if (!parsed.success) throw new AdminError(400, "InvalidParallelism", 'The body must be {"microsoftHosted": N, "selfHosted": N} (0 to 1000 each).');
+    try {
+      return await pipelines.putParallelism(request.params.org, parsed.data);
     } catch (error) {
       if (error instanceof DevOpsPortError) throw new AdminError(404, "NotFound", error.message);
       throw error;

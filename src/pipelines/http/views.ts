@@ -104,7 +104,7 @@ export function timelineView(r: Run, b: ViewBase) {
     name: t.name,
     startTime: t.startTime,
     finishTime: t.finishTime,
-    currentOperation: null,
+    currentOperation: t.currentOperation ?? null,
     percentComplete: null,
     state: t.state,
     result: t.result,

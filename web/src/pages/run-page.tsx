@@ -33,6 +33,8 @@ interface TimelineRecord {
   result: string | null;
   log: { id: number } | null;
   issues?: Array<{ type: string; message: string }>;
+  /** A pending job's wait for an agent (parallel jobs, busy agents), in Azure DevOps' words. */
+  currentOperation?: string | null;
 }
 
 /** The run-time wait for a connection the pipeline may not use yet (the Checkpoint.Authorization record's text). */
@@ -152,6 +154,16 @@ export function RunPage({ buildId }: { buildId: number }) {
           </Button>
         </MessageBar>
       )}
+      {records
+        .filter((r) => r.type === "Job" && r.state === "pending" && r.currentOperation)
+        .map((r) => (
+          <MessageBar key={r.id} intent="info">
+            <MessageBarBody>
+              <MessageBarTitle>{r.name}: waiting for an available agent</MessageBarTitle>
+              {r.currentOperation}
+            </MessageBarBody>
+          </MessageBar>
+        ))}
       {refused.length > 0 && (
         <MessageBar intent="warning">
           <MessageBarBody>

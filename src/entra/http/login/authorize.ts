@@ -30,15 +30,20 @@ function errorPage(error: PlaneError): string {
   return page("Sign in error", `<h1>Sorry, but we're having trouble signing you in.</h1><p class="error">${escapeHtml(error.message)}</p>`);
 }
 
+/** The sign-in pages may not be framed by another site (clickjacking), as Entra's are not. */
+function html(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return reply.status(status).header("x-frame-options", "DENY").header("content-security-policy", "frame-ancestors 'none'").type("text/html").send(body);
+}
+
 /** Sends the result to the client's redirect URI: query string by default, the fragment, or an auto-submitting form. */
-function redirectTo(reply: FastifyReply, redirectUri: string, mode: string | undefined, values: Record<string, string>): FastifyReply {
+function redirectTo(reply: FastifyReply, clientId: string, redirectUri: string, mode: string | undefined, values: Record<string, string>): FastifyReply {
   if (mode === "form_post") {
+    // Only a web address can receive a form: anything else (a javascript: URI) would run in this page's origin.
+    if (!/^https?:\/\//i.test(redirectUri)) return html(reply, 400, errorPage(aadsts.redirectUriMismatch(redirectUri, clientId)));
     const inputs = Object.entries(values)
       .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
       .join("");
-    return reply
-      .type("text/html")
-      .send(page("Working…", `<form method="post" action="${escapeHtml(redirectUri)}">${inputs}<noscript><button>Continue</button></noscript></form><script>document.forms[0].submit()</script>`));
+    return html(reply, 200, page("Working…", `<form method="post" action="${escapeHtml(redirectUri)}">${inputs}<noscript><button>Continue</button></noscript></form><script>document.forms[0].submit()</script>`));
   }
   const url = new URL(redirectUri);
   if (mode === "fragment") {
@@ -59,10 +64,9 @@ export function authorizeRoutes(app: FastifyInstance, entra: EntraService): void
     const tenant = await entra.directory.resolveTenant(tenantSegment);
     if (!params.client_id) throw new AadstsError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.");
     if (!params.redirect_uri) throw new AadstsError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'redirect_uri'.");
-    if (tenant !== "multi") {
-      const client = await entra.signIn.client(tenant, params.client_id);
-      entra.signIn.checkRedirectUri(client, params.redirect_uri);
-    }
+    // Every tenant form checks the redirect URI against the application's own before anything is sent to it.
+    const client = tenant === "multi" ? await entra.signIn.clientBeforeSignIn(params.client_id, tenantSegment) : await entra.signIn.client(tenant, params.client_id);
+    entra.signIn.checkRedirectUri(client, params.redirect_uri);
     return { tenant, redirectUri: params.redirect_uri };
   };
 
@@ -71,23 +75,23 @@ export function authorizeRoutes(app: FastifyInstance, entra: EntraService): void
     try {
       await validate(request.params.tenant, params);
     } catch (error) {
-      if (error instanceof AadstsError) return reply.status(400).type("text/html").send(errorPage(error));
+      if (error instanceof AadstsError) return html(reply, 400, errorPage(error));
       throw error;
     }
     if (params.prompt === "none") {
       // A silent sign-in (MSAL's hidden iframe): there is no browser session to reuse, so the client is told to
       // ask the person, which it does with a visible sign-in.
       const error = aadsts.silentSignInNoUser();
-      return redirectTo(reply, params.redirect_uri!, params.response_mode, { error: error.errorClass, error_description: error.message, ...(params.state ? { state: params.state } : {}) });
+      return redirectTo(reply, params.client_id!, params.redirect_uri!, params.response_mode, { error: error.errorClass, error_description: error.message, ...(params.state ? { state: params.state } : {}) });
     }
     if (params.response_type !== "code") {
-      return redirectTo(reply, params.redirect_uri!, params.response_mode, {
+      return redirectTo(reply, params.client_id!, params.redirect_uri!, params.response_mode, {
         error: "unsupported_response_type",
         error_description: `AADSTS70000: The response type '${params.response_type ?? ""}' is not supported; use 'code'.`,
         ...(params.state ? { state: params.state } : {}),
       });
     }
-    return reply.type("text/html").send(signInPage(params));
+    return html(reply, 200, signInPage(params));
   });
 
   app.post<{ Params: { tenant: string } }>("/:tenant/oauth2/v2.0/authorize", async (request: FastifyRequest<{ Params: { tenant: string } }>, reply) => {
@@ -97,7 +101,7 @@ export function authorizeRoutes(app: FastifyInstance, entra: EntraService): void
     try {
       ({ tenant } = await validate(request.params.tenant, form));
     } catch (error) {
-      if (error instanceof AadstsError) return reply.status(400).type("text/html").send(errorPage(error));
+      if (error instanceof AadstsError) return html(reply, 400, errorPage(error));
       throw error;
     }
     const username = form.login ?? "";
@@ -120,14 +124,14 @@ export function authorizeRoutes(app: FastifyInstance, entra: EntraService): void
         codeChallengeMethod: form.code_challenge_method ?? (form.code_challenge ? "plain" : undefined),
         nonce: form.nonce,
       });
-      return redirectTo(reply, form.redirect_uri!, form.response_mode, {
+      return redirectTo(reply, form.client_id!, form.redirect_uri!, form.response_mode, {
         code,
         client_info: Buffer.from(JSON.stringify({ uid: user.id, utid: tenant.id })).toString("base64url"),
         ...(form.state ? { state: form.state } : {}),
         session_state: user.id,
       });
     } catch (error) {
-      if (error instanceof AadstsError) return reply.type("text/html").send(signInPage(form, error.message, username));
+      if (error instanceof AadstsError) return html(reply, 200, signInPage(form, error.message, username));
       throw error;
     }
   });
