@@ -16,6 +16,15 @@ export function repositoryPath(path: string): string {
   return `/${parts.join("/")}`;
 }
 
+/** The path with its links resolved, or as given when it does not exist (yet). */
+export function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
 /** True when `path` is one of `roots` or inside one. */
 export function isInside(path: string, roots: string[]): boolean {
   return roots.some((root) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep));

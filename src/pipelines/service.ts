@@ -943,9 +943,10 @@ export class PipelinesService {
     await Promise.allSettled([...this.running]);
   }
 
-  /** Ends the compile threads (closing svcconn, after the runs have settled). */
+  /** Ends the compile threads and removes the job folders' root (closing svcconn, after the runs have settled). */
   async close(): Promise<void> {
     await this.compiler.close();
+    this.options.workFolders.close();
   }
 
   /** Stops every run under way (closing svcconn); runs waiting for Permit stay as they are, failed at the next start. */

@@ -1,5 +1,4 @@
 
-import { realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AdjustableClock } from "../core/clock.js";
@@ -14,6 +13,7 @@ import { FederationIssuer } from "../devops/federation.js";
 import { inProcessArmApi, inProcessEntraApi, inProcessPipelinesDevOpsApi, inProcessTokenValidator } from "./in-process-ports.js";
 import { chooseSandbox, codePaths, type StepSandbox } from "../pipelines/runner/sandbox.js";
 import { WorkFolders } from "../pipelines/runner/work-folders.js";
+import { realpathOrSelf } from "../pipelines/repositories.js";
 import { PipelinesService } from "../pipelines/service.js";
 import { DevOpsService } from "../devops/service.js";
 import type { ResourcePlane } from "../entra/token/token-audiences.js";
@@ -198,14 +198,9 @@ export async function createRuntime(config: Config): Promise<Runtime> {
  * certificate, svcconn's code and Node stay visible), and so is every other job's folder.
  */
 function stepIsolation(config: Config, dataDir: string, caFile: () => string | undefined): { workFolders: WorkFolders; sandbox: StepSandbox; protectedPaths: string[] } {
-  const real = (path: string) => {
-    try {
-      return realpathSync(path);
-    } catch {
-      return path;
-    }
-  };
-  const protectedPaths = [...new Set([dataDir, config.caDir ? resolve(config.caDir) : join(dataDir, "tls")].map(real))];
+  // With --memory the data folder holds nothing but, by default, the CA.
+  const caDir = config.caDir ? resolve(config.caDir) : join(dataDir, "tls");
+  const protectedPaths = [...new Set([...(config.memory ? [] : [dataDir]), ...(config.tls ? [caDir] : [])].map(realpathOrSelf))];
   const workFolders = new WorkFolders({ dataDir: config.memory ? undefined : dataDir, protectedPaths });
   const here = fileURLToPath(import.meta.url);
   const sandbox = chooseSandbox(config.stepSandbox, {

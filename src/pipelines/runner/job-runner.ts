@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -8,6 +8,7 @@ import { ANY_TARGET, type CompiledJob, type CompiledStep } from "../compile/comp
 import { evaluate, ExpressionError, type Value } from "../compile/expressions.js";
 import { newTimelineRecord, type RecordResult, type TimelineIssue, type TimelineRecord } from "../model.js";
 import type { ConnectionForJob } from "../ports.js";
+import { realpathOrSelf } from "../repositories.js";
 import { versionText } from "../tasks/catalog.js";
 import { agentTexts, connectionEnvironment, envName, expandMacros, isReadOnlyVariable, RESTRICTED_MODE_COMMANDS, systemConnectionEnvironment, type CloudUrls } from "./agent-env.js";
 import { parseLoggingCommand, type LoggingCommand } from "./logging-commands.js";
@@ -295,8 +296,8 @@ export class JobRunner {
     this.line(record, `Syncing repository: ${repository.name} (Git)`);
     try {
       if (repository.folder) {
-        if (this.ctx.isProtected(realpath(repository.folder))) throw new Error(`the repository's folder lies inside svcconn's data folder, which no job may read`);
-        cpSync(repository.folder, sources, { recursive: true, filter: (src) => !src.split(/[\\/]/).includes(".git") && !this.ctx.isProtected(realpath(src)) });
+        if (this.ctx.isProtected(realpathOrSelf(repository.folder))) throw new Error(`the repository's folder lies inside svcconn's data folder, which no job may read`);
+        cpSync(repository.folder, sources, { recursive: true, filter: (src) => !src.split(/[\\/]/).includes(".git") && !this.ctx.isProtected(realpathOrSelf(src)) });
       }
       for (const [path, text] of Object.entries(repository.files ?? {})) {
         const target = join(sources, ...path.split("/").filter((p) => p && p !== ".."));
@@ -513,14 +514,6 @@ export class JobRunner {
     if (allowed === null || allowed.some((pattern) => minimatch(name, pattern, { nocase: true }))) return true;
     this.issue(record, "warning", agentTexts.setVariableNotAllowed(name));
     return false;
-  }
-}
-
-function realpath(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
   }
 }
 

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, realpathSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, sep } from "node:path";
+import { realpathOrSelf } from "../repositories.js";
 
 /**
  * How steps are isolated from svcconn itself. A step runs as the same OS user as svcconn, so without isolation it
@@ -39,14 +40,6 @@ function probeBubblewrap(): { path: string } | { reason: string } {
 
 const within = (path: string, root: string) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 
-function real(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
-
 /**
  * The bubblewrap arguments for a step: the machine as the svcconn user sees it, then every hidden path replaced
  * by an empty folder (or /dev/null for a file), needed paths bound back read-only, the job's own folder bound
@@ -54,8 +47,8 @@ function real(path: string): string {
  */
 export function bubblewrapArgs(paths: SandboxPaths, jobFolder: string, cwd: string): string[] {
   const args = ["--bind", "/", "/", "--dev", "/dev", "--proc", "/proc"];
-  const hidden = [...new Set(paths.hidden.filter(existsSync).map(real))];
-  const needed = [...new Set(paths.needed.filter(existsSync).map(real))];
+  const hidden = [...new Set(paths.hidden.filter(existsSync).map(realpathOrSelf))];
+  const needed = [...new Set(paths.needed.filter(existsSync).map(realpathOrSelf))];
   const hide = (paths: string[]) => {
     for (const path of paths) args.push(...(isFolder(path) ? ["--tmpfs", path] : ["--ro-bind", "/dev/null", path]));
   };
@@ -100,7 +93,7 @@ export function chooseSandbox(mode: SandboxMode, paths: SandboxPaths): StepSandb
 
 /** The folders svcconn's own code and Node live in: a step's task process needs them. */
 export function codePaths(moduleFile: string): string[] {
-  return [dirname(real(process.execPath)), packageRoot(moduleFile)];
+  return [dirname(realpathOrSelf(process.execPath)), packageRoot(moduleFile)];
 }
 
 function packageRoot(moduleFile: string): string {

@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join, resolve, sep } from "node:path";
 
 /**
@@ -10,15 +10,18 @@ import { join, resolve, sep } from "node:path";
  */
 export class WorkFolders {
   readonly root: string;
+  private readonly base: string;
 
   constructor(options: { dataDir?: string; protectedPaths: string[] }) {
-    const base = resolve(tmpdir());
-    const key = options.dataDir ? createHash("sha256").update(resolve(options.dataDir)).digest("hex").slice(0, 16) : `mem-${process.pid}`;
+    // A data folder has one svcconn at a time (its lock); `--memory` instances, several in one process too, each
+    // get a root of their own.
+    const key = options.dataDir ? createHash("sha256").update(resolve(options.dataDir)).digest("hex").slice(0, 16) : `mem-${process.pid}-${randomBytes(4).toString("hex")}`;
+    // The first place for job folders that is outside every protected path (a data folder may be /tmp itself).
+    const outside = (folder: string) => !options.protectedPaths.some((p) => folder === resolve(p) || folder.startsWith(resolve(p) + sep));
+    const base = [tmpdir(), join(homedir(), ".cache"), "/var/tmp"].map((b) => resolve(b)).find((b) => outside(join(b, `svcconn-work-${key}`)));
+    if (!base) throw new Error(`no folder for job folders outside ${options.protectedPaths.join(", ")}: set TMPDIR to a folder outside svcconn's data folder`);
+    this.base = base;
     this.root = join(base, `svcconn-work-${key}`);
-    for (const p of options.protectedPaths) {
-      const root = resolve(p);
-      if (this.root === root || this.root.startsWith(root + sep)) throw new Error(`the job folders (${this.root}) would lie inside ${root}: set TMPDIR to a folder outside svcconn's data folder`);
-    }
   }
 
   /** A new, empty, owner-only folder for one job. */
@@ -34,6 +37,11 @@ export class WorkFolders {
 
   remove(jobFolder: string): void {
     rmSync(jobFolder, { recursive: true, force: true, maxRetries: 3 });
+  }
+
+  /** svcconn is stopping and its jobs have ended: the root goes too. */
+  close(): void {
+    rmSync(this.root, { recursive: true, force: true, maxRetries: 3 });
   }
 
   /**
@@ -63,7 +71,7 @@ export class WorkFolders {
 
   /** This instance's root, and the roots of `--memory` instances whose process is gone. */
   private ownedRoots(): string[] {
-    const base = resolve(tmpdir());
+    const base = this.base;
     const roots = [this.root];
     let names: string[] = [];
     try {
@@ -72,7 +80,7 @@ export class WorkFolders {
       return roots;
     }
     for (const name of names) {
-      const pid = /^svcconn-work-mem-(\d+)$/.exec(name)?.[1];
+      const pid = /^svcconn-work-mem-(\d+)-/.exec(name)?.[1];
       if (pid && Number(pid) !== process.pid && !alive(Number(pid))) roots.push(join(base, name));
     }
     return roots;
