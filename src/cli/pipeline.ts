@@ -89,8 +89,33 @@ const pretty = (line: string) => {
   return text;
 };
 
-/** Follows a run: stages, jobs and steps as they start and finish, each step's log as it grows. */
-async function follow(builds: IBuildApi, project: string, runId: number, out: NodeJS.WritableStream): Promise<string> {
+/** A local YAML file is registered (or reused) as a pipeline of its folder's repository; anything else is a name. */
+async function pipelineFor(t: Target, api: IPipelinesApi, fileOrName: string, name: string | undefined): Promise<{ id: number; name: string }> {
+  const path = resolve(fileOrName);
+  if (!existsSync(path)) {
+    const found = (await api.listPipelines(t.project)).find((p) => p.name?.toLowerCase() === fileOrName.toLowerCase());
+    if (!found) throw new Error(`no file ${path}, and no pipeline named '${fileOrName}' in project ${t.project}`);
+    return { id: found.id!, name: found.name! };
+  }
+  // The repository is the folder of the YAML file, so templates next to it resolve as in Azure Repos.
+  const folder = dirname(path);
+  const repository = await registerFolder(t, folder);
+  const pipelineName = name ?? `${basename(folder)}/${relative(folder, path)}`.replace(/[\\/]/g, "-");
+  const existing = (await api.listPipelines(t.project)).find((p) => p.name === pipelineName);
+  const defined = existing ?? (await api.createPipeline({ name: pipelineName, folder: "\\", configuration: { type: 1, path: relative(folder, path), repository: { id: repository, type: 1 } } as never }, t.project));
+  return { id: defined.id!, name: defined.name! };
+}
+
+const recordResult = (r: TimelineRecord): string => {
+  const result = String(r.result ?? "");
+  return ({ "0": "succeeded", "1": "succeededWithIssues", "2": "failed", "3": "canceled", "4": "skipped", "5": "abandoned" } as Record<string, string>)[result] ?? (result || String(r.state ?? ""));
+};
+
+/**
+ * Follows a run: stages, jobs and steps as they start and finish, each step's log as it grows (to `out`; with
+ * null, only waits). Returns the run's result.
+ */
+async function follow(builds: IBuildApi, project: string, runId: number, out: NodeJS.WritableStream | null): Promise<string> {
   const printed = new Map<string, number>();
   const announced = new Set<string>();
   const done = new Set<string>();
@@ -106,10 +131,10 @@ async function follow(builds: IBuildApi, project: string, runId: number, out: No
       const finished = state === "2" || /completed/i.test(state);
       if (record.type !== "Phase" && started && !announced.has(record.id!)) {
         announced.add(record.id!);
-        if (record.type !== "Task" || record.log) out.write(`${pad}${paint("1", `▶ ${record.type === "Task" ? "" : `${record.type} `}${record.name}`)}${record.type === "Job" && record.workerName ? paint("90", ` (${record.workerName})`) : ""}\n`);
+        if (record.type !== "Task" || record.log) out?.write(`${pad}${paint("1", `▶ ${record.type === "Task" ? "" : `${record.type} `}${record.name}`)}${record.type === "Job" && record.workerName ? paint("90", ` (${record.workerName})`) : ""}\n`);
       }
       // Steps' logs; the agent's own records (initialize, checkout, finalize) show as one line each.
-      if (record.type === "Task" && record.log?.id && record.task) {
+      if (out && record.type === "Task" && record.log?.id && record.task) {
         const from = printed.get(record.id!) ?? 0;
         const lines = await builds.getBuildLogLines(project, runId, record.log.id, from + 1);
         for (const line of lines) if (!/^\d{4}-\d\d-\d\dT[\d:.]+Z ##\[section\](Starting|Finishing):/.test(line)) out.write(`${pad}  ${pretty(line)}\n`);
@@ -118,13 +143,13 @@ async function follow(builds: IBuildApi, project: string, runId: number, out: No
       for (const child of children(record.id)) await walk(child, record.type === "Phase" ? depth : depth + 1);
       if (record.type !== "Phase" && finished && !done.has(record.id!) && (record.type !== "Task" || announced.has(record.id!) || record.result !== undefined)) {
         done.add(record.id!);
-        out.write(`${pad}${mark(record)} ${record.name}${paint("90", seconds(record))}\n`);
+        out?.write(`${pad}${mark(record)} ${record.name}${paint("90", seconds(record))}\n`);
       }
     };
     for (const root of children(undefined)) await walk(root, 0);
     const status = String(build.status ?? "");
     if (status === "2" || /completed/i.test(status)) {
-      for (const v of build.validationResults ?? []) out.write(`${paint("31", "##[error]")}${v.message}\n`);
+      for (const v of build.validationResults ?? []) out?.write(`${paint("31", "##[error]")}${v.message}\n`);
       const result = String(build.result ?? "");
       return result === "2" ? "succeeded" : result === "4" ? "partiallySucceeded" : result === "8" ? "failed" : result === "32" ? "canceled" : result.toLowerCase();
     }
@@ -168,41 +193,67 @@ const targetOptions = (c: Command) =>
     .option("--pat <token>", "personal access token (default: the instance's demo PAT; env SVCCONN_PAT)")
     .option("--admin-key <key>", "the instance's admin key (default: the data folder's keys.json; env SVCCONN_ADMIN_KEY)");
 
+/** The reasons Azure DevOps gives for refusing a run (`customProperties.ValidationResults`), each on its own line. */
+function validationMessages(error: unknown): string[] {
+  const body = (error as { result?: { message?: string; customProperties?: { ValidationResults?: Array<{ message: string }> } } }).result;
+  const results = body?.customProperties?.ValidationResults?.map((r) => r.message) ?? [];
+  return results.length ? results : [body?.message ?? (error as Error).message];
+}
+
 export function pipelineCommand(): Command {
   const pipeline = new Command("pipeline").description("Run YAML pipelines on svcconn: service connections, tasks and logs, offline");
   targetOptions(
     pipeline
-      .command("run <file>")
-      .description("Register (or reuse) a pipeline for a local YAML file and run it, following stages, jobs, steps and logs; the exit code is the run's result")
+      .command("run <file-or-name>")
+      .description("Run a pipeline: a local YAML file (registered, or reused, as a pipeline of its folder's repository) or a pipeline of the project by name; follows stages, jobs, steps and logs; the exit code is the run's result")
       .option("--var <name=value>", "a queue-time variable (repeatable)", collect)
       .option("--param <name=value>", "a template parameter (repeatable)", collect)
       .option("--pool <pool>", "'hosted' (the Microsoft-hosted pool) or a self-hosted pool's name, for jobs whose YAML names none")
-      .option("--name <name>", "pipeline name (default: the file's path)"),
-  ).action(async (file: string, flags: TargetFlags & { var?: string[]; param?: string[]; pool?: string; name?: string }) => {
-    const path = resolve(file);
-    if (!existsSync(path)) throw new Error(`no file ${path}`);
+      .option("--name <name>", "pipeline name for a file (default: the file's path)")
+      .option("--preview", "print the expanded YAML (finalYaml) instead of running")
+      .option("--json", "print the run's outcome as one JSON object instead of following it"),
+  ).action(async (target_: string, flags: TargetFlags & { var?: string[]; param?: string[]; pool?: string; name?: string; preview?: boolean; json?: boolean }) => {
     const t = target(flags);
-    // The repository is the folder of the YAML file, so templates next to it resolve as in Azure Repos.
-    const folder = dirname(path);
-    const repository = await registerFolder(t, folder);
     const { pipelines, builds } = clients(t);
     const api = await pipelines;
-    const name = flags.name ?? `${basename(folder)}/${relative(folder, path)}`.replace(/[\\/]/g, "-");
-    const existing = (await api.listPipelines(t.project)).find((p) => p.name === name);
-    const defined = existing ?? (await api.createPipeline({ name, folder: "\\", configuration: { type: 1, path: relative(folder, path), repository: { id: repository, type: 1 } } as never }, t.project));
+    const defined = await pipelineFor(t, api, target_, flags.name);
     const variables = parsePairs(flags.var, "var");
     const templateParameters = parsePairs(flags.param, "param");
-    if (Object.keys(variables).length) await settableAtQueueTime(await builds, t.project, defined.id!, Object.keys(variables));
+    if (Object.keys(variables).length) await settableAtQueueTime(await builds, t.project, defined.id, Object.keys(variables));
+    const runVariables = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, { value: v }]));
     let run: { id: number; name: string };
-    if (flags.pool) {
-      // Queueing through the build API chooses the agent pool (queue) for jobs whose YAML names none.
-      const queued = await (await builds).queueBuild({ definition: { id: defined.id! }, queue: { name: flags.pool === "hosted" ? "Azure Pipelines" : flags.pool } as never, parameters: JSON.stringify(variables), templateParameters }, t.project);
-      run = { id: queued.id!, name: queued.buildNumber ?? "" };
-    } else {
-      const started = await api.runPipeline({ variables: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, { value: v }])), templateParameters }, t.project, defined.id!);
-      run = { id: started.id!, name: started.name ?? "" };
+    try {
+      if (flags.preview) {
+        const preview = await api.preview({ variables: runVariables, templateParameters, previewRun: true }, t.project, defined.id);
+        process.stdout.write(preview.finalYaml ?? "");
+        return;
+      }
+      if (flags.pool) {
+        // Queueing through the build API chooses the agent pool (queue) for jobs whose YAML names none.
+        const queued = await (await builds).queueBuild({ definition: { id: defined.id }, queue: { name: flags.pool === "hosted" ? "Azure Pipelines" : flags.pool } as never, parameters: JSON.stringify(variables), templateParameters }, t.project);
+        run = { id: queued.id!, name: queued.buildNumber ?? "" };
+      } else {
+        const started = await api.runPipeline({ variables: runVariables, templateParameters }, t.project, defined.id);
+        run = { id: started.id!, name: started.name ?? "" };
+      }
+    } catch (error) {
+      const messages = validationMessages(error);
+      if (flags.json) process.stdout.write(`${JSON.stringify({ pipeline: defined.name, result: "notQueued", validationResults: messages })}\n`);
+      else for (const m of messages) process.stderr.write(`${paint("31", "##[error]")}${m}\n`);
+      process.exitCode = 1;
+      return;
     }
-    process.stdout.write(`${paint("1", `Run ${run.name} of ${name}`)} ${paint("90", `(#${run.id}, ${t.devops}/${t.organization}/${t.project}/_build/results?buildId=${run.id})`)}\n`);
+    const url = `${t.devops}/${t.organization}/${t.project}/_build/results?buildId=${run.id}`;
+    if (flags.json) {
+      const result = await follow(await builds, t.project, run.id, null);
+      const timeline = await (await builds).getBuildTimeline(t.project, run.id);
+      const build = await (await builds).getBuild(t.project, run.id);
+      const records = (timeline?.records ?? []).map((r) => ({ type: r.type, name: r.name, result: recordResult(r), issues: (r.issues ?? []).map((i) => i.message) }));
+      process.stdout.write(`${JSON.stringify({ id: run.id, name: run.name, pipeline: defined.name, url, result, validationResults: (build.validationResults ?? []).map((v) => v.message), records })}\n`);
+      process.exitCode = result === "succeeded" || result === "partiallySucceeded" ? 0 : 1;
+      return;
+    }
+    process.stdout.write(`${paint("1", `Run ${run.name} of ${defined.name}`)} ${paint("90", `(#${run.id}, ${url})`)}\n`);
     const result = await follow(await builds, t.project, run.id, process.stdout);
     process.stdout.write(`${paint("1", `Result: ${result}`)}\n`);
     process.exitCode = result === "succeeded" || result === "partiallySucceeded" ? 0 : 1;

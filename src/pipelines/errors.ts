@@ -36,6 +36,9 @@ export const pipelinesErrors = {
       `TF215106: Access denied. ${user} needs Queue builds permissions for build pipeline ${pipelineId} in team project ${project} to perform the action. For more information, contact the Azure DevOps Server administrator.`,
       "Microsoft.TeamFoundation.Build.WebApi.AccessDeniedException, Microsoft.TeamFoundation.Build2.WebApi",
     ),
+  /** A `resources.repositories` entry naming a repository svcconn's world does not have (svcconn's wording). */
+  repositoryResourceText: (alias: string, name: string, project: string) =>
+    `The repository ${name} (resource ${alias}) could not be found in project ${project}: declare it among the world's repositories.`,
   /**
    * "Limit variables that can be set at queue time": the run sets variables its pipeline does not mark settable
    * (docs/reference/pipelines.md §5.1; the wording of Microsoft Learn's page on queue-time variables).

@@ -5,21 +5,20 @@ import type { Logger } from "../core/logging.js";
 import type { Store } from "../store/index.js";
 import { UniqueViolation } from "../store/index.js";
 import { CompilePool } from "./compile/compile-pool.js";
-import type { CompiledJob, CompiledPipeline, CompiledStage, PoolRequest } from "./compile/compiler.js";
-import { evaluate, ExpressionError, toText, type Value } from "./compile/expressions.js";
-import { pipelineNotValid, resolveConnections, type ConnectionUse } from "./compile/resolve-connections.js";
+import type { CompiledJob, CompiledPipeline, PoolRequest } from "./compile/compiler.js";
+import { compileTimeMacros, pipelineNotValid, resolveConnections, type ConnectionUse } from "./compile/resolve-connections.js";
 import { CompileError } from "./compile/yaml-tree.js";
 import { pipelinesErrors } from "./errors.js";
-import { FREE_TIER_PARALLELISM, HOSTED_POOL, newTimelineRecord, type DefinitionVariable, type Parallelism, type Pipeline, type PipelineSettings, type QueueTimeVariable, type RecordResult, type Repository, type Run, type RunResult, type TimelineRecord } from "./model.js";
-import type { ConnectionForJob, ConnectionSummary, DevOpsApi, OrganizationRef, PipelineCaller, ProjectRef } from "./ports.js";
-import { isInside, repositoryPath } from "./repositories.js";
-import { readLogLines, RunLogWriter } from "./run-logs.js";
-import { AgentQueue, type AgentLease, type PoolChoice } from "./agent-queue.js";
-import { expandMacros, isSecretAuthorizationParameter } from "./runner/agent-env.js";
-import { JobRunner, type AgentInfo, type JobVariable, type OutputVariable } from "./runner/job-runner.js";
+import { FREE_TIER_PARALLELISM, HOSTED_POOL, newTimelineRecord, type DefinitionVariable, type Parallelism, type Pipeline, type PipelineSettings, type QueueTimeVariable, type RecordResult, type Repository, type Run, } from "./model.js";
+import type { ConnectionSummary, DevOpsApi, OrganizationRef, PipelineCaller, ProjectRef } from "./ports.js";
+import { repositoryPath } from "./repositories.js";
+import { compileTimeVariables } from "./predefined.js";
+import { readLogLines } from "./run-logs.js";
+import { RunExecution, type ExecutionDeps, type LiveJob, type RunPlan } from "./run-execution.js";
+import { AgentQueue, type PoolChoice } from "./agent-queue.js";
+import type { RepositoryContent } from "./runner/job-runner.js";
 import type { StepSandbox } from "./runner/sandbox.js";
 import type { WorkFolders } from "./runner/work-folders.js";
-import { SecretMasker } from "./runner/masker.js";
 
 export interface PipelinesOptions {
   store: Store;
@@ -37,6 +36,14 @@ export interface PipelinesOptions {
   sandbox: StepSandbox;
   /** svcconn's data folder and CA: no checkout copies them and no template reads them. */
   protectedPaths: string[];
+}
+
+/** What compiling a pipeline for a caller reads: the pipeline, its repository and project, and who queues it. */
+interface CompileContext {
+  pipeline: Pipeline;
+  repository: Repository;
+  project: ProjectRef;
+  caller: PipelineCaller;
 }
 
 /** A variable as a definition is written or read over REST: a secret's value comes back as null. */
@@ -74,27 +81,16 @@ export interface RunRequest {
 
 
 /** What a queued run needs to go on once nothing stops it. */
-interface RunPlan {
-  pipeline: Pipeline;
-  repository: Repository;
-  compiled: CompiledPipeline;
-  pools: Map<CompiledJob, PoolChoice>;
-  project: ProjectRef;
-  org: OrganizationRef;
+interface QueuedPlan extends RunPlan {
   request: RunRequest;
+  /** The variables templates saw, for resolving connection names again after a permit. */
+  compileTime: Record<string, string>;
 }
 
-interface LiveJob {
-  runId: number;
-  pipelineId: number;
-  projectId: string;
-  /** The connections the job's steps name: the only ones its OIDC token route answers for. */
-  connections: Set<string>;
-}
 
 const STOPPED_HEARING =
   "We stopped hearing from agent {agent}. Verify the agent machine is running and has a healthy network connection. Anything that terminates an agent process, starves it for CPU, or blocks its network access can cause this error. For more information, see: https://go.microsoft.com/fwlink/?linkid=846610";
-const FLUSH_MS = 250;
+const _FLUSH_MS = 250;
 /** How often runs waiting for Permit look at their pipeline permissions again. */
 const PERMIT_POLL_MS = 500;
 const NEEDS_PERMISSION = "This pipeline needs permission to access a resource before this run can continue.";
@@ -108,7 +104,7 @@ export class PipelinesService {
   private readonly running = new Set<Promise<void>>();
   private readonly live = new Map<string, LiveJob>();
   private readonly controllers = new Map<number, AbortController>();
-  private readonly waiting = new Map<number, { run: Run; plan: RunPlan; connections: string[] }>();
+  private readonly waiting = new Map<number, { run: Run; plan: QueuedPlan; connections: string[] }>();
   private permitTimer: NodeJS.Timeout | undefined;
   private readonly compiler = new CompilePool();
   private readonly agents = new AgentQueue(async (organizationId) => (await this.store.pipelines.parallelism(organizationId)) ?? FREE_TIER_PARALLELISM);
@@ -321,15 +317,21 @@ export class PipelinesService {
 
   // ---- compile -----------------------------------------------------------------------------------------------
 
-  /** Compiles off the event loop, within Azure Pipelines' limits (compile/compile-pool.ts, compile/budget.ts). */
-  private async compile(pipeline: Pipeline, repository: Repository, request: RunRequest): Promise<CompiledPipeline> {
+  /**
+   * Compiles off the event loop, within Azure Pipelines' limits (compile/compile-pool.ts, compile/budget.ts), with
+   * the project's repositories for templates from other repositories.
+   */
+  private async compile(context: CompileContext, request: RunRequest, queueVariables = this.compileTimeVariables(context, request)): Promise<CompiledPipeline> {
+    const repositories: Record<string, { folder: string | null; files: Record<string, string> | null }> = {};
+    for (const r of await this.store.pipelines.repositories(context.project.id)) repositories[r.name.toLowerCase()] = { folder: r.folder, files: r.files };
+    repositories.self = { folder: context.repository.folder, files: context.repository.files };
     try {
       return await this.compiler.compile({
-        yamlPath: pipeline.yamlPath,
-        repository: { folder: repository.folder, files: repository.files },
+        yamlPath: context.pipeline.yamlPath,
+        repositories,
         hidden: this.options.protectedPaths,
         templateParameters: request.templateParameters,
-        queueVariables: this.compileTimeVariables(pipeline, request),
+        queueVariables,
       });
     } catch (error) {
       if (error instanceof CompileError) throw pipelinesErrors.validation([{ result: "error", message: error.message }]);
@@ -337,9 +339,24 @@ export class PipelinesService {
     }
   }
 
-  /** What the pipeline's own and the queue-time variables give templates: every value that is not a secret. */
-  private compileTimeVariables(pipeline: Pipeline, request: RunRequest): Record<string, string> {
-    const out: Record<string, string> = {};
+  /**
+   * What templates see: the predefined variables of the run (its branch, reason, pipeline, project…), then the
+   * pipeline's own and the queue-time variables — every value that is not a secret.
+   */
+  private compileTimeVariables(context: CompileContext, request: RunRequest): Record<string, string> {
+    const { pipeline, repository, project, caller } = context;
+    const out: Record<string, string> = compileTimeVariables({
+      runId: null,
+      buildNumber: null,
+      sourceBranch: request.sourceBranch ?? repository.defaultBranch,
+      sourceVersion: "0000000000000000000000000000000000000000",
+      requestedBy: { id: caller.identity.id, displayName: caller.identity.displayName, uniqueName: caller.identity.uniqueName },
+      pipeline,
+      repository,
+      project,
+      organization: caller.organization,
+      collectionUri: `${this.options.urls().devops}/${caller.organization.name}/`,
+    });
     for (const [name, v] of Object.entries(pipeline.variables)) if (!v.isSecret) out[name] = v.value;
     for (const [name, v] of Object.entries(request.variables)) {
       const defined = Object.keys(out).find((k) => k.toLowerCase() === name.toLowerCase());
@@ -379,7 +396,7 @@ export class PipelinesService {
     const project = await this.project(caller, projectIdOrName);
     const pipeline = await this.pipeline(caller, project.id, pipelineId);
     await this.admit(caller, project, pipeline, request);
-    return (await this.compile(pipeline, await this.repositoryOf(pipeline), request)).finalYaml;
+    return (await this.compile({ pipeline, repository: await this.repositoryOf(pipeline), project, caller }, request)).finalYaml;
   }
 
   // ---- runs ------------------------------------------------------------------------------------------------
@@ -389,8 +406,11 @@ export class PipelinesService {
     const pipeline = await this.pipeline(caller, project.id, pipelineId);
     await this.admit(caller, project, pipeline, request);
     const repository = await this.repositoryOf(pipeline);
-    const compiled = await this.compile(pipeline, repository, request);
-    const pools = await this.poolsFor(caller.organization, compiled, request.defaultPool ?? pipeline.defaultPool);
+    const context: CompileContext = { pipeline, repository, project, caller };
+    const compileTime = this.compileTimeVariables(context, request);
+    const compiled = await this.compile(context, request, compileTime);
+    const repositories = await this.checkoutRepositories(project, repository, compiled);
+    const pools = await this.poolsFor(caller.organization, compiled, request.defaultPool ?? pipeline.defaultPool, compileTime);
     const now = this.now();
     const day = now.slice(0, 10).replace(/-/g, "");
     const run: Omit<Run, "id"> = {
@@ -418,33 +438,53 @@ export class PipelinesService {
       timeline: [],
     };
     if (request.previewRun) return { ...run, id: -1 };
-    const resolution = await this.resolve(compiled, caller.organization, project, pipeline, request);
+    const resolution = await this.resolve(compiled, caller.organization, project, pipeline, compileTime);
     if (resolution.errors.length) {
       if (resolution.onlyUnauthorized && (await this.store.pipelines.settings(project.id)).resourceAuthorization === "wait") {
-        return this.waitForPermit(run, resolution.unauthorized, { pipeline, repository, compiled, pools: pools.byJob, project, org: caller.organization, request });
+        return this.waitForPermit(run, resolution.unauthorized, { pipeline, repository, compiled, pools: pools.byJob, project, org: caller.organization, request, repositories, compileTime });
       }
       // A resource authorization failure is a run that failed before any job (the UI's "There was a resource authorization issue").
       const failed = { ...run, status: "completed" as const, result: "failed" as const, startTime: now, finishTime: now, validationResults: [{ result: "error" as const, message: pipelineNotValid(resolution.errors) }] };
       return { ...failed, id: await this.store.pipelines.insertRun(failed) };
     }
     const stored: Run = { ...run, id: await this.store.pipelines.insertRun(run) };
-    this.start(stored, { pipeline, repository, compiled, pools: pools.byJob, project, org: caller.organization, request }, resolution.uses);
+    this.start(stored, { pipeline, repository, compiled, pools: pools.byJob, project, org: caller.organization, request, repositories, compileTime }, resolution.uses);
     return stored;
   }
 
-  private async resolve(compiled: CompiledPipeline, org: OrganizationRef, project: ProjectRef, pipeline: Pipeline, request: RunRequest) {
+  /**
+   * What a checkout may copy: the pipeline's repository as `self`, and each of `resources.repositories` as its
+   * alias — a repository of the project by name (`project/name` by its last part); one svcconn does not have is a
+   * queue-time error.
+   */
+  private async checkoutRepositories(project: ProjectRef, self: Repository, compiled: CompiledPipeline): Promise<Map<string, RepositoryContent>> {
+    const out = new Map<string, RepositoryContent>([["self", { name: self.name, folder: self.folder, files: self.files }]]);
+    const known = await this.store.pipelines.repositories(project.id);
+    const errors: string[] = [];
+    for (const r of compiled.resources.repositories) {
+      const wanted = r.name.toLowerCase();
+      const found = known.find((k) => k.name.toLowerCase() === wanted) ?? known.find((k) => k.name.toLowerCase() === wanted.split("/").pop());
+      if (!found) errors.push(pipelinesErrors.repositoryResourceText(r.alias, r.name, project.name));
+      else out.set(r.alias.toLowerCase(), { name: found.name, folder: found.folder, files: found.files });
+    }
+    if (errors.length) throw pipelinesErrors.validation(errors.map((message) => ({ result: "error", message })));
+    return out;
+  }
+
+  private async resolve(compiled: CompiledPipeline, org: OrganizationRef, project: ProjectRef, pipeline: Pipeline, compileTime: Record<string, string>) {
     const connections = await this.options.devops.connectionsOfProject(org, project.id);
     return resolveConnections(compiled, {
       connections,
       isAuthorized: (id) => this.options.devops.isConnectionAuthorized(project.id, id, pipeline.id),
-      queueVariables: this.compileTimeVariables(pipeline, request),
+      queueVariables: compileTime,
     });
   }
 
-  private start(run: Run, plan: RunPlan, uses: ConnectionUse[]): void {
+  private start(run: Run, plan: QueuedPlan, uses: ConnectionUse[]): void {
     const controller = new AbortController();
     this.controllers.set(run.id, controller);
-    const work = this.execute(run, plan.pipeline, plan.repository, plan.compiled, uses, plan.pools, plan.project, plan.org, controller.signal)
+    const work = new RunExecution(this.executionDeps(), run, plan, uses, controller.signal)
+      .execute()
       .catch(async (error) => {
         this.options.logger.error({ err: error, runId: run.id }, "a pipeline run failed unexpectedly");
         await this.abandon(run.id, `svcconn could not run this pipeline: ${(error as Error).message}`).catch(() => undefined);
@@ -456,13 +496,18 @@ export class PipelinesService {
     this.running.add(work);
   }
 
+  private executionDeps(): ExecutionDeps {
+    const { store, clock, logger, devops, urls, agentEnvironment, workFolders, sandbox, protectedPaths } = this.options;
+    return { store, clock, logger, devops, urls, agentEnvironment, workFolders, sandbox, protectedPaths, agents: this.agents, live: this.live, openVariables: (p) => this.openVariables(p) };
+  }
+
   // ---- waiting for Permit (the project's resourceAuthorization: wait) -----------------------------------------
 
   /**
    * The run waits on an Authorization check until every connection it names is permitted to its pipeline
    * (pipelinePermissions PATCH, or open access); then it compiles its connections again and goes on.
    */
-  private async waitForPermit(run: Omit<Run, "id">, unauthorized: ConnectionSummary[], plan: RunPlan): Promise<Run> {
+  private async waitForPermit(run: Omit<Run, "id">, unauthorized: ConnectionSummary[], plan: QueuedPlan): Promise<Run> {
     const now = this.now();
     const checkpoint = newTimelineRecord({ type: "Checkpoint", name: "Checkpoint", identifier: "Checkpoint", state: "inProgress", startTime: now });
     const names = unauthorized.map((c) => c.name).join(", ");
@@ -488,7 +533,7 @@ export class PipelinesService {
       const { run, plan } = waiting;
       const permitted = await Promise.all(waiting.connections.map((c) => this.options.devops.isConnectionAuthorized(plan.project.id, c, plan.pipeline.id)));
       if (!permitted.every(Boolean) || !this.waiting.delete(id)) continue;
-      const resolution = await this.resolve(plan.compiled, plan.org, plan.project, plan.pipeline, plan.request);
+      const resolution = await this.resolve(plan.compiled, plan.org, plan.project, plan.pipeline, plan.compileTime);
       const now = this.now();
       const passed = resolution.errors.length === 0;
       for (const r of run.timeline) Object.assign(r, { state: "completed", result: passed ? "succeeded" : "failed", finishTime: now });
@@ -506,14 +551,20 @@ export class PipelinesService {
   }
 
   /** The pool of each job: `vmImage` is the Microsoft-hosted pool; `name` a pool the organization has. */
-  private async poolsFor(org: OrganizationRef, compiled: CompiledPipeline, defaultPool: string | null): Promise<{ first: string; byJob: Map<CompiledJob, PoolChoice> }> {
+  private async poolsFor(org: OrganizationRef, compiled: CompiledPipeline, defaultPool: string | null, compileTime: Record<string, string>): Promise<{ first: string; byJob: Map<CompiledJob, PoolChoice> }> {
     const declared = await this.store.pipelines.pools(org.id);
     const byJob = new Map<CompiledJob, PoolChoice>();
     const errors: string[] = [];
     for (const stage of compiled.stages) {
       for (const job of stage.jobs) {
+        if (job.agentless) {
+          byJob.set(job, { pool: "server", hosted: true, agents: [] });
+          continue;
+        }
         const request: PoolRequest = job.pool ?? stage.pool ?? compiled.pool ?? (defaultPool ? { name: defaultPool, vmImage: null } : { name: null, vmImage: "ubuntu-latest" });
-        const name = request.vmImage || !request.name ? HOSTED_POOL : request.name;
+        // A pool named by a macro takes the variable's value at queue time.
+        const named = request.name ? compileTimeMacros(request.name, compileTime) : null;
+        const name = request.vmImage || !named ? HOSTED_POOL : named;
         if (name.toLowerCase() === HOSTED_POOL.toLowerCase()) {
           byJob.set(job, { pool: HOSTED_POOL, hosted: true, agents: [] });
           continue;
@@ -532,309 +583,6 @@ export class PipelinesService {
     }
     if (errors.length) throw pipelinesErrors.validation(errors.map((message) => ({ result: "error", message })));
     return { first: [...byJob.values()][0]?.pool ?? HOSTED_POOL, byJob };
-  }
-
-  private async execute(run: Run, pipeline: Pipeline, repository: Repository, compiled: CompiledPipeline, uses: ConnectionUse[], pools: Map<CompiledJob, PoolChoice>, project: ProjectRef, org: OrganizationRef, signal: AbortSignal): Promise<void> {
-    let flushTimer: NodeJS.Timeout | undefined;
-    let flushing: Promise<void> | undefined;
-    const flush = async () => {
-      flushTimer = undefined;
-      await this.store.pipelines.updateRun(run);
-      await logs.flush();
-    };
-    // Flushes run one at a time: an urgent one (too many lines pending) starts as soon as the current one ends.
-    const flushNow = () => {
-      flushing = (flushing ?? Promise.resolve()).then(flush).catch((err) => this.options.logger.error({ err }, "cannot save a run"));
-      const current = flushing;
-      void current.finally(() => {
-        if (flushing === current) flushing = undefined;
-      });
-      return current;
-    };
-    let urgentQueued = false;
-    const changed = (urgent = false) => {
-      if (urgent && !urgentQueued) {
-        urgentQueued = true;
-        void flushNow().finally(() => {
-          urgentQueued = false;
-        });
-        return;
-      }
-      flushTimer ??= setTimeout(() => void flushNow(), FLUSH_MS);
-    };
-    const logs = new RunLogWriter(this.store.pipelines, run.id, this.now, changed);
-    // Lines come in bursts: the time is read once per millisecond, not once per line.
-    let stampMs = -1;
-    let stamp = "";
-    const append = (logId: number | null, line: string) => {
-      const ms = this.options.clock.nowMs();
-      if (ms !== stampMs) {
-        stampMs = ms;
-        stamp = new Date(ms).toISOString();
-      }
-      logs.append(logId, line, stamp);
-    };
-    const record = (r: Partial<TimelineRecord> & Pick<TimelineRecord, "type" | "name">): TimelineRecord => {
-      const full = newTimelineRecord(r);
-      run.timeline.push(full);
-      return full;
-    };
-    const upsert = (r: TimelineRecord) => {
-      const i = run.timeline.findIndex((x) => x.id === r.id);
-      if (i >= 0) run.timeline[i] = r;
-      else run.timeline.push(r);
-      changed();
-    };
-
-    // The plan's records exist from the start, pending, as on Azure Pipelines; the run is in progress once a job has
-    // an agent.
-    const stageRecords = new Map<CompiledStage, TimelineRecord>();
-    const jobRecords = new Map<CompiledJob, { phase: TimelineRecord; job: TimelineRecord }>();
-    for (const [si, stage] of compiled.stages.entries()) {
-      const s = record({ type: "Stage", name: stage.displayName, identifier: stage.name, order: si + 1 });
-      stageRecords.set(stage, s);
-      for (const [ji, job] of stage.jobs.entries()) {
-        const phase = record({ type: "Phase", name: job.displayName, identifier: `${stage.name}.${job.name}`, order: ji + 1, parentId: s.id });
-        const jobRecord = record({ type: "Job", name: job.displayName, identifier: `${stage.name}.${job.name}.__default`, order: 1, parentId: phase.id });
-        jobRecords.set(job, { phase, job: jobRecord });
-      }
-    }
-    await flush();
-
-    const stageResults = new Map<string, RecordResult>();
-    const connectionsUsed = new Map<string, { connection: ConnectionForJob; result: RecordResult }>();
-    for (const stage of compiled.stages) {
-      const stageRecord = stageRecords.get(stage)!;
-      const depsOk = stage.dependsOn.every((d) => ["succeeded", "succeededWithIssues"].includes(stageResults.get(d) ?? ""));
-      const depsFailed = stage.dependsOn.some((d) => stageResults.get(d) === "failed");
-      if (signal.aborted || !this.condition(stage.condition, depsOk, depsFailed, signal.aborted, {})) {
-        const result: RecordResult = signal.aborted ? "canceled" : "skipped";
-        stageRecord.state = "completed";
-        stageRecord.result = result;
-        for (const job of stage.jobs) for (const r of Object.values(jobRecords.get(job)!)) Object.assign(r, { state: "completed", result });
-        stageResults.set(stage.name, result);
-        changed();
-        continue;
-      }
-      Object.assign(stageRecord, { state: "inProgress", startTime: this.now() });
-      changed();
-      const jobResults = new Map<string, { result: RecordResult; outputs: Record<string, OutputVariable> }>();
-      for (const job of stage.jobs) {
-        const { phase, job: jobRecord } = jobRecords.get(job)!;
-        const deps = job.dependsOn.map((d) => jobResults.get(d)?.result ?? "skipped");
-        const jobDepsOk = deps.every((r) => r === "succeeded" || r === "succeededWithIssues");
-        const dependencies: Record<string, Value> = Object.fromEntries([...jobResults].map(([name, r]) => [name, { result: resultWord(r.result), outputs: Object.fromEntries(Object.entries(r.outputs).map(([k, o]) => [k, o.value])) }]));
-        const secretOutputs = [...jobResults.values()].flatMap((r) => Object.values(r.outputs).filter((o) => o.isSecret).map((o) => o.value));
-        if (signal.aborted || !this.condition(job.condition, jobDepsOk, deps.includes("failed"), signal.aborted, dependencies)) {
-          const result: RecordResult = signal.aborted ? "canceled" : "skipped";
-          for (const r of [phase, jobRecord]) Object.assign(r, { state: "completed", result });
-          jobResults.set(job.name, { result, outputs: {} });
-          changed();
-          continue;
-        }
-        // The job waits for an agent within the organization's parallel jobs, saying where it stands.
-        let lease: AgentLease;
-        try {
-          lease = await this.agents.acquire(org.id, pools.get(job)!, signal, (message) => {
-            jobRecord.currentOperation = message;
-            changed();
-          });
-        } catch {
-          for (const r of [phase, jobRecord]) Object.assign(r, { state: "completed", result: "canceled", currentOperation: null });
-          jobResults.set(job.name, { result: "canceled", outputs: {} });
-          changed();
-          continue;
-        }
-        const agent = lease.agent;
-        run.status = "inProgress";
-        run.startTime ??= this.now();
-        for (const r of [phase, jobRecord]) Object.assign(r, { state: "inProgress", startTime: this.now(), workerName: agent.name, currentOperation: null });
-        jobRecord.logId = logs.newLog();
-        changed();
-        const outcome = await this.runJob({ run, pipeline, repository, compiled, stage, job, jobRecord, agent, project, org, uses, dependencies, secretOutputs, signal, sink: { record: upsert, log: (r, line) => append(r.logId, line), newLogId: () => logs.newLog(jobRecord.logId) } }).finally(() => lease.release());
-        for (const r of [phase, jobRecord]) Object.assign(r, { state: "completed", result: outcome.result, finishTime: this.now() });
-        for (const c of outcome.connections) {
-          const prior = connectionsUsed.get(c.id);
-          connectionsUsed.set(c.id, { connection: c, result: prior?.result === "failed" ? "failed" : outcome.result });
-        }
-        jobResults.set(job.name, outcome);
-        changed();
-      }
-      const results = [...jobResults.values()].map((r) => r.result);
-      const stageResult: RecordResult = results.includes("failed") ? "failed" : results.includes("canceled") ? "canceled" : results.includes("succeededWithIssues") ? "succeededWithIssues" : results.every((r) => r === "skipped") ? "skipped" : "succeeded";
-      Object.assign(stageRecord, { state: "completed", result: stageResult, finishTime: this.now() });
-      stageResults.set(stage.name, stageResult);
-      changed();
-    }
-    const all = [...stageResults.values()];
-    const result: RunResult = signal.aborted ? "canceled" : all.includes("failed") ? "failed" : all.includes("succeededWithIssues") ? "partiallySucceeded" : "succeeded";
-    run.status = "completed";
-    run.result = result;
-    run.finishTime = this.now();
-    if (flushTimer) clearTimeout(flushTimer);
-    await flushing;
-    await flush();
-    for (const { connection, result: r } of connectionsUsed.values()) {
-      await this.options.devops.recordExecution({
-        endpointId: connection.id,
-        projectId: run.projectId,
-        planType: "Build",
-        definition: { id: pipeline.id, name: pipeline.name },
-        owner: { id: run.id, name: run.name },
-        result: r === "failed" ? "failed" : r === "canceled" ? "canceled" : "succeeded",
-        startTime: run.startTime ?? run.queueTime,
-        finishTime: run.finishTime,
-      });
-    }
-  }
-
-  /** A stage's or job's condition (`succeeded()` by default) with its dependencies' outcome. */
-  private condition(condition: string | null, depsOk: boolean, depsFailed: boolean, canceled: boolean, dependencies: Record<string, Value>): boolean {
-    try {
-      const value = evaluate(condition ?? "succeeded()", { values: { variables: {}, dependencies }, status: { succeeded: depsOk && !canceled, failed: depsFailed, canceled } });
-      return value !== null && value !== false && value !== "" && value !== 0;
-    } catch (error) {
-      if (error instanceof ExpressionError) return false;
-      throw error;
-    }
-  }
-
-  private async runJob(input: {
-    run: Run;
-    pipeline: Pipeline;
-    repository: Repository;
-    compiled: CompiledPipeline;
-    stage: CompiledStage;
-    job: CompiledJob;
-    jobRecord: TimelineRecord;
-    agent: AgentInfo;
-    project: ProjectRef;
-    org: OrganizationRef;
-    uses: ConnectionUse[];
-    dependencies: Record<string, Value>;
-    /** Values of secret output variables the jobs this one depends on set: secret here too. */
-    secretOutputs: string[];
-    signal: AbortSignal;
-    sink: { record: (r: TimelineRecord) => void; log: (r: TimelineRecord, line: string) => void; newLogId: () => number };
-  }): Promise<{ result: RecordResult; outputs: Record<string, OutputVariable>; connections: ConnectionForJob[] }> {
-    const { run, pipeline, stage, job, org, project } = input;
-    const urls = this.options.urls();
-    const collectionUri = `${urls.devops}/${org.name}/`;
-    // System.JobId is the job's timeline record id, as in Azure Pipelines.
-    const jobId = input.jobRecord.id;
-    const expiresAt = new Date(this.options.clock.nowMs() + (job.timeoutInMinutes || 60) * 60_000 + 5 * 60_000);
-    const jobToken = await this.options.devops.issueJobToken(org, { projectId: project.id, planId: run.planId, jobId, runId: run.id, pipelineId: pipeline.id }, expiresAt);
-    const masker = new SecretMasker();
-    masker.add(jobToken);
-    for (const secret of input.secretOutputs) masker.add(secret);
-    const variables = new Map<string, JobVariable>();
-    const set = (name: string, value: string, isSecret = false) => variables.set(name, { value, isSecret });
-    const predefined: Record<string, string> = {
-      "Build.BuildId": String(run.id),
-      "Build.BuildNumber": run.name,
-      "Build.DefinitionName": pipeline.name,
-      "Build.Repository.Name": input.repository.name,
-      "Build.Repository.Id": input.repository.id,
-      "Build.SourceBranch": run.sourceBranch,
-      "Build.SourceBranchName": run.sourceBranch.split("/").pop() ?? "main",
-      "Build.SourceVersion": run.sourceVersion,
-      "Build.Reason": "Manual",
-      "Build.RequestedFor": run.requestedBy.displayName,
-      "Build.RequestedForId": run.requestedBy.id,
-      "System.CollectionUri": collectionUri,
-      "System.TeamFoundationCollectionUri": collectionUri,
-      "System.TeamFoundationServerUri": collectionUri,
-      "System.CollectionId": org.id,
-      "System.TeamProject": project.name,
-      "System.TeamProjectId": project.id,
-      "System.DefinitionId": String(pipeline.id),
-      "System.HostType": "build",
-      "System.ServerType": "Hosted",
-      "System.PlanId": run.planId,
-      "System.JobId": jobId,
-      "System.JobName": "__default",
-      "System.JobDisplayName": job.displayName,
-      "System.PhaseName": job.name,
-      "System.PhaseDisplayName": job.displayName,
-      "System.StageName": stage.name,
-      "System.StageDisplayName": stage.displayName,
-      "System.OidcRequestUri": `${collectionUri}${project.id}/_apis/distributedtask/hubs/build/plans/${run.planId}/jobs/${jobId}/oidctoken`,
-      "Agent.Name": input.agent.name,
-      "Agent.JobName": job.displayName,
-    };
-    for (const [k, v] of Object.entries(predefined)) set(k, v);
-    set("System.AccessToken", jobToken, true);
-    // Precedence, lowest first: the pipeline's own variables, queue-time values, then the YAML's (below).
-    const defined = this.openVariables(pipeline);
-    for (const [name, v] of Object.entries(run.variables)) {
-      const key = Object.keys(defined).find((k) => k.toLowerCase() === name.toLowerCase());
-      const wasSecret = key !== undefined && defined[key]!.isSecret;
-      if (key !== undefined) delete defined[key];
-      defined[name] = { value: v.value, isSecret: !!v.isSecret || wasSecret };
-    }
-    for (const [name, v] of Object.entries(defined)) {
-      set(name, v.value, v.isSecret);
-      if (v.isSecret) masker.add(v.value);
-    }
-    const lookup = (name: string) => [...variables].find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1].value;
-    for (const v of [...input.compiled.variables, ...stage.variables, ...job.variables]) {
-      const raw = v.value.trim();
-      let value = v.value;
-      // `$[ ]` is evaluated when the job starts, with the variables and the dependencies' outputs.
-      if (raw.startsWith("$[") && raw.endsWith("]")) {
-        try {
-          value = toText(evaluate(raw.slice(2, -1), { values: { variables: Object.fromEntries([...variables].map(([k, x]) => [k, x.value])), dependencies: input.dependencies } }));
-        } catch (error) {
-          if (!(error instanceof ExpressionError)) throw error;
-          value = "";
-        }
-      } else value = expandMacros(value, lookup);
-      // A value made from a secret (a secret output of a job this one depends on) is a secret variable here.
-      set(v.name, value, input.secretOutputs.some((secret) => secret.length >= 3 && value.includes(secret)));
-      if (v.readonly) variables.get(v.name)!.readonly = true;
-    }
-    const connections = new Map<string, ConnectionForJob>();
-    const used = new Map<string, ConnectionForJob>();
-    for (const use of input.uses) {
-      if (use.stage !== stage.name || use.job !== job.name) continue;
-      const connection = used.get(use.connection.id) ?? (await this.options.devops.connectionForJob(org, use.connection.id));
-      used.set(connection.id, connection);
-      // The agent masks every authorization parameter but those it knows are not secrets (the tenant id among them).
-      for (const [key, value] of Object.entries(connection.parameters)) if (isSecretAuthorizationParameter(key)) masker.add(value);
-      connections.set(`${use.stepIndex}:${use.input}`, connection);
-    }
-    const liveKey = `${run.planId}:${jobId}`;
-    this.live.set(liveKey, { runId: run.id, pipelineId: pipeline.id, projectId: project.id, connections: new Set(used.keys()) });
-    try {
-      const runner = new JobRunner(
-        {
-          job,
-          jobRecord: input.jobRecord,
-          variables,
-          connections,
-          collectionUri,
-          cloud: { login: urls.login, arm: urls.arm, graph: urls.graph },
-          imdsUrl: urls.imds,
-          proxyUrl: urls.proxy,
-          jobToken,
-          repository: { name: input.repository.name, folder: input.repository.folder, files: input.repository.files },
-          agent: input.agent,
-          baseEnv: this.options.agentEnvironment(),
-          masker,
-          clock: this.options.clock,
-          signal: input.signal,
-          workFolders: this.options.workFolders,
-          sandbox: this.options.sandbox,
-          isProtected: (path) => isInside(path, this.options.protectedPaths),
-        },
-        input.sink,
-      );
-      const outcome = await runner.run();
-      return { ...outcome, connections: [...used.values()] };
-    } finally {
-      this.live.delete(liveKey);
-      await this.options.devops.endJob(jobId);
-    }
   }
 
   async run(caller: PipelineCaller, projectIdOrName: string, runId: number, pipelineId?: number): Promise<Run> {
@@ -958,4 +706,4 @@ export class PipelinesService {
   }
 }
 
-const resultWord = (r: RecordResult): string => (r === "succeededWithIssues" ? "SucceededWithIssues" : r.charAt(0).toUpperCase() + r.slice(1));
+const _resultWord = (r: RecordResult): string => (r === "succeededWithIssues" ? "SucceededWithIssues" : r.charAt(0).toUpperCase() + r.slice(1));

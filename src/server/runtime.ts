@@ -205,7 +205,7 @@ function stepIsolation(config: Config, dataDir: string, caFile: () => string | u
   const here = fileURLToPath(import.meta.url);
   const sandbox = chooseSandbox(config.stepSandbox, {
     get hidden() {
-      return [...protectedPaths, workFolders.root];
+      return [...protectedPaths, workFolders.root, workFolders.artifactsRoot];
     },
     get needed() {
       const ca = caFile();

@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, startServe } from "../helpers/cli.js";
 
@@ -56,6 +56,42 @@ describe("svcconn pipeline", () => {
     const result = await runCli(["pipeline", "run", "unauthorized.yml", "--data", data], project);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("##[error]The pipeline is not valid. Job Job: Step input azureSubscription references service connection nowhere which could not be found.");
+  }, 60_000);
+
+  it("runs a pipeline of the project by name, and --json prints the outcome as one object", async () => {
+    // fails.yml was registered by the test above as "<folder>-fails.yml".
+    const name = `${basename(project)}-fails.yml`;
+    const byName = await runCli(["pipeline", "run", name, "--data", data, "--json"], project);
+    expect(byName.code).toBe(1);
+    const outcome = JSON.parse(byName.stdout) as { pipeline: string; result: string; records: Array<{ type: string; name: string; result: string; issues: string[] }> };
+    expect(outcome.pipeline).toBe(name);
+    expect(outcome.result).toBe("failed");
+    const step = outcome.records.find((r) => r.name === "Breaks")!;
+    expect(step, byName.stdout).toMatchObject({ type: "Task", result: "failed", issues: ["Bash exited with code '4'."] });
+  }, 60_000);
+
+  it("an unknown name is an error naming both readings", async () => {
+    const result = await runCli(["pipeline", "run", "no-such-pipeline", "--data", data], project);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("no pipeline named 'no-such-pipeline'");
+  });
+
+  it("--preview prints the expanded YAML without running", async () => {
+    const before = (await runCli(["pipeline", "runs", "--data", data])).stdout;
+    const result = await runCli(["pipeline", "run", "ok.yml", "--data", data, "--preview", "--param", "who=preview"], project);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("Hello, preview ($(flavour))");
+    expect(result.stdout).not.toContain("template:");
+    expect((await runCli(["pipeline", "runs", "--data", data])).stdout).toBe(before);
+  }, 60_000);
+
+  it("a YAML error refuses the run with each of Azure's messages on its own line", async () => {
+    writeFileSync(join(project, "broken.yml"), "steps:\n  - script: echo\n    bogus: 1\n  - task: NoSuchTask@9\n");
+    const result = await runCli(["pipeline", "run", "broken.yml", "--data", data], project);
+    expect(result.code).toBe(1);
+    const errors = (result.stderr + result.stdout).split("\n").filter((l) => l.startsWith("##[error]"));
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(errors.join("\n")).toMatch(/bogus/);
   }, 60_000);
 
   it("names a missing data folder", async () => {

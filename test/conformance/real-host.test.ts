@@ -101,6 +101,19 @@ describe("pipeline steps run in real-host mode", () => {
     // No token: ARM's own 401, from svcconn, reached by name.
     expect(log).toContain("arm 401");
   }, 60_000);
+
+  it("Node's fetch in a step goes through svcconn's proxy too (the step gets the fetch proxy, as svcconn env gives it)", async () => {
+    const runtime = server.runtime;
+    const script = `node -e "fetch('https://management.azure.com/metadata/endpoints?api-version=2022-09-01').then((r) => console.log('by-name', r.status), (e) => console.log('fetch-failed', e.cause?.code ?? e.message))"`;
+    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "real-host-fetch", files: { "/ci.yml": `steps:\n  - checkout: none\n  - script: ${JSON.stringify(script)}\n    displayName: Fetch\n` } });
+    const created = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines`, { name: "real-host-fetch", configuration: { type: "yaml", path: "/ci.yml", repository: { name: "real-host-fetch" } } });
+    const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${created.body.id}/runs`, {});
+    await runtime.pipelines.settled();
+    const timeline = (await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/timeline`)).body;
+    const step = timeline.records.find((r: { name: string }) => r.name === "Fetch");
+    const log = String((await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/logs/${step.log.id}`)).body);
+    expect(log).toContain("by-name 200");
+  }, 60_000);
 });
 
 describe("the local CA", () => {

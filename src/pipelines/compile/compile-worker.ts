@@ -7,7 +7,8 @@ import { CompileError, type Pos } from "./yaml-tree.js";
 export interface CompileJob {
   id: number;
   yamlPath: string;
-  repository: { folder: string | null; files: Record<string, string> | null };
+  /** The pipeline's repository (`self`) and the project's others by name (lower case; `project/name` by its last part). */
+  repositories: Record<string, { folder: string | null; files: Record<string, string> | null }>;
   /** Paths no template may read (svcconn's data folder and CA). */
   hidden: string[];
   templateParameters: Record<string, string>;
@@ -22,7 +23,10 @@ parentPort?.on("message", (job: CompileJob) => {
   try {
     const compiled = compilePipeline({
       yamlPath: job.yamlPath,
-      readFile: (path) => readRepositoryFile({ ...job.repository, id: "", organizationId: "", projectId: "", name: "", defaultBranch: "", createdAt: "" }, path, job.hidden),
+      readFile: (path, name) => {
+        const repository = job.repositories[name.toLowerCase()] ?? job.repositories[name.toLowerCase().split("/").pop() ?? ""];
+        return repository ? readRepositoryFile({ ...repository, id: "", organizationId: "", projectId: "", name: "", defaultBranch: "", createdAt: "" }, path, job.hidden) : undefined;
+      },
       templateParameters: job.templateParameters,
       queueVariables: job.queueVariables,
     });

@@ -12,22 +12,42 @@ export interface TemplateScope {
   variables: Record<string, string>;
   /** Loop variables bound by `${{ each }}`. */
   locals: Record<string, Value>;
+  /** The file being expanded, as positions name it (`/path.yml`, or `/path.yml@alias` in another repository). */
   file: string;
+  /** The repository alias the file belongs to (`self` for the pipeline's own). */
+  repository: string;
   depth: number;
 }
 
-export type ReadFile = (path: string) => string | undefined;
+/** A file of a repository (`self`, or the `name` a `resources.repositories` entry gives), or undefined. */
+export type ReadFile = (path: string, repository: string) => string | undefined;
+
+/** The lists whose `- template:` items include a template of that kind. */
+export type ListKind = "stages" | "jobs" | "steps" | "variables";
+const LIST_KINDS: Record<string, ListKind> = { stages: "stages", jobs: "jobs", steps: "steps", variables: "variables" };
 
 const DIRECTIVE = /^\$\{\{\s*(if|elseif|else|each|insert)\b(.*?)\}\}$/s;
 const WHOLE = /^\s*\$\{\{(.*?)\}\}\s*$/s;
 const ANY = /\$\{\{(.*?)\}\}/gs;
 
+/** A variable a `variables` list defines (name and value), as compile-time expressions then see it. */
+export interface DefinedVariable {
+  name: string;
+  value: string;
+  readonly: boolean;
+  pos: Pos;
+}
+
 /**
- * Template expressions and includes: `${{ }}` values and directives (`if`/`elseif`/`else`, `each`, `insert`),
- * and `template:` files resolved inside the same repository with their declared parameters.
+ * The expansion stage of a compile: `${{ }}` values and directives (`if`/`elseif`/`else`, `each`, `insert`), and
+ * `template:` files — in stage, job, step and variable lists, and `extends` — included with their declared
+ * parameters, from the pipeline's repository or another one of `resources.repositories`. What comes out is the
+ * whole pipeline with no template left in it (what `preview` shows); reading its structure is the next stage.
+ * Variables are defined in order: an item of a `variables` list sees the ones before it.
  */
 export class TemplateExpander {
-  private files = 0;
+  /** Each file once, parsed (Azure counts separate files against its limit, not inclusions). */
+  private readonly files = new Map<string, YNode>();
   /** How deep the node being expanded sits in the expanded pipeline. */
   private nesting = 0;
 
@@ -36,24 +56,45 @@ export class TemplateExpander {
     readonly budget: CompileBudget = new CompileBudget(),
   ) {}
 
-  /** Loads a file of the repository (the pipeline itself or a template) as nodes. */
-  load(path: string, from?: Pos): YNode {
-    if (++this.files > MAX_TEMPLATE_FILES) throw new CompileError(`Maximum number of template files exceeded (${MAX_TEMPLATE_FILES}).`, from);
-    const text = this.readFile(path);
-    if (text === undefined) throw new CompileError(`File ${path} not found in repository self branch refs/heads/main version`, from);
-    return parseYamlFile(path, text, this.budget);
+  /** The repositories templates may come from: alias (lower case) → the repository's name. */
+  readonly repositories = new Map<string, string>();
+
+  /** Loads a file of a repository (the pipeline itself or a template) as nodes, once. */
+  load(path: string, repository = "self", from?: Pos): YNode {
+    const id = repository === "self" ? path : `${path}@${repository}`;
+    const cached = this.files.get(id);
+    if (cached) return cached;
+    if (this.files.size + 1 > MAX_TEMPLATE_FILES) throw new CompileError(`Maximum number of template files exceeded (${MAX_TEMPLATE_FILES}).`, from);
+    const text = this.readFile(path, repository === "self" ? "self" : (this.repositories.get(repository) ?? repository));
+    if (text === undefined) {
+      throw new CompileError(repository === "self" ? `File ${path} not found in repository self branch refs/heads/main version` : `File ${path} not found in repository ${repository}`, from);
+    }
+    const node = parseYamlFile(id, text, this.budget);
+    this.files.set(id, node);
+    return node;
   }
 
-  /** A template path relative to the including file's folder, or from the repository root when it starts with `/`. */
-  resolvePath(reference: string, including: string, pos: Pos): string {
-    if (reference.includes("@")) throw new CompileError(`Templates from other repositories (${reference}) are not supported by svcconn.`, pos);
-    const base = reference.startsWith("/") ? [] : including.split("/").slice(0, -1);
-    for (const part of reference.split("/")) {
+  /**
+   * A template reference (`path`, or `path@alias`) from the including file: relative to that file's folder, or
+   * from its repository's root when it starts with `/`; `@self` is the pipeline's own repository.
+   */
+  resolvePath(reference: string, scope: Pick<TemplateScope, "file" | "repository">, pos: Pos): { path: string; repository: string } {
+    const at = reference.lastIndexOf("@");
+    let repository = scope.repository;
+    let path = reference;
+    if (at >= 0) {
+      repository = reference.slice(at + 1).trim().toLowerCase();
+      path = reference.slice(0, at);
+      if (repository !== "self" && !this.repositories.has(repository)) throw new CompileError(`Could not find a repository with alias ${reference.slice(at + 1)}. The repository resource does not exist.`, pos);
+    }
+    const including = repository === scope.repository ? scope.file.replace(/@[^@/]*$/, "") : "/";
+    const base = path.startsWith("/") || at >= 0 ? [] : including.split("/").slice(0, -1);
+    for (const part of path.split("/")) {
       if (part === "" || part === ".") continue;
       if (part === "..") base.pop();
       else base.push(part);
     }
-    return `/${base.filter(Boolean).join("/")}`;
+    return { path: `/${base.filter(Boolean).join("/")}`, repository };
   }
 
   evaluate(text: string, scope: TemplateScope, pos: Pos): Value {
@@ -66,15 +107,16 @@ export class TemplateExpander {
   }
 
   /**
-   * Expands every `${{ }}` in a subtree. A map with `variables` defines them before its other keys are expanded.
-   * Every node made counts against the compile's budget (events, size and depth).
+   * Expands every `${{ }}` in a subtree; `kind` names the list it is (its `- template:` items are included). A map
+   * with `variables` defines them, in order, before its other keys are expanded. Every node made counts against
+   * the compile's budget (events, size and depth).
    */
-  expand(node: YNode, scope: TemplateScope): YNode {
+  expand(node: YNode, scope: TemplateScope, kind?: ListKind): YNode {
     this.budget.depth(++this.nesting, node.pos);
     try {
       if (node.kind === "scalar") return this.expandScalar(node.value, node.pos, scope);
       this.budget.object(node.pos);
-      if (node.kind === "seq") return { kind: "seq", pos: node.pos, items: this.expandItems(node.items, scope) };
+      if (node.kind === "seq") return { kind: "seq", pos: node.pos, items: kind === "variables" ? this.expandVariables(node, scope).items : this.expandItems(node.items, scope, kind) };
       return this.expandMap(node, scope);
     } finally {
       this.nesting--;
@@ -93,19 +135,22 @@ export class TemplateExpander {
     return scalar(text, pos);
   }
 
-  private expandMap(node: YMap, scope: TemplateScope): YMap {
+  /** A map: its `variables` first (the other keys see them), then the rest in order. */
+  expandMap(node: YMap, scope: TemplateScope): YMap {
     const out: YMap = { kind: "map", pos: node.pos, entries: [] };
     let local = scope;
-    const variables = node.entries.find((e) => e.key.value === "variables");
-    if (variables) {
-      const expanded = this.expand(variables.value, scope);
-      local = { ...scope, variables: { ...scope.variables, ...this.variablesOf(expanded, scope) } };
+    let variables: YNode | undefined;
+    const declared = node.entries.find((e) => e.key.value.toLowerCase() === "variables");
+    if (declared) {
+      const expanded = declared.value.kind === "seq" ? this.expandVariables(declared.value, scope) : this.expandVariableMap(declared.value, scope);
+      variables = expanded.node;
+      local = expanded.scope;
     }
-    this.expandEntries(node.entries, local, out, node.pos);
+    this.expandEntries(node.entries, local, out, variables);
     return out;
   }
 
-  private expandEntries(entries: YMap["entries"], scope: TemplateScope, out: YMap, pos: Pos): void {
+  private expandEntries(entries: YMap["entries"], scope: TemplateScope, out: YMap, variables?: YNode): void {
     let chain: "taken" | "open" | "none" = "none";
     for (const entry of entries) {
       const directive = DIRECTIVE.exec(entry.key.value.trim());
@@ -114,7 +159,9 @@ export class TemplateExpander {
         const key = this.expandScalar(entry.key.value, entry.key.pos, scope);
         if (key.kind !== "scalar") throw new CompileError("A mapping key must be a string.", entry.key.pos);
         if (out.entries.some((e) => e.key.value === key.value)) throw new CompileError(`'${key.value}' is already defined`, entry.key.pos);
-        out.entries.push({ key, value: this.expand(entry.value, scope) });
+        const listKind = LIST_KINDS[key.value.toLowerCase()];
+        const value = listKind === "variables" && variables ? variables : this.expand(entry.value, scope, listKind);
+        out.entries.push({ key, value });
         continue;
       }
       const [, verb, rest = ""] = directive;
@@ -127,12 +174,12 @@ export class TemplateExpander {
           out.entries.push(e);
         }
       };
-      chain = this.conditional(verb!, rest, entry.key.pos, chain, scope, (s) => merge(entry.value, s), pos);
+      chain = this.conditional(verb!, rest, entry.key.pos, chain, scope, (s) => merge(entry.value, s));
     }
   }
 
   /** One `if`/`elseif`/`else`/`each`/`insert` directive; returns the state of the if-chain after it. */
-  private conditional(verb: string, rest: string, pos: Pos, chain: "taken" | "open" | "none", scope: TemplateScope, apply: (s: TemplateScope) => void, _at: Pos): "taken" | "open" | "none" {
+  private conditional(verb: string, rest: string, pos: Pos, chain: "taken" | "open" | "none", scope: TemplateScope, apply: (s: TemplateScope) => void): "taken" | "open" | "none" {
     switch (verb) {
       case "if":
         if (this.truthy(rest, scope, pos)) {
@@ -176,8 +223,11 @@ export class TemplateExpander {
     return v !== null && v !== false && v !== "" && v !== 0;
   }
 
-  /** A sequence's items, with directive items spliced in (their value is a sequence or one item). */
-  expandItems(items: YNode[], scope: TemplateScope): YNode[] {
+  /**
+   * A list's items, with directive items spliced in (their value is a list or one item) and, in a list of `kind`,
+   * `- template:` items replaced by the template's list.
+   */
+  private expandItems(items: YNode[], scope: TemplateScope, kind?: ListKind): YNode[] {
     const out: YNode[] = [];
     let chain: "taken" | "open" | "none" = "none";
     for (const item of items) {
@@ -185,52 +235,77 @@ export class TemplateExpander {
       const directive = only ? DIRECTIVE.exec(only.key.value.trim()) : null;
       if (!only || !directive) {
         chain = "none";
-        out.push(this.expand(item, scope));
+        if (kind && isTemplateItem(item)) out.push(...this.includeList(item, scope, kind).items);
+        else out.push(this.expand(item, scope));
         continue;
       }
-      chain = this.conditional(
-        directive[1]!,
-        directive[2] ?? "",
-        only.key.pos,
-        chain,
-        scope,
-        (s) => {
-          const expanded = this.expand(only.value, s);
-          if (expanded.kind === "seq") out.push(...expanded.items);
-          else if (!(expanded.kind === "scalar" && expanded.value === "")) out.push(expanded);
-        },
-        item.pos,
-      );
+      chain = this.conditional(directive[1]!, directive[2] ?? "", only.key.pos, chain, scope, (s) => {
+        const value = only.value;
+        if (value.kind === "seq") out.push(...this.expandItems(value.items, s, kind));
+        else if (kind && isTemplateItem(value)) out.push(...this.includeList(value, s, kind).items);
+        else {
+          const expanded = this.expand(value, s);
+          if (!(expanded.kind === "scalar" && expanded.value === "")) out.push(expanded);
+        }
+      });
     }
     return out;
   }
 
-  /** Compile-time variables a (expanded) `variables` node defines: map form, list form, and variable templates. */
-  variablesOf(node: YNode, scope: TemplateScope): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const v of this.readVariables(node, scope)) out[v.name] = v.value;
-    return out;
-  }
-
-  readVariables(node: YNode, scope: TemplateScope): Array<{ name: string; value: string; readonly: boolean; pos: Pos }> {
-    if (node.kind === "scalar" && node.value === "") return [];
-    if (node.kind === "map") return node.entries.map((e) => ({ name: e.key.value, value: asString(e.value), readonly: false, pos: e.key.pos }));
-    const out: Array<{ name: string; value: string; readonly: boolean; pos: Pos }> = [];
+  /**
+   * A `variables` list, item by item: each sees the variables defined before it (a template's name may use one),
+   * templates are included, and directives spliced in. Returns the expanded list and the scope after it.
+   */
+  expandVariables(node: YNode, scope: TemplateScope): { node: YNode; items: YNode[]; scope: TemplateScope } {
+    if (node.kind === "scalar" && node.value === "") return { node, items: [], scope };
+    if (node.kind === "map") {
+      const expanded = this.expandVariableMap(node, scope);
+      return { node: expanded.node, items: [], scope: expanded.scope };
+    }
+    const items: YNode[] = [];
+    let local = scope;
+    const define = (defined: YNode[]) => {
+      items.push(...defined);
+      const values = Object.fromEntries(readDefinedVariables(defined).map((v) => [v.name, v.value]));
+      local = { ...local, variables: { ...local.variables, ...values } };
+    };
+    let chain: "taken" | "open" | "none" = "none";
     for (const item of asSeq(node)) {
-      const fields = readMap(item, ["name", "value", "readonly", "group", "template", "parameters"], "variable");
-      if (fields.has("group")) throw new CompileError("Variable groups are not supported by svcconn.", fields.get("group")!.key.pos);
-      const template = fields.get("template");
-      if (template) {
-        const body = this.include(asString(template.value), fields.get("parameters")?.value, scope, template.value.pos);
-        const inner = readMap(body.node, ["parameters", "variables"], "variables template").get("variables");
-        if (inner) out.push(...this.readVariables(inner.value, body.scope));
+      const only = item.kind === "map" && item.entries.length === 1 ? item.entries[0]! : undefined;
+      const directive = only ? DIRECTIVE.exec(only.key.value.trim()) : null;
+      if (!only || !directive) {
+        chain = "none";
+        define(isTemplateItem(item) ? this.includeList(item, local, "variables").items : [this.expand(item, local)]);
         continue;
       }
-      const name = fields.get("name");
-      if (!name) throw new CompileError("Required property 'name' is missing", item.pos);
-      out.push({ name: asString(name.value), value: fields.has("value") ? asString(fields.get("value")!.value) : "", readonly: fields.has("readonly") && /^true$/i.test(asString(fields.get("readonly")!.value)), pos: name.key.pos });
+      chain = this.conditional(directive[1]!, directive[2] ?? "", only.key.pos, chain, local, (s) => {
+        const inner = only.value.kind === "seq" ? only.value : { kind: "seq" as const, pos: only.value.pos, items: [only.value] };
+        define(this.expandVariables(inner, { ...local, locals: s.locals }).items);
+      });
     }
-    return out;
+    return { node: { kind: "seq", pos: node.pos, items }, items, scope: local };
+  }
+
+  /** The map form of `variables`: every entry a name and its value. */
+  private expandVariableMap(node: YNode, scope: TemplateScope): { node: YNode; scope: TemplateScope } {
+    const expanded = this.expand(node, scope);
+    if (expanded.kind === "scalar" && expanded.value === "") return { node: expanded, scope };
+    if (expanded.kind !== "map") throw new CompileError(expanded.kind === "seq" ? "A sequence was not expected" : `Unexpected value '${expanded.value}'`, expanded.pos);
+    const values = Object.fromEntries(expanded.entries.map((e) => [e.key.value, asString(e.value)]));
+    return { node: expanded, scope: { ...scope, variables: { ...scope.variables, ...values } } };
+  }
+
+  /** A `- template:` item of a list of `kind`: the template's list, expanded in its own scope. */
+  private includeList(item: YNode, scope: TemplateScope, kind: ListKind): { items: YNode[] } {
+    const fields = readMap(item, ["template", "parameters"], `${kind} template`);
+    const template = fields.get("template")!;
+    // The reference and the values given are expressions of the including scope.
+    const reference = this.expand(template.value, scope);
+    const given = fields.get("parameters") ? this.expand(fields.get("parameters")!.value, scope) : undefined;
+    const { node } = this.include(asString(reference), given, scope, template.value.pos);
+    for (const e of node.entries) if (e.key.value.toLowerCase() !== kind) throw new CompileError(`Unexpected value '${e.key.value}'`, e.key.pos);
+    const list = node.entries.find((e) => e.key.value.toLowerCase() === kind)?.value;
+    return { items: !list || (list.kind === "scalar" && list.value === "") ? [] : asSeq(list) };
   }
 
   /**
@@ -240,20 +315,37 @@ export class TemplateExpander {
    */
   include(reference: string, given: YNode | undefined, scope: TemplateScope, pos: Pos): { node: YMap; scope: TemplateScope } {
     if (scope.depth + 1 > MAX_TEMPLATE_DEPTH) throw new CompileError(`Maximum template nesting depth (${MAX_TEMPLATE_DEPTH}) exceeded: ${reference}`, pos);
-    const path = this.resolvePath(reference, scope.file, pos);
-    const root = this.load(path, pos);
+    const { path, repository } = this.resolvePath(reference, scope, pos);
+    const root = this.load(path, repository, pos);
     if (root.kind !== "map") throw new CompileError("Expected a mapping", root.pos);
+    const file = repository === "self" ? path : `${path}@${repository}`;
     const declared = root.entries.find((e) => e.key.value === "parameters");
     const values: Record<string, Value> = {};
     if (given && !(given.kind === "scalar" && given.value === "")) {
       if (given.kind !== "map") throw new CompileError("Expected a mapping", given.pos);
       for (const e of given.entries) values[e.key.value] = toPlain(e.value) as Value;
     }
-    const parameters = bindParameters(declared?.value, values, given?.kind === "map" ? given : undefined, path, pos);
-    const inner: TemplateScope = { parameters, variables: scope.variables, locals: {}, file: path, depth: scope.depth + 1 };
+    const parameters = bindParameters(declared?.value, values, given?.kind === "map" ? given : undefined, file, pos);
+    const inner: TemplateScope = { parameters, variables: scope.variables, locals: {}, file, repository, depth: scope.depth + 1 };
     const body: YMap = { kind: "map", pos: root.pos, entries: root.entries.filter((e) => e.key.value !== "parameters") };
     return { node: this.expandMap(body, inner), scope: inner };
   }
+}
+
+/** `- template: x.yml` (with `parameters`): an item to include, not a value. */
+const isTemplateItem = (item: YNode): boolean => item.kind === "map" && item.entries.some((e) => e.key.value === "template");
+
+/** The name/value variables of an expanded `variables` list (groups define nothing at compile time). */
+export function readDefinedVariables(items: YNode[]): DefinedVariable[] {
+  const out: DefinedVariable[] = [];
+  for (const item of items) {
+    const fields = readMap(item, ["name", "value", "readonly", "group"], "variable");
+    if (fields.has("group")) continue;
+    const name = fields.get("name");
+    if (!name) throw new CompileError("Required property 'name' is missing", item.pos);
+    out.push({ name: asString(name.value), value: fields.has("value") ? asString(fields.get("value")!.value) : "", readonly: fields.has("readonly") && /^true$/i.test(asString(fields.get("readonly")!.value)), pos: name.key.pos });
+  }
+  return out;
 }
 
 const PARAMETER_TYPES = ["string", "number", "boolean", "object", "step", "steplist", "job", "joblist", "deployment", "deploymentlist", "stage", "stagelist"];

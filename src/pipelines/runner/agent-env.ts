@@ -89,6 +89,7 @@ export const agentTexts = {
   readOnlyVariable: (name: string) => `Overwriting readonly variable '${name}' is not permitted. See https://github.com/microsoft/azure-pipelines-yaml/blob/master/design/readonly-variables.md for details.`,
   commandProcessFailed: (line: string) => `Unable to process command '${line}' successfully. Please reference documentation (http://go.microsoft.com/fwlink/?LinkId=817296)`,
   multilineSecret: "Secrets cannot contain multiple lines",
+  windowsOnlyTask: "The current operating system is not capable of running this task. That typically means the task was written for Windows only. For example, written for Windows Desktop PowerShell.",
 };
 
 /**

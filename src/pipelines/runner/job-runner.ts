@@ -4,12 +4,13 @@ import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { minimatch } from "minimatch";
 import type { Clock } from "../../core/clock.js";
-import { ANY_TARGET, type CompiledJob, type CompiledStep } from "../compile/compiler.js";
+import type { CompiledJob, CompiledStep } from "../compile/compiler.js";
+import { ANY_TARGET } from "../compile/structure.js";
 import { evaluate, ExpressionError, type Value } from "../compile/expressions.js";
 import { newTimelineRecord, type RecordResult, type TimelineIssue, type TimelineRecord } from "../model.js";
 import type { ConnectionForJob } from "../ports.js";
 import { realpathOrSelf } from "../repositories.js";
-import { versionText } from "../tasks/catalog.js";
+import { runsOnLinux, versionText } from "../tasks/catalog.js";
 import { agentTexts, connectionEnvironment, envName, expandMacros, isReadOnlyVariable, RESTRICTED_MODE_COMMANDS, systemConnectionEnvironment, type CloudUrls } from "./agent-env.js";
 import { parseLoggingCommand, type LoggingCommand } from "./logging-commands.js";
 import type { SecretMasker } from "./masker.js";
@@ -45,6 +46,21 @@ export interface AgentInfo {
   vm: string | null;
 }
 
+/** A repository's content for a checkout: a folder to copy, or files to write. */
+export interface RepositoryContent {
+  name: string;
+  folder: string | null;
+  files: Record<string, string> | null;
+}
+
+/** A run's pipeline artifacts, kept by svcconn (out of every step's reach) between its jobs. */
+export interface ArtifactStore {
+  /** Stores a copy of `from` (a file or folder) as artifact `name`; fails when the name is taken. */
+  publish(name: string, from: string): void;
+  /** Copies the artifacts (one by name, or all: each in a folder of its name) into `to`; returns their names. */
+  download(name: string | null, to: string): string[];
+}
+
 export interface JobContext {
   job: CompiledJob;
   jobRecord: TimelineRecord;
@@ -58,8 +74,10 @@ export interface JobContext {
   /** svcconn's real-host proxy: a step's clients may keep Microsoft's own URLs. */
   proxyUrl?: string;
   jobToken: string;
-  /** Repository content for the checkout step: a folder to copy, or files to write. */
-  repository: { name: string; folder: string | null; files: Record<string, string> | null } | null;
+  /** Repositories a checkout may copy, by alias (`self`, and the aliases of `resources.repositories`). */
+  repositories: Map<string, RepositoryContent>;
+  /** The run's pipeline artifacts: a `publish` step stores a folder, a `download` step copies them back. */
+  artifacts: ArtifactStore;
   agent: AgentInfo;
   /** Environment the agent itself has (PATH, proxy, CA bundle) that every step inherits. */
   baseEnv: NodeJS.ProcessEnv;
@@ -83,6 +101,8 @@ const MAX_LINE_CHARS = 64 * 1024;
 const DEADLINE_TICK_MS = 250;
 const AGENT_VERSION = "4.264.2";
 const here = dirname(fileURLToPath(import.meta.url));
+/** lib/fetch-proxy.mjs of this package (from src/ and from dist/ alike). */
+const FETCH_PROXY = pathToFileURL(join(here, "..", "..", "..", "lib", "fetch-proxy.mjs")).href;
 const fromSource = import.meta.url.endsWith(".ts");
 
 /**
@@ -170,13 +190,20 @@ export class JobRunner {
     this.line(init, `Agent machine name: '${this.ctx.agent.hosted ? "fv-az-svcconn" : this.ctx.agent.name}'`);
     this.line(init, `Current agent version: '${AGENT_VERSION}'`);
     this.line(init, `Agent running as: '${this.ctx.agent.hosted ? "vsts" : "svcconn"}'`);
+    const container = this.ctx.job.container ?? this.ctx.job.steps.find((s) => s.target.container)?.target.container;
+    if (container) this.line(init, `svcconn has no container runtime: the steps this job would run in container '${container}' run on the agent's host.`);
     if (this.ctx.sandbox.kind === "none") this.issue(init, "warning", `svcconn runs this job's steps without a sandbox: ${this.ctx.sandbox.reason}. A step can then read svcconn's data folder (its keys) and environment; install bubblewrap (scripts/install-system-deps.sh) to isolate steps.`);
     this.finish(init, "succeeded");
-    const steps = [...this.ctx.job.steps];
-    if (!steps.some((s) => s.kind === "checkout") && this.ctx.repository) steps.unshift({ kind: "checkout", checkout: "self", task: null, name: null, displayName: "Checkout", inputs: {}, inputKeys: {}, env: {}, condition: null, continueOnError: false, enabled: true, timeoutInMinutes: 0, target: ANY_TARGET, pos: this.ctx.job.pos });
+    const steps = this.ctx.job.steps.filter((s) => !(s.kind === "checkout" && s.checkout?.repository.toLowerCase() === "none"));
+    // A job checks out its own repository unless it says otherwise; a deployment job checks out nothing by itself.
+    if (this.ctx.job.kind === "job" && !this.ctx.job.agentless && !this.ctx.job.steps.some((s) => s.kind === "checkout") && this.ctx.repositories.has("self")) {
+      steps.unshift({ kind: "checkout", checkout: { repository: "self", options: {} }, task: null, name: null, displayName: "Checkout", inputs: {}, inputKeys: {}, env: {}, condition: null, continueOnError: false, enabled: true, timeoutInMinutes: 0, retryCountOnTaskFailure: 0, target: ANY_TARGET, pos: this.ctx.job.pos });
+    }
+    // With more than one repository checked out, each goes to a folder of its name under s/.
+    const several = steps.filter((s) => s.kind === "checkout").length > 1;
     for (const step of steps) {
       const index = this.ctx.job.steps.indexOf(step);
-      const label = step.kind === "checkout" ? `Checkout ${this.ctx.repository?.name ?? "self"}@main to s` : step.displayName;
+      const label = step.kind === "checkout" ? this.checkoutLabel(step, several) : expandMacros(step.displayName, this.lookup);
       const record = this.newRecord(label, step);
       if (this.ctx.signal.aborted || this.jobTimedOut) {
         this.sink.record({ ...record, state: "completed", result: "canceled" });
@@ -187,7 +214,7 @@ export class JobRunner {
         continue;
       }
       this.start(record);
-      const result = step.kind === "checkout" ? this.checkout(record, sources) : await this.task(record, step, index, work);
+      const result = await this.runStep(record, step, index, work, sources, several);
       this.finish(record, result);
       if (result === "failed") {
         if (step.continueOnError) issues = true;
@@ -285,31 +312,85 @@ export class JobRunner {
 
   private lookup = (name: string): string | undefined => this.variable(name)?.[1].value;
 
-  /** Copies the repository into the sources folder; svcconn's data folder and CA are never copied. */
-  private checkout(record: TimelineRecord, sources: string): RecordResult {
-    const repository = this.ctx.repository;
-    if (!repository) {
-      this.line(record, "Checkout of 'self' skipped: the pipeline has no repository.");
-      return "succeeded";
+  /** One step: a checkout, an artifact, or a task (retried as `retryCountOnTaskFailure` says, as the agent does). */
+  private async runStep(record: TimelineRecord, step: CompiledStep, index: number, work: string, sources: string, several: boolean): Promise<RecordResult> {
+    if (step.kind === "checkout") return this.checkout(record, step, sources, several);
+    if (this.ctx.job.agentless) return this.notRun(record, step, "agentless");
+    if (step.kind === "publish" || step.kind === "download") return this.artifact(record, step);
+    const attempts = Math.min(step.retryCountOnTaskFailure, 10);
+    if (step.retryCountOnTaskFailure > 10) this.issue(record, "warning", `The maximum allowed number of attempts is 10 but got ${step.retryCountOnTaskFailure}. Retry attempts count will be decreased to 10.`);
+    let result = await this.task(record, step, index, work);
+    for (let attempt = 1; attempt <= attempts && result === "failed" && !this.ctx.signal.aborted && !this.jobTimedOut; attempt++) {
+      const delay = (attempt * attempt) * 1000;
+      this.issue(record, "warning", `RetryHelper encountered task failure, will retry (attempt #: ${attempt} out of ${attempts}) after ${delay} ms`);
+      await new Promise((r) => setTimeout(r, delay));
+      result = await this.task(record, step, index, work);
     }
-    this.line(record, `##[section]Starting: Checkout ${repository.name}@main to s`);
+    return result;
+  }
+
+  private checkoutLabel(step: CompiledStep, several: boolean): string {
+    const alias = step.checkout!.repository;
+    const name = this.ctx.repositories.get(alias.toLowerCase())?.name ?? alias;
+    return `Checkout ${name}@main to ${several ? `s/${name}` : "s"}`;
+  }
+
+  /** Copies a repository into the sources folder; svcconn's data folder and CA are never copied. */
+  private checkout(record: TimelineRecord, step: CompiledStep, sources: string, several: boolean): RecordResult {
+    const alias = step.checkout!.repository.toLowerCase();
+    const repository = this.ctx.repositories.get(alias);
+    const label = this.checkoutLabel(step, several);
+    if (!repository) {
+      this.issue(record, "error", alias === "self" ? "Checkout of 'self' failed: the pipeline has no repository." : `Checkout of '${step.checkout!.repository}' failed: no repository resource has that alias.`);
+      return "failed";
+    }
+    const target = several ? join(sources, repository.name) : sources;
+    this.line(record, `##[section]Starting: ${label}`);
     this.line(record, `Syncing repository: ${repository.name} (Git)`);
     try {
+      mkdirSync(target, { recursive: true });
       if (repository.folder) {
         if (this.ctx.isProtected(realpathOrSelf(repository.folder))) throw new Error(`the repository's folder lies inside svcconn's data folder, which no job may read`);
-        cpSync(repository.folder, sources, { recursive: true, filter: (src) => !src.split(/[\\/]/).includes(".git") && !this.ctx.isProtected(realpathOrSelf(src)) });
+        cpSync(repository.folder, target, { recursive: true, filter: (src) => !src.split(/[\\/]/).includes(".git") && !this.ctx.isProtected(realpathOrSelf(src)) });
       }
       for (const [path, text] of Object.entries(repository.files ?? {})) {
-        const target = join(sources, ...path.split("/").filter((p) => p && p !== ".."));
-        mkdirSync(dirname(target), { recursive: true });
-        writeFileSync(target, text);
+        const file = join(target, ...path.split("/").filter((p) => p && p !== ".."));
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, text);
       }
     } catch (error) {
       this.issue(record, "error", `Checkout failed: ${(error as Error).message}`);
       return "failed";
     }
-    this.line(record, `##[section]Finishing: Checkout ${repository.name}@main to s`);
+    this.line(record, `##[section]Finishing: ${label}`);
     return "succeeded";
+  }
+
+  /** `publish` and `download`: the run's pipeline artifacts, kept by svcconn between jobs. */
+  private artifact(record: TimelineRecord, step: CompiledStep): RecordResult {
+    const artifact = step.artifact!;
+    const workspace = this.lookup("Pipeline.Workspace") ?? "";
+    try {
+      if (step.kind === "publish") {
+        const from = isAbsolute(artifact.path ?? "") ? artifact.path! : join(this.lookup("System.DefaultWorkingDirectory") ?? workspace, expandMacros(artifact.path ?? "", this.lookup));
+        const name = artifact.name ? expandMacros(artifact.name, this.lookup) : `${this.ctx.job.name}`;
+        this.line(record, `Uploading pipeline artifact from ${from} for build #${this.lookup("Build.BuildId") ?? ""}`);
+        this.ctx.artifacts.publish(name, from);
+        this.line(record, `Successfully uploaded '${from}' to pipeline artifact '${name}'`);
+        return "succeeded";
+      }
+      if (artifact.source && artifact.source !== "current") {
+        this.issue(record, "error", `svcconn keeps the artifacts of this run only: '${artifact.source}' (a pipeline resource) cannot be downloaded.`);
+        return "failed";
+      }
+      const to = artifact.path ? expandMacros(artifact.path, this.lookup) : workspace;
+      const names = this.ctx.artifacts.download(artifact.name ? expandMacros(artifact.name, this.lookup) : null, to);
+      this.line(record, `Downloading ${names.length} pipeline artifact(s) to ${to}: ${names.join(", ")}`);
+      return "succeeded";
+    } catch (error) {
+      this.issue(record, "error", (error as Error).message);
+      return "failed";
+    }
   }
 
   private stepEnvironment(step: CompiledStep, index: number): NodeJS.ProcessEnv {
@@ -355,7 +436,12 @@ export class JobRunner {
     const proxy = `http://${this.ctx.agent.vm ? `${encodeURIComponent(this.ctx.agent.vm)}:@` : ""}${via.host}`;
     env.HTTP_PROXY = proxy;
     env.http_proxy = proxy;
-    if (this.ctx.proxyUrl) Object.assign(env, { HTTPS_PROXY: proxy, https_proxy: proxy, NO_PROXY: "localhost,127.0.0.1,::1", no_proxy: "localhost,127.0.0.1,::1", AGENT_PROXYURL: this.ctx.proxyUrl });
+    if (this.ctx.proxyUrl) {
+      Object.assign(env, { HTTPS_PROXY: proxy, https_proxy: proxy, NO_PROXY: "localhost,127.0.0.1,::1", no_proxy: "localhost,127.0.0.1,::1", AGENT_PROXYURL: this.ctx.proxyUrl });
+      // Node's fetch reads no proxy variable: as `svcconn env` does, it is pointed at the proxy too, so nothing a
+      // step runs resolves Microsoft's real hosts.
+      env.NODE_OPTIONS = [env.NODE_OPTIONS, `--import=${FETCH_PROXY}`].filter(Boolean).join(" ");
+    }
     // `env:` is the only way a step sees a secret variable as an environment variable (System.AccessToken too).
     for (const [name, value] of Object.entries(step.env)) env[name] = expandMacros(value, this.lookup);
     return env;
@@ -368,9 +454,14 @@ export class JobRunner {
     this.line(record, `Task         : ${task.friendlyName}`);
     this.line(record, `Description  : ${task.description}`);
     this.line(record, `Version      : ${versionText(task)}`);
-    this.line(record, "Author       : Microsoft Corporation");
+    this.line(record, `Author       : ${task.author}`);
     this.line(record, `Help         : ${task.helpUrl}`);
     this.line(record, "==============================================================================");
+    if (!task.entry) {
+      const result = this.notRun(record, step);
+      this.line(record, `##[section]Finishing: ${step.displayName}`);
+      return result;
+    }
     const { file, args } = taskCommand(task.entry);
     const env = this.stepEnvironment(step, index);
     const cwd = env.BUILD_SOURCESDIRECTORY ?? work;
@@ -415,6 +506,24 @@ export class JobRunner {
     } else if (commandFailed) result = "failed";
     this.line(record, `##[section]Finishing: ${step.displayName}`);
     return result;
+  }
+
+  /**
+   * A task svcconn compiles (its connections resolved and authorized) but does not run: a Windows-only task fails as
+   * the agent fails it on Linux; any other says svcconn does not emulate it. Either way the step fails, as a missing
+   * capability does on an agent.
+   */
+  private notRun(record: TimelineRecord, step: CompiledStep, why: "not emulated" | "agentless" = "not emulated"): RecordResult {
+    const task = step.task;
+    const name = task ? `${task.name}@${task.version.major}` : step.displayName;
+    const message =
+      why === "agentless"
+        ? `svcconn does not run agentless (server) jobs: the task ${name} compiled, and its service connections were resolved and authorized, but it was not run.`
+        : task && !runsOnLinux(task)
+          ? agentTexts.windowsOnlyTask
+          : `svcconn does not run the task ${name}: it compiled, and its service connections were resolved and authorized, but the task itself is not emulated.`;
+    this.issue(record, "error", message);
+    return "failed";
   }
 
   /** One line of a task's output: a logging command the agent acts on, or a line for the log. */

@@ -10,7 +10,10 @@ import { join, resolve, sep } from "node:path";
  */
 export class WorkFolders {
   readonly root: string;
+  /** Where runs keep their pipeline artifacts between jobs (hidden from steps, like the job folders' root). */
+  readonly artifactsRoot: string;
   private readonly base: string;
+  private readonly memory: boolean;
 
   constructor(options: { dataDir?: string; protectedPaths: string[] }) {
     // A data folder has one svcconn at a time (its lock); `--memory` instances, several in one process too, each
@@ -21,7 +24,9 @@ export class WorkFolders {
     const base = [tmpdir(), join(homedir(), ".cache"), "/var/tmp"].map((b) => resolve(b)).find((b) => outside(join(b, `svcconn-work-${key}`)));
     if (!base) throw new Error(`no folder for job folders outside ${options.protectedPaths.join(", ")}: set TMPDIR to a folder outside svcconn's data folder`);
     this.base = base;
+    this.memory = !options.dataDir;
     this.root = join(base, `svcconn-work-${key}`);
+    this.artifactsRoot = join(base, `svcconn-artifacts-${key}`);
   }
 
   /** A new, empty, owner-only folder for one job. */
@@ -42,6 +47,8 @@ export class WorkFolders {
   /** svcconn is stopping and its jobs have ended: the root goes too. */
   close(): void {
     rmSync(this.root, { recursive: true, force: true, maxRetries: 3 });
+    // An instance on a data folder keeps its runs' artifacts (the runs are kept); one in memory does not.
+    if (this.memory) rmSync(this.artifactsRoot, { recursive: true, force: true, maxRetries: 3 });
   }
 
   /**

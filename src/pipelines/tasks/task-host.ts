@@ -16,4 +16,13 @@ if (file) {
 const task = process.argv[2];
 if (!task) throw new Error("task-host: no task module");
 process.argv.splice(2, 1);
-await import(pathToFileURL(task).href);
+try {
+  await import(pathToFileURL(task).href);
+} catch (error) {
+  // What a task throws (a required input left empty…) fails it with its message, as the task library's own
+  // handlers print it: one error line, no stack trace with install paths. (The library is loaded only now: it
+  // reads the environment as it loads, after the large values are back.)
+  const lib = await import("azure-pipelines-task-lib/task.js");
+  const tl = (lib.default ?? lib) as typeof lib.default;
+  tl.setResult(tl.TaskResult.Failed, error instanceof Error ? error.message : String(error));
+}

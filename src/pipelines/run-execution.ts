@@ -1,0 +1,419 @@
+
+import type { AgentLease, AgentQueue, PoolChoice } from "./agent-queue.js";
+import type { CompiledJob, CompiledLeg, CompiledPipeline, CompiledStage } from "./compile/compiler.js";
+import { evaluate, ExpressionError, toText, type Value } from "./compile/expressions.js";
+import type { ConnectionUse } from "./compile/resolve-connections.js";
+import { newTimelineRecord, type Pipeline, type RecordResult, type Repository, type Run, type RunResult, type TimelineRecord } from "./model.js";
+import type { ConnectionForJob, OrganizationRef, ProjectRef } from "./ports.js";
+import { compileTimeVariables } from "./predefined.js";
+import { isInside } from "./repositories.js";
+import { RunLogWriter } from "./run-logs.js";
+import { expandMacros, isSecretAuthorizationParameter } from "./runner/agent-env.js";
+import { folderArtifacts } from "./runner/artifacts.js";
+import { JobRunner, type AgentInfo, type JobSink, type JobVariable, type OutputVariable, type RepositoryContent } from "./runner/job-runner.js";
+import { SecretMasker } from "./runner/masker.js";
+import type { PipelinesOptions } from "./service.js";
+
+/** A job under way, as the job OIDC route checks it. */
+export interface LiveJob {
+  runId: number;
+  pipelineId: number;
+  projectId: string;
+  /** The connections the job's steps name: the only ones its OIDC token route answers for. */
+  connections: Set<string>;
+}
+
+/** What a queued run needs to go on once nothing stops it. */
+export interface RunPlan {
+  pipeline: Pipeline;
+  repository: Repository;
+  compiled: CompiledPipeline;
+  pools: Map<CompiledJob, PoolChoice>;
+  project: ProjectRef;
+  org: OrganizationRef;
+  /** What a checkout may copy: `self` and the aliases of `resources.repositories`. */
+  repositories: Map<string, RepositoryContent>;
+}
+
+/** The pipelines plane's parts a run uses while it executes. */
+export interface ExecutionDeps extends Omit<PipelinesOptions, "keyBox"> {
+  agents: AgentQueue;
+  live: Map<string, LiveJob>;
+  /** The pipeline's own variables with their values, secrets opened. */
+  openVariables: (pipeline: Pipeline) => Record<string, { value: string; isSecret: boolean }>;
+}
+
+interface JobOutcome {
+  result: RecordResult;
+  outputs: Record<string, OutputVariable>;
+}
+
+const FLUSH_MS = 250;
+
+const resultWord = (r: RecordResult): string => (r === "succeededWithIssues" ? "SucceededWithIssues" : r.charAt(0).toUpperCase() + r.slice(1));
+const worst = (results: RecordResult[]): RecordResult =>
+  results.includes("failed") ? "failed" : results.includes("canceled") ? "canceled" : results.includes("succeededWithIssues") ? "succeededWithIssues" : results.length && results.every((r) => r === "skipped") ? "skipped" : "succeeded";
+
+/**
+ * One run's execution: its timeline (stages, phases and a job per matrix leg, pending from the start), stages in
+ * order with their conditions, jobs waiting for an agent within the organization's parallel jobs, each job's
+ * variables and connections, logs written as they come, and the connections' usage history at the end.
+ */
+export class RunExecution {
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private urgentQueued = false;
+  private readonly logs: RunLogWriter;
+  private stampMs = -1;
+  private stamp = "";
+  private readonly stageResults = new Map<string, { result: RecordResult; jobs: Map<string, JobOutcome> }>();
+  private readonly connectionsUsed = new Map<string, { connection: ConnectionForJob; result: RecordResult }>();
+  private readonly compileTime: Record<string, string>;
+
+  constructor(
+    private readonly deps: ExecutionDeps,
+    private readonly run: Run,
+    private readonly plan: RunPlan,
+    private readonly uses: ConnectionUse[],
+    private readonly signal: AbortSignal,
+  ) {
+    this.logs = new RunLogWriter(deps.store.pipelines, run.id, this.now, (urgent) => this.changed(urgent));
+    const collectionUri = `${deps.urls().devops}/${plan.org.name}/`;
+    this.compileTime = compileTimeVariables({ runId: run.id, buildNumber: run.name, sourceBranch: run.sourceBranch, sourceVersion: run.sourceVersion, requestedBy: run.requestedBy, pipeline: plan.pipeline, repository: plan.repository, project: plan.project, organization: plan.org, collectionUri });
+  }
+
+  private now = () => this.deps.clock.now().toISOString();
+
+  async execute(): Promise<void> {
+    const { compiled } = this.plan;
+    const records = this.planRecords(compiled);
+    await this.flush();
+    for (const stage of compiled.stages) await this.stage(stage, records);
+    const all = [...this.stageResults.values()].map((s) => s.result);
+    const result: RunResult = this.signal.aborted ? "canceled" : all.includes("failed") ? "failed" : all.includes("succeededWithIssues") ? "partiallySucceeded" : "succeeded";
+    Object.assign(this.run, { status: "completed", result, finishTime: this.now() });
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    await this.flushing;
+    await this.flush();
+    for (const { connection, result: r } of this.connectionsUsed.values()) {
+      await this.deps.devops.recordExecution({
+        endpointId: connection.id,
+        projectId: this.run.projectId,
+        planType: "Build",
+        definition: { id: this.plan.pipeline.id, name: this.plan.pipeline.name },
+        owner: { id: this.run.id, name: this.run.name },
+        result: r === "failed" ? "failed" : r === "canceled" ? "canceled" : "succeeded",
+        startTime: this.run.startTime ?? this.run.queueTime,
+        finishTime: this.run.finishTime!,
+      });
+    }
+  }
+
+  // ---- records and logs ------------------------------------------------------------------------------------
+
+  /** The plan's records, pending from the start as on Azure Pipelines: a Job record per leg of each phase. */
+  private planRecords(compiled: CompiledPipeline): Map<CompiledStage | CompiledJob, { stage?: TimelineRecord; phase?: TimelineRecord; legs: TimelineRecord[] }> {
+    const out = new Map<CompiledStage | CompiledJob, { stage?: TimelineRecord; phase?: TimelineRecord; legs: TimelineRecord[] }>();
+    const record = (r: Partial<TimelineRecord> & Pick<TimelineRecord, "type" | "name">) => {
+      const full = newTimelineRecord(r);
+      this.run.timeline.push(full);
+      return full;
+    };
+    for (const [si, stage] of compiled.stages.entries()) {
+      const s = record({ type: "Stage", name: stage.displayName, identifier: stage.name, order: si + 1 });
+      out.set(stage, { stage: s, legs: [] });
+      for (const [ji, job] of stage.jobs.entries()) {
+        const phase = record({ type: "Phase", name: job.displayName, identifier: `${stage.name}.${job.name}`, order: ji + 1, parentId: s.id });
+        const legs = job.legs.map((leg, li) => record({ type: "Job", name: leg.name ? `${job.displayName} ${leg.name}` : job.displayName, identifier: `${stage.name}.${job.name}.${leg.name ?? "__default"}`, order: li + 1, parentId: phase.id }));
+        out.set(job, { phase, legs });
+      }
+    }
+    return out;
+  }
+
+  private changed(urgent = false): void {
+    if (urgent && !this.urgentQueued) {
+      this.urgentQueued = true;
+      void this.flushNow().finally(() => {
+        this.urgentQueued = false;
+      });
+      return;
+    }
+    this.flushTimer ??= setTimeout(() => void this.flushNow(), FLUSH_MS);
+  }
+
+  /** Flushes run one at a time: an urgent one (too many lines pending) starts as soon as the current one ends. */
+  private flushNow(): Promise<void> {
+    const current = (this.flushing ?? Promise.resolve()).then(() => this.flush()).catch((err) => this.deps.logger.error({ err }, "cannot save a run"));
+    this.flushing = current;
+    void current.finally(() => {
+      if (this.flushing === current) this.flushing = undefined;
+    });
+    return current;
+  }
+
+  private async flush(): Promise<void> {
+    this.flushTimer = undefined;
+    await this.deps.store.pipelines.updateRun(this.run);
+    await this.logs.flush();
+  }
+
+  /** Lines come in bursts: the time is read once per millisecond, not once per line. */
+  private append(logId: number | null, line: string): void {
+    const ms = this.deps.clock.nowMs();
+    if (ms !== this.stampMs) {
+      this.stampMs = ms;
+      this.stamp = new Date(ms).toISOString();
+    }
+    this.logs.append(logId, line, this.stamp);
+  }
+
+  private upsert = (r: TimelineRecord): void => {
+    const i = this.run.timeline.findIndex((x) => x.id === r.id);
+    if (i >= 0) this.run.timeline[i] = r;
+    else this.run.timeline.push(r);
+    this.changed();
+  };
+
+  private complete(records: Array<TimelineRecord | undefined>, result: RecordResult): void {
+    for (const r of records) if (r) Object.assign(r, { state: "completed", result, finishTime: r.startTime ? this.now() : r.finishTime, currentOperation: null });
+    this.changed();
+  }
+
+  // ---- stages and jobs -------------------------------------------------------------------------------------
+
+  /** Variables a stage's or job's condition and `$[ ]` read: predefined, the pipeline's own, queue-time, YAML's. */
+  private conditionVariables(stage?: CompiledStage): Record<string, Value> {
+    const out: Record<string, Value> = { ...this.compileTime };
+    for (const [name, v] of Object.entries(this.deps.openVariables(this.plan.pipeline))) if (!v.isSecret) out[name] = v.value;
+    for (const [name, v] of Object.entries(this.run.variables)) if (!v.isSecret) out[name] = v.value;
+    for (const v of [...this.plan.compiled.variables, ...(stage?.variables ?? [])]) out[v.name] = v.value;
+    return out;
+  }
+
+  /** `dependencies.Stage.result` and `.outputs['Job.step.var']` for a stage's condition. */
+  private stageDependencies(): Record<string, Value> {
+    return Object.fromEntries(
+      [...this.stageResults].map(([name, s]) => [
+        name,
+        { result: resultWord(s.result), outputs: Object.fromEntries([...s.jobs].flatMap(([job, o]) => Object.entries(o.outputs).map(([k, v]) => [`${job}.${k}`, v.value]))) },
+      ]),
+    );
+  }
+
+  /** `stageDependencies.Stage.Job.result` and `.outputs['step.var']` for jobs of later stages. */
+  private jobStageDependencies(): Record<string, Value> {
+    return Object.fromEntries([...this.stageResults].map(([name, s]) => [name, Object.fromEntries([...s.jobs].map(([job, o]) => [job, { result: resultWord(o.result), outputs: Object.fromEntries(Object.entries(o.outputs).map(([k, v]) => [k, v.value])) }]))]));
+  }
+
+  private condition(condition: string | null, status: { succeeded: boolean; failed: boolean }, values: Record<string, Value>): boolean {
+    try {
+      const value = evaluate(condition ?? "succeeded()", { values, status: { succeeded: status.succeeded && !this.signal.aborted, failed: status.failed, canceled: this.signal.aborted } });
+      return value !== null && value !== false && value !== "" && value !== 0;
+    } catch (error) {
+      if (error instanceof ExpressionError) return false;
+      throw error;
+    }
+  }
+
+  private async stage(stage: CompiledStage, records: ReturnType<RunExecution["planRecords"]>): Promise<void> {
+    const stageRecord = records.get(stage)!.stage!;
+    const deps = stage.dependsOn.map((d) => this.stageResults.get(d)?.result ?? "skipped");
+    const status = { succeeded: deps.every((r) => r === "succeeded" || r === "succeededWithIssues"), failed: deps.includes("failed") };
+    const jobs = new Map<string, JobOutcome>();
+    if (this.signal.aborted || !this.condition(stage.condition, status, { variables: this.conditionVariables(), dependencies: this.stageDependencies() })) {
+      const result: RecordResult = this.signal.aborted ? "canceled" : "skipped";
+      this.complete([stageRecord, ...stage.jobs.flatMap((j) => [records.get(j)!.phase, ...records.get(j)!.legs])], result);
+      this.stageResults.set(stage.name, { result, jobs });
+      return;
+    }
+    Object.assign(stageRecord, { state: "inProgress", startTime: this.now() });
+    this.changed();
+    for (const job of stage.jobs) jobs.set(job.name, await this.job(stage, job, records.get(job)!, jobs));
+    const result = worst([...jobs.values()].map((j) => j.result));
+    this.complete([stageRecord], result);
+    this.stageResults.set(stage.name, { result, jobs });
+  }
+
+  /** A job: its condition, then each of its legs in turn (one for a job without a matrix). */
+  private async job(stage: CompiledStage, job: CompiledJob, records: { phase?: TimelineRecord; legs: TimelineRecord[] }, done: Map<string, JobOutcome>): Promise<JobOutcome> {
+    const deps = job.dependsOn.map((d) => done.get(d)?.result ?? "skipped");
+    const dependencies: Record<string, Value> = Object.fromEntries([...done].map(([name, r]) => [name, { result: resultWord(r.result), outputs: Object.fromEntries(Object.entries(r.outputs).map(([k, o]) => [k, o.value])) }]));
+    const values = { variables: this.conditionVariables(stage), dependencies, stageDependencies: this.jobStageDependencies() };
+    const status = { succeeded: deps.every((r) => r === "succeeded" || r === "succeededWithIssues"), failed: deps.includes("failed") };
+    if (this.signal.aborted || !this.condition(job.condition, status, values)) {
+      const result: RecordResult = this.signal.aborted ? "canceled" : "skipped";
+      this.complete([records.phase, ...records.legs], result);
+      return { result, outputs: {} };
+    }
+    // Secret outputs of the jobs this one reads are secrets here too.
+    const secretOutputs = [...done.values(), ...[...this.stageResults.values()].flatMap((s) => [...s.jobs.values()])].flatMap((r) => Object.values(r.outputs).filter((o) => o.isSecret).map((o) => o.value));
+    Object.assign(records.phase!, { state: "inProgress", startTime: this.now() });
+    const outcomes: JobOutcome[] = [];
+    const outputs: Record<string, OutputVariable> = {};
+    for (const [i, leg] of job.legs.entries()) {
+      const outcome = await this.leg(stage, job, leg, records.legs[i]!, values, secretOutputs);
+      outcomes.push(outcome);
+      for (const [k, v] of Object.entries(outcome.outputs)) {
+        outputs[leg.name ? `${leg.name}.${k}` : k] = v;
+        // A deployment job's outputs are also named after the job, as runOnce names them.
+        if (job.kind === "deployment") outputs[`${job.name}.${k}`] = v;
+      }
+    }
+    const result = worst(outcomes.map((o) => o.result));
+    this.complete([records.phase], result);
+    return { result, outputs };
+  }
+
+  /** One leg: it waits for an agent within the organization's parallel jobs, saying where it stands, then runs. */
+  private async leg(stage: CompiledStage, job: CompiledJob, leg: CompiledLeg, jobRecord: TimelineRecord, values: Record<string, Value>, secretOutputs: string[]): Promise<JobOutcome> {
+    let lease: AgentLease;
+    try {
+      // An agentless job runs on the server: no agent, and no parallel job.
+      lease = job.agentless ? { agent: { name: "Server", pool: "server", hosted: true, vm: null }, release: () => undefined } : await this.deps.agents.acquire(this.plan.org.id, this.plan.pools.get(job)!, this.signal, (message) => {
+        jobRecord.currentOperation = message;
+        this.changed();
+      });
+    } catch {
+      this.complete([jobRecord], "canceled");
+      return { result: "canceled", outputs: {} };
+    }
+    Object.assign(this.run, { status: "inProgress" });
+    this.run.startTime ??= this.now();
+    Object.assign(jobRecord, { state: "inProgress", startTime: this.now(), workerName: lease.agent.name, currentOperation: null });
+    jobRecord.logId = this.logs.newLog();
+    this.changed();
+    const sink: JobSink = { record: this.upsert, log: (r, line) => this.append(r.logId, line), newLogId: () => this.logs.newLog(jobRecord.logId) };
+    const outcome = await this.runJob({ stage, job, leg, jobRecord, agent: lease.agent, dependencies: values, secretOutputs, sink }).finally(() => lease.release());
+    this.complete([jobRecord], outcome.result);
+    for (const c of outcome.connections) {
+      const prior = this.connectionsUsed.get(c.id);
+      this.connectionsUsed.set(c.id, { connection: c, result: prior?.result === "failed" ? "failed" : outcome.result });
+    }
+    return outcome;
+  }
+
+  private async runJob(input: { stage: CompiledStage; job: CompiledJob; leg: CompiledLeg; jobRecord: TimelineRecord; agent: AgentInfo; dependencies: Record<string, Value>; secretOutputs: string[]; sink: JobSink }): Promise<JobOutcome & { connections: ConnectionForJob[] }> {
+    const { run, plan, deps } = this;
+    const { stage, job } = input;
+    const urls = deps.urls();
+    const collectionUri = `${urls.devops}/${plan.org.name}/`;
+    // System.JobId is the job's timeline record id, as in Azure Pipelines.
+    const jobId = input.jobRecord.id;
+    const expiresAt = new Date(deps.clock.nowMs() + (job.timeoutInMinutes || 60) * 60_000 + 5 * 60_000);
+    const jobToken = await deps.devops.issueJobToken(plan.org, { projectId: plan.project.id, planId: run.planId, jobId, runId: run.id, pipelineId: plan.pipeline.id }, expiresAt);
+    const masker = new SecretMasker();
+    masker.add(jobToken);
+    for (const secret of input.secretOutputs) masker.add(secret);
+    const variables = this.jobVariables(input, jobId, jobToken, collectionUri, masker);
+    const connections = new Map<string, ConnectionForJob>();
+    const used = new Map<string, ConnectionForJob>();
+    for (const use of this.uses) {
+      if (use.stage !== stage.name || use.job !== job.name) continue;
+      const connection = used.get(use.connection.id) ?? (await deps.devops.connectionForJob(plan.org, use.connection.id));
+      used.set(connection.id, connection);
+      // The agent masks every authorization parameter but those it knows are not secrets (the tenant id among them).
+      for (const [key, value] of Object.entries(connection.parameters)) if (isSecretAuthorizationParameter(key)) masker.add(value);
+      connections.set(`${use.stepIndex}:${use.input}`, connection);
+    }
+    const liveKey = `${run.planId}:${jobId}`;
+    deps.live.set(liveKey, { runId: run.id, pipelineId: plan.pipeline.id, projectId: plan.project.id, connections: new Set(used.keys()) });
+    try {
+      const runner = new JobRunner(
+        {
+          job,
+          jobRecord: input.jobRecord,
+          variables,
+          connections,
+          collectionUri,
+          cloud: { login: urls.login, arm: urls.arm, graph: urls.graph },
+          imdsUrl: urls.imds,
+          proxyUrl: urls.proxy,
+          jobToken,
+          repositories: plan.repositories,
+          artifacts: folderArtifacts(deps.workFolders.artifactsRoot, run.id),
+          agent: input.agent,
+          baseEnv: deps.agentEnvironment(),
+          masker,
+          clock: deps.clock,
+          signal: this.signal,
+          workFolders: deps.workFolders,
+          sandbox: deps.sandbox,
+          isProtected: (path) => isInside(path, deps.protectedPaths),
+        },
+        input.sink,
+      );
+      const outcome = await runner.run();
+      return { ...outcome, connections: [...used.values()] };
+    } finally {
+      deps.live.delete(liveKey);
+      await deps.devops.endJob(jobId);
+    }
+  }
+
+  /**
+   * A job's variables, lowest precedence first: predefined, the pipeline's own, queue-time values, the YAML's
+   * (pipeline, stage, job; `$[ ]` evaluated now with the dependencies' outputs), then the leg's.
+   */
+  private jobVariables(input: { stage: CompiledStage; job: CompiledJob; leg: CompiledLeg; agent: AgentInfo; dependencies: Record<string, Value>; secretOutputs: string[] }, jobId: string, jobToken: string, collectionUri: string, masker: SecretMasker): Map<string, JobVariable> {
+    const { run, plan } = this;
+    const { stage, job } = input;
+    const variables = new Map<string, JobVariable>();
+    const set = (name: string, value: string, isSecret = false) => {
+      const existing = [...variables.keys()].find((k) => k.toLowerCase() === name.toLowerCase());
+      if (existing !== undefined && existing !== name) variables.delete(existing);
+      variables.set(name, { value, isSecret });
+    };
+    const jobDisplayName = input.leg.name ? `${job.displayName} ${input.leg.name}` : job.displayName;
+    const predefined: Record<string, string> = {
+      ...this.compileTime,
+      "Build.BuildNumber": run.name,
+      "Build.Repository.Id": plan.repository.id,
+      "System.TeamFoundationServerUri": collectionUri,
+      "System.ServerType": "Hosted",
+      "System.PlanId": run.planId,
+      "System.JobId": jobId,
+      "System.JobName": input.leg.name ?? "__default",
+      "System.JobDisplayName": jobDisplayName,
+      "System.PhaseName": job.name,
+      "System.PhaseDisplayName": job.displayName,
+      "System.StageName": stage.name,
+      "System.StageDisplayName": stage.displayName,
+      "System.OidcRequestUri": `${collectionUri}${plan.project.id}/_apis/distributedtask/hubs/build/plans/${run.planId}/jobs/${jobId}/oidctoken`,
+      "Agent.Name": input.agent.name,
+      "Agent.JobName": jobDisplayName,
+      ...(job.environment ? { "Environment.Name": job.environment.name, ...(job.environment.resourceName ? { "Environment.ResourceName": job.environment.resourceName } : {}), "Strategy.Name": job.strategy?.kind ?? "runOnce" } : {}),
+    };
+    for (const [k, v] of Object.entries(predefined)) set(k, v);
+    set("System.AccessToken", jobToken, true);
+    const defined = this.deps.openVariables(plan.pipeline);
+    for (const [name, v] of Object.entries(run.variables)) {
+      const key = Object.keys(defined).find((k) => k.toLowerCase() === name.toLowerCase());
+      const wasSecret = key !== undefined && defined[key]!.isSecret;
+      if (key !== undefined) delete defined[key];
+      defined[name] = { value: v.value, isSecret: !!v.isSecret || wasSecret };
+    }
+    for (const [name, v] of Object.entries(defined)) {
+      set(name, v.value, v.isSecret);
+      if (v.isSecret) masker.add(v.value);
+    }
+    const lookup = (name: string) => [...variables].find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1].value;
+    for (const v of [...plan.compiled.variables, ...stage.variables, ...job.variables]) {
+      const raw = v.value.trim();
+      let value = v.value;
+      if (raw.startsWith("$[") && raw.endsWith("]")) {
+        try {
+          value = toText(evaluate(raw.slice(2, -1), { values: { ...input.dependencies, variables: Object.fromEntries([...variables].map(([k, x]) => [k, x.value])) } }));
+        } catch (error) {
+          if (!(error instanceof ExpressionError)) throw error;
+          value = "";
+        }
+      } else value = expandMacros(value, lookup);
+      // A value made from a secret (a secret output of a job this one reads) is a secret variable here.
+      set(v.name, value, input.secretOutputs.some((secret) => secret.length >= 3 && value.includes(secret)));
+      if (v.readonly) variables.get(v.name)!.readonly = true;
+    }
+    for (const [name, value] of Object.entries(input.leg.variables)) set(name, value);
+    return variables;
+  }
+}
