@@ -103,7 +103,7 @@ export function readEndpointBody(body: unknown): EndpointBody {
   const refs = b.serviceEndpointProjectReferences;
   let projectReferences: EndpointInput["projectReferences"];
   if (refs !== undefined && refs !== null) {
-    if (!Array.isArray(refs)) throw devopsErrors.projectReferencesNull();
+    if (!Array.isArray(refs)) throw devopsErrors.argumentNull("endpointProjectReferences");
     projectReferences = refs.map((r) => {
       const ref = (r ?? {}) as { projectReference?: { id?: unknown; name?: unknown }; name?: unknown; description?: unknown };
       const id = typeof ref.projectReference?.id === "string" ? ref.projectReference.id : undefined;

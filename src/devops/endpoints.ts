@@ -93,7 +93,7 @@ export class ServiceEndpoints {
 
   async roleIn(caller: DevOpsCaller, endpoint: ServiceEndpoint, projectId: string): Promise<EndpointRole | undefined> {
     if (!endpoint.projects.some((p) => p.projectId === projectId)) return undefined;
-    return this.security.endpointRole(caller.identity.id, projectId, endpoint.id);
+    return this.security.itemRole(caller.identity.id, projectId, endpoint.id);
   }
 
   /** The best role the caller holds on the endpoint in any project it is shared with. */
@@ -184,7 +184,7 @@ export class ServiceEndpoints {
 
   async list(caller: DevOpsCaller, projectIdOrName: string, filter: ListFilter): Promise<ServiceEndpoint[]> {
     const project = await this.project(caller.organization, projectIdOrName);
-    const roleOf = await this.security.endpointRolesIn(caller.identity.id, project.id);
+    const roleOf = await this.security.itemRolesIn(caller.identity.id, project.id);
     const out: ServiceEndpoint[] = [];
     for (const { endpoint } of await this.store.devops.endpointsOfProject(project.id)) {
       if (filter.type && endpoint.type.toLowerCase() !== filter.type.toLowerCase()) continue;

@@ -20,6 +20,8 @@ export class DevOpsError extends PlaneError {
 
 const WEBAPI = (typeKey: string) => `Microsoft.VisualStudio.Services.ServiceEndpoints.WebApi.${typeKey}, Microsoft.VisualStudio.Services.ServiceEndpoints.WebApi`;
 
+const DISTRIBUTED_TASK = (typeKey: string) => `Microsoft.TeamFoundation.DistributedTask.WebApi.${typeKey}, Microsoft.TeamFoundation.DistributedTask.WebApi`;
+
 const accessDenied = (message: string) =>
   new DevOpsError(403, "AccessCheckException", message, "Microsoft.VisualStudio.Services.Security.AccessCheckException, Microsoft.VisualStudio.Services.Security");
 
@@ -71,8 +73,7 @@ export const devopsErrors = {
     ),
   projectReferenceRequired: () =>
     new DevOpsError(400, "ArgumentException", "At least one project reference required to create an endpoint.", "System.ArgumentException, mscorlib", 0),
-  projectReferencesNull: () =>
-    new DevOpsError(400, "ArgumentNullException", "Value cannot be null.\r\nParameter name: endpointProjectReferences", "System.ArgumentNullException, mscorlib", 0),
+  argumentNull: (parameter: string) => new DevOpsError(400, "ArgumentNullException", `Value cannot be null.\r\nParameter name: ${parameter}`, "System.ArgumentNullException, mscorlib", 0),
   argument: (message: string) => new DevOpsError(400, "ArgumentException", message, "System.ArgumentException, mscorlib", 0),
   endpointNotFound: (id: string) =>
     new DevOpsError(404, "ServiceEndpointNotFoundException", `Service connection with id ${id} does not exist or you do not have permissions to access it.`, WEBAPI("ServiceEndpointNotFoundException")),
@@ -86,6 +87,12 @@ export const devopsErrors = {
       "System.ArgumentException, mscorlib",
       0,
     ),
+  variableGroupNotFound: (id: number | string) =>
+    new DevOpsError(404, "VariableGroupNotFoundException", `Variable group with id ${id} does not exist or you do not have permissions to access it.`, DISTRIBUTED_TASK("VariableGroupNotFoundException")),
+  duplicateVariableGroup: (name: string) =>
+    new DevOpsError(409, "VariableGroupExistsException", `Variable group with name ${name} already exists.`, DISTRIBUTED_TASK("VariableGroupExistsException")),
+  noLibraryPermission: (identity: string, permission: "Create" | "Administer" | "Use", what: string) =>
+    accessDenied(`Access denied. ${identity} needs ${permission} permissions to perform the action on ${what}. You need to be ${permission === "Create" ? "a Creator in the project's Library" : permission === "Use" ? "a User of the variable group" : "an Administrator of the variable group"}.`),
   internalError: () => new DevOpsError(500, "VssServiceException", "TF400898: An Internal Error Occurred. Activity Id: 00000000-0000-0000-0000-000000000000."),
   immutableField: (field: string) =>
     new DevOpsError(400, "ArgumentException", `TF400898: An Internal Error Occurred. The field '${field}' of an existing service connection cannot be changed.`, "System.ArgumentException, mscorlib", 0),

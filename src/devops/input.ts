@@ -51,8 +51,8 @@ export interface ProjectReferenceRequest {
 }
 
 /** `PATCH serviceendpoint/endpoints/{id}` (share): `[{projectReference: {id | name}, name, description}]`. */
-export function projectReferenceRequests(body: unknown): ProjectReferenceRequest[] {
-  if (!Array.isArray(body)) throw devopsErrors.projectReferencesNull();
+export function projectReferenceRequests(body: unknown, parameter = "endpointProjectReferences"): ProjectReferenceRequest[] {
+  if (!Array.isArray(body)) throw devopsErrors.argumentNull(parameter);
   return body.map((raw) => {
     const ref = (raw ?? {}) as { projectReference?: { id?: unknown; name?: unknown }; name?: unknown; description?: unknown };
     const project = typeof ref.projectReference?.id === "string" ? ref.projectReference.id : typeof ref.projectReference?.name === "string" ? ref.projectReference.name : undefined;

@@ -42,6 +42,9 @@ export const ROLE_RANK: Record<EndpointRole, number> = { Reader: 1, User: 2, Cre
 
 export const PROJECT_SCOPE = "distributedtask.project.serviceendpointrole";
 export const ENDPOINT_SCOPE = "distributedtask.serviceendpointrole";
+/** The Library's role scopes: the project's library (`{projectId}$0`) and one variable group (`{projectId}${groupId}`). */
+export const LIBRARY_SCOPE = "distributedtask.library";
+export const VARIABLE_GROUP_SCOPE = "distributedtask.variablegroup";
 
 export interface OperationStatus {
   state: "Ready" | "InProgress" | "Failed";
@@ -78,6 +81,36 @@ export interface ServiceEndpoint {
   creationDate: string;
   modificationDate: string;
   modifiedBy: string;
+  projects: ProjectReference[];
+}
+
+/** A variable of a library variable group; a secret's value is kept sealed apart and never in this object. */
+export interface GroupVariable {
+  isSecret: boolean;
+  isReadOnly: boolean;
+  /** Null for a secret. */
+  value: string | null;
+  /** Key Vault-linked groups: what the vault says of the secret, as Azure DevOps keeps it. */
+  enabled?: boolean;
+  contentType?: string;
+  expires?: string | null;
+}
+
+/** A library variable group (`distributedtask/variablegroups`): plain, or linked to an Azure Key Vault. */
+export interface VariableGroup {
+  id: number;
+  organizationId: string;
+  type: "Vsts" | "AzureKeyVault";
+  name: string;
+  description: string;
+  variables: Record<string, GroupVariable>;
+  /** Key Vault-linked groups: the connection that reads the vault, and the vault's name. */
+  providerData: { serviceEndpointId: string; vault: string } | null;
+  createdBy: string;
+  createdOn: string;
+  modifiedBy: string;
+  modifiedOn: string;
+  /** The projects it is shared with, each with the name and description it has there; the first created it. */
   projects: ProjectReference[];
 }
 

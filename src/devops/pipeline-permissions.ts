@@ -5,6 +5,7 @@ import { devopsErrors } from "./errors.js";
 import type { PipelinePermissionsChange } from "./input.js";
 import type { DevOpsCaller } from "./identities.js";
 import type { PipelinePermission, Project } from "./model.js";
+import type { VariableGroups } from "./variable-groups.js";
 
 /** How the store records "every pipeline of the project" (open access). */
 export const ALL_PIPELINES = -1;
@@ -26,11 +27,13 @@ export class PipelinePermissions {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly endpoints: ServiceEndpoints,
+    private readonly variableGroups: VariableGroups,
   ) {}
 
   private async check(caller: DevOpsCaller, project: Project, resourceType: string, resourceId: string, change: boolean): Promise<void> {
     if (!RESOURCE_TYPES.has(resourceType)) throw devopsErrors.argument(`The resource type '${resourceType}' is not valid.`);
     if (resourceType === "endpoint") await this.endpoints.require(caller, resourceId, change ? "Administrator" : "Reader", project.id);
+    if (resourceType === "variablegroup") await this.variableGroups.require(caller, Number(resourceId), change ? "Administrator" : "Reader", project.id);
   }
 
   async get(caller: DevOpsCaller, project: Project, resourceType: string, resourceId: string): Promise<ResourcePermissions> {
@@ -66,9 +69,16 @@ export class PipelinePermissions {
     const type = resourceType.toLowerCase();
     if (!RESOURCE_TYPES.has(type)) throw devopsErrors.argument(`The resource type '${resourceType}' is not valid.`);
     const open = await this.store.devops.openResources(project.id, type);
-    if (type !== "endpoint" || open.length === 0) return open;
-    const visible = new Set((await this.endpoints.list(caller, project.id, { includeFailed: true, actionFilter: "none" })).map((e) => e.id));
-    return open.filter((id) => visible.has(id));
+    if (open.length === 0) return open;
+    if (type === "endpoint") {
+      const visible = new Set((await this.endpoints.list(caller, project.id, { includeFailed: true, actionFilter: "none" })).map((e) => e.id));
+      return open.filter((id) => visible.has(id));
+    }
+    if (type === "variablegroup") {
+      const visible = new Set((await this.variableGroups.list(caller, project.id, { actionFilter: "none", queryOrder: "idAscending" })).map((g) => String(g.id)));
+      return open.filter((id) => visible.has(id));
+    }
+    return open;
   }
 
   /** Whether a pipeline definition may use a resource. */

@@ -2,7 +2,7 @@ import type { Clock } from "../core/clock.js";
 import { newGuid } from "../core/ids.js";
 import type { Store } from "../store/index.js";
 import { devopsErrors } from "./errors.js";
-import { ENDPOINT_SCOPE, PROJECT_SCOPE, ROLE_RANK, type DevOpsIdentity, type EndpointRole, type Organization, type Project } from "./model.js";
+import { ENDPOINT_SCOPE, LIBRARY_SCOPE, PROJECT_SCOPE, ROLE_RANK, VARIABLE_GROUP_SCOPE, type DevOpsIdentity, type EndpointRole, type Organization, type Project } from "./model.js";
 
 /** The organization-level group of Azure DevOps' administrators ("Project Collection Administrators"). */
 export const ORGANIZATION_ADMINISTRATORS = "Project Collection Administrators";
@@ -17,13 +17,71 @@ export const ROLE_DEFINITIONS: Record<EndpointRole, { allowPermissions: number; 
   Administrator: { allowPermissions: 3, description: "Administrator can use and manage the service connection." },
 };
 
+/** The Library's role definitions (Library security namespace: View 1, Administer 2, Create 4, ViewSecrets 8, Use 16). */
+export const LIBRARY_ROLE_DEFINITIONS: Record<EndpointRole, { allowPermissions: number; description: string }> = {
+  Reader: { allowPermissions: 1, description: "Reader can only view the library item." },
+  User: { allowPermissions: 17, description: "User can use the library item when authoring build or release pipelines." },
+  Creator: { allowPermissions: 5, description: "Creator can create library items such as variable groups." },
+  Administrator: { allowPermissions: 19, description: "Administrator can use and manage the library item." },
+};
+
+/** The roles a scope offers, with what each allows (Creator only at the project-level scopes). */
+export function roleDefinitionsOf(scope: string): Array<[EndpointRole, { allowPermissions: number; description: string }]> {
+  const found = areaOfScope(scope);
+  const table = found?.area === LIBRARY ? LIBRARY_ROLE_DEFINITIONS : ROLE_DEFINITIONS;
+  return (Object.entries(table) as Array<[EndpointRole, { allowPermissions: number; description: string }]>).filter(([name]) => name !== "Creator" || !!found?.projectLevel);
+}
+
 /**
  * What each role holds in the ServiceEndpoints security namespace (Use 1, Administer 2, Create 4, ViewAuthorization 8,
  * ViewEndpoint 16), the roles below it included: `ROLE_DEFINITIONS` lists only what each adds.
  */
 export const ROLE_PERMISSIONS: Record<EndpointRole, number> = { Reader: 16, User: 16 | 1, Creator: 16 | 4, Administrator: 16 | 8 | 4 | 2 | 1 };
 
-const endpointResource = (projectId: string, endpointId: string) => `${projectId}_${endpointId}`;
+/**
+ * A family of secured items with the same four roles (Reader, User, Creator, Administrator): the project-level scope
+ * whose roles items inherit, the item scope, and how each names its resource.
+ */
+export interface SecuredArea {
+  projectScope: string;
+  itemScope: string;
+  projectResource: (projectId: string) => string;
+  itemResource: (projectId: string, itemId: string) => string;
+  /** The project and item of an item-scope resource id. */
+  parse: (resourceId: string) => { projectId: string; itemId: string };
+}
+
+const splitAt = (separator: string) => (resourceId: string) => {
+  const at = resourceId.indexOf(separator);
+  return at < 0 ? { projectId: resourceId, itemId: "" } : { projectId: resourceId.slice(0, at), itemId: resourceId.slice(at + 1) };
+};
+
+/** Service connections: `{projectId}` and `{projectId}_{endpointId}`. */
+export const ENDPOINTS: SecuredArea = {
+  projectScope: PROJECT_SCOPE,
+  itemScope: ENDPOINT_SCOPE,
+  projectResource: (projectId) => projectId,
+  itemResource: (projectId, endpointId) => `${projectId}_${endpointId}`,
+  parse: splitAt("_"),
+};
+
+/** The Library: `{projectId}$0` and `{projectId}${groupId}` (Azure DevOps' own resource ids for these scopes). */
+export const LIBRARY: SecuredArea = {
+  projectScope: LIBRARY_SCOPE,
+  itemScope: VARIABLE_GROUP_SCOPE,
+  projectResource: (projectId) => `${projectId}$0`,
+  itemResource: (projectId, groupId) => `${projectId}$${groupId}`,
+  parse: splitAt("$"),
+};
+
+/** The area a role scope belongs to, and whether it is the project-level one. */
+export function areaOfScope(scope: string): { area: SecuredArea; projectLevel: boolean } | undefined {
+  for (const area of [ENDPOINTS, LIBRARY]) {
+    if (scope === area.projectScope) return { area, projectLevel: true };
+    if (scope === area.itemScope) return { area, projectLevel: false };
+  }
+  return undefined;
+}
 
 /**
  * Project groups and the service-connection roles (Reader, User, Creator, Administrator) at project and
@@ -48,6 +106,10 @@ export class DevOpsSecurity {
     await this.store.devops.setRole(PROJECT_SCOPE, project.id, groups["Endpoint Administrators"].id, "Administrator");
     await this.store.devops.setRole(PROJECT_SCOPE, project.id, groups["Endpoint Creators"].id, "Creator");
     await this.store.devops.setRole(PROJECT_SCOPE, project.id, groups["Project Valid Users"].id, "Reader");
+    const library = LIBRARY.projectResource(project.id);
+    await this.store.devops.setRole(LIBRARY_SCOPE, library, groups["Project Administrators"].id, "Administrator");
+    await this.store.devops.setRole(LIBRARY_SCOPE, library, groups.Contributors.id, "Creator");
+    await this.store.devops.setRole(LIBRARY_SCOPE, library, groups["Project Valid Users"].id, "Reader");
     return groups;
   }
 
@@ -111,37 +173,37 @@ export class DevOpsSecurity {
     return best;
   }
 
-  async projectRole(identityId: string, projectId: string): Promise<EndpointRole | undefined> {
-    return this.best(await this.projectRoles(projectId), await this.principals(identityId));
+  async projectRole(identityId: string, projectId: string, area: SecuredArea = ENDPOINTS): Promise<EndpointRole | undefined> {
+    return this.best(await this.projectRoles(projectId, area), await this.principals(identityId));
   }
 
-  private projectRoles(projectId: string) {
-    return this.store.cache.get(`devops-project-roles:${projectId}`, () => this.store.devops.roles(PROJECT_SCOPE, projectId));
+  private projectRoles(projectId: string, area: SecuredArea) {
+    return this.store.cache.get(`devops-project-roles:${area.projectScope}:${projectId}`, () => this.store.devops.roles(area.projectScope, area.projectResource(projectId)));
   }
 
-  /** The role on one connection in one project: its own assignments, plus the project's when it inherits. */
-  async endpointRole(identityId: string, projectId: string, endpointId: string): Promise<EndpointRole | undefined> {
-    const resource = endpointResource(projectId, endpointId);
-    const inherits = await this.store.devops.inherits(ENDPOINT_SCOPE, resource);
-    return this.combine(await this.principals(identityId), projectId, await this.store.devops.roles(ENDPOINT_SCOPE, resource), inherits);
+  /** The role on one item in one project: its own assignments, plus the project's when it inherits. */
+  async itemRole(identityId: string, projectId: string, itemId: string, area: SecuredArea = ENDPOINTS): Promise<EndpointRole | undefined> {
+    const resource = area.itemResource(projectId, itemId);
+    const inherits = await this.store.devops.inherits(area.itemScope, resource);
+    return this.combine(await this.principals(identityId), projectId, area, await this.store.devops.roles(area.itemScope, resource), inherits);
   }
 
-  /** The same for every connection of a project at once (lists): two queries instead of two per connection. */
-  async endpointRolesIn(identityId: string, projectId: string): Promise<(endpointId: string) => Promise<EndpointRole | undefined>> {
+  /** The same for every item of a project at once (lists): two queries instead of two per item. */
+  async itemRolesIn(identityId: string, projectId: string, area: SecuredArea = ENDPOINTS): Promise<(itemId: string) => Promise<EndpointRole | undefined>> {
     const principals = await this.principals(identityId);
-    const { roles, noInheritance } = await this.store.devops.rolesUnder(ENDPOINT_SCOPE, `${projectId}_`);
-    return (endpointId) => {
-      const resource = endpointResource(projectId, endpointId);
-      return this.combine(principals, projectId, roles.get(resource) ?? [], !noInheritance.has(resource));
+    const { roles, noInheritance } = await this.store.devops.rolesUnder(area.itemScope, area.itemResource(projectId, ""));
+    return (itemId) => {
+      const resource = area.itemResource(projectId, itemId);
+      return this.combine(principals, projectId, area, roles.get(resource) ?? [], !noInheritance.has(resource));
     };
   }
 
-  private async combine(principals: Set<string>, projectId: string, assignments: Array<{ identityId: string; role: EndpointRole }>, inherits: boolean): Promise<EndpointRole | undefined> {
+  private async combine(principals: Set<string>, projectId: string, area: SecuredArea, assignments: Array<{ identityId: string; role: EndpointRole }>, inherits: boolean): Promise<EndpointRole | undefined> {
     const own = this.best(assignments, principals);
     let inherited: EndpointRole | undefined;
     if (inherits) {
-      const project = this.best(await this.projectRoles(projectId), principals);
-      // The Creator role is about creating connections; on an existing one it reads.
+      const project = this.best(await this.projectRoles(projectId, area), principals);
+      // The Creator role is about creating items; on an existing one it reads.
       inherited = project === "Creator" ? "Reader" : project;
     }
     if (!own) return inherited;
@@ -149,22 +211,23 @@ export class DevOpsSecurity {
     return ROLE_RANK[own] >= ROLE_RANK[inherited] ? own : inherited;
   }
 
-  async canCreate(identityId: string, projectId: string): Promise<boolean> {
-    const role = await this.projectRole(identityId, projectId);
+  async canCreate(identityId: string, projectId: string, area: SecuredArea = ENDPOINTS): Promise<boolean> {
+    const role = await this.projectRole(identityId, projectId, area);
     return role === "Creator" || role === "Administrator";
   }
 
-  async makeAdministrator(identityId: string, projectId: string, endpointId: string): Promise<void> {
-    await this.store.devops.setRole(ENDPOINT_SCOPE, endpointResource(projectId, endpointId), identityId, "Administrator");
+  /** The creator of an item is made its Administrator. */
+  async makeAdministrator(identityId: string, projectId: string, itemId: string, area: SecuredArea = ENDPOINTS): Promise<void> {
+    await this.store.devops.setRole(area.itemScope, area.itemResource(projectId, itemId), identityId, "Administrator");
   }
 
   /** Role assignments at a scope, assigned and inherited (for the securityroles API). */
   async assignments(scope: string, resourceId: string): Promise<Array<{ identityId: string; role: EndpointRole; access: "assigned" | "inherited" }>> {
     const own = (await this.store.devops.roles(scope, resourceId)).map((a) => ({ ...a, access: "assigned" as const }));
-    if (scope !== ENDPOINT_SCOPE) return own;
-    const projectId = resourceId.split("_")[0]!;
-    if (!(await this.store.devops.inherits(scope, resourceId))) return own;
-    const inherited = (await this.store.devops.roles(PROJECT_SCOPE, projectId))
+    const found = areaOfScope(scope);
+    if (!found || found.projectLevel || !(await this.store.devops.inherits(scope, resourceId))) return own;
+    const { area } = found;
+    const inherited = (await this.projectRoles(area.parse(resourceId).projectId, area))
       .filter((a) => !own.some((o) => o.identityId === a.identityId))
       .map((a) => ({ identityId: a.identityId, role: (a.role === "Creator" ? "Reader" : a.role) as EndpointRole, access: "inherited" as const }));
     return [...own, ...inherited];
@@ -172,10 +235,10 @@ export class DevOpsSecurity {
 
   /** Only an Administrator at the scope may change its role assignments. */
   async requireAdministrator(identityId: string, scope: string, resourceId: string): Promise<void> {
-    const role =
-      scope === PROJECT_SCOPE ? await this.projectRole(identityId, resourceId) : await this.endpointRole(identityId, resourceId.split("_")[0]!, resourceId.split("_")[1] ?? "");
-    if (role !== "Administrator") {
-      throw devopsErrors.noRoleManagePermission();
-    }
+    const found = areaOfScope(scope);
+    let role: EndpointRole | undefined;
+    if (found?.projectLevel) role = await this.projectRole(identityId, found.area.parse(resourceId).projectId, found.area);
+    else if (found) role = await this.itemRole(identityId, found.area.parse(resourceId).projectId, found.area.parse(resourceId).itemId, found.area);
+    if (role !== "Administrator") throw devopsErrors.noRoleManagePermission();
   }
 }

@@ -9,12 +9,13 @@ import { DevOpsError, devopsErrors } from "./errors.js";
 import type { FederationIssuer } from "./federation.js";
 import { buildServiceIdentity, DevOpsIdentities, type DevOpsCaller } from "./identities.js";
 import { JobTokens, type JobBinding } from "./job-tokens.js";
-import { ENDPOINT_SCOPE, PROJECT_SCOPE, type DevOpsIdentity, type EndpointRole, type Organization, type Project, type ServiceEndpoint } from "./model.js";
+import { ENDPOINT_SCOPE, LIBRARY_SCOPE, PROJECT_SCOPE, VARIABLE_GROUP_SCOPE, type DevOpsIdentity, type Organization, type Project, type ServiceEndpoint } from "./model.js";
 import type { ProjectChanges, RoleAssignmentRequest } from "./input.js";
 import { PipelinePermissions } from "./pipeline-permissions.js";
 import type { ArmApi, EntraApi } from "./ports.js";
-import { DevOpsSecurity, ROLE_DEFINITIONS, ROLE_PERMISSIONS } from "./security.js";
+import { areaOfScope, DevOpsSecurity, ROLE_PERMISSIONS, roleDefinitionsOf, type SecuredArea } from "./security.js";
 import { EndpointProxy } from "./endpoint-proxy.js";
+import { VariableGroups } from "./variable-groups.js";
 
 export interface DevOpsOptions {
   store: Store;
@@ -36,6 +37,7 @@ export class DevOpsService {
   readonly creation: AutomaticCreation;
   readonly proxy: EndpointProxy;
   readonly permissions: PipelinePermissions;
+  readonly variableGroups: VariableGroups;
   readonly federation: FederationIssuer;
   private readonly store: Store;
   private readonly clock: Clock;
@@ -48,9 +50,11 @@ export class DevOpsService {
     this.identities = new DevOpsIdentities(store, clock, options.entra, new JobTokens(store, clock, options.keyBox));
     this.security = new DevOpsSecurity(store, clock);
     this.creation = new AutomaticCreation(clock, options.entra, options.arm, options.logger);
-    this.endpoints = new ServiceEndpoints(store, clock, this.security, new SecretBox(options.secretKey), this.creation, options.entra);
+    const box = new SecretBox(options.secretKey);
+    this.endpoints = new ServiceEndpoints(store, clock, this.security, box, this.creation, options.entra);
+    this.variableGroups = new VariableGroups(store, clock, this.security, box);
     this.proxy = new EndpointProxy(store, clock, options.entra, options.arm, options.federation, this.creation);
-    this.permissions = new PipelinePermissions(store, clock, this.endpoints);
+    this.permissions = new PipelinePermissions(store, clock, this.endpoints, this.variableGroups);
   }
 
   /** Fails, and undoes, every automatic creation a previous run of svcconn left unfinished (called at start). */
@@ -124,8 +128,13 @@ export class DevOpsService {
 
   /** The projects a connection is shared with, in order (the first is the one it was created in). */
   async projectsOf(org: Organization, endpoint: ServiceEndpoint): Promise<Project[]> {
-    const found = await Promise.all(endpoint.projects.map((p) => this.store.cache.get(`devops-project:${p.projectId}`, () => this.store.devops.project(org.id, p.projectId))));
+    const found = await Promise.all(endpoint.projects.map((p) => this.projectById(org, p.projectId)));
     return found.filter((p): p is Project => !!p);
+  }
+
+  /** A project of the organization by id, cached until the next write (views name the projects they reference). */
+  projectById(org: Organization, projectId: string): Promise<Project | undefined> {
+    return this.store.cache.get(`devops-project:${projectId}`, () => this.store.devops.project(org.id, projectId));
   }
 
   identity(id: string): Promise<DevOpsIdentity | undefined> {
@@ -162,8 +171,10 @@ export class DevOpsService {
 
   // ---- security roles ---------------------------------------------------------------------------------------
 
-  private checkScope(scope: string): void {
-    if (scope !== PROJECT_SCOPE && scope !== ENDPOINT_SCOPE) throw devopsErrors.argument(`The scope '${scope}' is not valid. Use ${PROJECT_SCOPE} or ${ENDPOINT_SCOPE}.`);
+  private checkScope(scope: string): SecuredArea {
+    const found = areaOfScope(scope);
+    if (!found) throw devopsErrors.argument(`The scope '${scope}' is not valid. Use ${PROJECT_SCOPE}, ${ENDPOINT_SCOPE}, ${LIBRARY_SCOPE} or ${VARIABLE_GROUP_SCOPE}.`);
+    return found.area;
   }
 
   /** Puts a member in the organization's administrators group (Project Collection Administrators). */
@@ -202,7 +213,7 @@ export class DevOpsService {
       let granted = 0;
       const project = root === "endpoints" && projectId && !extra ? await this.store.devops.project(caller.organization.id, projectId) : undefined;
       if (project && (await this.isProjectMember(caller.identity.id, project))) {
-        const role = endpointId ? await this.security.endpointRole(caller.identity.id, project.id, endpointId) : await this.security.projectRole(caller.identity.id, project.id);
+        const role = endpointId ? await this.security.itemRole(caller.identity.id, project.id, endpointId) : await this.security.projectRole(caller.identity.id, project.id);
         granted = role ? ROLE_PERMISSIONS[role] : 0;
       }
       answers.push(bits !== 0 && (granted & bits) === bits);
@@ -211,7 +222,6 @@ export class DevOpsService {
   }
 
   async roleAssignments(caller: DevOpsCaller, scope: string, resourceId: string) {
-    this.checkScope(scope);
     await this.requireScopeVisible(caller, scope, resourceId);
     const assignments = await this.security.assignments(scope, resourceId);
     const out = [];
@@ -226,18 +236,19 @@ export class DevOpsService {
   }
 
   private async requireScopeVisible(caller: DevOpsCaller, scope: string, resourceId: string): Promise<void> {
-    const projectId = resourceId.split("_")[0]!;
+    const area = this.checkScope(scope);
+    const { projectId, itemId } = area.parse(resourceId);
     await this.project(caller, projectId);
-    if (scope === ENDPOINT_SCOPE) await this.endpoints.require(caller, resourceId.split("_")[1] ?? "", "Reader", projectId);
+    if (scope === ENDPOINT_SCOPE) await this.endpoints.require(caller, itemId, "Reader", projectId);
+    if (scope === VARIABLE_GROUP_SCOPE) await this.variableGroups.require(caller, Number(itemId), "Reader", projectId);
   }
 
   async setRoles(caller: DevOpsCaller, scope: string, resourceId: string, requests: RoleAssignmentRequest[]): Promise<void> {
-    this.checkScope(scope);
     await this.requireScopeVisible(caller, scope, resourceId);
     await this.security.requireAdministrator(caller.identity.id, scope, resourceId);
     for (const { roleName, userId } of requests) {
-      const role = Object.keys(ROLE_DEFINITIONS).find((r) => r.toLowerCase() === roleName.toLowerCase()) as EndpointRole | undefined;
-      if (!role || (role === "Creator" && scope !== PROJECT_SCOPE)) throw devopsErrors.argument(`The role '${roleName}' is not valid for the scope '${scope}'.`);
+      const role = roleDefinitionsOf(scope).find(([r]) => r.toLowerCase() === roleName.toLowerCase())?.[0];
+      if (!role) throw devopsErrors.argument(`The role '${roleName}' is not valid for the scope '${scope}'.`);
       const identity: DevOpsIdentity | undefined = await this.store.devops.identity(userId);
       if (!identity || identity.organizationId !== caller.organization.id) throw devopsErrors.argument(`The identity '${userId}' was not found.`);
       await this.store.devops.setRole(scope, resourceId, identity.id, role);
@@ -245,14 +256,12 @@ export class DevOpsService {
   }
 
   async removeRoles(caller: DevOpsCaller, scope: string, resourceId: string, identityIds: string[]): Promise<void> {
-    this.checkScope(scope);
     await this.requireScopeVisible(caller, scope, resourceId);
     await this.security.requireAdministrator(caller.identity.id, scope, resourceId);
     for (const id of identityIds) await this.store.devops.removeRole(scope, resourceId, id.toLowerCase());
   }
 
   async setInheritance(caller: DevOpsCaller, scope: string, resourceId: string, inherit: boolean): Promise<void> {
-    this.checkScope(scope);
     await this.requireScopeVisible(caller, scope, resourceId);
     await this.security.requireAdministrator(caller.identity.id, scope, resourceId);
     await this.store.devops.setInheritance(scope, resourceId, inherit);

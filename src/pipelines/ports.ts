@@ -54,6 +54,24 @@ export interface ConnectionForJob extends ConnectionSummary {
   data: Record<string, string>;
 }
 
+/** A protected resource a pipeline must be permitted to use (pipeline permissions). */
+export interface ResourceRef {
+  type: "endpoint" | "variablegroup";
+  id: string;
+  /** Its name in the project, for messages. */
+  name: string;
+}
+
+/** A library variable group as a run of a project's pipeline reads it: its name there, secret values opened. */
+export interface VariableGroupForRun {
+  id: number;
+  name: string;
+  type: "Vsts" | "AzureKeyVault";
+  variables: Array<{ name: string; value: string; isSecret: boolean }>;
+  /** A Key Vault-linked group: the connection that reads the vault, and the vault's name. */
+  keyVault: { connectionId: string; vault: string } | null;
+}
+
 export interface ExecutionRecord {
   endpointId: string;
   projectId: string;
@@ -88,8 +106,10 @@ export interface DevOpsApi {
   projectGroups(caller: PipelineCaller, project: ProjectRef): Promise<string[]>;
   /** The connections a project has, by the name each has in that project. */
   connectionsOfProject(organization: OrganizationRef, projectId: string): Promise<ConnectionSummary[]>;
-  /** Whether a pipeline may use a connection (open access, or permitted for that pipeline). */
-  isConnectionAuthorized(projectId: string, connectionId: string, pipelineId: number): Promise<boolean>;
+  /** Whether a pipeline may use a resource (open access, or permitted for that pipeline). */
+  isAuthorized(projectId: string, resource: Omit<ResourceRef, "name">, pipelineId: number): Promise<boolean>;
+  /** The variable groups a project has, by the name each has there. */
+  variableGroupsOfProject(organization: OrganizationRef, projectId: string): Promise<VariableGroupForRun[]>;
   /** A connection's authorization (confidential parameters included) and data, for a job's environment. */
   connectionForJob(organization: OrganizationRef, connectionId: string): Promise<ConnectionForJob>;
   /** The project's build service identity, which runs jobs. */

@@ -23,12 +23,16 @@ export interface LiveJob {
   connections: Set<string>;
 }
 
+/** The key of a job in a plan's pools. */
+export const poolKey = (stage: { name: string }, job: { name: string }) => `${stage.name}\u0000${job.name}`;
+
 /** What a queued run needs to go on once nothing stops it. */
 export interface RunPlan {
   pipeline: Pipeline;
   repository: Repository;
   compiled: CompiledPipeline;
-  pools: Map<CompiledJob, PoolChoice>;
+  /** Each job's pool, by `poolKey` (jobs are copied when variable groups resolve; names stay). */
+  pools: Map<string, PoolChoice>;
   project: ProjectRef;
   org: OrganizationRef;
   /** What a checkout may copy: `self` and the aliases of `resources.repositories`. */
@@ -187,7 +191,7 @@ export class RunExecution {
     const out: Record<string, Value> = { ...this.compileTime };
     for (const [name, v] of Object.entries(this.deps.openVariables(this.plan.pipeline))) if (!v.isSecret) out[name] = v.value;
     for (const [name, v] of Object.entries(this.run.variables)) if (!v.isSecret) out[name] = v.value;
-    for (const v of [...this.plan.compiled.variables, ...(stage?.variables ?? [])]) out[v.name] = v.value;
+    for (const v of [...this.plan.compiled.variables, ...(stage?.variables ?? [])]) if (!v.isSecret) out[v.name] = v.value;
     return out;
   }
 
@@ -270,7 +274,7 @@ export class RunExecution {
     let lease: AgentLease;
     try {
       // An agentless job runs on the server: no agent, and no parallel job.
-      lease = job.agentless ? { agent: { name: "Server", pool: "server", hosted: true, vm: null }, release: () => undefined } : await this.deps.agents.acquire(this.plan.org.id, this.plan.pools.get(job)!, this.signal, (message) => {
+      lease = job.agentless ? { agent: { name: "Server", pool: "server", hosted: true, vm: null }, release: () => undefined } : await this.deps.agents.acquire(this.plan.org.id, this.plan.pools.get(poolKey(stage, job))!, this.signal, (message) => {
         jobRecord.currentOperation = message;
         this.changed();
       });
@@ -401,7 +405,13 @@ export class RunExecution {
     for (const v of [...plan.compiled.variables, ...stage.variables, ...job.variables]) {
       const raw = v.value.trim();
       let value = v.value;
-      if (raw.startsWith("$[") && raw.endsWith("]")) {
+      if (v.isSecret) {
+        // A variable group's secret: masked, and taken as it is.
+        set(v.name, value, true);
+        masker.add(value);
+        continue;
+      }
+      if (!v.group && raw.startsWith("$[") && raw.endsWith("]")) {
         try {
           value = toText(evaluate(raw.slice(2, -1), { values: { ...input.dependencies, variables: Object.fromEntries([...variables].map(([k, x]) => [k, x.value])) } }));
         } catch (error) {

@@ -5,16 +5,17 @@ import type { Logger } from "../core/logging.js";
 import type { Store } from "../store/index.js";
 import { UniqueViolation } from "../store/index.js";
 import { CompilePool } from "./compile/compile-pool.js";
-import type { CompiledJob, CompiledPipeline, PoolRequest } from "./compile/compiler.js";
+import type { CompiledPipeline, PoolRequest } from "./compile/compiler.js";
 import { compileTimeMacros, pipelineNotValid, resolveConnections, type ConnectionUse } from "./compile/resolve-connections.js";
+import { resolveGroups } from "./compile/resolve-groups.js";
 import { CompileError } from "./compile/yaml-tree.js";
 import { pipelinesErrors } from "./errors.js";
 import { FREE_TIER_PARALLELISM, HOSTED_POOL, newTimelineRecord, type DefinitionVariable, type Parallelism, type Pipeline, type PipelineSettings, type QueueTimeVariable, type RecordResult, type Repository, type Run, } from "./model.js";
-import type { ConnectionSummary, DevOpsApi, OrganizationRef, PipelineCaller, ProjectRef } from "./ports.js";
+import type { DevOpsApi, OrganizationRef, PipelineCaller, ProjectRef, ResourceRef } from "./ports.js";
 import { repositoryPath } from "./repositories.js";
 import { compileTimeVariables } from "./predefined.js";
 import { readLogLines } from "./run-logs.js";
-import { RunExecution, type ExecutionDeps, type LiveJob, type RunPlan } from "./run-execution.js";
+import { poolKey, RunExecution, type ExecutionDeps, type LiveJob, type RunPlan } from "./run-execution.js";
 import { AgentQueue, type PoolChoice } from "./agent-queue.js";
 import type { RepositoryContent } from "./runner/job-runner.js";
 import type { StepSandbox } from "./runner/sandbox.js";
@@ -104,7 +105,7 @@ export class PipelinesService {
   private readonly running = new Set<Promise<void>>();
   private readonly live = new Map<string, LiveJob>();
   private readonly controllers = new Map<number, AbortController>();
-  private readonly waiting = new Map<number, { run: Run; plan: QueuedPlan; connections: string[] }>();
+  private readonly waiting = new Map<number, { run: Run; plan: QueuedPlan; resources: ResourceRef[] }>();
   private permitTimer: NodeJS.Timeout | undefined;
   private readonly compiler = new CompilePool();
   private readonly agents = new AgentQueue(async (organizationId) => (await this.store.pipelines.parallelism(organizationId)) ?? FREE_TIER_PARALLELISM);
@@ -439,16 +440,17 @@ export class PipelinesService {
     };
     if (request.previewRun) return { ...run, id: -1 };
     const resolution = await this.resolve(compiled, caller.organization, project, pipeline, compileTime);
+    const plan: QueuedPlan = { pipeline, repository, compiled, pools: pools.byJob, project, org: caller.organization, request, repositories, compileTime };
     if (resolution.errors.length) {
       if (resolution.onlyUnauthorized && (await this.store.pipelines.settings(project.id)).resourceAuthorization === "wait") {
-        return this.waitForPermit(run, resolution.unauthorized, { pipeline, repository, compiled, pools: pools.byJob, project, org: caller.organization, request, repositories, compileTime });
+        return this.waitForPermit(run, resolution.unauthorized, plan);
       }
       // A resource authorization failure is a run that failed before any job (the UI's "There was a resource authorization issue").
       const failed = { ...run, status: "completed" as const, result: "failed" as const, startTime: now, finishTime: now, validationResults: [{ result: "error" as const, message: pipelineNotValid(resolution.errors) }] };
       return { ...failed, id: await this.store.pipelines.insertRun(failed) };
     }
     const stored: Run = { ...run, id: await this.store.pipelines.insertRun(run) };
-    this.start(stored, { pipeline, repository, compiled, pools: pools.byJob, project, org: caller.organization, request, repositories, compileTime }, resolution.uses);
+    this.start(stored, plan, resolution);
     return stored;
   }
 
@@ -471,19 +473,30 @@ export class PipelinesService {
     return out;
   }
 
+  /**
+   * The queue-time checks of the resources a run uses, in Azure DevOps' order: its variable groups (their variables
+   * then take their places), then every connection input, whose `$(x)` may read a group's variable.
+   */
   private async resolve(compiled: CompiledPipeline, org: OrganizationRef, project: ProjectRef, pipeline: Pipeline, compileTime: Record<string, string>) {
-    const connections = await this.options.devops.connectionsOfProject(org, project.id);
-    return resolveConnections(compiled, {
-      connections,
-      isAuthorized: (id) => this.options.devops.isConnectionAuthorized(project.id, id, pipeline.id),
-      queueVariables: compileTime,
-    });
+    const { devops } = this.options;
+    const connections = await devops.connectionsOfProject(org, project.id);
+    const isAuthorized = (resource: Omit<ResourceRef, "name">) => devops.isAuthorized(project.id, resource, pipeline.id);
+    const linksGroups = compiled.groups.length > 0 || compiled.stages.some((s) => s.groups.length > 0 || s.jobs.some((j) => j.groups.length > 0));
+    const groups = linksGroups
+      ? await resolveGroups(compiled, { groups: await devops.variableGroupsOfProject(org, project.id), connections, isAuthorized })
+      : { errors: [], unauthorized: [], pipeline: compiled, onlyUnauthorized: false };
+    const inputs = await resolveConnections(groups.pipeline, { connections, isAuthorized: (id) => isAuthorized({ type: "endpoint", id }), queueVariables: compileTime });
+    const errors = [...groups.errors, ...inputs.errors];
+    const unauthorized = [...groups.unauthorized, ...inputs.unauthorized.filter((c) => !groups.unauthorized.some((r) => r.id === c.id)).map((c) => ({ type: "endpoint" as const, id: c.id, name: c.name }))];
+    const onlyUnauthorized = errors.length > 0 && (groups.errors.length === 0 || groups.onlyUnauthorized) && (inputs.errors.length === 0 || inputs.onlyUnauthorized);
+    return { errors, unauthorized, onlyUnauthorized, uses: inputs.uses, pipeline: groups.pipeline };
   }
 
-  private start(run: Run, plan: QueuedPlan, uses: ConnectionUse[]): void {
+  /** Starts a run that passed its checks, with its variable groups' variables in place. */
+  private start(run: Run, plan: QueuedPlan, resolution: { uses: ConnectionUse[]; pipeline: CompiledPipeline }): void {
     const controller = new AbortController();
     this.controllers.set(run.id, controller);
-    const work = new RunExecution(this.executionDeps(), run, plan, uses, controller.signal)
+    const work = new RunExecution(this.executionDeps(), run, { ...plan, compiled: resolution.pipeline }, resolution.uses, controller.signal)
       .execute()
       .catch(async (error) => {
         this.options.logger.error({ err: error, runId: run.id }, "a pipeline run failed unexpectedly");
@@ -507,10 +520,11 @@ export class PipelinesService {
    * The run waits on an Authorization check until every connection it names is permitted to its pipeline
    * (pipelinePermissions PATCH, or open access); then it compiles its connections again and goes on.
    */
-  private async waitForPermit(run: Omit<Run, "id">, unauthorized: ConnectionSummary[], plan: QueuedPlan): Promise<Run> {
+  private async waitForPermit(run: Omit<Run, "id">, unauthorized: ResourceRef[], plan: QueuedPlan): Promise<Run> {
     const now = this.now();
     const checkpoint = newTimelineRecord({ type: "Checkpoint", name: "Checkpoint", identifier: "Checkpoint", state: "inProgress", startTime: now });
-    const names = unauthorized.map((c) => c.name).join(", ");
+    const names = (type: ResourceRef["type"]) => unauthorized.filter((r) => r.type === type).map((r) => r.name).join(", ");
+    const needs = [names("endpoint") && `Service connection: ${names("endpoint")}.`, names("variablegroup") && `Variable group: ${names("variablegroup")}.`].filter(Boolean).join(" ");
     const authorization = newTimelineRecord({
       type: "Checkpoint.Authorization",
       name: "Checkpoint.Authorization",
@@ -518,12 +532,12 @@ export class PipelinesService {
       parentId: checkpoint.id,
       state: "inProgress",
       startTime: now,
-      issues: [{ type: "warning", category: "General", message: `${NEEDS_PERMISSION} Service connection: ${names}.`, data: { type: "warning" } }],
+      issues: [{ type: "warning", category: "General", message: `${NEEDS_PERMISSION} ${needs}`, data: { type: "warning" } }],
       warningCount: 1,
     });
     const waiting: Omit<Run, "id"> = { ...run, status: "inProgress", startTime: now, timeline: [checkpoint, authorization] };
     const stored: Run = { ...waiting, id: await this.store.pipelines.insertRun(waiting) };
-    this.waiting.set(stored.id, { run: stored, plan, connections: unauthorized.map((c) => c.id) });
+    this.waiting.set(stored.id, { run: stored, plan, resources: unauthorized });
     this.permitTimer ??= setInterval(() => void this.checkPermits().catch((err) => this.options.logger.error({ err }, "cannot check waiting runs")), PERMIT_POLL_MS).unref();
     return stored;
   }
@@ -531,7 +545,7 @@ export class PipelinesService {
   private async checkPermits(): Promise<void> {
     for (const [id, waiting] of this.waiting) {
       const { run, plan } = waiting;
-      const permitted = await Promise.all(waiting.connections.map((c) => this.options.devops.isConnectionAuthorized(plan.project.id, c, plan.pipeline.id)));
+      const permitted = await Promise.all(waiting.resources.map((r) => this.options.devops.isAuthorized(plan.project.id, r, plan.pipeline.id)));
       if (!permitted.every(Boolean) || !this.waiting.delete(id)) continue;
       const resolution = await this.resolve(plan.compiled, plan.org, plan.project, plan.pipeline, plan.compileTime);
       const now = this.now();
@@ -542,7 +556,7 @@ export class PipelinesService {
         await this.store.pipelines.updateRun(run);
         continue;
       }
-      this.start(run, plan, resolution.uses);
+      this.start(run, plan, resolution);
     }
     if (this.waiting.size === 0 && this.permitTimer) {
       clearInterval(this.permitTimer);
@@ -551,14 +565,14 @@ export class PipelinesService {
   }
 
   /** The pool of each job: `vmImage` is the Microsoft-hosted pool; `name` a pool the organization has. */
-  private async poolsFor(org: OrganizationRef, compiled: CompiledPipeline, defaultPool: string | null, compileTime: Record<string, string>): Promise<{ first: string; byJob: Map<CompiledJob, PoolChoice> }> {
+  private async poolsFor(org: OrganizationRef, compiled: CompiledPipeline, defaultPool: string | null, compileTime: Record<string, string>): Promise<{ first: string; byJob: Map<string, PoolChoice> }> {
     const declared = await this.store.pipelines.pools(org.id);
-    const byJob = new Map<CompiledJob, PoolChoice>();
+    const byJob = new Map<string, PoolChoice>();
     const errors: string[] = [];
     for (const stage of compiled.stages) {
       for (const job of stage.jobs) {
         if (job.agentless) {
-          byJob.set(job, { pool: "server", hosted: true, agents: [] });
+          byJob.set(poolKey(stage, job), { pool: "server", hosted: true, agents: [] });
           continue;
         }
         const request: PoolRequest = job.pool ?? stage.pool ?? compiled.pool ?? (defaultPool ? { name: defaultPool, vmImage: null } : { name: null, vmImage: "ubuntu-latest" });
@@ -566,7 +580,7 @@ export class PipelinesService {
         const named = request.name ? compileTimeMacros(request.name, compileTime) : null;
         const name = request.vmImage || !named ? HOSTED_POOL : named;
         if (name.toLowerCase() === HOSTED_POOL.toLowerCase()) {
-          byJob.set(job, { pool: HOSTED_POOL, hosted: true, agents: [] });
+          byJob.set(poolKey(stage, job), { pool: HOSTED_POOL, hosted: true, agents: [] });
           continue;
         }
         const pool = declared.find((p) => p.name.toLowerCase() === name.toLowerCase());
@@ -578,7 +592,7 @@ export class PipelinesService {
           errors.push(`No agent found in pool ${pool.name} which satisfies the specified demands.`);
           continue;
         }
-        byJob.set(job, { pool: pool.name, hosted: false, agents: pool.agents.map((a) => ({ name: a.name, pool: pool.name, hosted: false, vm: a.vm })) });
+        byJob.set(poolKey(stage, job), { pool: pool.name, hosted: false, agents: pool.agents.map((a) => ({ name: a.name, pool: pool.name, hosted: false, vm: a.vm })) });
       }
     }
     if (errors.length) throw pipelinesErrors.validation(errors.map((message) => ({ result: "error", message })));
@@ -644,7 +658,7 @@ export class PipelinesService {
     if (!live) throw pipelinesErrors.oidcJobOver(jobId);
     if (!connectionId) throw pipelinesErrors.argument("The query parameter 'serviceConnectionId' is required.");
     const id = connectionId.toLowerCase();
-    if (!live.connections.has(id) || !(await this.options.devops.isConnectionAuthorized(project.id, id, live.pipelineId))) throw pipelinesErrors.oidcNotAuthorized(connectionId);
+    if (!live.connections.has(id) || !(await this.options.devops.isAuthorized(project.id, { type: "endpoint", id }, live.pipelineId))) throw pipelinesErrors.oidcNotAuthorized(connectionId);
     return this.options.devops.federationToken(caller.organization, project.id, id);
   }
 

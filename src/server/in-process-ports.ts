@@ -197,7 +197,16 @@ export function inProcessPipelinesDevOpsApi(devops: DevOpsService): PipelinesDev
         isDisabled: endpoint.isDisabled,
       }));
     },
-    isConnectionAuthorized: (projectId, connectionId, pipelineId) => devops.permissions.isAuthorized(projectId, "endpoint", connectionId, pipelineId),
+    isAuthorized: (projectId, resource, pipelineId) => devops.permissions.isAuthorized(projectId, resource.type, resource.id, pipelineId),
+    async variableGroupsOfProject(ref, projectId) {
+      return (await devops.variableGroups.ofProject((await org(ref)).id, projectId)).map(({ group, secrets, name }) => ({
+        id: group.id,
+        name,
+        type: group.type,
+        variables: Object.entries(group.variables).map(([variable, v]) => ({ name: variable, value: v.isSecret ? (secrets[variable] ?? "") : (v.value ?? ""), isSecret: v.isSecret })),
+        keyVault: group.providerData ? { connectionId: group.providerData.serviceEndpointId, vault: group.providerData.vault } : null,
+      }));
+    },
     async connectionForJob(_ref, connectionId) {
       const { endpoint, secrets } = await devops.connectionForJob(connectionId);
       return {

@@ -1,6 +1,7 @@
 import { ApplicationRepository } from "./applications.js";
 import { DevOpsRepository } from "./devops.js";
 import { HierarchyRepository } from "./hierarchy.js";
+import { LibraryRepository } from "./library.js";
 import { RbacRepository } from "./rbac.js";
 import { ResourceRepository } from "./resources.js";
 import { SessionRepository } from "./sessions.js";
@@ -26,6 +27,7 @@ export class Store {
   readonly rbac: RbacRepository;
   readonly sessions: SessionRepository;
   readonly devops: DevOpsRepository;
+  readonly library: LibraryRepository;
   readonly pipelines: PipelineRepository;
   /** Cache for hot read paths; invalidated by any write through this store. */
   readonly cache: ReadCache;
@@ -46,6 +48,7 @@ export class Store {
     this.rbac = new RbacRepository(db);
     this.sessions = new SessionRepository(db);
     this.devops = new DevOpsRepository(db);
+    this.library = new LibraryRepository(db);
     this.pipelines = new PipelineRepository(db);
   }
 

@@ -526,6 +526,34 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Library variable groups, and the Library's default roles for the projects that exist already.
+  "0013-variable-groups": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("variable_groups")
+        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("organization_id", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("secrets", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("variable_group_projects")
+        .addColumn("group_id", "integer", (c) => c.notNull())
+        .addColumn("project_id", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("description", "text", (c) => c.notNull())
+        .addColumn("position", "integer", (c) => c.notNull())
+        .addPrimaryKeyConstraint("variable_group_projects_pk", ["group_id", "project_id"])
+        .execute();
+      await sql`create unique index variable_group_projects_name on variable_group_projects (project_id, lower(name))`.execute(db);
+      for (const [group, role] of [["Project Administrators", "Administrator"], ["Contributors", "Creator"], ["Project Valid Users", "Reader"]]) {
+        await sql`insert into security_role_assignments (scope, resource_id, identity_id, role)
+          select 'distributedtask.library', project_id || '$0', id, ${role} from devops_identities
+          where kind = 'group' and project_id is not null and display_name = ${group}`.execute(db);
+      }
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -176,6 +176,8 @@ export interface DatabaseSchema {
   serviceEndpoints: ServiceEndpointTable;
   endpointProjects: EndpointProjectTable;
   pipelinePermissions: PipelinePermissionTable;
+  variableGroups: VariableGroupTable;
+  variableGroupProjects: VariableGroupProjectTable;
   executionRecords: ExecutionRecordTable;
   subscriptionCaches: SubscriptionCacheTable;
   repositories: RepositoryTable;
@@ -361,6 +363,23 @@ export interface ServiceEndpointTable {
 
 export interface EndpointProjectTable {
   endpointId: string;
+  projectId: string;
+  name: string;
+  description: string;
+  position: number;
+}
+
+export interface VariableGroupTable {
+  id: Generated<number>;
+  organizationId: string;
+  body: string;
+  /** Sealed JSON of the secret values by variable name. */
+  secrets: string;
+  createdAt: string;
+}
+
+export interface VariableGroupProjectTable {
+  groupId: number;
   projectId: string;
   name: string;
   description: string;

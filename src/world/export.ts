@@ -38,7 +38,7 @@ function resourceName(id: string): string {
  * signing keys, the clock) is not part of a world.
  */
 export async function exportWorld(store: Store, options: ExportOptions = {}): Promise<ExportedWorld> {
-  const omitted = new Set<string>(["runs, logs and usage history", "sign-in sessions and token-signing keys (new ones are made)", "the clock's offset", "connection security roles other than the creator's"]);
+  const omitted = new Set<string>(["runs, logs and usage history", "sign-in sessions and token-signing keys (new ones are made)", "the clock's offset", "connection and variable group security roles other than the creator's"]);
   const tenants = await store.tenants.list();
   const keyOf = new Map(tenants.map((t, i) => [t.id, i === 0 ? "t0" : `t${i}`]));
   // Readable keys where the default domain allows: contoso.onmicrosoft.com → contoso.
@@ -135,6 +135,34 @@ export async function exportWorld(store: Store, options: ExportOptions = {}): Pr
           ...(creationMode === "Automatic" || Object.keys(data).length ? { data: { ...(creationMode === "Automatic" && !failed ? { creationMode } : {}), ...data } } : {}),
         });
       }
+      const variableGroups = [];
+      for (const { group, secrets } of await store.library.variableGroupsOfProject(p.id)) {
+        // A group shared with several projects is written once, under the project that made it.
+        if (group.projects[0]?.projectId !== p.id || group.organizationId !== org.id) continue;
+        const opened = options.secrets ? (JSON.parse(options.secrets.open(secrets)) as Record<string, string>) : undefined;
+        const permissions = await store.devops.pipelinePermissions(p.id, "variablegroup", String(group.id));
+        const variables: Record<string, unknown> = {};
+        for (const [name, v] of Object.entries(group.variables)) {
+          if (group.type === "AzureKeyVault") variables[name] = { value: "", isSecret: true };
+          else if (!v.isSecret) variables[name] = v.isReadOnly ? { value: v.value ?? "", isReadOnly: true } : (v.value ?? "");
+          else if (opened) variables[name] = { value: opened[name] ?? "", isSecret: true, ...(v.isReadOnly ? { isReadOnly: true } : {}) };
+          else {
+            variables[name] = { value: "(not exported: run world export --include-secrets)", isSecret: true };
+            omitted.add("variable group secrets (written as a placeholder; --include-secrets writes them)");
+          }
+        }
+        const vaultConnection = group.providerData ? endpoints.find((e) => e.endpoint.id === group.providerData!.serviceEndpointId) : undefined;
+        variableGroups.push({
+          name: group.projects[0]!.name,
+          ...(group.description ? { description: group.description } : {}),
+          variables,
+          ...(group.providerData ? { keyVault: { connection: vaultConnection?.endpoint.projects.find((r) => r.projectId === p.id)?.name ?? group.providerData.serviceEndpointId, vault: group.providerData.vault } } : {}),
+          ...(creatorOf(group.createdBy) ? { createdBy: creatorOf(group.createdBy)!.uniqueName } : {}),
+          openAccess: permissions.some((x) => x.pipelineId === ALL_PIPELINES && x.authorized),
+          pipelines: permissions.filter((x) => x.pipelineId !== ALL_PIPELINES && x.authorized).map((x) => pipelineName.get(x.pipelineId)).filter(Boolean),
+          sharedWith: group.projects.slice(1).map((r) => projectName.get(r.projectId)).filter(Boolean),
+        });
+      }
       worldProjects.push({
         name: p.name,
         id: p.id,
@@ -150,6 +178,7 @@ export async function exportWorld(store: Store, options: ExportOptions = {}): Pr
         resourceAuthorization: settings.resourceAuthorization,
         limitVariablesAtQueueTime: settings.enforceSettableVar,
         serviceConnections,
+        variableGroups,
       });
     }
     const pools = (await store.pipelines.pools(org.id)).filter((pool) => !pool.hosted);

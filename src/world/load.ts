@@ -16,8 +16,10 @@ import { hashPassword } from "../core/crypto.js";
 import { newGuid } from "../core/ids.js";
 import type { Clock } from "../core/clock.js";
 import { readEndpointInput } from "../devops/endpoint-input.js";
+import { readVariableGroupInput } from "../devops/variable-group-input.js";
 import { federatedCredentialFor, ISSUER_TYPE } from "../devops/federation.js";
 import type { DevOpsIdentity, Organization, Project } from "../devops/model.js";
+import type { DevOpsCaller } from "../devops/identities.js";
 import { DEMO_WORLD_YAML } from "./demo.js";
 import { GUEST_ACCESS_ROLE, RELATIVE_TIME, worldSchema, type World } from "./schema.js";
 
@@ -135,6 +137,7 @@ async function at<T>(path: string, work: () => Promise<T>): Promise<T> {
 
 type WorldTenant = World["tenants"][number];
 type WorldConnection = World["organizations"][number]["projects"][number]["serviceConnections"][number];
+type WorldVariableGroup = World["organizations"][number]["projects"][number]["variableGroups"][number];
 
 /** One world section per method, in the order references need: each may name what an earlier one made. */
 class WorldLoader {
@@ -478,40 +481,63 @@ class WorldLoader {
         await this.serviceConnection(`${path}.projects.${j}.serviceConnections.${k}`, { org, tenantId, project: projects.get(p.name.toLowerCase())!.project, connection: c, projects, identities, pipelineIds });
       }
     }
+    // After the connections: a Key Vault-linked group names one.
+    for (const [j, p] of o.projects.entries()) {
+      for (const [k, g] of p.variableGroups.entries()) {
+        await this.variableGroup(`${path}.projects.${j}.variableGroups.${k}`, { org, project: projects.get(p.name.toLowerCase())!.project, group: g, projects, identities, pipelineIds });
+      }
+    }
+  }
+
+  /** A variable group made through the Library's own rules, then opened to the pipelines the world names. */
+  private async variableGroup(path: string, input: ProjectItemContext & { group: WorldVariableGroup }): Promise<void> {
+    const { org, project, group: g } = input;
+    const { devops } = this.writers;
+    const caller = { organization: org, identity: creatorIn(path, g.createdBy, input) };
+    let providerData: { serviceEndpointId: string; vault: string } | undefined;
+    if (g.keyVault) {
+      const connection = (await devops.connectionsOfProject(org, project.id)).find((c) => c.name.toLowerCase() === g.keyVault!.connection.toLowerCase());
+      if (!connection) throw new WorldError(`${path}.keyVault.connection`, `no service connection '${g.keyVault.connection}' in project '${project.name}'`);
+      providerData = { serviceEndpointId: connection.endpoint.id, vault: g.keyVault.vault };
+    }
+    const shared = sharedWith(path, g.sharedWith, input.projects);
+    const body = {
+      name: g.name,
+      description: g.description ?? "",
+      type: g.keyVault ? "AzureKeyVault" : "Vsts",
+      variables: Object.fromEntries(Object.entries(g.variables).map(([name, v]) => [name, typeof v === "string" ? { value: v } : v])),
+      ...(providerData ? { providerData } : {}),
+      variableGroupProjectReferences: [project, ...shared].map((p) => ({ projectReference: { id: p.id, name: p.name }, name: g.name, description: g.description ?? "" })),
+    };
+    const created = await at(path, () => devops.variableGroups.create(caller, readVariableGroupInput(body, true)));
+    await this.permit(path, caller, input, "variablegroup", String(created.group.id), g);
+  }
+
+  /** Opens a resource to the pipelines (by name) the world lists, or to all of them. */
+  private async permit(path: string, caller: DevOpsCaller, input: ProjectItemContext, type: string, id: string, access: { openAccess: boolean; pipelines: string[] }): Promise<void> {
+    const { project } = input;
+    const permitted = access.pipelines.map((name) => {
+      const pipelineId = input.pipelineIds.get(`${project.name.toLowerCase()}/${name.toLowerCase()}`);
+      if (pipelineId === undefined) throw new WorldError(`${path}.pipelines`, `no pipeline '${name}' in project '${project.name}'`);
+      return { id: pipelineId, authorized: true };
+    });
+    if (access.openAccess || permitted.length) {
+      await this.writers.devops.permissions.update(caller, project, type, id, { ...(access.openAccess ? { allPipelines: true } : {}), pipelines: permitted });
+    }
   }
 
   /** A connection made by hand through the DevOps plane, then shaped as the world says (age, state, trust, access). */
-  private async serviceConnection(
-    path: string,
-    input: {
-      org: Organization;
-      tenantId: string;
-      project: Project;
-      connection: WorldConnection;
-      projects: Map<string, { project: Project }>;
-      identities: Map<string, { identity: DevOpsIdentity; projects: Record<string, string[]> }>;
-      pipelineIds: Map<string, number>;
-    },
-  ): Promise<void> {
-    const { org, tenantId, project, connection: c, projects, identities } = input;
+  private async serviceConnection(path: string, input: ProjectItemContext & { tenantId: string; connection: WorldConnection }): Promise<void> {
+    const { org, tenantId, project, connection: c } = input;
     const { devops, directory } = this.writers;
-    const creator = c.createdBy
-      ? identities.get(c.createdBy.toLowerCase())
-      : [...identities.values()].find((m) => m.projects[project.name.toLowerCase()]?.includes("Project Administrators"));
-    if (!creator) throw new WorldError(`${path}.createdBy`, c.createdBy ? `'${c.createdBy}' is not a member of the organization` : `no project administrator of '${project.name}' to make it`);
-    const caller = { organization: org, identity: creator.identity };
+    const caller = { organization: org, identity: creatorIn(path, c.createdBy, input) };
     let application: { id: string; appId: string } | undefined;
     if (c.application) {
       application = (await this.applicationsOf(tenantId)).get(c.application);
       if (!application) throw new WorldError(`${path}.application`, `no application '${c.application}' in the organization's tenant`);
     }
     const appId = application?.appId ?? c.appId;
-    const shared = [];
-    for (const name of c.sharedWith) {
-      const other = projects.get(name.toLowerCase());
-      if (!other) throw new WorldError(`${path}.sharedWith`, `unknown project '${name}'`);
-      shared.push(other.project);
-    }
+    const shared = sharedWith(path, c.sharedWith, input.projects);
     const data: Record<string, string> = { environment: "AzureCloud" };
     if (c.scheme !== "ManagedServiceIdentity") data.creationMode = c.failed ? "Automatic" : "Manual";
     if (c.managementGroup) Object.assign(data, { scopeLevel: "ManagementGroup", managementGroupId: c.managementGroup, managementGroupName: c.managementGroup });
@@ -547,15 +573,34 @@ class WorldLoader {
       const { applicationObjectId: _, ...credential } = federatedCredentialFor(application.id, org, project, endpoint);
       await at(`${path}.federatedCredential`, () => directory.addFederatedCredential(application!.id, credential));
     }
-    const permitted = c.pipelines.map((name) => {
-      const id = input.pipelineIds.get(`${project.name.toLowerCase()}/${name.toLowerCase()}`);
-      if (id === undefined) throw new WorldError(`${path}.pipelines`, `no pipeline '${name}' in project '${project.name}'`);
-      return { id, authorized: true };
-    });
-    if (c.openAccess || permitted.length) {
-      await devops.permissions.update(caller, project, "endpoint", endpoint.id, { ...(c.openAccess ? { allPipelines: true } : {}), pipelines: permitted });
-    }
+    await this.permit(path, caller, input, "endpoint", endpoint.id, c);
   }
+}
+
+/** What loading a project's connection or variable group needs: its organization, project and the world's names. */
+interface ProjectItemContext {
+  org: Organization;
+  project: Project;
+  projects: Map<string, { project: Project }>;
+  identities: Map<string, { identity: DevOpsIdentity; projects: Record<string, string[]> }>;
+  pipelineIds: Map<string, number>;
+}
+
+/** The member who made an item: `createdBy`, or the project's first administrator. */
+function creatorIn(path: string, createdBy: string | undefined, input: ProjectItemContext): DevOpsIdentity {
+  const { project, identities } = input;
+  const creator = createdBy ? identities.get(createdBy.toLowerCase()) : [...identities.values()].find((m) => m.projects[project.name.toLowerCase()]?.includes("Project Administrators"));
+  if (!creator) throw new WorldError(`${path}.createdBy`, createdBy ? `'${createdBy}' is not a member of the organization` : `no project administrator of '${project.name}' to make it`);
+  return creator.identity;
+}
+
+/** The other projects an item is shared with, by name. */
+function sharedWith(path: string, names: string[], projects: Map<string, { project: Project }>): Project[] {
+  return names.map((name) => {
+    const other = projects.get(name.toLowerCase());
+    if (!other) throw new WorldError(`${path}.sharedWith`, `unknown project '${name}'`);
+    return other.project;
+  });
 }
 
 /** Names a world file may use for a principal: object id, UPN, or display name of an app, identity or VM. */

@@ -281,6 +281,26 @@ const serviceConnection = z
   .refine((c) => c.scheme !== "ServicePrincipal" || c.failed || c.secret || c.certificate, "a ServicePrincipal connection needs its secret or certificate")
   .refine((c) => c.subscription || c.managementGroup, "a connection needs a subscription or a managementGroup");
 
+/** A library variable group of the project (Pipelines › Library), plain or linked to a key vault. */
+const variableGroup = z
+  .object({
+    name: z.string().min(1).max(256),
+    description: z.string().optional(),
+    /** name → a value, or `{value, isSecret, isReadOnly}`; for a Key Vault-linked group, the secrets it reads. */
+    variables: z.record(z.union([z.string(), z.object({ value: z.string().default(""), isSecret: z.boolean().default(false), isReadOnly: z.boolean().default(false) }).strict()])).default({}),
+    /** Linked to an Azure key vault: the connection (by name in this project) that reads it, and the vault's name. */
+    keyVault: z.object({ connection: z.string().min(1), vault: z.string().min(1) }).strict().optional(),
+    /** The member (UPN) who made it; the first project administrator when absent. */
+    createdBy: z.string().optional(),
+    /** Every pipeline of the project may use it. */
+    openAccess: z.boolean().default(false),
+    /** Pipelines (by name) permitted to use it. */
+    pipelines: z.array(z.string()).default([]),
+    /** Other projects of the organization it is shared with. */
+    sharedWith: z.array(z.string()).default([]),
+  })
+  .strict();
+
 const project = z
   .object({
     name: z.string().min(1),
@@ -307,6 +327,7 @@ const project = z
     /** "Limit variables that can be set at queue time": only variables marked allowOverride may be set when queueing. */
     limitVariablesAtQueueTime: z.boolean().default(true),
     serviceConnections: z.array(serviceConnection).default([]),
+    variableGroups: z.array(variableGroup).default([]),
   })
   .strict();
 

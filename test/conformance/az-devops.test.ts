@@ -107,4 +107,39 @@ describe.skipIf(!hasDevOpsExtension)("az devops service-endpoint (python3-azext-
     const runs = await az("pipelines", "runs", "list", "-o", "json");
     expect(JSON.parse(runs.stdout).map((r: { id: number }) => r.id)).toContain(queued.id);
   });
+
+  it("az pipelines variable-group: create authorized, add a secret, update, list, show, delete; a run reads it", async () => {
+    const created = await az("pipelines", "variable-group", "create", "--name", "az-vars", "--variables", "region=westeurope", "tier=gold", "--authorize", "true", "--description", "from az", "-o", "json");
+    expect(created.code, created.stderr).toBe(0);
+    const group = JSON.parse(created.stdout);
+    expect(group).toMatchObject({ name: "az-vars", description: "from az", authorized: true, variables: { region: { value: "westeurope" }, tier: { value: "gold" } } });
+    const id = String(group.id);
+    const secret = await az("pipelines", "variable-group", "variable", "create", "--group-id", id, "--name", "apiKey", "--value", "az-s3cret", "--secret", "true", "-o", "json");
+    expect(secret.code, secret.stderr).toBe(0);
+    expect(JSON.parse(secret.stdout)).toEqual({ apiKey: { isSecret: true, value: null } });
+    expect(secret.stdout).not.toContain("az-s3cret");
+    // Updating another variable sends the secret back without its value: it is kept.
+    const changed = await az("pipelines", "variable-group", "variable", "update", "--group-id", id, "--name", "tier", "--value", "platinum", "-o", "json");
+    expect(changed.code, changed.stderr).toBe(0);
+    expect((await server.runtime.devops.variableGroups.load(Number(id)))!.secrets).toEqual({ apiKey: "az-s3cret" });
+    const renamed = await az("pipelines", "variable-group", "update", "--group-id", id, "--name", "az-vars-2", "-o", "json");
+    expect(renamed.code, renamed.stderr).toBe(0);
+    const list = await az("pipelines", "variable-group", "list", "-o", "json");
+    expect(JSON.parse(list.stdout).map((g: { name: string }) => g.name)).toEqual(["az-vars-2"]);
+    const shown = JSON.parse((await az("pipelines", "variable-group", "show", "--group-id", id, "-o", "json")).stdout);
+    expect(shown).toMatchObject({ name: "az-vars-2", authorized: true, variables: { region: { value: "westeurope" }, tier: { value: "platinum" }, apiKey: { isSecret: true, value: null } } });
+
+    const runtime = server.runtime;
+    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "az-vars-repo", files: { "/ci.yml": "variables:\n  - group: az-vars-2\nsteps:\n  - checkout: none\n  - script: echo \"tier $(tier) key $(apiKey)\"\n" } });
+    const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "az-vars-ci", repository: "az-vars-repo", yamlPath: "/ci.yml" });
+    const run = JSON.parse((await az("pipelines", "run", "--id", String(pipeline.id), "-o", "json")).stdout);
+    await runtime.pipelines.settled();
+    const logs = await storedLogs(runtime, run.id);
+    expect(logs).toContain("tier platinum key ***");
+    expect(logs).not.toContain("az-s3cret");
+
+    const removed = await az("pipelines", "variable-group", "delete", "--group-id", id, "--yes");
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(JSON.parse((await az("pipelines", "variable-group", "list", "-o", "json")).stdout)).toEqual([]);
+  });
 });

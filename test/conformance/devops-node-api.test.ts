@@ -191,8 +191,44 @@ describe.each(clientModes(() => server))("azure-devops-node-api 17.0.1 with $nam
     const created = await endpoints.createServiceEndpoint(manualBody("node-perm"));
     const build = await connection.getBuildApi();
     const authorized = await build.authorizeProjectResources([{ authorized: true, id: created.id, name: created.name, type: "endpoint" }], PROJECT);
-    expect(authorized).toEqual([{ authorized: true, id: created.id, name: "node-perm", type: "endpoint" }]);
+    // Azure DevOps answers with every resource of the type now open to all pipelines (no name).
+    expect(authorized).toContainEqual({ type: "endpoint", id: created.id, authorized: true });
     expect(await build.getProjectResources(PROJECT, "endpoint", created.id)).toEqual([expect.objectContaining({ authorized: true, id: created.id })]);
+  });
+
+  it("keeps variable groups: create, list, get, update with a kept secret, share, authorize, delete (TaskAgentApi)", async () => {
+    const agent = await connection.getTaskAgentApi();
+    const build = await connection.getBuildApi();
+    const created = await agent.addVariableGroup({
+      name: "node-vars",
+      description: "from node",
+      type: "Vsts",
+      variables: { region: { value: "westeurope" }, token: { value: "s3cr3t-node", isSecret: true } },
+      variableGroupProjectReferences: [{ projectReference: { id: DEMO.project.id, name: PROJECT }, name: "node-vars", description: "from node" }],
+    });
+    expect(created).toMatchObject({ name: "node-vars", type: "Vsts", isShared: false, variables: { region: { value: "westeurope" }, token: { value: null, isSecret: true } } });
+    expect(JSON.stringify(created)).not.toContain("s3cr3t-node");
+    expect((await agent.getVariableGroups(PROJECT, "node-*")).map((g) => g.id)).toEqual([created.id]);
+    expect((await agent.getVariableGroups(PROJECT, "nothing-*")).length).toBe(0);
+    expect((await agent.getVariableGroupsById(PROJECT, [created.id!])).map((g) => g.name)).toEqual(["node-vars"]);
+    const read = await agent.getVariableGroup(PROJECT, created.id!);
+    expect(read.createdBy?.uniqueName).toBe(DEMO.users.admin.upn);
+    expect(read.variableGroupProjectReferences?.[0]?.projectReference?.name).toBe(PROJECT);
+    // Sending back what was read (the secret as null) keeps the secret; a new variable is added.
+    const updated = await agent.updateVariableGroup({ ...read, variables: { ...read.variables, added: { value: "1" } }, variableGroupProjectReferences: read.variableGroupProjectReferences }, created.id!);
+    expect(Object.keys(updated.variables!)).toEqual(["region", "token", "added"]);
+    expect((await server.runtime.devops.variableGroups.load(created.id!))!.secrets).toEqual({ token: "s3cr3t-node" });
+    await agent.shareVariableGroup([{ projectReference: { id: undefined as never, name: "ops" }, name: "node-vars-ops", description: "" }], created.id!);
+    expect((await agent.getVariableGroups("ops")).map((g) => g.name)).toEqual(["node-vars-ops"]);
+    expect(await build.authorizeProjectResources([{ authorized: true, id: String(created.id), name: "node-vars", type: "variablegroup" }], PROJECT)).toEqual([{ type: "variablegroup", id: String(created.id), authorized: true }]);
+    expect(await build.getProjectResources(PROJECT, "variablegroup", String(created.id))).toEqual([expect.objectContaining({ authorized: true })]);
+    // A missing group is no group; deleting from one project keeps it in the other, from the last deletes it.
+    expect(await agent.getVariableGroup(PROJECT, 999_999)).toBeNull();
+    await agent.deleteVariableGroup(created.id!, [DEMO.project.id]);
+    expect(await agent.getVariableGroup(PROJECT, created.id!)).toBeNull();
+    expect((await agent.getVariableGroups("ops")).map((g) => g.name)).toEqual(["node-vars-ops"]);
+    await agent.deleteVariableGroup(created.id!, ["ops"]);
+    expect(await server.runtime.devops.variableGroups.load(created.id!)).toBeUndefined();
   });
 
   it("creates an automatic workload identity connection whose job token works in ARM, until a rename in the legacy form", async () => {

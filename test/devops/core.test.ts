@@ -227,7 +227,7 @@ describe("S14 pipeline permissions API", () => {
     const batch = await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions`, [{ resource: { type: "endpoint", id: endpoint.id }, allPipelines: { authorized: true } }], { version: "7.1-preview.1" });
     expect(batch.body.value[0].allPipelines).toMatchObject({ authorized: true });
     const legacy = await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/authorizedresources?type=endpoint&id=${endpoint.id}`, undefined, { version: "7.1-preview.1" });
-    expect(legacy.body.value).toEqual([{ authorized: true, id: endpoint.id, name: null, type: "endpoint" }]);
+    expect(legacy.body.value).toEqual([{ type: "endpoint", id: endpoint.id, authorized: true }]);
     await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/build/authorizedresources`, [{ authorized: false, id: endpoint.id, type: "endpoint" }], { version: "7.1-preview.1" });
     expect((await devops(runtime, "admin", "GET", path, undefined, { version: "7.1-preview.1" })).body).toMatchObject({ pipelines: [{ id: 12 }], allPipelines: null });
   });

@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { readLogLines } from "../../src/pipelines/run-logs.js";
 import type { Runtime } from "../../src/server/runtime.js";
 import { DEMO } from "../../src/world/demo.js";
-import { basic, ORG } from "./devops.js";
+import { afterAll, beforeAll, expect } from "vitest";
+import { basic, devops, ORG, PROJECT } from "./devops.js";
+import { testRuntime } from "./runtime.js";
 
 export interface HeldJob {
   /** The job's System.AccessToken, plan and job ids, as its tasks have them. */
@@ -79,4 +81,44 @@ export async function storedLogs(runtime: Runtime, runId: number): Promise<strin
   let text = "";
   for (const log of all) for await (const lines of readLogLines(runtime.store.pipelines, log, all)) text += `${lines.join("\n")}\n`;
   return text;
+}
+
+export interface YamlRun {
+  pipeline: { id: number; name: string };
+  build: any;
+  records: Array<{ type: string; name: string; identifier: string; result: string; issues: Array<{ message: string }>; log: { id: number } | null }>;
+  /** A record's log, by the record's name ("" when it has none). */
+  log(recordName: string): Promise<string>;
+  /** Every log of the run. */
+  logs(): Promise<string>;
+}
+
+/**
+ * A suite's runtime (the demo world, two hosted parallel jobs) and a way to run YAML on it: each call makes a
+ * repository and a pipeline of its own, queues a run as the admin (on `sourceBranch` when given) and waits for it.
+ */
+export function yamlRuns(): { runtime: () => Runtime; run: (yaml: string, files?: Record<string, string>, sourceBranch?: string) => Promise<YamlRun> } {
+  let runtime: Runtime;
+  let runs = 0;
+  beforeAll(async () => {
+    runtime = await testRuntime();
+    await runtime.pipelines.putParallelism(ORG, { microsoftHosted: 2, selfHosted: 1 });
+  });
+  afterAll(async () => runtime?.close());
+  const run = async (yaml: string, files: Record<string, string> = {}, sourceBranch?: string): Promise<YamlRun> => {
+    const name = `yaml-run-${++runs}`;
+    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml, ...files } });
+    const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
+    const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${pipeline.id}/runs`, sourceBranch ? { resources: { repositories: { self: { refName: sourceBranch } } } } : {});
+    expect(queued.status, JSON.stringify(queued.body)).toBe(200);
+    await runtime.pipelines.settled();
+    const build = (await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}`)).body;
+    const records = (await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/timeline`)).body.records;
+    const log = async (recordName: string) => {
+      const record = records.find((r: { name: string }) => r.name === recordName);
+      return record?.log ? String((await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/logs/${record.log.id}`)).body) : "";
+    };
+    return { pipeline: { id: pipeline.id, name }, build, records, log, logs: () => storedLogs(runtime, queued.body.id) };
+  };
+  return { runtime: () => runtime, run };
 }

@@ -1,36 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Runtime } from "../../src/server/runtime.js";
+import { describe, expect, it } from "vitest";
 import { DEMO } from "../../src/world/demo.js";
-import { devops, ORG, PROJECT } from "../helpers/devops.js";
-import { testRuntime } from "../helpers/runtime.js";
+import { yamlRuns } from "../helpers/pipelines.js";
 
 // Issue 28: what compiles also runs as Azure Pipelines runs it, and what svcconn cannot run says so in the step's
 // log, never by refusing the run.
 
-let runtime: Runtime;
-let counter = 0;
-
-beforeAll(async () => {
-  runtime = await testRuntime();
-  await runtime.pipelines.putParallelism(ORG, { microsoftHosted: 2, selfHosted: 1 });
-});
-afterAll(async () => runtime?.close());
-
-async function run(yaml: string, files: Record<string, string> = {}, sourceBranch?: string) {
-  const name = `schema-run-${++counter}`;
-  await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml, ...files } });
-  const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
-  const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${pipeline.id}/runs`, sourceBranch ? { resources: { repositories: { self: { refName: sourceBranch } } } } : {});
-  expect(queued.status, JSON.stringify(queued.body)).toBe(200);
-  await runtime.pipelines.settled();
-  const build = (await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}`)).body;
-  const records = (await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/timeline`)).body.records as Array<{ type: string; name: string; identifier: string; result: string; issues: Array<{ message: string }>; log: { id: number } | null }>;
-  const log = async (recordName: string) => {
-    const record = records.find((r) => r.name === recordName);
-    return record?.log ? String((await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/logs/${record.log.id}`)).body) : "";
-  };
-  return { build, records, log };
-}
+const { run, runtime } = yamlRuns();
 
 describe("runs of the whole schema", () => {
   it("stage and job conditions read variables; stageDependencies and dependencies outputs reach later jobs", async () => {
@@ -65,12 +40,12 @@ stages:
   });
 
   it("checkout: none leaves no checkout step; a pipeline resource repository is checked out by its alias", async () => {
-    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "shared-tools", files: { "/tool.sh": "echo tool ran\n" } });
+    await runtime().pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "shared-tools", files: { "/tool.sh": "echo tool ran\n" } });
     const none = await run("steps:\n  - checkout: none\n  - bash: ls\n");
     expect(none.records.filter((r) => r.name.startsWith("Checkout"))).toEqual([]);
     const two = await run("resources:\n  repositories:\n    - repository: tools\n      type: git\n      name: shared-tools\nsteps:\n  - checkout: self\n  - checkout: tools\n  - bash: bash shared-tools/tool.sh\n    displayName: Tool\n");
     expect(two.build.result).toBe("succeeded");
-    expect(two.records.map((r) => r.name).filter((n) => n.startsWith("Checkout"))).toEqual([expect.stringMatching(/^Checkout schema-run-\d+@main to s\/schema-run-\d+$/), "Checkout shared-tools@main to s/shared-tools"]);
+    expect(two.records.map((r) => r.name).filter((n) => n.startsWith("Checkout"))).toEqual([expect.stringMatching(/^Checkout yaml-run-\d+@main to s\/yaml-run-\d+$/), "Checkout shared-tools@main to s/shared-tools"]);
     expect(await two.log("Tool")).toContain("tool ran");
   });
 

@@ -144,7 +144,7 @@ describe("what the list page reads in one call", () => {
     await devops(runtime, "admin", "PATCH", `/${DEMO.organization.name}/${DEMO.project.name}/_apis/pipelines/pipelinePermissions/endpoint/${open.id}`, { allPipelines: { authorized: true }, pipelines: [] }, { version: "7.1-preview.1" });
     for (const who of ["admin", "reader"] as const) {
       const listed = await devops(runtime, who, "GET", `/${DEMO.organization.name}/${DEMO.project.name}/_apis/build/authorizedresources?type=endpoint`);
-      expect(listed.body.value).toEqual([{ authorized: true, id: open.id, name: null, type: "endpoint" }]);
+      expect(listed.body.value).toEqual([{ type: "endpoint", id: open.id, authorized: true }]);
       expect(listed.body.value.some((r: { id: string }) => r.id === closed.id)).toBe(false);
     }
     const badType = await devops(runtime, "admin", "GET", `/${DEMO.organization.name}/${DEMO.project.name}/_apis/build/authorizedresources?type=nosuchtype`);

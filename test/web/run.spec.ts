@@ -133,4 +133,23 @@ test.describe("runs", () => {
       writeFileSync(join(folder, "release"), "");
     }
   });
+
+  test("a run refused for a variable group it may not use: Authorize resources permits the group and runs again", async ({ page }) => {
+    const folder = mkdtempSync(join(tmpdir(), "svcconn-web-group-"));
+    writeFileSync(join(folder, "azure-pipelines.yml"), "variables:\n  - group: web-release-settings\nsteps:\n  - checkout: none\n  - bash: echo region=$(region)\n    displayName: Show region\n");
+    await admin("PUT", `/_admin/organizations/${ORG}/projects/${PROJECT}/repositories/grouped`, { folder });
+    const pipeline = await devopsRest("POST", `/${ORG}/${PROJECT}/_apis/pipelines`, { name: "grouped", folder: "\\", configuration: { type: "yaml", path: "/azure-pipelines.yml", repository: { name: "grouped", type: "azureReposGit" } } });
+    const group = await devopsRest("POST", `/${ORG}/${PROJECT}/_apis/distributedtask/variablegroups`, { name: "web-release-settings", variables: { region: { value: "westeurope" } } }, "5.0-preview.1");
+    const run = await queue(pipeline.id);
+    await signIn(page, "admin");
+    await page.goto(urls.run(run.id));
+    await expect(page.getByText("The pipeline may not use: Variable group: web-release-settings.")).toBeVisible();
+    await expectAccessible(page);
+    await page.getByRole("button", { name: "Authorize resources and run again" }).click();
+    await expect(page).toHaveURL(new RegExp(`buildId=${run.id + 1}$`));
+    await page.getByRole("button", { name: "Show region" }).click({ timeout: 30_000 });
+    await expect(page.getByRole("region", { name: "Log" })).toContainText("region=westeurope");
+    const permissions = await devopsRest("GET", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/variablegroup/${group.id}`, undefined, "7.1-preview.1");
+    expect(permissions.pipelines.map((p: { id: number }) => p.id)).toContain(pipeline.id);
+  });
 });

@@ -58,6 +58,9 @@ describe("svcconn world export", () => {
     expect(text).not.toContain(source.bootstrap!.secretText);
     expect(text).not.toContain("Passw0rd!Scenario");
     expect(text).not.toContain(pat);
+    // Variable groups, their secrets (asked for) and their Key Vault link come along.
+    expect(text).toContain("Scn8Q~group.secret.for.scenario.0001");
+    expect(text).toContain("vault: contoso-scenario-kv");
     expect((await runCli(["world", "check", file])).stdout).toBe("ok: 1 tenant(s)\n");
 
     reloaded = await testServer({ world: file, memory: false, dataDir: second });
@@ -107,6 +110,8 @@ describe("svcconn world export", () => {
     expect(result.stdout).toContain("#   - connection secrets (written as a placeholder; --include-secrets writes them)");
     expect(result.stdout).toContain("#   - runs, logs and usage history");
     expect(result.stdout).not.toContain("Scn8Q~connection.secret.for.scenario.0001");
+    expect(result.stdout).not.toContain("Scn8Q~group.secret.for.scenario.0001");
+    expect(result.stdout).toContain("#   - variable group secrets (written as a placeholder; --include-secrets writes them)");
     const missing = await runCli(["world", "export", "--data", join(dir, "nowhere")]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain(`no store at ${join(dir, "nowhere", "svcconn.db")}`);

@@ -43,6 +43,8 @@ export const LOCATIONS: Location[] = [
   loc("9461c234-c84c-4ed2-b918-2f0f92ad0a35", "securityroles", "roleassignments", "_apis/{area}/scopes/{scopeId}/{resource}/resources/{resourceId}/{identityId}", 1, "2.2", "0.0"),
   loc("f4cc9a86-453c-48d2-b44d-d3bd5c105f4f", "securityroles", "roledefinitions", "_apis/{area}/scopes/{scopeId}/{resource}", 1, "2.2", "0.0"),
   loc("398c85bc-81aa-4822-947c-a194a05f0fef", "build", "authorizedresources", "{project}/_apis/{area}/{resource}", 1, "5.0", "0.0"),
+  loc("ef5b7057-ffc3-4c77-bbad-c10b4a4abcc7", "distributedtask", "variablegroups", "_apis/{area}/{resource}/{groupId}", 2, "5.0", "7.1"),
+  loc("f5b09dd5-9d54-45a1-8b5a-1c8287d634cc", "distributedtask", "variablegroups", "{project}/_apis/{area}/{resource}/{groupId}", 2, "3.2", "7.1"),
   loc("69a319f4-28c1-4bfd-93e6-ea0ff5c6f1a2", "distributedtask", "oidctoken", "{scopeIdentifier}/_apis/{area}/hubs/{hubName}/plans/{planId}/jobs/{jobId}/{resource}", 1, "7.1", "0.0"),
   // Pipelines (served on the same host; the pipelines plane answers them).
   loc("28e1305e-2afe-47bf-abaf-cbb0e6a91988", "pipelines", "pipelines", "{project}/_apis/{resource}/{pipelineId}", 1, "5.1", "7.1"),

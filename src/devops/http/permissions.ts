@@ -61,11 +61,12 @@ export function permissionRoutes(app: FastifyInstance, devops: DevOpsService): v
         if (typeof item?.id !== "string" || typeof item.type !== "string" || typeof item.authorized !== "boolean") throw devopsErrors.argument("Each resource needs id, type and authorized.");
         return { authorized: item.authorized, id: item.id, name: item.name ?? null, type: item.type };
       });
-      const out = [];
       for (const reference of references) {
         await devops.permissions.update(caller, project, reference.type, reference.id, { allPipelines: reference.authorized, pipelines: [] });
-        out.push(reference);
       }
+      // Azure DevOps answers with every resource of those types now open to all pipelines (az devops recording, 2025).
+      const out = [];
+      for (const type of new Set(references.map((r) => r.type.toLowerCase()))) out.push(...(await devops.permissions.openResources(caller, project, type)).map((id) => ({ type, id, authorized: true })));
       return list(out);
     }),
   );
@@ -75,9 +76,9 @@ export function permissionRoutes(app: FastifyInstance, devops: DevOpsService): v
       const project = await devops.project(caller, request.params.project!);
       const type = request.query.type ?? "endpoint";
       // Without an id: every resource of the type that all pipelines may use.
-      if (!request.query.id) return list((await devops.permissions.openResources(caller, project, type)).map((id) => ({ authorized: true, id, name: null, type })));
+      if (!request.query.id) return list((await devops.permissions.openResources(caller, project, type)).map((id) => ({ type, id, authorized: true })));
       const p = await devops.permissions.get(caller, project, type, request.query.id);
-      return list(p.allPipelines ? [{ authorized: true, id: p.resourceId, name: null, type }] : []);
+      return list(p.allPipelines ? [{ type, id: p.resourceId, authorized: true }] : []);
     }),
   );
 }

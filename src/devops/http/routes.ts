@@ -6,6 +6,7 @@ import { endpointRoutes } from "./endpoints.js";
 import { federationRoutes } from "./federation.js";
 import { permissionRoutes } from "./permissions.js";
 import { securityRoleRoutes } from "./security-roles.js";
+import { variableGroupRoutes } from "./variable-groups.js";
 
 /**
  * Azure DevOps' REST surface for organizations, projects, security roles, service connections, pipeline
@@ -17,5 +18,6 @@ export function devopsRoutes(app: FastifyInstance, devops: DevOpsService): void 
   endpointProxyRoutes(app, devops);
   permissionRoutes(app, devops);
   securityRoleRoutes(app, devops);
+  variableGroupRoutes(app, devops);
   federationRoutes(app, devops);
 }

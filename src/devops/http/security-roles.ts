@@ -1,6 +1,6 @@
 import type { FastifyInstance, } from "fastify";
 import type { DevOpsCaller } from "../identities.js";
-import { ROLE_DEFINITIONS } from "../security.js";
+import { roleDefinitionsOf } from "../security.js";
 import type { DevOpsService } from "../service.js";
 import { identityIds, roleAssignmentRequests } from "../input.js";
 import { devopsHttp, flag, list, type Req } from "./shared.js";
@@ -13,15 +13,17 @@ const SERVICE_ENDPOINTS_NAMESPACE = "49b48001-ca20-4adc-8111-5b60c903a50c";
 export function securityRoleRoutes(app: FastifyInstance, devops: DevOpsService): void {
   const { route } = devopsHttp(devops);
   const assignmentsPath = "/:org/_apis/securityroles/scopes/:scope/roleassignments/resources/:resourceId";
-  const assignmentsView = async (request: Req, caller: DevOpsCaller) =>
-    list(
+  const assignmentsView = async (request: Req, caller: DevOpsCaller) => {
+    const definitions = Object.fromEntries(roleDefinitionsOf(request.params.scope!));
+    return list(
       (await devops.roleAssignments(caller, request.params.scope!, request.params.resourceId!)).map((a) => ({
         identity: { displayName: a.identity.displayName, id: a.identity.id, uniqueName: a.identity.uniqueName },
-        role: { displayName: a.role, name: a.role, allowPermissions: ROLE_DEFINITIONS[a.role].allowPermissions, denyPermissions: 0, identifier: `${request.params.scope}.${a.role}`, description: ROLE_DEFINITIONS[a.role].description, scope: request.params.scope },
+        role: { displayName: a.role, name: a.role, allowPermissions: definitions[a.role]?.allowPermissions ?? 0, denyPermissions: 0, identifier: `${request.params.scope}.${a.role}`, description: definitions[a.role]?.description ?? "", scope: request.params.scope },
         access: a.access,
         accessDisplayName: a.access === "assigned" ? "Assigned" : "Inherited",
       })),
     );
+  };
   app.get(assignmentsPath, route(true, async (request, _reply, caller) => assignmentsView(request, caller)));
   app.put(
     assignmentsPath,
@@ -73,9 +75,7 @@ export function securityRoleRoutes(app: FastifyInstance, devops: DevOpsService):
     "/:org/_apis/securityroles/scopes/:scope/roledefinitions",
     route(true, async (request) =>
       list(
-        Object.entries(ROLE_DEFINITIONS)
-          .filter(([name]) => name !== "Creator" || request.params.scope === "distributedtask.project.serviceendpointrole")
-          .map(([name, d]) => ({ displayName: name, name, allowPermissions: d.allowPermissions, denyPermissions: 0, identifier: `${request.params.scope}.${name}`, description: d.description, scope: request.params.scope })),
+        roleDefinitionsOf(request.params.scope!).map(([name, d]) => ({ displayName: name, name, allowPermissions: d.allowPermissions, denyPermissions: 0, identifier: `${request.params.scope}.${name}`, description: d.description, scope: request.params.scope })),
       ),
     ),
   );

@@ -29,6 +29,7 @@ export default define({
   distinguish: [
     "If the connection name in the message is a $(variable), the name is not known at compile time: subscription-variable-runtime.",
     "If no connection of that name exists in the project, create it or fix the name.",
+    "If the message names a variable group ('Variable group <name> could not be found …'), the group is the resource: permit the pipeline on it (Pipelines > Library > the group > Pipeline permissions; REST PATCH …/_apis/pipelines/pipelinePermissions/variablegroup/<group id>).",
   ],
   references: [
     "https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#service-connection-not-authorized-for-pipeline",

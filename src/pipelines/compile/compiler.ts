@@ -11,12 +11,16 @@ export interface VariableDefinition {
   value: string;
   isSecret: boolean;
   readonly: boolean;
+  /** The variable group it comes from: its value is taken as it is (no `$[ ]` expression). */
+  group?: string;
 }
 
-/** A `- group:` a variables list links (its variables come from the library at run time). */
+/** A `- group:` a variables list links (its variables come from the library when the run is queued). */
 export interface GroupReference {
   name: string;
   pos: Pos;
+  /** How many of the list's own variables come before it. */
+  index: number;
 }
 
 /**

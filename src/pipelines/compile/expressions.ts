@@ -344,8 +344,22 @@ function evaluateAst(ast: Ast, ctx: ExpressionContext): Value {
   }
 }
 
+/** Parsed expressions by text: an `each` evaluates the same few texts thousands of times. Bounded, cleared when full. */
+const parsed = new Map<string, Ast>();
+const PARSED_CAPACITY = 10_000;
+
+function parseOnce(text: string): Ast {
+  let ast = parsed.get(text);
+  if (ast === undefined) {
+    ast = parseExpression(text);
+    if (parsed.size >= PARSED_CAPACITY) parsed.clear();
+    parsed.set(text, ast);
+  }
+  return ast;
+}
+
 export function evaluate(text: string, ctx: ExpressionContext): Value {
   const own: ExpressionContext = { ...ctx };
   memories.set(own, new EvaluationMemory(text));
-  return evaluateAst(parseExpression(text), own);
+  return evaluateAst(parseOnce(text), own);
 }

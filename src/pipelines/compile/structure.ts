@@ -99,10 +99,14 @@ export class StructureReader {
     if (!node || (node.kind === "scalar" && node.value === "")) return { variables: [], groups: [] };
     if (node.kind === "map") return { variables: node.entries.map((e) => ({ name: e.key.value, value: asString(e.value), readonly: false, isSecret: false })), groups: [] };
     const items = asSeq(node);
-    const groups = items.flatMap((item) => {
+    // Each group keeps its place in the list: a later `name:` overrides its variables, and it overrides earlier ones.
+    const groups: GroupReference[] = [];
+    let before = 0;
+    for (const item of items) {
       const group = item.kind === "map" ? item.entries.find((e) => e.key.value === "group") : undefined;
-      return group ? [{ name: asString(group.value), pos: group.value.pos }] : [];
-    });
+      if (group) groups.push({ name: asString(group.value), pos: group.value.pos, index: before });
+      else before++;
+    }
     return { variables: readDefinedVariables(items).map((v) => ({ name: v.name, value: v.value, readonly: v.readonly, isSecret: false })), groups };
   }
 

@@ -37,10 +37,18 @@ interface TimelineRecord {
   currentOperation?: string | null;
 }
 
-/** The run-time wait for a connection the pipeline may not use yet (the Checkpoint.Authorization record's text). */
-const PERMISSION = /Service connection: (.+)\.$/;
-/** The compile-time refusal of a connection the pipeline may not use (or that does not exist). */
-const NOT_AUTHORIZED = /references service connection (.+?) which could not be found/g;
+/** A resource a run needs permission for: a service connection or a variable group, by name. */
+interface NeededResource {
+  kind: "Service connection" | "Variable group";
+  name: string;
+}
+
+/** The run-time wait for resources the pipeline may not use yet (the Checkpoint.Authorization record's text). */
+const PERMISSION = /(Service connection|Variable group): ([^.]+)\./g;
+/** The compile-time refusals of a connection or a group the pipeline may not use (or that does not exist). */
+const NOT_AUTHORIZED = /references service connection (.+?) which could not be found|Variable group (.+?) could not be found/g;
+
+const nameResources = (resources: NeededResource[]) => resources.map((r) => `${r.kind}: ${r.name}`).join("; ");
 
 export function RunPage({ buildId }: { buildId: number }) {
   const styles = useStyles();
@@ -84,7 +92,9 @@ export function RunPage({ buildId }: { buildId: number }) {
   if (!build) return <Spinner label="Loading the run" />;
 
   const waiting = records.find((r) => r.type === "Checkpoint.Authorization" && r.state !== "completed");
-  const waitingFor = waiting?.issues?.map((i) => PERMISSION.exec(i.message)?.[1]).find(Boolean);
+  const waitingFor: NeededResource[] = (waiting?.issues ?? []).flatMap((i) =>
+    [...i.message.matchAll(PERMISSION)].flatMap((m) => m[2]!.split(",").map((name) => ({ kind: m[1] as NeededResource["kind"], name: name.trim() }))),
+  );
   const validation = (build.validationResults ?? []).filter((v) => v.result === "error");
   // A failed step's errors are read together, as one failure: the task's closing lines ("Task failed…", a pointer to a
   // troubleshooting guide) say nothing on their own, the line before them does.
@@ -95,19 +105,31 @@ export function RunPage({ buildId }: { buildId: number }) {
       .filter((f) => f.messages.length > 0),
   ];
 
-  const refused = [...new Set(validation.flatMap((v) => [...v.message.matchAll(NOT_AUTHORIZED)].map((m) => m[1]!)))];
-  /** Permits this pipeline on the named connections (the ones that exist); false when none could be. */
-  const authorize = async (names: string[]) => {
-    const found = await projectApi.get<Listed<ServiceEndpoint>>("serviceendpoint/endpoints", { endpointNames: names.join(",") });
-    for (const e of found.value) {
-      await projectApi.send("PATCH", `pipelines/pipelinePermissions/endpoint/${e.id}`, { pipelines: [{ id: build.definition.id, authorized: true }] }, undefined, "7.1-preview.1");
+  const refused: NeededResource[] = validation
+    .flatMap((v) => [...v.message.matchAll(NOT_AUTHORIZED)].map((m): NeededResource => (m[1] !== undefined ? { kind: "Service connection", name: m[1] } : { kind: "Variable group", name: m[2]! })))
+    .filter((r, i, all) => all.findIndex((o) => o.kind === r.kind && o.name === r.name) === i);
+  /** Permits this pipeline on the named connections and groups (the ones that exist); false when none could be. */
+  const authorize = async (resources: NeededResource[]) => {
+    const permitOne = (type: string, id: string | number) =>
+      projectApi.send("PATCH", `pipelines/pipelinePermissions/${type}/${id}`, { pipelines: [{ id: build.definition.id, authorized: true }] }, undefined, "7.1-preview.1");
+    let permitted = 0;
+    const connections = resources.filter((r) => r.kind === "Service connection").map((r) => r.name);
+    if (connections.length) {
+      const found = await projectApi.get<Listed<ServiceEndpoint>>("serviceendpoint/endpoints", { endpointNames: connections.join(",") });
+      for (const e of found.value) await permitOne("endpoint", e.id);
+      permitted += found.value.length;
     }
-    return found.value.length > 0;
+    for (const group of resources.filter((r) => r.kind === "Variable group")) {
+      const found = await projectApi.get<Listed<{ id: number; name: string }>>("distributedtask/variablegroups", { groupName: group.name }, "7.1-preview.2");
+      for (const g of found.value) await permitOne("variablegroup", g.id);
+      permitted += found.value.length;
+    }
+    return permitted > 0;
   };
   const permit = async () => {
     setPermitting(true);
     try {
-      await authorize((waitingFor ?? "").split(",").map((n) => n.trim()));
+      await authorize(waitingFor);
       await load();
     } catch (e) {
       setError((e as Error).message);
@@ -119,7 +141,7 @@ export function RunPage({ buildId }: { buildId: number }) {
   const authorizeAndRunAgain = async () => {
     setPermitting(true);
     try {
-      if (!(await authorize(refused))) throw new Error(`No service connection named ${refused.join(", ")} exists in this project: create it, or fix the name in the YAML.`);
+      if (!(await authorize(refused))) throw new Error(`Nothing named ${nameResources(refused)} exists in this project: create it, or fix the name in the YAML.`);
       const next = await projectApi.send<{ id: number }>("POST", `pipelines/${build.definition.id}/runs`, {});
       navigate(pageUrls.run(next.id));
     } catch (e) {
@@ -143,11 +165,11 @@ export function RunPage({ buildId }: { buildId: number }) {
       <Text as="p" block>
         Status: <Badge color={build.result === "failed" ? "danger" : build.result === "succeeded" ? "success" : "informative"}>{build.result ?? build.status}</Badge>
       </Text>
-      {waitingFor && (
+      {waitingFor.length > 0 && (
         <MessageBar intent="warning">
           <MessageBarBody>
             <MessageBarTitle>This pipeline needs permission to access a resource before this run can continue</MessageBarTitle>
-            Service connection: {waitingFor}
+            {nameResources(waitingFor)}
           </MessageBarBody>
           <Button appearance="primary" disabled={permitting} onClick={() => void permit()}>
             Permit
@@ -168,7 +190,7 @@ export function RunPage({ buildId }: { buildId: number }) {
         <MessageBar intent="warning">
           <MessageBarBody>
             <MessageBarTitle>There was a resource authorization issue</MessageBarTitle>
-            The pipeline may not use: {refused.join(", ")}.
+            The pipeline may not use: {nameResources(refused)}.
           </MessageBarBody>
           <Button appearance="primary" disabled={permitting} onClick={() => void authorizeAndRunAgain()}>
             Authorize resources and run again
