@@ -93,6 +93,20 @@ export const devopsErrors = {
     new DevOpsError(409, "VariableGroupExistsException", `Variable group with name ${name} already exists.`, DISTRIBUTED_TASK("VariableGroupExistsException")),
   noLibraryPermission: (identity: string, permission: "Create" | "Administer" | "Use", what: string) =>
     accessDenied(`Access denied. ${identity} needs ${permission} permissions to perform the action on ${what}. You need to be ${permission === "Create" ? "a Creator in the project's Library" : permission === "Use" ? "a User of the variable group" : "an Administrator of the variable group"}.`),
+  environmentNotFound: (id: number | string) =>
+    new DevOpsError(404, "EnvironmentNotFoundException", `Environment with id ${id} does not exist or you do not have permissions to access it.`, DISTRIBUTED_TASK("EnvironmentNotFoundException")),
+  duplicateEnvironment: (name: string) =>
+    new DevOpsError(409, "EnvironmentExistsException", `Environment with name ${name} already exists.`, DISTRIBUTED_TASK("EnvironmentExistsException")),
+  invalidEnvironmentName: (name: string) =>
+    new DevOpsError(
+      400,
+      "ArgumentException",
+      `Environment name '${name}' is not valid. A valid name is less than 128 characters in length and does not contain the following characters: ',', '"', '/', '\\', '[', ']', ':', '|', '<', '>', '+', '=', ';', '?', '*'.`,
+      "System.ArgumentException, mscorlib",
+      0,
+    ),
+  noEnvironmentPermission: (identity: string, permission: "Create" | "Manage" | "Use", what: string) =>
+    accessDenied(`Access denied. ${identity} needs ${permission} permissions to perform the action on ${what}. You need to be ${permission === "Create" ? "a Creator of environments in the project" : permission === "Use" ? "a User of the environment" : "an Administrator of the environment"}.`),
   internalError: () => new DevOpsError(500, "VssServiceException", "TF400898: An Internal Error Occurred. Activity Id: 00000000-0000-0000-0000-000000000000."),
   immutableField: (field: string) =>
     new DevOpsError(400, "ArgumentException", `TF400898: An Internal Error Occurred. The field '${field}' of an existing service connection cannot be changed.`, "System.ArgumentException, mscorlib", 0),

@@ -86,3 +86,14 @@ export function pipelinePermissionsChange(body: unknown): PipelinePermissionsCha
   }
   return change;
 }
+
+/** An EnvironmentCreateParameter (name required) or EnvironmentUpdateParameter (either field). */
+export function readEnvironmentInput(body: unknown, creating: boolean): { name?: string; description?: string } {
+  if (!body || typeof body !== "object" || Array.isArray(body)) throw devopsErrors.argumentNull(creating ? "environmentCreateParameter" : "environmentUpdateParameter");
+  const input = body as { name?: unknown; description?: unknown };
+  if (input.name !== undefined && input.name !== null && typeof input.name !== "string") throw devopsErrors.argument("The environment's name must be a string.");
+  if (input.description !== undefined && input.description !== null && typeof input.description !== "string") throw devopsErrors.argument("The environment's description must be a string.");
+  const name = typeof input.name === "string" ? input.name : undefined;
+  if (creating && !name?.trim()) throw devopsErrors.argumentNull("name");
+  return { name, description: typeof input.description === "string" ? input.description : undefined };
+}

@@ -45,6 +45,9 @@ export const ENDPOINT_SCOPE = "distributedtask.serviceendpointrole";
 /** The Library's role scopes: the project's library (`{projectId}$0`) and one variable group (`{projectId}${groupId}`). */
 export const LIBRARY_SCOPE = "distributedtask.library";
 export const VARIABLE_GROUP_SCOPE = "distributedtask.variablegroup";
+/** Environment roles: project-level (`{projectId}`) and per environment (`{projectId}_{environmentId}`). */
+export const ENVIRONMENTS_SCOPE = "distributedtask.globalenvironmentreferencerole";
+export const ENVIRONMENT_SCOPE = "distributedtask.environmentreferencerole";
 
 export interface OperationStatus {
   state: "Ready" | "InProgress" | "Failed";
@@ -112,6 +115,38 @@ export interface VariableGroup {
   modifiedOn: string;
   /** The projects it is shared with, each with the name and description it has there; the first created it. */
   projects: ProjectReference[];
+}
+
+/** A pipeline environment (`distributedtask/environments`): what deployment jobs deploy to. */
+export interface Environment {
+  id: number;
+  projectId: string;
+  name: string;
+  description: string;
+  createdBy: string;
+  createdOn: string;
+  lastModifiedBy: string;
+  lastModifiedOn: string;
+}
+
+/** A deployment job that ran against an environment (`environmentdeploymentrecords`). */
+export interface DeploymentRecord {
+  id: number;
+  environmentId: number;
+  projectId: string;
+  requestIdentifier: string;
+  planId: string;
+  stageName: string;
+  jobName: string;
+  stageAttempt: number;
+  jobAttempt: number;
+  definition: { id: number; name: string };
+  /** The run. */
+  owner: { id: number; name: string };
+  result: "succeeded" | "succeededWithIssues" | "failed" | "canceled" | "skipped" | "abandoned";
+  queueTime: string;
+  startTime: string | null;
+  finishTime: string | null;
 }
 
 export interface PipelinePermission {

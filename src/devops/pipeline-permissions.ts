@@ -1,6 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import type { Store } from "../store/index.js";
 import type { ServiceEndpoints } from "./endpoints.js";
+import type { Environments } from "./environments.js";
 import { devopsErrors } from "./errors.js";
 import type { PipelinePermissionsChange } from "./input.js";
 import type { DevOpsCaller } from "./identities.js";
@@ -28,12 +29,14 @@ export class PipelinePermissions {
     private readonly clock: Clock,
     private readonly endpoints: ServiceEndpoints,
     private readonly variableGroups: VariableGroups,
+    private readonly environments: Environments,
   ) {}
 
   private async check(caller: DevOpsCaller, project: Project, resourceType: string, resourceId: string, change: boolean): Promise<void> {
     if (!RESOURCE_TYPES.has(resourceType)) throw devopsErrors.argument(`The resource type '${resourceType}' is not valid.`);
     if (resourceType === "endpoint") await this.endpoints.require(caller, resourceId, change ? "Administrator" : "Reader", project.id);
     if (resourceType === "variablegroup") await this.variableGroups.require(caller, Number(resourceId), change ? "Administrator" : "Reader", project.id);
+    if (resourceType === "environment") await this.environments.require(caller, project.id, Number(resourceId), change ? "Administrator" : "Reader");
   }
 
   async get(caller: DevOpsCaller, project: Project, resourceType: string, resourceId: string): Promise<ResourcePermissions> {
@@ -76,6 +79,10 @@ export class PipelinePermissions {
     }
     if (type === "variablegroup") {
       const visible = new Set((await this.variableGroups.list(caller, project.id, { actionFilter: "none", queryOrder: "idAscending" })).map((g) => String(g.id)));
+      return open.filter((id) => visible.has(id));
+    }
+    if (type === "environment") {
+      const visible = new Set((await this.environments.list(caller, project.id, { top: Number.MAX_SAFE_INTEGER })).environments.map((e) => String(e.id)));
       return open.filter((id) => visible.has(id));
     }
     return open;

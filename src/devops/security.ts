@@ -2,7 +2,7 @@ import type { Clock } from "../core/clock.js";
 import { newGuid } from "../core/ids.js";
 import type { Store } from "../store/index.js";
 import { devopsErrors } from "./errors.js";
-import { ENDPOINT_SCOPE, LIBRARY_SCOPE, PROJECT_SCOPE, ROLE_RANK, VARIABLE_GROUP_SCOPE, type DevOpsIdentity, type EndpointRole, type Organization, type Project } from "./model.js";
+import { ENDPOINT_SCOPE, ENVIRONMENT_SCOPE, ENVIRONMENTS_SCOPE, LIBRARY_SCOPE, PROJECT_SCOPE, ROLE_RANK, VARIABLE_GROUP_SCOPE, type DevOpsIdentity, type EndpointRole, type Organization, type Project } from "./model.js";
 
 /** The organization-level group of Azure DevOps' administrators ("Project Collection Administrators"). */
 export const ORGANIZATION_ADMINISTRATORS = "Project Collection Administrators";
@@ -25,11 +25,18 @@ export const LIBRARY_ROLE_DEFINITIONS: Record<EndpointRole, { allowPermissions: 
   Administrator: { allowPermissions: 19, description: "Administrator can use and manage the library item." },
 };
 
+/** Environment roles (Environment security namespace: View 1, Manage 2, ManageHistory 4, Administer 8, Use 16, Create 32). */
+export const ENVIRONMENT_ROLE_DEFINITIONS: Record<EndpointRole, { allowPermissions: number; description: string }> = {
+  Reader: { allowPermissions: 1, description: "Reader can only view the environment." },
+  User: { allowPermissions: 17, description: "User can use the environment when authoring yaml pipelines." },
+  Creator: { allowPermissions: 33, description: "Creator can create environments in the project." },
+  Administrator: { allowPermissions: 31, description: "Administrator can administer, manage, view and use environments." },
+};
+
 /** The roles a scope offers, with what each allows (Creator only at the project-level scopes). */
 export function roleDefinitionsOf(scope: string): Array<[EndpointRole, { allowPermissions: number; description: string }]> {
   const found = areaOfScope(scope);
-  const table = found?.area === LIBRARY ? LIBRARY_ROLE_DEFINITIONS : ROLE_DEFINITIONS;
-  return (Object.entries(table) as Array<[EndpointRole, { allowPermissions: number; description: string }]>).filter(([name]) => name !== "Creator" || !!found?.projectLevel);
+  return (Object.entries(found?.area.roles ?? ROLE_DEFINITIONS) as Array<[EndpointRole, { allowPermissions: number; description: string }]>).filter(([name]) => name !== "Creator" || !!found?.projectLevel);
 }
 
 /**
@@ -49,6 +56,10 @@ export interface SecuredArea {
   itemResource: (projectId: string, itemId: string) => string;
   /** The project and item of an item-scope resource id. */
   parse: (resourceId: string) => { projectId: string; itemId: string };
+  /** What each role allows in the area's security namespace. */
+  roles: Record<EndpointRole, { allowPermissions: number; description: string }>;
+  /** The project groups' roles at the project-level scope of a new project. */
+  defaults: Array<[ProjectGroup, EndpointRole]>;
 }
 
 const splitAt = (separator: string) => (resourceId: string) => {
@@ -63,6 +74,12 @@ export const ENDPOINTS: SecuredArea = {
   projectResource: (projectId) => projectId,
   itemResource: (projectId, endpointId) => `${projectId}_${endpointId}`,
   parse: splitAt("_"),
+  roles: ROLE_DEFINITIONS,
+  defaults: [
+    ["Endpoint Administrators", "Administrator"],
+    ["Endpoint Creators", "Creator"],
+    ["Project Valid Users", "Reader"],
+  ],
 };
 
 /** The Library: `{projectId}$0` and `{projectId}${groupId}` (Azure DevOps' own resource ids for these scopes). */
@@ -72,11 +89,34 @@ export const LIBRARY: SecuredArea = {
   projectResource: (projectId) => `${projectId}$0`,
   itemResource: (projectId, groupId) => `${projectId}$${groupId}`,
   parse: splitAt("$"),
+  roles: LIBRARY_ROLE_DEFINITIONS,
+  defaults: [
+    ["Project Administrators", "Administrator"],
+    ["Contributors", "Creator"],
+    ["Project Valid Users", "Reader"],
+  ],
 };
+
+/** Environments: `{projectId}` and `{projectId}_{environmentId}` (the Terraform provider's and the portal's ids). */
+export const ENVIRONMENTS: SecuredArea = {
+  projectScope: ENVIRONMENTS_SCOPE,
+  itemScope: ENVIRONMENT_SCOPE,
+  projectResource: (projectId) => projectId,
+  itemResource: (projectId, environmentId) => `${projectId}_${environmentId}`,
+  parse: splitAt("_"),
+  roles: ENVIRONMENT_ROLE_DEFINITIONS,
+  defaults: [
+    ["Project Administrators", "Administrator"],
+    ["Contributors", "Creator"],
+    ["Project Valid Users", "Reader"],
+  ],
+};
+
+const AREAS = [ENDPOINTS, LIBRARY, ENVIRONMENTS];
 
 /** The area a role scope belongs to, and whether it is the project-level one. */
 export function areaOfScope(scope: string): { area: SecuredArea; projectLevel: boolean } | undefined {
-  for (const area of [ENDPOINTS, LIBRARY]) {
+  for (const area of AREAS) {
     if (scope === area.projectScope) return { area, projectLevel: true };
     if (scope === area.itemScope) return { area, projectLevel: false };
   }
@@ -103,13 +143,9 @@ export class DevOpsSecurity {
     await this.store.devops.addMember(groups["Endpoint Creators"].id, groups.Contributors.id);
     await this.store.devops.addMember(groups["Endpoint Administrators"].id, groups["Project Administrators"].id);
     for (const name of ["Project Administrators", "Contributors", "Readers"] as const) await this.store.devops.addMember(groups["Project Valid Users"].id, groups[name].id);
-    await this.store.devops.setRole(PROJECT_SCOPE, project.id, groups["Endpoint Administrators"].id, "Administrator");
-    await this.store.devops.setRole(PROJECT_SCOPE, project.id, groups["Endpoint Creators"].id, "Creator");
-    await this.store.devops.setRole(PROJECT_SCOPE, project.id, groups["Project Valid Users"].id, "Reader");
-    const library = LIBRARY.projectResource(project.id);
-    await this.store.devops.setRole(LIBRARY_SCOPE, library, groups["Project Administrators"].id, "Administrator");
-    await this.store.devops.setRole(LIBRARY_SCOPE, library, groups.Contributors.id, "Creator");
-    await this.store.devops.setRole(LIBRARY_SCOPE, library, groups["Project Valid Users"].id, "Reader");
+    for (const area of AREAS) {
+      for (const [group, role] of area.defaults) await this.store.devops.setRole(area.projectScope, area.projectResource(project.id), groups[group].id, role);
+    }
     return groups;
   }
 

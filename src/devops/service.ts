@@ -9,13 +9,14 @@ import { DevOpsError, devopsErrors } from "./errors.js";
 import type { FederationIssuer } from "./federation.js";
 import { buildServiceIdentity, DevOpsIdentities, type DevOpsCaller } from "./identities.js";
 import { JobTokens, type JobBinding } from "./job-tokens.js";
-import { ENDPOINT_SCOPE, LIBRARY_SCOPE, PROJECT_SCOPE, VARIABLE_GROUP_SCOPE, type DevOpsIdentity, type Organization, type Project, type ServiceEndpoint } from "./model.js";
+import { ENDPOINT_SCOPE, ENVIRONMENT_SCOPE, ENVIRONMENTS_SCOPE, LIBRARY_SCOPE, PROJECT_SCOPE, VARIABLE_GROUP_SCOPE, type DevOpsIdentity, type Organization, type Project, type ServiceEndpoint } from "./model.js";
 import type { ProjectChanges, RoleAssignmentRequest } from "./input.js";
 import { PipelinePermissions } from "./pipeline-permissions.js";
 import type { ArmApi, EntraApi } from "./ports.js";
 import { areaOfScope, DevOpsSecurity, ROLE_PERMISSIONS, roleDefinitionsOf, type SecuredArea } from "./security.js";
 import { EndpointProxy } from "./endpoint-proxy.js";
 import { VariableGroups } from "./variable-groups.js";
+import { Environments } from "./environments.js";
 
 export interface DevOpsOptions {
   store: Store;
@@ -38,6 +39,7 @@ export class DevOpsService {
   readonly proxy: EndpointProxy;
   readonly permissions: PipelinePermissions;
   readonly variableGroups: VariableGroups;
+  readonly environments: Environments;
   readonly federation: FederationIssuer;
   private readonly store: Store;
   private readonly clock: Clock;
@@ -54,7 +56,8 @@ export class DevOpsService {
     this.endpoints = new ServiceEndpoints(store, clock, this.security, box, this.creation, options.entra);
     this.variableGroups = new VariableGroups(store, clock, this.security, box);
     this.proxy = new EndpointProxy(store, clock, options.entra, options.arm, options.federation, this.creation);
-    this.permissions = new PipelinePermissions(store, clock, this.endpoints, this.variableGroups);
+    this.environments = new Environments(store, clock, this.security);
+    this.permissions = new PipelinePermissions(store, clock, this.endpoints, this.variableGroups, this.environments);
   }
 
   /** Fails, and undoes, every automatic creation a previous run of svcconn left unfinished (called at start). */
@@ -173,7 +176,7 @@ export class DevOpsService {
 
   private checkScope(scope: string): SecuredArea {
     const found = areaOfScope(scope);
-    if (!found) throw devopsErrors.argument(`The scope '${scope}' is not valid. Use ${PROJECT_SCOPE}, ${ENDPOINT_SCOPE}, ${LIBRARY_SCOPE} or ${VARIABLE_GROUP_SCOPE}.`);
+    if (!found) throw devopsErrors.argument(`The scope '${scope}' is not valid. Use ${PROJECT_SCOPE}, ${ENDPOINT_SCOPE}, ${LIBRARY_SCOPE}, ${VARIABLE_GROUP_SCOPE}, ${ENVIRONMENTS_SCOPE} or ${ENVIRONMENT_SCOPE}.`);
     return found.area;
   }
 
@@ -241,6 +244,7 @@ export class DevOpsService {
     await this.project(caller, projectId);
     if (scope === ENDPOINT_SCOPE) await this.endpoints.require(caller, itemId, "Reader", projectId);
     if (scope === VARIABLE_GROUP_SCOPE) await this.variableGroups.require(caller, Number(itemId), "Reader", projectId);
+    if (scope === ENVIRONMENT_SCOPE) await this.environments.require(caller, projectId, Number(itemId), "Reader");
   }
 
   async setRoles(caller: DevOpsCaller, scope: string, resourceId: string, requests: RoleAssignmentRequest[]): Promise<void> {

@@ -56,7 +56,7 @@ export interface ConnectionForJob extends ConnectionSummary {
 
 /** A protected resource a pipeline must be permitted to use (pipeline permissions). */
 export interface ResourceRef {
-  type: "endpoint" | "variablegroup";
+  type: "endpoint" | "variablegroup" | "environment";
   id: string;
   /** Its name in the project, for messages. */
   name: string;
@@ -70,6 +70,28 @@ export interface VariableGroupForRun {
   variables: Array<{ name: string; value: string; isSecret: boolean }>;
   /** A Key Vault-linked group: the connection that reads the vault, and the vault's name. */
   keyVault: { connectionId: string; vault: string } | null;
+}
+
+/** A project's environment, as a deployment job finds it. */
+export interface EnvironmentForRun {
+  id: number;
+  name: string;
+}
+
+/** A deployment job that ran against an environment. */
+export interface DeploymentRecordInput {
+  environmentId: number;
+  projectId: string;
+  planId: string;
+  requestIdentifier: string;
+  stageName: string;
+  jobName: string;
+  definition: { id: number; name: string };
+  owner: { id: number; name: string };
+  result: "succeeded" | "succeededWithIssues" | "failed" | "canceled" | "skipped" | "abandoned";
+  queueTime: string;
+  startTime: string | null;
+  finishTime: string | null;
 }
 
 export interface ExecutionRecord {
@@ -121,4 +143,10 @@ export interface DevOpsApi {
   /** The OIDC token a job presents for a workload identity federation connection. */
   federationToken(organization: OrganizationRef, projectId: string, connectionId: string): Promise<string>;
   recordExecution(record: ExecutionRecord): Promise<void>;
+  /**
+   * The environment a deployment job names, by name in the project; a missing one is created for the person who
+   * queued the run when they may create environments (and opened to that pipeline), else null.
+   */
+  environmentForRun(organization: OrganizationRef, projectId: string, name: string, requestedBy: string, pipelineId: number): Promise<EnvironmentForRun | null>;
+  recordDeployment(organization: OrganizationRef, record: DeploymentRecordInput): Promise<void>;
 }

@@ -266,7 +266,26 @@ export class RunExecution {
     }
     const result = worst(outcomes.map((o) => o.result));
     this.complete([records.phase], result);
+    if (job.environment?.id !== undefined) await this.recordDeployment(stage, job, records.phase!, result);
     return { result, outputs };
+  }
+
+  /** A deployment job that ran is in its environment's history (its Deployments tab). */
+  private async recordDeployment(stage: CompiledStage, job: CompiledJob, phase: TimelineRecord, result: RecordResult): Promise<void> {
+    await this.deps.devops.recordDeployment(this.plan.org, {
+      environmentId: job.environment!.id!,
+      projectId: this.run.projectId,
+      planId: this.run.planId,
+      requestIdentifier: phase.id,
+      stageName: stage.name,
+      jobName: job.name,
+      definition: { id: this.plan.pipeline.id, name: this.plan.pipeline.name },
+      owner: { id: this.run.id, name: this.run.name },
+      result: result === "succeededWithIssues" ? "succeededWithIssues" : result,
+      queueTime: this.run.queueTime,
+      startTime: phase.startTime,
+      finishTime: phase.finishTime,
+    });
   }
 
   /** One leg: it waits for an agent within the organization's parallel jobs, saying where it stands, then runs. */
@@ -386,7 +405,7 @@ export class RunExecution {
       "System.OidcRequestUri": `${collectionUri}${plan.project.id}/_apis/distributedtask/hubs/build/plans/${run.planId}/jobs/${jobId}/oidctoken`,
       "Agent.Name": input.agent.name,
       "Agent.JobName": jobDisplayName,
-      ...(job.environment ? { "Environment.Name": job.environment.name, ...(job.environment.resourceName ? { "Environment.ResourceName": job.environment.resourceName } : {}), "Strategy.Name": job.strategy?.kind ?? "runOnce" } : {}),
+      ...(job.environment ? { "Environment.Name": job.environment.name, ...(job.environment.id !== undefined ? { "Environment.Id": String(job.environment.id) } : {}), ...(job.environment.resourceName ? { "Environment.ResourceName": job.environment.resourceName } : {}), "Strategy.Name": job.strategy?.kind ?? "runOnce" } : {}),
     };
     for (const [k, v] of Object.entries(predefined)) set(k, v);
     set("System.AccessToken", jobToken, true);

@@ -7,6 +7,7 @@ import { UniqueViolation } from "../store/index.js";
 import { CompilePool } from "./compile/compile-pool.js";
 import type { CompiledPipeline, PoolRequest } from "./compile/compiler.js";
 import { compileTimeMacros, pipelineNotValid, resolveConnections, type ConnectionUse } from "./compile/resolve-connections.js";
+import { resolveEnvironments } from "./compile/resolve-environments.js";
 import { resolveGroups } from "./compile/resolve-groups.js";
 import { CompileError } from "./compile/yaml-tree.js";
 import { pipelinesErrors } from "./errors.js";
@@ -439,7 +440,7 @@ export class PipelinesService {
       timeline: [],
     };
     if (request.previewRun) return { ...run, id: -1 };
-    const resolution = await this.resolve(compiled, caller.organization, project, pipeline, compileTime);
+    const resolution = await this.resolve(compiled, caller.organization, project, pipeline, compileTime, caller.identity.id);
     const plan: QueuedPlan = { pipeline, repository, compiled, pools: pools.byJob, project, org: caller.organization, request, repositories, compileTime };
     if (resolution.errors.length) {
       if (resolution.onlyUnauthorized && (await this.store.pipelines.settings(project.id)).resourceAuthorization === "wait") {
@@ -475,9 +476,10 @@ export class PipelinesService {
 
   /**
    * The queue-time checks of the resources a run uses, in Azure DevOps' order: its variable groups (their variables
-   * then take their places), then every connection input, whose `$(x)` may read a group's variable.
+   * then take their places), then every connection input, whose `$(x)` may read a group's variable, then the
+   * environments of deployment jobs (created on first use when the requester may).
    */
-  private async resolve(compiled: CompiledPipeline, org: OrganizationRef, project: ProjectRef, pipeline: Pipeline, compileTime: Record<string, string>) {
+  private async resolve(compiled: CompiledPipeline, org: OrganizationRef, project: ProjectRef, pipeline: Pipeline, compileTime: Record<string, string>, requestedBy: string) {
     const { devops } = this.options;
     const connections = await devops.connectionsOfProject(org, project.id);
     const isAuthorized = (resource: Omit<ResourceRef, "name">) => devops.isAuthorized(project.id, resource, pipeline.id);
@@ -486,10 +488,17 @@ export class PipelinesService {
       ? await resolveGroups(compiled, { groups: await devops.variableGroupsOfProject(org, project.id), connections, isAuthorized })
       : { errors: [], unauthorized: [], pipeline: compiled, onlyUnauthorized: false };
     const inputs = await resolveConnections(groups.pipeline, { connections, isAuthorized: (id) => isAuthorized({ type: "endpoint", id }), queueVariables: compileTime });
-    const errors = [...groups.errors, ...inputs.errors];
-    const unauthorized = [...groups.unauthorized, ...inputs.unauthorized.filter((c) => !groups.unauthorized.some((r) => r.id === c.id)).map((c) => ({ type: "endpoint" as const, id: c.id, name: c.name }))];
-    const onlyUnauthorized = errors.length > 0 && (groups.errors.length === 0 || groups.onlyUnauthorized) && (inputs.errors.length === 0 || inputs.onlyUnauthorized);
-    return { errors, unauthorized, onlyUnauthorized, uses: inputs.uses, pipeline: groups.pipeline };
+    const environments = await resolveEnvironments(groups.pipeline, {
+      find: (name) => devops.environmentForRun(org, project.id, name, requestedBy, pipeline.id),
+      isAuthorized,
+      queueVariables: compileTime,
+    });
+    const parts = [groups, { ...inputs, unauthorized: inputs.unauthorized.map((c) => ({ type: "endpoint" as const, id: c.id, name: c.name })) }, environments];
+    const errors = parts.flatMap((p) => p.errors);
+    const unauthorized: ResourceRef[] = [];
+    for (const r of parts.flatMap((p) => p.unauthorized)) if (!unauthorized.some((u) => u.type === r.type && u.id === r.id)) unauthorized.push(r);
+    const onlyUnauthorized = errors.length > 0 && parts.every((p) => p.errors.length === 0 || p.onlyUnauthorized);
+    return { errors, unauthorized, onlyUnauthorized, uses: inputs.uses, pipeline: environments.pipeline };
   }
 
   /** Starts a run that passed its checks, with its variable groups' variables in place. */
@@ -524,7 +533,7 @@ export class PipelinesService {
     const now = this.now();
     const checkpoint = newTimelineRecord({ type: "Checkpoint", name: "Checkpoint", identifier: "Checkpoint", state: "inProgress", startTime: now });
     const names = (type: ResourceRef["type"]) => unauthorized.filter((r) => r.type === type).map((r) => r.name).join(", ");
-    const needs = [names("endpoint") && `Service connection: ${names("endpoint")}.`, names("variablegroup") && `Variable group: ${names("variablegroup")}.`].filter(Boolean).join(" ");
+    const needs = [names("endpoint") && `Service connection: ${names("endpoint")}.`, names("variablegroup") && `Variable group: ${names("variablegroup")}.`, names("environment") && `Environment: ${names("environment")}.`].filter(Boolean).join(" ");
     const authorization = newTimelineRecord({
       type: "Checkpoint.Authorization",
       name: "Checkpoint.Authorization",
@@ -547,7 +556,7 @@ export class PipelinesService {
       const { run, plan } = waiting;
       const permitted = await Promise.all(waiting.resources.map((r) => this.options.devops.isAuthorized(plan.project.id, r, plan.pipeline.id)));
       if (!permitted.every(Boolean) || !this.waiting.delete(id)) continue;
-      const resolution = await this.resolve(plan.compiled, plan.org, plan.project, plan.pipeline, plan.compileTime);
+      const resolution = await this.resolve(plan.compiled, plan.org, plan.project, plan.pipeline, plan.compileTime, run.requestedBy.id);
       const now = this.now();
       const passed = resolution.errors.length === 0;
       for (const r of run.timeline) Object.assign(r, { state: "completed", result: passed ? "succeeded" : "failed", finishTime: now });

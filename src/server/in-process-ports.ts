@@ -232,6 +232,14 @@ export function inProcessPipelinesDevOpsApi(devops: DevOpsService): PipelinesDev
       const { endpointId, projectId: _p, ...data } = record;
       await devops.recordExecution(endpointId, data);
     },
+    async environmentForRun(_ref, projectId, name, requestedBy, pipelineId) {
+      const found = await devops.environments.forRun(projectId, name, requestedBy, pipelineId);
+      return found && { id: found.environment.id, name: found.environment.name };
+    },
+    async recordDeployment(_ref, record) {
+      // Attempts are always the first: svcconn does not re-run stages or jobs.
+      await devops.environments.recordDeployment({ ...record, stageAttempt: 1, jobAttempt: 1 });
+    },
   };
   return new Proxy(api, {
     get(target, key, receiver) {

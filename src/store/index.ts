@@ -1,6 +1,7 @@
 import { ApplicationRepository } from "./applications.js";
 import { DevOpsRepository } from "./devops.js";
 import { HierarchyRepository } from "./hierarchy.js";
+import { EnvironmentRepository } from "./environments.js";
 import { LibraryRepository } from "./library.js";
 import { RbacRepository } from "./rbac.js";
 import { ResourceRepository } from "./resources.js";
@@ -28,6 +29,7 @@ export class Store {
   readonly sessions: SessionRepository;
   readonly devops: DevOpsRepository;
   readonly library: LibraryRepository;
+  readonly environments: EnvironmentRepository;
   readonly pipelines: PipelineRepository;
   /** Cache for hot read paths; invalidated by any write through this store. */
   readonly cache: ReadCache;
@@ -49,6 +51,7 @@ export class Store {
     this.sessions = new SessionRepository(db);
     this.devops = new DevOpsRepository(db);
     this.library = new LibraryRepository(db);
+    this.environments = new EnvironmentRepository(db);
     this.pipelines = new PipelineRepository(db);
   }
 

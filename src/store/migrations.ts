@@ -554,6 +554,33 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  "0014-environments": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("environments")
+        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("project_id", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await sql`create unique index environments_name on environments (project_id, lower(name))`.execute(db);
+      await db.schema
+        .createTable("environment_deployments")
+        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("environment_id", "integer", (c) => c.notNull())
+        .addColumn("data", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("environment_deployments_by_environment").on("environment_deployments").columns(["environment_id", "id"]).execute();
+      // Existing projects get the environment roles a new project has.
+      for (const [group, role] of [["Project Administrators", "Administrator"], ["Contributors", "Creator"], ["Project Valid Users", "Reader"]]) {
+        await sql`insert into security_role_assignments (scope, resource_id, identity_id, role)
+          select 'distributedtask.globalenvironmentreferencerole', project_id, id, ${role} from devops_identities
+          where kind = 'group' and project_id is not null and display_name = ${group}`.execute(db);
+      }
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -178,6 +178,8 @@ export interface DatabaseSchema {
   pipelinePermissions: PipelinePermissionTable;
   variableGroups: VariableGroupTable;
   variableGroupProjects: VariableGroupProjectTable;
+  environments: EnvironmentTable;
+  environmentDeployments: EnvironmentDeploymentTable;
   executionRecords: ExecutionRecordTable;
   subscriptionCaches: SubscriptionCacheTable;
   repositories: RepositoryTable;
@@ -394,6 +396,21 @@ export interface PipelinePermissionTable {
   authorized: number;
   authorizedBy: string;
   authorizedOn: string;
+}
+
+export interface EnvironmentTable {
+  id: Generated<number>;
+  projectId: string;
+  name: string;
+  body: string;
+  createdAt: string;
+}
+
+export interface EnvironmentDeploymentTable {
+  id: Generated<number>;
+  environmentId: number;
+  data: string;
+  createdAt: string;
 }
 
 export interface ExecutionRecordTable {

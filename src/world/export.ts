@@ -2,6 +2,7 @@ import { stringify } from "yaml";
 import type { SecretBox } from "../core/crypto.js";
 import { ALL_PIPELINES } from "../devops/pipeline-permissions.js";
 import { ORGANIZATION_ADMINISTRATORS } from "../devops/security.js";
+import type { PipelinePermission } from "../devops/model.js";
 import { GRAPH_APP_ROLES } from "../entra/directory/first-party.js";
 import { DIRECTORY_ROLE_NAMES, GUEST_ROLE } from "../entra/model.js";
 import type { Pipeline } from "../pipelines/model.js";
@@ -91,6 +92,11 @@ export async function exportWorld(store: Store, options: ExportOptions = {}): Pr
       const pipelines = await store.pipelines.pipelines(p.id);
       const settings = await store.pipelines.settings(p.id);
       const pipelineName = new Map(pipelines.map((d) => [d.id, d.name]));
+      /** Who may use a resource, as a world writes it: open access, or pipelines by name. */
+      const access = (permissions: PipelinePermission[]) => ({
+        openAccess: permissions.some((x) => x.pipelineId === ALL_PIPELINES && x.authorized),
+        pipelines: permissions.filter((x) => x.pipelineId !== ALL_PIPELINES && x.authorized).map((x) => pipelineName.get(x.pipelineId)).filter(Boolean),
+      });
       const serviceConnections = [];
       // A connection shared with several projects is written once, under the project that owns it (its first).
       const owned = endpoints.filter((e) => e.endpoint.projects[0]?.projectId === p.id).sort((x, y) => x.endpoint.name.localeCompare(y.endpoint.name));
@@ -128,8 +134,7 @@ export async function exportWorld(store: Store, options: ExportOptions = {}): Pr
           ...(endpoint.parameters.workloadIdentityFederationIssuerType ? { issuer: endpoint.parameters.workloadIdentityFederationIssuerType === "AzureDevOps" ? "devops" : "entra" } : {}),
           ...(creatorOf(endpoint.createdBy) ? { createdBy: creatorOf(endpoint.createdBy)!.uniqueName } : {}),
           createdOn: endpoint.creationDate,
-          openAccess: permissions.some((x) => x.pipelineId === ALL_PIPELINES && x.authorized),
-          pipelines: permissions.filter((x) => x.pipelineId !== ALL_PIPELINES && x.authorized).map((x) => pipelineName.get(x.pipelineId)).filter(Boolean),
+          ...access(permissions),
           sharedWith: endpoint.projects.slice(1).map((r) => projectName.get(r.projectId)).filter(Boolean),
           ...(failed ? { failed } : {}),
           ...(creationMode === "Automatic" || Object.keys(data).length ? { data: { ...(creationMode === "Automatic" && !failed ? { creationMode } : {}), ...data } } : {}),
@@ -158,9 +163,18 @@ export async function exportWorld(store: Store, options: ExportOptions = {}): Pr
           variables,
           ...(group.providerData ? { keyVault: { connection: vaultConnection?.endpoint.projects.find((r) => r.projectId === p.id)?.name ?? group.providerData.serviceEndpointId, vault: group.providerData.vault } } : {}),
           ...(creatorOf(group.createdBy) ? { createdBy: creatorOf(group.createdBy)!.uniqueName } : {}),
-          openAccess: permissions.some((x) => x.pipelineId === ALL_PIPELINES && x.authorized),
-          pipelines: permissions.filter((x) => x.pipelineId !== ALL_PIPELINES && x.authorized).map((x) => pipelineName.get(x.pipelineId)).filter(Boolean),
+          ...access(permissions),
           sharedWith: group.projects.slice(1).map((r) => projectName.get(r.projectId)).filter(Boolean),
+        });
+      }
+      const environments = [];
+      for (const e of await store.environments.environmentsOfProject(p.id)) {
+        const permissions = await store.devops.pipelinePermissions(p.id, "environment", String(e.id));
+        environments.push({
+          name: e.name,
+          ...(e.description ? { description: e.description } : {}),
+          ...(creatorOf(e.createdBy) ? { createdBy: creatorOf(e.createdBy)!.uniqueName } : {}),
+          ...access(permissions),
         });
       }
       worldProjects.push({
@@ -179,6 +193,7 @@ export async function exportWorld(store: Store, options: ExportOptions = {}): Pr
         limitVariablesAtQueueTime: settings.enforceSettableVar,
         serviceConnections,
         variableGroups,
+        environments,
       });
     }
     const pools = (await store.pipelines.pools(org.id)).filter((pool) => !pool.hosted);

@@ -138,6 +138,7 @@ async function at<T>(path: string, work: () => Promise<T>): Promise<T> {
 type WorldTenant = World["tenants"][number];
 type WorldConnection = World["organizations"][number]["projects"][number]["serviceConnections"][number];
 type WorldVariableGroup = World["organizations"][number]["projects"][number]["variableGroups"][number];
+type WorldEnvironment = World["organizations"][number]["projects"][number]["environments"][number];
 
 /** One world section per method, in the order references need: each may name what an earlier one made. */
 class WorldLoader {
@@ -486,7 +487,18 @@ class WorldLoader {
       for (const [k, g] of p.variableGroups.entries()) {
         await this.variableGroup(`${path}.projects.${j}.variableGroups.${k}`, { org, project: projects.get(p.name.toLowerCase())!.project, group: g, projects, identities, pipelineIds });
       }
+      for (const [k, e] of p.environments.entries()) {
+        await this.environment(`${path}.projects.${j}.environments.${k}`, { org, project: projects.get(p.name.toLowerCase())!.project, environment: e, projects, identities, pipelineIds });
+      }
     }
+  }
+
+  /** An environment made through its own rules (its creator becomes its Administrator), then opened to pipelines. */
+  private async environment(path: string, input: ProjectItemContext & { environment: WorldEnvironment }): Promise<void> {
+    const { org, project, environment: e } = input;
+    const caller = { organization: org, identity: creatorIn(path, e.createdBy, input) };
+    const created = await at(path, () => this.writers.devops.environments.create(caller, project.id, e.name, e.description ?? ""));
+    await this.permit(path, caller, input, "environment", String(created.id), e);
   }
 
   /** A variable group made through the Library's own rules, then opened to the pipelines the world names. */

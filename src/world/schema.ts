@@ -301,6 +301,20 @@ const variableGroup = z
   })
   .strict();
 
+/** A pipeline environment: what deployment jobs deploy to. */
+const environment = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    /** The member (UPN) who made it (its Administrator); the first project administrator when absent. */
+    createdBy: z.string().optional(),
+    /** Every pipeline of the project may deploy to it. */
+    openAccess: z.boolean().default(false),
+    /** Pipelines (by name) permitted to deploy to it. */
+    pipelines: z.array(z.string()).default([]),
+  })
+  .strict();
+
 const project = z
   .object({
     name: z.string().min(1),
@@ -328,6 +342,7 @@ const project = z
     limitVariablesAtQueueTime: z.boolean().default(true),
     serviceConnections: z.array(serviceConnection).default([]),
     variableGroups: z.array(variableGroup).default([]),
+    environments: z.array(environment).default([]),
   })
   .strict();
 

@@ -231,6 +231,34 @@ describe.each(clientModes(() => server))("azure-devops-node-api 17.0.1 with $nam
     expect(await server.runtime.devops.variableGroups.load(created.id!)).toBeUndefined();
   });
 
+  it("keeps environments and their deployments: add, list, get, update, records of a deployment job, delete (TaskAgentApi)", async () => {
+    const agent = await connection.getTaskAgentApi();
+    const created = await agent.addEnvironment({ name: "node-env", description: "from node" }, PROJECT);
+    expect(created).toMatchObject({ name: "node-env", description: "from node", project: { id: DEMO.project.id } });
+    expect(created.createdOn).toBeInstanceOf(Date);
+    expect((await agent.getEnvironments(PROJECT, "node-*")).map((e) => e.id)).toEqual([created.id]);
+    expect((await agent.getEnvironmentById(PROJECT, created.id!)).createdBy?.uniqueName).toBe(DEMO.users.admin.upn);
+    expect((await agent.updateEnvironment({ name: "node-env-2" }, PROJECT, created.id!)).name).toBe("node-env-2");
+    await expect(agent.addEnvironment({ name: "node-env-2" }, PROJECT)).rejects.toMatchObject({ statusCode: 409 });
+    // A deployment job to it leaves a record (the pipeline permitted first).
+    const yaml = "jobs:\n  - deployment: Roll\n    environment: node-env-2\n    strategy:\n      runOnce:\n        deploy:\n          steps:\n            - script: echo deployed\n";
+    await server.runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "node-deploy", files: { "/deploy.yml": yaml } });
+    const pipelinesApi = await connection.getPipelinesApi();
+    const pipeline = await pipelinesApi.createPipeline({ name: "node-deploy", folder: "\\", configuration: { type: ConfigurationType.Yaml, path: "deploy.yml", repository: { id: "node-deploy", type: RepositoryType.AzureReposGit } } as never }, PROJECT);
+    const build = await connection.getBuildApi();
+    await build.authorizeProjectResources([{ authorized: true, id: String(created.id), type: "environment" }], PROJECT);
+    const run = await pipelinesApi.runPipeline({}, PROJECT, pipeline.id!);
+    await server.runtime.pipelines.settled();
+    expect((await pipelinesApi.getRun(PROJECT, pipeline.id!, run.id!)).result).toBe(RunResult.Succeeded);
+    const records = await agent.getEnvironmentDeploymentExecutionRecords(PROJECT, created.id!);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ environmentId: created.id, jobName: "Roll", stageName: "__default", result: TaskResult.Succeeded, owner: { id: run.id }, definition: { id: pipeline.id } });
+    expect(records[0]!.finishTime).toBeInstanceOf(Date);
+    await agent.deleteEnvironment(PROJECT, created.id!);
+    // The environment answers 404 now, which the client reads as no environment.
+    expect(await agent.getEnvironmentById(PROJECT, created.id!)).toBeNull();
+  });
+
   it("creates an automatic workload identity connection whose job token works in ARM, until a rename in the legacy form", async () => {
     const created = await endpoints.createServiceEndpoint(automaticBody("node-wif"));
     expect(created.operationStatus?.state).toBe("InProgress");

@@ -5,7 +5,7 @@ import { readLogLines } from "../../src/pipelines/run-logs.js";
 import type { Runtime } from "../../src/server/runtime.js";
 import { DEMO } from "../../src/world/demo.js";
 import { afterAll, beforeAll, expect } from "vitest";
-import { basic, devops, ORG, PROJECT } from "./devops.js";
+import { basic, devops, type Member, ORG, PROJECT } from "./devops.js";
 import { testRuntime } from "./runtime.js";
 
 export interface HeldJob {
@@ -95,9 +95,10 @@ export interface YamlRun {
 
 /**
  * A suite's runtime (the demo world, two hosted parallel jobs) and a way to run YAML on it: each call makes a
- * repository and a pipeline of its own, queues a run as the admin (on `sourceBranch` when given) and waits for it.
+ * repository and a pipeline of its own, queues a run (as the admin unless `as` says who, on `sourceBranch` when
+ * given) and waits for it.
  */
-export function yamlRuns(): { runtime: () => Runtime; run: (yaml: string, files?: Record<string, string>, sourceBranch?: string) => Promise<YamlRun> } {
+export function yamlRuns(): { runtime: () => Runtime; run: (yaml: string, files?: Record<string, string>, sourceBranch?: string, as?: Member) => Promise<YamlRun> } {
   let runtime: Runtime;
   let runs = 0;
   beforeAll(async () => {
@@ -105,11 +106,11 @@ export function yamlRuns(): { runtime: () => Runtime; run: (yaml: string, files?
     await runtime.pipelines.putParallelism(ORG, { microsoftHosted: 2, selfHosted: 1 });
   });
   afterAll(async () => runtime?.close());
-  const run = async (yaml: string, files: Record<string, string> = {}, sourceBranch?: string): Promise<YamlRun> => {
+  const run = async (yaml: string, files: Record<string, string> = {}, sourceBranch?: string, as: Member = "admin"): Promise<YamlRun> => {
     const name = `yaml-run-${++runs}`;
     await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml, ...files } });
     const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
-    const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${pipeline.id}/runs`, sourceBranch ? { resources: { repositories: { self: { refName: sourceBranch } } } } : {});
+    const queued = await devops(runtime, as, "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${pipeline.id}/runs`, sourceBranch ? { resources: { repositories: { self: { refName: sourceBranch } } } } : {});
     expect(queued.status, JSON.stringify(queued.body)).toBe(200);
     await runtime.pipelines.settled();
     const build = (await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}`)).body;

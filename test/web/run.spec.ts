@@ -152,4 +152,22 @@ test.describe("runs", () => {
     const permissions = await devopsRest("GET", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/variablegroup/${group.id}`, undefined, "7.1-preview.1");
     expect(permissions.pipelines.map((p: { id: number }) => p.id)).toContain(pipeline.id);
   });
+
+  test("a deployment refused for an environment it may not use: Authorize resources permits the environment and deploys", async ({ page }) => {
+    const folder = mkdtempSync(join(tmpdir(), "svcconn-web-environment-"));
+    writeFileSync(join(folder, "azure-pipelines.yml"), "jobs:\n  - deployment: Ship\n    environment: web-production\n    strategy:\n      runOnce:\n        deploy:\n          steps:\n            - bash: echo shipped to $(Environment.Name)\n              displayName: Ship it\n");
+    await admin("PUT", `/_admin/organizations/${ORG}/projects/${PROJECT}/repositories/deploying`, { folder });
+    const pipeline = await devopsRest("POST", `/${ORG}/${PROJECT}/_apis/pipelines`, { name: "deploying", folder: "\\", configuration: { type: "yaml", path: "/azure-pipelines.yml", repository: { name: "deploying", type: "azureReposGit" } } });
+    const environment = await devopsRest("POST", `/${ORG}/${PROJECT}/_apis/distributedtask/environments`, { name: "web-production" }, "7.1-preview.1");
+    const run = await queue(pipeline.id);
+    await signIn(page, "admin");
+    await page.goto(urls.run(run.id));
+    await expect(page.getByText("The pipeline may not use: Environment: web-production.")).toBeVisible();
+    await page.getByRole("button", { name: "Authorize resources and run again" }).click();
+    await expect(page).toHaveURL(new RegExp(`buildId=${run.id + 1}$`));
+    await page.getByRole("button", { name: "Ship it" }).click({ timeout: 30_000 });
+    await expect(page.getByRole("region", { name: "Log" })).toContainText("shipped to web-production");
+    const permissions = await devopsRest("GET", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/environment/${environment.id}`, undefined, "7.1-preview.1");
+    expect(permissions.pipelines.map((p: { id: number }) => p.id)).toContain(pipeline.id);
+  });
 });

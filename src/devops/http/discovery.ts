@@ -45,6 +45,8 @@ export const LOCATIONS: Location[] = [
   loc("398c85bc-81aa-4822-947c-a194a05f0fef", "build", "authorizedresources", "{project}/_apis/{area}/{resource}", 1, "5.0", "0.0"),
   loc("ef5b7057-ffc3-4c77-bbad-c10b4a4abcc7", "distributedtask", "variablegroups", "_apis/{area}/{resource}/{groupId}", 2, "5.0", "7.1"),
   loc("f5b09dd5-9d54-45a1-8b5a-1c8287d634cc", "distributedtask", "variablegroups", "{project}/_apis/{area}/{resource}/{groupId}", 2, "3.2", "7.1"),
+  loc("8572b1fc-2482-47fa-8f74-7e3ed53ee54b", "distributedtask", "environments", "{project}/_apis/{area}/{resource}/{environmentId}", 1, "5.0", "0.0"),
+  loc("51bb5d21-4305-4ea6-9dbb-b7488af73334", "distributedtask", "environmentdeploymentrecords", "{project}/_apis/{area}/environments/{environmentId}/{resource}", 1, "5.0", "0.0"),
   loc("69a319f4-28c1-4bfd-93e6-ea0ff5c6f1a2", "distributedtask", "oidctoken", "{scopeIdentifier}/_apis/{area}/hubs/{hubName}/plans/{planId}/jobs/{jobId}/{resource}", 1, "7.1", "0.0"),
   // Pipelines (served on the same host; the pipelines plane answers them).
   loc("28e1305e-2afe-47bf-abaf-cbb0e6a91988", "pipelines", "pipelines", "{project}/_apis/{resource}/{pipelineId}", 1, "5.1", "7.1"),

@@ -7,6 +7,7 @@ import { federationRoutes } from "./federation.js";
 import { permissionRoutes } from "./permissions.js";
 import { securityRoleRoutes } from "./security-roles.js";
 import { variableGroupRoutes } from "./variable-groups.js";
+import { environmentRoutes } from "./environments.js";
 
 /**
  * Azure DevOps' REST surface for organizations, projects, security roles, service connections, pipeline
@@ -19,5 +20,6 @@ export function devopsRoutes(app: FastifyInstance, devops: DevOpsService): void 
   permissionRoutes(app, devops);
   securityRoleRoutes(app, devops);
   variableGroupRoutes(app, devops);
+  environmentRoutes(app, devops);
   federationRoutes(app, devops);
 }

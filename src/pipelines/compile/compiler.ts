@@ -80,6 +80,8 @@ export interface CompiledLeg {
 export interface CompiledEnvironment {
   name: string;
   resourceName: string | null;
+  /** Set when the run resolves it (queue time). */
+  id?: number;
   pos: Pos;
 }
 

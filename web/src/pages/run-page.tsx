@@ -37,16 +37,16 @@ interface TimelineRecord {
   currentOperation?: string | null;
 }
 
-/** A resource a run needs permission for: a service connection or a variable group, by name. */
+/** A resource a run needs permission for: a service connection, a variable group or an environment, by name. */
 interface NeededResource {
-  kind: "Service connection" | "Variable group";
+  kind: "Service connection" | "Variable group" | "Environment";
   name: string;
 }
 
 /** The run-time wait for resources the pipeline may not use yet (the Checkpoint.Authorization record's text). */
-const PERMISSION = /(Service connection|Variable group): ([^.]+)\./g;
+const PERMISSION = /(Service connection|Variable group|Environment): ([^.]+)\./g;
 /** The compile-time refusals of a connection or a group the pipeline may not use (or that does not exist). */
-const NOT_AUTHORIZED = /references service connection (.+?) which could not be found|Variable group (.+?) could not be found/g;
+const NOT_AUTHORIZED = /references service connection (.+?) which could not be found|Variable group (.+?) could not be found|Environment (.+?) could not be found/g;
 
 const nameResources = (resources: NeededResource[]) => resources.map((r) => `${r.kind}: ${r.name}`).join("; ");
 
@@ -106,7 +106,7 @@ export function RunPage({ buildId }: { buildId: number }) {
   ];
 
   const refused: NeededResource[] = validation
-    .flatMap((v) => [...v.message.matchAll(NOT_AUTHORIZED)].map((m): NeededResource => (m[1] !== undefined ? { kind: "Service connection", name: m[1] } : { kind: "Variable group", name: m[2]! })))
+    .flatMap((v) => [...v.message.matchAll(NOT_AUTHORIZED)].map((m): NeededResource => (m[1] !== undefined ? { kind: "Service connection", name: m[1] } : m[2] !== undefined ? { kind: "Variable group", name: m[2] } : { kind: "Environment", name: m[3]! })))
     .filter((r, i, all) => all.findIndex((o) => o.kind === r.kind && o.name === r.name) === i);
   /** Permits this pipeline on the named connections and groups (the ones that exist); false when none could be. */
   const authorize = async (resources: NeededResource[]) => {
@@ -122,6 +122,11 @@ export function RunPage({ buildId }: { buildId: number }) {
     for (const group of resources.filter((r) => r.kind === "Variable group")) {
       const found = await projectApi.get<Listed<{ id: number; name: string }>>("distributedtask/variablegroups", { groupName: group.name }, "7.1-preview.2");
       for (const g of found.value) await permitOne("variablegroup", g.id);
+      permitted += found.value.length;
+    }
+    for (const environment of resources.filter((r) => r.kind === "Environment")) {
+      const found = await projectApi.get<Listed<{ id: number; name: string }>>("distributedtask/environments", { name: environment.name }, "7.1-preview.1");
+      for (const e of found.value) await permitOne("environment", e.id);
       permitted += found.value.length;
     }
     return permitted > 0;
