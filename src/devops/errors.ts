@@ -107,6 +107,10 @@ export const devopsErrors = {
     ),
   noEnvironmentPermission: (identity: string, permission: "Create" | "Manage" | "Use", what: string) =>
     accessDenied(`Access denied. ${identity} needs ${permission} permissions to perform the action on ${what}. You need to be ${permission === "Create" ? "a Creator of environments in the project" : permission === "Use" ? "a User of the environment" : "an Administrator of the environment"}.`),
+  checkNotFound: (id: number | string) =>
+    new DevOpsError(404, "CheckConfigurationNotFoundException", `Check configuration with id ${id} does not exist or you do not have permissions to access it.`, "Microsoft.Azure.Pipelines.Checks.WebApi.CheckConfigurationNotFoundException, Microsoft.Azure.Pipelines.Checks.WebApi"),
+  noCheckPermission: (identity: string, resourceType: string) =>
+    accessDenied(`Access denied. ${identity} needs to be a project administrator to configure the checks of a ${resourceType}.`),
   internalError: () => new DevOpsError(500, "VssServiceException", "TF400898: An Internal Error Occurred. Activity Id: 00000000-0000-0000-0000-000000000000."),
   immutableField: (field: string) =>
     new DevOpsError(400, "ArgumentException", `TF400898: An Internal Error Occurred. The field '${field}' of an existing service connection cannot be changed.`, "System.ArgumentException, mscorlib", 0),

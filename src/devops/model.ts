@@ -149,6 +149,28 @@ export interface DeploymentRecord {
   finishTime: string | null;
 }
 
+/** A protected resource a check guards (`resource` of a check configuration). */
+export interface CheckResource {
+  type: "endpoint" | "environment" | "queue" | "repository" | "securefile" | "variablegroup";
+  id: string;
+}
+
+/** A check on a protected resource (`pipelines/checks/configurations`): what a stage using it must pass. */
+export interface CheckConfiguration {
+  id: number;
+  projectId: string;
+  type: "Approval" | "ExtendsCheck" | "TaskCheck" | "ExclusiveLock";
+  settings: Record<string, unknown>;
+  resource: CheckResource;
+  /** Minutes a run waits for the check before it fails. */
+  timeout: number;
+  version: number;
+  createdBy: string;
+  createdOn: string;
+  modifiedBy: string;
+  modifiedOn: string;
+}
+
 export interface PipelinePermission {
   pipelineId: number;
   authorized: boolean;

@@ -16,6 +16,7 @@ import type { ArmApi, EntraApi } from "./ports.js";
 import { areaOfScope, DevOpsSecurity, ROLE_PERMISSIONS, roleDefinitionsOf, type SecuredArea } from "./security.js";
 import { EndpointProxy } from "./endpoint-proxy.js";
 import { VariableGroups } from "./variable-groups.js";
+import { CheckConfigurations } from "./checks.js";
 import { Environments } from "./environments.js";
 
 export interface DevOpsOptions {
@@ -40,6 +41,7 @@ export class DevOpsService {
   readonly permissions: PipelinePermissions;
   readonly variableGroups: VariableGroups;
   readonly environments: Environments;
+  readonly checks: CheckConfigurations;
   readonly federation: FederationIssuer;
   private readonly store: Store;
   private readonly clock: Clock;
@@ -58,6 +60,7 @@ export class DevOpsService {
     this.proxy = new EndpointProxy(store, clock, options.entra, options.arm, options.federation, this.creation);
     this.environments = new Environments(store, clock, this.security);
     this.permissions = new PipelinePermissions(store, clock, this.endpoints, this.variableGroups, this.environments);
+    this.checks = new CheckConfigurations(store, clock, this.endpoints, this.variableGroups, this.environments, this.security);
   }
 
   /** Fails, and undoes, every automatic creation a previous run of svcconn left unfinished (called at start). */

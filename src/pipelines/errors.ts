@@ -24,6 +24,14 @@ export const pipelinesErrors = {
   runNotFound: (id: string | number) => new PipelinesError(404, "BuildNotFoundException", `Build with id ${id} not found or has been deleted.`),
   logNotFound: (id: string | number) => new PipelinesError(404, "BuildLogNotFoundException", `Build log ${id} not found.`),
   repositoryNotFound: (name: string) => new PipelinesError(404, "RepositoryNotFoundException", `TF401019: The Git repository with name or identifier ${name} does not exist or you do not have permissions for the operation you are attempting.`, "Microsoft.TeamFoundation.Git.Server.GitRepositoryNotFoundException, Microsoft.TeamFoundation.SourceControl.WebServer"),
+  approvalNotFound: (id: string) =>
+    new PipelinesError(404, "ApprovalNotFoundException", `Approval with id ${id} does not exist or you do not have permissions to access it.`, "Microsoft.Azure.Pipelines.Approvals.WebApi.ApprovalNotFoundException, Microsoft.Azure.Pipelines.Approvals.WebApi"),
+  approvalCompleted: (id: string, status: string) =>
+    new PipelinesError(400, "ApprovalAlreadyCompletedException", `Approval ${id} is already completed (${status}) and cannot be changed.`, "Microsoft.Azure.Pipelines.Approvals.WebApi.ApprovalAlreadyCompletedException, Microsoft.Azure.Pipelines.Approvals.WebApi"),
+  requesterCannotApprove: () =>
+    new PipelinesError(400, "ApprovalUnauthorizedException", "The user who queued the run cannot approve it: the check requires someone else's approval.", "Microsoft.Azure.Pipelines.Approvals.WebApi.ApprovalUnauthorizedException, Microsoft.Azure.Pipelines.Approvals.WebApi"),
+  notAnApprover: (user: string) =>
+    new PipelinesError(403, "ApprovalUnauthorizedException", `${user} is not an approver of this approval, or it is not their turn.`, "Microsoft.Azure.Pipelines.Approvals.WebApi.ApprovalUnauthorizedException, Microsoft.Azure.Pipelines.Approvals.WebApi"),
   argument: (message: string) => new PipelinesError(400, "ArgumentException", message, "System.ArgumentException, mscorlib"),
   duplicatePipeline: (name: string) => new PipelinesError(409, "DefinitionExistsException", `A pipeline with the name ${name} already exists in this folder.`),
   /** A run that does not compile is not queued (docs/reference/pipelines.md §3: az prints only the message). */

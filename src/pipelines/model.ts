@@ -61,7 +61,17 @@ export interface TimelineIssue {
   data: Record<string, string>;
 }
 
-export type RecordType = "Stage" | "Phase" | "Job" | "Task" | "Checkpoint" | "Checkpoint.Authorization";
+export type RecordType =
+  | "Stage"
+  | "Phase"
+  | "Job"
+  | "Task"
+  | "Checkpoint"
+  | "Checkpoint.Authorization"
+  | "Checkpoint.Approval"
+  | "Checkpoint.ExtendsCheck"
+  | "Checkpoint.TaskCheck"
+  | "Checkpoint.ExclusiveLock";
 export type RecordState = "pending" | "inProgress" | "completed";
 export type RecordResult = "succeeded" | "succeededWithIssues" | "failed" | "canceled" | "skipped" | "abandoned";
 
@@ -183,4 +193,41 @@ export interface PipelineSettings {
    * by default): a run may set only variables its pipeline marks settable at queue time.
    */
   enforceSettableVar: boolean;
+}
+
+export type ApprovalStatus = "uninitiated" | "pending" | "approved" | "rejected" | "skipped" | "canceled" | "timedOut" | "failed";
+
+/** One approver's part of an approval (a group's is done by whichever member acts). */
+export interface ApprovalStep {
+  assignedApprover: { id: string; displayName: string; uniqueName: string };
+  actualApprover: { id: string; displayName: string; uniqueName: string } | null;
+  status: ApprovalStatus;
+  comment: string;
+  initiatedOn: string;
+  lastModifiedOn: string | null;
+  order: number;
+}
+
+/** What a stage waits for when a resource it uses has an Approval check (`pipelines/approvals`). */
+export interface Approval {
+  id: string;
+  projectId: string;
+  runId: number;
+  runName: string;
+  pipeline: { id: number; name: string };
+  stageName: string;
+  checkId: number;
+  status: ApprovalStatus;
+  createdOn: string;
+  lastModifiedOn: string;
+  /** When a pending approval times out, on svcconn's clock. */
+  timeoutAt: string;
+  instructions: string;
+  minRequiredApprovers: number;
+  executionOrder: "anyOrder" | "inSequence";
+  requesterCannotBeApprover: boolean;
+  blockedApprovers: string[];
+  /** Who queued the run. */
+  requestedBy: string;
+  steps: ApprovalStep[];
 }

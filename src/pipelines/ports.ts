@@ -94,6 +94,22 @@ export interface DeploymentRecordInput {
   finishTime: string | null;
 }
 
+/** A protected resource a stage uses, whose checks it must pass. */
+export interface CheckedResource {
+  type: "endpoint" | "environment" | "variablegroup";
+  id: string;
+}
+
+/** A check configured on a resource, as a run evaluates it. */
+export interface CheckForRun {
+  id: number;
+  type: "Approval" | "ExtendsCheck" | "TaskCheck" | "ExclusiveLock";
+  settings: Record<string, unknown>;
+  resource: CheckedResource & { name: string };
+  /** Minutes. */
+  timeout: number;
+}
+
 export interface ExecutionRecord {
   endpointId: string;
   projectId: string;
@@ -149,4 +165,10 @@ export interface DevOpsApi {
    */
   environmentForRun(organization: OrganizationRef, projectId: string, name: string, requestedBy: string, pipelineId: number): Promise<EnvironmentForRun | null>;
   recordDeployment(organization: OrganizationRef, record: DeploymentRecordInput): Promise<void>;
+  /** The checks configured on any of these resources of a project. */
+  checksFor(organization: OrganizationRef, projectId: string, resources: CheckedResource[]): Promise<CheckForRun[]>;
+  /** An identity and every group it belongs to (an approval assigned to a group is any member's to give). */
+  principalsOf(organization: OrganizationRef, identityId: string): Promise<string[]>;
+  /** A user or group by id, with its name. */
+  identity(organization: OrganizationRef, identityId: string): Promise<IdentityRef | undefined>;
 }

@@ -3,8 +3,11 @@ import type { AgentLease, AgentQueue, PoolChoice } from "./agent-queue.js";
 import type { CompiledJob, CompiledLeg, CompiledPipeline, CompiledStage } from "./compile/compiler.js";
 import { evaluate, ExpressionError, toText, type Value } from "./compile/expressions.js";
 import type { ConnectionUse } from "./compile/resolve-connections.js";
+import type { Approvals } from "./approvals.js";
+import { type CheckpointContext, passCheckpoint } from "./checkpoint.js";
+import type { ResourceLocks } from "./resource-locks.js";
 import { newTimelineRecord, type Pipeline, type RecordResult, type Repository, type Run, type RunResult, type TimelineRecord } from "./model.js";
-import type { ConnectionForJob, OrganizationRef, ProjectRef } from "./ports.js";
+import type { CheckedResource, ConnectionForJob, OrganizationRef, ProjectRef } from "./ports.js";
 import { compileTimeVariables } from "./predefined.js";
 import { isInside } from "./repositories.js";
 import { RunLogWriter } from "./run-logs.js";
@@ -42,6 +45,8 @@ export interface RunPlan {
 /** The pipelines plane's parts a run uses while it executes. */
 export interface ExecutionDeps extends Omit<PipelinesOptions, "keyBox"> {
   agents: AgentQueue;
+  approvals: Approvals;
+  locks: ResourceLocks;
   live: Map<string, LiveJob>;
   /** The pipeline's own variables with their values, secrets opened. */
   openVariables: (pipeline: Pipeline) => Record<string, { value: string; isSecret: boolean }>;
@@ -231,12 +236,47 @@ export class RunExecution {
       this.stageResults.set(stage.name, { result, jobs });
       return;
     }
+    const checks = await passCheckpoint(this.checkpointContext(), stage, stageRecord, this.checkedResources(stage));
+    if (!checks.passed) {
+      // A stage whose checks fail does not run: its jobs are skipped, the stage fails.
+      this.complete(stage.jobs.flatMap((j) => [records.get(j)!.phase, ...records.get(j)!.legs]), "skipped");
+      Object.assign(stageRecord, { startTime: this.now() });
+      this.complete([stageRecord], this.signal.aborted ? "canceled" : "failed");
+      this.stageResults.set(stage.name, { result: this.signal.aborted ? "canceled" : "failed", jobs });
+      return;
+    }
     Object.assign(stageRecord, { state: "inProgress", startTime: this.now() });
     this.changed();
-    for (const job of stage.jobs) jobs.set(job.name, await this.job(stage, job, records.get(job)!, jobs));
+    try {
+      for (const job of stage.jobs) jobs.set(job.name, await this.job(stage, job, records.get(job)!, jobs));
+    } finally {
+      checks.release();
+    }
     const result = worst([...jobs.values()].map((j) => j.result));
     this.complete([stageRecord], result);
     this.stageResults.set(stage.name, { result, jobs });
+  }
+
+  /** The protected resources a stage uses whose checks it must pass: its deployment jobs' environments, its connections. */
+  private checkedResources(stage: CompiledStage): CheckedResource[] {
+    const out: CheckedResource[] = [];
+    const add = (r: CheckedResource) => {
+      if (!out.some((o) => o.type === r.type && o.id === r.id)) out.push(r);
+    };
+    for (const job of stage.jobs) if (job.environment?.id !== undefined) add({ type: "environment", id: String(job.environment.id) });
+    for (const use of this.uses) if (use.stage === stage.name) add({ type: "endpoint", id: use.connection.id });
+    return out;
+  }
+
+  private checkpointContext(): CheckpointContext {
+    const { devops, approvals, locks, clock } = this.deps;
+    const { org, project, pipeline, compiled } = this.plan;
+    const record = (r: Partial<TimelineRecord> & Pick<TimelineRecord, "type" | "name">) => {
+      const full = newTimelineRecord(r);
+      this.run.timeline.push(full);
+      return full;
+    };
+    return { devops, approvals, locks, clock, signal: this.signal, run: this.run, org, project, pipeline: { id: pipeline.id, name: pipeline.name }, compiled, record, changed: () => this.changed() };
   }
 
   /** A job: its condition, then each of its legs in turn (one for a job without a matrix). */

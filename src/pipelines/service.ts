@@ -7,6 +7,8 @@ import { UniqueViolation } from "../store/index.js";
 import { CompilePool } from "./compile/compile-pool.js";
 import type { CompiledPipeline, PoolRequest } from "./compile/compiler.js";
 import { compileTimeMacros, pipelineNotValid, resolveConnections, type ConnectionUse } from "./compile/resolve-connections.js";
+import { Approvals } from "./approvals.js";
+import { ResourceLocks } from "./resource-locks.js";
 import { resolveEnvironments } from "./compile/resolve-environments.js";
 import { resolveGroups } from "./compile/resolve-groups.js";
 import { CompileError } from "./compile/yaml-tree.js";
@@ -111,7 +113,12 @@ export class PipelinesService {
   private readonly compiler = new CompilePool();
   private readonly agents = new AgentQueue(async (organizationId) => (await this.store.pipelines.parallelism(organizationId)) ?? FREE_TIER_PARALLELISM);
 
-  constructor(private readonly options: PipelinesOptions) {}
+  readonly approvals: Approvals;
+  private readonly locks = new ResourceLocks();
+
+  constructor(private readonly options: PipelinesOptions) {
+    this.approvals = new Approvals(options.store, options.clock, options.devops);
+  }
 
   private get store() {
     return this.options.store;
@@ -520,7 +527,7 @@ export class PipelinesService {
 
   private executionDeps(): ExecutionDeps {
     const { store, clock, logger, devops, urls, agentEnvironment, workFolders, sandbox, protectedPaths } = this.options;
-    return { store, clock, logger, devops, urls, agentEnvironment, workFolders, sandbox, protectedPaths, agents: this.agents, live: this.live, openVariables: (p) => this.openVariables(p) };
+    return { store, clock, logger, devops, urls, agentEnvironment, workFolders, sandbox, protectedPaths, agents: this.agents, approvals: this.approvals, locks: this.locks, live: this.live, openVariables: (p) => this.openVariables(p) };
   }
 
   // ---- waiting for Permit (the project's resourceAuthorization: wait) -----------------------------------------

@@ -236,6 +236,20 @@ export function inProcessPipelinesDevOpsApi(devops: DevOpsService): PipelinesDev
       const found = await devops.environments.forRun(projectId, name, requestedBy, pipelineId);
       return found && { id: found.environment.id, name: found.environment.name };
     },
+    async checksFor(_ref, projectId, resources) {
+      const checks = await devops.checks.forResources(projectId, resources);
+      return Promise.all(
+        checks.map(async (c) => ({ id: c.id, type: c.type, settings: c.settings, timeout: c.timeout, resource: { type: c.resource.type as "endpoint", id: c.resource.id, name: await devops.checks.resourceName(c) } })),
+      );
+    },
+    principalsOf: async (_ref, identityId) => [...(await devops.security.principals(identityId))],
+    async identity(ref, identityId) {
+      const found = await devops.identity(identityId);
+      if (!found || found.organizationId !== ref.id) return undefined;
+      // Groups are named as Azure DevOps names them: [project]\group.
+      const project = found.kind === "group" && found.projectId ? await devops.projectById(await org(ref), found.projectId) : undefined;
+      return { id: found.id, displayName: project ? `[${project.name}]\\${found.displayName}` : found.displayName, uniqueName: found.uniqueName };
+    },
     async recordDeployment(_ref, record) {
       // Attempts are always the first: svcconn does not re-run stages or jobs.
       await devops.environments.recordDeployment({ ...record, stageAttempt: 1, jobAttempt: 1 });

@@ -1,6 +1,8 @@
 import { ApplicationRepository } from "./applications.js";
 import { DevOpsRepository } from "./devops.js";
 import { HierarchyRepository } from "./hierarchy.js";
+import { ApprovalRepository } from "./approvals.js";
+import { CheckRepository } from "./checks.js";
 import { EnvironmentRepository } from "./environments.js";
 import { LibraryRepository } from "./library.js";
 import { RbacRepository } from "./rbac.js";
@@ -30,6 +32,8 @@ export class Store {
   readonly devops: DevOpsRepository;
   readonly library: LibraryRepository;
   readonly environments: EnvironmentRepository;
+  readonly checks: CheckRepository;
+  readonly approvals: ApprovalRepository;
   readonly pipelines: PipelineRepository;
   /** Cache for hot read paths; invalidated by any write through this store. */
   readonly cache: ReadCache;
@@ -52,6 +56,8 @@ export class Store {
     this.devops = new DevOpsRepository(db);
     this.library = new LibraryRepository(db);
     this.environments = new EnvironmentRepository(db);
+    this.checks = new CheckRepository(db);
+    this.approvals = new ApprovalRepository(db);
     this.pipelines = new PipelineRepository(db);
   }
 

@@ -581,6 +581,29 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  "0015-checks-and-approvals": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("check_configurations")
+        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("project_id", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("check_configurations_by_project").on("check_configurations").columns(["project_id", "id"]).execute();
+      await db.schema
+        .createTable("approvals")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("project_id", "text", (c) => c.notNull())
+        .addColumn("run_id", "integer", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("approvals_by_project").on("approvals").columns(["project_id", "created_at"]).execute();
+      await db.schema.createIndex("approvals_by_run").on("approvals").column("run_id").execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

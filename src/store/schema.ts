@@ -180,6 +180,8 @@ export interface DatabaseSchema {
   variableGroupProjects: VariableGroupProjectTable;
   environments: EnvironmentTable;
   environmentDeployments: EnvironmentDeploymentTable;
+  checkConfigurations: CheckConfigurationTable;
+  approvals: ApprovalTable;
   executionRecords: ExecutionRecordTable;
   subscriptionCaches: SubscriptionCacheTable;
   repositories: RepositoryTable;
@@ -410,6 +412,22 @@ export interface EnvironmentDeploymentTable {
   id: Generated<number>;
   environmentId: number;
   data: string;
+  createdAt: string;
+}
+
+export interface CheckConfigurationTable {
+  id: Generated<number>;
+  projectId: string;
+  body: string;
+  createdAt: string;
+}
+
+export interface ApprovalTable {
+  id: string;
+  projectId: string;
+  runId: number;
+  status: string;
+  body: string;
   createdAt: string;
 }
 

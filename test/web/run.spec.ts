@@ -170,4 +170,27 @@ test.describe("runs", () => {
     const permissions = await devopsRest("GET", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/environment/${environment.id}`, undefined, "7.1-preview.1");
     expect(permissions.pipelines.map((p: { id: number }) => p.id)).toContain(pipeline.id);
   });
+
+  test("a deployment waiting for approval: the approver reads the instructions, approves with a comment, and it deploys", async ({ page }) => {
+    const folder = mkdtempSync(join(tmpdir(), "svcconn-web-approval-"));
+    writeFileSync(join(folder, "azure-pipelines.yml"), "jobs:\n  - deployment: Release\n    environment: web-approved\n    strategy:\n      runOnce:\n        deploy:\n          steps:\n            - bash: echo released\n              displayName: Release it\n");
+    await admin("PUT", `/_admin/organizations/${ORG}/projects/${PROJECT}/repositories/approved`, { folder });
+    const pipeline = await devopsRest("POST", `/${ORG}/${PROJECT}/_apis/pipelines`, { name: "approved", folder: "\\", configuration: { type: "yaml", path: "/azure-pipelines.yml", repository: { name: "approved", type: "azureReposGit" } } });
+    const environment = await devopsRest("POST", `/${ORG}/${PROJECT}/_apis/distributedtask/environments`, { name: "web-approved" }, "7.1-preview.1");
+    await devopsRest("PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/environment/${environment.id}`, { allPipelines: { authorized: true } }, "7.1-preview.1");
+    const me = await devopsRest("GET", `/${ORG}/_apis/connectionData`);
+    await devopsRest("POST", `/${ORG}/${PROJECT}/_apis/pipelines/checks/configurations`, { type: { id: "8c6f20a7-a545-4486-9777-f762fafe0d4d", name: "Approval" }, resource: { type: "environment", id: String(environment.id) }, settings: { approvers: [{ id: me.authenticatedUser.id }], instructions: "Check the change record first." } }, "7.1-preview.1");
+    const run = await queue(pipeline.id);
+    await signIn(page, "admin");
+    await page.goto(urls.run(run.id));
+    await expect(page.getByText("An approval needs review before this run can continue")).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByText("Check the change record first.")).toBeVisible();
+    await expectAccessible(page);
+    await page.getByLabel("Comment").fill("Change record checked");
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.getByRole("button", { name: "Release it" }).click({ timeout: 30_000 });
+    await expect(page.getByRole("region", { name: "Log" })).toContainText("released");
+    const approvals = await devopsRest("GET", `/${ORG}/${PROJECT}/_apis/pipelines/approvals?state=approved&$expand=steps`, undefined, "7.1-preview.1");
+    expect(approvals.value.find((a: { pipeline: { owner: { id: number } } }) => a.pipeline.owner.id === run.id).steps[0].comment).toBe("Change record checked");
+  });
 });

@@ -47,6 +47,8 @@ export const LOCATIONS: Location[] = [
   loc("f5b09dd5-9d54-45a1-8b5a-1c8287d634cc", "distributedtask", "variablegroups", "{project}/_apis/{area}/{resource}/{groupId}", 2, "3.2", "7.1"),
   loc("8572b1fc-2482-47fa-8f74-7e3ed53ee54b", "distributedtask", "environments", "{project}/_apis/{area}/{resource}/{environmentId}", 1, "5.0", "0.0"),
   loc("51bb5d21-4305-4ea6-9dbb-b7488af73334", "distributedtask", "environmentdeploymentrecords", "{project}/_apis/{area}/environments/{environmentId}/{resource}", 1, "5.0", "0.0"),
+  loc("86c8381e-5aee-4cde-8ae4-25c0c7f5eaea", "PipelinesChecks", "configurations", "{project}/_apis/pipelines/checks/{resource}/{id}", 1, "5.1", "0.0"),
+  loc("37794717-f36f-4d78-b2bf-4dc30d0cfbcd", "pipelinesapproval", "approvals", "{project}/_apis/pipelines/approvals/{approvalId}", 1, "5.1", "0.0"),
   loc("69a319f4-28c1-4bfd-93e6-ea0ff5c6f1a2", "distributedtask", "oidctoken", "{scopeIdentifier}/_apis/{area}/hubs/{hubName}/plans/{planId}/jobs/{jobId}/{resource}", 1, "7.1", "0.0"),
   // Pipelines (served on the same host; the pipelines plane answers them).
   loc("28e1305e-2afe-47bf-abaf-cbb0e6a91988", "pipelines", "pipelines", "{project}/_apis/{resource}/{pipelineId}", 1, "5.1", "7.1"),

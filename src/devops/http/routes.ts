@@ -8,6 +8,7 @@ import { permissionRoutes } from "./permissions.js";
 import { securityRoleRoutes } from "./security-roles.js";
 import { variableGroupRoutes } from "./variable-groups.js";
 import { environmentRoutes } from "./environments.js";
+import { checkRoutes } from "./checks.js";
 
 /**
  * Azure DevOps' REST surface for organizations, projects, security roles, service connections, pipeline
@@ -21,5 +22,6 @@ export function devopsRoutes(app: FastifyInstance, devops: DevOpsService): void 
   securityRoleRoutes(app, devops);
   variableGroupRoutes(app, devops);
   environmentRoutes(app, devops);
+  checkRoutes(app, devops);
   federationRoutes(app, devops);
 }

@@ -6,6 +6,7 @@ import { readBuildParameters, readDefinitionUpdate, readGeneralSettings, readId,
 import type { Pipeline } from "../model.js";
 import { DevOpsPortError, type PipelineCaller, type ProjectRef } from "../ports.js";
 import type { PipelinesService } from "../service.js";
+import { approvalRoutes } from "./approvals.js";
 import { buildLogView, buildView, definitionVariablesView, generalSettingsView, pipelineLogView, pipelineView, runView, timelineView, type ViewBase } from "./views.js";
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string>; Body: unknown }>;
@@ -42,6 +43,7 @@ export function pipelinesRoutes(app: FastifyInstance, pipelines: PipelinesServic
   const repositories = async (p: Pipeline) => pipelines.repositoryOf(p).catch(() => undefined);
   const list = <T>(value: T[]) => ({ count: value.length, value });
 
+  approvalRoutes(app, pipelines, route);
   const P = "/:org/:project/_apis/pipelines";
   app.post(P, route(async (request, _reply, caller, base) => {
     const created = await pipelines.createPipeline(caller, base.project.id, readNewPipeline(request.body));

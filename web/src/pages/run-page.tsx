@@ -2,6 +2,7 @@ import { Badge, Button, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Te
 import { ErrorBar } from "../components/error-bar";
 import { useCallback, useEffect, useState } from "react";
 import { type Listed, projectApi } from "../api";
+import { ApprovalsPanel } from "../components/approvals-panel";
 import { ExplanationView } from "../components/explanation";
 import type { ServiceEndpoint } from "../model";
 import { pageUrls } from "../app";
@@ -181,6 +182,9 @@ export function RunPage({ buildId }: { buildId: number }) {
           </Button>
         </MessageBar>
       )}
+      {records.some((r) => r.type === "Checkpoint.Approval" && r.state !== "completed") && (
+        <ApprovalsPanel key={records.map((r) => `${r.id}:${r.state}`).join(",")} buildId={build.id} onDecided={() => void load()} />
+      )}
       {records
         .filter((r) => r.type === "Job" && r.state === "pending" && r.currentOperation)
         .map((r) => (
@@ -221,7 +225,7 @@ export function RunPage({ buildId }: { buildId: number }) {
         <nav aria-label="Stages, jobs and steps">
           <ul className={styles.records}>
             {records
-              .filter((r) => r.type !== "Checkpoint.Authorization" && r.type !== "Checkpoint")
+              .filter((r) => !r.type.startsWith("Checkpoint"))
               .map((r) => (
                 <li key={r.id} style={{ paddingLeft: depth(r) * 16 }}>
                   <Button appearance={selected === r.id ? "primary" : "subtle"} size="small" onClick={() => setSelected(r.id)} aria-pressed={selected === r.id}>
