@@ -10,19 +10,7 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-
-interface TaskJson {
-  id: string;
-  name: string;
-  friendlyName?: string;
-  description?: string;
-  author?: string;
-  helpUrl?: string;
-  version: { Major: number | string; Minor: number | string; Patch: number | string };
-  deprecated?: boolean;
-  inputs?: Array<{ name: string; aliases?: string[]; type: string; defaultValue?: unknown; required?: boolean }>;
-  execution?: Record<string, unknown>;
-}
+import { taskFacts } from "./task-facts.js";
 
 const args = process.argv.slice(2);
 const option = (name: string) => {
@@ -47,29 +35,7 @@ function taskFiles(): Array<{ path: string; text: string }> {
     .map((path) => ({ path, text: readFileSync(path, "utf8") }));
 }
 
-const tasks = [];
-for (const { path, text } of taskFiles()) {
-  const task = JSON.parse(text.replace(/^\uFEFF/, "")) as TaskJson;
-  tasks.push({
-    id: task.id.toLowerCase(),
-    name: task.name,
-    friendlyName: task.friendlyName ?? task.name,
-    description: task.description ?? "",
-    author: task.author ?? "Microsoft Corporation",
-    helpUrl: task.helpUrl ?? "",
-    version: { major: Number(task.version.Major), minor: Number(task.version.Minor), patch: Number(task.version.Patch) },
-    ...(task.deprecated ? { deprecated: true } : {}),
-    inputs: (task.inputs ?? []).map((i) => ({
-      name: i.name,
-      ...(i.aliases?.length ? { aliases: i.aliases } : {}),
-      type: i.type,
-      ...(i.defaultValue !== undefined ? { defaultValue: String(i.defaultValue) } : {}),
-      ...(i.required ? { required: true } : {}),
-    })),
-    handlers: Object.keys(task.execution ?? {}).sort(),
-    source: path.replace(/^.*?(Tasks\/)/, "$1"),
-  });
-}
+const tasks = taskFiles().map(({ path, text }) => taskFacts(text, path.replace(/^.*?(Tasks\/)/, "$1")));
 tasks.sort((a, b) => a.name.localeCompare(b.name) || a.version.major - b.version.major);
 const out = join(import.meta.dirname, "..", "src", "pipelines", "tasks", "builtin-tasks.json");
 writeFileSync(out, `${JSON.stringify({ source: "microsoft/azure-pipelines-tasks Tasks/*/task.json", tasks }, null, 1)}\n`);

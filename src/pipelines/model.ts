@@ -1,12 +1,17 @@
+import type { TaskDefinition } from "./tasks/catalog.js";
 import { randomUUID } from "node:crypto";
 /** Azure Pipelines objects svcconn keeps, in Azure Pipelines' words. */
 
 /** A Git repository of a project, backed by a local folder or by files written in the world file. */
+/** Where a repository is hosted: Azure Repos (`git`) or another service reached through a service connection. */
+export type RepositoryType = "git" | "github" | "githubenterprise" | "bitbucket";
+
 export interface Repository {
   id: string;
   organizationId: string;
   projectId: string;
   name: string;
+  type: RepositoryType;
   defaultBranch: string;
   /** An absolute folder whose files are the repository's content (read at each run, like a new commit). */
   folder: string | null;
@@ -230,4 +235,13 @@ export interface Approval {
   /** Who queued the run. */
   requestedBy: string;
   steps: ApprovalStep[];
+}
+
+/**
+ * A Marketplace extension installed in an organization: one svcconn knows by id (its tasks come from the catalog),
+ * or one a world declares with its tasks' facts.
+ */
+export interface InstalledExtension {
+  id: string;
+  tasks?: TaskDefinition[];
 }

@@ -257,13 +257,17 @@ export class RunExecution {
     this.stageResults.set(stage.name, { result, jobs });
   }
 
-  /** The protected resources a stage uses whose checks it must pass: its deployment jobs' environments, its connections. */
+  /**
+   * The protected resources a stage uses whose checks it must pass: its deployment jobs' environments, the
+   * connections its steps name, the variable groups it links (its own, its jobs', the pipeline's).
+   */
   private checkedResources(stage: CompiledStage): CheckedResource[] {
     const out: CheckedResource[] = [];
     const add = (r: CheckedResource) => {
       if (!out.some((o) => o.type === r.type && o.id === r.id)) out.push(r);
     };
     for (const job of stage.jobs) if (job.environment?.id !== undefined) add({ type: "environment", id: String(job.environment.id) });
+    for (const v of [...this.plan.compiled.variables, ...stage.variables, ...stage.jobs.flatMap((j) => j.variables)]) if (v.groupId !== undefined) add({ type: "variablegroup", id: String(v.groupId) });
     for (const use of this.uses) if (use.stage === stage.name) add({ type: "endpoint", id: use.connection.id });
     return out;
   }

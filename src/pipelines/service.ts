@@ -11,9 +11,10 @@ import { Approvals } from "./approvals.js";
 import { ResourceLocks } from "./resource-locks.js";
 import { resolveEnvironments } from "./compile/resolve-environments.js";
 import { resolveGroups } from "./compile/resolve-groups.js";
+import { resolveRepositoryEndpoints } from "./compile/resolve-repositories.js";
 import { CompileError } from "./compile/yaml-tree.js";
 import { pipelinesErrors } from "./errors.js";
-import { FREE_TIER_PARALLELISM, HOSTED_POOL, newTimelineRecord, type DefinitionVariable, type Parallelism, type Pipeline, type PipelineSettings, type QueueTimeVariable, type RecordResult, type Repository, type Run, } from "./model.js";
+import { FREE_TIER_PARALLELISM, HOSTED_POOL, newTimelineRecord, type DefinitionVariable, type InstalledExtension, type RepositoryType, type Parallelism, type Pipeline, type PipelineSettings, type QueueTimeVariable, type RecordResult, type Repository, type Run, } from "./model.js";
 import type { DevOpsApi, OrganizationRef, PipelineCaller, ProjectRef, ResourceRef } from "./ports.js";
 import { repositoryPath } from "./repositories.js";
 import { compileTimeVariables } from "./predefined.js";
@@ -23,6 +24,7 @@ import { AgentQueue, type PoolChoice } from "./agent-queue.js";
 import type { RepositoryContent } from "./runner/job-runner.js";
 import type { StepSandbox } from "./runner/sandbox.js";
 import type { WorkFolders } from "./runner/work-folders.js";
+import { MARKETPLACE, type TaskDefinition } from "./tasks/catalog.js";
 
 export interface PipelinesOptions {
   store: Store;
@@ -127,12 +129,13 @@ export class PipelinesService {
 
   // ---- repositories and pools (world files) ------------------------------------------------------------------
 
-  async createRepository(input: { organizationId: string; projectId: string; name: string; folder?: string | null; files?: Record<string, string> | null; id?: string }): Promise<Repository> {
+  async createRepository(input: { organizationId: string; projectId: string; name: string; type?: RepositoryType; folder?: string | null; files?: Record<string, string> | null; id?: string }): Promise<Repository> {
     const repository: Repository = {
       id: input.id?.toLowerCase() ?? newGuid(),
       organizationId: input.organizationId,
       projectId: input.projectId,
       name: input.name,
+      type: input.type ?? "git",
       defaultBranch: "refs/heads/main",
       folder: input.folder ?? null,
       files: input.files ?? null,
@@ -172,6 +175,28 @@ export class PipelinesService {
     await this.store.pipelines.putParallelism(org.id, parallelism);
     await this.agents.limitsChanged(org.id);
     return parallelism;
+  }
+
+  /**
+   * Installs a Marketplace extension in an organization: one of the catalog's by id, or one declared with its
+   * tasks. An id the catalog does not have and no tasks is refused, naming the ones it has.
+   */
+  async installExtension(organizationName: string, extension: InstalledExtension): Promise<void> {
+    const org = await this.options.devops.organization(organizationName);
+    if (!extension.tasks?.length && !MARKETPLACE.some((e) => e.id.toLowerCase() === extension.id.toLowerCase())) {
+      throw pipelinesErrors.argument(`svcconn does not know the extension '${extension.id}': declare its tasks, or install one of ${MARKETPLACE.map((e) => e.id).join(", ")}.`);
+    }
+    await this.store.pipelines.putExtension(org.id, extension);
+  }
+
+  /** The tasks of an organization's extensions, each marked with its extension. */
+  private async installedTasks(organizationId: string): Promise<TaskDefinition[]> {
+    const out: TaskDefinition[] = [];
+    for (const installed of await this.store.pipelines.extensions(organizationId)) {
+      const known = MARKETPLACE.find((e) => e.id.toLowerCase() === installed.id.toLowerCase());
+      out.push(...(installed.tasks ?? known?.tasks ?? []).map((t) => ({ ...t, extension: known?.id ?? installed.id })));
+    }
+    return out;
   }
 
   async putPool(organizationId: string, name: string, agents: Array<{ name: string; vm: string | null }>): Promise<void> {
@@ -330,7 +355,8 @@ export class PipelinesService {
    * Compiles off the event loop, within Azure Pipelines' limits (compile/compile-pool.ts, compile/budget.ts), with
    * the project's repositories for templates from other repositories.
    */
-  private async compile(context: CompileContext, request: RunRequest, queueVariables = this.compileTimeVariables(context, request)): Promise<CompiledPipeline> {
+  /** Compiles the run's pipeline; `preview` also writes the expanded YAML (a preview, or a preview run, shows it). */
+  private async compile(context: CompileContext, request: RunRequest, queueVariables = this.compileTimeVariables(context, request), preview = request.previewRun): Promise<CompiledPipeline> {
     const repositories: Record<string, { folder: string | null; files: Record<string, string> | null }> = {};
     for (const r of await this.store.pipelines.repositories(context.project.id)) repositories[r.name.toLowerCase()] = { folder: r.folder, files: r.files };
     repositories.self = { folder: context.repository.folder, files: context.repository.files };
@@ -341,6 +367,8 @@ export class PipelinesService {
         hidden: this.options.protectedPaths,
         templateParameters: request.templateParameters,
         queueVariables,
+        installedTasks: await this.installedTasks(context.pipeline.organizationId),
+        finalYaml: preview,
       });
     } catch (error) {
       if (error instanceof CompileError) throw pipelinesErrors.validation([{ result: "error", message: error.message }]);
@@ -405,7 +433,8 @@ export class PipelinesService {
     const project = await this.project(caller, projectIdOrName);
     const pipeline = await this.pipeline(caller, project.id, pipelineId);
     await this.admit(caller, project, pipeline, request);
-    return (await this.compile({ pipeline, repository: await this.repositoryOf(pipeline), project, caller }, request)).finalYaml;
+    const context: CompileContext = { pipeline, repository: await this.repositoryOf(pipeline), project, caller };
+    return (await this.compile(context, request, this.compileTimeVariables(context, request), true)).finalYaml ?? "";
   }
 
   // ---- runs ------------------------------------------------------------------------------------------------
@@ -473,7 +502,9 @@ export class PipelinesService {
     const errors: string[] = [];
     for (const r of compiled.resources.repositories) {
       const wanted = r.name.toLowerCase();
-      const found = known.find((k) => k.name.toLowerCase() === wanted) ?? known.find((k) => k.name.toLowerCase() === wanted.split("/").pop());
+      // Azure Repos are named `project/name` or `name`; other hosts `owner/name` in full.
+      const ofType = known.filter((k) => k.type === r.type);
+      const found = ofType.find((k) => k.name.toLowerCase() === wanted) ?? (r.type === "git" ? ofType.find((k) => k.name.toLowerCase() === wanted.split("/").pop()) : undefined);
       if (!found) errors.push(pipelinesErrors.repositoryResourceText(r.alias, r.name, project.name));
       else out.set(r.alias.toLowerCase(), { name: found.name, folder: found.folder, files: found.files });
     }
@@ -482,9 +513,10 @@ export class PipelinesService {
   }
 
   /**
-   * The queue-time checks of the resources a run uses, in Azure DevOps' order: its variable groups (their variables
-   * then take their places), then every connection input, whose `$(x)` may read a group's variable, then the
-   * environments of deployment jobs (created on first use when the requester may).
+   * The queue-time checks of the resources a run uses, in Azure DevOps' order: the connections of repository
+   * resources outside Azure Repos, its variable groups (their variables then take their places), then every
+   * connection input, whose `$(x)` may read a group's variable, then the environments of deployment jobs (created
+   * on first use when the requester may).
    */
   private async resolve(compiled: CompiledPipeline, org: OrganizationRef, project: ProjectRef, pipeline: Pipeline, compileTime: Record<string, string>, requestedBy: string) {
     const { devops } = this.options;
@@ -500,7 +532,8 @@ export class PipelinesService {
       isAuthorized,
       queueVariables: compileTime,
     });
-    const parts = [groups, { ...inputs, unauthorized: inputs.unauthorized.map((c) => ({ type: "endpoint" as const, id: c.id, name: c.name })) }, environments];
+    const repositories = await resolveRepositoryEndpoints(compiled, { connections, isAuthorized, queueVariables: compileTime });
+    const parts = [repositories, groups, { ...inputs, unauthorized: inputs.unauthorized.map((c) => ({ type: "endpoint" as const, id: c.id, name: c.name })) }, environments];
     const errors = parts.flatMap((p) => p.errors);
     const unauthorized: ResourceRef[] = [];
     for (const r of parts.flatMap((p) => p.unauthorized)) if (!unauthorized.some((u) => u.type === r.type && u.id === r.id)) unauthorized.push(r);

@@ -604,6 +604,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("approvals_by_run").on("approvals").column("run_id").execute();
     },
   },
+  "0016-installed-extensions": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("installed_extensions")
+        .addColumn("organization_id", "text", (c) => c.notNull())
+        .addColumn("extension_id", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("installed_extensions_pk", ["organization_id", "extension_id"])
+        .execute();
+    },
+  },
+  "0017-repository-types": {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable("repositories").addColumn("type", "text", (c) => c.notNull().defaultTo("git")).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

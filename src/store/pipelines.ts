@@ -1,4 +1,4 @@
-import type { AgentPool, Parallelism, Pipeline, PipelineSettings, Repository, Run, RunLog } from "../pipelines/model.js";
+import type { AgentPool, InstalledExtension, Parallelism, Pipeline, PipelineSettings, Repository, Run, RunLog } from "../pipelines/model.js";
 import { sql } from "kysely";
 import { isUniqueViolation, json, UniqueViolation, type Db } from "./database.js";
 
@@ -173,6 +173,21 @@ export class PipelineRepository {
       .execute();
   }
 
+  /** Installs a Marketplace extension in an organization (again: replaces it), with the tasks it declares itself. */
+  async putExtension(organizationId: string, extension: InstalledExtension): Promise<void> {
+    const body = json.write(extension);
+    await this.db
+      .insertInto("installedExtensions")
+      .values({ organizationId, extensionId: extension.id.toLowerCase(), body })
+      .onConflict((oc) => oc.columns(["organizationId", "extensionId"]).doUpdateSet({ body }))
+      .execute();
+  }
+
+  async extensions(organizationId: string): Promise<InstalledExtension[]> {
+    const rows = await this.db.selectFrom("installedExtensions").select("body").where("organizationId", "=", organizationId).orderBy("extensionId").execute();
+    return rows.map((r) => json.read(r.body, {} as InstalledExtension));
+  }
+
   /** An organization's parallel jobs, or undefined when it declared none. */
   async parallelism(organizationId: string): Promise<Parallelism | undefined> {
     return this.db.selectFrom("parallelJobs").select(["microsoftHosted", "selfHosted"]).where("organizationId", "=", organizationId).executeTakeFirst();
@@ -186,7 +201,7 @@ export class PipelineRepository {
 
 const toPipeline = (r: Omit<Pipeline, "variables"> & { variables: string }): Pipeline => ({ ...r, variables: json.read<Pipeline["variables"]>(r.variables, {}) });
 
-const toRepository = (r: { files: string | null } & Omit<Repository, "files">): Repository => ({ ...r, files: r.files ? json.read<Record<string, string>>(r.files, {}) : null });
+const toRepository = (r: { files: string | null; type: string } & Omit<Repository, "files" | "type">): Repository => ({ ...r, type: r.type as Repository["type"], files: r.files ? json.read<Record<string, string>>(r.files, {}) : null });
 
 const toRun = (r: { id: number; organizationId: string; projectId: string; pipelineId: number; status: string; body: string }): Run => ({
   id: r.id,

@@ -182,6 +182,7 @@ export interface DatabaseSchema {
   environmentDeployments: EnvironmentDeploymentTable;
   checkConfigurations: CheckConfigurationTable;
   approvals: ApprovalTable;
+  installedExtensions: InstalledExtensionTable;
   executionRecords: ExecutionRecordTable;
   subscriptionCaches: SubscriptionCacheTable;
   repositories: RepositoryTable;
@@ -431,6 +432,12 @@ export interface ApprovalTable {
   createdAt: string;
 }
 
+export interface InstalledExtensionTable {
+  organizationId: string;
+  extensionId: string;
+  body: string;
+}
+
 export interface ExecutionRecordTable {
   id: Generated<number>;
   endpointId: string;
@@ -449,6 +456,7 @@ export interface RepositoryTable {
   organizationId: string;
   projectId: string;
   name: string;
+  type: Generated<string>;
   defaultBranch: string;
   folder: string | null;
   files: string | null;

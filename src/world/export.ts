@@ -181,7 +181,7 @@ export async function exportWorld(store: Store, options: ExportOptions = {}): Pr
         name: p.name,
         id: p.id,
         ...(p.description ? { description: p.description } : {}),
-        repositories: repositories.map((r) => ({ name: r.name, id: r.id, ...(r.folder ? { folder: r.folder } : { files: r.files ?? {} }) })),
+        repositories: repositories.map((r) => ({ name: r.name, id: r.id, ...(r.type !== "git" ? { type: r.type } : {}), ...(r.folder ? { folder: r.folder } : { files: r.files ?? {} }) })),
         pipelines: pipelines.map((d) => ({
           name: d.name,
           repository: repositories.find((r) => r.id === d.repositoryId)?.name ?? "",
@@ -198,6 +198,11 @@ export async function exportWorld(store: Store, options: ExportOptions = {}): Pr
     }
     const pools = (await store.pipelines.pools(org.id)).filter((pool) => !pool.hosted);
     const parallelJobs = await store.pipelines.parallelism(org.id);
+    const extensions = (await store.pipelines.extensions(org.id)).map((e) =>
+      e.tasks?.length
+        ? { id: e.id, tasks: e.tasks.map((t) => ({ name: t.name, id: t.id, version: `${t.version.major}.${t.version.minor}.${t.version.patch}`, ...(t.friendlyName !== t.name ? { friendlyName: t.friendlyName } : {}), inputs: t.inputs })) }
+        : e.id,
+    );
     organizations.push({
       name: org.name,
       id: org.id,
@@ -207,6 +212,7 @@ export async function exportWorld(store: Store, options: ExportOptions = {}): Pr
       projects: worldProjects,
       ...(parallelJobs ? { parallelJobs } : {}),
       pools: pools.map((pool) => ({ name: pool.name, agents: pool.agents.map((a) => ({ name: a.name, ...(a.vm ? { vm: a.vm } : {}) })) })),
+      ...(extensions.length ? { extensions } : {}),
       members,
     });
   }

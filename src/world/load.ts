@@ -17,11 +17,12 @@ import { newGuid } from "../core/ids.js";
 import type { Clock } from "../core/clock.js";
 import { readEndpointInput } from "../devops/endpoint-input.js";
 import { readVariableGroupInput } from "../devops/variable-group-input.js";
+import type { TaskDefinition } from "../pipelines/tasks/catalog.js";
 import { federatedCredentialFor, ISSUER_TYPE } from "../devops/federation.js";
 import type { DevOpsIdentity, Organization, Project } from "../devops/model.js";
 import type { DevOpsCaller } from "../devops/identities.js";
 import { DEMO_WORLD_YAML } from "./demo.js";
-import { GUEST_ACCESS_ROLE, RELATIVE_TIME, worldSchema, type World } from "./schema.js";
+import { GUEST_ACCESS_ROLE, RELATIVE_TIME, worldSchema, type World, type WorldExtensionTask } from "./schema.js";
 
 /** A world file that cannot be loaded; the message names the bad path (`tenants.0.users.2.userType`). */
 export class WorldError extends Error {
@@ -434,7 +435,7 @@ class WorldLoader {
       const created = await at(`${path}.projects.${j}`, () => devops.createProject(org, { id: p.id, name: p.name, description: p.description }));
       projects.set(p.name.toLowerCase(), created);
       for (const [k, r] of p.repositories.entries()) {
-        await at(`${path}.projects.${j}.repositories.${k}`, () => pipelines.createRepository({ organizationId: org.id, projectId: created.project.id, name: r.name, id: r.id, folder: r.folder ? resolve(r.folder) : null, files: r.files ?? null }));
+        await at(`${path}.projects.${j}.repositories.${k}`, () => pipelines.createRepository({ organizationId: org.id, projectId: created.project.id, name: r.name, type: r.type, id: r.id, folder: r.folder ? resolve(r.folder) : null, files: r.files ?? null }));
       }
       if (p.resourceAuthorization !== "fail" || !p.limitVariablesAtQueueTime) {
         await at(`${path}.projects.${j}.resourceAuthorization`, () => pipelines.putSettings(org.name, created.project.id, { resourceAuthorization: p.resourceAuthorization, enforceSettableVar: p.limitVariablesAtQueueTime }));
@@ -448,6 +449,9 @@ class WorldLoader {
     if (o.parallelJobs) {
       const parallelJobs = o.parallelJobs;
       await at(`${path}.parallelJobs`, () => pipelines.putParallelism(org.name, parallelJobs));
+    }
+    for (const [k, e] of o.extensions.entries()) {
+      await at(`${path}.extensions.${k}`, () => pipelines.installExtension(org.name, typeof e === "string" ? { id: e } : { id: e.id, tasks: e.tasks.map((t) => extensionTaskOf(t, e.id)) }));
     }
     for (const [k, pool] of o.pools.entries()) {
       await at(`${path}.pools.${k}`, () => pipelines.putPool(org.id, pool.name, pool.agents.map((a) => ({ name: a.name, vm: a.vm ?? null }))));
@@ -628,4 +632,22 @@ async function principalIndex(store: Store, tenantId: string): Promise<Map<strin
     if (!index.has(sp.displayName.toLowerCase())) index.set(sp.displayName.toLowerCase(), { id: sp.id, type: "ServicePrincipal" });
   }
   return index;
+}
+
+/** A world's extension task as the catalog holds tasks. */
+function extensionTaskOf(t: WorldExtensionTask, extension: string): TaskDefinition {
+  const [major = 0, minor = 0, patch = 0] = typeof t.version === "number" ? [t.version] : t.version.split(".").map(Number);
+  return {
+    id: t.id.toLowerCase(),
+    name: t.name,
+    friendlyName: t.friendlyName ?? t.name,
+    description: "",
+    author: extension.split(".")[0]!,
+    version: { major, minor, patch },
+    helpUrl: "",
+    inputs: t.inputs,
+    // svcconn runs no extension task: a Node handler says the agent could.
+    handlers: ["Node20_1"],
+    extension,
+  };
 }

@@ -229,8 +229,11 @@ const organizationMember = z
 
 const repository = z
   .object({
-    name: z.string().min(1).max(64),
+    /** Its name; `owner/name` for a repository on GitHub or Bitbucket. */
+    name: z.string().min(1).max(200),
     id: guid.optional(),
+    /** Azure Repos (`git`, the default), or a repository a pipeline reaches through a service connection of that type. */
+    type: z.enum(["git", "github", "githubenterprise", "bitbucket"]).default("git"),
     /** A folder whose files are the repository's content (absolute, or relative to where svcconn starts). */
     folder: z.string().min(1).optional(),
     /** Files written here: repository path → content. */
@@ -301,6 +304,35 @@ const variableGroup = z
   })
   .strict();
 
+/** A task of a Marketplace extension, as its task.json describes it (what compiling and resolving need). */
+const extensionTask = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, '_' and '-' only"),
+    id: guid,
+    /** The major version (`Name@major` in YAML), or major.minor.patch. */
+    version: z.union([z.number().int().min(0), z.string().regex(/^\d+\.\d+\.\d+$/)]),
+    friendlyName: z.string().optional(),
+    inputs: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            aliases: z.array(z.string().min(1)).optional(),
+            /** `string`, `boolean`, `pickList`, … — `connectedService:AzureRM` marks a service connection input. */
+            type: z.string().min(1).default("string"),
+            defaultValue: z.string().optional(),
+            required: z.boolean().optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict();
+
+export type WorldExtensionTask = z.infer<typeof extensionTask>;
+
+const extension = z.object({ id: z.string().regex(/^[\w-]+\.[\w-]+$/, "publisher.extension"), tasks: z.array(extensionTask).min(1) }).strict();
+
 /** A pipeline environment: what deployment jobs deploy to. */
 const environment = z
   .object({
@@ -361,6 +393,8 @@ const organization = z
     pools: z
       .array(z.object({ name: z.string().min(1), agents: z.array(z.object({ name: z.string().min(1), vm: z.string().optional() }).strict()).default([]) }).strict())
       .default([]),
+    /** Marketplace extensions installed: an id svcconn knows (`ms-devlabs.custom-terraform-tasks`), or one with its tasks. */
+    extensions: z.array(z.union([z.string().min(1), extension])).default([]),
     members: z.array(organizationMember).default([]),
   })
   .strict();

@@ -214,16 +214,35 @@ describe("a stage waits for its checks", () => {
     await devops(runtime, "admin", "POST", configurations, { type: { id: "2ef31ad6-baa0-403a-8b45-2cbc9b4e5563", name: "ExclusiveLock" }, resource: { type: "environment", id: String(env.id) }, settings: {} }, PREVIEW);
     const gate = mkdtempSync(join(tmpdir(), "svcconn-lock-"));
     const held = deployTo(env.name).replace("- bash: echo shipped", `- bash: for i in $(seq 1 400); do [ -f ${gate}/go ] && exit 0; sleep 0.05; done; exit 1`);
-    const first = await queue(held);
-    const second = await queue(held);
+    const runs = [await queue(held), await queue(held)];
     const lockOf = async (runId: number) => ((await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${runId}/timeline`)).body.records as any[]).find((r) => r.type === "Checkpoint.ExclusiveLock");
-    for (let i = 0; i < 100 && (await lockOf(second.runId))?.state !== "inProgress"; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect((await lockOf(first.runId))?.result).toBe("succeeded");
-    expect((await lockOf(second.runId))?.state).toBe("inProgress");
+    // Whichever run reaches the lock first holds it; the other waits at its checkpoint.
+    let locks: any[] = [];
+    for (let i = 0; i < 200; i++) {
+      locks = await Promise.all(runs.map((r) => lockOf(r.runId)));
+      if (locks.every(Boolean) && locks.some((l) => l.state === "inProgress") && locks.some((l) => l.result === "succeeded")) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const holder = locks.findIndex((l) => l?.result === "succeeded");
+    expect(holder, JSON.stringify(locks)).toBeGreaterThanOrEqual(0);
+    expect(locks[1 - holder].state).toBe("inProgress");
     writeFileSync(join(gate, "go"), "");
-    const [a, b] = [await finished(first.runId), await finished(second.runId)];
-    expect([a.build.result, b.build.result]).toEqual(["succeeded", "succeeded"]);
-    expect(Date.parse(b.record("Phase", "Ship").startTime)).toBeGreaterThanOrEqual(Date.parse(a.record("Phase", "Ship").finishTime));
+    const first = await finished(runs[holder]!.runId);
+    const second = await finished(runs[1 - holder]!.runId);
+    expect([first.build.result, second.build.result]).toEqual(["succeeded", "succeeded"]);
+    expect(Date.parse(second.record("Phase", "Ship").startTime)).toBeGreaterThanOrEqual(Date.parse(first.record("Phase", "Ship").finishTime));
+  });
+
+  it("an approval on a variable group holds the stage that links it", async () => {
+    const group = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/distributedtask/variablegroups`, { name: "approved-settings", type: "Vsts", variables: { tier: { value: "gold" } } }, { version: "5.0-preview.1" });
+    await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/variablegroup/${group.body.id}`, { allPipelines: { authorized: true } }, PREVIEW);
+    await devops(runtime, "admin", "POST", configurations, { type: APPROVAL, resource: { type: "variablegroup", id: String(group.body.id) }, settings: { approvers: [{ id: ids.dev }] } }, PREVIEW);
+    const { runId } = await queue("stages:\n  - stage: Uses\n    variables:\n      - group: approved-settings\n    jobs:\n      - job: Read\n        steps:\n          - bash: echo tier=$(tier)\n");
+    const approval = await pendingApprovalOf(runId);
+    await decide("dev", approval.id, "approved");
+    const done = await finished(runId);
+    expect(done.build.result).toBe("succeeded");
+    expect(done.record("Checkpoint.Approval").result).toBe("succeeded");
   });
 
   it("a check svcconn cannot evaluate fails the stage and says so", async () => {

@@ -69,6 +69,16 @@ jobs:
     expect(compile({ "/azure-pipelines.yml": `parameters:\n  - name: full\n    type: boolean\n    default: false\nsteps:\n  - \${{ if parameters.full }}:\n    - script: a\n  - script: b\n` }, { parameters: { full: "true" } }).stages[0]!.jobs[0]!.steps.length).toBe(2);
   });
 
+  it("binds values given to an older map-form template over its defaults, and takes values it does not declare", () => {
+    const p = compile({
+      "/azure-pipelines.yml": "steps:\n  - template: t.yml\n    parameters:\n      region: westeurope\n      accTest: true\n",
+      "/t.yml": `parameters:\n  region: northeurope\n  tier: basic\nsteps:\n  - script: echo \${{ parameters.region }} \${{ parameters.tier }} \${{ parameters.accTest }}\n`,
+    });
+    expect(p.stages[0]!.jobs[0]!.steps.find((s) => s.inputs.script)?.inputs.script).toBe("echo westeurope basic true");
+    // The typed form still refuses a parameter it does not declare.
+    expect(failure({ "/azure-pipelines.yml": "steps:\n  - template: t.yml\n    parameters:\n      extra: 1\n", "/t.yml": "parameters:\n  - name: region\n    default: x\nsteps:\n  - script: echo\n" })).toContain("Unexpected parameter 'extra'");
+  });
+
   it("maps task inputs by alias to canonical names and fills defaults", () => {
     const step = compile({ "/azure-pipelines.yml": "steps:\n  - task: AzureCLI@2\n    name: login\n    inputs:\n      azureSubscription: conn\n      scriptType: bash\n      scriptLocation: inlineScript\n      inlineScript: az version\n" }).stages[0]!.jobs[0]!.steps[0]!;
     expect(step.inputs).toMatchObject({ connectedServiceNameARM: "conn", scriptType: "bash", visibleAzLogin: "true" });

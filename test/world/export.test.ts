@@ -61,6 +61,8 @@ describe("svcconn world export", () => {
     // Variable groups, their secrets (asked for) and their Key Vault link come along.
     expect(text).toContain("Scn8Q~group.secret.for.scenario.0001");
     expect(text).toContain("vault: contoso-scenario-kv");
+    // Installed extensions.
+    expect(text).toMatch(/extensions:\n\s+- ms-devlabs\.custom-terraform-tasks/);
     // Environments, with who may deploy to them.
     expect(text).toMatch(/environments:\n\s+- name: production\n\s+description: What deploy-with-reader deploys to\n[\s\S]*?pipelines:\n\s+- deploy-with-reader/);
     expect((await runCli(["world", "check", file])).stdout).toBe("ok: 1 tenant(s)\n");

@@ -1,5 +1,6 @@
 import { parentPort } from "node:worker_threads";
 import { readRepositoryFile } from "../repositories.js";
+import type { TaskDefinition } from "../tasks/catalog.js";
 import { compilePipeline, type CompiledPipeline } from "./compiler.js";
 import { CompileError, type Pos } from "./yaml-tree.js";
 
@@ -13,6 +14,10 @@ export interface CompileJob {
   hidden: string[];
   templateParameters: Record<string, string>;
   queueVariables: Record<string, string>;
+  /** The tasks of the organization's Marketplace extensions. */
+  installedTasks: TaskDefinition[];
+  /** Whether to write the expanded YAML (preview). */
+  finalYaml: boolean;
 }
 
 export type CompileAnswer = { id: number; compiled: CompiledPipeline } | { id: number; error: { reason: string; pos?: Pos } } | { id: number; crash: string };
@@ -25,10 +30,12 @@ parentPort?.on("message", (job: CompileJob) => {
       yamlPath: job.yamlPath,
       readFile: (path, name) => {
         const repository = job.repositories[name.toLowerCase()] ?? job.repositories[name.toLowerCase().split("/").pop() ?? ""];
-        return repository ? readRepositoryFile({ ...repository, id: "", organizationId: "", projectId: "", name: "", defaultBranch: "", createdAt: "" }, path, job.hidden) : undefined;
+        return repository ? readRepositoryFile({ ...repository, id: "", organizationId: "", projectId: "", name: "", type: "git", defaultBranch: "", createdAt: "" }, path, job.hidden) : undefined;
       },
       templateParameters: job.templateParameters,
       queueVariables: job.queueVariables,
+      installedTasks: job.installedTasks,
+      finalYaml: job.finalYaml,
     });
     answer = { id: job.id, compiled };
   } catch (error) {

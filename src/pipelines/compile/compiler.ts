@@ -13,6 +13,8 @@ export interface VariableDefinition {
   readonly: boolean;
   /** The variable group it comes from: its value is taken as it is (no `$[ ]` expression). */
   group?: string;
+  /** That group's id (set when the run resolves its groups). */
+  groupId?: number;
 }
 
 /** A `- group:` a variables list links (its variables come from the library when the run is queued). */
@@ -141,8 +143,8 @@ export interface CompiledPipeline {
   lockBehavior: string | null;
   /** The template the pipeline `extends`, as its root names it (for required-template checks), or null. */
   extendsTemplate: string | null;
-  /** The pipeline with templates and compile-time expressions expanded (the preview API's `finalYaml`). */
-  finalYaml: string;
+  /** The pipeline with templates and compile-time expressions expanded (the preview API's `finalYaml`), when asked for. */
+  finalYaml: string | null;
 }
 
 export interface CompileRequest {
@@ -151,6 +153,10 @@ export interface CompileRequest {
   templateParameters: Record<string, string>;
   /** Variables set at queue time (compile-time for `${{ variables.x }}` and `$(x)` in connection names). */
   queueVariables: Record<string, string>;
+  /** The tasks of the Marketplace extensions the organization installed (built-in tasks are always there). */
+  installedTasks?: TaskDefinition[];
+  /** Write the expanded pipeline as YAML (preview): a run does not need it, and writing it costs as much as parsing. */
+  finalYaml?: boolean;
 }
 
 /**
@@ -171,8 +177,8 @@ export function compilePipeline(request: CompileRequest): CompiledPipeline {
   if (resources) for (const [alias, name] of repositoryAliases(expander.expand(resources.value, scope))) expander.repositories.set(alias, name);
   const body: YMap = { kind: "map", pos: root.pos, entries: root.entries.filter((e) => e.key.value !== "parameters") };
   const { tree, extendsTemplate } = expandRoot(expander, body, scope);
-  const pipeline = new StructureReader().pipeline(tree);
-  return { ...pipeline, parameters, extendsTemplate, finalYaml: stringify(toPlain(tree), { lineWidth: 0 }) };
+  const pipeline = new StructureReader(request.installedTasks).pipeline(tree);
+  return { ...pipeline, parameters, extendsTemplate, finalYaml: request.finalYaml === false ? null : stringify(toPlain(tree), { lineWidth: 0 }) };
 }
 
 /**

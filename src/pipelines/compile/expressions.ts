@@ -344,22 +344,30 @@ function evaluateAst(ast: Ast, ctx: ExpressionContext): Value {
   }
 }
 
-/** Parsed expressions by text: an `each` evaluates the same few texts thousands of times. Bounded, cleared when full. */
-const parsed = new Map<string, Ast>();
+/**
+ * Parsed expressions by text (an `each` evaluates the same few texts thousands of times), each with whether it calls
+ * a function: one that does not (`parameters.env.name`) makes nothing, so it needs no memory account. Bounded.
+ */
+const parsed = new Map<string, { ast: Ast; calls: boolean }>();
 const PARSED_CAPACITY = 10_000;
 
-function parseOnce(text: string): Ast {
-  let ast = parsed.get(text);
-  if (ast === undefined) {
-    ast = parseExpression(text);
+const callsFunction = (ast: Ast): boolean => ast.kind === "call" || (ast.kind === "member" && (callsFunction(ast.target) || callsFunction(ast.key)));
+
+function parseOnce(text: string): { ast: Ast; calls: boolean } {
+  let entry = parsed.get(text);
+  if (entry === undefined) {
+    const ast = parseExpression(text);
+    entry = { ast, calls: callsFunction(ast) };
     if (parsed.size >= PARSED_CAPACITY) parsed.clear();
-    parsed.set(text, ast);
+    parsed.set(text, entry);
   }
-  return ast;
+  return entry;
 }
 
 export function evaluate(text: string, ctx: ExpressionContext): Value {
+  const { ast, calls } = parseOnce(text);
+  if (!calls) return evaluateAst(ast, ctx);
   const own: ExpressionContext = { ...ctx };
   memories.set(own, new EvaluationMemory(text));
-  return evaluateAst(parseOnce(text), own);
+  return evaluateAst(ast, own);
 }

@@ -79,7 +79,7 @@ export async function resolveGroups(compiled: CompiledPipeline, context: GroupCo
         if (!vaults.includes(group)) vaults.push(group);
         continue;
       }
-      for (const v of group.variables) out.push({ name: v.name, value: v.value, isSecret: v.isSecret, readonly: false, group: group.name });
+      for (const v of group.variables) out.push({ name: v.name, value: v.value, isSecret: v.isSecret, readonly: false, group: group.name, groupId: group.id });
     }
     while (next < variables.length) out.push(variables[next++]!);
     return out;

@@ -67,6 +67,9 @@ const text = (fields: Map<string, { value: YNode }>, key: string) => (fields.has
 export class StructureReader {
   private autoJob = 0;
 
+  /** `installed`: the tasks of the organization's Marketplace extensions, found beside the built-in ones. */
+  constructor(private readonly installed: TaskDefinition[] = []) {}
+
   pipeline(node: YMap): Omit<CompiledPipeline, "parameters" | "finalYaml" | "extendsTemplate"> {
     const fields = readMap(node, PIPELINE_KEYS, "pipeline");
     const levels = ["stages", "jobs", "steps", "phases"].filter((k) => fields.has(k));
@@ -248,10 +251,11 @@ export class StructureReader {
       return { ...common, kind: "checkout", task: null, displayName: text(fields, "displayName") ?? "Checkout", inputs: {}, inputKeys: {}, checkout: { repository, options } };
     }
     if (kind === "task") {
-      const { task, name, major } = findTask(text(fields, "task")!);
+      const { task, name, major } = findTask(text(fields, "task")!, this.installed);
       if (!task) throw new CompileError(taskMissing(name, major, job, common.name), fields.get("task")!.value.pos);
       const { inputs, inputKeys } = taskInputs(task, fields.get("inputs")?.value);
-      return { ...common, kind: "task", task, displayName: text(fields, "displayName") ?? task.name, inputs, inputKeys };
+      // `common` is this step's own object: completing it costs less than copying it (thousands of steps).
+      return Object.assign(common, { kind: "task" as const, task, displayName: text(fields, "displayName") ?? task.name, inputs, inputKeys });
     }
     // Shorthand steps are tasks, as the server expands them.
     const shorthand = SHORTHAND_TASKS[kind]!;
@@ -263,21 +267,27 @@ export class StructureReader {
     const extra = fields.get("inputs")?.value;
     const { inputs, inputKeys } = taskInputs(task, extra, given);
     const artifactKinds = ["download", "downloadBuild", "publish", "upload"];
-    const stepKind = artifactKinds.includes(kind) ? (kind === "download" || kind === "downloadBuild" ? "download" : "publish") : "task";
-    return {
-      ...common,
-      kind: stepKind,
-      task,
-      displayName: text(fields, "displayName") ?? shorthand.displayName,
-      inputs,
-      inputKeys,
-      ...(stepKind !== "task" ? { artifact: { source: stepKind === "download" ? value : null, name: text(fields, "artifact") ?? null, patterns: text(fields, "patterns") ?? null, path: stepKind === "publish" ? value : (text(fields, "path") ?? null) } } : {}),
-    };
+    const stepKind: CompiledStep["kind"] = artifactKinds.includes(kind) ? (kind === "download" || kind === "downloadBuild" ? "download" : "publish") : "task";
+    const step: CompiledStep = Object.assign(common, { kind: stepKind, task, displayName: text(fields, "displayName") ?? shorthand.displayName, inputs, inputKeys });
+    if (stepKind !== "task") step.artifact = { source: stepKind === "download" ? value : null, name: text(fields, "artifact") ?? null, patterns: text(fields, "patterns") ?? null, path: stepKind === "publish" ? value : (text(fields, "path") ?? null) };
+    return step;
   }
 }
 
 export const taskMissing = (name: string, major: number | undefined, job: string, step: string | null) =>
   `A task is missing. The pipeline references a task called '${name}'. This usually indicates the task isn't installed, and you may be able to install it from the Marketplace: https://marketplace.visualstudio.com. (Task version ${major ?? ""}, job '${job}', step '${step ?? ""}'.)`;
+
+/** Each task's inputs by lower-case name and alias, made once per task. */
+const inputIndex = new WeakMap<TaskDefinition, Map<string, TaskDefinition["inputs"][number]>>();
+function inputsOf(task: TaskDefinition): Map<string, TaskDefinition["inputs"][number]> {
+  let index = inputIndex.get(task);
+  if (!index) {
+    index = new Map();
+    for (const input of task.inputs) for (const key of [input.name, ...(input.aliases ?? [])]) if (!index.has(key.toLowerCase())) index.set(key.toLowerCase(), input);
+    inputIndex.set(task, index);
+  }
+  return index;
+}
 
 /** Inputs by canonical name: YAML keys matched to names or aliases (case-insensitively), defaults filled in. */
 export function taskInputs(task: TaskDefinition, node: YNode | undefined, given: Record<string, string> = {}) {
@@ -289,7 +299,7 @@ export function taskInputs(task: TaskDefinition, node: YNode | undefined, given:
     for (const e of node.entries) written.push([e.key.value, asString(e.value)]);
   }
   for (const [key, value] of written) {
-    const input = task.inputs.find((i) => i.name.toLowerCase() === key.toLowerCase() || i.aliases?.some((a) => a.toLowerCase() === key.toLowerCase()));
+    const input = inputsOf(task).get(key.toLowerCase());
     // Unknown inputs reach the task as INPUT_ variables too, as on the real agent.
     const name = input?.name ?? key;
     inputs[name] = value;

@@ -1,6 +1,6 @@
 import { CompileBudget } from "./budget.js";
 import { evaluate, ExpressionError, toText, type Value } from "./expressions.js";
-import { asSeq, asString, CompileError, fromPlain, parseYamlFile, parseYamlValue, readMap, scalar, toPlain, type Pos, type YMap, type YNode } from "./yaml-tree.js";
+import { asSeq, asString, CompileError, fromPlain, parseYamlFile, parseYamlValue, readMap, scalar, toPlain, type Pos, type YMap, type YNode, type YScalar } from "./yaml-tree.js";
 
 /** Azure Pipelines' documented template limits: files per pipeline and nesting depth. */
 export const MAX_TEMPLATE_FILES = 100;
@@ -46,6 +46,9 @@ export interface DefinedVariable {
  * Variables are defined in order: an item of a `variables` list sees the ones before it.
  */
 export class TemplateExpander {
+  /** What expressions of a scope read, made once per scope (scopes are never changed once made). */
+  private readonly scopeValues = new WeakMap<TemplateScope, Record<string, Value>>();
+
   /** Each file once, parsed (Azure counts separate files against its limit, not inclusions). */
   private readonly files = new Map<string, YNode>();
   /** How deep the node being expanded sits in the expanded pipeline. */
@@ -99,7 +102,12 @@ export class TemplateExpander {
 
   evaluate(text: string, scope: TemplateScope, pos: Pos): Value {
     try {
-      return evaluate(text, { values: { parameters: scope.parameters, variables: scope.variables, ...scope.locals } });
+      let values = this.scopeValues.get(scope);
+      if (!values) {
+        values = { parameters: scope.parameters, variables: scope.variables, ...scope.locals };
+        this.scopeValues.set(scope, values);
+      }
+      return evaluate(text, { values });
     } catch (error) {
       if (error instanceof ExpressionError) throw new CompileError(error.message, pos);
       throw error;
@@ -114,13 +122,20 @@ export class TemplateExpander {
   expand(node: YNode, scope: TemplateScope, kind?: ListKind): YNode {
     this.budget.depth(++this.nesting, node.pos);
     try {
-      if (node.kind === "scalar") return this.expandScalar(node.value, node.pos, scope);
+      if (node.kind === "scalar") return this.expandScalarNode(node, scope);
       this.budget.object(node.pos);
       if (node.kind === "seq") return { kind: "seq", pos: node.pos, items: kind === "variables" ? this.expandVariables(node, scope).items : this.expandItems(node.items, scope, kind) };
       return this.expandMap(node, scope);
     } finally {
       this.nesting--;
     }
+  }
+
+  /** Nodes are never changed once made: a scalar without an expression is used as it is. */
+  private expandScalarNode(node: YScalar, scope: TemplateScope): YNode {
+    if (node.value.includes("${{")) return this.expandScalar(node.value, node.pos, scope);
+    this.budget.text(node.value, node.pos);
+    return node;
   }
 
   private expandScalar(value: string, pos: Pos, scope: TemplateScope): YNode {
@@ -156,7 +171,7 @@ export class TemplateExpander {
       const directive = DIRECTIVE.exec(entry.key.value.trim());
       if (!directive) {
         chain = "none";
-        const key = this.expandScalar(entry.key.value, entry.key.pos, scope);
+        const key = this.expandScalarNode(entry.key, scope);
         if (key.kind !== "scalar") throw new CompileError("A mapping key must be a string.", entry.key.pos);
         if (out.entries.some((e) => e.key.value === key.value)) throw new CompileError(`'${key.value}' is already defined`, entry.key.pos);
         const listKind = LIST_KINDS[key.value.toLowerCase()];
@@ -358,9 +373,13 @@ export function bindParameters(declared: YNode | undefined, given: Record<string
   const out: Record<string, Value> = {};
   const known = new Map<string, string>();
   if (declared && declared.kind === "map") {
-    for (const e of declared.entries) {
-      known.set(e.key.value.toLowerCase(), e.key.value);
-      out[e.key.value] = toPlain(e.value) as Value;
+    // The older form is a map of defaults: values given replace them, and values it does not name are taken as they
+    // are (Azure Pipelines accepts them; real pipelines pass such extras to shared templates).
+    for (const e of declared.entries) out[e.key.value] = toPlain(e.value) as Value;
+    for (const [name, value] of Object.entries(given)) {
+      const declaredAs = Object.keys(out).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
+      out[declaredAs] = value;
+      known.set(name.toLowerCase(), declaredAs);
     }
   } else if (declared) {
     for (const item of asSeq(declared)) {

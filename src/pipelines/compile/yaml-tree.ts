@@ -133,11 +133,19 @@ export function fromPlain(value: unknown, pos: Pos, budget?: CompileBudget, dept
 const numberText = (n: number) => (Number.isInteger(n) ? String(n) : String(n));
 
 /** Reads a map strictly: every key must be one of `allowed`; duplicates and unknown keys fail at their position. */
+/** Each list of allowed keys by lower-case key, made once per list (the structure reads thousands of mappings). */
+const allowedKeys = new WeakMap<readonly string[], Map<string, string>>();
+
 export function readMap(node: YNode, allowed: readonly string[], what: string): Map<string, { key: YScalar; value: YNode }> {
   if (node.kind !== "map") throw new CompileError(node.kind === "seq" ? "A sequence was not expected" : `Expected a mapping${what ? ` (${what})` : ""}`, node.pos);
+  let byKey = allowedKeys.get(allowed);
+  if (!byKey) {
+    byKey = new Map(allowed.map((a) => [a.toLowerCase(), a]));
+    allowedKeys.set(allowed, byKey);
+  }
   const out = new Map<string, { key: YScalar; value: YNode }>();
   for (const entry of node.entries) {
-    const name = allowed.find((a) => a.toLowerCase() === entry.key.value.toLowerCase());
+    const name = byKey.get(entry.key.value.toLowerCase());
     if (!name) throw new CompileError(`Unexpected value '${entry.key.value}'`, entry.key.pos);
     if (out.has(name)) throw new CompileError(`'${entry.key.value}' is already defined`, entry.key.pos);
     out.set(name, entry);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { AdminError } from "../../core/errors.js";
 import { DevOpsPortError } from "../ports.js";
+import { PipelinesError } from "../errors.js";
 import type { PipelinesService } from "../service.js";
 
 const folderRepository = z.object({ folder: z.string().min(1).max(4096) }).strict();
@@ -13,7 +14,8 @@ const parallelism = z.object({ microsoftHosted: z.number().int().min(0).max(1000
  * On the devops listener: `PUT /_admin/organizations/{org}/projects/{project}/repositories/{name}`, a repository
  * backed by a local folder (`svcconn pipeline run` registers the folder of the YAML file it runs), and
  * `PUT …/projects/{project}/pipelinesettings`, the project's svcconn pipeline settings, and
- * `PUT /_admin/organizations/{org}/parallelism`, how many jobs the organization runs at once.
+ * `PUT /_admin/organizations/{org}/parallelism`, how many jobs the organization runs at once, and
+ * `PUT /_admin/organizations/{org}/extensions/{publisher.extension}`, a Marketplace extension svcconn knows.
  */
 export function pipelinesAdminRoutes(app: FastifyInstance, pipelines: PipelinesService, requireKey: (request: never) => Promise<void>): void {
   app.put<{ Params: { org: string; project: string; name: string } }>("/_admin/organizations/:org/projects/:project/repositories/:name", { onRequest: requireKey as never }, async (request) => {
@@ -37,6 +39,18 @@ export function pipelinesAdminRoutes(app: FastifyInstance, pipelines: PipelinesS
       return await pipelines.putSettings(request.params.org, request.params.project, parsed.data);
     } catch (error) {
       if (error instanceof DevOpsPortError) throw new AdminError(404, "NotFound", error.message);
+      throw error;
+    }
+  });
+
+  app.put<{ Params: { org: string; extension: string } }>("/_admin/organizations/:org/extensions/:extension", { onRequest: requireKey as never }, async (request, reply) => {
+    if (!/^[\w-]{1,100}\.[\w-]{1,100}$/.test(request.params.extension)) throw new AdminError(400, "InvalidExtension", "An extension is named publisher.extension.");
+    try {
+      await pipelines.installExtension(request.params.org, { id: request.params.extension });
+      return reply.status(204).send();
+    } catch (error) {
+      if (error instanceof DevOpsPortError) throw new AdminError(404, "NotFound", error.message);
+      if (error instanceof PipelinesError) throw new AdminError(400, "InvalidExtension", error.message);
       throw error;
     }
   });

@@ -1,4 +1,5 @@
 import builtin from "./builtin-tasks.json" with { type: "json" };
+import marketplace from "./marketplace-tasks.json" with { type: "json" };
 
 /**
  * Every built-in Azure Pipelines task, with the real tasks' identities and input metadata (builtin-tasks.json,
@@ -28,7 +29,22 @@ export interface TaskDefinition {
   handlers: string[];
   /** The module under `tasks/` that implements it in svcconn (run as the task's own process), when there is one. */
   entry?: string;
+  /** The Marketplace extension (`publisher.extensionId`) a task comes from; built-in tasks have none. */
+  extension?: string;
 }
+
+/** A Marketplace extension an organization may install: its tasks' facts. */
+export interface TaskExtension {
+  id: string;
+  name: string;
+  tasks: TaskDefinition[];
+}
+
+/**
+ * Marketplace extensions whose tasks real pipelines use (marketplace-tasks.json, made by
+ * scripts/extract-extension-tasks.ts from each extension's manifest and task.json files).
+ */
+export const MARKETPLACE: TaskExtension[] = marketplace.extensions.map((e) => ({ id: e.id, name: e.name, tasks: e.tasks.map((t) => ({ ...t, extension: e.id })) }));
 
 /** The tasks svcconn runs, by `Name@major`: their implementation modules under `tasks/`. */
 const IMPLEMENTATIONS: Record<string, string> = {
@@ -43,10 +59,19 @@ const IMPLEMENTATIONS: Record<string, string> = {
 export const TASKS: TaskDefinition[] = builtin.tasks.map((t) => ({ ...t, entry: IMPLEMENTATIONS[`${t.name}@${t.version.major}`] }));
 
 /** A task by `Name@major` (or name alone: the highest major), case-insensitively, or by id. */
-export function findTask(reference: string): { task?: TaskDefinition; name: string; major?: number } {
-  const [name = "", version] = reference.split("@");
+/** Built-in tasks by lower-case name and by id: a large pipeline looks tasks up thousands of times. */
+const BY_KEY = new Map<string, TaskDefinition[]>();
+for (const t of TASKS) for (const key of new Set([t.name.toLowerCase(), t.id])) BY_KEY.set(key, [...(BY_KEY.get(key) ?? []), t]);
+
+export function findTask(reference: string, installed: TaskDefinition[] = []): { task?: TaskDefinition; name: string; major?: number } {
+  const [written = "", version] = reference.split("@");
   const major = version === undefined ? undefined : Number(version);
-  const candidates = TASKS.filter((t) => t.name.toLowerCase() === name.toLowerCase() || t.id === name.toLowerCase());
+  // An extension's task may be named in full: {publisher}.{extension}.{contribution}.{task}.
+  const dotted = written.split(".");
+  const name = dotted.length >= 4 ? dotted[dotted.length - 1]! : written;
+  const key = name.toLowerCase();
+  const prefix = dotted.length >= 4 ? `${dotted[0]}.${dotted[1]}`.toLowerCase() : undefined;
+  const candidates = [...(BY_KEY.get(key) ?? []), ...installed.filter((t) => t.name.toLowerCase() === key || t.id === key)].filter((t) => !prefix || t.extension?.toLowerCase() === prefix);
   const task = major === undefined ? candidates.sort((a, b) => b.version.major - a.version.major)[0] : candidates.find((t) => t.version.major === major);
   return { task, name, major };
 }

@@ -47,7 +47,7 @@ interface NeededResource {
 /** The run-time wait for resources the pipeline may not use yet (the Checkpoint.Authorization record's text). */
 const PERMISSION = /(Service connection|Variable group|Environment): ([^.]+)\./g;
 /** The compile-time refusals of a connection or a group the pipeline may not use (or that does not exist). */
-const NOT_AUTHORIZED = /references service connection (.+?) which could not be found|Variable group (.+?) could not be found|Environment (.+?) could not be found/g;
+const NOT_AUTHORIZED = /references (?:service connection|endpoint) (.+?) which (?:could not be found|does not exist)|Variable group (.+?) could not be found|Environment (.+?) could not be found/g;
 
 const nameResources = (resources: NeededResource[]) => resources.map((r) => `${r.kind}: ${r.name}`).join("; ");
 
