@@ -245,3 +245,11 @@ export interface InstalledExtension {
   id: string;
   tasks?: TaskDefinition[];
 }
+
+/** A `resources.pipelines` entry resolved when a run is queued: the run of the source pipeline it stands for. */
+export interface PipelineResourceRun {
+  alias: string;
+  pipeline: { id: number; name: string };
+  project: { id: string; name: string };
+  run: { id: number; name: string; sourceBranch: string; sourceVersion: string; requestedBy: { id: string; displayName: string } };
+}

@@ -1,5 +1,5 @@
 import type { OrganizationRef, ProjectRef } from "./ports.js";
-import type { Pipeline, Repository } from "./model.js";
+import type { Pipeline, PipelineResourceRun, Repository } from "./model.js";
 
 /** What a run is, as far as its predefined variables tell it. */
 export interface RunFacts {
@@ -48,4 +48,27 @@ export function compileTimeVariables(facts: RunFacts): Record<string, string> {
     "System.TeamProjectId": facts.project.id,
     ...(facts.runId !== null ? { "Build.BuildId": String(facts.runId) } : {}),
   };
+}
+
+/** `resources.pipeline.{alias}.*`: the facts of the run each pipeline resource stands for (run-time variables). */
+export function pipelineResourceVariables(resources: PipelineResourceRun[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const r of resources) {
+    const at = `resources.pipeline.${r.alias}.`;
+    Object.assign(out, {
+      [`${at}projectID`]: r.project.id,
+      [`${at}projectName`]: r.project.name,
+      [`${at}pipelineID`]: String(r.pipeline.id),
+      [`${at}pipelineName`]: r.pipeline.name,
+      [`${at}runID`]: String(r.run.id),
+      [`${at}runName`]: r.run.name,
+      [`${at}runURI`]: `vstfs:///Build/Build/${r.run.id}`,
+      [`${at}sourceBranch`]: r.run.sourceBranch,
+      [`${at}sourceCommit`]: r.run.sourceVersion,
+      [`${at}sourceProvider`]: "TfsGit",
+      [`${at}requestedFor`]: r.run.requestedBy.displayName,
+      [`${at}requestedForID`]: r.run.requestedBy.id,
+    });
+  }
+  return out;
 }

@@ -6,9 +6,9 @@ import type { ConnectionUse } from "./compile/resolve-connections.js";
 import type { Approvals } from "./approvals.js";
 import { type CheckpointContext, passCheckpoint } from "./checkpoint.js";
 import type { ResourceLocks } from "./resource-locks.js";
-import { newTimelineRecord, type Pipeline, type RecordResult, type Repository, type Run, type RunResult, type TimelineRecord } from "./model.js";
+import { newTimelineRecord, type PipelineResourceRun, type Pipeline, type RecordResult, type Repository, type Run, type RunResult, type TimelineRecord } from "./model.js";
 import type { CheckedResource, ConnectionForJob, OrganizationRef, ProjectRef } from "./ports.js";
-import { compileTimeVariables } from "./predefined.js";
+import { compileTimeVariables, pipelineResourceVariables } from "./predefined.js";
 import { isInside } from "./repositories.js";
 import { RunLogWriter } from "./run-logs.js";
 import { expandMacros, isSecretAuthorizationParameter } from "./runner/agent-env.js";
@@ -40,6 +40,8 @@ export interface RunPlan {
   org: OrganizationRef;
   /** What a checkout may copy: `self` and the aliases of `resources.repositories`. */
   repositories: Map<string, RepositoryContent>;
+  /** `resources.pipelines`, each resolved to a run of its source pipeline. */
+  pipelineResources: PipelineResourceRun[];
 }
 
 /** The pipelines plane's parts a run uses while it executes. */
@@ -88,7 +90,7 @@ export class RunExecution {
   ) {
     this.logs = new RunLogWriter(deps.store.pipelines, run.id, this.now, (urgent) => this.changed(urgent));
     const collectionUri = `${deps.urls().devops}/${plan.org.name}/`;
-    this.compileTime = compileTimeVariables({ runId: run.id, buildNumber: run.name, sourceBranch: run.sourceBranch, sourceVersion: run.sourceVersion, requestedBy: run.requestedBy, pipeline: plan.pipeline, repository: plan.repository, project: plan.project, organization: plan.org, collectionUri });
+    this.compileTime = { ...pipelineResourceVariables(plan.pipelineResources), ...compileTimeVariables({ runId: run.id, buildNumber: run.name, sourceBranch: run.sourceBranch, sourceVersion: run.sourceVersion, requestedBy: run.requestedBy, pipeline: plan.pipeline, repository: plan.repository, project: plan.project, organization: plan.org, collectionUri }) };
   }
 
   private now = () => this.deps.clock.now().toISOString();
@@ -399,6 +401,10 @@ export class RunExecution {
           jobToken,
           repositories: plan.repositories,
           artifacts: folderArtifacts(deps.workFolders.artifactsRoot, run.id),
+          resourceArtifacts: (alias) => {
+            const resource = plan.pipelineResources.find((r) => r.alias.toLowerCase() === alias.toLowerCase());
+            return resource && { run: resource.run, store: folderArtifacts(deps.workFolders.artifactsRoot, resource.run.id) };
+          },
           agent: input.agent,
           baseEnv: deps.agentEnvironment(),
           masker,

@@ -14,7 +14,7 @@ import { resolveGroups } from "./compile/resolve-groups.js";
 import { resolveRepositoryEndpoints } from "./compile/resolve-repositories.js";
 import { CompileError } from "./compile/yaml-tree.js";
 import { pipelinesErrors } from "./errors.js";
-import { FREE_TIER_PARALLELISM, HOSTED_POOL, newTimelineRecord, type DefinitionVariable, type InstalledExtension, type RepositoryType, type Parallelism, type Pipeline, type PipelineSettings, type QueueTimeVariable, type RecordResult, type Repository, type Run, } from "./model.js";
+import { FREE_TIER_PARALLELISM, HOSTED_POOL, newTimelineRecord, type DefinitionVariable, type InstalledExtension, type PipelineResourceRun, type RepositoryType, type Parallelism, type Pipeline, type PipelineSettings, type QueueTimeVariable, type RecordResult, type Repository, type Run, } from "./model.js";
 import type { DevOpsApi, OrganizationRef, PipelineCaller, ProjectRef, ResourceRef } from "./ports.js";
 import { repositoryPath } from "./repositories.js";
 import { compileTimeVariables } from "./predefined.js";
@@ -448,6 +448,7 @@ export class PipelinesService {
     const compileTime = this.compileTimeVariables(context, request);
     const compiled = await this.compile(context, request, compileTime);
     const repositories = await this.checkoutRepositories(project, repository, compiled);
+    const pipelineResources = await this.pipelineResources(caller.organization, project, compiled);
     const pools = await this.poolsFor(caller.organization, compiled, request.defaultPool ?? pipeline.defaultPool, compileTime);
     const now = this.now();
     const day = now.slice(0, 10).replace(/-/g, "");
@@ -477,7 +478,7 @@ export class PipelinesService {
     };
     if (request.previewRun) return { ...run, id: -1 };
     const resolution = await this.resolve(compiled, caller.organization, project, pipeline, compileTime, caller.identity.id);
-    const plan: QueuedPlan = { pipeline, repository, compiled, pools: pools.byJob, project, org: caller.organization, request, repositories, compileTime };
+    const plan: QueuedPlan = { pipeline, repository, compiled, pools: pools.byJob, project, org: caller.organization, request, repositories, pipelineResources, compileTime };
     if (resolution.errors.length) {
       if (resolution.onlyUnauthorized && (await this.store.pipelines.settings(project.id)).resourceAuthorization === "wait") {
         return this.waitForPermit(run, resolution.unauthorized, plan);
@@ -507,6 +508,41 @@ export class PipelinesService {
       const found = ofType.find((k) => k.name.toLowerCase() === wanted) ?? (r.type === "git" ? ofType.find((k) => k.name.toLowerCase() === wanted.split("/").pop()) : undefined);
       if (!found) errors.push(pipelinesErrors.repositoryResourceText(r.alias, r.name, project.name));
       else out.set(r.alias.toLowerCase(), { name: found.name, folder: found.folder, files: found.files });
+    }
+    if (errors.length) throw pipelinesErrors.validation(errors.map((message) => ({ result: "error", message })));
+    return out;
+  }
+
+  /**
+   * `resources.pipelines`, resolved as a run is queued: each names a pipeline of the project (or of `project`) by
+   * name (a folder path's last part), and stands for its latest successful run — on `branch` when given, or the run
+   * named by `version` — whose facts become `resources.pipeline.{alias}.*` and whose artifacts `download: {alias}`
+   * fetches. A pipeline or run that cannot be found is a queue-time error naming the resource.
+   */
+  private async pipelineResources(org: OrganizationRef, project: ProjectRef, compiled: CompiledPipeline): Promise<PipelineResourceRun[]> {
+    const out: PipelineResourceRun[] = [];
+    const errors: string[] = [];
+    for (const r of compiled.resources.pipelines) {
+      const where = r.project ? await this.options.devops.projectOf(org, r.project).catch(() => undefined) : project;
+      const name = r.source.split("\\").pop()!.toLowerCase();
+      const source = where && (await this.store.pipelines.pipelines(where.id)).find((p) => p.name.toLowerCase() === name);
+      if (!where || !source) {
+        errors.push(`Pipeline resource ${r.alias} references pipeline ${r.source}${r.project ? ` in project ${r.project}` : ""}, which could not be found.`);
+        continue;
+      }
+      const branch = r.branch && (r.branch.startsWith("refs/") ? r.branch : `refs/heads/${r.branch}`);
+      const runs = await this.store.pipelines.runs(where.id, { pipelineId: source.id, top: 1000 });
+      const run = runs.find((x) => (r.version ? x.name === r.version : x.result === "succeeded" || x.result === "partiallySucceeded") && (!branch || x.sourceBranch === branch));
+      if (!run) {
+        errors.push(`Pipeline resource ${r.alias}: pipeline ${source.name} has no ${r.version ? `run named ${r.version}` : "successful run"}${branch ? ` on ${branch}` : ""}.`);
+        continue;
+      }
+      out.push({
+        alias: r.alias,
+        pipeline: { id: source.id, name: source.name },
+        project: { id: where.id, name: where.name },
+        run: { id: run.id, name: run.name, sourceBranch: run.sourceBranch, sourceVersion: run.sourceVersion, requestedBy: { id: run.requestedBy.id, displayName: run.requestedBy.displayName } },
+      });
     }
     if (errors.length) throw pipelinesErrors.validation(errors.map((message) => ({ result: "error", message })));
     return out;

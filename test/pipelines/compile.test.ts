@@ -79,6 +79,15 @@ jobs:
     expect(failure({ "/azure-pipelines.yml": "steps:\n  - template: t.yml\n    parameters:\n      extra: 1\n", "/t.yml": "parameters:\n  - name: region\n    default: x\nsteps:\n  - script: echo\n" })).toContain("Unexpected parameter 'extra'");
   });
 
+  it("takes a variables template in the map form, in its place in the list", () => {
+    const p = compile({
+      "/azure-pipelines.yml": `variables:\n  - name: region\n    value: northeurope\n  - template: vars.yml\n  - name: local\n    value: x\nsteps:\n  - script: echo \${{ variables.region }} \${{ variables.tier }} $(local)\n`,
+      "/vars.yml": "variables:\n  region: westeurope\n  tier: gold\n",
+    });
+    expect(p.stages[0]!.jobs[0]!.steps.find((s) => s.inputs.script)?.inputs.script).toBe("echo westeurope gold $(local)");
+    expect(p.variables.map((v) => `${v.name}=${v.value}`)).toEqual(["region=northeurope", "region=westeurope", "tier=gold", "local=x"]);
+  });
+
   it("maps task inputs by alias to canonical names and fills defaults", () => {
     const step = compile({ "/azure-pipelines.yml": "steps:\n  - task: AzureCLI@2\n    name: login\n    inputs:\n      azureSubscription: conn\n      scriptType: bash\n      scriptLocation: inlineScript\n      inlineScript: az version\n" }).stages[0]!.jobs[0]!.steps[0]!;
     expect(step.inputs).toMatchObject({ connectedServiceNameARM: "conn", scriptType: "bash", visibleAzLogin: "true" });

@@ -124,7 +124,7 @@ export interface CompiledStage {
 
 export interface CompiledResources {
   repositories: Array<{ alias: string; type: string; name: string; ref: string | null; endpoint: string | null; pos: Pos }>;
-  pipelines: Array<{ alias: string; source: string; project: string | null; branch: string | null; pos: Pos }>;
+  pipelines: Array<{ alias: string; source: string; project: string | null; branch: string | null; version: string | null; pos: Pos }>;
   containers: Array<{ alias: string; image: string; endpoint: string | null; azureSubscription: string | null; pos: Pos }>;
   /** Other resource kinds present (builds, packages, webhooks): recorded, not resolved. */
   other: string[];

@@ -382,7 +382,7 @@ function readResources(node: YNode | undefined): CompiledResources {
   }
   for (const item of fields.has("pipelines") ? asSeq(fields.get("pipelines")!.value) : []) {
     const r = readMap(item, ["pipeline", "source", "project", "branch", "version", "tags", "trigger"], "pipeline resource");
-    out.pipelines.push({ alias: text(r, "pipeline")!, source: text(r, "source") ?? text(r, "pipeline")!, project: text(r, "project") ?? null, branch: text(r, "branch") ?? null, pos: item.pos });
+    out.pipelines.push({ alias: text(r, "pipeline")!, source: text(r, "source") ?? text(r, "pipeline")!, project: text(r, "project") ?? null, branch: text(r, "branch") ?? null, version: text(r, "version") ?? null, pos: item.pos });
   }
   for (const item of fields.has("containers") ? asSeq(fields.get("containers")!.value) : []) {
     const r = readMap(item, ["container", "image", "type", "endpoint", "azureSubscription", "resourceGroup", "registry", "repository", "trigger", "env", "ports", "volumes", "options", "localImage", "mapDockerSocket", "mountReadOnly"], "container resource");

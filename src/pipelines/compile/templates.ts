@@ -320,6 +320,10 @@ export class TemplateExpander {
     const { node } = this.include(asString(reference), given, scope, template.value.pos);
     for (const e of node.entries) if (e.key.value.toLowerCase() !== kind) throw new CompileError(`Unexpected value '${e.key.value}'`, e.key.pos);
     const list = node.entries.find((e) => e.key.value.toLowerCase() === kind)?.value;
+    // A variables template may use the map form (`name: value`), as a pipeline's own `variables` may.
+    if (kind === "variables" && list?.kind === "map") {
+      return { items: list.entries.map((e) => ({ kind: "map" as const, pos: e.key.pos, entries: [{ key: scalar("name", e.key.pos), value: e.key }, { key: scalar("value", e.key.pos), value: e.value }] })) };
+    }
     return { items: !list || (list.kind === "scalar" && list.value === "") ? [] : asSeq(list) };
   }
 

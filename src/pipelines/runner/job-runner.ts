@@ -78,6 +78,8 @@ export interface JobContext {
   repositories: Map<string, RepositoryContent>;
   /** The run's pipeline artifacts: a `publish` step stores a folder, a `download` step copies them back. */
   artifacts: ArtifactStore;
+  /** The artifacts of the run a pipeline resource (by alias) stands for. */
+  resourceArtifacts: (alias: string) => { run: { id: number; name: string }; store: ArtifactStore } | undefined;
   agent: AgentInfo;
   /** Environment the agent itself has (PATH, proxy, CA bundle) that every step inherits. */
   baseEnv: NodeJS.ProcessEnv;
@@ -379,12 +381,17 @@ export class JobRunner {
         this.line(record, `Successfully uploaded '${from}' to pipeline artifact '${name}'`);
         return "succeeded";
       }
-      if (artifact.source && artifact.source !== "current") {
-        this.issue(record, "error", `svcconn keeps the artifacts of this run only: '${artifact.source}' (a pipeline resource) cannot be downloaded.`);
+      const resource = artifact.source && artifact.source !== "current" ? this.ctx.resourceArtifacts(artifact.source) : undefined;
+      if (artifact.source && artifact.source !== "current" && !resource) {
+        this.issue(record, "error", `'${artifact.source}' is not a pipeline resource of this pipeline: declare it under resources.pipelines.`);
         return "failed";
       }
-      const to = artifact.path ? expandMacros(artifact.path, this.lookup) : workspace;
-      const names = this.ctx.artifacts.download(artifact.name ? expandMacros(artifact.name, this.lookup) : null, to);
+      // Artifacts land in $(Pipeline.Workspace)/<artifact>, a pipeline resource's in $(Pipeline.Workspace)/<alias>/<artifact>.
+      const name = artifact.name ? expandMacros(artifact.name, this.lookup) : null;
+      const location = resource ? join(workspace, artifact.source!) : workspace;
+      const to = artifact.path ? expandMacros(artifact.path, this.lookup) : name ? join(location, name) : location;
+      if (resource) this.line(record, `Downloading artifacts of ${resource.run.name} (run ${resource.run.id}), pipeline resource '${artifact.source}'`);
+      const names = (resource?.store ?? this.ctx.artifacts).download(name, to);
       this.line(record, `Downloading ${names.length} pipeline artifact(s) to ${to}: ${names.join(", ")}`);
       return "succeeded";
     } catch (error) {
