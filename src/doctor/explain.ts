@@ -1,3 +1,4 @@
+import type { RootCauseClass } from "./catalog/define.js";
 import { CATALOG, type Diagnosis } from "./catalog/index.js";
 import { extractEntities, fill, type Entities } from "./entities.js";
 import { type EvidenceModel, type EvidenceModelFile, learnedScores, loadModel } from "./evidence.js";
@@ -5,6 +6,8 @@ import modelFile from "./model.json" with { type: "json" };
 
 export interface Explanation {
   id: string;
+  /** The root-cause class of the diagnosis (`other`: not caused by the connection; null: not recognised). */
+  rootCauseClass: RootCauseClass | null;
   title: string;
   /** 0–1: how strongly the text points at this diagnosis and not another. */
   confidence: number;
@@ -13,7 +16,7 @@ export interface Explanation {
   fix: string[];
   verify: string[];
   entities: Entities;
-  alternatives: Array<{ id: string; title: string; confidence: number }>;
+  alternatives: Array<{ id: string; rootCauseClass: RootCauseClass | null; title: string; confidence: number }>;
   references: string[];
   /** Present when the text alone cannot decide between diagnoses: what to check to tell them apart. */
   undecided?: { reason: string; checks: string[] };
@@ -172,7 +175,7 @@ export function explain(raw: string): Explanation {
       checks: checks.length ? checks : contenders.map((d) => `${d.title}? See: ${d.cause.split(". ")[0]}.`),
     };
     for (const d of contenders) {
-      if (d !== best.diagnosis && !explanation.alternatives.some((a) => a.id === d.id)) explanation.alternatives.push({ id: d.id, title: d.title, confidence: 0.05 });
+      if (d !== best.diagnosis && !explanation.alternatives.some((a) => a.id === d.id)) explanation.alternatives.push({ id: d.id, rootCauseClass: d.rootCauseClass, title: d.title, confidence: 0.05 });
     }
   }
   return explanation;
@@ -181,6 +184,7 @@ export function explain(raw: string): Explanation {
 function render(diagnosis: Diagnosis, confidence: number, entities: Entities, alternatives: Array<{ d: Diagnosis; c: number }>): Explanation {
   return {
     id: diagnosis.id,
+    rootCauseClass: diagnosis.rootCauseClass,
     title: diagnosis.title,
     confidence,
     spec: diagnosis.spec,
@@ -188,7 +192,7 @@ function render(diagnosis: Diagnosis, confidence: number, entities: Entities, al
     fix: diagnosis.fix.map((step) => fill(step, entities)),
     verify: diagnosis.verify.map((step) => fill(step, entities)),
     entities,
-    alternatives: alternatives.map((a) => ({ id: a.d.id, title: a.d.title, confidence: a.c })),
+    alternatives: alternatives.map((a) => ({ id: a.d.id, rootCauseClass: a.d.rootCauseClass, title: a.d.title, confidence: a.c })),
     references: diagnosis.references,
   };
 }

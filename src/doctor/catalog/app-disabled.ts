@@ -2,6 +2,7 @@ import { aadsts, define, phrase } from "./define.js";
 
 export default define({
   id: "app-disabled",
+  rootCauseClass: "app_disabled",
   title: "The application (its service principal) is disabled",
   spec: ["S10"],
   signals: [

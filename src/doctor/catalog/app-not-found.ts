@@ -2,6 +2,7 @@ import { aadsts, define, phrase } from "./define.js";
 
 export default define({
   id: "app-not-found",
+  rootCauseClass: "sp_deleted",
   title: "The application behind the connection was not found in the directory",
   spec: ["S10"],
   signals: [

@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "app-registration-disallowed",
+  rootCauseClass: "cannot_register_apps",
   title: "The user isn't authorized to add applications in the directory",
   spec: ["S4"],
   signals: [

@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "application-change-denied",
+  rootCauseClass: "cannot_register_apps",
   title: "You may not change the connection's application in Microsoft Entra ID",
   spec: ["S9"],
   signals: [

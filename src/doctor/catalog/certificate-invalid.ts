@@ -2,6 +2,7 @@ import { aadsts, define, phrase } from "./define.js";
 
 export default define({
   id: "certificate-invalid",
+  rootCauseClass: "secret_expired_or_invalid",
   title: "The certificate credential is not registered, does not match, or is expired",
   spec: ["S9", "S12"],
   signals: [

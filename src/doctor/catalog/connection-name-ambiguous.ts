@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "connection-name-ambiguous",
+  rootCauseClass: "pipeline_not_authorized",
   title: "Two service connections visible to the project have the name the pipeline uses",
   spec: ["S14"],
   signals: [

@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "connection-type-mismatch",
+  rootCauseClass: "pipeline_not_authorized",
   title: "The task input names a service connection of another type",
   spec: ["S14"],
   signals: [

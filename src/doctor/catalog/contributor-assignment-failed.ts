@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "contributor-assignment-failed",
+  rootCauseClass: "role_assignment_failed",
   title: "Failed to assign the Contributor role to the new application",
   spec: ["S7"],
   signals: [

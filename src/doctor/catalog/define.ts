@@ -12,8 +12,36 @@ export interface Signal {
   weight: number;
 }
 
+/**
+ * The root-cause classes real messages are labelled with (../shared/explain-real): several diagnoses may share one;
+ * `other` is "not caused by the service connection".
+ */
+export const ROOT_CAUSE_CLASSES = [
+  "guest_permission",
+  "cannot_register_apps",
+  "session_token_expired",
+  "no_active_subscription_multitenant",
+  "role_assignment_failed",
+  "subscription_not_listed",
+  "secret_expired_or_invalid",
+  "sp_deleted",
+  "app_disabled",
+  "jwt_failure_other",
+  "subscription_variable_not_passed",
+  "managed_identity_unsupported",
+  "authorization_failed_rbac",
+  "pipeline_not_authorized",
+  "delete_failed",
+  "wif_issuer_subject_mismatch",
+  "wif_other",
+  "other",
+] as const;
+export type RootCauseClass = (typeof ROOT_CAUSE_CLASSES)[number];
+
 export interface Diagnosis {
   id: string;
+  /** The root-cause class it belongs to (null only for `unknown`, which names no cause). */
+  rootCauseClass: RootCauseClass | null;
   title: string;
   /** SPEC behaviour ids this diagnosis covers. */
   spec: string[];

@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "delete-cleanup-failed",
+  rootCauseClass: "delete_failed",
   title: "Deleting the connection could not remove its Azure role assignment or service principal",
   spec: ["S16"],
   signals: [

@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "duplicate-connection-name",
+  rootCauseClass: "other",
   title: "A service connection with that name already exists in the project",
   spec: ["S2"],
   signals: [

@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "endpoint-creator-role-missing",
+  rootCauseClass: "guest_permission",
   title: "You may not create service connections in this project",
   spec: ["S2"],
   signals: [

@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "endpoint-role-missing",
+  rootCauseClass: "pipeline_not_authorized",
   title: "You lack the User or Administrator role on the service connection",
   spec: ["S2"],
   signals: [

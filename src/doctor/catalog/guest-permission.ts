@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "guest-permission",
+  rootCauseClass: "guest_permission",
   title: "The user has only guest permission in the directory",
   spec: ["S3"],
   signals: [

@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "jwt-acquisition-failed",
+  rootCauseClass: "jwt_failure_other",
   title: "Failed to obtain the JWT with the connection's service principal",
   spec: ["S10"],
   signals: [

@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "managed-identity-unsupported",
+  rootCauseClass: "managed_identity_unsupported",
   title: "A managed-identity connection used where that identity is not available",
   spec: ["S12"],
   signals: [

@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "pipeline-not-authorized",
+  rootCauseClass: "pipeline_not_authorized",
   title: "The pipeline is not authorized to use the service connection",
   spec: ["S14"],
   signals: [

@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "rbac-authorization-failed",
+  rootCauseClass: "authorization_failed_rbac",
   title: "The service principal lacks a role for the action (AuthorizationFailed)",
   spec: ["S13"],
   signals: [

@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "scheme-unsupported-on-server",
+  rootCauseClass: "wif_other",
   title: "Azure DevOps Server supports only service principal and managed identity connections",
   spec: ["S18"],
   signals: [

@@ -2,6 +2,7 @@ import { aadsts, define, phrase } from "./define.js";
 
 export default define({
   id: "secret-expired",
+  rootCauseClass: "secret_expired_or_invalid",
   title: "The connection's client secret has expired",
   spec: ["S9"],
   signals: [

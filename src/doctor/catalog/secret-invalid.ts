@@ -2,6 +2,7 @@ import { aadsts, define, phrase } from "./define.js";
 
 export default define({
   id: "secret-invalid",
+  rootCauseClass: "secret_expired_or_invalid",
   title: "The client secret is wrong",
   spec: ["S9"],
   signals: [

@@ -2,6 +2,7 @@ import { aadsts, define, phrase } from "./define.js";
 
 export default define({
   id: "service-principal-missing",
+  rootCauseClass: "sp_deleted",
   title: "The application has no service principal in the tenant",
   spec: ["S10"],
   signals: [

@@ -2,6 +2,7 @@ import { aadsts, define, phrase } from "./define.js";
 
 export default define({
   id: "session-expired",
+  rootCauseClass: "session_token_expired",
   title: "Your sign-in session expired: no valid access or refresh token",
   spec: ["S5"],
   signals: [

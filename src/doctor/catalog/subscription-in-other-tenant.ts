@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "subscription-in-other-tenant",
+  rootCauseClass: "no_active_subscription_multitenant",
   title: "The subscription is in another tenant than your session",
   spec: ["S6"],
   signals: [

@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "subscription-not-listed",
+  rootCauseClass: "subscription_not_listed",
   title: "The subscription isn't listed when creating a service connection",
   spec: ["S8"],
   signals: [

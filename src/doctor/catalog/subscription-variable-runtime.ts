@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "subscription-variable-runtime",
+  rootCauseClass: "subscription_variable_not_passed",
   title: "The service connection is named by a variable that is only known at run time",
   spec: ["S11"],
   signals: [

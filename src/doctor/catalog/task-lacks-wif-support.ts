@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "task-lacks-wif-support",
+  rootCauseClass: "wif_other",
   title: "The task does not support workload identity federation",
   spec: ["S12", "S19"],
   signals: [

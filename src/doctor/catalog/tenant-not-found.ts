@@ -2,6 +2,7 @@ import { aadsts, define, phrase } from "./define.js";
 
 export default define({
   id: "tenant-not-found",
+  rootCauseClass: "jwt_failure_other",
   title: "The tenant named in the connection does not exist",
   spec: ["S10", "S12"],
   signals: [

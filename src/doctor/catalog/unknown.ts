@@ -2,6 +2,7 @@ import { define, phrase } from "./define.js";
 
 export default define({
   id: "unknown",
+  rootCauseClass: null,
   title: "Not recognised as an Azure Resource Manager service connection error",
   spec: ["S17"],
   // What failing pipelines say that is no service connection's doing: build tools, packages, agents, timeouts.

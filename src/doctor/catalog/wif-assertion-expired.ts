@@ -2,6 +2,7 @@ import { aadsts, define, phrase } from "./define.js";
 
 export default define({
   id: "wif-assertion-expired",
+  rootCauseClass: "wif_other",
   title: "The federated token was used after it expired",
   spec: ["S19"],
   signals: [

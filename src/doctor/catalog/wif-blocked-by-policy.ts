@@ -2,6 +2,7 @@ import { aadsts, define, phrase } from "./define.js";
 
 export default define({
   id: "wif-blocked-by-policy",
+  rootCauseClass: "wif_other",
   title: "Workload identity federation is restricted in the tenant",
   spec: ["S19"],
   signals: [

@@ -2,6 +2,7 @@ import { aadsts, define, phrase } from "./define.js";
 
 export default define({
   id: "wif-multitenant-app",
+  rootCauseClass: "wif_other",
   title: "A multi-tenant application cannot use the Entra issuer",
   spec: ["S19"],
   signals: [

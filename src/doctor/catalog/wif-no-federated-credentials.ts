@@ -2,6 +2,7 @@ import { aadsts, define, phrase } from "./define.js";
 
 export default define({
   id: "wif-no-federated-credentials",
+  rootCauseClass: "wif_issuer_subject_mismatch",
   title: "The identity has no federated identity credentials",
   spec: ["S19"],
   signals: [

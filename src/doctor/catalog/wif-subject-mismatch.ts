@@ -2,6 +2,7 @@ import { aadsts, define, phrase } from "./define.js";
 
 export default define({
   id: "wif-subject-mismatch",
+  rootCauseClass: "wif_issuer_subject_mismatch",
   title: "No federated credential matches the token's subject",
   spec: ["S19"],
   signals: [

@@ -1,0 +1,44 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT_CAUSE_CLASSES } from "../../src/doctor/catalog/define.js";
+import { CATALOG } from "../../src/doctor/catalog/index.js";
+import { explain } from "../../src/doctor/explain.js";
+
+// Issue 23: every diagnosis declares the root-cause class real messages are labelled with, `explain` returns it,
+// and the real messages are split once by source (test/fixtures/explain-real, scripts/split-explain-real.ts).
+
+const fixture = (name: string) =>
+  readFileSync(join(import.meta.dirname, "..", "fixtures", "explain-real", name), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { id: string; label: string; source: string; note?: string });
+
+describe("root-cause classes", () => {
+  it("each diagnosis belongs to one of the 18 classes; only `unknown` to none", () => {
+    for (const d of CATALOG) {
+      if (d.id === "unknown") expect(d.rootCauseClass).toBeNull();
+      else expect(ROOT_CAUSE_CLASSES, d.id).toContain(d.rootCauseClass);
+    }
+  });
+
+  it("explain answers with the class of its diagnosis, and of each alternative", () => {
+    const answer = explain("AADSTS7000222: The provided client secret keys for app '00000000-0000-0000-0000-000000000001' are expired.");
+    expect(answer).toMatchObject({ id: "secret-expired", rootCauseClass: "secret_expired_or_invalid" });
+    for (const a of answer.alternatives) expect(a.rootCauseClass).toBe(CATALOG.find((d) => d.id === a.id)!.rootCauseClass);
+    expect(explain("nothing to see here").rootCauseClass).toBeNull();
+  });
+
+  it("the real messages are split by source: no repository or site on both sides, at least 35 % held out, no collectors' notes", () => {
+    const development = fixture("development.jsonl");
+    const heldOut = fixture("held-out.jsonl");
+    const sourceOf = (url: string) => {
+      const { host, pathname } = new URL(url);
+      return host === "github.com" ? `${host}/${pathname.split("/").filter(Boolean).slice(0, 2).join("/")}`.toLowerCase() : host.toLowerCase();
+    };
+    const seen = new Set(development.map((e) => sourceOf(e.source)));
+    expect(heldOut.filter((e) => seen.has(sourceOf(e.source)))).toEqual([]);
+    expect(heldOut.length / (heldOut.length + development.length)).toBeGreaterThanOrEqual(0.35);
+    expect([...development, ...heldOut].some((e) => e.note !== undefined)).toBe(false);
+  });
+});
