@@ -25,6 +25,8 @@ export type ReadFile = (path: string, repository: string) => string | undefined;
 /** The lists whose `- template:` items include a template of that kind. */
 export type ListKind = "stages" | "jobs" | "steps" | "variables";
 const LIST_KINDS: Record<string, ListKind> = { stages: "stages", jobs: "jobs", steps: "steps", variables: "variables" };
+/** The list a key names (any case); only keys of a list's length are lowered (a large pipeline has many keys). */
+const listKindOf = (key: string): ListKind | undefined => (key.length >= 4 && key.length <= 9 ? LIST_KINDS[key.toLowerCase()] : undefined);
 
 const DIRECTIVE = /^\$\{\{\s*(if|elseif|else|each|insert)\b(.*?)\}\}$/s;
 const WHOLE = /^\s*\$\{\{(.*?)\}\}\s*$/s;
@@ -155,7 +157,7 @@ export class TemplateExpander {
     const out: YMap = { kind: "map", pos: node.pos, entries: [] };
     let local = scope;
     let variables: YNode | undefined;
-    const declared = node.entries.find((e) => e.key.value.toLowerCase() === "variables");
+    const declared = node.entries.find((e) => listKindOf(e.key.value) === "variables");
     if (declared) {
       const expanded = declared.value.kind === "seq" ? this.expandVariables(declared.value, scope) : this.expandVariableMap(declared.value, scope);
       variables = expanded.node;
@@ -168,13 +170,13 @@ export class TemplateExpander {
   private expandEntries(entries: YMap["entries"], scope: TemplateScope, out: YMap, variables?: YNode): void {
     let chain: "taken" | "open" | "none" = "none";
     for (const entry of entries) {
-      const directive = DIRECTIVE.exec(entry.key.value.trim());
+      const directive = entry.key.value.includes("${{") ? DIRECTIVE.exec(entry.key.value.trim()) : null;
       if (!directive) {
         chain = "none";
         const key = this.expandScalarNode(entry.key, scope);
         if (key.kind !== "scalar") throw new CompileError("A mapping key must be a string.", entry.key.pos);
         if (out.entries.some((e) => e.key.value === key.value)) throw new CompileError(`'${key.value}' is already defined`, entry.key.pos);
-        const listKind = LIST_KINDS[key.value.toLowerCase()];
+        const listKind = listKindOf(key.value);
         const value = listKind === "variables" && variables ? variables : this.expand(entry.value, scope, listKind);
         out.entries.push({ key, value });
         continue;
