@@ -173,6 +173,21 @@ describe("a stage waits for its checks", () => {
     expect((await devops(runtime, "admin", "GET", `${approvals}/${approval.id}`, undefined, PREVIEW)).body.status).toBe("timedOut");
   });
 
+  it("in sequence, each approver's turn comes after the one before approves; a blocked approver cannot act", async () => {
+    const env = await environment();
+    await approvalCheck(env, { approvers: [{ id: ids.dev }, { id: ids.appdev }], executionOrder: "inSequence", blockedApprovers: [{ id: ids.reader }] });
+    const { runId } = await queue(deployTo(env.name));
+    const approval = await pendingApprovalOf(runId);
+    expect(approval.steps.map((s: any) => s.status)).toEqual(["pending", "uninitiated"]);
+    // Not appdev's turn yet; the reader is blocked.
+    expect((await decide("appdev", approval.id, "approved")).status).toBe(403);
+    expect((await decide("reader", approval.id, "approved")).status).toBe(403);
+    const first = await decide("dev", approval.id, "approved");
+    expect(first.body.value[0]).toMatchObject({ status: "pending", steps: [{ status: "approved" }, { status: "pending" }] });
+    expect((await decide("appdev", approval.id, "approved")).body.value[0].status).toBe("approved");
+    expect((await finished(runId)).build.result).toBe("succeeded");
+  });
+
   it("a group approves through any member; two of three approvers are enough when the minimum says two; the requester may be barred", async () => {
     const env = await environment();
     await approvalCheck(env, { approvers: [{ id: ids.contributors }, { id: ids.admin }, { id: ids.reader }], minRequiredApprovers: 2, requesterCannotBeApprover: true });
@@ -231,6 +246,25 @@ describe("a stage waits for its checks", () => {
     const second = await finished(runs[1 - holder]!.runId);
     expect([first.build.result, second.build.result]).toEqual(["succeeded", "succeeded"]);
     expect(Date.parse(second.record("Phase", "Ship").startTime)).toBeGreaterThanOrEqual(Date.parse(first.record("Phase", "Ship").finishTime));
+  });
+
+  it("an exclusive lock with runLatest: of two runs waiting, the older gives up its place to the newer", async () => {
+    const env = await environment();
+    await devops(runtime, "admin", "POST", configurations, { type: { id: "2ef31ad6-baa0-403a-8b45-2cbc9b4e5563", name: "ExclusiveLock" }, resource: { type: "environment", id: String(env.id) }, settings: { lockBehavior: "runLatest" } }, PREVIEW);
+    const gate = mkdtempSync(join(tmpdir(), "svcconn-lock-latest-"));
+    const held = deployTo(env.name).replace("- bash: echo shipped", `- bash: for i in $(seq 1 400); do [ -f ${gate}/go ] && exit 0; sleep 0.05; done; exit 1`);
+    const holder = await queue(held);
+    const lockOf = async (runId: number) => ((await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${runId}/timeline`)).body.records as any[]).find((r) => r.type === "Checkpoint.ExclusiveLock");
+    for (let i = 0; i < 100 && (await lockOf(holder.runId))?.result !== "succeeded"; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const older = await queue(held);
+    for (let i = 0; i < 100 && (await lockOf(older.runId))?.state !== "inProgress"; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const newer = await queue(held);
+    const gaveUp = await finished(older.runId);
+    expect(gaveUp.build.result).toBe("failed");
+    expect(gaveUp.record("Checkpoint.ExclusiveLock").issues[0].message).toContain("A newer run is waiting for the same exclusive lock");
+    writeFileSync(join(gate, "go"), "");
+    expect((await finished(holder.runId)).build.result).toBe("succeeded");
+    expect((await finished(newer.runId)).build.result).toBe("succeeded");
   });
 
   it("an approval on a variable group holds the stage that links it", async () => {
