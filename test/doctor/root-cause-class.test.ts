@@ -29,6 +29,16 @@ describe("root-cause classes", () => {
     expect(explain("nothing to see here").rootCauseClass).toBeNull();
   });
 
+  it("a storage or key vault refusal by its network rules is not blamed on the connection", () => {
+    const storage = explain('Status=403 Code="AuthorizationFailure" Message="This request is not authorized to perform this operation."');
+    expect(storage).toMatchObject({ id: "network-or-firewall", rootCauseClass: "other" });
+    const vault = explain("Operation returned an invalid status code 'Forbidden'. Client address is not authorized and caller is not a trusted service. Client address: 52.162.1.1");
+    expect(vault.rootCauseClass).toBe("other");
+    // A missing data role is a role, not the network.
+    const role = explain('Status=403 Code="AuthorizationPermissionMismatch" Message="This request is not authorized to perform this operation using this permission."');
+    expect(role.rootCauseClass).not.toBe("other");
+  });
+
   it("the real messages are split by source: no repository or site on both sides, at least 35 % held out, no collectors' notes", () => {
     const development = fixture("development.jsonl");
     const heldOut = fixture("held-out.jsonl");

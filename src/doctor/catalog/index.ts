@@ -14,6 +14,7 @@ import endpointRoleMissing from "./endpoint-role-missing.js";
 import guestPermission from "./guest-permission.js";
 import jwtAcquisitionFailed from "./jwt-acquisition-failed.js";
 import managedIdentityUnsupported from "./managed-identity-unsupported.js";
+import networkOrFirewall from "./network-or-firewall.js";
 import pipelineNotAuthorized from "./pipeline-not-authorized.js";
 import rbacAuthorizationFailed from "./rbac-authorization-failed.js";
 import secretExpired from "./secret-expired.js";
@@ -69,6 +70,7 @@ export const CATALOG: Diagnosis[] = [
   tenantNotFound,
   connectionTypeMismatch,
   connectionNameAmbiguous,
+  networkOrFirewall,
   unknown,
 ];
 

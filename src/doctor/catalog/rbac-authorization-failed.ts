@@ -9,6 +9,8 @@ export default define({
     phrase("authorizationfailed", /\bauthorizationfailed\b/, 10),
     phrase("does not have authorization to perform action", /does not have authorization to perform action/, 12),
     phrase("linkedauthorizationfailed", /linkedauthorizationfailed/, 10),
+    // Storage's data plane: the principal holds no data role (Storage Blob Data Reader/Contributor) for the call.
+    phrase(["authorizationpermissionmismatch", "using this permission"], /authorizationpermissionmismatch|not authorized to perform this operation using this permission/, 12),
     phrase("does not have permission to perform action", /does not have permission to perform action/, 9),
     // `az login --service-principal` for a principal that holds no role anywhere.
     phrase("no subscriptions found for", /no subscriptions found for [0-9a-f-]{36}/, 9),

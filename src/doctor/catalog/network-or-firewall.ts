@@ -1,0 +1,46 @@
+import { define, phrase } from "./define.js";
+
+/**
+ * Not the service connection: the call never reached the service, or a network rule of the target refused it. Real
+ * messages of this kind read like authorization failures (a storage account's or key vault's 403), so the texts
+ * that name the network decide.
+ */
+export default define({
+  id: "network-or-firewall",
+  rootCauseClass: "other",
+  title: "Not the service connection: the network or a firewall blocks the call",
+  spec: ["S17"],
+  signals: [
+    phrase(["could not connect to the remote", "unable to connect to the remote"], /(?:could not|unable to) connect to the remote (?:computer|server)/, 12),
+    phrase(["econnrefused", "etimedout", "enotfound", "econnreset", "ehostunreach", "eai_again"], /\b(?:econnrefused|etimedout|enotfound|econnreset|ehostunreach|eai_again)\b/, 10),
+    phrase(["getaddrinfo", "name or service not known", "could not resolve host", "no such host", "remote name could not be resolved", "name resolution"], /getaddrinfo|name or service not known|could not resolve host|no such host|remote name could not be resolved|temporary failure in name resolution/, 10),
+    phrase(["connection refused", "connection timed out", "connection was forcibly closed", "operation timed out", "socket hang up"], /connection refused|connection timed out|connection was forcibly closed|operation timed out|socket hang up/, 8),
+    // Storage answers a network rule with AuthorizationFailure (a missing data role is AuthorizationPermissionMismatch).
+    phrase("authorizationfailure", /code="?authorizationfailure"?|<code>authorizationfailure<\/code>|"code":\s*"authorizationfailure"|errorcode:\s*authorizationfailure/, 11),
+    phrase("this request is not authorized to perform this operation.", /this request is not authorized to perform this operation\.(?!\s*using this permission)/, 4),
+    // Key Vault's own network refusals.
+    phrase(["forbiddenbyfirewall", "client address is not authorized", "public network access is disabled", "not allowed by the network", "denied by network rules"], /forbiddenbyfirewall|client address (?:\([^)]*\) )?is not authorized|public network access is disabled|not allowed by the network|denied by (?:the )?network rules|ip address [^ ]+ is not allowed/, 14),
+    phrase(["firewall", "private endpoint", "vnet", "virtual network"], /\bfirewall\b|private endpoint|\bvnet\b|virtual network/, 5),
+    phrase(["proxy", "407"], /proxy authentication required|\b407\b|tunneling socket could not be established|proxyerror/, 9),
+    phrase(["error_could_not_connect_to_remotesvc", "web management service"], /error_could_not_connect_to_remotesvc|web management service/, 10),
+    // A data role the principal lacks reads almost the same: storage says which.
+    phrase(["authorizationpermissionmismatch", "using this permission"], /authorizationpermissionmismatch|not authorized to perform this operation using this permission/, -20),
+  ],
+  cause:
+    "The service connection is not what failed: the call from the agent did not reach the service, or the service's network rules (a storage account's or key vault's firewall, a private endpoint, an IP allow-list, a proxy) refused the agent's address before any identity or role was looked at.",
+  fix: [
+    "Find the address the call came from: a Microsoft-hosted agent has a changing address in the Azure region of your organization; a self-hosted agent, its own network's.",
+    "Storage account or key vault > Networking: allow the agent's address or virtual network, or 'Allow trusted Microsoft services' where it applies; or run the job on a self-hosted agent inside the network that may reach a private endpoint.",
+    "For a proxy: set the agent's proxy (.proxy file or VSTS_HTTP_PROXY) and no_proxy for Azure's endpoints as your network requires.",
+    "From the agent, test the route: curl -v https://{host} (or Test-NetConnection {host} -Port 443) and nslookup {host}.",
+  ],
+  verify: ["The same call from the agent reaches the service (curl shows an HTTP answer, not a timeout or a network-rule refusal).", "Re-run the failed step; it gets past the call."],
+  distinguish: [
+    "A 403 that names an action and a scope (AuthorizationFailed, AuthorizationPermissionMismatch, 'does not have secrets get permission') is a missing role or access policy, not the network.",
+  ],
+  references: [
+    "https://learn.microsoft.com/azure/storage/common/storage-network-security",
+    "https://learn.microsoft.com/azure/key-vault/general/network-security",
+    "https://learn.microsoft.com/azure/devops/organizations/security/allow-list-ip-url",
+  ],
+});
