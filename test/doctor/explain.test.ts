@@ -20,7 +20,7 @@ const REQUIRED_IDS = [
   "pipeline-not-authorized", "delete-cleanup-failed", "wif-issuer-mismatch", "wif-subject-mismatch", "wif-no-federated-credentials",
   "wif-assertion-expired", "wif-blocked-by-policy", "wif-multitenant-app", "task-lacks-wif-support", "endpoint-creator-role-missing",
   "certificate-invalid", "tenant-not-found", "endpoint-role-missing", "duplicate-connection-name", "application-change-denied",
-  "scheme-unsupported-on-server", "connection-type-mismatch", "connection-name-ambiguous", "network-or-firewall", "unknown",
+  "scheme-unsupported-on-server", "connection-type-mismatch", "connection-name-ambiguous", "network-or-firewall", "service-unavailable-or-throttled", "unknown",
 ];
 
 const corpus = loadCorpus();

@@ -29,6 +29,12 @@ describe("root-cause classes", () => {
     expect(explain("nothing to see here").rootCauseClass).toBeNull();
   });
 
+  it("an incident or throttling is not blamed on the connection either", () => {
+    for (const text of ["AADSTS90061: Request to External OIDC endpoint failed.", "(TooManyRequests) Number of 'read' requests for subscription '***' exceeded. Please try again after '17' seconds."]) {
+      expect(explain(text), text).toMatchObject({ id: "service-unavailable-or-throttled", rootCauseClass: "other" });
+    }
+  });
+
   it("a storage or key vault refusal by its network rules is not blamed on the connection", () => {
     const storage = explain('Status=403 Code="AuthorizationFailure" Message="This request is not authorized to perform this operation."');
     expect(storage).toMatchObject({ id: "network-or-firewall", rootCauseClass: "other" });

@@ -15,6 +15,7 @@ import guestPermission from "./guest-permission.js";
 import jwtAcquisitionFailed from "./jwt-acquisition-failed.js";
 import managedIdentityUnsupported from "./managed-identity-unsupported.js";
 import networkOrFirewall from "./network-or-firewall.js";
+import serviceUnavailableOrThrottled from "./service-unavailable-or-throttled.js";
 import pipelineNotAuthorized from "./pipeline-not-authorized.js";
 import rbacAuthorizationFailed from "./rbac-authorization-failed.js";
 import secretExpired from "./secret-expired.js";
@@ -71,6 +72,7 @@ export const CATALOG: Diagnosis[] = [
   connectionTypeMismatch,
   connectionNameAmbiguous,
   networkOrFirewall,
+  serviceUnavailableOrThrottled,
   unknown,
 ];
 
