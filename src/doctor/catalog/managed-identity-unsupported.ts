@@ -7,6 +7,8 @@ export default define({
   spec: ["S12"],
   signals: [
     phrase("microsoft-hosted", /microsoft-hosted agents? (?:don't|do not|does not) support managed identit/, 14),
+    // Task versions that take a service principal only: a managed identity connection is refused by the task.
+    phrase(["only support service principal", "only supports service principal", "only spn credential auth scheme"], /only supports? service principal authori[sz]ation|only spn credential auth scheme is supported/, 11),
     phrase("managed service principal", /could not fetch access token for managed service principal/, 12),
     phrase("managedidentitycredential", /managedidentitycredential (?:authentication )?(?:failed|unavailable)/, 10),
     phrase("managed identity", /(?:no )?managed identity (?:endpoint )?(?:not found|is not available|was not found|unavailable)/, 9),
