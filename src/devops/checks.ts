@@ -3,10 +3,8 @@ import type { Store } from "../store/index.js";
 import { devopsErrors } from "./errors.js";
 import type { DevOpsCaller } from "./identities.js";
 import type { CheckConfiguration, CheckResource, EndpointRole, Project } from "./model.js";
-import type { ServiceEndpoints } from "./endpoints.js";
-import type { Environments } from "./environments.js";
+import type { ProtectedResources } from "./protected-resources.js";
 import type { DevOpsSecurity } from "./security.js";
-import type { VariableGroups } from "./variable-groups.js";
 
 /** The check types of Azure DevOps (`type.id`), by the name each has on the wire. */
 export const CHECK_TYPES = {
@@ -38,9 +36,7 @@ export class CheckConfigurations {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly endpoints: ServiceEndpoints,
-    private readonly variableGroups: VariableGroups,
-    private readonly environments: Environments,
+    private readonly resources: ProtectedResources,
     private readonly security: DevOpsSecurity,
   ) {}
 
@@ -49,9 +45,7 @@ export class CheckConfigurations {
    * their checks are the project administrators' to change.
    */
   private async requireResource(caller: DevOpsCaller, project: Project, resource: CheckResource, needed: EndpointRole): Promise<void> {
-    if (resource.type === "endpoint") await this.endpoints.require(caller, resource.id, needed, project.id);
-    else if (resource.type === "variablegroup") await this.variableGroups.require(caller, Number(resource.id), needed, project.id);
-    else if (resource.type === "environment") await this.environments.require(caller, project.id, Number(resource.id), needed);
+    if (this.resources.keeps(resource.type)) await this.resources.require(caller, project.id, resource.type, resource.id, needed);
     else if (needed === "Administrator") {
       const admins = await this.security.projectGroup(project, "Project Administrators");
       if (!admins || !(await this.security.principals(caller.identity.id)).has(admins.id)) throw devopsErrors.noCheckPermission(caller.identity.displayName, resource.type);

@@ -1,12 +1,10 @@
 import type { Clock } from "../core/clock.js";
 import type { Store } from "../store/index.js";
-import type { ServiceEndpoints } from "./endpoints.js";
-import type { Environments } from "./environments.js";
 import { devopsErrors } from "./errors.js";
 import type { PipelinePermissionsChange } from "./input.js";
 import type { DevOpsCaller } from "./identities.js";
 import type { PipelinePermission, Project } from "./model.js";
-import type { VariableGroups } from "./variable-groups.js";
+import type { ProtectedResources } from "./protected-resources.js";
 
 /** How the store records "every pipeline of the project" (open access). */
 export const ALL_PIPELINES = -1;
@@ -27,16 +25,12 @@ export class PipelinePermissions {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly endpoints: ServiceEndpoints,
-    private readonly variableGroups: VariableGroups,
-    private readonly environments: Environments,
+    private readonly resources: ProtectedResources,
   ) {}
 
   private async check(caller: DevOpsCaller, project: Project, resourceType: string, resourceId: string, change: boolean): Promise<void> {
     if (!RESOURCE_TYPES.has(resourceType)) throw devopsErrors.argument(`The resource type '${resourceType}' is not valid.`);
-    if (resourceType === "endpoint") await this.endpoints.require(caller, resourceId, change ? "Administrator" : "Reader", project.id);
-    if (resourceType === "variablegroup") await this.variableGroups.require(caller, Number(resourceId), change ? "Administrator" : "Reader", project.id);
-    if (resourceType === "environment") await this.environments.require(caller, project.id, Number(resourceId), change ? "Administrator" : "Reader");
+    await this.resources.require(caller, project.id, resourceType, resourceId, change ? "Administrator" : "Reader");
   }
 
   async get(caller: DevOpsCaller, project: Project, resourceType: string, resourceId: string): Promise<ResourcePermissions> {
@@ -72,20 +66,9 @@ export class PipelinePermissions {
     const type = resourceType.toLowerCase();
     if (!RESOURCE_TYPES.has(type)) throw devopsErrors.argument(`The resource type '${resourceType}' is not valid.`);
     const open = await this.store.devops.openResources(project.id, type);
-    if (open.length === 0) return open;
-    if (type === "endpoint") {
-      const visible = new Set((await this.endpoints.list(caller, project.id, { includeFailed: true, actionFilter: "none" })).map((e) => e.id));
-      return open.filter((id) => visible.has(id));
-    }
-    if (type === "variablegroup") {
-      const visible = new Set((await this.variableGroups.list(caller, project.id, { actionFilter: "none", queryOrder: "idAscending" })).map((g) => String(g.id)));
-      return open.filter((id) => visible.has(id));
-    }
-    if (type === "environment") {
-      const visible = new Set((await this.environments.list(caller, project.id, { top: Number.MAX_SAFE_INTEGER })).environments.map((e) => String(e.id)));
-      return open.filter((id) => visible.has(id));
-    }
-    return open;
+    if (open.length === 0 || !this.resources.keeps(type)) return open;
+    const visible = await this.resources.visible(caller, project.id, type);
+    return open.filter((id) => visible.has(id));
   }
 
   /** Whether a pipeline definition may use a resource. */

@@ -56,6 +56,8 @@ export interface SecuredArea {
   itemResource: (projectId: string, itemId: string) => string;
   /** The project and item of an item-scope resource id. */
   parse: (resourceId: string) => { projectId: string; itemId: string };
+  /** The pipeline-permission resource type of its items. */
+  resourceType: "endpoint" | "variablegroup" | "environment";
   /** What each role allows in the area's security namespace. */
   roles: Record<EndpointRole, { allowPermissions: number; description: string }>;
   /** The project groups' roles at the project-level scope of a new project. */
@@ -74,6 +76,7 @@ export const ENDPOINTS: SecuredArea = {
   projectResource: (projectId) => projectId,
   itemResource: (projectId, endpointId) => `${projectId}_${endpointId}`,
   parse: splitAt("_"),
+  resourceType: "endpoint",
   roles: ROLE_DEFINITIONS,
   defaults: [
     ["Endpoint Administrators", "Administrator"],
@@ -89,6 +92,7 @@ export const LIBRARY: SecuredArea = {
   projectResource: (projectId) => `${projectId}$0`,
   itemResource: (projectId, groupId) => `${projectId}$${groupId}`,
   parse: splitAt("$"),
+  resourceType: "variablegroup",
   roles: LIBRARY_ROLE_DEFINITIONS,
   defaults: [
     ["Project Administrators", "Administrator"],
@@ -104,6 +108,7 @@ export const ENVIRONMENTS: SecuredArea = {
   projectResource: (projectId) => projectId,
   itemResource: (projectId, environmentId) => `${projectId}_${environmentId}`,
   parse: splitAt("_"),
+  resourceType: "environment",
   roles: ENVIRONMENT_ROLE_DEFINITIONS,
   defaults: [
     ["Project Administrators", "Administrator"],

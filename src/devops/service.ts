@@ -17,6 +17,7 @@ import { areaOfScope, DevOpsSecurity, ROLE_PERMISSIONS, roleDefinitionsOf, type 
 import { EndpointProxy } from "./endpoint-proxy.js";
 import { VariableGroups } from "./variable-groups.js";
 import { CheckConfigurations } from "./checks.js";
+import { ProtectedResources } from "./protected-resources.js";
 import { Environments } from "./environments.js";
 
 export interface DevOpsOptions {
@@ -42,6 +43,7 @@ export class DevOpsService {
   readonly variableGroups: VariableGroups;
   readonly environments: Environments;
   readonly checks: CheckConfigurations;
+  private readonly resources: ProtectedResources;
   readonly federation: FederationIssuer;
   private readonly store: Store;
   private readonly clock: Clock;
@@ -59,8 +61,9 @@ export class DevOpsService {
     this.variableGroups = new VariableGroups(store, clock, this.security, box);
     this.proxy = new EndpointProxy(store, clock, options.entra, options.arm, options.federation, this.creation);
     this.environments = new Environments(store, clock, this.security);
-    this.permissions = new PipelinePermissions(store, clock, this.endpoints, this.variableGroups, this.environments);
-    this.checks = new CheckConfigurations(store, clock, this.endpoints, this.variableGroups, this.environments, this.security);
+    this.resources = new ProtectedResources(this.endpoints, this.variableGroups, this.environments);
+    this.permissions = new PipelinePermissions(store, clock, this.resources);
+    this.checks = new CheckConfigurations(store, clock, this.resources, this.security);
   }
 
   /** Fails, and undoes, every automatic creation a previous run of svcconn left unfinished (called at start). */
@@ -245,9 +248,7 @@ export class DevOpsService {
     const area = this.checkScope(scope);
     const { projectId, itemId } = area.parse(resourceId);
     await this.project(caller, projectId);
-    if (scope === ENDPOINT_SCOPE) await this.endpoints.require(caller, itemId, "Reader", projectId);
-    if (scope === VARIABLE_GROUP_SCOPE) await this.variableGroups.require(caller, Number(itemId), "Reader", projectId);
-    if (scope === ENVIRONMENT_SCOPE) await this.environments.require(caller, projectId, Number(itemId), "Reader");
+    if (scope === area.itemScope) await this.resources.require(caller, projectId, area.resourceType, itemId, "Reader");
   }
 
   async setRoles(caller: DevOpsCaller, scope: string, resourceId: string, requests: RoleAssignmentRequest[]): Promise<void> {

@@ -117,6 +117,12 @@ describe("check configurations over REST", () => {
     expect(await count()).toBe(before);
     const changed = await devops(runtime, "admin", "PATCH", `${configurations}/${created.body.id}`, { type: APPROVAL, resource: { type: "environment", id: String(env.id) }, settings: { approvers: [{ id: ids.dev }, { id: ids.appdev }] }, timeout: 120 }, PREVIEW);
     expect(changed.body).toMatchObject({ version: 2, timeout: 120 });
+    // Checks on resources svcconn does not keep (pools, repositories, secure files) are the project administrators'.
+    const onPool = { type: APPROVAL, resource: { type: "queue", id: "7" }, settings: { approvers: [{ id: ids.dev }] } };
+    const denied = await devops(runtime, "dev", "POST", configurations, onPool, PREVIEW);
+    expect(denied.status).toBe(403);
+    expect(denied.body.message).toContain("needs to be a project administrator to configure the checks of a queue");
+    expect((await devops(runtime, "admin", "POST", configurations, onPool, PREVIEW)).status).toBe(200);
     expect((await devops(runtime, "admin", "DELETE", `${configurations}/${created.body.id}`, undefined, PREVIEW)).status).toBe(204);
     expect((await devops(runtime, "admin", "GET", `${configurations}/${created.body.id}`, undefined, PREVIEW)).status).toBe(404);
   });
@@ -143,6 +149,9 @@ describe("a stage waits for its checks", () => {
     expect(approved.status, JSON.stringify(approved.body)).toBe(200);
     expect(approved.body.value[0]).toMatchObject({ status: "approved", steps: [{ status: "approved", comment: "Looks good", actualApprover: { id: ids.dev } }] });
     expect((await decide("dev", approval.id, "rejected")).status).toBe(400);
+    const missing = await devops(runtime, "admin", "GET", `${approvals}/00000000-0000-0000-0000-0000000000aa`, undefined, PREVIEW);
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ typeKey: "ApprovalNotFoundException", message: "Approval with id 00000000-0000-0000-0000-0000000000aa does not exist or you do not have permissions to access it." });
     const done = await finished(runId);
     expect(done.build.result).toBe("succeeded");
     expect(done.record("Checkpoint.Approval")).toMatchObject({ state: "completed", result: "succeeded" });

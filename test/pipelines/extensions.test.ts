@@ -3,6 +3,7 @@ import type { Runtime } from "../../src/server/runtime.js";
 import { DEMO } from "../../src/world/demo.js";
 import { azurerm, createEndpoint, devops, ORG } from "../helpers/devops.js";
 import { yamlRuns } from "../helpers/pipelines.js";
+import { ADMIN_KEY } from "../helpers/runtime.js";
 
 // Issue 28: Marketplace tasks. Without its extension a task is missing, in Azure DevOps' words; once the organization
 // installs the extension (one svcconn knows by id, or one a world declares with its tasks), the task compiles and its
@@ -50,6 +51,15 @@ describe("Marketplace extensions", () => {
       expect(done.build.validationResults, task).toEqual([]);
       expect(await done.log("Terraform init")).toContain("svcconn does not run the task TerraformTaskV4");
     }
+  });
+
+  it("the admin route installs an extension svcconn knows and refuses others", async () => {
+    const put = (id: string) => runtime.listeners.devops.inject({ method: "PUT", url: `/_admin/organizations/${ORG}/extensions/${id}`, headers: { host: "127.0.0.1:8446", "x-svcconn-admin-key": ADMIN_KEY } });
+    expect((await put("JasonBJohnson.azure-pipelines-tasks-terraform")).statusCode).toBe(204);
+    const unknown = await put("contoso.unknown-tools");
+    expect(unknown.statusCode).toBe(400);
+    expect(JSON.stringify(unknown.json())).toContain("svcconn does not know the extension 'contoso.unknown-tools'");
+    expect((await put("not-an-extension-id")).statusCode).toBe(400);
   });
 
   it("an extension svcconn does not know is installed with the tasks a world declares, and refused without them", async () => {
