@@ -1,10 +1,14 @@
 /**
- * npm run bench:explain-real — how often `explain` names the right root-cause class on real messages users posted
- * (test/fixtures/explain-real, split once by source by scripts/split-explain-real.ts): top-1 (its answer's
- * `rootCauseClass`) and top-3 (the answer or one of its alternatives), on the development part and on the held-out
- * part. A message labelled `other` (not caused by the connection) counts as right only when the answer's class is
- * `other`: "unknown" does not count. Development misses are listed by id and label → answer (their texts stay in the
- * fixture); held-out ones are only counted, so reading the bench leaks nothing.
+ * npm run bench:explain-real — how `explain` does on real messages users posted (test/fixtures/explain-real, split
+ * once by source by scripts/split-explain-real.ts), on the development part and on the held-out part:
+ * - top-1 (its answer's `rootCauseClass`) and top-3 (the answer or one of its first two alternatives);
+ * - `other` (not caused by the connection): precision and recall of answering `other`, and how many of the `other`
+ *   messages got a connection diagnosis (the goal: none);
+ * - calibration: expected calibration error of the stated confidence over the answers that name a cause (ten equal
+ *   bins), and how many answers were "uncertain" and how often those were right.
+ * "unknown" and "no failure found" name no class, so they never count as right. Development misses are listed by id
+ * and label → answer (`--misses`); held-out ones are only counted, so reading the bench leaks nothing.
+ * bench:explain prints the same figures next to the written corpus.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +20,11 @@ interface Entry {
   label: string;
 }
 
+export interface RealFigures {
+  line: string;
+  misses: string[];
+}
+
 const folder = join(import.meta.dirname, "..", "test", "fixtures", "explain-real");
 const load = (name: string): Entry[] =>
   readFileSync(join(folder, name), "utf8")
@@ -23,26 +32,67 @@ const load = (name: string): Entry[] =>
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Entry);
 
-function measure(entries: Entry[]) {
+const pct = (n: number, of: number) => `${((100 * n) / Math.max(1, of)).toFixed(0)} %`;
+
+/** Expected calibration error: the mean gap between confidence and accuracy, over ten equal-width bins. */
+export function calibrationError(answers: Array<{ confidence: number; right: boolean }>): number {
+  let error = 0;
+  for (let bin = 0; bin < 10; bin++) {
+    const inBin = answers.filter((a) => Math.min(9, Math.floor(a.confidence * 10)) === bin);
+    if (!inBin.length) continue;
+    const confidence = inBin.reduce((s, a) => s + a.confidence, 0) / inBin.length;
+    const accuracy = inBin.filter((a) => a.right).length / inBin.length;
+    error += (inBin.length / answers.length) * Math.abs(confidence - accuracy);
+  }
+  return error;
+}
+
+export function measureReal(entries: Entry[]): RealFigures {
   let top1 = 0;
   let top3 = 0;
-  let blamedConnection = 0;
-  const notConnection = entries.filter((e) => e.label === "other").length;
+  let blamed = 0;
+  let saidOther = 0;
+  let saidOtherRightly = 0;
+  let uncertain = 0;
+  let uncertainRight = 0;
+  const calibrated: Array<{ confidence: number; right: boolean }> = [];
+  const others = entries.filter((e) => e.label === "other").length;
   const misses: string[] = [];
   for (const e of entries) {
     const answer = explain(e.message);
+    const right = answer.rootCauseClass === e.label;
     const classes = [answer.rootCauseClass, ...answer.alternatives.slice(0, 2).map((a) => a.rootCauseClass)];
-    if (answer.rootCauseClass === e.label) top1++;
-    else misses.push(`${e.id} ${e.label} → ${answer.rootCauseClass ?? "unknown"} (${answer.id}, ${answer.confidence.toFixed(2)})`);
+    if (right) top1++;
+    else misses.push(`${e.id} ${e.label} → ${answer.rootCauseClass ?? "unknown"} (${answer.id}, ${answer.confidence.toFixed(2)}${answer.uncertain ? ", uncertain" : ""})`);
     if (classes.includes(e.label as never)) top3++;
-    if (e.label === "other" && answer.rootCauseClass !== null && answer.rootCauseClass !== "other") blamedConnection++;
+    if (e.label === "other" && answer.rootCauseClass !== null && answer.rootCauseClass !== "other") blamed++;
+    if (answer.rootCauseClass === "other") {
+      saidOther++;
+      if (e.label === "other") saidOtherRightly++;
+    }
+    if (answer.rootCauseClass !== null) calibrated.push({ confidence: answer.confidence, right });
+    if (answer.uncertain) {
+      uncertain++;
+      if (answer.uncertain.candidates.some((c) => c.rootCauseClass === e.label)) uncertainRight++;
+    }
   }
-  const pct = (n: number, of = entries.length) => `${((100 * n) / Math.max(1, of)).toFixed(0)} %`;
-  return { line: `top-1 ${top1}/${entries.length} (${pct(top1)}), top-3 ${top3}/${entries.length} (${pct(top3)}); of ${notConnection} messages not caused by the connection, ${blamedConnection} blamed on it (${pct(blamedConnection, notConnection)})`, misses };
+  const n = entries.length;
+  const line = [
+    `top-1 ${top1}/${n} (${pct(top1, n)}), top-3 ${top3}/${n} (${pct(top3, n)})`,
+    `\`other\`: precision ${saidOtherRightly}/${saidOther} (${pct(saidOtherRightly, saidOther)}), recall ${saidOtherRightly}/${others} (${pct(saidOtherRightly, others)}); ${blamed} of ${others} blamed on the connection (${pct(blamed, others)})`,
+    `calibration error ${calibrationError(calibrated).toFixed(3)} over ${calibrated.length} answers naming a cause; ${uncertain} uncertain (right among their three: ${uncertainRight})`,
+  ].join("\n    ");
+  return { line, misses };
 }
 
-const development = measure(load("development.jsonl"));
-const heldOut = measure(load("held-out.jsonl"));
-console.log(`development: ${development.line}`);
-if (process.argv.includes("--misses")) for (const m of development.misses) console.log(`  ${m}`);
-console.log(`held-out:    ${heldOut.line}`);
+export const realDevelopment = () => measureReal(load("development.jsonl"));
+export const realHeldOut = () => measureReal(load("held-out.jsonl"));
+
+// Run as a script (bench:explain imports the figures). `--development` leaves the held-out part unmeasured: tuning
+// reads only development figures.
+if (process.argv[1]?.endsWith("explain-real.ts")) {
+  const development = realDevelopment();
+  console.log(`real, development:\n    ${development.line}`);
+  if (process.argv.includes("--misses")) for (const m of development.misses) console.log(`  ${m}`);
+  if (!process.argv.includes("--development")) console.log(`real, held-out:\n    ${realHeldOut().line}`);
+}

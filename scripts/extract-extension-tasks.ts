@@ -1,5 +1,5 @@
 /**
- * Adds (or replaces) one Marketplace extension in src/pipelines/tasks/marketplace-tasks.json: its publisher and id
+ * Adds (or replaces) one Marketplace extension in src/core/tasks/marketplace-tasks.json: its publisher and id
  * from its manifest (`azure-devops-extension.json`, `vss-extension*.json`) and every task's facts from the task's
  * own `task.json`, as scripts/extract-task-catalog.ts reads built-in tasks. A world installs such an extension by
  * its id. Task files whose major version is a build-time placeholder take the majors given with `--majors`.
@@ -43,7 +43,7 @@ const tasks = files
   })
   .sort((a, b) => a.name.localeCompare(b.name) || a.version.major - b.version.major);
 
-const out = join(import.meta.dirname, "..", "src", "pipelines", "tasks", "marketplace-tasks.json");
+const out = join(import.meta.dirname, "..", "src", "core", "tasks", "marketplace-tasks.json");
 const catalog = existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as { extensions: Array<{ id: string }> }) : { extensions: [] };
 const id = `${manifest.publisher}.${manifest.id}`;
 const extensions = [...catalog.extensions.filter((e) => e.id.toLowerCase() !== id.toLowerCase()), { id, publisher: manifest.publisher, extensionId: manifest.id, name: manifest.name ?? manifest.id, source: repository, tasks }];

@@ -15,7 +15,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CATALOG } from "../src/doctor/catalog/index.js";
 import { type EvidenceModel, type EvidenceModelFile, features, learnedScores, loadModel } from "../src/doctor/evidence.js";
-import { normalise, signalScores } from "../src/doctor/explain.js";
+import { readForScoring, signalScores } from "../src/doctor/explain.js";
 import { type LabelledMessage, loadCorpus } from "../test/doctor/corpus.js";
 
 const OUT = join(process.cwd(), "src/doctor/model.json");
@@ -30,7 +30,8 @@ interface Doc {
   features: Set<string>;
 }
 
-const featuresOf = (text: string) => features(normalise(text).toLowerCase());
+/** A text's features as explain reads it: a log's failing lines, normalised. */
+const featuresOf = (text: string) => features(readForScoring(text).lower);
 
 function labelByRules(text: string): number | null {
   const ranked = [...signalScores(text)].filter(([id]) => id !== "unknown").sort((a, b) => b[1] - a[1]);
@@ -90,7 +91,7 @@ function score(model: EvidenceModel, m: LabelledMessage): Scored {
   const rules = signalScores(m.text);
   const rule = new Float64Array(CLASSES.length);
   for (const [i, id] of CLASSES.entries()) rule[i] = rules.get(id) ?? 0;
-  const learned = learnedScores(model, normalise(m.text).toLowerCase());
+  const learned = learnedScores(model, readForScoring(m.text).lower);
   return { message: m, label: CLASSES.indexOf(m.id), rule, learned };
 }
 

@@ -1,11 +1,11 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { ClientSecretCredential, DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { Command, Option } from "commander";
 import { sdkDoctorTarget } from "../clients/doctor-target.js";
+import { type Instance, openInstance } from "./instance.js";
 import { SVCCONN_VERSION } from "../core/version.js";
 import { SEVERITY_ORDER, type Severity } from "../doctor/scan/findings.js";
 import { failsAt, progressLine, renderTable } from "../doctor/scan/report.js";
@@ -30,16 +30,6 @@ interface ScanFlags {
   unusedDays: string;
 }
 
-interface Instance {
-  devops: string;
-  login: string;
-  graph: string;
-  arm: string;
-  caFile: string | null;
-  organization: string | null;
-  pat: string | null;
-  bootstrap: { tenantId: string; clientId: string; clientSecret: string } | null;
-}
 
 /** svcconn's clock, so expiry and "unused" are judged at the emulator's time, not the wall clock's. */
 function emulatorNow(instance: Instance, adminKey: string | undefined): Promise<Date> {
@@ -55,15 +45,6 @@ function emulatorNow(instance: Instance, adminKey: string | undefined): Promise<
   });
 }
 
-/**
- * Trusting svcconn's CA must hold for every client in the process (Graph, ARM and identity read it at start): run
- * again with NODE_EXTRA_CA_CERTS set when it is not.
- */
-function ensureTrusted(caFile: string | null): void {
-  if (!caFile || (process.env.NODE_EXTRA_CA_CERTS && resolve(process.env.NODE_EXTRA_CA_CERTS) === resolve(caFile))) return;
-  const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: "inherit", env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile } });
-  process.exit(child.status ?? 2);
-}
 
 interface Opened {
   target: ReturnType<typeof sdkDoctorTarget>;
@@ -75,12 +56,7 @@ interface Opened {
 
 /** The organization to work on: svcconn's on the data folder, or the one --org names, with who reads and writes. */
 function openTarget(flags: ScanFlags): Opened {
-  const data = resolve(flags.data ?? process.env.SVCCONN_DATA ?? ".svcconn");
-  const instanceFile = join(data, "instance.json");
-  // svcconn's instance on the data folder unless an organization URL names another (real Azure DevOps).
-  const instance = !flags.org || flags.data ? (existsSync(instanceFile) ? (JSON.parse(readFileSync(instanceFile, "utf8")) as Instance) : undefined) : undefined;
-  if (flags.data && !instance) throw new Error(`no svcconn is running on ${data} (no ${instanceFile})`);
-  if (instance) ensureTrusted(instance.caFile);
+  const { data, instance } = openInstance(flags);
 
   const organizationUrl = flags.org ?? instance?.organization;
   if (!organizationUrl) throw new Error("no organization: pass --org https://dev.azure.com/<org> (or --data for a running svcconn)");

@@ -23,32 +23,35 @@ export interface Entities {
   correlationId?: string;
   timestamp?: string;
   code?: string;
+  /** The task a log names (its header or `Name@major`), and the version that supports what it lacks. */
+  task?: string;
+  taskUpgrade?: string;
 }
 
 const GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
 /** A quoted or bare identifier, allowing redactions such as *** or <GUID>. */
 const ID = `(?:${GUID}|\\*{3,}|<[^>]{1,40}>|x{4,}|[\\w.@-]{2,80})`;
 
-const rules: Array<[keyof Entities, RegExp]> = [
+const rules: Array<[keyof Entities, RegExp, string?]> = [
   ["clientId", new RegExp(`application with identifier '(${ID})'`, "i")],
   ["clientId", new RegExp(`the client '(${ID})' with object id`, "i")],
   ["clientId", new RegExp(`application '(${ID})'\\s*\\(`, "i")],
-  ["clientId", new RegExp(`(?:secret added to app|secret keys for app|keys for app id|for app) '(${ID})'`, "i")],
+  ["clientId", new RegExp(`(?:secret added to app|secret keys for app|keys for app id|for app) '(${ID})'`, "i"), "app"],
   ["clientId", new RegExp(`client application (${GUID})`, "i")],
   ["clientId", new RegExp(`failed to update the application '(${ID})'`, "i")],
-  ["clientId", new RegExp(`(?:client[ _-]?id|app[ _-]?id|serviceprincipalid|application \\(client\\) id)["':= ]+(${GUID})`, "i")],
+  ["clientId", new RegExp(`(?:client[ _-]?id|app[ _-]?id|serviceprincipalid|application \\(client\\) id)["':= ]+(${GUID})`, "i"), "id"],
   ["objectId", new RegExp(`with object id '(${ID})'`, "i")],
   ["objectId", /principal ([0-9a-f]{32}|[0-9a-f-]{36}) does not exist/i],
   ["action", /perform action '([^']+)'/i],
   ["scope", /over scope '([^']+)'/i],
-  ["subscriptionId", new RegExp(`/subscriptions/(${GUID})`, "i")],
+  ["subscriptionId", new RegExp(`/subscriptions/(${GUID})`, "i"), "/subscriptions/"],
   ["subscriptionId", new RegExp(`subscription(?: id)? '?(${GUID})'?`, "i")],
-  ["tenant", new RegExp(`(?:in the directory|directory) '(${ID}[^']*)'`, "i")],
+  ["tenant", new RegExp(`(?:in the directory|directory) '(${ID}[^']*)'`, "i"), "directory '"],
   ["tenant", new RegExp(`tenant '(${ID})' not found`, "i")],
   ["tenant", /specified tenant identifier '([^']+)'/i],
   ["tenant", new RegExp(`in the tenant (${GUID})`, "i")],
   ["tenant", new RegExp(`must match the tenant 'https://sts\\.windows\\.net/(${GUID})/'`, "i")],
-  ["tenant", new RegExp(`(?:tenant[ _-]?id|tenant)["':= ]+(${GUID})`, "i")],
+  ["tenant", new RegExp(`(?:tenant[ _-]?id|tenant)["':= ]+(${GUID})`, "i"), "tenant"],
   ["applicationName", new RegExp(`application '${ID}'\\s*\\(([^)]+)\\) is disabled`, "i")],
   ["applicationName", /named '([^']+)'/i],
   ["connection", /references service connection (.+?) which could not be found/i],
@@ -56,9 +59,9 @@ const rules: Array<[keyof Entities, RegExp]> = [
   ["connection", /service connection '([^']+)'/i],
   ["connection", /service connection "([^"]+)"/i],
   ["connection", /connectedServiceName(?:ARM)?\s*[:=]\s*'?([\w.$()-]+)/i],
-  ["job", /\bjob ([^:]+?):\s*step/i],
-  ["step", /\bstep ([^ ]+?) input/i],
-  ["input", /\binput (\S+) references/i],
+  ["job", /\bjob ([^:]+?):\s*step/i, "job "],
+  ["step", /\bstep ([^ ]+?) input/i, "step "],
+  ["input", /\binput (\S+) references/i, "input "],
   ["pipeline", /pipeline '([^']+)'/i],
   ["issuer", /assertion issuer:? '([^']+)'/i],
   ["issuer", /presented assertion issuer '([^']+)'/i],
@@ -71,16 +74,17 @@ const rules: Array<[keyof Entities, RegExp]> = [
   ["traceId", new RegExp(`trace id:? (${GUID})`, "i")],
   ["correlationId", new RegExp(`correlation id:? (${GUID})`, "i")],
   ["timestamp", /timestamp:? (\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\dZ?)/i],
-  ["code", /\b(AADSTS\d{5,7})\b/],
-  ["code", /"code"\s*:\s*"(\w+)"/],
+  ["code", /\b(AADSTS\d{5,7})\b/, "aadsts"],
+  ["code", /"code"\s*:\s*"(\w+)"/, '"code"'],
 ];
 
-/** The first lower-case literal of each rule: a cheap test before the pattern runs. */
-const needles = rules.map(([, pattern]) => /^[a-z ]{3,}/i.exec(pattern.source.replace(/\\/g, ""))?.[0].toLowerCase().trim() ?? "");
+/** The literal each rule needs (given, or its pattern's first words): a cheap test before the pattern runs. */
+const needles = rules.map(([, pattern, needle]) => needle ?? /^[a-z ]{3,}/i.exec(pattern.source.replace(/\\/g, ""))?.[0].toLowerCase().trim() ?? "");
 
 export function extractEntities(text: string, lower = text.toLowerCase()): Entities {
   const found: Entities = {};
-  for (const [i, [key, pattern]] of rules.entries()) {
+  for (let i = 0; i < rules.length; i++) {
+    const [key, pattern] = rules[i]!;
     if (found[key]) continue;
     if (needles[i] && !lower.includes(needles[i]!)) continue;
     const match = pattern.exec(text);
@@ -118,6 +122,8 @@ const PLACEHOLDER_FALLBACK: Record<keyof Entities, string> = {
   correlationId: "<correlation id>",
   timestamp: "<timestamp>",
   code: "<code>",
+  task: "the task",
+  taskUpgrade: "a task version that supports it",
 };
 
 /**

@@ -3,6 +3,13 @@ import { CATALOG, type Diagnosis } from "./catalog/index.js";
 import { extractEntities, fill, type Entities } from "./entities.js";
 import { type EvidenceModel, type EvidenceModelFile, learnedScores, loadModel } from "./evidence.js";
 import modelFile from "./model.json" with { type: "json" };
+import { type PastedText, readPasted, taskMentionedIn } from "./pasted-log.js";
+
+/** What the person knows besides the text: the task (`AzureCLI@2`, `AzureCLI@2.208.0`) and the connection's scheme. */
+export interface ExplainContext {
+  task?: string;
+  scheme?: string;
+}
 
 export interface Explanation {
   id: string;
@@ -20,6 +27,10 @@ export interface Explanation {
   references: string[];
   /** Present when the text alone cannot decide between diagnoses: what to check to tell them apart. */
   undecided?: { reason: string; checks: string[] };
+  /** Present when the confidence is below what an answer needs: the three likeliest and the one question that decides. */
+  uncertain?: { candidates: Array<{ id: string; rootCauseClass: RootCauseClass | null; title: string; confidence: number }>; question: string };
+  /** What was read besides the error: a log's task and version (and the schemes it supports), the scheme. */
+  context?: { log: boolean; task?: string; taskSchemes?: string[]; scheme?: string };
 }
 
 const UNKNOWN = CATALOG.find((d) => d.id === "unknown")!;
@@ -65,32 +76,41 @@ export function normalise(text: string): string {
 }
 
 /**
- * Every signal's needles, keyed by their first two characters: one pass over a text finds all that occur. A table of
- * the ASCII pairs that start some needle skips most positions without a lookup.
+ * Every signal's needles, keyed by their first three characters (two for the few two-character needles): one pass
+ * over a text finds all that occur. Tables of the ASCII prefixes that start some needle skip most positions without a
+ * lookup.
  */
 const NEEDLE_IDS = new Map<string, number>();
 for (const needle of CATALOG.flatMap((d) => d.signals.flatMap((s) => s.needles))) if (!NEEDLE_IDS.has(needle)) NEEDLE_IDS.set(needle, NEEDLE_IDS.size);
 /** Per diagnosis, per signal: the ids of its needles (a number test is cheaper than a string lookup). */
 const SIGNAL_NEEDLES = CATALOG.map((d) => d.signals.map((s) => s.needles.map((n) => NEEDLE_IDS.get(n)!)));
+const ascii = (needle: string, length: number) => [...needle.slice(0, length)].every((c) => c.charCodeAt(0) < 128);
+if ([...NEEDLE_IDS.keys()].some((n) => !ascii(n, 3))) throw new Error("a needle starts with a character beyond ASCII");
+const prefixKey = (a: number, b: number, c = 0) => (a * 128 + b) * 128 + c;
 const NEEDLES = new Map<number, Array<[string, number]>>();
-const STARTS = new Uint8Array(128 * 128);
+const STARTS2 = new Uint8Array(128 * 128);
+const STARTS3 = new Uint8Array(128 * 128 * 128);
 for (const [needle, id] of NEEDLE_IDS) {
-  const first = needle.charCodeAt(0);
-  const second = needle.charCodeAt(1);
-  NEEDLES.set(first * 0x10000 + second, [...(NEEDLES.get(first * 0x10000 + second) ?? []), [needle, id]]);
-  if (first < 128 && second < 128) STARTS[first * 128 + second] = 1;
+  const short = needle.length < 3;
+  const key = short ? prefixKey(needle.charCodeAt(0), needle.charCodeAt(1)) : prefixKey(needle.charCodeAt(0), needle.charCodeAt(1), needle.charCodeAt(2));
+  // Two-character needles live under keys with a zero third character, which no three-character prefix uses.
+  NEEDLES.set(key, [...(NEEDLES.get(key) ?? []), [needle, id]]);
+  if (short) STARTS2[needle.charCodeAt(0) * 128 + needle.charCodeAt(1)] = 1;
+  else STARTS3[key] = 1;
 }
-const NON_ASCII_STARTS = [...NEEDLES.keys()].some((k) => Math.floor(k / 0x10000) >= 128 || k % 0x10000 >= 128);
 
 /** Which needles occur in the text, as a flag per needle id. */
 function needlesIn(lower: string): Uint8Array {
   const found = new Uint8Array(NEEDLE_IDS.size);
-  for (let i = 0; i < lower.length - 1; i++) {
+  const end = lower.length - 1;
+  for (let i = 0; i < end; i++) {
     const first = lower.charCodeAt(i);
     const second = lower.charCodeAt(i + 1);
-    if (first < 128 && second < 128 ? STARTS[first * 128 + second] === 0 : !NON_ASCII_STARTS) continue;
-    const candidates = NEEDLES.get(first * 0x10000 + second);
-    if (candidates) for (const [n, id] of candidates) if (lower.startsWith(n, i)) found[id] = 1;
+    if (first >= 128 || second >= 128) continue;
+    if (STARTS2[first * 128 + second] === 1) for (const [n, id] of NEEDLES.get(prefixKey(first, second))!) if (lower.startsWith(n, i)) found[id] = 1;
+    const third = i + 2 <= end ? lower.charCodeAt(i + 2) : 128;
+    if (third >= 128 || STARTS3[prefixKey(first, second, third)] === 0) continue;
+    for (const [n, id] of NEEDLES.get(prefixKey(first, second, third))!) if (lower.startsWith(n, i)) found[id] = 1;
   }
   return found;
 }
@@ -115,11 +135,18 @@ function signalScore(index: number, lower: string, found: Uint8Array, entities: 
 
 /** The hand-written evidence's points for every diagnosis: signals and entities (training labels the vocabulary with them). */
 export function signalScores(raw: string): Map<string, number> {
-  const text = normalise(String(raw ?? ""));
-  const lower = text.toLowerCase();
+  const { text, lower, pasted } = readForScoring(raw);
   const found = needlesIn(lower);
   const entities = extractEntities(text, lower);
-  return new Map(CATALOG.map((d, i) => [d.id, signalScore(i, lower, found, entities)]));
+  const scores = CATALOG.map((d, i) => ({ diagnosis: d, score: signalScore(i, lower, found, entities) }));
+  return new Map(withContext(scores, pasted).map((s) => [s.diagnosis.id, s.score]));
+}
+
+/** What scoring reads of a pasted text (the same for explain and for training): a log's failing lines, normalised. */
+export function readForScoring(raw: string, context: ExplainContext = {}): { pasted: PastedText; text: string; lower: string } {
+  const pasted = readPasted(String(raw ?? ""), context);
+  const text = normalise(pasted.focus);
+  return { pasted, text, lower: text.toLowerCase() };
 }
 
 /**
@@ -138,18 +165,122 @@ export function combinedScores(text: string, lower: string, model: EvidenceModel
   return out.sort((a, b) => b.score - a.score);
 }
 
-/** Names the root cause, the fix and how to verify it for a pasted error (SPEC S17). */
-export function explain(raw: string): Explanation {
-  const text = normalise(String(raw ?? ""));
+/** A log with nothing failing in it: there is no error to explain. */
+const NO_FAILURE = {
+  id: "no-failure-found",
+  title: "No failure found in the log",
+  cause: "The log has no error line (##[error]) and no line that reads as a failure: the step or job it shows did not fail here.",
+  fix: ["Paste the log of the step that failed (the run's summary names it), or its ##[error] lines and the lines before them."],
+};
+
+/** Points a known scheme or task gives: the evidence outside the error's words. */
+const SCHEME_MISMATCH = 20;
+const TASK_LACKS_SCHEME = 16;
+const TASK_MAY_LACK_SCHEME = 6;
+const TASK_HAS_SCHEME = 12;
+const CREDENTIAL_CLASSES = new Set<RootCauseClass | null>(["secret_expired_or_invalid", "jwt_failure_other", "wif_other", "wif_issuer_subject_mismatch", "managed_identity_unsupported"]);
+
+function contextPoints(d: Diagnosis, pasted: PastedText, credentialTrouble: boolean): number {
+  let points = 0;
+  if (pasted.scheme && d.schemes && !d.schemes.includes(pasted.scheme)) points -= SCHEME_MISMATCH;
+  const support = pasted.task?.support;
+  if (d.taskLacks && support) {
+    if (support.schemes.includes(d.taskLacks)) points -= TASK_HAS_SCHEME;
+    else if (pasted.scheme === d.taskLacks) points += TASK_LACKS_SCHEME;
+    else if (!pasted.scheme && credentialTrouble) points += TASK_MAY_LACK_SCHEME;
+  }
+  return points;
+}
+
+/** The scores with what the context says added: the scheme given or shown, the task's supported schemes. */
+function withContext(scores: Array<{ diagnosis: Diagnosis; score: number }>, pasted: PastedText) {
+  const credentialTrouble = scores.some((s) => s.score > 0 && CREDENTIAL_CLASSES.has(s.diagnosis.rootCauseClass));
+  // A task named in passing counts only where its support could decide (it is what the text says, kept with it).
+  if (!pasted.task && credentialTrouble) pasted.task = taskMentionedIn(pasted.focus);
+  if (!pasted.scheme && !pasted.task?.support) return scores;
+  return scores.map((s) => ({ diagnosis: s.diagnosis, score: s.score + contextPoints(s.diagnosis, pasted, credentialTrouble) })).sort((a, b) => b.score - a.score);
+}
+
+/**
+ * Names the root cause, the fix and how to verify it for a pasted error or log (SPEC S17). A log is read for its
+ * failing lines, its task and version; `context` adds what the person knows (the task, the connection's scheme).
+ */
+export function explain(raw: string, context: ExplainContext = {}): Explanation {
+  const pasted = readPasted(String(raw ?? ""), context);
+  if (!pasted.failed) return { ...render(UNKNOWN, 0.99, {}, []), ...NO_FAILURE, rootCauseClass: null, verify: [], references: [], context: contextRead(pasted) };
+  const text = normalise(pasted.focus);
   const lower = text.toLowerCase();
   const entities = extractEntities(text, lower);
-  const scores = combinedScores(text, lower, MODEL, entities);
-  // Confidences: a softmax over the evidence, with "none of them" standing at the recognition threshold.
+  const scores = withContext(combinedScores(text, lower, MODEL, entities), pasted);
+  if (pasted.task) entities.task = pasted.task.named;
+  if (pasted.task?.support?.federationIn) entities.taskUpgrade = pasted.task.support.federationIn;
+  const explanation = decide(scores, entities, lower);
+  explanation.context = contextRead(pasted);
+  const uncertain = uncertainty(explanation, scores, pasted);
+  if (uncertain) explanation.uncertain = uncertain;
+  return explanation;
+}
+
+function contextRead(pasted: PastedText): Explanation["context"] {
+  return {
+    log: pasted.isLog,
+    ...(pasted.task ? { task: pasted.task.named } : {}),
+    ...(pasted.task?.support ? { taskSchemes: pasted.task.support.schemes } : {}),
+    ...(pasted.scheme ? { scheme: pasted.scheme } : {}),
+  };
+}
+
+/**
+ * Below this confidence an answer is right less than half the time (real development messages: 0.3–0.5 → 1 in 5),
+ * so it is given as uncertain: the three likeliest, and the question whose answer would decide.
+ */
+const UNCERTAIN_BELOW = 0.5;
+
+function uncertainty(explanation: Explanation, scores: Array<{ diagnosis: Diagnosis; score: number }>, pasted: PastedText): Explanation["uncertain"] {
+  if (explanation.id !== UNKNOWN.id && explanation.confidence >= UNCERTAIN_BELOW) return undefined;
+  const { exps, total } = softmax(scores);
+  const likeliest = scores.map((s, i) => ({ ...s, confidence: Math.round((exps[i]! / total) * 100) / 100 })).filter((s) => s.diagnosis !== UNKNOWN && s.score > 0).slice(0, 3);
+  if (!likeliest.length) return undefined;
+  return {
+    candidates: likeliest.map(({ diagnosis: d, confidence }) => ({ id: d.id, rootCauseClass: d.rootCauseClass, title: d.title, confidence })),
+    question: decidingQuestion(likeliest.map((s) => s.diagnosis), pasted),
+  };
+}
+
+/** The one question whose answer tells the candidates apart. */
+function decidingQuestion(candidates: Diagnosis[], pasted: PastedText): string {
+  const schemes = new Set(candidates.flatMap((d) => d.schemes ?? []));
+  if (!pasted.scheme && schemes.size > 1) return "Which authentication scheme does the service connection use: a secret, a certificate, workload identity federation or a managed identity?";
+  if (!pasted.task?.support && candidates.some((d) => d.taskLacks || d.rootCauseClass === "managed_identity_unsupported" || d.rootCauseClass === "wif_other")) {
+    return "Which task printed this, and which version? (The task log's header: 'Task :' and 'Version :'.)";
+  }
+  const classes = new Set(candidates.map((d) => d.rootCauseClass));
+  if (classes.has("other") && classes.size > 1) return "Is this the step's first error? Paste the task log from its header to the first ##[error] line: what failed before this line decides whether the connection is involved.";
+  return "Where did this appear: a pipeline run (which task and version), creating or verifying the connection, or a script or tool outside Azure DevOps?";
+}
+
+/**
+ * No answer is surer than this: on real development messages the answers the evidence makes near-certain are right
+ * 93 % of the time (a message's surface can mislead however clear its code), so a stated 0.99 would overstate it.
+ */
+const MOST_CONFIDENT = 0.95;
+
+/** Confidences: a softmax over the evidence (scores sorted, best first), with "none of them" at the recognition threshold. */
+function softmax(scores: Array<{ score: number }>): { exps: number[]; none: number; total: number } {
   const exps = scores.map((s) => Math.exp((s.score - scores[0]!.score) / MODEL.temperature));
   const none = Math.exp((MODEL.threshold - scores[0]!.score) / MODEL.temperature);
-  const total = exps.reduce((a, b) => a + b, 0) + none;
+  return { exps, none, total: exps.reduce((a, b) => a + b, 0) + none };
+}
+
+/** The answer from the scores: the best diagnosis, its confidence, the alternatives, and whether it is decided. */
+function decide(scores: Array<{ diagnosis: Diagnosis; score: number }>, entities: Entities, lower: string): Explanation {
+  const { exps, none, total } = softmax(scores);
   const confidence = (i: number) => Math.round((exps[i]! / total) * 100) / 100;
-  const ranked = scores.map((s, i) => ({ d: s.diagnosis, c: confidence(i), score: s.score })).filter((r) => r.d !== UNKNOWN && r.score > 0);
+  // Alternatives come from the first few (scores are sorted): the rest are below any confidence worth naming.
+  const ranked = scores
+    .slice(0, 8)
+    .map((s, i) => ({ d: s.diagnosis, c: confidence(i), score: s.score }))
+    .filter((r) => r.d !== UNKNOWN && r.score > 0);
 
   const best = scores[0]!;
   if (best.diagnosis === UNKNOWN || best.score < MODEL.threshold) {
@@ -157,7 +288,7 @@ export function explain(raw: string): Explanation {
     return render(UNKNOWN, Math.min(0.99, unrecognised), entities, ranked.slice(0, 3));
   }
   const alternatives = ranked.filter((r) => r.d !== best.diagnosis && r.c >= 0.05).slice(0, 4);
-  const explanation = render(best.diagnosis, Math.min(0.99, confidence(0)), entities, alternatives);
+  const explanation = render(best.diagnosis, Math.min(MOST_CONFIDENT, confidence(0)), entities, alternatives);
   const contenders = scores.filter((s) => s.diagnosis !== UNKNOWN && s.score >= 0.75 * best.score && s.score > 0).map((s) => s.diagnosis);
   const ambiguity = best.diagnosis.ambiguities?.find((a) => a.when.test(lower) && !a.unless?.test(lower));
   if (ambiguity) {
@@ -197,12 +328,28 @@ function render(diagnosis: Diagnosis, confidence: number, entities: Entities, al
   };
 }
 
-/** Secrets have no place in a prompt for an assistant: tokens, secrets and keys are masked. */
+/**
+ * Secrets have no place in a prompt for an assistant. Masked by shape, whatever names them: tokens (JWTs, Bearer and
+ * Basic values), Entra client secrets (`…8Q~…`), Azure DevOps personal access tokens (52-character and 84-character
+ * `…AZDO…` forms), GitHub tokens, storage and Service Bus keys and SAS signatures, private keys, and the values of
+ * secret-bearing options and parameters (`-p`, `--password`, `--client-secret`, `-ServicePrincipalKey`,
+ * `ConvertTo-SecureString '…'`, `client_secret=`, `AccountKey=`).
+ */
 export function redact(text: string): string {
   return text
+    .replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, "[redacted private key]")
     .replace(/eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]*/g, "[redacted token]")
-    .replace(/((?:client_secret|serviceprincipalkey|password|secret|access_token|refresh_token|client_assertion)["'\s]*[:=]\s*["']?)[^"'\s&,}]+/gi, "$1[redacted]")
-    .replace(/(Bearer|Basic)\s+[\w+/=.-]{16,}/g, "$1 [redacted]");
+    .replace(/(Bearer|Basic)\s+[\w+/=.-]{16,}/g, "$1 [redacted]")
+    .replace(/[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,37}/g, "[redacted client secret]")
+    .replace(/\b[A-Za-z0-9]{76}AZDO[A-Za-z0-9]{4}\b/g, "[redacted PAT]")
+    .replace(/\b[a-z2-7]{52}\b/g, "[redacted PAT]")
+    .replace(/\b(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{60,}/g, "[redacted token]")
+    .replace(/((?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)=)[^;"'\s]+/gi, "$1[redacted]")
+    .replace(/([?&]sig=)[^&"'\s]+/gi, "$1[redacted]")
+    .replace(/((?:^|\s)(?:-p|--password|--client-secret|--secret|--client_secret|-Password|-ClientSecret|-ServicePrincipalKey|-CertificatePassword)(?:\s+|=))(["']?)(?!\[redacted)[^\s"']+\2/gim, "$1$2[redacted]$2")
+    .replace(/(ConvertTo-SecureString\s+(?:-String\s+)?)(["'])[^"']*\2/gi, "$1$2[redacted]$2")
+    .replace(/(\b\w*(?:_PAT|_TOKEN|_SECRET|_KEY|ACCESSTOKEN|_PASSWORD)["']?\s*[:=]\s*["']?)(?!\[redacted)[^"'\s]+/gi, "$1[redacted]")
+    .replace(/((?:client_secret|serviceprincipalkey|password|secret|access_token|refresh_token|client_assertion|id_token|idtoken)["'\s]*[:=]\s*["']?)[^"'\s&,}]+/gi, "$1[redacted]");
 }
 
 /** A ready prompt for an AI assistant: the error (redacted), the local diagnosis and the identifiers found. */

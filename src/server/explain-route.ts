@@ -6,12 +6,14 @@ import type { Clock } from "../core/clock.js";
 import { SVCCONN_VERSION } from "../core/version.js";
 import { DevOpsError } from "../devops/errors.js";
 import { explain } from "../doctor/explain.js";
+import { UnknownScheme } from "../doctor/pasted-log.js";
 import { toHtml } from "../doctor/scan/html.js";
 import { toSarif } from "../doctor/scan/sarif.js";
 import { scan } from "../doctor/scan/scan.js";
 import { applyFixes, planFixes } from "../doctor/fix/plan.js";
 
-const explainBody = z.object({ text: z.string().max(200_000) });
+/** A whole pasted log is welcome (explain reads at most its last 2 MB); task and scheme as `svcconn explain` takes them. */
+const explainBody = z.object({ text: z.string().max(2_000_000), task: z.string().max(200).optional(), scheme: z.string().max(60).optional() });
 const scanBody = z
   .object({
     organization: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/),
@@ -55,10 +57,15 @@ function presentedToken(token: string | undefined, resource: string): TokenCrede
  * server's own listeners (never a host named by the request), and `POST /_svcconn/doctor/fix`, its fixes, as that caller.
  */
 export function doctorRoutes(app: FastifyInstance, clock: Clock, ownUrls?: () => { devops: string; graph: string; arm: string; caFile?: string }): void {
-  app.post("/_svcconn/explain", async (request) => {
+  app.post("/_svcconn/explain", { bodyLimit: 8 * 1024 * 1024 }, async (request) => {
     const parsed = explainBody.safeParse(request.body);
-    if (!parsed.success) throw argument("The body must be a JSON object with a string property 'text'.");
-    return explain(parsed.data.text);
+    if (!parsed.success) throw argument("The body must be a JSON object with a string property 'text' (at most 2 000 000 characters) and optional strings 'task' and 'scheme'.");
+    try {
+      return explain(parsed.data.text, { task: parsed.data.task, scheme: parsed.data.scheme });
+    } catch (error) {
+      if (error instanceof UnknownScheme) throw argument(error.message);
+      throw error;
+    }
   });
 
   /** The organization as the caller sees it: their DevOps credential, their Graph and ARM tokens, this server's URLs. */

@@ -5,7 +5,10 @@ import { DEMO } from "../../src/world/demo.js";
 import { assignSubscriptionRole } from "../helpers/arm.js";
 import { azurerm, createEndpoint, devops, ORG, PROJECT } from "../helpers/devops.js";
 import { makeApp } from "../helpers/entra.js";
-import { testServer } from "../helpers/runtime.js";
+import { TEST_CA_DIR, testServer } from "../helpers/runtime.js";
+import { runCli } from "../helpers/cli.js";
+import { parseRunUrl, readRunFailure } from "../../src/clients/run-failure.js";
+import { explainRun } from "../../src/doctor/run-failure.js";
 import { pastedError } from "../helpers/pipelines.js";
 import { explain } from "../../src/doctor/explain.js";
 
@@ -100,6 +103,18 @@ describe.skipIf(!azPath)("AzureCLI@2 in pipeline runs (Debian azure-cli)", () =>
     expect(step.issues.map((i: { message: string }) => i.message).slice(0, 2)).toEqual(["Error Code: [1]", "Error: Azure login failed"]);
     expect(explain(pastedError(log)).id).toBe("secret-expired");
     expect(explain(step.issues.at(-1).message).id).toBe("secret-expired");
+    // The whole log as the run page gives it (timestamps, header, commands): the task and its version are read.
+    const whole = explain(log);
+    expect(whole.id).toBe("secret-expired");
+    expect(whole.context).toMatchObject({ log: true, task: expect.stringMatching(/^Azure CLI 2\.\d+\.\d+$/), taskSchemes: expect.arrayContaining(["federation"]) });
+    // `--run URL`: the timeline's issues and the failed task's log through azure-devops-node-api, as the CLI reads them.
+    const url = `${server.devops}/${ORG}/${PROJECT}/_build/results?buildId=${run.id}`;
+    const failure = await readRunFailure({ organizationUrl: parseRunUrl(url).organizationUrl, pat: DEMO.pats.admin, caFile: `${TEST_CA_DIR}/ca.crt` }, PROJECT, run.id);
+    expect(failure.failedTasks.map((t) => t.task)).toEqual([expect.stringMatching(/^AzureCLI@2\.\d+\.\d+$/)]);
+    expect(explainRun(failure).id).toBe("secret-expired");
+    const cli = await runCli(["explain", "--run", url, "--pat", DEMO.pats.admin, "--json"]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ id: "secret-expired", rootCauseClass: "secret_expired_or_invalid", context: { task: expect.stringMatching(/^AzureCLI@2\./) } });
     expect(step.issues.at(-1).message).toBe(`Secret expired, update service connection at ${server.devops}/${ORG}/${PROJECT}/_settings/adminservices?resourceId=${endpoint.id} See https://aka.ms/azdo-rm-workload-identity-conversion to learn more about conversion to secret-less service connections.`);
   });
 
@@ -118,6 +133,10 @@ describe.skipIf(!azPath)("AzureCLI@2 in pipeline runs (Debian azure-cli)", () =>
     expect(hosted.step.issues.map((i: { message: string }) => i.message).slice(0, 2)).toEqual(["Error Code: [1]", "Error: Azure login failed using Managed Service Identity"]);
     expect(hosted.step.issues.at(-1).message).toMatch(/^Script failed with error: ERROR: Failed to connect to MSI\. Please make sure MSI is configured correctly\./);
     expect(explain(pastedError(hosted.log)).id).toBe("managed-identity-unsupported");
+    // The whole failure log reads as surely as its key line.
+    expect(explain(hosted.log)).toMatchObject({ id: "managed-identity-unsupported", confidence: explain("ERROR: Failed to connect to MSI. Please make sure MSI is configured correctly.").confidence });
+    // A successful step's log has nothing to explain.
+    expect(explain(selfHosted.log)).toMatchObject({ id: "no-failure-found", rootCauseClass: null });
   });
 
   it("S19: a workload identity connection logs in with the job's federated token", { timeout: 180_000 }, async () => {

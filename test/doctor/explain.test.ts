@@ -20,7 +20,10 @@ const REQUIRED_IDS = [
   "pipeline-not-authorized", "delete-cleanup-failed", "wif-issuer-mismatch", "wif-subject-mismatch", "wif-no-federated-credentials",
   "wif-assertion-expired", "wif-blocked-by-policy", "wif-multitenant-app", "task-lacks-wif-support", "endpoint-creator-role-missing",
   "certificate-invalid", "tenant-not-found", "endpoint-role-missing", "duplicate-connection-name", "application-change-denied",
-  "scheme-unsupported-on-server", "connection-type-mismatch", "connection-name-ambiguous", "network-or-firewall", "service-unavailable-or-throttled", "unknown",
+  "scheme-unsupported-on-server", "connection-type-mismatch", "connection-name-ambiguous", "network-or-firewall", "service-unavailable-or-throttled",
+  "task-lacks-certificate-support", "resource-not-found", "lock-or-policy-denied", "quota-or-capacity", "agent-or-pool", "tool-not-signed-in",
+  "script-directory-permission", "script-or-template-error",
+  "pipelines-credential-misconfigured", "unknown",
 ];
 
 const corpus = loadCorpus();
@@ -118,7 +121,8 @@ describe("explain", () => {
     expect(result.undecided!.checks.length).toBeGreaterThan(1);
     expect(result.undecided!.checks.at(-1)).toContain("svcconn doctor scan reads the connection and tells them apart: connection-not-ready → jwt-acquisition-failed");
     expect(result.confidence).toBeLessThanOrEqual(0.5);
-    expect([result.id, ...result.alternatives.map((a) => a.id)]).toEqual(expect.arrayContaining(["jwt-acquisition-failed", "task-lacks-wif-support"]));
+    // The tasks' wording for a service principal whose token request failed: the secret, or the connection not ready.
+    expect([result.id, ...result.alternatives.map((a) => a.id)]).toEqual(expect.arrayContaining(["jwt-acquisition-failed", "secret-invalid"]));
   });
 
   it("copes with JSON-in-JSON escaping, \\r\\n, log prefixes and timestamps", () => {
@@ -149,11 +153,15 @@ describe("explain", () => {
     expect(explain("Failed to assign Contributor role.").fix.join("\n")).toContain("--assignee <your object id>");
   });
 
-  it("names a cause with lower confidence, and the alternatives, when a description has some evidence but no code", () => {
+  it("is uncertain about a description with some evidence but no code: the likeliest three and the question that decides", () => {
     const result = explain("since last week the pipeline cannot log in to Azure with our service connection, something about the credential");
-    expect(result.id).not.toBe("unknown");
-    expect(result.confidence).toBeLessThan(0.9);
-    expect(result.alternatives.length).toBeGreaterThan(0);
+    expect(result.uncertain!.candidates).toHaveLength(3);
+    expect(result.uncertain!.candidates[0]!.id).toBe("secret-expired");
+    expect(result.uncertain!.question).toMatch(/^Which authentication scheme does the service connection use/);
+    // Told the scheme, the secret's diagnoses drop out of the likeliest.
+    const told = explain("since last week the pipeline cannot log in to Azure with our service connection, something about the credential", { scheme: "workload-identity-federation" });
+    expect(told.context).toMatchObject({ scheme: "federation" });
+    expect([told.id, ...told.alternatives.map((a) => a.id)]).not.toContain("secret-expired");
   });
 
   it("scores a text by the same learned evidence training counts (the fast path agrees with features())", () => {
@@ -222,7 +230,7 @@ describe("explain", () => {
       [await validation(step("gh")), "connection-type-mismatch"],
       // The scheme form (no task in svcconn's catalog restricts schemes at compile time yet; the sentence is resolve-connections'):
       ["The pipeline is not valid. Job Job: Step input ConnectedServiceNameARM expects a service connection of type AzureRM with authentication scheme ServicePrincipal,ManagedServiceIdentity but the provided service connection wif is of type AzureRM using authentication scheme WorkloadIdentityFederation.", "task-lacks-wif-support"],
-      ["Could not find a pool with name vm-agents. The pool does not exist or has not been authorized for use. For authorization details, refer to https://aka.ms/yamlauthz.", "unknown"],
+      ["Could not find a pool with name vm-agents. The pool does not exist or has not been authorized for use. For authorization details, refer to https://aka.ms/yamlauthz.", "agent-or-pool"],
     ];
     for (const [message, id] of cases) expect(explain(message).id, message).toBe(id);
   });

@@ -30,6 +30,10 @@ export interface Explanation {
   verify: string[];
   references: string[];
   undecided?: { reason: string; checks: string[] };
+  /** `other`: not caused by the connection; null: not recognised, or no failure in the log. */
+  rootCauseClass: string | null;
+  uncertain?: { candidates: Array<{ id: string; title: string; confidence: number }>; question: string };
+  context?: { log: boolean; task?: string; taskSchemes?: string[]; scheme?: string };
 }
 
 export const SCHEME_LABEL: Record<string, string> = {

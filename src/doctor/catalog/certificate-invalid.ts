@@ -5,6 +5,7 @@ export default define({
   rootCauseClass: "secret_expired_or_invalid",
   title: "The certificate credential is not registered, does not match, or is expired",
   spec: ["S9", "S12"],
+  schemes: ["certificate"],
   signals: [
     aadsts(700027, 14),
     aadsts(1000502, 14),

@@ -1,3 +1,4 @@
+import type { ConnectionScheme } from "../../core/tasks/schemes.js";
 import type { Entities } from "../entities.js";
 
 /**
@@ -54,6 +55,10 @@ export interface Diagnosis {
   verify: string[];
   /** Identifiers in the text that speak for the diagnosis (an action and a scope; a user where a principal was expected). */
   entities?: Array<{ entity: keyof Entities; pattern?: RegExp; weight: number }>;
+  /** The connection schemes this cause happens with: a connection known to use another speaks against it. */
+  schemes?: ConnectionScheme[];
+  /** The cause is a task version without this scheme: the task a log names, and whether it has it, decide. */
+  taskLacks?: ConnectionScheme;
   /** What to check when this diagnosis competes with another for the same text. */
   distinguish?: string[];
   /** The `doctor scan` findings that show this cause on a connection (what to run when the text alone cannot decide). */

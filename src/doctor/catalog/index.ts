@@ -1,3 +1,12 @@
+import pipelinesCredentialMisconfigured from "./pipelines-credential-misconfigured.js";
+import scriptOrTemplateError from "./script-or-template-error.js";
+import agentOrPool from "./agent-or-pool.js";
+import lockOrPolicyDenied from "./lock-or-policy-denied.js";
+import quotaOrCapacity from "./quota-or-capacity.js";
+import resourceNotFound from "./resource-not-found.js";
+import scriptDirectoryPermission from "./script-directory-permission.js";
+import taskLacksCertificateSupport from "./task-lacks-certificate-support.js";
+import toolNotSignedIn from "./tool-not-signed-in.js";
 import appDisabled from "./app-disabled.js";
 import appNotFound from "./app-not-found.js";
 import appRegistrationDisallowed from "./app-registration-disallowed.js";
@@ -62,6 +71,8 @@ export const CATALOG: Diagnosis[] = [
   wifBlockedByPolicy,
   wifMultitenantApp,
   taskLacksWifSupport,
+  taskLacksCertificateSupport,
+  pipelinesCredentialMisconfigured,
   endpointCreatorRoleMissing,
   endpointRoleMissing,
   duplicateConnectionName,
@@ -73,6 +84,13 @@ export const CATALOG: Diagnosis[] = [
   connectionNameAmbiguous,
   networkOrFirewall,
   serviceUnavailableOrThrottled,
+  resourceNotFound,
+  lockOrPolicyDenied,
+  quotaOrCapacity,
+  agentOrPool,
+  toolNotSignedIn,
+  scriptDirectoryPermission,
+  scriptOrTemplateError,
   unknown,
 ];
 

@@ -9,6 +9,10 @@ export default define({
     phrase("authorizationfailed", /\bauthorizationfailed\b/, 10),
     phrase("does not have authorization to perform action", /does not have authorization to perform action/, 12),
     phrase("linkedauthorizationfailed", /linkedauthorizationfailed/, 10),
+    // Lookups by name (az, Az PowerShell) search only what the identity may read: without a role the resource "does
+    // not exist in the subscription".
+    phrase(["in subscription", "in current subscription"], /(?:could not be found|does not exist) in (?:the )?(?:current )?subscription/, 10),
+    phrase(["statuscode", "status code"], /"?statuscode"?\s*[:=]\s*"?403\b|status code:? 403\b/, 5),
     // Storage's data plane: the principal holds no data role (Storage Blob Data Reader/Contributor) for the call.
     phrase(["authorizationpermissionmismatch", "using this permission"], /authorizationpermissionmismatch|not authorized to perform this operation using this permission/, 12),
     phrase("does not have permission to perform action", /does not have permission to perform action/, 9),

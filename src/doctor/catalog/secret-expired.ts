@@ -5,7 +5,10 @@ export default define({
   rootCauseClass: "secret_expired_or_invalid",
   title: "The connection's client secret has expired",
   spec: ["S9"],
+  schemes: ["secret"],
   signals: [
+    // The Azure tasks' wording for a service principal whose token request failed: a secret that expired or is wrong.
+    phrase("service principal used is valid", /verify if the service principal used is valid and not expired/, 5),
     aadsts(7000222, 14),
     phrase("are expired", /client secret keys? (?:for app '[^']*' )?(?:are|is|have) (?:been )?expired/, 12),
     phrase("secret expired", /secret expired,? update service connection/, 12),

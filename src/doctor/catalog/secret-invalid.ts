@@ -5,7 +5,9 @@ export default define({
   rootCauseClass: "secret_expired_or_invalid",
   title: "The client secret is wrong",
   spec: ["S9"],
+  schemes: ["secret"],
   signals: [
+    phrase("service principal used is valid", /verify if the service principal used is valid and not expired/, 5),
     aadsts(7000215, 14),
     phrase("invalid client secret", /invalid client secret (?:is )?provided/, 12),
     phrase("invalid client id or client secret", /invalid client id or client secret/, 10),

@@ -6,6 +6,7 @@ export default define({
   title: "The application has no service principal in the tenant",
   spec: ["S10"],
   signals: [
+    phrase("service principal is properly created", /make sure (?:the )?service principal is properly created in the tenant/, 12),
     aadsts(7000229, 14),
     phrase("missing service principal", /missing service principal in the tenant/, 12),
     phrase("principalnotfound", /principalnotfound/, 9),

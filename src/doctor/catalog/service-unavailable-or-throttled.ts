@@ -16,6 +16,8 @@ export default define({
     phrase("request to external oidc endpoint failed", /request to external oidc endpoint failed/, 12),
     aadsts(90033, 12),
     phrase("a transient error has occurred", /a transient error has occurred/, 10),
+    // Azure DevOps' own rate limits (TSTUs per user or pipeline).
+    phrase("request was blocked due to exceeding usage", /request was blocked due to exceeding usage of resource/, 14),
     phrase(["toomanyrequests", "too many requests", "rate limit", "throttl"], /toomanyrequests|too many requests|rate limit (?:exceeded|is exceeded)|\bthrottl(?:ed|ing)\b|retry-after/, 11),
     phrase("429", /(?:status(?: code)?[:= ]*429|\(429\)|\b429 too many|http 429)/, 8),
     phrase(["serviceunavailable", "service unavailable", "temporarily unavailable", "service is unavailable"], /serviceunavailable|service unavailable|temporarily unavailable|service is (?:currently )?unavailable/, 10),

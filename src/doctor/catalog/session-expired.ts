@@ -6,6 +6,7 @@ export default define({
   title: "Your sign-in session expired: no valid access or refresh token",
   spec: ["S5"],
   signals: [
+    phrase("azure cli auth tokens", /no valid \(unexpired\) azure cli auth tokens found/, 14),
     phrase("failed to obtain an access token", /failed to obtain an access token/, 10),
     phrase("refresh token", /(?:valid )?refresh token (?:was not|wasn't|was n't|could not be|not) found/, 12),
     phrase("refresh token", /refresh token (?:has )?expired/, 10),

@@ -11,15 +11,18 @@ export default define({
     phrase("previous task", /(?:output variable|previous task|preceding task).{0,80}(?:subscription|service connection)/, 8),
     phrase("subscription isn't passed", /subscription (?:is ?n[o']t|not) passed/, 12),
     phrase("which could not be found", /service connection .{0,80} which could not be found/, 3),
+    // A subscription id a step builds from a variable that is empty when it runs.
+    phrase(["the subscription of ''", "subscription_id` is a required", "subscription_id is a required"], /the subscription of '' doesn't exist in cloud|`?subscription_id`? is a required provider property/, 14),
   ],
   // The connection the run looked for is still a macro: it was not known when the pipeline compiled.
   entities: [{ entity: "connection", pattern: /^\$[([]/, weight: 6 }],
   cause:
-    "Azure Pipelines resolves and authorizes service connections when the run is compiled, before any task runs. The connection input names a variable ({connection}) whose value is set by a previous task (an output variable), so at compile time the name is empty or literal and 'could not be found'.",
+    "Azure Pipelines resolves and authorizes service connections when the run is compiled, before any task runs. The connection input names a variable ({connection}) whose value is set by a previous task (an output variable), so at compile time the name is empty or literal and 'could not be found'. The same happens at run time to a subscription id that a script or a tool (az account set, Terraform's azurerm provider) takes from a variable that is empty in that step.",
   fix: [
     "Define the connection name in the pipeline's variables section (or as a template/runtime parameter) so it is known when the run is compiled: variables: { azureSubscription: 'my-connection' } and azureSubscription: $(azureSubscription).",
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the text shows a pipeline compile-time expression
     "To choose between connections, use a parameter with allowed values, or a compile-time expression ${{ variables.azureSubscription }}; do not set the name from a task's output.",
+    "For a script or Terraform: read the subscription in the same step that signs in (AzureCLI@2: az account show --query id -o tsv; Terraform: ARM_SUBSCRIPTION_ID), or pass it as a variable defined for that stage, not as another job's output without dependencies.",
   ],
   verify: ["Queue the run again: it passes validation and the task shows the resolved connection name in its log."],
   distinguish: [

@@ -1,15 +1,22 @@
-import { define, phrase } from "./define.js";
+import { aadsts, define, phrase } from "./define.js";
 
 export default define({
   id: "task-lacks-wif-support",
   rootCauseClass: "wif_other",
   title: "The task does not support workload identity federation",
   spec: ["S12", "S19"],
+  schemes: ["federation"],
+  taskLacks: "federation",
   signals: [
+    // No credential sent at all: the task did not pass the federated token (or a certificate) it does not know.
+    aadsts(7000216, 9),
+    phrase("getassertion", /clientassertioncredential: getassertion/, 10),
+    phrase("cannot read propert", /cannot read propert(?:y|ies) (?:of undefined )?\(?(?:reading )?'(?:retrievesecret|serviceprincipalkey|authorization|parameters)'/, 9),
+    phrase("service principal used is valid", /verify if the service principal used is valid and not expired/, -6),
     phrase("unsupported protocol scheme", /unsupported protocol scheme/, 12),
     phrase("audience=api://azureadtokenexchange", /\?audience=api:\/\/azureadtokenexchange/, 10),
     phrase("support", /(?:task|version)\b.{0,40}(?:does not|doesn't|do not) support (?:workload identity|wif\b|the workloadidentityfederation)/, 12),
-    phrase("workloadidentityfederation", /(?:scheme|authentication) .{0,30}workloadidentityfederation.{0,30}(?:not supported|unsupported|is not valid)/, 10),
+    phrase("workloadidentityfederation", /(?:scheme|authentication) .{0,30}workloadidentityfederation.{0,30}(?:not supported|unsupported|is not valid)|unsupported authenti\w* scheme '?workloadidentityfederation/, 12),
     phrase("--federated-token", /unrecognized arguments?:? --federated-token/, 12),
     phrase("could not fetch access token for azure", /could not fetch access token for azure\b(?! ?status)/, 5),
     phrase("identity not found", /identity not found/, 4),
@@ -23,12 +30,12 @@ export default define({
     phrase(["@1", "@2", "@3", "@4", "@5", "auth scheme"], /azurefilecopy@[1-5]\b|azurenlbmanagement@1|servicefabricdeploy@1|auth scheme .{0,40} is not supported/, 6),
   ],
   cause:
-    "The connection uses workload identity federation, but the task (or the Azure CLI/tool on the agent) predates it and tries a secret or the instance metadata service instead. Tasks listed as unsupported include AzureNLBManagement@1, ServiceFabricDeploy@1 and AzureFileCopy@1–5 (use @6).",
+    "The connection uses workload identity federation, but {task} predates it (or is a task that never learnt it) and tries a secret, a certificate or the instance metadata service instead. Microsoft lists AzureNLBManagement@1, ServiceFabricDeploy@1, ServiceFabricComposeDeploy@0 and AzureFileCopy@1–5 as without it; AzureCLI@2 learnt it in 2.217 and AzurePowerShell@5 (on Linux) in 5.224, so a pinned older version or an old Azure DevOps Server lacks it; the Terraform extensions' tasks have it from TerraformTaskV4@4 and TerraformCLI@2.",
   fix: [
-    "Use a task version that supports workload identity federation (for example AzureFileCopy@6, AzureCLI@2, AzurePowerShell@5), or update the agent's Azure CLI to 2.30 or later for --federated-token.",
-    "If the task has no such version, use a service connection with a secret or certificate for that task.",
+    "Use {taskUpgrade|a task version that supports workload identity federation} (for example AzureFileCopy@6, AzureCLI@2, AzurePowerShell@5, TerraformTaskV4@4); unpin a pinned version (AzureCLI@2.208.0 → AzureCLI@2), or update the Azure CLI on a self-hosted agent to 2.30 or later for --federated-token.",
+    "If the task has no such version, use a service connection with a secret or certificate for that task, or call the tool from AzureCLI@2 with addSpnToEnvironment: true (it exposes idToken for the tool's OIDC sign-in).",
   ],
-  verify: ["Re-run the pipeline; the task log shows it acquiring a federated token."],
+  verify: ["Re-run the pipeline; the task log shows it acquiring a federated token (az login --federated-token, or ARM_USE_OIDC for Terraform)."],
   distinguish: [
     "Does the connection use workload identity federation? If it is a managed identity on a Microsoft-hosted agent, see managed-identity-unsupported; with a secret, see secret-invalid/secret-expired.",
   ],

@@ -5,6 +5,7 @@ export default define({
   rootCauseClass: "wif_other",
   title: "The federated token was used after it expired",
   spec: ["S19"],
+  schemes: ["federation"],
   signals: [
     aadsts(700024, 14),
     phrase("not within its valid time range", /client assertion is not within its valid time range/, 12),

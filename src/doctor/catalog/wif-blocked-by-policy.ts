@@ -5,6 +5,7 @@ export default define({
   rootCauseClass: "wif_other",
   title: "Workload identity federation is restricted in the tenant",
   spec: ["S19"],
+  schemes: ["federation"],
   signals: [
     aadsts(700223, 14),
     aadsts(700238, 14),

@@ -5,6 +5,7 @@ export default define({
   rootCauseClass: "wif_issuer_subject_mismatch",
   title: "No federated credential matches the token's issuer",
   spec: ["S19"],
+  schemes: ["federation"],
   signals: [
     aadsts(700211, 14),
     phrase("presented assertion issuer", /presented assertion issuer/, 10),

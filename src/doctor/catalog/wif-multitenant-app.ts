@@ -5,6 +5,7 @@ export default define({
   rootCauseClass: "wif_other",
   title: "A multi-tenant application cannot use the Entra issuer",
   spec: ["S19"],
+  schemes: ["federation"],
   signals: [
     aadsts(70052, 14),
     phrase("single tenant app", /must be a managed identity, a single tenant app,? or a service account/, 12),

@@ -5,6 +5,7 @@ export default define({
   rootCauseClass: "wif_issuer_subject_mismatch",
   title: "The identity has no federated identity credentials",
   spec: ["S19"],
+  schemes: ["federation"],
   signals: [
     aadsts(70025, 14),
     phrase("federated", /(?:has )?no (?:configured )?federated (?:identity )?credentials?|federated (?:identity )?credentials? (?:is |are |was |were )?(?:empty|missing|deleted|removed|never added)|(?:never added|forgot to add|deleted|removed) the federated (?:identity )?credential/, 10),

@@ -5,6 +5,7 @@ export default define({
   rootCauseClass: "wif_issuer_subject_mismatch",
   title: "No federated credential matches the token's subject",
   spec: ["S19"],
+  schemes: ["federation"],
   signals: [
     aadsts(700213, 14),
     aadsts(7002137, 12),

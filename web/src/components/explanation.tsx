@@ -29,6 +29,25 @@ export function ExplanationView({ text, explanation: given, offerScan = false }:
         header={<Subtitle2 as="h3">{explanation.id === "unknown" ? "The doctor does not recognise this message" : explanation.title}</Subtitle2>}
         description={<Caption1>Diagnosis {explanation.id} · confidence {Math.round(explanation.confidence * 100)} %</Caption1>}
       />
+      {explanation.rootCauseClass === "other" && (
+        <Body1 as="p" data-testid="not-the-connection">
+          <strong>Not a service connection problem:</strong> no change to the connection will fix this.
+        </Body1>
+      )}
+      {explanation.context?.task && (
+        <Caption1 as="p">
+          Read from the log: {explanation.context.task}
+          {explanation.context.taskSchemes && ` (supports ${explanation.context.taskSchemes.join(", ")})`}
+        </Caption1>
+      )}
+      {explanation.uncertain && (
+        <>
+          <Body1 as="p" data-testid="uncertain">
+            <strong>Uncertain.</strong> {explanation.uncertain.question}
+          </Body1>
+          <StepList title="Likeliest causes" items={explanation.uncertain.candidates.map((c) => `${c.title} (${Math.round(c.confidence * 100)} %)`)} />
+        </>
+      )}
       <Body1 as="p">
         <strong>Cause.</strong> {explanation.cause}
       </Body1>
@@ -41,7 +60,7 @@ export function ExplanationView({ text, explanation: given, offerScan = false }:
         </>
       )}
       <StepList title="Fix" items={explanation.fix} />
-      <StepList title="Verify" items={explanation.verify} />
+      {explanation.verify.length > 0 && <StepList title="Verify" items={explanation.verify} />}
       {offerScan && (
         <Body1 as="p">
           The doctor can scan this project's connections and apply the fixes it can make with your rights:{" "}

@@ -11,6 +11,7 @@ import {
   Field,
   MessageBar,
   MessageBarBody,
+  Select,
   Spinner,
   Textarea,
   Title2,
@@ -61,6 +62,7 @@ async function personsTokens(): Promise<{ graph?: string; arm?: string }> {
 export function DoctorPage() {
   const styles = useStyles();
   const [text, setText] = useState("");
+  const [scheme, setScheme] = useState("");
   const [explanation, setExplanation] = useState<Explanation>();
   const [explainError, setExplainError] = useState<string>();
   const [report, setReport] = useState<Report>();
@@ -70,7 +72,7 @@ export function DoctorPage() {
   const runExplain = () => {
     setExplainError(undefined);
     svcconnApi
-      .send<Explanation>("explain", { text })
+      .send<Explanation>("explain", scheme ? { text, scheme } : { text })
       .then(setExplanation)
       .catch((e: Error) => setExplainError(e.message));
   };
@@ -92,8 +94,17 @@ export function DoctorPage() {
         <Title2 as="h1" id="explain-title">
           Explain an error
         </Title2>
-        <Field label="Error text" hint="Paste a pipeline log line, an AADSTS message, an ARM error — anything.">
+        <Field label="Error text" hint="Paste an error or a whole task log (its header names the task and version): an AADSTS message, an ARM error — anything.">
           <Textarea resize="vertical" rows={5} value={text} onChange={(_e, d) => setText(d.value)} />
+        </Field>
+        <Field label="The connection's scheme, if you know it">
+          <Select value={scheme} onChange={(_e, d) => setScheme(d.value)}>
+            <option value="">Not known</option>
+            <option value="secret">Service principal with a secret</option>
+            <option value="certificate">Service principal with a certificate</option>
+            <option value="workload-identity-federation">Workload identity federation</option>
+            <option value="managed-identity">Managed identity</option>
+          </Select>
         </Field>
         <Button appearance="primary" disabled={!text.trim()} onClick={runExplain} style={{ alignSelf: "start" }}>
           Explain

@@ -1,0 +1,26 @@
+import { define, phrase } from "./define.js";
+
+/** Not the service connection: the agent, its pool or the machine under it (capacity, memory, disk, time limits). */
+export default define({
+  id: "agent-or-pool",
+  rootCauseClass: "other",
+  title: "Not the service connection: the agent or its pool",
+  spec: ["S17"],
+  signals: [
+    phrase(["ran longer", "exceeded the timeout", "job was canceled", "stopped hearing from agent", "lost communication", "agent request is not running"], /ran longer than the maximum time|exceeded the timeout|we stopped hearing from agent|lost communication with the server|the agent request is not running|the operation was canceled/, 14),
+    phrase(["no agent found", "could not find a pool", "no hosted parallelism", "no free parallel", "parallelism"], /no agent found in pool|could not find a pool|no hosted parallelism has been purchased or granted|no (?:free )?parallel jobs?|no agent (?:could be found|with .{0,40} capabilities)|matching agent/, 14),
+    phrase(["heap out of memory", "out of memory", "outofmemory", "no space left", "disk full", "not enough space", "oomkilled"], /javascript heap out of memory|\bout of memory\b|outofmemoryexception|no space left on device|not enough space on the disk|\bdisk (?:is )?full\b|\boomkilled\b|exit code 137\b/, 14),
+    phrase(["is not recognized as", "command not found", "not installed", "could not find a version", "term '"], /is not recognized as (?:an internal or external command|the name of a cmdlet)|: command not found|is not installed on the agent|could not find a version that satisfies|the term '[^']+' is not recognized/, 8),
+    phrase(["self-hosted", "agent version", "upgrade the agent", "minimum agent version"], /requires (?:a )?(?:newer|minimum) agent version|upgrade (?:your|the) agent|agent version [\d.]+ (?:is|does not)/, 10),
+  ],
+  cause:
+    "The step did not fail on Azure: the agent or its pool did — no agent (or no parallel job) to run it, a time limit, or the machine ran out of memory or disk, or lacks the tool the step calls.",
+  fix: [
+    "No agent or parallelism: Organization settings > Agent pools / Parallel jobs; check the pool's agents are online and match the job's demands, or buy/grant a parallel job.",
+    "Time limits: raise timeoutInMinutes on the job (60 minutes on a free Microsoft-hosted job), or split the work.",
+    "Memory or disk: raise the tool's memory (for Node: NODE_OPTIONS=--max-old-space-size=4096), clean the work folder, or use a larger self-hosted agent.",
+    "A missing tool: install it in a step before (a tool installer task) or use an image that has it.",
+  ],
+  verify: ["Re-run the job; the step starts on an agent and completes within its limits."],
+  references: ["https://learn.microsoft.com/azure/devops/pipelines/troubleshooting/troubleshooting", "https://learn.microsoft.com/azure/devops/pipelines/agents/agents"],
+});

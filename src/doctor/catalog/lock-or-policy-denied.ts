@@ -1,0 +1,28 @@
+import { define, phrase } from "./define.js";
+
+/**
+ * Not the service connection: a resource lock, an Azure Policy assignment or the resource's own setting (shared key
+ * access turned off) refuses the call, whoever asks.
+ */
+export default define({
+  id: "lock-or-policy-denied",
+  rootCauseClass: "other",
+  title: "Not the service connection: a lock, a policy or the resource's own setting refuses the call",
+  spec: ["S17"],
+  signals: [
+    phrase(["scopelocked", "are locked", "is locked"], /\bscopelocked\b|following scope\(s\) are locked|cannot perform (?:delete|write) operation because following scope|(?:scope|resource group|resource) .{0,60} is locked/, 16),
+    phrase(["requestdisallowedbypolicy", "disallowed by policy", "policy assignment", "policydefinition"], /\brequestdisallowedbypolicy\b|was disallowed by policy|resource .{0,80} disallowed by policy|policy (?:assignment|definition) .{0,80}(?:denied|deny|disallow)/, 16),
+    phrase(["policyviolation", "policy violation"], /\bpolicyviolation\b|policy violation/, 8),
+    // Storage with shared key access off: Terraform's backend and az storage use the account key unless told otherwise.
+    phrase(["keybasedauthenticationnotpermitted", "key based authentication is not permitted"], /keybasedauthenticationnotpermitted|key based authentication is not permitted/, 16),
+  ],
+  cause:
+    "The connection's identity is allowed to make the change, but a management lock (CanNotDelete or ReadOnly) on the resource, its group or subscription, an Azure Policy assignment with a deny effect, or the resource's own setting (a storage account with shared key access turned off, which the tool's account-key access needs) refuses it for everyone: no role on the connection changes that.",
+  fix: [
+    "For a lock: Azure portal > the scope named in the message > Locks: remove it for the change (az lock list --resource-group <group>; az lock delete --name <lock> --resource-group <group>), or change the deployment so it does not delete or write there.",
+    "For shared key access turned off: make the tool use Microsoft Entra ID instead of the key (Terraform backend: use_azuread_auth = true, with Storage Blob Data Contributor for the connection; az storage: --auth-mode login).",
+    "For a policy: the message names the policy assignment and definition; change the resource to comply (location, SKU, tags, settings), or ask the policy's owner for an exemption (az policy exemption create).",
+  ],
+  verify: ["az lock list --resource-group <group> shows no lock on the scope (or az policy state list --resource <id> shows it compliant).", "Re-run the step; the change is applied."],
+  references: ["https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources", "https://learn.microsoft.com/azure/governance/policy/troubleshoot/general"],
+});

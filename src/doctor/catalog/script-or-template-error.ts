@@ -1,0 +1,31 @@
+import { define, phrase } from "./define.js";
+
+/**
+ * Not the service connection: the step's own code failed — a build, a test, a package restore, a script's syntax,
+ * a template or Terraform configuration the tool refuses before it asks Azure anything.
+ */
+export default define({
+  id: "script-or-template-error",
+  rootCauseClass: "other",
+  title: "Not the service connection: the script, build or template itself fails",
+  spec: ["S17"],
+  signals: [
+    phrase(["npm err", "error cs", "error ts", "nu1", "nu5", "msb", "mvn", "gradle", "pytest", "assertionerror", "segmentation", "traceback"], /\b(?:npm err!|error cs\d{4}|error ts\d{4}|nu\d{4}|msb\d{4}|mvn|gradle|pytest|assertionerror|segmentation fault|traceback \(most recent call last\))/, 12),
+    phrase(["docker", "registry", "pull access", "image not found", "manifest unknown"], /(?:docker|registry|pull access denied|image not found|manifest unknown)/, 6),
+    phrase(["fatal:", "terminal prompts"], /fatal: (?:could not read|repository|not a git repository)|terminal prompts disabled/, 12),
+    phrase(["unsupported argument", "unexpected value", "syntax error", "could not be parsed", "unexpected token"], /(?:unsupported argument|unexpected value|syntax error|could not be parsed|unexpected token)/, 9),
+    phrase(["no value for required variable", "is not set, and has no default value"], /no value for required variable|is not set, and has no default value/, 12),
+    phrase(["invalidtemplate", "template validation", "deployment template validation failed", "bcp"], /\binvalidtemplate\b(?!deployment)|deployment template (?:validation|parse) failed|template validation failed|\bbcp\d{3}\b/, 10),
+    phrase(["invalid value", "missing required argument", "the argument", "is required, but no definition was found", "unrecognized arguments"], /error: unrecognized arguments:(?! --federated-token)|the argument "[^"]+" is required, but no definition was found|missing required argument|invalid value for (?:input|variable|parameter)/, 7),
+    phrase(["parameterbindingexception", "cannot bind argument", "parameterargumentvalidationerror"], /parameterbindingexception|cannot bind argument to parameter|parameterargumentvalidationerror|a positional parameter cannot be found/, 8),
+  ],
+  cause:
+    "The step's own content failed: a build or test, a package restore, a script with a syntax or argument error, or a template or Terraform configuration the tool rejects before it calls Azure with the connection. The connection is not involved in this error.",
+  fix: [
+    "Read the first error line of the step (not the last summary line) and fix the code, script or template it names; run the same command locally with the same inputs.",
+    "For templates: az deployment group validate (or what-if) with the same parameters shows the template error; for Terraform: terraform validate.",
+    "If the first error names an Azure code (AADSTS…, AuthorizationFailed) explain that line instead: it would be the connection's.",
+  ],
+  verify: ["The step's command succeeds locally (or in a test run) with the same inputs.", "Re-run the pipeline."],
+  references: ["https://learn.microsoft.com/azure/devops/pipelines/troubleshooting/troubleshooting", "https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/common-deployment-errors"],
+});

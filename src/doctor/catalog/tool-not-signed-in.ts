@@ -1,0 +1,34 @@
+import { define, phrase } from "./define.js";
+
+/**
+ * Not the service connection: a tool the script runs was never handed the connection's sign-in (Terraform run
+ * from a plain script step, `az` inside a provisioner, a login action missing its inputs). The connection itself
+ * signs in fine; the step does not pass it on.
+ */
+export default define({
+  id: "tool-not-signed-in",
+  rootCauseClass: "other",
+  title: "Not the service connection: the tool the step runs was never given its sign-in",
+  spec: ["S17"],
+  signals: [
+    phrase(["please run 'az login'", "please run \"az login\"", "run az login", "log-in with", "authorization profile was not found"], /please run ['"]?az login['"]? to (?:setup|set up) account|azure cli authorization profile was not found|then log-?in with [`'"]?az login|run ['"]?az login['"]? (?:first|before)/, 10),
+    phrase(["connect-azaccount", "login-azurermaccount", "connect-azureaccount"], /run (?:connect-azaccount|login-azurermaccount|connect-azureaccount|add-azurermaccount) to login|no (?:current )?(?:azure )?(?:subscription|context) (?:found|set).{0,60}connect-azaccount/, 10),
+    phrase(["not all values are present", "not all parameters are provided", "ensure 'client-id'", "creds"], /not all values are present\. ensure 'client-id' and 'tenant-id' are supplied|not all parameters are provided in 'creds'|@v\d login doesn't read service principal|login doesn't read/, 14),
+    phrase(["must be configured when authenticating", "subscription id must be configured", "client secret must be", "client_id", "arm_client_id"], /a subscription id must be configured when authenticating|(?:client id|client secret|tenant id|subscription id) must be (?:configured|set|specified)|arm_(?:client_id|client_secret|tenant_id|subscription_id) (?:is )?(?:not set|empty|missing)/, 11),
+    phrase(["before you can run azure devops commands", "az devops login"], /before you can run azure devops commands, you need to run the login command|az devops login/, 12),
+    phrase(["local-exec", "error running command"], /local-exec|error running command '(?:az|pwsh|powershell|bash)/, 6),
+    // A task that was asked for federation and could not: the task's own lack, not the script's.
+    phrase(["oidc", "federat", "use_oidc"], /\boidc\b|federated|use_oidc|workload identity/, -8),
+  ],
+  cause:
+    "The failing tool (Terraform, the Azure CLI, Azure PowerShell or a login action inside a script) looked for a signed-in session or for credential variables and found none: the step that runs it does not pass the service connection on. Tasks that use the connection sign in for their own process only; a plain script step, a Terraform provisioner or another CI's login step has no session unless it is given one.",
+  fix: [
+    "Run the tool inside a task that signs in with the connection: AzureCLI@2 (addSpnToEnvironment: true exposes servicePrincipalId, servicePrincipalKey or idToken, and tenantId to the script), AzurePowerShell@5, or a Terraform task with its connection inputs.",
+    "For Terraform in a script: set ARM_CLIENT_ID, ARM_TENANT_ID, ARM_SUBSCRIPTION_ID and ARM_CLIENT_SECRET (or ARM_USE_OIDC/ARM_OIDC_TOKEN for workload identity federation) from the task's environment, or use_cli with an AzureCLI@2 step around it.",
+    "For a login action (GitHub Actions azure/login): supply client-id, tenant-id and subscription-id (and the secret or federation) from secrets the run can read — forks and Dependabot runs get no secrets.",
+    "For az devops commands: az devops login with a PAT, or set AZURE_DEVOPS_EXT_PAT=$(System.AccessToken) in the step's env.",
+  ],
+  verify: ["The step prints the signed-in account (az account show / Get-AzContext) before the failing command.", "Re-run the step; the tool gets past its sign-in."],
+  distinguish: ["With a workload identity federation connection and a task that should pass it on, a missing token is the task's lack of federation support (task-lacks-wif-support)."],
+  references: ["https://learn.microsoft.com/azure/devops/pipelines/tasks/reference/azure-cli-v2", "https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/guides/service_principal_client_secret"],
+});

@@ -1,0 +1,128 @@
+import { type ConnectionScheme, type SchemeSupport, schemeSupport, taskMentioned, taskNamed } from "../core/tasks/schemes.js";
+
+/**
+ * What a pasted text is before any diagnosis reads it: one error message, or a log (many lines, timestamps,
+ * `##[debug]` noise, a task's header). A log's diagnosis reads its error lines and what leads up to them; its header
+ * names the task and version, which decide some causes; a log with no failure in it has nothing to diagnose.
+ */
+export interface PastedText {
+  /** What the diagnosis reads: the failing lines and the lines before each, or the whole text if nothing is marked. */
+  focus: string;
+  /** Several lines with a log's marks (timestamps, `##[section]`, a task header). */
+  isLog: boolean;
+  /** Something in it reads as a failure (always true for a text that is not a log). */
+  failed: boolean;
+  task?: TaskInLog;
+  /** The connection's scheme as the log shows it (a federated token passed to az login, …). */
+  scheme?: ConnectionScheme;
+}
+
+export interface TaskInLog {
+  /** As the log names it: `AzureCLI@2`, or `Azure CLI 2.208.0` from the header. */
+  named: string;
+  version?: string;
+  /** The schemes the version supports; absent when svcconn does not know the task's code. */
+  support?: SchemeSupport;
+}
+
+/** A pasted log is read from its end, as far back as this (the failure is at the end; the budget bounds the work). */
+const MAX_CHARS = 2_000_000;
+/**
+ * Lines kept before each failing line, back to the command that printed them: a tool's own message (az's `ERROR:
+ * AADSTS…` and its trace lines) comes before the task's `##[error]` summary.
+ */
+const LEADING_LINES = 40;
+
+const TIMESTAMP = /^\uFEFF?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z?\s?/;
+/** A line that says something failed (on a log's own lines: `[command]` lines and the header are not read). */
+const FAILURE =
+  /##\[error\]|\b(?:error|exception|fatal|failed|failure|denied|forbidden|unauthori[sz]ed|not found|invalid|expired|unable to|could not|cannot|can't|refused|timed out|aadsts\d+)\b|\b(?:status(?:code)?[=: ]+)?[45]\d\d\b.{0,20}(?:forbidden|unauthori|not found|bad request|conflict|error)/i;
+const HEADER = /^(?:task|description|version|author|help)\s+:\s/i;
+
+export function readPasted(raw: string, given: { task?: string; scheme?: string } = {}): PastedText {
+  const text = raw.length > MAX_CHARS ? raw.slice(raw.length - MAX_CHARS) : raw;
+  // Most pastes are a message of a few lines: read as one, without the per-line work.
+  if (!hasLines(text, 5)) return { focus: text, isLog: false, failed: true, task: taskIn([text], given.task), scheme: schemeNamed(given.scheme) ?? schemeIn([text]) };
+  const lines = text.split(/\r?\n/).map((line) => line.replace(TIMESTAMP, ""));
+  const stamped = text.split(/\r?\n/, 200).filter((line) => TIMESTAMP.test(line)).length;
+  const marked = lines.some((line) => line.startsWith("##[section]") || HEADER.test(line));
+  const isLog = lines.length >= 5 && (marked || stamped >= 3);
+  const task = taskIn(lines, given.task);
+  const scheme = schemeNamed(given.scheme) ?? schemeIn(lines);
+  if (!isLog) return { focus: text, isLog, failed: true, task, scheme };
+
+  const kept = lines.filter((line) => !/^##\[(?:debug|section|group|endgroup)\]/i.test(line) && !HEADER.test(line) && !/^=+$/.test(line.trim()));
+  const readable = (line: string) => !/^##\[command\]|^\[command\]/.test(line);
+  const errors = kept.map((line, i) => (/^##\[error\]/i.test(line) ? i : -1)).filter((i) => i >= 0);
+  const failing = errors.length ? errors : kept.map((line, i) => (readable(line) && FAILURE.test(line) ? i : -1)).filter((i) => i >= 0);
+  if (!failing.length) return { focus: "", isLog, failed: false, task, scheme };
+  const chosen = new Set<number>();
+  for (const i of failing) {
+    for (let k = i; k >= Math.max(0, i - LEADING_LINES) && !(k < i && (chosen.has(k) || /^(?:##)?\[command\]/.test(kept[k]!))); k--) chosen.add(k);
+  }
+  const focus = [...chosen]
+    .sort((a, b) => a - b)
+    .map((i) => kept[i]!)
+    .join("\n");
+  return { focus, isLog, failed: true, task, scheme };
+}
+
+function hasLines(text: string, count: number): boolean {
+  let seen = 0;
+  for (let i = text.indexOf("\n"); i >= 0 && seen < count - 1; i = text.indexOf("\n", i + 1)) seen++;
+  return seen >= count - 1;
+}
+
+/** The task: as given (`--task AzureCLI@2.208.0`), from the agent's header, or a `Name@major` the text names. */
+function taskIn(lines: string[], given?: string): TaskInLog | undefined {
+  const reference = given ?? lines.map((line) => (line.includes("@") ? /\b([A-Z][A-Za-z0-9]+@\d+(?:\.\d+\.\d+)?)\b/.exec(line)?.[1] : undefined)).find(Boolean);
+  if (reference) {
+    const [name, version = ""] = reference.split("@");
+    const [major, minor] = version.split(".").map(Number);
+    const facts = major === undefined || Number.isNaN(major) ? undefined : taskNamed({ name, major });
+    if (facts || given) return { named: reference, version: version.includes(".") ? version : undefined, support: facts && schemeSupport(facts, minor) };
+  }
+  if (lines.length < 5) return undefined;
+  const friendlyName = lines.map((line) => /^Task\s+:\s+(.+?)\s*$/i.exec(line)?.[1]).find(Boolean);
+  const version = lines.map((line) => /^Version\s+:\s+(\d+)\.(\d+)\.(\d+)/i.exec(line)).find(Boolean);
+  if (!friendlyName || !version) return undefined;
+  const facts = taskNamed({ friendlyName, major: Number(version[1]) });
+  const written = `${version[1]}.${version[2]}.${version[3]}`;
+  return { named: `${friendlyName} ${written}`, version: written, support: facts && schemeSupport(facts, Number(version[2])) };
+}
+
+/**
+ * A task the text names without its version (`TerraformTaskV3 fails at init`): looked for only when the task's
+ * support could matter (a credential failure), as it means matching every task's name.
+ */
+export function taskMentionedIn(text: string): TaskInLog | undefined {
+  const found = taskMentioned(text);
+  return found && { named: found.written, support: schemeSupport(found.facts) };
+}
+
+/** A scheme given by a name svcconn does not know (the caller's mistake, said as such). */
+export class UnknownScheme extends Error {}
+
+/** `--scheme` in any of the names people use for it. */
+function schemeNamed(given?: string): ConnectionScheme | undefined {
+  const s = given?.toLowerCase().replace(/[^a-z]/g, "");
+  if (!s) return undefined;
+  if (/^(?:wif|workloadidentity(?:federation)?|federation|oidc)$/.test(s)) return "federation";
+  if (/^(?:managedidentity|managedserviceidentity|msi)$/.test(s)) return "managedIdentity";
+  if (/certificate|spncertificate|cert/.test(s)) return "certificate";
+  if (/^(?:secret|serviceprincipal|spnkey|clientsecret|spn)$/.test(s)) return "secret";
+  throw new UnknownScheme(`unknown scheme '${given}': use secret, certificate, workload-identity-federation or managed-identity`);
+}
+
+/** What the log shows of the scheme: how the task signed in. */
+function schemeIn(lines: string[]): ConnectionScheme | undefined {
+  for (const line of lines) {
+    if (!/federat|oidc|scheme|identity|certificate|spncert|wif|password/i.test(line)) continue;
+    if (/--federated-token|auth(?:entication)? scheme[: ]+workloadidentityfederation|ARM_USE_OIDC/i.test(line) || /(?:^|\s)-FederatedToken\b/.test(line)) return "federation";
+    if (/auth(?:entication)? scheme[: ]+managedserviceidentity|az login --identity/i.test(line) || /(?:^|\s)-Identity\b/.test(line)) return "managedIdentity";
+    if (/az login .{0,120}--certificate\b|-CertificateThumbprint\b|spnCertificate|connection (?:now )?(?:uses|with|to|authenticat\w* with) (?:a )?certificate|certificate(?:-based| based)? (?:service )?connection/i.test(line)) return "certificate";
+    if (/az login --service-principal\b(?!.*--federated-token).*(?:--password[= ]|\s-p\s)/i.test(line)) return "secret";
+    if (/connection (?:uses|with) (?:workload identity federation|a federated credential)|(?:wif|workload identity federation|federated) (?:service )?connection/i.test(line)) return "federation";
+  }
+  return undefined;
+}

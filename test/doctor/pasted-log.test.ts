@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import { schemeSupport, taskMentioned, taskNamed } from "../../src/core/tasks/schemes.js";
+import { explain, redact } from "../../src/doctor/explain.js";
+import { readPasted, UnknownScheme } from "../../src/doctor/pasted-log.js";
+import { explainRun } from "../../src/doctor/run-failure.js";
+
+/** A task log as the agent writes it: timestamps, the task's header, debug lines, then `lines`. */
+function taskLog(task: string, version: string, lines: string[]): string {
+  const stamp = (i: number) => `2025-03-04T10:11:${String(12 + i).padStart(2, "0")}.1234567Z `;
+  const all = [
+    "##[section]Starting: Deploy",
+    "==============================================================================",
+    `Task         : ${task}`,
+    "Description  : Runs a deployment step against Azure",
+    `Version      : ${version}`,
+    "Author       : Microsoft Corporation",
+    "==============================================================================",
+    "##[debug]Evaluating condition for step: 'Deploy'",
+    ...lines,
+    "##[section]Finishing: Deploy",
+  ];
+  return all.map((line, i) => `${stamp(i)}${line}`).join("\n");
+}
+
+describe("a pasted log", () => {
+  it("with no failure in it is 'no failure found', with nothing to fix and no class", () => {
+    const log = taskLog("Azure CLI", "2.279.0", [
+      "[command]/usr/bin/az login --service-principal -u *** --federated-token *** --tenant *** --allow-no-subscriptions",
+      '[{"cloudName": "AzureCloud", "isDefault": true, "state": "Enabled"}]',
+      "[command]/bin/bash /home/vsts/work/_temp/azureclitaskscript1.sh",
+      '{ "provisioningState": "Succeeded" }',
+      "[command]/usr/bin/az account clear",
+    ]);
+    const result = explain(log);
+    expect(result).toMatchObject({ id: "no-failure-found", rootCauseClass: null, context: { log: true, task: "Azure CLI 2.279.0", scheme: "federation" } });
+    expect(result.alternatives).toEqual([]);
+  });
+
+  it("is read for its failing lines and what the command printed before them, not for its noise", () => {
+    const log = taskLog("Azure CLI", "2.279.0", [
+      "[command]/usr/bin/az login --service-principal -u *** --password=*** --tenant *** --allow-no-subscriptions",
+      ...Array.from({ length: 30 }, (_, i) => `##[debug]noise line ${i}: retrying token cache lookup, secret not logged`),
+      "ERROR: AADSTS7000222: The provided client secret keys for app '***' are expired.",
+      "Trace ID: 9c6d989c-f955-4767-9325-1e1df5c0abe6",
+      "Correlation ID: 07684765-e762-4a42-b0af-667152c45324",
+      "Timestamp: 2025-03-04 10:11:40Z",
+      "Interactive authentication is needed. Please run:",
+      "az login",
+      "##[error]Error Code: [1]",
+      "##[error]Error: Azure login failed",
+    ]);
+    const pasted = readPasted(log);
+    expect(pasted.focus).toContain("AADSTS7000222");
+    expect(pasted.focus).not.toContain("noise line");
+    expect(pasted.focus).not.toContain("2025-03-04T");
+    expect(explain(log)).toMatchObject({ id: "secret-expired", confidence: explain("ERROR: AADSTS7000222: The provided client secret keys for app '***' are expired.").confidence, context: { scheme: "secret" } });
+  });
+
+  it("names the task and version from its header, and knows which versions lack workload identity federation", () => {
+    const pinned = taskLog("Azure CLI", "2.208.0", ["##[debug]auth scheme: WorkloadIdentityFederation", "##[error]Could not fetch access token for Azure. Status code: undefined, status message: undefined"]);
+    const result = explain(pinned);
+    expect(result).toMatchObject({ id: "task-lacks-wif-support", rootCauseClass: "wif_other", context: { task: "Azure CLI 2.208.0", taskSchemes: ["secret", "certificate", "managedIdentity"], scheme: "federation" } });
+    expect(result.fix[0]).toContain("AzureCLI@2 2.217 or later");
+    // The same failure from a version that has it is not the task's lack.
+    const current = explain(pinned.replace("2.208.0", "2.279.0"));
+    expect(current.id).not.toBe("task-lacks-wif-support");
+  });
+
+  it("takes the task and the scheme from the person when given, and reads the Terraform extension's tasks", () => {
+    const error = "Error: building account: could not acquire access token to parse claims: clientCredentialsToken: received HTTP status 401 with response: AADSTS7000215: Invalid client secret provided.";
+    expect(explain(error).id).toBe("secret-invalid");
+    const withCertificate = explain(error, { task: "TerraformTaskV4@4", scheme: "certificate" });
+    expect(withCertificate).toMatchObject({ id: "task-lacks-certificate-support", rootCauseClass: "secret_expired_or_invalid", context: { task: "TerraformTaskV4@4", taskSchemes: ["secret", "federation", "managedIdentity"], scheme: "certificate" } });
+    expect(() => explain(error, { scheme: "kerberos" })).toThrow(UnknownScheme);
+  });
+
+  it("bounds the work: a huge paste is read from its end, within a budget", () => {
+    const noise = "##[debug]".padEnd(200, "x");
+    const huge = `${Array.from({ length: 40_000 }, () => noise).join("\n")}\n##[error]AADSTS7000222: The provided client secret keys for app '***' are expired.`;
+    const started = performance.now();
+    expect(explain(huge).id).toBe("secret-expired");
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe("the task catalog's scheme support", () => {
+  it("follows Microsoft's table and the tasks' code", () => {
+    const support = (name: string, major: number, minor?: number) => schemeSupport(taskNamed({ name, major })!, minor);
+    expect(support("AzureFileCopy", 4)).toMatchObject({ schemes: ["secret", "certificate", "managedIdentity"], federationIn: "AzureFileCopy@6" });
+    expect(support("AzureFileCopy", 6)!.schemes).toContain("federation");
+    expect(support("AzureCLI", 2, 216)!.schemes).not.toContain("federation");
+    expect(support("AzureCLI", 2, 217)!.schemes).toContain("federation");
+    expect(support("TerraformTaskV3", 3)).toMatchObject({ schemes: ["secret"], federationIn: "TerraformTaskV4@4" });
+    expect(support("TerraformCLI", 2)!.schemes).not.toContain("certificate");
+    expect(schemeSupport(taskNamed({ name: "Bash", major: 3 })!)).toBeUndefined();
+    expect(taskMentioned("since the switch, TerraformTaskV3 fails at init")?.facts.name).toBe("TerraformTaskV3");
+  });
+});
+
+describe("not a connection problem", () => {
+  it.each([
+    ["ERROR: (QuotaExceeded) Operation could not be completed as it results in exceeding approved standardDSv5Family Cores quota.", "quota-or-capacity"],
+    ["ERROR: (ScopeLocked) The scope '/subscriptions/x/resourceGroups/rg' cannot perform delete operation because following scope(s) are locked: '/subscriptions/x/resourceGroups/rg'.", "lock-or-policy-denied"],
+    ["ERROR: (ResourceNotFound) The Resource 'Microsoft.Web/sites/app-contoso' under resource group 'rg-web' was not found.", "resource-not-found"],
+    ["##[error]No hosted parallelism has been purchased or granted.", "agent-or-pool"],
+    ["npm ERR! code ELIFECYCLE\nnpm ERR! errno 1", "script-or-template-error"],
+    ["Error: Unable to get storage account keys: Get https://stcontoso.blob.core.windows.net: dial tcp: lookup stcontoso.blob.core.windows.net: no such host", "network-or-firewall"],
+  ])("%s → %s, class other", (text, id) => {
+    expect(explain(text)).toMatchObject({ id, rootCauseClass: "other" });
+  });
+});
+
+describe("a failed run", () => {
+  it("is explained from its failed task's log, with the timeline's task and version as context", () => {
+    const result = explainRun({
+      issues: ["Could not fetch access token for Azure. Status code: undefined, status message: undefined"],
+      failedTasks: [{ displayName: "Copy files", task: "AzureFileCopy@4.247.0", log: ["##[debug]auth scheme: WorkloadIdentityFederation", "##[error]Could not fetch access token for Azure. Status code: undefined, status message: undefined"] }],
+    });
+    expect(result).toMatchObject({ id: "task-lacks-wif-support", context: { task: "AzureFileCopy@4.247.0" } });
+    expect(result.fix[0]).toContain("Use AzureFileCopy@6");
+  });
+});
+
+describe("redaction for --prompt", () => {
+  it.each([
+    ["az login --service-principal -u 8d1f7b38-0000-4000-8000-00000000c1d2 -p abc8Q~Zx9yW.vU_tS-rQpOnMlKjIhGfEdCbA12345 --tenant t", "abc8Q~"],
+    ["the new secret abc8Q~Zx9yW.vU_tS-rQpOnMlKjIhGfEdCbA12345 did not work", "Zx9yW"],
+    ["az login --service-principal --password=\"s3cr3t-value\" -u x", "s3cr3t"],
+    ["export AZURE_DEVOPS_EXT_PAT=a2b3c4d5e6f7g2h3i4j5k6l7m2n3o4p5q6r7s2t3u4v5w6x7y2z3ab", "a2b3c4"],
+    ["token a2b3c4d5e6f7g2h3i4j5k6l7m2n3o4p5q6r7s2t3u4v5w6x7y2z3 in the url", "a2b3c4"],
+    ["pat 1234567890abcdefghij1234567890abcdefghij1234567890abcdefghij1234567890abcdefAZDOab12 here", "AZDOab12"],
+    ["AccountName=st;AccountKey=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==;EndpointSuffix=core.windows.net", "Zm9vYmFy"],
+    ["https://st.blob.core.windows.net/c/b?sv=2022-11-02&sig=abcdEFGH%2Bijkl%3D&se=2025", "abcdEFGH"],
+    ['ConvertTo-SecureString "hunter2secret" -AsPlainText -Force', "hunter2"],
+    ["Connect-AzAccount -ServicePrincipal -ServicePrincipalKey Sup3rS3cret -Tenant t", "Sup3rS3cret"],
+    ["-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----", "MIIEvQ"],
+    ["Authorization: Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJhcGk6Ly9BenVyZUFEVG9rZW5FeGNoYW5nZSJ9.sig", "eyJ0eXAi"],
+    ["ghp_abcdefghijklmnopqrstuvwxyz0123456789 was leaked", "ghp_abc"],
+  ])("masks %s", (text, secret) => {
+    expect(redact(text)).not.toContain(secret);
+    expect(redact(text)).toContain("[redacted");
+  });
+
+  it("keeps what diagnoses need: codes, ids, trace ids", () => {
+    const text = "AADSTS7000215: Invalid client secret provided. Trace ID: 1a2b3c4d-0000-4000-8000-000000000000 app '8d1f7b38-0000-4000-8000-00000000c1d2'";
+    expect(redact(text)).toBe(text);
+  });
+});
