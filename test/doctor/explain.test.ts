@@ -23,7 +23,7 @@ const REQUIRED_IDS = [
   "scheme-unsupported-on-server", "connection-type-mismatch", "connection-name-ambiguous", "network-or-firewall", "service-unavailable-or-throttled",
   "task-lacks-certificate-support", "resource-not-found", "lock-or-policy-denied", "quota-or-capacity", "agent-or-pool", "tool-not-signed-in",
   "script-directory-permission", "script-or-template-error",
-  "pipelines-credential-misconfigured", "unknown",
+  "pipelines-credential-misconfigured", "resource-name-taken-or-invalid", "unknown",
 ];
 
 const corpus = loadCorpus();

@@ -105,8 +105,18 @@ describe("not a connection problem", () => {
     ["##[error]No hosted parallelism has been purchased or granted.", "agent-or-pool"],
     ["npm ERR! code ELIFECYCLE\nnpm ERR! errno 1", "script-or-template-error"],
     ["Error: Unable to get storage account keys: Get https://stcontoso.blob.core.windows.net: dial tcp: lookup stcontoso.blob.core.windows.net: no such host", "network-or-firewall"],
+    ["ERROR: (StorageAccountAlreadyTaken) The storage account named stcontosoweb is already taken.", "resource-name-taken-or-invalid"],
+    ["Error: building AzureRM Client: Azure CLI Authorization Profile was not found. Please ensure the Azure CLI is installed and then log-in with `az login`.", "tool-not-signed-in"],
+    ["Error: Listing service principals for filter \"appId eq 'x'\": graphrbac.ServicePrincipalsClient#List: Failure responding to request: StatusCode=403", "script-directory-permission"],
   ])("%s → %s, class other", (text, id) => {
     expect(explain(text)).toMatchObject({ id, rootCauseClass: "other" });
+  });
+});
+
+describe("AzurePipelinesCredential in a script", () => {
+  it("is told apart from the connection's own federation failures", () => {
+    expect(explain("CredentialUnavailableError: AzurePipelinesCredential: is unavailable. systemAccessToken is a required parameter.")).toMatchObject({ id: "pipelines-credential-misconfigured", rootCauseClass: "wif_other" });
+    expect(explain("AADSTS700213: No matching federated identity record found for presented assertion subject 'sc://contoso/web/prod'.").id).not.toBe("pipelines-credential-misconfigured");
   });
 });
 

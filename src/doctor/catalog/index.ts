@@ -1,3 +1,4 @@
+import resourceNameTakenOrInvalid from "./resource-name-taken-or-invalid.js";
 import pipelinesCredentialMisconfigured from "./pipelines-credential-misconfigured.js";
 import scriptOrTemplateError from "./script-or-template-error.js";
 import agentOrPool from "./agent-or-pool.js";
@@ -85,6 +86,7 @@ export const CATALOG: Diagnosis[] = [
   networkOrFirewall,
   serviceUnavailableOrThrottled,
   resourceNotFound,
+  resourceNameTakenOrInvalid,
   lockOrPolicyDenied,
   quotaOrCapacity,
   agentOrPool,

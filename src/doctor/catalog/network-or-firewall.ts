@@ -21,6 +21,8 @@ export default define({
     // Key Vault's own network refusals.
     phrase(["forbiddenbyfirewall", "client address is not authorized", "public network access is disabled", "not allowed by the network", "denied by network rules"], /forbiddenbyfirewall|client address (?:\([^)]*\) )?is not authorized|public network access is disabled|not allowed by the network|denied by (?:the )?network rules|ip address [^ ]+ is not allowed/, 14),
     phrase(["firewall", "private endpoint", "vnet", "virtual network"], /\bfirewall\b|private endpoint|\bvnet\b|virtual network/, 5),
+    // TLS inspection by a proxy or firewall: the agent does not trust the certificate it is shown.
+    phrase(["certificate verify failed", "local issuer certificate", "self signed certificate", "self-signed certificate", "unable_to_verify_leaf_signature", "ssl connection could not be established", "sslerror", "wrong_version_number"], /certificate verify failed|unable to get local issuer certificate|self[- ]signed certificate in certificate chain|unable_to_verify_leaf_signature|the ssl connection could not be established|sslerror|wrong_version_number/, 10),
     phrase(["proxy", "407"], /proxy authentication required|\b407\b|tunneling socket could not be established|proxyerror/, 9),
     phrase(["error_could_not_connect_to_remotesvc", "web management service"], /error_could_not_connect_to_remotesvc|web management service/, 10),
     // A data role the principal lacks reads almost the same: storage says which.

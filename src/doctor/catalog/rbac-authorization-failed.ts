@@ -9,6 +9,7 @@ export default define({
     phrase("authorizationfailed", /\bauthorizationfailed\b/, 10),
     phrase("does not have authorization to perform action", /does not have authorization to perform action/, 12),
     phrase("linkedauthorizationfailed", /linkedauthorizationfailed/, 10),
+    phrase("authorization failed for template resource", /authorization failed for template resource/, 8),
     // Lookups by name (az, Az PowerShell) search only what the identity may read: without a role the resource "does
     // not exist in the subscription".
     phrase(["in subscription", "in current subscription"], /(?:could not be found|does not exist) in (?:the )?(?:current )?subscription/, 10),
