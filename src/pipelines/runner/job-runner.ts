@@ -520,17 +520,23 @@ export class JobRunner {
    * the agent fails it on Linux; any other says svcconn does not emulate it. Either way the step fails, as a missing
    * capability does on an agent.
    */
+  /**
+   * A task svcconn does not run: resolved and authorized like any other, then skipped with a warning that says so
+   * (the run goes on, as the issue of tasks svcconn runs asks); a Windows-only task on the Linux agent fails as the
+   * agent makes it fail.
+   */
   private notRun(record: TimelineRecord, step: CompiledStep, why: "not emulated" | "agentless" = "not emulated"): RecordResult {
     const task = step.task;
     const name = task ? `${task.name}@${task.version.major}` : step.displayName;
-    const message =
-      why === "agentless"
-        ? `svcconn does not run agentless (server) jobs: the task ${name} compiled, and its service connections were resolved and authorized, but it was not run.`
-        : task && !runsOnLinux(task)
-          ? agentTexts.windowsOnlyTask
-          : `svcconn does not run the task ${name}: it compiled, and its service connections were resolved and authorized, but the task itself is not emulated.`;
-    this.issue(record, "error", message);
-    return "failed";
+    if (why === "not emulated" && task && !runsOnLinux(task)) {
+      this.issue(record, "error", agentTexts.windowsOnlyTask);
+      return "failed";
+    }
+    const what = why === "agentless" ? `agentless (server) jobs: the task ${name}` : `the task ${name}: it`;
+    const message = `svcconn does not run ${what} compiled, and its service connections were resolved and authorized, but it was not run (skipped).`;
+    this.line(record, message);
+    this.issue(record, "warning", message);
+    return "skipped";
   }
 
   /** One line of a task's output: a logging command the agent acts on, or a line for the log. */
