@@ -73,7 +73,7 @@ async function readStdin(): Promise<string> {
 export function explanationText(result: Explanation): string {
   const lines: string[] = [];
   lines.push(`${result.title}  [${result.id}, confidence ${result.confidence.toFixed(2)}]`, "");
-  if (result.context?.task) lines.push(`Read from the log: ${result.context.task}${result.context.taskSchemes ? ` (supports: ${result.context.taskSchemes.join(", ")})` : ""}${result.context.scheme ? `; connection scheme: ${result.context.scheme}` : ""}`, "");
+  if (result.context?.task) lines.push(`Task: ${result.context.task}${result.context.taskSchemes ? ` (supports: ${result.context.taskSchemes.join(", ")})` : ""}${result.context.scheme ? `; connection scheme: ${result.context.scheme}` : ""}`, "");
   else if (result.context?.scheme) lines.push(`Connection scheme: ${result.context.scheme}`, "");
   if (result.rootCauseClass === "other") lines.push("This is not a service connection problem: no change to the connection will fix it.", "");
   if (result.uncertain) {

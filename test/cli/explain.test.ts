@@ -51,7 +51,7 @@ describe("svcconn explain", () => {
     const explained = await run(["--log", failed]);
     expect(explained.code).toBe(0);
     expect(explained.stdout).toContain("[task-lacks-wif-support");
-    expect(explained.stdout).toContain("Read from the log: Azure file copy 4.247.0 (supports: secret, certificate, managedIdentity); connection scheme: federation");
+    expect(explained.stdout).toContain("Task: Azure file copy 4.247.0 (supports: secret, certificate, managedIdentity); connection scheme: federation");
     expect(explained.stdout).toContain("Use AzureFileCopy@6");
   });
 

@@ -58,6 +58,8 @@ async function expectAuthorizationFailedExplained(page: Page, shot: string) {
   const issue = page.getByTestId("run-issue").filter({ hasText: "AuthorizationFailed" }).first();
   await expect(issue).toBeVisible({ timeout: 60_000 });
   await expect(issue.getByTestId("explanation")).toContainText("rbac-authorization-failed");
+  // The step's task and version from the timeline go with its errors to the doctor.
+  await expect(issue.getByTestId("explanation")).toContainText(/Task: AzureResourceManagerTemplateDeployment@3\.\d+\.\d+/);
   await page.getByRole("button", { name: "Deploy storage" }).click();
   await expect(page.getByRole("region", { name: "Log" })).toContainText("AuthorizationFailed");
   await screenshot(page, shot);

@@ -10,17 +10,17 @@ const useStyles = makeStyles({
 });
 
 /** The doctor's reading of an error text: cause, fix and how to verify, beside the failure itself. */
-export function ExplanationView({ text, explanation: given, offerScan = false }: { text?: string; explanation?: Explanation; offerScan?: boolean }) {
+export function ExplanationView({ text, task, explanation: given, offerScan = false }: { text?: string; task?: string; explanation?: Explanation; offerScan?: boolean }) {
   const styles = useStyles();
   const [explanation, setExplanation] = useState<Explanation | undefined>(given);
   const [error, setError] = useState<string>();
   useEffect(() => {
     if (given || !text) return;
     svcconnApi
-      .send<Explanation>("explain", { text })
+      .send<Explanation>("explain", task ? { text, task } : { text })
       .then(setExplanation)
       .catch((e: Error) => setError(e.message));
-  }, [text, given]);
+  }, [text, task, given]);
   if (error) return <Text role="alert">The doctor could not read this message: {error}</Text>;
   if (!explanation) return <Spinner size="tiny" label="Asking the doctor" />;
   return (
@@ -36,7 +36,7 @@ export function ExplanationView({ text, explanation: given, offerScan = false }:
       )}
       {explanation.context?.task && (
         <Caption1 as="p">
-          Read from the log: {explanation.context.task}
+          Task: {explanation.context.task}
           {explanation.context.taskSchemes && ` (supports ${explanation.context.taskSchemes.join(", ")})`}
         </Caption1>
       )}

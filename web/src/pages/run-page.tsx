@@ -36,6 +36,8 @@ interface TimelineRecord {
   issues?: Array<{ type: string; message: string }>;
   /** A pending job's wait for an agent (parallel jobs, busy agents), in Azure DevOps' words. */
   currentOperation?: string | null;
+  /** The task a step ran, and its version: which schemes it supports decides some causes. */
+  task?: { name: string; version: string } | null;
 }
 
 /** A resource a run needs permission for: a service connection, a variable group or an environment, by name. */
@@ -99,10 +101,10 @@ export function RunPage({ buildId }: { buildId: number }) {
   const validation = (build.validationResults ?? []).filter((v) => v.result === "error");
   // A failed step's errors are read together, as one failure: the task's closing lines ("Task failed…", a pointer to a
   // troubleshooting guide) say nothing on their own, the line before them does.
-  const failures = [
+  const failures: Array<{ record: string; messages: string[]; task?: string }> = [
     ...(validation.length ? [{ record: "Validation", messages: validation.map((v) => v.message) }] : []),
     ...records
-      .map((r) => ({ record: r.name, messages: (r.issues ?? []).filter((i) => i.type === "error").map((i) => i.message) }))
+      .map((r) => ({ record: r.name, messages: (r.issues ?? []).filter((i) => i.type === "error").map((i) => i.message), task: r.task ? `${r.task.name}@${r.task.version}` : undefined }))
       .filter((f) => f.messages.length > 0),
   ];
 
@@ -218,7 +220,7 @@ export function RunPage({ buildId }: { buildId: number }) {
               ))}
             </MessageBarBody>
           </MessageBar>
-          <ExplanationView text={f.messages.join("\n")} />
+          <ExplanationView text={f.messages.join("\n")} task={f.task} />
         </div>
       ))}
       <div className={styles.layout}>
