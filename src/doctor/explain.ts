@@ -151,8 +151,8 @@ export function readForScoring(raw: string, context: ExplainContext = {}): { pas
 
 /**
  * Each diagnosis's evidence: the hand-written signals (codes, phrase families), the identifiers the text names,
- * plus the learned word evidence, scaled. `unknown`'s evidence is what pipeline noise that is no connection's doing
- * looks like.
+ * plus the learned word evidence, scaled. `unknown` has learned evidence only: what failure summaries that name no
+ * cause ("exited with code 1") look like.
  */
 export function combinedScores(text: string, lower: string, model: EvidenceModel = MODEL, entities = extractEntities(text, lower)): Array<{ diagnosis: Diagnosis; score: number }> {
   const learned = learnedScores(model, lower);
@@ -207,7 +207,7 @@ function withContext(scores: Array<{ diagnosis: Diagnosis; score: number }>, pas
  */
 export function explain(raw: string, context: ExplainContext = {}): Explanation {
   const pasted = readPasted(String(raw ?? ""), context);
-  if (!pasted.failed) return { ...render(UNKNOWN, 0.99, {}, []), ...NO_FAILURE, rootCauseClass: null, verify: [], references: [], context: contextRead(pasted) };
+  if (!pasted.failed) return { ...render(UNKNOWN, MOST_CONFIDENT, {}, []), ...NO_FAILURE, rootCauseClass: null, verify: [], references: [], context: contextRead(pasted) };
   const text = normalise(pasted.focus);
   const lower = text.toLowerCase();
   const entities = extractEntities(text, lower);
@@ -285,7 +285,7 @@ function decide(scores: Array<{ diagnosis: Diagnosis; score: number }>, entities
   const best = scores[0]!;
   if (best.diagnosis === UNKNOWN || best.score < MODEL.threshold) {
     const unrecognised = Math.round((none / total + (best.diagnosis === UNKNOWN ? exps[0]! / total : 0)) * 100) / 100;
-    return render(UNKNOWN, Math.min(0.99, unrecognised), entities, ranked.slice(0, 3));
+    return render(UNKNOWN, Math.min(MOST_CONFIDENT, unrecognised), entities, ranked.slice(0, 3));
   }
   const alternatives = ranked.filter((r) => r.d !== best.diagnosis && r.c >= 0.05).slice(0, 4);
   const explanation = render(best.diagnosis, Math.min(MOST_CONFIDENT, confidence(0)), entities, alternatives);
