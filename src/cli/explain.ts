@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { parseRunUrl, readRunFailure } from "../clients/run-failure.js";
 import { assistantPrompt, explain, type ExplainContext, type Explanation } from "../doctor/explain.js";
-import { explainRun } from "../doctor/run-failure.js";
+import { explainRun, runText } from "../doctor/run-failure.js";
 import { openInstance } from "./instance.js";
 
 interface ExplainFlags {
@@ -59,8 +59,7 @@ async function readRun(flags: ExplainFlags) {
   const pat = flags.pat ?? process.env.AZURE_DEVOPS_EXT_PAT ?? instance?.pat ?? undefined;
   if (!pat) throw new Error("no personal access token for --run: pass --pat or set AZURE_DEVOPS_EXT_PAT");
   const failure = await readRunFailure({ organizationUrl, pat, caFile: instance?.caFile ?? undefined }, project, runId);
-  const text = [...failure.failedTasks.flatMap((t) => t.log), ...failure.issues].join("\n");
-  return { failure, text };
+  return { failure, text: runText(failure) };
 }
 
 async function readStdin(): Promise<string> {

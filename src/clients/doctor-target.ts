@@ -4,7 +4,6 @@ import { Client, type GraphError } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
 import * as azdev from "azure-devops-node-api";
 import type { IRequestOptions } from "azure-devops-node-api/interfaces/common/VsoBaseInterfaces.js";
-import { IssueType, TaskResult } from "azure-devops-node-api/interfaces/BuildInterfaces.js";
 import { ServiceEndpointExecutionResult } from "azure-devops-node-api/interfaces/ServiceEndpointInterfaces.js";
 import {
   type ApplicationInfo,
@@ -22,6 +21,7 @@ import {
   Unreadable,
 } from "../doctor/scan/target.js";
 import type { FixTarget, PipelinePermissionsChange } from "../doctor/fix/target.js";
+import { runFailureOf } from "./run-failure.js";
 
 export interface SdkDoctorTargetOptions {
   /** The organization's URL: `https://dev.azure.com/{org}`, or svcconn's devops listener and the organization. */
@@ -194,18 +194,9 @@ export function sdkDoctorTarget(options: SdkDoctorTargetOptions): ScanTarget & F
 
     async runErrors(project, runId): Promise<Readable<string[]>> {
       try {
-        const build = await web.getBuildApi();
-        const timeline = await build.getBuildTimeline(project.name, runId);
-        const records = timeline?.records ?? [];
-        const issues = records.flatMap((r) => (r.issues ?? []).filter((i) => i.type === IssueType.Error).map((i) => i.message ?? ""));
+        const failure = await runFailureOf(await web.getBuildApi(), project.name, runId);
         // A script's own error (az's "ERROR: (AuthorizationFailed) …") is in its log only; the issue says "exit code 1".
-        const failedTasks = records.filter((r) => r.type === "Task" && r.result === TaskResult.Failed && r.log?.id !== undefined).slice(0, 3);
-        const logged: string[] = [];
-        for (const r of failedTasks) {
-          const lines = await build.getBuildLogLines(project.name, runId, r.log!.id!);
-          logged.push(...lines.slice(-200).filter((line) => /error/i.test(line)));
-        }
-        return [...issues, ...logged];
+        return [...failure.issues, ...failure.failedTasks.flatMap((t) => t.log.slice(-200).filter((line) => /error/i.test(line)))];
       } catch (error) {
         return unreadable(`the timeline of run ${runId}`, error);
       }

@@ -1,4 +1,5 @@
 import * as azdev from "azure-devops-node-api";
+import type { IBuildApi } from "azure-devops-node-api/BuildApi.js";
 import { IssueType, TaskResult } from "azure-devops-node-api/interfaces/BuildInterfaces.js";
 import type { IRequestOptions } from "azure-devops-node-api/interfaces/common/VsoBaseInterfaces.js";
 import { RUN_LOG_LINES, type RunFailure } from "../doctor/run-failure.js";
@@ -23,7 +24,11 @@ export function parseRunUrl(url: string): { organizationUrl: string; project: st
 export async function readRunFailure(options: { organizationUrl: string; pat: string; caFile?: string }, project: string, runId: number): Promise<RunFailure> {
   const requestOptions: IRequestOptions = options.caFile ? { cert: { caFile: options.caFile }, allowRetries: true, maxRetries: 3 } : { allowRetries: true, maxRetries: 3 };
   const web = new azdev.WebApi(options.organizationUrl, azdev.getPersonalAccessTokenHandler(options.pat), requestOptions);
-  const build = await web.getBuildApi();
+  return runFailureOf(await web.getBuildApi(), project, runId);
+}
+
+/** What a run's timeline and its failed tasks' logs show (also what `doctor scan` reads of a connection's last use). */
+export async function runFailureOf(build: IBuildApi, project: string, runId: number): Promise<RunFailure> {
   const timeline = await build.getBuildTimeline(project, runId);
   if (!timeline) throw new Error(`run ${runId} has no timeline in project ${project} (not found, or not visible to this token)`);
   const records = [...(timeline.records ?? [])].sort((a, b) => (a.order ?? 0) - (b.order ?? 0));

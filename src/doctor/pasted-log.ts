@@ -38,13 +38,15 @@ const TIMESTAMP = /^\uFEFF?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z?\s?/;
 const FAILURE =
   /##\[error\]|\b(?:error|exception|fatal|failed|failure|denied|forbidden|unauthori[sz]ed|not found|invalid|expired|unable to|could not|cannot|can't|refused|timed out|aadsts\d+)\b|\b(?:status(?:code)?[=: ]+)?[45]\d\d\b.{0,20}(?:forbidden|unauthori|not found|bad request|conflict|error)/i;
 const HEADER = /^(?:task|description|version|author|help)\s+:\s/i;
+const COMMAND = /^(?:##)?\[command\]/;
 
-export function readPasted(raw: string, given: { task?: string; scheme?: string } = {}): PastedText {
-  const text = raw.length > MAX_CHARS ? raw.slice(raw.length - MAX_CHARS) : raw;
+export function readPasted(pasted: string, given: { task?: string; scheme?: string } = {}): PastedText {
+  const text = pasted.length > MAX_CHARS ? pasted.slice(pasted.length - MAX_CHARS) : pasted;
   // Most pastes are a message of a few lines: read as one, without the per-line work.
   if (!hasLines(text, 5)) return { focus: text, isLog: false, failed: true, task: taskIn([text], given.task), scheme: schemeNamed(given.scheme) ?? schemeIn([text]) };
-  const lines = text.split(/\r?\n/).map((line) => line.replace(TIMESTAMP, ""));
-  const stamped = text.split(/\r?\n/, 200).filter((line) => TIMESTAMP.test(line)).length;
+  const raw = text.split(/\r?\n/);
+  const stamped = raw.slice(0, 200).filter((line) => TIMESTAMP.test(line)).length;
+  const lines = raw.map((line) => line.replace(TIMESTAMP, ""));
   const marked = lines.some((line) => line.startsWith("##[section]") || HEADER.test(line));
   const isLog = lines.length >= 5 && (marked || stamped >= 3);
   const task = taskIn(lines, given.task);
@@ -52,19 +54,25 @@ export function readPasted(raw: string, given: { task?: string; scheme?: string 
   if (!isLog) return { focus: text, isLog, failed: true, task, scheme };
 
   const kept = lines.filter((line) => !/^##\[(?:debug|section|group|endgroup)\]/i.test(line) && !HEADER.test(line) && !/^=+$/.test(line.trim()));
-  const readable = (line: string) => !/^##\[command\]|^\[command\]/.test(line);
+  const focus = failingLines(kept);
+  return { focus, isLog, failed: focus !== "", task, scheme };
+}
+
+/**
+ * A log's failing lines (its `##[error]` lines, or else the lines that read as failures), each with what the command
+ * printed before it; "" when nothing failed.
+ */
+function failingLines(kept: string[]): string {
   const errors = kept.map((line, i) => (/^##\[error\]/i.test(line) ? i : -1)).filter((i) => i >= 0);
-  const failing = errors.length ? errors : kept.map((line, i) => (readable(line) && FAILURE.test(line) ? i : -1)).filter((i) => i >= 0);
-  if (!failing.length) return { focus: "", isLog, failed: false, task, scheme };
+  const failing = errors.length ? errors : kept.map((line, i) => (!COMMAND.test(line) && FAILURE.test(line) ? i : -1)).filter((i) => i >= 0);
   const chosen = new Set<number>();
   for (const i of failing) {
-    for (let k = i; k >= Math.max(0, i - LEADING_LINES) && !(k < i && (chosen.has(k) || /^(?:##)?\[command\]/.test(kept[k]!))); k--) chosen.add(k);
+    for (let k = i; k >= Math.max(0, i - LEADING_LINES) && !(k < i && (chosen.has(k) || COMMAND.test(kept[k]!))); k--) chosen.add(k);
   }
-  const focus = [...chosen]
+  return [...chosen]
     .sort((a, b) => a - b)
     .map((i) => kept[i]!)
     .join("\n");
-  return { focus, isLog, failed: true, task, scheme };
 }
 
 function hasLines(text: string, count: number): boolean {

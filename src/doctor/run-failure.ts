@@ -14,10 +14,14 @@ export interface RunFailure {
 /** A run's lines read at most, per failed task, from the end of its log (the failure is at the end). */
 export const RUN_LOG_LINES = 2000;
 
+/** What is explained of a run: its first failed task's log, then the run's issues that log does not already hold. */
+export function runText(failure: RunFailure): string {
+  const log = failure.failedTasks[0]?.log ?? [];
+  const issues = failure.issues.filter((issue) => !log.some((line) => line.includes(issue))).map((issue) => `##[error]${issue}`);
+  return [...log, ...issues].join("\n");
+}
+
 /** Explains the first failed task of a run: its log and the run's issues, with its task and version as context. */
 export function explainRun(failure: RunFailure, context: ExplainContext = {}): Explanation {
-  const first = failure.failedTasks[0];
-  const issues = failure.issues.map((issue) => `##[error]${issue}`);
-  const text = [...(first?.log ?? []), ...issues.filter((issue) => !first?.log.some((line) => line.includes(issue.slice(9))))].join("\n");
-  return explain(text, { task: context.task ?? first?.task, scheme: context.scheme });
+  return explain(runText(failure), { task: context.task ?? failure.failedTasks[0]?.task, scheme: context.scheme });
 }
