@@ -21,8 +21,12 @@ export interface ArmOptions {
 }
 
 const RG_NAME = /^[-\w._()]{1,90}$/;
+/** Child types a provider keeps inside their parent (a site's `config/…` settings): they exist whenever it does. */
+const SETTINGS_CHILDREN = new Set(["microsoft.web/sites/config", "microsoft.web/sites/slots/config"]);
 
 export type RoleAssignmentFilter = { atScope: boolean; principalId?: string };
+/** `$filter=resourceType eq '…' and name eq '…'` of a resource listing. */
+export type ResourceFilter = { type?: string; name?: string };
 
 /**
  * The resource plane: hierarchy, resources, RBAC. Every operation takes the caller and performs ARM's checks in
@@ -211,7 +215,9 @@ export class ArmService {
 
   // ---- resources -----------------------------------------------------------------------------------------------
 
-  async listResources(caller: ArmCaller, subscriptionId: string, resourceGroup?: string, type?: string): Promise<Resource[]> {
+  /** The resources the caller may read in a subscription or one of its groups, of one type and name when given (case-insensitively, as ARM's `$filter`). */
+  async listResources(caller: ArmCaller, subscriptionId: string, resourceGroup?: string, filter: ResourceFilter = {}): Promise<Resource[]> {
+    const { type } = filter;
     const subscription = await this.subscriptionFor(caller, subscriptionId);
     let resources: Resource[];
     if (resourceGroup) {
@@ -224,8 +230,9 @@ export class ArmService {
     } else {
       resources = await this.store.resources.inSubscription(subscription.id);
     }
+    const named = (r: Resource) => (!type || r.type.toLowerCase() === type.toLowerCase()) && (!filter.name || r.name.toLowerCase() === filter.name.toLowerCase());
     const visible: Resource[] = [];
-    for (const resource of resources) {
+    for (const resource of resources.filter(named)) {
       if (await this.authorizer.isAllowed(caller, `${resource.type}/read`, resource.id)) visible.push(resource);
     }
     return visible;
@@ -305,9 +312,14 @@ export class ArmService {
   async resourceAction(caller: ArmCaller, scope: Extract<Scope, { level: "resource" }>, action: string): Promise<Resource> {
     const { type, id } = await this.resourceContext(caller, scope);
     await this.authorize(caller, `${type}/${action}/action`, id);
+    const name = scope.providerPath[scope.providerPath.length - 1]!;
     const resource = await this.store.resources.get(id);
-    if (!resource) throw armErrors.resourceNotFound(type, resource ?? scope.providerPath[scope.providerPath.length - 1]!, scope.resourceGroup);
-    return resource;
+    if (resource) return resource;
+    if (!SETTINGS_CHILDREN.has(type.toLowerCase())) throw armErrors.resourceNotFound(type, name, scope.resourceGroup);
+    const parentPath = scope.providerPath.slice(0, -2);
+    const parent = await this.store.resources.get(formatScope({ ...scope, providerPath: parentPath }));
+    if (!parent) throw armErrors.resourceNotFound(resourceType(parentPath), parentPath.filter((_, i) => i > 0 && i % 2 === 0).join("/"), scope.resourceGroup);
+    return { ...parent, id, type, name, parentKey: parent.id.toLowerCase(), body: {} };
   }
 
   // ---- scopes in general ---------------------------------------------------------------------------------------

@@ -123,3 +123,29 @@ export function yamlRuns(): { runtime: () => Runtime; run: (yaml: string, files?
   };
   return { runtime: () => runtime, run };
 }
+
+let permitted = 0;
+
+/**
+ * Runs YAML on a listening server's runtime with `connections` permitted for the pipeline; returns the run's
+ * result and each step's timeline record and log (without timestamps) by display name.
+ */
+export async function runPermitted(runtime: Runtime, yaml: string, connections: string[], files: Record<string, string> = {}) {
+  const name = `permitted-${++permitted}-${Date.now()}`;
+  await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml, ...files } });
+  const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
+  for (const id of connections) await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${id}`, { pipelines: [{ id: pipeline.id, authorized: true }] }, { version: "7.1-preview.1" });
+  const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${pipeline.id}/runs`, {});
+  expect(queued.status, JSON.stringify(queued.body)).toBe(200);
+  await runtime.pipelines.settled();
+  const result = (await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/pipelines/${pipeline.id}/runs/${queued.body.id}`)).body.result as string;
+  const records: YamlRun["records"] = (await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/timeline`)).body.records;
+  const step = async (displayName: string) => {
+    const record = records.find((r) => r.name === displayName);
+    if (!record) throw new Error(`no step '${displayName}' in ${records.map((r) => r.name).join(", ")}`);
+    const text = record.log ? String((await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/logs/${record.log.id}`)).body) : "";
+    const log = text.replace(/^\S+Z /gm, "");
+    return { record, log, errors: record.issues.filter((i) => (i as { type?: string }).type !== "warning").map((i) => i.message) };
+  };
+  return { result, records, step };
+}

@@ -6,7 +6,7 @@ import type { DeploymentEngine } from "../deployments.js";
 import { ArmError, armErrors } from "../errors.js";
 import { resourceBody, resourceGroupCommand, resourceGroupPatch, roleAssignmentCommand, roleDefinitionCommand } from "../input.js";
 import { formatScope, parseScope, type Scope } from "../scopes.js";
-import type { ArmService, RoleAssignmentFilter } from "../service.js";
+import type { ArmService, ResourceFilter, RoleAssignmentFilter } from "../service.js";
 import { locations, views } from "./views.js";
 
 export interface ArmRouteDeps {
@@ -214,7 +214,7 @@ const ROUTES: ArmRoute[] = [
   {
     name: "subscription resources",
     match: path("/subscriptions/:subscriptionId/resources"),
-    methods: { GET: async ({ req, caller, params, deps }) => ok(page(req, (await deps.arm.listResources(caller, params.subscriptionId!)).map(views.resource))) },
+    methods: { GET: async ({ req, caller, params, deps }) => ok(page(req, (await deps.arm.listResources(caller, params.subscriptionId!, undefined, parseResourceFilter(req.query.$filter))).map(views.resource))) },
   },
   {
     name: "resource groups",
@@ -241,7 +241,7 @@ const ROUTES: ArmRoute[] = [
   {
     name: "resource group resources",
     match: path("/subscriptions/:subscriptionId/resourcegroups/:group/resources"),
-    methods: { GET: async ({ req, caller, params, deps }) => ok(page(req, (await deps.arm.listResources(caller, params.subscriptionId!, params.group!)).map(views.resource))) },
+    methods: { GET: async ({ req, caller, params, deps }) => ok(page(req, (await deps.arm.listResources(caller, params.subscriptionId!, params.group!, parseResourceFilter(req.query.$filter))).map(views.resource))) },
   },
   {
     // An even number of segments after `providers` names a collection (GET) or an action on a resource (POST).
@@ -252,7 +252,7 @@ const ROUTES: ArmRoute[] = [
         const providerPath = providerSegments(req, params);
         const type = [providerPath[0], ...providerPath.filter((_, i) => i % 2 === 1)].join("/");
         const parentKey = providerPath.length > 2 ? `/subscriptions/${params.subscriptionId}/resourceGroups/${params.group}/providers/${providerPath.slice(0, -1).join("/")}`.toLowerCase() : null;
-        const all = await deps.arm.listResources(caller, params.subscriptionId!, params.group!, type);
+        const all = await deps.arm.listResources(caller, params.subscriptionId!, params.group!, { type });
         return ok(page(req, all.filter((r) => !parentKey || r.parentKey === parentKey).map(views.resource)));
       },
       POST: async ({ req, caller, params, deps }) => {
@@ -448,6 +448,20 @@ export function parseAssignmentFilter(filter: string | undefined): RoleAssignmen
     if (/^atScope\(\)$/i.test(c)) result.atScope = true;
     else if (principal) result.principalId = principal[1]!;
     else throw armErrors.invalidFilter(filter);
+  }
+  return result;
+}
+
+/** A resource listing's `resourceType eq '…'` and `name eq '…'` (ARM's operators are case-insensitive). */
+export function parseResourceFilter(filter: string | undefined): ResourceFilter {
+  if (!filter?.trim()) return {};
+  const result: ResourceFilter = {};
+  for (const clause of filter.split(/\s+and\s+/i)) {
+    const m = /^(resourceType|name)\s+eq\s+'((?:[^']|'')*)'$/i.exec(clause.trim());
+    if (!m) throw armErrors.invalidFilter(filter);
+    const value = m[2]!.replace(/''/g, "'");
+    if (m[1]!.toLowerCase() === "resourcetype") result.type = value;
+    else result.name = value;
   }
   return result;
 }

@@ -54,6 +54,14 @@ const MARKETPLACE_SCHEMES: Record<string, { schemes: ConnectionScheme[]; federat
   "JasonBJohnson.azure-pipelines-tasks-terraform/TerraformCLI@2": { schemes: ["secret", "federation", "managedIdentity"] },
 };
 
+/**
+ * Task versions whose Linux and macOS handler takes fewer schemes than their Windows one: AzurePowerShell@5's
+ * InitializeAz.ps1 refuses certificates ("Only SPNKey auth type is supported…") and managed identities ("Only SPN
+ * credential and WorkloadIdentityFederation auth schemes are supported for non windows agent"). svcconn's agents and
+ * most hosted ones are Linux, so these are the schemes the doctor assumes.
+ */
+const ON_LINUX: Record<string, ConnectionScheme[]> = { "AzurePowerShell@5": ["secret", "federation"] };
+
 const usesArmConnection = (t: TaskFacts) => t.inputs.some((i) => /^connectedService:AzureRM/i.test(i.type));
 
 /** The schemes a task version supports, or undefined when svcconn does not know the task's code. */
@@ -67,7 +75,7 @@ export function schemeSupport(task: TaskFacts, minor?: number): SchemeSupport | 
   if (key in BUILTIN_WITHOUT_FEDERATION) return { task: key, schemes: NO_FEDERATION, federationIn: BUILTIN_WITHOUT_FEDERATION[key] };
   const since = FEDERATION_SINCE[key];
   if (since !== undefined && minor !== undefined && minor < since) return { task: key, schemes: NO_FEDERATION, federationIn: `${key} ${task.version.major}.${since} or later` };
-  return { task: key, schemes: ALL };
+  return { task: key, schemes: ON_LINUX[key] ?? ALL };
 }
 
 const EVERY_TASK: TaskFacts[] = [...BUILTIN_TASKS, ...MARKETPLACE.flatMap((e) => e.tasks)];

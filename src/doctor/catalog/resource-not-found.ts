@@ -30,7 +30,7 @@ export default define({
   verify: ["az resource show --ids <the resource id> (or the task's own lookup) finds the resource with the connection's identity.", "Re-run the step; it gets past the lookup."],
   ambiguities: [
     {
-      when: /(?:could not be found|does not exist) in (?:the )?(?:current )?subscription|could not be found|does not exist/,
+      when: /(?:could not be found|does not exist) in (?:the )?(?:current )?subscription|could not be found|does not exist|doesn't exist/,
       unless: /resourcenotfound|resourcegroupnotfound|parentresourcenotfound|under resource group/,
       reason: "Azure answers 'not found' also when the identity may not read the resource: a lookup by name lists only what the connection's role lets it see.",
       checks: ["Does the resource exist under that name (portal, as an owner)? If it does, the connection's service principal lacks a role on it (rbac-authorization-failed): az role assignment list --assignee <appId> --all."],

@@ -14,8 +14,8 @@ export class ConnectionCredentials {
   readonly armUrl: string;
   readonly subscriptionId: string;
   private readonly authority: string;
-  private readonly tenantId: string;
-  private readonly clientId: string;
+  readonly tenantId: string;
+  readonly clientId: string;
 
   constructor(private readonly connection: string) {
     this.scheme = tl.getEndpointAuthorizationScheme(connection, true) ?? "ServicePrincipal";
@@ -33,20 +33,9 @@ export class ConnectionCredentials {
 
   async getToken(): Promise<string> {
     if (this.scheme.toLowerCase() === "managedserviceidentity") return this.managedIdentityToken();
-    const form: Record<string, string> = { grant_type: "client_credentials", client_id: this.clientId, scope: this.scope };
-    const tokenEndpoint = new URL(`${this.tenantId}/oauth2/v2.0/token`, this.authority).href;
-    if (this.scheme.toLowerCase() === "workloadidentityfederation") {
-      form.client_assertion_type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-      form.client_assertion = await this.federatedToken();
-    } else if (tl.getEndpointAuthorizationParameter(this.connection, "authenticationType", true) === "spnCertificate") {
-      form.client_assertion_type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-      form.client_assertion = await this.certificateAssertion(tokenEndpoint);
-    } else {
-      form.client_secret = tl.getEndpointAuthorizationParameter(this.connection, "serviceprincipalkey", false) ?? "";
-    }
-    const response = await fetch(tokenEndpoint, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" }, body: new URLSearchParams(form) });
-    const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-    if (response.ok && typeof body.access_token === "string") return body.access_token;
+    const answer = await this.tokenResponse();
+    if ("token" in answer) return answer.token;
+    const body = answer.error;
     // msal-node's ServerError (msal-common 14, which the library ships): code, then "codes - [timestamp]: description - Correlation ID - Trace ID".
     const codes = Array.isArray(body.error_codes) ? body.error_codes.join(",") : "";
     const message = `${codes} - [${body.timestamp ?? ""}]: ${body.error_description ?? ""} - Correlation ID: ${body.correlation_id ?? ""} - Trace ID: ${body.trace_id ?? ""}`;
@@ -54,10 +43,39 @@ export class ConnectionCredentials {
       const link = `${tl.getVariable("System.CollectionUri")}${tl.getVariable("System.TeamProject")}/_settings/adminservices?resourceId=${this.connection}`;
       throw `Secret expired, update service connection at ${link} See https://aka.ms/azdo-rm-workload-identity-conversion to learn more about conversion to secret-less service connections.`;
     }
-    throw `Could not fetch access token for Azure. Status code: ${body.error ?? response.status}, status message: ${message}`;
+    throw `Could not fetch access token for Azure. Status code: ${body.error ?? answer.status}, status message: ${message}`;
   }
 
-  private async federatedToken(): Promise<string> {
+  /**
+   * The token endpoint's answer for a service principal connection (secret, certificate or federation): the token,
+   * or Entra's error body, which each client words in its own way. A federation connection's OIDC token is asked
+   * for first (`assertion` when the caller already has it).
+   */
+  async tokenResponse(assertion?: string): Promise<{ token: string } | { status: number; error: Record<string, unknown> }> {
+    const form: Record<string, string> = { grant_type: "client_credentials", client_id: this.clientId, scope: this.scope };
+    const tokenEndpoint = new URL(`${this.tenantId}/oauth2/v2.0/token`, this.authority).href;
+    if (this.scheme.toLowerCase() === "workloadidentityfederation") {
+      form.client_assertion_type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+      form.client_assertion = assertion ?? (await this.federatedToken());
+    } else if (this.usesCertificate) {
+      form.client_assertion_type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+      form.client_assertion = await this.certificateAssertion(tokenEndpoint);
+    } else {
+      form.client_secret = tl.getEndpointAuthorizationParameter(this.connection, "serviceprincipalkey", false) ?? "";
+    }
+    const response = await fetch(tokenEndpoint, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" }, body: new URLSearchParams(form) });
+    const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    if (response.ok && typeof body.access_token === "string") return { token: body.access_token };
+    return { status: response.status, error: body };
+  }
+
+  /** A service principal connection that signs in with a certificate rather than a secret. */
+  get usesCertificate(): boolean {
+    return tl.getEndpointAuthorizationParameter(this.connection, "authenticationType", true) === "spnCertificate";
+  }
+
+  /** The job's OIDC token for the connection, as `getFederatedToken` of the tasks' ARM library fetches it. */
+  async federatedToken(): Promise<string> {
     const token = tl.getEndpointAuthorizationParameter("SYSTEMVSSCONNECTION", "AccessToken", false) ?? "";
     try {
       const api = await new WebApi(tl.getVariable("System.CollectionUri") ?? "", getHandlerFromToken(token)).getTaskApi();

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import tl from "azure-pipelines-task-lib/task.js";
+import { ArmClient, type ArmFailure } from "./arm-client.js";
 import { ConnectionCredentials } from "./arm-credentials.js";
 
 /**
@@ -10,38 +11,6 @@ import { ConnectionCredentials } from "./arm-credentials.js";
  * from the sources, validation, the deployment with the connection's identity, outputs as variables, and its
  * messages. Resource group and subscription scopes, templates from the repository (no URL downloads offline).
  */
-
-const API = "api-version=2021-04-01";
-
-interface ArmFailure {
-  statusCode: number;
-  code: string;
-  message: string;
-  details?: Array<{ code: string; message: string; details?: unknown }>;
-}
-
-class ArmClient {
-  private token?: Promise<string>;
-  constructor(private readonly credentials: ConnectionCredentials) {}
-
-  async call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-    this.token ??= this.credentials.getToken();
-    const token = await this.token;
-    const base = this.credentials.armUrl.replace(/\/+$/, "");
-    const response = await fetch(`${base}${path}${path.includes("?") ? "&" : "?"}${API}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    if (response.status >= 400 && method !== "HEAD") {
-      const error = (parsed.error ?? {}) as { code?: string; message?: string; details?: ArmFailure["details"] };
-      throw { statusCode: response.status, code: error.code ?? String(response.status), message: error.message ?? text, details: error.details } satisfies ArmFailure;
-    }
-    return { status: response.status, body: parsed };
-  }
-}
 
 /** utils.getError: a message JSON-quoted, a string as it is. */
 const getError = (error: unknown) => (error && typeof error === "object" && "message" in error ? JSON.stringify((error as { message: unknown }).message) : typeof error === "string" ? error : JSON.stringify(error));
@@ -103,7 +72,7 @@ async function run(): Promise<void> {
   const connection = tl.getInput("ConnectedServiceName", true) ?? "";
   const scope = tl.getInput("deploymentScope", true) ?? "Resource Group";
   const credentials = new ConnectionCredentials(connection);
-  const arm = new ArmClient(credentials);
+  const arm = new ArmClient(credentials, "2021-04-01");
   const subscriptionId = tl.getInput("subscriptionName", false) || credentials.subscriptionId;
   const resourceGroup = tl.getInput("resourceGroupName", scope === "Resource Group") ?? "";
   const location = tl.getInput("location", false) ?? "";

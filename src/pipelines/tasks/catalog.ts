@@ -19,6 +19,10 @@ const IMPLEMENTATIONS: Record<string, string> = {
   "AzureCLI@2": "azure-cli",
   "AzureResourceManagerTemplateDeployment@3": "arm-template-deployment",
   "AzureFileCopy@4": "azure-file-copy",
+  "AzurePowerShell@5": "azure-powershell",
+  "AzureWebApp@1": "azure-web-app",
+  "AzureRmWebAppDeployment@4": "azure-rm-web-app-deployment",
+  "AzureFunctionApp@2": "azure-web-app",
 };
 
 export const TASKS: TaskDefinition[] = BUILTIN_TASKS.map((t) => ({ ...t, entry: IMPLEMENTATIONS[`${t.name}@${t.version.major}`] }));

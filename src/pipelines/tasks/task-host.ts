@@ -13,6 +13,12 @@ if (file) {
   rmSync(file, { force: true });
   delete process.env.SVCCONN_LARGE_ENV_FILE;
 }
+// svcconn's hosts are IP addresses (127.0.0.1), which real agents never reach: Node's warning that a TLS server name
+// cannot be an IP (DEP0123) is svcconn's, not the task's, and stays out of its log. Other warnings print as Node prints them.
+process.removeAllListeners("warning");
+process.on("warning", (warning: Error & { code?: string }) => {
+  if (warning.code !== "DEP0123") console.error(`(node:${process.pid}) ${warning.code ? `[${warning.code}] ` : ""}${warning.name}: ${warning.message}`);
+});
 const task = process.argv[2];
 if (!task) throw new Error("task-host: no task module");
 process.argv.splice(2, 1);
