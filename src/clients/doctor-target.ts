@@ -16,6 +16,7 @@ import {
   type RoleAssignmentInfo,
   type RoleDefinitionInfo,
   type RunPoolInfo,
+  type RunTaskInfo,
   type ScanTarget,
   type ServicePrincipalInfo,
   Unreadable,
@@ -197,6 +198,15 @@ export function sdkDoctorTarget(options: SdkDoctorTargetOptions): ScanTarget & F
         const failure = await runFailureOf(await web.getBuildApi(), project.name, runId);
         // A script's own error (az's "ERROR: (AuthorizationFailed) …") is in its log only; the issue says "exit code 1".
         return [...failure.issues, ...failure.failedTasks.flatMap((t) => t.log.slice(-200).filter((line) => /error/i.test(line)))];
+      } catch (error) {
+        return unreadable(`the timeline of run ${runId}`, error);
+      }
+    },
+
+    async runTasks(project, runId): Promise<Readable<RunTaskInfo[]>> {
+      try {
+        const timeline = await (await web.getBuildApi()).getBuildTimeline(project.name, runId);
+        return (timeline?.records ?? []).flatMap((r) => (r.type === "Task" && r.task?.name && r.task.version ? [{ name: r.task.name, version: r.task.version }] : []));
       } catch (error) {
         return unreadable(`the timeline of run ${runId}`, error);
       }

@@ -194,7 +194,9 @@ function contextPoints(d: Diagnosis, pasted: PastedText, credentialTrouble: bool
 
 /** The scores with what the context says added: the scheme given or shown, the task's supported schemes. */
 function withContext(scores: Array<{ diagnosis: Diagnosis; score: number }>, pasted: PastedText) {
-  const credentialTrouble = scores.some((s) => s.score > 0 && CREDENTIAL_CLASSES.has(s.diagnosis.rootCauseClass));
+  // The words must point at a credential first: a task's schemes do not turn an unrelated failure into one.
+  const best = scores.reduce<(typeof scores)[number] | undefined>((top, s) => (!top || s.score > top.score ? s : top), undefined);
+  const credentialTrouble = !!best && best.score > 0 && CREDENTIAL_CLASSES.has(best.diagnosis.rootCauseClass);
   // A task named in passing counts only where its support could decide (it is what the text says, kept with it).
   if (!pasted.task && credentialTrouble) pasted.task = taskMentionedIn(pasted.focus);
   if (!pasted.scheme && !pasted.task?.support) return scores;

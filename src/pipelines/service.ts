@@ -24,7 +24,7 @@ import { AgentQueue, type PoolChoice } from "./agent-queue.js";
 import type { RepositoryContent } from "./runner/job-runner.js";
 import type { StepSandbox } from "./runner/sandbox.js";
 import type { WorkFolders } from "./runner/work-folders.js";
-import { MARKETPLACE, type TaskDefinition } from "./tasks/catalog.js";
+import { MARKETPLACE, type TaskDefinition, withImplementation } from "./tasks/catalog.js";
 
 export interface PipelinesOptions {
   store: Store;
@@ -194,7 +194,7 @@ export class PipelinesService {
     const out: TaskDefinition[] = [];
     for (const installed of await this.store.pipelines.extensions(organizationId)) {
       const known = MARKETPLACE.find((e) => e.id.toLowerCase() === installed.id.toLowerCase());
-      out.push(...(installed.tasks ?? known?.tasks ?? []).map((t) => ({ ...t, extension: known?.id ?? installed.id })));
+      out.push(...(installed.tasks ?? known?.tasks ?? []).map((t) => withImplementation({ ...t, extension: known?.id ?? installed.id })));
     }
     return out;
   }

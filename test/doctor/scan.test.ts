@@ -17,6 +17,7 @@ import { DEMO } from "../../src/world/demo.js";
 import { assignSubscriptionRole } from "../helpers/arm.js";
 import { azurerm, createEndpoint, devops, ORG, PROJECT, twoProjectWorld } from "../helpers/devops.js";
 import { makeApp, type TestApp } from "../helpers/entra.js";
+import { runPermitted } from "../helpers/pipelines.js";
 import { ADMIN_KEY, TEST_CA_DIR, testServer } from "../helpers/runtime.js";
 
 let server: RunningServer;
@@ -105,6 +106,11 @@ beforeAll(async () => {
   orphanAppId = gone.authorization.parameters.serviceprincipalid;
   expect((await devops(runtime, "admin", "DELETE", `/${ORG}/_apis/serviceendpoint/endpoints/${gone.id}?projectIds=${DEMO.project.id}&deep=false`)).status).toBe(204);
 
+  // Its last run ran AzureFileCopy@4, a version without workload identity federation: a finding before any conversion.
+  const copier = await manualSecret("task-without-federation", await contributorApp("copier"), "task-without-federation");
+  const copy = await runPermitted(runtime, "steps:\n  - task: AzureFileCopy@4\n    inputs:\n      SourcePath: site\n      azureSubscription: task-without-federation\n      Destination: AzureBlob\n      storage: stcopy\n      ContainerName: web\n", [copier.id]);
+  expect(copy.result).toBe("failed");
+
   // The legacy issuer, last: the organization's setting changes new connections only.
   await runtime.listeners.devops.inject({ method: "PATCH", url: `/_admin/organizations/${ORG}`, headers: { "x-svcconn-admin-key": ADMIN_KEY, "content-type": "application/json" }, payload: JSON.stringify({ federationIssuer: "devops" }) });
   const legacy = await contributorApp("legacy", false);
@@ -128,6 +134,12 @@ describe("doctor scan over HTTPS with the official SDKs (SPEC B1)", () => {
     expect(report.other.map((f) => [f.kind, f.application?.appId])).toEqual([["orphaned-application", orphanAppId]]);
     expect(report.notEvaluated).toEqual([]);
     expect(report.partial).toBe(false);
+  });
+
+  it("names the task versions without federation that a secret connection's last run ran, and the version to move to", () => {
+    const lacking = report.connections.find((c) => c.name === "task-without-federation")!.findings[0]!;
+    expect(lacking).toMatchObject({ severity: "medium", explanation: "task-lacks-wif-support" });
+    expect(lacking.evidence).toMatchObject({ run: { pipeline: expect.any(String) }, tasks: [{ task: "AzureFileCopy@4", version: expect.stringMatching(/^4\./), federationIn: "AzureFileCopy@6" }] });
   });
 
   it("gives each finding a stable id, evidence and the fix", () => {
@@ -188,6 +200,16 @@ describe("doctor fix: plans, applies one finding at a time, re-scans (SPEC B2)",
     const asked = planFixes(report, [`over-privileged/${report.connections.find((c) => c.name === "over-privileged")!.id}`, "nope/1"], now());
     expect(asked.plans).toEqual([]);
     expect(asked.unfixable.map((u) => u.reason)).toEqual(["no such finding in this scan", expect.stringMatching(/^no automatic fix for 'over-privileged'/)]);
+  });
+
+  it("does not convert a connection whose last run ran a task version without federation, and says where to move it", () => {
+    const lacking = report.connections.find((c) => c.name === "task-without-federation")!;
+    const expiring = { ...report.connections.find((c) => c.name === "secret-expiring")!.findings[0]!, id: `secret-expiring/${lacking.id}`, connection: lacking.findings[0]!.connection };
+    const crafted = { ...report, connections: [{ ...lacking, findings: [...lacking.findings, expiring] }], other: [] };
+    const converted = planFixes(crafted, [expiring.id], now(), { convert: true });
+    expect(converted.plans).toEqual([]);
+    expect(converted.unfixable[0]!.reason).toMatch(/^not converted: the last run of .+ ran task versions without workload identity federation \(AzureFileCopy@4 → AzureFileCopy@6\)/);
+    expect(planFixes(crafted, [expiring.id], now()).plans.map((p) => p.kind)).toEqual(["secret-expiring"]);
   });
 
   it("applies each fix, re-scans clean for it, and the connection works again", async () => {

@@ -1,3 +1,6 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { explain } from "../../src/doctor/explain.js";
 import type { RunningServer } from "../../src/server/start.js";
@@ -218,5 +221,83 @@ describe("App Service deployments look the app up and read its publishing creden
     expect(slot.result, slot.log).toBe("succeededWithIssues");
     expect(slot.log).toContain("was not deployed to App Service 'app-contoso-web-staging'.");
     expect(slot.log).toContain("App Service Application URL: http://app-contoso-web-staging.azurewebsites.net");
+  });
+});
+
+const sha = (value: string) => createHash("sha256").update(value).digest("hex").slice(0, 12);
+
+/** Terraform init and plan steps on the connection, after a step that puts a stand-in terraform on the PATH (or not). */
+async function terraformRun(connection: { id: string; name: string }, options: { binary: boolean; planExit?: number }) {
+  // Without the stand-in, the steps' PATH leaves out /usr/local/bin, where a machine may have a real terraform.
+  const path = options.binary ? "" : "    env:\n      PATH: /usr/bin:/bin\n";
+  const fake = options.binary
+    ? `  - bash: |\n      mkdir -p "$(Agent.TempDirectory)/tf"\n      cp tools/fake-terraform.cjs "$(Agent.TempDirectory)/tf/terraform"\n      chmod +x "$(Agent.TempDirectory)/tf/terraform"\n      echo "##vso[task.prependpath]$(Agent.TempDirectory)/tf"\n    displayName: Terraform binary\n`
+    : "";
+  const yaml = `variables:\n  FAKE_TERRAFORM_PLAN_EXIT: ${options.planExit ?? 0}\nsteps:\n${fake}  - task: TerraformTaskV4@4
+    displayName: Terraform init
+    inputs:
+      provider: azurerm
+      command: init
+      backendServiceArm: ${connection.name}
+      backendAzureRmResourceGroupName: rg-tfstate
+      backendAzureRmStorageAccountName: sttfstate
+      backendAzureRmContainerName: tfstate
+      backendAzureRmKey: app.tfstate
+${path}  - task: TerraformTaskV4@4
+    displayName: Terraform plan
+    inputs:
+      provider: azurerm
+      command: plan
+      environmentServiceNameAzureRM: ${connection.name}
+${path}`;
+  const run = await runPermitted(server.runtime, yaml, [connection.id], { "/tools/fake-terraform.cjs": readFileSync(join(process.cwd(), "test/fixtures/pipelines/fake-terraform.cjs"), "utf8") });
+  const handover = (log: string) => JSON.parse(/terraform-handover (.+)/.exec(log)?.[1] ?? "null");
+  const init = await run.step("Terraform init");
+  const plan = await run.step("Terraform plan");
+  return { run, init: { ...init, handover: handover(init.log) }, plan: { ...plan, handover: handover(plan.log) } };
+}
+
+describe("TerraformTaskV4@4 hands the azurerm backend and provider the connection's credentials", () => {
+  beforeAll(async () => {
+    await server.runtime.pipelines.installExtension("contoso", { id: "ms-devlabs.custom-terraform-tasks" });
+  });
+
+  it("a secret connection: -backend-config arguments for init, ARM_* variables for plan", { timeout: 60_000 }, async () => {
+    const app = await makeApp(server.runtime, { name: "terraform-secret" });
+    const connection = await secretConnection("terraform-secret", app);
+    const { run, init, plan } = await terraformRun(connection, { binary: true });
+    expect(run.result, init.log + plan.log).toBe("succeeded");
+    expect(init.handover.args).toEqual([
+      "init",
+      "-backend-config=storage_account_name=sttfstate",
+      "-backend-config=container_name=tfstate",
+      "-backend-config=key=app.tfstate",
+      "-backend-config=resource_group_name=rg-tfstate",
+      `-backend-config=subscription_id=${DEMO.subscriptionId}`,
+      `-backend-config=tenant_id=${DEMO.tenantId}`,
+      `-backend-config=client_id=#${sha(app.appId)}`,
+      `-backend-config=client_secret=#${sha(app.secret!)}`,
+    ]);
+    expect(init.log).not.toContain(app.secret!);
+    expect(plan.handover).toMatchObject({ args: ["plan", "-detailed-exitcode"], clientId: sha(app.appId), clientSecret: sha(app.secret!), tenantId: DEMO.tenantId, subscriptionId: DEMO.subscriptionId });
+  });
+
+  it("S19: a workload identity connection hands over the job's OIDC token for the connection, with ARM_USE_OIDC", { timeout: 60_000 }, async () => {
+    const connection = await createEndpoint(server.runtime, "admin", azurerm({ name: "terraform-wif", subscriptionId: DEMO.subscriptionId, subscriptionName: "Contoso Production" }));
+    const { run, init, plan } = await terraformRun(connection, { binary: true });
+    expect(run.result, plan.log).toBe("succeeded");
+    const { workloadIdentityFederationSubject: sub, workloadIdentityFederationIssuer: iss } = connection.authorization.parameters;
+    expect(plan.handover).toMatchObject({ useOidc: "true", clientId: sha(connection.authorization.parameters.serviceprincipalid), oidc: { sub, iss } });
+    expect(init.handover.args).toEqual(expect.arrayContaining(["-backend-config=use_oidc=true", expect.stringMatching(/^-backend-config=oidc_token=#/)]));
+  });
+
+  it("a plan that fails, and a machine without Terraform, fail in the task's words", { timeout: 60_000 }, async () => {
+    const app = await makeApp(server.runtime, { name: "terraform-failing" });
+    const connection = await secretConnection("terraform-failing", app);
+    const failing = await terraformRun(connection, { binary: true, planExit: 1 });
+    expect(failing.plan.errors).toEqual(["Error: TerraformPlanFailed 1"]);
+    const absent = await terraformRun(connection, { binary: false });
+    expect(absent.init.errors, absent.init.log).toEqual(["Error: Failed to find terraform tool in paths"]);
+    expect(explain(absent.init.log).rootCauseClass).toBe("other");
   });
 });

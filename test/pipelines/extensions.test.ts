@@ -7,7 +7,7 @@ import { ADMIN_KEY } from "../helpers/runtime.js";
 
 // Issue 28: Marketplace tasks. Without its extension a task is missing, in Azure DevOps' words; once the organization
 // installs the extension (one svcconn knows by id, or one a world declares with its tasks), the task compiles and its
-// connection inputs resolve and authorize like a built-in task's. svcconn does not run such tasks, and says so.
+// connection inputs resolve and authorize like a built-in task's. svcconn runs TerraformTaskV4@4 and says it does not run the others.
 
 const suite = yamlRuns();
 let runtime: Runtime;
@@ -42,15 +42,19 @@ describe("Marketplace extensions", () => {
     );
   });
 
-  it("once installed, its connection inputs resolve like a built-in task's, by short and full name; svcconn then says it does not run it", async () => {
+  it("once installed, its connection inputs resolve like a built-in task's, by short and full name; svcconn runs TerraformTaskV4 and says it does not run V3", async () => {
     await runtime.pipelines.installExtension(ORG, { id: "ms-devlabs.custom-terraform-tasks" });
     const missing = await suite.run(terraform("TerraformTaskV4@4", "no-such-connection"));
     expect(missing.build.validationResults[0].message).toContain("Step input backendServiceArm references service connection no-such-connection which could not be found.");
     for (const task of ["TerraformTaskV4@4", "ms-devlabs.custom-terraform-tasks.custom-terraform-release-task.TerraformTaskV4@4"]) {
       const done = await suite.run(terraform(task, "tf-conn"));
       expect(done.build.validationResults, task).toEqual([]);
-      expect(await done.log("Terraform init")).toContain("svcconn does not run the task TerraformTaskV4");
+      // svcconn runs this one (azure-tasks.test.ts checks what it hands Terraform).
+      expect(await done.log("Terraform init")).toContain("Task         : Terraform");
+      expect(await done.log("Terraform init")).not.toContain("svcconn does not run");
     }
+    const older = await suite.run(terraform("TerraformTaskV3@3", "tf-conn"));
+    expect(await older.log("Terraform init")).toContain("svcconn does not run the task TerraformTaskV3");
   });
 
   it("the admin route installs an extension svcconn knows and refuses others", async () => {

@@ -39,5 +39,6 @@ export default define({
   distinguish: [
     "Does the connection use workload identity federation? If it is a managed identity on a Microsoft-hosted agent, see managed-identity-unsupported; with a secret, see secret-invalid/secret-expired.",
   ],
+  scanFindings: ["task-without-federation"],
   references: ["https://learn.microsoft.com/azure/devops/pipelines/release/troubleshoot-workload-identity"],
 });

@@ -44,13 +44,24 @@ export function planFixes(report: ScanReport, ids: string[], now: Date, options:
   const chosen = ids.length ? all.filter((f) => ids.includes(f.id)) : all;
   const plans: FixPlan[] = [];
   const unfixable: Unfixable[] = unknown.map((findingId) => ({ findingId, reason: "no such finding in this scan" }));
+  // A conversion would break the steps whose task versions cannot use workload identity federation.
+  const withoutFederation = new Map(all.filter((f) => f.kind === "task-without-federation" && f.connection).map((f) => [f.connection!.id, f]));
   for (const f of chosen) {
-    const plan = planFix(f, now, options);
+    const blocker = f.connection && withoutFederation.get(f.connection.id);
+    const plan = options.convert && blocker && (f.kind === "secret-expired" || f.kind === "secret-expiring") ? notConvertible(f, blocker) : planFix(f, now, options);
     if ("reason" in plan) {
       if (ids.length) unfixable.push(plan);
     } else plans.push(plan);
   }
   return { plans, unfixable };
+}
+
+/** Why a connection is not converted: the tasks its last run ran that cannot use federation, and where to move them. */
+function notConvertible(f: Finding, blocker: Finding): Unfixable {
+  const tasks = (blocker.evidence.tasks as Array<{ task: string; federationIn: string | null }> | undefined) ?? [];
+  const run = blocker.evidence.run as { pipeline?: string | null } | undefined;
+  const moves = tasks.map((t) => (t.federationIn ? `${t.task} → ${t.federationIn}` : `${t.task} (no version supports it)`)).join(", ");
+  return { findingId: f.id, reason: `not converted: the last run of ${run?.pipeline ?? "a pipeline"} that used it ran task versions without workload identity federation (${moves}); move those steps first, or rotate the secret instead (without --convert)` };
 }
 
 /** Secret → workload identity federation: Azure DevOps converts; a manual connection's application then trusts it. */

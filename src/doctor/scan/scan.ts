@@ -1,4 +1,5 @@
 import { permissionsGrant } from "../../core/role-actions.js";
+import { schemeSupport, taskNamed } from "../../core/tasks/schemes.js";
 import { explain } from "../explain.js";
 import { type Finding, finding, SEVERITY_ORDER, type Severity } from "./findings.js";
 import {
@@ -12,6 +13,7 @@ import {
   type RoleAssignmentInfo,
   type RoleDefinitionInfo,
   type RunPoolInfo,
+  type RunTaskInfo,
   type ScanTarget,
   type ServicePrincipalInfo,
   Unreadable,
@@ -72,7 +74,19 @@ const PRIVILEGED = new Map([
 ]);
 const DAY = 86_400_000;
 /** ARM's refusal, naming the principal, the action and the scope (`AuthorizationFailed`). */
-const AUTHORIZATION_FAILED = /object id '([0-9a-f-]{36})' does not have authorization to perform action '([^']+)' over scope '([^']+)'/i;
+const AUTHORIZATION_FAILED = /object id '([0-9a-f-]{36})' does not have (?:authorization|permission) to perform action '([^']+)' (?:over|at) scope '([^']+)'/i;
+
+/** The Azure tasks of a run whose versions cannot use workload identity federation, with the version that can. */
+function withoutFederation(tasks: RunTaskInfo[]): Array<{ task: string; version: string; federationIn: string | null }> {
+  const out = new Map<string, { task: string; version: string; federationIn: string | null }>();
+  for (const t of tasks) {
+    const [major, minor] = t.version.split(".").map(Number);
+    const facts = major === undefined || Number.isNaN(major) ? undefined : taskNamed({ name: t.name, major });
+    const support = facts && schemeSupport(facts, minor);
+    if (support && !support.schemes.includes("federation")) out.set(`${t.name}@${t.version}`, { task: support.task, version: t.version, federationIn: support.federationIn ?? null });
+  }
+  return [...out.values()];
+}
 
 /** The ARM scope a connection works at: its resource group, subscription or management group. */
 export function connectionScope(c: ConnectionInfo): string | null {
@@ -203,6 +217,16 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
       const created = Date.parse(c.createdOn ?? "");
       if (last !== undefined ? now - last > unused : !Number.isNaN(created) && now - created > unused) {
         add("unused", { lastUsed: last !== undefined ? new Date(last).toISOString() : null, createdOn: c.createdOn, days: options.unusedDays ?? 90 });
+      }
+    }
+
+    // Before a conversion to workload identity federation: what the connection's last run ran must support it.
+    if (c.scheme === "ServicePrincipal" && !(executions instanceof Unreadable)) {
+      const last = executions.filter((e) => e.runId !== null).sort((a, b) => Date.parse(b.finishTime ?? "") - Date.parse(a.finishTime ?? ""))[0];
+      const tasks = last ? await target.runTasks(project, last.runId!) : [];
+      if (last && readable<RunTaskInfo[]>(c.name, "task-without-federation", tasks)) {
+        const lacking = withoutFederation(tasks);
+        if (lacking.length) add("task-without-federation", { run: { runId: last.runId, pipeline: last.definitionName, finishTime: last.finishTime }, tasks: lacking });
       }
     }
 

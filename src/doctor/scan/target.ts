@@ -55,6 +55,12 @@ export interface ExecutionInfo {
 }
 
 /** The agent pool a run ran on, as the build shows it (`queue.pool`). */
+/** A step's task as a run's timeline names it. */
+export interface RunTaskInfo {
+  name: string;
+  version: string;
+}
+
 export interface RunPoolInfo {
   runId: number;
   pool: string;
@@ -119,6 +125,8 @@ export interface ScanTarget {
   permissions(project: ProjectInfo, connectionId: string): Promise<Readable<PermissionsInfo>>;
   /** The error messages of a run (its timeline's issues of type error). */
   runErrors(project: ProjectInfo, runId: number): Promise<Readable<string[]>>;
+  /** The tasks a run's steps ran (its timeline's task references). */
+  runTasks(project: ProjectInfo, runId: number): Promise<Readable<RunTaskInfo[]>>;
   /** The pools these runs ran on (one listing by build ids). */
   runPools(project: ProjectInfo, runIds: number[]): Promise<Readable<RunPoolInfo[]>>;
   /** The applications with these client ids (those the directory has); read in batches, not one call each. */

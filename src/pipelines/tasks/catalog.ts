@@ -11,7 +11,7 @@ export interface TaskDefinition extends TaskFacts {
   entry?: string;
 }
 
-/** The tasks svcconn runs, by `Name@major`: their implementation modules under `tasks/`. */
+/** The tasks svcconn runs, by `Name@major` (`{extension}/Name@major` for a Marketplace one): their modules under `tasks/`. */
 const IMPLEMENTATIONS: Record<string, string> = {
   "CmdLine@2": "cmdline",
   "Bash@3": "bash",
@@ -23,9 +23,13 @@ const IMPLEMENTATIONS: Record<string, string> = {
   "AzureWebApp@1": "azure-web-app",
   "AzureRmWebAppDeployment@4": "azure-rm-web-app-deployment",
   "AzureFunctionApp@2": "azure-web-app",
+  "ms-devlabs.custom-terraform-tasks/TerraformTaskV4@4": "terraform-task",
 };
 
-export const TASKS: TaskDefinition[] = BUILTIN_TASKS.map((t) => ({ ...t, entry: IMPLEMENTATIONS[`${t.name}@${t.version.major}`] }));
+/** A task's facts with the module that implements it in svcconn, when there is one. */
+export const withImplementation = (t: TaskFacts): TaskDefinition => ({ ...t, entry: IMPLEMENTATIONS[`${t.extension ? `${t.extension}/` : ""}${t.name}@${t.version.major}`] });
+
+export const TASKS: TaskDefinition[] = BUILTIN_TASKS.map(withImplementation);
 
 /** Built-in tasks by lower-case name and by id: a large pipeline looks tasks up thousands of times. */
 const BY_KEY = new Map<string, TaskDefinition[]>();
