@@ -135,6 +135,10 @@ tenants:
                 kind: StorageV2
                 sku: { name: Standard_LRS }
                 properties: { minimumTlsVersion: TLS1_2 }
+              - type: Microsoft.Web/sites
+                name: app-contoso-prod
+                kind: app,linux
+                properties: { defaultHostName: app-contoso-prod.azurewebsites.net, state: Running }
       - id: ${DEMO.devSubscriptionId}
         displayName: Contoso Development
         managementGroup: ${DEMO.managementGroup}

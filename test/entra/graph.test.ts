@@ -95,6 +95,8 @@ describe("the OData path", () => {
       "/v1.0/directoryRoles/roleTemplateId=62e90394-69f5-4237-9190-012177145e10/members",
     );
     expect(normaliseGraphUrl("/v1.0/users/%E0%A4%A")).toBe("/v1.0/users/%E0%A4%A");
+    expect(normaliseGraphUrl("/v1.0/d0d0cafe-7e4a-4000-8000-000000000001/servicePrincipals?$filter=x")).toBe("/v1.0/servicePrincipals?$filter=x");
+    expect(normaliseGraphUrl("/beta/contoso.onmicrosoft.com/users/a")).toBe("/beta/users/a");
     const app = (await graph(runtime, admin, "POST", "/applications", { displayName: "odata-path" })).body;
     expect((await graph(runtime, admin, "GET", `/APPLICATIONS(appId='${app.appId}')/federatedIdentityCredentials`)).body.value).toEqual([]);
     expect((await graph(runtime, admin, "GET", `/Applications/${app.id}`)).body.id).toBe(app.id);

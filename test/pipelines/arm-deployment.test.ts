@@ -8,6 +8,7 @@ import { azurerm, createEndpoint, devops, ORG, PROJECT } from "../helpers/devops
 import { makeApp } from "../helpers/entra.js";
 import { testServer } from "../helpers/runtime.js";
 import { explain } from "../../src/doctor/explain.js";
+import { firstPartyServicePrincipalId } from "../../src/entra/directory/first-party.js";
 
 // Azure tasks and an SDK in pipeline runs against a listening svcconn: they reach
 // svcconn's ARM with the connection's own identity and rights.
@@ -132,6 +133,11 @@ describe("ARM template deployment, AzureFileCopy and AzurePipelinesCredential in
     expect(messages).toContain(`The client '***' with object id '${app.servicePrincipalId}' does not have authorization to perform action 'Microsoft.Resources/deployments/write' over scope '/subscriptions/${DEMO.subscriptionId}/resourcegroups/rg-prod-app' or the scope is invalid. If access was recently granted, please refresh your credentials.`);
     expect(messages).toContain("Please make sure the Service Principal with name  is assigned the right roles for the entity rg-prod-app. Follow the link for more details: https://docs.microsoft.com/en-us/azure/role-based-access-control/role-assignments-portal");
     expect(messages.at(-1)).toBe("Task failed while creating or updating the template deployment.");
+    // The name comes from Graph as the connection sees it: with directory read permission, the application's name.
+    const directory = server.runtime.entra.directory;
+    await directory.grantAppRole(DEMO.tenantId, app.servicePrincipalId!, firstPartyServicePrincipalId(DEMO.tenantId, "00000003-0000-0000-c000-000000000000"), "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30");
+    const named = await run(connection, `resourceGroupName: rg-prod-app\nlocation: westeurope\ncsmFile: infra/storage.json\noverrideParameters: -accountName stdenied`);
+    expect(named.step.issues.map((i: { message: string }) => i.message)).toContain("Please make sure the Service Principal with name reader-deployer is assigned the right roles for the entity rg-prod-app. Follow the link for more details: https://docs.microsoft.com/en-us/azure/role-based-access-control/role-assignments-portal");
     const explained = explain(messages.join("\n"));
     expect(explained.id).toBe("rbac-authorization-failed");
     expect(explained.entities).toMatchObject({ objectId: app.servicePrincipalId, action: expect.stringMatching(/^Microsoft.Resources\/deployments\//) });

@@ -295,11 +295,18 @@ export class GraphService {
     if (!isGuid(value)) throw graphErrors.badRequest(`Invalid object identifier '${value}'.`);
     const sp = key.id ? await this.store.servicePrincipals.get(caller.tenant.id, key.id) : await this.store.servicePrincipals.getByAppId(caller.tenant.id, key.appId!);
     if (!sp) throw graphErrors.notFound(value);
+    if (await this.isAppWithoutGraphAccess(caller)) throw graphErrors.denied();
     if (!(await this.canReadApplications(caller)) && !(await this.store.applications.isOwner(sp.id, caller.objectId)) && sp.id !== caller.objectId) throw graphErrors.denied();
     return sp;
   }
 
+  /** An app-only caller with no Graph permission and no directory role: Graph refuses it every directory read, its own object included. */
+  private async isAppWithoutGraphAccess(caller: GraphCaller): Promise<boolean> {
+    return caller.kind === "app" && caller.appRoles.size === 0 && !(await this.hasRole(caller, ...APP_ADMINS, ...READERS));
+  }
+
   async listServicePrincipals(caller: GraphCaller): Promise<ServicePrincipal[]> {
+    if (await this.isAppWithoutGraphAccess(caller)) throw graphErrors.denied();
     const all = await this.store.servicePrincipals.list(caller.tenant.id);
     if (await this.canReadApplications(caller)) return all;
     const owned = new Set(await this.store.applications.ownedBy(caller.objectId));

@@ -26,14 +26,14 @@ export class ConnectionCredentials {
     this.clientId = tl.getEndpointAuthorizationParameter(connection, "serviceprincipalid", true) ?? "";
   }
 
-  /** The resource a token is for: the connection's ARM URL (`{url}/.default`). */
-  private get scope() {
-    return `${this.armUrl.replace(/\/+$/, "")}/.default`;
+  /** What a token is for: the connection's ARM URL unless another resource is named (`{url}/.default`). */
+  private scopeFor(resource = this.armUrl) {
+    return `${resource.replace(/\/+$/, "")}/.default`;
   }
 
-  async getToken(): Promise<string> {
-    if (this.scheme.toLowerCase() === "managedserviceidentity") return this.managedIdentityToken();
-    const answer = await this.tokenResponse();
+  async getToken(resource?: string): Promise<string> {
+    if (this.scheme.toLowerCase() === "managedserviceidentity") return this.managedIdentityToken(resource);
+    const answer = await this.tokenResponse(undefined, resource);
     if ("token" in answer) return answer.token;
     const body = answer.error;
     // msal-node's ServerError (msal-common 14, which the library ships): code, then "codes - [timestamp]: description - Correlation ID - Trace ID".
@@ -51,8 +51,8 @@ export class ConnectionCredentials {
    * or Entra's error body, which each client words in its own way. A federation connection's OIDC token is asked
    * for first (`assertion` when the caller already has it).
    */
-  async tokenResponse(assertion?: string): Promise<{ token: string } | { status: number; error: Record<string, unknown> }> {
-    const form: Record<string, string> = { grant_type: "client_credentials", client_id: this.clientId, scope: this.scope };
+  async tokenResponse(assertion?: string, resource?: string): Promise<{ token: string } | { status: number; error: Record<string, unknown> }> {
+    const form: Record<string, string> = { grant_type: "client_credentials", client_id: this.clientId, scope: this.scopeFor(resource) };
     const tokenEndpoint = new URL(`${this.tenantId}/oauth2/v2.0/token`, this.authority).href;
     if (this.scheme.toLowerCase() === "workloadidentityfederation") {
       form.client_assertion_type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -103,8 +103,7 @@ export class ConnectionCredentials {
   }
 
   /** `GET http://169.254.169.254/metadata/identity/oauth2/token`, through the agent's HTTP proxy when it has one. */
-  private managedIdentityToken(): Promise<string> {
-    const resource = this.armUrl;
+  private managedIdentityToken(resource = this.armUrl): Promise<string> {
     const target = `http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent(resource)}`;
     const proxy = process.env.HTTP_PROXY ?? process.env.http_proxy;
     const via = proxy ? new URL(proxy) : undefined;

@@ -59,6 +59,26 @@ function readJsonFile(path: string, failure: (path: string, error: string) => st
   }
 }
 
+/**
+ * `getServicePrincipalName` (DeploymentScopeBase.ts): the connection's service principal as Graph shows it to the
+ * connection itself (`GET {graph}/v1.0/{tenant}/servicePrincipals?$filter=appId eq '…'`). A principal without
+ * directory read permission is refused, and the name is empty, as in the real task's message.
+ */
+async function servicePrincipalName(connection: string, credentials: ConnectionCredentials): Promise<string> {
+  try {
+    const graph = (tl.getEndpointDataParameter(connection, "graphUrl", true) ?? "").replace(/\/+$/, "");
+    const token = await credentials.getToken(graph);
+    const filter = encodeURIComponent(`appId eq '${credentials.clientId}'`);
+    const response = await fetch(`${graph}/v1.0/${credentials.tenantId}/servicePrincipals?$filter=${filter}`, { headers: { authorization: `Bearer ${token}` } });
+    if (response.status !== 200) throw new Error(`${response.status} ${await response.text()}`);
+    const body = (await response.json()) as { value?: Array<{ appDisplayName?: string }> };
+    return body.value?.[0]?.appDisplayName ?? "";
+  } catch (error) {
+    tl.debug(`Error while fetching Service Principal details: ${error instanceof Error ? error.message : String(error)}`);
+    return "";
+  }
+}
+
 function deploymentName(csmFile: string): string {
   const name = basename(csmFile).split(".")[0]!.replace(/\s/g, "").slice(0, 40);
   const t = new Date();
@@ -155,6 +175,7 @@ async function run(): Promise<void> {
   } catch (error) {
     tl.warning(`Validation errors were found in the Azure Resource Manager template. This can potentially cause template deployment to fail. ${error}. Please follow https://docs.microsoft.com/en-us/azure/azure-resource-manager/templates/template-syntax`);
   }
+  const spnName = credentials.scheme === "ServicePrincipal" ? await servicePrincipalName(connection, credentials) : "";
   console.log("Starting Deployment.");
   console.log(`Deployment name is ${name}`);
   let result: Record<string, unknown>;
@@ -174,7 +195,8 @@ async function run(): Promise<void> {
     }
     if (failure.statusCode === 403) {
       if (credentials.scheme.toLowerCase() === "managedserviceidentity") tl.error(`Please make sure the Managed Service Identity used for deployment is assigned the right roles for the Resource Group ${resourceGroup}. Follow the link for more details: https://docs.microsoft.com/en-us/azure/active-directory/managed-identities-azure-resources/howto-assign-access-portal`);
-      else tl.error(`Please make sure the Service Principal with name  is assigned the right roles for the entity ${scope === "Resource Group" ? resourceGroup : subscriptionId}. Follow the link for more details: https://docs.microsoft.com/en-us/azure/role-based-access-control/role-assignments-portal`);
+      // Only these two schemes: a workload identity connection gets neither line.
+      else if (credentials.scheme === "ServicePrincipal") tl.error(`Please make sure the Service Principal with name ${spnName} is assigned the right roles for the entity ${scope === "Resource Group" ? resourceGroup : subscriptionId}. Follow the link for more details: https://docs.microsoft.com/en-us/azure/role-based-access-control/role-assignments-portal`);
     }
     throw "Task failed while creating or updating the template deployment.";
   }

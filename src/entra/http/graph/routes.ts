@@ -42,7 +42,11 @@ const RESOURCE_TYPE: Record<string, string> = { applications: "Application", ser
  */
 export function normaliseGraphUrl(url: string): string {
   const [path = "", query] = url.split(/\?(.*)/s, 2);
-  const segments = path.split("/").map((segment) => {
+  const raw = path.split("/");
+  // `/v1.0/{tenant id or domain}/servicePrincipals`: Graph takes the tenant after the version (the tasks' ARM library
+  // writes it); the token's tenant is the one served, so the segment is dropped.
+  if (/^(?:v1\.0|beta)$/.test(raw[1] ?? "") && raw.length > 3 && /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9-]+(?:\.[a-z0-9-]+)+)$/i.test(raw[2]!)) raw.splice(2, 1);
+  const segments = raw.map((segment) => {
     let decoded: string;
     try {
       decoded = decodeURIComponent(segment);
