@@ -29,7 +29,7 @@ const SOURCE = {
 class PowerShellStopped extends Error {}
 
 /** PowerShell 7's concise error view of an error raised at a line of InitializeAz.ps1. */
-function printError(command: string, at: { line: number; text: string }, message: string): void {
+function printError(command: string, at: { line: number; text: string }, message: string): never {
   const file = `${dirname(tl.getVariable("Agent.TempDirectory") ?? "/")}/_tasks/${TASK_FOLDER}/InitializeAz.ps1`;
   const number = String(at.line);
   const code = at.text.trimStart();
@@ -74,7 +74,6 @@ async function signIn(connection: string, credentials: ConnectionCredentials, fe
     if (!("token" in answer)) {
       console.log(`Exception is : ${credentialFailure("ClientSecretCredential", answer.error)}`);
       printError("Exception", SOURCE.spnCatch, "There was an error with the service principal used for the deployment.");
-      return;
     }
     if (scopeLevel !== "Subscription") return;
     console.log(`##[command] Set-AzContext -SubscriptionId ${credentials.subscriptionId} -TenantId ${tenant}`);
@@ -84,7 +83,6 @@ async function signIn(connection: string, credentials: ConnectionCredentials, fe
     const answer = await credentials.tokenResponse(federatedToken);
     if (!("token" in answer)) {
       printError("Connect-AzAccount", SOURCE.federatedConnect, credentialFailure("ClientAssertionCredential", answer.error));
-      return;
     }
     if (scopeLevel === "ManagementGroup") return;
     console.log(`##[command] Set-AzContext -SubscriptionId ${credentials.subscriptionId} -TenantId ${tenant}`);
