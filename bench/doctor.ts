@@ -5,20 +5,13 @@
  * the scan time of each, the ratio of the two (linear is 10), and the HTTP requests the scan sent per connection,
  * counted in the client (target: 1 000 connections in under 10 s, at most 3 requests per connection amortised).
  */
-import { spawnSync } from "node:child_process";
 import { subscribe } from "node:diagnostics_channel";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { trustBenchCa } from "./trusted-ca.js";
 
-const caDir = resolve(".svcconn-test/bench-ca");
-// The SDKs read NODE_EXTRA_CA_CERTS at start: make the CA, then run again trusting it.
-if (process.env.NODE_EXTRA_CA_CERTS !== join(caDir, "ca.crt")) {
-  const made = spawnSync(process.execPath, ["--import", "tsx", "scripts/test-ca.ts", caDir], { stdio: "inherit" });
-  if (made.status !== 0) process.exit(made.status ?? 1);
-  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: "inherit", env: { ...process.env, NODE_EXTRA_CA_CERTS: join(caDir, "ca.crt") } });
-  process.exit(again.status ?? 1);
-}
+const caDir = trustBenchCa();
 
 const { ClientSecretCredential } = await import("@azure/identity");
 const { sdkDoctorTarget } = await import("../src/clients/doctor-target.js");

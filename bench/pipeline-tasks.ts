@@ -8,19 +8,14 @@
  * what svcconn's agent adds to a job of Azure tasks (issue 24: at most 1.3×). Key Vault is not in the job yet:
  * svcconn has no Key Vault data plane. Uses the built package (`npm run build` first); a listening server with TLS.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { trustBenchCa } from "./trusted-ca.js";
 
-const caDir = resolve(".svcconn-test/bench-ca");
-// Node reads NODE_EXTRA_CA_CERTS at start: make the CA, then run again trusting it (the direct tasks inherit it).
-if (process.env.NODE_EXTRA_CA_CERTS !== join(caDir, "ca.crt")) {
-  const made = spawnSync(process.execPath, ["--import", "tsx", "scripts/test-ca.ts", caDir], { stdio: "inherit" });
-  if (made.status !== 0) process.exit(made.status ?? 1);
-  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: "inherit", env: { ...process.env, NODE_EXTRA_CA_CERTS: join(caDir, "ca.crt") } });
-  process.exit(again.status ?? 1);
-}
+// The direct processes and the SDKs inherit the CA this process trusts.
+const caDir = trustBenchCa();
 
 const built = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
 const { startServer } = (await import(built("server/start.js"))) as typeof import("../src/server/start.js");
