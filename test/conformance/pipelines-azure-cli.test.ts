@@ -20,13 +20,12 @@ if (!azPath) console.log("skipping AzureCLI@2 runs: 'az' is not installed (scrip
 let server: RunningServer;
 let counter = 0;
 
-const yaml = (connection: string, script: string, pool?: string) => `${pool ? `pool:\n  name: ${pool}\n` : ""}steps:
-  - task: AzureCLI@2
+const yaml = (connection: string, script: string, pool?: string, task = "AzureCLI@2") => `${pool ? `pool:\n  name: ${pool}\n` : ""}steps:
+  - task: ${task}
     displayName: Azure CLI
     inputs:
       azureSubscription: ${connection}
-      scriptType: bash
-      scriptLocation: inlineScript
+${task === "AzureCLI@2" ? "      scriptType: bash\n" : ""}      scriptLocation: inlineScript
       inlineScript: |
 ${script
   .split("\n")
@@ -35,10 +34,10 @@ ${script
 `;
 
 /** Registers a one-step pipeline using `connection`, permits it, runs it; returns the run, its log and the step. */
-async function runWith(endpoint: { id: string; name: string }, script: string, pool?: string) {
+async function runWith(endpoint: { id: string; name: string }, script: string, pool?: string, task?: string) {
   const runtime = server.runtime;
   const name = `azcli-${++counter}`;
-  await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml(endpoint.name, script, pool) } });
+  await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml(endpoint.name, script, pool, task) } });
   const created = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines`, { name, configuration: { type: "yaml", path: "/azure-pipelines.yml", repository: { name } } });
   const id = created.body.id;
   await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${endpoint.id}`, { pipelines: [{ id, authorized: true }] }, { version: "7.1-preview.1" });
@@ -137,6 +136,23 @@ describe.skipIf(!azPath)("AzureCLI@2 in pipeline runs (Debian azure-cli)", () =>
     expect(explain(hosted.log)).toMatchObject({ id: "managed-identity-unsupported", confidence: explain("ERROR: Failed to connect to MSI. Please make sure MSI is configured correctly.").confidence });
     // A successful step's log has nothing to explain.
     expect(explain(selfHosted.log)).toMatchObject({ id: "no-failure-found", rootCauseClass: null });
+  });
+
+  it("AzureCLI@1 runs its bash script after its own login; a principal without any role fails that login, which has no --allow-no-subscriptions", { timeout: 180_000 }, async () => {
+    const reader = await makeApp(server.runtime, { name: "cli-v1-reader" });
+    await assignRole(reader.servicePrincipalId!, "Reader");
+    await server.runtime.clock.advance(301);
+    const ok = await runWith(await secretConnection("cli-v1-reader", reader), 'az group list --query "[].name" -o tsv', undefined, "AzureCLI@1");
+    expect(ok.run.result, ok.log).toBe("succeeded");
+    expect(ok.log).toContain(`[command]/usr/bin/az login --service-principal -u *** --password=*** --tenant ${DEMO.tenantId}\n`);
+    expect(ok.log).toMatch(/Setting AZURE_CONFIG_DIR env variable to: .+\/\.azclitask-\w{6}/);
+    expect(ok.log).toContain("rg-prod-app");
+    const roleless = await makeApp(server.runtime, { name: "cli-v1-roleless" });
+    const failed = await runWith(await secretConnection("cli-v1-roleless", roleless), "az group list -o none", undefined, "AzureCLI@1");
+    expect(failed.run.result).toBe("failed");
+    expect(failed.step.issues.map((i: { message: string }) => i.message)).toEqual(expect.arrayContaining(["Error Code: [1]", "Error: Azure login failed"]));
+    expect(failed.log).toContain("No subscriptions found for");
+    expect(explain(pastedError(failed.log)).id).toBe("rbac-authorization-failed");
   });
 
   it("S19: a workload identity connection logs in with the job's federated token", { timeout: 180_000 }, async () => {

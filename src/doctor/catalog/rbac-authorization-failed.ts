@@ -17,8 +17,8 @@ export default define({
     // Storage's data plane: the principal holds no data role (Storage Blob Data Reader/Contributor) for the call.
     phrase(["authorizationpermissionmismatch", "using this permission"], /authorizationpermissionmismatch|not authorized to perform this operation using this permission/, 12),
     phrase("does not have permission to perform action", /does not have permission to perform action/, 9),
-    // `az login --service-principal` for a principal that holds no role anywhere.
-    phrase("no subscriptions found for", /no subscriptions found for [0-9a-f-]{36}/, 9),
+    // `az login --service-principal` for a principal that holds no role anywhere (its id masked in a task's log).
+    phrase("no subscriptions found for", /no subscriptions found for (?:[0-9a-f-]{36}|\*\*\*)/, 9),
     // AzurePowerShell@5's own Set-AzContext (InitializeAz.ps1) after the connection's sign-in: the principal sees no such subscription.
     phrase(["initializeaz.ps1"], /initializeaz\.ps1:\d+[\s\S]{0,600}please provide a valid tenant or a valid subscription/, 14),
     phrase("forbidden", /(?:statuscode=403|status code:? 403|\(403\) forbidden|403 \(forbidden\))/, 3),

@@ -15,6 +15,8 @@ export default define({
     phrase("subscription", /subscriptions?\b.{0,60}(?:missing|not (?:listed|shown|showing|visible|appear\w*)|(?:is |are )?(?:empty|blank)|(?:doesn't|does not|don't|do not) (?:show|appear|list))/, 7),
     phrase(["drop", "picker", "list", "field"], /(?:drop-?down|picker|list|field)\b.{0,40}(?:empty|blank|missing|shows nothing)/, 6),
     phrase("cached", /(?:old|cached|stale) (?:user )?token/, 4),
+    // A pipeline's `az login --service-principal` finding no subscription is the principal's missing role (rbac-authorization-failed).
+    phrase(["azure login failed", "no subscriptions found for"], /azure login failed|no subscriptions found for (?:[0-9a-f-]{36}|\*\*\*)/, -8),
   ],
   cause:
     "The subscription picker lists at most 50 subscriptions, from a list cached with your user token when you signed in; it only shows subscriptions of the tenant your session is for, and subscriptions of other directories only when the app's supported account types allow any organizational directory. A subscription beyond the first 50, granted after you signed in, or in another directory is missing.",

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { getHandlerFromToken, WebApi } from "azure-devops-node-api";
 import tl from "azure-pipelines-task-lib/task.js";
+import { expiredSecretMessage, jobOidcToken, LOGIN_FAILED, type LoginState, MSI_LOGIN_FAILED, perInvocationConfigDir, removeConfigDir, setActiveCloud, spnEnvironment, throwIfError } from "./azure-cli-login.js";
 
 /**
  * AzureCLI@2 as the real task behaves (microsoft/azure-pipelines-tasks Tasks/AzureCLIV2, docs/reference/pipelines.md
@@ -11,39 +11,7 @@ import tl from "azure-pipelines-task-lib/task.js";
  * of real-host mode, az cannot be told another host for AzureCloud).
  */
 
-type ExecResult = ReturnType<typeof tl.execSync>;
-
-const LOGIN_FAILED = "Azure login failed";
-const MSI_LOGIN_FAILED = "Azure login failed using Managed Service Identity";
-
-function throwIfError(result: ExecResult, message?: string): void {
-  if (result.code !== 0) {
-    tl.error(`Error Code: [${result.code}]`);
-    if (message) tl.error(`Error: ${message}`);
-    throw result;
-  }
-}
-
-async function getIdToken(connection: string): Promise<string | null> {
-  const token = tl.getEndpointAuthorizationParameter("SYSTEMVSSCONNECTION", "AccessToken", false) ?? "";
-  const api = await new WebApi(tl.getVariable("System.CollectionUri") ?? "", getHandlerFromToken(token), { keepAlive: true }).getTaskApi();
-  const response = await api.createOidcToken({}, tl.getVariable("System.TeamProjectId") ?? "", tl.getVariable("System.HostType") ?? "build", tl.getVariable("System.PlanId") ?? "", tl.getVariable("System.JobId") ?? "", connection);
-  return response?.oidcToken ?? null;
-}
-
-/** Points the cloud a connection names at svcconn, in this invocation's own Azure CLI configuration. */
-function pointCloudAtSvcconn(connection: string, environment: string): void {
-  const authority = (tl.getEndpointDataParameter(connection, "activeDirectoryAuthority", true) ?? "").replace(/\/$/, "");
-  const arm = tl.getEndpointUrl(connection, true) ?? "";
-  const graph = tl.getEndpointDataParameter(connection, "microsoftGraphUrl", true) ?? "";
-  if (!authority.startsWith("https://")) return;
-  const config = JSON.stringify({ endpoints: { activeDirectory: `${authority}/adfs`, resourceManager: arm, ...(graph ? { microsoftGraphResourceId: graph } : {}) } });
-  tl.debug(`svcconn: cloud ${environment} → ${authority}`);
-  const result = tl.execSync("az", ["cloud", "update", "-n", environment, "--cloud-config", config], { silent: true });
-  if (result.code !== 0) tl.warning(`svcconn could not point the Azure CLI cloud ${environment} at svcconn: ${result.stderr.trim()}`);
-}
-
-async function loginAzureRM(connection: string, state: { servicePrincipalId?: string; servicePrincipalKey?: string; federatedToken?: string; tenantId?: string; certificatePath?: string }): Promise<void> {
+async function loginAzureRM(connection: string, state: LoginState): Promise<void> {
   const scheme = tl.getEndpointAuthorizationScheme(connection, true) ?? "";
   const subscriptionId = tl.getEndpointDataParameter(connection, "SubscriptionID", true);
   const visible = tl.getBoolInput("visibleAzLogin", true);
@@ -55,7 +23,7 @@ async function loginAzureRM(connection: string, state: { servicePrincipalId?: st
   });
   if (scheme.toLowerCase() === "workloadidentityfederation") {
     const { servicePrincipalId, tenantId } = servicePrincipal();
-    const federatedToken = await getIdToken(connection);
+    const federatedToken = await jobOidcToken(connection);
     tl.setSecret(String(federatedToken));
     throwIfError(tl.execSync("az", `login --service-principal -u "${servicePrincipalId}" --tenant "${tenantId}" --allow-no-subscriptions --federated-token "${federatedToken}"${output}`), LOGIN_FAILED);
     Object.assign(state, { servicePrincipalId, federatedToken, tenantId });
@@ -94,6 +62,7 @@ async function run(): Promise<void> {
   let toolError: unknown = null;
   let exitCode = 0;
   let loggedIn = false;
+  let configDir: string | undefined;
   const state: Parameters<typeof loginAzureRM>[1] = {};
   const connection = tl.getInput("connectedServiceNameARM", true) ?? "";
   try {
@@ -115,18 +84,8 @@ async function run(): Promise<void> {
     tl.mkdirP(cwd);
     tl.cd(cwd);
     throwIfError(tl.execSync("az", "--version", { silent: true }));
-    if (!tl.getBoolInput("useGlobalConfig", false)) {
-      const configDir = join(tl.getVariable("Agent.TempDirectory") ?? ".", ".azclitask");
-      tl.mkdirP(configDir);
-      process.env.AZURE_CONFIG_DIR = configDir;
-      console.log(`Setting AZURE_CONFIG_DIR env variable to: ${configDir}`);
-    }
-    const environment = tl.getEndpointDataParameter(connection, "environment", true);
-    if (environment) {
-      pointCloudAtSvcconn(connection, environment);
-      console.log(`Setting active cloud to: ${environment}`);
-      throwIfError(tl.execSync("az", `cloud set -n ${environment}`));
-    }
+    if (!tl.getBoolInput("useGlobalConfig", false)) configDir = perInvocationConfigDir();
+    setActiveCloud(connection);
     const scheme = (tl.getEndpointAuthorizationScheme(connection, true) ?? "").toLowerCase();
     await loginAzureRM(connection, state);
     loggedIn = true;
@@ -139,14 +98,7 @@ async function run(): Promise<void> {
     tool.on("errline", (line: string) => {
       if (errorLines.length < 10) errorLines.push(line);
     });
-    const spn = tl.getBoolInput("addSpnToEnvironment", false);
-    const extra =
-      spn && scheme === "serviceprincipal"
-        ? { servicePrincipalId: state.servicePrincipalId ?? "", servicePrincipalKey: state.servicePrincipalKey ?? "", tenantId: state.tenantId ?? "" }
-        : spn && scheme === "workloadidentityfederation"
-          ? { servicePrincipalId: state.servicePrincipalId ?? "", idToken: state.federatedToken ?? "", tenantId: state.tenantId ?? "" }
-          : {};
-    exitCode = await tool.exec({ failOnStdErr: false, ignoreReturnCode: true, env: { ...process.env, ...extra } as Record<string, string> });
+    exitCode = await tool.exec({ failOnStdErr: false, ignoreReturnCode: true, env: { ...process.env, ...spnEnvironment(connection, state) } as Record<string, string> });
     if (tl.getBoolInput("failOnStandardError", false) && errorLines.length > 0) {
       tl.error(errorLines.join("\n"), tl.IssueSource.CustomerScript);
       throw "FAIL_ON_STDERR";
@@ -159,14 +111,13 @@ async function run(): Promise<void> {
     else if (toolError) {
       const text = typeof toolError === "string" ? toolError : ((toolError as Error).message ?? String(toolError));
       let message = `Script failed with error: ${text}`;
-      if (typeof toolError === "string" && toolError.includes("AADSTS7000222")) {
-        const link = encodeURI(`${tl.getVariable("System.CollectionUri")}${tl.getVariable("System.TeamProject")}/_settings/adminservices?resourceId=${connection}`);
-        message = `Secret expired, update service connection at ${link} See https://aka.ms/azdo-rm-workload-identity-conversion to learn more about conversion to secret-less service connections.`;
-      }
+      if (typeof toolError === "string" && toolError.includes("AADSTS7000222")) message = expiredSecretMessage(connection);
       tl.setResult(tl.TaskResult.Failed, message);
     } else if (exitCode !== 0) tl.setResult(tl.TaskResult.Failed, `Script failed with exit code: ${exitCode}`);
     else tl.setResult(tl.TaskResult.Succeeded, "Script exited with return code: 0");
     if (loggedIn) tl.execSync("az", " account clear");
+    // After `az account clear`, which must still see this invocation's profile.
+    removeConfigDir(configDir);
   }
 }
 

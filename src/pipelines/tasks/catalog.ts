@@ -16,6 +16,7 @@ const IMPLEMENTATIONS: Record<string, string> = {
   "CmdLine@2": "cmdline",
   "Bash@3": "bash",
   "PowerShell@2": "powershell",
+  "AzureCLI@1": "azure-cli-v1",
   "AzureCLI@2": "azure-cli",
   "AzureResourceManagerTemplateDeployment@3": "arm-template-deployment",
   "AzureFileCopy@4": "azure-file-copy",
