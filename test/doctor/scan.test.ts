@@ -142,6 +142,13 @@ describe("doctor scan over HTTPS with the official SDKs (SPEC B1)", () => {
     expect(lacking.evidence).toMatchObject({ run: { pipeline: expect.any(String) }, tasks: [{ task: "AzureFileCopy@4", version: expect.stringMatching(/^4\./), federationIn: "AzureFileCopy@6" }] });
   });
 
+  it("explains a failed connection by the failure its operation status stored", () => {
+    const failed = report.connections.find((c) => c.name === "connection-not-ready")!.findings[0]!;
+    const stored = (failed.evidence.operationStatus as { statusMessage: string }).statusMessage;
+    expect(stored).toBeTruthy();
+    expect(failed.explanation).toBe("guest-permission");
+  });
+
   it("gives each finding a stable id, evidence and the fix", () => {
     const expired = report.connections.find((c) => c.name === "secret-expired")!.findings[0]!;
     expect(expired.id).toBe(`secret-expired/${report.connections.find((c) => c.name === "secret-expired")!.id}`);

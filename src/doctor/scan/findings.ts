@@ -16,7 +16,7 @@ export interface FindingKind {
 }
 
 const kinds = [
-  { kind: "connection-not-ready", severity: "high", title: "The connection failed or is not ready", explanation: "jwt-acquisition-failed", fix: "Edit the connection, Verify, and Save it again; its operation status names what failed." },
+  { kind: "connection-not-ready", severity: "high", title: "The connection failed or is not ready", explanation: "jwt-acquisition-failed", fix: "Edit the connection, Verify, and Save it again; its operation status names what failed (the explanation is that message's diagnosis when explain recognises it)." },
   { kind: "secret-expired", severity: "critical", title: "Every client secret of the connection's application has expired", explanation: "secret-expired", fix: "Rotate the secret (Edit > Rotate secret, or az ad app credential reset), or convert the connection to workload identity federation." },
   { kind: "secret-expiring", severity: "medium", title: "The connection's newest client secret expires soon", explanation: "secret-expired", fix: "Rotate the secret before it expires, or convert the connection to workload identity federation." },
   { kind: "certificate-expired", severity: "critical", title: "Every certificate of the connection's application has expired", explanation: "certificate-invalid", fix: "Upload a new certificate to the application and to the connection." },
@@ -58,7 +58,8 @@ export interface Finding {
   fix: string;
 }
 
-export function finding(kind: FindingKindId, subject: string, fields: Pick<Finding, "connection" | "application" | "scope" | "evidence">): Finding {
+/** A finding of a kind; `explanation` replaces the kind's diagnosis when what was read names a more precise one. */
+export function finding(kind: FindingKindId, subject: string, fields: Pick<Finding, "connection" | "application" | "scope" | "evidence"> & { explanation?: string }): Finding {
   const k = FINDING_KINDS.get(kind)!;
   return { id: `${kind}/${subject}`, kind, severity: k.severity, title: k.title, explanation: k.explanation, fix: k.fix, ...fields };
 }

@@ -76,6 +76,13 @@ const DAY = 86_400_000;
 /** ARM's refusal, naming the principal, the action and the scope (`AuthorizationFailed`). */
 const AUTHORIZATION_FAILED = /object id '([0-9a-f-]{36})' does not have (?:authorization|permission) to perform action '([^']+)' (?:over|at) scope '([^']+)'/i;
 
+/** The diagnosis of a connection's stored failure, when explain names one with some confidence. */
+function storedFailureDiagnosis(message: string | null | undefined): string | undefined {
+  if (!message) return undefined;
+  const explained = explain(message);
+  return explained.id === "unknown" || explained.id === "no-failure-found" || explained.uncertain ? undefined : explained.id;
+}
+
 /** The Azure tasks of a run whose versions cannot use workload identity federation, with the version that can. */
 function withoutFederation(tasks: RunTaskInfo[]): Array<{ task: string; version: string; federationIn: string | null }> {
   const out = new Map<string, { task: string; version: string; federationIn: string | null }>();
@@ -199,10 +206,10 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
     const findings: Finding[] = [];
     const ref = { id: c.id, name: c.name, projects: c.projects.map((p) => p.name) };
     const scope = connectionScope(c);
-    const add = (kind: Parameters<typeof finding>[0], evidence: Record<string, unknown>, application: Finding["application"] = c.appId ? { appId: c.appId } : null) =>
-      findings.push(finding(kind, c.id, { connection: ref, application, scope, evidence }));
+    const add = (kind: Parameters<typeof finding>[0], evidence: Record<string, unknown>, application: Finding["application"] = c.appId ? { appId: c.appId } : null, explanation?: string) =>
+      findings.push(finding(kind, c.id, { connection: ref, application, scope, evidence, ...(explanation ? { explanation } : {}) }));
 
-    if (!c.isReady) add("connection-not-ready", { isReady: c.isReady, operationStatus: { state: c.operationState, statusMessage: c.operationMessage } });
+    if (!c.isReady) add("connection-not-ready", { isReady: c.isReady, operationStatus: { state: c.operationState, statusMessage: c.operationMessage } }, undefined, storedFailureDiagnosis(c.operationMessage));
     if (c.projects.length > 1) add("shared-across-projects", { projects: c.projects.map((p) => p.name) });
 
     const [executions, permissions] = await Promise.all([target.executions(project, c.id), target.permissions(project, c.id)]);
