@@ -90,6 +90,8 @@ export function extractEntities(text: string, lower = text.toLowerCase()): Entit
     const match = pattern.exec(text);
     if (match?.[1]) found[key] = match[1].trim().replace(/[.,;]+$/, "");
   }
+  // A refused role assignment names its own resource id as the scope; a role is given at the scope it sits in.
+  if (found.scope) found.scope = found.scope.replace(/\/providers\/Microsoft\.Authorization\/role(?:Assignments|Definitions)\/[^/]+$/i, "") || "/";
   if (!found.subscriptionId && found.scope) {
     const sub = new RegExp(`/subscriptions/(${GUID})`, "i").exec(found.scope);
     if (sub) found.subscriptionId = sub[1];

@@ -151,6 +151,12 @@ describe("explain", () => {
     expect(result.id).toBe("contributor-assignment-failed");
     expect(result.fix.join("\n")).toContain("--assignee d0d0cafe-05e2-4000-8000-000000000002 --role \"User Access Administrator\" --scope /subscriptions/d0d0cafe-5ab0-4000-8000-000000000002");
     expect(explain("Failed to assign Contributor role.").fix.join("\n")).toContain("--assignee <your object id>");
+    // ARM names the refused assignment's own id as the scope: the role is given where the assignment would sit.
+    const named = explain(
+      "Failed to assign Contributor role to the application. AuthorizationFailed: The client 'dev@contoso.onmicrosoft.com' with object id 'd0d0cafe-05e2-4000-8000-000000000002' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope '/subscriptions/d0d0cafe-5ab0-4000-8000-000000000002/resourceGroups/rg-app/providers/Microsoft.Authorization/roleAssignments/2f9a1b3c-0000-4000-8000-000000000009' or the scope is invalid.",
+    );
+    expect(named.entities.scope).toBe("/subscriptions/d0d0cafe-5ab0-4000-8000-000000000002/resourceGroups/rg-app");
+    expect(named.fix.join("\n")).toContain("--scope /subscriptions/d0d0cafe-5ab0-4000-8000-000000000002/resourceGroups/rg-app.");
   });
 
   it("is uncertain about a description with some evidence but no code: the likeliest three and the question that decides", () => {
