@@ -3,6 +3,7 @@ import type { TokenCredential } from "@azure/identity";
 import { Client, type GraphError } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
 import * as azdev from "azure-devops-node-api";
+import type { IBuildApi } from "azure-devops-node-api/BuildApi.js";
 import type { IRequestOptions } from "azure-devops-node-api/interfaces/common/VsoBaseInterfaces.js";
 import { ServiceEndpointExecutionResult } from "azure-devops-node-api/interfaces/ServiceEndpointInterfaces.js";
 import {
@@ -74,6 +75,18 @@ export function sdkDoctorTarget(options: SdkDoctorTargetOptions): ScanTarget & F
   const requestOptions: IRequestOptions = options.caFile ? { cert: { caFile: options.caFile }, allowRetries: true, maxRetries: 3 } : { allowRetries: true, maxRetries: 3 };
   const handler = options.devopsToken ? azdev.getBearerHandler(options.devopsToken) : azdev.getPersonalAccessTokenHandler(options.pat ?? "");
   const web = new azdev.WebApi(options.organizationUrl, handler, requestOptions);
+  // A connection's last run is read for its errors and for its tasks: its timeline is fetched once.
+  const timelines = new Map<string, ReturnType<IBuildApi["getBuildTimeline"]>>();
+  const buildApi = async (): Promise<IBuildApi> => {
+    const build = await web.getBuildApi();
+    return Object.assign(Object.create(build) as IBuildApi, {
+      getBuildTimeline: (project: string, runId: number) => {
+        const key = `${project}/${runId}`;
+        if (!timelines.has(key)) timelines.set(key, build.getBuildTimeline(project, runId));
+        return timelines.get(key)!;
+      },
+    });
+  };
   const organization = decodeURIComponent(new URL(options.organizationUrl).pathname.split("/").filter(Boolean).pop() ?? "");
   const graphUrl = (options.graphUrl ?? "https://graph.microsoft.com").replace(/\/$/, "");
   const graph = Client.initWithMiddleware({
@@ -195,7 +208,7 @@ export function sdkDoctorTarget(options: SdkDoctorTargetOptions): ScanTarget & F
 
     async runErrors(project, runId): Promise<Readable<string[]>> {
       try {
-        const failure = await runFailureOf(await web.getBuildApi(), project.name, runId);
+        const failure = await runFailureOf(await buildApi(), project.name, runId);
         // A script's own error (az's "ERROR: (AuthorizationFailed) …") is in its log only; the issue says "exit code 1".
         return [...failure.issues, ...failure.failedTasks.flatMap((t) => t.log.slice(-200).filter((line) => /error/i.test(line)))];
       } catch (error) {
@@ -205,7 +218,7 @@ export function sdkDoctorTarget(options: SdkDoctorTargetOptions): ScanTarget & F
 
     async runTasks(project, runId): Promise<Readable<RunTaskInfo[]>> {
       try {
-        const timeline = await (await web.getBuildApi()).getBuildTimeline(project.name, runId);
+        const timeline = await (await buildApi()).getBuildTimeline(project.name, runId);
         return (timeline?.records ?? []).flatMap((r) => (r.type === "Task" && r.task?.name && r.task.version ? [{ name: r.task.name, version: r.task.version }] : []));
       } catch (error) {
         return unreadable(`the timeline of run ${runId}`, error);

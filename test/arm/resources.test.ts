@@ -159,4 +159,25 @@ describe("generic resources", () => {
     });
     expect(assign.status).toBe(201);
   });
+  it("filters a subscription's resources by type and name, case-insensitively, and refuses other filters", async () => {
+    const filter = (f: string) => arm(runtime, admin, "GET", `/subscriptions/${SUB}/resources?api-version=2016-07-01&$filter=${encodeURIComponent(f)}`);
+    const found = await filter("resourceType EQ 'Microsoft.Web/Sites' AND name EQ 'APP-CONTOSO-PROD'");
+    expect(found.status).toBe(200);
+    expect(found.body.value.map((r: { id: string }) => r.id)).toEqual([`/subscriptions/${SUB}/resourceGroups/rg-prod-app/providers/Microsoft.Web/sites/app-contoso-prod`]);
+    expect((await filter("resourceType eq 'Microsoft.Web/sites' and name eq 'nope'")).body.value).toEqual([]);
+    const refused = await filter("tagName eq 'env'");
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toEqual({ code: "UnsupportedQuery", message: "The filter 'tagName eq 'env'' is not supported." });
+  });
+
+  it("answers a site's config action while the site exists, and names the site when it does not", async () => {
+    const site = `/subscriptions/${SUB}/resourceGroups/rg-prod-app/providers/Microsoft.Web/sites`;
+    const listed = await arm(runtime, admin, "POST", `${site}/app-contoso-prod/config/publishingcredentials/list?api-version=2016-08-01`);
+    expect(listed.status).toBe(200);
+    expect(listed.body).toMatchObject({ type: "Microsoft.Web/sites/config", name: "publishingcredentials", action: "list" });
+    const missing = await arm(runtime, admin, "POST", `${site}/app-gone/config/publishingcredentials/list?api-version=2016-08-01`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe("ResourceNotFound");
+    expect(missing.body.error.message).toContain("'Microsoft.Web/sites/app-gone'");
+  });
 });

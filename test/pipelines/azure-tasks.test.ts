@@ -109,6 +109,15 @@ describe("AzurePowerShell@5 signs in per scheme as its InitializeAz.ps1 does", (
     expect(explain(failed.log).id).toBe("wif-subject-mismatch");
   });
 
+  it("a script path that is not a .ps1 file fails with the key the task's task.json lacks, as the task library words it", { timeout: 60_000 }, async () => {
+    const app = await makeApp(server.runtime, { name: "azps-path" });
+    const connection = await secretConnection("azps-path", app);
+    const run = await runPermitted(server.runtime, `steps:\n  - task: AzurePowerShell@5\n    displayName: Azure PowerShell\n    inputs:\n      azureSubscription: ${connection.name}\n      ScriptType: FilePath\n      ScriptPath: deploy.sh\n      azurePowerShellVersion: LatestVersion\n`, [connection.id], { "/deploy.sh": "echo" });
+    const { log, errors } = await run.step("Azure PowerShell");
+    expect(errors).toEqual([expect.stringMatching(/^JS_InvalidFilePath \/.+\/deploy\.sh$/)]);
+    expect(log).toContain("##[warning]Can't find loc string for key: JS_InvalidFilePath");
+  });
+
   it("S12: certificates and managed identities are refused on a Linux agent in the task's own words", { timeout: 60_000 }, async () => {
     const certificate = await makeCertificate();
     const app = await makeApp(server.runtime, { name: "azps-cert", secret: false });

@@ -25,6 +25,15 @@ const SOURCE = {
   scheme: { line: 132, text: '    throw ("Only SPN credential and WorkloadIdentityFederation auth schemes are supported for non windows agent.")' },
 };
 
+/**
+ * The task's messages for a bad `errorActionPreference` or script path are keys its task.json lacks: the task
+ * library warns and uses the key itself, formatted with the value.
+ */
+function missingLocString(key: string, value: string): string {
+  tl.warning(`Can't find loc string for key: ${key}`);
+  return `${key} ${value}`;
+}
+
 /** Why PowerShell stopped: its exit code ends the task as the Node handler reports it. */
 class PowerShellStopped extends Error {}
 
@@ -97,13 +106,13 @@ async function run(): Promise<void> {
   const hostEnvironment = `ADO/AzurePowerShell@v5_${env.AGENT_OS ?? ""}_${env.AGENT_NAME ?? ""}_${env.BUILD_DEFINITIONNAME ?? ""}_${env.BUILD_BUILDID ?? ""}_${env.RELEASE_DEFINITIONNAME ?? ""}_${env.RELEASE_RELEASEID ?? ""}`;
   console.log(`AZUREPS_HOST_ENVIRONMENT: ${hostEnvironment}`);
   const preference = tl.getInput("errorActionPreference", false) || "Stop";
-  if (!["STOP", "CONTINUE", "SILENTLYCONTINUE"].includes(preference.toUpperCase())) throw new Error(`Invalid ErrorActionPreference '${preference}'. The value must be one of: 'Stop', 'Continue', or 'SilentlyContinue'`);
+  if (!["STOP", "CONTINUE", "SILENTLYCONTINUE"].includes(preference.toUpperCase())) throw new Error(missingLocString("JS_InvalidErrorActionPreference", preference));
   const scriptType = tl.getInput("ScriptType", true) ?? "";
   const scriptPath = tl.getPathInput("ScriptPath", false, false);
   const connection = tl.getInput("ConnectedServiceNameARM", true) ?? "";
   const credentials = new ConnectionCredentials(connection);
   if (scriptType.toUpperCase() === "FILEPATH" && !(scriptPath && existsSync(scriptPath) && statSync(scriptPath).isFile() && /\.ps1$/i.test(scriptPath))) {
-    throw new Error(`Invalid file path '${scriptPath ?? ""}'. A path to a .ps1 file is required.`);
+    throw new Error(missingLocString("JS_InvalidFilePath", scriptPath ?? ""));
   }
   console.log("Generating script.");
   const federatedToken = credentials.scheme === "WorkloadIdentityFederation" ? await credentials.federatedToken() : undefined;
