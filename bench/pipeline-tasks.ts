@@ -1,12 +1,13 @@
 /**
  * bench:pipeline, part 2 — a 10-task job that touches three Azure Resource Manager connections (a secret, a workload
- * identity federation one, another secret): a script step, AzurePowerShell@5 on each connection, AzureWebApp@1 on
- * each, AzureResourceManagerTemplateDeployment@3 (validation) on two, AzureRmWebAppDeployment@4 on one. Each task
- * signs in through its connection (the job's OIDC token for the federated one) and calls svcconn's ARM.
+ * identity federation one, another secret): a script step, AzurePowerShell@5 on two connections, AzureKeyVault@2
+ * on the third (every secret of the demo vault, through svcconn's proxy as a hosted agent reaches
+ * `{vault}.vault.azure.net`), AzureWebApp@1 on each, AzureResourceManagerTemplateDeployment@3 (validation) on two,
+ * AzureRmWebAppDeployment@4 on one. Each task signs in through its connection (the job's OIDC token for the federated
+ * one) and calls svcconn's ARM or Key Vault.
  * Against: the same ten task processes spawned one after another directly, with the environment the agent gives
  * them (inputs, the connections' ENDPOINT_* variables, the job's token from a job held open meanwhile). The ratio is
- * what svcconn's agent adds to a job of Azure tasks (issue 24: at most 1.3×). Key Vault is not in the job yet:
- * svcconn has no Key Vault data plane. Uses the built package (`npm run build` first); a listening server with TLS.
+ * what svcconn's agent adds to a job of Azure tasks (issue 24: at most 1.3×). Uses the built package (`npm run build` first); a listening server with TLS.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
@@ -20,8 +21,8 @@ const caDir = trustBenchCa();
 const built = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
 const { startServer } = (await import(built("server/start.js"))) as typeof import("../src/server/start.js");
 const { DEMO } = (await import(built("world/demo.js"))) as typeof import("../src/world/demo.js");
-const { connectionEnvironment, systemConnectionEnvironment } = (await import(built("pipelines/runner/agent-env.js"))) as typeof import("../src/pipelines/runner/agent-env.js");
-const { assignSubscriptionRole } = await import("../test/helpers/arm.js");
+const { connectionEnvironment, HOSTED_AGENT_PROXY_USER, systemConnectionEnvironment } = (await import(built("pipelines/runner/agent-env.js"))) as typeof import("../src/pipelines/runner/agent-env.js");
+const { arm, assignSubscriptionRole, bootstrapToken } = await import("../test/helpers/arm.js");
 const { azurerm, createEndpoint, devops, ORG, PROJECT } = await import("../test/helpers/devops.js");
 const { makeApp } = await import("../test/helpers/entra.js");
 const { holdJob } = await import("../test/helpers/held-job.js");
@@ -38,11 +39,17 @@ async function secretConnection(name: string) {
   await assignSubscriptionRole(runtime, app.servicePrincipalId!, "Contributor");
   const parameters = { tenantid: DEMO.tenantId, serviceprincipalid: app.appId, serviceprincipalkey: app.secret!, authenticationType: "spnKey" };
   const endpoint = await createEndpoint(runtime, "admin", azurerm({ name, scheme: "ServicePrincipal", creationMode: "Manual", subscriptionId: DEMO.subscriptionId, subscriptionName: "Contoso Production", parameters }));
-  return { endpoint, parameters };
+  return { endpoint, parameters, principalId: app.servicePrincipalId! };
 }
 const first = await secretConnection("bench-secret-1");
 const federated = await createEndpoint(runtime, "admin", azurerm({ name: "bench-wif", subscriptionId: DEMO.subscriptionId, subscriptionName: "Contoso Production" }));
 const second = await secretConnection("bench-secret-2");
+// The third connection reads the demo vault's secrets (Key Vault Secrets User on the vault).
+const vaultId = `/subscriptions/${DEMO.subscriptionId}/resourceGroups/rg-prod-app/providers/Microsoft.KeyVault/vaults/${DEMO.vault.name}`;
+const assigned = await arm(runtime, await bootstrapToken(runtime), "PUT", `${vaultId}/providers/Microsoft.Authorization/roleAssignments/${crypto.randomUUID()}`, {
+  properties: { roleDefinitionId: `/subscriptions/${DEMO.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6`, principalId: second.principalId, principalType: "ServicePrincipal" },
+});
+if (assigned.status !== 201) throw new Error(JSON.stringify(assigned.body));
 await runtime.clock.advance(301);
 const connections = [
   { endpoint: first.endpoint, parameters: first.parameters },
@@ -61,7 +68,8 @@ function steps(work: string) {
   const template = (id: string) => ({ ConnectedServiceName: id, deploymentScope: "Resource Group", action: "Create Or Update Resource Group", resourceGroupName: "rg-prod-app", location: "westeurope", templateLocation: "Linked artifact", csmFile: join(work, "infra.json"), deploymentMode: "Validation" });
   return [
     { entry: "cmdline", yaml: `  - script: mkdir -p drop && echo PK > drop/app.zip && echo '${TEMPLATE}' > infra.json`, inputs: { script: `mkdir -p drop && echo PK > drop/app.zip && echo '${TEMPLATE}' > infra.json`, workingDirectory: work, failOnStderr: "false" } },
-    ...[a, b, c].map((e) => ({ entry: "azure-powershell", yaml: `  - task: AzurePowerShell@5\n    inputs: { azureSubscription: ${e.name}, ScriptType: InlineScript, Inline: Get-AzResourceGroup, azurePowerShellVersion: LatestVersion }`, inputs: psInputs(e.id) })),
+    ...[a, b].map((e) => ({ entry: "azure-powershell", yaml: `  - task: AzurePowerShell@5\n    inputs: { azureSubscription: ${e.name}, ScriptType: InlineScript, Inline: Get-AzResourceGroup, azurePowerShellVersion: LatestVersion }`, inputs: psInputs(e.id) })),
+    { entry: "azure-key-vault", yaml: `  - task: AzureKeyVault@2\n    inputs: { azureSubscription: ${c.name}, KeyVaultName: ${DEMO.vault.name}, SecretsFilter: '*' }`, inputs: { ConnectedServiceName: c.id, KeyVaultName: DEMO.vault.name, SecretsFilter: "*", RunAsPreJob: "false" } },
     ...[a, b, c].map((e) => ({ entry: "azure-web-app", yaml: `  - task: AzureWebApp@1\n    inputs: { azureSubscription: ${e.name}, appType: webAppLinux, appName: ${SITE}, package: drop/app.zip }`, inputs: webApp(e.id) })),
     ...[a, b].map((e) => ({ entry: "arm-template-deployment", yaml: `  - task: AzureResourceManagerTemplateDeployment@3\n    inputs: { azureResourceManagerConnection: ${e.name}, resourceGroupName: rg-prod-app, location: westeurope, csmFile: infra.json, deploymentMode: Validation }`, inputs: template(e.id) })),
     { entry: "azure-rm-web-app-deployment", yaml: `  - task: AzureRmWebAppDeployment@4\n    inputs: { azureSubscription: ${c.name}, appType: webAppLinux, WebAppName: ${SITE}, packageForLinux: drop/app.zip }`, inputs: { ConnectionType: "AzureRM", ConnectedServiceName: c.id, WebAppKind: "webAppLinux", WebAppName: SITE, Package: join(work, "drop", "app.zip"), DeployToSlotOrASEFlag: "false" } },
@@ -110,6 +118,10 @@ async function direct(): Promise<number> {
     SYSTEM_PLANID: held.planId,
     SYSTEM_JOBID: held.jobId,
     ...systemConnectionEnvironment(collectionUri, held.token),
+    // As the agent gives a hosted job's steps: Microsoft's hosts (the vault) through svcconn's proxy, Node's fetch too.
+    HTTPS_PROXY: `http://${encodeURIComponent(HOSTED_AGENT_PROXY_USER)}:agent@${new URL(server.proxy).host}`,
+    NO_PROXY: "localhost,127.0.0.1,::1",
+    NODE_OPTIONS: `--import=${new URL("../lib/fetch-proxy.mjs", import.meta.url).href}`,
   };
   for (const c of connections) Object.assign(base, connectionEnvironment({ id: c.endpoint.id, name: c.endpoint.name, type: "azurerm", url: "https://management.azure.com/", scheme: c.endpoint.authorization.scheme, isReady: true, isDisabled: false, parameters: c.parameters, data: c.endpoint.data } as never, cloud));
   const started = performance.now();

@@ -1,5 +1,5 @@
 import type { Clock } from "../core/clock.js";
-import { permissionsGrant } from "../core/role-actions.js";
+import { dataPermissionsGrant, permissionsGrant } from "../core/role-actions.js";
 import type { Store } from "../store/index.js";
 import { BUILTIN_ROLES } from "./builtin-roles.js";
 import type { ManagementGroup, RoleAssignment, RoleDefinition, Subscription } from "./model.js";
@@ -108,15 +108,24 @@ export class Authorizer {
   async isAllowed(caller: ArmCaller, action: string, scope: string | Scope): Promise<boolean> {
     if (this.seen.size > 100_000) this.seen.clear();
     this.seen.add(caller.objectId.toLowerCase());
+    return this.someRoleInForce(caller.objectId, scope, (role) => roleGrants(role, action));
+  }
+
+  /** Whether a role in force grants a data action (a data plane asks: Key Vault's secrets). */
+  isDataActionAllowed(principalId: string, dataAction: string, scope: string): Promise<boolean> {
+    return this.someRoleInForce(principalId, scope, (role) => dataPermissionsGrant(role.permissions, dataAction));
+  }
+
+  private async someRoleInForce(principalId: string, scope: string | Scope, grants: (role: RoleDefinition) => boolean): Promise<boolean> {
     const parsed = typeof scope === "string" ? parseScope(scope) : scope;
     if (!parsed) return false;
     const keys = await this.ancestry(parsed);
-    const assignments = await this.store.rbac.forPrincipalAtScopes([caller.objectId], keys);
+    const assignments = await this.store.rbac.forPrincipalAtScopes([principalId], keys);
     const now = this.clock.now().toISOString();
     for (const assignment of assignments) {
       if (!this.inForce(assignment, now)) continue;
       const role = await this.role(assignment.roleDefinitionId);
-      if (role && roleGrants(role, action)) return true;
+      if (role && grants(role)) return true;
     }
     return false;
   }

@@ -4,6 +4,20 @@ import type { RoleDefinition } from "./model.js";
  * Built-in role definitions with their real ids and action lists (`docs/reference/identity-arm-api.md` §4.1; service roles from
  * the Azure built-in roles reference). Built-in ids are the same in every tenant and cloud.
  */
+/** The control-plane actions Key Vault's data roles carry besides their data actions: reading the vault. */
+const KEY_VAULT_READ = [
+  "Microsoft.Authorization/*/read",
+  "Microsoft.Insights/alertRules/*",
+  "Microsoft.Resources/deployments/*",
+  "Microsoft.Resources/subscriptions/resourceGroups/read",
+  "Microsoft.Support/*",
+  "Microsoft.KeyVault/checkNameAvailability/read",
+  "Microsoft.KeyVault/deletedVaults/read",
+  "Microsoft.KeyVault/locations/*/read",
+  "Microsoft.KeyVault/vaults/*/read",
+  "Microsoft.KeyVault/operations/read",
+];
+
 const ROLES: Array<{ id: string; roleName: string; description: string; actions: string[]; notActions?: string[]; dataActions?: string[] }> = [
   {
     id: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
@@ -98,6 +112,36 @@ const ROLES: Array<{ id: string; roleName: string; description: string; actions:
     ],
     notActions: ["Microsoft.KeyVault/locations/deletedVaults/purge/action", "Microsoft.KeyVault/hsmPools/*", "Microsoft.KeyVault/managedHsms/*"],
   },
+  // Key Vault's data roles (ids: Azure/ResourceModules nested_roleAssignments.bicep; permissions: the built-in
+  // roles reference). Only they (and custom roles) carry data actions: Owner and Contributor read no secret.
+  {
+    id: "00482a5a-887f-4fb3-b363-3b7fe8e74483",
+    roleName: "Key Vault Administrator",
+    description: "Perform all data plane operations on a key vault and all objects in it, including certificates, keys, and secrets. Cannot manage key vault resources or manage role assignments. Only works for key vaults that use the 'Azure role-based access control' permission model.",
+    actions: KEY_VAULT_READ,
+    dataActions: ["Microsoft.KeyVault/vaults/*"],
+  },
+  {
+    id: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+    roleName: "Key Vault Secrets Officer",
+    description: "Perform any action on the secrets of a key vault, except manage permissions. Only works for key vaults that use the 'Azure role-based access control' permission model.",
+    actions: KEY_VAULT_READ,
+    dataActions: ["Microsoft.KeyVault/vaults/secrets/*"],
+  },
+  {
+    id: "4633458b-17de-408a-b874-0445c86b69e6",
+    roleName: "Key Vault Secrets User",
+    description: "Read secret contents. Only works for key vaults that use the 'Azure role-based access control' permission model.",
+    actions: [],
+    dataActions: ["Microsoft.KeyVault/vaults/secrets/getSecret/action", "Microsoft.KeyVault/vaults/secrets/readMetadata/action"],
+  },
+  {
+    id: "21090545-7ca7-4776-b22c-e363652d74d2",
+    roleName: "Key Vault Reader",
+    description: "Read metadata of key vaults and its certificates, keys, and secrets. Cannot read sensitive values such as secret contents or key material. Only works for key vaults that use the 'Azure role-based access control' permission model.",
+    actions: KEY_VAULT_READ,
+    dataActions: ["Microsoft.KeyVault/vaults/*/read", "Microsoft.KeyVault/vaults/secrets/readMetadata/action"],
+  },
   {
     id: "f1a07417-d97a-45cb-824c-7a7467783830",
     roleName: "Managed Identity Operator",
@@ -141,4 +185,6 @@ export const BUILTIN_ROLE_IDS = {
   Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
   UserAccessAdministrator: "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
   RoleBasedAccessControlAdministrator: "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+  KeyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
+  KeyVaultSecretsOfficer: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
 } as const;

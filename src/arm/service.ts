@@ -8,6 +8,7 @@ import { ArmError, armErrors } from "./errors.js";
 import { normalizeLocation, type ResourceGroupCommand, type ResourceGroupPatch, type RoleAssignmentCommand, type RoleDefinitionCommand } from "./input.js";
 import type { ManagementGroup, PrincipalType, Resource, ResourceBody, ResourceGroup, RoleAssignment, RoleDefinition, Subscription } from "./model.js";
 import type { AccessTokenValidator, DirectoryLookup } from "./ports.js";
+import { ArmSeeder } from "./seed.js";
 import { formatScope, managementGroupScope, normalizeScope, parseScope, resourceType, type Scope } from "./scopes.js";
 
 
@@ -254,6 +255,29 @@ export class ArmService {
       throw armErrors.resourceNotFound(type, scope.providerPath.filter((_, i) => i > 0 && i % 2 === 0).join("/"), scope.resourceGroup);
     }
     return resource;
+  }
+
+  /**
+   * A resource by type and global name, with its subscription's tenant, for another plane's port (Key Vault finds
+   * its vault by the host name a client used): no caller, the other plane checks its own callers.
+   */
+  async globalResource(type: string, name: string): Promise<{ resource: Resource; tenantId: string } | undefined> {
+    const [resource] = await this.store.resources.byTypeAndName(type, name);
+    if (!resource) return undefined;
+    const subscription = await this.authorizer.subscription(resource.subscriptionId);
+    return subscription && { resource, tenantId: subscription.tenantId };
+  }
+
+  /**
+   * A resource another plane made through its own API (a key vault's secret, set through the vault): ARM lists
+   * it and role assignments can name it. No caller: that plane checked its own.
+   */
+  async recordResource(id: string, body: ResourceBody): Promise<void> {
+    await new ArmSeeder(this.store, this.clock).resource(id, body);
+  }
+
+  async forgetResource(id: string): Promise<void> {
+    await this.store.resources.delete(id);
   }
 
   async putResource(caller: ArmCaller, scope: Extract<Scope, { level: "resource" }>, body: ResourceBody): Promise<{ created: boolean; resource: Resource }> {

@@ -280,7 +280,7 @@ export function sdkDoctorTarget(options: SdkDoctorTargetOptions): ScanTarget & F
         const out: RoleDefinitionInfo[] = [];
         for (const id of ids) {
           const role = await authorization.roleDefinitions.getById(id);
-          out.push({ id, roleName: role.roleName ?? "", permissions: (role.permissions ?? []).map((p) => ({ actions: p.actions ?? [], notActions: p.notActions ?? [] })) });
+          out.push({ id, roleName: role.roleName ?? "", permissions: (role.permissions ?? []).map((p) => ({ actions: p.actions ?? [], notActions: p.notActions ?? [], dataActions: p.dataActions ?? [], notDataActions: p.notDataActions ?? [] })) });
         }
         return out;
       } catch (error) {

@@ -1,9 +1,9 @@
 import { z } from "zod";
 
-export const PLANES = ["login", "graph", "arm", "devops", "imds"] as const;
+export const PLANES = ["login", "graph", "arm", "devops", "imds", "vault"] as const;
 export type Plane = (typeof PLANES)[number];
 
-/** Fixed default ports, one per listener: login 8443, graph 8444, arm 8445, devops 8446, imds 8447, proxy 8448. */
+/** Fixed default ports, one per listener: login 8443, graph 8444, arm 8445, devops 8446, imds 8447, proxy 8448, vault 8449. */
 export const DEFAULT_BASE_PORT = 8443;
 
 const portsSchema = z.union([
@@ -14,6 +14,8 @@ const portsSchema = z.union([
     arm: z.number().int().min(0).max(65535),
     devops: z.number().int().min(0).max(65535),
     imds: z.number().int().min(0).max(65535),
+    /** Key Vault (`{vault}.vault.azure.net` through the proxy); login + 6 when absent. */
+    vault: z.number().int().min(0).max(65535).optional(),
     /** The real-host proxy (not a plane: it routes to them); login + 5 when absent. */
     proxy: z.number().int().min(0).max(65535).optional(),
   }),
@@ -53,7 +55,7 @@ export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 
 export function basePorts(base: number): PortsConfig {
-  return { login: base, graph: base + 1, arm: base + 2, devops: base + 3, imds: base + 4, proxy: base + 5 };
+  return { login: base, graph: base + 1, arm: base + 2, devops: base + 3, imds: base + 4, proxy: base + 5, vault: base + 6 };
 }
 
 /** `auto`, a base port (`9000` → 9000…9004), or `login=1,graph=2,arm=3,devops=4,imds=5`. */

@@ -3,7 +3,7 @@
  * each real error (status, code, exact text) and that plane's listener renders it. Tests assert on `code`.
  */
 export abstract class PlaneError extends Error {
-  abstract readonly plane: "entra" | "graph" | "arm" | "devops" | "imds" | "admin";
+  abstract readonly plane: "entra" | "graph" | "arm" | "devops" | "imds" | "vault" | "admin";
   constructor(
     readonly status: number,
     readonly code: string,

@@ -21,3 +21,13 @@ export interface PermissionBlock {
 export function permissionsGrant(permissions: PermissionBlock[], action: string): boolean {
   return permissions.some((p) => p.actions.some((a) => pattern(a).test(action)) && !p.notActions.some((n) => pattern(n).test(action)));
 }
+
+export interface DataPermissionBlock {
+  dataActions: string[];
+  notDataActions: string[];
+}
+
+/** The same matching for data actions (Key Vault's secrets, storage blobs): dataActions minus notDataActions. */
+export function dataPermissionsGrant(permissions: DataPermissionBlock[], dataAction: string): boolean {
+  return permissionsGrant(permissions.map((p) => ({ actions: p.dataActions, notActions: p.notDataActions })), dataAction);
+}

@@ -90,10 +90,18 @@ export async function issueCertificate(request: CertificateRequest): Promise<Iss
 
 /** Whether a certificate (PEM) carries X.509 name constraints. */
 export function hasNameConstraints(certPem: string): boolean {
+  return permittedDnsNames(certPem) !== undefined;
+}
+
+/** The DNS names a CA's name constraints permit; undefined when it has none (or cannot be read). */
+export function permittedDnsNames(certPem: string): string[] | undefined {
   try {
-    return new x509.X509Certificate(certPem).getExtension(id_ce_nameConstraints) !== null;
+    const extension = new x509.X509Certificate(certPem).getExtension(id_ce_nameConstraints);
+    if (!extension) return undefined;
+    const constraints = AsnConvert.parse(extension.value, NameConstraints);
+    return (constraints.permittedSubtrees ?? []).map((s) => s.base.dNSName).filter((n): n is string => typeof n === "string");
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -23,6 +23,8 @@ export interface Entities {
   correlationId?: string;
   timestamp?: string;
   code?: string;
+  /** A key vault a refusal names (`Vault: {name};location=…`). */
+  vault?: string;
   /** The task a log names (its header or `Name@major`), and the version that supports what it lacks. */
   task?: string;
   taskUpgrade?: string;
@@ -41,6 +43,12 @@ const rules: Array<[keyof Entities, RegExp, string?]> = [
   ["clientId", new RegExp(`failed to update the application '(${ID})'`, "i")],
   ["clientId", new RegExp(`(?:client[ _-]?id|app[ _-]?id|serviceprincipalid|application \\(client\\) id)["':= ]+(${GUID})`, "i"), "id"],
   ["objectId", new RegExp(`with object id '(${ID})'`, "i")],
+  // Key Vault names its caller `appid=…;oid=…;iss=…`, the refused action, the resource and the vault.
+  ["clientId", new RegExp(`appid=(${ID});oid=`, "i"), "appid="],
+  ["objectId", new RegExp(`;oid=(${ID})(?:;|'|\\s)`, "i"), ";oid="],
+  ["action", /\baction: '([^']+)'/i, "action: '"],
+  ["scope", /\bresource: '(\/subscriptions\/[^']+)'/i, "resource: '"],
+  ["vault", /(?:\bvault: |on key vault ')([a-z0-9-]{3,24});location=/i, "location="],
   ["objectId", /principal ([0-9a-f]{32}|[0-9a-f-]{36}) does not exist/i],
   ["action", /perform action '([^']+)'/i],
   ["scope", /over scope '([^']+)'/i],
@@ -124,6 +132,7 @@ const PLACEHOLDER_FALLBACK: Record<keyof Entities, string> = {
   correlationId: "<correlation id>",
   timestamp: "<timestamp>",
   code: "<code>",
+  vault: "<key vault>",
   task: "the task",
   taskUpgrade: "a task version that supports it",
 };

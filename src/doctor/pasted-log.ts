@@ -32,6 +32,8 @@ const MAX_CHARS = 2_000_000;
  * AADSTS…` and its trace lines) comes before the task's `##[error]` summary.
  */
 const LEADING_LINES = 40;
+/** A multi-line `##[error]` message goes on, unmarked, on the lines after it (a service's refusal with its details). */
+const CONTINUATION_LINES = 20;
 
 const TIMESTAMP = /^\uFEFF?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z?\s?/;
 /** A line that says something failed (on a log's own lines: `[command]` lines and the header are not read). */
@@ -68,6 +70,7 @@ function failingLines(kept: string[]): string {
   const chosen = new Set<number>();
   for (const i of failing) {
     for (let k = i; k >= Math.max(0, i - LEADING_LINES) && !(k < i && (chosen.has(k) || COMMAND.test(kept[k]!))); k--) chosen.add(k);
+    if (errors.length) for (let k = i + 1; k <= i + CONTINUATION_LINES && k < kept.length && !/^##\[|^\[command\]/.test(kept[k]!); k++) chosen.add(k);
   }
   return [...chosen]
     .sort((a, b) => a - b)

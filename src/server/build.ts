@@ -5,7 +5,6 @@ import { armRoutes } from "../arm/http/routes.js";
 import type { ArmService } from "../arm/service.js";
 import type { Clock } from "../core/clock.js";
 import type { Plane } from "../core/config.js";
-import { organizationOfHost } from "./real-hosts.js";
 import type { Logger } from "../core/logging.js";
 import { devopsDialect } from "../devops/http/dialect.js";
 import { doctorRoutes } from "./explain-route.js";
@@ -27,6 +26,11 @@ import type { EntraService } from "../entra/service.js";
 import { adminKeyCheck, adminRoutes, healthRoute } from "./admin.js";
 import { entraAdminRoutes } from "../entra/http/admin.js";
 import type { TlsMaterial } from "./tls.js";
+import { vaultDialect } from "../keyvault/http/dialect.js";
+import { vaultRoutes } from "../keyvault/http/routes.js";
+import type { KeyVaultService } from "../keyvault/service.js";
+import type { VaultEndpoints } from "./vault-endpoints.js";
+import { organizationOfHost, planeForHost, vaultOfHost } from "./real-hosts.js";
 import { acceptJson, speak, type WireDialect } from "../http/wire.js";
 
 export interface ServerDeps {
@@ -38,6 +42,9 @@ export interface ServerDeps {
   deployments: DeploymentEngine;
   devops: DevOpsService;
   pipelines: PipelinesService;
+  keyVault: KeyVaultService;
+  /** Where each vault answers (its own port by svcconn's URL, its host through the proxy) and where calls come from. */
+  vaultEndpoints: VaultEndpoints;
   /** Certificate and key for the HTTPS listeners; plain HTTP when absent. */
   tls?: TlsMaterial;
   /** The login listener's base URL once it listens (managed-identity tokens name it). */
@@ -96,6 +103,8 @@ export function buildServer(deps: ServerDeps): Listeners {
     arm: deps.arm,
     deployments: deps.deployments,
     urls: () => ({ login: deps.loginBase(), graph: deps.graphBase() }),
+    // Through Microsoft's host a vault is `https://{name}.vault.azure.net/`; by svcconn's URL, its own port.
+    vaultUri: (name, host) => (planeForHost(host) === "arm" ? Promise.resolve(`https://${name.toLowerCase()}.vault.azure.net/`) : deps.vaultEndpoints.uri(name, host)),
   });
   // Azure DevOps matches URL segments (and project names) case-insensitively.
   // `https://{org}.visualstudio.com/…` (the older organization URL, through the real-host proxy) carries the
@@ -117,5 +126,9 @@ export function buildServer(deps: ServerDeps): Listeners {
   webUiRoutes(devops, { devops: deps.devops, clock: deps.clock, loginBase: deps.loginBase, graphBase: deps.graphBase });
   const imds = make("imds", imdsDialect, { secure: false, rewriteUrl: imdsProxyRequest });
   imdsRoutes(imds, deps.entra, deps.loginBase);
-  return { login, graph, arm, devops, imds };
+  // A 401's challenge sends clients to sign in where they reached svcconn: Microsoft's host or svcconn's URL.
+  const signInAuthority = (request: FastifyRequest) => (vaultOfHost(String(request.headers.host ?? "")) ? "https://login.microsoftonline.com" : deps.loginBase());
+  const vault = make("vault", vaultDialect(signInAuthority), { secure: true, caseSensitive: false, exposeHeadRoutes: false });
+  vaultRoutes(vault, { keyVault: deps.keyVault, vaultOf: (r) => deps.vaultEndpoints.vaultOf(r), originOf: (r) => deps.vaultEndpoints.originOf(r) });
+  return { login, graph, arm, devops, imds, vault };
 }

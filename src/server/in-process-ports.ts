@@ -8,6 +8,8 @@ import { signJwt } from "../core/jwt.js";
 import { PortError, type ArmApi, type ArmAs, type ClientTokenRequest, type EntraApi, type FederationTokenRequest, type GraphAs, type UserSessionRef } from "../devops/ports.js";
 import { planeOfAudience } from "../entra/token/token-audiences.js";
 import type { EntraService } from "../entra/service.js";
+import type { VaultDirectory, VaultTokenValidator } from "../keyvault/ports.js";
+import { vaultFromResource } from "../keyvault/vault-record.js";
 import type { DevOpsService } from "../devops/service.js";
 import { DevOpsPortError, type DevOpsApi as PipelinesDevOpsApi, type OrganizationRef, type PipelineCaller } from "../pipelines/ports.js";
 
@@ -269,4 +271,26 @@ export function inProcessPipelinesDevOpsApi(devops: DevOpsService): PipelinesDev
       };
     },
   });
+}
+
+/** Key Vault's ports: the vault as its ARM resource says, ARM's role assignments for data actions, Entra's tokens. */
+export function inProcessVaultDirectory(arm: ArmService): VaultDirectory {
+  return {
+    async vault(name) {
+      const found = await arm.globalResource("Microsoft.KeyVault/vaults", name);
+      return found && vaultFromResource(found.resource, found.tenantId);
+    },
+    grantsDataAction: (principal, dataAction, scope) => arm.authorizer.isDataActionAllowed(principal.objectId, dataAction, scope),
+    secretCreated: (vault, name) => arm.recordResource(`${vault.id}/secrets/${name}`, { properties: { secretUri: `https://${vault.name.toLowerCase()}.vault.azure.net/secrets/${name}` } }),
+    secretPurged: (vault, name) => arm.forgetResource(`${vault.id}/secrets/${name}`),
+  };
+}
+
+export function inProcessVaultTokens(entra: EntraService): VaultTokenValidator {
+  return {
+    async check(token) {
+      const check = await entra.accessTokens.check(token);
+      return check.ok ? { ok: true, claims: check.claims } : { ok: false, problem: check.problem };
+    },
+  };
 }

@@ -13,6 +13,8 @@ export interface ProxyOptions {
    */
   listenerHost: string;
   logger: Logger;
+  /** Told of each tunnel to the vault listener and who opened it (Key Vault's firewall judges where calls come from). */
+  vaultTunnels?: { opened(localPort: number, proxyAuthorization: string | undefined): void; closed(localPort: number): void };
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
@@ -31,7 +33,7 @@ function refuse(response: ServerResponse, status: number, message: string): void
 }
 
 const notServed = (host: string) =>
-  `svcconn proxy: refusing ${host}: svcconn answers only for the Microsoft hosts it emulates (login.microsoftonline.com, graph.microsoft.com, management.azure.com, dev.azure.com, *.visualstudio.com, 169.254.169.254) and never connects anywhere else.`;
+  `svcconn proxy: refusing ${host}: svcconn answers only for the Microsoft hosts it emulates (login.microsoftonline.com, graph.microsoft.com, management.azure.com, dev.azure.com, *.visualstudio.com, *.vault.azure.net, 169.254.169.254) and never connects anywhere else.`;
 
 /** `host:port` of a CONNECT request; undefined when it is not one. */
 function authority(target: string | undefined): { host: string; port: number } | undefined {
@@ -90,6 +92,11 @@ export function createProxy(options: ProxyOptions): Server & { closeTunnels(): v
     });
     upstream.once("connect", () => {
       if (client.destroyed) return void upstream.destroy();
+      if (plane === "vault" && upstream.localPort) {
+        const localPort = upstream.localPort;
+        options.vaultTunnels?.opened(localPort, request.headers["proxy-authorization"]);
+        upstream.once("close", () => options.vaultTunnels?.closed(localPort));
+      }
       client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
       if (head.length) upstream.write(head);
       upstream.pipe(client);

@@ -10,7 +10,10 @@ import { DeploymentEngine } from "../arm/deployments.js";
 import { ArmSeeder } from "../arm/seed.js";
 import { ArmService } from "../arm/service.js";
 import { FederationIssuer } from "../devops/federation.js";
-import { inProcessArmApi, inProcessEntraApi, inProcessPipelinesDevOpsApi, inProcessTokenValidator } from "./in-process-ports.js";
+import { inProcessArmApi, inProcessEntraApi, inProcessPipelinesDevOpsApi, inProcessTokenValidator, inProcessVaultDirectory, inProcessVaultTokens } from "./in-process-ports.js";
+import { KeyVaultService } from "../keyvault/service.js";
+import { VaultEndpoints } from "./vault-endpoints.js";
+import { listenerAddress } from "./listener-address.js";
 import { chooseSandbox, codePaths, type StepSandbox } from "../pipelines/runner/sandbox.js";
 import { WorkFolders } from "../pipelines/runner/work-folders.js";
 import { realpathOrSelf } from "../pipelines/repositories.js";
@@ -35,6 +38,9 @@ export interface Runtime {
   deployments: DeploymentEngine;
   devops: DevOpsService;
   pipelines: PipelinesService;
+  keyVault: KeyVaultService;
+  /** Each vault's own port by svcconn's URL, and the proxy's tunnels to the vault listener. */
+  vaultEndpoints: VaultEndpoints;
   world: World;
   adminKey: string;
   tls?: TlsMaterial;
@@ -128,22 +134,25 @@ export async function createRuntime(config: Config): Promise<Runtime> {
         keyBox,
         ...isolation,
       });
-      return { entra, arm, devops, pipelines };
+      const keyVault = new KeyVaultService({ store: s, clock, keyBox, directory: inProcessVaultDirectory(arm), tokens: inProcessVaultTokens(entra) });
+      return { entra, arm, devops, pipelines, keyVault };
     };
     // A store is seeded once: the world's name is written in the same start, after the world's one transaction.
     if (!(await store.meta.get("worldFile"))) {
       await loadWorld(world, store, (s) => {
         const p = planes(s);
-        return { directory: p.entra.directory, arm: p.arm, armSeeder: new ArmSeeder(s, clock), devops: p.devops, pipelines: p.pipelines, signIn: p.entra.signIn, clock };
+        return { directory: p.entra.directory, arm: p.arm, armSeeder: new ArmSeeder(s, clock), devops: p.devops, pipelines: p.pipelines, keyVault: p.keyVault, signIn: p.entra.signIn, clock };
       });
       await store.meta.set("worldFile", worldFile);
     }
-    const { entra, arm, devops, pipelines } = planes(store);
+    const { entra, arm, devops, pipelines, keyVault } = planes(store);
     const recovered = await devops.recoverUnfinishedCreations();
     if (recovered) logger.warn({ recovered }, "automatic service connection creations left unfinished by the last run were failed and undone");
     const abandoned = await pipelines.recoverUnfinishedRuns();
     if (abandoned) logger.warn({ abandoned }, "pipeline runs left under way by the last run were ended as failed");
     const deployments = new DeploymentEngine(arm, store, clock);
+    let built: Listeners | undefined;
+    const vaultEndpoints = new VaultEndpoints(() => built!.vault, () => listenerAddress(config.host));
     tls = await pendingTls;
     const listeners = buildServer({
       clock,
@@ -154,11 +163,14 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       deployments,
       devops,
       pipelines,
+      keyVault,
+      vaultEndpoints,
       tls,
       loginBase,
       graphBase: () => urls.graph ?? "https://127.0.0.1",
       ownUrls: () => ({ devops: urls.devops ?? "https://127.0.0.1", graph: urls.graph ?? "https://127.0.0.1", arm: urls.arm ?? "https://127.0.0.1", caFile: caFile() }),
     });
+    built = listeners;
 
     return {
       config,
@@ -170,6 +182,8 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       deployments,
       devops,
       pipelines,
+      keyVault,
+      vaultEndpoints,
       world,
       adminKey,
       tls,
@@ -178,7 +192,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       bindPort: (plane, port) => void ports.set(port, plane),
       async close() {
         pipelines.cancelAll();
-        await Promise.allSettled(Object.values(listeners).map((l) => l.close()));
+        await Promise.allSettled([...Object.values(listeners).map((l) => l.close()), vaultEndpoints.close()]);
         // Creations under way finish (or fail) before the store closes; a stuck one is recovered at the next start.
         await Promise.race([Promise.all([devops.creation.settled(), pipelines.settled()]), new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
         await pipelines.close();

@@ -5,6 +5,7 @@ import { PLANES, type Plane, resolveConfig, type ConfigInput } from "../core/con
 import { createProxy } from "./proxy.js";
 import { bootstrapFacts, devopsFacts, type BootstrapFacts } from "../world/load.js";
 import { createRuntime, type Runtime } from "./runtime.js";
+import { listenerAddress } from "./listener-address.js";
 
 export type StartOptions = ConfigInput;
 
@@ -19,6 +20,8 @@ export interface ReadyFacts {
   arm: string;
   devops: string;
   imds: string;
+  /** Key Vault's listener (vaults answer by `{name}.vault.azure.net` through the proxy, or their own port). */
+  vault: string;
   /** The real-host proxy: HTTPS_PROXY / HTTP_PROXY for clients that keep Microsoft's own URLs (`svcconn env`). */
   proxy: string;
   caFile: string | null;
@@ -47,7 +50,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   try {
     for (const plane of PLANES) {
       const listener = runtime.listeners[plane];
-      await listener.listen({ host: config.host, port: config.ports === "auto" ? 0 : config.ports[plane] });
+      await listener.listen({ host: config.host, port: config.ports === "auto" ? 0 : (config.ports[plane] ?? config.ports.login + 6) });
       const port = (listener.server.address() as AddressInfo).port;
       runtime.bindPort(plane, port);
       runtime.urls[plane] = `${plane !== "imds" && runtime.tls ? "https" : "http"}://${hostPart}:${port}`;
@@ -58,7 +61,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
   const urls = runtime.urls as Record<(typeof PLANES)[number], string>;
   const planePort = (plane: Plane) => Number(new URL(urls[plane]).port) || undefined;
-  const proxy = createProxy({ portOf: planePort, listenerHost: listenerAddress(config.host), logger: runtime.logger });
+  const proxy = createProxy({
+    portOf: planePort,
+    listenerHost: listenerAddress(config.host),
+    logger: runtime.logger,
+    vaultTunnels: { opened: (port, auth) => runtime.vaultEndpoints.tunnelOpened(port, auth), closed: (port) => runtime.vaultEndpoints.tunnelClosed(port) },
+  });
   try {
     await new Promise<void>((listening, failed) => {
       proxy.once("error", failed);
@@ -93,6 +101,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     arm: urls.arm,
     devops: urls.devops,
     imds: urls.imds,
+    vault: urls.vault,
     proxy: proxyUrl,
     caFile: runtime.tls?.caFile ?? null,
     adminKey: runtime.adminKey,
@@ -108,11 +117,4 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         await runtime.close();
       })()),
   };
-}
-
-/** Where svcconn reaches its own listeners: the bound address, or loopback when bound to every address. */
-export function listenerAddress(host: string): string {
-  if (host === "0.0.0.0") return "127.0.0.1";
-  if (host === "::" || host === "[::]") return "::1";
-  return host.replace(/^\[|\]$/g, "");
 }

@@ -1,7 +1,7 @@
 import { randomUUID, X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { hasNameConstraints, issueCertificate } from "../core/x509.js";
+import { issueCertificate, permittedDnsNames } from "../core/x509.js";
 import { CA_PERMITTED, CERTIFICATE_DNS_NAMES } from "./real-hosts.js";
 
 export interface TlsMaterial {
@@ -21,7 +21,9 @@ export async function ensureCa(dir: string): Promise<{ caFile: string; certPem: 
   const folder = resolve(dir);
   const caFile = join(folder, "ca.crt");
   const keyFile = join(folder, "ca.key");
-  if (!existsSync(caFile) || !existsSync(keyFile) || !hasNameConstraints(readFileSync(caFile, "utf8"))) {
+  // A CA made before svcconn served a name (Key Vault's) cannot sign for it: it is made again.
+  const permitted = existsSync(caFile) ? permittedDnsNames(readFileSync(caFile, "utf8")) : undefined;
+  if (!existsSync(keyFile) || !permitted || !CA_PERMITTED.dnsNames.every((name) => permitted.includes(name))) {
     mkdirSync(folder, { recursive: true, mode: 0o700 });
     const now = Date.now();
     const ca = await issueCertificate({

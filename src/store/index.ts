@@ -16,6 +16,7 @@ import { ServicePrincipalRepository } from "./service-principals.js";
 import { KeyRepository } from "./signing-keys.js";
 import { TenantRepository } from "./tenants.js";
 import { UserRepository } from "./users.js";
+import { VaultSecretRepository } from "./vault-secrets.js";
 
 /** Every repository over one database. Services receive this; they never see SQL. */
 export class Store {
@@ -35,6 +36,7 @@ export class Store {
   readonly checks: CheckRepository;
   readonly approvals: ApprovalRepository;
   readonly pipelines: PipelineRepository;
+  readonly vaultSecrets: VaultSecretRepository;
   /** Cache for hot read paths; invalidated by any write through this store. */
   readonly cache: ReadCache;
 
@@ -58,6 +60,7 @@ export class Store {
     this.environments = new EnvironmentRepository(db);
     this.checks = new CheckRepository(db);
     this.approvals = new ApprovalRepository(db);
+    this.vaultSecrets = new VaultSecretRepository(db);
     this.pipelines = new PipelineRepository(db);
   }
 

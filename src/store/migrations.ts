@@ -620,6 +620,31 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("repositories").addColumn("type", "text", (c) => c.notNull().defaultTo("git")).execute();
     },
   },
+  "0018-key-vault-secrets": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("vault_secrets")
+        .addColumn("vault_key", "text", (c) => c.notNull())
+        .addColumn("name_key", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("version", "text", (c) => c.notNull())
+        .addColumn("ordinal", "integer", (c) => c.notNull())
+        .addColumn("sealed_value", "text", (c) => c.notNull())
+        .addColumn("attributes", "text", (c) => c.notNull())
+        .addColumn("created", "integer", (c) => c.notNull())
+        .addPrimaryKeyConstraint("vault_secrets_pk", ["vault_key", "name_key", "version"])
+        .execute();
+      await db.schema
+        .createTable("vault_deleted_secrets")
+        .addColumn("vault_key", "text", (c) => c.notNull())
+        .addColumn("name_key", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("deleted_date", "integer", (c) => c.notNull())
+        .addColumn("scheduled_purge_date", "integer", (c) => c.notNull())
+        .addPrimaryKeyConstraint("vault_deleted_secrets_pk", ["vault_key", "name_key"])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

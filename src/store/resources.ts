@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Deployment, Resource, ResourceBody } from "../arm/model.js";
 import { json, type Db } from "./database.js";
 import { rgKey } from "./hierarchy.js";
@@ -40,6 +41,12 @@ export class ResourceRepository {
   async inSubscription(subscriptionId: string): Promise<Resource[]> {
     const rows = await this.db.selectFrom("resources").selectAll().where("subscriptionId", "=", subscriptionId.toLowerCase()).orderBy("key").execute();
     return rows.map(toResource);
+  }
+
+  /** Resources of a type with a name, in any subscription (names that are global, such as key vaults'). */
+  async byTypeAndName(type: string, name: string): Promise<Resource[]> {
+    const rows = await this.db.selectFrom("resources").selectAll().where(sql`lower(name)`, "=", name.toLowerCase()).execute();
+    return rows.map(toResource).filter((r) => r.type.toLowerCase() === type.toLowerCase());
   }
 
   /** Deletes a resource and everything nested under it. */

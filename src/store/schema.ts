@@ -195,6 +195,8 @@ export interface DatabaseSchema {
   agentPools: AgentPoolTable;
   pipelineSettings: PipelineSettingsTable;
   retiredRefreshTokens: RetiredRefreshTokenTable;
+  vaultSecrets: VaultSecretTable;
+  vaultDeletedSecrets: VaultDeletedSecretTable;
 }
 
 export interface ManagementGroupTable {
@@ -533,4 +535,26 @@ export interface PipelineSettingsTable {
   projectId: string;
   resourceAuthorization: string;
   enforceSettableVar: number;
+}
+
+export interface VaultSecretTable {
+  vaultKey: string;
+  nameKey: string;
+  name: string;
+  version: string;
+  /** Versions of a name in the order they were made (several may share a second). */
+  ordinal: number;
+  /** The value, sealed with the data folder's key. */
+  sealedValue: string;
+  /** contentType, tags, enabled, notBefore, expires, updated (JSON). */
+  attributes: string;
+  created: number;
+}
+
+export interface VaultDeletedSecretTable {
+  vaultKey: string;
+  nameKey: string;
+  name: string;
+  deletedDate: number;
+  scheduledPurgeDate: number;
 }

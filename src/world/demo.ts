@@ -34,6 +34,8 @@ export const DEMO = {
     guest: pat("guest"),
     reader: pat("reader"),
   },
+  /** A key vault with Azure RBAC as its permission model, in rg-prod-app; the bootstrap application administers it. */
+  vault: { name: "kv-contoso-prod", secrets: { "sql-password": "Demo-Sql-Passw0rd!", "storage-key": "demo-storage-key-for-local-use" } },
   subscriptionId: "d0d0cafe-5ab0-4000-8000-000000000001",
   devSubscriptionId: "d0d0cafe-5ab0-4000-8000-000000000002",
   otherSubscriptionId: "d0d0cafe-5ab0-4000-8000-000000000003",
@@ -139,6 +141,10 @@ tenants:
                 name: app-contoso-prod
                 kind: app,linux
                 properties: { defaultHostName: app-contoso-prod.azurewebsites.net, state: Running }
+              - type: Microsoft.KeyVault/vaults
+                name: ${DEMO.vault.name}
+                properties: { sku: { family: A, name: standard }, enableRbacAuthorization: true }
+                secrets: { sql-password: "${DEMO.vault.secrets["sql-password"]}", storage-key: "${DEMO.vault.secrets["storage-key"]}" }
       - id: ${DEMO.devSubscriptionId}
         displayName: Contoso Development
         managementGroup: ${DEMO.managementGroup}
@@ -147,6 +153,7 @@ tenants:
             location: northeurope
     roleAssignments:
       - { principal: svcconn-bootstrap, role: Owner, scope: /providers/Microsoft.Management/managementGroups/${DEMO.tenantId} }
+      - { principal: svcconn-bootstrap, role: Key Vault Administrator, scope: /subscriptions/${DEMO.subscriptionId}/resourceGroups/rg-prod-app/providers/Microsoft.KeyVault/vaults/${DEMO.vault.name} }
       - { principal: ${DEMO.users.admin.upn}, role: Owner, scope: /providers/Microsoft.Management/managementGroups/${DEMO.managementGroup} }
       - { principal: ${DEMO.users.dev.upn}, role: Contributor, scope: /subscriptions/${DEMO.devSubscriptionId} }
       - { principal: ${DEMO.users.appdev.upn}, role: Reader, scope: /subscriptions/${DEMO.subscriptionId} }

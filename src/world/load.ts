@@ -6,6 +6,7 @@ import type { PrincipalType } from "../arm/model.js";
 import type { ArmService } from "../arm/service.js";
 import type { DevOpsService } from "../devops/service.js";
 import type { PipelinesService } from "../pipelines/service.js";
+import type { KeyVaultService, SetSecretCommand } from "../keyvault/service.js";
 import { resolve } from "node:path";
 import type { Directory } from "../entra/directory/directory.js";
 import type { UserSignIn } from "../entra/sign-in/sign-in.js";
@@ -97,9 +98,17 @@ export interface WorldWriters {
   armSeeder: ArmSeeder;
   devops: DevOpsService;
   pipelines: PipelinesService;
+  keyVault: KeyVaultService;
   signIn: UserSignIn;
   /** Times in the world relative to loading (`P20D`) are read on this clock. */
   clock: Clock;
+}
+
+/** A world's secret as Key Vault's set command (dates in seconds, as its attributes carry them). */
+function seededSecret(value: string | { value: string; contentType?: string; enabled: boolean; notBefore?: string; expires?: string }, clock: Clock): SetSecretCommand {
+  const seconds = (iso: string | undefined) => (iso ? Math.floor(Date.parse(worldTime(iso, clock.nowMs())) / 1000) : null);
+  if (typeof value === "string") return { value, contentType: null, tags: null, enabled: true, notBefore: null, expires: null };
+  return { value: value.value, contentType: value.contentType ?? null, tags: null, enabled: value.enabled, notBefore: seconds(value.notBefore), expires: seconds(value.expires) };
 }
 
 /** A world time: an ISO date, or a signed duration from `now`. */
@@ -351,8 +360,11 @@ class WorldLoader {
           const names = r.name.split("/");
           if (names.length !== types.length) throw new WorldError(`${path}.resourceGroups.${k}.resources.${m}.name`, `type '${r.type}' needs a name of ${types.length} segment(s)`);
           const id = `/subscriptions/${sub.id}/resourceGroups/${rg.name}/providers/${[namespace, ...types.flatMap((ty, n) => [ty, names[n]])].join("/")}`;
-          const { type: _type, name: _name, ...body } = r;
+          const { type: _type, name: _name, secrets, ...body } = r;
           await at(`${path}.resourceGroups.${k}.resources.${m}`, () => armSeeder.resource(id, body));
+          for (const [secret, value] of Object.entries(secrets ?? {})) {
+            await at(`${path}.resourceGroups.${k}.resources.${m}.secrets.${secret}`, () => this.writers.keyVault.seedSecret(r.name, secret, seededSecret(value, this.writers.clock)));
+          }
         }
       }
     }

@@ -131,8 +131,22 @@ const armResource = z
     sku: z.record(z.unknown()).optional(),
     tags: z.record(z.string()).optional(),
     properties: z.record(z.unknown()).default({}),
+    /**
+     * A key vault's secrets (`Microsoft.KeyVault/vaults` only): name → value, or `{value, contentType, enabled,
+     * notBefore, expires}` with ISO dates.
+     */
+    secrets: z
+      .record(
+        z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, "a secret name is 1-127 letters, digits and '-'"),
+        z.union([
+          z.string(),
+          z.object({ value: z.string(), contentType: z.string().optional(), enabled: z.boolean().default(true), notBefore: z.string().optional(), expires: z.string().optional() }).strict(),
+        ]),
+      )
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine((r) => !r.secrets || r.type.toLowerCase() === "microsoft.keyvault/vaults", { message: "only a Microsoft.KeyVault/vaults resource has secrets", path: ["secrets"] });
 
 const resourceGroup = z
   .object({

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
  */
 
 const SRC = resolve(import.meta.dirname, "../../src");
-const PLANES = ["entra", "arm", "devops", "pipelines"];
+const PLANES = ["entra", "arm", "devops", "pipelines", "keyvault"];
 
 interface Import {
   from: string;

@@ -25,7 +25,7 @@ describe("svcconn serve", () => {
     const { child, first } = serve(["--data", data, "--ports", "auto", "--json", "--admin-key", "cli-test-admin-key"]);
     try {
       const ready = JSON.parse(await first);
-      expect(Object.keys(ready)).toEqual(["event", "login", "graph", "arm", "devops", "imds", "proxy", "caFile", "adminKey", "bootstrap", "organization", "project", "pat", "web"]);
+      expect(Object.keys(ready)).toEqual(["event", "login", "graph", "arm", "devops", "imds", "vault", "proxy", "caFile", "adminKey", "bootstrap", "organization", "project", "pat", "web"]);
       expect(ready.organization).toBe(`${ready.devops}/${DEMO.organization.name}`);
       expect(ready.web).toBe(`${ready.devops}/${DEMO.organization.name}/${DEMO.project.name}/_settings/adminservices`);
       expect(ready).toMatchObject({ project: DEMO.project.name, pat: DEMO.pats.admin });

@@ -55,6 +55,8 @@ beforeAll(async () => {
     expect(await runPipeline("identity-on-hosted")).toBe("Failed");
     expect(await runPipeline("deploy-with-reader")).toBe("Failed");
   }
+  // Key Vault's secrets refused to a connection that is Contributor (AzureKeyVault@2 needs no az).
+  expect(await runPipeline("read-vault-as-contributor")).toBe("Failed");
   report = await scan(target(), { now: now() });
 }, 180_000);
 
@@ -80,6 +82,15 @@ describe("doctor scan on the seeded-fault world (scenarios/doctor-faults.yaml)",
     const refused = report.connections.find((c) => c.name === "role-insufficient")!.findings[0]!;
     expect(refused.evidence).toMatchObject({ action: "Microsoft.Resources/subscriptions/resourcegroups/write", assignments: [{ role: "Reader" }], run: { pipeline: "deploy-with-reader" } });
     expect(refused.evidence.message).toContain("AuthorizationFailed");
+  });
+
+  it("a Key Vault refusal of a connection that is Contributor: role-insufficient with the data action, explained by Key Vault, fixed with the data role on the vault", () => {
+    const vaultId = "/subscriptions/5ce0a1f0-5ab0-4000-8000-000000000001/resourceGroups/rg-app/providers/Microsoft.KeyVault/vaults/contoso-scenario-kv";
+    const refused = report.connections.find((c) => c.name === "role-insufficient-2")!.findings[0]!;
+    expect(refused).toMatchObject({ kind: "role-insufficient", explanation: "key-vault-access-denied", evidence: { dataAction: "Microsoft.KeyVault/vaults/secrets/readMetadata/action", refusedScope: vaultId, assignments: [{ role: "Contributor" }], run: { pipeline: "read-vault-as-contributor" } } });
+    const { plans } = planFixes(report, [refused.id], now());
+    expect(plans[0]!.summary).toContain("Assign Key Vault Secrets User to the service principal of 'role-insufficient-2' on the key vault");
+    expect(plans[0]!.steps[0]!.after).toMatchObject({ roleDefinitionId: "4633458b-17de-408a-b874-0445c86b69e6", scope: vaultId });
   });
 
   it("writes a self-contained HTML report that a headless browser shows offline, with the expiry timeline", async () => {
@@ -185,12 +196,13 @@ describe("doctor fix on the seeded-fault world", () => {
     const t = target();
     const fresh = await scan(t, { now: now() });
     const { plans } = planFixes(fresh, [], now());
-    const fixable = ["no-role-at-scope", "open-access", "orphaned-application", "secret-expired", "secret-expiring", "service-principal-disabled", ...(azPath ? ["role-insufficient"] : [])];
+    const fixable = ["no-role-at-scope", "open-access", "orphaned-application", "secret-expired", "secret-expiring", "service-principal-disabled", "role-insufficient", ...(azPath ? ["role-insufficient"] : [])];
     expect(plans.map((p) => p.kind).sort()).toEqual(fixable.sort());
     const outcomes = await applyFixes(plans, t, () => scan(t, { now: now() }));
     expect(outcomes.map((o) => o.status)).toEqual(plans.map(() => "fixed"));
     const after = await scan(t, { now: now() });
     for (const kind of fixable.filter((k) => k !== "orphaned-application")) expect(findingsOf(after, kind), kind).toEqual([]);
+    expect(findingsOf(after, "role-insufficient-2")).toEqual([]);
     expect(after.other).toEqual([]);
   }, 120_000);
 

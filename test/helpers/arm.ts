@@ -8,13 +8,16 @@ export const DEV_SUB = DEMO.devSubscriptionId;
 export const API = "api-version=2022-04-01";
 
 /** A client-credentials ARM token for an application. */
-export async function armToken(runtime: Runtime, clientId: string, secret: string, tenant: string = DEMO.tenantId): Promise<string> {
-  const result = await postToken(runtime, { grant_type: "client_credentials", scope: "https://management.azure.com/.default", client_id: clientId, client_secret: secret }, `/${tenant}/oauth2/v2.0/token`);
+export async function armToken(runtime: Runtime, clientId: string, secret: string, tenant: string = DEMO.tenantId, scope = "https://management.azure.com/.default"): Promise<string> {
+  const result = await postToken(runtime, { grant_type: "client_credentials", scope, client_id: clientId, client_secret: secret }, `/${tenant}/oauth2/v2.0/token`);
   if (result.status !== 200) throw new Error(`token: ${JSON.stringify(result.body)}`);
   return result.body.access_token as string;
 }
 
 export const bootstrapToken = (runtime: Runtime) => armToken(runtime, DEMO.bootstrapAppId, DEMO.bootstrapSecret);
+
+/** A client-credentials token for Key Vault (`https://vault.azure.net/.default`). */
+export const vaultToken = (runtime: Runtime, clientId: string, secret: string, tenant: string = DEMO.tenantId) => armToken(runtime, clientId, secret, tenant, "https://vault.azure.net/.default");
 
 /** A new application with a service principal, and its ARM token. */
 export async function principalWithToken(runtime: Runtime, name = "arm-test", tenantId: string = DEMO.tenantId) {

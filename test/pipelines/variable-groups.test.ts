@@ -175,7 +175,7 @@ steps:
     expect(build.validationResults[0].message).toContain("references service connection nowhere-conn which could not be found");
   });
 
-  it("a Key Vault-linked group: its connection is checked and authorized; the job downloads its secrets first", async () => {
+  it("a Key Vault-linked group: its connection is checked and must be authorized for the pipeline", async () => {
     const connection = await createEndpoint(runtime, "admin", azurerm({ name: "kv-conn", creationMode: "Manual", scheme: "ServicePrincipal", parameters: { serviceprincipalid: DEMO.bootstrapAppId, serviceprincipalkey: DEMO.bootstrapSecret, authenticationType: "spnKey" } }));
     const g = await createGroup("admin", "vault-group", { dbPassword: { isSecret: true } }, { type: "AzureKeyVault", providerData: { serviceEndpointId: connection.id, vault: "contoso-kv" } });
     expect(g.status, JSON.stringify(g.body)).toBe(200);
@@ -183,14 +183,6 @@ steps:
     await openToAll(g.body.id);
     const refused = await run("variables:\n  - group: vault-group\nsteps:\n  - script: echo\n");
     expect(refused.build.validationResults[0].message).toBe("The pipeline is not valid. Service connection : kv-conn used in variable group : vault-group is not valid. Either service connection does not exist or has not been authorized for use.");
-    await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${connection.id}`, { allPipelines: { authorized: true } }, { version: "7.1-preview.1" });
-    const { build, records } = await run("variables:\n  - group: vault-group\nsteps:\n  - checkout: none\n  - script: echo after\n");
-    const steps = records.filter((r) => r.type === "Task").map((r) => r.name);
-    expect(steps.indexOf("Download secrets: contoso-kv")).toBeLessThan(steps.indexOf("CmdLine"));
-    // Reading the vault is the Azure Key Vault task's work (issue 24); until then the step is skipped, and says why.
-    expect(build.result).toBe("succeeded");
-    const download = records.find((r) => r.name === "Download secrets: contoso-kv")!;
-    expect(download.result).toBe("skipped");
-    expect(download.issues[0]).toMatchObject({ type: "warning", message: expect.stringContaining("svcconn does not run the task AzureKeyVault@2") });
+    // The job's download of the vault's secrets runs against a listening svcconn: test/pipelines/key-vault-task.test.ts.
   });
 });

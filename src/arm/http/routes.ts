@@ -14,6 +14,8 @@ export interface ArmRouteDeps {
   deployments: DeploymentEngine;
   /** Base URLs of the other listeners, for `/metadata/endpoints`. */
   urls: () => { login: string; graph: string };
+  /** A key vault's `properties.vaultUri` as a client that reached ARM at `host` (no port) can reach the vault. */
+  vaultUri?: (name: string, host: string) => Promise<string>;
 }
 
 const API_VERSION = /^\d{4}-\d{2}-\d{2}(-(preview|beta|alpha|privatepreview))?$/i;
@@ -314,11 +316,25 @@ export function armRoutes(app: FastifyInstance, deps: ArmRouteDeps): void {
     const method = route.methods[req.method as Method];
     if (!method) throw armErrors.methodNotAllowed(req.method);
     const response = await method({ req, caller, params, deps });
+    if (deps.vaultUri) await withVaultUris(response.body, request, deps.vaultUri);
     void reply.status(response.status);
     if (response.body === undefined) return reply.send();
     return response.body;
   };
   app.route({ method: ["GET", "PUT", "PATCH", "DELETE", "POST", "HEAD"], url: "/*", handler });
+}
+
+/**
+ * A vault's `vaultUri` is where clients reach it, which depends on how they reached ARM: Microsoft's host names the
+ * vault's (`https://{name}.vault.azure.net/`), svcconn's URL the vault's own port on the same address.
+ */
+async function withVaultUris(body: unknown, request: FastifyRequest, vaultUri: NonNullable<ArmRouteDeps["vaultUri"]>): Promise<void> {
+  const items = body && typeof body === "object" ? (Array.isArray((body as { value?: unknown }).value) ? (body as { value: unknown[] }).value : [body]) : [];
+  const host = String(request.headers.host ?? "").replace(/:\d+$/, "");
+  for (const item of items as Array<{ type?: unknown; name?: unknown; properties?: Record<string, unknown> }>) {
+    if (String(item?.type).toLowerCase() !== "microsoft.keyvault/vaults" || typeof item.name !== "string") continue;
+    item.properties = { ...(item.properties ?? {}), vaultUri: await vaultUri(item.name, host) };
+  }
 }
 
 function armRequest(request: FastifyRequest): ArmRequest {

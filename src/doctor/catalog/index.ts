@@ -28,6 +28,7 @@ import networkOrFirewall from "./network-or-firewall.js";
 import serviceUnavailableOrThrottled from "./service-unavailable-or-throttled.js";
 import pipelineNotAuthorized from "./pipeline-not-authorized.js";
 import rbacAuthorizationFailed from "./rbac-authorization-failed.js";
+import keyVaultAccessDenied from "./key-vault-access-denied.js";
 import secretExpired from "./secret-expired.js";
 import secretInvalid from "./secret-invalid.js";
 import servicePrincipalMissing from "./service-principal-missing.js";
@@ -63,6 +64,7 @@ export const CATALOG: Diagnosis[] = [
   subscriptionVariableRuntime,
   managedIdentityUnsupported,
   rbacAuthorizationFailed,
+  keyVaultAccessDenied,
   pipelineNotAuthorized,
   deleteCleanupFailed,
   wifIssuerMismatch,

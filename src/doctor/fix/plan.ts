@@ -3,6 +3,9 @@ import type { ScanReport } from "../scan/scan.js";
 import type { FixTarget } from "./target.js";
 
 const CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+/** Key Vault's data roles: reading secrets (get, list) and managing them (docs/reference/identity-arm-api.md §7.3). */
+const KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6";
+const KEY_VAULT_SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
 const DAY = 86_400_000;
 
 /** One change a fix makes: the call, and the object before and after, as the plan prints them. */
@@ -104,6 +107,32 @@ function convertPlan(f: Finding, connection: NonNullable<Finding["connection"]>,
 }
 
 /** Back to the secret within seven days of a conversion (Azure DevOps keeps the secret that long). */
+/**
+ * A data plane's refusal (Key Vault) is settled by the data role on the vault the refusal names — Contributor grants
+ * no data action: Key Vault Secrets User for reading secrets, Secrets Officer for writing them.
+ */
+function dataRolePlan(base: { findingId: string; kind: Finding["kind"]; project: string | null }, f: Finding, connection: string | undefined, principal: string, dataAction: string): FixPlan {
+  const vault = f.evidence.refusedScope as string;
+  const reads = /\/(?:getsecret|readmetadata)\/action$/i.test(dataAction);
+  const [roleName, roleId] = reads ? ["Key Vault Secrets User", KEY_VAULT_SECRETS_USER] : ["Key Vault Secrets Officer", KEY_VAULT_SECRETS_OFFICER];
+  let assignmentId = "";
+  return {
+    ...base,
+    summary: `Assign ${roleName} to the service principal of '${connection}' on the key vault ${vault} (Key Vault refused ${dataAction}; Contributor grants no data action)`,
+    steps: [
+      {
+        call: `PUT https://management.azure.com${vault}/providers/Microsoft.Authorization/roleAssignments/{new id}?api-version=2022-04-01`,
+        before: { assignments: f.evidence.assignments ?? [] },
+        after: { principalId: principal, roleDefinitionId: roleId, scope: vault },
+        run: async (t) => {
+          assignmentId = await t.assignRole(principal, vault, roleId);
+        },
+        undo: (t) => t.removeRoleAssignment(assignmentId),
+      },
+    ],
+  };
+}
+
 export function planRevert(connection: { id: string; name: string }, project: string): FixPlan {
   return {
     findingId: `revert/${connection.id}`,
@@ -155,6 +184,13 @@ function planFix(f: Finding, now: Date, options: FixOptions): FixPlan | Unfixabl
       if (action && /^microsoft\.authorization\/(?:roleassignments|roledefinitions|locks|policyassignments)\/(?:write|delete)/i.test(action)) {
         return { findingId: f.id, reason: `no automatic fix for '${f.kind}': the refused action ${action} is one Contributor does not grant; choose a role that may grant access (Role Based Access Control Administrator with a condition, or User Access Administrator) and assign it at ${scope} yourself` };
       }
+      const vaultPermission = f.evidence.vaultPermission as string | undefined;
+      if (vaultPermission) {
+        const vault = f.evidence.vault as string;
+        return { findingId: f.id, reason: `no automatic fix for '${f.kind}': key vault ${vault} uses access policies, which are the vault's own setting; give the principal Get and List: az keyvault set-policy --name ${vault} --object-id ${principal} --secret-permissions get list` };
+      }
+      const dataAction = f.evidence.dataAction as string | undefined;
+      if (dataAction) return dataRolePlan(base, f, connection?.name, principal, dataAction);
       let assignmentId = "";
       return {
         ...base,

@@ -1,4 +1,4 @@
-import { permissionsGrant } from "../../core/role-actions.js";
+import { dataPermissionsGrant, permissionsGrant } from "../../core/role-actions.js";
 import { schemeSupport, taskNamed } from "../../core/tasks/schemes.js";
 import { explain } from "../explain.js";
 import { type Finding, finding, SEVERITY_ORDER, type Severity } from "./findings.js";
@@ -75,6 +75,15 @@ const PRIVILEGED = new Map([
 const DAY = 86_400_000;
 /** ARM's refusal, naming the principal, the action and the scope (`AuthorizationFailed`). */
 const AUTHORIZATION_FAILED = /object id '([0-9a-f-]{36})' does not have (?:authorization|permission) to perform action '([^']+)' (?:over|at) scope '([^']+)'/i;
+
+/** Key Vault's refusals name the caller's object id: a data action refused by Azure RBAC, or an access policy's permission. */
+const VAULT_RBAC_REFUSED = /caller: appid=[^;]*;oid=([0-9a-f-]{36});[^\n]*\s+action: '(microsoft\.keyvault\/vaults\/[^']+)'\s+resource: '([^']+)'/i;
+const VAULT_POLICY_REFUSED = /'appid=[^;]*;oid=([0-9a-f-]{36});[^']*' does not have secrets (\w+) permission on key vault '([a-z0-9-]+);/i;
+
+/** A key vault's id from a refused resource (the vault itself or one of its secrets), in ARM's casing. */
+function vaultScope(resource: string): string {
+  return resource.replace(/\/secrets\/[^/]+$/i, "").replace(/\/resourcegroups\//i, "/resourceGroups/").replace(/\/providers\/microsoft\.keyvault\/vaults\//i, "/providers/Microsoft.KeyVault/vaults/");
+}
 
 /** The diagnosis of a connection's stored failure, when explain names one with some confidence. */
 function storedFailureDiagnosis(message: string | null | undefined): string | undefined {
@@ -181,23 +190,31 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
     if (last?.result !== "failed" || last.runId === null) return null;
     const errors = await target.runErrors(project, last.runId);
     if (errors instanceof Unreadable) return null;
+    const run = { runId: last.runId, pipeline: last.definitionName, finishTime: last.finishTime };
+    const mine = (id: string | undefined) => id?.toLowerCase() === principalId.toLowerCase();
     for (const message of errors) {
       const named = AUTHORIZATION_FAILED.exec(message);
-      if (!named || named[1]!.toLowerCase() !== principalId.toLowerCase() || explain(message).id !== "rbac-authorization-failed") continue;
-      return { run: { runId: last.runId, pipeline: last.definitionName, finishTime: last.finishTime }, action: named[2], refusedScope: named[3], message };
+      if (named && mine(named[1]) && explain(message).id === "rbac-authorization-failed") return { run, action: named[2], refusedScope: named[3], message };
+      // A data plane's refusal (Key Vault): the data role, not Contributor, is what would allow it.
+      const data = VAULT_RBAC_REFUSED.exec(message);
+      if (data && mine(data[1])) return { run, dataAction: data[2], refusedScope: vaultScope(data[3]!), message };
+      const policy = VAULT_POLICY_REFUSED.exec(message);
+      if (policy && mine(policy[1])) return { run, vaultPermission: policy[2]!.toLowerCase(), vault: policy[3], message };
     }
     return null;
   }
 
   const definitions = new Map<string, Promise<Readable<RoleDefinitionInfo[]>>>();
   /** Whether one of these assignments' roles allows the action now; a role that cannot be read allows nothing known. */
-  async function allowedNow(connection: string, assignments: RoleAssignmentInfo[], action: string): Promise<boolean> {
+  async function allowedNow(connection: string, assignments: RoleAssignmentInfo[], refused: { action?: string; dataAction?: string; vaultPermission?: string }): Promise<boolean> {
+    // An access policy is the vault's own setting, not a role: a refusal by one is only settled by a new run.
+    if (refused.vaultPermission) return false;
     for (const a of assignments) {
       const key = a.roleDefinitionId.toLowerCase();
       if (!definitions.has(key)) definitions.set(key, target.roleDefinitions([a.roleDefinitionId]));
       const read = await definitions.get(key)!;
       if (!readable<RoleDefinitionInfo[]>(connection, "role definitions", read)) continue;
-      if (read.some((d) => permissionsGrant(d.permissions, action))) return true;
+      if (read.some((d) => (refused.dataAction ? dataPermissionsGrant(d.permissions.map((p) => ({ dataActions: p.dataActions ?? [], notDataActions: p.notDataActions ?? [] })), refused.dataAction) : permissionsGrant(d.permissions, refused.action ?? "")))) return true;
     }
     return false;
   }
@@ -300,7 +317,9 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
         else if (!(executions instanceof Unreadable)) {
           const refused = await refusedByRole(project, executions, principal.objectId);
           // Only while no role it holds now allows the refused action (a role given since settles it).
-          if (refused && !(await allowedNow(c.name, relevant, refused.action!))) add("role-insufficient", { principal: principal.objectId, scope, assignments: shown, ...refused }, appRef);
+          // A data role may sit on the vault itself, below the connection's scope: read the assignments there.
+          const atRefused = refused?.dataAction ? await target.roleAssignments(principal.objectId, refused.refusedScope!) : relevant;
+          if (refused && !(await allowedNow(c.name, atRefused instanceof Unreadable ? [] : atRefused, refused))) add("role-insufficient", { principal: principal.objectId, scope, assignments: shown, ...refused }, appRef, refused.action ? undefined : "key-vault-access-denied");
         }
         const privileged = relevant.filter((a) => PRIVILEGED.has(roleId(a)) && atSubscriptionOrAbove(a.scope));
         if (privileged.length) add("over-privileged", { principal: principal.objectId, assignments: privileged.map((a) => ({ scope: a.scope, role: PRIVILEGED.get(roleId(a)) })), all: shown }, appRef);

@@ -113,7 +113,7 @@ export interface RoleDefinitionInfo {
   /** The definition's full id, as role assignments name it. */
   id: string;
   roleName: string;
-  permissions: Array<{ actions: string[]; notActions: string[] }>;
+  permissions: Array<{ actions: string[]; notActions: string[]; dataActions?: string[]; notDataActions?: string[] }>;
 }
 
 export interface ScanTarget {

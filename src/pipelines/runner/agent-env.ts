@@ -101,3 +101,10 @@ const NON_SECRET_AUTHORIZATION_PARAMETERS = new Set(
 );
 
 export const isSecretAuthorizationParameter = (key: string): boolean => !NON_SECRET_AUTHORIZATION_PARAMETERS.has(key.toLowerCase());
+
+/**
+ * The proxy user a job's steps on a Microsoft-hosted agent carry (on a VM of the world it is the VM's name): svcconn's
+ * proxy tells Key Vault's firewall the call comes from a hosted agent's public address. It cannot be a VM's name, so
+ * the metadata service sees no VM. Every proxy user has a password: undici sends credentials only with both.
+ */
+export const HOSTED_AGENT_PROXY_USER = "(microsoft-hosted)";

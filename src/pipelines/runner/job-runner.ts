@@ -11,7 +11,7 @@ import { newTimelineRecord, type RecordResult, type TimelineIssue, type Timeline
 import type { ConnectionForJob } from "../ports.js";
 import { realpathOrSelf } from "../repositories.js";
 import { runsOnLinux, versionText } from "../tasks/catalog.js";
-import { agentTexts, connectionEnvironment, envName, expandMacros, isReadOnlyVariable, RESTRICTED_MODE_COMMANDS, systemConnectionEnvironment, type CloudUrls } from "./agent-env.js";
+import { agentTexts, connectionEnvironment, HOSTED_AGENT_PROXY_USER, envName, expandMacros, isReadOnlyVariable, RESTRICTED_MODE_COMMANDS, systemConnectionEnvironment, type CloudUrls } from "./agent-env.js";
 import { parseLoggingCommand, type LoggingCommand } from "./logging-commands.js";
 import type { SecretMasker } from "./masker.js";
 import type { StepSandbox } from "./sandbox.js";
@@ -440,7 +440,7 @@ export class JobRunner {
     // to the metadata listener, which knows the VM by the proxy user name (a Microsoft-hosted agent's machine has no
     // identity of yours). Without the proxy, plain HTTP goes to the metadata listener directly.
     const via = new URL(this.ctx.proxyUrl ?? this.ctx.imdsUrl);
-    const proxy = `http://${this.ctx.agent.vm ? `${encodeURIComponent(this.ctx.agent.vm)}:@` : ""}${via.host}`;
+    const proxy = `http://${this.proxyUser()}${via.host}`;
     env.HTTP_PROXY = proxy;
     env.http_proxy = proxy;
     if (this.ctx.proxyUrl) {
@@ -452,6 +452,12 @@ export class JobRunner {
     // `env:` is the only way a step sees a secret variable as an environment variable (System.AccessToken too).
     for (const [name, value] of Object.entries(step.env)) env[name] = expandMacros(value, this.lookup);
     return env;
+  }
+
+  /** Who the agent's machine is, for svcconn's proxy: its VM, a Microsoft-hosted agent, or this machine. */
+  private proxyUser(): string {
+    if (this.ctx.agent.vm) return `${encodeURIComponent(this.ctx.agent.vm)}:agent@`;
+    return this.ctx.agent.hosted ? `${encodeURIComponent(HOSTED_AGENT_PROXY_USER)}:agent@` : "";
   }
 
   private async task(record: TimelineRecord, step: CompiledStep, index: number, work: string): Promise<RecordResult> {

@@ -24,6 +24,7 @@ const IMPLEMENTATIONS: Record<string, string> = {
   "AzureWebApp@1": "azure-web-app",
   "AzureRmWebAppDeployment@4": "azure-rm-web-app-deployment",
   "AzureFunctionApp@2": "azure-web-app",
+  "AzureKeyVault@2": "azure-key-vault",
   "ms-devlabs.custom-terraform-tasks/TerraformTaskV4@4": "terraform-task",
 };
 

@@ -8,7 +8,7 @@ const METADATA_HOST = /^http:\/\/169\.254\.169\.254(:80)?(?=\/|$)/i;
 /**
  * Requests that reach the listener as an HTTP proxy for `169.254.169.254` (absolute-form targets, as clients send
  * through `HTTP_PROXY`), as a pipeline agent on a VM routes its steps' calls: the proxy user name names the VM
- * (`http://{vm}:@127.0.0.1:{imds}`), and without one the caller is on no VM. Other destinations are not served.
+ * (`http://{vm}:agent@127.0.0.1:{imds}`), and without one (or with a name no VM has) the caller is on no VM. Other destinations are not served.
  */
 export function imdsProxyRequest(url: string, headers: Record<string, string | string[] | undefined>): string {
   if (!/^[a-z]+:\/\//i.test(url)) return url;
