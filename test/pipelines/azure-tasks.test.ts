@@ -236,13 +236,14 @@ describe("App Service deployments look the app up and read its publishing creden
 const sha = (value: string) => createHash("sha256").update(value).digest("hex").slice(0, 12);
 
 /** Terraform init and plan steps on the connection, after a step that puts a stand-in terraform on the PATH (or not). */
-async function terraformRun(connection: { id: string; name: string }, options: { binary: boolean; planExit?: number }) {
+async function terraformRun(connection: { id: string; name: string }, options: { binary: boolean; planExit?: number; task?: string }) {
+  const task = options.task ?? "TerraformTaskV4@4";
   // Without the stand-in, the steps' PATH leaves out /usr/local/bin, where a machine may have a real terraform.
   const path = options.binary ? "" : "    env:\n      PATH: /usr/bin:/bin\n";
   const fake = options.binary
     ? `  - bash: |\n      mkdir -p "$(Agent.TempDirectory)/tf"\n      cp tools/fake-terraform.cjs "$(Agent.TempDirectory)/tf/terraform"\n      chmod +x "$(Agent.TempDirectory)/tf/terraform"\n      echo "##vso[task.prependpath]$(Agent.TempDirectory)/tf"\n    displayName: Terraform binary\n`
     : "";
-  const yaml = `variables:\n  FAKE_TERRAFORM_PLAN_EXIT: ${options.planExit ?? 0}\nsteps:\n${fake}  - task: TerraformTaskV4@4
+  const yaml = `variables:\n  FAKE_TERRAFORM_PLAN_EXIT: ${options.planExit ?? 0}\nsteps:\n${fake}  - task: ${task}
     displayName: Terraform init
     inputs:
       provider: azurerm
@@ -252,7 +253,7 @@ async function terraformRun(connection: { id: string; name: string }, options: {
       backendAzureRmStorageAccountName: sttfstate
       backendAzureRmContainerName: tfstate
       backendAzureRmKey: app.tfstate
-${path}  - task: TerraformTaskV4@4
+${path}  - task: ${task}
     displayName: Terraform plan
     inputs:
       provider: azurerm
@@ -308,5 +309,20 @@ describe("TerraformTaskV4@4 hands the azurerm backend and provider the connectio
     const absent = await terraformRun(connection, { binary: false });
     expect(absent.init.errors, absent.init.log).toEqual(["Error: Failed to find terraform tool in paths"]);
     expect(explain(absent.init.log).rootCauseClass).toBe("other");
+  });
+
+  it("TerraformTaskV3@3, a version without federation: a secret connection hands over the secret; a workload identity one is silently handed to a managed identity (use_msi, ARM_USE_MSI) and no OIDC token", { timeout: 60_000 }, async () => {
+    const app = await makeApp(server.runtime, { name: "terraform-v3-secret" });
+    const secret = await terraformRun(await secretConnection("terraform-v3-secret", app), { binary: true, task: "TerraformTaskV3@3" });
+    expect(secret.run.result, secret.plan.log).toBe("succeeded");
+    expect(secret.init.handover.args).toContain(`-backend-config=client_secret=#${sha(app.secret!)}`);
+    expect(secret.plan.handover).toMatchObject({ clientId: sha(app.appId), clientSecret: sha(app.secret!), tenantId: DEMO.tenantId });
+    const connection = await createEndpoint(server.runtime, "admin", azurerm({ name: "terraform-v3-wif", subscriptionId: DEMO.subscriptionId, subscriptionName: "Contoso Production" }));
+    const federated = await terraformRun(connection, { binary: true, task: "TerraformTaskV3@3" });
+    expect(federated.init.handover.args).toContain("-backend-config=use_msi=true");
+    expect(federated.init.handover.args.some((a: string) => /oidc|client_secret/.test(a))).toBe(false);
+    expect(federated.plan.handover).toMatchObject({ useMsi: "true", clientSecret: "" });
+    expect(federated.plan.handover).not.toHaveProperty("useOidc");
+    expect(federated.plan.handover).not.toHaveProperty("oidc");
   });
 });

@@ -42,7 +42,7 @@ describe("Marketplace extensions", () => {
     );
   });
 
-  it("once installed, its connection inputs resolve like a built-in task's, by short and full name; svcconn runs TerraformTaskV4 and says it does not run V3", async () => {
+  it("once installed, its connection inputs resolve like a built-in task's, by short and full name; svcconn runs TerraformTaskV4 and V3 and says it does not run V2", async () => {
     await runtime.pipelines.installExtension(ORG, { id: "ms-devlabs.custom-terraform-tasks" });
     const missing = await suite.run(terraform("TerraformTaskV4@4", "no-such-connection"));
     expect(missing.build.validationResults[0].message).toContain("Step input backendServiceArm references service connection no-such-connection which could not be found.");
@@ -53,8 +53,10 @@ describe("Marketplace extensions", () => {
       expect(await done.log("Terraform init")).toContain("Task         : Terraform");
       expect(await done.log("Terraform init")).not.toContain("svcconn does not run");
     }
-    const older = await suite.run(terraform("TerraformTaskV3@3", "tf-conn"));
-    expect(await older.log("Terraform init")).toContain("svcconn does not run the task TerraformTaskV3");
+    const v3 = await suite.run(terraform("TerraformTaskV3@3", "tf-conn"));
+    expect(await v3.log("Terraform init")).not.toContain("svcconn does not run");
+    const older = await suite.run(terraform("TerraformTaskV2@2", "tf-conn"));
+    expect(await older.log("Terraform init")).toContain("svcconn does not run the task TerraformTaskV2");
   });
 
   it("the admin route installs an extension svcconn knows and refuses others", async () => {

@@ -142,6 +142,23 @@ describe("AzureKeyVault@2", () => {
   });
 });
 
+describe("AzureKeyVault@2: the connection's own failures, before Key Vault", () => {
+  it("S10: a deleted application (AADSTS700016) and a managed identity on a Microsoft-hosted agent fail the sign-in in the ARM library's words", { timeout: 60_000 }, async () => {
+    const gone = await secretConnection("kv-task-deleted", { appId: crypto.randomUUID(), secret: "whatever" });
+    const deleted = await runPermitted(server.runtime, keyVaultJob(gone.name), [gone.id]);
+    const deletedLog = (await deleted.step("Key Vault")).log;
+    expect(deleted.result).toBe("failed");
+    expect(deletedLog).toMatch(/##\[error\]Get secrets failed\. Error: Could not fetch access token for Azure\. Status code: unauthorized_client, status message: 700016 - \[[^\]]*\]: AADSTS700016: Application with identifier '\*\*\*' was not found/);
+    expect(explain(deletedLog).id).toBe("app-not-found");
+    const identity = await createEndpoint(server.runtime, "admin", azurerm({ name: "kv-task-msi", scheme: "ManagedServiceIdentity", subscriptionId: DEMO.subscriptionId, subscriptionName: "Contoso Production" }));
+    const hosted = await runPermitted(server.runtime, keyVaultJob(identity.name), [identity.id]);
+    const hostedLog = (await hosted.step("Key Vault")).log;
+    expect(hosted.result).toBe("failed");
+    expect(hostedLog).toContain("Get secrets failed. Error: Could not fetch access token for Azure. Status code: 400, status message: Could not fetch access token for Managed Service Principal.");
+    expect(explain(hostedLog).id).toBe("managed-identity-unsupported");
+  });
+});
+
 describe("a Key Vault-linked variable group", () => {
   it("the job downloads the group's secrets first ('Download secrets: {vault}'), and later steps read them", { timeout: 60_000 }, async () => {
     const app = await makeApp(server.runtime, { name: "kv-group-reader" });

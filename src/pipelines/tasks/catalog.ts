@@ -26,6 +26,7 @@ const IMPLEMENTATIONS: Record<string, string> = {
   "AzureFunctionApp@2": "azure-web-app",
   "AzureKeyVault@2": "azure-key-vault",
   "ms-devlabs.custom-terraform-tasks/TerraformTaskV4@4": "terraform-task",
+  "ms-devlabs.custom-terraform-tasks/TerraformTaskV3@3": "terraform-task-v3",
 };
 
 /** A task's facts with the module that implements it in svcconn, when there is one. */

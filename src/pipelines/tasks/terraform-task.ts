@@ -1,15 +1,13 @@
 import tl from "azure-pipelines-task-lib/task.js";
-import type { ToolRunner } from "azure-pipelines-task-lib/toolrunner.js";
 import { ConnectionCredentials } from "./arm-credentials.js";
+import { runTerraform } from "./terraform.js";
 
 /**
  * TerraformTaskV4@4 of the Marketplace extension ms-devlabs.custom-terraform-tasks with the azurerm provider
  * (microsoft/azure-pipelines-terraform Tasks/TerraformTask/TerraformTaskV4/src, docs/reference/pipelines.md §1.9):
  * `init` hands the azurerm backend its `-backend-config` arguments (or, on request, `ARM_*` variables), the other
  * commands hand the azurerm provider `ARM_SUBSCRIPTION_ID`, `ARM_TENANT_ID` and per scheme `ARM_CLIENT_SECRET`,
- * `ARM_OIDC_TOKEN` with `ARM_USE_OIDC` (the job's OIDC token) or `ARM_USE_MSI`, then run `terraform`. The one
- * svcconn step: the hand-over is made before the binary is looked for (the task looks first), so the OIDC request
- * and its failures happen where Terraform is not installed, which then fails the step with the task's text.
+ * `ARM_OIDC_TOKEN` with `ARM_USE_OIDC` (the job's OIDC token) or `ARM_USE_MSI`, then run `terraform` (terraform.ts).
  */
 
 type Scheme = "serviceprincipal" | "managedserviceidentity" | "workloadidentityfederation";
@@ -73,61 +71,4 @@ async function provideCredentials(): Promise<void> {
   else process.env.ARM_CLIENT_SECRET = secret;
 }
 
-/** Each command's arguments after its name, as the task builds them. */
-function commandArguments(command: string): string {
-  const options = tl.getInput("commandOptions", false);
-  switch (command) {
-    case "plan":
-      return options ? `${options} -detailed-exitcode` : "-detailed-exitcode";
-    case "apply":
-    case "destroy": {
-      const given = options || "-auto-approve";
-      return given.includes("-auto-approve") ? given : `-auto-approve ${given}`;
-    }
-    case "output":
-      return options ? `-json ${options}` : "-json";
-    case "show":
-      return tl.getInput("outputFormat", false) === "json" ? (options ? `-json  ${options}` : "-json") : (options ?? "");
-    default:
-      return options ?? "";
-  }
-}
-
-/** The step's result: succeeded, or skipped for a provider svcconn does not hand credentials to. */
-async function run(): Promise<"succeeded" | "skipped"> {
-  const provider = tl.getInput("provider", true);
-  if (provider !== "azurerm") {
-    tl.warning(`svcconn runs TerraformTaskV4@4 with the azurerm provider only; the '${provider}' provider's step was not run (skipped).`);
-    return "skipped";
-  }
-  const command = tl.getInput("command", true) ?? "";
-  const name = command === "custom" ? (tl.getInput("customCommand", true) ?? "") : command;
-  const backend = command === "init" ? await backendConfig() : [];
-  if (command !== "init" && command !== "validate") await provideCredentials();
-  let terraform: string;
-  try {
-    terraform = tl.which("terraform", true);
-  } catch {
-    throw new Error("Failed to find terraform tool in paths");
-  }
-  const tool: ToolRunner = tl.tool(terraform).arg(name);
-  const extra = commandArguments(command);
-  if (extra) tool.line(extra);
-  for (const argument of backend) tool.arg(argument);
-  const cwd = tl.getInput("workingDirectory", false) || process.cwd();
-  const code = await tool.exec({ cwd, ignoreReturnCode: command === "plan" });
-  if (command === "plan") {
-    // task.json has no `TerraformPlanFailed` string: the task library warns and formats the key itself.
-    if (code !== 0 && code !== 2) {
-      tl.warning("Can't find loc string for key: TerraformPlanFailed");
-      throw new Error(`TerraformPlanFailed ${code}`);
-    }
-    tl.setVariable("changesPresent", String(code === 2), false, true);
-  }
-  return "succeeded";
-}
-
-run().then(
-  (result) => tl.setResult(result === "skipped" ? tl.TaskResult.Skipped : tl.TaskResult.Succeeded, ""),
-  (error) => tl.setResult(tl.TaskResult.Failed, String(error)),
-);
+runTerraform({ task: "TerraformTaskV4@4", backend: backendConfig, provider: provideCredentials });
