@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests drive: the Azure CLI, its Azure DevOps extension, Chromium (browser tests)
-# and bubblewrap (the sandbox pipeline steps run in).
+# Installs the Debian packages the tests drive: the Azure CLI, its Azure DevOps extension, Chromium (browser tests),
+# bubblewrap (the sandbox pipeline steps run in) and PostgreSQL (the suite runs on it too; its cluster is not started).
 # Skips (with a message) where they are already present or where apt is not available.
 set -euo pipefail
-packages=(azure-cli python3-azext-devops chromium bubblewrap)
+packages=(azure-cli python3-azext-devops chromium bubblewrap postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

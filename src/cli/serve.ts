@@ -17,17 +17,19 @@ interface ServeFlags {
   json?: boolean;
   logLevel?: string;
   stepSandbox?: string;
+  database?: string;
 }
 
 export function serveCommand(): Command {
   return new Command("serve")
-    .description("Run Entra ID, Graph, ARM, Azure DevOps and IMDS listeners on the embedded SQLite store")
+    .description("Run Entra ID, Graph, ARM, Azure DevOps, Key Vault and IMDS listeners on the embedded SQLite store (or PostgreSQL)")
     .option("--data <dir>", "data folder for the store, the local CA and the admin key (default ./.svcconn; env SVCCONN_DATA)")
     .option("--memory", "keep the store in memory")
+    .option("--database <url>", "keep the store in PostgreSQL (postgres://user@host:port/db) instead of DATA/svcconn.db (env SVCCONN_DATABASE)")
     .option("--world <file>", "world file to load into a new store (default: the demo world; env SVCCONN_WORLD)")
     .option("--reset", "wipe the store and load the world again")
     .option("--no-tls", "serve plain HTTP (official Azure clients refuse it for login and ARM)")
-    .option("--ports <spec>", "'auto', a base port (default 8443: login, graph, arm, devops, imds, proxy in order), or login=N,graph=N,arm=N,devops=N,imds=N[,proxy=N]")
+    .option("--ports <spec>", "'auto', a base port (default 8443: login, graph, arm, devops, imds, proxy, vault in order), or login=N,graph=N,arm=N,devops=N,imds=N[,proxy=N][,vault=N]")
     .option("--host <address>", "address to bind (default 127.0.0.1)")
     .option("--admin-key <key>", "admin API key (default: random per data folder; env SVCCONN_ADMIN_KEY)")
     .option("--ca-dir <dir>", "folder of the local CA that signs the server certificate (default DATA/tls; made when absent)")
@@ -45,6 +47,7 @@ export function serveCommand(): Command {
       }
       const server = await startServer({
         dataDir: flags.data,
+        database: flags.database,
         memory: flags.memory,
         world: flags.world,
         reset: flags.reset,

@@ -1,10 +1,9 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import SqliteDatabase from "better-sqlite3";
 import { Command } from "commander";
 import { SecretBox } from "../core/crypto.js";
-import { DATABASE_FILE, KEY_FILE, readKeys } from "../server/data-folder.js";
-import { openSqlite, storeOf } from "../store/index.js";
+import { KEY_FILE, openFolderStore, readKeys } from "../server/data-folder.js";
+import { type Db, storeOf } from "../store/index.js";
 import { DEMO_WORLD_YAML } from "../world/demo.js";
 import { exportedYaml, exportWorld } from "../world/export.js";
 import { readWorld } from "../world/load.js";
@@ -29,16 +28,14 @@ export function worldCommand(): Command {
     .description("List what a data folder's store holds: tenants, users, applications, subscriptions, organizations, connections")
     .option("--data <dir>", "data folder (default ./.svcconn; env SVCCONN_DATA)")
     .option("--json", "print it as JSON")
-    .action((flags: { data?: string; json?: boolean }) => {
-      const file = join(resolve(flags.data ?? process.env.SVCCONN_DATA ?? ".svcconn"), "svcconn.db");
-      if (!existsSync(file)) throw new Error(`no store at ${file}`);
-      // Read-only, so it works beside the running server (SQLite in WAL mode lets readers in).
-      const db = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
+    .action(async (flags: { data?: string; json?: boolean }) => {
+      // Read-only, so it works beside the running server (SQLite in WAL mode lets readers in; PostgreSQL does).
+      const opened = await openFolderStore(resolve(flags.data ?? process.env.SVCCONN_DATA ?? ".svcconn"));
       try {
-        const held = storeContents(db);
+        const held = await storeContents(opened.db);
         process.stdout.write(flags.json ? `${JSON.stringify(held)}\n` : describeContents(held));
       } finally {
-        db.close();
+        await opened.db.destroy();
       }
     });
   world
@@ -49,8 +46,7 @@ export function worldCommand(): Command {
     .option("--include-secrets", "write connection secrets in clear (opened with the folder's keys.json); otherwise placeholders")
     .action(async (flags: { data?: string; out?: string; includeSecrets?: boolean }) => {
       const dataDir = resolve(flags.data ?? process.env.SVCCONN_DATA ?? ".svcconn");
-      if (!existsSync(join(dataDir, DATABASE_FILE))) throw new Error(`no store at ${join(dataDir, DATABASE_FILE)}`);
-      const opened = await openSqlite({ dataDir, readonly: true });
+      const opened = await openFolderStore(dataDir);
       try {
         const secrets = flags.includeSecrets ? new SecretBox(readKeys(join(dataDir, KEY_FILE)).secretKey) : undefined;
         const exported = await exportWorld(storeOf(opened), { secrets });
@@ -69,22 +65,25 @@ export function worldCommand(): Command {
 
 type Row = Record<string, string | number | null>;
 
-function storeContents(db: SqliteDatabase.Database) {
-  const all = (query: string) => db.prepare(query).all() as Row[];
+/** What `world show` lists, in portable queries (SQLite and PostgreSQL). */
+async function storeContents(db: Db) {
+  const organizations = await db.selectFrom("organizations").select(["name", "id"]).orderBy("name").execute();
+  const projects = await db.selectFrom("projects").select("organizationId").execute();
+  const endpoints = await db.selectFrom("serviceEndpoints").select(["id", "body"]).orderBy("createdAt").execute();
   return {
-    tenants: all("select id, display_name as displayName, default_domain as defaultDomain from tenants order by created_at"),
-    users: all("select tenant_id as tenantId, user_principal_name as userPrincipalName, user_type as userType from users order by tenant_id, user_principal_name"),
-    applications: all("select tenant_id as tenantId, app_id as appId, display_name as displayName from applications order by tenant_id, display_name"),
-    subscriptions: all("select id, display_name as displayName, tenant_id as tenantId, state from subscriptions order by display_name"),
-    organizations: all("select o.name, o.id, (select count(*) from projects p where p.organization_id = o.id) as projects from organizations o order by o.name"),
-    connections: all("select id, body from service_endpoints order by created_at").map((row) => {
-      const body = JSON.parse(String(row.body)) as { name: string; type: string; scheme: string; operationStatus?: { state?: string } };
+    tenants: await db.selectFrom("tenants").select(["id", "displayName", "defaultDomain"]).orderBy("createdAt").execute(),
+    users: await db.selectFrom("users").select(["tenantId", "userPrincipalName", "userType"]).orderBy("tenantId").orderBy("userPrincipalName").execute(),
+    applications: await db.selectFrom("applications").select(["tenantId", "appId", "displayName"]).orderBy("tenantId").orderBy("displayName").execute(),
+    subscriptions: await db.selectFrom("subscriptions").select(["id", "displayName", "tenantId", "state"]).orderBy("displayName").execute(),
+    organizations: organizations.map((o) => ({ ...o, projects: projects.filter((p) => p.organizationId === o.id).length })),
+    connections: endpoints.map((row) => {
+      const body = JSON.parse(row.body) as { name: string; type: string; scheme: string; operationStatus?: { state?: string } };
       return { id: row.id, name: body.name, type: body.type, scheme: body.scheme, state: body.operationStatus?.state ?? "Ready" };
     }),
   };
 }
 
-function describeContents(held: ReturnType<typeof storeContents>): string {
+function describeContents(held: Awaited<ReturnType<typeof storeContents>>): string {
   const lines: string[] = [];
   const section = (title: string, rows: Row[] | Array<Record<string, unknown>>, line: (row: never) => string) => {
     lines.push(`${title} (${rows.length})`);

@@ -27,6 +27,8 @@ export const configSchema = z.object({
   dataDir: z.string().min(1).default("./.svcconn"),
   /** Keep the store in memory (nothing written but the CA). */
   memory: z.boolean().default(false),
+  /** A PostgreSQL store (`postgres://user@host:port/db`) instead of the data folder's SQLite file. */
+  database: z.string().regex(/^postgres(?:ql)?:\/\//, "must be a postgres:// URL").optional(),
   /** A world file; the built-in demo world when absent. */
   world: z.string().min(1).optional(),
   /** Wipe the store and load the world again. */
@@ -86,6 +88,7 @@ export function resolveConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = proce
   const fromEnv: ConfigInput = {};
   if (env.SVCCONN_DATA) fromEnv.dataDir = env.SVCCONN_DATA;
   if (env.SVCCONN_WORLD) fromEnv.world = env.SVCCONN_WORLD;
+  if (env.SVCCONN_DATABASE) fromEnv.database = env.SVCCONN_DATABASE;
   if (env.SVCCONN_HOST) fromEnv.host = env.SVCCONN_HOST;
   if (env.SVCCONN_PORTS) fromEnv.ports = parsePorts(env.SVCCONN_PORTS);
   if (env.SVCCONN_ADMIN_KEY) fromEnv.adminKey = env.SVCCONN_ADMIN_KEY;
@@ -100,6 +103,7 @@ export function resolveConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = proce
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(issue.path.join(".") || "config", issue.message);
   }
+  if (parsed.data.memory && parsed.data.database) throw new ConfigError("memory", "a store in memory and a PostgreSQL database exclude each other");
   return parsed.data;
 }
 

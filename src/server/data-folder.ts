@@ -3,7 +3,8 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rm
 import { join, resolve } from "node:path";
 import { sql } from "kysely";
 import { SecretBox } from "../core/crypto.js";
-import type { Store } from "../store/index.js";
+import { openPostgres, openSqlite, type Store } from "../store/index.js";
+import type { OpenedDatabase } from "../store/database.js";
 
 /**
  * svcconn's data folder: the SQLite store, the key file, the lock. The key file holds what must never sit next to
@@ -15,6 +16,30 @@ import type { Store } from "../store/index.js";
 export const DATABASE_FILE = "svcconn.db";
 export const KEY_FILE = "keys.json";
 export const LOCK_FILE = "svcconn.lock";
+/** Where a folder's store lives when it is not `svcconn.db`: `{"database": "postgres://…"}` (owner only). */
+export const STORE_FILE = "store.json";
+
+/** Records that this folder's store is a PostgreSQL database, so the CLI's `--data` finds it. */
+export function recordDatabase(dataDir: string, database: string): void {
+  writeFileSync(join(dataDir, STORE_FILE), `${JSON.stringify({ database })}\n`, { mode: 0o600 });
+}
+
+/** A folder's store opened to read beside a running server: its PostgreSQL database, or its SQLite file. */
+export async function openFolderStore(dataDir: string): Promise<OpenedDatabase> {
+  const database = databaseOfFolder(dataDir);
+  if (database) return openPostgres(database, { readonly: true });
+  const file = join(dataDir, DATABASE_FILE);
+  if (!existsSync(file)) throw new DataFolderError(`no store at ${file}`);
+  return openSqlite({ dataDir, readonly: true });
+}
+
+/** The PostgreSQL database a folder's store is in, when it is not the folder's SQLite file. */
+export function databaseOfFolder(dataDir: string): string | undefined {
+  const file = join(dataDir, STORE_FILE);
+  if (!existsSync(file)) return undefined;
+  const database = (JSON.parse(readFileSync(file, "utf8")) as { database?: unknown }).database;
+  return typeof database === "string" ? database : undefined;
+}
 
 /** A data folder that cannot be used, with a message naming the file and what to do. */
 export class DataFolderError extends Error {}

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AdjustableClock } from "../core/clock.js";
 import { SecretBox } from "../core/crypto.js";
-import { dataKeys, openDataFolder } from "./data-folder.js";
+import { dataKeys, openDataFolder, recordDatabase } from "./data-folder.js";
 import type { Config, Plane } from "../core/config.js";
 import { createLogger, type Logger } from "../core/logging.js";
 import { DeploymentEngine } from "../arm/deployments.js";
@@ -21,7 +21,7 @@ import { PipelinesService } from "../pipelines/service.js";
 import { DevOpsService } from "../devops/service.js";
 import type { ResourcePlane } from "../entra/token/token-audiences.js";
 import { EntraService } from "../entra/service.js";
-import { openSqlite, storeOf, type Store } from "../store/index.js";
+import { openPostgres, openSqlite, storeOf, type Store } from "../store/index.js";
 import type { World } from "../world/schema.js";
 import { loadWorld, readWorld } from "../world/load.js";
 import { buildServer, type Listeners } from "./build.js";
@@ -68,7 +68,9 @@ export async function createRuntime(config: Config): Promise<Runtime> {
   pendingTls?.catch(() => undefined);
   let store: Store;
   try {
-    store = storeOf(await openSqlite({ dataDir, memory: config.memory }));
+    store = storeOf(config.database ? await openPostgres(config.database, { reset: config.reset }) : await openSqlite({ dataDir, memory: config.memory }));
+    // The CLI's `--data` finds a PostgreSQL store through the folder.
+    if (config.database && folder) recordDatabase(dataDir, config.database);
   } catch (error) {
     folder?.release();
     throw error;

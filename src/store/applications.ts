@@ -1,6 +1,6 @@
 import type { Application, FederatedIdentityCredential, KeyCredential, PasswordCredential, SignInAudience } from "../entra/model.js";
 import type { ApplicationTable } from "./schema.js";
-import { bool, json, type Db } from "./database.js";
+import { bool, contains, json, type Db } from "./database.js";
 
 /** Application registrations with their credentials (password, certificate, federated). */
 export class ApplicationRepository {
@@ -37,8 +37,7 @@ export class ApplicationRepository {
 
   /** Applications of any tenant that accept this identifier URI as a token audience. */
   async findByIdentifierUri(uri: string): Promise<Application[]> {
-    const needle = `%${JSON.stringify(uri).slice(1, -1)}%`;
-    const rows = await this.db.selectFrom("applications").selectAll().where("identifierUris", "like", needle).execute();
+    const rows = await this.db.selectFrom("applications").selectAll().where(contains("identifierUris", JSON.stringify(uri).slice(1, -1))).execute();
     return rows.map(toApplication).filter((a) => a.identifierUris.includes(uri));
   }
 

@@ -1,9 +1,12 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { CamelCasePlugin, Kysely, Migrator, SqliteDialect } from "kysely";
+import { CamelCasePlugin, type Expression, Kysely, Migrator, PostgresDialect, type SqlBool, SqliteDialect, sql } from "kysely";
+import pg from "pg";
 import { ChangeCounter } from "./change-counter.js";
 import { migrationProvider } from "./migrations.js";
+
+export { isPostgres } from "./migrations.js";
 import type { DatabaseSchema } from "./schema.js";
 
 export type Db = Kysely<DatabaseSchema>;
@@ -75,6 +78,51 @@ export async function openSqlite(options: OpenOptions): Promise<OpenedDatabase> 
   const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins: [changes, new CamelCasePlugin()] });
   await migrate(db);
   return { db, changes };
+}
+
+/**
+ * Opens a PostgreSQL store (`postgres://…`) and brings its schema up to date (processes starting together migrate
+ * once: the migrator locks). 64-bit integers (`count(*)`) are read as numbers, as SQLite gives them.
+ */
+export async function openPostgres(url: string, options: { reset?: boolean; readonly?: boolean } = {}): Promise<OpenedDatabase> {
+  const types = { getTypeParser: (oid: number, format?: "text" | "binary") => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as "text")) };
+  const pool = new pg.Pool({ connectionString: url, max: 10, types: types as pg.CustomTypesConfig });
+  // A dropped connection in the pool is not svcconn's failure: the next query takes another.
+  pool.on("error", () => undefined);
+  const changes = new ChangeCounter();
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }), plugins: [changes, new CamelCasePlugin()] });
+  try {
+    // `--reset` wipes the store: every table of svcconn's schema goes (the database's other schemas stay).
+    if (options.reset) {
+      await sql`drop schema if exists public cascade`.execute(db);
+      await sql`create schema public`.execute(db);
+    }
+    // Kysely's migrator holds its own lock (a row of kysely_migration_lock, `for update`) on PostgreSQL. A reader
+    // beside a running server leaves the schema to it.
+    if (!options.readonly) await migrate(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return { db, changes };
+}
+
+/** `LIKE`'s wildcards and its escape character, taken literally. */
+const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** `column` starts with `prefix`, which may hold `_` or `%` (scopes, resource ids): the same on both databases. */
+export function startsWith(column: string, prefix: string): Expression<SqlBool> {
+  return sql<SqlBool>`${sql.ref(column)} like ${`${escapeLike(prefix)}%`} escape '\\'`;
+}
+
+/** `column` ends with `suffix`, taken literally. */
+export function endsWith(column: string, suffix: string): Expression<SqlBool> {
+  return sql<SqlBool>`${sql.ref(column)} like ${`%${escapeLike(suffix)}`} escape '\\'`;
+}
+
+/** `column` contains `text`, taken literally (case-sensitive on both: SQLite's LIKE is not, so callers check). */
+export function contains(column: string, text: string): Expression<SqlBool> {
+  return sql<SqlBool>`${sql.ref(column)} like ${`%${escapeLike(text)}%`} escape '\\'`;
 }
 
 /**

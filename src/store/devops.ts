@@ -1,5 +1,5 @@
 import type { DevOpsIdentity, EndpointRole, IdentityKind, Organization, PipelinePermission, Project, ServiceEndpoint } from "../devops/model.js";
-import { atomically, bool, isUniqueViolation, json, UniqueViolation, type Db } from "./database.js";
+import { atomically, bool, endsWith, isUniqueViolation, json, startsWith, UniqueViolation, type Db } from "./database.js";
 
 /** Organizations, projects, identities and groups, PATs, security roles, service endpoints and their permissions. */
 export class DevOpsRepository {
@@ -133,16 +133,14 @@ export class DevOpsRepository {
 
   /** Role assignments and inheritance of every resource whose id starts with `prefix` (a project's connections). */
   async rolesUnder(scope: string, prefix: string): Promise<{ roles: Map<string, Array<{ identityId: string; role: EndpointRole }>>; noInheritance: Set<string> }> {
-    // Ids are GUIDs joined by "_"; LIKE's "_" wildcard is made exact by the startsWith check.
-    const under = (r: { resourceId: string }) => r.resourceId.startsWith(prefix);
-    const rows = (await this.db.selectFrom("securityRoleAssignments").select(["resourceId", "identityId", "role"]).where("scope", "=", scope).where("resourceId", "like", `${prefix}%`).execute()).filter(under);
+    const rows = await this.db.selectFrom("securityRoleAssignments").select(["resourceId", "identityId", "role"]).where("scope", "=", scope).where(startsWith("resourceId", prefix)).execute();
     const roles = new Map<string, Array<{ identityId: string; role: EndpointRole }>>();
     for (const r of rows) {
       const list = roles.get(r.resourceId) ?? [];
       list.push({ identityId: r.identityId, role: r.role as EndpointRole });
       roles.set(r.resourceId, list);
     }
-    const off = (await this.db.selectFrom("securityInheritance").select(["resourceId", "inherit"]).where("scope", "=", scope).where("resourceId", "like", `${prefix}%`).execute()).filter(under);
+    const off = await this.db.selectFrom("securityInheritance").select(["resourceId", "inherit"]).where("scope", "=", scope).where(startsWith("resourceId", prefix)).execute();
     return { roles, noInheritance: new Set(off.filter((r) => !bool.read(r.inherit)).map((r) => r.resourceId)) };
   }
 
@@ -224,7 +222,7 @@ export class DevOpsRepository {
     await atomically(this.db, async (db) => {
       await db.deleteFrom("endpointProjects").where("endpointId", "=", id).execute();
       await db.deleteFrom("serviceEndpoints").where("id", "=", id).execute();
-      await db.deleteFrom("securityRoleAssignments").where("resourceId", "like", `%_${id}`).execute();
+      await db.deleteFrom("securityRoleAssignments").where(endsWith("resourceId", `_${id}`)).execute();
       await db.deleteFrom("pipelinePermissions").where("resourceId", "=", id).execute();
     });
   }

@@ -79,6 +79,6 @@ export class Store {
   }
 }
 
-export { openSqlite, UniqueViolation, type Db } from "./database.js";
+export { openPostgres, openSqlite, UniqueViolation, type Db } from "./database.js";
 
 export const storeOf = (opened: OpenedDatabase): Store => new Store(opened.db, opened.changes);

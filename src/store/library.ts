@@ -1,5 +1,5 @@
 import type { VariableGroup } from "../devops/model.js";
-import { atomically, isUniqueViolation, json, UniqueViolation, type Db } from "./database.js";
+import { atomically, endsWith, isUniqueViolation, json, UniqueViolation, type Db } from "./database.js";
 
 /** The Library: variable groups (their secret values sealed by the caller) and the projects they are shared with. */
 export class LibraryRepository {
@@ -74,7 +74,7 @@ export class LibraryRepository {
     await atomically(this.db, async (db) => {
       await db.deleteFrom("variableGroupProjects").where("groupId", "=", id).execute();
       await db.deleteFrom("variableGroups").where("id", "=", id).execute();
-      await db.deleteFrom("securityRoleAssignments").where("scope", "=", "distributedtask.variablegroup").where("resourceId", "like", `%$${id}`).execute();
+      await db.deleteFrom("securityRoleAssignments").where("scope", "=", "distributedtask.variablegroup").where(endsWith("resourceId", `$${id}`)).execute();
       await db.deleteFrom("pipelinePermissions").where("resourceType", "=", "variablegroup").where("resourceId", "=", String(id)).execute();
     });
   }

@@ -1,4 +1,13 @@
-import { type Kysely, type Migration, type MigrationProvider, sql } from "kysely";
+import { type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider, PostgresAdapter, sql } from "kysely";
+
+/** Whether a Kysely handle talks to PostgreSQL (a few column types differ). */
+export const isPostgres = (db: Kysely<any>): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
+
+/** An `id` primary key the database numbers: SQLite's `integer autoincrement`, PostgreSQL's `serial`. */
+const autoId =
+  (db: Kysely<any>) =>
+  <T extends string>(table: CreateTableBuilder<T, any>): CreateTableBuilder<T, any> =>
+    isPostgres(db) ? table.addColumn("id", "serial", (c) => c.primaryKey()) : table.addColumn("id", "integer", (c) => c.primaryKey().autoIncrement());
 
 /**
  * Migrations live in code (not files) so the compiled package carries them. Each is written with the schema
@@ -388,7 +397,7 @@ const migrations: Record<string, Migration> = {
         .execute();
       await db.schema
         .createTable("execution_records")
-        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .$call(autoId(db))
         .addColumn("endpoint_id", "text", (c) => c.notNull())
         .addColumn("data", "text", (c) => c.notNull())
         .addColumn("created_at", "text", (c) => c.notNull())
@@ -425,7 +434,7 @@ const migrations: Record<string, Migration> = {
       await sql`create unique index repositories_name on repositories (project_id, lower(name))`.execute(db);
       await db.schema
         .createTable("pipelines")
-        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .$call(autoId(db))
         .addColumn("organization_id", "text", (c) => c.notNull())
         .addColumn("project_id", "text", (c) => c.notNull())
         .addColumn("name", "text", (c) => c.notNull())
@@ -440,7 +449,7 @@ const migrations: Record<string, Migration> = {
       await sql`create unique index pipelines_name on pipelines (project_id, lower(folder), lower(name))`.execute(db);
       await db.schema
         .createTable("runs")
-        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .$call(autoId(db))
         .addColumn("organization_id", "text", (c) => c.notNull())
         .addColumn("project_id", "text", (c) => c.notNull())
         .addColumn("pipeline_id", "integer", (c) => c.notNull())
@@ -531,7 +540,7 @@ const migrations: Record<string, Migration> = {
     async up(db: Kysely<any>) {
       await db.schema
         .createTable("variable_groups")
-        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .$call(autoId(db))
         .addColumn("organization_id", "text", (c) => c.notNull())
         .addColumn("body", "text", (c) => c.notNull())
         .addColumn("secrets", "text", (c) => c.notNull())
@@ -558,7 +567,7 @@ const migrations: Record<string, Migration> = {
     async up(db: Kysely<any>) {
       await db.schema
         .createTable("environments")
-        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .$call(autoId(db))
         .addColumn("project_id", "text", (c) => c.notNull())
         .addColumn("name", "text", (c) => c.notNull())
         .addColumn("body", "text", (c) => c.notNull())
@@ -567,7 +576,7 @@ const migrations: Record<string, Migration> = {
       await sql`create unique index environments_name on environments (project_id, lower(name))`.execute(db);
       await db.schema
         .createTable("environment_deployments")
-        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .$call(autoId(db))
         .addColumn("environment_id", "integer", (c) => c.notNull())
         .addColumn("data", "text", (c) => c.notNull())
         .addColumn("created_at", "text", (c) => c.notNull())
@@ -585,7 +594,7 @@ const migrations: Record<string, Migration> = {
     async up(db: Kysely<any>) {
       await db.schema
         .createTable("check_configurations")
-        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .$call(autoId(db))
         .addColumn("project_id", "text", (c) => c.notNull())
         .addColumn("body", "text", (c) => c.notNull())
         .addColumn("created_at", "text", (c) => c.notNull())

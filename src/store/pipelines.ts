@@ -85,7 +85,7 @@ export class PipelineRepository {
   async runs(projectId: string, options: { pipelineId?: number; runIds?: number[]; top: number }): Promise<Run[]> {
     let query = this.db.selectFrom("runs").selectAll().where("projectId", "=", projectId);
     if (options.pipelineId !== undefined) query = query.where("pipelineId", "=", options.pipelineId);
-    if (options.runIds) query = options.runIds.length ? query.where("id", "in", options.runIds) : query.where(sql<boolean>`0`);
+    if (options.runIds) query = options.runIds.length ? query.where("id", "in", options.runIds) : query.where(sql<boolean>`1 = 0`);
     return (await query.orderBy("id", "desc").limit(options.top).execute()).map(toRun);
   }
 

@@ -1,5 +1,5 @@
 import type { PrincipalType, RoleAssignment, RoleDefinition } from "../arm/model.js";
-import { isUniqueViolation, json, UniqueViolation, type Db } from "./database.js";
+import { isUniqueViolation, json, startsWith, UniqueViolation, type Db } from "./database.js";
 import type { RoleAssignmentTable } from "./schema.js";
 
 /** Custom role definitions and role assignments. */
@@ -92,7 +92,7 @@ export class RbacRepository {
       .selectFrom("roleAssignments")
       .selectAll()
       .where("removedAt", "is", null)
-      .where((eb) => eb.or([eb("scopeKey", "=", scopeKey), eb("scopeKey", "like", `${prefix}%`)]))
+      .where((eb) => eb.or([eb("scopeKey", "=", scopeKey), startsWith("scopeKey", prefix)]))
       .orderBy("createdOn")
       .execute();
     return rows.map(toAssignment);

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Deployment, Resource, ResourceBody } from "../arm/model.js";
-import { json, type Db } from "./database.js";
+import { json, startsWith, type Db } from "./database.js";
 import { rgKey } from "./hierarchy.js";
 
 /** Resources of any provider, stored whole, and deployments. */
@@ -52,7 +52,7 @@ export class ResourceRepository {
   /** Deletes a resource and everything nested under it. */
   async delete(id: string): Promise<void> {
     const key = id.toLowerCase();
-    await this.db.deleteFrom("resources").where((eb) => eb.or([eb("key", "=", key), eb("key", "like", `${key}/%`)])).execute();
+    await this.db.deleteFrom("resources").where((eb) => eb.or([eb("key", "=", key), startsWith("key", `${key}/`)])).execute();
   }
 
   async putDeployment(deployment: Deployment): Promise<void> {

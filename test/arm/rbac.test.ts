@@ -237,3 +237,24 @@ describe("token checks", () => {
     }
   });
 });
+
+describe("scopes are matched literally (LIKE's wildcards `_` and `%` in names), on SQLite and PostgreSQL alike", () => {
+  it("assignments listed at …/resourceGroups/my_rg leave out those under myxrg; deleting site app_1 leaves appx1's slot", async () => {
+    for (const group of ["my_rg", "myxrg"]) expect((await arm(runtime, admin, "PUT", `/subscriptions/${SUB}/resourcegroups/${group}`, { location: "westeurope" })).status).toBeLessThan(300);
+    const principal = await principalWithToken(runtime, "like-wildcards");
+    const site = `/subscriptions/${SUB}/resourceGroups/myxrg/providers/Microsoft.Web/sites/web1`;
+    expect((await arm(runtime, admin, "PUT", `${site}?api-version=2023-01-01`, { location: "westeurope" })).status).toBeLessThan(300);
+    const assigned = await arm(runtime, admin, "PUT", `${site}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`, {
+      properties: { roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${BUILTIN_ROLE_IDS.Reader}`, principalId: principal.servicePrincipalId, principalType: "ServicePrincipal" },
+    });
+    expect(assigned.status).toBe(201);
+    const listed = await arm(runtime, admin, "GET", `/subscriptions/${SUB}/resourceGroups/my_rg/providers/Microsoft.Authorization/roleAssignments`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.value.map((a: { properties: { principalId: string } }) => a.properties.principalId)).not.toContain(principal.servicePrincipalId);
+
+    const sites = `/subscriptions/${SUB}/resourceGroups/my_rg/providers/Microsoft.Web/sites`;
+    for (const path of [`${sites}/app_1`, `${sites}/appx1`, `${sites}/appx1/slots/blue`]) expect((await arm(runtime, admin, "PUT", `${path}?api-version=2023-01-01`, { location: "westeurope" })).status).toBeLessThan(300);
+    expect((await arm(runtime, admin, "DELETE", `${sites}/app_1?api-version=2023-01-01`)).status).toBe(200);
+    expect((await arm(runtime, admin, "GET", `${sites}/appx1/slots/blue?api-version=2023-01-01`)).status).toBe(200);
+  });
+});

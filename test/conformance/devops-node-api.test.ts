@@ -182,7 +182,8 @@ describe.each(clientModes(() => server))("azure-devops-node-api 17.0.1 with $nam
     expect(text).toContain("from node-api me");
     expect((await builds.getBuildLogLines(PROJECT, run.id!, say.log!.id!)).some((l) => l.endsWith("from node-api me"))).toBe(true);
     const queued = await builds.queueBuild({ definition: { id: created.id! }, parameters: JSON.stringify({ who: "queue" }) }, PROJECT);
-    expect(queued.status).toBe(BuildStatus.InProgress);
+    // Queued: not started yet, or already running when an agent was free at once (Azure DevOps answers either).
+    expect([BuildStatus.NotStarted, BuildStatus.InProgress]).toContain(queued.status);
     await server.runtime.pipelines.settled();
     expect((await builds.getBuild(PROJECT, queued.id!)).result).toBe(BuildResult.Succeeded);
   });

@@ -2,7 +2,9 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_JOB_LOG_BYTES } from "../../src/pipelines/runner/job-runner.js";
+import { sql } from "kysely";
 import type { RunningServer } from "../../src/server/start.js";
+import { isPostgres } from "../../src/store/database.js";
 import { DEMO } from "../../src/world/demo.js";
 import { basic, ORG, PROJECT } from "../helpers/devops.js";
 import { testServer } from "../helpers/runtime.js";
@@ -62,7 +64,9 @@ describe("logs in pages", () => {
     expect(noisyLog.lineCount * 101).toBeLessThan(MAX_JOB_LOG_BYTES * 1.1);
 
     // Stored once: the database holds about one copy of the capped log, not one per log that shows it.
-    const database = ["svcconn.db", "svcconn.db-wal"].reduce((n, f) => n + (() => { try { return statSync(join(data, f)).size; } catch { return 0; } })(), 0);
+    const database = isPostgres(server.runtime.store.db)
+      ? Number((await sql<{ size: string }>`select pg_total_relation_size('run_log_pages') as size`.execute(server.runtime.store.db)).rows[0]!.size)
+      : ["svcconn.db", "svcconn.db-wal"].reduce((n, f) => n + (() => { try { return statSync(join(data, f)).size; } catch { return 0; } })(), 0);
     expect(database / MB).toBeLessThan((MAX_JOB_LOG_BYTES * 1.5) / MB);
 
     // Four readers of the job's log at once, as text and as JSON lines: each gets every line, memory stays low.
@@ -88,7 +92,8 @@ describe("logs in pages", () => {
       else expect(read.last).toMatch(/\]\}$/);
     }
     const reading = (peak - before) / MB;
-    expect(writing).toBeLessThan(200);
+    // On PostgreSQL the driver's protocol buffers for each page written add to the process (the 64 MB cap bounds them).
+    expect(writing).toBeLessThan(isPostgres(server.runtime.store.db) ? 300 : 200);
     expect(reading).toBeLessThan(200);
     // A range of a large log reads only what it asks for.
     const tail = await (await api(`build/builds/${queued.id}/logs/${noisy.log.id}?startLine=${noisyLog.lineCount - 2}&endLine=${noisyLog.lineCount}`, "application/json")).json();

@@ -5,6 +5,7 @@ import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plane } from "../../src/core/config.js";
 import type { Runtime } from "../../src/server/runtime.js";
+import { isPostgres } from "../../src/store/database.js";
 import { DEMO } from "../../src/world/demo.js";
 import { bootstrapToken, vaultToken } from "../helpers/arm.js";
 import { basic } from "../helpers/devops.js";
@@ -217,9 +218,13 @@ function speaksItsFormat(plane: Plane, url: string, response: LightMyRequestResp
 /** Everything the store holds, but read caches and the clock: a refused request must leave it as it was. */
 async function fingerprint(): Promise<string> {
   const db = runtime.store.db;
-  const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not in ('meta', 'subscription_caches') and name not like 'sqlite_%' and name not like 'kysely_%' order by name`.execute(db);
+  const listed = isPostgres(db)
+    ? sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = 'public'`
+    : sql<{ name: string }>`select name from sqlite_master where type = 'table'`;
+  const tables = (await listed.execute(db)).rows.map((t) => t.name).filter((name) => !["meta", "subscription_caches"].includes(name) && !/^(?:sqlite|kysely)_/.test(name));
   const hash = createHash("sha256");
-  for (const { name } of tables.rows) hash.update(name).update(JSON.stringify((await sql`select * from ${sql.table(name)}`.execute(db)).rows));
+  // Rows in a stable order: PostgreSQL returns an updated row wherever it now sits.
+  for (const name of tables.sort()) hash.update(name).update(JSON.stringify((await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(db)).rows.map((r) => JSON.stringify(r)).sort()));
   return hash.digest("hex");
 }
 
