@@ -38,7 +38,7 @@ if (args.length === 0 || vitestArgs.length > 0) {
   const vitest = spawnSync(process.execPath, ["node_modules/vitest/vitest.mjs", "run", ...vitestArgs], { stdio: "inherit", env });
   if (vitest.status !== 0) process.exit(vitest.status ?? 1);
   // The same suite on PostgreSQL (each test's store a database of its own in a throwaway cluster of Debian's
-  // postgresql), with SVCCONN_TEST_DIALECTS=all. Not yet by default: two tests still differ there (issue 25).
+  // postgresql), with SVCCONN_TEST_DIALECTS=all. Not yet by default: one scenario check is not steady there (issue 25).
   if (process.env.SVCCONN_TEST_DIALECTS === "all") {
     const cluster = await startPostgres();
     if (!cluster) console.error("PostgreSQL is not installed (Debian's postgresql): the suite ran on SQLite only.");

@@ -60,6 +60,8 @@ interface JobOutcome {
 }
 
 const FLUSH_MS = 250;
+/** Output not yet stored beyond which steps wait for the store (four urgent flushes' worth). */
+const LOG_BACKLOG_BYTES = 1024 * 1024;
 
 const resultWord = (r: RecordResult): string => (r === "succeededWithIssues" ? "SucceededWithIssues" : r.charAt(0).toUpperCase() + r.slice(1));
 const worst = (results: RecordResult[]): RecordResult =>
@@ -352,7 +354,13 @@ export class RunExecution {
     Object.assign(jobRecord, { state: "inProgress", startTime: this.now(), workerName: lease.agent.name, currentOperation: null });
     jobRecord.logId = this.logs.newLog();
     this.changed();
-    const sink: JobSink = { record: this.upsert, log: (r, line) => this.append(r.logId, line), newLogId: () => this.logs.newLog(jobRecord.logId) };
+    const sink: JobSink = {
+      record: this.upsert,
+      log: (r, line) => this.append(r.logId, line),
+      newLogId: () => this.logs.newLog(jobRecord.logId),
+      // A store slower than a step's output holds the step back rather than svcconn's memory growing.
+      backlog: () => (this.logs.backlogBytes > LOG_BACKLOG_BYTES ? this.flushNow() : undefined),
+    };
     const outcome = await this.runJob({ stage, job, leg, jobRecord, agent: lease.agent, dependencies: values, secretOutputs, sink }).finally(() => lease.release());
     this.complete([jobRecord], outcome.result);
     for (const c of outcome.connections) {

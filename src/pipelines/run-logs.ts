@@ -31,6 +31,11 @@ export class RunLogWriter {
     private readonly changed: (urgent: boolean) => void,
   ) {}
 
+  /** What is written but not yet stored. */
+  get backlogBytes(): number {
+    return this.pendingBytes;
+  }
+
   /** A new log; a step's log names its job's log as `parentId`. */
   newLog(parentId: number | null = null): number {
     const id = ++this.nextId;
@@ -63,7 +68,8 @@ export class RunLogWriter {
         const lines = log.pending;
         log.pending = [];
         this.pendingBytes -= lines.reduce((n, l) => n + l.length, 0);
-        await this.store.appendLogPage(this.runId, log.meta.id, ++log.page, lines.length, lines.join("\n"));
+        // Lines that piled up during a slow write become several pages: a page stays small to write and to read.
+        for (const page of pages(lines)) await this.store.appendLogPage(this.runId, log.meta.id, ++log.page, page.length, page.join("\n"));
       }
       if (log.dirty) {
         log.dirty = false;
@@ -99,4 +105,19 @@ export async function* readLogLines(store: LogStore, log: RunLog, all: RunLog[],
       yield from === 0 && to === lines.length ? lines : lines.slice(from, to);
     }
   }
+}
+
+/** Lines in runs of at most PENDING_BYTES (a longer line is a page of its own). */
+function* pages(lines: string[]): Generator<string[]> {
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < lines.length; i++) {
+    if (i > start && bytes + lines[i]!.length > PENDING_BYTES) {
+      yield lines.slice(start, i);
+      start = i;
+      bytes = 0;
+    }
+    bytes += lines[i]!.length;
+  }
+  if (start < lines.length) yield lines.slice(start);
 }

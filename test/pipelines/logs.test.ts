@@ -92,8 +92,7 @@ describe("logs in pages", () => {
       else expect(read.last).toMatch(/\]\}$/);
     }
     const reading = (peak - before) / MB;
-    // On PostgreSQL the driver's protocol buffers for each page written add to the process (the 64 MB cap bounds them).
-    expect(writing).toBeLessThan(isPostgres(server.runtime.store.db) ? 300 : 200);
+    expect(writing).toBeLessThan(200);
     expect(reading).toBeLessThan(200);
     // A range of a large log reads only what it asks for.
     const tail = await (await api(`build/builds/${queued.id}/logs/${noisy.log.id}?startLine=${noisyLog.lineCount - 2}&endLine=${noisyLog.lineCount}`, "application/json")).json();

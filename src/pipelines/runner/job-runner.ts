@@ -36,6 +36,8 @@ export interface JobSink {
   record(record: TimelineRecord): void;
   log(record: TimelineRecord, line: string): void;
   newLogId(): number;
+  /** While the log's writes lag behind, a promise of their catching up: steps' output waits (memory stays bounded). */
+  backlog(): Promise<void> | undefined;
 }
 
 export interface AgentInfo {
@@ -497,7 +499,7 @@ export class JobRunner {
         const outcome = this.output(record, line, step);
         if (outcome === "commandFailed") commandFailed = true;
         else if (outcome) completed = outcome;
-      })
+      }, () => this.sink.backlog())
       .finally(() => {
         clearInterval(ticker);
         this.current = undefined;

@@ -49,7 +49,8 @@ export class StepProcess {
     private readonly onStarted: (pgid: number) => void,
   ) {}
 
-  run(command: StepCommand, onLine: (line: string) => void): Promise<StepExit> {
+  /** `backlog`: while it gives a promise, the step's output is not read (the pipe fills and the step waits). */
+  run(command: StepCommand, onLine: (line: string) => void, backlog: () => Promise<void> | undefined = () => undefined): Promise<StepExit> {
     const env = withLargeValuesInFile(command.env, command.tempFolder);
     env.SVCCONN_JOB = command.marker;
     const wrapped = this.sandbox.wrap({ file: command.file, args: command.args, cwd: command.cwd, jobFolder: command.jobFolder });
@@ -70,8 +71,8 @@ export class StepProcess {
         resolve({ ...exit, stoppedBy: this.stopped });
       };
       if (child.pid) this.onStarted(child.pid);
-      lines(child.stdout!, onLine);
-      lines(child.stderr!, onLine);
+      lines(child.stdout!, onLine, backlog);
+      lines(child.stderr!, onLine, backlog);
       child.on("error", (error) => finish({ code: null, signal: null, startError: error }));
       child.on("exit", (code, signal) => {
         // A step's processes end with it (a background `sleep &` too): what it left would hold the output open.
@@ -128,7 +129,7 @@ function withLargeValuesInFile(env: NodeJS.ProcessEnv, tempFolder: string): Node
   return out;
 }
 
-function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void, backlog: () => Promise<void> | undefined): void {
   let pending = "";
   stream.setEncoding("utf8");
   stream.on("data", (chunk: string) => {
@@ -142,6 +143,11 @@ function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): v
     if (pending.length > MAX_LINE_CHARS) {
       onLine(pending);
       pending = "";
+    }
+    const wait = backlog();
+    if (wait) {
+      stream.pause();
+      void wait.finally(() => stream.resume());
     }
   });
   stream.on("end", () => {
