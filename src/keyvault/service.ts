@@ -48,7 +48,7 @@ export class KeyVaultService {
   /** Authenticates and authorizes a request for one operation; returns the vault. */
   private async admit(request: VaultRequest, operation: SecretOperation, secretName?: string): Promise<Vault> {
     const vault = await this.deps.directory.vault(request.vaultName);
-    if (!vault) throw vaultErrors.vaultNotFound(request.vaultName);
+    if (!vault) throw vaultErrors.vaultNotFound(`${request.vaultName}.vault.azure.net`);
     const caller = await this.authenticate(vault, request.authorization);
     if (secretName !== undefined && !NAME.test(secretName)) throw vaultErrors.invalidName(secretName);
     await authorizeSecretOperation(this.deps.directory, vault, caller, request.origin, operation, secretName);
@@ -71,10 +71,10 @@ export class KeyVaultService {
     return this.deps.clock.nowSeconds();
   }
 
-  /** Versions of a name, oldest first, values opened; a deleted name has none to show. */
-  private async liveVersions(vault: Vault, name: string): Promise<SecretVersion[]> {
+  /** Versions of a name, oldest first, values still sealed; a deleted name has none to show. */
+  private async liveVersions(vault: Vault, name: string): Promise<Array<SecretVersion & { sealedValue: string }>> {
     if ((await this.deletedState(vault, name)).length) return [];
-    return (await this.deps.store.vaultSecrets.versions(vaultKey(vault), name)).map((v) => ({ ...v, value: this.deps.keyBox.open(v.sealedValue) }));
+    return this.deps.store.vaultSecrets.versions(vaultKey(vault), name);
   }
 
   /** The deleted state of a name (or of every name); past its purge date a deleted secret is gone. */
@@ -92,7 +92,8 @@ export class KeyVaultService {
     if (!secret) throw vaultErrors.secretNotFound(version ? `${name}/${version}` : name);
     // Dates do not stop a get (Key Vault: for test and recovery); a disabled secret does.
     if (!secret.enabled) throw vaultErrors.secretDisabled("get");
-    return { vault, secret };
+    // Only the value asked for is opened.
+    return { vault, secret: { ...secret, value: this.deps.keyBox.open(secret.sealedValue) } };
   }
 
   async listSecrets(request: VaultRequest, after: string | null, pageSize = MAX_PAGE): Promise<{ vault: Vault; page: SecretPage }> {
@@ -114,7 +115,9 @@ export class KeyVaultService {
     const command = read();
     if ((await this.deletedState(vault, name)).length) throw vaultErrors.deletedButRecoverable(name);
     const now = this.now();
-    const secret: SecretVersion = { vaultKey: vaultKey(vault), name: (await this.liveVersions(vault, name))[0]?.name ?? name, version: randomBytes(16).toString("hex"), ...command, created: now, updated: now };
+    // A new version keeps the name as first written (names compare case-insensitively).
+    const [first] = await this.deps.store.vaultSecrets.versions(vaultKey(vault), name);
+    const secret: SecretVersion = { vaultKey: vaultKey(vault), name: first?.name ?? name, version: randomBytes(16).toString("hex"), ...command, created: now, updated: now };
     await this.deps.store.vaultSecrets.put(secret, this.deps.keyBox.seal(command.value));
     await this.deps.directory.secretCreated(vault, secret.name);
     return { vault, secret };

@@ -161,6 +161,56 @@ describe("the vault listener speaks Key Vault", () => {
   });
 });
 
+describe("the vault listener's other refusals, each in Key Vault's format", () => {
+  it("an unreadable or expired token, a missing api-version, a bad maxresults, a vault svcconn does not have", async () => {
+    const garbage = await vault("not-a-jwt", "GET", "/secrets/sql-password");
+    expect(garbage.status).toBe(401);
+    expect(garbage.body.error).toEqual({ code: "Unauthorized", message: "AKV10022: Invalid token." });
+    const noVersion = await server.runtime.listeners.vault.inject({ method: "GET", url: "/secrets/sql-password", headers: { host: VAULT_HOST, authorization: `Bearer ${admin}` } });
+    expect(noVersion.statusCode).toBe(400);
+    expect(JSON.parse(noVersion.body).error).toEqual({ code: "BadParameter", message: "The request URI contains an invalid or missing api-version" });
+    const tooMany = await vault(admin, "GET", "/secrets?maxresults=26");
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.message).toBe("invalid maxresults: 26. It must be between 1 and 25.");
+    const unknown = await vault(admin, "GET", "/secrets/x", undefined, "kv-nowhere.vault.azure.net");
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toEqual({ code: "VaultNotFound", message: "No key vault answers at kv-nowhere.vault.azure.net: svcconn has no vault of that name." });
+    const soon = await vaultToken(server.runtime, DEMO.bootstrapAppId, DEMO.bootstrapSecret);
+    server.runtime.clock.advance(2 * 3600);
+    const expired = await vault(soon, "GET", "/secrets/sql-password");
+    expect(expired.status).toBe(401);
+    expect(expired.body.error).toEqual({ code: "Unauthorized", message: "[TokenExpired] Error validating token: 'S2S12086'." });
+    admin = await vaultToken(server.runtime, DEMO.bootstrapAppId, DEMO.bootstrapSecret);
+  });
+
+  it("public network access disabled refuses every caller (ForbiddenByConnection); purge protection keeps a deleted secret", async () => {
+    await makeVault("kv-svcconn-private", { enableRbacAuthorization: true, publicNetworkAccess: "Disabled" });
+    const privateId = `/subscriptions/${DEMO.subscriptionId}/resourceGroups/rg-prod-app/providers/Microsoft.KeyVault/vaults/kv-svcconn-private`;
+    await assignRole(DEMO.bootstrapServicePrincipalId, BUILTIN_ROLE_IDS.KeyVaultSecretsOfficer, privateId);
+    const token = await vaultToken(server.runtime, DEMO.bootstrapAppId, DEMO.bootstrapSecret);
+    const closed = await vault(token, "GET", "/secrets", undefined, "kv-svcconn-private.vault.azure.net");
+    expect(closed.status).toBe(403);
+    expect(closed.body.error).toEqual({
+      code: "Forbidden",
+      message: `Public network access is disabled and request is not from a trusted service nor via an approved private link.\r\nCaller: appid=${DEMO.bootstrapAppId};oid=${DEMO.bootstrapServicePrincipalId};iss=https://sts.windows.net/${DEMO.tenantId}/\r\nVault: kv-svcconn-private;location=westeurope`,
+      innererror: { code: "ForbiddenByConnection" },
+    });
+
+    await makeVault("kv-svcconn-protected", { enableRbacAuthorization: true, enablePurgeProtection: true, softDeleteRetentionInDays: 7 });
+    const protectedId = `/subscriptions/${DEMO.subscriptionId}/resourceGroups/rg-prod-app/providers/Microsoft.KeyVault/vaults/kv-svcconn-protected`;
+    await assignRole(DEMO.bootstrapServicePrincipalId, BUILTIN_ROLE_IDS.KeyVaultSecretsOfficer, protectedId);
+    const officer = await vaultToken(server.runtime, DEMO.bootstrapAppId, DEMO.bootstrapSecret);
+    const host = "kv-svcconn-protected.vault.azure.net";
+    const set = await vault(officer, "PUT", "/secrets/kept", { value: "k" }, host);
+    expect(set.body.attributes).toMatchObject({ recoveryLevel: "CustomizedRecoverable", recoverableDays: 7 });
+    await vault(officer, "DELETE", "/secrets/kept", undefined, host);
+    const purge = await vault(officer, "DELETE", "/deletedsecrets/kept", undefined, host);
+    expect(purge.status).toBe(403);
+    expect(purge.body.error.innererror).toEqual({ code: "PurgeProtected" });
+    expect((await vault(officer, "GET", "/deletedsecrets/kept", undefined, host)).status).toBe(200);
+  });
+});
+
 describe("who may read a secret: Azure RBAC data roles, access policies, the firewall", () => {
   it("RBAC vault: Contributor on the vault reads no secret (Key Vault's ForbiddenByRbac names caller and action); Key Vault Secrets User reads but cannot write", async () => {
     const app = await principalWithToken(server.runtime, "kv-reader");

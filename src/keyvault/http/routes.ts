@@ -32,7 +32,7 @@ export function vaultRoutes(app: FastifyInstance, deps: VaultRouteDeps): void {
     return { vaultName, authorization: request.headers.authorization, origin };
   };
   // Key Vault tells every caller the address it saw (what a firewall rule must allow).
-  const reply = (_request: FastifyRequest, origin: NetworkOrigin) => ({ "x-ms-keyvault-network-info": `conn_type=Ipv4;addr=${origin.address};act_addr_fam=InterNetwork;` });
+  const reply = (_request: FastifyRequest, origin: NetworkOrigin): Record<string, string> => ({ "x-ms-keyvault-network-info": `conn_type=Ipv4;addr=${origin.address};act_addr_fam=InterNetwork;` });
   const page = (request: FastifyRequest): { after: string | null; size: number } => {
     const query = request.query as Query;
     const size = query.maxresults === undefined ? MAX_PAGE : Number(query.maxresults);
