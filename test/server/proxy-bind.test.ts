@@ -29,10 +29,23 @@ async function foreignListener(port: number): Promise<{ connections: () => numbe
 
 describe.each(["127.0.0.2", "::1"])("svcconn bound to %s", (host) => {
   it("its proxy joins tunnels and IMDS requests to that address, and its certificate names it", async () => {
-    const server = await testServer({ host });
-    servers.push(server);
     const port = (url: string) => Number(new URL(url).port);
-    const watchers = await Promise.all([server.imds, server.arm, server.login].map((u) => foreignListener(port(u))));
+    // The foreign listeners need svcconn's ports free on 127.0.0.1; another test's process may hold one by chance
+    // (ports are ephemeral): then svcconn starts again on other ports.
+    let server: RunningServer | undefined;
+    let watchers: Array<{ connections: () => number }> = [];
+    for (let attempt = 0; attempt < 5 && !watchers.length; attempt++) {
+      server = await testServer({ host });
+      servers.push(server);
+      const started = server;
+      watchers = await Promise.all([started.imds, started.arm, started.login].map((u) => foreignListener(port(u)))).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== "EADDRINUSE") throw error;
+        for (const f of foreign.splice(0)) await new Promise((r) => f.close(r));
+        return [];
+      });
+    }
+    expect(watchers).toHaveLength(3);
+    server = server!;
     const dispatcher = new ProxyAgent({ uri: server.proxy, requestTls: { servername: "management.azure.com" } });
 
     // Plain IMDS through the proxy: svcconn's own metadata listener answers (no VM named: no identity).
