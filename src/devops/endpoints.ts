@@ -121,8 +121,11 @@ export class ServiceEndpoints {
 
   // ---- create -----------------------------------------------------------------------------------------------
 
-  /** POST on the organization route (references in the body) or the legacy project route (project from the path). */
-  async create(caller: DevOpsCaller, input: EndpointInput, routeProject?: string, preset: { id?: string } = {}): Promise<StoredEndpoint> {
+  /**
+   * POST on the organization route (references in the body) or the legacy project route (project from the path).
+   * A world file may preset the id and a creation that already failed (no creation is started for it).
+   */
+  async create(caller: DevOpsCaller, input: EndpointInput, routeProject?: string, preset: { id?: string; failedCreation?: string } = {}): Promise<StoredEndpoint> {
     const org = caller.organization;
     if (org.serverMode && input.type === "azurerm" && !SERVER_SCHEMES.has(input.scheme)) throw devopsErrors.unsupportedOnServer(input.scheme);
     let refs = input.projectReferences;
@@ -157,7 +160,7 @@ export class ServiceEndpoints {
       isShared: projects.length > 1,
       isReady: !automatic,
       isDisabled: false,
-      operationStatus: automatic ? { state: "InProgress", statusMessage: "" } : { state: "Ready", statusMessage: "" },
+      operationStatus: automatic ? { state: preset.failedCreation === undefined ? "InProgress" : "Failed", statusMessage: preset.failedCreation ?? "" } : { state: "Ready", statusMessage: "" },
       createdBy: caller.identity.id,
       creationDate: now,
       modificationDate: now,
@@ -167,7 +170,7 @@ export class ServiceEndpoints {
     await this.save(endpoint, input.secrets);
     // The creator administers the new connection in every project it was created in.
     for (const p of projects) await this.security.makeAdministrator(caller.identity.id, p.projectId, endpoint.id);
-    if (automatic) {
+    if (automatic && preset.failedCreation === undefined) {
       this.creation.start({ endpoint, organization: org, project: await this.owningProject(org, endpoint), creator: caller.identity, save: (e, s) => this.save(e, s) });
     }
     // The answer shows the connection as saved: an automatic one is still InProgress.

@@ -589,12 +589,11 @@ class WorldLoader {
       data,
       serviceEndpointProjectReferences: [project, ...shared].map((p) => ({ projectReference: { id: p.id, name: p.name }, name: c.name, description: "" })),
     };
-    const created = await at(path, async () => devops.endpoints.create(caller, readEndpointInput(body), undefined, { id: c.id }));
+    const created = await at(path, async () => devops.endpoints.create(caller, readEndpointInput(body), undefined, { id: c.id, failedCreation: c.failed }));
     let endpoint = created.endpoint;
     const now = this.writers.clock.nowMs();
     if (c.createdOn) endpoint = { ...endpoint, creationDate: worldTime(c.createdOn, now), modificationDate: worldTime(c.createdOn, now) };
     if (c.issuer) endpoint = { ...endpoint, parameters: { ...endpoint.parameters, [ISSUER_TYPE]: c.issuer === "devops" ? "AzureDevOps" : "EntraID" } };
-    if (c.failed) endpoint = { ...endpoint, isReady: false, operationStatus: { state: "Failed", statusMessage: c.failed } };
     if (c.data) endpoint = { ...endpoint, data: { ...endpoint.data, ...c.data } };
     if (endpoint !== created.endpoint) await devops.endpoints.save(endpoint, created.secrets);
     if (c.scheme === "WorkloadIdentityFederation" && application && c.federatedCredential === "matching" && !c.failed) {

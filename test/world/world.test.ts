@@ -74,3 +74,19 @@ describe("world files", () => {
     }
   });
 });
+
+describe("a connection whose creation failed, from a world file", () => {
+  it("is stored failed with the file's message and no creation runs behind it", async () => {
+    const runtime = await testRuntime({ world: "scenarios/doctor-faults.yaml" });
+    try {
+      await runtime.devops.creation.settled();
+      const org = (await runtime.store.devops.organizations())[0]!;
+      const endpoints = await runtime.store.devops.endpointsOfOrganization(org.id);
+      const failed = endpoints.find(({ endpoint }) => endpoint.name === "connection-not-ready")!.endpoint;
+      expect(failed).toMatchObject({ isReady: false, operationStatus: { state: "Failed", statusMessage: expect.stringMatching(/^Failed to create an app in Microsoft Entra\. Error: Insufficient privileges/) } });
+      expect(failed.data).not.toHaveProperty("appObjectId");
+    } finally {
+      await runtime.close();
+    }
+  });
+});
