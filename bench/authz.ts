@@ -1,7 +1,8 @@
 /**
  * npm run bench:authz — latency of ARM's authorization check with 1 k, 100 k and 1 M role assignments spread
  * over 10 k subscriptions: p50/p99 in process (Authorizer.isAllowed) and over HTTPS (a GET on a resource, which
- * authenticates, checks and answers), plus RSS. Target: p99 at 1 M ≤ 1.5 × p99 at 1 k.
+ * authenticates, checks and answers), plus RSS. Target: p99 at 1 M ≤ 1.5 × p99 at 1 k. On SQLite, or on the
+ * PostgreSQL database AUTHZ_DATABASE names (bench:cluster runs both).
  */
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -22,7 +23,7 @@ const REQUESTS = 2_000;
 
 const data = mkdtempSync(join(tmpdir(), "svcconn-authz-"));
 const caDir = resolve(".svcconn-test/bench-ca");
-const runtime = await createRuntime(resolveConfig({ dataDir: data, caDir, logLevel: "error", adminKey: "bench-admin-key" }, {}));
+const runtime = await createRuntime(resolveConfig({ dataDir: data, caDir, logLevel: "error", adminKey: "bench-admin-key", database: process.env.AUTHZ_DATABASE || undefined }, {}));
 const db = runtime.store.db;
 const roles = [BUILTIN_ROLE_IDS.Reader, BUILTIN_ROLE_IDS.Contributor, BUILTIN_ROLE_IDS.Owner];
 const subscriptionIds: string[] = [];
@@ -143,7 +144,7 @@ async function overHttps() {
 
 const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? 0) / 1024;
 
-console.log(`bench:authz — ${SUBSCRIPTIONS} subscriptions, ${CHECKS} checks in process and ${REQUESTS} HTTPS requests per size, Node ${process.version}`);
+console.log(`bench:authz on ${process.env.AUTHZ_DATABASE ? "PostgreSQL" : "SQLite"} — ${SUBSCRIPTIONS} subscriptions, ${CHECKS} checks in process and ${REQUESTS} HTTPS requests per size, Node ${process.version}`);
 const results: Array<{ size: number; inProc: { p50: number; p99: number }; https: { p50: number; p99: number } }> = [];
 for (const size of SIZES) {
   const t0 = Date.now();

@@ -13,14 +13,10 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { HttpsProxyAgent } from "https-proxy-agent";
 import { DEMO } from "../src/world/demo.js";
+import { numberFlag } from "./harness.js";
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const connections = flag("connections", 8);
-const seconds = flag("seconds", 5);
+const connections = numberFlag("connections", 8);
+const seconds = numberFlag("seconds", 5);
 
 const data = mkdtempSync(join(tmpdir(), "svcconn-bench-proxy-"));
 const server = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", "--data", data, "--ports", "auto", "--json", "--log-level", "silent"], { stdio: ["ignore", "pipe", "inherit"] });

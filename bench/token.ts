@@ -14,26 +14,15 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
 import { ensureCa } from "../src/server/tls.js";
+import { BENCH_CA_DIR, numberFlag, pooledSigningRate, trustingBenchCa } from "./harness.js";
 import { issueCertificate } from "../src/core/x509.js";
 import { DEMO } from "../src/world/demo.js";
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const connections = flag("connections", 16);
-const duration = flag("duration", 10);
-const caDir = resolve(".svcconn-test/bench-ca");
+const connections = numberFlag("connections", 16);
+const duration = numberFlag("duration", 10);
+const caDir = BENCH_CA_DIR;
 
-// Clients trust the CA only if NODE_EXTRA_CA_CERTS is set when the process starts: re-run with it.
-if (!process.env.NODE_EXTRA_CA_CERTS?.startsWith(caDir)) {
-  await ensureCa(caDir);
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: "inherit", env: { ...process.env, NODE_EXTRA_CA_CERTS: join(caDir, "ca.crt") } });
-  child.on("exit", (code) => process.exit(code ?? 1));
-} else {
-  await main();
-}
+await trustingBenchCa(main);
 
 function rawSigningRate(): number {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -44,22 +33,6 @@ function rawSigningRate(): number {
     sign("sha256", input, privateKey);
     n++;
   }
-  return n / 3;
-}
-
-/** The same signature through crypto.sign's thread-pool path with 16 in flight: the machine's signing ceiling. */
-async function pooledSigningRate(): Promise<number> {
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const input = Buffer.from("eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0");
-  const end = Date.now() + 3000;
-  let n = 0;
-  const worker = async () => {
-    while (Date.now() < end) {
-      await new Promise<void>((ok, fail) => sign("sha256", input, privateKey, (e) => (e ? fail(e) : ok())));
-      n++;
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
   return n / 3;
 }
 

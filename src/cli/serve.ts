@@ -14,6 +14,9 @@ interface ServeFlags {
   caDir?: string;
   rbacDelay?: string;
   directoryDelay?: string;
+  leaseSeconds?: string;
+  keys?: string;
+  join?: boolean;
   json?: boolean;
   logLevel?: string;
   stepSandbox?: string;
@@ -26,6 +29,8 @@ export function serveCommand(): Command {
     .option("--data <dir>", "data folder for the store, the local CA and the admin key (default ./.svcconn; env SVCCONN_DATA)")
     .option("--memory", "keep the store in memory")
     .option("--database <url>", "keep the store in PostgreSQL (postgres://user@host:port/db) instead of DATA/svcconn.db (env SVCCONN_DATABASE)")
+    .option("--keys <dir>", "key folder shared by every process on one --database: key file and local CA, made by the first process (default: the data folder; env SVCCONN_KEYS)")
+    .option("--join", "join processes already serving --database: load no world unless the database is empty")
     .option("--world <file>", "world file to load into a new store (default: the demo world; env SVCCONN_WORLD)")
     .option("--reset", "wipe the store and load the world again")
     .option("--no-tls", "serve plain HTTP (official Azure clients refuse it for login and ARM)")
@@ -35,6 +40,7 @@ export function serveCommand(): Command {
     .option("--ca-dir <dir>", "folder of the local CA that signs the server certificate (default DATA/tls; made when absent)")
     .option("--rbac-delay <seconds>", "seconds before a new or removed role assignment takes effect (default 300; env SVCCONN_RBAC_DELAY)")
     .option("--directory-delay <seconds>", "seconds before a directory-settings change takes effect (default 900; env SVCCONN_DIRECTORY_DELAY)")
+    .option("--lease-seconds <seconds>", "seconds a run or automatic creation of a stopped process waits before another process takes it over (default 30; env SVCCONN_LEASE_SECONDS)")
     .option("--json", "print one JSON line when ready, nothing else on stdout")
     .addOption(new Option("--step-sandbox <mode>", "isolate pipeline steps from svcconn's data folder: auto (bubblewrap where it works, else a loud warning), bubblewrap (required) or none (env SVCCONN_STEP_SANDBOX)").choices(["auto", "bubblewrap", "none"]))
     .addOption(new Option("--log-level <level>", "log level on stderr").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
@@ -48,6 +54,8 @@ export function serveCommand(): Command {
       const server = await startServer({
         dataDir: flags.data,
         database: flags.database,
+        keysDir: flags.keys,
+        join: flags.join,
         memory: flags.memory,
         world: flags.world,
         reset: flags.reset,
@@ -58,6 +66,7 @@ export function serveCommand(): Command {
         caDir: flags.caDir,
         rbacPropagationSeconds: flags.rbacDelay === undefined ? undefined : Number(flags.rbacDelay),
         directoryPropagationSeconds: flags.directoryDelay === undefined ? undefined : Number(flags.directoryDelay),
+        leaseSeconds: flags.leaseSeconds === undefined ? undefined : Number(flags.leaseSeconds),
         logLevel: flags.logLevel as never,
         stepSandbox: flags.stepSandbox as never,
       });

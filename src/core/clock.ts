@@ -18,7 +18,7 @@ export interface Clock {
 
 export class AdjustableClock implements Clock {
   private offset: number;
-  private readonly listeners: Array<(offsetMs: number) => void> = [];
+  private readonly listeners: Array<(offsetMs: number, movedMs: number) => void> = [];
 
   constructor(
     initialOffsetMs = 0,
@@ -45,11 +45,17 @@ export class AdjustableClock implements Clock {
 
   advance(seconds: number): void {
     if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError("the clock only moves forward");
-    this.offset += Math.round(seconds * 1000);
-    for (const listener of this.listeners) listener(this.offset);
+    const moved = Math.round(seconds * 1000);
+    this.offset += moved;
+    for (const listener of this.listeners) listener(this.offset, moved);
   }
 
-  onChange(listener: (offsetMs: number) => void): void {
+  onChange(listener: (offsetMs: number, movedMs: number) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Takes the offset another process set (the store's): listeners are not told, it is not a move of this one. */
+  follow(offsetMs: number): void {
+    if (Number.isFinite(offsetMs) && offsetMs > this.offset) this.offset = offsetMs;
   }
 }

@@ -29,6 +29,16 @@ export const configSchema = z.object({
   memory: z.boolean().default(false),
   /** A PostgreSQL store (`postgres://user@host:port/db`) instead of the data folder's SQLite file. */
   database: z.string().regex(/^postgres(?:ql)?:\/\//, "must be a postgres:// URL").optional(),
+  /**
+   * A key folder shared by every process on one database: the key file and the local CA (made by the first
+   * process). The data folder's own when absent.
+   */
+  keysDir: z.string().min(1).optional(),
+  /**
+   * Join processes already serving the database: no world is loaded unless the database is empty, and `reset`
+   * is refused.
+   */
+  join: z.boolean().default(false),
   /** A world file; the built-in demo world when absent. */
   world: z.string().min(1).optional(),
   /** Wipe the store and load the world again. */
@@ -42,6 +52,11 @@ export const configSchema = z.object({
   directoryPropagationSeconds: z.number().int().min(0).default(900),
   /** Seconds before a new or removed role assignment changes authorization; ARM takes a few minutes. */
   rbacPropagationSeconds: z.number().int().min(0).default(300),
+  /**
+   * Seconds a process holds a run or an automatic creation without renewing before another process (or the next
+   * start) takes it over; renewed every third of it.
+   */
+  leaseSeconds: z.number().min(0.3).max(3600).default(30),
   /** Seconds a refresh token may go unused before it expires (AADSTS700082); Entra's default is 90 days. */
   sessionInactivitySeconds: z.number().int().min(1).default(90 * 86_400),
   /** Folder of an existing CA to sign the server certificate with (tests share one CA across servers). */
@@ -89,6 +104,7 @@ export function resolveConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = proce
   if (env.SVCCONN_DATA) fromEnv.dataDir = env.SVCCONN_DATA;
   if (env.SVCCONN_WORLD) fromEnv.world = env.SVCCONN_WORLD;
   if (env.SVCCONN_DATABASE) fromEnv.database = env.SVCCONN_DATABASE;
+  if (env.SVCCONN_KEYS) fromEnv.keysDir = env.SVCCONN_KEYS;
   if (env.SVCCONN_HOST) fromEnv.host = env.SVCCONN_HOST;
   if (env.SVCCONN_PORTS) fromEnv.ports = parsePorts(env.SVCCONN_PORTS);
   if (env.SVCCONN_ADMIN_KEY) fromEnv.adminKey = env.SVCCONN_ADMIN_KEY;
@@ -96,6 +112,7 @@ export function resolveConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = proce
   if (env.SVCCONN_DIRECTORY_DELAY) fromEnv.directoryPropagationSeconds = Number(env.SVCCONN_DIRECTORY_DELAY);
   if (env.SVCCONN_SESSION_INACTIVITY) fromEnv.sessionInactivitySeconds = Number(env.SVCCONN_SESSION_INACTIVITY);
   if (env.SVCCONN_RBAC_DELAY) fromEnv.rbacPropagationSeconds = Number(env.SVCCONN_RBAC_DELAY);
+  if (env.SVCCONN_LEASE_SECONDS) fromEnv.leaseSeconds = Number(env.SVCCONN_LEASE_SECONDS);
   if (env.SVCCONN_STEP_SANDBOX) fromEnv.stepSandbox = env.SVCCONN_STEP_SANDBOX as Config["stepSandbox"];
   const merged = { ...fromEnv, ...stripUndefined(flags) };
   const parsed = configSchema.safeParse(merged);
@@ -104,6 +121,8 @@ export function resolveConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = proce
     throw new ConfigError(issue.path.join(".") || "config", issue.message);
   }
   if (parsed.data.memory && parsed.data.database) throw new ConfigError("memory", "a store in memory and a PostgreSQL database exclude each other");
+  if (parsed.data.join && !parsed.data.database) throw new ConfigError("join", "joining other processes needs their PostgreSQL --database");
+  if (parsed.data.join && parsed.data.reset) throw new ConfigError("join", "a process joining others cannot --reset the database they serve");
   return parsed.data;
 }
 

@@ -1,4 +1,5 @@
 import type { Clock } from "../core/clock.js";
+import type { OperationLeases } from "../core/leases.js";
 import type { Logger } from "../core/logging.js";
 import { federatedCredentialFor } from "./federation.js";
 import type { DevOpsIdentity, Organization, Project, ServiceEndpoint } from "./model.js";
@@ -72,6 +73,7 @@ export class AutomaticCreation {
     private readonly entra: EntraApi,
     private readonly arm: ArmApi,
     private readonly logger: Logger,
+    private readonly leases: OperationLeases,
   ) {}
 
   /** Resolves when every creation started so far has finished (tests and embedders wait on it). */
@@ -80,7 +82,13 @@ export class AutomaticCreation {
   }
 
   start(input: { endpoint: ServiceEndpoint; organization: Organization; project: Project; creator: DevOpsIdentity; save: (endpoint: ServiceEndpoint, secrets: Record<string, string>) => Promise<void> }): void {
-    const run = this.run(input).catch((error) => this.logger.error({ err: error, endpoint: input.endpoint.id }, "automatic creation failed unexpectedly"));
+    // Held under a lease while it runs: if this process stops, another one (or the next start) undoes it.
+    const id = input.endpoint.id;
+    const run = this.leases
+      .hold("creation", id)
+      .then(() => this.run(input))
+      .catch((error) => this.logger.error({ err: error, endpoint: id }, "automatic creation failed unexpectedly"))
+      .finally(() => this.leases.release("creation", id).catch((err) => this.logger.error({ err, endpoint: id }, "cannot release a creation's lease")));
     this.running.add(run);
     void run.finally(() => this.running.delete(run));
   }

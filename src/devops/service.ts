@@ -1,6 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import { SecretBox } from "../core/crypto.js";
 import { newGuid } from "../core/ids.js";
+import type { OperationLeases } from "../core/leases.js";
 import type { Logger } from "../core/logging.js";
 import type { Store } from "../store/index.js";
 import { AutomaticCreation } from "./create-workflow.js";
@@ -30,6 +31,8 @@ export interface DevOpsOptions {
   secretKey: Buffer;
   /** Seals the job-token signing keys in the store. */
   keyBox?: SecretBox;
+  /** Leases on automatic creations under way, so another process can take over one whose process stopped. */
+  leases: OperationLeases;
 }
 
 /** The connection plane: organizations, projects, identities and security, service connections and their use. */
@@ -55,7 +58,7 @@ export class DevOpsService {
     this.federation = options.federation;
     this.identities = new DevOpsIdentities(store, clock, options.entra, new JobTokens(store, clock, options.keyBox));
     this.security = new DevOpsSecurity(store, clock);
-    this.creation = new AutomaticCreation(clock, options.entra, options.arm, options.logger);
+    this.creation = new AutomaticCreation(clock, options.entra, options.arm, options.logger, options.leases);
     const box = new SecretBox(options.secretKey);
     this.endpoints = new ServiceEndpoints(store, clock, this.security, box, this.creation, options.entra);
     this.variableGroups = new VariableGroups(store, clock, this.security, box);
@@ -66,18 +69,40 @@ export class DevOpsService {
     this.checks = new CheckConfigurations(store, clock, this.resources, this.security);
   }
 
-  /** Fails, and undoes, every automatic creation a previous run of svcconn left unfinished (called at start). */
-  async recoverUnfinishedCreations(): Promise<number> {
+  /**
+   * Fails, and undoes, every automatic creation under way that no process holds (called at start, after lapsed
+   * leases were taken over; on a shared store only those saved more than `graceMs` ago): one a store without
+   * leases left.
+   */
+  async recoverUnfinishedCreations(graceMs = 0): Promise<number> {
+    const held = await this.options.leases.heldIds("creation");
+    // On a shared store a creation saved a moment ago by another process may not hold its lease yet.
+    const before = new Date(this.clock.nowMs() - graceMs).toISOString();
     let recovered = 0;
     for (const organization of await this.store.devops.organizations()) {
       for (const { endpoint } of await this.store.devops.endpointsOfOrganization(organization.id)) {
-        if (endpoint.operationStatus.state !== "InProgress") continue;
-        const creator = await this.store.devops.identity(endpoint.createdBy);
-        await this.creation.recover({ endpoint, organization, creator, save: (e, s) => this.endpoints.save(e, s) });
+        if (endpoint.operationStatus.state !== "InProgress" || held.has(endpoint.id) || endpoint.modificationDate >= before) continue;
+        await this.recoverCreation(organization, endpoint);
         recovered++;
       }
     }
     return recovered;
+  }
+
+  /** A creation whose process stopped (its lease lapsed and this process took it): undone and failed. */
+  async takeOverCreation(endpointId: string): Promise<void> {
+    try {
+      const stored = await this.endpoints.load(endpointId);
+      const organization = stored && (await this.store.devops.organizationByName(stored.endpoint.organizationId));
+      if (stored?.endpoint.operationStatus.state === "InProgress" && organization) await this.recoverCreation(organization, stored.endpoint);
+    } finally {
+      await this.options.leases.release("creation", endpointId);
+    }
+  }
+
+  private async recoverCreation(organization: Organization, endpoint: ServiceEndpoint): Promise<void> {
+    const creator = await this.store.devops.identity(endpoint.createdBy);
+    await this.creation.recover({ endpoint, organization, creator, save: (e, s) => this.endpoints.save(e, s) });
   }
 
   // ---- organizations and projects -----------------------------------------------------------------------------

@@ -37,6 +37,9 @@ export class Approvals {
 
   /** A pending approval for a run's stage, from an Approval check. */
   async open(input: { organization: OrganizationRef; projectId: string; runId: number; runName: string; pipeline: { id: number; name: string }; stageName: string; requestedBy: string; check: CheckForRun }): Promise<Approval> {
+    // A run taken over from a stopped process waits on the approval it had opened.
+    const opened = (await this.store.approvals.ofRun(input.runId)).find((a) => a.stageName === input.stageName && a.checkId === input.check.id && a.status === "pending");
+    if (opened) return opened;
     const settings = input.check.settings as { approvers: Array<{ id: string }>; blockedApprovers: Array<{ id: string }>; executionOrder: "anyOrder" | "inSequence"; instructions: string; minRequiredApprovers: number; requesterCannotBeApprover: boolean };
     const now = this.now();
     const steps = [];

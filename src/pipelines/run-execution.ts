@@ -44,14 +44,20 @@ export interface RunPlan {
   pipelineResources: PipelineResourceRun[];
 }
 
+/** Azure Pipelines' words for a job whose agent stopped renewing its lock (a process that died under a job). */
+export const STOPPED_HEARING =
+  "We stopped hearing from agent {agent}. Verify the agent machine is running and has a healthy network connection. Anything that terminates an agent process, starves it for CPU, or blocks its network access can cause this error. For more information, see: https://go.microsoft.com/fwlink/?linkid=846610";
+
 /** The pipelines plane's parts a run uses while it executes. */
-export interface ExecutionDeps extends Omit<PipelinesOptions, "keyBox"> {
+export interface ExecutionDeps extends Omit<PipelinesOptions, "keyBox" | "leases"> {
   agents: AgentQueue;
   approvals: Approvals;
   locks: ResourceLocks;
   live: Map<string, LiveJob>;
   /** The pipeline's own variables with their values, secrets opened. */
   openVariables: (pipeline: Pipeline) => Record<string, { value: string; isSecret: boolean }>;
+  /** A leg finished with these outputs (kept with the run's lease, for a process that takes the run over). */
+  legFinished: (runId: number, leg: string, outputs: Record<string, OutputVariable>) => Promise<void>;
 }
 
 interface JobOutcome {
@@ -62,6 +68,18 @@ interface JobOutcome {
 const FLUSH_MS = 250;
 /** Output not yet stored beyond which steps wait for the store (four urgent flushes' worth). */
 const LOG_BACKLOG_BYTES = 1024 * 1024;
+
+/** A job's outputs from its legs': named after the leg in a matrix, and after the job for a deployment (runOnce). */
+function jobOutputs(job: CompiledJob, legs: Array<Record<string, OutputVariable>>): Record<string, OutputVariable> {
+  const outputs: Record<string, OutputVariable> = {};
+  for (const [i, leg] of job.legs.entries()) {
+    for (const [k, v] of Object.entries(legs[i] ?? {})) {
+      outputs[leg.name ? `${leg.name}.${k}` : k] = v;
+      if (job.kind === "deployment") outputs[`${job.name}.${k}`] = v;
+    }
+  }
+  return outputs;
+}
 
 const resultWord = (r: RecordResult): string => (r === "succeededWithIssues" ? "SucceededWithIssues" : r.charAt(0).toUpperCase() + r.slice(1));
 const worst = (results: RecordResult[]): RecordResult =>
@@ -89,6 +107,8 @@ export class RunExecution {
     private readonly plan: RunPlan,
     private readonly uses: ConnectionUse[],
     private readonly signal: AbortSignal,
+    /** A run taken over: the outputs of its legs that finished, by the leg's record identifier. */
+    private readonly finished: Record<string, Record<string, OutputVariable>> = {},
   ) {
     this.logs = new RunLogWriter(deps.store.pipelines, run.id, this.now, (urgent) => this.changed(urgent));
     const collectionUri = `${deps.urls().devops}/${plan.org.name}/`;
@@ -124,10 +144,16 @@ export class RunExecution {
 
   // ---- records and logs ------------------------------------------------------------------------------------
 
-  /** The plan's records, pending from the start as on Azure Pipelines: a Job record per leg of each phase. */
+  /**
+   * The plan's records, pending from the start as on Azure Pipelines: a Job record per leg of each phase. A run
+   * taken over keeps the records it has.
+   */
   private planRecords(compiled: CompiledPipeline): Map<CompiledStage | CompiledJob, { stage?: TimelineRecord; phase?: TimelineRecord; legs: TimelineRecord[] }> {
     const out = new Map<CompiledStage | CompiledJob, { stage?: TimelineRecord; phase?: TimelineRecord; legs: TimelineRecord[] }>();
+    const existing = new Map(this.run.timeline.map((r) => [`${r.type}:${r.identifier}`, r]));
     const record = (r: Partial<TimelineRecord> & Pick<TimelineRecord, "type" | "name">) => {
+      const kept = existing.get(`${r.type}:${r.identifier}`);
+      if (kept) return kept;
       const full = newTimelineRecord(r);
       this.run.timeline.push(full);
       return full;
@@ -231,6 +257,11 @@ export class RunExecution {
 
   private async stage(stage: CompiledStage, records: ReturnType<RunExecution["planRecords"]>): Promise<void> {
     const stageRecord = records.get(stage)!.stage!;
+    if (stageRecord.state === "completed") {
+      const jobs = new Map(stage.jobs.map((job) => [job.name, this.finishedJob(job, records.get(job)!) ?? { result: "skipped" as const, outputs: {} }]));
+      this.stageResults.set(stage.name, { result: stageRecord.result ?? "skipped", jobs });
+      return;
+    }
     const deps = stage.dependsOn.map((d) => this.stageResults.get(d)?.result ?? "skipped");
     const status = { succeeded: deps.every((r) => r === "succeeded" || r === "succeededWithIssues"), failed: deps.includes("failed") };
     const jobs = new Map<string, JobOutcome>();
@@ -240,7 +271,8 @@ export class RunExecution {
       this.stageResults.set(stage.name, { result, jobs });
       return;
     }
-    const checks = await passCheckpoint(this.checkpointContext(), stage, stageRecord, this.checkedResources(stage));
+    // A stage in progress passed its checks before the run was taken over; one still pending evaluates them anew.
+    const checks = stageRecord.state === "inProgress" ? { passed: true as const, release: () => undefined } : await passCheckpoint(this.checkpointContext(), stage, this.withoutUnfinishedCheckpoint(stage, stageRecord), this.checkedResources(stage));
     if (!checks.passed) {
       // A stage whose checks fail does not run: its jobs are skipped, the stage fails.
       this.complete(stage.jobs.flatMap((j) => [records.get(j)!.phase, ...records.get(j)!.legs]), "skipped");
@@ -289,6 +321,8 @@ export class RunExecution {
 
   /** A job: its condition, then each of its legs in turn (one for a job without a matrix). */
   private async job(stage: CompiledStage, job: CompiledJob, records: { phase?: TimelineRecord; legs: TimelineRecord[] }, done: Map<string, JobOutcome>): Promise<JobOutcome> {
+    const finished = this.finishedJob(job, records);
+    if (finished) return finished;
     const deps = job.dependsOn.map((d) => done.get(d)?.result ?? "skipped");
     const dependencies: Record<string, Value> = Object.fromEntries([...done].map(([name, r]) => [name, { result: resultWord(r.result), outputs: Object.fromEntries(Object.entries(r.outputs).map(([k, o]) => [k, o.value])) }]));
     const values = { variables: this.conditionVariables(stage), dependencies, stageDependencies: this.jobStageDependencies() };
@@ -300,22 +334,26 @@ export class RunExecution {
     }
     // Secret outputs of the jobs this one reads are secrets here too.
     const secretOutputs = [...done.values(), ...[...this.stageResults.values()].flatMap((s) => [...s.jobs.values()])].flatMap((r) => Object.values(r.outputs).filter((o) => o.isSecret).map((o) => o.value));
-    Object.assign(records.phase!, { state: "inProgress", startTime: this.now() });
+    if (records.phase!.state !== "inProgress") Object.assign(records.phase!, { state: "inProgress", startTime: this.now() });
     const outcomes: JobOutcome[] = [];
-    const outputs: Record<string, OutputVariable> = {};
-    for (const [i, leg] of job.legs.entries()) {
-      const outcome = await this.leg(stage, job, leg, records.legs[i]!, values, secretOutputs);
-      outcomes.push(outcome);
-      for (const [k, v] of Object.entries(outcome.outputs)) {
-        outputs[leg.name ? `${leg.name}.${k}` : k] = v;
-        // A deployment job's outputs are also named after the job, as runOnce names them.
-        if (job.kind === "deployment") outputs[`${job.name}.${k}`] = v;
-      }
-    }
+    for (const [i, leg] of job.legs.entries()) outcomes.push(await this.leg(stage, job, leg, records.legs[i]!, values, secretOutputs));
     const result = worst(outcomes.map((o) => o.result));
     this.complete([records.phase], result);
     if (job.environment?.id !== undefined) await this.recordDeployment(stage, job, records.phase!, result);
-    return { result, outputs };
+    return { result, outputs: jobOutputs(job, outcomes.map((o) => o.outputs)) };
+  }
+
+  /** A job that finished before the run was taken over: its result, and its outputs as its legs left them. */
+  private finishedJob(job: CompiledJob, records: { phase?: TimelineRecord; legs: TimelineRecord[] }): JobOutcome | undefined {
+    if (records.phase?.state !== "completed") return undefined;
+    return { result: records.phase.result ?? "skipped", outputs: jobOutputs(job, records.legs.map((l) => this.finished[l.identifier ?? ""] ?? {})) };
+  }
+
+  /** A stage's checkpoint that had not decided when the run was taken over is evaluated again from the start. */
+  private withoutUnfinishedCheckpoint(stage: CompiledStage, stageRecord: TimelineRecord): TimelineRecord {
+    const checkpoint = this.run.timeline.find((r) => r.type === "Checkpoint" && r.identifier === `${stage.name}.Checkpoint`);
+    if (checkpoint) this.run.timeline = this.run.timeline.filter((r) => r !== checkpoint && r.parentId !== checkpoint.id);
+    return stageRecord;
   }
 
   /** A deployment job that ran is in its environment's history (its Deployments tab). */
@@ -338,6 +376,8 @@ export class RunExecution {
 
   /** One leg: it waits for an agent within the organization's parallel jobs, saying where it stands, then runs. */
   private async leg(stage: CompiledStage, job: CompiledJob, leg: CompiledLeg, jobRecord: TimelineRecord, values: Record<string, Value>, secretOutputs: string[]): Promise<JobOutcome> {
+    if (jobRecord.state === "completed") return { result: jobRecord.result ?? "skipped", outputs: this.finished[jobRecord.identifier ?? ""] ?? {} };
+    if (jobRecord.state === "inProgress") return this.lostLeg(jobRecord);
     let lease: AgentLease;
     try {
       // An agentless job runs on the server: no agent, and no parallel job.
@@ -363,11 +403,29 @@ export class RunExecution {
     };
     const outcome = await this.runJob({ stage, job, leg, jobRecord, agent: lease.agent, dependencies: values, secretOutputs, sink }).finally(() => lease.release());
     this.complete([jobRecord], outcome.result);
+    await this.deps.legFinished(this.run.id, jobRecord.identifier ?? "", outcome.outputs);
     for (const c of outcome.connections) {
       const prior = this.connectionsUsed.get(c.id);
       this.connectionsUsed.set(c.id, { connection: c, result: prior?.result === "failed" ? "failed" : outcome.result });
     }
     return outcome;
+  }
+
+  /**
+   * A leg that was running when its process stopped: Azure Pipelines ends a job whose agent stopped renewing
+   * with "We stopped hearing from agent", failed; its unfinished steps end with it, and the run goes on.
+   */
+  private async lostLeg(jobRecord: TimelineRecord): Promise<JobOutcome> {
+    await this.deps.devops.endJob(jobRecord.id);
+    const now = this.now();
+    for (const r of this.run.timeline) {
+      if (r.parentId !== jobRecord.id || r.state === "completed") continue;
+      Object.assign(r, { state: "completed", result: r.state === "inProgress" ? "failed" : "skipped", finishTime: r.state === "inProgress" ? now : null });
+    }
+    jobRecord.issues.push({ type: "error", category: "General", message: STOPPED_HEARING.replace("{agent}", jobRecord.workerName ?? "Hosted Agent"), data: { type: "error" } });
+    jobRecord.errorCount++;
+    this.complete([jobRecord], "failed");
+    return { result: "failed", outputs: {} };
   }
 
   private async runJob(input: { stage: CompiledStage; job: CompiledJob; leg: CompiledLeg; jobRecord: TimelineRecord; agent: AgentInfo; dependencies: Record<string, Value>; secretOutputs: string[]; sink: JobSink }): Promise<JobOutcome & { connections: ConnectionForJob[] }> {

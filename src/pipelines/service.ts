@@ -1,12 +1,13 @@
 import type { Clock } from "../core/clock.js";
 import type { SecretBox } from "../core/crypto.js";
 import { newGuid } from "../core/ids.js";
+import type { OperationLeases } from "../core/leases.js";
 import type { Logger } from "../core/logging.js";
 import type { Store } from "../store/index.js";
 import { UniqueViolation } from "../store/index.js";
 import { CompilePool } from "./compile/compile-pool.js";
 import type { CompiledPipeline, PoolRequest } from "./compile/compiler.js";
-import { compileTimeMacros, pipelineNotValid, resolveConnections, type ConnectionUse } from "./compile/resolve-connections.js";
+import { compileTimeMacros, pipelineNotValid, resolveConnections } from "./compile/resolve-connections.js";
 import { Approvals } from "./approvals.js";
 import { ResourceLocks } from "./resource-locks.js";
 import { resolveEnvironments } from "./compile/resolve-environments.js";
@@ -14,12 +15,13 @@ import { resolveGroups } from "./compile/resolve-groups.js";
 import { resolveRepositoryEndpoints } from "./compile/resolve-repositories.js";
 import { CompileError } from "./compile/yaml-tree.js";
 import { pipelinesErrors } from "./errors.js";
-import { FREE_TIER_PARALLELISM, HOSTED_POOL, newTimelineRecord, type DefinitionVariable, type InstalledExtension, type PipelineResourceRun, type RepositoryType, type Parallelism, type Pipeline, type PipelineSettings, type QueueTimeVariable, type RecordResult, type Repository, type Run, } from "./model.js";
+import { FREE_TIER_PARALLELISM, HOSTED_POOL, type DefinitionVariable, type InstalledExtension, type PipelineResourceRun, type RepositoryType, type Parallelism, type Pipeline, type PipelineSettings, type Repository, type Run } from "./model.js";
 import type { DevOpsApi, OrganizationRef, PipelineCaller, ProjectRef, ResourceRef } from "./ports.js";
 import { repositoryPath } from "./repositories.js";
 import { compileTimeVariables } from "./predefined.js";
 import { readLogLines } from "./run-logs.js";
-import { poolKey, RunExecution, type ExecutionDeps, type LiveJob, type RunPlan } from "./run-execution.js";
+import { poolKey, type ExecutionDeps, type LiveJob } from "./run-execution.js";
+import { RunScheduler, type QueuedPlan, type Resolution, type RunRequest } from "./run-scheduler.js";
 import { AgentQueue, type PoolChoice } from "./agent-queue.js";
 import type { RepositoryContent } from "./runner/job-runner.js";
 import type { StepSandbox } from "./runner/sandbox.js";
@@ -37,6 +39,8 @@ export interface PipelinesOptions {
   agentEnvironment: () => NodeJS.ProcessEnv;
   /** Seals pipeline secret variables while stored. */
   keyBox: SecretBox;
+  /** Leases on runs under way, so another process can take over one whose process stopped. */
+  leases: OperationLeases;
   /** Where jobs run, and how their steps are isolated from svcconn. */
   workFolders: WorkFolders;
   sandbox: StepSandbox;
@@ -76,42 +80,14 @@ export interface DefinitionUpdate {
   variables?: Record<string, VariableInput>;
 }
 
-export interface RunRequest {
-  variables: Record<string, QueueTimeVariable>;
-  templateParameters: Record<string, string>;
-  previewRun: boolean;
-  sourceBranch?: string;
-  /** The queue (agent pool) chosen when queueing, for jobs whose YAML names no pool. */
-  defaultPool?: string;
-}
-
-
-/** What a queued run needs to go on once nothing stops it. */
-interface QueuedPlan extends RunPlan {
-  request: RunRequest;
-  /** The variables templates saw, for resolving connection names again after a permit. */
-  compileTime: Record<string, string>;
-}
-
-
-const STOPPED_HEARING =
-  "We stopped hearing from agent {agent}. Verify the agent machine is running and has a healthy network connection. Anything that terminates an agent process, starves it for CPU, or blocks its network access can cause this error. For more information, see: https://go.microsoft.com/fwlink/?linkid=846610";
-const _FLUSH_MS = 250;
-/** How often runs waiting for Permit look at their pipeline permissions again. */
-const PERMIT_POLL_MS = 500;
-const NEEDS_PERMISSION = "This pipeline needs permission to access a resource before this run can continue.";
-
 /**
  * Azure Pipelines: repositories, YAML pipelines, runs (compile, resource authorization, jobs on agents), their
  * timelines and logs, and the job OIDC token. Service connections, permissions and tokens come from the DevOps
  * plane through its port; tasks reach Entra ID and ARM over HTTPS like real tasks.
  */
 export class PipelinesService {
-  private readonly running = new Set<Promise<void>>();
   private readonly live = new Map<string, LiveJob>();
-  private readonly controllers = new Map<number, AbortController>();
-  private readonly waiting = new Map<number, { run: Run; plan: QueuedPlan; resources: ResourceRef[] }>();
-  private permitTimer: NodeJS.Timeout | undefined;
+  private readonly scheduler: RunScheduler;
   private readonly compiler = new CompilePool();
   private readonly agents = new AgentQueue(async (organizationId) => (await this.store.pipelines.parallelism(organizationId)) ?? FREE_TIER_PARALLELISM);
 
@@ -120,6 +96,7 @@ export class PipelinesService {
 
   constructor(private readonly options: PipelinesOptions) {
     this.approvals = new Approvals(options.store, options.clock, options.devops);
+    this.scheduler = new RunScheduler(options, { replan: (run, request) => this.replan(run, request), resolve: (plan, requestedBy) => this.resolve(plan.compiled, plan.org, plan.project, plan.pipeline, plan.compileTime, requestedBy) }, () => this.executionDeps());
   }
 
   private get store() {
@@ -443,13 +420,7 @@ export class PipelinesService {
     const project = await this.project(caller, projectIdOrName);
     const pipeline = await this.pipeline(caller, project.id, pipelineId);
     await this.admit(caller, project, pipeline, request);
-    const repository = await this.repositoryOf(pipeline);
-    const context: CompileContext = { pipeline, repository, project, caller };
-    const compileTime = this.compileTimeVariables(context, request);
-    const compiled = await this.compile(context, request, compileTime);
-    const repositories = await this.checkoutRepositories(project, repository, compiled);
-    const pipelineResources = await this.pipelineResources(caller.organization, project, compiled);
-    const pools = await this.poolsFor(caller.organization, compiled, request.defaultPool ?? pipeline.defaultPool, compileTime);
+    const { plan, pools } = await this.prepare(caller, project, pipeline, request);
     const now = this.now();
     const day = now.slice(0, 10).replace(/-/g, "");
     const run: Omit<Run, "id"> = {
@@ -465,31 +436,43 @@ export class PipelinesService {
       queueTime: now,
       startTime: null,
       finishTime: null,
-      sourceBranch: request.sourceBranch ?? repository.defaultBranch,
+      sourceBranch: request.sourceBranch ?? plan.repository.defaultBranch,
       sourceVersion: "0000000000000000000000000000000000000000",
       variables: request.variables,
       templateParameters: request.templateParameters,
       validationResults: [],
       planId: newGuid(),
       // Only a preview run shows it; a stored run does not keep it (it can weigh megabytes).
-      finalYaml: request.previewRun ? compiled.finalYaml : null,
+      finalYaml: request.previewRun ? plan.compiled.finalYaml : null,
       queue: pools.first,
       timeline: [],
     };
     if (request.previewRun) return { ...run, id: -1 };
-    const resolution = await this.resolve(compiled, caller.organization, project, pipeline, compileTime, caller.identity.id);
-    const plan: QueuedPlan = { pipeline, repository, compiled, pools: pools.byJob, project, org: caller.organization, request, repositories, pipelineResources, compileTime };
+    const resolution = await this.resolve(plan.compiled, caller.organization, project, pipeline, plan.compileTime, caller.identity.id);
     if (resolution.errors.length) {
       if (resolution.onlyUnauthorized && (await this.store.pipelines.settings(project.id)).resourceAuthorization === "wait") {
-        return this.waitForPermit(run, resolution.unauthorized, plan);
+        return this.scheduler.waitForPermit(run, resolution.unauthorized, plan);
       }
       // A resource authorization failure is a run that failed before any job (the UI's "There was a resource authorization issue").
       const failed = { ...run, status: "completed" as const, result: "failed" as const, startTime: now, finishTime: now, validationResults: [{ result: "error" as const, message: pipelineNotValid(resolution.errors) }] };
-      return { ...failed, id: await this.store.pipelines.insertRun(failed) };
+      return this.store.pipelines.insertRun(failed);
     }
-    const stored: Run = { ...run, id: await this.store.pipelines.insertRun(run) };
-    this.start(stored, plan, resolution);
+    const stored = await this.store.pipelines.insertRun(run);
+    await this.scheduler.hold(stored, plan);
+    this.scheduler.start(stored, plan, resolution);
     return stored;
+  }
+
+  /** Compiles a run's pipeline for its caller and finds what its jobs use: repositories, pipeline resources, pools. */
+  private async prepare(caller: PipelineCaller, project: ProjectRef, pipeline: Pipeline, request: RunRequest): Promise<{ plan: QueuedPlan; pools: { first: string } }> {
+    const repository = await this.repositoryOf(pipeline);
+    const context: CompileContext = { pipeline, repository, project, caller };
+    const compileTime = this.compileTimeVariables(context, request);
+    const compiled = await this.compile(context, request, compileTime);
+    const repositories = await this.checkoutRepositories(project, repository, compiled);
+    const pipelineResources = await this.pipelineResources(caller.organization, project, compiled);
+    const pools = await this.poolsFor(caller.organization, compiled, request.defaultPool ?? pipeline.defaultPool, compileTime);
+    return { plan: { pipeline, repository, compiled, pools: pools.byJob, project, org: caller.organization, request, repositories, pipelineResources, compileTime }, pools };
   }
 
   /**
@@ -554,7 +537,18 @@ export class PipelinesService {
    * connection input, whose `$(x)` may read a group's variable, then the environments of deployment jobs (created
    * on first use when the requester may).
    */
-  private async resolve(compiled: CompiledPipeline, org: OrganizationRef, project: ProjectRef, pipeline: Pipeline, compileTime: Record<string, string>, requestedBy: string) {
+  /** The run compiled again for who queued it, for a process that takes it over. */
+  private async replan(run: Run, request: RunRequest): Promise<QueuedPlan> {
+    const { devops } = this.options;
+    const organization = await devops.organization(run.organizationId);
+    const caller: PipelineCaller = { organization, identity: (await devops.identity(organization, run.requestedBy.id)) ?? run.requestedBy };
+    const project = await devops.project(caller, run.projectId);
+    const pipeline = await this.store.pipelines.pipeline(run.pipelineId);
+    if (!pipeline) throw new Error(`its pipeline ${run.pipelineId} was deleted`);
+    return (await this.prepare(caller, project, pipeline, request)).plan;
+  }
+
+  private async resolve(compiled: CompiledPipeline, org: OrganizationRef, project: ProjectRef, pipeline: Pipeline, compileTime: Record<string, string>, requestedBy: string): Promise<Resolution> {
     const { devops } = this.options;
     const connections = await devops.connectionsOfProject(org, project.id);
     const isAuthorized = (resource: Omit<ResourceRef, "name">) => devops.isAuthorized(project.id, resource, pipeline.id);
@@ -577,76 +571,24 @@ export class PipelinesService {
     return { errors, unauthorized, onlyUnauthorized, uses: inputs.uses, pipeline: environments.pipeline };
   }
 
-  /** Starts a run that passed its checks, with its variable groups' variables in place. */
-  private start(run: Run, plan: QueuedPlan, resolution: { uses: ConnectionUse[]; pipeline: CompiledPipeline }): void {
-    const controller = new AbortController();
-    this.controllers.set(run.id, controller);
-    const work = new RunExecution(this.executionDeps(), run, { ...plan, compiled: resolution.pipeline }, resolution.uses, controller.signal)
-      .execute()
-      .catch(async (error) => {
-        this.options.logger.error({ err: error, runId: run.id }, "a pipeline run failed unexpectedly");
-        await this.abandon(run.id, `svcconn could not run this pipeline: ${(error as Error).message}`).catch(() => undefined);
-      })
-      .finally(() => {
-        this.running.delete(work);
-        this.controllers.delete(run.id);
-      });
-    this.running.add(work);
-  }
-
-  private executionDeps(): ExecutionDeps {
+  private executionDeps(): Omit<ExecutionDeps, "legFinished"> {
     const { store, clock, logger, devops, urls, agentEnvironment, workFolders, sandbox, protectedPaths } = this.options;
-    return { store, clock, logger, devops, urls, agentEnvironment, workFolders, sandbox, protectedPaths, agents: this.agents, approvals: this.approvals, locks: this.locks, live: this.live, openVariables: (p) => this.openVariables(p) };
-  }
-
-  // ---- waiting for Permit (the project's resourceAuthorization: wait) -----------------------------------------
-
-  /**
-   * The run waits on an Authorization check until every connection it names is permitted to its pipeline
-   * (pipelinePermissions PATCH, or open access); then it compiles its connections again and goes on.
-   */
-  private async waitForPermit(run: Omit<Run, "id">, unauthorized: ResourceRef[], plan: QueuedPlan): Promise<Run> {
-    const now = this.now();
-    const checkpoint = newTimelineRecord({ type: "Checkpoint", name: "Checkpoint", identifier: "Checkpoint", state: "inProgress", startTime: now });
-    const names = (type: ResourceRef["type"]) => unauthorized.filter((r) => r.type === type).map((r) => r.name).join(", ");
-    const needs = [names("endpoint") && `Service connection: ${names("endpoint")}.`, names("variablegroup") && `Variable group: ${names("variablegroup")}.`, names("environment") && `Environment: ${names("environment")}.`].filter(Boolean).join(" ");
-    const authorization = newTimelineRecord({
-      type: "Checkpoint.Authorization",
-      name: "Checkpoint.Authorization",
-      identifier: "Checkpoint.Authorization",
-      parentId: checkpoint.id,
-      state: "inProgress",
-      startTime: now,
-      issues: [{ type: "warning", category: "General", message: `${NEEDS_PERMISSION} ${needs}`, data: { type: "warning" } }],
-      warningCount: 1,
-    });
-    const waiting: Omit<Run, "id"> = { ...run, status: "inProgress", startTime: now, timeline: [checkpoint, authorization] };
-    const stored: Run = { ...waiting, id: await this.store.pipelines.insertRun(waiting) };
-    this.waiting.set(stored.id, { run: stored, plan, resources: unauthorized });
-    this.permitTimer ??= setInterval(() => void this.checkPermits().catch((err) => this.options.logger.error({ err }, "cannot check waiting runs")), PERMIT_POLL_MS).unref();
-    return stored;
-  }
-
-  private async checkPermits(): Promise<void> {
-    for (const [id, waiting] of this.waiting) {
-      const { run, plan } = waiting;
-      const permitted = await Promise.all(waiting.resources.map((r) => this.options.devops.isAuthorized(plan.project.id, r, plan.pipeline.id)));
-      if (!permitted.every(Boolean) || !this.waiting.delete(id)) continue;
-      const resolution = await this.resolve(plan.compiled, plan.org, plan.project, plan.pipeline, plan.compileTime, run.requestedBy.id);
-      const now = this.now();
-      const passed = resolution.errors.length === 0;
-      for (const r of run.timeline) Object.assign(r, { state: "completed", result: passed ? "succeeded" : "failed", finishTime: now });
-      if (!passed) {
-        Object.assign(run, { status: "completed", result: "failed", finishTime: now, validationResults: [{ result: "error", message: pipelineNotValid(resolution.errors) }] });
-        await this.store.pipelines.updateRun(run);
-        continue;
-      }
-      this.start(run, plan, resolution);
-    }
-    if (this.waiting.size === 0 && this.permitTimer) {
-      clearInterval(this.permitTimer);
-      this.permitTimer = undefined;
-    }
+    return {
+      store,
+      clock,
+      logger,
+      devops,
+      urls,
+      agentEnvironment,
+      workFolders,
+      sandbox,
+      protectedPaths,
+      agents: this.agents,
+      approvals: this.approvals,
+      locks: this.locks,
+      live: this.live,
+      openVariables: (p) => this.openVariables(p),
+    };
   }
 
   /** The pool of each job: `vmImage` is the Microsoft-hosted pool; `name` a pool the organization has. */
@@ -717,16 +659,32 @@ export class PipelinesService {
     const run = await this.run(caller, projectIdOrName, runId);
     const project = await this.project(caller, projectIdOrName);
     if (!(await this.canEdit(caller, project))) throw pipelinesErrors.queueDenied(caller.identity.displayName, run.pipelineId, project.name);
-    const waiting = this.waiting.get(run.id);
-    if (waiting && this.waiting.delete(run.id)) {
-      const now = this.now();
-      for (const r of waiting.run.timeline) Object.assign(r, { state: "completed", result: "canceled", finishTime: now });
-      Object.assign(waiting.run, { status: "completed", result: "canceled", finishTime: now });
-      await this.store.pipelines.updateRun(waiting.run);
-      return waiting.run;
-    }
-    this.controllers.get(run.id)?.abort();
-    return run;
+    return this.scheduler.cancel(run);
+  }
+
+  /** A run another process was asked to cancel, held here. */
+  cancelHeld(runId: number): void {
+    this.scheduler.cancelHeld(runId);
+  }
+
+  /** A run whose process stopped: see `RunScheduler.takeOver`. */
+  takeOverRun(id: string, body: string): Promise<void> {
+    return this.scheduler.takeOver(id, body);
+  }
+
+  /** Runs under way that no process holds end as failed (called at start): see `RunScheduler.recoverUnfinished`. */
+  recoverUnfinishedRuns(graceMs = 0): Promise<number> {
+    return this.scheduler.recoverUnfinished(graceMs);
+  }
+
+  /** Resolves when every run under way has finished (closing waits for it, bounded). */
+  settled(): Promise<void> {
+    return this.scheduler.settled();
+  }
+
+  /** Stops every run under way (closing svcconn); runs waiting for Permit stay held, taken over at the next start. */
+  cancelAll(): void {
+    this.scheduler.cancelAll();
   }
 
   // ---- the job OIDC token ----------------------------------------------------------------------------------
@@ -754,55 +712,13 @@ export class PipelinesService {
     return this.options.sandbox.kind;
   }
 
-  /**
-   * Runs a stopped svcconn left under way end as failed, with the agent's own words (called at start). A run that
-   * was waiting for Permit fails too: its queue-time secrets were never stored, so it cannot go on; queue it again.
-   */
-  async recoverUnfinishedRuns(): Promise<number> {
-    const runs = await this.store.pipelines.unfinishedRuns();
-    for (const run of runs) {
-      const waited = run.timeline.some((r) => r.type === "Checkpoint.Authorization" && r.state !== "completed");
-      await this.abandon(run.id, waited ? "svcconn stopped while this run waited for permission to use a resource. Queue the run again." : undefined);
-    }
-    return runs.length;
-  }
-
-  /** Ends a run that can no longer go on: running jobs fail with `message` (or the agent's "stopped hearing"). */
-  private async abandon(runId: number, message: string | undefined): Promise<void> {
-    const run = await this.store.pipelines.run(runId);
-    if (!run || run.status === "completed") return;
-    const now = this.now();
-    for (const r of run.timeline) {
-      if (r.state === "completed") continue;
-      if (r.type === "Job") await this.options.devops.endJob(r.id);
-      if (r.state === "inProgress" && (r.type === "Job" || r.type === "Checkpoint.Authorization")) {
-        r.issues.push({ type: "error", category: "General", message: message ?? STOPPED_HEARING.replace("{agent}", r.workerName ?? "Hosted Agent"), data: { type: "error" } });
-        r.errorCount++;
-      }
-      Object.assign(r, { state: "completed", result: r.state === "inProgress" ? "failed" : "abandoned", finishTime: now });
-    }
-    Object.assign(run, { status: "completed", result: "failed", finishTime: now });
-    await this.store.pipelines.updateRun(run);
-  }
-
-  /** Resolves when every run under way has finished (closing waits for it, bounded). */
-  async settled(): Promise<void> {
-    await Promise.allSettled([...this.running]);
-  }
-
   /** Ends the compile threads and removes the job folders' root (closing svcconn, after the runs have settled). */
   async close(): Promise<void> {
     await this.compiler.close();
     this.options.workFolders.close();
   }
 
-  /** Stops every run under way (closing svcconn); runs waiting for Permit stay as they are, failed at the next start. */
-  cancelAll(): void {
-    if (this.permitTimer) clearInterval(this.permitTimer);
-    this.permitTimer = undefined;
-    this.waiting.clear();
-    for (const controller of this.controllers.values()) controller.abort();
-  }
+
 }
 
-const _resultWord = (r: RecordResult): string => (r === "succeededWithIssues" ? "SucceededWithIssues" : r.charAt(0).toUpperCase() + r.slice(1));
+

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { sql } from "kysely";
 import { SecretBox } from "../core/crypto.js";
 import { openPostgres, openSqlite, type Store } from "../store/index.js";
+import { ensureCa } from "./tls.js";
 import type { OpenedDatabase } from "../store/database.js";
 
 /**
@@ -136,9 +137,9 @@ export const newKeys = (): DataKeys => ({ secretKey: randomBytes(32), adminKey: 
 
 /**
  * Opens (or makes) a data folder: 0700, locked, the store file non-empty unless the folder is new, and the key
- * file read or — for a new folder — made.
+ * file read or — for a new folder — made (unless the keys live in a key folder of their own, `keysElsewhere`).
  */
-export function openDataFolder(dataDir: string, options: { reset?: boolean } = {}): DataFolder {
+export function openDataFolder(dataDir: string, options: { reset?: boolean; keysElsewhere?: boolean } = {}): DataFolder {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
@@ -156,7 +157,9 @@ export function openDataFolder(dataDir: string, options: { reset?: boolean } = {
     const isNew = !exists;
     for (const file of [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`]) if (existsSync(join(dir, file))) chmodSync(join(dir, file), 0o600);
     let keys: DataKeys | undefined;
-    if (existsSync(keyFile)) {
+    if (options.keysElsewhere) {
+      // Read from the key folder by the caller.
+    } else if (existsSync(keyFile)) {
       chmodSync(keyFile, 0o600);
       keys = readKeys(keyFile);
     } else if (isNew) {
@@ -170,6 +173,63 @@ export function openDataFolder(dataDir: string, options: { reset?: boolean } = {
     release();
     throw error;
   }
+}
+
+/**
+ * A key folder several processes share (`--keys DIR`): the key file and the local CA (`tls/`), made by whichever
+ * process comes first while the others wait, then only read — never copied by hand.
+ */
+export async function openKeyFolder(dir: string): Promise<{ keys: DataKeys; caDir: string }> {
+  const folder = resolve(dir);
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const keyFile = join(folder, KEY_FILE);
+  const caDir = join(folder, "tls");
+  await exclusively(join(folder, ".making"), async () => {
+    if (!existsSync(keyFile)) writeKeys(keyFile, newKeys());
+    await ensureCa(caDir);
+  });
+  return { keys: readKeys(keyFile), caDir };
+}
+
+/** Runs `work` while holding a lock directory; one left by a process that died while holding it lapses. */
+async function exclusively(lockDir: string, work: () => Promise<void>): Promise<void> {
+  for (let waited = 0; ; waited += 50) {
+    try {
+      mkdirSync(lockDir, { mode: 0o700 });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if (Date.now() - (statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > STALE_LOCK_MS) rmSync(lockDir, { recursive: true, force: true });
+      else if (waited > 2 * STALE_LOCK_MS) throw new DataFolderError(`Cannot lock ${lockDir}.`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  try {
+    await work();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+/** Making the keys and a CA takes well under this. */
+const STALE_LOCK_MS = 30_000;
+
+/**
+ * Whether `box` opens the secrets of this store: the store keeps one value sealed with the key that sealed its
+ * secrets, so a process started with another key file fails at once, naming it, instead of failing secret by secret.
+ */
+export async function checkStoreKey(store: Store, box: SecretBox, keyFile: string): Promise<void> {
+  const sealed = await store.meta.get("keyCheck");
+  if (!sealed) {
+    await store.meta.set("keyCheck", box.seal("svcconn"));
+    return;
+  }
+  try {
+    if (box.open(sealed) === "svcconn") return;
+  } catch {
+    // Another key: said below.
+  }
+  throw new DataFolderError(`The key file ${keyFile} does not open this store's secrets: it was made with other keys. Start every process on this database with the same --keys folder.`);
 }
 
 /**

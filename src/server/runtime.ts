@@ -3,8 +3,9 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AdjustableClock } from "../core/clock.js";
 import { SecretBox } from "../core/crypto.js";
-import { dataKeys, openDataFolder, recordDatabase } from "./data-folder.js";
+import { checkStoreKey, dataKeys, KEY_FILE, openDataFolder, openKeyFolder, recordDatabase } from "./data-folder.js";
 import type { Config, Plane } from "../core/config.js";
+import { OperationLeases } from "../core/leases.js";
 import { createLogger, type Logger } from "../core/logging.js";
 import { DeploymentEngine } from "../arm/deployments.js";
 import { ArmSeeder } from "../arm/seed.js";
@@ -39,6 +40,8 @@ export interface Runtime {
   devops: DevOpsService;
   pipelines: PipelinesService;
   keyVault: KeyVaultService;
+  /** This process's leases on runs and automatic creations under way. */
+  leases: OperationLeases;
   /** Each vault's own port by svcconn's URL, and the proxy's tunnels to the vault listener. */
   vaultEndpoints: VaultEndpoints;
   world: World;
@@ -56,15 +59,20 @@ export interface Runtime {
 /** How long closing waits for automatic creations under way. */
 const CLOSE_GRACE_MS = 10_000;
 
+/** How soon a clock moved by another process on the same database reaches this one. */
+const CLOCK_POLL_MS = 200;
+
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
 /** Opens the store (loading the world into a new one), makes TLS material and builds every listener. */
 export async function createRuntime(config: Config): Promise<Runtime> {
   const logger = createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
-  const folder = config.memory ? undefined : openDataFolder(dataDir, { reset: config.reset });
+  // Processes on one database share a key folder: its keys and CA, not the data folder's.
+  const keyFolder = config.keysDir ? await openKeyFolder(config.keysDir) : undefined;
+  const folder = config.memory ? undefined : openDataFolder(dataDir, { reset: config.reset, keysElsewhere: keyFolder !== undefined });
   // Key generation runs on the thread pool while the store opens and the world loads.
-  const pendingTls = config.tls ? serverTls(config.caDir ?? join(dataDir, "tls"), config.host) : undefined;
+  const pendingTls = config.tls ? serverTls(config.caDir ?? keyFolder?.caDir ?? join(dataDir, "tls"), config.host) : undefined;
   pendingTls?.catch(() => undefined);
   let store: Store;
   try {
@@ -76,11 +84,15 @@ export async function createRuntime(config: Config): Promise<Runtime> {
     throw error;
   }
   try {
-    const keys = await dataKeys(store, folder);
+    const keys = keyFolder?.keys ?? (await dataKeys(store, folder));
+    await checkStoreKey(store, new SecretBox(keys.secretKey), keyFolder ? join(resolve(config.keysDir!), KEY_FILE) : (folder?.keyFile ?? "(in memory)"));
     const adminKey = config.adminKey ?? keys.adminKey;
     const keyBox = new SecretBox(keys.secretKey);
     const clock = new AdjustableClock(Number((await store.meta.get("clockOffsetMs")) ?? 0));
-    clock.onChange((offset) => void store.meta.set("clockOffsetMs", String(offset)).catch((err) => logger.error({ err }, "cannot persist the clock")));
+    // A move adds to the stored offset, so moves made by processes sharing the store all count; each process
+    // follows the stored offset (read every CLOCK_POLL_MS where the store is shared).
+    clock.onChange((_, moved) => void store.meta.add("clockOffsetMs", moved).then((offset) => clock.follow(offset)).catch((err) => logger.error({ err }, "cannot persist the clock")));
+    const clockPoll = config.database ? setInterval(() => void store.meta.get("clockOffsetMs").then((offset) => clock.follow(Number(offset ?? 0)), () => undefined), CLOCK_POLL_MS).unref() : undefined;
 
     // A data folder remembers the world it was made from, so a restart prints the same bootstrap facts.
     const worldFile = config.world ? resolve(config.world) : ((await store.meta.get("worldFile")) ?? "demo");
@@ -100,6 +112,8 @@ export async function createRuntime(config: Config): Promise<Runtime> {
     if (removedFolders) logger.warn({ removedFolders }, "job folders a stopped svcconn left behind were removed (their steps ended)");
     if (isolation.sandbox.kind === "none") logger.warn({ reason: isolation.sandbox.reason }, "pipeline steps run WITHOUT a sandbox: a step can read svcconn's data folder (keys.json) and environment; install bubblewrap");
 
+    // Runs and automatic creations are held under leases: another process (or the next start) takes over a stopped one's.
+    const leases = new OperationLeases(store.leases, { leaseMs: config.leaseSeconds * 1000, now: Date.now, logger });
     /** The three planes over one store (the world loader builds them over its transaction). */
     const planes = (s: Store) => {
       const federation = new FederationIssuer(s, clock, keyBox);
@@ -125,6 +139,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
         federation,
         secretKey: keys.secretKey,
         keyBox,
+        leases,
       });
       const pipelines = new PipelinesService({
         store: s,
@@ -134,23 +149,34 @@ export async function createRuntime(config: Config): Promise<Runtime> {
         urls: () => ({ devops: urls.devops ?? "https://127.0.0.1", login: loginBase(), arm: urls.arm ?? "https://127.0.0.1", graph: urls.graph ?? "https://127.0.0.1", imds: urls.imds ?? "http://127.0.0.1", proxy: urls.proxy }),
         agentEnvironment: () => agentEnvironment(caFile()),
         keyBox,
+        leases,
         ...isolation,
       });
       const keyVault = new KeyVaultService({ store: s, clock, keyBox, directory: inProcessVaultDirectory(arm), tokens: inProcessVaultTokens(entra) });
       return { entra, arm, devops, pipelines, keyVault };
     };
-    // A store is seeded once: the world's name is written in the same start, after the world's one transaction.
-    if (!(await store.meta.get("worldFile"))) {
+    // A store is seeded once: the world's name is written in the same start, after the world's one transaction;
+    // processes starting together on one empty database take turns, and only the first loads it.
+    await store.exclusively("world", async () => {
+      if (await store.meta.get("worldFile")) return;
       await loadWorld(world, store, (s) => {
         const p = planes(s);
         return { directory: p.entra.directory, arm: p.arm, armSeeder: new ArmSeeder(s, clock), devops: p.devops, pipelines: p.pipelines, keyVault: p.keyVault, signIn: p.entra.signIn, clock };
       });
       await store.meta.set("worldFile", worldFile);
-    }
+    });
     const { entra, arm, devops, pipelines, keyVault } = planes(store);
-    const recovered = await devops.recoverUnfinishedCreations();
+    leases.onLapsed("creation", (id) => devops.takeOverCreation(id));
+    leases.onLapsed("run", (id, body) => pipelines.takeOverRun(id, body));
+    leases.onCancel("run", (id) => pipelines.cancelHeld(Number(id)));
+    // SQLite's data folder is locked to this process: whoever held a lease there is gone, so it is taken at once.
+    const takenOver = await leases.sweep({ everything: !config.database });
+    if (takenOver) logger.warn({ takenOver }, "runs and automatic creations a stopped process held were taken over");
+    leases.start();
+    const orphanGraceMs = config.database ? config.leaseSeconds * 1000 : 0;
+    const recovered = await devops.recoverUnfinishedCreations(orphanGraceMs);
     if (recovered) logger.warn({ recovered }, "automatic service connection creations left unfinished by the last run were failed and undone");
-    const abandoned = await pipelines.recoverUnfinishedRuns();
+    const abandoned = await pipelines.recoverUnfinishedRuns(orphanGraceMs);
     if (abandoned) logger.warn({ abandoned }, "pipeline runs left under way by the last run were ended as failed");
     const deployments = new DeploymentEngine(arm, store, clock);
     let built: Listeners | undefined;
@@ -188,15 +214,18 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       vaultEndpoints,
       world,
       adminKey,
+      leases,
       tls,
       listeners,
       urls,
       bindPort: (plane, port) => void ports.set(port, plane),
       async close() {
+        clearInterval(clockPoll);
+        leases.stop();
         pipelines.cancelAll();
         await Promise.allSettled([...Object.values(listeners).map((l) => l.close()), vaultEndpoints.close()]);
         // Creations under way finish (or fail) before the store closes; a stuck one is recovered at the next start.
-        await Promise.race([Promise.all([devops.creation.settled(), pipelines.settled()]), new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
+        await Promise.race([Promise.all([devops.creation.settled(), leases.settled(), pipelines.settled()]), new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
         await pipelines.close();
         await store.close();
         folder?.release();

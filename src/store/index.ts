@@ -10,7 +10,10 @@ import { ResourceRepository } from "./resources.js";
 import { SessionRepository } from "./sessions.js";
 import { ChangeCounter, ReadCache } from "./change-counter.js";
 import type { Db, OpenedDatabase } from "./database.js";
+import { sql } from "kysely";
 import { MetaRepository } from "./meta.js";
+import { isPostgres } from "./migrations.js";
+import { OperationLeaseRepository } from "./operation-leases.js";
 import { PipelineRepository } from "./pipelines.js";
 import { ServicePrincipalRepository } from "./service-principals.js";
 import { KeyRepository } from "./signing-keys.js";
@@ -37,6 +40,7 @@ export class Store {
   readonly approvals: ApprovalRepository;
   readonly pipelines: PipelineRepository;
   readonly vaultSecrets: VaultSecretRepository;
+  readonly leases: OperationLeaseRepository;
   /** Cache for hot read paths; invalidated by any write through this store. */
   readonly cache: ReadCache;
 
@@ -62,11 +66,29 @@ export class Store {
     this.approvals = new ApprovalRepository(db);
     this.vaultSecrets = new VaultSecretRepository(db);
     this.pipelines = new PipelineRepository(db);
+    this.leases = new OperationLeaseRepository(db);
   }
 
   /** Runs `work` in one transaction, with repositories bound to it. */
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
     return this.db.transaction().execute((trx) => work(new Store(trx, this.changes)));
+  }
+
+  /**
+   * Runs `work` while no other process sharing this database runs work under the same name (PostgreSQL's
+   * advisory lock, held by one connection; SQLite's store has one process).
+   */
+  async exclusively<T>(name: string, work: () => Promise<T>): Promise<T> {
+    if (!isPostgres(this.db)) return work();
+    const key = sql`hashtext(${`svcconn:${name}`})`;
+    return this.db.connection().execute(async (connection) => {
+      await sql`select pg_advisory_lock(${key})`.execute(connection);
+      try {
+        return await work();
+      } finally {
+        await sql`select pg_advisory_unlock(${key})`.execute(connection);
+      }
+    });
   }
 
   async isEmpty(): Promise<boolean> {

@@ -654,6 +654,36 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0019-operation-leases": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("operation_leases")
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("id", "text", (c) => c.notNull())
+        .addColumn("owner", "text", (c) => c.notNull())
+        .addColumn("lease_until", "bigint", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("cancel_requested", "integer", (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint("operation_leases_pk", ["kind", "id"])
+        .execute();
+      await db.schema.createIndex("operation_leases_by_expiry").on("operation_leases").column("lease_until").execute();
+    },
+  },
+  "0020-run-build-numbers": {
+    async up(db: Kysely<any>) {
+      // The build number in a column of its own, unique per pipeline: processes sharing a store cannot both take one.
+      await db.schema.alterTable("runs").addColumn("build_number", "text").execute();
+      const seen = new Set<string>();
+      for (const row of await db.selectFrom("runs").select(["id", "pipeline_id", "body"]).orderBy("id").execute()) {
+        const name = String((JSON.parse(row.body) as { name?: unknown }).name ?? "");
+        // Two runs a race once numbered alike keep their bodies; only the first holds the number.
+        if (!name || seen.has(`${row.pipeline_id}:${name}`)) continue;
+        seen.add(`${row.pipeline_id}:${name}`);
+        await db.updateTable("runs").set({ build_number: name }).where("id", "=", row.id).execute();
+      }
+      await db.schema.createIndex("runs_build_number").on("runs").columns(["pipeline_id", "build_number"]).unique().execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

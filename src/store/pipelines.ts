@@ -1,6 +1,6 @@
 import type { AgentPool, InstalledExtension, Parallelism, Pipeline, PipelineSettings, Repository, Run, RunLog } from "../pipelines/model.js";
 import { sql } from "kysely";
-import { isUniqueViolation, json, UniqueViolation, type Db } from "./database.js";
+import { isUniqueViolation, json, startsWith, UniqueViolation, type Db } from "./database.js";
 
 type RunBody = Omit<Run, "id" | "organizationId" | "projectId" | "pipelineId" | "status">;
 
@@ -65,10 +65,23 @@ export class PipelineRepository {
   }
 
   // runs
-  async insertRun(run: Omit<Run, "id">): Promise<number> {
-    const { organizationId, projectId, pipelineId, status, ...body } = run;
-    const row = await this.db.insertInto("runs").values({ organizationId, projectId, pipelineId, status, body: storable(body) }).returning("id").executeTakeFirstOrThrow();
-    return row.id;
+  /**
+   * Stores a new run under the next build number of its day (`run.name` is `yyyymmdd.n`; n is taken anew when
+   * another run — of this process or another — took it first). Returns the stored run.
+   */
+  async insertRun(run: Omit<Run, "id">): Promise<Run> {
+    const day = run.name.slice(0, run.name.lastIndexOf("."));
+    let numbered = run;
+    for (let attempt = 0; ; attempt++) {
+      const { organizationId, projectId, pipelineId, status, ...body } = numbered;
+      try {
+        const row = await this.db.insertInto("runs").values({ organizationId, projectId, pipelineId, status, buildNumber: numbered.name, body: storable(body) }).returning("id").executeTakeFirstOrThrow();
+        return { ...numbered, id: row.id };
+      } catch (error) {
+        if (!isUniqueViolation(error) || attempt >= 50) throw error;
+        numbered = { ...numbered, name: `${day}.${(await this.runsOfDay(run.pipelineId, day)) + 1}` };
+      }
+    }
   }
 
   async updateRun(run: Run): Promise<void> {
@@ -96,9 +109,9 @@ export class PipelineRepository {
   }
 
   /** How many runs a pipeline had on one day (the build number's counter). */
-  async runsOfDay(pipelineId: number, prefix: string): Promise<number> {
-    const rows = await this.db.selectFrom("runs").select("body").where("pipelineId", "=", pipelineId).execute();
-    return rows.filter((r) => (JSON.parse(r.body) as RunBody).name.startsWith(`${prefix}.`)).length;
+  async runsOfDay(pipelineId: number, day: string): Promise<number> {
+    const row = await this.db.selectFrom("runs").select((eb) => eb.fn.countAll<number>().as("count")).where("pipelineId", "=", pipelineId).where(startsWith("buildNumber", `${day}.`)).executeTakeFirstOrThrow();
+    return Number(row.count);
   }
 
   // logs

@@ -141,6 +141,20 @@ export interface ExternalIssuerTable {
   jwks: string;
 }
 
+/** Work under way that a process holds under a lease it renews (a run, an automatic creation). */
+export interface OperationLeaseTable {
+  kind: string;
+  id: string;
+  /** The process holding it (its random id). */
+  owner: string;
+  /** Real time in ms (not svcconn's clock): a process that stops renewing loses it after this. */
+  leaseUntil: number;
+  /** What another process needs to take the work over (JSON, secrets sealed). */
+  body: string;
+  /** 1 when a process that does not hold it was asked to cancel it (the holder stops it). */
+  cancelRequested: Generated<number>;
+}
+
 export interface DatabaseSchema {
   meta: MetaTable;
   tenants: TenantTable;
@@ -197,6 +211,7 @@ export interface DatabaseSchema {
   retiredRefreshTokens: RetiredRefreshTokenTable;
   vaultSecrets: VaultSecretTable;
   vaultDeletedSecrets: VaultDeletedSecretTable;
+  operationLeases: OperationLeaseTable;
 }
 
 export interface ManagementGroupTable {
@@ -488,6 +503,8 @@ export interface RunTable {
   projectId: string;
   pipelineId: number;
   status: string;
+  /** `yyyymmdd.n`, unique per pipeline (null only for a duplicate an older store had). */
+  buildNumber: string | null;
   body: string;
 }
 

@@ -111,6 +111,17 @@ describe("pipelines: definitions, runs, timeline and logs", () => {
     expect(text).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z ##\[section\]Starting: Say hello$/m);
   }, 60_000);
 
+  it("runs queued at the same moment get distinct build numbers: the store's unique index decides, not a count read before", async () => {
+    const id = await pipeline("numbered", "/failing.yml");
+    const queued = await Promise.all(Array.from({ length: 12 }, () => devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${id}/runs`, {})));
+    await runtime.pipelines.settled();
+    const names = queued.map((q) => q.body.name as string);
+    const day = names[0]!.split(".")[0];
+    expect(new Set(names).size).toBe(12);
+    expect(names.map((n) => Number(n.split(".")[1])).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(names.every((n) => n.startsWith(`${day}.`))).toBe(true);
+  }, 60_000);
+
   it("a failing step fails the job and skips the next steps", async () => {
     const id = await pipeline("failing", "/failing.yml");
     const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${id}/runs`, {});

@@ -6,6 +6,7 @@ import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../src/core/config.js";
 import { SecretBox } from "../../src/core/crypto.js";
+import { openKeyFolder } from "../../src/server/data-folder.js";
 import { createRuntime, type Runtime } from "../../src/server/runtime.js";
 import { DEMO } from "../../src/world/demo.js";
 import { azurerm, createEndpoint, devops, ORG, PROJECT } from "../helpers/devops.js";
@@ -88,6 +89,42 @@ describe("secrets at rest", () => {
     await (await open(dir)).close();
     rmSync(join(dir, "keys.json"));
     await expect(open(dir)).rejects.toThrow(`The key file ${join(dir, "keys.json")} is missing`);
+  });
+
+  it("refuses a key file made with other keys, naming it, before any secret is read", async () => {
+    const dir = folder();
+    await (await open(dir)).close();
+    writeFileSync(join(dir, "keys.json"), JSON.stringify({ secretKey: Buffer.alloc(32, 7).toString("base64"), adminKey: "another-admin-key" }));
+    await expect(open(dir)).rejects.toThrow(`The key file ${join(dir, "keys.json")} does not open this store's secrets`);
+  });
+});
+
+describe("a key folder shared by processes (--keys)", () => {
+  it("is made once when several processes open it at the same moment: one key file, one CA", async () => {
+    const dir = join(folder(), "keys");
+    const opened = await Promise.all(Array.from({ length: 6 }, () => openKeyFolder(dir)));
+    expect(new Set(opened.map((o) => o.keys.secretKey.toString("base64"))).size).toBe(1);
+    expect(new Set(opened.map((o) => o.keys.adminKey)).size).toBe(1);
+    expect(opened[0]!.caDir).toBe(join(dir, "tls"));
+    expect(mode(join(dir, "keys.json"))).toBe(0o600);
+    expect(mode(join(dir, "tls", "ca.key"))).toBe(0o600);
+    const ca = readFileSync(join(dir, "tls", "ca.crt"), "utf8");
+    // Opened again later: read, not made again.
+    await openKeyFolder(dir);
+    expect(readFileSync(join(dir, "tls", "ca.crt"), "utf8")).toBe(ca);
+    expect(existsSync(join(dir, ".making"))).toBe(false);
+  });
+
+  it("serves a store from its keys, and the data folder keeps none", async () => {
+    const keys = join(folder(), "keys");
+    const dir = folder();
+    const runtime = await open(dir, { keysDir: keys });
+    try {
+      expect(existsSync(join(dir, "keys.json"))).toBe(false);
+      expect(runtime.adminKey).toBe(JSON.parse(readFileSync(join(keys, "keys.json"), "utf8")).adminKey);
+    } finally {
+      await runtime.close();
+    }
   });
 });
 
