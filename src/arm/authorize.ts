@@ -28,9 +28,6 @@ export const roleGuid = (roleDefinitionId: string): string => roleDefinitionId.s
  * and the caller's own assignments there, never on how many assignments exist in total.
  */
 export class Authorizer {
-  private subscriptions = new Map<string, Subscription | null>();
-  private groups: Map<string, ManagementGroup> | undefined;
-  private customRoles = new Map<string, RoleDefinition | null>();
   /** Principals ARM has authorized since it started: only they hold cached decisions that delay a new role. */
   private readonly seen = new Set<string>();
 
@@ -39,25 +36,15 @@ export class Authorizer {
     private readonly clock: Clock,
   ) {}
 
-  /** Forget cached hierarchy and roles after a write. */
-  invalidate(): void {
-    this.subscriptions.clear();
-    this.groups = undefined;
-    this.customRoles.clear();
-  }
-
+  // The hierarchy and custom roles are read through the store's cache: a write through this process clears it,
+  // and a write by another process sharing the store is seen within the cache's second.
   async subscription(id: string): Promise<Subscription | undefined> {
     const key = id.toLowerCase();
-    if (!this.subscriptions.has(key)) this.subscriptions.set(key, (await this.store.hierarchy.subscription(key)) ?? null);
-    return this.subscriptions.get(key) ?? undefined;
+    return this.store.cache.get(`authz:subscription:${key}`, () => this.store.hierarchy.subscription(key));
   }
 
-  async managementGroups(): Promise<Map<string, ManagementGroup>> {
-    if (!this.groups) {
-      const all = await this.store.hierarchy.managementGroups();
-      this.groups = new Map(all.map((g) => [g.name.toLowerCase(), g]));
-    }
-    return this.groups;
+  managementGroups(): Promise<Map<string, ManagementGroup>> {
+    return this.store.cache.get("authz:managementGroups", async () => new Map((await this.store.hierarchy.managementGroups()).map((g) => [g.name.toLowerCase(), g])));
   }
 
   /** Management groups from the tenant root down to `name`. */
@@ -87,11 +74,7 @@ export class Authorizer {
     const guid = roleGuid(id);
     const builtin = BUILTIN_BY_ID.get(guid);
     if (builtin) return builtin;
-    if (!this.customRoles.has(guid)) {
-      const found = (await this.store.rbac.customRoles()).find((r) => r.id === guid);
-      this.customRoles.set(guid, found ?? null);
-    }
-    return this.customRoles.get(guid) ?? undefined;
+    return this.store.cache.get(`authz:role:${guid}`, async () => (await this.store.rbac.customRoles()).find((r) => r.id === guid));
   }
 
   /** True when an assignment counts for authorization now (propagation delays on both ends). */

@@ -1,6 +1,6 @@
 import type { Clock } from "../core/clock.js";
 import type { Store } from "../store/index.js";
-import type { ManagementGroup, ResourceBody, SubscriptionState } from "./model.js";
+import type { ManagementGroup, ResourceBody, RoleDefinition, SubscriptionState } from "./model.js";
 import { formatScope, parseScope, resourceType } from "./scopes.js";
 import { normalizeLocation } from "./input.js";
 
@@ -16,6 +16,11 @@ export class ArmSeeder {
 
   private nowIso(): string {
     return this.clock.now().toISOString();
+  }
+
+  /** A custom role as the world declares it. */
+  async roleDefinition(role: RoleDefinition): Promise<void> {
+    await this.store.rbac.putRoleDefinition(role);
   }
 
   /** Every tenant has a root management group named after the tenant id. */

@@ -415,7 +415,6 @@ export class ArmService {
       createdBy: existing?.createdBy ?? caller.objectId,
     };
     await this.store.rbac.putRoleDefinition(role);
-    this.authorizer.invalidate();
     return { created: !existing, role };
   }
 
@@ -427,7 +426,6 @@ export class ArmService {
     if (!existing) return undefined;
     if ((await this.store.rbac.countForRole(existing.id)) > 0) throw armErrors.roleDefinitionHasAssignments();
     await this.store.rbac.deleteRoleDefinition(existing.id);
-    this.authorizer.invalidate();
     return existing;
   }
 

@@ -16,11 +16,14 @@ export interface HeldOperation {
   body: string;
 }
 
-export type OperationKind = "run" | "creation";
+/** A run, an automatic creation, or a parallel job or self-hosted agent in use (`agent`). */
+export type OperationKind = "run" | "creation" | "agent";
 
 /** Where leases live (the store). Every change is one conditional statement, so processes cannot both win. */
 export interface LeaseStore {
   hold(op: HeldOperation): Promise<void>;
+  /** Holds it only if nobody does: false when another process (or this one) holds it already. */
+  holdIfFree(op: HeldOperation): Promise<boolean>;
   setBody(kind: OperationKind, id: string, owner: string, body: string): Promise<void>;
   release(kind: OperationKind, id: string, owner: string): Promise<void>;
   renew(owner: string, leaseUntil: number): Promise<void>;
@@ -63,6 +66,11 @@ export class OperationLeases {
 
   hold(kind: OperationKind, id: string, body: unknown = {}): Promise<void> {
     return this.store.hold({ kind, id, owner: this.owner, leaseUntil: this.until(), body: JSON.stringify(body) });
+  }
+
+  /** Holds work only if no process holds it: whether this process now does. */
+  holdIfFree(kind: OperationKind, id: string): Promise<boolean> {
+    return this.store.holdIfFree({ kind, id, owner: this.owner, leaseUntil: this.until(), body: "{}" });
   }
 
   update(kind: OperationKind, id: string, body: unknown): Promise<void> {

@@ -96,6 +96,16 @@ export class DevOpsIdentities {
     return identity;
   }
 
+  /** A member of a group (a world's membership). */
+  async addToGroup(groupId: string, identityId: string): Promise<void> {
+    await this.store.devops.addMember(groupId, identityId);
+  }
+
+  /** A personal access token a world gives by its hash only (its value never in the file). */
+  async importPat(identity: DevOpsIdentity, pat: { name: string; tokenHash: string; validTo: string }): Promise<void> {
+    await this.store.devops.insertPat({ id: newGuid(), identityId: identity.id, organizationId: identity.organizationId, name: pat.name, tokenHash: pat.tokenHash, validTo: new Date(Date.parse(pat.validTo)).toISOString(), createdAt: this.clock.now().toISOString() });
+  }
+
   /** Issues a personal access token (shown once; stored as a hash). World files may fix its value. */
   async issuePat(identity: DevOpsIdentity, name: string, validDays: number, token = newPat()): Promise<string> {
     const now = this.clock.nowMs();

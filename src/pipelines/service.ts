@@ -89,13 +89,19 @@ export class PipelinesService {
   private readonly live = new Map<string, LiveJob>();
   private readonly scheduler: RunScheduler;
   private readonly compiler = new CompilePool();
-  private readonly agents = new AgentQueue(async (organizationId) => (await this.store.pipelines.parallelism(organizationId)) ?? FREE_TIER_PARALLELISM);
+  private readonly agents: AgentQueue;
 
   readonly approvals: Approvals;
   private readonly locks = new ResourceLocks();
 
   constructor(private readonly options: PipelinesOptions) {
     this.approvals = new Approvals(options.store, options.clock, options.devops);
+    // Parallel jobs and busy agents are counted in the store, over every process sharing it.
+    const { leases } = options;
+    this.agents = new AgentQueue(async (organizationId) => (await this.store.pipelines.parallelism(organizationId)) ?? FREE_TIER_PARALLELISM, {
+      take: (slot) => leases.holdIfFree("agent", slot),
+      free: (slot) => leases.release("agent", slot),
+    });
     this.scheduler = new RunScheduler(options, { replan: (run, request) => this.replan(run, request), resolve: (plan, requestedBy) => this.resolve(plan.compiled, plan.org, plan.project, plan.pipeline, plan.compileTime, requestedBy) }, () => this.executionDeps());
   }
 

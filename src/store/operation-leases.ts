@@ -15,6 +15,15 @@ export class OperationLeaseRepository implements LeaseStore {
       .execute();
   }
 
+  async holdIfFree(op: HeldOperation): Promise<boolean> {
+    const result = await this.db
+      .insertInto("operationLeases")
+      .values({ kind: op.kind, id: op.id, owner: op.owner, leaseUntil: op.leaseUntil, body: op.body })
+      .onConflict((oc) => oc.columns(["kind", "id"]).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
   async setBody(kind: OperationKind, id: string, owner: string, body: string): Promise<void> {
     await this.db.updateTable("operationLeases").set({ body }).where("kind", "=", kind).where("id", "=", id).where("owner", "=", owner).execute();
   }

@@ -14,7 +14,6 @@ import { firstPartyServicePrincipalId, GRAPH_APP_ROLES } from "../entra/director
 import { AZURE_DEVOPS_APP_ID, GRAPH_APP_ID } from "../entra/token/token-audiences.js";
 import type { Store } from "../store/index.js";
 import { hashPassword } from "../core/crypto.js";
-import { newGuid } from "../core/ids.js";
 import type { Clock } from "../core/clock.js";
 import { readEndpointInput } from "../devops/endpoint-input.js";
 import { readVariableGroupInput } from "../devops/variable-group-input.js";
@@ -194,7 +193,7 @@ class WorldLoader {
     }
     for (const [i, o] of this.world.organizations.entries()) await this.organization(i, o);
     for (const [i, issuer] of this.world.issuers.entries()) {
-      await at(`issuers.${i}`, () => this.store.keys.upsertIssuer({ issuer: issuer.issuer, jwks: issuer.jwks as never }));
+      await at(`issuers.${i}`, () => this.writers.directory.trustIssuer({ issuer: issuer.issuer, jwks: issuer.jwks as never }));
     }
   }
 
@@ -285,7 +284,7 @@ class WorldLoader {
       for (const [k, owner] of a.owners.entries()) {
         const ownerId = this.userIds.get(`${tenantId}/${owner.toLowerCase()}`);
         if (!ownerId) throw new WorldError(`${path}.owners.${k}`, `unknown user '${owner}'`);
-        await this.store.applications.addOwner(app.id, ownerId, tenantId);
+        await this.writers.directory.addOwner(app.id, ownerId, tenantId);
       }
       const now = this.writers.clock.nowMs();
       for (const [k, p] of a.passwordCredentials.entries()) {
@@ -373,7 +372,7 @@ class WorldLoader {
   private async roleDefinitions(i: number, t: WorldTenant, tenantId: string): Promise<void> {
     for (const [j, role] of t.roleDefinitions.entries()) {
       await at(`tenants.${i}.roleDefinitions.${j}`, () =>
-        this.store.rbac.putRoleDefinition({
+        this.writers.armSeeder.roleDefinition({
           id: role.id.toLowerCase(),
           roleName: role.roleName,
           description: role.description,
@@ -481,13 +480,11 @@ class WorldLoader {
       for (const [projectName, groups] of Object.entries(m.projects)) {
         const project = projects.get(projectName.toLowerCase());
         if (!project) throw new WorldError(`${mpath}.projects.${projectName}`, `unknown project '${projectName}'`);
-        for (const group of groups) await this.store.devops.addMember(project.groups[group].id, identity.id);
+        for (const group of groups) await devops.identities.addToGroup(project.groups[group].id, identity.id);
       }
       if (m.organizationGroups.length) await at(`${mpath}.organizationGroups`, () => devops.makeOrganizationAdministrator(org, identity.id));
       if (m.pat) await devops.identities.issuePat(identity, "world", 365, m.pat);
-      for (const t of m.pats) {
-        await this.store.devops.insertPat({ id: newGuid(), identityId: identity.id, organizationId: org.id, name: t.name, tokenHash: t.tokenHash, validTo: new Date(Date.parse(t.validTo)).toISOString(), createdAt: this.writers.clock.now().toISOString() });
-      }
+      for (const t of m.pats) await devops.identities.importPat(identity, t);
       if (m.signedIn) {
         const home = member.homeTenantId && member.homeUserId ? ((await this.store.users.get(member.homeTenantId, member.homeUserId)) ?? member) : member;
         await signIn.openSession(tenant, member, home, AZURE_DEVOPS_APP_ID, `${AZURE_DEVOPS_APP_ID}/.default offline_access`);

@@ -2,9 +2,13 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ResourceManagementClient } from "@azure/arm-resources";
+import { ClientSecretCredential } from "@azure/identity";
+import * as azdev from "azure-devops-node-api";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO } from "../../src/world/demo.js";
+import { TEST_CA_DIR } from "../helpers/runtime.js";
 import { type Api, completedRun, expectLostThenAfter, killServed, LONG_THEN_AFTER, pipelineIdOf, pipelineWorld, projectApi, type Served, serve, timelineOf, until } from "../helpers/processes.js";
 
 // Three svcconn processes on one PostgreSQL database and one key folder (SPEC B7): they serve one world, and when
@@ -41,7 +45,7 @@ describe.skipIf(!cluster)("three processes on one PostgreSQL database", () => {
     database = url.href;
     keys = mkdtempSync(join(tmpdir(), "svcconn-keys-"));
     // Two start at once on the empty database: one loads the world while the other waits; a third joins them.
-    const world = pipelineWorld({ long: LONG_THEN_AFTER, quick: "steps:\n  - script: echo quick\n" });
+    const world = pipelineWorld({ long: LONG_THEN_AFTER, quick: "steps:\n  - script: echo quick\n", grouped: "variables:\n  - group: release-settings\nsteps:\n  - script: echo $(region)\n" });
     const firstTwo = await Promise.all([serve(nodeArgs(["--world", world])), serve(nodeArgs(["--world", world]))]);
     processes = [...firstTwo, await serve(nodeArgs(["--join"]))];
     apis = processes.map(projectApi);
@@ -71,6 +75,36 @@ describe.skipIf(!cluster)("three processes on one PostgreSQL database", () => {
     const seen = await apis[1]!("GET", `serviceendpoint/endpoints/${made.id}`);
     expect(seen.authorization.parameters.serviceprincipalid).toBe(DEMO.bootstrapAppId);
   });
+
+  it("official clients spread over the three processes get one process's results: create, read, rotate, delete; sign in, list", async () => {
+    const endpoints = await Promise.all(processes.map((p) => new azdev.WebApi(p.organization, azdev.getPersonalAccessTokenHandler(p.pat), { cert: { caFile: `${TEST_CA_DIR}/ca.crt` } }).getServiceEndpointApi()));
+    const name = `spread-${randomUUID().slice(0, 8)}`;
+    const created = await endpoints[0]!.createServiceEndpoint(manual(name) as never);
+    const read = await endpoints[1]!.getServiceEndpointDetails(DEMO.project.name, created.id!);
+    expect(read).toMatchObject({ name, isReady: true, authorization: { scheme: "ServicePrincipal" } });
+    // Rotate its secret on a third process; the second reads the change.
+    const rotated = { ...read, authorization: { ...read.authorization, parameters: { ...read.authorization!.parameters, serviceprincipalkey: "rotated-secret-value" } } };
+    await endpoints[2]!.updateServiceEndpoint(rotated, created.id!);
+    expect((await endpoints[1]!.getServiceEndpointDetails(DEMO.project.name, created.id!)).modifiedBy).toBeDefined();
+    await endpoints[1]!.deleteServiceEndpoint(created.id!, [DEMO.project.id]);
+    expect(await endpoints[0]!.getServiceEndpointDetails(DEMO.project.name, created.id!)).toBeNull();
+    // @azure/identity signs in on one process; the ARM SDK lists on another with that token. It asks for ARM's own
+    // audience: a process knows only its own listeners' URLs as audiences, not another process's.
+    const { tenantId, clientId, clientSecret } = processes[0]!.bootstrap;
+    const credential = new ClientSecretCredential(tenantId, clientId, clientSecret, { authorityHost: processes[0]!.login, disableInstanceDiscovery: true });
+    const groups = [];
+    for await (const group of new ResourceManagementClient(credential, DEMO.subscriptionId, { endpoint: processes[2]!.arm, credentialScopes: ["https://management.azure.com/.default"] }).resourceGroups.list()) groups.push(group.name);
+    expect(groups).toContain("rg-prod-app");
+  }, 60_000);
+
+  it("a run waiting for Permit on one process goes on when another process permits it", async () => {
+    const pipelines = await new azdev.WebApi(processes[0]!.organization, azdev.getPersonalAccessTokenHandler(processes[0]!.pat), { cert: { caFile: `${TEST_CA_DIR}/ca.crt` } }).getPipelinesApi();
+    const id = await pipelineIdOf(apis[0]!, "grouped");
+    const run = await pipelines.runPipeline({}, DEMO.project.name, id);
+    const group = ((await apis[1]!("GET", "distributedtask/variablegroups")).value as Array<{ id: number; name: string }>).find((g) => g.name === "release-settings")!;
+    await apis[1]!("PATCH", `pipelines/pipelinePermissions/variablegroup/${group.id}`, { pipelines: [{ id, authorized: true }] });
+    expect((await completedRun(apis[2]!, id, run.id!, 30_000)).result).toBe("succeeded");
+  }, 60_000);
 
   it("50 creations of one name spread over the three processes: exactly one wins, the others get Azure DevOps' duplicate error", async () => {
     const name = `same-${randomUUID().slice(0, 8)}`;
@@ -130,7 +164,40 @@ describe.skipIf(!cluster)("three processes on one PostgreSQL database", () => {
     expect(Date.now() - asked).toBeLessThan(LEASE_SECONDS * 1000 + 3000);
   }, 60_000);
 
-  // Last: it kills the first process.
+  it("an organization's parallel jobs are counted over every process: a job queued on another process waits its turn", async () => {
+    const admin = (i: number, path: string, body: unknown) =>
+      fetch(`${processes[i]!.devops}${path}`, { method: "PUT", headers: { "x-svcconn-admin-key": processes[i]!.adminKey, "content-type": "application/json" }, body: JSON.stringify(body) });
+    expect((await admin(0, `/_admin/organizations/${DEMO.organization.name}/parallelism`, { microsoftHosted: 1, selfHosted: 1 })).status).toBe(200);
+    const long = await apis[1]!("POST", `pipelines/${await pipelineIdOf(apis[1]!, "long")}/runs`, {});
+    await until("the long job to run", async () => ((await timelineOf(apis[1]!, long.id)).find((r) => r.type === "Job")?.state === "inProgress" ? true : undefined));
+    const quickId = await pipelineIdOf(apis[2]!, "quick");
+    const quick = await apis[2]!("POST", `pipelines/${quickId}/runs`, {});
+    const waiting = await until("the quick job to wait for the parallel job", async () => {
+      const job = (await apis[2]!("GET", `build/builds/${quick.id}/timeline`)).records.find((r: { type: string }) => r.type === "Job");
+      return job?.currentOperation ? job : undefined;
+    });
+    expect(waiting).toMatchObject({ state: "pending", currentOperation: "The agent request is not running because you have reached the maximum number of requests that can run for parallelism type 'Microsoft-Hosted Private'. Current position in queue: 1" });
+    await apis[1]!("PATCH", `build/builds/${long.id}`, { status: "cancelling" });
+    expect((await completedRun(apis[2]!, quickId, quick.id, 20_000)).result).toBe("succeeded");
+  }, 60_000);
+
+  // Last: they kill the third process, then the first.
+  it("kill -9 during an automatic creation: another process finds it completed or undoes it, within the lease", async () => {
+    const created = await apis[2]!("POST", "/_apis/serviceendpoint/endpoints", automatic(`killed-${randomUUID().slice(0, 8)}`));
+    processes[2]!.child.kill("SIGKILL");
+    const settled = await until("the creation to settle on another process", async () => {
+      const e = await apis[0]!("GET", `serviceendpoint/endpoints/${created.id}?includeFailed=true`);
+      return e.operationStatus.state === "InProgress" ? undefined : e;
+    }, LEASE_SECONDS * 2000 + 5_000);
+    if (settled.operationStatus.state === "Ready") {
+      expect(settled.data.appObjectId).toMatch(/^[0-9a-f-]{36}$/);
+    } else {
+      expect(settled.operationStatus.statusMessage).toMatch(/^The service connection was not created: svcconn stopped while it was being created\./);
+      expect(settled.data.appObjectId).toBeUndefined();
+    }
+    expect(await sql("select count(*)::int as n from operation_leases where kind = 'creation' and id = $1", [created.id])).toEqual([{ n: 0 }]);
+  }, 60_000);
+
   it("kill -9 of the process running a job: another process ends it with the lost-agent text within the lease, and the run goes on", async () => {
     const api = apis[0]!;
     const id = await pipelineIdOf(api, "long");
@@ -143,7 +210,7 @@ describe.skipIf(!cluster)("three processes on one PostgreSQL database", () => {
     // The lease lapses after LEASE_SECONDS; a process looks every half lease: taken over within twice the lease.
     expect(Date.now() - killedAt).toBeLessThan(LEASE_SECONDS * 2000 + 1500);
     expect((await completedRun(survivor, id, run.id)).result).toBe("failed");
-    expectLostThenAfter(await timelineOf(apis[2]!, run.id));
+    expectLostThenAfter(await timelineOf(apis[1]!, run.id));
   }, 120_000);
 });
 

@@ -13,6 +13,7 @@ import {
   type AppRoleAssignment,
   type AuthorizationPolicy,
   type DirectoryRoleAssignment,
+  type ExternalIssuer,
   type FederatedIdentityCredential,
   type KeyCredential,
   type PasswordCredential,
@@ -231,6 +232,16 @@ export class Directory {
     };
     await this.store.applications.insertKey(credential);
     return credential;
+  }
+
+  /** A user (or service principal) made an owner of an application or service principal of its tenant. */
+  async addOwner(objectId: string, ownerId: string, tenantId: string): Promise<void> {
+    await this.store.applications.addOwner(objectId, ownerId, tenantId);
+  }
+
+  /** An external OIDC issuer whose tokens federated credentials may trust, with the keys it publishes (a world's). */
+  async trustIssuer(issuer: ExternalIssuer): Promise<void> {
+    await this.store.keys.upsertIssuer(issuer);
   }
 
   async addFederatedCredential(
