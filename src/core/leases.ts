@@ -16,8 +16,11 @@ export interface HeldOperation {
   body: string;
 }
 
-/** A run, an automatic creation, or a parallel job or self-hosted agent in use (`agent`). */
-export type OperationKind = "run" | "creation" | "agent";
+/**
+ * A run, an automatic creation, a parallel job or self-hosted agent in use (`agent`), an exclusive lock held by a
+ * run (`lock`) or a run's place in a lock's queue (`lock-wait`).
+ */
+export type OperationKind = "run" | "creation" | "agent" | "lock" | "lock-wait";
 
 /** Where leases live (the store). Every change is one conditional statement, so processes cannot both win. */
 export interface LeaseStore {
@@ -69,8 +72,18 @@ export class OperationLeases {
   }
 
   /** Holds work only if no process holds it: whether this process now does. */
-  holdIfFree(kind: OperationKind, id: string): Promise<boolean> {
-    return this.store.holdIfFree({ kind, id, owner: this.owner, leaseUntil: this.until(), body: "{}" });
+  holdIfFree(kind: OperationKind, id: string, body: unknown = {}): Promise<boolean> {
+    return this.store.holdIfFree({ kind, id, owner: this.owner, leaseUntil: this.until(), body: JSON.stringify(body) });
+  }
+
+  /** The work of a kind some process holds, with its bodies (read back as written). */
+  async heldOf<T>(kind: OperationKind): Promise<Array<{ id: string; body: T }>> {
+    return (await this.store.held(kind)).map((op) => ({ id: op.id, body: JSON.parse(op.body) as T }));
+  }
+
+  /** Joins a queue under this process's lease: the body records when (real time), so processes agree on order. */
+  enqueue(kind: OperationKind, id: string, body: Record<string, unknown>): Promise<void> {
+    return this.hold(kind, id, { ...body, arrivedAt: this.options.now() });
   }
 
   update(kind: OperationKind, id: string, body: unknown): Promise<void> {

@@ -9,7 +9,7 @@ import { CompilePool } from "./compile/compile-pool.js";
 import type { CompiledPipeline, PoolRequest } from "./compile/compiler.js";
 import { compileTimeMacros, pipelineNotValid, resolveConnections } from "./compile/resolve-connections.js";
 import { Approvals } from "./approvals.js";
-import { ResourceLocks } from "./resource-locks.js";
+import { type LockStore, ResourceLocks } from "./resource-locks.js";
 import { resolveEnvironments } from "./compile/resolve-environments.js";
 import { resolveGroups } from "./compile/resolve-groups.js";
 import { resolveRepositoryEndpoints } from "./compile/resolve-repositories.js";
@@ -92,7 +92,7 @@ export class PipelinesService {
   private readonly agents: AgentQueue;
 
   readonly approvals: Approvals;
-  private readonly locks = new ResourceLocks();
+  private readonly locks: ResourceLocks;
 
   constructor(private readonly options: PipelinesOptions) {
     this.approvals = new Approvals(options.store, options.clock, options.devops);
@@ -102,6 +102,7 @@ export class PipelinesService {
       take: (slot) => leases.holdIfFree("agent", slot),
       free: (slot) => leases.release("agent", slot),
     });
+    this.locks = new ResourceLocks(lockStore(leases));
     this.scheduler = new RunScheduler(options, { replan: (run, request) => this.replan(run, request), resolve: (plan, requestedBy) => this.resolve(plan.compiled, plan.org, plan.project, plan.pipeline, plan.compileTime, requestedBy) }, () => this.executionDeps());
   }
 
@@ -727,4 +728,20 @@ export class PipelinesService {
 
 }
 
-
+/** Exclusive locks and their queues as leases: a lock's body names the run holding it; a place, its run. */
+function lockStore(leases: OperationLeases): LockStore {
+  const place = (key: string, runId: number) => `${key}#${runId}`;
+  return {
+    take: async (key, runId) => (await leases.holdIfFree("lock", key, { runId })) || (await leases.heldOf<{ runId: number }>("lock")).some((l) => l.id === key && l.body.runId === runId),
+    free: async (key, runId) => {
+      if ((await leases.heldOf<{ runId: number }>("lock")).some((l) => l.id === key && l.body.runId === runId)) await leases.release("lock", key);
+    },
+    enqueue: (key, runId) => leases.enqueue("lock-wait", place(key, runId), { runId }),
+    leave: (key, runId) => leases.release("lock-wait", place(key, runId)),
+    queue: async (key) =>
+      (await leases.heldOf<{ runId: number; arrivedAt: number }>("lock-wait"))
+        .filter((w) => w.id.startsWith(`${key}#`))
+        .sort((a, b) => a.body.arrivedAt - b.body.arrivedAt)
+        .map((w) => w.body.runId),
+  };
+}

@@ -169,8 +169,8 @@ export async function createRuntime(config: Config): Promise<Runtime> {
     leases.onLapsed("creation", (id) => devops.takeOverCreation(id));
     leases.onLapsed("run", (id, body) => pipelines.takeOverRun(id, body));
     leases.onCancel("run", (id) => pipelines.cancelHeld(Number(id)));
-    // A parallel job or agent a stopped process held is free again.
-    leases.onLapsed("agent", (id) => leases.release("agent", id));
+    // A parallel job, agent, exclusive lock or place in a lock's queue a stopped process held is free again.
+    for (const kind of ["agent", "lock", "lock-wait"] as const) leases.onLapsed(kind, (id) => leases.release(kind, id));
     // SQLite's data folder is locked to this process: whoever held a lease there is gone, so it is taken at once.
     const takenOver = await leases.sweep({ everything: !config.database });
     if (takenOver) logger.warn({ takenOver }, "runs and automatic creations a stopped process held were taken over");

@@ -60,7 +60,8 @@ export function projectApi(served: Served): Api {
   const auth = `Basic ${Buffer.from(`:${served.pat}`).toString("base64")}`;
   return async (method, path, body, expected) => {
     const url = path.startsWith("/") ? `${served.organization}${path}` : `${served.organization}/${DEMO.project.name}/_apis/${path}`;
-    const response = await fetch(`${url}${url.includes("?") ? "&" : "?"}api-version=7.1`, {
+    const versioned = url.includes("api-version=") ? url : `${url}${url.includes("?") ? "&" : "?"}api-version=7.1`;
+    const response = await fetch(versioned, {
       method,
       headers: { authorization: auth, "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),

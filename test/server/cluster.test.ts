@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ResourceManagementClient } from "@azure/arm-resources";
@@ -17,6 +17,8 @@ const cluster = process.env.SVCCONN_TEST_POSTGRES;
 const LEASE_SECONDS = 2;
 
 let database: string;
+/** A file whose existence lets the locked pipeline's deployment finish. */
+const gate = join(mkdtempSync(join(tmpdir(), "svcconn-gate-")), "go");
 let keys: string;
 let processes: Served[];
 let apis: Api[];
@@ -30,6 +32,16 @@ async function sql(text: string, values: unknown[] = []) {
     await client.end();
   }
 }
+
+const LOCKED = `jobs:
+  - deployment: Ship
+    environment: locked-env
+    strategy:
+      runOnce:
+        deploy:
+          steps:
+            - bash: for i in $(seq 1 600); do [ -f ${gate} ] && exit 0; sleep 0.05; done; exit 1
+`;
 
 const nodeArgs = (extra: string[] = []) => ["--database", database, "--keys", keys, "--data", mkdtempSync(join(tmpdir(), "svcconn-node-")), "--lease-seconds", String(LEASE_SECONDS), ...extra];
 
@@ -45,7 +57,7 @@ describe.skipIf(!cluster)("three processes on one PostgreSQL database", () => {
     database = url.href;
     keys = mkdtempSync(join(tmpdir(), "svcconn-keys-"));
     // Two start at once on the empty database: one loads the world while the other waits; a third joins them.
-    const world = pipelineWorld({ long: LONG_THEN_AFTER, quick: "steps:\n  - script: echo quick\n", grouped: "variables:\n  - group: release-settings\nsteps:\n  - script: echo $(region)\n" });
+    const world = pipelineWorld({ long: LONG_THEN_AFTER, quick: "steps:\n  - script: echo quick\n", grouped: "variables:\n  - group: release-settings\nsteps:\n  - script: echo $(region)\n", locked: LOCKED });
     const firstTwo = await Promise.all([serve(nodeArgs(["--world", world])), serve(nodeArgs(["--world", world]))]);
     processes = [...firstTwo, await serve(nodeArgs(["--join"]))];
     apis = processes.map(projectApi);
@@ -180,6 +192,26 @@ describe.skipIf(!cluster)("three processes on one PostgreSQL database", () => {
     await apis[1]!("PATCH", `build/builds/${long.id}`, { status: "cancelling" });
     expect((await completedRun(apis[2]!, quickId, quick.id, 20_000)).result).toBe("succeeded");
   }, 60_000);
+
+  it("an Exclusive Lock check holds over every process: a stage queued on another process waits until the holder's stage ends", async () => {
+    const preview = "api-version=7.1-preview.1";
+    const env = await apis[0]!("POST", `distributedtask/environments?${preview}`, { name: "locked-env" });
+    await apis[0]!("PATCH", `pipelines/pipelinePermissions/environment/${env.id}?${preview}`, { allPipelines: { authorized: true } });
+    await apis[0]!("POST", `pipelines/checks/configurations?${preview}`, { type: { id: "2ef31ad6-baa0-403a-8b45-2cbc9b4e5563", name: "ExclusiveLock" }, resource: { type: "environment", id: String(env.id) }, settings: {} });
+    const id = await pipelineIdOf(apis[0]!, "locked");
+    const lockOf = async (api: Api, runId: number) => (await timelineOf(api, runId)).find((r) => r.type === "Checkpoint.ExclusiveLock");
+    const first = await apis[0]!("POST", `pipelines/${id}/runs`, {});
+    await until("the first run to hold the lock", async () => ((await lockOf(apis[0]!, first.id))?.result === "succeeded" ? true : undefined));
+    const second = await apis[1]!("POST", `pipelines/${id}/runs`, {});
+    await until("the second run to wait at its lock", async () => ((await lockOf(apis[1]!, second.id))?.state === "inProgress" ? true : undefined));
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await lockOf(apis[1]!, second.id))?.state).toBe("inProgress");
+    writeFileSync(gate, "");
+    expect((await completedRun(apis[0]!, id, first.id, 30_000)).result).toBe("succeeded");
+    expect((await completedRun(apis[1]!, id, second.id, 30_000)).result).toBe("succeeded");
+    const phase = async (runId: number) => (await timelineOf(apis[0]!, runId)).find((r) => r.type === "Phase") as unknown as { startTime: string; finishTime: string };
+    expect(Date.parse((await phase(second.id)).startTime)).toBeGreaterThanOrEqual(Date.parse((await phase(first.id)).finishTime));
+  }, 90_000);
 
   // Last: they kill the third process, then the first.
   it("kill -9 during an automatic creation: another process finds it completed or undoes it, within the lease", async () => {
