@@ -262,6 +262,12 @@ export function sdkDoctorTarget(options: SdkDoctorTargetOptions): ScanTarget & F
         return (found.value ?? []).map((f: Record<string, any>) => ({ name: f.name, issuer: f.issuer, subject: f.subject, audiences: f.audiences ?? [] }));
       }),
 
+    directoryTenant: () =>
+      graphRead("the organization", async () => {
+        const found = await graph.api("/organization").select("id").get();
+        return String(found.value?.[0]?.id ?? "").toLowerCase();
+      }),
+
     applicationsNamed: (prefix) =>
       graphRead("the applications", async () => {
         const out: ApplicationInfo[] = [];

@@ -5,6 +5,11 @@ type LogStore = Store["pipelines"];
 
 /** Lines pending in memory for all of a run's logs beyond which they are written at once. */
 const PENDING_BYTES = 256 * 1024;
+/**
+ * The most a stored page holds: under V8's large-object size (128 KB), so the strings a page becomes when it is
+ * written and read are collected young instead of piling up until a full collection.
+ */
+const PAGE_BYTES = 96 * 1024;
 
 interface OpenLog {
   meta: RunLog;
@@ -107,12 +112,12 @@ export async function* readLogLines(store: LogStore, log: RunLog, all: RunLog[],
   }
 }
 
-/** Lines in runs of at most PENDING_BYTES (a longer line is a page of its own). */
+/** Lines in runs of at most PAGE_BYTES (a longer line is a page of its own). */
 function* pages(lines: string[]): Generator<string[]> {
   let start = 0;
   let bytes = 0;
   for (let i = 0; i < lines.length; i++) {
-    if (i > start && bytes + lines[i]!.length > PENDING_BYTES) {
+    if (i > start && bytes + lines[i]!.length > PAGE_BYTES) {
       yield lines.slice(start, i);
       start = i;
       bytes = 0;

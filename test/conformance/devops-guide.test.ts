@@ -5,6 +5,7 @@ import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-grap
 import * as azdev from "azure-devops-node-api";
 import type { IServiceEndpointApi } from "azure-devops-node-api/ServiceEndpointApi.js";
 import type { ServiceEndpoint } from "azure-devops-node-api/interfaces/ServiceEndpointInterfaces.js";
+import { DeploymentFlags, TypeInfo } from "azure-devops-node-api/interfaces/common/VSSInterfaces.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GUEST_ROLE } from "../../src/entra/model.js";
 import type { RunningServer } from "../../src/server/start.js";
@@ -177,5 +178,10 @@ describe("the troubleshooting guide through the official clients", () => {
     const admin = await endpointsAs("admin");
     await expect(admin.createServiceEndpoint(automatic("wif-on-server"))).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining("not supported on Azure DevOps Server") });
     expect(await create(admin, automatic("sp-on-server", "ServicePrincipal", DEMO.subscriptionId))).toMatchObject({ isReady: true });
+    // The client's connection data says it talks to a Server deployment: the name the client's TypeInfo maps to
+    // DeploymentFlags.OnPremises (connect() hands it over as sent).
+    const connection = await new azdev.WebApi(`${server.devops}/${DEMO.organization.name}`, azdev.getPersonalAccessTokenHandler(DEMO.pats.admin)).connect();
+    expect(connection.deploymentType as unknown).toBe("onPremises");
+    expect(TypeInfo.DeploymentFlags.enumValues.onPremises).toBe(DeploymentFlags.OnPremises);
   });
 });

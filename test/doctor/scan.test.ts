@@ -78,6 +78,9 @@ beforeAll(async () => {
   const owner = await makeApp(runtime, { name: "owner" });
   await assignSubscriptionRole(runtime, owner.servicePrincipalId!, "Owner");
   await manualSecret("over-privileged", owner, "over-privileged");
+  // A connection whose application lives in another tenant (Fabrikam): the scan reads Contoso's directory only.
+  await createEndpoint(runtime, "admin", azurerm({ name: "other-tenant", scheme: "ServicePrincipal", creationMode: "Manual", subscriptionId: DEMO.subscriptionId, parameters: { tenantid: DEMO.otherTenantId, serviceprincipalid: crypto.randomUUID(), serviceprincipalkey: "fabrikam-secret", authenticationType: "spnKey" } }));
+  expected.set("other-tenant", []);
   const shared = await contributorApp("shared");
   await manualSecret("shared-application-1", shared, "shared-application");
   await manualSecret("shared-application-2", shared, "shared-application");
@@ -132,8 +135,9 @@ describe("doctor scan over HTTPS with the official SDKs (SPEC B1)", () => {
     for (const [name, kinds] of expected) expect(got.get(name), name).toEqual(kinds);
     expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
     expect(report.other.map((f) => [f.kind, f.application?.appId])).toEqual([["orphaned-application", orphanAppId]]);
-    expect(report.notEvaluated).toEqual([]);
-    expect(report.partial).toBe(false);
+    // Not "application-missing": the application of another tenant's connection is not evaluated, and says why.
+    expect(report.notEvaluated).toEqual([{ connection: "other-tenant", check: "application", reason: `its application is in tenant ${DEMO.otherTenantId}; the scan reads the directory of tenant ${DEMO.tenantId} (scan with a credential of that tenant to check it)` }]);
+    expect(report.partial).toBe(true);
   });
 
   it("names the task versions without federation that a secret connection's last run ran, and the version to move to", () => {

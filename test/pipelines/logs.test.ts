@@ -9,6 +9,7 @@ import { DEMO } from "../../src/world/demo.js";
 import { basic, ORG, PROJECT } from "../helpers/devops.js";
 import { testServer } from "../helpers/runtime.js";
 import { mkdtempSync } from "node:fs";
+import { execFile } from "node:child_process";
 import { tmpdir } from "node:os";
 
 // Issue 22, item 7: a step that writes 195 MB. Its log goes to the store in pages as it is written (memory stays
@@ -37,7 +38,7 @@ async function api(path: string, accept = "application/json"): Promise<Response>
 }
 
 describe("logs in pages", () => {
-  it("195 MB of output: bounded memory, stored once up to the job's cap, streamed to four readers at once", { timeout: 120_000 }, async () => {
+  it("195 MB of output: bounded memory, stored once up to the job's cap, streamed to eight readers at once", { timeout: 120_000 }, async () => {
     const pipeline = await server.runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "noisy", repository: "noisy", yamlPath: "/azure-pipelines.yml" });
     const rssBefore = process.memoryUsage().rss;
     let peak = rssBefore;
@@ -69,23 +70,15 @@ describe("logs in pages", () => {
       : ["svcconn.db", "svcconn.db-wal"].reduce((n, f) => n + (() => { try { return statSync(join(data, f)).size; } catch { return 0; } })(), 0);
     expect(database / MB).toBeLessThan((MAX_JOB_LOG_BYTES * 1.5) / MB);
 
-    // Four readers of the job's log at once, as text and as JSON lines: each gets every line, memory stays low.
+    // Eight readers of the job's log at once, as text and as JSON lines: each gets every line, and the server's
+    // memory grows by less than half of what holding their logs would take (the rest is garbage a collection frees:
+    // PostgreSQL's driver reads pages into buffers outside the heap). The readers run in a process of their own, so
+    // this process's memory is the server's alone.
     const before = process.memoryUsage().rss;
     peak = before;
-    const reads = await Promise.all(
-      [0, 1, 2, 3].map(async (i) => {
-        const response = await api(`build/builds/${queued.id}/logs/${job.log.id}`, i % 2 ? "application/json" : "text/plain");
-        let lines = 0;
-        let last = "";
-        const decoder = new TextDecoder();
-        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-          const text = decoder.decode(chunk, { stream: true });
-          for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) lines++;
-          last = (last + text).slice(-200);
-        }
-        return { lines, last };
-      }),
-    );
+    const url = (i: number) => `${server.devops}/${ORG}/${PROJECT}/_apis/build/builds/${queued.id}/logs/${job.log.id}?api-version=7.1#${i % 2 ? "application/json" : "text/plain"}`;
+    const readers = 8;
+    const reads = await readInChild(Array.from({ length: readers }, (_, i) => url(i)), basic(DEMO.pats.admin));
     clearInterval(sampler);
     for (const [i, read] of reads.entries()) {
       if (i % 2 === 0) expect(read.lines + 1).toBe(jobLog.lineCount);
@@ -93,10 +86,31 @@ describe("logs in pages", () => {
     }
     const reading = (peak - before) / MB;
     expect(writing).toBeLessThan(200);
-    expect(reading).toBeLessThan(200);
+    expect(reading).toBeLessThan((readers * MAX_JOB_LOG_BYTES) / MB / 2);
     // A range of a large log reads only what it asks for.
     const tail = await (await api(`build/builds/${queued.id}/logs/${noisy.log.id}?startLine=${noisyLog.lineCount - 2}&endLine=${noisyLog.lineCount}`, "application/json")).json();
     expect(tail.count).toBe(3);
     expect(tail.value).toHaveLength(3);
   });
 });
+
+/** Streams each URL (its fragment names the Accept type) in another process: each one's line count and its end. */
+function readInChild(urls: string[], authorization: string): Promise<Array<{ lines: number; last: string }>> {
+  const script = `
+    const reads = ${JSON.stringify(urls)}.map(async (u) => {
+      const [url, accept] = u.split("#");
+      const response = await fetch(url, { headers: { authorization: ${JSON.stringify(authorization)}, accept } });
+      let lines = 0, last = "";
+      const decoder = new TextDecoder();
+      for await (const chunk of response.body) {
+        const text = decoder.decode(chunk, { stream: true });
+        for (let at = text.indexOf("\\n"); at >= 0; at = text.indexOf("\\n", at + 1)) lines++;
+        last = (last + text).slice(-200);
+      }
+      return { lines, last };
+    });
+    Promise.all(reads).then((r) => process.stdout.write(JSON.stringify(r)));`;
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, ["-e", script], { maxBuffer: 1024 * 1024 }, (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout)))),
+  );
+}

@@ -24,7 +24,8 @@ export function coreRoutes(app: FastifyInstance, devops: DevOpsService): void {
         authorizedUser: identity,
         instanceId: caller.organization.id,
         deploymentId: caller.organization.id,
-        deploymentType: "hosted",
+        // azure-devops-node-api's DeploymentFlags: "hosted" (Azure DevOps Services), "onPremises" (Server).
+        deploymentType: caller.organization.serverMode ? "onPremises" : "hosted",
         locationServiceData: { serviceOwner: "00025394-6065-48ca-87d9-7f5672854ef7", defaultAccessMappingMoniker: "PublicAccessMapping", lastChangeId: 1, lastChangeId64: 1, accessMappings: [], serviceDefinitions: [] },
       };
     }),

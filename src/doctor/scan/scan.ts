@@ -158,6 +158,8 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
     return got instanceof Unreadable ? got : new Map(got.map((x) => [x.appId.toLowerCase(), x]));
   };
   const applications = await byAppId(appIds.length ? target.applications(appIds) : Promise.resolve([]));
+  // Applications are read in one directory: a connection of another tenant's cannot be judged from it.
+  const directory = appIds.length ? await target.directoryTenant() : undefined;
   const principals = await byAppId(appIds.length ? target.servicePrincipals(appIds) : Promise.resolve([]));
   const subscriptionOf = (scope: string | null) => (scope ? /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1]?.toLowerCase() : undefined);
   const subscriptionAssignments = new Map<string, Readable<RoleAssignmentInfo[]>>();
@@ -270,6 +272,10 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
     // The identity behind the connection: managed identities have no application to read.
     if (c.scheme === "ManagedServiceIdentity" || !c.appId) return { ...ref, scheme: c.scheme, appId: c.appId, findings };
     if (!readable<Map<string, ApplicationInfo>>(c.name, "application", applications)) return { ...ref, scheme: c.scheme, appId: c.appId, findings };
+    if (typeof directory === "string" && directory && c.tenantId && c.tenantId.toLowerCase() !== directory) {
+      notEvaluated.push({ connection: c.name, check: "application", reason: `its application is in tenant ${c.tenantId}; the scan reads the directory of tenant ${directory} (scan with a credential of that tenant to check it)` });
+      return { ...ref, scheme: c.scheme, appId: c.appId, findings };
+    }
     const application = applications.get(c.appId.toLowerCase());
     if (!application) {
       add("application-missing", { appId: c.appId, tenantId: c.tenantId });

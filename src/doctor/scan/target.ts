@@ -141,4 +141,6 @@ export interface ScanTarget {
   roleDefinitions(ids: string[]): Promise<Readable<RoleDefinitionInfo[]>>;
   /** Applications whose display name starts with the prefix the automatic connections of a project use. */
   applicationsNamed(prefix: string): Promise<Readable<ApplicationInfo[]>>;
+  /** The tenant whose directory `applications` and `servicePrincipals` read (Graph's `/organization`). */
+  directoryTenant(): Promise<Readable<string>>;
 }
