@@ -182,6 +182,9 @@ organizations:
     tenant: contoso
     projects:
       - { name: ${DEMO.project.name}, id: ${DEMO.project.id} }
+    # A self-hosted pool whose agent runs on the agent VM: its jobs reach IMDS as that VM (managed identities, S12).
+    pools:
+      - { name: vm-agents, agents: [{ name: ${DEMO.vm.name}, vm: ${DEMO.vm.name} }] }
     members:
       - { user: ${DEMO.users.admin.upn}, projects: { ${DEMO.project.name}: [Project Administrators] }, organizationGroups: [Project Collection Administrators], pat: ${DEMO.pats.admin} }
       - { user: ${DEMO.users.dev.upn}, projects: { ${DEMO.project.name}: [Contributors] }, pat: ${DEMO.pats.dev} }
