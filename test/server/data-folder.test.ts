@@ -100,6 +100,13 @@ describe("secrets at rest", () => {
 });
 
 describe("a key folder shared by processes (--keys)", () => {
+  it("refuses --join without a database, or with --reset, naming the flag", () => {
+    expect(() => resolveConfig({ join: true }, {})).toThrow("joining other processes needs their PostgreSQL --database");
+    expect(() => resolveConfig({ join: true, reset: true, database: "postgres://db/svcconn" }, {})).toThrow("a process joining others cannot --reset the database they serve");
+    expect(resolveConfig({}, { SVCCONN_KEYS: "/shared/keys", SVCCONN_LEASE_SECONDS: "5" })).toMatchObject({ keysDir: "/shared/keys", leaseSeconds: 5 });
+    expect(() => resolveConfig({ leaseSeconds: 0 }, {})).toThrow(/leaseSeconds/);
+  });
+
   it("is made once when several processes open it at the same moment: one key file, one CA", async () => {
     const dir = join(folder(), "keys");
     const opened = await Promise.all(Array.from({ length: 6 }, () => openKeyFolder(dir)));
