@@ -76,8 +76,8 @@ function steps(work: string) {
   ];
 }
 
-await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "bench-tasks", files: { "/azure-pipelines.yml": `steps:\n  - checkout: none\n${steps("").map((s) => s.yaml).join("\n")}\n` } });
-const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "bench-tasks", repository: "bench-tasks", yamlPath: "/azure-pipelines.yml" });
+await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "bench-tasks", files: { "/azure-pipelines.yml": `steps:\n  - checkout: none\n${steps("").map((s) => s.yaml).join("\n")}\n` } });
+const pipeline = await runtime.pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "bench-tasks", repository: "bench-tasks", yamlPath: "/azure-pipelines.yml" });
 for (const c of connections) await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${c.endpoint.id}`, { pipelines: [{ id: pipeline.id, authorized: true }] }, { version: "7.1-preview.1" });
 
 /** One run of the job through svcconn: queued, compiled, run by the agent, logs stored; every task must not fail. */

@@ -29,10 +29,10 @@ const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.
 
 const runtime = await createRuntime(resolveConfig({ memory: true, dataDir: mkdtempSync(join(tmpdir(), "svcconn-bench-")), tls: false, adminKey: "bench-admin-key-0123456789", logLevel: "silent" }, {}));
 const { pipelines } = runtime;
-await pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "bench", files: { "/azure-pipelines.yml": "steps:\n  - checkout: none\n  - script: echo ok\n" } });
-const pipeline = await pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "bench", repository: "bench", yamlPath: "/azure-pipelines.yml" });
+await pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "bench", files: { "/azure-pipelines.yml": "steps:\n  - checkout: none\n  - script: echo ok\n" } });
+const pipeline = await pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "bench", repository: "bench", yamlPath: "/azure-pipelines.yml" });
 // Four parallel jobs (the free tier runs one at a time), so the throughput round measures the agent, not the queue.
-await pipelines.putParallelism(DEMO.organization.name, { microsoftHosted: PARALLEL, selfHosted: 1 });
+await pipelines.catalog.putParallelism(DEMO.organization.name, { microsoftHosted: PARALLEL, selfHosted: 1 });
 const caller = await pipelines.caller(DEMO.organization.name, `Basic ${Buffer.from(`:${DEMO.pats.admin}`).toString("base64")}`);
 
 async function oneRun(): Promise<number> {

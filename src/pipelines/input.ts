@@ -1,7 +1,7 @@
 import { pipelinesErrors } from "./errors.js";
 import type { QueueTimeVariable } from "./model.js";
 import type { RunRequest } from "./run-scheduler.js";
-import type { DefinitionUpdate, NewPipeline, VariableInput } from "./service.js";
+import type { DefinitionUpdate, NewPipeline, VariableInput } from "./catalog.js";
 
 type Body = Record<string, unknown>;
 const isObject = (v: unknown): v is Body => v !== null && typeof v === "object" && !Array.isArray(v);

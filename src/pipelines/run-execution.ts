@@ -6,11 +6,11 @@ import type { ConnectionUse } from "./compile/resolve-connections.js";
 import type { Approvals } from "./approvals.js";
 import { type CheckpointContext, passCheckpoint } from "./checkpoint.js";
 import type { ResourceLocks } from "./resource-locks.js";
-import { newTimelineRecord, type PipelineResourceRun, type Pipeline, type RecordResult, type Repository, type Run, type RunResult, type TimelineRecord } from "./model.js";
+import type { PipelineResourceRun, Pipeline, RecordResult, Repository, Run, RunResult, TimelineRecord } from "./model.js";
 import type { CheckedResource, ConnectionForJob, OrganizationRef, ProjectRef } from "./ports.js";
 import { compileTimeVariables, pipelineResourceVariables } from "./predefined.js";
 import { isInside } from "./repositories.js";
-import { RunLogWriter } from "./run-logs.js";
+import { type PlannedRecords, RunRecorder } from "./run-recorder.js";
 import { expandMacros, isSecretAuthorizationParameter } from "./runner/agent-env.js";
 import { folderArtifacts } from "./runner/artifacts.js";
 import { JobRunner, type AgentInfo, type JobSink, type JobVariable, type OutputVariable, type RepositoryContent } from "./runner/job-runner.js";
@@ -65,9 +65,6 @@ interface JobOutcome {
   outputs: Record<string, OutputVariable>;
 }
 
-const FLUSH_MS = 250;
-/** Output not yet stored beyond which steps wait for the store (four urgent flushes' worth). */
-const LOG_BACKLOG_BYTES = 1024 * 1024;
 
 /** A job's outputs from its legs': named after the leg in a matrix, and after the job for a deployment (runOnce). */
 function jobOutputs(job: CompiledJob, legs: Array<Record<string, OutputVariable>>): Record<string, OutputVariable> {
@@ -91,12 +88,7 @@ const worst = (results: RecordResult[]): RecordResult =>
  * variables and connections, logs written as they come, and the connections' usage history at the end.
  */
 export class RunExecution {
-  private flushTimer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
-  private urgentQueued = false;
-  private readonly logs: RunLogWriter;
-  private stampMs = -1;
-  private stamp = "";
+  private readonly recorder: RunRecorder;
   private readonly stageResults = new Map<string, { result: RecordResult; jobs: Map<string, JobOutcome> }>();
   private readonly connectionsUsed = new Map<string, { connection: ConnectionForJob; result: RecordResult }>();
   private readonly compileTime: Record<string, string>;
@@ -110,7 +102,7 @@ export class RunExecution {
     /** A run taken over: the outputs of its legs that finished, by the leg's record identifier. */
     private readonly finished: Record<string, Record<string, OutputVariable>> = {},
   ) {
-    this.logs = new RunLogWriter(deps.store.pipelines, run.id, this.now, (urgent) => this.changed(urgent));
+    this.recorder = new RunRecorder(deps.store, deps.clock, deps.logger, run);
     const collectionUri = `${deps.urls().devops}/${plan.org.name}/`;
     this.compileTime = { ...pipelineResourceVariables(plan.pipelineResources), ...compileTimeVariables({ runId: run.id, buildNumber: run.name, sourceBranch: run.sourceBranch, sourceVersion: run.sourceVersion, requestedBy: run.requestedBy, pipeline: plan.pipeline, repository: plan.repository, project: plan.project, organization: plan.org, collectionUri }) };
   }
@@ -119,15 +111,13 @@ export class RunExecution {
 
   async execute(): Promise<void> {
     const { compiled } = this.plan;
-    const records = this.planRecords(compiled);
-    await this.flush();
+    const records = this.recorder.planRecords(compiled);
+    await this.recorder.flush();
     for (const stage of compiled.stages) await this.stage(stage, records);
     const all = [...this.stageResults.values()].map((s) => s.result);
     const result: RunResult = this.signal.aborted ? "canceled" : all.includes("failed") ? "failed" : all.includes("succeededWithIssues") ? "partiallySucceeded" : "succeeded";
     Object.assign(this.run, { status: "completed", result, finishTime: this.now() });
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    await this.flushing;
-    await this.flush();
+    await this.recorder.close();
     for (const { connection, result: r } of this.connectionsUsed.values()) {
       await this.deps.devops.recordExecution({
         endpointId: connection.id,
@@ -140,83 +130,6 @@ export class RunExecution {
         finishTime: this.run.finishTime!,
       });
     }
-  }
-
-  // ---- records and logs ------------------------------------------------------------------------------------
-
-  /**
-   * The plan's records, pending from the start as on Azure Pipelines: a Job record per leg of each phase. A run
-   * taken over keeps the records it has.
-   */
-  private planRecords(compiled: CompiledPipeline): Map<CompiledStage | CompiledJob, { stage?: TimelineRecord; phase?: TimelineRecord; legs: TimelineRecord[] }> {
-    const out = new Map<CompiledStage | CompiledJob, { stage?: TimelineRecord; phase?: TimelineRecord; legs: TimelineRecord[] }>();
-    const existing = new Map(this.run.timeline.map((r) => [`${r.type}:${r.identifier}`, r]));
-    const record = (r: Partial<TimelineRecord> & Pick<TimelineRecord, "type" | "name">) => {
-      const kept = existing.get(`${r.type}:${r.identifier}`);
-      if (kept) return kept;
-      const full = newTimelineRecord(r);
-      this.run.timeline.push(full);
-      return full;
-    };
-    for (const [si, stage] of compiled.stages.entries()) {
-      const s = record({ type: "Stage", name: stage.displayName, identifier: stage.name, order: si + 1 });
-      out.set(stage, { stage: s, legs: [] });
-      for (const [ji, job] of stage.jobs.entries()) {
-        const phase = record({ type: "Phase", name: job.displayName, identifier: `${stage.name}.${job.name}`, order: ji + 1, parentId: s.id });
-        const legs = job.legs.map((leg, li) => record({ type: "Job", name: leg.name ? `${job.displayName} ${leg.name}` : job.displayName, identifier: `${stage.name}.${job.name}.${leg.name ?? "__default"}`, order: li + 1, parentId: phase.id }));
-        out.set(job, { phase, legs });
-      }
-    }
-    return out;
-  }
-
-  private changed(urgent = false): void {
-    if (urgent && !this.urgentQueued) {
-      this.urgentQueued = true;
-      void this.flushNow().finally(() => {
-        this.urgentQueued = false;
-      });
-      return;
-    }
-    this.flushTimer ??= setTimeout(() => void this.flushNow(), FLUSH_MS);
-  }
-
-  /** Flushes run one at a time: an urgent one (too many lines pending) starts as soon as the current one ends. */
-  private flushNow(): Promise<void> {
-    const current = (this.flushing ?? Promise.resolve()).then(() => this.flush()).catch((err) => this.deps.logger.error({ err }, "cannot save a run"));
-    this.flushing = current;
-    void current.finally(() => {
-      if (this.flushing === current) this.flushing = undefined;
-    });
-    return current;
-  }
-
-  private async flush(): Promise<void> {
-    this.flushTimer = undefined;
-    await this.deps.store.pipelines.updateRun(this.run);
-    await this.logs.flush();
-  }
-
-  /** Lines come in bursts: the time is read once per millisecond, not once per line. */
-  private append(logId: number | null, line: string): void {
-    const ms = this.deps.clock.nowMs();
-    if (ms !== this.stampMs) {
-      this.stampMs = ms;
-      this.stamp = new Date(ms).toISOString();
-    }
-    this.logs.append(logId, line, this.stamp);
-  }
-
-  private upsert = (r: TimelineRecord): void => {
-    const i = this.run.timeline.findIndex((x) => x.id === r.id);
-    if (i >= 0) this.run.timeline[i] = r;
-    else this.run.timeline.push(r);
-    this.changed();
-  };
-
-  private complete(records: Array<TimelineRecord | undefined>, result: RecordResult): void {
-    for (const r of records) if (r) Object.assign(r, { state: "completed", result, finishTime: r.startTime ? this.now() : r.finishTime, currentOperation: null });
-    this.changed();
   }
 
   // ---- stages and jobs -------------------------------------------------------------------------------------
@@ -255,7 +168,7 @@ export class RunExecution {
     }
   }
 
-  private async stage(stage: CompiledStage, records: ReturnType<RunExecution["planRecords"]>): Promise<void> {
+  private async stage(stage: CompiledStage, records: PlannedRecords): Promise<void> {
     const stageRecord = records.get(stage)!.stage!;
     if (stageRecord.state === "completed") {
       const jobs = new Map(stage.jobs.map((job) => [job.name, this.finishedJob(job, records.get(job)!) ?? { result: "skipped" as const, outputs: {} }]));
@@ -267,7 +180,7 @@ export class RunExecution {
     const jobs = new Map<string, JobOutcome>();
     if (this.signal.aborted || !this.condition(stage.condition, status, { variables: this.conditionVariables(), dependencies: this.stageDependencies() })) {
       const result: RecordResult = this.signal.aborted ? "canceled" : "skipped";
-      this.complete([stageRecord, ...stage.jobs.flatMap((j) => [records.get(j)!.phase, ...records.get(j)!.legs])], result);
+      this.recorder.complete([stageRecord, ...stage.jobs.flatMap((j) => [records.get(j)!.phase, ...records.get(j)!.legs])], result);
       this.stageResults.set(stage.name, { result, jobs });
       return;
     }
@@ -275,21 +188,21 @@ export class RunExecution {
     const checks = stageRecord.state === "inProgress" ? { passed: true as const, release: () => undefined } : await passCheckpoint(this.checkpointContext(), stage, this.withoutUnfinishedCheckpoint(stage, stageRecord), this.checkedResources(stage));
     if (!checks.passed) {
       // A stage whose checks fail does not run: its jobs are skipped, the stage fails.
-      this.complete(stage.jobs.flatMap((j) => [records.get(j)!.phase, ...records.get(j)!.legs]), "skipped");
+      this.recorder.complete(stage.jobs.flatMap((j) => [records.get(j)!.phase, ...records.get(j)!.legs]), "skipped");
       Object.assign(stageRecord, { startTime: this.now() });
-      this.complete([stageRecord], this.signal.aborted ? "canceled" : "failed");
+      this.recorder.complete([stageRecord], this.signal.aborted ? "canceled" : "failed");
       this.stageResults.set(stage.name, { result: this.signal.aborted ? "canceled" : "failed", jobs });
       return;
     }
     Object.assign(stageRecord, { state: "inProgress", startTime: this.now() });
-    this.changed();
+    this.recorder.changed();
     try {
       for (const job of stage.jobs) jobs.set(job.name, await this.job(stage, job, records.get(job)!, jobs));
     } finally {
       checks.release();
     }
     const result = worst([...jobs.values()].map((j) => j.result));
-    this.complete([stageRecord], result);
+    this.recorder.complete([stageRecord], result);
     this.stageResults.set(stage.name, { result, jobs });
   }
 
@@ -311,12 +224,7 @@ export class RunExecution {
   private checkpointContext(): CheckpointContext {
     const { devops, approvals, locks, clock } = this.deps;
     const { org, project, pipeline, compiled } = this.plan;
-    const record = (r: Partial<TimelineRecord> & Pick<TimelineRecord, "type" | "name">) => {
-      const full = newTimelineRecord(r);
-      this.run.timeline.push(full);
-      return full;
-    };
-    return { devops, approvals, locks, clock, signal: this.signal, run: this.run, org, project, pipeline: { id: pipeline.id, name: pipeline.name }, compiled, record, changed: () => this.changed() };
+    return { devops, approvals, locks, clock, signal: this.signal, run: this.run, org, project, pipeline: { id: pipeline.id, name: pipeline.name }, compiled, record: (r) => this.recorder.add(r), changed: () => this.recorder.changed() };
   }
 
   /** A job: its condition, then each of its legs in turn (one for a job without a matrix). */
@@ -329,7 +237,7 @@ export class RunExecution {
     const status = { succeeded: deps.every((r) => r === "succeeded" || r === "succeededWithIssues"), failed: deps.includes("failed") };
     if (this.signal.aborted || !this.condition(job.condition, status, values)) {
       const result: RecordResult = this.signal.aborted ? "canceled" : "skipped";
-      this.complete([records.phase, ...records.legs], result);
+      this.recorder.complete([records.phase, ...records.legs], result);
       return { result, outputs: {} };
     }
     // Secret outputs of the jobs this one reads are secrets here too.
@@ -338,7 +246,7 @@ export class RunExecution {
     const outcomes: JobOutcome[] = [];
     for (const [i, leg] of job.legs.entries()) outcomes.push(await this.leg(stage, job, leg, records.legs[i]!, values, secretOutputs));
     const result = worst(outcomes.map((o) => o.result));
-    this.complete([records.phase], result);
+    this.recorder.complete([records.phase], result);
     if (job.environment?.id !== undefined) await this.recordDeployment(stage, job, records.phase!, result);
     return { result, outputs: jobOutputs(job, outcomes.map((o) => o.outputs)) };
   }
@@ -383,26 +291,25 @@ export class RunExecution {
       // An agentless job runs on the server: no agent, and no parallel job.
       lease = job.agentless ? { agent: { name: "Server", pool: "server", hosted: true, vm: null }, release: () => undefined } : await this.deps.agents.acquire(this.plan.org.id, this.plan.pools.get(poolKey(stage, job))!, this.signal, (message) => {
         jobRecord.currentOperation = message;
-        this.changed();
+        this.recorder.changed();
       });
     } catch {
-      this.complete([jobRecord], "canceled");
+      this.recorder.complete([jobRecord], "canceled");
       return { result: "canceled", outputs: {} };
     }
     Object.assign(this.run, { status: "inProgress" });
     this.run.startTime ??= this.now();
     Object.assign(jobRecord, { state: "inProgress", startTime: this.now(), workerName: lease.agent.name, currentOperation: null });
-    jobRecord.logId = this.logs.newLog();
-    this.changed();
+    jobRecord.logId = this.recorder.newLog();
+    this.recorder.changed();
     const sink: JobSink = {
-      record: this.upsert,
-      log: (r, line) => this.append(r.logId, line),
-      newLogId: () => this.logs.newLog(jobRecord.logId),
-      // A store slower than a step's output holds the step back rather than svcconn's memory growing.
-      backlog: () => (this.logs.backlogBytes > LOG_BACKLOG_BYTES ? this.flushNow() : undefined),
+      record: (r) => this.recorder.upsert(r),
+      log: (r, line) => this.recorder.append(r.logId, line),
+      newLogId: () => this.recorder.newLog(jobRecord.logId),
+      backlog: () => this.recorder.backlog(),
     };
     const outcome = await this.runJob({ stage, job, leg, jobRecord, agent: lease.agent, dependencies: values, secretOutputs, sink }).finally(() => lease.release());
-    this.complete([jobRecord], outcome.result);
+    this.recorder.complete([jobRecord], outcome.result);
     await this.deps.legFinished(this.run.id, jobRecord.identifier ?? "", outcome.outputs);
     for (const c of outcome.connections) {
       const prior = this.connectionsUsed.get(c.id);
@@ -424,7 +331,7 @@ export class RunExecution {
     }
     jobRecord.issues.push({ type: "error", category: "General", message: STOPPED_HEARING.replace("{agent}", jobRecord.workerName ?? "Hosted Agent"), data: { type: "error" } });
     jobRecord.errorCount++;
-    this.complete([jobRecord], "failed");
+    this.recorder.complete([jobRecord], "failed");
     return { result: "failed", outputs: {} };
   }
 

@@ -446,26 +446,26 @@ class WorldLoader {
       const created = await at(`${path}.projects.${j}`, () => devops.createProject(org, { id: p.id, name: p.name, description: p.description }));
       projects.set(p.name.toLowerCase(), created);
       for (const [k, r] of p.repositories.entries()) {
-        await at(`${path}.projects.${j}.repositories.${k}`, () => pipelines.createRepository({ organizationId: org.id, projectId: created.project.id, name: r.name, type: r.type, id: r.id, folder: r.folder ? resolve(r.folder) : null, files: r.files ?? null }));
+        await at(`${path}.projects.${j}.repositories.${k}`, () => pipelines.catalog.createRepository({ organizationId: org.id, projectId: created.project.id, name: r.name, type: r.type, id: r.id, folder: r.folder ? resolve(r.folder) : null, files: r.files ?? null }));
       }
       if (p.resourceAuthorization !== "fail" || !p.limitVariablesAtQueueTime) {
-        await at(`${path}.projects.${j}.resourceAuthorization`, () => pipelines.putSettings(org.name, created.project.id, { resourceAuthorization: p.resourceAuthorization, enforceSettableVar: p.limitVariablesAtQueueTime }));
+        await at(`${path}.projects.${j}.resourceAuthorization`, () => pipelines.catalog.putSettings(org.name, created.project.id, { resourceAuthorization: p.resourceAuthorization, enforceSettableVar: p.limitVariablesAtQueueTime }));
       }
       for (const [k, d] of p.pipelines.entries()) {
         const variables = Object.fromEntries(Object.entries(d.variables).map(([name, v]) => [name, typeof v === "string" ? { value: v, isSecret: false, allowOverride: false } : v]));
-        const defined = await at(`${path}.projects.${j}.pipelines.${k}`, () => pipelines.definePipeline(created.project.id, org.id, { name: d.name, repository: d.repository, yamlPath: d.yaml, defaultPool: d.pool ?? null, variables }));
+        const defined = await at(`${path}.projects.${j}.pipelines.${k}`, () => pipelines.catalog.definePipeline(created.project.id, org.id, { name: d.name, repository: d.repository, yamlPath: d.yaml, defaultPool: d.pool ?? null, variables }));
         pipelineIds.set(`${p.name.toLowerCase()}/${d.name.toLowerCase()}`, defined.id);
       }
     }
     if (o.parallelJobs) {
       const parallelJobs = o.parallelJobs;
-      await at(`${path}.parallelJobs`, () => pipelines.putParallelism(org.name, parallelJobs));
+      await at(`${path}.parallelJobs`, () => pipelines.catalog.putParallelism(org.name, parallelJobs));
     }
     for (const [k, e] of o.extensions.entries()) {
-      await at(`${path}.extensions.${k}`, () => pipelines.installExtension(org.name, typeof e === "string" ? { id: e } : { id: e.id, tasks: e.tasks.map((t) => extensionTaskOf(t, e.id)) }));
+      await at(`${path}.extensions.${k}`, () => pipelines.catalog.installExtension(org.name, typeof e === "string" ? { id: e } : { id: e.id, tasks: e.tasks.map((t) => extensionTaskOf(t, e.id)) }));
     }
     for (const [k, pool] of o.pools.entries()) {
-      await at(`${path}.pools.${k}`, () => pipelines.putPool(org.id, pool.name, pool.agents.map((a) => ({ name: a.name, vm: a.vm ?? null }))));
+      await at(`${path}.pools.${k}`, () => pipelines.catalog.putPool(org.id, pool.name, pool.agents.map((a) => ({ name: a.name, vm: a.vm ?? null }))));
     }
     const tenant = (await this.store.tenants.get(tenantId))!;
     const identities = new Map<string, { identity: DevOpsIdentity; projects: Record<string, string[]> }>();

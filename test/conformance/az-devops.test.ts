@@ -82,8 +82,8 @@ describe.skipIf(!hasDevOpsExtension)("az devops service-endpoint (python3-azext-
 
   it("az pipelines: lists pipelines, runs one (the build queue), shows the run and lists runs", async () => {
     const runtime = server.runtime;
-    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "az-repo", files: { "/ci.yml": "steps:\n  - script: echo from az $(who)\n" } });
-    const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "az-ci", repository: "az-repo", yamlPath: "/ci.yml" });
+    await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "az-repo", files: { "/ci.yml": "steps:\n  - script: echo from az $(who)\n" } });
+    const pipeline = await runtime.pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "az-ci", repository: "az-repo", yamlPath: "/ci.yml" });
     const list = await az("pipelines", "list", "-o", "json");
     expect(list.code, list.stderr).toBe(0);
     expect(JSON.parse(list.stdout).map((p: { name: string }) => p.name)).toContain("az-ci");
@@ -130,8 +130,8 @@ describe.skipIf(!hasDevOpsExtension)("az devops service-endpoint (python3-azext-
     expect(shown).toMatchObject({ name: "az-vars-2", authorized: true, variables: { region: { value: "westeurope" }, tier: { value: "platinum" }, apiKey: { isSecret: true, value: null } } });
 
     const runtime = server.runtime;
-    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "az-vars-repo", files: { "/ci.yml": "variables:\n  - group: az-vars-2\nsteps:\n  - checkout: none\n  - script: echo \"tier $(tier) key $(apiKey)\"\n" } });
-    const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "az-vars-ci", repository: "az-vars-repo", yamlPath: "/ci.yml" });
+    await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "az-vars-repo", files: { "/ci.yml": "variables:\n  - group: az-vars-2\nsteps:\n  - checkout: none\n  - script: echo \"tier $(tier) key $(apiKey)\"\n" } });
+    const pipeline = await runtime.pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "az-vars-ci", repository: "az-vars-repo", yamlPath: "/ci.yml" });
     const run = JSON.parse((await az("pipelines", "run", "--id", String(pipeline.id), "-o", "json")).stdout);
     await runtime.pipelines.settled();
     const logs = await storedLogs(runtime, run.id);

@@ -144,7 +144,7 @@ describe.each(clientModes(() => server))("azure-devops-node-api 17.0.1 with $nam
   });
 
   it("creates a pipeline and runs it through PipelinesApi and BuildApi: runs, logs, timeline, queue", async () => {
-    await server.runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "node-repo", files: { "/ci.yml": "steps:\n  - script: echo from node-api $(who)\n    displayName: Say\n" } });
+    await server.runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "node-repo", files: { "/ci.yml": "steps:\n  - script: echo from node-api $(who)\n    displayName: Say\n" } });
     const pipelinesApi = await connection.getPipelinesApi();
     const builds = await connection.getBuildApi();
     const created = await pipelinesApi.createPipeline({ name: "node-ci", folder: "\\", configuration: { type: ConfigurationType.Yaml, path: "ci.yml", repository: { id: "node-repo", type: RepositoryType.AzureReposGit } } as never }, PROJECT);
@@ -243,7 +243,7 @@ describe.each(clientModes(() => server))("azure-devops-node-api 17.0.1 with $nam
     await expect(agent.addEnvironment({ name: "node-env-2" }, PROJECT)).rejects.toMatchObject({ statusCode: 409 });
     // A deployment job to it leaves a record (the pipeline permitted first).
     const yaml = "jobs:\n  - deployment: Roll\n    environment: node-env-2\n    strategy:\n      runOnce:\n        deploy:\n          steps:\n            - script: echo deployed\n";
-    await server.runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "node-deploy", files: { "/deploy.yml": yaml } });
+    await server.runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "node-deploy", files: { "/deploy.yml": yaml } });
     const pipelinesApi = await connection.getPipelinesApi();
     const pipeline = await pipelinesApi.createPipeline({ name: "node-deploy", folder: "\\", configuration: { type: ConfigurationType.Yaml, path: "deploy.yml", repository: { id: "node-deploy", type: RepositoryType.AzureReposGit } } as never }, PROJECT);
     const build = await connection.getBuildApi();

@@ -37,7 +37,7 @@ ${script
 async function runWith(endpoint: { id: string; name: string }, script: string, pool?: string, task?: string) {
   const runtime = server.runtime;
   const name = `azcli-${++counter}`;
-  await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml(endpoint.name, script, pool, task) } });
+  await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml(endpoint.name, script, pool, task) } });
   const created = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines`, { name, configuration: { type: "yaml", path: "/azure-pipelines.yml", repository: { name } } });
   const id = created.body.id;
   await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${endpoint.id}`, { pipelines: [{ id, authorized: true }] }, { version: "7.1-preview.1" });
@@ -118,7 +118,7 @@ describe.skipIf(!azPath)("AzureCLI@2 in pipeline runs (Debian azure-cli)", () =>
   });
 
   it("S12: a managed identity connection logs in on a self-hosted agent's VM and fails on the Microsoft-hosted pool", { timeout: 180_000 }, async () => {
-    await server.runtime.pipelines.putPool(DEMO.organization.id, "vm-agents", [{ name: "agent-1", vm: DEMO.vm.name }]);
+    await server.runtime.pipelines.catalog.putPool(DEMO.organization.id, "vm-agents", [{ name: "agent-1", vm: DEMO.vm.name }]);
     await assignRole(DEMO.vm.systemPrincipalId, "Reader");
     await server.runtime.clock.advance(301);
     const endpoint = await createEndpoint(server.runtime, "admin", azurerm({ name: "vm-identity", scheme: "ManagedServiceIdentity", subscriptionId: DEMO.subscriptionId, subscriptionName: "Contoso Production" }));

@@ -90,7 +90,7 @@ describe("pipeline steps run in real-host mode", () => {
     const runtime = server.runtime;
     // Python's urllib follows https_proxy and trusts SSL_CERT_FILE, as the agent gives every step.
     const script = `python3 -c "import urllib.request, urllib.error, json\nprint(json.load(urllib.request.urlopen('https://login.microsoftonline.com/${DEMO.tenantId}/v2.0/.well-known/openid-configuration'))['issuer'])\ntry: urllib.request.urlopen('https://management.azure.com/subscriptions?api-version=2022-12-01')\nexcept urllib.error.HTTPError as e: print('arm', e.code)"`;
-    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "real-host", files: { "/ci.yml": `steps:\n  - script: ${JSON.stringify(script)}\n    displayName: By name\n` } });
+    await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "real-host", files: { "/ci.yml": `steps:\n  - script: ${JSON.stringify(script)}\n    displayName: By name\n` } });
     const created = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines`, { name: "real-host", configuration: { type: "yaml", path: "/ci.yml", repository: { name: "real-host" } } });
     const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${created.body.id}/runs`, {});
     await runtime.pipelines.settled();
@@ -105,7 +105,7 @@ describe("pipeline steps run in real-host mode", () => {
   it("Node's fetch in a step goes through svcconn's proxy too (the step gets the fetch proxy, as svcconn env gives it)", async () => {
     const runtime = server.runtime;
     const script = `node -e "fetch('https://management.azure.com/metadata/endpoints?api-version=2022-09-01').then((r) => console.log('by-name', r.status), (e) => console.log('fetch-failed', e.cause?.code ?? e.message))"`;
-    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "real-host-fetch", files: { "/ci.yml": `steps:\n  - checkout: none\n  - script: ${JSON.stringify(script)}\n    displayName: Fetch\n` } });
+    await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "real-host-fetch", files: { "/ci.yml": `steps:\n  - checkout: none\n  - script: ${JSON.stringify(script)}\n    displayName: Fetch\n` } });
     const created = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines`, { name: "real-host-fetch", configuration: { type: "yaml", path: "/ci.yml", repository: { name: "real-host-fetch" } } });
     const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${created.body.id}/runs`, {});
     await runtime.pipelines.settled();

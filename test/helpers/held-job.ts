@@ -41,8 +41,8 @@ export async function holdJob(runtime: Runtime, connectionIds: string[], options
     env:
       SYSTEM_ACCESSTOKEN: $(System.AccessToken)
 ${references}`;
-  await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId, name, files: { "/azure-pipelines.yml": yaml } });
-  const pipeline = await runtime.pipelines.definePipeline(projectId, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
+  await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId, name, files: { "/azure-pipelines.yml": yaml } });
+  const pipeline = await runtime.pipelines.catalog.definePipeline(projectId, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
   for (const id of connectionIds) await runtime.store.devops.setPipelinePermission(projectId, "endpoint", id, { pipelineId: pipeline.id, authorized: true, authorizedBy: "test", authorizedOn: new Date().toISOString() });
   const caller = await runtime.pipelines.caller(ORG, basic(options.pat ?? DEMO.pats.admin));
   const run = await runtime.pipelines.queueRun(caller, projectId, pipeline.id, { variables: {}, templateParameters: {}, previewRun: false });

@@ -47,13 +47,13 @@ export function yamlRuns(): { runtime: () => Runtime; run: (yaml: string, files?
   let runs = 0;
   beforeAll(async () => {
     runtime = await testRuntime();
-    await runtime.pipelines.putParallelism(ORG, { microsoftHosted: 2, selfHosted: 1 });
+    await runtime.pipelines.catalog.putParallelism(ORG, { microsoftHosted: 2, selfHosted: 1 });
   });
   afterAll(async () => runtime?.close());
   const run = async (yaml: string, files: Record<string, string> = {}, sourceBranch?: string, as: Member = "admin"): Promise<YamlRun> => {
     const name = `yaml-run-${++runs}`;
-    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml, ...files } });
-    const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
+    await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml, ...files } });
+    const pipeline = await runtime.pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
     const queued = await devops(runtime, as, "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${pipeline.id}/runs`, sourceBranch ? { resources: { repositories: { self: { refName: sourceBranch } } } } : {});
     expect(queued.status, JSON.stringify(queued.body)).toBe(200);
     await runtime.pipelines.settled();
@@ -76,8 +76,8 @@ let permitted = 0;
  */
 export async function runPermitted(runtime: Runtime, yaml: string, connections: string[], files: Record<string, string> = {}) {
   const name = `permitted-${++permitted}-${Date.now()}`;
-  await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml, ...files } });
-  const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
+  await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml, ...files } });
+  const pipeline = await runtime.pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
   for (const id of connections) await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${id}`, { pipelines: [{ id: pipeline.id, authorized: true }] }, { version: "7.1-preview.1" });
   const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${pipeline.id}/runs`, {});
   expect(queued.status, JSON.stringify(queued.body)).toBe(200);

@@ -31,8 +31,8 @@ async function run(connection: { id: string; name: string }, inputs: string, ext
     .filter(Boolean)
     .map((l) => `      ${l}`)
     .join("\n")}\n${extraSteps}`;
-  await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml, "/infra/storage.json": TEMPLATE, "/infra/storage.parameters.json": JSON.stringify({ parameters: { accountName: { value: `st${counter}fromfile` } } }) } });
-  const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
+  await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml, "/infra/storage.json": TEMPLATE, "/infra/storage.parameters.json": JSON.stringify({ parameters: { accountName: { value: `st${counter}fromfile` } } }) } });
+  const pipeline = await runtime.pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
   await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${connection.id}`, { pipelines: [{ id: pipeline.id, authorized: true }] }, { version: "7.1-preview.1" });
   const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${pipeline.id}/runs`, {});
   await runtime.pipelines.settled();
@@ -77,8 +77,8 @@ async function scriptStep(connection: { id: string; name: string; authorization:
     "",
   ].join("\n");
   const script = readFileSync(join(process.cwd(), "test/fixtures/pipelines", fixture), "utf8");
-  await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml, [`/${fixture}`]: script } });
-  const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
+  await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml, [`/${fixture}`]: script } });
+  const pipeline = await runtime.pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
   await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${connection.id}`, { pipelines: [{ id: pipeline.id, authorized: true }] }, { version: "7.1-preview.1" });
   const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${pipeline.id}/runs`, {});
   await runtime.pipelines.settled();
@@ -151,8 +151,8 @@ describe("ARM template deployment, AzureFileCopy and AzurePipelinesCredential in
     const runtime = server.runtime;
     const name = `filecopy-${++counter}`;
     const yaml = `steps:\n  - task: AzureFileCopy@4\n    displayName: Copy\n    inputs:\n      SourcePath: site\n      azureSubscription: ${connection.name}\n      Destination: AzureBlob\n      storage: stwif\n      ContainerName: web\n`;
-    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml } });
-    const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
+    await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml } });
+    const pipeline = await runtime.pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
     await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${connection.id}`, { pipelines: [{ id: pipeline.id, authorized: true }] }, { version: "7.1-preview.1" });
     const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${pipeline.id}/runs`, {});
     await runtime.pipelines.settled();

@@ -269,7 +269,7 @@ ${path}`;
 
 describe("TerraformTaskV4@4 hands the azurerm backend and provider the connection's credentials", () => {
   beforeAll(async () => {
-    await server.runtime.pipelines.installExtension("contoso", { id: "ms-devlabs.custom-terraform-tasks" });
+    await server.runtime.pipelines.catalog.installExtension("contoso", { id: "ms-devlabs.custom-terraform-tasks" });
   });
 
   it("a secret connection: -backend-config arguments for init, ARM_* variables for plan", { timeout: 60_000 }, async () => {

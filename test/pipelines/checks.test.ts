@@ -59,8 +59,8 @@ let pipelines = 0;
 /** Queues a run of `yaml` as `who` without waiting for it; returns the run's id. */
 async function queue(yaml: string, who: Member = "admin", files: Record<string, string> = {}, branch?: string): Promise<{ runId: number; pipelineId: number }> {
   const name = `checked-run-${++pipelines}`;
-  await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml, ...files } });
-  const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
+  await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml, ...files } });
+  const pipeline = await runtime.pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
   const queued = await devops(runtime, who, "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${pipeline.id}/runs`, branch ? { resources: { repositories: { self: { refName: branch } } } } : {});
   expect(queued.status, JSON.stringify(queued.body)).toBe(200);
   return { runId: queued.body.id, pipelineId: pipeline.id };

@@ -33,8 +33,8 @@ const terraform = (task: string, connection: string) => `steps:
 
 describe("Marketplace extensions", () => {
   it("a task of an extension the organization has not installed is missing, in Azure DevOps' words", async () => {
-    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "tf-missing", files: { "/azure-pipelines.yml": terraform("TerraformTaskV4@4", "tf-conn") } });
-    const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "tf-missing", repository: "tf-missing", yamlPath: "/azure-pipelines.yml" });
+    await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "tf-missing", files: { "/azure-pipelines.yml": terraform("TerraformTaskV4@4", "tf-conn") } });
+    const pipeline = await runtime.pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "tf-missing", repository: "tf-missing", yamlPath: "/azure-pipelines.yml" });
     const queued = await devops(runtime, "admin", "POST", `/${ORG}/${DEMO.project.name}/_apis/pipelines/${pipeline.id}/runs`, {});
     expect(queued.status).toBe(400);
     expect(queued.body.customProperties.ValidationResults[0].message).toContain(
@@ -43,7 +43,7 @@ describe("Marketplace extensions", () => {
   });
 
   it("once installed, its connection inputs resolve like a built-in task's, by short and full name; svcconn runs TerraformTaskV4 and V3 and says it does not run V2", async () => {
-    await runtime.pipelines.installExtension(ORG, { id: "ms-devlabs.custom-terraform-tasks" });
+    await runtime.pipelines.catalog.installExtension(ORG, { id: "ms-devlabs.custom-terraform-tasks" });
     const missing = await suite.run(terraform("TerraformTaskV4@4", "no-such-connection"));
     expect(missing.build.validationResults[0].message).toContain("Step input backendServiceArm references service connection no-such-connection which could not be found.");
     for (const task of ["TerraformTaskV4@4", "ms-devlabs.custom-terraform-tasks.custom-terraform-release-task.TerraformTaskV4@4"]) {
@@ -69,8 +69,8 @@ describe("Marketplace extensions", () => {
   });
 
   it("an extension svcconn does not know is installed with the tasks a world declares, and refused without them", async () => {
-    await expect(runtime.pipelines.installExtension(ORG, { id: "contoso.deploy-tools" })).rejects.toThrow("svcconn does not know the extension 'contoso.deploy-tools'");
-    await runtime.pipelines.installExtension(ORG, {
+    await expect(runtime.pipelines.catalog.installExtension(ORG, { id: "contoso.deploy-tools" })).rejects.toThrow("svcconn does not know the extension 'contoso.deploy-tools'");
+    await runtime.pipelines.catalog.installExtension(ORG, {
       id: "contoso.deploy-tools",
       tasks: [
         {

@@ -23,7 +23,7 @@ const MB = 1024 * 1024;
 beforeAll(async () => {
   data = mkdtempSync(join(tmpdir(), "svcconn-logs-"));
   server = await testServer({ memory: false, dataDir: data });
-  await server.runtime.pipelines.createRepository({
+  await server.runtime.pipelines.catalog.createRepository({
     organizationId: DEMO.organization.id,
     projectId: DEMO.project.id,
     name: "noisy",
@@ -39,7 +39,7 @@ async function api(path: string, accept = "application/json"): Promise<Response>
 
 describe("logs in pages", () => {
   it("195 MB of output: bounded memory, stored once up to the job's cap, streamed to eight readers at once", { timeout: 120_000 }, async () => {
-    const pipeline = await server.runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "noisy", repository: "noisy", yamlPath: "/azure-pipelines.yml" });
+    const pipeline = await server.runtime.pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "noisy", repository: "noisy", yamlPath: "/azure-pipelines.yml" });
     const rssBefore = process.memoryUsage().rss;
     let peak = rssBefore;
     const sampler = setInterval(() => {

@@ -17,7 +17,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   runtime = await testRuntime();
-  await runtime.pipelines.putPool(DEMO.organization.id, "two-agents", [
+  await runtime.pipelines.catalog.putPool(DEMO.organization.id, "two-agents", [
     { name: "agent-a", vm: null },
     { name: "agent-b", vm: null },
   ]);
@@ -26,8 +26,8 @@ afterAll(async () => runtime?.close());
 
 async function pipeline(yaml: string): Promise<number> {
   const name = `parallel-${++counter}`;
-  await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml } });
-  return (await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" })).id;
+  await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml } });
+  return (await runtime.pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" })).id;
 }
 const queue = async (id: number) => (await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${id}/runs`, {})).body.id as number;
 const job = async (runId: number) => ((await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${runId}/timeline`)).body.records as Array<{ type: string; state: string; result: string; currentOperation: string | null; workerName: string | null }>).find((r) => r.type === "Job")!;

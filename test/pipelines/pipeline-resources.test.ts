@@ -41,8 +41,8 @@ steps:
       [failing.pipeline.name, `Pipeline resource upstream: pipeline ${failing.pipeline.name} has no successful run.`],
     ]) {
       const name = `downstream-of-${source}`;
-      await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": `resources:\n  pipelines:\n    - pipeline: upstream\n      source: ${source}\nsteps:\n  - checkout: none\n` } });
-      const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
+      await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": `resources:\n  pipelines:\n    - pipeline: upstream\n      source: ${source}\nsteps:\n  - checkout: none\n` } });
+      const pipeline = await runtime.pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
       const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${pipeline.id}/runs`, {});
       expect(queued.status).toBe(400);
       expect(queued.body.customProperties.ValidationResults[0].message).toBe(text);

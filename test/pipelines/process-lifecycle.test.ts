@@ -82,8 +82,8 @@ describe("a job's processes end with it (in-process server)", () => {
     const dir = mkdtempSync(join(tmpdir(), "svcconn-beat-"));
     const mark = randomUUID();
     const name = `lifecycle-${++counter}`;
-    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml(dir, mark) } });
-    const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
+    await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/azure-pipelines.yml": yaml(dir, mark) } });
+    const pipeline = await runtime.pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/azure-pipelines.yml" });
     const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${pipeline.id}/runs`, {});
     expect(queued.status, JSON.stringify(queued.body)).toBe(200);
     return { dir, mark, runId: queued.body.id as number };

@@ -13,7 +13,7 @@ let runtime: Runtime;
 let connectionId: string;
 beforeAll(async () => {
   runtime = suite.runtime();
-  await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "contoso/pipeline-templates", type: "github", files: { "/steps/hello.yml": "steps:\n  - bash: echo hello from github\n    displayName: From GitHub\n" } });
+  await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "contoso/pipeline-templates", type: "github", files: { "/steps/hello.yml": "steps:\n  - bash: echo hello from github\n    displayName: From GitHub\n" } });
   // A connection the pipeline reaches GitHub through (its type does not matter to svcconn's check).
   const connection = await createEndpoint(runtime, "admin", azurerm({ name: "github-contoso", creationMode: "Manual", scheme: "ServicePrincipal", parameters: { serviceprincipalid: DEMO.bootstrapAppId, serviceprincipalkey: DEMO.bootstrapSecret, authenticationType: "spnKey" } }));
   connectionId = connection.id;
@@ -47,10 +47,10 @@ describe("repository resources outside Azure Repos", () => {
   });
 
   it("a GitHub repository the world does not have is named in the refusal; an Azure Repos name does not stand in for it", async () => {
-    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "pipeline-templates", files: { "/steps/hello.yml": "steps:\n  - bash: echo from azure repos\n" } });
+    await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "pipeline-templates", files: { "/steps/hello.yml": "steps:\n  - bash: echo from azure repos\n" } });
     const yaml = usingGitHub("github-contoso").replace("contoso/pipeline-templates", "fabrikam/pipeline-templates");
-    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "gh-missing", files: { "/azure-pipelines.yml": yaml } });
-    const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "gh-missing", repository: "gh-missing", yamlPath: "/azure-pipelines.yml" });
+    await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "gh-missing", files: { "/azure-pipelines.yml": yaml } });
+    const pipeline = await runtime.pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "gh-missing", repository: "gh-missing", yamlPath: "/azure-pipelines.yml" });
     const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${pipeline.id}/runs`, {});
     expect(queued.status).toBe(400);
     expect(JSON.stringify(queued.body)).toMatch(/fabrikam\/pipeline-templates/);

@@ -38,7 +38,7 @@ async function logsOf(runId: number): Promise<{ served: string; stored: string }
 async function folderPipeline(yaml: string): Promise<number> {
   const file = `pipeline-${++counter}.yml`;
   writeFileSync(join(home, file), yaml);
-  const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name: `security-${counter}`, repository: "home", yamlPath: `/${file}` });
+  const pipeline = await runtime.pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name: `security-${counter}`, repository: "home", yamlPath: `/${file}` });
   await devops(runtime, "admin", "PATCH", `/${ORG}/${PROJECT}/_apis/pipelines/pipelinePermissions/endpoint/${connection.id}`, { pipelines: [{ id: pipeline.id, authorized: true }] }, { version: "7.1-preview.1" });
   return pipeline.id;
 }
@@ -72,7 +72,7 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), "svcconn-home-"));
   dataDir = join(home, ".svcconn");
   runtime = await testRuntime({ memory: false, dataDir });
-  await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "home", folder: home });
+  await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "home", folder: home });
   const created = await createEndpoint(runtime, "admin", azurerm({ name: "guarded", scheme: "ServicePrincipal", creationMode: "Manual", parameters: { serviceprincipalid: DEMO.bootstrapAppId, serviceprincipalkey: SECRET, authenticationType: "spnKey" } }));
   connection = { id: created.id, name: created.name };
 });

@@ -84,7 +84,7 @@ async function logText(runId: number): Promise<string> {
 describe("pipelines: definitions, runs, timeline and logs", () => {
   beforeAll(async () => {
     runtime = await testRuntime();
-    await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: repositoryName, files });
+    await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: repositoryName, files });
   });
   afterAll(async () => runtime?.close());
 
@@ -286,8 +286,8 @@ describe("pools", () => {
   it("a pool the organization does not have is a queue-time error in Azure Pipelines' words", async () => {
     const r = await testRuntime();
     try {
-      await r.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "p", files: { "/a.yml": "steps:\n  - script: x\n" } });
-      const p = await r.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "p", repository: "p", yamlPath: "/a.yml" });
+      await r.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "p", files: { "/a.yml": "steps:\n  - script: x\n" } });
+      const p = await r.pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name: "p", repository: "p", yamlPath: "/a.yml" });
       const queued = await devops(r, "admin", "POST", `/${ORG}/${PROJECT}/_apis/build/builds`, { definition: { id: p.id }, queue: { name: "nowhere" } });
       expect(queued.status).toBe(400);
       expect(queued.body.customProperties.ValidationResults[0].message).toBe("Could not find a pool with name nowhere. The pool does not exist or has not been authorized for use. For authorization details, refer to https://aka.ms/yamlauthz.");

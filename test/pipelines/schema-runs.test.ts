@@ -40,7 +40,7 @@ stages:
   });
 
   it("checkout: none leaves no checkout step; a pipeline resource repository is checked out by its alias", async () => {
-    await runtime().pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "shared-tools", files: { "/tool.sh": "echo tool ran\n" } });
+    await runtime().pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "shared-tools", files: { "/tool.sh": "echo tool ran\n" } });
     const none = await run("steps:\n  - checkout: none\n  - bash: ls\n");
     expect(none.records.filter((r) => r.name.startsWith("Checkout"))).toEqual([]);
     const two = await run("resources:\n  repositories:\n    - repository: tools\n      type: git\n      name: shared-tools\nsteps:\n  - checkout: self\n  - checkout: tools\n  - bash: bash shared-tools/tool.sh\n    displayName: Tool\n");

@@ -148,12 +148,12 @@ steps:
   });
 
   it("in waiting mode a run waits for the group's permit, naming it", async () => {
-    await runtime.pipelines.putSettings(ORG, DEMO.project.id, { resourceAuthorization: "wait" });
+    await runtime.pipelines.catalog.putSettings(ORG, DEMO.project.id, { resourceAuthorization: "wait" });
     try {
       const g = await createGroup("admin", "waits", { w: { value: "went-on" } });
       const name = `vg-wait-${Date.now()}`;
-      await runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/p.yml": "variables:\n  - group: waits\nsteps:\n  - checkout: none\n  - script: echo $(w)\n" } });
-      const pipeline = await runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/p.yml" });
+      await runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name, files: { "/p.yml": "variables:\n  - group: waits\nsteps:\n  - checkout: none\n  - script: echo $(w)\n" } });
+      const pipeline = await runtime.pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name, repository: name, yamlPath: "/p.yml" });
       const queued = await devops(runtime, "admin", "POST", `/${ORG}/${PROJECT}/_apis/pipelines/${pipeline.id}/runs`, {});
       const timeline = (await devops(runtime, "admin", "GET", `/${ORG}/${PROJECT}/_apis/build/builds/${queued.body.id}/timeline`)).body.records;
       expect(timeline.find((r: any) => r.type === "Checkpoint.Authorization").issues[0].message).toBe("This pipeline needs permission to access a resource before this run can continue. Variable group: waits.");
@@ -164,7 +164,7 @@ steps:
       }
       expect(await storedLogs(runtime, queued.body.id)).toContain("went-on");
     } finally {
-      await runtime.pipelines.putSettings(ORG, DEMO.project.id, { resourceAuthorization: "fail" });
+      await runtime.pipelines.catalog.putSettings(ORG, DEMO.project.id, { resourceAuthorization: "fail" });
     }
   });
 

@@ -103,13 +103,13 @@ async function underWatch<T>(action: () => Promise<T>): Promise<{ result: T; ms:
 }
 
 async function pipelineFor(file: string): Promise<number> {
-  const pipeline = await server.runtime.pipelines.definePipeline(DEMO.project.id, DEMO.organization.id, { name: `bounded-${++counter}`, repository: "bounded", yamlPath: file });
+  const pipeline = await server.runtime.pipelines.catalog.definePipeline(DEMO.project.id, DEMO.organization.id, { name: `bounded-${++counter}`, repository: "bounded", yamlPath: file });
   return pipeline.id;
 }
 
 beforeAll(async () => {
   server = await testServer();
-  await server.runtime.pipelines.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "bounded", files: FILES });
+  await server.runtime.pipelines.catalog.createRepository({ organizationId: DEMO.organization.id, projectId: DEMO.project.id, name: "bounded", files: FILES });
   // Warm up the compile threads, so their start is not counted as growth.
   const warm = await pipelineFor("/object.yml");
   await call("admin", "POST", `pipelines/${warm}/preview`, {});

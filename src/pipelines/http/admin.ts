@@ -23,7 +23,7 @@ export function pipelinesAdminRoutes(app: FastifyInstance, pipelines: PipelinesS
     if (!parsed.success || !isAbsolute(parsed.data.folder)) throw new AdminError(400, "InvalidRepository", 'The body must be {"folder": "<absolute path>"}.');
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(request.params.name)) throw new AdminError(400, "InvalidRepository", "A repository name has 1 to 64 letters, digits, '.', '_' or '-'.");
     try {
-      const repository = await pipelines.folderRepository(request.params.org, request.params.project, request.params.name, parsed.data.folder);
+      const repository = await pipelines.catalog.folderRepository(request.params.org, request.params.project, request.params.name, parsed.data.folder);
       return { id: repository.id, name: repository.name, folder: repository.folder };
     } catch (error) {
       if (error instanceof DevOpsPortError) throw new AdminError(404, "NotFound", error.message);
@@ -36,7 +36,7 @@ export function pipelinesAdminRoutes(app: FastifyInstance, pipelines: PipelinesS
     const parsed = settings.safeParse(request.body);
     if (!parsed.success) throw new AdminError(400, "InvalidSettings", 'The body must be {"resourceAuthorization": "fail" | "wait"}.');
     try {
-      return await pipelines.putSettings(request.params.org, request.params.project, parsed.data);
+      return await pipelines.catalog.putSettings(request.params.org, request.params.project, parsed.data);
     } catch (error) {
       if (error instanceof DevOpsPortError) throw new AdminError(404, "NotFound", error.message);
       throw error;
@@ -46,7 +46,7 @@ export function pipelinesAdminRoutes(app: FastifyInstance, pipelines: PipelinesS
   app.put<{ Params: { org: string; extension: string } }>("/_admin/organizations/:org/extensions/:extension", { onRequest: requireKey as never }, async (request, reply) => {
     if (!/^[\w-]{1,100}\.[\w-]{1,100}$/.test(request.params.extension)) throw new AdminError(400, "InvalidExtension", "An extension is named publisher.extension.");
     try {
-      await pipelines.installExtension(request.params.org, { id: request.params.extension });
+      await pipelines.catalog.installExtension(request.params.org, { id: request.params.extension });
       return reply.status(204).send();
     } catch (error) {
       if (error instanceof DevOpsPortError) throw new AdminError(404, "NotFound", error.message);
@@ -59,7 +59,7 @@ export function pipelinesAdminRoutes(app: FastifyInstance, pipelines: PipelinesS
     const parsed = parallelism.safeParse(request.body);
     if (!parsed.success) throw new AdminError(400, "InvalidParallelism", 'The body must be {"microsoftHosted": N, "selfHosted": N} (0 to 1000 each).');
     try {
-      return await pipelines.putParallelism(request.params.org, parsed.data);
+      return await pipelines.catalog.putParallelism(request.params.org, parsed.data);
     } catch (error) {
       if (error instanceof DevOpsPortError) throw new AdminError(404, "NotFound", error.message);
       throw error;

@@ -40,37 +40,37 @@ export function pipelinesRoutes(app: FastifyInstance, pipelines: PipelinesServic
     };
   const pipelineId = (request: Req) => readId(request.params.pipelineId, pipelinesErrors.pipelineNotFound);
   const runId = (request: Req, key = "runId") => readId(request.params[key], pipelinesErrors.runNotFound);
-  const repositories = async (p: Pipeline) => pipelines.repositoryOf(p).catch(() => undefined);
+  const repositories = async (p: Pipeline) => pipelines.catalog.repositoryOf(p).catch(() => undefined);
   const list = <T>(value: T[]) => ({ count: value.length, value });
 
   approvalRoutes(app, pipelines, route);
   const P = "/:org/:project/_apis/pipelines";
   app.post(P, route(async (request, _reply, caller, base) => {
-    const created = await pipelines.createPipeline(caller, base.project.id, readNewPipeline(request.body));
+    const created = await pipelines.catalog.createPipeline(caller, base.project.id, readNewPipeline(request.body));
     return pipelineView(created, await repositories(created), base);
   }));
   app.get(P, route(async (_request, _reply, caller, base) => {
-    const all = await pipelines.pipelines(caller, base.project.id);
+    const all = await pipelines.catalog.pipelines(caller, base.project.id);
     return list(await Promise.all(all.map(async (p) => pipelineView(p, await repositories(p), base))));
   }));
   app.get(`${P}/:pipelineId`, route(async (request, _reply, caller, base) => {
-    const p = await pipelines.pipeline(caller, base.project.id, pipelineId(request));
+    const p = await pipelines.catalog.pipeline(caller, base.project.id, pipelineId(request));
     return pipelineView(p, await repositories(p), base);
   }));
   app.post(`${P}/:pipelineId/preview`, route(async (request, _reply, caller, base) => ({ finalYaml: await pipelines.preview(caller, base.project.id, pipelineId(request), readRunRequest(request.body)) })));
   app.post(`${P}/:pipelineId/runs`, route(async (request, _reply, caller, base) => {
     const id = pipelineId(request);
     const run = await pipelines.queueRun(caller, base.project.id, id, readRunRequest(request.body));
-    return runView(run, await pipelines.pipeline(caller, base.project.id, id), base);
+    return runView(run, await pipelines.catalog.pipeline(caller, base.project.id, id), base);
   }));
   app.get(`${P}/:pipelineId/runs`, route(async (request, _reply, caller, base) => {
     const id = pipelineId(request);
-    const p = await pipelines.pipeline(caller, base.project.id, id);
+    const p = await pipelines.catalog.pipeline(caller, base.project.id, id);
     return list((await pipelines.runs(caller, base.project.id, { pipelineId: id, top: 10_000 })).map((r) => runView(r, p, base)));
   }));
   app.get(`${P}/:pipelineId/runs/:runId`, route(async (request, _reply, caller, base) => {
     const id = pipelineId(request);
-    const p = await pipelines.pipeline(caller, base.project.id, id);
+    const p = await pipelines.catalog.pipeline(caller, base.project.id, id);
     return runView(await pipelines.run(caller, base.project.id, runId(request), id), p, base);
   }));
   app.get(`${P}/:pipelineId/runs/:runId/logs`, route(async (request, _reply, caller, base) => {
@@ -90,7 +90,7 @@ export function pipelinesRoutes(app: FastifyInstance, pipelines: PipelinesServic
     // The right to queue is checked before the variables' text is read.
     await pipelines.checkQueue(caller, base.project.id, id);
     const queued = await pipelines.queueRun(caller, base.project.id, id, { ...run, variables: readBuildParameters(parameters) });
-    const p = await pipelines.pipeline(caller, base.project.id, id);
+    const p = await pipelines.catalog.pipeline(caller, base.project.id, id);
     return buildView(queued, p, await repositories(p), base);
   }));
   app.get(`${B}/builds`, route(async (request, _reply, caller, base) => {
@@ -102,21 +102,21 @@ export function pipelinesRoutes(app: FastifyInstance, pipelines: PipelinesServic
     const out = [];
     for (const r of runs) {
       if (definitions?.length && !definitions.includes(r.pipelineId)) continue;
-      const p = await pipelines.pipeline(caller, base.project.id, r.pipelineId);
+      const p = await pipelines.catalog.pipeline(caller, base.project.id, r.pipelineId);
       out.push(buildView(r, p, await repositories(p), base));
     }
     return list(out);
   }));
   app.get(`${B}/builds/:buildId`, route(async (request, _reply, caller, base) => {
     const r = await pipelines.run(caller, base.project.id, runId(request, "buildId"));
-    const p = await pipelines.pipeline(caller, base.project.id, r.pipelineId);
+    const p = await pipelines.catalog.pipeline(caller, base.project.id, r.pipelineId);
     return buildView(r, p, await repositories(p), base);
   }));
   app.patch(`${B}/builds/:buildId`, route(async (request, _reply, caller, base) => {
     const body = (request.body ?? {}) as { status?: unknown };
     if (String(body.status ?? "").toLowerCase() !== "cancelling") throw pipelinesErrors.argument("Only cancelling a build (status: cancelling) is supported.");
     const r = await pipelines.cancel(caller, base.project.id, runId(request, "buildId"));
-    const p = await pipelines.pipeline(caller, base.project.id, r.pipelineId);
+    const p = await pipelines.catalog.pipeline(caller, base.project.id, r.pipelineId);
     return buildView({ ...r, status: r.status === "completed" ? r.status : "cancelling" }, p, await repositories(p), base);
   }));
   const timeline = route(async (request, _reply, caller, base) => timelineView(await pipelines.run(caller, base.project.id, runId(request, "buildId")), base));
@@ -157,25 +157,25 @@ export function pipelinesRoutes(app: FastifyInstance, pipelines: PipelinesServic
     project: { id: base.project.id, name: base.project.name, state: "wellFormed" },
   });
   app.post(`${B}/definitions`, route(async (request, _reply, caller, base) => {
-    const created = await pipelines.createPipeline(caller, base.project.id, readNewDefinition(request.body));
+    const created = await pipelines.catalog.createPipeline(caller, base.project.id, readNewDefinition(request.body));
     return definitionView(created, (await repositories(created))?.name, base);
   }));
   app.get(`${B}/definitions`, route(async (request, _reply, caller, base) => {
     const name = request.query.name?.toLowerCase();
-    const all = (await pipelines.pipelines(caller, base.project.id)).filter((p) => !name || p.name.toLowerCase() === name);
+    const all = (await pipelines.catalog.pipelines(caller, base.project.id)).filter((p) => !name || p.name.toLowerCase() === name);
     return list(await Promise.all(all.map(async (p) => definitionView(p, (await repositories(p))?.name, base))));
   }));
   app.get(`${B}/definitions/:definitionId`, route(async (request, _reply, caller, base) => {
-    const p = await pipelines.pipeline(caller, base.project.id, readId(request.params.definitionId, pipelinesErrors.pipelineNotFound));
+    const p = await pipelines.catalog.pipeline(caller, base.project.id, readId(request.params.definitionId, pipelinesErrors.pipelineNotFound));
     return definitionView(p, (await repositories(p))?.name, base);
   }));
   app.put(`${B}/definitions/:definitionId`, route(async (request, _reply, caller, base) => {
     const id = readId(request.params.definitionId, pipelinesErrors.pipelineNotFound);
-    const p = await pipelines.updateDefinition(caller, base.project.id, id, readDefinitionUpdate(request.body));
+    const p = await pipelines.catalog.updateDefinition(caller, base.project.id, id, readDefinitionUpdate(request.body));
     return definitionView(p, (await repositories(p))?.name, base);
   }));
-  app.get(`${B}/generalsettings`, route(async (_request, _reply, caller, base) => generalSettingsView(await pipelines.generalSettings(caller, base.project.id))));
-  app.patch(`${B}/generalsettings`, route(async (request, _reply, caller, base) => generalSettingsView(await pipelines.updateGeneralSettings(caller, base.project.id, readGeneralSettings(request.body)))));
+  app.get(`${B}/generalsettings`, route(async (_request, _reply, caller, base) => generalSettingsView(await pipelines.catalog.generalSettings(caller, base.project.id))));
+  app.patch(`${B}/generalsettings`, route(async (request, _reply, caller, base) => generalSettingsView(await pipelines.catalog.updateGeneralSettings(caller, base.project.id, readGeneralSettings(request.body)))));
 
   app.post(
     "/:org/:project/_apis/distributedtask/hubs/:hub/plans/:planId/jobs/:jobId/oidctoken",
