@@ -65,6 +65,11 @@ export function renderEnvironment(environment: Record<string, string>, shell: ke
     .join("\n")}\n`;
 }
 
+/** A line that makes `eval` (bash, fish) or `Invoke-Expression` (pwsh) fail; the message itself goes to stderr. */
+export function failingLine(message: string, shell: keyof typeof quote): string {
+  return shell === "pwsh" ? `throw ${quote.pwsh(message)}` : `false # ${message.replace(/[\r\n]+/g, " ")}`;
+}
+
 const dataOption = () => new Option("--data <dir>", "data folder of the running svcconn (default ./.svcconn; env SVCCONN_DATA)");
 const vmOption = () => new Option("--vm <name>", "act as a process on this VM of the world: 169.254.169.254 answers with its managed identities");
 const dataDirOf = (flags: { data?: string }) => flags.data ?? process.env.SVCCONN_DATA ?? ".svcconn";
@@ -76,7 +81,16 @@ export function envCommand(): Command {
     .addOption(dataOption())
     .addOption(vmOption())
     .action((flags: { shell: keyof typeof quote; data?: string; vm?: string }) => {
-      process.stdout.write(renderEnvironment(realHostEnvironment(dataDirOf(flags), { vm: flags.vm }), flags.shell));
+      try {
+        process.stdout.write(renderEnvironment(realHostEnvironment(dataDirOf(flags), { vm: flags.vm }), flags.shell));
+      } catch (error) {
+        // Printing nothing would let `eval "$(svcconn env)" && az login` go on to the real Microsoft hosts: the shell
+        // gets a line that fails, naming the folder looked in.
+        const message = `svcconn env: ${error instanceof Error ? error.message : String(error)}`;
+        process.stdout.write(`${failingLine(message, flags.shell)}\n`);
+        process.stderr.write(`${message}\n`);
+        process.exitCode = 1;
+      }
     });
 }
 

@@ -1,52 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
-import { request } from "node:https";
-import { request as httpRequest } from "node:http";
-import { join, resolve } from "node:path";
 import { Command } from "commander";
+import { post, type ServerFlags, storedAdminKey, target } from "./server-target.js";
 
 const AZURE_CLI_CLIENT = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
-
-interface ServerFlags {
-  loginUrl?: string;
-  data?: string;
-  ca?: string;
-  adminKey?: string;
-}
-
-/**
- * Where the running svcconn is and how to trust it: flags, then environment, then the instance running on the data
- * folder (its `instance.json`), then the default port.
- */
-function target(flags: ServerFlags) {
-  const data = resolve(flags.data ?? process.env.SVCCONN_DATA ?? ".svcconn");
-  const instance = readJson<{ login?: string; caFile?: string | null }>(join(data, "instance.json"));
-  const loginUrl = flags.loginUrl ?? process.env.SVCCONN_LOGIN_URL ?? instance?.login ?? "https://127.0.0.1:8443";
-  const caFile = flags.ca ?? instance?.caFile ?? join(data, "tls", "ca.crt");
-  return { loginUrl, data, ca: existsSync(caFile) ? readFileSync(caFile) : undefined };
-}
-
-function readJson<T>(file: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(file, "utf8")) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-function post(url: string, body: string, headers: Record<string, string>, ca?: Buffer): Promise<{ status: number; body: string }> {
-  return new Promise((ok, fail) => {
-    const u = new URL(url);
-    const send = u.protocol === "https:" ? request : httpRequest;
-    const req = send(u, { method: "POST", headers: { "content-length": Buffer.byteLength(body), ...headers }, ...(ca ? { ca } : {}) }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => (text += d));
-      res.on("end", () => ok({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on("error", fail);
-    req.end(body);
-  });
-}
 
 export function loginCommand(): Command {
   return new Command("login")
@@ -103,9 +58,4 @@ export function logoutCommand(): Command {
       if (response.status !== 200) throw new Error(String((body.error as { message?: string } | undefined)?.message ?? response.body));
       process.stdout.write(flags.json ? `${JSON.stringify(body)}\n` : `Signed ${String(body.user)} out: ${String(body.revokedSessions)} session(s) revoked.\n`);
     });
-}
-
-/** The admin key of a data folder: its key file (owner-only). */
-function storedAdminKey(data: string): string | undefined {
-  return readJson<{ adminKey?: string }>(join(data, "keys.json"))?.adminKey;
 }

@@ -3,6 +3,9 @@ import type { TokenCredential } from "@azure/identity";
 import { Client, type GraphError } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
 import * as azdev from "azure-devops-node-api";
+import { readFileSync } from "node:fs";
+import { rootCertificates } from "node:tls";
+import { Agent as UndiciAgent } from "undici";
 import type { IBuildApi } from "azure-devops-node-api/BuildApi.js";
 import type { IRequestOptions } from "azure-devops-node-api/interfaces/common/VsoBaseInterfaces.js";
 import { ServiceEndpointExecutionResult } from "azure-devops-node-api/interfaces/ServiceEndpointInterfaces.js";
@@ -36,7 +39,10 @@ export interface SdkDoctorTargetOptions {
   credential: TokenCredential;
   graphUrl?: string;
   armUrl?: string;
-  /** A CA to trust for the DevOps calls (svcconn's local CA). */
+  /**
+   * A CA to trust besides the system's (svcconn's local CA) for every call: the server's own scan trusts its CA in
+   * process, whatever NODE_EXTRA_CA_CERTS says.
+   */
   caFile?: string;
 }
 
@@ -89,15 +95,18 @@ export function sdkDoctorTarget(options: SdkDoctorTargetOptions): ScanTarget & F
   };
   const organization = decodeURIComponent(new URL(options.organizationUrl).pathname.split("/").filter(Boolean).pop() ?? "");
   const graphUrl = (options.graphUrl ?? "https://graph.microsoft.com").replace(/\/$/, "");
+  const trusted = options.caFile ? [...rootCertificates, readFileSync(options.caFile, "utf8")] : undefined;
   const graph = Client.initWithMiddleware({
     // Tokens name the resource, not the host that serves it (svcconn's listener, a proxy): Graph's own identifier.
     authProvider: new TokenCredentialAuthenticationProvider(options.credential, { scopes: ["https://graph.microsoft.com/.default"] }),
     baseUrl: `${graphUrl}/`,
     customHosts: new Set([new URL(graphUrl).hostname]),
+    // The Graph client calls fetch, whose TLS settings are its dispatcher's.
+    fetchOptions: trusted ? ({ dispatcher: new UndiciAgent({ connect: { ca: trusted } }) } as RequestInit) : undefined,
   });
   const armUrl = options.armUrl ?? "https://management.azure.com";
   // Role assignments are read by scope; the client's subscription id is not used for them.
-  const authorization = new AuthorizationManagementClient(options.credential, "00000000-0000-0000-0000-000000000000", { endpoint: armUrl, credentialScopes: ["https://management.azure.com/.default"] });
+  const authorization = new AuthorizationManagementClient(options.credential, "00000000-0000-0000-0000-000000000000", { endpoint: armUrl, credentialScopes: ["https://management.azure.com/.default"], tlsOptions: trusted ? { ca: trusted } : undefined });
   // Made on first use: the client looks its area up over the network, and a failure must reach the caller.
   let serviceEndpointApi: ReturnType<typeof web.getServiceEndpointApi> | undefined;
   const endpoints = () => (serviceEndpointApi ??= web.getServiceEndpointApi());

@@ -9,7 +9,7 @@ import { federatedCredentialFor, ISSUER_TYPE, issuerTypeFor } from "./federation
 import type { ProjectReferenceRequest } from "./input.js";
 import type { DevOpsCaller } from "./identities.js";
 import { ROLE_RANK, type DevOpsIdentity, type EndpointRole, type Organization, type Project, type ProjectReference, type ServiceEndpoint } from "./model.js";
-import { isPortError, type EntraApi, type GraphAs } from "./ports.js";
+import { isPortError, type GraphAs } from "./ports.js";
 import type { DevOpsSecurity } from "./security.js";
 
 export type ActionFilter = "none" | "manage" | "use" | "view";
@@ -58,7 +58,6 @@ export class ServiceEndpoints {
     private readonly security: DevOpsSecurity,
     private readonly box: SecretBox,
     readonly creation: AutomaticCreation,
-    private readonly entra: EntraApi,
   ) {}
 
   // ---- storage ----------------------------------------------------------------------------------------------
@@ -198,29 +197,12 @@ export class ServiceEndpoints {
       if (filter.owner && endpoint.owner.toLowerCase() !== filter.owner.toLowerCase()) continue;
       const role = await roleOf(endpoint.id);
       if (!role || !satisfies(role, REQUIRED[filter.actionFilter])) continue;
+      // Only connections that are not ready (a failed or unfinished creation) wait for `includeFailed`; one whose
+      // service principal was deleted is still listed, and fails where it is used (S10).
       if (!filter.includeFailed && !endpoint.isReady) continue;
       out.push(endpoint);
     }
-    if (filter.includeFailed) return out;
-    // Connections whose service principal is gone are left out of pickers too (S10).
-    const gone = await this.principalsGone(out);
-    return out.filter((e) => !gone.has(e.id));
-  }
-
-  /** Ids of azurerm connections whose application no longer has a service principal in the connection's tenant. */
-  private async principalsGone(endpoints: ServiceEndpoint[]): Promise<Set<string>> {
-    const byTenant = new Map<string, ServiceEndpoint[]>();
-    for (const e of endpoints) {
-      if (e.type !== "azurerm" || !e.parameters.serviceprincipalid) continue;
-      const tenant = (e.parameters.tenantid ?? "").toLowerCase();
-      byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), e]);
-    }
-    const gone = new Set<string>();
-    for (const [tenant, list] of byTenant) {
-      const present = await this.entra.servicePrincipalsPresent(tenant, list.map((e) => e.parameters.serviceprincipalid!));
-      for (const e of list) if (!present.has(e.parameters.serviceprincipalid!.toLowerCase())) gone.add(e.id);
-    }
-    return gone;
+    return out;
   }
 
   async get(caller: DevOpsCaller, id: string, projectIdOrName: string | undefined, actionFilter: ActionFilter): Promise<ServiceEndpoint> {
@@ -274,6 +256,13 @@ export class ServiceEndpoints {
       this.creation.start({ endpoint: retry, organization: caller.organization, project: await this.owningProject(caller.organization, retry), creator: caller.identity, save: (e, s) => this.save(e, s) });
       return retry;
     }
+    // Saving an automatic workload identity connection makes its application trust the subject it has now (a
+    // rename changes the legacy form's), as Azure DevOps does: the guide's "Edit and Save" for AADSTS700213.
+    // A caller with no Entra session (a PAT's owner who never signed in) can still save what keeps the subject.
+    if (isAutomaticFederation(updated)) {
+      const keepsSubject = updated.name === endpoint.name;
+      if (!keepsSubject || (await this.hasSession(caller))) await this.withGraph(caller, updated, (graph) => this.trustFederationOf(caller, graph, updated));
+    }
     // Secrets sent back empty (as reads mask them) keep their stored value.
     await this.save(updated, { ...secrets, ...input.secrets });
     return updated;
@@ -294,7 +283,7 @@ export class ServiceEndpoints {
       if (endpoint.scheme !== "ServicePrincipal" || endpoint.parameters.authenticationType === "spnCertificate") {
         throw devopsErrors.argument("Only a service principal connection with a secret can be converted to workload identity federation.");
       }
-      if (data.creationMode === "Automatic") await this.withGraph(caller, endpoint, (graph) => this.addFederatedCredentialFor(caller, graph, endpoint));
+      if (data.creationMode === "Automatic") await this.withGraph(caller, endpoint, (graph) => this.trustFederationOf(caller, graph, endpoint));
       data = { ...data, revertSchemeDeadline: new Date(now + REVERT_WINDOW_MS).toISOString() };
     }
     const updated: ServiceEndpoint = {
@@ -313,8 +302,17 @@ export class ServiceEndpoints {
     return updated;
   }
 
-  private async addFederatedCredentialFor(caller: DevOpsCaller, graph: GraphAs, endpoint: ServiceEndpoint) {
-    await graph.addFederatedCredential(federatedCredentialFor(endpoint.data.appObjectId!, caller.organization, await this.owningProject(caller.organization, endpoint), endpoint));
+  /**
+   * The connection's federated credential on its application, as the connection's issuer and subject are now: left
+   * alone when one already trusts them, otherwise Azure DevOps' own credential (by its name) updated, or added.
+   */
+  private async trustFederationOf(caller: DevOpsCaller, graph: GraphAs, endpoint: ServiceEndpoint) {
+    const wanted = federatedCredentialFor(endpoint.data.appObjectId!, caller.organization, await this.owningProject(caller.organization, endpoint), endpoint);
+    const existing = await graph.federatedCredentials(wanted.applicationObjectId);
+    if (existing.some((c) => c.issuer === wanted.issuer && c.subject === wanted.subject)) return;
+    const own = existing.find((c) => c.name.toLowerCase() === wanted.name.toLowerCase());
+    if (own) await graph.updateFederatedCredential(wanted.applicationObjectId, own.id, { issuer: wanted.issuer, subject: wanted.subject });
+    else await graph.addFederatedCredential(wanted);
   }
 
   /** Rotate secret (S9): a new password valid three months, stored in the connection; the old one removed. */
@@ -332,6 +330,16 @@ export class ServiceEndpoints {
     const updated = { ...endpoint, modificationDate: this.clock.now().toISOString(), modifiedBy: caller.identity.id };
     await this.save(updated, { ...secrets, serviceprincipalkey: fresh.secretText!, _passwordKeyId: fresh.keyId });
     return updated;
+  }
+
+  private async hasSession(caller: DevOpsCaller): Promise<boolean> {
+    return this.creation.userAccess(caller.organization, caller.identity).then(
+      () => true,
+      (error) => {
+        if (error instanceof StepFailure) return false;
+        throw error;
+      },
+    );
   }
 
   /** Runs Graph work as the caller, turning Graph's refusal into the service's message. */
@@ -451,3 +459,8 @@ export class ServiceEndpoints {
 }
 
 export type { EndpointInput };
+
+/** A workload identity connection svcconn made the application of (its federated credential is Azure DevOps'). */
+function isAutomaticFederation(endpoint: ServiceEndpoint): boolean {
+  return endpoint.scheme === "WorkloadIdentityFederation" && endpoint.data.creationMode === "Automatic" && !!endpoint.data.appObjectId;
+}

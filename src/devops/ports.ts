@@ -177,8 +177,6 @@ export interface EntraApi {
   graph(token: string): Promise<GraphAs>;
   /** The token endpoint, as a confidential client. */
   clientToken(request: ClientTokenRequest): Promise<string>;
-  /** Which applications still have their service principal in a tenant (a deleted one hides the connection). */
-  servicePrincipalsPresent(tenantId: string, appIds: string[]): Promise<Set<string>>;
   /** Signs a job's federation token as Entra does for Azure DevOps. */
   federationToken(request: FederationTokenRequest): Promise<string>;
   /** The claims of a valid (signed, unexpired) Entra access token; undefined for any other. */
@@ -201,6 +199,8 @@ export interface GraphAs {
   addPassword(command: NewPassword): Promise<PasswordInfo>;
   removePassword(applicationObjectId: string, keyId: string): Promise<void>;
   addFederatedCredential(command: NewFederatedCredential): Promise<FederatedCredentialInfo>;
+  federatedCredentials(applicationObjectId: string): Promise<FederatedCredentialInfo[]>;
+  updateFederatedCredential(applicationObjectId: string, credentialId: string, change: { issuer: string; subject: string }): Promise<void>;
   deleteApplication(applicationObjectId: string): Promise<void>;
 }
 

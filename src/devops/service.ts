@@ -60,7 +60,7 @@ export class DevOpsService {
     this.security = new DevOpsSecurity(store, clock);
     this.creation = new AutomaticCreation(clock, options.entra, options.arm, options.logger, options.leases);
     const box = new SecretBox(options.secretKey);
-    this.endpoints = new ServiceEndpoints(store, clock, this.security, box, this.creation, options.entra);
+    this.endpoints = new ServiceEndpoints(store, clock, this.security, box, this.creation);
     this.variableGroups = new VariableGroups(store, clock, this.security, box);
     this.proxy = new EndpointProxy(store, clock, options.entra, options.arm, options.federation, this.creation);
     this.environments = new Environments(store, clock, this.security);

@@ -85,6 +85,8 @@ export interface DirectoryRoleAssignment {
   roleTemplateId: string;
   directoryScopeId: string;
   createdAt: string;
+  /** When the role takes effect: Graph's writes reach every part of the directory only after its propagation delay. */
+  effectiveAt: string;
 }
 
 export interface Application {

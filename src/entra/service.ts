@@ -58,7 +58,7 @@ export class EntraService {
     this.signIn = new UserSignIn(store, clock, this.resources, this.accessTokens, this.keys, clients, () => options.sessionInactivitySeconds ?? 90 * 86_400, () =>
       (options.azureDevOpsWebOrigins?.() ?? []).map((origin) => `${origin.replace(/\/$/, "")}/_signedin`),
     );
-    this.tokens = new TokenService(store, this.resources, clients, this.accessTokens, this.signIn);
+    this.tokens = new TokenService(store, this.resources, clients, this.accessTokens, this.signIn, clock);
     this.graph = new GraphService(store, clock, this.directory, this.accessTokens, this.signIn, () => options.directoryPropagationSeconds ?? 900);
     this.managedIdentities = new ManagedIdentityService(store, this.resources, this.accessTokens);
   }

@@ -60,7 +60,6 @@ export function inProcessEntraApi(entra: EntraService, clock: Clock, loginBase: 
       }
       return (await entra.tokens.token({ flavor: "v2", tenant: request.tenantId, form, issuerBase: base, tokenEndpoint })).accessToken;
     },
-    servicePrincipalsPresent: (tenantId, appIds) => entra.directory.servicePrincipalsPresent(tenantId, appIds),
     async federationToken(request: FederationTokenRequest) {
       const key = await entra.keys.activeKey(request.tenantId);
       return signJwt({ alg: "RS256", typ: "JWT", kid: key.kid }, request.claims, key.privateKey);
@@ -96,6 +95,11 @@ async function graphAs(entra: EntraService, token: string): Promise<GraphAs> {
     addPassword: async (command) => graph.addPassword(caller, await application(command.applicationObjectId), { displayName: command.displayName, endDateTime: command.endDateTime }),
     removePassword: async (objectId, keyId) => graph.removePassword(caller, await application(objectId), keyId),
     addFederatedCredential: async ({ applicationObjectId, ...credential }) => graph.createFederated(caller, await application(applicationObjectId), credential),
+    federatedCredentials: async (objectId) => graph.listFederated(caller, await application(objectId)),
+    async updateFederatedCredential(objectId, credentialId, change) {
+      const app = await application(objectId);
+      await graph.updateFederated(caller, app, await graph.findFederated(app, credentialId), change);
+    },
     deleteApplication: async (objectId) => graph.deleteApplication(caller, await application(objectId)),
   };
 }

@@ -684,6 +684,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("runs_build_number").on("runs").columns(["pipeline_id", "build_number"]).unique().execute();
     },
   },
+  "0021-directory-role-effective-at": {
+    async up(db: Kysely<any>) {
+      // A directory role given through Graph applies after the directory's propagation; one a world declares, at once.
+      await db.schema.alterTable("directory_role_assignments").addColumn("effective_at", "text").execute();
+      await db.updateTable("directory_role_assignments").set({ effective_at: sql`created_at` }).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

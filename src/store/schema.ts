@@ -53,6 +53,7 @@ export interface DirectoryRoleAssignmentTable {
   roleTemplateId: string;
   directoryScopeId: string;
   createdAt: string;
+  effectiveAt: string;
 }
 
 export interface ApplicationTable {

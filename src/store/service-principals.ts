@@ -39,16 +39,6 @@ export class ServicePrincipalRepository {
     return row && toServicePrincipal(row);
   }
 
-  /** Which of `appIds` have a service principal in the tenant. */
-  async appIdsPresent(tenantId: string, appIds: string[]): Promise<Set<string>> {
-    const present = new Set<string>();
-    for (let i = 0; i < appIds.length; i += 500) {
-      const rows = await this.db.selectFrom("servicePrincipals").select("appId").where("tenantId", "=", tenantId.toLowerCase()).where("appId", "in", appIds.slice(i, i + 500).map((a) => a.toLowerCase())).execute();
-      for (const r of rows) present.add(r.appId);
-    }
-    return present;
-  }
-
   async getByManagedIdentityResourceId(resourceId: string): Promise<ServicePrincipal | undefined> {
     const row = await this.db
       .selectFrom("servicePrincipals")

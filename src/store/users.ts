@@ -48,8 +48,10 @@ export class UserRepository {
     return Number(result.numDeletedRows) > 0;
   }
 
-  async roleAssignments(tenantId: string, filter: { principalId?: string; roleTemplateId?: string } = {}): Promise<DirectoryRoleAssignment[]> {
+  /** A tenant's directory role assignments; with `inForceAt`, only those in effect by then. */
+  async roleAssignments(tenantId: string, filter: { principalId?: string; roleTemplateId?: string; inForceAt?: string } = {}): Promise<DirectoryRoleAssignment[]> {
     let query = this.db.selectFrom("directoryRoleAssignments").selectAll().where("tenantId", "=", tenantId);
+    if (filter.inForceAt) query = query.where("effectiveAt", "<=", filter.inForceAt);
     if (filter.principalId) query = query.where("principalId", "=", filter.principalId.toLowerCase());
     if (filter.roleTemplateId) query = query.where("roleTemplateId", "=", filter.roleTemplateId.toLowerCase());
     return query.orderBy("createdAt").execute();

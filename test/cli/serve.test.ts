@@ -1,10 +1,11 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
 import { DEMO } from "../../src/world/demo.js";
+import { runCli } from "../helpers/cli.js";
 
 /** Runs the CLI from source (no build needed) and returns its first stdout line. */
 function serve(args: string[]) {
@@ -92,4 +93,11 @@ describe("npm start (README's run command)", () => {
       await expect(fetch(health)).rejects.toThrow();
     }, 60_000);
   }
+});
+
+describe("svcconn --version", () => {
+  it("prints the package's version", async () => {
+    const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+    expect(await runCli(["--version"])).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
 });

@@ -104,6 +104,7 @@ describe("the troubleshooting guide through the official clients", () => {
     const failed = await create(dev, automatic("dev-wif"));
     expect(failed.operationStatus?.statusMessage).toContain("Insufficient privileges to complete the operation in Microsoft Graph.");
     await graph.api("/roleManagement/directory/roleAssignments").post({ principalId: DEMO.users.dev.id, roleDefinitionId: "cf1c38e5-3621-4004-a7cb-879624dced7c", directoryScopeId: "/" });
+    await advance(901);
     expect(await retry(dev, failed)).toMatchObject({ isReady: true });
   });
 
@@ -139,7 +140,7 @@ describe("the troubleshooting guide through the official clients", () => {
     expect((await dev.getAzureManagementGroups()).value!.map((g) => g.name)).toEqual([]);
   });
 
-  it("S9 and S10: Verify reports an expired secret; Rotate secret fixes it; a deleted app is reported and hidden", async () => {
+  it("S9 and S10: Verify reports an expired secret; Rotate secret fixes it; a deleted app is reported; failed creations are hidden", async () => {
     const admin = await endpointsAs("admin");
     const endpoint = await create(admin, automatic("prod-secret", "ServicePrincipal", DEMO.subscriptionId));
     await advance(301);
@@ -152,8 +153,11 @@ describe("the troubleshooting guide through the official clients", () => {
 
     await adminGraph().api(`/applications/${endpoint.data!.appObjectId}`).delete();
     expect((await verify(admin, endpoint)).errorMessage).toContain("AADSTS700016");
-    expect(await admin.getServiceEndpoints(PROJECT, "azurerm")).toEqual([]);
-    expect((await admin.getServiceEndpoints(PROJECT, "azurerm", undefined, undefined, undefined, true)).map((e) => e.name)).toEqual(["prod-secret"]);
+    // Still ready, so still listed; a creation that failed (S7: its creator may not assign roles) is not.
+    expect((await admin.getServiceEndpoints(PROJECT, "azurerm")).map((e) => e.name)).toEqual(["prod-secret"]);
+    expect((await create(await endpointsAs("dev"), automatic("dev-sub"))).operationStatus?.state).toBe("Failed");
+    expect((await admin.getServiceEndpoints(PROJECT, "azurerm")).map((e) => e.name)).toEqual(["prod-secret"]);
+    expect((await admin.getServiceEndpoints(PROJECT, "azurerm", undefined, undefined, undefined, true)).map((e) => e.name).sort()).toEqual(["dev-sub", "prod-secret"]);
   });
 
   it("S16: deep delete removes the application; one whose application is gone shows why, and deep=false removes it", async () => {

@@ -260,7 +260,7 @@ describe.each(clientModes(() => server))("azure-devops-node-api 17.0.1 with $nam
     expect(await agent.getEnvironmentById(PROJECT, created.id!)).toBeNull();
   });
 
-  it("creates an automatic workload identity connection whose job token works in ARM, until a rename in the legacy form", async () => {
+  it("creates an automatic workload identity connection whose job token works in ARM; in the legacy form a project rename breaks it until Edit and Save", async () => {
     const created = await endpoints.createServiceEndpoint(automaticBody("node-wif"));
     expect(created.operationStatus?.state).toBe("InProgress");
     const endpoint = await ready(created.id!);
@@ -273,8 +273,18 @@ describe.each(clientModes(() => server))("azure-devops-node-api 17.0.1 with $nam
     expect(legacy.authorization!.parameters!.workloadIdentityFederationSubject).toBe(`sc://${ORG}/${PROJECT}/node-legacy`);
     await advance(301);
     expect((await armWithJobToken(legacy, mode)).subscriptionId).toBe(DEMO.subscriptionId);
-    await endpoints.updateServiceEndpoint({ ...legacy, name: "node-legacy-renamed" }, legacy.id!);
-    await expect(armWithJobToken(legacy, mode)).rejects.toThrow(/AADSTS700213: No matching federated identity record found for presented assertion subject 'sc:\/\/contoso\/web\/node-legacy-renamed'/);
-    await admin("PATCH", `/_admin/organizations/${ORG}`, { federationIssuer: "entra" });
+    // Renaming saves the connection, and saving moves Azure DevOps' credential on the application to the new subject.
+    const renamed = await endpoints.updateServiceEndpoint({ ...legacy, name: "node-legacy-renamed" }, legacy.id!);
+    expect((await armWithJobToken(renamed, mode)).subscriptionId).toBe(DEMO.subscriptionId);
+    const core = await connection.getCoreApi();
+    await core.updateProject({ name: "web-renamed" }, DEMO.project.id);
+    try {
+      await expect(armWithJobToken(renamed, mode)).rejects.toThrow(/AADSTS700213: No matching federated identity record found for presented assertion subject 'sc:\/\/contoso\/web-renamed\/node-legacy-renamed'/);
+      await endpoints.updateServiceEndpoint(renamed, legacy.id!);
+      expect((await armWithJobToken(renamed, mode)).subscriptionId).toBe(DEMO.subscriptionId);
+    } finally {
+      await core.updateProject({ name: PROJECT }, DEMO.project.id);
+      await admin("PATCH", `/_admin/organizations/${ORG}`, { federationIssuer: "entra" });
+    }
   });
 });

@@ -75,6 +75,9 @@ describe("@microsoft/microsoft-graph-client", () => {
     const member = graphClient(new UsernamePasswordCredential(DEMO.tenantId, AZ_CLI, DEMO.users.dev.upn, DEMO.userPassword, identity()));
     await expect(member.api("/applications").post({ displayName: "by-member" })).rejects.toMatchObject({ statusCode: 403, code: "Authorization_RequestDenied" });
     await admin.api("/roleManagement/directory/roleAssignments").post({ principalId: DEMO.users.dev.id, roleDefinitionId: "cf1c38e5-3621-4004-a7cb-879624dced7c", directoryScopeId: "/" });
+    // The role, like the setting, reaches the directory only after its propagation (the guide's 15–20 minutes).
+    await expect(member.api("/applications").post({ displayName: "by-member" })).rejects.toMatchObject({ statusCode: 403 });
+    await advance(901);
     expect((await member.api("/applications").post({ displayName: "by-member" })).displayName).toBe("by-member");
   });
 });

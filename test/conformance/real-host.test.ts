@@ -1,9 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { connect as tlsConnect, createServer as createTlsServer } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { realHostEnvironment } from "../../src/cli/env.js";
 import { issueCertificate } from "../../src/core/x509.js";
@@ -82,7 +83,43 @@ describe("svcconn env and svcconn exec", () => {
     const none = await runCli(["env", "--data", join(data, "nowhere")]);
     expect(none.code).not.toBe(0);
     expect(none.stderr).toContain(`no svcconn is running on ${join(data, "nowhere")}`);
+    expect((await runCli(["env", "--data", join(data, "nowhere"), "--shell", "pwsh"])).stdout).toMatch(/^throw 'svcconn env: no svcconn is running on /);
   }, 60_000);
+
+  it("where no svcconn runs, `eval \"$(svcconn env)\" && az login …` stops at eval: nothing reaches Microsoft's hosts", async () => {
+    const cli = `node --import ${JSON.stringify(pathToFileURL(join(process.cwd(), "node_modules/tsx/dist/loader.mjs")).href)} ${JSON.stringify(join(process.cwd(), "src/cli/main.ts"))}`;
+    // Were eval to succeed, az would run; it is a stand-in here that records that it did.
+    const bin = mkdtempSync(join(tmpdir(), "svcconn-fake-az-"));
+    writeFileSync(join(bin, "az"), `#!/bin/sh\necho az-ran >> ${JSON.stringify(join(bin, "ran"))}\n`, { mode: 0o755 });
+    const script = `eval "$(${cli} env --data ${JSON.stringify(join(data, "nowhere"))})" && az login --service-principal -u x -p y --tenant z`;
+    const shell = spawnSync("bash", ["-c", script], { encoding: "utf8", env: { PATH: `${bin}:${process.env.PATH}`, HOME: data } });
+    expect(shell.status).not.toBe(0);
+    expect(shell.stderr).toContain(`svcconn env: no svcconn is running on ${join(data, "nowhere")}`);
+    expect(existsSync(join(bin, "ran"))).toBe(false);
+  }, 60_000);
+});
+
+describe("svcconn clock", () => {
+  it.skipIf(!azPath)("advance moves the clock and makes the Azure CLI of svcconn env ask for new tokens", async () => {
+    const login = await inRealHostMode(azPath, ["login", "--service-principal", "-u", DEMO.bootstrapAppId, "-p", DEMO.bootstrapSecret, "--tenant", DEMO.tenantId, "-o", "none"]);
+    expect(login.code, login.stderr).toBe(0);
+    expect((await inRealHostMode(azPath, ["group", "list", "-o", "none"])).code).toBe(0);
+    // Moved behind the CLI's back, its cached token has expired on svcconn's clock but not on the real one.
+    const moved = await fetch(`${server.login}/_admin/clock`, { method: "POST", headers: { "x-svcconn-admin-key": server.adminKey, "content-type": "application/json" }, body: JSON.stringify({ advanceSeconds: 7200 }) });
+    expect(moved.status).toBe(200);
+    const stale = await inRealHostMode(azPath, ["group", "list", "-o", "none"]);
+    expect(stale.code).not.toBe(0);
+    expect(stale.stderr).toMatch(/ExpiredAuthenticationToken|expired/i);
+    const advanced = await runCli(["clock", "advance", "1h", "--data", data, "--admin-key", server.adminKey]);
+    expect(advanced.code, advanced.stderr).toBe(0);
+    expect(advanced.stdout).toMatch(/^svcconn's clock now reads \S+ \(.+ ahead of the real clock\)\.\n/);
+    expect(advanced.stdout).toMatch(/forgot [1-9]\d* cached access token\(s\); its next call asks svcconn again/);
+    expect((await inRealHostMode(azPath, ["group", "list", "-o", "none"])).code).toBe(0);
+    const shown = JSON.parse((await runCli(["clock", "show", "--json", "--data", data, "--admin-key", server.adminKey])).stdout);
+    expect(shown.offsetSeconds).toBeGreaterThanOrEqual(10_800);
+    const bad = await runCli(["clock", "advance", "soon", "--data", data, "--admin-key", server.adminKey]);
+    expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining("'soon' is not a duration") });
+  }, 120_000);
 });
 
 describe("pipeline steps run in real-host mode", () => {

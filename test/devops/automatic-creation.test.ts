@@ -150,6 +150,8 @@ describe("S3 guest user", () => {
     const adminToken = await userGraphToken(runtime, DEMO.users.admin.upn);
     const assigned = await graph(runtime, adminToken, "POST", "/roleManagement/directory/roleAssignments", { principalId: DEMO.users.guest.id, roleDefinitionId: APP_DEVELOPER, directoryScopeId: "/" });
     expect(assigned.status).toBe(201);
+    // The guide: "Wait 15–20 minutes for the change to apply across the directory".
+    runtime.clock.advance(901);
     expect(await retry("guest", failed)).toMatchObject({ isReady: true, operationStatus: { state: "Ready" } });
   });
 });
@@ -175,6 +177,9 @@ describe("S4 app registration not allowed", () => {
 
     const assigned = await graph(runtime, adminToken, "POST", "/roleManagement/directory/roleAssignments", { principalId: DEMO.users.dev.id, roleDefinitionId: APP_DEVELOPER, directoryScopeId: "/" });
     expect(assigned.status).toBe(201);
+    // The role applies after the directory's propagation, as the setting does (the guide's 15–20 minutes).
+    expect((await retry("dev", failed)).operationStatus.statusMessage).toContain("Insufficient privileges to complete the operation in Microsoft Graph.");
+    runtime.clock.advance(901);
     expect(await retry("dev", failed)).toMatchObject({ isReady: true, operationStatus: { state: "Ready" } });
 
     // The other fix: turn "users can register applications" back on (after removing the role again).

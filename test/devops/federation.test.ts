@@ -45,6 +45,12 @@ async function setOrganization(changes: Record<string, unknown>, org = ORG) {
   expect(response.statusCode).toBe(200);
 }
 
+/** The federated credentials of a connection's application, as Graph keeps them. */
+async function credentials(endpoint: any) {
+  const app = await runtime.store.applications.getByAppId(endpoint.authorization.parameters.serviceprincipalid);
+  return runtime.store.applications.federated(app!.id);
+}
+
 async function rename(endpoint: any, name: string) {
   const updated = await devops(runtime, "admin", "PUT", `/${ORG}/_apis/serviceendpoint/endpoints/${endpoint.id}`, { ...endpoint, name });
   expect(updated.status).toBe(200);
@@ -95,7 +101,7 @@ describe("S19 workload identity federation, Entra issuer", () => {
 });
 
 describe("S19 workload identity federation, Azure DevOps issuer (vstoken)", () => {
-  it("serves discovery and keys, exchanges, and breaks exactly when the organization, project or connection is renamed", async () => {
+  it("serves discovery and keys, exchanges; a rename of the connection moves its credential, one of the project or organization breaks it until Edit and Save", async () => {
     await setOrganization({ federationIssuer: "devops" });
     const endpoint = await createEndpoint(runtime, "admin", azurerm({ name: "legacy", subscriptionId: DEMO.subscriptionId }));
     const issuer = `https://vstoken.dev.azure.com/${DEMO.organization.id}`;
@@ -121,21 +127,27 @@ describe("S19 workload identity federation, Azure DevOps issuer (vstoken)", () =
     const late = await exchange(clientId, issued.body.oidcToken);
     expect(late.body.error_codes).toEqual([700024]);
 
+    // Renaming the connection saves it: Azure DevOps moves its own credential on the application to the new subject.
     const renamed = await rename(endpoint, "legacy-renamed");
     expect(renamed.authorization.parameters.workloadIdentityFederationSubject).toBe(`sc://${ORG}/${PROJECT}/legacy-renamed`);
-    const broken = await exchange(clientId, (await oidcToken(endpoint.id)).body.oidcToken);
-    expect(broken.status).toBe(401);
-    expect(broken.body.error_codes).toEqual([700213]);
-    expect(broken.body.error_description).toContain(`AADSTS700213: No matching federated identity record found for presented assertion subject 'sc://${ORG}/${PROJECT}/legacy-renamed'.`);
-    await rename(renamed, "legacy");
+    expect((await exchange(clientId, (await oidcToken(endpoint.id)).body.oidcToken)).status).toBe(200);
+    expect((await credentials(endpoint)).map((c) => c.subject)).toEqual([`sc://${ORG}/${PROJECT}/legacy-renamed`]);
+    const back = await rename(renamed, "legacy");
     expect((await exchange(clientId, (await oidcToken(endpoint.id)).body.oidcToken)).status).toBe(200);
 
+    // A project's rename changes the subject without touching the connection: AADSTS700213 until Edit and Save.
     const project = await devops(runtime, "admin", "PATCH", `/${ORG}/_apis/projects/${DEMO.project.id}`, { name: "web2" });
     expect(project.status).toBe(202);
     const afterProject = decodeJwt((await oidcToken(endpoint.id, "admin", ORG, "web2")).body.oidcToken);
     expect(afterProject.sub).toBe(`sc://${ORG}/web2/legacy`);
-    expect((await exchange(clientId, (await oidcToken(endpoint.id, "admin", ORG, "web2")).body.oidcToken)).body.error_codes).toEqual([700213]);
+    const broken = await exchange(clientId, (await oidcToken(endpoint.id, "admin", ORG, "web2")).body.oidcToken);
+    expect(broken.status).toBe(401);
+    expect(broken.body.error_codes).toEqual([700213]);
+    expect(broken.body.error_description).toContain(`AADSTS700213: No matching federated identity record found for presented assertion subject 'sc://${ORG}/web2/legacy'.`);
+    await rename(back, "legacy");
+    expect((await exchange(clientId, (await oidcToken(endpoint.id, "admin", ORG, "web2")).body.oidcToken)).status).toBe(200);
     await devops(runtime, "admin", "PATCH", `/${ORG}/_apis/projects/${DEMO.project.id}`, { name: PROJECT });
+    await rename(back, "legacy");
 
     await setOrganization({ name: "contoso-renamed" });
     const afterOrg = await oidcToken(endpoint.id, "admin", "contoso-renamed");
@@ -143,6 +155,19 @@ describe("S19 workload identity federation, Azure DevOps issuer (vstoken)", () =
     expect((await exchange(clientId, afterOrg.body.oidcToken)).body.error_codes).toEqual([700213]);
     // The old organization URL is gone.
     expect((await oidcToken(endpoint.id)).status).toBe(404);
+  });
+
+  it("leaves a manual connection's credential to its owner: renaming one breaks it (AADSTS700213)", async () => {
+    await setOrganization({ federationIssuer: "devops" });
+    const automatic = await createEndpoint(runtime, "admin", azurerm({ name: "made-for-manual", subscriptionId: DEMO.subscriptionId }));
+    const appId = automatic.authorization.parameters.serviceprincipalid;
+    const manual = await createEndpoint(runtime, "admin", azurerm({ name: "manual-legacy", creationMode: "Manual", subscriptionId: DEMO.subscriptionId, parameters: { serviceprincipalid: appId } }));
+    const app = await runtime.store.applications.getByAppId(appId);
+    await runtime.entra.directory.addFederatedCredential(app!.id, { name: "manual", issuer: manual.authorization.parameters.workloadIdentityFederationIssuer, subject: `sc://${ORG}/${PROJECT}/manual-legacy`, audiences: ["api://AzureADTokenExchange"] });
+    runtime.clock.advance(301);
+    expect((await exchange(appId, (await oidcToken(manual.id)).body.oidcToken)).status).toBe(200);
+    await rename(manual, "manual-renamed");
+    expect((await exchange(appId, (await oidcToken(manual.id)).body.oidcToken)).body.error_codes).toEqual([700213]);
   });
 });
 

@@ -172,6 +172,13 @@ describe("doctor scan over HTTPS with the official SDKs (SPEC B1)", () => {
     const expired = results.find((r: any) => r.ruleId === "secret-expired");
     expect(expired).toMatchObject({ level: "error", partialFingerprints: { "svcconnFindingId/v1": expect.stringMatching(/^secret-expired\//) } });
     expect(sarif.runs[0].tool.driver.rules[expired.ruleIndex].id).toBe("secret-expired");
+    // A path relative to the organization, which the run resolves: what code-scanning tools can show.
+    const connection = report.connections.find((c) => c.name === "secret-expired")!;
+    expect(expired.locations[0]).toEqual({
+      physicalLocation: { artifactLocation: { uri: `${PROJECT}/_settings/adminservices?resourceId=${connection.id}`, uriBaseId: "ORGANIZATION" }, region: { startLine: 1 } },
+      logicalLocations: [{ name: "secret-expired", fullyQualifiedName: `${ORG}/${PROJECT}/secret-expired`, kind: "resource" }],
+    });
+    expect(sarif.runs[0].originalUriBaseIds.ORGANIZATION.uri).toBe(`${server.devops}/${ORG}/`);
     const file = join(mkdtempSync(join(tmpdir(), "svcconn-sarif-")), "scan.sarif");
     writeFileSync(file, JSON.stringify(sarif));
     const validator = createRequire(import.meta.url)("@microsoft/sarif-multitool") as string;

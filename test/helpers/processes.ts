@@ -27,8 +27,8 @@ export function killServed(): void {
   for (const child of started.splice(0)) child.kill("SIGKILL");
 }
 
-export async function serve(args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", "--ports", "auto", "--json", "--ca-dir", TEST_CA_DIR, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+export async function serve(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Served> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", "--ports", "auto", "--json", "--ca-dir", TEST_CA_DIR, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
   started.push(child);
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr += d));

@@ -8,19 +8,20 @@ const SECURITY_SEVERITY: Record<Severity, string> = { critical: "9.5", high: "8.
 
 /**
  * The scan as SARIF 2.1.0: one rule per finding kind, one result per finding. A finding concerns a service
- * connection, not a file, so its location is the connection's settings page (a URI) and a logical location
- * `{org}/{project}/{connection}`; the finding's stable id is its fingerprint, so re-scans update alerts instead of
- * adding new ones.
+ * connection, not a file: its location is the connection's settings page as a path relative to the organization
+ * (`uriBaseId` ORGANIZATION, resolved by `originalUriBaseIds`), which code-scanning tools show as a file would be,
+ * with the connection as a logical location `{org}/{project}/{connection}`; the finding's stable id is its
+ * fingerprint, so re-scans update alerts instead of adding new ones.
  */
 export function toSarif(report: ScanReport, options: { organizationUrl: string; version: string }): Record<string, unknown> {
   const kinds = [...FINDING_KINDS.values()];
   const ruleIndex = new Map(kinds.map((k, i) => [k.kind, i]));
-  const base = options.organizationUrl.replace(/\/$/, "");
+  const base = `${options.organizationUrl.replace(/\/$/, "")}/`;
   const result = (f: Finding) => {
     const project = f.connection?.projects[0];
     const where = f.connection
-      ? { uri: `${base}/${encodeURIComponent(project ?? "")}/_settings/adminservices?resourceId=${f.connection.id}`, name: f.connection.name, qualified: `${report.organization}/${project}/${f.connection.name}` }
-      : { uri: `${base}/_settings/`, name: f.application?.displayName ?? f.application?.appId ?? "application", qualified: `${report.organization}/applications/${f.application?.appId}` };
+      ? { uri: `${encodeURIComponent(project ?? "")}/_settings/adminservices?resourceId=${f.connection.id}`, name: f.connection.name, qualified: `${report.organization}/${project}/${f.connection.name}` }
+      : { uri: "_settings/", name: f.application?.displayName ?? f.application?.appId ?? "application", qualified: `${report.organization}/applications/${f.application?.appId}` };
     return {
       ruleId: f.kind,
       ruleIndex: ruleIndex.get(f.kind),
@@ -29,7 +30,7 @@ export function toSarif(report: ScanReport, options: { organizationUrl: string; 
       locations: [
         {
           // A connection has no lines; code-scanning tools want a region, so the whole "artifact" is line 1.
-          physicalLocation: { artifactLocation: { uri: where.uri }, region: { startLine: 1 } },
+          physicalLocation: { artifactLocation: { uri: where.uri, uriBaseId: "ORGANIZATION" }, region: { startLine: 1 } },
           logicalLocations: [{ name: where.name, fullyQualifiedName: where.qualified, kind: "resource" }],
         },
       ],
@@ -59,6 +60,7 @@ export function toSarif(report: ScanReport, options: { organizationUrl: string; 
             })),
           },
         },
+        originalUriBaseIds: { ORGANIZATION: { uri: base, description: { text: "The Azure DevOps organization scanned." } } },
         invocations: [{ executionSuccessful: !report.partial, endTimeUtc: report.scannedAt, toolExecutionNotifications: report.notEvaluated.map((n) => ({ level: "warning", message: { text: `${n.connection}: ${n.check}: ${n.reason}` } })) }],
         results: [...report.connections.flatMap((c) => c.findings), ...report.other].map(result),
         properties: { organization: report.organization, projects: report.projects, partial: report.partial },

@@ -139,14 +139,17 @@ export class Directory {
     return user;
   }
 
-  async assignDirectoryRole(tenantId: string, principalId: string, roleTemplateId: string, id?: string): Promise<DirectoryRoleAssignment> {
+  /** A directory role for a principal, in force after `propagationSeconds` (a world's roles hold from the start). */
+  async assignDirectoryRole(tenantId: string, principalId: string, roleTemplateId: string, options: { id?: string; propagationSeconds?: number } = {}): Promise<DirectoryRoleAssignment> {
+    const now = this.clock.nowMs();
     const assignment: DirectoryRoleAssignment = {
-      id: id ?? newGuid(),
+      id: options.id ?? newGuid(),
       tenantId,
       principalId: principalId.toLowerCase(),
       roleTemplateId: roleTemplateId.toLowerCase(),
       directoryScopeId: "/",
-      createdAt: this.nowIso(),
+      createdAt: new Date(now).toISOString(),
+      effectiveAt: new Date(now + (options.propagationSeconds ?? 0) * 1000).toISOString(),
     };
     await this.store.users.insertRoleAssignment(assignment);
     return assignment;
@@ -343,11 +346,6 @@ export class Directory {
   /** A user by object id or user principal name. */
   async findUser(tenantId: string, idOrUpn: string): Promise<User | undefined> {
     return isGuid(idOrUpn) ? this.store.users.get(tenantId, idOrUpn) : this.store.users.getByUpn(tenantId, idOrUpn);
-  }
-
-  /** Which of these applications have a service principal in the tenant. */
-  async servicePrincipalsPresent(tenantId: string, appIds: string[]): Promise<Set<string>> {
-    return this.store.servicePrincipals.appIdsPresent(tenantId, appIds);
   }
 
   async principal(tenantId: string, objectId: string): Promise<PrincipalInfo | undefined> {

@@ -94,7 +94,7 @@ export class GraphService {
   }
 
   private async roles(caller: GraphCaller): Promise<Set<string>> {
-    const assignments = await this.store.users.roleAssignments(caller.tenant.id, { principalId: caller.objectId });
+    const assignments = await this.store.users.roleAssignments(caller.tenant.id, { principalId: caller.objectId, inForceAt: this.now() });
     return new Set(assignments.map((a) => a.roleTemplateId));
   }
 
@@ -457,7 +457,8 @@ export class GraphService {
     if (!(await this.directory.principal(caller.tenant.id, input.principalId))) throw graphErrors.notFound(input.principalId);
     const existing = await this.store.users.roleAssignments(caller.tenant.id, { principalId: input.principalId, roleTemplateId: templateId });
     if (existing.length) throw new GraphError(409, "Request_BadRequest", "A conflicting object with one or more of the specified property values is present in the directory.");
-    return this.directory.assignDirectoryRole(caller.tenant.id, input.principalId, templateId);
+    // Like the authorization policy, a role reaches the rest of the directory only after its propagation (the guide's 15–20 minutes).
+    return this.directory.assignDirectoryRole(caller.tenant.id, input.principalId, templateId, { propagationSeconds: this.policyPropagationSeconds() });
   }
 
   async removeRoleAssignment(caller: GraphCaller, id: string): Promise<void> {

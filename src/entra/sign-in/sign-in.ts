@@ -314,7 +314,7 @@ export class UserSignIn {
   /** Access token (and id token) for the resource the delegated scope names. */
   private async tokensFor(tenant: Tenant, user: User, home: User, clientId: string, scope: string, issuerBase: string, sessionId: string, refreshToken?: string, nonce?: string): Promise<UserTokens> {
     const { resource, scp } = await this.delegatedResource(tenant, scope);
-    const wids = (await this.store.users.roleAssignments(tenant.id, { principalId: user.id })).map((a) => a.roleTemplateId);
+    const wids = (await this.store.users.roleAssignments(tenant.id, { principalId: user.id, inForceAt: this.clock.now().toISOString() })).map((a) => a.roleTemplateId);
     const issued = await this.tokens.issue({
       subject: {
         kind: "user",

@@ -1,3 +1,4 @@
+import type { Clock } from "../../core/clock.js";
 
 import type { Store } from "../../store/index.js";
 import { accessTokenLifetime, type AccessTokens, type IssuedAccessToken, type TokenSubject } from "./access-tokens.js";
@@ -44,6 +45,7 @@ export class TokenService {
     private readonly clients: ClientAuthenticator,
     private readonly tokens: AccessTokens,
     private readonly signIn: UserSignIn,
+    private readonly clock: Clock,
   ) {}
 
   async token(request: TokenRequest): Promise<TokenResult> {
@@ -72,7 +74,7 @@ export class TokenService {
 
     const sp = client.servicePrincipal;
     const wids = await this.store.cache.get(`wids:${tenant.id}:${sp.id}`, async () =>
-      (await this.store.users.roleAssignments(tenant.id, { principalId: sp.id })).map((a) => a.roleTemplateId),
+      (await this.store.users.roleAssignments(tenant.id, { principalId: sp.id, inForceAt: this.clock.now().toISOString() })).map((a) => a.roleTemplateId),
     );
     const roles = resource.appId === GRAPH_APP_ID ? await this.graphRoles(tenant.id, sp.id) : [];
     const subject: TokenSubject = {
