@@ -29,6 +29,8 @@ export interface LeaseStore {
   holdIfFree(op: HeldOperation): Promise<boolean>;
   setBody(kind: OperationKind, id: string, owner: string, body: string): Promise<void>;
   release(kind: OperationKind, id: string, owner: string): Promise<void>;
+  /** Gives the work up as it stands: no owner, lapsed, for the next process that looks. */
+  giveUp(kind: OperationKind, id: string, owner: string): Promise<void>;
   renew(owner: string, leaseUntil: number): Promise<void>;
   /** Leases not held by `owner` that ended before `now` (every one not held by `owner` when `now` is Infinity). */
   lapsed(owner: string, now: number): Promise<HeldOperation[]>;
@@ -93,6 +95,12 @@ export class OperationLeases {
   release(kind: OperationKind, id: string): Promise<void> {
     this.canceled.delete(`${kind}:${id}`);
     return this.store.release(kind, id, this.owner);
+  }
+
+  /** Leaves work to whichever process looks next (one that is stopping hands its runs over this way). */
+  letGo(kind: OperationKind, id: string): Promise<void> {
+    this.canceled.delete(`${kind}:${id}`);
+    return this.store.giveUp(kind, id, this.owner);
   }
 
   /** Ids of the work of a kind that some process holds (a process that is gone included, until taken). */

@@ -92,6 +92,7 @@ export class RunExecution {
   private readonly stageResults = new Map<string, { result: RecordResult; jobs: Map<string, JobOutcome> }>();
   private readonly connectionsUsed = new Map<string, { connection: ConnectionForJob; result: RecordResult }>();
   private readonly compileTime: Record<string, string>;
+  private handedOver = false;
 
   constructor(
     private readonly deps: ExecutionDeps,
@@ -109,6 +110,17 @@ export class RunExecution {
 
   private now = () => this.deps.clock.now().toISOString();
 
+  /**
+   * svcconn is stopping: the run stays stored as it is at this instant, for the process that takes it over (the
+   * next start, or another process on the same database), and `stop` ends its jobs; nothing after is recorded.
+   */
+  handOver(stop: () => void): Promise<void> {
+    this.handedOver = true;
+    const saved = this.recorder.freeze();
+    stop();
+    return saved;
+  }
+
   async execute(): Promise<void> {
     const { compiled } = this.plan;
     const records = this.recorder.planRecords(compiled);
@@ -118,6 +130,7 @@ export class RunExecution {
     const result: RunResult = this.signal.aborted ? "canceled" : all.includes("failed") ? "failed" : all.includes("succeededWithIssues") ? "partiallySucceeded" : "succeeded";
     Object.assign(this.run, { status: "completed", result, finishTime: this.now() });
     await this.recorder.close();
+    if (this.handedOver) return;
     for (const { connection, result: r } of this.connectionsUsed.values()) {
       await this.deps.devops.recordExecution({
         endpointId: connection.id,
@@ -266,6 +279,7 @@ export class RunExecution {
 
   /** A deployment job that ran is in its environment's history (its Deployments tab). */
   private async recordDeployment(stage: CompiledStage, job: CompiledJob, phase: TimelineRecord, result: RecordResult): Promise<void> {
+    if (this.handedOver) return;
     await this.deps.devops.recordDeployment(this.plan.org, {
       environmentId: job.environment!.id!,
       projectId: this.run.projectId,
@@ -310,7 +324,7 @@ export class RunExecution {
     };
     const outcome = await this.runJob({ stage, job, leg, jobRecord, agent: lease.agent, dependencies: values, secretOutputs, sink }).finally(() => lease.release());
     this.recorder.complete([jobRecord], outcome.result);
-    await this.deps.legFinished(this.run.id, jobRecord.identifier ?? "", outcome.outputs);
+    if (!this.handedOver) await this.deps.legFinished(this.run.id, jobRecord.identifier ?? "", outcome.outputs);
     for (const c of outcome.connections) {
       const prior = this.connectionsUsed.get(c.id);
       this.connectionsUsed.set(c.id, { connection: c, result: prior?.result === "failed" ? "failed" : outcome.result });

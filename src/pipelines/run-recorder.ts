@@ -23,6 +23,8 @@ export class RunRecorder {
   private readonly logs: RunLogWriter;
   private stampMs = -1;
   private stamp = "";
+  /** Set once svcconn hands the run over: what is stored stays as it was then. */
+  private frozen: Promise<void> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -81,6 +83,7 @@ export class RunRecorder {
 
   /** Lines come in bursts: the time is read once per millisecond, not once per line. */
   append(logId: number | null, line: string): void {
+    if (this.frozen) return;
     const ms = this.clock.nowMs();
     if (ms !== this.stampMs) {
       this.stampMs = ms;
@@ -95,6 +98,7 @@ export class RunRecorder {
   }
 
   changed(urgent = false): void {
+    if (this.frozen) return;
     if (urgent && !this.urgentQueued) {
       this.urgentQueued = true;
       void this.flushNow().finally(() => {
@@ -116,13 +120,32 @@ export class RunRecorder {
   }
 
   async flush(): Promise<void> {
+    if (this.frozen) return this.frozen;
     this.flushTimer = undefined;
     await this.store.pipelines.updateRun(this.run);
     await this.logs.flush();
   }
 
+  /**
+   * Saves the run as it is at this instant — a copy, since stopping its jobs changes it next — with the lines logged
+   * so far, and nothing after: the process that takes the run over goes on from there.
+   */
+  freeze(): Promise<void> {
+    if (this.frozen) return this.frozen;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    const asItIs = structuredClone(this.run);
+    const previous = this.flushing;
+    this.frozen = (async () => {
+      await previous;
+      await this.store.pipelines.updateRun(asItIs);
+      await this.logs.flush();
+    })();
+    return this.frozen;
+  }
+
   /** The run has ended: what is pending is saved, after any flush under way. */
   async close(): Promise<void> {
+    if (this.frozen) return this.frozen;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     await this.flushing;
     await this.flush();

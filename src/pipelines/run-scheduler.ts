@@ -60,7 +60,9 @@ const NEEDS_PERMISSION = "This pipeline needs permission to access a resource be
  */
 export class RunScheduler {
   private readonly running = new Set<Promise<void>>();
-  private readonly controllers = new Map<number, AbortController>();
+  private readonly executions = new Map<number, { execution: RunExecution; controller: AbortController }>();
+  /** Runs this process is handing over as it stops: their leases are given up, not released. */
+  private readonly handingOver = new Set<number>();
   private readonly waiting = new Map<number, { run: Run; plan: QueuedPlan; resources: ResourceRef[] }>();
   /** The leases of the runs this process holds, as last written. */
   private readonly leased = new Map<number, RunLease>();
@@ -86,18 +88,21 @@ export class RunScheduler {
   /** Starts a run that passed its checks, with its variable groups' variables in place (a run taken over goes on). */
   start(run: Run, plan: QueuedPlan, resolution: { uses: ConnectionUse[]; pipeline: CompiledPipeline }): void {
     const controller = new AbortController();
-    this.controllers.set(run.id, controller);
     const finished = this.leased.get(run.id)?.outputs ?? {};
-    const work = new RunExecution({ ...this.execution(), legFinished: (id, leg, outputs) => this.legFinished(id, leg, outputs) }, run, { ...plan, compiled: resolution.pipeline }, resolution.uses, controller.signal, finished)
+    const execution = new RunExecution({ ...this.execution(), legFinished: (id, leg, outputs) => this.legFinished(id, leg, outputs) }, run, { ...plan, compiled: resolution.pipeline }, resolution.uses, controller.signal, finished);
+    this.executions.set(run.id, { execution, controller });
+    const work = execution
       .execute()
       .catch(async (error) => {
+        if (this.handingOver.has(run.id)) return;
         this.options.logger.error({ err: error, runId: run.id }, "a pipeline run failed unexpectedly");
         await this.abandon(run.id, `svcconn could not run this pipeline: ${(error as Error).message}`).catch(() => undefined);
       })
       .finally(async () => {
         this.running.delete(work);
-        this.controllers.delete(run.id);
-        await this.release(run.id);
+        this.executions.delete(run.id);
+        if (this.handingOver.delete(run.id)) await this.giveUp(run.id);
+        else await this.release(run.id);
       });
     this.running.add(work);
   }
@@ -117,6 +122,11 @@ export class RunScheduler {
     if (!lease || Object.keys(outputs).length === 0) return;
     lease.outputs[leg] = outputs;
     await this.options.leases.update("run", String(runId), this.sealed(lease));
+  }
+
+  private async giveUp(runId: number): Promise<void> {
+    this.leased.delete(runId);
+    await this.options.leases.letGo("run", String(runId)).catch((err) => this.options.logger.error({ err, runId }, "cannot hand a run over"));
   }
 
   private async release(runId: number): Promise<void> {
@@ -224,9 +234,9 @@ export class RunScheduler {
       await this.release(waiting.run.id);
       return waiting.run;
     }
-    const controller = this.controllers.get(runId);
-    if (!controller) return undefined;
-    controller.abort();
+    const under = this.executions.get(runId);
+    if (!under) return undefined;
+    under.controller.abort();
     return this.options.store.pipelines.run(runId);
   }
 
@@ -278,11 +288,18 @@ export class RunScheduler {
     while (this.running.size) await Promise.allSettled([...this.running]);
   }
 
-  /** Stops every run under way (closing svcconn); runs waiting for Permit stay held, taken over at the next start. */
-  cancelAll(): void {
+  /**
+   * svcconn is stopping: each run under way is stored as it stands, its jobs stop, and its lease is given up for the
+   * next process to take over (the next start, or another process on the database) — as after `kill -9`, the run
+   * resumes rather than fails. Runs waiting for Permit stay held, taken over the same way.
+   */
+  handOverAll(): void {
     if (this.permitTimer) clearInterval(this.permitTimer);
     this.permitTimer = undefined;
     this.waiting.clear();
-    for (const controller of this.controllers.values()) controller.abort();
+    for (const [runId, { execution, controller }] of this.executions) {
+      this.handingOver.add(runId);
+      void execution.handOver(() => controller.abort()).catch((err) => this.options.logger.error({ err, runId }, "cannot save a run handed over"));
+    }
   }
 }

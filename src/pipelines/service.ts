@@ -231,9 +231,9 @@ export class PipelinesService {
     return this.scheduler.settled();
   }
 
-  /** Stops every run under way (closing svcconn); runs waiting for Permit stay held, taken over at the next start. */
-  cancelAll(): void {
-    this.scheduler.cancelAll();
+  /** svcconn is stopping: every run under way is handed over (see `RunScheduler.handOverAll`). */
+  handOverAll(): void {
+    this.scheduler.handOverAll();
   }
 
   // ---- the job OIDC token ----------------------------------------------------------------------------------

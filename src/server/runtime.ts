@@ -224,7 +224,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       async close() {
         clearInterval(clockPoll);
         leases.stop();
-        pipelines.cancelAll();
+        pipelines.handOverAll();
         await Promise.allSettled([...Object.values(listeners).map((l) => l.close()), vaultEndpoints.close()]);
         // Creations under way finish (or fail) before the store closes; a stuck one is recovered at the next start.
         await Promise.race([Promise.all([devops.creation.settled(), leases.settled(), pipelines.settled()]), new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);

@@ -32,6 +32,10 @@ export class OperationLeaseRepository implements LeaseStore {
     await this.db.deleteFrom("operationLeases").where("kind", "=", kind).where("id", "=", id).where("owner", "=", owner).execute();
   }
 
+  async giveUp(kind: OperationKind, id: string, owner: string): Promise<void> {
+    await this.db.updateTable("operationLeases").set({ owner: "", leaseUntil: 0 }).where("kind", "=", kind).where("id", "=", id).where("owner", "=", owner).execute();
+  }
+
   async renew(owner: string, leaseUntil: number): Promise<void> {
     await this.db.updateTable("operationLeases").set({ leaseUntil }).where("owner", "=", owner).execute();
   }

@@ -230,6 +230,24 @@ describe.skipIf(!cluster)("three processes on one PostgreSQL database", () => {
     expect(await sql("select count(*)::int as n from operation_leases where kind = 'creation' and id = $1", [created.id])).toEqual([{ n: 0 }]);
   }, 60_000);
 
+  it("a process stopped gracefully (SIGTERM) hands its run over: another process takes it at once and the run goes on", async () => {
+    const leaving = await serve(nodeArgs(["--join"]));
+    const api = projectApi(leaving);
+    const id = await pipelineIdOf(api, "long");
+    const run = await api("POST", `pipelines/${id}/runs`, {});
+    await until("the long job to run", async () => ((await timelineOf(api, run.id)).find((r) => r.type === "Job" && r.name === "Long")?.state === "inProgress" ? true : undefined));
+    const exited = new Promise((resolve) => leaving.child.once("exit", resolve));
+    leaving.child.kill("SIGTERM");
+    await exited;
+    const stoppedAt = Date.now();
+    const survivor = apis[1]!;
+    await until("the stopped job to end", async () => ((await timelineOf(survivor, run.id)).find((r) => r.name === "Long" && r.type === "Job")?.state === "completed" ? true : undefined), 30_000);
+    // Given up rather than left to lapse: taken at the next look (every half lease), not after the lease.
+    expect(Date.now() - stoppedAt).toBeLessThan(LEASE_SECONDS * 1000 + 1500);
+    expect((await completedRun(survivor, id, run.id)).result).toBe("failed");
+    expectLostThenAfter(await timelineOf(survivor, run.id));
+  }, 120_000);
+
   it("kill -9 of the process running a job: another process ends it with the lost-agent text within the lease, and the run goes on", async () => {
     const api = apis[0]!;
     const id = await pipelineIdOf(api, "long");

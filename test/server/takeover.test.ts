@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { completedRun, expectLostThenAfter, killServed, LONG_THEN_AFTER, pipelineIdOf, pipelineWorld, projectApi, serve, timelineOf, until } from "../helpers/processes.js";
 
-// svcconn killed with SIGKILL mid-run and started again on the same data folder: the work it held under leases
-// (core/leases.ts) is taken over by the next start rather than failed.
+// svcconn killed with SIGKILL, or stopped with SIGTERM, mid-run and started again on the same data folder: the work
+// it held under leases (core/leases.ts) is taken over by the next start rather than failed.
 
 const GROUPED = `variables:
   - group: release-settings
@@ -25,6 +25,21 @@ describe.skipIf(process.env.SVCCONN_TEST_POSTGRES)("work under way when svcconn 
     const run = await api("POST", `pipelines/${await pipelineIdOf(api, "long")}/runs`, {});
     await until("the long job to run", async () => ((await timelineOf(api, run.id)).find((r) => r.type === "Job" && r.name === "Long")?.state === "inProgress" ? true : undefined));
     first.child.kill("SIGKILL");
+
+    const again = projectApi(await serve(["--data", data, "--lease-seconds", "2"]));
+    expect((await completedRun(again, run.pipeline.id, run.id)).result).toBe("failed");
+    expectLostThenAfter(await timelineOf(again, run.id));
+  }, 120_000);
+
+  it("stopped gracefully (SIGTERM), svcconn hands the run over: the next start ends the job it stopped and runs the next", async () => {
+    const data = folder();
+    const first = await serve(["--data", data, "--lease-seconds", "2", "--world", pipelineWorld({ long: LONG_THEN_AFTER })]);
+    const api = projectApi(first);
+    const run = await api("POST", `pipelines/${await pipelineIdOf(api, "long")}/runs`, {});
+    await until("the long job to run", async () => ((await timelineOf(api, run.id)).find((r) => r.type === "Job" && r.name === "Long")?.state === "inProgress" ? true : undefined));
+    const exited = new Promise((resolve) => first.child.once("exit", resolve));
+    first.child.kill("SIGTERM");
+    await exited;
 
     const again = projectApi(await serve(["--data", data, "--lease-seconds", "2"]));
     expect((await completedRun(again, run.pipeline.id, run.id)).result).toBe("failed");
