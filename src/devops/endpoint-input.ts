@@ -75,6 +75,27 @@ export function readEndpointInput(body: unknown): EndpointInput {
   return completeEndpointInput(readEndpointBody(body), false);
 }
 
+/**
+ * The credentials a Verify checks before they are saved (`serviceEndpointDetails` of an endpoint proxy request, what
+ * the Edit dialog's Verify sends): the service principal, tenant and authentication type, and secrets apart (an
+ * empty one keeps the stored value).
+ */
+export function readUnsavedCredentials(details: unknown): { parameters: Record<string, string>; secrets: Record<string, string> } {
+  if (!details || typeof details !== "object" || Array.isArray(details)) throw devopsErrors.argument("The value of 'serviceEndpointDetails' must be a service connection object.");
+  const authorization = ((details as Record<string, unknown>).authorization ?? {}) as Record<string, unknown>;
+  const all = stringMap(authorization.parameters, "serviceEndpointDetails.authorization.parameters");
+  const parameters: Record<string, string> = {};
+  const secrets: Record<string, string> = {};
+  for (const [k, v] of Object.entries(all)) {
+    const key = k.toLowerCase();
+    if (CONFIDENTIAL_PARAMETERS.has(key)) {
+      if (v !== "") secrets[key === "serviceprincipalcertificate" ? "servicePrincipalCertificate" : key] = v;
+    } else if (key === "serviceprincipalid" || key === "tenantid") parameters[key] = v;
+    else if (key === "authenticationtype") parameters.authenticationType = v;
+  }
+  return { parameters, secrets };
+}
+
 /** Reads a ServiceEndpoint body's shape: names, type, authorization (secrets apart), data, project references. */
 export function readEndpointBody(body: unknown): EndpointBody {
   if (!body || typeof body !== "object" || Array.isArray(body)) throw devopsErrors.argument("The request body must be a service connection object.");

@@ -205,6 +205,13 @@ export class ServiceEndpoints {
     return out;
   }
 
+  /** A connection as a Verify checks it: as saved, or with the credentials being edited (by whoever may edit it). */
+  async toVerify(caller: DevOpsCaller, id: string, projectId: string, unsaved?: { parameters: Record<string, string>; secrets: Record<string, string> }): Promise<StoredEndpoint> {
+    const saved = await this.require(caller, id, unsaved ? "Administrator" : "User", projectId);
+    if (!unsaved) return saved;
+    return { endpoint: { ...saved.endpoint, parameters: { ...saved.endpoint.parameters, ...unsaved.parameters } }, secrets: { ...saved.secrets, ...unsaved.secrets } };
+  }
+
   async get(caller: DevOpsCaller, id: string, projectIdOrName: string | undefined, actionFilter: ActionFilter): Promise<ServiceEndpoint> {
     const project = projectIdOrName ? await this.project(caller.organization, projectIdOrName) : undefined;
     const stored = await this.require(caller, id, REQUIRED[actionFilter] ?? "Reader", project?.id);

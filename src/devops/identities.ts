@@ -81,6 +81,17 @@ export class DevOpsIdentities {
     return identity;
   }
 
+  /**
+   * The organization's people, service principals and project groups whose name or sign-in name contains `text`
+   * (case-insensitive), at most 50: what an identity picker offers as one types. Anyone in the organization may search.
+   */
+  async search(caller: DevOpsCaller, text: string): Promise<DevOpsIdentity[]> {
+    const wanted = text.trim().toLowerCase();
+    if (!wanted) return [];
+    const all = await this.store.devops.identities(caller.organization.id);
+    return all.filter((i) => i.displayName.toLowerCase().includes(wanted) || i.uniqueName.toLowerCase().includes(wanted)).slice(0, 50);
+  }
+
   async addIdentity(org: Organization, input: { kind: "user" | "servicePrincipal"; displayName: string; uniqueName: string; entraObjectId: string; id?: string }): Promise<DevOpsIdentity> {
     const identity: DevOpsIdentity = {
       id: input.id ?? newGuid(),

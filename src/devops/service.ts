@@ -232,7 +232,12 @@ export class DevOpsService {
   }
 
   async requireOrganizationAdministrator(caller: DevOpsCaller): Promise<void> {
-    if (caller.job || !(await this.security.isOrganizationAdministrator(caller.organization, caller.identity.id))) throw devopsErrors.notOrganizationAdministrator();
+    if (!(await this.isOrganizationAdministrator(caller))) throw devopsErrors.notOrganizationAdministrator();
+  }
+
+  /** A Project Collection Administrator (never a job's build service). */
+  async isOrganizationAdministrator(caller: DevOpsCaller): Promise<boolean> {
+    return !caller.job && (await this.security.isOrganizationAdministrator(caller.organization, caller.identity.id));
   }
 
   /**

@@ -221,3 +221,29 @@ export interface AuthorizationCode {
   expiresAt: string;
   redeemedAt: string | null;
 }
+
+/** The kinds of directory object Graph's deleted items keep here. */
+export type DeletedObjectType = "application" | "servicePrincipal";
+
+/** An application as it was when deleted, with what belonged to it. */
+export interface DeletedApplication {
+  application: Application;
+  passwords: PasswordCredential[];
+  keys: KeyCredential[];
+  federated: FederatedIdentityCredential[];
+  owners: string[];
+}
+
+/** A service principal as it was when deleted; `withApplication` names the application deleted with it. */
+export interface DeletedServicePrincipal {
+  servicePrincipal: ServicePrincipal;
+  appRoleAssignments: AppRoleAssignment[];
+  federated: FederatedIdentityCredential[];
+  owners: string[];
+  withApplication: string | null;
+}
+
+/** A deleted directory object, restorable for 30 days (`directory/deletedItems`). */
+export type DeletedItem =
+  | { id: string; tenantId: string; type: "application"; deletedAt: string; body: DeletedApplication }
+  | { id: string; tenantId: string; type: "servicePrincipal"; deletedAt: string; body: DeletedServicePrincipal };

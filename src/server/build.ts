@@ -50,6 +50,7 @@ export interface ServerDeps {
   /** The login listener's base URL once it listens (managed-identity tokens name it). */
   loginBase: () => string;
   graphBase: () => string;
+  armBase: () => string;
   /** Where this server's own listeners answer, and the CA that signed them: the doctor's scan route calls them. */
   ownUrls?: () => { devops: string; graph: string; arm: string; caFile?: string };
 }
@@ -123,7 +124,7 @@ export function buildServer(deps: ServerDeps): Listeners {
   pipelinesRoutes(devops, deps.pipelines);
   pipelinesAdminRoutes(devops, deps.pipelines, adminKeyCheck(deps.adminKey));
   emulatorRoutes(devops, deps.devops, deps.clock);
-  webUiRoutes(devops, { devops: deps.devops, clock: deps.clock, loginBase: deps.loginBase, graphBase: deps.graphBase });
+  webUiRoutes(devops, { devops: deps.devops, clock: deps.clock, loginBase: deps.loginBase, graphBase: deps.graphBase, armBase: deps.armBase });
   const imds = make("imds", imdsDialect, { secure: false, rewriteUrl: imdsProxyRequest });
   imdsRoutes(imds, deps.entra, deps.loginBase);
   // A 401's challenge sends clients to sign in where they reached svcconn: Microsoft's host or svcconn's URL.

@@ -24,6 +24,8 @@ export function emulatorRoutes(app: FastifyInstance, devops: DevOpsService, cloc
     members: await devops.signedInMembers(caller),
   });
   app.get("/:org/_apis/svcconn/emulator", route(false, async (_request, _reply, caller) => view(caller)));
+  // Whether the panel is the caller's to open: the pages ask this rather than meet the panel's 403.
+  app.get("/:org/_apis/svcconn/emulator/access", route(false, async (_request, _reply, caller) => ({ administrator: await devops.isOrganizationAdministrator(caller) })));
   app.post(
     "/:org/_apis/svcconn/emulator/clock",
     route(false, async (request, _reply, caller) => {

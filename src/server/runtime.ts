@@ -198,6 +198,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       tls,
       loginBase,
       graphBase: () => urls.graph ?? "https://127.0.0.1",
+      armBase: () => urls.arm ?? "https://127.0.0.1",
       ownUrls: () => ({ devops: urls.devops ?? "https://127.0.0.1", graph: urls.graph ?? "https://127.0.0.1", arm: urls.arm ?? "https://127.0.0.1", caFile: caFile() }),
     });
     built = listeners;

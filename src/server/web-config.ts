@@ -15,6 +15,8 @@ export interface WebConfig {
   graphScope: string;
   /** Microsoft Graph's base URL (credential expiry is read there). */
   graphUrl: string;
+  /** Azure Resource Manager's base URL (the creation dialog lists resource groups and workspaces there). */
+  armUrl: string;
   /** svcconn's current time (its clock can be ahead of the computer's): days left count from it. */
   now: string;
 }

@@ -19,7 +19,7 @@ const ASSET_PREFIX = "/_static/svcconn/assets/";
  * organization's tenant and the sign-in authority. It signs the person in with PKCE and then calls the public REST
  * APIs with that person's token, so the UI can do exactly what their rights allow.
  */
-export function webUiRoutes(app: FastifyInstance, deps: { devops: DevOpsService; clock: Clock; loginBase: () => string; graphBase: () => string }, dist = WEB_DIST): void {
+export function webUiRoutes(app: FastifyInstance, deps: { devops: DevOpsService; clock: Clock; loginBase: () => string; graphBase: () => string; armBase: () => string }, dist = WEB_DIST): void {
   const { devops, clock } = deps;
   const indexFile = join(dist, "index.html");
   const built = existsSync(indexFile);
@@ -42,6 +42,7 @@ export function webUiRoutes(app: FastifyInstance, deps: { devops: DevOpsService;
     const realHost = planeForHost(String(request.headers.host ?? "").split(":")[0]!) === "devops";
     const login = realHost ? "https://login.microsoftonline.com" : deps.loginBase();
     const graph = realHost ? "https://graph.microsoft.com" : deps.graphBase();
+    const arm = realHost ? "https://management.azure.com" : deps.armBase();
     const config: WebConfig = {
       organization: org ?? "",
       ...(project ? { project } : {}),
@@ -52,6 +53,7 @@ export function webUiRoutes(app: FastifyInstance, deps: { devops: DevOpsService;
       armScope: "https://management.azure.com/.default",
       graphScope: "https://graph.microsoft.com/.default",
       graphUrl: graph,
+      armUrl: arm,
       now: clock.now().toISOString(),
     };
     // `<` is escaped so nothing in a name can close the script element.
@@ -59,6 +61,7 @@ export function webUiRoutes(app: FastifyInstance, deps: { devops: DevOpsService;
     const html = template.replace("<!--svcconn-config-->", `<script id="svcconn-config" type="application/json">${json}</script>`);
     const loginOrigin = new URL(login).origin;
     const graphOrigin = new URL(graph).origin;
+    const armOrigin = new URL(arm).origin;
     return reply
       .type("text/html; charset=utf-8")
       .headers({
@@ -68,7 +71,7 @@ export function webUiRoutes(app: FastifyInstance, deps: { devops: DevOpsService;
         // Scripts only from this origin; the sign-in's token calls go to the login listener. Framed only by itself
         // (MSAL's hidden iframe for silent sign-in loads the authorize endpoint and lands on /_signedin). Fluent UI's styles are
         // inserted at run time, hence inline styles.
-        "content-security-policy": `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ${loginOrigin} ${graphOrigin}; frame-src 'self' ${loginOrigin}; frame-ancestors 'self'; form-action 'self' ${loginOrigin}; base-uri 'none'`,
+        "content-security-policy": `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ${loginOrigin} ${graphOrigin} ${armOrigin}; frame-src 'self' ${loginOrigin}; frame-ancestors 'self'; form-action 'self' ${loginOrigin}; base-uri 'none'`,
       })
       .send(html);
   };

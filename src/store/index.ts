@@ -15,6 +15,7 @@ import { MetaRepository } from "./meta.js";
 import { isPostgres } from "./migrations.js";
 import { OperationLeaseRepository } from "./operation-leases.js";
 import { PipelineRepository } from "./pipelines.js";
+import { DeletedItemRepository } from "./deleted-items.js";
 import { ServicePrincipalRepository } from "./service-principals.js";
 import { KeyRepository } from "./signing-keys.js";
 import { TenantRepository } from "./tenants.js";
@@ -28,6 +29,7 @@ export class Store {
   readonly users: UserRepository;
   readonly applications: ApplicationRepository;
   readonly servicePrincipals: ServicePrincipalRepository;
+  readonly deletedItems: DeletedItemRepository;
   readonly keys: KeyRepository;
   readonly hierarchy: HierarchyRepository;
   readonly resources: ResourceRepository;
@@ -54,6 +56,7 @@ export class Store {
     this.users = new UserRepository(db);
     this.applications = new ApplicationRepository(db);
     this.servicePrincipals = new ServicePrincipalRepository(db);
+    this.deletedItems = new DeletedItemRepository(db);
     this.keys = new KeyRepository(db);
     this.hierarchy = new HierarchyRepository(db);
     this.resources = new ResourceRepository(db);

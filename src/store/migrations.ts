@@ -691,6 +691,20 @@ const migrations: Record<string, Migration> = {
       await db.updateTable("directory_role_assignments").set({ effective_at: sql`created_at` }).execute();
     },
   },
+  "0022-deleted-items": {
+    async up(db: Kysely<any>) {
+      // Graph's deleted items: a deleted application or service principal, kept 30 days for a restore.
+      await db.schema
+        .createTable("deleted_items")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("tenant_id", "text", (c) => c.notNull())
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("deleted_at", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("deleted_items_tenant_type").on("deleted_items").columns(["tenant_id", "type"]).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -56,6 +56,14 @@ export interface DirectoryRoleAssignmentTable {
   effectiveAt: string;
 }
 
+export interface DeletedItemTable {
+  id: string;
+  tenantId: string;
+  type: string;
+  deletedAt: string;
+  body: string;
+}
+
 export interface ApplicationTable {
   id: string;
   tenantId: string;
@@ -178,6 +186,7 @@ export interface DatabaseSchema {
   roleAssignments: RoleAssignmentTable;
   deployments: DeploymentTable;
   owners: OwnerTable;
+  deletedItems: DeletedItemTable;
   appRoleAssignments: AppRoleAssignmentTable;
   userSessions: UserSessionTable;
   authorizationCodes: AuthorizationCodeTable;

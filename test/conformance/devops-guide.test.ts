@@ -140,7 +140,7 @@ describe("the troubleshooting guide through the official clients", () => {
     expect((await dev.getAzureManagementGroups()).value!.map((g) => g.name)).toEqual([]);
   });
 
-  it("S9 and S10: Verify reports an expired secret; Rotate secret fixes it; a deleted app is reported; failed creations are hidden", async () => {
+  it("S9 and S10: Verify reports an expired secret; Rotate secret fixes it; a deleted app is reported, and restored; failed creations are hidden", async () => {
     const admin = await endpointsAs("admin");
     const endpoint = await create(admin, automatic("prod-secret", "ServicePrincipal", DEMO.subscriptionId));
     await advance(301);
@@ -158,6 +158,9 @@ describe("the troubleshooting guide through the official clients", () => {
     expect((await create(await endpointsAs("dev"), automatic("dev-sub"))).operationStatus?.state).toBe("Failed");
     expect((await admin.getServiceEndpoints(PROJECT, "azurerm")).map((e) => e.name)).toEqual(["prod-secret"]);
     expect((await admin.getServiceEndpoints(PROJECT, "azurerm", undefined, undefined, undefined, true)).map((e) => e.name).sort()).toEqual(["dev-sub", "prod-secret"]);
+    // Within 30 days the application comes back whole (Graph's deleted items), and Verify passes again.
+    expect((await adminGraph().api(`/directory/deletedItems/${endpoint.data!.appObjectId}/restore`).post({})).id).toBe(endpoint.data!.appObjectId);
+    expect(await verify(admin, endpoint)).toMatchObject({ statusCode: "ok" });
   });
 
   it("S16: deep delete removes the application; one whose application is gone shows why, and deep=false removes it", async () => {

@@ -145,6 +145,22 @@ describe("S8 subscription picker", () => {
 });
 
 describe("S9 secret expired or wrong, and Rotate secret", () => {
+  it("verifies credentials being edited before they are saved (serviceEndpointDetails), for whoever may edit the connection only", async () => {
+    const { app, secret } = await adminMadePrincipal("edited-key");
+    const created = (await devops(runtime, "admin", "POST", `/${ORG}/_apis/serviceendpoint/endpoints`, manual("edited-key", app.appId, "wrong-key-0123456789"))).body;
+    const verify = (who: "admin" | "reader", key: string) =>
+      devops(runtime, who, "POST", `/${ORG}/${PROJECT}/_apis/serviceendpoint/endpointproxy?endpointId=${created.id}`, {
+        dataSourceDetails: { dataSourceName: "TestConnection" },
+        serviceEndpointDetails: { type: "azurerm", authorization: { scheme: "ServicePrincipal", parameters: { serviceprincipalid: app.appId, tenantid: DEMO.tenantId, authenticationType: "spnKey", serviceprincipalkey: key } } },
+      });
+    expect((await verify("admin", secret)).body).toMatchObject({ statusCode: "ok" });
+    // Nothing was saved: the connection still has its wrong key; an empty key in the details means the stored one.
+    expect((await proxy("admin", created.id, "TestConnection")).errorMessage).toContain("AADSTS7000215");
+    expect((await verify("admin", "")).body.errorMessage).toContain("AADSTS7000215");
+    // Trying other credentials is editing: a reader may Verify the connection as saved, not this.
+    expect((await verify("reader", secret)).status).toBeGreaterThanOrEqual(403);
+  });
+
   it("reports AADSTS7000222 after three months; rotating fixes it and removes the old secret", async () => {
     const endpoint = await createEndpoint(runtime, "admin", azurerm({ name: "secret-conn", scheme: "ServicePrincipal", subscriptionId: DEMO.subscriptionId }));
     // Ready means usable: the new service principal's role applies at once.
@@ -217,6 +233,9 @@ describe("S10 Verify and hidden connections", () => {
     // Only connections that are not ready wait for includeFailed: this one is listed, and fails where it is used.
     expect(await listNames()).toEqual(["doomed"]);
     expect(await listNames("&includeFailed=true")).toEqual(["doomed"]);
+    // The documented fix within 30 days: restore the application (its service principal comes back with it).
+    expect((await graph(runtime, token, "POST", `/directory/deletedItems/${endpoint.data.appObjectId}/restore`, {})).status).toBe(200);
+    expect(await proxy("admin", endpoint.id, "TestConnection")).toMatchObject({ statusCode: "ok" });
   });
 
   it("reports AADSTS7000112 for a disabled application; enabling it fixes Verify", async () => {

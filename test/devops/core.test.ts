@@ -255,6 +255,17 @@ describe("S14 pipeline permissions API", () => {
 });
 
 describe("security roles", () => {
+  it("finds people and groups of the organization by name or sign-in name (the Identities API's search), for an identity picker", async () => {
+    const found = await devops(runtime, "reader", "GET", `/${ORG}/_apis/identities?searchFilter=General&filterValue=RILEY`);
+    expect(found.status).toBe(200);
+    expect(found.body.value).toEqual([expect.objectContaining({ providerDisplayName: "Riley Reader", isContainer: false, properties: expect.objectContaining({ Account: { $type: "System.String", $value: DEMO.users.reader.upn } }) })]);
+    const groups = (await devops(runtime, "reader", "GET", `/${ORG}/_apis/identities?searchFilter=General&filterValue=endpoint%20creators`)).body.value;
+    expect(groups.map((g: { providerDisplayName: string; isContainer: boolean }) => [g.providerDisplayName, g.isContainer])).toEqual([[`[${PROJECT}]\\Endpoint Creators`, true]]);
+    expect((await devops(runtime, "reader", "GET", `/${ORG}/_apis/identities?searchFilter=General&filterValue=`)).body).toEqual({ count: 0, value: [] });
+    const bad = await devops(runtime, "reader", "GET", `/${ORG}/_apis/identities?searchFilter=DirectoryAlias&filterValue=x`);
+    expect(bad.status).toBe(400);
+  });
+
   it("has the real defaults: Endpoint Creators create, Endpoint Administrators administer, project members read", async () => {
     const project = await devops(runtime, "admin", "GET", `/${ORG}/_apis/securityroles/scopes/distributedtask.project.serviceendpointrole/roleassignments/resources/${DEMO.project.id}`, undefined, { version: "7.1-preview.1" });
     const byName = Object.fromEntries(project.body.value.map((a: any) => [a.identity.displayName, a.role.name]));

@@ -88,6 +88,63 @@ describe("applications", () => {
   });
 });
 
+describe("deleted items (directory/deletedItems)", () => {
+  it("keeps a deleted application and its service principal 30 days: listed, restored whole (secret, federated credential, owner), then gone for good", async () => {
+    const app = (await graph(runtime, admin, "POST", "/applications", { displayName: "restorable" })).body;
+    const sp = (await graph(runtime, admin, "POST", "/servicePrincipals", { appId: app.appId })).body;
+    const secret = (await graph(runtime, admin, "POST", `/applications/${app.id}/addPassword`, {})).body.secretText;
+    expect((await graph(runtime, admin, "POST", `/applications/${app.id}/federatedIdentityCredentials`, { name: "github", issuer: "https://token.actions.githubusercontent.com", subject: "repo:contoso/r:ref:refs/heads/main", audiences: ["api://AzureADTokenExchange"] })).status).toBe(201);
+    expect((await graph(runtime, admin, "POST", `/applications/${app.id}/owners/$ref`, { "@odata.id": `https://graph.microsoft.com/v1.0/directoryObjects/${DEMO.users.dev.id}` })).status).toBe(204);
+    const token = () => postToken(runtime, { grant_type: "client_credentials", client_id: app.appId, client_secret: secret, scope: "https://management.azure.com/.default" });
+    expect((await token()).status).toBe(200);
+
+    const before = runtime.clock.nowMs();
+    expect((await graph(runtime, admin, "DELETE", `/applications/${app.id}`)).status).toBe(204);
+    expect((await token()).body.error_codes).toEqual([700016]);
+    expect((await graph(runtime, admin, "GET", `/servicePrincipals/${sp.id}`)).status).toBe(404);
+    const listed = await graph(runtime, admin, "GET", "/directory/deletedItems/microsoft.graph.application");
+    expect(listed.body["@odata.context"]).toBe("http://127.0.0.1:8444/v1.0/$metadata#directory/deletedItems/microsoft.graph.application");
+    const deleted = listed.body.value.find((a: any) => a.id === app.id);
+    expect(deleted).toMatchObject({ appId: app.appId, displayName: "restorable" });
+    expect(Date.parse(deleted.deletedDateTime) - before).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(deleted.deletedDateTime) - before).toBeLessThan(5_000);
+    expect((await graph(runtime, admin, "GET", "/directory/deletedItems/microsoft.graph.servicePrincipal")).body.value.map((s: any) => s.id)).toContain(sp.id);
+    expect((await graph(runtime, admin, "GET", `/directory/deletedItems/${app.id}`)).body).toMatchObject({ "@odata.type": "#microsoft.graph.application", id: app.id });
+
+    // Only who could change it may bring it back: dev owns it, a stranger does not.
+    const stranger = await userGraphToken(runtime, DEMO.users.reader.upn);
+    expect((await graph(runtime, stranger, "POST", `/directory/deletedItems/${app.id}/restore`, {})).body).toMatchObject(DENIED);
+    const restored = await graph(runtime, await userGraphToken(runtime, DEMO.users.dev.upn), "POST", `/directory/deletedItems/${app.id}/restore`, {});
+    expect(restored.status).toBe(200);
+    expect(restored.body).toMatchObject({ "@odata.context": "http://127.0.0.1:8444/v1.0/$metadata#directoryObjects/$entity", "@odata.type": "#microsoft.graph.application", id: app.id, appId: app.appId, deletedDateTime: null });
+    expect((await graph(runtime, admin, "GET", `/servicePrincipals/${sp.id}`)).status).toBe(200);
+    expect((await graph(runtime, admin, "GET", `/applications/${app.id}/federatedIdentityCredentials`)).body.value.map((f: any) => f.name)).toEqual(["github"]);
+    expect((await token()).status).toBe(200);
+    expect((await graph(runtime, admin, "GET", `/directory/deletedItems/${app.id}`)).status).toBe(404);
+
+    // After 30 days a deleted application cannot come back.
+    await graph(runtime, admin, "DELETE", `/applications/${app.id}`);
+    runtime.clock.advance(31 * 86_400);
+    admin = await appGraphToken(runtime);
+    expect((await graph(runtime, admin, "POST", `/directory/deletedItems/${app.id}/restore`, {})).status).toBe(404);
+  });
+
+  it("restores a service principal deleted alone, refuses one whose appId has another, and deletes for good", async () => {
+    const app = (await graph(runtime, admin, "POST", "/applications", { displayName: "sp-alone" })).body;
+    const sp = (await graph(runtime, admin, "POST", "/servicePrincipals", { appId: app.appId })).body;
+    expect((await graph(runtime, admin, "DELETE", `/servicePrincipals/${sp.id}`)).status).toBe(204);
+    const again = (await graph(runtime, admin, "POST", "/servicePrincipals", { appId: app.appId })).body;
+    const clash = await graph(runtime, admin, "POST", `/directory/deletedItems/${sp.id}/restore`, {});
+    expect(clash.status).toBe(409);
+    expect(clash.body.error).toMatchObject({ code: "Request_MultipleObjectsWithSameKeyValue", message: `The service principal cannot be created, updated, or restored because the service principal name ${app.appId} is already in use.` });
+    await graph(runtime, admin, "DELETE", `/servicePrincipals/${again.id}`);
+    expect((await graph(runtime, admin, "DELETE", `/directory/deletedItems/${again.id}`)).status).toBe(204);
+    const back = await graph(runtime, admin, "POST", `/directory/deletedItems/${sp.id}/restore`, {});
+    expect(back.body).toMatchObject({ "@odata.type": "#microsoft.graph.servicePrincipal", id: sp.id, appId: app.appId });
+    expect((await graph(runtime, admin, "GET", `/directory/deletedItems/${again.id}`)).status).toBe(404);
+  });
+});
+
 describe("the OData path", () => {
   it("reads keys inside a segment, matches segments in any case, and answers Graph's 405 and unknown-segment errors", async () => {
     expect(normaliseGraphUrl("/v1.0/applications(appId='abc')/addPassword?x=1")).toBe("/v1.0/applications/appId=abc/addPassword?x=1");

@@ -92,7 +92,7 @@ describe("the web UI's sign-in: authorization code with PKCE from a browser", ()
     expect(fragment.get("state")).toBe("s2");
   });
 
-  it("answers CORS preflights on the token endpoint and on Microsoft Graph", async () => {
+  it("answers CORS preflights on the token endpoint, Microsoft Graph and Azure Resource Manager", async () => {
     const token = await runtime.listeners.login.inject({ method: "OPTIONS", url: `/${DEMO.tenantId}/oauth2/v2.0/token`, headers: { origin: SPA_ORIGIN, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
     expect(token.statusCode).toBe(204);
     expect(token.headers["access-control-allow-origin"]).toBe(SPA_ORIGIN);
@@ -104,6 +104,14 @@ describe("the web UI's sign-in: authorization code with PKCE from a browser", ()
     const unauthenticated = await runtime.listeners.graph.inject({ method: "GET", url: "/v1.0/applications", headers: { origin: SPA_ORIGIN } });
     expect(unauthenticated.statusCode).toBe(401);
     expect(unauthenticated.headers["access-control-allow-origin"]).toBe(SPA_ORIGIN);
+    // ARM too: the creation dialog lists resource groups and workspaces with the person's token.
+    const arm = await runtime.listeners.arm.inject({ method: "OPTIONS", url: `/subscriptions/${DEMO.subscriptionId}/resourcegroups?api-version=2021-04-01`, headers: { origin: SPA_ORIGIN, "access-control-request-method": "GET", "access-control-request-headers": "authorization" } });
+    expect(arm.statusCode).toBe(204);
+    expect(arm.headers["access-control-allow-origin"]).toBe(SPA_ORIGIN);
+    expect(arm.headers["access-control-allow-headers"]).toBe("authorization");
+    const armRefusal = await runtime.listeners.arm.inject({ method: "GET", url: `/subscriptions/${DEMO.subscriptionId}/resourcegroups?api-version=2021-04-01`, headers: { origin: SPA_ORIGIN } });
+    expect(armRefusal.statusCode).toBe(401);
+    expect(armRefusal.headers["access-control-allow-origin"]).toBe(SPA_ORIGIN);
   });
 });
 
@@ -166,7 +174,7 @@ describe("the doctor's fix route", () => {
 describe("serving the pages", () => {
   const serve = (dist: string) => {
     const app = fastify();
-    webUiRoutes(app, { devops: runtime.devops, clock: runtime.clock, loginBase: () => "https://127.0.0.1:9443", graphBase: () => "https://127.0.0.1:9444" }, dist);
+    webUiRoutes(app, { devops: runtime.devops, clock: runtime.clock, loginBase: () => "https://127.0.0.1:9443", graphBase: () => "https://127.0.0.1:9444", armBase: () => "https://127.0.0.1:9445" }, dist);
     return app;
   };
 
@@ -180,11 +188,11 @@ describe("serving the pages", () => {
       const page = await app.inject({ method: "GET", url: path });
       expect(page.statusCode).toBe(200);
       expect(page.headers["content-security-policy"]).toContain("script-src 'self'");
-      expect(page.headers["content-security-policy"]).toContain("connect-src 'self' https://127.0.0.1:9443 https://127.0.0.1:9444");
+      expect(page.headers["content-security-policy"]).toContain("connect-src 'self' https://127.0.0.1:9443 https://127.0.0.1:9444 https://127.0.0.1:9445;");
     }
     const page = await app.inject({ method: "GET", url: `/${DEMO.organization.name}/${DEMO.project.name}/_settings/adminservices` });
     const config = JSON.parse(/<script id="svcconn-config" type="application\/json">(.*?)<\/script>/.exec(page.body)![1]!);
-    expect(config).toMatchObject({ organization: DEMO.organization.name, project: DEMO.project.name, tenantId: DEMO.tenantId, authority: `https://127.0.0.1:9443/${DEMO.tenantId}`, clientId: ADO });
+    expect(config).toMatchObject({ organization: DEMO.organization.name, project: DEMO.project.name, tenantId: DEMO.tenantId, authority: `https://127.0.0.1:9443/${DEMO.tenantId}`, clientId: ADO, armUrl: "https://127.0.0.1:9445" });
     const asset = await app.inject({ method: "GET", url: "/_static/svcconn/assets/index-1.js" });
     expect(asset.statusCode).toBe(200);
     expect(asset.headers["cache-control"]).toContain("immutable");

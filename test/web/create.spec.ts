@@ -1,6 +1,6 @@
 import { DEMO } from "../../src/world/demo.js";
 import { makeCertificate } from "../helpers/entra.js";
-import { armAsAdmin, expect, expectAccessible, screenshot, signIn, startCreation, test, urls } from "./fixtures.js";
+import { armAsAdmin, chooseAzureResourceManager, expect, expectAccessible, screenshot, signIn, startCreation, test, urls } from "./fixtures.js";
 
 test.describe("new service connection", () => {
   test("an administrator creates an automatic connection: the four steps complete", async ({ page }) => {
@@ -56,12 +56,20 @@ test.describe("new service connection", () => {
     await signIn(page, "admin");
     await page.getByRole("button", { name: "New service connection" }).click();
     let dialog = page.getByRole("dialog");
+    // First the type, among those svcconn knows (docs: serviceendpoint/types), as Azure DevOps asks.
+    await expect(dialog.getByRole("radio", { name: "Generic" })).toBeVisible();
+    await screenshot(page, "create-choose-type");
+    await chooseAzureResourceManager(dialog);
     await dialog.getByRole("radio", { name: "Machine Learning workspace" }).check();
     await dialog.getByRole("combobox", { name: "Subscription" }).click();
     await page.getByRole("option", { name: /Contoso Production/ }).click();
-    await dialog.getByRole("textbox", { name: "Resource group" }).fill("rg-prod-app");
-    await dialog.getByRole("textbox", { name: "Machine Learning workspace" }).fill("mlw-1");
-    await dialog.getByRole("textbox", { name: "Workspace location" }).fill("westeurope");
+    // Picked from what ARM lists for the person, as in Azure DevOps: the workspace brings its location.
+    await dialog.getByRole("combobox", { name: "Resource group" }).click();
+    await page.getByRole("option", { name: "rg-prod-app" }).click();
+    await dialog.getByRole("combobox", { name: "Machine Learning workspace" }).click();
+    await page.getByRole("option", { name: "mlw-1" }).click();
+    await expect(dialog.getByRole("textbox", { name: "Workspace location" })).toHaveValue("westeurope");
+    await screenshot(page, "create-ml-workspace-picked");
     await dialog.getByRole("textbox", { name: "Service connection name" }).fill("ml-workspace");
     await dialog.getByRole("button", { name: "Save" }).click();
     await expect(dialog.getByText("The service connection is ready.")).toBeVisible();
@@ -72,6 +80,7 @@ test.describe("new service connection", () => {
     const certificate = await makeCertificate();
     await page.getByRole("button", { name: "New service connection" }).click();
     dialog = page.getByRole("dialog");
+    await chooseAzureResourceManager(dialog);
     await dialog.getByRole("radio", { name: "App registration or managed identity (manual)" }).check();
     await dialog.getByRole("radio", { name: "Certificate" }).check();
     await dialog.getByRole("textbox", { name: "Subscription ID" }).fill(DEMO.devSubscriptionId);
@@ -95,6 +104,7 @@ test.describe("new service connection", () => {
     await expect(page.getByRole("button", { name: "New service connection" })).toHaveCount(0);
     await page.goto(`${urls.connections()}?action=new`);
     const dialog = page.getByRole("dialog");
+    await chooseAzureResourceManager(dialog);
     await dialog.getByRole("radio", { name: "App registration or managed identity (manual)" }).check();
     await dialog.getByRole("textbox", { name: "Subscription ID" }).fill("d0d0cafe-5ab0-4000-8000-000000000002");
     await dialog.getByRole("textbox", { name: "Service principal (application) client ID" }).fill("d0d0cafe-a440-4000-8000-000000000001");

@@ -1,5 +1,5 @@
 import { DEMO } from "../../src/world/demo.js";
-import { expect, expectAccessible, manualConnection, screenshot, signIn, startCreation, test } from "./fixtures.js";
+import { createConnectionInPage, devopsRest, expect, expectAccessible, graphAsAdmin, manualConnection, screenshot, signIn, startCreation, test } from "./fixtures.js";
 
 test.describe("service connection details", () => {
   test("an administrator verifies, rotates, converts and reverts, manages security and pipeline permissions, and deletes deep", async ({ page }) => {
@@ -27,6 +27,15 @@ test.describe("service connection details", () => {
     await page.getByRole("button", { name: "Revert to secret" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Revert" }).click();
     await expect(page.getByTestId("action-outcome")).toHaveText("Reverted to the secret.");
+
+    // A workload identity connection made as such has no secret to go back to: no "Revert to secret".
+    await page.getByRole("link", { name: "Service connections" }).first().click();
+    await createConnectionInPage(page, "details-made-wif");
+    await page.getByRole("link", { name: "details-made-wif" }).click();
+    await expect(page.getByRole("button", { name: "Verify" })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Revert to secret" })).toHaveCount(0);
+    await page.getByRole("link", { name: "Service connections" }).first().click();
+    await page.getByRole("link", { name: "web-dev-secret" }).click();
 
     await page.getByRole("tab", { name: "Security" }).click();
     const roles = page.getByRole("table", { name: "Role assignments" });
@@ -61,13 +70,58 @@ test.describe("service connection details", () => {
     await expect(page.getByRole("row", { name: /web-dev-secret/ })).toHaveCount(0);
   });
 
+  test("S10: a connection whose application was deleted fails Verify with AADSTS700016, explained; restoring the application fixes it", async ({ page }) => {
+    await signIn(page, "admin");
+    await createConnectionInPage(page, "web-doomed");
+    const connection = (await devopsRest("GET", `/${DEMO.organization.name}/${DEMO.project.name}/_apis/serviceendpoint/endpoints?endpointNames=web-doomed`)).value[0];
+    expect((await graphAsAdmin("DELETE", `/v1.0/applications/${connection.data.appObjectId}`)).status).toBe(204);
+    await page.getByRole("link", { name: "web-doomed" }).click();
+    await page.getByRole("button", { name: "Verify" }).click();
+    const outcome = page.getByTestId("action-outcome");
+    await expect(outcome).toContainText("AADSTS700016");
+    await expect(outcome.getByTestId("explanation")).toContainText("app-not-found");
+    await screenshot(page, "verify-application-deleted");
+    // The documented fix within 30 days: restore the application (Graph's deleted items).
+    expect((await graphAsAdmin("POST", `/v1.0/directory/deletedItems/${connection.data.appObjectId}/restore`, {})).status).toBe(200);
+    await page.getByRole("button", { name: "Verify" }).click();
+    await expect(outcome).toHaveText("Verification succeeded.");
+  });
+
+  test("S9 by hand: a manual secret connection whose key is wrong takes a new one in Edit, verified before it is saved", async ({ page }) => {
+    await manualConnection("manual-wrong-key", DEMO.bootstrapAppId, "ServicePrincipal");
+    await signIn(page, "admin");
+    await page.getByRole("link", { name: "manual-wrong-key" }).click();
+    await page.getByRole("button", { name: "Verify" }).click();
+    await expect(page.getByTestId("action-outcome")).toContainText("AADSTS7000215");
+
+    await page.getByRole("button", { name: "Edit" }).click();
+    const edit = page.getByRole("dialog");
+    await expect(edit.getByText("Service principal (secret or certificate) (manual)")).toBeVisible();
+    await expect(edit.getByText(DEMO.bootstrapAppId)).toBeVisible();
+    // The stored key is wrong: Verify and save refuses and saves nothing.
+    await edit.getByRole("button", { name: "Verify and save" }).click();
+    await expect(edit).toContainText("AADSTS7000215");
+    await edit.getByLabel("Service principal key").fill(DEMO.bootstrapSecret);
+    await screenshot(page, "details-edit");
+    await expectAccessible(page);
+    await edit.getByRole("button", { name: "Verify and save" }).click();
+    await expect(edit).toHaveCount(0);
+    await page.getByRole("button", { name: "Verify" }).click();
+    await expect(page.getByTestId("action-outcome")).toHaveText("Verification succeeded.");
+  });
+
   test("a reader opens a connection and sees no administration actions", async ({ page }) => {
     await manualConnection("visible-to-readers", DEMO.bootstrapAppId);
+    // Nothing a reader's pages ask for is refused (the console stays clean): e.g. no emulator panel probe.
+    const refused: string[] = [];
+    page.on("response", (r) => void (r.status() === 403 && refused.push(r.url())));
     await signIn(page, "reader");
     await page.getByRole("link", { name: "visible-to-readers" }).click();
     await expect(page.getByRole("heading", { name: "visible-to-readers" })).toBeVisible();
     await expect(page.getByRole("button", { name: "Verify" })).toBeVisible();
     for (const action of ["Edit", "Delete", "Revert to secret", "Rotate secret"]) await expect(page.getByRole("button", { name: action })).toHaveCount(0);
     await screenshot(page, "details-reader");
+    await expect(page.getByRole("link", { name: /emulator/i })).toHaveCount(0);
+    expect(refused).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { AxeBuilder } from "@axe-core/playwright";
-import { test as base, expect, type Page } from "@playwright/test";
+import { test as base, expect, type Locator, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { DEMO } from "../../src/world/demo.js";
@@ -97,9 +97,16 @@ export async function devopsRest(method: string, path: string, body?: unknown, v
 type Credential = "Workload identity federation" | "Secret";
 
 /** Opens the wizard, picks the Contoso Development subscription and saves an automatic connection; returns the dialog. */
+/** The creation dialog's first step, as in Azure DevOps: the connection type. */
+export async function chooseAzureResourceManager(dialog: Locator): Promise<void> {
+  await dialog.getByRole("radio", { name: "Azure Resource Manager" }).check();
+  await dialog.getByRole("button", { name: "Next" }).click();
+}
+
 export async function startCreation(page: Page, name: string, credential: Credential = "Workload identity federation") {
   await page.getByRole("button", { name: "New service connection" }).click();
   const dialog = page.getByRole("dialog");
+  await chooseAzureResourceManager(dialog);
   await dialog.getByRole("radio", { name: credential }).check();
   await dialog.getByRole("combobox", { name: "Subscription" }).click();
   await page.getByRole("option", { name: /Contoso Development/ }).click();
@@ -142,13 +149,18 @@ export async function manualConnection(name: string, appId: string, scheme: "Ser
 }
 
 /** Calls Azure Resource Manager as the demo administrator (Owner of both subscriptions), for what a test sets up there. */
-export async function armAsAdmin(method: string, path: string, body?: unknown): Promise<Response> {
+export const armAsAdmin = (method: string, path: string, body?: unknown) => asAdmin(facts().arm, "https://management.azure.com/.default", method, path, body);
+
+/** Calls Microsoft Graph as the demo administrator (Global Administrator). */
+export const graphAsAdmin = (method: string, path: string, body?: unknown) => asAdmin(facts().graph, "https://graph.microsoft.com/.default", method, path, body);
+
+async function asAdmin(base: string, scope: string, method: string, path: string, body?: unknown): Promise<Response> {
   const token = await fetch(`${facts().login}/${DEMO.tenantId}/oauth2/v2.0/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "password", client_id: "04b07795-8ddb-461a-bbee-02f9e1bf7b46", username: DEMO.users.admin.upn, password: DEMO.userPassword, scope: "https://management.azure.com/.default" }),
+    body: new URLSearchParams({ grant_type: "password", client_id: "04b07795-8ddb-461a-bbee-02f9e1bf7b46", username: DEMO.users.admin.upn, password: DEMO.userPassword, scope }),
   }).then((r) => r.json() as Promise<{ access_token: string }>);
-  return fetch(`${facts().arm}${path}`, {
+  return fetch(`${base}${path}`, {
     method,
     headers: { authorization: `Bearer ${token.access_token}`, ...(body ? { "content-type": "application/json" } : {}) },
     body: body ? JSON.stringify(body) : undefined,

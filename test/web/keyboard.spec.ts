@@ -8,6 +8,15 @@ test("every action is reachable by keyboard: create, open, verify, switch tabs",
   const dialog = page.getByRole("dialog");
   await expect(dialog).toBeVisible();
 
+  // The type first: arrows pick Azure Resource Manager, Next goes on.
+  const arm = dialog.getByRole("radio", { name: "Azure Resource Manager" });
+  await tabTo(page, dialog.getByRole("radio").first());
+  await page.keyboard.press("Space");
+  for (let i = 0; i < 5 && !(await arm.isChecked()); i++) await page.keyboard.press("ArrowDown");
+  await expect(arm).toBeChecked();
+  await tabTo(page, dialog.getByRole("button", { name: "Next" }));
+  await page.keyboard.press("Enter");
+
   // Credential: the radio group moves with the arrow keys.
   await tabTo(page, dialog.getByRole("radio", { name: "Workload identity federation" }));
   await page.keyboard.press("ArrowRight");

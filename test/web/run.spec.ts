@@ -60,6 +60,10 @@ async function expectAuthorizationFailedExplained(page: Page, shot: string) {
   await expect(issue.getByTestId("explanation")).toContainText("rbac-authorization-failed");
   // The step's task and version from the timeline go with its errors to the doctor.
   await expect(issue.getByTestId("explanation")).toContainText(/Task: AzureResourceManagerTemplateDeployment@3\.\d+\.\d+/);
+  // A pipeline without stages shows its job and steps, as Azure DevOps does: no `__default` stage, the job once.
+  const outline = page.getByRole("navigation", { name: "Stages, jobs and steps" });
+  await expect(outline.getByRole("button", { name: "__default" })).toHaveCount(0);
+  await expect(outline.getByRole("button", { name: "Job", exact: true })).toHaveCount(1);
   await page.getByRole("button", { name: "Deploy storage" }).click();
   await expect(page.getByRole("region", { name: "Log" })).toContainText("AuthorizationFailed");
   await screenshot(page, shot);

@@ -7,7 +7,7 @@ import { ConnectionPage } from "./pages/connection-page";
 import { ConnectionsPage } from "./pages/connections-page";
 import { NewConnectionDialog, newConnection } from "./components/new-connection";
 import { DoctorPage } from "./pages/doctor-page";
-import { EmulatorPage, readEmulator } from "./pages/emulator-page";
+import { EmulatorPage, emulatorAccess } from "./pages/emulator-page";
 import { RunPage } from "./pages/run-page";
 import { navigate, useLocation } from "./router";
 
@@ -52,8 +52,8 @@ export function App({ account }: { account: AccountInfo }) {
   // The emulator panel is for the organization's administrators: the link shows once the service agrees.
   const [administrator, setAdministrator] = useState(false);
   useEffect(() => {
-    readEmulator()
-      .then(() => setAdministrator(true))
+    emulatorAccess()
+      .then((access) => setAdministrator(access.administrator))
       .catch(() => setAdministrator(false));
   }, []);
   // `?action=new` opens the creation wizard on arrival, as a link from elsewhere would.
@@ -102,6 +102,9 @@ export function App({ account }: { account: AccountInfo }) {
         <nav aria-label="Project settings" className={styles.nav}>
           {config.project && (
             <>
+              {/* As Azure DevOps' Project settings: the project, then its Pipelines settings. */}
+              <Text weight="bold">Project settings</Text>
+              <Text size={200}>{config.project}</Text>
               <Text weight="semibold" size={200}>
                 Pipelines
               </Text>

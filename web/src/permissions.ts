@@ -18,14 +18,19 @@ export async function hasPermissions(bits: number, tokens: string[]): Promise<bo
   return result.value;
 }
 
-/** What the person may do with the project's connections: the New button shows only for those who can create. */
-export function useProjectPermissions(): { loaded: boolean; canCreate: boolean } {
-  const [state, setState] = useState({ loaded: false, canCreate: false });
+/**
+ * What the person may do with the project's connections: the New button shows only for those who can create, and
+ * the project-level Security roles change only for their administrators.
+ */
+export function useProjectPermissions(): { loaded: boolean; canCreate: boolean; canAdminister: boolean; projectId?: string } {
+  const [state, setState] = useState<{ loaded: boolean; canCreate: boolean; canAdminister: boolean; projectId?: string }>({ loaded: false, canCreate: false, canAdminister: false });
   useEffect(() => {
     currentProjectId()
-      .then((id) => hasPermissions(ENDPOINT_PERMISSION.create, [`endpoints/${id}`]))
-      .then(([canCreate]) => setState({ loaded: true, canCreate: !!canCreate }))
-      .catch(() => setState({ loaded: true, canCreate: false }));
+      .then(async (projectId) => {
+        const [canCreate, canAdminister] = await Promise.all([hasPermissions(ENDPOINT_PERMISSION.create, [`endpoints/${projectId}`]), hasPermissions(ENDPOINT_PERMISSION.administer, [`endpoints/${projectId}`])]);
+        setState({ loaded: true, canCreate: !!canCreate[0], canAdminister: !!canAdminister[0], projectId });
+      })
+      .catch(() => setState({ loaded: true, canCreate: false, canAdminister: false }));
   }, []);
   return state;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { answerBrowsers } from "../../http/cors.js";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { baseUrl } from "../../http/wire.js";
 import type { ArmCaller } from "../authorize.js";
@@ -292,6 +293,8 @@ const ROUTES: ArmRoute[] = [
   },
 ];
 
+const ARM_METHODS = ["GET", "PUT", "PATCH", "DELETE", "POST", "HEAD"] as const;
+
 /**
  * Azure Resource Manager's REST surface. ARM paths nest to any depth (scopes, extension resources), so one
  * catch-all route parses the path and dispatches from `ROUTES`; each handler only translates the wire form to a
@@ -321,7 +324,9 @@ export function armRoutes(app: FastifyInstance, deps: ArmRouteDeps): void {
     if (response.body === undefined) return reply.send();
     return response.body;
   };
-  app.route({ method: ["GET", "PUT", "PATCH", "DELETE", "POST", "HEAD"], url: "/*", handler });
+  app.route({ method: [...ARM_METHODS], url: "/*", handler });
+  // Browsers call ARM from other origins (the portal, single-page apps with a bearer token).
+  answerBrowsers(app, { methods: ARM_METHODS, expose: ["x-ms-request-id", "x-ms-correlation-request-id", "Location", "Retry-After"] });
 }
 
 /**

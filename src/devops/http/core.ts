@@ -4,6 +4,8 @@ import { locations } from "./discovery.js";
 import type { DevOpsService } from "../service.js";
 import type { Organization, Project, } from "../model.js";
 import { projectChanges } from "../input.js";
+import { identityView } from "./endpoint-views.js";
+import { devopsErrors } from "../errors.js";
 import { devopsHttp, list, type Req } from "./shared.js";
 
 /** Discovery (resource areas, OPTIONS locations), connection data and projects. */
@@ -14,6 +16,16 @@ export function coreRoutes(app: FastifyInstance, devops: DevOpsService): void {
   }
   // The on-premises form: every area lives at the organization URL (clients then ask for nothing else).
   app.get("/:org/_apis/ResourceAreas", route(false, async () => ({ count: 0, value: null })));
+  // The Identities API's search (`searchFilter=General&filterValue=…`), what identity pickers call as one types.
+  app.get(
+    "/:org/_apis/identities",
+    route(false, async (request, _reply, caller) => {
+      const query = request.query as Record<string, string | undefined>;
+      if ((query.searchFilter ?? "").toLowerCase() !== "general") throw devopsErrors.argument("Only searchFilter=General is supported, with filterValue naming who to find.");
+      const value = (await devops.identities.search(caller, String(query.filterValue ?? "").slice(0, 256))).map(identityView);
+      return { count: value.length, value };
+    }),
+  );
   app.get("/:org/_apis/ResourceAreas/:areaId", route(false, async () => undefined));
   app.get(
     "/:org/_apis/connectionData",

@@ -1,4 +1,5 @@
 import type { FastifyInstance, } from "fastify";
+import { readUnsavedCredentials } from "../endpoint-input.js";
 import { devopsErrors } from "../errors.js";
 import type { DevOpsService } from "../service.js";
 import { devopsHttp, } from "./shared.js";
@@ -10,10 +11,11 @@ export function endpointProxyRoutes(app: FastifyInstance, devops: DevOpsService)
     "/:org/:project/_apis/serviceendpoint/endpointproxy",
     route(true, async (request, _reply, caller) => {
       const project = await devops.project(caller, request.params.project!);
-      const body = (request.body ?? {}) as { dataSourceDetails?: { dataSourceName?: string }; dataSourceName?: string; endpointId?: string };
+      const body = (request.body ?? {}) as { dataSourceDetails?: { dataSourceName?: string }; dataSourceName?: string; endpointId?: string; serviceEndpointDetails?: unknown };
       const endpointId = request.query.endpointId ?? body.endpointId;
       if (!endpointId) throw devopsErrors.argument("The endpointId is required.");
-      const stored = await devops.endpoints.require(caller, endpointId, "User", project.id);
+      const unsaved = body.serviceEndpointDetails ? readUnsavedCredentials(body.serviceEndpointDetails) : undefined;
+      const stored = await devops.endpoints.toVerify(caller, endpointId, project.id, unsaved);
       const source = (body.dataSourceDetails?.dataSourceName ?? body.dataSourceName ?? "").toLowerCase();
       const owning = (await devops.projectsOf(caller.organization, stored.endpoint))[0] ?? project;
       const result =

@@ -14,6 +14,26 @@ export function identityRef(identity: DevOpsIdentity | undefined, base: string) 
   };
 }
 
+/** An identity as the Identities API (`_apis/identities`) reads it. */
+export function identityView(identity: DevOpsIdentity) {
+  const group = identity.kind === "group";
+  const text = (value: string) => ({ $type: "System.String", $value: value });
+  return {
+    id: identity.id,
+    descriptor: `${group ? "Microsoft.TeamFoundation.Identity" : "Microsoft.IdentityModel.Claims.ClaimsIdentity"};${identity.uniqueName}`,
+    subjectDescriptor: `${group ? "vssgp" : "aad"}.${Buffer.from(identity.id).toString("base64url")}`,
+    // A project group reads "[project]\\name", as its security roles show it.
+    providerDisplayName: group ? identity.uniqueName : identity.displayName,
+    isActive: true,
+    isContainer: group,
+    members: [],
+    memberOf: [],
+    properties: { Account: text(identity.uniqueName), SchemaClassName: text(group ? "Group" : "User") },
+    resourceVersion: 2,
+    metaTypeId: group ? 255 : 0,
+  };
+}
+
 /**
  * The ServiceEndpoint JSON. Confidential parameters are `null` in a single object and left out of lists, as the
  * service masks them; a workload-identity connection reports the issuer and subject its tokens carry.

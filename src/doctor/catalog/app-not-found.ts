@@ -15,7 +15,8 @@ export default define({
     "No application with client id {clientId} exists in the tenant {tenant}: the app registration was deleted, the connection names the wrong client id or tenant, or the app is single-tenant and used from another tenant.",
   fix: [
     "Check the app still exists: az ad app show --id {clientId} (or Azure portal > App registrations > All applications; recently deleted apps can be restored within 30 days under Deleted applications).",
-    "If it was deleted: for an automatic connection create a new service connection; for a manual one create a new app registration and role assignment and Edit the connection with its client id and credential.",
+    "If it was deleted less than 30 days ago, restore it with its credentials and service principal: App registrations > Deleted applications > Restore app registration, or az rest --method POST --url https://graph.microsoft.com/v1.0/directory/deletedItems/<application object id>/restore (list them: az rest --url https://graph.microsoft.com/v1.0/directory/deletedItems/microsoft.graph.application).",
+    "If it is gone for good: for an automatic connection create a new service connection; for a manual one create a new app registration and role assignment and Edit the connection with its client id and credential.",
     "If the tenant is wrong: Edit the connection and set the tenant id of the directory the app is registered in.",
   ],
   verify: ["az ad sp show --id {clientId} succeeds in tenant {tenant}.", "Service connection > Edit > Verify succeeds."],

@@ -4,6 +4,7 @@ import type { Store } from "../../store/index.js";
 import type { AccessTokens } from "../token/access-tokens.js";
 import type { Directory, PasswordCredentialView } from "../directory/directory.js";
 import { firstPartyServicePrincipalId, GRAPH_APP_ROLE_NAMES } from "../directory/first-party.js";
+import { DeletedItems } from "./deleted-items.js";
 import { GraphError, graphErrors } from "./graph-errors.js";
 import type {
   ApplicationCommand,
@@ -23,6 +24,8 @@ import {
   type Application,
   type AppRoleAssignment,
   type AuthorizationPolicy,
+  type DeletedItem,
+  type DeletedObjectType,
   type DirectoryRoleAssignment,
   type FederatedIdentityCredential,
   type KeyCredential,
@@ -62,6 +65,8 @@ const graphUnauthenticated = (message: string) => new GraphError(401, "InvalidAu
  * propagation delay.
  */
 export class GraphService {
+  private readonly deleted: DeletedItems;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
@@ -69,7 +74,9 @@ export class GraphService {
     private readonly tokens: AccessTokens,
     private readonly signIn: UserSignIn,
     private readonly policyPropagationSeconds: () => number,
-  ) {}
+  ) {
+    this.deleted = new DeletedItems(store, clock);
+  }
 
   // ---- callers and rights ------------------------------------------------------------------------------------
 
@@ -128,11 +135,11 @@ export class GraphService {
     return (await this.directory.effectivePolicy(caller.tenant.id)).allowedToCreateApps;
   }
 
-  /** Change an application or service principal: its credentials, properties, deletion. */
-  private async canManage(caller: GraphCaller, objectId: string): Promise<boolean> {
+  /** Change an application or service principal: its credentials, properties, deletion (`owners` of a deleted one). */
+  private async canManage(caller: GraphCaller, objectId: string, owners?: string[]): Promise<boolean> {
     if (await this.hasRole(caller, ...APP_ADMINS)) return true;
     if (this.hasPermission(caller, "Application.ReadWrite.All", "Directory.ReadWrite.All")) return true;
-    const owner = await this.store.applications.isOwner(objectId, caller.objectId);
+    const owner = owners ? owners.includes(caller.objectId.toLowerCase()) : await this.store.applications.isOwner(objectId, caller.objectId);
     if (caller.kind === "app") return owner && this.hasPermission(caller, "Application.ReadWrite.OwnedBy");
     return owner;
   }
@@ -205,12 +212,35 @@ export class GraphService {
     return { passwords: await this.store.applications.passwords(app.id), keys: await this.store.applications.keys(app.id) };
   }
 
-  /** Deleting an application also deletes its service principal in its home tenant, as Entra does. */
+  /** Deleting an application also deletes its service principal in its home tenant, as Entra does; both are kept 30 days. */
   async deleteApplication(caller: GraphCaller, app: Application): Promise<void> {
     await this.demand(this.canManage(caller, app.id));
-    const sp = await this.store.servicePrincipals.getByAppId(app.tenantId, app.appId);
-    if (sp) await this.store.servicePrincipals.delete(sp.id);
-    await this.store.applications.delete(app.id);
+    await this.deleted.deleteApplication(app, await this.store.servicePrincipals.getByAppId(app.tenantId, app.appId));
+  }
+
+  // ---- deleted items (directory/deletedItems) ------------------------------------------------------------------
+
+  async deletedItems(caller: GraphCaller, type: DeletedObjectType): Promise<DeletedItem[]> {
+    await this.requireDirectoryRead(caller);
+    return this.deleted.list(caller.tenant.id, type);
+  }
+
+  async deletedItem(caller: GraphCaller, id: string): Promise<DeletedItem> {
+    await this.requireDirectoryRead(caller);
+    return this.deleted.find(caller.tenant.id, id);
+  }
+
+  /** Restores a deleted application or service principal: who could change it may bring it back. */
+  async restoreDeleted(caller: GraphCaller, id: string): Promise<{ type: DeletedObjectType; object: Application | ServicePrincipal }> {
+    const item = await this.deletedItem(caller, id);
+    await this.demand(this.canManage(caller, item.id, item.body.owners));
+    return { type: item.type, object: await this.deleted.restore(item) };
+  }
+
+  async purgeDeleted(caller: GraphCaller, id: string): Promise<void> {
+    const item = await this.deletedItem(caller, id);
+    await this.demand(this.canManage(caller, item.id, item.body.owners));
+    await this.deleted.purge(item);
   }
 
   async addPassword(caller: GraphCaller, app: Application, command: PasswordCommand): Promise<PasswordCredentialView> {
@@ -345,7 +375,7 @@ export class GraphService {
     if (sp.servicePrincipalType === "ManagedIdentity") throw graphErrors.badRequest("Managed identity service principals cannot be deleted directly.");
     const appObject = await this.store.applications.getByAppId(sp.appId);
     await this.demand((await this.canManage(caller, sp.id)) || (appObject ? await this.canManage(caller, appObject.id) : false));
-    await this.store.servicePrincipals.delete(sp.id);
+    await this.deleted.deleteServicePrincipal(sp);
   }
 
   // ---- app role assignments (application permissions) ----------------------------------------------------------

@@ -26,12 +26,13 @@ import {
 import { ErrorBar } from "./error-bar";
 import { CheckmarkCircle20Filled, Circle20Regular, DismissCircle20Filled } from "@fluentui/react-icons";
 import { useEffect, useRef, useState, useSyncExternalStore } from "react";
-import { orgApi, projectApi } from "../api";
+import { type Listed, orgApi, projectApi } from "../api";
 import { pageUrls } from "../app";
 import { navigate, useLocation } from "../router";
 import { config } from "../config";
 import type { ServiceEndpoint } from "../model";
 import { currentProjectId } from "../permissions";
+import { ArmPicker, useArmListing } from "./arm-picker";
 import { ExplanationView } from "./explanation";
 
 const useStyles = makeStyles({
@@ -164,6 +165,19 @@ export function NewConnectionDialog() {
     else if (pathname !== openedAt.current) newConnection.close();
   }, [open, pathname]);
   const setOpen = (value: boolean) => (value ? newConnection.open() : newConnection.close());
+  // As in Azure DevOps, the dialog starts with the connection type; svcconn's pages build Azure Resource Manager ones.
+  const [type, setType] = useState<string>();
+  const [typeChosen, setTypeChosen] = useState(false);
+  const [types, setTypes] = useState<Array<{ name: string; displayName: string }>>();
+  useEffect(() => {
+    if (!open) return setTypeChosen(false);
+    if (!types) {
+      orgApi
+        .get<Listed<{ name: string; displayName: string }>>("serviceendpoint/types")
+        .then((r) => setTypes(r.value))
+        .catch(() => setTypes([{ name: "azurerm", displayName: "Azure Resource Manager" }]));
+    }
+  }, [open, types]);
   const [identity, setIdentity] = useState<IdentityType>("automatic");
   const [credential, setCredential] = useState<Credential>("WorkloadIdentityFederation");
   const [scopeLevel, setScopeLevel] = useState<ScopeLevel>("Subscription");
@@ -184,6 +198,12 @@ export function NewConnectionDialog() {
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string>();
   const [created, setCreated] = useState<ServiceEndpoint>();
+  // An automatic connection's resource group and workspace are picked from what ARM lists for the person.
+  const listing = identity === "automatic" && subscriptionId;
+  const resourceGroups = useArmListing(listing ? `/subscriptions/${subscriptionId}/resourcegroups?api-version=2021-04-01` : undefined);
+  const workspaces = useArmListing(
+    listing && scopeLevel === "AzureMLWorkspace" && resourceGroup ? `/subscriptions/${subscriptionId}/resourceGroups/${encodeURIComponent(resourceGroup)}/providers/Microsoft.MachineLearningServices/workspaces?api-version=2024-04-01` : undefined,
+  );
 
   useEffect(() => {
     if (!open || identity !== "automatic") return;
@@ -301,9 +321,27 @@ export function NewConnectionDialog() {
     >
       <DialogSurface className={styles.surface}>
         <DialogBody>
-          <DialogTitle>New Azure service connection</DialogTitle>
+          <DialogTitle>{typeChosen ? "New Azure service connection" : "New service connection"}</DialogTitle>
           <DialogContent>
-            {!created && (
+            {!typeChosen && (
+              <form
+                className={styles.form}
+                aria-label="Choose a service or connection type"
+                onSubmit={(event) => {
+                  event.preventDefault();
+                  if (type === "azurerm") setTypeChosen(true);
+                }}
+              >
+                <Field label="Choose a service or connection type" hint={type && type !== "azurerm" ? "These pages create Azure Resource Manager connections; create this type through the REST API (POST _apis/serviceendpoint/endpoints)." : undefined}>
+                  <RadioGroup value={type ?? ""} onChange={(_e, d) => setType(d.value)}>
+                    {(types ?? []).map((t) => (
+                      <Radio key={t.name} value={t.name} label={t.displayName} />
+                    ))}
+                  </RadioGroup>
+                </Field>
+              </form>
+            )}
+            {typeChosen && !created && (
               <form
                 className={styles.form}
                 aria-label="New Azure service connection"
@@ -395,18 +433,18 @@ export function NewConnectionDialog() {
                   </Field>
                 )}
                 {scopeLevel === "Subscription" && (
-                  <Field label="Resource group (optional)" hint="Leave empty to grant on the whole subscription.">
-                    <Input value={resourceGroup} onChange={(_e, d) => setResourceGroup(d.value.trim())} />
-                  </Field>
+                  <ArmPicker label="Resource group (optional)" hint="Leave empty to grant on the whole subscription." value={resourceGroup} listing={resourceGroups} onChange={setResourceGroup} />
                 )}
                 {scopeLevel === "AzureMLWorkspace" && (
                   <>
-                    <Field label="Resource group" required>
-                      <Input value={resourceGroup} onChange={(_e, d) => setResourceGroup(d.value.trim())} />
-                    </Field>
-                    <Field label="Machine Learning workspace" required>
-                      <Input value={workspace.name} onChange={(_e, d) => setWorkspace((w) => ({ ...w, name: d.value.trim() }))} />
-                    </Field>
+                    <ArmPicker label="Resource group" required value={resourceGroup} listing={resourceGroups} onChange={setResourceGroup} />
+                    <ArmPicker
+                      label="Machine Learning workspace"
+                      required
+                      value={workspace.name}
+                      listing={workspaces}
+                      onChange={(name) => setWorkspace((w) => ({ name, location: workspaces.items?.find((i) => i.name === name)?.location ?? w.location }))}
+                    />
                     <Field label="Workspace location" required>
                       <Input value={workspace.location} onChange={(_e, d) => setWorkspace((w) => ({ ...w, location: d.value.trim() }))} />
                     </Field>
@@ -478,7 +516,12 @@ export function NewConnectionDialog() {
             )}
           </DialogContent>
           <DialogActions>
-            {!created && (
+            {!typeChosen && (
+              <Button appearance="primary" disabled={type !== "azurerm"} onClick={() => setTypeChosen(true)}>
+                Next
+              </Button>
+            )}
+            {typeChosen && !created && (
               <Button appearance="primary" disabled={!valid || saving} onClick={() => void save()}>
                 {saving ? "Saving…" : "Save"}
               </Button>

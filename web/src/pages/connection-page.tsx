@@ -31,7 +31,9 @@ import { useCallback, useEffect, useState } from "react";
 import { type Listed, orgApi, projectApi } from "../api";
 import { PageLink, pageUrls } from "../app";
 import { expiryText, useCredentialExpiry } from "../components/credential-expiry";
+import { emulatorNow } from "../config";
 import { ExplanationView } from "../components/explanation";
+import { RoleAssignments } from "../components/role-assignments";
 import { CreationSteps } from "../components/new-connection";
 import { type PipelinePermissions, readPipelinePermissions } from "../components/open-access";
 import { StatusBadge } from "../components/status-badge";
@@ -110,6 +112,8 @@ export function ConnectionPage({ endpointId }: { endpointId: string }) {
   const automatic = endpoint.data.creationMode === "Automatic";
   const failed = endpoint.operationStatus?.state === "Failed";
   const scheme = endpoint.authorization.scheme;
+  // Azure DevOps offers the way back only to a connection converted from a secret, for seven days on its clock.
+  const revertible = scheme === "WorkloadIdentityFederation" && !!endpoint.data.revertSchemeDeadline && Date.parse(endpoint.data.revertSchemeDeadline) > emulatorNow();
 
   return (
     <section aria-labelledby="connection-title">
@@ -133,7 +137,7 @@ export function ConnectionPage({ endpointId }: { endpointId: string }) {
                 Rotate secret
               </ToolbarButton>
             )}
-            {(scheme === "ServicePrincipal" || scheme === "WorkloadIdentityFederation") && !failed && (
+            {(scheme === "ServicePrincipal" || revertible) && !failed && (
               <ToolbarButton disabled={!!busy} onClick={() => setDialog("convert")}>
                 {scheme === "ServicePrincipal" ? "Convert to workload identity federation" : "Revert to secret"}
               </ToolbarButton>
@@ -268,17 +272,38 @@ function ConfirmDialog(props: { title: string; body: string; confirm: string; on
   );
 }
 
+/**
+ * Edit, as Azure DevOps' dialog for an Azure Resource Manager connection: its name and description, what it
+ * authenticates with and where (read-only: an automatic connection's application and scope are the service's), a
+ * manual secret connection's key (left empty, the stored one stays), and "Verify and save", which checks the
+ * credentials being edited before anything is saved.
+ */
 function EditDialog({ endpoint, onDone }: { endpoint: ServiceEndpoint; onDone: () => void }) {
   const [name, setName] = useState(endpoint.name);
   const [description, setDescription] = useState(endpoint.description ?? "");
+  const [secret, setSecret] = useState("");
   const [error, setError] = useState<string>();
-  const save = async () => {
+  const [busy, setBusy] = useState(false);
+  const scheme = endpoint.authorization.scheme;
+  const automatic = endpoint.data.creationMode === "Automatic";
+  const takesSecret = !automatic && scheme === "ServicePrincipal" && endpoint.authorization.parameters?.authenticationType !== "spnCertificate";
+  const authorization = secret ? { ...endpoint.authorization, parameters: { ...endpoint.authorization.parameters, serviceprincipalkey: secret } } : endpoint.authorization;
+  const run = async (verifyFirst: boolean) => {
+    setBusy(true);
+    setError(undefined);
     try {
+      if (verifyFirst) {
+        const details = { type: endpoint.type, url: endpoint.url, authorization, data: endpoint.data };
+        const result = await projectApi.send<VerifyResult>("POST", "serviceendpoint/endpointproxy", { dataSourceDetails: { dataSourceName: "TestConnection", parameters: {} }, serviceEndpointDetails: details }, { endpointId: endpoint.id });
+        if (result.statusCode !== "ok") throw new Error(result.errorMessage ?? `Verification failed: ${result.statusCode}`);
+      }
       const references = endpoint.serviceEndpointProjectReferences.map((r) => ({ ...r, name, description }));
-      await orgApi.send("PUT", `serviceendpoint/endpoints/${endpoint.id}`, { ...endpoint, name, description, serviceEndpointProjectReferences: references });
+      await orgApi.send("PUT", `serviceendpoint/endpoints/${endpoint.id}`, { ...endpoint, name, description, authorization, serviceEndpointProjectReferences: references });
       onDone();
     } catch (e) {
       setError((e as Error).message);
+    } finally {
+      setBusy(false);
     }
   };
   return (
@@ -287,6 +312,22 @@ function EditDialog({ endpoint, onDone }: { endpoint: ServiceEndpoint; onDone: (
         <DialogBody>
           <DialogTitle>Edit service connection</DialogTitle>
           <DialogContent>
+            <Field label="Authentication method">
+              <Text>{`${SCHEME_LABEL[scheme] ?? scheme} (${automatic ? "automatic" : "manual"})`}</Text>
+            </Field>
+            <Field label="Scope">
+              <Text>{scopeOf(endpoint)}</Text>
+            </Field>
+            {endpoint.authorization.parameters?.serviceprincipalid && (
+              <Field label="Service principal (client) ID">
+                <Text>{endpoint.authorization.parameters.serviceprincipalid}</Text>
+              </Field>
+            )}
+            {takesSecret && (
+              <Field label="Service principal key" hint="Leave empty to keep the stored key.">
+                <Input type="password" value={secret} onChange={(_e, d) => setSecret(d.value)} />
+              </Field>
+            )}
             <Field label="Service connection name" required>
               <Input value={name} onChange={(_e, d) => setName(d.value)} />
             </Field>
@@ -296,7 +337,10 @@ function EditDialog({ endpoint, onDone }: { endpoint: ServiceEndpoint; onDone: (
             <ErrorBar message={error} />
           </DialogContent>
           <DialogActions>
-            <Button appearance="primary" disabled={!name.trim()} onClick={() => void save()}>
+            <Button appearance="primary" disabled={!name.trim() || busy} onClick={() => void run(true)}>
+              Verify and save
+            </Button>
+            <Button disabled={!name.trim() || busy} onClick={() => void run(false)}>
               Save
             </Button>
             <Button onClick={onDone}>Cancel</Button>
@@ -397,81 +441,19 @@ function UsageHistory({ endpointId }: { endpointId: string }) {
   );
 }
 
-interface RoleAssignment {
-  identity: { id: string; displayName: string; uniqueName?: string };
-  role: { name: string };
-  access: "assigned" | "inherited";
-}
 const ENDPOINT_SCOPE = "distributedtask.serviceendpointrole";
 
+/** The connection's Security tab: its own role assignments, and whether it inherits the project's. */
 function Security({ endpointId, admin }: { endpointId: string; admin: boolean }) {
-  const [assignments, setAssignments] = useState<RoleAssignment[]>();
-  const [error, setError] = useState<string>();
   const [resource, setResource] = useState<string>();
-  const load = useCallback(async () => {
-    const projectId = await currentProjectId();
-    const id = `${projectId}_${endpointId}`;
-    setResource(id);
-    const r = await orgApi.get<Listed<RoleAssignment>>(`securityroles/scopes/${ENDPOINT_SCOPE}/roleassignments/resources/${id}`, undefined, "7.1-preview.1");
-    setAssignments(r.value);
-  }, [endpointId]);
+  const [error, setError] = useState<string>();
   useEffect(() => {
-    load().catch((e: Error) => setError(e.message));
-  }, [load]);
-  const inherits = assignments?.some((a) => a.access === "inherited") ?? false;
-  const change = (work: () => Promise<unknown>) => {
-    setError(undefined);
-    work()
-      .then(load)
+    currentProjectId()
+      .then((projectId) => setResource(`${projectId}_${endpointId}`))
       .catch((e: Error) => setError(e.message));
-  };
-  return (
-    <>
-      <ErrorBar message={error} />
-      {!assignments && !error && <Spinner size="tiny" label="Loading security" />}
-      {assignments && resource && (
-        <>
-          <Switch
-            label="Inherit permissions from the project"
-            checked={inherits}
-            disabled={!admin}
-            onChange={(_e, d) => change(() => orgApi.send("PATCH", `securityroles/scopes/${ENDPOINT_SCOPE}/roleassignments/resources/${resource}`, undefined, { inheritPermissions: d.checked }, "7.1-preview.1"))}
-          />
-          <SimpleTable
-            label="Role assignments"
-            columns={["User or group", "Role", "Access"]}
-            rows={assignments}
-            rowKey={(a) => `${a.identity.id}-${a.access}`}
-            cells={(a) => [
-              a.identity.displayName,
-              admin ? (
-                      <Dropdown
-                        key="role"
-                        aria-label={`Role of ${a.identity.displayName}`}
-                        value={a.role.name}
-                        selectedOptions={[a.role.name]}
-                        onOptionSelect={(_e, d) =>
-                          change(() =>
-                            orgApi.send("PUT", `securityroles/scopes/${ENDPOINT_SCOPE}/roleassignments/resources/${resource}`, [{ roleName: d.optionValue, userId: a.identity.id }], undefined, "7.1-preview.1"),
-                          )
-                        }
-                      >
-                        {["Reader", "User", "Administrator"].map((r) => (
-                          <Option key={r} value={r}>
-                            {r}
-                          </Option>
-                        ))}
-                      </Dropdown>
-                    ) : (
-                a.role.name
-              ),
-              a.access === "assigned" ? "Assigned" : "Inherited",
-            ]}
-          />
-        </>
-      )}
-    </>
-  );
+  }, [endpointId]);
+  if (error) return <ErrorBar message={error} />;
+  return resource ? <RoleAssignments scope={ENDPOINT_SCOPE} resource={resource} roles={["Reader", "User", "Administrator"]} admin={admin} inheritable /> : <Spinner size="tiny" label="Loading security" />;
 }
 
 interface PipelineDefinition {

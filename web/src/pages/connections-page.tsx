@@ -1,6 +1,12 @@
 import {
   Badge,
   Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
   Dropdown,
   Field,
   MessageBar,
@@ -21,7 +27,10 @@ import { useCredentialExpiry, expiryText } from "../components/credential-expiry
 import { NewConnectionButton, newConnection } from "../components/new-connection";
 import { useOpenAccess } from "../components/open-access";
 import { StatusBadge } from "../components/status-badge";
+import { RoleAssignments } from "../components/role-assignments";
 import { useProjectPermissions } from "../permissions";
+
+const PROJECT_SCOPE = "distributedtask.project.serviceendpointrole";
 import { SCHEME_LABEL, type ServiceEndpoint, scopeOf, statusOf } from "../model";
 
 const useStyles = makeStyles({
@@ -46,6 +55,7 @@ export function ConnectionsPage() {
     return message;
   });
   const permissions = useProjectPermissions();
+  const [securityOpen, setSecurityOpen] = useState(false);
   const expiry = useCredentialExpiry(!!endpoints?.some((e) => e.authorization.scheme === "ServicePrincipal"));
   const openAccess = useOpenAccess(endpoints);
   const search = useDeferredValue(query.trim().toLowerCase());
@@ -76,7 +86,24 @@ export function ConnectionsPage() {
           Service connections
         </Title2>
         {permissions.canCreate && <NewConnectionButton />}
+        {permissions.projectId && <Button onClick={() => setSecurityOpen(true)}>Security</Button>}
       </div>
+      {securityOpen && permissions.projectId && (
+        <Dialog open onOpenChange={(_e, d) => !d.open && setSecurityOpen(false)}>
+          <DialogSurface style={{ maxWidth: "min(48rem, 95vw)" }}>
+            <DialogBody>
+              <DialogTitle>Security for all service connections</DialogTitle>
+              <DialogContent>
+                {/* The project-level roles every connection of the project inherits; Creator lets someone create them. */}
+                <RoleAssignments scope={PROJECT_SCOPE} resource={permissions.projectId} roles={["Reader", "User", "Creator", "Administrator"]} admin={permissions.canAdminister} />
+              </DialogContent>
+              <DialogActions>
+                <Button onClick={() => setSecurityOpen(false)}>Close</Button>
+              </DialogActions>
+            </DialogBody>
+          </DialogSurface>
+        </Dialog>
+      )}
       <div className={styles.bar}>
         <Field label="Filter by keywords">
           <SearchBox value={query} onChange={(_e, d) => setQuery(d.value)} placeholder="Name, scope or description" />

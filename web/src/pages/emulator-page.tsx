@@ -18,6 +18,8 @@ export interface EmulatorStatus {
 }
 
 export const readEmulator = () => orgApi.get<EmulatorStatus>("svcconn/emulator").then(synced);
+/** Whether the signed-in person administers the organization (and so may open the panel). */
+export const emulatorAccess = () => orgApi.get<{ administrator: boolean }>("svcconn/emulator/access");
 const synced = (status: EmulatorStatus) => {
   syncEmulatorClock(status.now);
   return status;

@@ -29,6 +29,8 @@ interface TimelineRecord {
   parentId: string | null;
   type: string;
   name: string;
+  /** The YAML's name of a stage or job (`__default` for the stage of a pipeline without stages). */
+  identifier?: string | null;
   order?: number;
   state: string;
   result: string | null;
@@ -159,9 +161,12 @@ export function RunPage({ buildId }: { buildId: number }) {
     }
   };
 
+  // As Azure DevOps' run page: stages, jobs and steps — a pipeline without stages shows no stage (its implicit
+  // `__default`), and a job is shown once (its Phase record groups its legs).
+  const shown = (r: TimelineRecord) => !r.type.startsWith("Checkpoint") && r.type !== "Phase" && !(r.type === "Stage" && r.identifier === "__default");
   const depth = (r: TimelineRecord): number => {
     const parent = records.find((p) => p.id === r.parentId);
-    return parent ? depth(parent) + 1 : 0;
+    return parent ? depth(parent) + (shown(parent) ? 1 : 0) : 0;
   };
   const color = (r: TimelineRecord) => (r.result === "failed" ? "danger" : r.result === "succeeded" ? "success" : r.state === "inProgress" ? "informative" : "subtle");
 
@@ -227,7 +232,7 @@ export function RunPage({ buildId }: { buildId: number }) {
         <nav aria-label="Stages, jobs and steps">
           <ul className={styles.records}>
             {records
-              .filter((r) => !r.type.startsWith("Checkpoint"))
+              .filter(shown)
               .map((r) => (
                 <li key={r.id} style={{ paddingLeft: depth(r) * 16 }}>
                   <Button appearance={selected === r.id ? "primary" : "subtle"} size="small" onClick={() => setSelected(r.id)} aria-pressed={selected === r.id}>

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { answerBrowsers } from "../../../http/cors.js";
 import { baseUrl } from "../../../http/wire.js";
 import { GraphError, graphErrors } from "../../graph/graph-errors.js";
 import {
@@ -16,7 +17,7 @@ import {
 } from "../../graph/graph-input.js";
 import type { GraphCaller, GraphService } from "../../graph/graph-service.js";
 import { graphViews } from "./views.js";
-import type { Application, ServicePrincipal, User } from "../../model.js";
+import type { Application, DeletedItem, ServicePrincipal, User } from "../../model.js";
 import { filterProperties, matches, parseFilter, pinnedValues } from "./odata.js";
 
 interface GraphRequest {
@@ -85,6 +86,7 @@ export function graphRoutes(app: FastifyInstance, graph: GraphService): void {
   const table = new Map<string, Partial<Record<Method, GraphHandler>>>();
   const on = (method: Method, path: string, handler: GraphHandler) => table.set(path, { ...table.get(path), [method]: handler });
   resourceRoutes(on, graph);
+  deletedItemRoutes(on, graph);
 
   const context = async (request: FastifyRequest, reply: FastifyReply, version: string) => {
     const path = request.url.split("?")[0]!;
@@ -105,17 +107,8 @@ export function graphRoutes(app: FastifyInstance, graph: GraphService): void {
     void reply.header("content-type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8");
     return result;
   };
-  // Microsoft Graph answers browsers (single-page apps calling it with a bearer token): CORS on every answer.
-  app.addHook("onSend", async (request, reply) => {
-    if (request.headers.origin) void reply.headers({ "access-control-allow-origin": String(request.headers.origin), vary: "Origin", "access-control-expose-headers": "request-id, client-request-id, Location" });
-  });
-  app.options("/*", async (request, reply) => {
-    const requested = request.headers["access-control-request-headers"];
-    return reply
-      .status(204)
-      .headers({ "access-control-allow-methods": METHODS.join(", "), ...(typeof requested === "string" ? { "access-control-allow-headers": requested } : {}), "access-control-max-age": "86400" })
-      .send();
-  });
+  // Microsoft Graph answers browsers (single-page apps calling it with a bearer token).
+  answerBrowsers(app, { methods: METHODS, expose: ["request-id", "client-request-id", "Location"] });
   for (const version of ["v1.0", "beta"]) {
     for (const [path, handlers] of table) {
       app.route({
@@ -214,6 +207,31 @@ async function applicationView(graph: GraphService, app: Application) {
 async function directoryObject(o: User | ServicePrincipal, graph: GraphService) {
   if ("userPrincipalName" in o) return { "@odata.type": "#microsoft.graph.user", ...graphViews.user(o) };
   return { "@odata.type": "#microsoft.graph.servicePrincipal", ...graphViews.servicePrincipal(o, await graph.signInAudienceOf(o)) };
+}
+
+/** `directory/deletedItems`: what was deleted in the last 30 days, by type; one item; restore; delete for good. */
+function deletedItemRoutes(on: (method: Method, path: string, handler: GraphHandler) => void, graph: GraphService): void {
+  const base = "/directory/deletedItems";
+  const view = async (item: Pick<DeletedItem, "type" | "deletedAt"> & { object: Application | ServicePrincipal }) => {
+    const object = item.type === "application" ? await applicationView(graph, item.object as Application) : graphViews.servicePrincipal(item.object as ServicePrincipal, await graph.signInAudienceOf(item.object as ServicePrincipal));
+    return { "@odata.type": `#microsoft.graph.${item.type}`, ...object, deletedDateTime: item.deletedAt };
+  };
+  const objectOf = (item: DeletedItem) => (item.type === "application" ? item.body.application : item.body.servicePrincipal);
+  for (const type of ["application", "servicePrincipal"] as const) {
+    on("GET", `${base}/microsoft.graph.${type}`, async ({ req, caller }) => {
+      const views = await Promise.all((await graph.deletedItems(caller, type)).map((item) => view({ ...item, object: objectOf(item) })));
+      return list(req, "deletedItems", `directory/deletedItems/microsoft.graph.${type}`, views.map(({ "@odata.type": _, ...rest }) => rest));
+    });
+  }
+  on("GET", `${base}/:item`, async ({ req, caller, params }) => {
+    const item = await graph.deletedItem(caller, params.item!);
+    return single(req, "directoryObjects", await view({ ...item, object: objectOf(item) }));
+  });
+  on("DELETE", `${base}/:item`, async ({ caller, params }) => void (await graph.purgeDeleted(caller, params.item!)));
+  on("POST", `${base}/:item/restore`, async ({ req, caller, params }) => {
+    const restored = await graph.restoreDeleted(caller, params.item!);
+    return single(req, "directoryObjects", { ...(await view({ ...restored, deletedAt: "" })), deletedDateTime: null });
+  });
 }
 
 function resourceRoutes(on: (method: Method, path: string, handler: GraphHandler) => void, graph: GraphService): void {

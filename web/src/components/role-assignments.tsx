@@ -1,0 +1,160 @@
+import { Button, Combobox, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Dropdown, Field, Option, Spinner, Switch } from "@fluentui/react-components";
+import { useCallback, useEffect, useState } from "react";
+import { type Listed, orgApi } from "../api";
+import { ErrorBar } from "./error-bar";
+import { SimpleTable } from "./simple-table";
+
+interface RoleAssignment {
+  identity: { id: string; displayName: string; uniqueName?: string };
+  role: { name: string };
+  access: "assigned" | "inherited";
+}
+
+interface Identity {
+  id: string;
+  providerDisplayName: string;
+  properties?: { Account?: { $value: string } };
+}
+
+const VERSION = "7.1-preview.1";
+
+/**
+ * Who holds which role on a secured resource (`securityroles` API): a connection's own Security tab, or the roles on
+ * every connection of a project. An administrator changes a role, adds someone ("+ Add": an identity picker over the
+ * organization's people and groups) and, for an item, turns the project's inherited roles on or off.
+ */
+export function RoleAssignments(props: { scope: string; resource: string; roles: string[]; admin: boolean; inheritable?: boolean }) {
+  const { scope, resource, roles, admin } = props;
+  const [assignments, setAssignments] = useState<RoleAssignment[]>();
+  const [error, setError] = useState<string>();
+  const [adding, setAdding] = useState(false);
+  const path = `securityroles/scopes/${scope}/roleassignments/resources/${resource}`;
+  const load = useCallback(async () => setAssignments((await orgApi.get<Listed<RoleAssignment>>(path, undefined, VERSION)).value), [path]);
+  useEffect(() => {
+    load().catch((e: Error) => setError(e.message));
+  }, [load]);
+  const change = (work: () => Promise<unknown>) => {
+    setError(undefined);
+    work()
+      .then(load)
+      .catch((e: Error) => setError(e.message));
+  };
+  const assign = (userId: string, roleName: string) => change(() => orgApi.send("PUT", path, [{ roleName, userId }], undefined, VERSION));
+  const inherits = assignments?.some((a) => a.access === "inherited") ?? false;
+  return (
+    <>
+      <ErrorBar message={error} />
+      {!assignments && !error && <Spinner size="tiny" label="Loading security" />}
+      {assignments && (
+        <>
+          {admin && <Button onClick={() => setAdding(true)}>+ Add</Button>}
+          {props.inheritable && (
+            <Switch
+              label="Inherit permissions from the project"
+              checked={inherits}
+              disabled={!admin}
+              onChange={(_e, d) => change(() => orgApi.send("PATCH", path, undefined, { inheritPermissions: d.checked }, VERSION))}
+            />
+          )}
+          <SimpleTable
+            label="Role assignments"
+            columns={["User or group", "Role", "Access"]}
+            rows={assignments}
+            rowKey={(a) => `${a.identity.id}-${a.access}`}
+            cells={(a) => [
+              a.identity.displayName,
+              admin ? (
+                <Dropdown key="role" style={{ minWidth: "9rem" }} aria-label={`Role of ${a.identity.displayName}`} value={a.role.name} selectedOptions={[a.role.name]} onOptionSelect={(_e, d) => assign(a.identity.id, d.optionValue ?? a.role.name)}>
+                  {roles.map((r) => (
+                    <Option key={r} value={r}>
+                      {r}
+                    </Option>
+                  ))}
+                </Dropdown>
+              ) : (
+                a.role.name
+              ),
+              a.access === "assigned" ? "Assigned" : "Inherited",
+            ]}
+          />
+        </>
+      )}
+      {adding && (
+        <AddRoleDialog
+          roles={roles}
+          onCancel={() => setAdding(false)}
+          onAdd={(userId, role) => {
+            setAdding(false);
+            assign(userId, role);
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+/** "+ Add": find a person or group of the organization as one types, and the role to give. */
+function AddRoleDialog({ roles, onCancel, onAdd }: { roles: string[]; onCancel: () => void; onAdd: (userId: string, role: string) => void }) {
+  const [text, setText] = useState("");
+  const [found, setFound] = useState<Identity[]>([]);
+  const [chosen, setChosen] = useState<Identity>();
+  const [role, setRole] = useState(roles[0]!);
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    if (!text.trim()) return setFound([]);
+    let current = true;
+    orgApi
+      .get<Listed<Identity>>("identities", { searchFilter: "General", filterValue: text.trim() })
+      .then((r) => current && setFound(r.value))
+      .catch((e: Error) => current && setError(e.message));
+    return () => {
+      current = false;
+    };
+  }, [text]);
+  const label = (i: Identity) => `${i.providerDisplayName}${i.properties?.Account?.$value ? ` (${i.properties.Account.$value})` : ""}`;
+  return (
+    <Dialog open onOpenChange={(_e, d) => !d.open && onCancel()}>
+      <DialogSurface>
+        <DialogBody>
+          <DialogTitle>Add user or group</DialogTitle>
+          <DialogContent>
+            <Field label="User or group" required>
+              <Combobox
+                freeform
+                placeholder="Search by name or email"
+                value={chosen ? label(chosen) : text}
+                onChange={(e) => {
+                  setChosen(undefined);
+                  setText(e.target.value);
+                }}
+                onOptionSelect={(_e, d) => setChosen(found.find((i) => i.id === d.optionValue))}
+              >
+                {found.map((i) => (
+                  <Option key={i.id} value={i.id} text={label(i)}>
+                    {label(i)}
+                  </Option>
+                ))}
+              </Combobox>
+            </Field>
+            <Field label="Role" required>
+              <Dropdown value={role} selectedOptions={[role]} onOptionSelect={(_e, d) => setRole(d.optionValue ?? role)}>
+                {roles.map((r) => (
+                  <Option key={r} value={r}>
+                    {r}
+                  </Option>
+                ))}
+              </Dropdown>
+            </Field>
+            <ErrorBar message={error} />
+          </DialogContent>
+          <DialogActions>
+            <Button appearance="primary" disabled={!chosen} onClick={() => chosen && onAdd(chosen.id, role)}>
+              Add
+            </Button>
+            <Button onClick={onCancel}>Cancel</Button>
+          </DialogActions>
+        </DialogBody>
+      </DialogSurface>
+    </Dialog>
+  );
+}
