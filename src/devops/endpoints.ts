@@ -2,7 +2,7 @@ import type { Clock } from "../core/clock.js";
 import type { SecretBox } from "../core/crypto.js";
 import { isGuid, newGuid } from "../core/ids.js";
 import { type Store, UniqueViolation } from "../store/index.js";
-import { type AutomaticCreation, endpointScope, StepFailure, threeMonthsFrom } from "./create-workflow.js";
+import { type AutomaticCreation, endpointScope, StepFailure, threeMonthsFrom, type UserAccess } from "./create-workflow.js";
 import { completeEndpointInput, identityTypeOf, SERVER_SCHEMES, type EndpointBody, type EndpointInput, type EndpointUpdate } from "./endpoint-input.js";
 import { devopsErrors } from "./errors.js";
 import { federatedCredentialFor, ISSUER_TYPE, issuerTypeFor } from "./federation.js";
@@ -268,7 +268,8 @@ export class ServiceEndpoints {
     // A caller with no Entra session (a PAT's owner who never signed in) can still save what keeps the subject.
     if (isAutomaticFederation(updated)) {
       const keepsSubject = updated.name === endpoint.name;
-      if (!keepsSubject || (await this.hasSession(caller))) await this.withGraph(caller, updated, (graph) => this.trustFederationOf(caller, graph, updated));
+      const access = keepsSubject ? await this.sessionAccess(caller) : undefined;
+      if (!keepsSubject || access) await this.withGraph(caller, updated, (graph) => this.trustFederationOf(caller, graph, updated), access);
     }
     // Secrets sent back empty (as reads mask them) keep their stored value.
     await this.save(updated, { ...secrets, ...input.secrets });
@@ -339,20 +340,18 @@ export class ServiceEndpoints {
     return updated;
   }
 
-  private async hasSession(caller: DevOpsCaller): Promise<boolean> {
-    return this.creation.userAccess(caller.organization, caller.identity).then(
-      () => true,
-      (error) => {
-        if (error instanceof StepFailure) return false;
-        throw error;
-      },
-    );
+  /** The caller's access through their Entra session; undefined when they have none. */
+  private async sessionAccess(caller: DevOpsCaller): Promise<UserAccess | undefined> {
+    return this.creation.userAccess(caller.organization, caller.identity).catch((error) => {
+      if (error instanceof StepFailure) return undefined;
+      throw error;
+    });
   }
 
   /** Runs Graph work as the caller, turning Graph's refusal into the service's message. */
-  private async withGraph<T>(caller: DevOpsCaller, endpoint: ServiceEndpoint, work: (graph: GraphAs) => Promise<T>): Promise<T> {
+  private async withGraph<T>(caller: DevOpsCaller, endpoint: ServiceEndpoint, work: (graph: GraphAs) => Promise<T>, known?: UserAccess): Promise<T> {
     try {
-      const access = await this.creation.userAccess(caller.organization, caller.identity);
+      const access = known ?? (await this.creation.userAccess(caller.organization, caller.identity));
       return await work(await access.graph());
     } catch (error) {
       if (error instanceof StepFailure) throw devopsErrors.argument(error.message);
