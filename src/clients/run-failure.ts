@@ -1,6 +1,6 @@
 import * as azdev from "azure-devops-node-api";
 import type { IBuildApi } from "azure-devops-node-api/BuildApi.js";
-import { IssueType, TaskResult } from "azure-devops-node-api/interfaces/BuildInterfaces.js";
+import { IssueType, TaskResult, ValidationResult } from "azure-devops-node-api/interfaces/BuildInterfaces.js";
 import type { IRequestOptions } from "azure-devops-node-api/interfaces/common/VsoBaseInterfaces.js";
 import { RUN_LOG_LINES, type RunFailure } from "../doctor/run-failure.js";
 
@@ -27,11 +27,17 @@ export async function readRunFailure(options: { organizationUrl: string; pat: st
   return runFailureOf(await web.getBuildApi(), project, runId);
 }
 
-/** What a run's timeline and its failed tasks' logs show (also what `doctor scan` reads of a connection's last use). */
+/**
+ * What a run's page shows of its failure (also what `doctor scan` reads of a connection's last use): the errors that
+ * stopped it before any job (the build's validation results: a pipeline not valid, a resource not authorized), the
+ * timeline's error issues and its failed tasks' logs.
+ */
 export async function runFailureOf(build: IBuildApi, project: string, runId: number): Promise<RunFailure> {
+  const run = await build.getBuild(project, runId);
+  if (!run) throw new Error(`run ${runId} is not in project ${project} (not found, or not visible to this token)`);
+  const validation = (run.validationResults ?? []).filter((v) => v.result === ValidationResult.Error).map((v) => v.message ?? "");
   const timeline = await build.getBuildTimeline(project, runId);
-  if (!timeline) throw new Error(`run ${runId} has no timeline in project ${project} (not found, or not visible to this token)`);
-  const records = [...(timeline.records ?? [])].sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
+  const records = [...(timeline?.records ?? [])].sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
   const issues = records.flatMap((r) => (r.issues ?? []).filter((i) => i.type === IssueType.Error).map((i) => i.message ?? ""));
   const failed = records.filter((r) => r.type === "Task" && r.result === TaskResult.Failed && r.log?.id !== undefined).slice(0, 3);
   const failedTasks = [];
@@ -39,5 +45,5 @@ export async function runFailureOf(build: IBuildApi, project: string, runId: num
     const lines = await build.getBuildLogLines(project, runId, r.log!.id!);
     failedTasks.push({ displayName: r.name ?? "", task: r.task?.name && r.task.version ? `${r.task.name}@${r.task.version}` : undefined, log: lines.slice(-RUN_LOG_LINES) });
   }
-  return { issues, failedTasks };
+  return { issues: [...validation, ...issues], failedTasks };
 }

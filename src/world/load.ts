@@ -591,7 +591,8 @@ class WorldLoader {
     const now = this.writers.clock.nowMs();
     if (c.createdOn) endpoint = { ...endpoint, creationDate: worldTime(c.createdOn, now), modificationDate: worldTime(c.createdOn, now) };
     if (c.issuer) endpoint = { ...endpoint, parameters: { ...endpoint.parameters, [ISSUER_TYPE]: c.issuer === "devops" ? "AzureDevOps" : "EntraID" } };
-    if (c.data) endpoint = { ...endpoint, data: { ...endpoint.data, ...c.data } };
+    // One declared automatic records its application as automatic creation does (Edit and Save, Rotate secret use it).
+    if (c.data) endpoint = { ...endpoint, data: { ...endpoint.data, ...(c.data.creationMode === "Automatic" && application ? { appObjectId: application.id } : {}), ...c.data } };
     if (endpoint !== created.endpoint) await devops.endpoints.save(endpoint, created.secrets);
     if (c.scheme === "WorkloadIdentityFederation" && application && c.federatedCredential === "matching" && !c.failed) {
       const { applicationObjectId: _, ...credential } = federatedCredentialFor(application.id, org, project, endpoint);

@@ -79,6 +79,10 @@ describe("dependency rules", () => {
     expect(show(imports.filter((i) => top(i.from) === "doctor" && PLANES.includes(top(i.to))))).toEqual([]);
   });
 
+  it("scenarios are clients too: they reach svcconn through the official clients, never a plane", () => {
+    expect(show(imports.filter((i) => top(i.from) === "scenarios" && PLANES.includes(top(i.to))))).toEqual([]);
+  });
+
   it("the rule would catch a route importing the store", () => {
     const probe = importsOf(join(SRC, "devops/http/probe.ts"), 'import type { Store } from "../../store/index.js";\n');
     expect(probe).toEqual([{ from: "devops/http/probe.ts", to: "store/index.ts", typeOnly: true }]);
