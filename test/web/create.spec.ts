@@ -1,6 +1,6 @@
 import { DEMO } from "../../src/world/demo.js";
 import { makeCertificate } from "../helpers/entra.js";
-import { armAsAdmin, chooseAzureResourceManager, expect, expectAccessible, screenshot, signIn, startCreation, test, urls } from "./fixtures.js";
+import { armAsAdmin, chooseAzureResourceManager, connectionAction, expect, expectAccessible, graphAsAdmin, screenshot, signIn, startCreation, test, urls } from "./fixtures.js";
 
 test.describe("new service connection", () => {
   test("an administrator creates an automatic connection: the four steps complete", async ({ page }) => {
@@ -32,6 +32,33 @@ test.describe("new service connection", () => {
     await explanation.getByRole("link", { name: "open the doctor" }).click();
     await expect(page.getByRole("heading", { name: "Explain an error" })).toBeVisible();
     await expect(page.getByRole("dialog")).toHaveCount(0);
+  });
+
+  test("S3's fix: guest access 'same as members', the directory's delay, then the guest saves the failed connection again and it is made", async ({ page, browser }) => {
+    // The setting lives in the Entra admin center (External collaboration settings), which svcconn has no page for:
+    // the administrator changes it through Microsoft Graph, as that page does.
+    const sameAsMembers = await graphAsAdmin("PATCH", "/v1.0/policies/authorizationPolicy", { guestUserRoleId: "a0b1b346-4d3e-4e8b-98f8-753987be4970" });
+    expect(sameAsMembers.status).toBe(204);
+    try {
+      // Fifteen minutes later: the organization's administrator moves svcconn's clock in the emulator panel.
+      const adminPage = await browser.newPage();
+      await signIn(adminPage, "admin");
+      await adminPage.getByRole("link", { name: "Emulator" }).click();
+      await adminPage.getByRole("button", { name: "+1 hour" }).click();
+      await expect(adminPage.getByTestId("emulator-now")).toContainText("ahead");
+      await adminPage.close();
+
+      await signIn(page, "guest");
+      await page.getByRole("link", { name: "guest-attempt" }).click();
+      await expect(page.getByRole("list", { name: "Creation steps" }).locator('li[data-state="failed"]')).toHaveCount(1);
+      await page.getByRole("button", { name: "Edit" }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Save", exact: true }).click();
+      await expect(page.getByRole("list", { name: "Creation steps" })).toHaveCount(0, { timeout: 15_000 });
+      await expect(page.getByRole("tabpanel").getByText("Ready", { exact: true })).toBeVisible();
+      await screenshot(page, "s3-guest-fixed");
+    } finally {
+      await graphAsAdmin("PATCH", "/v1.0/policies/authorizationPolicy", { guestUserRoleId: "10dae51f-b6af-4016-8d66-8c2a99b929b3" });
+    }
   });
 
   test("a developer without Owner fails at step 3, explained as a missing role-assignment right", async ({ page }) => {
@@ -91,7 +118,7 @@ test.describe("new service connection", () => {
     await expect(dialog.getByText("Saved.")).toBeVisible();
     await dialog.getByRole("button", { name: "Close" }).click();
     await page.getByRole("link", { name: "manual-certificate" }).click();
-    await page.getByRole("button", { name: "Verify" }).click();
+    await connectionAction(page, "Verify");
     const outcome = page.getByTestId("action-outcome");
     await expect(outcome).toContainText("AADSTS700027");
     await expect(outcome.getByTestId("explanation")).toContainText("certificate-invalid");

@@ -1,5 +1,5 @@
 import { DEMO } from "../../src/world/demo.js";
-import { createConnectionInPage, devopsRest, expect, expectAccessible, graphAsAdmin, manualConnection, screenshot, signIn, startCreation, test } from "./fixtures.js";
+import { createConnectionInPage, devopsRest, expect, expectAccessible, graphAsAdmin, manualConnection, screenshot, signIn, startCreation, test, connectionAction, connectionActions } from "./fixtures.js";
 
 test.describe("service connection details", () => {
   test("an administrator verifies, rotates, converts and reverts, manages security and pipeline permissions, and deletes deep", async ({ page }) => {
@@ -12,19 +12,19 @@ test.describe("service connection details", () => {
     await screenshot(page, "details-overview");
     await expectAccessible(page);
 
-    await page.getByRole("button", { name: "Verify" }).click();
+    await connectionAction(page, "Verify");
     await expect(page.getByTestId("action-outcome")).toHaveText("Verification succeeded.");
 
-    await page.getByRole("button", { name: "Rotate secret" }).click();
+    await connectionAction(page, "Rotate secret");
     await expect(page.getByTestId("action-outcome")).toContainText("A new secret was made");
 
-    await page.getByRole("button", { name: "Convert to workload identity federation" }).click();
+    await connectionAction(page, "Convert to workload identity federation");
     await page.getByRole("dialog").getByRole("button", { name: "Convert" }).click();
     await expect(page.getByTestId("action-outcome")).toHaveText("Converted to workload identity federation.");
     await expect(page.getByText("Subject identifier")).toBeVisible();
-    await page.getByRole("button", { name: "Verify" }).click();
+    await connectionAction(page, "Verify");
     await expect(page.getByTestId("action-outcome")).toHaveText("Verification succeeded.");
-    await page.getByRole("button", { name: "Revert to secret" }).click();
+    await connectionAction(page, "Revert to secret");
     await page.getByRole("dialog").getByRole("button", { name: "Revert" }).click();
     await expect(page.getByTestId("action-outcome")).toHaveText("Reverted to the secret.");
 
@@ -32,8 +32,8 @@ test.describe("service connection details", () => {
     await page.getByRole("link", { name: "Service connections" }).first().click();
     await createConnectionInPage(page, "details-made-wif");
     await page.getByRole("link", { name: "details-made-wif" }).click();
-    await expect(page.getByRole("button", { name: "Verify" })).toBeVisible();
-    await expect(page.getByRole("button", { name: "Revert to secret" })).toHaveCount(0);
+    await expect(page.getByRole("heading", { name: "details-made-wif" })).toBeVisible();
+    expect(await connectionActions(page)).toEqual(["Verify", "Security", "Delete"]);
     await page.getByRole("link", { name: "Service connections" }).first().click();
     await page.getByRole("link", { name: "web-dev-secret" }).click();
 
@@ -62,7 +62,7 @@ test.describe("service connection details", () => {
     await screenshot(page, "list", false);
     await page.getByRole("link", { name: "web-dev-secret" }).click();
 
-    await page.getByRole("button", { name: "Delete" }).click();
+    await connectionAction(page, "Delete");
     const confirm = page.getByRole("dialog");
     await expect(confirm.getByRole("checkbox", { name: /deep clean-up/ })).toBeChecked();
     await confirm.getByRole("button", { name: "Delete" }).click();
@@ -76,22 +76,42 @@ test.describe("service connection details", () => {
     const connection = (await devopsRest("GET", `/${DEMO.organization.name}/${DEMO.project.name}/_apis/serviceendpoint/endpoints?endpointNames=web-doomed`)).value[0];
     expect((await graphAsAdmin("DELETE", `/v1.0/applications/${connection.data.appObjectId}`)).status).toBe(204);
     await page.getByRole("link", { name: "web-doomed" }).click();
-    await page.getByRole("button", { name: "Verify" }).click();
+    await connectionAction(page, "Verify");
     const outcome = page.getByTestId("action-outcome");
     await expect(outcome).toContainText("AADSTS700016");
     await expect(outcome.getByTestId("explanation")).toContainText("app-not-found");
     await screenshot(page, "verify-application-deleted");
     // The documented fix within 30 days: restore the application (Graph's deleted items).
     expect((await graphAsAdmin("POST", `/v1.0/directory/deletedItems/${connection.data.appObjectId}/restore`, {})).status).toBe(200);
-    await page.getByRole("button", { name: "Verify" }).click();
+    await connectionAction(page, "Verify");
     await expect(outcome).toHaveText("Verification succeeded.");
+  });
+
+  test("S16: deep delete of a connection whose application is gone shows why, explained; deleting without the clean-up removes it", async ({ page }) => {
+    await signIn(page, "admin");
+    await createConnectionInPage(page, "web-orphan");
+    const connection = (await devopsRest("GET", `/${DEMO.organization.name}/${DEMO.project.name}/_apis/serviceendpoint/endpoints?endpointNames=web-orphan`)).value[0];
+    expect((await graphAsAdmin("DELETE", `/v1.0/applications/${connection.data.appObjectId}`)).status).toBe(204);
+    await page.getByRole("link", { name: "web-orphan" }).click();
+    await connectionAction(page, "Delete");
+    const confirm = page.getByRole("dialog");
+    await expect(confirm.getByRole("checkbox", { name: /deep clean-up/ })).toBeChecked();
+    await confirm.getByRole("button", { name: "Delete" }).click();
+    await expect(confirm.getByRole("alert")).toContainText("Failed to remove the service principal from Microsoft Entra ID");
+    await expect(confirm.getByTestId("explanation")).toContainText("delete-cleanup-failed");
+    await screenshot(page, "s16-delete-cleanup-failed");
+    // The guide's way out: delete it without the clean-up; nothing is left in Azure to remove.
+    await confirm.getByRole("checkbox", { name: /deep clean-up/ }).uncheck();
+    await confirm.getByRole("button", { name: "Delete" }).click();
+    await expect(page.getByTestId("flash")).toContainText("Deleted web-orphan.");
+    await expect(page.getByRole("row", { name: /web-orphan/ })).toHaveCount(0);
   });
 
   test("S9 by hand: a manual secret connection whose key is wrong takes a new one in Edit, verified before it is saved", async ({ page }) => {
     await manualConnection("manual-wrong-key", DEMO.bootstrapAppId, "ServicePrincipal");
     await signIn(page, "admin");
     await page.getByRole("link", { name: "manual-wrong-key" }).click();
-    await page.getByRole("button", { name: "Verify" }).click();
+    await connectionAction(page, "Verify");
     await expect(page.getByTestId("action-outcome")).toContainText("AADSTS7000215");
 
     await page.getByRole("button", { name: "Edit" }).click();
@@ -106,7 +126,7 @@ test.describe("service connection details", () => {
     await expectAccessible(page);
     await edit.getByRole("button", { name: "Verify and save" }).click();
     await expect(edit).toHaveCount(0);
-    await page.getByRole("button", { name: "Verify" }).click();
+    await connectionAction(page, "Verify");
     await expect(page.getByTestId("action-outcome")).toHaveText("Verification succeeded.");
   });
 
@@ -118,8 +138,8 @@ test.describe("service connection details", () => {
     await signIn(page, "reader");
     await page.getByRole("link", { name: "visible-to-readers" }).click();
     await expect(page.getByRole("heading", { name: "visible-to-readers" })).toBeVisible();
-    await expect(page.getByRole("button", { name: "Verify" })).toBeVisible();
-    for (const action of ["Edit", "Delete", "Revert to secret", "Rotate secret"]) await expect(page.getByRole("button", { name: action })).toHaveCount(0);
+    await expect(page.getByRole("button", { name: "Edit" })).toHaveCount(0);
+    expect(await connectionActions(page)).toEqual(["Verify", "Security"]);
     await screenshot(page, "details-reader");
     await expect(page.getByRole("link", { name: /emulator/i })).toHaveCount(0);
     expect(refused).toEqual([]);

@@ -1,5 +1,5 @@
 import { DEMO } from "../../src/world/demo.js";
-import { createConnectionInPage, expect, expectAccessible, screenshot, signIn, test, urls } from "./fixtures.js";
+import { createConnectionInPage, expect, expectAccessible, screenshot, signIn, test, urls, connectionAction } from "./fixtures.js";
 
 test.describe("emulator panel", () => {
   test("an organization administrator moves svcconn's clock: a secret expires, and Verify says so with the diagnosis", async ({ page }) => {
@@ -20,15 +20,15 @@ test.describe("emulator panel", () => {
     const row = page.getByRole("row", { name: /expires-soon/ });
     await expect(row).toContainText(/Secret expired \d+ days ago/);
     await row.getByRole("link", { name: "expires-soon" }).click();
-    await page.getByRole("button", { name: "Verify" }).click();
+    await connectionAction(page, "Verify");
     const outcome = page.getByTestId("action-outcome");
     await expect(outcome).toContainText("AADSTS7000222");
     await expect(outcome.getByTestId("explanation")).toContainText("secret-expired");
     await screenshot(page, "verify-expired-secret");
     // The doctor's fix is right there: Rotate secret, and Verify passes again.
-    await page.getByRole("button", { name: "Rotate secret" }).click();
+    await connectionAction(page, "Rotate secret");
     await expect(outcome).toContainText("A new secret was made");
-    await page.getByRole("button", { name: "Verify" }).click();
+    await connectionAction(page, "Verify");
     await expect(outcome).toHaveText("Verification succeeded.");
   });
 

@@ -54,6 +54,20 @@ export async function signIn(page: Page, who: DemoUser, url = urls.connections()
   await expect(page.getByTestId("signed-in-user")).toBeVisible();
 }
 
+/** An action of a service connection's page from its "⋯" menu (More actions), where Azure DevOps has it. */
+export async function connectionAction(page: Page, action: string): Promise<void> {
+  await page.getByRole("button", { name: "More actions" }).click();
+  await page.getByRole("menuitem", { name: action }).click();
+}
+
+/** The actions the connection's "⋯" menu offers (the menu is closed again). */
+export async function connectionActions(page: Page): Promise<string[]> {
+  await page.getByRole("button", { name: "More actions" }).click();
+  const items = (await page.getByRole("menuitem").allInnerTexts()).map((t) => t.trim());
+  await page.keyboard.press("Escape");
+  return items;
+}
+
 const SHOTS = resolve(import.meta.dirname, "../../test-results/web");
 /** A screenshot kept as a test artifact (test-results/web/NAME.png), of the whole page unless it is long. */
 export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {

@@ -47,7 +47,11 @@ test("every action is reachable by keyboard: create, open, verify, switch tabs",
   await tabTo(page, link);
   await page.keyboard.press("Enter");
   await expect(page.getByRole("heading", { name: "keyboard-made" })).toBeVisible();
-  await tabTo(page, page.getByRole("button", { name: "Verify" }));
+  // The toolbar is one tab stop (Edit); its "⋯" is the next item by arrow key, as in a toolbar.
+  await tabTo(page, page.getByRole("button", { name: "Edit" }));
+  await tabTo(page, page.getByRole("button", { name: "More actions" }), 3, "ArrowRight");
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("menuitem", { name: "Verify" })).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(page.getByTestId("action-outcome")).toHaveText("Verification succeeded.");
 

@@ -24,7 +24,13 @@ import {
   Toolbar,
   ToolbarButton,
   makeStyles,
+  Menu,
+  MenuItem,
+  MenuList,
+  MenuPopover,
+  MenuTrigger,
 } from "@fluentui/react-components";
+import { MoreHorizontalRegular } from "@fluentui/react-icons";
 import { SimpleTable } from "../components/simple-table";
 import { ErrorBar } from "../components/error-bar";
 import { useCallback, useEffect, useState } from "react";
@@ -76,6 +82,13 @@ export function ConnectionPage({ endpointId }: { endpointId: string }) {
     [endpointId],
   );
   useEffect(() => void load(), [load]);
+  // A creation running (a failed one saved again runs its steps once more): follow it as the portal does.
+  const inProgress = endpoint?.operationStatus?.state === "InProgress";
+  useEffect(() => {
+    if (!inProgress) return;
+    const timer = setInterval(() => void load(), 500);
+    return () => clearInterval(timer);
+  }, [inProgress, load]);
   // Read again after every action (a rotation adds a secret; a conversion changes the scheme).
   const [actions, setActions] = useState(0);
   const expiry = useCredentialExpiry(endpoint?.authorization.scheme === "ServicePrincipal", `${endpoint?.authorization.parameters?.serviceprincipalid}:${actions}`);
@@ -123,30 +136,31 @@ export function ConnectionPage({ endpointId }: { endpointId: string }) {
       <Title2 as="h1" id="connection-title">
         {endpoint.name}
       </Title2>
+      {/* As on Azure DevOps' page: Edit beside the title, everything else in the "⋯" menu. */}
       <Toolbar aria-label="Service connection actions">
-        <ToolbarButton disabled={!!busy || failed} onClick={() => void verify()}>
-          Verify
-        </ToolbarButton>
         {admin && (
-          <>
-            <ToolbarButton disabled={!!busy} onClick={() => setDialog("edit")}>
-              Edit
-            </ToolbarButton>
-            {scheme === "ServicePrincipal" && automatic && !failed && (
-              <ToolbarButton disabled={!!busy} onClick={() => void rotate()}>
-                Rotate secret
-              </ToolbarButton>
-            )}
-            {(scheme === "ServicePrincipal" || revertible) && !failed && (
-              <ToolbarButton disabled={!!busy} onClick={() => setDialog("convert")}>
-                {scheme === "ServicePrincipal" ? "Convert to workload identity federation" : "Revert to secret"}
-              </ToolbarButton>
-            )}
-            <ToolbarButton disabled={!!busy} onClick={() => setDialog("delete")}>
-              Delete
-            </ToolbarButton>
-          </>
+          <ToolbarButton disabled={!!busy} onClick={() => setDialog("edit")}>
+            Edit
+          </ToolbarButton>
         )}
+        <Menu>
+          <MenuTrigger disableButtonEnhancement>
+            <ToolbarButton aria-label="More actions" icon={<MoreHorizontalRegular />} disabled={!!busy} />
+          </MenuTrigger>
+          <MenuPopover>
+            <MenuList>
+              <MenuItem disabled={failed} onClick={() => void verify()}>
+                Verify
+              </MenuItem>
+              <MenuItem onClick={() => setTab("security")}>Security</MenuItem>
+              {admin && scheme === "ServicePrincipal" && automatic && !failed && <MenuItem onClick={() => void rotate()}>Rotate secret</MenuItem>}
+              {admin && (scheme === "ServicePrincipal" || revertible) && !failed && (
+                <MenuItem onClick={() => setDialog("convert")}>{scheme === "ServicePrincipal" ? "Convert to workload identity federation" : "Revert to secret"}</MenuItem>
+              )}
+              {admin && <MenuItem onClick={() => setDialog("delete")}>Delete</MenuItem>}
+            </MenuList>
+          </MenuPopover>
+        </Menu>
       </Toolbar>
       {busy && <Spinner size="tiny" label={`${busy}…`} />}
       {outcome && (
