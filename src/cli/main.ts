@@ -1,15 +1,24 @@
 #!/usr/bin/env node
 import { Command } from "commander";
-import { clockCommand } from "./clock.js";
-import { envCommand, execCommand } from "./env.js";
-import { doctorCommand } from "./doctor.js";
-import { explainCommand } from "./explain.js";
-import { loginCommand, logoutCommand } from "./login.js";
-import { pipelineCommand } from "./pipeline.js";
-import { scenarioCommand } from "./scenario.js";
-import { serveCommand } from "./serve.js";
 import { SVCCONN_VERSION } from "../core/version.js";
-import { worldCommand } from "./world.js";
+
+/**
+ * Each command's module, loaded only when it runs: `svcconn serve` need not load the SDKs `doctor` and `scenario`
+ * drive, nor they the server. Help (no command, or one svcconn does not know) loads them all to list them.
+ */
+const COMMANDS: Record<string, () => Promise<Command[]>> = {
+  serve: async () => [(await import("./serve.js")).serveCommand()],
+  world: async () => [(await import("./world.js")).worldCommand()],
+  explain: async () => [(await import("./explain.js")).explainCommand()],
+  doctor: async () => [(await import("./doctor.js")).doctorCommand()],
+  pipeline: async () => [(await import("./pipeline.js")).pipelineCommand()],
+  scenario: async () => [(await import("./scenario.js")).scenarioCommand()],
+  login: async () => [(await import("./login.js")).loginCommand()],
+  logout: async () => [(await import("./login.js")).logoutCommand()],
+  clock: async () => [(await import("./clock.js")).clockCommand()],
+  env: async () => [(await import("./env.js")).envCommand()],
+  exec: async () => [(await import("./env.js")).execCommand()],
+};
 
 const program = new Command();
 program
@@ -17,19 +26,17 @@ program
   .description("A local Entra ID, Azure Resource Manager and Azure DevOps for Azure Resource Manager service connections, and a doctor for them.")
   .version(SVCCONN_VERSION, "-V, --version", "print svcconn's version")
   .showHelpAfterError();
-program.addCommand(serveCommand());
-program.addCommand(worldCommand());
-program.addCommand(explainCommand());
-program.addCommand(doctorCommand());
-program.addCommand(pipelineCommand());
-program.addCommand(scenarioCommand());
-program.addCommand(loginCommand());
-program.addCommand(logoutCommand());
-program.addCommand(clockCommand());
-program.addCommand(envCommand());
-program.addCommand(execCommand());
 
-program.parseAsync(process.argv).catch((error: unknown) => {
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const named = args.find((a) => !a.startsWith("-"));
+  const versionOnly = !named && args.some((a) => a === "-V" || a === "--version");
+  const loading = named && COMMANDS[named] ? [named] : versionOnly ? [] : Object.keys(COMMANDS);
+  for (const name of loading) for (const command of await COMMANDS[name]!()) program.addCommand(command);
+  await program.parseAsync(process.argv);
+}
+
+main().catch((error: unknown) => {
   process.stderr.write(`svcconn: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

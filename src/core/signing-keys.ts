@@ -1,7 +1,6 @@
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from "node:crypto";
 import type { Clock } from "./clock.js";
 import { type SecretBox, sha1 } from "./crypto.js";
-import { issueCertificate } from "./x509.js";
 
 /** A token-signing key as stored: the private key, its public JWK and the certificate published in `x5c`. */
 export interface SigningKey {
@@ -86,6 +85,7 @@ export class SigningKeys {
     const existing = await this.keyStore.forTenant(tenantId);
     if (existing.length) return this.remember(existing[existing.length - 1]!);
     const now = this.clock.nowMs();
+    const { issueCertificate } = await import("./x509.js");
     const cert = await issueCertificate({
       subject: `CN=accounts.svcconn.local/${tenantId}`,
       notBefore: new Date(now - 86_400_000),

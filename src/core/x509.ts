@@ -1,11 +1,15 @@
-import { webcrypto, createPrivateKey, X509Certificate as NodeX509 } from "node:crypto";
+import { webcrypto, createPrivateKey } from "node:crypto";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { GeneralName, GeneralSubtree, GeneralSubtrees, id_ce_nameConstraints, NameConstraints } from "@peculiar/asn1-x509";
 import * as x509 from "@peculiar/x509";
+import { toPem } from "./certificate.js";
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 const RSA: RsaHashedKeyGenParams = { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" };
+/** P-256: a key made in a millisecond where RSA-2048 takes a hundred or more, for what is only TLS (the CA, servers). */
+const EC = { generate: { name: "ECDSA", namedCurve: "P-256" } as EcKeyGenParams, sign: { name: "ECDSA", hash: "SHA-256" } as EcdsaParams };
+const ALGORITHMS = { rsa: { generate: RSA, sign: RSA, import: RSA }, ec: { generate: EC.generate, sign: EC.sign, import: EC.generate } } as const;
 
 export interface IssuedCertificate {
   /** PEM of the certificate. */
@@ -31,11 +35,14 @@ export interface CertificateRequest {
   permitted?: { dnsNames: string[]; ipRanges: string[] };
   /** Signs with this CA; self-signed when absent. */
   issuer?: { certPem: string; keyPem: string };
+  /** The new key's type: RSA-2048 (the default: token signing and client certificates need it) or EC P-256. */
+  key?: "rsa" | "ec";
 }
 
-/** Creates an RSA-2048 key and an X.509 certificate for it (a CA, a TLS server, a token-signing or client cert). */
+/** Creates a key (RSA-2048 or EC P-256) and an X.509 certificate for it (a CA, a TLS server, a token-signing or client cert). */
 export async function issueCertificate(request: CertificateRequest): Promise<IssuedCertificate> {
-  const keys = (await webcrypto.subtle.generateKey(RSA, true, ["sign", "verify"])) as CryptoKeyPair;
+  const algorithm = ALGORITHMS[request.key ?? "rsa"];
+  const keys = (await webcrypto.subtle.generateKey(algorithm.generate, true, ["sign", "verify"])) as CryptoKeyPair;
   const extensions: x509.Extension[] = [];
   if (request.isCa) {
     extensions.push(new x509.BasicConstraintsExtension(true, 0, true));
@@ -43,7 +50,9 @@ export async function issueCertificate(request: CertificateRequest): Promise<Iss
     if (request.permitted) extensions.push(nameConstraints(request.permitted));
   } else {
     extensions.push(new x509.BasicConstraintsExtension(false, undefined, true));
-    extensions.push(new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true));
+    // Key encipherment is RSA key exchange's; an EC key only signs (ECDHE).
+    const usages = x509.KeyUsageFlags.digitalSignature | (request.key === "ec" ? 0 : x509.KeyUsageFlags.keyEncipherment);
+    extensions.push(new x509.KeyUsagesExtension(usages, true));
   }
   const names: x509.JsonGeneralNames = [
     ...(request.ips ?? []).map((value) => ({ type: "ip" as const, value })),
@@ -58,7 +67,7 @@ export async function issueCertificate(request: CertificateRequest): Promise<Iss
   let cert: x509.X509Certificate;
   if (request.issuer) {
     const issuerCert = new x509.X509Certificate(request.issuer.certPem);
-    const issuerKey = await importPkcs8(request.issuer.keyPem);
+    const issuer = await importPkcs8(request.issuer.keyPem);
     extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuerCert, false));
     cert = await x509.X509CertificateGenerator.create({
       serialNumber,
@@ -66,9 +75,9 @@ export async function issueCertificate(request: CertificateRequest): Promise<Iss
       issuer: issuerCert.subject,
       notBefore: request.notBefore,
       notAfter: request.notAfter,
-      signingKey: issuerKey,
+      signingKey: issuer.key,
       publicKey: keys.publicKey,
-      signingAlgorithm: RSA,
+      signingAlgorithm: issuer.sign,
       extensions,
     });
   } else {
@@ -78,7 +87,7 @@ export async function issueCertificate(request: CertificateRequest): Promise<Iss
       notBefore: request.notBefore,
       notAfter: request.notAfter,
       keys,
-      signingAlgorithm: RSA,
+      signingAlgorithm: algorithm.sign,
       extensions,
     });
   }
@@ -114,18 +123,10 @@ function nameConstraints(permitted: { dnsNames: string[]; ipRanges: string[] }):
   return new x509.Extension(id_ce_nameConstraints, true, value);
 }
 
-async function importPkcs8(pem: string): Promise<CryptoKey> {
-  const der = createPrivateKey(pem).export({ format: "der", type: "pkcs8" });
-  return webcrypto.subtle.importKey("pkcs8", der, RSA, false, ["sign"]);
-}
-
-export function toPem(der: Buffer, label: string): string {
-  const body = der.toString("base64").replace(/(.{64})/g, "$1\n").replace(/\n$/, "");
-  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
-}
-
-/** Reads a certificate given as PEM or base64 DER. */
-export function parseCertificate(text: string): NodeX509 {
-  const trimmed = text.trim();
-  return trimmed.startsWith("-----BEGIN") ? new NodeX509(trimmed) : new NodeX509(Buffer.from(trimmed, "base64"));
+/** An issuer's key, RSA (CAs made before svcconn used EC) or EC, with the algorithm it signs with. */
+async function importPkcs8(pem: string): Promise<{ key: CryptoKey; sign: RsaHashedKeyGenParams | EcdsaParams }> {
+  const privateKey = createPrivateKey(pem);
+  const algorithm = ALGORITHMS[privateKey.asymmetricKeyType === "ec" ? "ec" : "rsa"];
+  const der = privateKey.export({ format: "der", type: "pkcs8" });
+  return { key: await webcrypto.subtle.importKey("pkcs8", der, algorithm.import, false, ["sign"]), sign: algorithm.sign };
 }

@@ -1,16 +1,16 @@
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { sdkDoctorTarget } from "../clients/doctor-target.js";
 import type { Clock } from "../core/clock.js";
 import { SVCCONN_VERSION } from "../core/version.js";
 import { DevOpsError } from "../devops/errors.js";
-import { explain } from "../doctor/explain.js";
-import { UnknownScheme } from "../doctor/pasted-log.js";
-import { toHtml } from "../doctor/scan/html.js";
-import { toSarif } from "../doctor/scan/sarif.js";
-import { scan } from "../doctor/scan/scan.js";
-import { applyFixes, planFixes } from "../doctor/fix/plan.js";
+
+/**
+ * The doctor loads on its first use, not at every start: its model, catalog and scan (and the SDKs the scan drives)
+ * are a large part of what the server would otherwise load before it is ready.
+ */
+const doctor = () => Promise.all([import("../doctor/explain.js"), import("../doctor/pasted-log.js"), import("../doctor/scan/scan.js"), import("../doctor/fix/plan.js")]);
+const reports = () => Promise.all([import("../doctor/scan/html.js"), import("../doctor/scan/sarif.js")]);
 
 /** A whole pasted log is welcome (explain reads at most its last 2 MB); task and scheme as `svcconn explain` takes them. */
 const explainBody = z.object({ text: z.string().max(2_000_000), task: z.string().max(200).optional(), scheme: z.string().max(60).optional() });
@@ -60,6 +60,7 @@ export function doctorRoutes(app: FastifyInstance, clock: Clock, ownUrls?: () =>
   app.post("/_svcconn/explain", { bodyLimit: 8 * 1024 * 1024 }, async (request) => {
     const parsed = explainBody.safeParse(request.body);
     if (!parsed.success) throw argument("The body must be a JSON object with a string property 'text' (at most 2 000 000 characters) and optional strings 'task' and 'scheme'.");
+    const [{ explain }, { UnknownScheme }] = await doctor();
     try {
       return explain(parsed.data.text, { task: parsed.data.task, scheme: parsed.data.scheme });
     } catch (error) {
@@ -69,7 +70,7 @@ export function doctorRoutes(app: FastifyInstance, clock: Clock, ownUrls?: () =>
   });
 
   /** The organization as the caller sees it: their DevOps credential, their Graph and ARM tokens, this server's URLs. */
-  const callersTarget = (authorization: string, organization: string, tokens: { graph?: string; arm?: string }) => {
+  const callersTarget = async (authorization: string, organization: string, tokens: { graph?: string; arm?: string }) => {
     const basic = /^basic\s+(.+)$/i.exec(authorization);
     const bearer = /^bearer\s+(.+)$/i.exec(authorization);
     const pat = basic ? Buffer.from(basic[1]!, "base64").toString("utf8").split(":").slice(1).join(":") : undefined;
@@ -84,10 +85,13 @@ export function doctorRoutes(app: FastifyInstance, clock: Clock, ownUrls?: () =>
         return /graph/i.test(scope) ? presentedToken(tokens.graph, "Microsoft Graph").getToken(scopes) : presentedToken(tokens.arm, "Azure Resource Manager").getToken(scopes);
       },
     };
+    // The SDKs load on the first scan, not at every start (they are most of the server's modules).
+    const { sdkDoctorTarget } = await import("../clients/doctor-target.js");
     const target = sdkDoctorTarget({ organizationUrl, pat, devopsToken: bearer?.[1], credential, graphUrl: urls.graph, armUrl: urls.arm, caFile: urls.caFile });
     return { target, organizationUrl };
   };
-  const scanAs = async (target: ReturnType<typeof callersTarget>["target"], options: { project?: string; expiringDays: number; unusedDays: number }) => {
+  const scanAs = async (target: Awaited<ReturnType<typeof callersTarget>>["target"], options: { project?: string; expiringDays: number; unusedDays: number }) => {
+    const [, , { scan }] = await doctor();
     try {
       return await scan(target, { now: clock.now(), ...options });
     } catch (error) {
@@ -108,8 +112,9 @@ export function doctorRoutes(app: FastifyInstance, clock: Clock, ownUrls?: () =>
 
   app.post("/_svcconn/doctor/scan", async (request, reply) => {
     const { organization, project, expiringDays, unusedDays, format, tokens } = parse(scanBody, request.body, "scan");
-    const { target, organizationUrl } = callersTarget(request.headers.authorization ?? "", organization, tokens);
+    const { target, organizationUrl } = await callersTarget(request.headers.authorization ?? "", organization, tokens);
     const report = await scanAs(target, { project, expiringDays, unusedDays });
+    const [{ toHtml }, { toSarif }] = await reports();
     if (format === "sarif") return toSarif(report, { organizationUrl, version: SVCCONN_VERSION });
     if (format === "html") return reply.type("text/html; charset=utf-8").send(toHtml(report, { organizationUrl, expiringDays }));
     return report;
@@ -119,8 +124,9 @@ export function doctorRoutes(app: FastifyInstance, clock: Clock, ownUrls?: () =>
   // then the outcome of each fix — done whole or taken back — as `svcconn doctor fix` does.
   app.post("/_svcconn/doctor/fix", async (request) => {
     const { organization, project, expiringDays, unusedDays, tokens, findings, apply, convert } = parse(fixBody, request.body, "fix");
-    const { target } = callersTarget(request.headers.authorization ?? "", organization, tokens);
+    const { target } = await callersTarget(request.headers.authorization ?? "", organization, tokens);
     const report = await scanAs(target, { project, expiringDays, unusedDays });
+    const [, , , { applyFixes, planFixes }] = await doctor();
     const { plans, unfixable } = planFixes(report, findings, clock.now(), { convert });
     const shown = plans.map(({ steps, ...plan }) => ({ ...plan, steps: steps.map(({ call, before, after }) => ({ call, before, after })) }));
     if (!apply) return { plans: shown, unfixable };

@@ -1,7 +1,6 @@
-import { randomUUID, X509Certificate } from "node:crypto";
+import { createHash, randomUUID, X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { issueCertificate, permittedDnsNames } from "../core/x509.js";
 import { CA_PERMITTED, CERTIFICATE_DNS_NAMES } from "./real-hosts.js";
 
 export interface TlsMaterial {
@@ -22,21 +21,51 @@ export async function ensureCa(dir: string): Promise<{ caFile: string; certPem: 
   const caFile = join(folder, "ca.crt");
   const keyFile = join(folder, "ca.key");
   // A CA made before svcconn served a name (Key Vault's) cannot sign for it: it is made again.
-  const permitted = existsSync(caFile) ? permittedDnsNames(readFileSync(caFile, "utf8")) : undefined;
+  const permitted = existsSync(caFile) ? await permittedBy(folder, readFileSync(caFile, "utf8")) : undefined;
   if (!existsSync(keyFile) || !permitted || !CA_PERMITTED.dnsNames.every((name) => permitted.includes(name))) {
     mkdirSync(folder, { recursive: true, mode: 0o700 });
     const now = Date.now();
+    const { issueCertificate } = await import("../core/x509.js");
     const ca = await issueCertificate({
       subject: "CN=svcconn local CA, O=svcconn",
       notBefore: new Date(now - DAY),
       notAfter: new Date(now + 10 * 365 * DAY),
       isCa: true,
       permitted: CA_PERMITTED,
+      key: "ec",
     });
     writeFileSync(keyFile, ca.keyPem, { mode: 0o600 });
     writeFileSync(caFile, ca.certPem);
+    rememberPermitted(folder, ca.certPem, CA_PERMITTED.dnsNames);
   }
   return { caFile, certPem: readFileSync(caFile, "utf8"), keyPem: readFileSync(keyFile, "utf8") };
+}
+
+/**
+ * The DNS names a CA's name constraints permit, remembered beside it (`ca.permits`: the certificate's hash, then
+ * the names) so that a start reads them without loading an ASN.1 library; read from the certificate when the file
+ * is missing or names another certificate.
+ */
+async function permittedBy(folder: string, caPem: string): Promise<string[] | undefined> {
+  const file = join(folder, "ca.permits");
+  const hash = createHash("sha256").update(caPem).digest("hex");
+  if (existsSync(file)) {
+    const [remembered, ...names] = readFileSync(file, "utf8").split("\n").filter(Boolean);
+    if (remembered === hash) return names;
+  }
+  const { permittedDnsNames } = await import("../core/x509.js");
+  const names = permittedDnsNames(caPem);
+  if (names) rememberPermitted(folder, caPem, names);
+  return names;
+}
+
+function rememberPermitted(folder: string, caPem: string, names: readonly string[]): void {
+  const hash = createHash("sha256").update(caPem).digest("hex");
+  try {
+    writeFileSync(join(folder, "ca.permits"), `${[hash, ...names].join("\n")}\n`, { mode: 0o600 });
+  } catch {
+    // A CA folder svcconn may not write (shared, read-only) is read again next time.
+  }
 }
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\s*/;
@@ -68,6 +97,7 @@ export async function serverTls(caDir: string, boundAddress?: string): Promise<T
     }
   }
   const now = Date.now();
+  const { issueCertificate } = await import("../core/x509.js");
   const leaf = await issueCertificate({
     subject: "CN=localhost, O=svcconn",
     notBefore: new Date(now - DAY),
@@ -75,6 +105,7 @@ export async function serverTls(caDir: string, boundAddress?: string): Promise<T
     ips,
     dnsNames: CERTIFICATE_DNS_NAMES,
     issuer: { certPem: ca.certPem, keyPem: ca.keyPem },
+    key: "ec",
   });
   try {
     const temporary = `${file}.${process.pid}.${randomUUID()}`;

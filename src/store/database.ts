@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { CamelCasePlugin, type Expression, Kysely, Migrator, PostgresDialect, type SqlBool, SqliteDialect, sql } from "kysely";
-import pg from "pg";
+import type pg from "pg";
 import { ChangeCounter } from "./change-counter.js";
 import { migrationProvider } from "./migrations.js";
 
@@ -85,6 +85,8 @@ export async function openSqlite(options: OpenOptions): Promise<OpenedDatabase> 
  * once: the migrator locks). 64-bit integers (`count(*)`) are read as numbers, as SQLite gives them.
  */
 export async function openPostgres(url: string, options: { reset?: boolean; readonly?: boolean } = {}): Promise<OpenedDatabase> {
+  // Loaded only for PostgreSQL: SQLite starts without it.
+  const { default: pg } = await import("pg");
   const types = { getTypeParser: (oid: number, format?: "text" | "binary") => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as "text")) };
   const pool = new pg.Pool({ connectionString: url, max: 10, types: types as pg.CustomTypesConfig });
   // A dropped connection in the pool is not svcconn's failure: the next query takes another.

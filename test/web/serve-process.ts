@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -10,7 +10,8 @@ function spkiOf(url: string): Promise<string> {
   const { hostname, port } = new URL(url);
   return new Promise((done, failed) => {
     const socket = connect({ host: hostname, port: Number(port), rejectUnauthorized: false, servername: "localhost" }, () => {
-      const der = socket.getPeerCertificate().pubkey ?? Buffer.alloc(0);
+      // The SubjectPublicKeyInfo, whatever the key type (Node's `pubkey` is the bare EC point for an EC key).
+      const der = new X509Certificate(socket.getPeerCertificate().raw).publicKey.export({ type: "spki", format: "der" });
       socket.end();
       done(createHash("sha256").update(der).digest("base64"));
     });

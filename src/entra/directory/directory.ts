@@ -1,7 +1,7 @@
 import type { Clock } from "../../core/clock.js";
 import { hashPassword, hashSecret, sha1, sha256 } from "../../core/crypto.js";
 import { isGuid, newClientSecret, newGuid } from "../../core/ids.js";
-import { parseCertificate } from "../../core/x509.js";
+import { parseCertificate } from "../../core/certificate.js";
 import type { Store } from "../../store/index.js";
 import { FIRST_PARTY_SERVICE_PRINCIPALS, firstPartyServicePrincipalId } from "./first-party.js";
 import { graphErrors } from "../graph/graph-errors.js";

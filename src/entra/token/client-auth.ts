@@ -2,7 +2,7 @@ import { createPublicKey, type KeyObject } from "node:crypto";
 import { compactVerify, decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from "jose";
 import type { Clock } from "../../core/clock.js";
 import { verifySecret } from "../../core/crypto.js";
-import { parseCertificate } from "../../core/x509.js";
+import { parseCertificate } from "../../core/certificate.js";
 import type { Store } from "../../store/index.js";
 import { aadsts } from "../errors.js";
 import { AZURE_DEVOPS_APP_ID } from "./token-audiences.js";
