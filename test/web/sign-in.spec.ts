@@ -1,4 +1,4 @@
-import { USERS, expect, screenshot, signIn, test } from "./fixtures.js";
+import { USERS, expect, expectAccessible, screenshot, signIn, test } from "./fixtures.js";
 
 /** Who each demo user is in the directory, and whether the project lets them create connections. */
 const EXPECTED: Record<keyof typeof USERS, { name: string; creates: boolean }> = {
@@ -25,5 +25,8 @@ test.describe("sign-in", () => {
     await signIn(page, "dev");
     await page.getByRole("button", { name: "Sign out" }).click();
     await expect(page.getByLabel("Password")).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+    await screenshot(page, "sign-in", false);
+    await expectAccessible(page);
   });
 });

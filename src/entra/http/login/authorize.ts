@@ -10,8 +10,21 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", 
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem}input{display:block;width:100%;margin:.3rem 0 1rem;padding:.4rem}
-button{padding:.5rem 1.5rem}.error{color:#a80000;border-left:3px solid #a80000;padding-left:.6rem}</style></head><body>${body}</body></html>`;
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:#f2f2f2;font-family:"Segoe UI",system-ui,sans-serif;color:#1b1b1b}
+main{box-sizing:border-box;width:100%;max-width:440px;background:#fff;padding:44px;box-shadow:0 2px 6px rgba(0,0,0,.2)}
+.brand{font-size:.95rem;font-weight:600;color:#5e5e5e;margin:0 0 16px}
+h1{font-size:1.5rem;font-weight:600;margin:0 0 16px}
+label{display:block;font-size:.9rem;margin-top:12px}
+input{display:block;box-sizing:border-box;width:100%;margin:4px 0 8px;padding:6px 0;border:0;border-bottom:1px solid #666;font:inherit;outline-offset:2px}
+input:focus{border-bottom:2px solid #0067b8}
+button{margin-top:20px;float:right;min-width:108px;padding:6px 12px;border:0;background:#0067b8;color:#fff;font:inherit;cursor:pointer}
+button:hover{background:#005da6}button:focus-visible{outline:2px solid #000;outline-offset:2px}
+form::after{content:"";display:block;clear:both}
+.note{font-size:.8rem;color:#5e5e5e;margin-top:24px}
+.error{color:#a80000;border-left:3px solid #a80000;padding-left:.6rem}
+</style></head><body><main>${body}</main></body></html>`;
 }
 
 function signInPage(params: Record<string, string>, error?: string, username = ""): string {
@@ -20,9 +33,10 @@ function signInPage(params: Record<string, string>, error?: string, username = "
     .join("");
   return page(
     "Sign in to your account",
-    `<h1>Sign in</h1><p>svcconn — local Microsoft Entra ID</p>${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ""}
+    `<p class="brand">svcconn · Microsoft Entra ID</p><h1>Sign in</h1>${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ""}
 <form method="post">${hidden}<label for="login">Email or username</label><input id="login" name="login" autocomplete="username" value="${escapeHtml(username || params.login_hint || "")}">
-<label for="passwd">Password</label><input id="passwd" name="passwd" type="password" autocomplete="current-password"><button type="submit" id="idSIButton9">Sign in</button></form>`,
+<label for="passwd">Password</label><input id="passwd" name="passwd" type="password" autocomplete="current-password"><button type="submit" id="idSIButton9">Sign in</button></form>
+<p class="note">A local Entra ID for tests: only the accounts of svcconn's world sign in here.</p>`,
   );
 }
 
