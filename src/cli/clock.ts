@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { send, type ServerFlags, storedAdminKey, target } from "./server-target.js";
+import { UnreachableError, UsageError } from "./exit.js";
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
 
@@ -10,7 +11,7 @@ export function parseDuration(text: string): number {
   const match = /^(\d+(?:\.\d+)?)([smhdw]?)$/i.exec(text.trim());
   const seconds = match ? Number(match[1]) * UNITS[(match[2] || "s").toLowerCase()]! : Number.NaN;
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 100 * 365 * 86_400) {
-    throw new Error(`'${text}' is not a duration: give a positive number of seconds or one with a unit, e.g. 90d, 12h, 15m, 30s, 2w`);
+    throw new UsageError(`'${text}' is not a duration: give a positive number of seconds or one with a unit, e.g. 90d, 12h, 15m, 30s, 2w`);
   }
   return Math.round(seconds);
 }
@@ -38,9 +39,9 @@ interface ClockState {
 async function clockCall(flags: ServerFlags, body?: { advanceSeconds: number }): Promise<ClockState & { data: string }> {
   const { loginUrl, data, ca } = target(flags);
   const adminKey = flags.adminKey ?? process.env.SVCCONN_ADMIN_KEY ?? storedAdminKey(data);
-  if (!adminKey) throw new Error(`an admin key is needed: --admin-key, SVCCONN_ADMIN_KEY, or the data folder of a running svcconn (looked in ${data})`);
+  if (!adminKey) throw new UsageError(`an admin key is needed: --admin-key, SVCCONN_ADMIN_KEY, or the data folder of a running svcconn (looked in ${data})`);
   const response = await send(body ? "POST" : "GET", `${loginUrl}/_admin/clock`, body ? JSON.stringify(body) : "", { "content-type": "application/json", "x-svcconn-admin-key": adminKey }, ca).catch((error: Error) => {
-    throw new Error(`cannot reach svcconn at ${loginUrl}: ${error.message}`);
+    throw new UnreachableError(`cannot reach svcconn at ${loginUrl}: ${error.message}`);
   });
   const answer = JSON.parse(response.body) as ClockState & { error?: { message?: string } };
   if (response.status !== 200) throw new Error(answer.error?.message ?? response.body);

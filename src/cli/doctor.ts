@@ -9,10 +9,11 @@ import { type Instance, openInstance } from "./instance.js";
 import { SVCCONN_VERSION } from "../core/version.js";
 import { SEVERITY_ORDER, type Severity } from "../doctor/scan/findings.js";
 import { failsAt, progressLine, renderTable } from "../doctor/scan/report.js";
-import { applyFixes, type FixPlan, planFixes, planRevert, type Unfixable } from "../doctor/fix/plan.js";
+import { applyFixes, type FixOutcome, type FixPlan, planFixes, planRevert, type Unfixable } from "../doctor/fix/plan.js";
 import { toHtml } from "../doctor/scan/html.js";
 import { toSarif } from "../doctor/scan/sarif.js";
-import { type ScanReport, scan } from "../doctor/scan/scan.js";
+import { ProjectNotFound, type ScanReport, scan } from "../doctor/scan/scan.js";
+import { EXIT, exitCodeOf, UsageError } from "./exit.js";
 
 interface ScanFlags {
   org?: string;
@@ -59,9 +60,9 @@ function openTarget(flags: ScanFlags): Opened {
   const { data, instance } = openInstance(flags);
 
   const organizationUrl = flags.org ?? instance?.organization;
-  if (!organizationUrl) throw new Error("no organization: pass --org https://dev.azure.com/<org> (or --data for a running svcconn)");
+  if (!organizationUrl) throw new UsageError("no organization: pass --org https://dev.azure.com/<org> (or --data for a running svcconn)");
   const pat = flags.pat ?? process.env.AZURE_DEVOPS_EXT_PAT ?? instance?.pat ?? undefined;
-  if (!pat) throw new Error("no personal access token: pass --pat or set AZURE_DEVOPS_EXT_PAT");
+  if (!pat) throw new UsageError("no personal access token: pass --pat or set AZURE_DEVOPS_EXT_PAT");
   const identity = instance ? { authorityHost: instance.login, disableInstanceDiscovery: true } : {};
   let credential: TokenCredential;
   if (flags.clientId && flags.clientSecret && flags.tenant) credential = new ClientSecretCredential(flags.tenant, flags.clientId, flags.clientSecret, identity);
@@ -117,7 +118,7 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 async function runFix(ids: string[], flags: FixFlags): Promise<number> {
-  if (!!flags.plan === !!flags.apply) throw new Error("say --plan (print what would change) or --apply (change it)");
+  if (!!flags.plan === !!flags.apply) throw new UsageError("say --plan (print what would change) or --apply (change it)");
   const opened = openTarget(flags);
   const report = await scanWith(opened, flags, false);
   const { plans, unfixable } = planFixes(report, ids, await opened.now(), { convert: flags.convert });
@@ -126,10 +127,12 @@ async function runFix(ids: string[], flags: FixFlags): Promise<number> {
 
 /** Prints the plans; with --apply (and consent for a real organization) applies them and prints each outcome. */
 async function carryOut(opened: Opened, plans: FixPlan[], unfixable: Unfixable[], flags: FixFlags, rescan?: () => Promise<ScanReport>): Promise<number> {
-  if (flags.json && flags.plan) {
-    process.stdout.write(`${JSON.stringify({ plans: plans.map(({ steps, ...p }) => ({ ...p, steps: steps.map(({ run: _, undo: __, ...s }) => s) })), unfixable }, null, 2)}\n`);
+  const shown = { plans: plans.map(({ steps, ...p }) => ({ ...p, steps: steps.map(({ run: _, undo: __, ...s }) => s) })), unfixable };
+  if (flags.json && (flags.plan || !plans.length)) {
+    process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
     return unfixable.length ? 1 : 0;
   }
+  if (flags.json) return applied(opened, plans, unfixable, flags, rescan, (outcomes) => process.stdout.write(`${JSON.stringify({ ...shown, outcomes }, null, 2)}\n`));
   const lines: string[] = [];
   for (const plan of plans) {
     lines.push(`${plan.findingId}: ${plan.summary}`);
@@ -139,27 +142,33 @@ async function carryOut(opened: Opened, plans: FixPlan[], unfixable: Unfixable[]
   if (!plans.length) lines.push("Nothing to fix.");
   process.stdout.write(`${lines.join("\n")}\n`);
   if (flags.plan || !plans.length) return unfixable.length ? 1 : 0;
+  return applied(opened, plans, unfixable, flags, rescan, (outcomes) => {
+    for (const o of outcomes) process.stdout.write(`${o.status === "fixed" ? "✓" : "✗"} ${o.findingId}: ${o.status}${o.message ? ` — ${o.message}` : ""}\n`);
+    const skipped = plans.length - outcomes.length;
+    if (skipped) process.stdout.write(`${skipped} fix(es) not tried after the failure.\n`);
+  });
+}
 
+/** Applies the plans (with consent for a real organization), shows the outcomes; 0 when every fix was made. */
+async function applied(opened: Opened, plans: FixPlan[], unfixable: Unfixable[], flags: FixFlags, rescan: (() => Promise<ScanReport>) | undefined, show: (outcomes: FixOutcome[]) => void): Promise<number> {
   if (!opened.emulator && !flags.yes) {
-    if (!process.stdin.isTTY) throw new Error(`refusing to change ${opened.target.organization} without --yes (no terminal to ask)`);
+    if (!process.stdin.isTTY) throw new UsageError(`refusing to change ${opened.target.organization} without --yes (no terminal to ask)`);
     if (!(await confirm(`Apply ${plans.length} fix(es) to ${opened.target.organization}? [y/N] `))) return 1;
   }
   const outcomes = await applyFixes(plans, opened.target, rescan);
-  for (const o of outcomes) process.stdout.write(`${o.status === "fixed" ? "✓" : "✗"} ${o.findingId}: ${o.status}${o.message ? ` — ${o.message}` : ""}\n`);
-  const skipped = plans.length - outcomes.length;
-  if (skipped) process.stdout.write(`${skipped} fix(es) not tried after the failure.\n`);
+  show(outcomes);
   return outcomes.every((o) => o.status === "fixed") && outcomes.length === plans.length && !unfixable.length ? 0 : 1;
 }
 
 async function runRevert(connectionId: string, flags: FixFlags): Promise<number> {
-  if (!!flags.plan === !!flags.apply) throw new Error("say --plan (print what would change) or --apply (change it)");
-  if (!flags.project) throw new Error("--project is needed: the project the connection is in");
+  if (!!flags.plan === !!flags.apply) throw new UsageError("say --plan (print what would change) or --apply (change it)");
+  if (!flags.project) throw new UsageError("--project is needed: the project the connection is in");
   const opened = openTarget(flags);
   const project = (await opened.target.projects()).find((p) => p.name.toLowerCase() === flags.project!.toLowerCase() || p.id === flags.project!.toLowerCase());
-  if (!project) throw new Error(`The organization ${opened.target.organization} has no project '${flags.project}'.`);
+  if (!project) throw new UsageError(`The organization ${opened.target.organization} has no project '${flags.project}'.`);
   const connection = (await opened.target.connections(project)).find((c) => c.id === connectionId.toLowerCase() || c.name === connectionId);
-  if (!connection) throw new Error(`The project ${project.name} has no service connection '${connectionId}'.`);
-  if (connection.scheme !== "WorkloadIdentityFederation") throw new Error(`'${connection.name}' uses ${connection.scheme}: only a connection converted to workload identity federation can be reverted.`);
+  if (!connection) throw new UsageError(`The project ${project.name} has no service connection '${connectionId}'.`);
+  if (connection.scheme !== "WorkloadIdentityFederation") throw new UsageError(`'${connection.name}' uses ${connection.scheme}: only a connection converted to workload identity federation can be reverted.`);
   // Nothing for a scan to show afterwards: the conversion's call either succeeds or names why (the seven days passed).
   return carryOut(opened, [planRevert(connection, project.name)], [], flags);
 }
@@ -169,7 +178,7 @@ const handle = (work: () => Promise<number>, name: string) => async () => {
     process.exitCode = await work();
   } catch (error) {
     process.stderr.write(`svcconn doctor ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
+    process.exitCode = error instanceof ProjectNotFound ? EXIT.usage : exitCodeOf(error);
   }
 };
 
@@ -188,7 +197,7 @@ function targetOptions(command: Command): Command {
     .hook("preAction", (cmd) => {
       for (const name of ["expiringDays", "unusedDays"] as const) {
         const value = String(cmd.opts()[name]);
-        if (!/^\d{1,5}$/.test(value)) throw new Error(`--${name === "expiringDays" ? "expiring" : "unused"}-days takes a number of days, not '${value}'`);
+        if (!/^\d{1,5}$/.test(value)) throw new UsageError(`--${name === "expiringDays" ? "expiring" : "unused"}-days takes a number of days, not '${value}'`);
       }
     });
 }
@@ -207,7 +216,7 @@ export function doctorCommand(): Command {
     .option("--plan", "print exactly what would change: the calls, the objects before and after")
     .option("--apply", "make the changes")
     .option("--yes", "do not ask before changing a real organization")
-    .option("--json", "print the plan as JSON (with --plan)")
+    .option("--json", "print the plan (and, with --apply, the outcomes) as JSON")
     .option("--convert", "fix expired or expiring secrets by converting the connection to workload identity federation instead of a new secret")
     .action((ids: string[], flags: FixFlags) => handle(() => runFix(ids, flags), "fix")());
   targetOptions(doctor.command("revert").argument("<connection>", "the connection's id or name"))
@@ -215,6 +224,7 @@ export function doctorCommand(): Command {
     .option("--plan", "print the call")
     .option("--apply", "make it")
     .option("--yes", "do not ask before changing a real organization")
+    .option("--json", "print the plan (and, with --apply, the outcome) as JSON")
     .action((connection: string, flags: FixFlags) => handle(() => runRevert(connection, flags), "revert")());
   return doctor;
 }

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Command, Option } from "commander";
 import { INSTANCE_FILE } from "../server/start.js";
+import { exitCodeOf, UnreachableError, UsageError } from "./exit.js";
 
 /** The module that points Node's fetch at the proxy (lib/ beside src/ and dist/). */
 const FETCH_PROXY = fileURLToPath(new URL("../../lib/fetch-proxy.mjs", import.meta.url));
@@ -21,11 +22,11 @@ interface Instance {
 export function realHostEnvironment(dataDir: string, options: { vm?: string } = {}): Record<string, string> {
   const folder = resolve(dataDir);
   const file = join(folder, INSTANCE_FILE);
-  if (!existsSync(file)) throw new Error(`no svcconn is running on ${folder} (no ${INSTANCE_FILE}); start one with: svcconn serve --data ${dataDir}`);
+  if (!existsSync(file)) throw new UnreachableError(`no svcconn is running on ${folder} (no ${INSTANCE_FILE}); start one with: svcconn serve --data ${dataDir}`);
   const instance = JSON.parse(readFileSync(file, "utf8")) as Instance;
   if (!instance.proxy) throw new Error(`the svcconn running on ${folder} has no proxy (it is older than real-host mode): restart it`);
   if (!instance.caFile) throw new Error(`the svcconn running on ${folder} serves plain HTTP (--no-tls): real-host mode needs its CA`);
-  if (options.vm !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/.test(options.vm)) throw new Error(`--vm takes a VM name of the world, not '${options.vm}'`);
+  if (options.vm !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/.test(options.vm)) throw new UsageError(`--vm takes a VM name of the world, not '${options.vm}'`);
   // On a VM, every call goes through the proxy as that VM: the proxy user name names it (169.254.169.254 then
   // answers with its identities). undici sends proxy credentials only with a password, so one is given.
   const proxy = options.vm ? instance.proxy.replace("://", `://${encodeURIComponent(options.vm)}:vm@`) : instance.proxy;
@@ -89,7 +90,7 @@ export function envCommand(): Command {
         const message = `svcconn env: ${error instanceof Error ? error.message : String(error)}`;
         process.stdout.write(`${failingLine(message, flags.shell)}\n`);
         process.stderr.write(`${message}\n`);
-        process.exitCode = 1;
+        process.exitCode = exitCodeOf(error);
       }
     });
 }

@@ -2,8 +2,10 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { parseRunUrl, readRunFailure } from "../clients/run-failure.js";
 import { assistantPrompt, explain, type ExplainContext, type Explanation } from "../doctor/explain.js";
+import { UnknownScheme } from "../doctor/pasted-log.js";
 import { explainRun, runText } from "../doctor/run-failure.js";
 import { openInstance } from "./instance.js";
+import { UsageError } from "./exit.js";
 
 interface ExplainFlags {
   file?: string;
@@ -34,17 +36,18 @@ export function explainCommand(): Command {
     .action(async (words: string[], flags: ExplainFlags) => {
       const context: ExplainContext = { task: flags.task, scheme: flags.scheme };
       let text = words.join(" ");
-      let result: Explanation;
+      let read: () => Explanation;
       if (flags.run) {
         const { failure, text: runText } = await readRun(flags);
         text = runText;
-        result = explainRun(failure, context);
+        read = () => explainRun(failure, context);
       } else {
         if (flags.file || flags.log) text = readFileSync((flags.file ?? flags.log)!, "utf8");
         else if (!text) text = await readStdin();
-        if (!text.trim()) throw new Error("no error text: pass it as an argument, with --file or --log, on standard input, or name a run with --run");
-        result = explain(text, context);
+        if (!text.trim()) throw new UsageError("no error text: pass it as an argument, with --file or --log, on standard input, or name a run with --run");
+        read = () => explain(text, context);
       }
+      const result = explained(read);
       if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else if (flags.prompt) process.stdout.write(assistantPrompt(text, result));
       else process.stdout.write(explanationText(result));
@@ -54,10 +57,10 @@ export function explainCommand(): Command {
 
 /** A run's failure, read with the token given, from the environment, or of the svcconn on the data folder. */
 async function readRun(flags: ExplainFlags) {
-  const { organizationUrl, project, runId } = parseRunUrl(flags.run!);
+  const { organizationUrl, project, runId } = runUrl(flags.run!);
   const { instance } = flags.pat || process.env.AZURE_DEVOPS_EXT_PAT ? { instance: undefined } : openInstance({ data: flags.data });
   const pat = flags.pat ?? process.env.AZURE_DEVOPS_EXT_PAT ?? instance?.pat ?? undefined;
-  if (!pat) throw new Error("no personal access token for --run: pass --pat or set AZURE_DEVOPS_EXT_PAT");
+  if (!pat) throw new UsageError("no personal access token for --run: pass --pat or set AZURE_DEVOPS_EXT_PAT");
   const failure = await readRunFailure({ organizationUrl, pat, caFile: instance?.caFile ?? undefined }, project, runId);
   return { failure, text: runText(failure) };
 }
@@ -92,4 +95,22 @@ export function explanationText(result: Explanation): string {
   }
   lines.push("", "References:", ...result.references.map((r) => `  ${r}`));
   return `${lines.join("\n")}\n`;
+}
+
+function runUrl(url: string): ReturnType<typeof parseRunUrl> {
+  try {
+    return parseRunUrl(url);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** An explanation; a `--scheme` svcconn does not know is a usage error. */
+function explained(read: () => Explanation): Explanation {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof UnknownScheme) throw new UsageError(error.message);
+    throw error;
+  }
 }

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { UnreachableError } from "./exit.js";
 
 /** What `svcconn serve` writes to its data folder's instance.json: its listeners, CA and bootstrap identities. */
 export interface Instance {
@@ -22,7 +23,7 @@ export function openInstance(flags: { data?: string; org?: string }): { data: st
   const data = resolve(flags.data ?? process.env.SVCCONN_DATA ?? ".svcconn");
   const instanceFile = join(data, "instance.json");
   const instance = !flags.org || flags.data ? (existsSync(instanceFile) ? (JSON.parse(readFileSync(instanceFile, "utf8")) as Instance) : undefined) : undefined;
-  if (flags.data && !instance) throw new Error(`no svcconn is running on ${data} (no ${instanceFile})`);
+  if (flags.data && !instance) throw new UnreachableError(`no svcconn is running on ${data} (no ${instanceFile})`);
   if (instance) ensureTrusted(instance.caFile);
   return { data, instance };
 }

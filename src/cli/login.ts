@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { post, type ServerFlags, storedAdminKey, target } from "./server-target.js";
+import { UsageError } from "./exit.js";
 
 const AZURE_CLI_CLIENT = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 
@@ -16,7 +17,7 @@ export function loginCommand(): Command {
     .option("--json", "print the token response as JSON")
     .action(async (flags: ServerFlags & { user: string; tenant: string; password?: string; scope: string; json?: boolean }) => {
       const password = flags.password ?? process.env.SVCCONN_PASSWORD;
-      if (!password) throw new Error("a password is needed: --password or SVCCONN_PASSWORD");
+      if (!password) throw new UsageError("a password is needed: --password or SVCCONN_PASSWORD");
       const { loginUrl, ca } = target(flags);
       const form = new URLSearchParams({ grant_type: "password", client_id: AZURE_CLI_CLIENT, username: flags.user, password, scope: flags.scope });
       const response = await post(`${loginUrl}/${encodeURIComponent(flags.tenant)}/oauth2/v2.0/token`, form.toString(), { "content-type": "application/x-www-form-urlencoded" }, ca);
@@ -52,7 +53,7 @@ export function logoutCommand(): Command {
     .action(async (flags: ServerFlags & { user: string; tenant?: string; json?: boolean }) => {
       const { loginUrl, data, ca } = target(flags);
       const adminKey = flags.adminKey ?? process.env.SVCCONN_ADMIN_KEY ?? storedAdminKey(data);
-      if (!adminKey) throw new Error("an admin key is needed: --admin-key, SVCCONN_ADMIN_KEY, or a data folder with its keys.json");
+      if (!adminKey) throw new UsageError("an admin key is needed: --admin-key, SVCCONN_ADMIN_KEY, or a data folder with its keys.json");
       const response = await post(`${loginUrl}/_admin/sessions/sign-out`, JSON.stringify({ user: flags.user, ...(flags.tenant ? { tenant: flags.tenant } : {}) }), { "content-type": "application/json", "x-svcconn-admin-key": adminKey }, ca);
       const body = JSON.parse(response.body) as Record<string, unknown>;
       if (response.status !== 200) throw new Error(String((body.error as { message?: string } | undefined)?.message ?? response.body));

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { SVCCONN_VERSION } from "../core/version.js";
+import { exitCodeOf } from "./exit.js";
 
 /**
  * Each command's module, loaded only when it runs: `svcconn serve` need not load the SDKs `doctor` and `scenario`
@@ -33,10 +34,18 @@ async function main(): Promise<void> {
   const versionOnly = !named && args.some((a) => a === "-V" || a === "--version");
   const loading = named && COMMANDS[named] ? [named] : versionOnly ? [] : Object.keys(COMMANDS);
   for (const name of loading) for (const command of await COMMANDS[name]!()) program.addCommand(command);
+  // Commander's usage errors (an unknown option, a missing argument) end with svcconn's usage code, 2.
+  throwInstead(program);
   await program.parseAsync(process.argv);
 }
 
+function throwInstead(command: Command): void {
+  command.exitOverride();
+  for (const sub of command.commands) throwInstead(sub);
+}
+
 main().catch((error: unknown) => {
-  process.stderr.write(`svcconn: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  // Commander has printed its own message (and help or version, which end with 0).
+  if (!(error instanceof Error && error.name === "CommanderError")) process.stderr.write(`svcconn: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(exitCodeOf(error));
 });

@@ -8,6 +8,8 @@ import type { IBuildApi } from "azure-devops-node-api/BuildApi.js";
 import type { TimelineRecord } from "azure-devops-node-api/interfaces/BuildInterfaces.js";
 import type { IPipelinesApi } from "azure-devops-node-api/PipelinesApi.js";
 import { Command } from "commander";
+import { UnreachableError, UsageError } from "./exit.js";
+import { paint } from "./style.js";
 
 /** The running instance on a data folder, as its `instance.json` describes it (flags and environment first). */
 interface Target {
@@ -30,14 +32,14 @@ interface TargetFlags {
 function target(flags: TargetFlags): Target {
   const data = resolve(flags.data ?? process.env.SVCCONN_DATA ?? ".svcconn");
   const file = join(data, "instance.json");
-  if (!existsSync(file)) throw new Error(`no svcconn is running on ${data} (no ${file}): start one with 'svcconn serve --data ${data}'`);
+  if (!existsSync(file)) throw new UnreachableError(`no svcconn is running on ${data} (no ${file}): start one with 'svcconn serve --data ${data}'`);
   const instance = JSON.parse(readFileSync(file, "utf8")) as { devops: string; organization: string | null; project: string | null; pat: string | null; caFile: string | null };
   const keys = join(data, "keys.json");
   const adminKey = flags.adminKey ?? process.env.SVCCONN_ADMIN_KEY ?? (existsSync(keys) ? (JSON.parse(readFileSync(keys, "utf8")) as { adminKey?: string }).adminKey : undefined) ?? "";
   const organization = flags.org ?? instance.organization?.split("/").pop();
   const pat = flags.pat ?? process.env.SVCCONN_PAT ?? instance.pat;
-  if (!organization) throw new Error("no organization: pass --org");
-  if (!pat) throw new Error("no personal access token: pass --pat or set SVCCONN_PAT");
+  if (!organization) throw new UsageError("no organization: pass --org");
+  if (!pat) throw new UsageError("no personal access token: pass --pat or set SVCCONN_PAT");
   return { devops: instance.devops, organization, project: flags.project ?? instance.project ?? "", pat, adminKey, caFile: instance.caFile ?? undefined };
 }
 
@@ -67,25 +69,25 @@ function registerFolder(t: Target, folder: string): Promise<string> {
   });
 }
 
-const color = process.stdout.isTTY && !process.env.NO_COLOR;
-const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+/** BuildResult's values (azure-devops-node-api's enum) by the names the REST API writes. */
+const RESULT_NAMES: Record<number, string> = { 2: "succeeded", 4: "partiallySucceeded", 8: "failed", 32: "canceled" };
 const mark = (r: TimelineRecord) => {
   const result = String(r.result ?? "");
-  if (result === "0" || /^succeeded$/i.test(result)) return paint("32", "✔");
-  if (result === "1" || /succeededWithIssues/i.test(result)) return paint("33", "!");
-  if (result === "2" || /^failed$/i.test(result)) return paint("31", "✖");
-  if (result === "3" || /canceled/i.test(result)) return paint("90", "⊘");
-  return paint("90", "↷");
+  if (result === "0" || /^succeeded$/i.test(result)) return paint("green", "✔");
+  if (result === "1" || /succeededWithIssues/i.test(result)) return paint("yellow", "!");
+  if (result === "2" || /^failed$/i.test(result)) return paint("red", "✖");
+  if (result === "3" || /canceled/i.test(result)) return paint("gray", "⊘");
+  return paint("gray", "↷");
 };
 const seconds = (r: TimelineRecord) => (r.startTime && r.finishTime ? ` ${((new Date(r.finishTime).getTime() - new Date(r.startTime).getTime()) / 1000).toFixed(1)}s` : "");
 /** A log line without the agent's timestamp, with its `##[…]` marker shown the way the web log shows it. */
 const pretty = (line: string) => {
   const text = line.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, "");
-  if (text.startsWith("##[error]")) return paint("31", text);
-  if (text.startsWith("##[warning]")) return paint("33", text);
-  if (text.startsWith("##[section]")) return paint("36", text.slice(11));
-  if (text.startsWith("[command]")) return paint("34", text);
-  if (/^(={20,}|Task {9}:|Description {2}:|Version {6}:|Author {7}:|Help {9}:)/.test(text)) return paint("90", text);
+  if (text.startsWith("##[error]")) return paint("red", text);
+  if (text.startsWith("##[warning]")) return paint("yellow", text);
+  if (text.startsWith("##[section]")) return paint("cyan", text.slice(11));
+  if (text.startsWith("[command]")) return paint("blue", text);
+  if (/^(={20,}|Task {9}:|Description {2}:|Version {6}:|Author {7}:|Help {9}:)/.test(text)) return paint("gray", text);
   return text;
 };
 
@@ -94,7 +96,7 @@ async function pipelineFor(t: Target, api: IPipelinesApi, fileOrName: string, na
   const path = resolve(fileOrName);
   if (!existsSync(path)) {
     const found = (await api.listPipelines(t.project)).find((p) => p.name?.toLowerCase() === fileOrName.toLowerCase());
-    if (!found) throw new Error(`no file ${path}, and no pipeline named '${fileOrName}' in project ${t.project}`);
+    if (!found) throw new UsageError(`no file ${path}, and no pipeline named '${fileOrName}' in project ${t.project}`);
     return { id: found.id!, name: found.name! };
   }
   // The repository is the folder of the YAML file, so templates next to it resolve as in Azure Repos.
@@ -131,7 +133,7 @@ async function follow(builds: IBuildApi, project: string, runId: number, out: No
       const finished = state === "2" || /completed/i.test(state);
       if (record.type !== "Phase" && started && !announced.has(record.id!)) {
         announced.add(record.id!);
-        if (record.type !== "Task" || record.log) out?.write(`${pad}${paint("1", `▶ ${record.type === "Task" ? "" : `${record.type} `}${record.name}`)}${record.type === "Job" && record.workerName ? paint("90", ` (${record.workerName})`) : ""}\n`);
+        if (record.type !== "Task" || record.log) out?.write(`${pad}${paint("bold", `▶ ${record.type === "Task" ? "" : `${record.type} `}${record.name}`)}${record.type === "Job" && record.workerName ? paint("gray", ` (${record.workerName})`) : ""}\n`);
       }
       // Steps' logs; the agent's own records (initialize, checkout, finalize) show as one line each.
       if (out && record.type === "Task" && record.log?.id && record.task) {
@@ -143,13 +145,13 @@ async function follow(builds: IBuildApi, project: string, runId: number, out: No
       for (const child of children(record.id)) await walk(child, record.type === "Phase" ? depth : depth + 1);
       if (record.type !== "Phase" && finished && !done.has(record.id!) && (record.type !== "Task" || announced.has(record.id!) || record.result !== undefined)) {
         done.add(record.id!);
-        out?.write(`${pad}${mark(record)} ${record.name}${paint("90", seconds(record))}\n`);
+        out?.write(`${pad}${mark(record)} ${record.name}${paint("gray", seconds(record))}\n`);
       }
     };
     for (const root of children(undefined)) await walk(root, 0);
     const status = String(build.status ?? "");
     if (status === "2" || /completed/i.test(status)) {
-      for (const v of build.validationResults ?? []) out?.write(`${paint("31", "##[error]")}${v.message}\n`);
+      for (const v of build.validationResults ?? []) out?.write(`${paint("red", "##[error]")}${v.message}\n`);
       const result = String(build.result ?? "");
       return result === "2" ? "succeeded" : result === "4" ? "partiallySucceeded" : result === "8" ? "failed" : result === "32" ? "canceled" : result.toLowerCase();
     }
@@ -178,7 +180,7 @@ function parsePairs(values: string[] | undefined, what: string): Record<string, 
   const out: Record<string, string> = {};
   for (const v of values ?? []) {
     const eq = v.indexOf("=");
-    if (eq <= 0) throw new Error(`--${what} takes NAME=VALUE, not '${v}'`);
+    if (eq <= 0) throw new UsageError(`--${what} takes NAME=VALUE, not '${v}'`);
     out[v.slice(0, eq)] = v.slice(eq + 1);
   }
   return out;
@@ -239,7 +241,7 @@ export function pipelineCommand(): Command {
     } catch (error) {
       const messages = validationMessages(error);
       if (flags.json) process.stdout.write(`${JSON.stringify({ pipeline: defined.name, result: "notQueued", validationResults: messages })}\n`);
-      else for (const m of messages) process.stderr.write(`${paint("31", "##[error]")}${m}\n`);
+      else for (const m of messages) process.stderr.write(`${paint("red", "##[error]", process.stderr)}${m}\n`);
       process.exitCode = 1;
       return;
     }
@@ -253,30 +255,37 @@ export function pipelineCommand(): Command {
       process.exitCode = result === "succeeded" || result === "partiallySucceeded" ? 0 : 1;
       return;
     }
-    process.stdout.write(`${paint("1", `Run ${run.name} of ${defined.name}`)} ${paint("90", `(#${run.id}, ${url})`)}\n`);
+    process.stdout.write(`${paint("bold", `Run ${run.name} of ${defined.name}`)} ${paint("gray", `(#${run.id}, ${url})`)}\n`);
     const result = await follow(await builds, t.project, run.id, process.stdout);
-    process.stdout.write(`${paint("1", `Result: ${result}`)}\n`);
+    process.stdout.write(`${paint("bold", `Result: ${result}`)}\n`);
     process.exitCode = result === "succeeded" || result === "partiallySucceeded" ? 0 : 1;
   });
-  targetOptions(pipeline.command("runs").description("List the project's runs, newest first").option("--top <n>", "how many", "20")).action(async (flags: TargetFlags & { top: string }) => {
-    const t = target(flags);
-    const builds = await clients(t).builds;
-    const list = await builds.getBuilds(t.project, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, Number(flags.top) || 20);
-    for (const b of list) {
-      process.stdout.write(`${String(b.id).padStart(5)}  ${(b.definition?.name ?? "").padEnd(32)} ${(b.buildNumber ?? "").padEnd(12)} ${String(b.status === 2 ? "completed" : "inProgress").padEnd(11)} ${String(b.result === 2 ? "succeeded" : b.result === 4 ? "partiallySucceeded" : b.result === 8 ? "failed" : b.result === 32 ? "canceled" : "").padEnd(19)} ${b.queueTime?.toISOString() ?? ""}\n`);
-    }
-  });
-  targetOptions(pipeline.command("logs <run>").description("Print a run's log, job by job")).action(async (run: string, flags: TargetFlags) => {
+  targetOptions(pipeline.command("runs").description("List the project's runs, newest first").option("--top <n>", "how many", "20").option("--json", "print them as JSON")).action(
+    async (flags: TargetFlags & { top: string; json?: boolean }) => {
+      const t = target(flags);
+      const builds = await clients(t).builds;
+      const list = await builds.getBuilds(t.project, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, Number(flags.top) || 20);
+      const rows = list.map((b) => ({ id: b.id, pipeline: b.definition?.name ?? "", buildNumber: b.buildNumber ?? "", status: b.status === 2 ? "completed" : "inProgress", result: RESULT_NAMES[b.result ?? 0] ?? "", queueTime: b.queueTime?.toISOString() ?? null }));
+      if (flags.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      else for (const r of rows) process.stdout.write(`${String(r.id).padStart(5)}  ${r.pipeline.padEnd(32)} ${r.buildNumber.padEnd(12)} ${r.status.padEnd(11)} ${r.result.padEnd(19)} ${r.queueTime ?? ""}\n`);
+    },
+  );
+  targetOptions(pipeline.command("logs <run>").description("Print a run's log, job by job").option("--json", "print the jobs and their log lines as JSON")).action(async (run: string, flags: TargetFlags & { json?: boolean }) => {
     const t = target(flags);
     const builds = await clients(t).builds;
     const timeline = await builds.getBuildTimeline(t.project, Number(run));
-    const jobs = (timeline?.records ?? []).filter((r) => r.type === "Job" && r.log?.id);
-    for (const job of jobs) {
-      process.stdout.write(`${paint("1", `Job ${job.name}`)}\n`);
-      for (const line of await builds.getBuildLogLines(t.project, Number(run), job.log!.id!)) process.stdout.write(`${pretty(line)}\n`);
+    const jobs = [];
+    for (const job of (timeline?.records ?? []).filter((r) => r.type === "Job" && r.log?.id)) jobs.push({ name: job.name ?? "", lines: await builds.getBuildLogLines(t.project, Number(run), job.log!.id!) });
+    const errors = ((await builds.getBuild(t.project, Number(run))).validationResults ?? []).map((v) => v.message ?? "");
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify({ run: Number(run), jobs, validationResults: errors }, null, 2)}\n`);
+      return;
     }
-    const build = await builds.getBuild(t.project, Number(run));
-    for (const v of build.validationResults ?? []) process.stdout.write(`${paint("31", "##[error]")}${v.message}\n`);
+    for (const job of jobs) {
+      process.stdout.write(`${paint("bold", `Job ${job.name}`)}\n`);
+      for (const line of job.lines) process.stdout.write(`${pretty(line)}\n`);
+    }
+    for (const message of errors) process.stdout.write(`${paint("red", "##[error]")}${message}\n`);
   });
   return pipeline;
 }

@@ -11,6 +11,7 @@ import { ScenarioWorld } from "../scenarios/scenario-world.js";
 import { startServer } from "../server/start.js";
 import { ensureCa } from "../server/tls.js";
 import { readWorld } from "../world/load.js";
+import { UsageError } from "./exit.js";
 
 /** The package's scenarios/ folder (beside dist/ and src/). */
 export const SCENARIO_FOLDER = fileURLToPath(new URL("../../scenarios/", import.meta.url));
@@ -59,7 +60,7 @@ export function scenarioCommand(): Command {
 
 function pickScenario(id: string): Scenario {
   const found = scenarioById(id);
-  if (!found) throw new Error(`no scenario '${id}': ${SCENARIOS.map((s) => s.id).join(", ")} (svcconn scenario list)`);
+  if (!found) throw new UsageError(`no scenario '${id}': ${SCENARIOS.map((s) => s.id).join(", ")} (svcconn scenario list)`);
   return found;
 }
 

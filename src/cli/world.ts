@@ -19,9 +19,11 @@ export function worldCommand(): Command {
   world
     .command("check <file>")
     .description("Validate a world file; errors name the bad path")
-    .action((file: string) => {
+    .option("--json", "print what it holds as JSON")
+    .action((file: string, flags: { json?: boolean }) => {
       const parsed = readWorld(file);
-      process.stdout.write(`ok: ${parsed.tenants.length} tenant(s)\n`);
+      const counts = { tenants: parsed.tenants.length, users: parsed.tenants.reduce((n, t) => n + t.users.length, 0), organizations: parsed.organizations.length };
+      process.stdout.write(flags.json ? `${JSON.stringify({ ok: true, name: parsed.name ?? null, ...counts })}\n` : `ok: ${parsed.tenants.length} tenant(s)\n`);
     });
   world
     .command("show")

@@ -75,14 +75,14 @@ describe("svcconn doctor scan", () => {
     expect(days.code).not.toBe(0);
     expect(days.stderr).toContain("--unused-days takes a number of days, not 'soon'");
     const unreachable = await runCli(["doctor", "scan", "--org", "https://127.0.0.1:9/nowhere", "--pat", "x", "--tenant", DEMO.tenantId, "--client-id", DEMO.bootstrapAppId, "--client-secret", "x"]);
-    expect(unreachable.code).toBe(2);
+    expect(unreachable.code).toBe(3);
     expect(unreachable.stderr).toMatch(/^svcconn doctor scan: Could not read the projects of the organization nowhere: .*ECONNREFUSED/);
     const revertMissing = await runCli(["doctor", "revert", "nope", "--data", data, "--project", "web", "--plan"]);
     expect(revertMissing.stderr).toBe("svcconn doctor revert: The project web has no service connection 'nope'.\n");
     const revertSecret = await runCli(["doctor", "revert", "points-nowhere", "--data", data, "--project", "web", "--plan"]);
     expect(revertSecret.stderr).toBe("svcconn doctor revert: 'points-nowhere' uses ServicePrincipal: only a connection converted to workload identity federation can be reverted.\n");
     const noRights = await runCli(["doctor", "scan", "--data", data, "--pat", "not-a-pat"]);
-    expect(noRights.code).toBe(2);
+    expect(noRights.code).toBe(1);
     expect(noRights.stderr).toMatch(/^svcconn doctor scan: Could not read the projects of the organization contoso: TF400813: /);
   }, 60_000);
 
@@ -102,9 +102,9 @@ describe("svcconn doctor scan", () => {
     expect(plan.stdout).toContain(`  PATCH {org}/web/_apis/pipelines/pipelinePermissions/endpoint/${id}`);
     expect(plan.stdout).toContain('    before: {"allPipelines":{"authorized":true},"pipelines":[]}');
 
-    const applied = await runCli(["doctor", "fix", "--data", data, "--apply"]);
+    const applied = await runCli(["doctor", "fix", "--data", data, "--apply", "--json"]);
     expect(applied.code, applied.stderr + applied.stdout).toBe(0);
-    expect(applied.stdout).toContain(`✓ open-access/${id}: fixed`);
+    expect(JSON.parse(applied.stdout)).toMatchObject({ plans: [{ findingId: `open-access/${id}` }], unfixable: [], outcomes: [{ findingId: `open-access/${id}`, status: "fixed" }] });
     const after = JSON.parse((await runCli(["doctor", "scan", "--data", data, "--json"])).stdout);
     expect(after.connections[0].findings.map((f: { kind: string }) => f.kind)).toEqual(["application-missing"]);
   }, 120_000);

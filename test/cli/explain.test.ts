@@ -62,10 +62,10 @@ describe("svcconn explain", () => {
     const certificate = await run(["--task", "TerraformTaskV4@4", "--scheme", "certificate", "--json", "AADSTS7000215: Invalid client secret provided."]);
     expect(JSON.parse(certificate.stdout)).toMatchObject({ id: "task-lacks-certificate-support", context: { scheme: "certificate" } });
     const notARun = await run(["--run", "https://dev.azure.com/contoso/web/_git/web", "--pat", "x"]);
-    expect(notARun.code).toBe(1);
+    expect(notARun.code).toBe(2);
     expect(notARun.stderr).toContain("not a run's URL (…/{project}/_build/results?buildId=N): https://dev.azure.com/contoso/web/_git/web");
     const wrong = await run(["--scheme", "kerberos", "AADSTS7000215"]);
-    expect(wrong.code).toBe(1);
+    expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain("unknown scheme 'kerberos'");
   });
 

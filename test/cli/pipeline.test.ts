@@ -50,6 +50,12 @@ describe("svcconn pipeline", () => {
     expect(runs.stdout.split("\n")[0]).toMatch(/^\s+3\s+.*fails\.yml.*completed\s+failed/);
     const logs = await runCli(["pipeline", "logs", "3", "--data", data]);
     expect(logs.stdout).toContain("about to fail");
+    // --json for scripts: the same facts, whole.
+    const listed = JSON.parse((await runCli(["pipeline", "runs", "--data", data, "--json"])).stdout);
+    expect(listed[0]).toMatchObject({ id: 3, pipeline: expect.stringContaining("fails.yml"), status: "completed", result: "failed", queueTime: expect.stringMatching(/^\d{4}-/) });
+    const logged = JSON.parse((await runCli(["pipeline", "logs", "3", "--data", data, "--json"])).stdout);
+    expect(logged).toMatchObject({ run: 3, validationResults: [] });
+    expect(logged.jobs[0].lines.join("\n")).toContain("about to fail");
   }, 60_000);
 
   it("a connection the pipeline cannot use: the validation error and exit code 1", async () => {
@@ -72,7 +78,7 @@ describe("svcconn pipeline", () => {
 
   it("an unknown name is an error naming both readings", async () => {
     const result = await runCli(["pipeline", "run", "no-such-pipeline", "--data", data], project);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain("no pipeline named 'no-such-pipeline'");
   });
 
@@ -96,7 +102,7 @@ describe("svcconn pipeline", () => {
 
   it("names a missing data folder", async () => {
     const result = await runCli(["pipeline", "run", "ok.yml", "--data", join(data, "nope")], project);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(3);
     expect(result.stderr).toContain(`no svcconn is running on ${join(data, "nope")}`);
   });
 });

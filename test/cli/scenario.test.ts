@@ -39,7 +39,7 @@ describe("svcconn scenario", () => {
     expect(result).toMatchObject({ id: "S18", passed: true, explained: true, explanation: { id: "scheme-unsupported-on-server" } });
     expect(result.steps.map((s: { phase: string }) => s.phase)).toEqual(["fails", "explain", "fix", "succeeds"]);
     const unknown = await runCli(["scenario", "run", "S1"]);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("no scenario 'S1': S2, S3");
   });
 });

@@ -81,7 +81,7 @@ describe("svcconn env and svcconn exec", () => {
     const exec = await runCli(["exec", "--data", data, "--", process.execPath, "-e", "process.stdout.write(process.env.HTTPS_PROXY + ' ' + process.env.AZURE_CONFIG_DIR); process.exit(3)"]);
     expect(exec).toMatchObject({ code: 3, stdout: `${server.proxy} ${join(data, "azure-cli")}` });
     const none = await runCli(["env", "--data", join(data, "nowhere")]);
-    expect(none.code).not.toBe(0);
+    expect(none.code).toBe(3);
     expect(none.stderr).toContain(`no svcconn is running on ${join(data, "nowhere")}`);
     expect((await runCli(["env", "--data", join(data, "nowhere"), "--shell", "pwsh"])).stdout).toMatch(/^throw 'svcconn env: no svcconn is running on /);
   }, 60_000);
@@ -118,7 +118,7 @@ describe("svcconn clock", () => {
     const shown = JSON.parse((await runCli(["clock", "show", "--json", "--data", data, "--admin-key", server.adminKey])).stdout);
     expect(shown.offsetSeconds).toBeGreaterThanOrEqual(10_800);
     const bad = await runCli(["clock", "advance", "soon", "--data", data, "--admin-key", server.adminKey]);
-    expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining("'soon' is not a duration") });
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining("'soon' is not a duration") });
   }, 120_000);
 });
 

@@ -19,6 +19,9 @@ import {
   Unreadable,
 } from "./target.js";
 
+/** The project a scan was asked for is not in the organization (the caller's input). */
+export class ProjectNotFound extends Error {}
+
 export interface ScanOptions {
   /** Only this project (name or id); all projects otherwise. */
   project?: string;
@@ -132,10 +135,10 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
   };
 
   const allProjects = await target.projects().catch((error: unknown) => {
-    throw new Error(`Could not read the projects of the organization ${target.organization || "(none)"}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`Could not read the projects of the organization ${target.organization || "(none)"}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   });
   const projects = options.project ? allProjects.filter((p) => p.name.toLowerCase() === options.project!.toLowerCase() || p.id === options.project!.toLowerCase()) : allProjects;
-  if (options.project && !projects.length) throw new Error(`The organization ${target.organization} has no project '${options.project}'.`);
+  if (options.project && !projects.length) throw new ProjectNotFound(`The organization ${target.organization} has no project '${options.project}'.`);
 
   // A shared connection is listed in each project: scan it once, under the first project that shows it.
   const byId = new Map<string, { connection: ConnectionInfo; project: ProjectInfo }>();
