@@ -88,11 +88,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
     await checkStoreKey(store, new SecretBox(keys.secretKey), keyFolder ? join(resolve(config.keysDir!), KEY_FILE) : (folder?.keyFile ?? "(in memory)"));
     const adminKey = config.adminKey ?? keys.adminKey;
     const keyBox = new SecretBox(keys.secretKey);
-    const clock = new AdjustableClock(Number((await store.meta.get("clockOffsetMs")) ?? 0));
-    // A move adds to the stored offset, so moves made by processes sharing the store all count; each process
-    // follows the stored offset (read every CLOCK_POLL_MS where the store is shared).
-    clock.onChange((_, moved) => void store.meta.add("clockOffsetMs", moved).then((offset) => clock.follow(offset)).catch((err) => logger.error({ err }, "cannot persist the clock")));
-    const clockPoll = config.database ? setInterval(() => void store.meta.get("clockOffsetMs").then((offset) => clock.follow(Number(offset ?? 0)), () => undefined), CLOCK_POLL_MS).unref() : undefined;
+    const { clock, clockPoll } = await storedClock(store, !!config.database, logger);
 
     // A data folder remembers the world it was made from, so a restart prints the same bootstrap facts.
     const worldFile = config.world ? resolve(config.world) : ((await store.meta.get("worldFile")) ?? "demo");
@@ -114,47 +110,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
 
     // Runs and automatic creations are held under leases: another process (or the next start) takes over a stopped one's.
     const leases = new OperationLeases(store.leases, { leaseMs: config.leaseSeconds * 1000, now: Date.now, logger });
-    /** The three planes over one store (the world loader builds them over its transaction). */
-    const planes = (s: Store) => {
-      const federation = new FederationIssuer(s, clock, keyBox);
-      const entra = new EntraService({
-        store: s,
-        clock,
-        localPlane,
-        federationIssuers: [federation.resolver()],
-        sessionInactivitySeconds: config.sessionInactivitySeconds,
-        directoryPropagationSeconds: config.directoryPropagationSeconds,
-        // The web UI on this instance's DevOps listener, and under its real name through the real-host proxy.
-        azureDevOpsWebOrigins: () => [...(urls.devops ? [urls.devops] : []), "https://dev.azure.com"],
-        keyBox,
-      });
-      const arm = new ArmService({ store: s, clock, directory: entra.directory, tokens: inProcessTokenValidator(entra), roleAssignmentPropagationSeconds: config.rbacPropagationSeconds });
-      const entraApi = inProcessEntraApi(entra, clock, loginBase);
-      const devops = new DevOpsService({
-        store: s,
-        clock,
-        logger,
-        entra: entraApi,
-        arm: inProcessArmApi(arm),
-        federation,
-        secretKey: keys.secretKey,
-        keyBox,
-        leases,
-      });
-      const pipelines = new PipelinesService({
-        store: s,
-        clock,
-        logger,
-        devops: inProcessPipelinesDevOpsApi(devops),
-        urls: () => ({ devops: urls.devops ?? "https://127.0.0.1", login: loginBase(), arm: urls.arm ?? "https://127.0.0.1", graph: urls.graph ?? "https://127.0.0.1", imds: urls.imds ?? "http://127.0.0.1", proxy: urls.proxy }),
-        agentEnvironment: () => agentEnvironment(caFile()),
-        keyBox,
-        leases,
-        ...isolation,
-      });
-      const keyVault = new KeyVaultService({ store: s, clock, keyBox, directory: inProcessVaultDirectory(arm), tokens: inProcessVaultTokens(entra) });
-      return { entra, arm, devops, pipelines, keyVault };
-    };
+    const planes = (s: Store) => buildPlanes(s, { config, clock, keyBox, secretKey: keys.secretKey, logger, leases, isolation, localPlane, urls, loginBase, caFile });
     // A store is seeded once: the world's name is written in the same start, after the world's one transaction;
     // processes starting together on one empty database take turns, and only the first loads it.
     await store.exclusively("world", async () => {
@@ -166,20 +122,7 @@ export async function createRuntime(config: Config): Promise<Runtime> {
       await store.meta.set("worldFile", worldFile);
     });
     const { entra, arm, devops, pipelines, keyVault } = planes(store);
-    leases.onLapsed("creation", (id) => devops.takeOverCreation(id));
-    leases.onLapsed("run", (id, body) => pipelines.takeOverRun(id, body));
-    leases.onCancel("run", (id) => pipelines.cancelHeld(Number(id)));
-    // A parallel job, agent, exclusive lock or place in a lock's queue a stopped process held is free again.
-    for (const kind of ["agent", "lock", "lock-wait"] as const) leases.onLapsed(kind, (id) => leases.release(kind, id));
-    // SQLite's data folder is locked to this process: whoever held a lease there is gone, so it is taken at once.
-    const takenOver = await leases.sweep({ everything: !config.database });
-    if (takenOver) logger.warn({ takenOver }, "runs and automatic creations a stopped process held were taken over");
-    leases.start();
-    const orphanGraceMs = config.database ? config.leaseSeconds * 1000 : 0;
-    const recovered = await devops.recoverUnfinishedCreations(orphanGraceMs);
-    if (recovered) logger.warn({ recovered }, "automatic service connection creations left unfinished by the last run were failed and undone");
-    const abandoned = await pipelines.recoverUnfinishedRuns(orphanGraceMs);
-    if (abandoned) logger.warn({ abandoned }, "pipeline runs left under way by the last run were ended as failed");
+    await takeOverUnfinished(leases, devops, pipelines, config, logger);
     const deployments = new DeploymentEngine(arm, store, clock);
     let built: Listeners | undefined;
     const vaultEndpoints = new VaultEndpoints(() => built!.vault, () => listenerAddress(config.host));
@@ -239,6 +182,92 @@ export async function createRuntime(config: Config): Promise<Runtime> {
     folder?.release();
     throw error;
   }
+}
+
+/**
+ * svcconn's clock, its offset kept in the store: a move adds to the stored offset, so moves made by processes sharing
+ * the store all count; each process follows the stored offset (read every CLOCK_POLL_MS where the store is shared).
+ */
+async function storedClock(store: Store, shared: boolean, logger: Logger) {
+  const clock = new AdjustableClock(Number((await store.meta.get("clockOffsetMs")) ?? 0));
+  clock.onChange((_, moved) => void store.meta.add("clockOffsetMs", moved).then((offset) => clock.follow(offset)).catch((err) => logger.error({ err }, "cannot persist the clock")));
+  const clockPoll = shared ? setInterval(() => void store.meta.get("clockOffsetMs").then((offset) => clock.follow(Number(offset ?? 0)), () => undefined), CLOCK_POLL_MS).unref() : undefined;
+  return { clock, clockPoll };
+}
+
+/** What the planes are built with besides their store. */
+interface PlaneParts {
+  config: Config;
+  clock: AdjustableClock;
+  keyBox: SecretBox;
+  secretKey: Buffer;
+  logger: Logger;
+  leases: OperationLeases;
+  isolation: ReturnType<typeof stepIsolation>;
+  localPlane: (url: URL) => ResourcePlane | undefined;
+  urls: Partial<Record<Plane | "proxy", string>>;
+  loginBase: () => string;
+  caFile: () => string | undefined;
+}
+
+/** The planes over one store (the world loader builds them over its transaction), each reaching the others through its ports. */
+function buildPlanes(s: Store, { config, clock, keyBox, secretKey, logger, leases, isolation, localPlane, urls, loginBase, caFile }: PlaneParts) {
+  const federation = new FederationIssuer(s, clock, keyBox);
+  const entra = new EntraService({
+    store: s,
+    clock,
+    localPlane,
+    federationIssuers: [federation.resolver()],
+    sessionInactivitySeconds: config.sessionInactivitySeconds,
+    directoryPropagationSeconds: config.directoryPropagationSeconds,
+    // The web UI on this instance's DevOps listener, and under its real name through the real-host proxy.
+    azureDevOpsWebOrigins: () => [...(urls.devops ? [urls.devops] : []), "https://dev.azure.com"],
+    keyBox,
+  });
+  const arm = new ArmService({ store: s, clock, directory: entra.directory, tokens: inProcessTokenValidator(entra), roleAssignmentPropagationSeconds: config.rbacPropagationSeconds });
+  const entraApi = inProcessEntraApi(entra, clock, loginBase);
+  const devops = new DevOpsService({
+    store: s,
+    clock,
+    logger,
+    entra: entraApi,
+    arm: inProcessArmApi(arm),
+    federation,
+    secretKey,
+    keyBox,
+    leases,
+  });
+  const pipelines = new PipelinesService({
+    store: s,
+    clock,
+    logger,
+    devops: inProcessPipelinesDevOpsApi(devops),
+    urls: () => ({ devops: urls.devops ?? "https://127.0.0.1", login: loginBase(), arm: urls.arm ?? "https://127.0.0.1", graph: urls.graph ?? "https://127.0.0.1", imds: urls.imds ?? "http://127.0.0.1", proxy: urls.proxy }),
+    agentEnvironment: () => agentEnvironment(caFile()),
+    keyBox,
+    leases,
+    ...isolation,
+  });
+  const keyVault = new KeyVaultService({ store: s, clock, keyBox, directory: inProcessVaultDirectory(arm), tokens: inProcessVaultTokens(entra) });
+  return { entra, arm, devops, pipelines, keyVault };
+}
+
+/** Runs and automatic creations a stopped process held are taken over (leases), and ones left unfinished ended. */
+async function takeOverUnfinished(leases: OperationLeases, devops: DevOpsService, pipelines: PipelinesService, config: Config, logger: Logger): Promise<void> {
+  leases.onLapsed("creation", (id) => devops.takeOverCreation(id));
+  leases.onLapsed("run", (id, body) => pipelines.takeOverRun(id, body));
+  leases.onCancel("run", (id) => pipelines.cancelHeld(Number(id)));
+  // A parallel job, agent, exclusive lock or place in a lock's queue a stopped process held is free again.
+  for (const kind of ["agent", "lock", "lock-wait"] as const) leases.onLapsed(kind, (id) => leases.release(kind, id));
+  // SQLite's data folder is locked to this process: whoever held a lease there is gone, so it is taken at once.
+  const takenOver = await leases.sweep({ everything: !config.database });
+  if (takenOver) logger.warn({ takenOver }, "runs and automatic creations a stopped process held were taken over");
+  leases.start();
+  const orphanGraceMs = config.database ? config.leaseSeconds * 1000 : 0;
+  const recovered = await devops.recoverUnfinishedCreations(orphanGraceMs);
+  if (recovered) logger.warn({ recovered }, "automatic service connection creations left unfinished by the last run were failed and undone");
+  const abandoned = await pipelines.recoverUnfinishedRuns(orphanGraceMs);
+  if (abandoned) logger.warn({ abandoned }, "pipeline runs left under way by the last run were ended as failed");
 }
 
 /**

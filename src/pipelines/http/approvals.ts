@@ -1,13 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import type { ApprovalUpdate } from "../approvals.js";
 import { pipelinesErrors } from "../errors.js";
 import type { Approval, ApprovalStatus } from "../model.js";
-import type { PipelineCaller } from "../ports.js";
 import type { PipelinesService } from "../service.js";
+import type { Req, Route } from "./route.js";
 import type { ViewBase } from "./views.js";
 
-type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string>; Body: unknown }>;
-type Route = (handler: (request: Req, reply: FastifyReply, caller: PipelineCaller, base: ViewBase) => Promise<unknown>) => (request: Req, reply: FastifyReply) => Promise<unknown>;
 
 const STATES: Array<ApprovalStatus | "all"> = ["pending", "approved", "rejected", "skipped", "canceled", "timedOut", "failed", "uninitiated", "all"];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,49 +1,72 @@
 import { Readable } from "node:stream";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import { organizationUrl } from "../../http/wire.js";
 import { pipelinesErrors, PipelinesError } from "../errors.js";
 import { readBuildParameters, readDefinitionUpdate, readGeneralSettings, readId, readNewDefinition, readNewPipeline, readQueueBuild, readRunRequest } from "../input.js";
-import type { Pipeline } from "../model.js";
-import { DevOpsPortError, type PipelineCaller, type ProjectRef } from "../ports.js";
+import type { Pipeline, Repository } from "../model.js";
+import { DevOpsPortError, type ProjectRef } from "../ports.js";
 import type { PipelinesService } from "../service.js";
 import { approvalRoutes } from "./approvals.js";
+import type { Req, Route } from "./route.js";
 import { buildLogView, buildView, definitionVariablesView, generalSettingsView, pipelineLogView, pipelineView, runView, timelineView, type ViewBase } from "./views.js";
 
-type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string>; Body: unknown }>;
 
 const apiVersion = (request: Req) => /api-version=([^;,\s]+)/i.exec(String(request.headers.accept ?? ""))?.[1] ?? request.query["api-version"];
 
+
+/** What every route of this surface shares: its caller and project resolved, its answer rendered. */
+interface Surface {
+  app: FastifyInstance;
+  pipelines: PipelinesService;
+  route: Route;
+  repositories: (p: Pipeline) => Promise<Repository | undefined>;
+}
+
+const pipelineId = (request: Req) => readId(request.params.pipelineId, pipelinesErrors.pipelineNotFound);
+const runId = (request: Req, key = "runId") => readId(request.params[key], pipelinesErrors.runNotFound);
+const list = <T>(value: T[]) => ({ count: value.length, value });
+
 /**
  * Azure Pipelines' REST surface on the DevOps listener: pipelines and runs (`_apis/pipelines`), builds, timelines,
- * logs and definitions (`_apis/build`), and the job OIDC token (`_apis/distributedtask`).
+ * logs and definitions (`_apis/build`), approvals, and the job OIDC token (`_apis/distributedtask`).
  */
 export function pipelinesRoutes(app: FastifyInstance, pipelines: PipelinesService): void {
-  const route =
-    (handler: (request: Req, reply: FastifyReply, caller: PipelineCaller, base: ViewBase) => Promise<unknown>) =>
-    async (request: Req, reply: FastifyReply) => {
-      try {
-        const caller = await pipelines.caller(request.params.org!, request.headers.authorization);
-        const project: ProjectRef = request.params.project ? await pipelines.project(caller, request.params.project) : { id: "", name: "" };
-        const base: ViewBase = { collection: `${organizationUrl(request, caller.organization.name)}/`, organization: caller.organization, project };
-        const result = await handler(request, reply, caller, base);
-        if (reply.sent || result === reply) return reply;
-        if (result === undefined) return reply.status(204).send();
-        const version = apiVersion(request);
-        if (typeof result === "string") return reply.type("text/plain; charset=utf-8").send(result);
-        void reply.header("content-type", `application/json; charset=utf-8${version ? `; api-version=${version}` : ""}`);
-        return result;
-      } catch (error) {
-        // The DevOps plane's refusals (authentication, unknown project) in its own envelope.
-        if (error instanceof DevOpsPortError) throw new PipelinesError(error.status, error.typeKey, error.message, `Microsoft.VisualStudio.Services.WebApi.${error.typeKey}, Microsoft.VisualStudio.Services.WebApi`);
-        throw error;
-      }
-    };
-  const pipelineId = (request: Req) => readId(request.params.pipelineId, pipelinesErrors.pipelineNotFound);
-  const runId = (request: Req, key = "runId") => readId(request.params[key], pipelinesErrors.runNotFound);
-  const repositories = async (p: Pipeline) => pipelines.catalog.repositoryOf(p).catch(() => undefined);
-  const list = <T>(value: T[]) => ({ count: value.length, value });
-
+  const route = routeOf(pipelines);
+  const surface: Surface = { app, pipelines, route, repositories: async (p) => pipelines.catalog.repositoryOf(p).catch(() => undefined) };
   approvalRoutes(app, pipelines, route);
+  runRoutes(surface);
+  buildRoutes(surface);
+  definitionRoutes(surface);
+  app.post(
+    "/:org/:project/_apis/distributedtask/hubs/:hub/plans/:planId/jobs/:jobId/oidctoken",
+    route(async (request, _reply, caller, base) => ({ oidcToken: await pipelines.oidcToken(caller, base.project.id, request.params.planId!, request.params.jobId!, request.query.serviceConnectionId) })),
+  );
+}
+
+/** A handler with the caller and project resolved and the answer rendered as Azure DevOps does (JSON, text, 204). */
+function routeOf(pipelines: PipelinesService): Route {
+  return (handler) => async (request: Req, reply: FastifyReply) => {
+    try {
+      const caller = await pipelines.caller(request.params.org!, request.headers.authorization);
+      const project: ProjectRef = request.params.project ? await pipelines.project(caller, request.params.project) : { id: "", name: "" };
+      const base: ViewBase = { collection: `${organizationUrl(request, caller.organization.name)}/`, organization: caller.organization, project };
+      const result = await handler(request, reply, caller, base);
+      if (reply.sent || result === reply) return reply;
+      if (result === undefined) return reply.status(204).send();
+      const version = apiVersion(request);
+      if (typeof result === "string") return reply.type("text/plain; charset=utf-8").send(result);
+      void reply.header("content-type", `application/json; charset=utf-8${version ? `; api-version=${version}` : ""}`);
+      return result;
+    } catch (error) {
+      // The DevOps plane's refusals (authentication, unknown project) in its own envelope.
+      if (error instanceof DevOpsPortError) throw new PipelinesError(error.status, error.typeKey, error.message, `Microsoft.VisualStudio.Services.WebApi.${error.typeKey}, Microsoft.VisualStudio.Services.WebApi`);
+      throw error;
+    }
+  };
+}
+
+/** `_apis/pipelines`: pipelines, their runs and run logs (the Pipelines API). */
+function runRoutes({ app, pipelines, route, repositories }: Surface): void {
   const P = "/:org/:project/_apis/pipelines";
   app.post(P, route(async (request, _reply, caller, base) => {
     const created = await pipelines.catalog.createPipeline(caller, base.project.id, readNewPipeline(request.body));
@@ -83,7 +106,10 @@ export function pipelinesRoutes(app: FastifyInstance, pipelines: PipelinesServic
     const { run, log } = await pipelines.log(caller, base.project.id, runId(request), readId(request.params.logId, pipelinesErrors.logNotFound));
     return pipelineLogView(log, run, base);
   }));
+}
 
+/** `_apis/build/builds`: queue, list, get, cancel; timelines and logs (the Build API). */
+function buildRoutes({ app, pipelines, route, repositories }: Surface): void {
   const B = "/:org/:project/_apis/build";
   app.post(`${B}/builds`, route(async (request, _reply, caller, base) => {
     const { pipelineId: id, request: run, parameters } = readQueueBuild(request.body, request.query.definitionId);
@@ -138,7 +164,11 @@ export function pipelinesRoutes(app: FastifyInstance, pipelines: PipelinesServic
     }
     return reply.type("text/plain; charset=utf-8").send(Readable.from(textLines(lines), { objectMode: false, highWaterMark: 64 * 1024 }));
   }));
+}
 
+/** `_apis/build/definitions` and general settings. */
+function definitionRoutes({ app, pipelines, route, repositories }: Surface): void {
+  const B = "/:org/:project/_apis/build";
   const definitionView = (p: Pipeline, repositoryName: string | undefined, base: ViewBase) => ({
     _links: { self: { href: `${base.collection}${base.project.id}/_apis/build/Definitions/${p.id}?revision=${p.revision}` }, web: { href: `${base.collection}${encodeURIComponent(base.project.name)}/_build/definition?definitionId=${p.id}` } },
     process: { yamlFilename: p.yamlPath.replace(/^\//, ""), type: 2 },
@@ -176,11 +206,6 @@ export function pipelinesRoutes(app: FastifyInstance, pipelines: PipelinesServic
   }));
   app.get(`${B}/generalsettings`, route(async (_request, _reply, caller, base) => generalSettingsView(await pipelines.catalog.generalSettings(caller, base.project.id))));
   app.patch(`${B}/generalsettings`, route(async (request, _reply, caller, base) => generalSettingsView(await pipelines.catalog.updateGeneralSettings(caller, base.project.id, readGeneralSettings(request.body)))));
-
-  app.post(
-    "/:org/:project/_apis/distributedtask/hubs/:hub/plans/:planId/jobs/:jobId/oidctoken",
-    route(async (request, _reply, caller, base) => ({ oidcToken: await pipelines.oidcToken(caller, base.project.id, request.params.planId!, request.params.jobId!, request.query.serviceConnectionId) })),
-  );
 }
 
 /** A log's lines as text, a page at a time. */

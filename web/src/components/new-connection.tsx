@@ -25,7 +25,7 @@ import {
 } from "@fluentui/react-components";
 import { ErrorBar } from "./error-bar";
 import { CheckmarkCircle20Filled, Circle20Regular, DismissCircle20Filled } from "@fluentui/react-icons";
-import { useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { type Dispatch, useEffect, useReducer, useRef, useState, useSyncExternalStore } from "react";
 import { type Listed, orgApi, projectApi } from "../api";
 import { pageUrls } from "../app";
 import { navigate, useLocation } from "../router";
@@ -33,6 +33,7 @@ import { config } from "../config";
 import type { ServiceEndpoint } from "../model";
 import { currentProjectId } from "../permissions";
 import { ArmPicker, useArmListing } from "./arm-picker";
+import { canSave, type ConnectionForm, connectionRequest, type Credential, type FormAction, formReducer, type IdentityType, initialForm, type ManagementGroup, type Picker, type ScopeLevel, type Subscription } from "./connection-form";
 import { ExplanationView } from "./explanation";
 
 const useStyles = makeStyles({
@@ -51,25 +52,6 @@ export const CREATION_STEPS = [
   "Assign the application the Contributor role",
   "Save the service connection",
 ];
-
-type IdentityType = "automatic" | "manual" | "managedIdentity";
-type Credential = "WorkloadIdentityFederation" | "ServicePrincipal" | "Certificate";
-type ScopeLevel = "Subscription" | "ManagementGroup" | "AzureMLWorkspace";
-
-interface Subscription {
-  subscriptionId: string;
-  displayName: string;
-  subscriptionTenantId: string;
-}
-interface ManagementGroup {
-  id: string;
-  displayName: string;
-  tenantId: string;
-}
-interface Picker<T> {
-  value: T[];
-  errorMessage: string | null;
-}
 
 /** Where creation stands: which steps are done, which one failed, and with which message. */
 export function creationProgress(e: ServiceEndpoint): { done: number; failed?: number; message?: string; ready: boolean } {
@@ -152,7 +134,7 @@ export function NewConnectionButton() {
 
 /**
  * The creation wizard. Anyone may open it (through `?action=new`); the service decides on Save, so a person without
- * the Creator role gets Azure DevOps' own refusal.
+ * the Creator role gets Azure DevOps' own refusal. The form's state and the request it sends are connection-form.ts.
  */
 export function NewConnectionDialog() {
   const styles = useStyles();
@@ -165,77 +147,13 @@ export function NewConnectionDialog() {
     else if (pathname !== openedAt.current) newConnection.close();
   }, [open, pathname]);
   const setOpen = (value: boolean) => (value ? newConnection.open() : newConnection.close());
-  // As in Azure DevOps, the dialog starts with the connection type; svcconn's pages build Azure Resource Manager ones.
-  const [type, setType] = useState<string>();
-  const [typeChosen, setTypeChosen] = useState(false);
-  const [types, setTypes] = useState<Array<{ name: string; displayName: string }>>();
-  useEffect(() => {
-    if (!open) return setTypeChosen(false);
-    if (!types) {
-      orgApi
-        .get<Listed<{ name: string; displayName: string }>>("serviceendpoint/types")
-        .then((r) => setTypes(r.value))
-        .catch(() => setTypes([{ name: "azurerm", displayName: "Azure Resource Manager" }]));
-    }
-  }, [open, types]);
-  const [identity, setIdentity] = useState<IdentityType>("automatic");
-  const [credential, setCredential] = useState<Credential>("WorkloadIdentityFederation");
-  const [scopeLevel, setScopeLevel] = useState<ScopeLevel>("Subscription");
-  const [workspace, setWorkspace] = useState({ name: "", location: "" });
-  const [certificate, setCertificate] = useState("");
-  const [subscriptions, setSubscriptions] = useState<Picker<Subscription>>();
-  const [groups, setGroups] = useState<Picker<ManagementGroup>>();
-  const [subscriptionId, setSubscriptionId] = useState("");
-  const [subscriptionName, setSubscriptionName] = useState("");
-  const [tenantId, setTenantId] = useState(config.tenantId);
-  const [managementGroupId, setManagementGroupId] = useState("");
-  const [resourceGroup, setResourceGroup] = useState("");
-  const [clientId, setClientId] = useState("");
-  const [secret, setSecret] = useState("");
-  const [name, setName] = useState("");
-  const [description, setDescription] = useState("");
-  const [allPipelines, setAllPipelines] = useState(false);
+  const { types, type, setType, typeChosen, setTypeChosen } = useConnectionType(open);
+  const [form, dispatch] = useReducer(formReducer, config.tenantId, initialForm);
+  const pickers = usePickers(open, form);
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string>();
   const [created, setCreated] = useState<ServiceEndpoint>();
-  // An automatic connection's resource group and workspace are picked from what ARM lists for the person.
-  const listing = identity === "automatic" && subscriptionId;
-  const resourceGroups = useArmListing(listing ? `/subscriptions/${subscriptionId}/resourcegroups?api-version=2021-04-01` : undefined);
-  const workspaces = useArmListing(
-    listing && scopeLevel === "AzureMLWorkspace" && resourceGroup ? `/subscriptions/${subscriptionId}/resourceGroups/${encodeURIComponent(resourceGroup)}/providers/Microsoft.MachineLearningServices/workspaces?api-version=2024-04-01` : undefined,
-  );
-
-  useEffect(() => {
-    if (!open || identity !== "automatic") return;
-    if (scopeLevel === "Subscription" && !subscriptions) {
-      orgApi
-        .get<Picker<Subscription>>("serviceendpoint/endpointproxy/azurermsubscriptions")
-        .then(setSubscriptions)
-        .catch((e: Error) => setSubscriptions({ value: [], errorMessage: e.message }));
-    }
-    if (scopeLevel === "ManagementGroup" && !groups) {
-      orgApi
-        .get<Picker<ManagementGroup>>("serviceendpoint/endpointproxy/azurermmanagementgroups")
-        .then(setGroups)
-        .catch((e: Error) => setGroups({ value: [], errorMessage: e.message }));
-    }
-  }, [open, identity, scopeLevel, subscriptions, groups]);
-
-  // Live progress: the connection is read again until its creation has finished, one way or the other.
-  useEffect(() => {
-    if (created?.operationStatus?.state !== "InProgress") return;
-    const timer = setTimeout(() => {
-      projectApi
-        .get<ServiceEndpoint>(`serviceendpoint/endpoints/${created.id}`, { includeFailed: true })
-        .then(async (e) => {
-          if (e.operationStatus?.state === "Ready" && allPipelines) await grantAll(e.id);
-          setCreated(e);
-          if (e.operationStatus?.state !== "InProgress") announceCreated();
-        })
-        .catch((e: Error) => setError(e.message));
-    }, 400);
-    return () => clearTimeout(timer);
-  }, [created, allPipelines]);
+  useFollowedCreation(created, form.allPipelines, setCreated, setError);
 
   // Save replaces the form (and the focused Save button) with the steps: the focus follows, so the keyboard
   // stays in the dialog (Escape, Tab to Close or to the new connection).
@@ -251,52 +169,17 @@ export function NewConnectionDialog() {
     setCreated(undefined);
     setError(undefined);
     setSaving(false);
-    setName("");
-    setDescription("");
-    setSecret("");
-    setCertificate("");
+    dispatch({ type: "closed" });
   }, [open]);
 
   const save = async () => {
     setError(undefined);
     setSaving(true);
     try {
-      const projectId = await currentProjectId();
-      // A certificate is the service-principal scheme with the certificate (PEM: certificate and private key).
-      const scheme = identity === "managedIdentity" ? "ManagedServiceIdentity" : credential === "Certificate" ? "ServicePrincipal" : credential;
-      const data: Record<string, string> = { environment: "AzureCloud", scopeLevel };
-      if (identity !== "managedIdentity") data.creationMode = identity === "automatic" ? "Automatic" : "Manual";
-      const parameters: Record<string, string> = {};
-      if (scopeLevel === "ManagementGroup") {
-        const group = groups?.value.find((g) => g.id === managementGroupId);
-        Object.assign(data, { managementGroupId, managementGroupName: group?.displayName ?? managementGroupId });
-        parameters.tenantid = group?.tenantId ?? tenantId;
-      } else {
-        const picked = subscriptions?.value.find((s) => s.subscriptionId === subscriptionId);
-        Object.assign(data, { subscriptionId, subscriptionName: picked?.displayName ?? subscriptionName });
-        parameters.tenantid = picked?.subscriptionTenantId ?? tenantId;
-        if (scopeLevel === "AzureMLWorkspace") Object.assign(data, { resourceGroupName: resourceGroup, mlWorkspaceName: workspace.name, mlWorkspaceLocation: workspace.location });
-        else if (resourceGroup) parameters.scope = `/subscriptions/${subscriptionId}/resourcegroups/${resourceGroup}`;
-      }
-      if (identity === "manual") {
-        parameters.serviceprincipalid = clientId;
-        if (credential === "ServicePrincipal") Object.assign(parameters, { authenticationType: "spnKey", serviceprincipalkey: secret });
-        if (credential === "Certificate") Object.assign(parameters, { authenticationType: "spnCertificate", servicePrincipalCertificate: certificate });
-      }
-      const body = {
-        name,
-        type: "azurerm",
-        url: "https://management.azure.com/",
-        description,
-        authorization: { scheme, parameters },
-        data,
-        isShared: false,
-        owner: "library",
-        serviceEndpointProjectReferences: [{ projectReference: { id: projectId, name: config.project }, name, description }],
-      };
+      const body = connectionRequest(form, { projectId: await currentProjectId(), projectName: config.project, subscriptions: pickers.subscriptions, groups: pickers.groups });
       const endpoint = await orgApi.send<ServiceEndpoint>("POST", "serviceendpoint/endpoints", body);
       if (endpoint.operationStatus?.state !== "InProgress") {
-        if (allPipelines && endpoint.operationStatus?.state !== "Failed") await grantAll(endpoint.id);
+        if (form.allPipelines && endpoint.operationStatus?.state !== "Failed") await grantAll(endpoint.id);
         announceCreated();
       }
       setCreated(endpoint);
@@ -306,19 +189,10 @@ export function NewConnectionDialog() {
       setSaving(false);
     }
   };
-
-  const valid =
-    name.trim() &&
-    (scopeLevel === "ManagementGroup" ? managementGroupId : subscriptionId) &&
-    (scopeLevel !== "AzureMLWorkspace" || (resourceGroup && workspace.name && workspace.location)) &&
-    (identity !== "manual" || (clientId && tenantId && (credential !== "ServicePrincipal" || secret) && (credential !== "Certificate" || certificate.includes("PRIVATE KEY"))));
-  const progress = created && creationProgress(created);
+  const valid = canSave(form);
 
   return (
-    <Dialog
-      open={open}
-      onOpenChange={(_e, d) => setOpen(d.open)}
-    >
+    <Dialog open={open} onOpenChange={(_e, d) => setOpen(d.open)}>
       <DialogSurface className={styles.surface}>
         <DialogBody>
           <DialogTitle>{typeChosen ? "New Azure service connection" : "New service connection"}</DialogTitle>
@@ -350,169 +224,23 @@ export function NewConnectionDialog() {
                   if (valid && !saving) void save();
                 }}
               >
-                <Field label="Identity type">
-                  <RadioGroup
-                    value={identity}
-                    onChange={(_e, d) => {
-                      setIdentity(d.value as IdentityType);
-                      // A certificate is given only to a manual connection.
-                      if (d.value !== "manual" && credential === "Certificate") setCredential("WorkloadIdentityFederation");
-                    }}
-                  >
-                    <Radio value="automatic" label="App registration (automatic)" />
-                    <Radio value="manual" label="App registration or managed identity (manual)" />
-                    <Radio value="managedIdentity" label="Managed identity (self-hosted agent's VM)" />
-                  </RadioGroup>
-                </Field>
-                {identity !== "managedIdentity" && (
-                  <Field label="Credential">
-                    <RadioGroup layout="horizontal" value={credential} onChange={(_e, d) => setCredential(d.value as Credential)}>
-                      <Radio value="WorkloadIdentityFederation" label="Workload identity federation" />
-                      <Radio value="ServicePrincipal" label="Secret" />
-                      {identity === "manual" && <Radio value="Certificate" label="Certificate" />}
-                    </RadioGroup>
-                  </Field>
-                )}
-                <Field label="Scope level">
-                  <RadioGroup layout="horizontal" value={scopeLevel} onChange={(_e, d) => setScopeLevel(d.value as ScopeLevel)}>
-                    <Radio value="Subscription" label="Subscription" />
-                    <Radio value="ManagementGroup" label="Management group" />
-                    <Radio value="AzureMLWorkspace" label="Machine Learning workspace" />
-                  </RadioGroup>
-                </Field>
-                {identity === "automatic" && scopeLevel !== "ManagementGroup" && (
-                  <Field label="Subscription" required validationMessage={subscriptions?.errorMessage ?? undefined}>
-                    <Dropdown
-                      placeholder={subscriptions ? "Select a subscription" : "Loading subscriptions…"}
-                      selectedOptions={subscriptionId ? [subscriptionId] : []}
-                      value={subscriptions?.value.find((s) => s.subscriptionId === subscriptionId)?.displayName ?? ""}
-                      onOptionSelect={(_e, d) => setSubscriptionId(d.optionValue ?? "")}
-                    >
-                      {(subscriptions?.value ?? []).map((s) => (
-                        <Option key={s.subscriptionId} value={s.subscriptionId} text={s.displayName}>
-                          {`${s.displayName} (${s.subscriptionId})`}
-                        </Option>
-                      ))}
-                    </Dropdown>
-                  </Field>
-                )}
-                {identity === "automatic" && scopeLevel === "ManagementGroup" && (
-                  <Field label="Management group" required validationMessage={groups?.errorMessage ?? undefined}>
-                    <Dropdown
-                      placeholder={groups ? "Select a management group" : "Loading management groups…"}
-                      selectedOptions={managementGroupId ? [managementGroupId] : []}
-                      value={groups?.value.find((g) => g.id === managementGroupId)?.displayName ?? ""}
-                      onOptionSelect={(_e, d) => setManagementGroupId(d.optionValue ?? "")}
-                    >
-                      {(groups?.value ?? []).map((g) => (
-                        <Option key={g.id} value={g.id} text={g.displayName}>
-                          {`${g.displayName} (${g.id})`}
-                        </Option>
-                      ))}
-                    </Dropdown>
-                  </Field>
-                )}
-                {identity !== "automatic" && scopeLevel !== "ManagementGroup" && (
-                  <>
-                    <Field label="Subscription ID" required>
-                      <Input value={subscriptionId} onChange={(_e, d) => setSubscriptionId(d.value.trim())} />
-                    </Field>
-                    <Field label="Subscription name">
-                      <Input value={subscriptionName} onChange={(_e, d) => setSubscriptionName(d.value)} />
-                    </Field>
-                  </>
-                )}
-                {identity !== "automatic" && scopeLevel === "ManagementGroup" && (
-                  <Field label="Management group ID" required>
-                    <Input value={managementGroupId} onChange={(_e, d) => setManagementGroupId(d.value.trim())} />
-                  </Field>
-                )}
-                {identity !== "automatic" && (
-                  <Field label="Tenant ID" required>
-                    <Input value={tenantId} onChange={(_e, d) => setTenantId(d.value.trim())} />
-                  </Field>
-                )}
-                {scopeLevel === "Subscription" && (
-                  <ArmPicker label="Resource group (optional)" hint="Leave empty to grant on the whole subscription." value={resourceGroup} listing={resourceGroups} onChange={setResourceGroup} />
-                )}
-                {scopeLevel === "AzureMLWorkspace" && (
-                  <>
-                    <ArmPicker label="Resource group" required value={resourceGroup} listing={resourceGroups} onChange={setResourceGroup} />
-                    <ArmPicker
-                      label="Machine Learning workspace"
-                      required
-                      value={workspace.name}
-                      listing={workspaces}
-                      onChange={(name) => setWorkspace((w) => ({ name, location: workspaces.items?.find((i) => i.name === name)?.location ?? w.location }))}
-                    />
-                    <Field label="Workspace location" required>
-                      <Input value={workspace.location} onChange={(_e, d) => setWorkspace((w) => ({ ...w, location: d.value.trim() }))} />
-                    </Field>
-                  </>
-                )}
-                {identity === "manual" && (
-                  <>
-                    <Field label="Service principal (application) client ID" required>
-                      <Input value={clientId} onChange={(_e, d) => setClientId(d.value.trim())} />
-                    </Field>
-                    {credential === "ServicePrincipal" && (
-                      <Field label="Service principal key" required>
-                        <Input type="password" value={secret} onChange={(_e, d) => setSecret(d.value)} />
-                      </Field>
-                    )}
-                    {credential === "Certificate" && (
-                      <Field label="Certificate" required hint="PEM: the certificate and its private key, as the application's credential holds it.">
-                        <Textarea resize="vertical" value={certificate} onChange={(_e, d) => setCertificate(d.value)} />
-                      </Field>
-                    )}
-                  </>
-                )}
-                <Field label="Service connection name" required>
-                  <Input value={name} onChange={(_e, d) => setName(d.value)} />
-                </Field>
-                <Field label="Description (optional)">
-                  <Textarea value={description} onChange={(_e, d) => setDescription(d.value)} />
-                </Field>
-                <Checkbox checked={allPipelines} onChange={(_e, d) => setAllPipelines(!!d.checked)} label="Grant access permission to all pipelines" />
+                <ConnectionFields form={form} dispatch={dispatch} pickers={pickers} />
                 <ErrorBar message={error} testId="save-error" />
                 {error && <ExplanationView text={error} />}
                 <button type="submit" hidden aria-hidden tabIndex={-1} />
               </form>
             )}
-            {created && progress && (
-              <section aria-label="Creating the service connection" aria-live="polite" tabIndex={-1} ref={progressRef}>
-                <Text as="p" weight="semibold">
-                  {created.name}
-                </Text>
-                {created.data.creationMode === "Automatic" ? <CreationSteps endpoint={created} /> : <Text as="p">Saved.</Text>}
-                {progress.ready && (
-                  <MessageBar intent="success">
-                    <MessageBarBody>
-                      The service connection is ready.{" "}
-                      <Link
-                        href={pageUrls.connection(created.id)}
-                        onClick={(event) => {
-                          event.preventDefault();
-                          // The dialog closes first, so the page behind it is no longer hidden from assistive technology.
-                          setOpen(false);
-                          navigate(pageUrls.connection(created.id));
-                        }}
-                      >
-                        Open it
-                      </Link>
-                    </MessageBarBody>
-                  </MessageBar>
-                )}
-                {progress.failed !== undefined && (
-                  <>
-                    <MessageBar intent="error" role="alert">
-                      <MessageBarBody data-testid="creation-error">{progress.message}</MessageBarBody>
-                    </MessageBar>
-                    <ExplanationView text={progress.message ?? ""} offerScan />
-                  </>
-                )}
-                <ErrorBar message={error} />
-              </section>
+            {created && (
+              <CreationProgress
+                created={created}
+                error={error}
+                progressRef={progressRef}
+                onOpen={() => {
+                  // The dialog closes first, so the page behind it is no longer hidden from assistive technology.
+                  setOpen(false);
+                  navigate(pageUrls.connection(created.id));
+                }}
+              />
             )}
           </DialogContent>
           <DialogActions>
@@ -533,5 +261,251 @@ export function NewConnectionDialog() {
         </DialogBody>
       </DialogSurface>
     </Dialog>
+  );
+}
+
+/** As in Azure DevOps, the dialog starts with the connection type; svcconn's pages build Azure Resource Manager ones. */
+function useConnectionType(open: boolean) {
+  const [type, setType] = useState<string>();
+  const [typeChosen, setTypeChosen] = useState(false);
+  const [types, setTypes] = useState<Array<{ name: string; displayName: string }>>();
+  useEffect(() => {
+    if (!open) return setTypeChosen(false);
+    if (!types) {
+      orgApi
+        .get<Listed<{ name: string; displayName: string }>>("serviceendpoint/types")
+        .then((r) => setTypes(r.value))
+        .catch(() => setTypes([{ name: "azurerm", displayName: "Azure Resource Manager" }]));
+    }
+  }, [open, types]);
+  return { types, type, setType, typeChosen, setTypeChosen };
+}
+
+interface Pickers {
+  subscriptions?: Picker<Subscription>;
+  groups?: Picker<ManagementGroup>;
+  resourceGroups: ReturnType<typeof useArmListing>;
+  workspaces: ReturnType<typeof useArmListing>;
+}
+
+/** What an automatic connection is picked from: the endpoint proxy's subscriptions and groups, ARM's groups and workspaces. */
+function usePickers(open: boolean, form: ConnectionForm): Pickers {
+  const [subscriptions, setSubscriptions] = useState<Picker<Subscription>>();
+  const [groups, setGroups] = useState<Picker<ManagementGroup>>();
+  const { identity, scopeLevel, subscriptionId, resourceGroup } = form;
+  const listing = identity === "automatic" && subscriptionId;
+  const resourceGroups = useArmListing(listing ? `/subscriptions/${subscriptionId}/resourcegroups?api-version=2021-04-01` : undefined);
+  const workspaces = useArmListing(
+    listing && scopeLevel === "AzureMLWorkspace" && resourceGroup ? `/subscriptions/${subscriptionId}/resourceGroups/${encodeURIComponent(resourceGroup)}/providers/Microsoft.MachineLearningServices/workspaces?api-version=2024-04-01` : undefined,
+  );
+  useEffect(() => {
+    if (!open || identity !== "automatic") return;
+    if (scopeLevel === "Subscription" && !subscriptions) {
+      orgApi
+        .get<Picker<Subscription>>("serviceendpoint/endpointproxy/azurermsubscriptions")
+        .then(setSubscriptions)
+        .catch((e: Error) => setSubscriptions({ value: [], errorMessage: e.message }));
+    }
+    if (scopeLevel === "ManagementGroup" && !groups) {
+      orgApi
+        .get<Picker<ManagementGroup>>("serviceendpoint/endpointproxy/azurermmanagementgroups")
+        .then(setGroups)
+        .catch((e: Error) => setGroups({ value: [], errorMessage: e.message }));
+    }
+  }, [open, identity, scopeLevel, subscriptions, groups]);
+  return { subscriptions, groups, resourceGroups, workspaces };
+}
+
+/** Live progress: the connection is read again until its creation has finished, one way or the other. */
+function useFollowedCreation(created: ServiceEndpoint | undefined, allPipelines: boolean, setCreated: (e: ServiceEndpoint) => void, setError: (m: string) => void) {
+  useEffect(() => {
+    if (created?.operationStatus?.state !== "InProgress") return;
+    const timer = setTimeout(() => {
+      projectApi
+        .get<ServiceEndpoint>(`serviceendpoint/endpoints/${created.id}`, { includeFailed: true })
+        .then(async (e) => {
+          if (e.operationStatus?.state === "Ready" && allPipelines) await grantAll(e.id);
+          setCreated(e);
+          if (e.operationStatus?.state !== "InProgress") announceCreated();
+        })
+        .catch((e: Error) => setError(e.message));
+    }, 400);
+    return () => clearTimeout(timer);
+  }, [created, allPipelines, setCreated, setError]);
+}
+
+/** The form's fields; each change is an action for connection-form.ts's reducer. */
+function ConnectionFields({ form, dispatch, pickers }: { form: ConnectionForm; dispatch: Dispatch<FormAction>; pickers: Pickers }) {
+  const set = (values: Extract<FormAction, { type: "set" }>["values"]) => dispatch({ type: "set", values });
+  const { identity, credential, scopeLevel } = form;
+  return (
+    <>
+      <Field label="Identity type">
+        <RadioGroup value={identity} onChange={(_e, d) => dispatch({ type: "identity", identity: d.value as IdentityType })}>
+          <Radio value="automatic" label="App registration (automatic)" />
+          <Radio value="manual" label="App registration or managed identity (manual)" />
+          <Radio value="managedIdentity" label="Managed identity (self-hosted agent's VM)" />
+        </RadioGroup>
+      </Field>
+      {identity !== "managedIdentity" && (
+        <Field label="Credential">
+          <RadioGroup layout="horizontal" value={credential} onChange={(_e, d) => set({ credential: d.value as Credential })}>
+            <Radio value="WorkloadIdentityFederation" label="Workload identity federation" />
+            <Radio value="ServicePrincipal" label="Secret" />
+            {identity === "manual" && <Radio value="Certificate" label="Certificate" />}
+          </RadioGroup>
+        </Field>
+      )}
+      <Field label="Scope level">
+        <RadioGroup layout="horizontal" value={scopeLevel} onChange={(_e, d) => set({ scopeLevel: d.value as ScopeLevel })}>
+          <Radio value="Subscription" label="Subscription" />
+          <Radio value="ManagementGroup" label="Management group" />
+          <Radio value="AzureMLWorkspace" label="Machine Learning workspace" />
+        </RadioGroup>
+      </Field>
+      <ScopeFields form={form} set={set} pickers={pickers} />
+      {identity === "manual" && (
+        <>
+          <Field label="Service principal (application) client ID" required>
+            <Input value={form.clientId} onChange={(_e, d) => set({ clientId: d.value.trim() })} />
+          </Field>
+          {credential === "ServicePrincipal" && (
+            <Field label="Service principal key" required>
+              <Input type="password" value={form.secret} onChange={(_e, d) => set({ secret: d.value })} />
+            </Field>
+          )}
+          {credential === "Certificate" && (
+            <Field label="Certificate" required hint="PEM: the certificate and its private key, as the application's credential holds it.">
+              <Textarea resize="vertical" value={form.certificate} onChange={(_e, d) => set({ certificate: d.value })} />
+            </Field>
+          )}
+        </>
+      )}
+      <Field label="Service connection name" required>
+        <Input value={form.name} onChange={(_e, d) => set({ name: d.value })} />
+      </Field>
+      <Field label="Description (optional)">
+        <Textarea value={form.description} onChange={(_e, d) => set({ description: d.value })} />
+      </Field>
+      <Checkbox checked={form.allPipelines} onChange={(_e, d) => set({ allPipelines: !!d.checked })} label="Grant access permission to all pipelines" />
+    </>
+  );
+}
+
+/** Where the connection works: picked (automatic) or typed (manual), with its resource group or workspace. */
+function ScopeFields({ form, set, pickers }: { form: ConnectionForm; set: (values: Partial<ConnectionForm>) => void; pickers: Pickers }) {
+  const { identity, scopeLevel, subscriptionId, managementGroupId, resourceGroup, workspace } = form;
+  const { subscriptions, groups, resourceGroups, workspaces } = pickers;
+  return (
+    <>
+      {identity === "automatic" && scopeLevel !== "ManagementGroup" && (
+        <Field label="Subscription" required validationMessage={subscriptions?.errorMessage ?? undefined}>
+          <Dropdown
+            placeholder={subscriptions ? "Select a subscription" : "Loading subscriptions…"}
+            selectedOptions={subscriptionId ? [subscriptionId] : []}
+            value={subscriptions?.value.find((s) => s.subscriptionId === subscriptionId)?.displayName ?? ""}
+            onOptionSelect={(_e, d) => set({ subscriptionId: d.optionValue ?? "" })}
+          >
+            {(subscriptions?.value ?? []).map((s) => (
+              <Option key={s.subscriptionId} value={s.subscriptionId} text={s.displayName}>
+                {`${s.displayName} (${s.subscriptionId})`}
+              </Option>
+            ))}
+          </Dropdown>
+        </Field>
+      )}
+      {identity === "automatic" && scopeLevel === "ManagementGroup" && (
+        <Field label="Management group" required validationMessage={groups?.errorMessage ?? undefined}>
+          <Dropdown
+            placeholder={groups ? "Select a management group" : "Loading management groups…"}
+            selectedOptions={managementGroupId ? [managementGroupId] : []}
+            value={groups?.value.find((g) => g.id === managementGroupId)?.displayName ?? ""}
+            onOptionSelect={(_e, d) => set({ managementGroupId: d.optionValue ?? "" })}
+          >
+            {(groups?.value ?? []).map((g) => (
+              <Option key={g.id} value={g.id} text={g.displayName}>
+                {`${g.displayName} (${g.id})`}
+              </Option>
+            ))}
+          </Dropdown>
+        </Field>
+      )}
+      {identity !== "automatic" && scopeLevel !== "ManagementGroup" && (
+        <>
+          <Field label="Subscription ID" required>
+            <Input value={subscriptionId} onChange={(_e, d) => set({ subscriptionId: d.value.trim() })} />
+          </Field>
+          <Field label="Subscription name">
+            <Input value={form.subscriptionName} onChange={(_e, d) => set({ subscriptionName: d.value })} />
+          </Field>
+        </>
+      )}
+      {identity !== "automatic" && scopeLevel === "ManagementGroup" && (
+        <Field label="Management group ID" required>
+          <Input value={managementGroupId} onChange={(_e, d) => set({ managementGroupId: d.value.trim() })} />
+        </Field>
+      )}
+      {identity !== "automatic" && (
+        <Field label="Tenant ID" required>
+          <Input value={form.tenantId} onChange={(_e, d) => set({ tenantId: d.value.trim() })} />
+        </Field>
+      )}
+      {scopeLevel === "Subscription" && (
+        <ArmPicker label="Resource group (optional)" hint="Leave empty to grant on the whole subscription." value={resourceGroup} listing={resourceGroups} onChange={(value) => set({ resourceGroup: value })} />
+      )}
+      {scopeLevel === "AzureMLWorkspace" && (
+        <>
+          <ArmPicker label="Resource group" required value={resourceGroup} listing={resourceGroups} onChange={(value) => set({ resourceGroup: value })} />
+          <ArmPicker
+            label="Machine Learning workspace"
+            required
+            value={workspace.name}
+            listing={workspaces}
+            onChange={(name) => set({ workspace: { name, location: workspaces.items?.find((i) => i.name === name)?.location ?? workspace.location } })}
+          />
+          <Field label="Workspace location" required>
+            <Input value={workspace.location} onChange={(_e, d) => set({ workspace: { ...workspace, location: d.value.trim() } })} />
+          </Field>
+        </>
+      )}
+    </>
+  );
+}
+
+/** After Save: the steps as they go, then the outcome (a link to the new connection, or the failure explained). */
+function CreationProgress({ created, error, progressRef, onOpen }: { created: ServiceEndpoint; error?: string; progressRef: React.RefObject<HTMLElement | null>; onOpen: () => void }) {
+  const progress = creationProgress(created);
+  return (
+    <section aria-label="Creating the service connection" aria-live="polite" tabIndex={-1} ref={progressRef}>
+      <Text as="p" weight="semibold">
+        {created.name}
+      </Text>
+      {created.data.creationMode === "Automatic" ? <CreationSteps endpoint={created} /> : <Text as="p">Saved.</Text>}
+      {progress.ready && (
+        <MessageBar intent="success">
+          <MessageBarBody>
+            The service connection is ready.{" "}
+            <Link
+              href={pageUrls.connection(created.id)}
+              onClick={(event) => {
+                event.preventDefault();
+                onOpen();
+              }}
+            >
+              Open it
+            </Link>
+          </MessageBarBody>
+        </MessageBar>
+      )}
+      {progress.failed !== undefined && (
+        <>
+          <MessageBar intent="error" role="alert">
+            <MessageBarBody data-testid="creation-error">{progress.message}</MessageBarBody>
+          </MessageBar>
+          <ExplanationView text={progress.message ?? ""} offerScan />
+        </>
+      )}
+      <ErrorBar message={error} />
+    </section>
   );
 }
