@@ -25,13 +25,13 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Static imports and re-exports, and dynamic `import("…")` (type positions included). */
-function importsOf(file: string, text: string): Import[] {
+function importsOf(file: string, text: string, root = SRC): Import[] {
   const out: Import[] = [];
-  const from = relative(SRC, file);
+  const from = relative(root, file);
   const statement = /^\s*(import|export)\s+(type\s+)?[^;]*?\bfrom\s+["']([^"']+)["']/gm;
   const dynamic = /import\(\s*["']([^"']+)["']\s*\)/g;
   const add = (spec: string, typeOnly: boolean) => {
-    const to = spec.startsWith(".") ? normalize(relative(SRC, resolve(dirname(file), spec))).replace(/\.js$/, ".ts") : spec;
+    const to = spec.startsWith(".") ? normalize(relative(root, resolve(dirname(file), spec))).replace(/\.js$/, ".ts") : spec;
     out.push({ from, to, typeOnly });
   };
   for (const m of text.matchAll(statement)) add(m[3]!, !!m[2]);
@@ -87,5 +87,44 @@ describe("dependency rules", () => {
     const probe = importsOf(join(SRC, "devops/http/probe.ts"), 'import type { Store } from "../../store/index.js";\n');
     expect(probe).toEqual([{ from: "devops/http/probe.ts", to: "store/index.ts", typeOnly: true }]);
     expect(probe.filter((i) => isHttp(i.from) && i.to.startsWith("store/"))).toHaveLength(1);
+  });
+});
+
+/** The web UI's modules by path below web/src, extension included (its imports name none: `./router`). */
+const WEB = resolve(import.meta.dirname, "../../web/src");
+const webFiles = sourceFiles(WEB).map((f) => relative(WEB, f));
+const webModule = (to: string) => webFiles.find((f) => f === to || f === `${to}.ts` || f === `${to}.tsx`) ?? to;
+const webImports = sourceFiles(WEB)
+  .flatMap((file) => importsOf(file, readFileSync(file, "utf8"), WEB))
+  .filter((i) => !i.typeOnly && webFiles.includes(webModule(i.to)))
+  .map((i) => ({ ...i, to: webModule(i.to) }));
+
+describe("dependency rules of the web UI (web/src)", () => {
+  it("finds the imports it checks", () => {
+    expect(webImports.some((i) => i.from === "app.tsx" && i.to === "pages/connections-page.tsx")).toBe(true);
+  });
+
+  it("pages import no other page and not the app: links and URLs are the router's", () => {
+    expect(show(webImports.filter((i) => i.from.startsWith("pages/") && (i.to.startsWith("pages/") || i.to === "app.tsx")))).toEqual([]);
+  });
+
+  it("components import no page and not the app", () => {
+    expect(show(webImports.filter((i) => i.from.startsWith("components/") && (i.to.startsWith("pages/") || i.to === "app.tsx")))).toEqual([]);
+  });
+
+  it("has no import cycles", () => {
+    const next = new Map<string, string[]>();
+    for (const i of webImports) next.set(i.from, [...(next.get(i.from) ?? []), i.to]);
+    const cycles: string[] = [];
+    const state = new Map<string, "open" | "done">();
+    const visit = (file: string, path: string[]) => {
+      if (state.get(file) === "done") return;
+      if (state.get(file) === "open") return void cycles.push([...path.slice(path.indexOf(file)), file].join(" → "));
+      state.set(file, "open");
+      for (const to of next.get(file) ?? []) visit(to, [...path, file]);
+      state.set(file, "done");
+    };
+    for (const file of webFiles) visit(file, []);
+    expect(cycles).toEqual([]);
   });
 });

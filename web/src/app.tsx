@@ -1,5 +1,5 @@
 import type { AccountInfo } from "@azure/msal-browser";
-import { Button, Link, makeStyles, Text, tokens } from "@fluentui/react-components";
+import { Button, makeStyles, Text, tokens } from "@fluentui/react-components";
 import { type ReactNode, useEffect, useState } from "react";
 import { signOut } from "./auth";
 import { config } from "./config";
@@ -9,7 +9,8 @@ import { NewConnectionDialog, newConnection } from "./components/new-connection"
 import { DoctorPage } from "./pages/doctor-page";
 import { EmulatorPage, emulatorAccess } from "./pages/emulator-page";
 import { RunPage } from "./pages/run-page";
-import { navigate, useLocation } from "./router";
+import { PageLink } from "./components/page-link";
+import { pageUrls, useLocation } from "./router";
 
 const useStyles = makeStyles({
   header: { display: "flex", alignItems: "center", gap: "16px", padding: "8px 20px", borderBottom: `1px solid ${tokens.colorNeutralStroke2}`, background: tokens.colorNeutralBackground2 },
@@ -18,33 +19,6 @@ const useStyles = makeStyles({
   nav: { width: "220px", padding: "16px 12px", borderRight: `1px solid ${tokens.colorNeutralStroke2}`, display: "flex", flexDirection: "column", gap: "6px" },
   main: { flexGrow: 1, padding: "20px 28px", minWidth: 0 },
 });
-
-const projectBase = () => `/${encodeURIComponent(config.organization)}/${encodeURIComponent(config.project ?? "")}`;
-
-/** A link that changes the page without a reload; a plain link to the same URL for new tabs. */
-export function PageLink(props: { href: string; children: ReactNode; current?: boolean }) {
-  return (
-    <Link
-      href={props.href}
-      aria-current={props.current ? "page" : undefined}
-      onClick={(event) => {
-        if (event.ctrlKey || event.metaKey || event.shiftKey) return;
-        event.preventDefault();
-        navigate(props.href);
-      }}
-    >
-      {props.children}
-    </Link>
-  );
-}
-
-export const pageUrls = {
-  connections: () => `${projectBase()}/_settings/adminservices`,
-  connection: (id: string) => `${projectBase()}/_settings/adminservices?resourceId=${encodeURIComponent(id)}`,
-  doctor: () => `${projectBase()}/_svcconn/doctor`,
-  emulator: () => `/${encodeURIComponent(config.organization)}/_svcconn/emulator${config.project ? `?project=${encodeURIComponent(config.project)}` : ""}`,
-  run: (buildId: number | string) => `${projectBase()}/_build/results?buildId=${buildId}`,
-};
 
 export function App({ account }: { account: AccountInfo }) {
   const styles = useStyles();

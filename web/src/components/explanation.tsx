@@ -1,7 +1,8 @@
 import { Body1, Caption1, Card, CardHeader, Link, Spinner, Subtitle2, Text, makeStyles, tokens } from "@fluentui/react-components";
 import { useEffect, useState } from "react";
 import { svcconnApi } from "../api";
-import { PageLink, pageUrls } from "../app";
+import { PageLink } from "./page-link";
+import { pageUrls } from "../router";
 import type { Explanation } from "../model";
 
 const useStyles = makeStyles({

@@ -27,7 +27,7 @@ import { ErrorBar } from "./error-bar";
 import { CheckmarkCircle20Filled, Circle20Regular, DismissCircle20Filled } from "@fluentui/react-icons";
 import { type Dispatch, useEffect, useReducer, useRef, useState, useSyncExternalStore } from "react";
 import { type Listed, orgApi, projectApi } from "../api";
-import { pageUrls } from "../app";
+import { pageUrls } from "../router";
 import { navigate, useLocation } from "../router";
 import { config } from "../config";
 import type { ServiceEndpoint } from "../model";

@@ -5,7 +5,7 @@ import { type Listed, projectApi } from "../api";
 import { ApprovalsPanel } from "../components/approvals-panel";
 import { ExplanationView } from "../components/explanation";
 import type { ServiceEndpoint } from "../model";
-import { pageUrls } from "../app";
+import { pageUrls } from "../router";
 import { navigate } from "../router";
 
 const useStyles = makeStyles({
