@@ -293,7 +293,7 @@ class WorldLoader {
         const dated = { ...rest, stored, startDateTime: p.startDateTime && worldTime(p.startDateTime, now), endDateTime: p.endDateTime && worldTime(p.endDateTime, now) };
         await at(`${path}.passwordCredentials.${k}`, () => directory.addPassword(app.id, dated));
       }
-      for (const [k, c] of a.keyCredentials.entries()) await at(`${path}.keyCredentials.${k}`, () => directory.addCertificate(app.id, c));
+      for (const [k, c] of a.keyCredentials.entries()) await at(`${path}.keyCredentials.${k}`, async () => directory.addCertificate(app.id, { displayName: c.displayName, certificate: c.certificate ?? (await certificateUntil(worldTime(c.endDateTime!, now), now)) }));
       for (const [k, f] of a.federatedIdentityCredentials.entries()) {
         await at(`${path}.federatedIdentityCredentials.${k}`, () => directory.addFederatedCredential(app.id, f));
       }
@@ -659,4 +659,10 @@ function extensionTaskOf(t: WorldExtensionTask, extension: string): TaskDefiniti
     handlers: ["Node20_1"],
     extension,
   };
+}
+
+/** A self-signed certificate made at load, valid from a day before until `end` (a world's relative expiry). */
+async function certificateUntil(end: string, now: number): Promise<string> {
+  const { issueCertificate } = await import("../core/x509.js");
+  return (await issueCertificate({ subject: "CN=svcconn world certificate", notBefore: new Date(now - 86_400_000), notAfter: new Date(end) })).certPem;
 }

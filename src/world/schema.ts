@@ -64,8 +64,18 @@ const application = z
     /** Users (by UPN) who own the application. */
     owners: z.array(z.string()).default([]),
     passwordCredentials: z.array(passwordCredential).default([]),
-    /** Certificates as PEM or base64 DER. */
-    keyCredentials: z.array(z.object({ certificate: z.string().min(1), displayName: z.string().optional() }).strict()).default([]),
+    /**
+     * Certificates as PEM or base64 DER; or, with `endDateTime` alone (`P20D`), one made when the world loads,
+     * self-signed, valid until then (a fixture whose expiry does not age).
+     */
+    keyCredentials: z
+      .array(
+        z
+          .object({ certificate: z.string().min(1).optional(), endDateTime: when.optional(), displayName: z.string().optional() })
+          .strict()
+          .refine((k) => !!k.certificate !== !!k.endDateTime, "give the certificate, or endDateTime for one made at load"),
+      )
+      .default([]),
     federatedIdentityCredentials: z.array(federatedCredential).default([]),
     /** The application's service principal in its home tenant; `false` for an app without one. */
     servicePrincipal: z

@@ -11,6 +11,7 @@ import { sdkDoctorTarget } from "../../src/clients/doctor-target.js";
 import { issueCertificate } from "../../src/core/x509.js";
 import { applyFixes, planFixes, planRevert } from "../../src/doctor/fix/plan.js";
 import type { FixTarget } from "../../src/doctor/fix/target.js";
+import { FINDING_KINDS } from "../../src/doctor/scan/findings.js";
 import { toHtml } from "../../src/doctor/scan/html.js";
 import { type ScanReport, scan } from "../../src/doctor/scan/scan.js";
 import type { RunningServer } from "../../src/server/start.js";
@@ -57,6 +58,8 @@ beforeAll(async () => {
   }
   // Key Vault's secrets refused to a connection that is Contributor (AzureKeyVault@2 needs no az).
   expect(await runPipeline("read-vault-as-contributor")).toBe("Failed");
+  // A run of a task version without workload identity federation (AzureFileCopy@4; its outcome does not matter).
+  expect(await runPipeline("copy-files")).toBeDefined();
   report = await scan(target(), { now: now() });
 }, 180_000);
 
@@ -73,6 +76,9 @@ describe("doctor scan on the seeded-fault world (scenarios/doctor-faults.yaml)",
     const declared = world.organizations[0]!.projects.flatMap((p) => p.serviceConnections.map((c) => c.name));
     expect(report.connections.map((c) => c.name).sort()).toEqual(declared.sort());
     expect(report.other.map((f) => [f.kind, f.application?.displayName])).toEqual([["orphaned-application", "contoso-web-5ce0a1f0-0000-4000-8000-0000000000aa"]]);
+    // A finding kind registered without a seeded case in the world file fails here.
+    const seeded = new Set([...declared.map((name) => name.replace(/-\d$/, "")), ...report.other.map((f) => f.kind)]);
+    for (const kind of FINDING_KINDS.keys()) expect(seeded.has(kind), `${kind} has no connection named after it in ${WORLD_FILE}`).toBe(true);
     expect(report).toMatchObject({ partial: false, notEvaluated: [], skipped: [] });
   });
 

@@ -12,7 +12,7 @@ export interface TaskDefinition extends TaskFacts {
 }
 
 /** The tasks svcconn runs, by `Name@major` (`{extension}/Name@major` for a Marketplace one): their modules under `tasks/`. */
-const IMPLEMENTATIONS: Record<string, string> = {
+export const IMPLEMENTATIONS: Readonly<Record<string, string>> = {
   "CmdLine@2": "cmdline",
   "Bash@3": "bash",
   "PowerShell@2": "powershell",
