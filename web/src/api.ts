@@ -27,10 +27,11 @@ function withQuery(path: string, query: Query = {}, version: string | undefined 
 const org = () => `/${encodeURIComponent(config.organization)}`;
 const project = () => `${org()}/${encodeURIComponent(config.project ?? "")}`;
 
-async function call<T>(method: string, url: string, body?: unknown): Promise<T> {
+async function call<T>(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const token = await accessToken(config.devopsScope);
   const response = await fetch(url, {
     method,
+    signal,
     headers: { authorization: `Bearer ${token}`, accept: "application/json", ...(body !== undefined ? { "content-type": "application/json" } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
@@ -48,21 +49,21 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
   return json as T;
 }
 
-/** Calls under the organization (`/{org}/_apis/…`). */
+/** Calls under the organization (`/{org}/_apis/…`); a read takes the signal that cancels it (useLoad's). */
 export const orgApi = {
-  get: <T>(path: string, query?: Query, version?: string) => call<T>("GET", withQuery(`${org()}/_apis/${path}`, query, version)),
+  get: <T>(path: string, query?: Query, version?: string, signal?: AbortSignal) => call<T>("GET", withQuery(`${org()}/_apis/${path}`, query, version), undefined, signal),
   send: <T>(method: string, path: string, body?: unknown, query?: Query, version?: string) => call<T>(method, withQuery(`${org()}/_apis/${path}`, query, version), body),
 };
 
 /** Calls under the project (`/{org}/{project}/_apis/…`). */
 export const projectApi = {
-  get: <T>(path: string, query?: Query, version?: string) => call<T>("GET", withQuery(`${project()}/_apis/${path}`, query, version)),
+  get: <T>(path: string, query?: Query, version?: string, signal?: AbortSignal) => call<T>("GET", withQuery(`${project()}/_apis/${path}`, query, version), undefined, signal),
   send: <T>(method: string, path: string, body?: unknown, query?: Query, version?: string) => call<T>(method, withQuery(`${project()}/_apis/${path}`, query, version), body),
 };
 
 /** svcconn's own routes on the DevOps listener (explain, doctor). */
 export const svcconnApi = {
-  send: <T>(path: string, body: unknown) => call<T>("POST", `/_svcconn/${path}`, body),
+  send: <T>(path: string, body: unknown, signal?: AbortSignal) => call<T>("POST", `/_svcconn/${path}`, body, signal),
 };
 
 export interface Listed<T> {

@@ -1,6 +1,7 @@
 import { Button, Field, Input, MessageBar, MessageBarActions, MessageBarBody, MessageBarTitle } from "@fluentui/react-components";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { type Listed, projectApi } from "../api";
+import { useLoad } from "../use-load";
 
 interface Approval {
   id: string;
@@ -18,28 +19,21 @@ const VERSION = "7.1-preview.1";
  * it again whenever the run's timeline changes, so a decision taken elsewhere shows here too.
  */
 export function ApprovalsPanel({ buildId, onDecided }: { buildId: number; onDecided: () => void }) {
-  const [pending, setPending] = useState<Approval[]>([]);
+  const listed = useLoad((signal) => projectApi.get<Listed<Approval>>("pipelines/approvals", { state: "pending", $expand: "steps" }, VERSION, signal), [buildId]);
+  // Decided here: gone at once, before the run page mounts the panel again.
+  const [decided, setDecided] = useState<string[]>([]);
+  const pending = (listed.data?.value ?? []).filter((a) => a.pipeline.owner.id === buildId && !decided.includes(a.id));
   const [comment, setComment] = useState("");
-  const [error, setError] = useState<string>();
+  const [failure, setError] = useState<string>();
+  const error = failure ?? listed.error;
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    let current = true;
-    projectApi
-      .get<Listed<Approval>>("pipelines/approvals", { state: "pending", $expand: "steps" }, VERSION)
-      .then((listed) => current && setPending(listed.value.filter((a) => a.pipeline.owner.id === buildId)))
-      .catch((e: Error) => current && setError(e.message));
-    return () => {
-      current = false;
-    };
-  }, [buildId]);
 
   const decide = async (approval: Approval, status: "approved" | "rejected") => {
     setBusy(true);
     setError(undefined);
     try {
       await projectApi.send("PATCH", "pipelines/approvals", [{ approvalId: approval.id, status, comment }], undefined, VERSION);
-      setPending((all) => all.filter((a) => a.id !== approval.id));
+      setDecided((ids) => [...ids, approval.id]);
       onDecided();
     } catch (e) {
       setError((e as Error).message);

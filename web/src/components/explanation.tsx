@@ -1,6 +1,6 @@
 import { Body1, Caption1, Card, CardHeader, Link, Spinner, Subtitle2, Text, makeStyles, tokens } from "@fluentui/react-components";
-import { useEffect, useState } from "react";
 import { svcconnApi } from "../api";
+import { useLoad } from "../use-load";
 import { PageLink } from "./page-link";
 import { pageUrls } from "../router";
 import type { Explanation } from "../model";
@@ -13,15 +13,9 @@ const useStyles = makeStyles({
 /** The doctor's reading of an error text: cause, fix and how to verify, beside the failure itself. */
 export function ExplanationView({ text, task, explanation: given, offerScan = false }: { text?: string; task?: string; explanation?: Explanation; offerScan?: boolean }) {
   const styles = useStyles();
-  const [explanation, setExplanation] = useState<Explanation | undefined>(given);
-  const [error, setError] = useState<string>();
-  useEffect(() => {
-    if (given || !text) return;
-    svcconnApi
-      .send<Explanation>("explain", task ? { text, task } : { text })
-      .then(setExplanation)
-      .catch((e: Error) => setError(e.message));
-  }, [text, task, given]);
+  const asked = useLoad(given || !text ? undefined : (signal) => svcconnApi.send<Explanation>("explain", task ? { text, task } : { text }, signal), [text, task, given]);
+  const explanation = given ?? asked.data;
+  const error = asked.error;
   if (error) return <Text role="alert">The doctor could not read this message: {error}</Text>;
   if (!explanation) return <Spinner size="tiny" label="Asking the doctor" />;
   return (

@@ -45,6 +45,7 @@ import { CreationSteps } from "../components/new-connection";
 import { type PipelinePermissions, readPipelinePermissions } from "../components/open-access";
 import { StatusBadge } from "../components/status-badge";
 import { navigate } from "../router";
+import { useLoad } from "../use-load";
 import { SCHEME_LABEL, type ServiceEndpoint, scopeOf } from "../model";
 import { currentProjectId, useEndpointAdministration } from "../permissions";
 
@@ -429,14 +430,8 @@ interface ExecutionRecord {
 }
 
 function UsageHistory({ endpointId }: { endpointId: string }) {
-  const [records, setRecords] = useState<ExecutionRecord[]>();
-  const [error, setError] = useState<string>();
-  useEffect(() => {
-    projectApi
-      .get<Listed<ExecutionRecord>>(`serviceendpoint/${endpointId}/executionhistory`, { top: 50 })
-      .then((r) => setRecords(r.value))
-      .catch((e: Error) => setError(e.message));
-  }, [endpointId]);
+  const { data, error } = useLoad((signal) => projectApi.get<Listed<ExecutionRecord>>(`serviceendpoint/${endpointId}/executionhistory`, { top: 50 }, undefined, signal), [endpointId]);
+  const records = data?.value;
   if (error) return <Text role="alert">{error}</Text>;
   if (!records) return <Spinner size="tiny" label="Loading usage history" />;
   if (!records.length) return <Text>No pipeline has used this service connection yet.</Text>;
@@ -460,13 +455,8 @@ const ENDPOINT_SCOPE = "distributedtask.serviceendpointrole";
 
 /** The connection's Security tab: its own role assignments, and whether it inherits the project's. */
 function Security({ endpointId, admin }: { endpointId: string; admin: boolean }) {
-  const [resource, setResource] = useState<string>();
-  const [error, setError] = useState<string>();
-  useEffect(() => {
-    currentProjectId()
-      .then((projectId) => setResource(`${projectId}_${endpointId}`))
-      .catch((e: Error) => setError(e.message));
-  }, [endpointId]);
+  const { data: projectId, error } = useLoad(() => currentProjectId(), [endpointId]);
+  const resource = projectId && `${projectId}_${endpointId}`;
   if (error) return <ErrorBar message={error} />;
   return resource ? <RoleAssignments scope={ENDPOINT_SCOPE} resource={resource} roles={["Reader", "User", "Administrator"]} admin={admin} inheritable /> : <Spinner size="tiny" label="Loading security" />;
 }
@@ -478,17 +468,16 @@ interface PipelineDefinition {
 
 function PipelinePermissionsPanel({ endpointId, admin }: { endpointId: string; admin: boolean }) {
   const [permissions, setPermissions] = useState<PipelinePermissions>();
-  const [pipelines, setPipelines] = useState<PipelineDefinition[]>([]);
   const [adding, setAdding] = useState("");
   const [error, setError] = useState<string>();
-  const load = useCallback(() => readPipelinePermissions(endpointId).then(setPermissions), [endpointId]);
   useEffect(() => {
-    load().catch((e: Error) => setError(e.message));
-    projectApi
-      .get<Listed<PipelineDefinition>>("pipelines")
-      .then((r) => setPipelines(r.value))
-      .catch(() => setPipelines([]));
-  }, [load]);
+    const controller = new AbortController();
+    readPipelinePermissions(endpointId, controller.signal)
+      .then((read) => !controller.signal.aborted && setPermissions(read))
+      .catch((e: Error) => !controller.signal.aborted && setError(e.message));
+    return () => controller.abort();
+  }, [endpointId]);
+  const pipelines = useLoad((signal) => projectApi.get<Listed<PipelineDefinition>>("pipelines", undefined, undefined, signal), []).data?.value ?? [];
   const patch = (body: unknown) => {
     setError(undefined);
     projectApi

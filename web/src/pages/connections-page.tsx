@@ -20,8 +20,9 @@ import {
 } from "@fluentui/react-components";
 import { SimpleTable } from "../components/simple-table";
 import { ErrorBar } from "../components/error-bar";
-import { useDeferredValue, useEffect, useMemo, useState } from "react";
+import { useDeferredValue, useMemo, useState } from "react";
 import { type Listed, projectApi } from "../api";
+import { useLoad } from "../use-load";
 import { PageLink } from "../components/page-link";
 import { pageUrls } from "../router";
 import { useCredentialExpiry, expiryText } from "../components/credential-expiry";
@@ -42,8 +43,6 @@ const useStyles = makeStyles({
 
 export function ConnectionsPage() {
   const styles = useStyles();
-  const [endpoints, setEndpoints] = useState<ServiceEndpoint[] | undefined>();
-  const [error, setError] = useState<string>();
   const [query, setQuery] = useState("");
   const [status, setStatus] = useState("All");
   const [scheme, setScheme] = useState("All");
@@ -55,19 +54,16 @@ export function ConnectionsPage() {
     sessionStorage.removeItem("svcconn.flash");
     return message;
   });
+  // Refresh (reload) or a finished creation (createdCount) reads the list again.
+  const listed = useLoad((signal) => projectApi.get<Listed<ServiceEndpoint>>("serviceendpoint/endpoints", { includeFailed: true, type: "azurerm" }, undefined, signal), [reload, createdCount]);
+  const endpoints = useMemo(() => listed.data?.value.sort((a, b) => a.name.localeCompare(b.name)), [listed.data]);
+  const error = listed.error;
   const permissions = useProjectPermissions();
   const [securityOpen, setSecurityOpen] = useState(false);
   const expiry = useCredentialExpiry(!!endpoints?.some((e) => e.authorization.scheme === "ServicePrincipal"));
   const openAccess = useOpenAccess(endpoints);
   const search = useDeferredValue(query.trim().toLowerCase());
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: Refresh (reload) or a finished creation (createdCount) reads the list again.
-  useEffect(() => {
-    projectApi
-      .get<Listed<ServiceEndpoint>>("serviceendpoint/endpoints", { includeFailed: true, type: "azurerm" })
-      .then((r) => setEndpoints(r.value.sort((a, b) => a.name.localeCompare(b.name))))
-      .catch((e: Error) => setError(e.message));
-  }, [reload, createdCount]);
 
   const shown = useMemo(
     () =>

@@ -2,6 +2,7 @@ import { Badge, Button, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Te
 import { ErrorBar } from "../components/error-bar";
 import { useCallback, useEffect, useState } from "react";
 import { type Listed, projectApi } from "../api";
+import { useLoad } from "../use-load";
 import { ApprovalsPanel } from "../components/approvals-panel";
 import { ExplanationView } from "../components/explanation";
 import type { ServiceEndpoint } from "../model";
@@ -60,7 +61,6 @@ export function RunPage({ buildId }: { buildId: number }) {
   const [build, setBuild] = useState<Build>();
   const [records, setRecords] = useState<TimelineRecord[]>([]);
   const [selected, setSelected] = useState<string>();
-  const [log, setLog] = useState<string>();
   const [error, setError] = useState<string>();
   const [permitting, setPermitting] = useState(false);
 
@@ -84,14 +84,10 @@ export function RunPage({ buildId }: { buildId: number }) {
     return () => clearTimeout(timer);
   }, [load]);
 
-  useEffect(() => {
-    const record = records.find((r) => r.id === selected);
-    if (!record?.log) return setLog(undefined);
-    projectApi
-      .get<Listed<string>>(`build/builds/${buildId}/logs/${record.log.id}`)
-      .then((l) => setLog(l.value.join("\n")))
-      .catch((e: Error) => setLog(e.message));
-  }, [selected, records, buildId]);
+  // Read again as the run goes on (the records change); a read replaced by the next one is aborted.
+  const logId = records.find((r) => r.id === selected)?.log?.id;
+  const loadedLog = useLoad(logId === undefined ? undefined : (signal) => projectApi.get<Listed<string>>(`build/builds/${buildId}/logs/${logId}`, undefined, undefined, signal), [logId, records, buildId]);
+  const log = logId === undefined ? undefined : (loadedLog.data?.value.join("\n") ?? loadedLog.error);
 
   if (error) return <ErrorBar message={error} />;
   if (!build) return <Spinner label="Loading the run" />;
