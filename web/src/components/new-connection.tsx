@@ -35,6 +35,7 @@ import { currentProjectId } from "../permissions";
 import { ArmPicker, useArmListing } from "./arm-picker";
 import { canSave, type ConnectionForm, connectionRequest, type Credential, type FormAction, formReducer, type IdentityType, initialForm, type ManagementGroup, type Picker, type ScopeLevel, type Subscription } from "./connection-form";
 import { ExplanationView } from "./explanation";
+import { useLoad } from "../use-load";
 
 const useStyles = makeStyles({
   form: { display: "flex", flexDirection: "column", gap: "12px" },
@@ -268,17 +269,14 @@ export function NewConnectionDialog() {
 function useConnectionType(open: boolean) {
   const [type, setType] = useState<string>();
   const [typeChosen, setTypeChosen] = useState(false);
-  const [types, setTypes] = useState<Array<{ name: string; displayName: string }>>();
   useEffect(() => {
-    if (!open) return setTypeChosen(false);
-    if (!types) {
-      orgApi
-        .get<Listed<{ name: string; displayName: string }>>("serviceendpoint/types")
-        .then((r) => setTypes(r.value))
-        .catch(() => setTypes([{ name: "azurerm", displayName: "Azure Resource Manager" }]));
-    }
-  }, [open, types]);
-  return { types, type, setType, typeChosen, setTypeChosen };
+    if (!open) setTypeChosen(false);
+  }, [open]);
+  const listed = useLoad(
+    open ? (signal) => orgApi.get<Listed<{ name: string; displayName: string }>>("serviceendpoint/types", undefined, undefined, signal).then((r) => r.value, () => [{ name: "azurerm", displayName: "Azure Resource Manager" }]) : undefined,
+    [open],
+  );
+  return { types: listed.data, type, setType, typeChosen, setTypeChosen };
 }
 
 interface Pickers {
@@ -290,29 +288,16 @@ interface Pickers {
 
 /** What an automatic connection is picked from: the endpoint proxy's subscriptions and groups, ARM's groups and workspaces. */
 function usePickers(open: boolean, form: ConnectionForm): Pickers {
-  const [subscriptions, setSubscriptions] = useState<Picker<Subscription>>();
-  const [groups, setGroups] = useState<Picker<ManagementGroup>>();
   const { identity, scopeLevel, subscriptionId, resourceGroup } = form;
+  const automatic = open && identity === "automatic";
+  const picker = <T,>(path: string) => (signal: AbortSignal) => orgApi.get<Picker<T>>(path, undefined, undefined, signal).catch((e: Error): Picker<T> => ({ value: [], errorMessage: e.message }));
+  const subscriptions = useLoad(automatic && scopeLevel !== "ManagementGroup" ? picker<Subscription>("serviceendpoint/endpointproxy/azurermsubscriptions") : undefined, [automatic, scopeLevel === "ManagementGroup"]).data;
+  const groups = useLoad(automatic && scopeLevel === "ManagementGroup" ? picker<ManagementGroup>("serviceendpoint/endpointproxy/azurermmanagementgroups") : undefined, [automatic, scopeLevel === "ManagementGroup"]).data;
   const listing = identity === "automatic" && subscriptionId;
   const resourceGroups = useArmListing(listing ? `/subscriptions/${subscriptionId}/resourcegroups?api-version=2021-04-01` : undefined);
   const workspaces = useArmListing(
     listing && scopeLevel === "AzureMLWorkspace" && resourceGroup ? `/subscriptions/${subscriptionId}/resourceGroups/${encodeURIComponent(resourceGroup)}/providers/Microsoft.MachineLearningServices/workspaces?api-version=2024-04-01` : undefined,
   );
-  useEffect(() => {
-    if (!open || identity !== "automatic") return;
-    if (scopeLevel === "Subscription" && !subscriptions) {
-      orgApi
-        .get<Picker<Subscription>>("serviceendpoint/endpointproxy/azurermsubscriptions")
-        .then(setSubscriptions)
-        .catch((e: Error) => setSubscriptions({ value: [], errorMessage: e.message }));
-    }
-    if (scopeLevel === "ManagementGroup" && !groups) {
-      orgApi
-        .get<Picker<ManagementGroup>>("serviceendpoint/endpointproxy/azurermmanagementgroups")
-        .then(setGroups)
-        .catch((e: Error) => setGroups({ value: [], errorMessage: e.message }));
-    }
-  }, [open, identity, scopeLevel, subscriptions, groups]);
   return { subscriptions, groups, resourceGroups, workspaces };
 }
 

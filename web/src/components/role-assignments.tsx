@@ -1,6 +1,7 @@
 import { Button, Combobox, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Dropdown, Field, Option, Spinner, Switch } from "@fluentui/react-components";
-import { useCallback, useEffect, useState } from "react";
+import { useState } from "react";
 import { type Listed, orgApi } from "../api";
+import { useLoad } from "../use-load";
 import { ErrorBar } from "./error-bar";
 import { SimpleTable } from "./simple-table";
 
@@ -25,18 +26,16 @@ const VERSION = "7.1-preview.1";
  */
 export function RoleAssignments(props: { scope: string; resource: string; roles: string[]; admin: boolean; inheritable?: boolean }) {
   const { scope, resource, roles, admin } = props;
-  const [assignments, setAssignments] = useState<RoleAssignment[]>();
-  const [error, setError] = useState<string>();
+  const [failure, setError] = useState<string>();
   const [adding, setAdding] = useState(false);
   const path = `securityroles/scopes/${scope}/roleassignments/resources/${resource}`;
-  const load = useCallback(async () => setAssignments((await orgApi.get<Listed<RoleAssignment>>(path, undefined, VERSION)).value), [path]);
-  useEffect(() => {
-    load().catch((e: Error) => setError(e.message));
-  }, [load]);
+  const listed = useLoad((signal) => orgApi.get<Listed<RoleAssignment>>(path, undefined, VERSION, signal), [path]);
+  const assignments = listed.data?.value;
+  const error = failure ?? listed.error;
   const change = (work: () => Promise<unknown>) => {
     setError(undefined);
     work()
-      .then(load)
+      .then(listed.reload)
       .catch((e: Error) => setError(e.message));
   };
   const assign = (userId: string, roleName: string) => change(() => orgApi.send("PUT", path, [{ roleName, userId }], undefined, VERSION));
@@ -96,21 +95,13 @@ export function RoleAssignments(props: { scope: string; resource: string; roles:
 /** "+ Add": find a person or group of the organization as one types, and the role to give. */
 function AddRoleDialog({ roles, onCancel, onAdd }: { roles: string[]; onCancel: () => void; onAdd: (userId: string, role: string) => void }) {
   const [text, setText] = useState("");
-  const [found, setFound] = useState<Identity[]>([]);
   const [chosen, setChosen] = useState<Identity>();
   const [role, setRole] = useState(roles[0]!);
-  const [error, setError] = useState<string>();
-  useEffect(() => {
-    if (!text.trim()) return setFound([]);
-    let current = true;
-    orgApi
-      .get<Listed<Identity>>("identities", { searchFilter: "General", filterValue: text.trim() })
-      .then((r) => current && setFound(r.value))
-      .catch((e: Error) => current && setError(e.message));
-    return () => {
-      current = false;
-    };
-  }, [text]);
+  // Each keystroke's search replaces the one before (aborted, its answer dropped).
+  const search = text.trim();
+  const searched = useLoad(search ? (signal) => orgApi.get<Listed<Identity>>("identities", { searchFilter: "General", filterValue: search }, undefined, signal) : undefined, [search]);
+  const found = search ? (searched.data?.value ?? []) : [];
+  const error = searched.error;
   const label = (i: Identity) => `${i.providerDisplayName}${i.properties?.Account?.$value ? ` (${i.properties.Account.$value})` : ""}`;
   return (
     <Dialog open onOpenChange={(_e, d) => !d.open && onCancel()}>
