@@ -8,6 +8,7 @@ import { S7 } from "./guide/s07-contributor-assignment.js";
 import { S8 } from "./guide/s08-subscription-not-listed.js";
 import { S9 } from "./guide/s09-secret-expired.js";
 import { S10 } from "./guide/s10-application-deleted.js";
+import { S10_DISABLED } from "./guide/s10-application-disabled.js";
 import { S11 } from "./guide/s11-subscription-from-variable.js";
 import { S12 } from "./guide/s12-managed-identity-on-hosted.js";
 import { S13 } from "./guide/s13-authorization-failed.js";
@@ -21,7 +22,7 @@ import { S19 } from "./guide/s19-federation-rename.js";
  * The troubleshooting guide's situations that can fail, in its order. S1 (automatic creation) is the action
  * most of them end with; S17 (explain) is a step of each.
  */
-export const SCENARIOS: readonly Scenario[] = [S2, S3, S4, S5, S6, S7, S8, S9, S10, S11, S12, S13, S14, S15, S16, S18, S19];
+export const SCENARIOS: readonly Scenario[] = [S2, S3, S4, S5, S6, S7, S8, S9, S10, S10_DISABLED, S11, S12, S13, S14, S15, S16, S18, S19];
 
 export function scenarioById(id: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.id.toLowerCase() === id.toLowerCase());

@@ -18,7 +18,7 @@ describe("svcconn scenario", () => {
     const listed = await runCli(["scenario", "list", "--json"]);
     expect(listed.code).toBe(0);
     const rows = JSON.parse(listed.stdout) as Array<{ id: string; world: string }>;
-    expect(rows.map((r) => r.id)).toEqual(["S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "S10", "S11", "S12", "S13", "S14", "S15", "S16", "S18", "S19"]);
+    expect(rows.map((r) => r.id)).toEqual(["S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "S10", "S10-disabled", "S11", "S12", "S13", "S14", "S15", "S16", "S18", "S19"]);
     expect(rows.find((r) => r.id === "S9")).toMatchObject({ world: "scenarios/s09-secret-expired.yaml", diagnosis: "secret-expired" });
   });
 

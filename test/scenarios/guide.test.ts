@@ -21,6 +21,7 @@ const FAILURE_TEXT: Record<string, RegExp> = {
   S8: /Contoso Production is not listed .* only Contoso Development\.$/,
   S9: /AADSTS7000222: The provided client secret keys for app '[0-9a-f-]{36}' are expired/,
   S10: /AADSTS700016: Application with identifier '[0-9a-f-]{36}' was not found in the directory 'Contoso'/,
+  "S10-disabled": /AADSTS7000112: Application '[0-9a-f-]{36}'\(.*\) is disabled\./,
   S11: /^The pipeline is not valid\. Job Job: Step input azureResourceManagerConnection references service connection \$\(connection\) which could not be found\./,
   S12: /Could not fetch access token for Managed Service Principal/,
   S13: /AuthorizationFailed.*does not have authorization to perform action 'Microsoft\.Resources\/deployments\/(write|validate\/action)' over scope '\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/rg-web/is,
