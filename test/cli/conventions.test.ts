@@ -19,6 +19,11 @@ describe("svcconn's CLI conventions", () => {
     const world = await runCli(["world", "check", bad]);
     expect(world.code).toBe(2);
     expect(world.stderr).toMatch(/^svcconn: world: tenants/);
+    // A certificate credential needs the certificate, or endDateTime for one made at load: never both, never neither.
+    writeFileSync(bad, "tenants:\n  - { key: t, displayName: T, defaultDomain: t.example, applications: [{ displayName: a, keyCredentials: [{ displayName: none }] }] }\n");
+    const certificate = await runCli(["world", "check", bad]);
+    expect(certificate.code).toBe(2);
+    expect(certificate.stderr).toContain("tenants.0.applications.0.keyCredentials.0: give the certificate, or endDateTime for one made at load");
   });
 
   it("exits 3 when no svcconn can be reached, and 0 for --version and help", async () => {
