@@ -7,7 +7,7 @@ import { Command, Option } from "commander";
 import { sdkDoctorTarget } from "../clients/doctor-target.js";
 import { type Instance, openInstance } from "./instance.js";
 import { SVCCONN_VERSION } from "../core/version.js";
-import { SEVERITY_ORDER, type Severity } from "../doctor/scan/findings.js";
+import { SEVERITY_ORDER, type Severity } from "../doctor/findings/define.js";
 import { failsAt, progressLine, renderTable } from "../doctor/scan/report.js";
 import { applyFixes, type FixOutcome, type FixPlan, planFixes, planRevert, type Unfixable } from "../doctor/fix/plan.js";
 import { toHtml } from "../doctor/scan/html.js";

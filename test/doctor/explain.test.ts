@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { CATALOG } from "../../src/doctor/catalog/index.js";
-import { FINDING_KINDS } from "../../src/doctor/scan/findings.js";
+import { FINDING_KINDS } from "../../src/doctor/findings/index.js";
 import { assistantPrompt, explain, normalise, redact } from "../../src/doctor/explain.js";
 import { type EvidenceModelFile, features, learnedScores, loadModel } from "../../src/doctor/evidence.js";
 import { aadsts } from "../../src/entra/errors.js";

@@ -11,7 +11,7 @@ import { sdkDoctorTarget } from "../../src/clients/doctor-target.js";
 import { issueCertificate } from "../../src/core/x509.js";
 import { applyFixes, planFixes, planRevert } from "../../src/doctor/fix/plan.js";
 import type { FixTarget } from "../../src/doctor/fix/target.js";
-import { FINDING_KINDS } from "../../src/doctor/scan/findings.js";
+import { FINDING_KINDS } from "../../src/doctor/findings/index.js";
 import { toHtml } from "../../src/doctor/scan/html.js";
 import { type ScanReport, scan } from "../../src/doctor/scan/scan.js";
 import type { RunningServer } from "../../src/server/start.js";

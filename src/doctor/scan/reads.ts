@@ -1,6 +1,6 @@
 import type { ApplicationInfo, ConnectionInfo, Readable, RoleAssignmentInfo, ScanTarget, ServicePrincipalInfo } from "./target.js";
 import { Unreadable } from "./target.js";
-import { connectionScope } from "./connection-scan.js";
+import { connectionScope } from "./connection-facts.js";
 
 /** A check the scan could not run for one connection, and why (missing rights, a failed call). */
 export interface NotEvaluated {

@@ -1,4 +1,4 @@
-import { type Finding, SEVERITY_ORDER, type Severity } from "./findings.js";
+import { type Finding, SEVERITY_ORDER, type Severity } from "../findings/define.js";
 import type { ScanReport } from "./scan.js";
 
 const rank = (s: Severity) => SEVERITY_ORDER.indexOf(s);

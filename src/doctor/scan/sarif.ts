@@ -1,4 +1,5 @@
-import { FINDING_KINDS, type Finding, type Severity } from "./findings.js";
+import type { Finding, Severity } from "../findings/define.js";
+import { FINDING_KINDS } from "../findings/index.js";
 import type { ScanReport } from "./scan.js";
 
 /** How code-scanning tools rank a finding: errors fail a check, warnings and notes annotate. */

@@ -1,10 +1,10 @@
-import { ConnectionScan, type ConnectionReport } from "./connection-scan.js";
-import { type Finding, SEVERITY_ORDER, type Severity } from "./findings.js";
-import { orphanedApplications, sharedApplications } from "./organization-findings.js";
+import { type Finding, findingOf, type OrganizationFacts, SEVERITY_ORDER, type Severity } from "../findings/define.js";
+import { FINDINGS } from "../findings/index.js";
+import { ConnectionFacts, type ConnectionReport, type ScanLimits } from "./connection-facts.js";
 import { type NotEvaluated, OrganizationReads, ScanNotes } from "./reads.js";
-import type { ConnectionInfo, ProjectInfo, ScanTarget } from "./target.js";
+import type { ConnectionInfo, ProjectInfo, Readable, RoleDefinitionInfo, ScanTarget } from "./target.js";
 
-export { type ConnectionReport, connectionScope } from "./connection-scan.js";
+export { type ConnectionReport, connectionScope } from "./connection-facts.js";
 export type { NotEvaluated } from "./reads.js";
 
 /** The project a scan was asked for is not in the organization (the caller's input). */
@@ -42,33 +42,63 @@ export interface ScanReport {
 
 /**
  * Scans every Azure Resource Manager connection of an organization (or one project) and reports what is broken or
- * will break, with evidence and the fix. Reads only; a check it cannot run is listed, never guessed. One
- * connection's checks are `ConnectionScan`'s (connection-scan.ts); what spans connections, organization-findings.ts.
+ * will break, with evidence and the fix. Reads only; a check it cannot run is listed, never guessed. The checks are
+ * the findings' own (src/doctor/findings/): each connection's first, then those across the organization.
  */
 export async function scan(target: ScanTarget, options: ScanOptions): Promise<ScanReport> {
   const projects = await projectsToScan(target, options.project);
   const { entries, skipped } = await connectionsOf(target, projects);
   const notes = new ScanNotes();
   const reads = await OrganizationReads.read(target, entries.map((e) => e.connection));
-  const connectionScan = new ConnectionScan(target, reads, notes, { now: options.now, expiringDays: options.expiringDays ?? 30, unusedDays: options.unusedDays ?? 90 });
+  const limits: ScanLimits = { now: options.now, expiringDays: options.expiringDays ?? 30, unusedDays: options.unusedDays ?? 90 };
+  const definitions = new Map<string, Promise<Readable<RoleDefinitionInfo[]>>>();
   const reports: ConnectionReport[] = [];
   let done = 0;
   const queue = [...entries];
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
-      reports.push(await connectionScan.run(next.connection, next.project));
+      reports.push(await checkConnection(new ConnectionFacts(target, next.connection, next.project, limits, reads, notes, definitions)));
       options.progress?.(++done, entries.length);
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, Math.max(1, entries.length)) }, worker));
   reports.sort((a, b) => a.name.localeCompare(b.name));
-  const used = sharedApplications(reports);
-  const other = await orphanedApplications(target, projects, used, reads, notes);
+  const other = await checkOrganization({ target, projects, reports, reads, notes });
 
   const all: Finding[] = [...reports.flatMap((r) => r.findings), ...other];
   const counts = Object.fromEntries(SEVERITY_ORDER.map((s) => [s, all.filter((f) => f.severity === s).length])) as Record<Severity, number>;
   const notEvaluated: NotEvaluated[] = notes.notEvaluated;
   return { organization: target.organization, scannedAt: options.now.toISOString(), projects: projects.map((p) => p.name), connections: reports, other, notEvaluated, partial: notEvaluated.length > 0, counts, skipped };
+}
+
+/** One connection's findings, in the registry's order (each check reads through the shared facts). */
+async function checkConnection(facts: ConnectionFacts): Promise<ConnectionReport> {
+  const c = facts.connection;
+  const ref = { id: c.id, name: c.name, projects: c.projects.map((p) => p.name) };
+  const findings: Finding[] = [];
+  for (const kind of FINDINGS) {
+    const found = await kind.check?.(facts);
+    if (!found) continue;
+    const { application = c.appId ? { appId: c.appId } : null, ...rest } = found;
+    findings.push(findingOf(kind, c.id, { connection: ref, application, scope: facts.scope, ...rest }));
+  }
+  const expiries = (await facts.credentials())?.expiries;
+  return { ...ref, scheme: c.scheme, appId: c.appId, findings, ...(expiries ? { expiries } : {}) };
+}
+
+/** The findings across connections: a connection's go to its report, the others (orphaned applications) apart. */
+async function checkOrganization(facts: OrganizationFacts): Promise<Finding[]> {
+  const other: Finding[] = [];
+  const byId = new Map(facts.reports.map((r) => [r.id, r]));
+  for (const kind of FINDINGS) {
+    for (const { subject, scope = null, application = null, ...rest } of (await kind.checkOrganization?.(facts)) ?? []) {
+      const f = findingOf(kind, subject, { scope, application, ...rest });
+      const report = f.connection && byId.get(f.connection.id);
+      if (report) report.findings.push(f);
+      else other.push(f);
+    }
+  }
+  return other;
 }
 
 async function projectsToScan(target: ScanTarget, only: string | undefined): Promise<ProjectInfo[]> {
