@@ -127,7 +127,7 @@ async function direct(): Promise<number> {
   const started = performance.now();
   for (const step of steps(work)) {
     const env = { ...base, ...Object.fromEntries(Object.entries(step.inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])) };
-    const module = new URL(`../dist/pipelines/tasks/${step.entry}.js`, import.meta.url).pathname;
+    const module = new URL(`../dist/pipelines/tasks/${step.entry}/run.js`, import.meta.url).pathname;
     const output = await new Promise<string>((done, fail) => {
       const child = spawn(process.execPath, [taskHost, module], { cwd: work, env, stdio: ["ignore", "pipe", "pipe"] });
       let out = "";

@@ -53,7 +53,7 @@ function direct(): Promise<number> {
   const temp = mkdtempSync(join(tmpdir(), "svcconn-bench-step-"));
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [new URL("../dist/pipelines/tasks/cmdline.js", import.meta.url).pathname], {
+    const child = spawn(process.execPath, [new URL("../dist/pipelines/tasks/cmdline/run.js", import.meta.url).pathname], {
       cwd: temp,
       env: { PATH: process.env.PATH, AGENT_TEMPDIRECTORY: temp, AGENT_VERSION: "4.264.2", INPUT_SCRIPT: "echo ok", INPUT_WORKINGDIRECTORY: temp, INPUT_FAILONSTDERR: "false" },
       stdio: ["ignore", "pipe", "inherit"],

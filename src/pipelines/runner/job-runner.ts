@@ -110,12 +110,12 @@ const FETCH_PROXY = pathToFileURL(join(here, "..", "..", "..", "lib", "fetch-pro
 const fromSource = import.meta.url.endsWith(".ts");
 
 /**
- * The process that runs a task: the task host, then its implementation module under `tasks/`, with tsx when
+ * The process that runs a task: the task host, then its folder's `run` module under `tasks/`, with tsx when
  * svcconn runs from source.
  */
-function taskCommand(entry: string): { file: string; args: string[] } {
-  const module = (name: string) => join(here, "..", "tasks", `${name}${fromSource ? ".ts" : ".js"}`);
-  const modules = [module("task-host"), module(entry)];
+function taskCommand(folder: string): { file: string; args: string[] } {
+  const module = (path: string) => join(here, "..", "tasks", `${path}${fromSource ? ".ts" : ".js"}`);
+  const modules = [module("task-host"), module(`${folder}/run`)];
   if (!fromSource) return { file: process.execPath, args: modules };
   // tsx by its resolved location: a step's working folder has no node_modules.
   const loader = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist", "loader.mjs")).href;

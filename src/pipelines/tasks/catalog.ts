@@ -1,4 +1,5 @@
 import { BUILTIN_TASKS, type TaskFacts } from "../../core/tasks/catalog.js";
+import { TASK_FOLDERS } from "./index.js";
 
 export { MARKETPLACE, type TaskExtension, type TaskInput, versionText } from "../../core/tasks/catalog.js";
 
@@ -7,27 +8,12 @@ export { MARKETPLACE, type TaskExtension, type TaskInput, versionText } from "..
  * connections resolve; the tasks svcconn also runs name their implementation module here.
  */
 export interface TaskDefinition extends TaskFacts {
-  /** The module under `tasks/` that implements it in svcconn (run as the task's own process), when there is one. */
+  /** The folder under `tasks/` that implements it in svcconn (its `run.ts` runs as the task's own process), when there is one. */
   entry?: string;
 }
 
-/** The tasks svcconn runs, by `Name@major` (`{extension}/Name@major` for a Marketplace one): their modules under `tasks/`. */
-export const IMPLEMENTATIONS: Readonly<Record<string, string>> = {
-  "CmdLine@2": "cmdline",
-  "Bash@3": "bash",
-  "PowerShell@2": "powershell",
-  "AzureCLI@1": "azure-cli-v1",
-  "AzureCLI@2": "azure-cli",
-  "AzureResourceManagerTemplateDeployment@3": "arm-template-deployment",
-  "AzureFileCopy@4": "azure-file-copy",
-  "AzurePowerShell@5": "azure-powershell",
-  "AzureWebApp@1": "azure-web-app",
-  "AzureRmWebAppDeployment@4": "azure-rm-web-app-deployment",
-  "AzureFunctionApp@2": "azure-web-app",
-  "AzureKeyVault@2": "azure-key-vault",
-  "ms-devlabs.custom-terraform-tasks/TerraformTaskV4@4": "terraform-task",
-  "ms-devlabs.custom-terraform-tasks/TerraformTaskV3@3": "terraform-task-v3",
-};
+/** The tasks svcconn runs, by `Name@major` (`{extension}/Name@major` for a Marketplace one): their folders under `tasks/`. */
+export const IMPLEMENTATIONS: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(TASK_FOLDERS).flatMap(([folder, task]) => task.runs.map((reference) => [reference, folder])));
 
 /** A task's facts with the module that implements it in svcconn, when there is one. */
 export const withImplementation = (t: TaskFacts): TaskDefinition => ({ ...t, entry: IMPLEMENTATIONS[`${t.extension ? `${t.extension}/` : ""}${t.name}@${t.version.major}`] });

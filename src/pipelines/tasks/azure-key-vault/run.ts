@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import tl from "azure-pipelines-task-lib/task.js";
-import { ConnectionCredentials } from "./arm-credentials.js";
+import { ConnectionCredentials } from "../lib/arm-credentials.js";
 
 /**
  * AzureKeyVault@2 (Tasks/AzureKeyVaultV2: task-runner.ts, operations/KeyVault.ts and azure-arm-keyvault.ts;

@@ -1,5 +1,5 @@
 import tl from "azure-pipelines-task-lib/task.js";
-import { runBashScript } from "./script-runner.js";
+import { runBashScript } from "../lib/script-runner.js";
 
 // Bash@3 (`bash:` steps, and `task: Bash@3`).
 const inline = (tl.getInput("targetType", false) ?? "filePath").toLowerCase() === "inline";

@@ -1,5 +1,5 @@
 import tl from "azure-pipelines-task-lib/task.js";
-import { runBashScript } from "./script-runner.js";
+import { runBashScript } from "../lib/script-runner.js";
 
 // CmdLine@2 (`script:` steps) on a Linux agent.
 let script = tl.getInput("script", false) ?? "";

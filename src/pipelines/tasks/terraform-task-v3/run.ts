@@ -1,5 +1,5 @@
 import tl from "azure-pipelines-task-lib/task.js";
-import { runTerraform } from "./terraform.js";
+import { runTerraform } from "../lib/terraform.js";
 
 /**
  * TerraformTaskV3@3 of ms-devlabs.custom-terraform-tasks (microsoft/azure-pipelines-terraform

@@ -1,5 +1,5 @@
 import tl from "azure-pipelines-task-lib/task.js";
-import { runAppServiceTask } from "./app-service-deployment.js";
+import { runAppServiceTask } from "../lib/app-service-deployment.js";
 
 /**
  * AzureWebApp@1 and AzureFunctionApp@2 (Tasks/AzureWebAppV1/taskparameters.ts, Tasks/AzureFunctionAppV2/

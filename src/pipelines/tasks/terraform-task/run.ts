@@ -1,6 +1,6 @@
 import tl from "azure-pipelines-task-lib/task.js";
-import { ConnectionCredentials } from "./arm-credentials.js";
-import { runTerraform } from "./terraform.js";
+import { ConnectionCredentials } from "../lib/arm-credentials.js";
+import { runTerraform } from "../lib/terraform.js";
 
 /**
  * TerraformTaskV4@4 of the Marketplace extension ms-devlabs.custom-terraform-tasks with the azurerm provider

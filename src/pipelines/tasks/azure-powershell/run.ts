@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import tl from "azure-pipelines-task-lib/task.js";
-import { ConnectionCredentials } from "./arm-credentials.js";
+import { ConnectionCredentials } from "../lib/arm-credentials.js";
 
 /**
  * AzurePowerShell@5 on a Linux agent (microsoft/azure-pipelines-tasks Tasks/AzurePowerShellV5, docs/reference/

@@ -1,5 +1,5 @@
 import tl from "azure-pipelines-task-lib/task.js";
-import { ConnectionCredentials } from "./arm-credentials.js";
+import { ConnectionCredentials } from "../lib/arm-credentials.js";
 
 /**
  * AzureFileCopy@4, one of the task versions Microsoft lists without workload identity federation support

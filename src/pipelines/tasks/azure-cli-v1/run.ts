@@ -1,7 +1,7 @@
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import tl from "azure-pipelines-task-lib/task.js";
-import { expiredSecretMessage, jobOidcToken, LOGIN_FAILED, type LoginState, MSI_LOGIN_FAILED, perInvocationConfigDir, removeConfigDir, setActiveCloud, spnEnvironment, throwIfError } from "./azure-cli-login.js";
+import { expiredSecretMessage, jobOidcToken, LOGIN_FAILED, type LoginState, MSI_LOGIN_FAILED, perInvocationConfigDir, removeConfigDir, setActiveCloud, spnEnvironment, throwIfError } from "../lib/azure-cli-login.js";
 
 /**
  * AzureCLI@1 as the real task behaves on Linux (microsoft/azure-pipelines-tasks Tasks/AzureCLIV1/azureclitask.ts,

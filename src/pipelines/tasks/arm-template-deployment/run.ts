@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import tl from "azure-pipelines-task-lib/task.js";
-import { ArmClient, type ArmFailure } from "./arm-client.js";
-import { ConnectionCredentials } from "./arm-credentials.js";
+import { ArmClient, type ArmFailure } from "../lib/arm-client.js";
+import { ConnectionCredentials } from "../lib/arm-credentials.js";
 
 /**
  * AzureResourceManagerTemplateDeployment@3 as the real task behaves (microsoft/azure-pipelines-tasks

@@ -1,5 +1,5 @@
 import tl from "azure-pipelines-task-lib/task.js";
-import { runAppServiceTask } from "./app-service-deployment.js";
+import { runAppServiceTask } from "../lib/app-service-deployment.js";
 
 /**
  * AzureRmWebAppDeployment@4 (Tasks/AzureRmWebAppDeploymentV4/operations/TaskParameters.ts) with an Azure Resource
