@@ -112,6 +112,14 @@ describe("dependency rules of the web UI (web/src)", () => {
     expect(show(webImports.filter((i) => i.from.startsWith("components/") && (i.to.startsWith("pages/") || i.to === "app.tsx")))).toEqual([]);
   });
 
+  it("REST calls go through one typed client per area (web/src/api/): nothing else builds a service's path or calls fetch", () => {
+    expect(show(webImports.filter((i) => i.to === "api/client.ts" && !i.from.startsWith("api/")))).toEqual([]);
+    const calling = sourceFiles(WEB)
+      .filter((file) => !relative(WEB, file).startsWith("api/") && relative(WEB, file) !== "auth.ts")
+      .filter((file) => /\bfetch\(|["`'/]_apis\/|\/v1\.0\/|api-version=/.test(readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "")));
+    expect(calling.map((f) => relative(WEB, f))).toEqual([]);
+  });
+
   it("has no import cycles", () => {
     const next = new Map<string, string[]>();
     for (const i of webImports) next.set(i.from, [...(next.get(i.from) ?? []), i.to]);

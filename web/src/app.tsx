@@ -1,13 +1,15 @@
 import type { AccountInfo } from "@azure/msal-browser";
 import { Button, makeStyles, Text, tokens } from "@fluentui/react-components";
-import { type ReactNode, useEffect, useState } from "react";
+import { type ReactNode, useEffect } from "react";
+import { useLoad } from "./use-load";
 import { signOut } from "./auth";
 import { config } from "./config";
 import { ConnectionPage } from "./pages/connection-page";
 import { ConnectionsPage } from "./pages/connections-page";
 import { NewConnectionDialog, newConnection } from "./components/new-connection";
 import { DoctorPage } from "./pages/doctor-page";
-import { EmulatorPage, emulatorAccess } from "./pages/emulator-page";
+import { EmulatorPage } from "./pages/emulator-page";
+import { emulator } from "./api/svcconn";
 import { RunPage } from "./pages/run-page";
 import { PageLink } from "./components/page-link";
 import { pageUrls, useLocation } from "./router";
@@ -24,12 +26,7 @@ export function App({ account }: { account: AccountInfo }) {
   const styles = useStyles();
   const { pathname, search } = useLocation();
   // The emulator panel is for the organization's administrators: the link shows once the service agrees.
-  const [administrator, setAdministrator] = useState(false);
-  useEffect(() => {
-    emulatorAccess()
-      .then((access) => setAdministrator(access.administrator))
-      .catch(() => setAdministrator(false));
-  }, []);
+  const administrator = useLoad(() => emulator.access(), []).data?.administrator ?? false;
   // `?action=new` opens the creation wizard on arrival, as a link from elsewhere would.
   const action = search.get("action");
   useEffect(() => {

@@ -1,25 +1,14 @@
 import { Button, Field, Input, MessageBar, MessageBarActions, MessageBarBody, MessageBarTitle } from "@fluentui/react-components";
 import { useState } from "react";
-import { type Listed, projectApi } from "../api";
+import { type Approval, pipelines } from "../api/pipelines";
 import { useLoad } from "../use-load";
-
-interface Approval {
-  id: string;
-  status: string;
-  instructions: string;
-  minRequiredApprovers: number;
-  steps: Array<{ assignedApprover: { displayName: string }; status: string }>;
-  pipeline: { owner: { id: number } };
-}
-
-const VERSION = "7.1-preview.1";
 
 /**
  * The approvals a run waits for, with Approve and Reject as Azure DevOps offers them on a run. The run page mounts
  * it again whenever the run's timeline changes, so a decision taken elsewhere shows here too.
  */
 export function ApprovalsPanel({ buildId, onDecided }: { buildId: number; onDecided: () => void }) {
-  const listed = useLoad((signal) => projectApi.get<Listed<Approval>>("pipelines/approvals", { state: "pending", $expand: "steps" }, VERSION, signal), [buildId]);
+  const listed = useLoad((signal) => pipelines.pendingApprovals(signal), [buildId]);
   // Decided here: gone at once, before the run page mounts the panel again.
   const [decided, setDecided] = useState<string[]>([]);
   const pending = (listed.data?.value ?? []).filter((a) => a.pipeline.owner.id === buildId && !decided.includes(a.id));
@@ -32,7 +21,7 @@ export function ApprovalsPanel({ buildId, onDecided }: { buildId: number; onDeci
     setBusy(true);
     setError(undefined);
     try {
-      await projectApi.send("PATCH", "pipelines/approvals", [{ approvalId: approval.id, status, comment }], undefined, VERSION);
+      await pipelines.decide(approval.id, status, comment);
       setDecided((ids) => [...ids, approval.id]);
       onDecided();
     } catch (e) {

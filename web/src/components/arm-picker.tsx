@@ -1,7 +1,6 @@
 import { Combobox, Field, Option } from "@fluentui/react-components";
 import { useEffect, useState } from "react";
-import { accessToken } from "../auth";
-import { config } from "../config";
+import type { ArmResource } from "../api/azure";
 
 /** What Azure Resource Manager listed at a path for the signed-in person, or why it could not. */
 export interface ArmListing {
@@ -10,28 +9,26 @@ export interface ArmListing {
 }
 
 /**
- * The resources ARM lists at `path` (resource groups, Machine Learning workspaces), read with the person's own
- * token as Azure DevOps' creation dialog does; nothing while `path` is undefined. A later path cancels the read.
+ * The resources ARM lists (resource groups, Machine Learning workspaces: `list`), read with the person's own token
+ * as Azure DevOps' creation dialog does; nothing while `list` is undefined. A later `key` cancels the read.
  */
-export function useArmListing(path: string | undefined): ArmListing {
+export function useArmListing(list: ((signal: AbortSignal) => Promise<ArmResource[]>) | undefined, key: string): ArmListing {
   const [listing, setListing] = useState<ArmListing>({});
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` says when `list` reads something else.
   useEffect(() => {
     setListing({});
-    if (!path) return;
+    if (!list) return;
     const controller = new AbortController();
     void (async () => {
       try {
-        const token = await accessToken(config.armScope);
-        const response = await fetch(`${config.armUrl}${path}`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
-        if (!response.ok) throw new Error(`Azure Resource Manager answered ${response.status}`);
-        const body = (await response.json()) as { value: Array<{ name: string; location?: string }> };
-        setListing({ items: body.value.map((r) => ({ name: r.name, location: r.location })).sort((a, b) => a.name.localeCompare(b.name)) });
+        const listed = await list(controller.signal);
+        setListing({ items: listed.map((r) => ({ name: r.name, location: r.location })).sort((a, b) => a.name.localeCompare(b.name)) });
       } catch (e) {
         if (!controller.signal.aborted) setListing({ error: (e as Error).message });
       }
     })();
     return () => controller.abort();
-  }, [path]);
+  }, [key]);
   return listing;
 }
 

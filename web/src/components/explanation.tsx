@@ -1,5 +1,5 @@
 import { Body1, Caption1, Card, CardHeader, Link, Spinner, Subtitle2, Text, makeStyles, tokens } from "@fluentui/react-components";
-import { svcconnApi } from "../api";
+import { doctor } from "../api/svcconn";
 import { useLoad } from "../use-load";
 import { PageLink } from "./page-link";
 import { pageUrls } from "../router";
@@ -13,7 +13,7 @@ const useStyles = makeStyles({
 /** The doctor's reading of an error text: cause, fix and how to verify, beside the failure itself. */
 export function ExplanationView({ text, task, explanation: given, offerScan = false }: { text?: string; task?: string; explanation?: Explanation; offerScan?: boolean }) {
   const styles = useStyles();
-  const asked = useLoad(given || !text ? undefined : (signal) => svcconnApi.send<Explanation>("explain", task ? { text, task } : { text }, signal), [text, task, given]);
+  const asked = useLoad(given || !text ? undefined : (signal) => doctor.explain(text, { task }, signal), [text, task, given]);
   const explanation = given ?? asked.data;
   const error = asked.error;
   if (error) return <Text role="alert">The doctor could not read this message: {error}</Text>;

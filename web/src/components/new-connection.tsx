@@ -26,7 +26,9 @@ import {
 import { ErrorBar } from "./error-bar";
 import { CheckmarkCircle20Filled, Circle20Regular, DismissCircle20Filled } from "@fluentui/react-icons";
 import { type Dispatch, useEffect, useReducer, useRef, useState, useSyncExternalStore } from "react";
-import { type Listed, orgApi, projectApi } from "../api";
+import { arm } from "../api/azure";
+import { pipelines } from "../api/pipelines";
+import { serviceEndpoints } from "../api/service-endpoints";
 import { pageUrls } from "../router";
 import { navigate, useLocation } from "../router";
 import { config } from "../config";
@@ -117,8 +119,7 @@ export const newConnection = {
   /** Changes each time a creation finishes (the list reads it again). */
   useCreatedCount: () => useSyncExternalStore(subscribe, () => createdCount),
 };
-const grantAll = (id: string) =>
-  projectApi.send("PATCH", `pipelines/pipelinePermissions/endpoint/${id}`, { allPipelines: { authorized: true }, pipelines: [] }, undefined, "7.1-preview.1");
+const grantAll = (id: string) => pipelines.setPermissions("endpoint", id, { allPipelines: { authorized: true }, pipelines: [] });
 
 const announceCreated = () => {
   createdCount++;
@@ -178,7 +179,7 @@ export function NewConnectionDialog() {
     setSaving(true);
     try {
       const body = connectionRequest(form, { projectId: await currentProjectId(), projectName: config.project, subscriptions: pickers.subscriptions, groups: pickers.groups });
-      const endpoint = await orgApi.send<ServiceEndpoint>("POST", "serviceendpoint/endpoints", body);
+      const endpoint = await serviceEndpoints.create(body);
       if (endpoint.operationStatus?.state !== "InProgress") {
         if (form.allPipelines && endpoint.operationStatus?.state !== "Failed") await grantAll(endpoint.id);
         announceCreated();
@@ -273,7 +274,7 @@ function useConnectionType(open: boolean) {
     if (!open) setTypeChosen(false);
   }, [open]);
   const listed = useLoad(
-    open ? (signal) => orgApi.get<Listed<{ name: string; displayName: string }>>("serviceendpoint/types", undefined, undefined, signal).then((r) => r.value, () => [{ name: "azurerm", displayName: "Azure Resource Manager" }]) : undefined,
+    open ? (signal) => serviceEndpoints.types(signal).then((r) => r.value, () => [{ name: "azurerm", displayName: "Azure Resource Manager" }]) : undefined,
     [open],
   );
   return { types: listed.data, type, setType, typeChosen, setTypeChosen };
@@ -290,13 +291,17 @@ interface Pickers {
 function usePickers(open: boolean, form: ConnectionForm): Pickers {
   const { identity, scopeLevel, subscriptionId, resourceGroup } = form;
   const automatic = open && identity === "automatic";
-  const picker = <T,>(path: string) => (signal: AbortSignal) => orgApi.get<Picker<T>>(path, undefined, undefined, signal).catch((e: Error): Picker<T> => ({ value: [], errorMessage: e.message }));
-  const subscriptions = useLoad(automatic && scopeLevel !== "ManagementGroup" ? picker<Subscription>("serviceendpoint/endpointproxy/azurermsubscriptions") : undefined, [automatic, scopeLevel === "ManagementGroup"]).data;
-  const groups = useLoad(automatic && scopeLevel === "ManagementGroup" ? picker<ManagementGroup>("serviceendpoint/endpointproxy/azurermmanagementgroups") : undefined, [automatic, scopeLevel === "ManagementGroup"]).data;
+  const picker =
+    <T,>(name: "azurermsubscriptions" | "azurermmanagementgroups") =>
+    (signal: AbortSignal) =>
+      serviceEndpoints.picker<T>(name, signal).catch((e: Error): Picker<T> => ({ value: [], errorMessage: e.message }));
+  const subscriptions = useLoad(automatic && scopeLevel !== "ManagementGroup" ? picker<Subscription>("azurermsubscriptions") : undefined, [automatic, scopeLevel === "ManagementGroup"]).data;
+  const groups = useLoad(automatic && scopeLevel === "ManagementGroup" ? picker<ManagementGroup>("azurermmanagementgroups") : undefined, [automatic, scopeLevel === "ManagementGroup"]).data;
   const listing = identity === "automatic" && subscriptionId;
-  const resourceGroups = useArmListing(listing ? `/subscriptions/${subscriptionId}/resourcegroups?api-version=2021-04-01` : undefined);
+  const resourceGroups = useArmListing(listing ? (signal) => arm.resourceGroups(subscriptionId, signal) : undefined, `${listing}`);
   const workspaces = useArmListing(
-    listing && scopeLevel === "AzureMLWorkspace" && resourceGroup ? `/subscriptions/${subscriptionId}/resourceGroups/${encodeURIComponent(resourceGroup)}/providers/Microsoft.MachineLearningServices/workspaces?api-version=2024-04-01` : undefined,
+    listing && scopeLevel === "AzureMLWorkspace" && resourceGroup ? (signal) => arm.machineLearningWorkspaces(subscriptionId, resourceGroup, signal) : undefined,
+    `${listing}/${scopeLevel}/${resourceGroup}`,
   );
   return { subscriptions, groups, resourceGroups, workspaces };
 }
@@ -306,9 +311,10 @@ function useFollowedCreation(created: ServiceEndpoint | undefined, allPipelines:
   useEffect(() => {
     if (created?.operationStatus?.state !== "InProgress") return;
     const timer = setTimeout(() => {
-      projectApi
-        .get<ServiceEndpoint>(`serviceendpoint/endpoints/${created.id}`, { includeFailed: true })
+      serviceEndpoints
+        .get(created.id)
         .then(async (e) => {
+          if (!e) throw new Error(`The service connection ${created.id} is gone.`);
           if (e.operationStatus?.state === "Ready" && allPipelines) await grantAll(e.id);
           setCreated(e);
           if (e.operationStatus?.state !== "InProgress") announceCreated();

@@ -1,23 +1,9 @@
 import { Button, Combobox, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Dropdown, Field, Option, Spinner, Switch } from "@fluentui/react-components";
 import { useState } from "react";
-import { type Listed, orgApi } from "../api";
+import { type Identity, security } from "../api/security";
 import { useLoad } from "../use-load";
 import { ErrorBar } from "./error-bar";
 import { SimpleTable } from "./simple-table";
-
-interface RoleAssignment {
-  identity: { id: string; displayName: string; uniqueName?: string };
-  role: { name: string };
-  access: "assigned" | "inherited";
-}
-
-interface Identity {
-  id: string;
-  providerDisplayName: string;
-  properties?: { Account?: { $value: string } };
-}
-
-const VERSION = "7.1-preview.1";
 
 /**
  * Who holds which role on a secured resource (`securityroles` API): a connection's own Security tab, or the roles on
@@ -28,8 +14,7 @@ export function RoleAssignments(props: { scope: string; resource: string; roles:
   const { scope, resource, roles, admin } = props;
   const [failure, setError] = useState<string>();
   const [adding, setAdding] = useState(false);
-  const path = `securityroles/scopes/${scope}/roleassignments/resources/${resource}`;
-  const listed = useLoad((signal) => orgApi.get<Listed<RoleAssignment>>(path, undefined, VERSION, signal), [path]);
+  const listed = useLoad((signal) => security.roleAssignments(scope, resource, signal), [scope, resource]);
   const assignments = listed.data?.value;
   const error = failure ?? listed.error;
   const change = (work: () => Promise<unknown>) => {
@@ -38,7 +23,7 @@ export function RoleAssignments(props: { scope: string; resource: string; roles:
       .then(listed.reload)
       .catch((e: Error) => setError(e.message));
   };
-  const assign = (userId: string, roleName: string) => change(() => orgApi.send("PUT", path, [{ roleName, userId }], undefined, VERSION));
+  const assign = (userId: string, roleName: string) => change(() => security.assignRole(scope, resource, userId, roleName));
   const inherits = assignments?.some((a) => a.access === "inherited") ?? false;
   return (
     <>
@@ -52,7 +37,7 @@ export function RoleAssignments(props: { scope: string; resource: string; roles:
               label="Inherit permissions from the project"
               checked={inherits}
               disabled={!admin}
-              onChange={(_e, d) => change(() => orgApi.send("PATCH", path, undefined, { inheritPermissions: d.checked }, VERSION))}
+              onChange={(_e, d) => change(() => security.setInheritance(scope, resource, d.checked))}
             />
           )}
           <SimpleTable
@@ -99,7 +84,7 @@ function AddRoleDialog({ roles, onCancel, onAdd }: { roles: string[]; onCancel: 
   const [role, setRole] = useState(roles[0]!);
   // Each keystroke's search replaces the one before (aborted, its answer dropped).
   const search = text.trim();
-  const searched = useLoad(search ? (signal) => orgApi.get<Listed<Identity>>("identities", { searchFilter: "General", filterValue: search }, undefined, signal) : undefined, [search]);
+  const searched = useLoad(search ? (signal) => security.searchIdentities(search, signal) : undefined, [search]);
   const found = search ? (searched.data?.value ?? []) : [];
   const error = searched.error;
   const label = (i: Identity) => `${i.providerDisplayName}${i.properties?.Account?.$value ? ` (${i.properties.Account.$value})` : ""}`;

@@ -33,8 +33,9 @@ import {
 import { MoreHorizontalRegular } from "@fluentui/react-icons";
 import { SimpleTable } from "../components/simple-table";
 import { ErrorBar } from "../components/error-bar";
-import { useCallback, useEffect, useState } from "react";
-import { type Listed, orgApi, projectApi } from "../api";
+import { useEffect, useState } from "react";
+import { type PipelinePermissions, pipelines } from "../api/pipelines";
+import { serviceEndpoints } from "../api/service-endpoints";
 import { PageLink } from "../components/page-link";
 import { pageUrls } from "../router";
 import { expiryText, useCredentialExpiry } from "../components/credential-expiry";
@@ -42,7 +43,6 @@ import { emulatorNow } from "../config";
 import { ExplanationView } from "../components/explanation";
 import { RoleAssignments } from "../components/role-assignments";
 import { CreationSteps } from "../components/new-connection";
-import { type PipelinePermissions, readPipelinePermissions } from "../components/open-access";
 import { StatusBadge } from "../components/status-badge";
 import { navigate } from "../router";
 import { useLoad } from "../use-load";
@@ -57,40 +57,25 @@ const useStyles = makeStyles({
 
 type TabName = "overview" | "usage" | "security" | "permissions";
 
-interface VerifyResult {
-  statusCode: string;
-  errorMessage: string | null;
-}
-
 export function ConnectionPage({ endpointId }: { endpointId: string }) {
   const styles = useStyles();
-  const [endpoint, setEndpoint] = useState<ServiceEndpoint>();
-  const [error, setError] = useState<string>();
   const [tab, setTab] = useState<TabName>("overview");
   const [busy, setBusy] = useState<string>();
   const [outcome, setOutcome] = useState<{ intent: "success" | "error"; text: string; explain?: boolean }>();
   const [dialog, setDialog] = useState<"edit" | "delete" | "convert" | undefined>();
   const admin = useEndpointAdministration(endpointId);
 
-  const load = useCallback(
-    () =>
-      projectApi
-        .get<ServiceEndpoint>(`serviceendpoint/endpoints/${endpointId}`, { includeFailed: true })
-        .then((e) => {
-          if (!e) throw new Error(`The service connection ${endpointId} was not found, or you cannot view it.`);
-          setEndpoint(e);
-        })
-        .catch((e: Error) => setError(e.message)),
-    [endpointId],
-  );
-  useEffect(() => void load(), [load]);
+  const loaded = useLoad((signal) => serviceEndpoints.get(endpointId, signal).then((e) => e ?? Promise.reject(new Error(`The service connection ${endpointId} was not found, or you cannot view it.`))), [endpointId]);
+  const { data: endpoint, reload } = loaded;
+  // A read that fails after one succeeded (while following a creation, say) keeps the page; only a first one replaces it.
+  const error = endpoint ? undefined : loaded.error;
   // A creation running (a failed one saved again runs its steps once more): follow it as the portal does.
   const inProgress = endpoint?.operationStatus?.state === "InProgress";
   useEffect(() => {
     if (!inProgress) return;
-    const timer = setInterval(() => void load(), 500);
+    const timer = setInterval(reload, 500);
     return () => clearInterval(timer);
-  }, [inProgress, load]);
+  }, [inProgress, reload]);
   // Read again after every action (a rotation adds a secret; a conversion changes the scheme).
   const [actions, setActions] = useState(0);
   const expiry = useCredentialExpiry(endpoint?.authorization.scheme === "ServicePrincipal", `${endpoint?.authorization.parameters?.serviceprincipalid}:${actions}`);
@@ -101,7 +86,7 @@ export function ConnectionPage({ endpointId }: { endpointId: string }) {
     try {
       setOutcome({ intent: "success", text: await work() });
       setActions((n) => n + 1);
-      await load();
+      reload();
     } catch (e) {
       setOutcome({ intent: "error", text: (e as Error).message, explain: explainFailure });
     } finally {
@@ -111,13 +96,13 @@ export function ConnectionPage({ endpointId }: { endpointId: string }) {
 
   const verify = () =>
     act("Verify", async () => {
-      const result = await projectApi.send<VerifyResult>("POST", "serviceendpoint/endpointproxy", { dataSourceDetails: { dataSourceName: "TestConnection", parameters: {} } }, { endpointId });
+      const result = await serviceEndpoints.verify(endpointId);
       if (result.statusCode !== "ok") throw new Error(result.errorMessage ?? `Verification failed: ${result.statusCode}`);
       return "Verification succeeded.";
     });
   const rotate = () =>
     act("Rotate", async () => {
-      await orgApi.send("PUT", `serviceendpoint/endpoints/${endpointId}`, endpoint, { operation: "RotateSecret" });
+      if (endpoint) await serviceEndpoints.rotateSecret(endpoint);
       return "A new secret was made and stored in the service connection; the old one was removed.";
     });
 
@@ -231,7 +216,7 @@ export function ConnectionPage({ endpointId }: { endpointId: string }) {
         {tab === "security" && <Security endpointId={endpointId} admin={admin} />}
         {tab === "permissions" && <PipelinePermissionsPanel endpointId={endpointId} admin={admin} />}
       </div>
-      {dialog === "edit" && <EditDialog endpoint={endpoint} onDone={() => { setDialog(undefined); void load(); }} />}
+      {dialog === "edit" && <EditDialog endpoint={endpoint} onDone={() => { setDialog(undefined); reload(); }} />}
       {dialog === "convert" && (
         <ConfirmDialog
           title={scheme === "ServicePrincipal" ? "Convert to workload identity federation" : "Revert to a secret"}
@@ -246,7 +231,7 @@ export function ConnectionPage({ endpointId }: { endpointId: string }) {
             setDialog(undefined);
             const target = scheme === "ServicePrincipal" ? "WorkloadIdentityFederation" : "ServicePrincipal";
             void act("Convert", async () => {
-              await orgApi.send("PUT", `serviceendpoint/endpoints/${endpointId}`, { ...endpoint, authorization: { ...endpoint.authorization, scheme: target } }, { operation: "ConvertAuthenticationScheme" });
+              await serviceEndpoints.convertScheme({ ...endpoint, authorization: { ...endpoint.authorization, scheme: target } });
               return target === "WorkloadIdentityFederation" ? "Converted to workload identity federation." : "Reverted to the secret.";
             });
           }}
@@ -310,11 +295,11 @@ function EditDialog({ endpoint, onDone }: { endpoint: ServiceEndpoint; onDone: (
     try {
       if (verifyFirst) {
         const details = { type: endpoint.type, url: endpoint.url, authorization, data: endpoint.data };
-        const result = await projectApi.send<VerifyResult>("POST", "serviceendpoint/endpointproxy", { dataSourceDetails: { dataSourceName: "TestConnection", parameters: {} }, serviceEndpointDetails: details }, { endpointId: endpoint.id });
+        const result = await serviceEndpoints.verify(endpoint.id, details);
         if (result.statusCode !== "ok") throw new Error(result.errorMessage ?? `Verification failed: ${result.statusCode}`);
       }
       const references = endpoint.serviceEndpointProjectReferences.map((r) => ({ ...r, name, description }));
-      await orgApi.send("PUT", `serviceendpoint/endpoints/${endpoint.id}`, { ...endpoint, name, description, authorization, serviceEndpointProjectReferences: references });
+      await serviceEndpoints.update({ ...endpoint, name, description, authorization, serviceEndpointProjectReferences: references });
       onDone();
     } catch (e) {
       setError((e as Error).message);
@@ -376,9 +361,9 @@ function DeleteDialog({ endpoint, onCancel, onDeleted }: { endpoint: ServiceEndp
     setBusy(true);
     try {
       const projectId = await currentProjectId();
-      await orgApi.send("DELETE", `serviceendpoint/endpoints/${endpoint.id}`, undefined, { projectIds: projectId, deep: automatic ? deep : undefined });
+      await serviceEndpoints.remove(endpoint.id, projectId, automatic ? deep : undefined);
       // A clean-up that failed shows on the connection itself, which then stays.
-      const after = await projectApi.get<ServiceEndpoint | null>(`serviceendpoint/endpoints/${endpoint.id}`, { includeFailed: true }).catch(() => null);
+      const after = await serviceEndpoints.get(endpoint.id).catch(() => null);
       if (after?.operationStatus?.state === "Failed") throw new Error(after.operationStatus.statusMessage);
       onDeleted(
         automatic && deep
@@ -425,12 +410,8 @@ function DeleteDialog({ endpoint, onCancel, onDeleted }: { endpoint: ServiceEndp
   );
 }
 
-interface ExecutionRecord {
-  data: { id: number; planType?: string; definition?: { name: string }; owner?: { id: number; name: string }; result?: string; startTime?: string; finishTime?: string };
-}
-
 function UsageHistory({ endpointId }: { endpointId: string }) {
-  const { data, error } = useLoad((signal) => projectApi.get<Listed<ExecutionRecord>>(`serviceendpoint/${endpointId}/executionhistory`, { top: 50 }, undefined, signal), [endpointId]);
+  const { data, error } = useLoad((signal) => serviceEndpoints.executionHistory(endpointId, signal), [endpointId]);
   const records = data?.value;
   if (error) return <Text role="alert">{error}</Text>;
   if (!records) return <Spinner size="tiny" label="Loading usage history" />;
@@ -461,32 +442,24 @@ function Security({ endpointId, admin }: { endpointId: string; admin: boolean })
   return resource ? <RoleAssignments scope={ENDPOINT_SCOPE} resource={resource} roles={["Reader", "User", "Administrator"]} admin={admin} inheritable /> : <Spinner size="tiny" label="Loading security" />;
 }
 
-interface PipelineDefinition {
-  id: number;
-  name: string;
-}
-
 function PipelinePermissionsPanel({ endpointId, admin }: { endpointId: string; admin: boolean }) {
-  const [permissions, setPermissions] = useState<PipelinePermissions>();
+  const read = useLoad((signal) => pipelines.permissions("endpoint", endpointId, signal), [endpointId]);
+  // What a change answered replaces what was read.
+  const [changed, setChanged] = useState<PipelinePermissions>();
+  const permissions = changed ?? read.data;
   const [adding, setAdding] = useState("");
-  const [error, setError] = useState<string>();
-  useEffect(() => {
-    const controller = new AbortController();
-    readPipelinePermissions(endpointId, controller.signal)
-      .then((read) => !controller.signal.aborted && setPermissions(read))
-      .catch((e: Error) => !controller.signal.aborted && setError(e.message));
-    return () => controller.abort();
-  }, [endpointId]);
-  const pipelines = useLoad((signal) => projectApi.get<Listed<PipelineDefinition>>("pipelines", undefined, undefined, signal), []).data?.value ?? [];
-  const patch = (body: unknown) => {
+  const [failure, setError] = useState<string>();
+  const error = failure ?? read.error;
+  const definitions = useLoad((signal) => pipelines.list(signal), []).data?.value ?? [];
+  const patch = (change: Partial<PipelinePermissions>) => {
     setError(undefined);
-    projectApi
-      .send<PipelinePermissions>("PATCH", `pipelines/pipelinePermissions/endpoint/${endpointId}`, body, undefined, "7.1-preview.1")
-      .then(setPermissions)
+    pipelines
+      .setPermissions("endpoint", endpointId, change)
+      .then(setChanged)
       .catch((e: Error) => setError(e.message));
   };
   if (!permissions) return error ? <Text role="alert">{error}</Text> : <Spinner size="tiny" label="Loading pipeline permissions" />;
-  const nameOf = (id: number) => pipelines.find((p) => p.id === id)?.name ?? `Pipeline ${id}`;
+  const nameOf = (id: number) => definitions.find((p) => p.id === id)?.name ?? `Pipeline ${id}`;
   const authorized = permissions.pipelines.filter((p) => p.authorized);
   const open = !!permissions.allPipelines?.authorized;
   return (
@@ -520,7 +493,7 @@ function PipelinePermissionsPanel({ endpointId, admin }: { endpointId: string; a
             <div style={{ display: "flex", gap: 8, alignItems: "end" }}>
               <Field label="Add a pipeline">
                 <Dropdown placeholder="Select a pipeline" selectedOptions={adding ? [adding] : []} value={adding ? nameOf(Number(adding)) : ""} onOptionSelect={(_e, d) => setAdding(d.optionValue ?? "")}>
-                  {pipelines
+                  {definitions
                     .filter((p) => !authorized.some((a) => a.id === p.id))
                     .map((p) => (
                       <Option key={p.id} value={String(p.id)}>

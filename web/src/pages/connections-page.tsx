@@ -21,7 +21,7 @@ import {
 import { SimpleTable } from "../components/simple-table";
 import { ErrorBar } from "../components/error-bar";
 import { useDeferredValue, useMemo, useState } from "react";
-import { type Listed, projectApi } from "../api";
+import { serviceEndpoints } from "../api/service-endpoints";
 import { useLoad } from "../use-load";
 import { PageLink } from "../components/page-link";
 import { pageUrls } from "../router";
@@ -33,7 +33,7 @@ import { RoleAssignments } from "../components/role-assignments";
 import { useProjectPermissions } from "../permissions";
 
 const PROJECT_SCOPE = "distributedtask.project.serviceendpointrole";
-import { SCHEME_LABEL, type ServiceEndpoint, scopeOf, statusOf } from "../model";
+import { SCHEME_LABEL, scopeOf, statusOf } from "../model";
 
 const useStyles = makeStyles({
   bar: { display: "flex", gap: "12px", alignItems: "end", margin: "16px 0", flexWrap: "wrap" },
@@ -55,7 +55,7 @@ export function ConnectionsPage() {
     return message;
   });
   // Refresh (reload) or a finished creation (createdCount) reads the list again.
-  const listed = useLoad((signal) => projectApi.get<Listed<ServiceEndpoint>>("serviceendpoint/endpoints", { includeFailed: true, type: "azurerm" }, undefined, signal), [reload, createdCount]);
+  const listed = useLoad((signal) => serviceEndpoints.listAzureRm(signal), [reload, createdCount]);
   const endpoints = useMemo(() => listed.data?.value.sort((a, b) => a.name.localeCompare(b.name)), [listed.data]);
   const error = listed.error;
   const permissions = useProjectPermissions();

@@ -21,7 +21,7 @@ import {
 import { SimpleTable } from "../components/simple-table";
 import { ErrorBar } from "../components/error-bar";
 import { useState } from "react";
-import { svcconnApi } from "../api";
+import { doctor, type FixAnswer, type Finding, type ScanReport as Report } from "../api/svcconn";
 import { PageLink } from "../components/page-link";
 import { pageUrls } from "../router";
 import { accessToken } from "../auth";
@@ -30,27 +30,6 @@ import { config } from "../config";
 import type { Explanation } from "../model";
 
 const useStyles = makeStyles({ section: { display: "flex", flexDirection: "column", gap: "10px", maxWidth: "960px", marginBottom: "32px" } });
-
-interface Finding {
-  id: string;
-  kind: string;
-  severity: string;
-  title: string;
-  connection: { id: string; name: string } | null;
-  application: { appId: string; displayName?: string } | null;
-  fix: string;
-}
-interface Report {
-  connections: Array<{ id: string; name: string; findings: Finding[] }>;
-  other: Finding[];
-  partial: boolean;
-  notEvaluated: Array<{ connection: string; check: string; reason: string }>;
-}
-interface FixAnswer {
-  plans: Array<{ findingId: string; summary: string; steps: Array<{ call: string; before: unknown; after: unknown }> }>;
-  unfixable: Array<{ findingId: string; reason: string }>;
-  outcomes?: Array<{ findingId: string; status: string; message?: string; rollback?: string }>;
-}
 
 /** Paste any error and read the doctor's diagnosis; scan the project's connections for what will break. */
 /** The scan reads Graph and ARM as the person: their own tokens, from the same sign-in. */
@@ -72,8 +51,8 @@ export function DoctorPage() {
 
   const runExplain = () => {
     setExplainError(undefined);
-    svcconnApi
-      .send<Explanation>("explain", scheme ? { text, scheme } : { text })
+    doctor
+      .explain(text, { scheme })
       .then(setExplanation)
       .catch((e: Error) => setExplainError(e.message));
   };
@@ -81,7 +60,7 @@ export function DoctorPage() {
     setScanning(true);
     setScanError(undefined);
     try {
-      setReport(await svcconnApi.send<Report>("doctor/scan", { organization: config.organization, project: config.project, tokens: await personsTokens() }));
+      setReport(await doctor.scan(await personsTokens()));
     } catch (e) {
       setScanError((e as Error).message);
     } finally {
@@ -165,7 +144,7 @@ function FixButton({ finding, onFixed }: { finding: Finding; onFixed: () => void
     setBusy(true);
     setError(undefined);
     try {
-      const result = await svcconnApi.send<FixAnswer>("doctor/fix", { organization: config.organization, project: config.project, findings: [finding.id], apply, tokens: await personsTokens() });
+      const result = await doctor.fix(finding.id, apply, await personsTokens());
       setAnswer(result);
     } catch (e) {
       setError((e as Error).message);

@@ -1,6 +1,7 @@
 import { Badge, Button, Field, Input, Spinner, Text, Title2, Title3, makeStyles } from "@fluentui/react-components";
-import { useCallback, useEffect, useState } from "react";
-import { orgApi } from "../api";
+import { useState } from "react";
+import { useLoad } from "../use-load";
+import { type EmulatorStatus, emulator } from "../api/svcconn";
 import { ErrorBar } from "../components/error-bar";
 import { SimpleTable } from "../components/simple-table";
 import { syncEmulatorClock } from "../config";
@@ -11,15 +12,6 @@ const useStyles = makeStyles({
   legend: { fontWeight: 600, marginBottom: "6px", padding: 0 },
 });
 
-export interface EmulatorStatus {
-  now: string;
-  offsetSeconds: number;
-  members: Array<{ id: string; displayName: string; uniqueName: string; signedIn: boolean; lastUsedAt: string | null }>;
-}
-
-export const readEmulator = () => orgApi.get<EmulatorStatus>("svcconn/emulator").then(synced);
-/** Whether the signed-in person administers the organization (and so may open the panel). */
-export const emulatorAccess = () => orgApi.get<{ administrator: boolean }>("svcconn/emulator/access");
 const synced = (status: EmulatorStatus) => {
   syncEmulatorClock(status.now);
   return status;
@@ -35,21 +27,17 @@ const STEPS = [
 /** svcconn's own panel, for the organization's administrators: its clock and who is signed in. */
 export function EmulatorPage() {
   const styles = useStyles();
-  const [status, setStatus] = useState<EmulatorStatus>();
-  const [error, setError] = useState<string>();
+  const read = useLoad((signal) => emulator.status(signal).then(synced), []);
+  // The clock as the last move answered it, over what was read.
+  const [moved, setStatus] = useState<EmulatorStatus>();
+  const status = moved ?? read.data;
+  const [failure, setError] = useState<string>();
+  const error = failure ?? read.error;
   const [days, setDays] = useState("");
-  const load = useCallback(
-    () =>
-      readEmulator()
-        .then(setStatus)
-        .catch((e: Error) => setError(e.message)),
-    [],
-  );
-  useEffect(() => void load(), [load]);
   const advance = (seconds: number) => {
     setError(undefined);
-    orgApi
-      .send<EmulatorStatus>("POST", "svcconn/emulator/clock", { advanceSeconds: seconds })
+    emulator
+      .advance(seconds)
       .then((moved) => setStatus(synced(moved)))
       .catch((e: Error) => setError(e.message));
   };

@@ -1,11 +1,11 @@
 import { Badge, Button, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Text, Title2, makeStyles, tokens } from "@fluentui/react-components";
 import { ErrorBar } from "../components/error-bar";
 import { useCallback, useEffect, useState } from "react";
-import { type Listed, projectApi } from "../api";
+import { type Build, type PermittedResource, pipelines, type TimelineRecord } from "../api/pipelines";
+import { serviceEndpoints } from "../api/service-endpoints";
 import { useLoad } from "../use-load";
 import { ApprovalsPanel } from "../components/approvals-panel";
 import { ExplanationView } from "../components/explanation";
-import type { ServiceEndpoint } from "../model";
 import { pageUrls } from "../router";
 import { navigate } from "../router";
 
@@ -16,32 +16,6 @@ const useStyles = makeStyles({
   // The log wraps and grows with the page: a scrolling box of its own would need the keyboard focus.
   log: { background: tokens.colorNeutralBackground3, padding: "12px", fontFamily: tokens.fontFamilyMonospace, fontSize: "12px", whiteSpace: "pre-wrap", overflowWrap: "anywhere", margin: 0 },
 });
-
-interface Build {
-  id: number;
-  buildNumber: string;
-  status: string;
-  result?: string;
-  definition: { id: number; name: string };
-  validationResults?: Array<{ result: string; message: string }>;
-}
-interface TimelineRecord {
-  id: string;
-  parentId: string | null;
-  type: string;
-  name: string;
-  /** The YAML's name of a stage or job (`__default` for the stage of a pipeline without stages). */
-  identifier?: string | null;
-  order?: number;
-  state: string;
-  result: string | null;
-  log: { id: number } | null;
-  issues?: Array<{ type: string; message: string }>;
-  /** A pending job's wait for an agent (parallel jobs, busy agents), in Azure DevOps' words. */
-  currentOperation?: string | null;
-  /** The task a step ran, and its version: which schemes it supports decides some causes. */
-  task?: { name: string; version: string } | null;
-}
 
 /** A resource a run needs permission for: a service connection, a variable group or an environment, by name. */
 interface NeededResource {
@@ -56,37 +30,49 @@ const NOT_AUTHORIZED = /references (?:service connection|endpoint) (.+?) which (
 
 const nameResources = (resources: NeededResource[]) => resources.map((r) => `${r.kind}: ${r.name}`).join("; ");
 
+/**
+ * The run and its timeline, read again every second until the run completes (and on `reload`). Leaving the page or
+ * reloading aborts the read in flight and stops the loop that read it.
+ */
+function useRun(buildId: number) {
+  const [state, setState] = useState<{ build?: Build; records: TimelineRecord[]; error?: string }>({ records: [] });
+  const [round, setRound] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `round` is what asks for a new read.
+  useEffect(() => {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = async () => {
+      try {
+        const build = await pipelines.build(buildId, controller.signal);
+        const timeline = await pipelines.timeline(buildId, controller.signal).catch(() => null);
+        if (controller.signal.aborted) return;
+        setState({ build, records: (timeline?.records ?? []).sort((a, z) => (a.order ?? 0) - (z.order ?? 0)) });
+        if (build.status !== "completed") timer = setTimeout(tick, 1000);
+      } catch (e) {
+        if (!controller.signal.aborted) setState((s) => ({ ...s, error: (e as Error).message }));
+      }
+    };
+    void tick();
+    return () => {
+      controller.abort();
+      clearTimeout(timer);
+    };
+  }, [buildId, round]);
+  const reload = useCallback(() => setRound((n) => n + 1), []);
+  return { ...state, reload };
+}
+
 export function RunPage({ buildId }: { buildId: number }) {
   const styles = useStyles();
-  const [build, setBuild] = useState<Build>();
-  const [records, setRecords] = useState<TimelineRecord[]>([]);
+  const { build, records, error: readError, reload } = useRun(buildId);
   const [selected, setSelected] = useState<string>();
-  const [error, setError] = useState<string>();
+  const [failure, setError] = useState<string>();
+  const error = failure ?? readError;
   const [permitting, setPermitting] = useState(false);
-
-  const load = useCallback(async () => {
-    const b = await projectApi.get<Build>(`build/builds/${buildId}`);
-    setBuild(b);
-    const t = await projectApi.get<{ records: TimelineRecord[] } | null>(`build/builds/${buildId}/timeline`).catch(() => null);
-    setRecords((t?.records ?? []).sort((a, z) => (a.order ?? 0) - (z.order ?? 0)));
-    return b;
-  }, [buildId]);
-
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const tick = () =>
-      load()
-        .then((b) => {
-          if (b.status !== "completed") timer = setTimeout(tick, 1000);
-        })
-        .catch((e: Error) => setError(e.message));
-    tick();
-    return () => clearTimeout(timer);
-  }, [load]);
 
   // Read again as the run goes on (the records change); a read replaced by the next one is aborted.
   const logId = records.find((r) => r.id === selected)?.log?.id;
-  const loadedLog = useLoad(logId === undefined ? undefined : (signal) => projectApi.get<Listed<string>>(`build/builds/${buildId}/logs/${logId}`, undefined, undefined, signal), [logId, records, buildId]);
+  const loadedLog = useLoad(logId === undefined ? undefined : (signal) => pipelines.log(buildId, logId, signal), [logId, records, buildId]);
   const log = logId === undefined ? undefined : (loadedLog.data?.value.join("\n") ?? loadedLog.error);
 
   if (error) return <ErrorBar message={error} />;
@@ -111,22 +97,21 @@ export function RunPage({ buildId }: { buildId: number }) {
     .filter((r, i, all) => all.findIndex((o) => o.kind === r.kind && o.name === r.name) === i);
   /** Permits this pipeline on the named connections and groups (the ones that exist); false when none could be. */
   const authorize = async (resources: NeededResource[]) => {
-    const permitOne = (type: string, id: string | number) =>
-      projectApi.send("PATCH", `pipelines/pipelinePermissions/${type}/${id}`, { pipelines: [{ id: build.definition.id, authorized: true }] }, undefined, "7.1-preview.1");
+    const permitOne = (type: PermittedResource, id: string | number) => pipelines.setPermissions(type, String(id), { pipelines: [{ id: build.definition.id, authorized: true }] });
     let permitted = 0;
     const connections = resources.filter((r) => r.kind === "Service connection").map((r) => r.name);
     if (connections.length) {
-      const found = await projectApi.get<Listed<ServiceEndpoint>>("serviceendpoint/endpoints", { endpointNames: connections.join(",") });
+      const found = await serviceEndpoints.byNames(connections);
       for (const e of found.value) await permitOne("endpoint", e.id);
       permitted += found.value.length;
     }
     for (const group of resources.filter((r) => r.kind === "Variable group")) {
-      const found = await projectApi.get<Listed<{ id: number; name: string }>>("distributedtask/variablegroups", { groupName: group.name }, "7.1-preview.2");
+      const found = await pipelines.variableGroupsNamed(group.name);
       for (const g of found.value) await permitOne("variablegroup", g.id);
       permitted += found.value.length;
     }
     for (const environment of resources.filter((r) => r.kind === "Environment")) {
-      const found = await projectApi.get<Listed<{ id: number; name: string }>>("distributedtask/environments", { name: environment.name }, "7.1-preview.1");
+      const found = await pipelines.environmentsNamed(environment.name);
       for (const e of found.value) await permitOne("environment", e.id);
       permitted += found.value.length;
     }
@@ -136,7 +121,7 @@ export function RunPage({ buildId }: { buildId: number }) {
     setPermitting(true);
     try {
       await authorize(waitingFor);
-      await load();
+      reload();
     } catch (e) {
       setError((e as Error).message);
     } finally {
@@ -148,7 +133,7 @@ export function RunPage({ buildId }: { buildId: number }) {
     setPermitting(true);
     try {
       if (!(await authorize(refused))) throw new Error(`Nothing named ${nameResources(refused)} exists in this project: create it, or fix the name in the YAML.`);
-      const next = await projectApi.send<{ id: number }>("POST", `pipelines/${build.definition.id}/runs`, {});
+      const next = await pipelines.run(build.definition.id);
       navigate(pageUrls.run(next.id));
     } catch (e) {
       setError((e as Error).message);
@@ -186,7 +171,7 @@ export function RunPage({ buildId }: { buildId: number }) {
         </MessageBar>
       )}
       {records.some((r) => r.type === "Checkpoint.Approval" && r.state !== "completed") && (
-        <ApprovalsPanel key={records.map((r) => `${r.id}:${r.state}`).join(",")} buildId={build.id} onDecided={() => void load()} />
+        <ApprovalsPanel key={records.map((r) => `${r.id}:${r.state}`).join(",")} buildId={build.id} onDecided={reload} />
       )}
       {records
         .filter((r) => r.type === "Job" && r.state === "pending" && r.currentOperation)

@@ -1,5 +1,5 @@
-import { accessToken } from "./auth";
-import { config } from "./config";
+import { accessToken } from "../auth";
+import { config } from "../config";
 
 /** An error answered by a service, with its own text (what Azure DevOps shows) and type key. */
 export class ApiError extends Error {
@@ -49,13 +49,16 @@ async function call<T>(method: string, url: string, body?: unknown, signal?: Abo
   return json as T;
 }
 
-/** Calls under the organization (`/{org}/_apis/…`); a read takes the signal that cancels it (useLoad's). */
+/**
+ * Azure DevOps' REST calls, under the organization (`/{org}/_apis/…`) or the project (`/{org}/{project}/_apis/…`).
+ * Only the area clients beside this file use them; pages and components call those. A read takes the signal that
+ * cancels it (useLoad's).
+ */
 export const orgApi = {
   get: <T>(path: string, query?: Query, version?: string, signal?: AbortSignal) => call<T>("GET", withQuery(`${org()}/_apis/${path}`, query, version), undefined, signal),
   send: <T>(method: string, path: string, body?: unknown, query?: Query, version?: string) => call<T>(method, withQuery(`${org()}/_apis/${path}`, query, version), body),
 };
 
-/** Calls under the project (`/{org}/{project}/_apis/…`). */
 export const projectApi = {
   get: <T>(path: string, query?: Query, version?: string, signal?: AbortSignal) => call<T>("GET", withQuery(`${project()}/_apis/${path}`, query, version), undefined, signal),
   send: <T>(method: string, path: string, body?: unknown, query?: Query, version?: string) => call<T>(method, withQuery(`${project()}/_apis/${path}`, query, version), body),
@@ -65,6 +68,14 @@ export const projectApi = {
 export const svcconnApi = {
   send: <T>(path: string, body: unknown, signal?: AbortSignal) => call<T>("POST", `/_svcconn/${path}`, body, signal),
 };
+
+/** A GET of Microsoft Graph or Azure Resource Manager with the person's own token for it. */
+export async function azureGet<T>(url: string, scope: string, signal?: AbortSignal): Promise<T> {
+  const token = await accessToken(scope);
+  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal });
+  if (!response.ok) throw new Error(`${url.startsWith(config.graphUrl) ? "Microsoft Graph" : "Azure Resource Manager"} answered ${response.status}`);
+  return (await response.json()) as T;
+}
 
 export interface Listed<T> {
   count: number;
