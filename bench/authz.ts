@@ -35,7 +35,7 @@ const subscriptionIds: string[] = [];
   for (let i = 0; i < SUBSCRIPTIONS; i++) {
     const id = randomUUID();
     subscriptionIds.push(id);
-    rows.push({ id, tenantId: DEMO.tenantId, displayName: `bench-${i}`, state: "Enabled", managementGroup: DEMO.managementGroup, tags: "{}", createdAt: now });
+    rows.push({ id, tenantId: DEMO.tenantId, displayName: `bench-${i}`, state: "Enabled" as const, managementGroup: DEMO.managementGroup, tags: "{}", createdAt: now });
   }
   for (let i = 0; i < rows.length; i += 1000) await db.insertInto("subscriptions").values(rows.slice(i, i + 1000)).execute();
 }

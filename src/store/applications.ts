@@ -1,6 +1,6 @@
-import type { Application, FederatedIdentityCredential, KeyCredential, PasswordCredential, SignInAudience } from "../entra/model.js";
-import type { ApplicationTable } from "./schema.js";
-import { bool, contains, json, type Db } from "./database.js";
+import type { Application, FederatedIdentityCredential, KeyCredential, PasswordCredential, } from "../entra/model.js";
+import { APPLICATION_ROWS, FEDERATED_CREDENTIAL_ROWS } from "./schema.js";
+import { contains, type Db } from "./database.js";
 
 /** Application registrations with their credentials (password, certificate, federated). */
 export class ApplicationRepository {
@@ -9,13 +9,7 @@ export class ApplicationRepository {
   async insert(app: Application): Promise<void> {
     await this.db
       .insertInto("applications")
-      .values({
-        ...app,
-        identifierUris: json.write(app.identifierUris),
-        tags: json.write(app.tags),
-        redirectUris: json.write(app.redirectUris),
-        isFallbackPublicClient: bool.write(app.isFallbackPublicClient),
-      })
+      .values(APPLICATION_ROWS.toRow(app))
       .execute();
   }
 
@@ -42,16 +36,9 @@ export class ApplicationRepository {
   }
 
   async update(id: string, changes: Partial<Omit<Application, "id" | "appId" | "tenantId" | "createdAt">>): Promise<void> {
-    const { identifierUris, tags, redirectUris, isFallbackPublicClient, ...rest } = changes;
     await this.db
       .updateTable("applications")
-      .set({
-        ...rest,
-        ...(identifierUris ? { identifierUris: json.write(identifierUris) } : {}),
-        ...(tags ? { tags: json.write(tags) } : {}),
-        ...(redirectUris ? { redirectUris: json.write(redirectUris) } : {}),
-        ...(isFallbackPublicClient === undefined ? {} : { isFallbackPublicClient: bool.write(isFallbackPublicClient) }),
-      })
+      .set(APPLICATION_ROWS.toColumns(changes))
       .where("id", "=", id)
       .execute();
   }
@@ -121,19 +108,18 @@ export class ApplicationRepository {
   }
 
   async insertFederated(credential: FederatedIdentityCredential): Promise<void> {
-    await this.db.insertInto("federatedIdentityCredentials").values({ ...credential, audiences: json.write(credential.audiences) }).execute();
+    await this.db.insertInto("federatedIdentityCredentials").values(FEDERATED_CREDENTIAL_ROWS.toRow(credential)).execute();
   }
 
   async federated(ownerId: string): Promise<FederatedIdentityCredential[]> {
     const rows = await this.db.selectFrom("federatedIdentityCredentials").selectAll().where("ownerId", "=", ownerId).orderBy("createdAt").execute();
-    return rows.map((r) => ({ ...r, audiences: json.read<string[]>(r.audiences, []) }));
+    return rows.map(FEDERATED_CREDENTIAL_ROWS.fromRow);
   }
 
   async updateFederated(id: string, changes: Partial<Pick<FederatedIdentityCredential, "issuer" | "subject" | "audiences" | "description">>): Promise<void> {
-    const { audiences, ...rest } = changes;
     await this.db
       .updateTable("federatedIdentityCredentials")
-      .set({ ...rest, ...(audiences ? { audiences: json.write(audiences) } : {}) })
+      .set(FEDERATED_CREDENTIAL_ROWS.toColumns(changes))
       .where("id", "=", id)
       .execute();
   }
@@ -144,14 +130,4 @@ export class ApplicationRepository {
   }
 }
 
-function toApplication(row: ApplicationTable): Application {
-  return {
-    ...row,
-    signInAudience: row.signInAudience as SignInAudience,
-    identifierUris: json.read<string[]>(row.identifierUris, []),
-    tags: json.read<string[]>(row.tags, []),
-    requestedAccessTokenVersion: row.requestedAccessTokenVersion === 2 ? 2 : row.requestedAccessTokenVersion === 1 ? 1 : null,
-    redirectUris: { web: [], spa: [], publicClient: [], ...json.read<Partial<Application["redirectUris"]>>(row.redirectUris, {}) },
-    isFallbackPublicClient: bool.read(row.isFallbackPublicClient),
-  };
-}
+const toApplication = APPLICATION_ROWS.fromRow;

@@ -1,5 +1,6 @@
 import type { DevOpsIdentity, EndpointRole, IdentityKind, Organization, PipelinePermission, Project, ServiceEndpoint } from "../devops/model.js";
 import { atomically, bool, endsWith, isUniqueViolation, json, startsWith, UniqueViolation, type Db } from "./database.js";
+import { ORGANIZATION_ROWS, PIPELINE_PERMISSION_ROWS } from "./schema.js";
 
 /** Organizations, projects, identities and groups, PATs, security roles, service endpoints and their permissions. */
 export class DevOpsRepository {
@@ -7,7 +8,7 @@ export class DevOpsRepository {
 
   // organizations and projects
   async insertOrganization(org: Organization): Promise<void> {
-    await this.db.insertInto("organizations").values({ ...org, serverMode: bool.write(org.serverMode) }).execute();
+    await this.db.insertInto("organizations").values(ORGANIZATION_ROWS.toRow(org)).execute();
   }
 
   async organizationByName(name: string): Promise<Organization | undefined> {
@@ -21,10 +22,9 @@ export class DevOpsRepository {
   }
 
   async updateOrganization(id: string, changes: Partial<Pick<Organization, "name" | "federationIssuer" | "serverMode">>): Promise<void> {
-    const { serverMode, ...rest } = changes;
     await this.db
       .updateTable("organizations")
-      .set({ ...rest, ...(serverMode === undefined ? {} : { serverMode: bool.write(serverMode) }) })
+      .set(ORGANIZATION_ROWS.toColumns(changes))
       .where("id", "=", id)
       .execute();
   }
@@ -237,7 +237,7 @@ export class DevOpsRepository {
       .where("resourceId", "=", resourceId.toLowerCase())
       .orderBy("pipelineId")
       .execute();
-    return rows.map((r) => ({ pipelineId: r.pipelineId, authorized: bool.read(r.authorized), authorizedBy: r.authorizedBy, authorizedOn: r.authorizedOn }));
+    return rows.map(({ projectId: _p, resourceType: _t, resourceId: _r, ...r }) => PIPELINE_PERMISSION_ROWS.fromRow(r));
   }
 
   /** Resources of a type every pipeline of the project may use (open access). */
@@ -254,15 +254,7 @@ export class DevOpsRepository {
   }
 
   async setPipelinePermission(projectId: string, resourceType: string, resourceId: string, permission: PipelinePermission): Promise<void> {
-    const row = {
-      projectId,
-      resourceType,
-      resourceId: resourceId.toLowerCase(),
-      pipelineId: permission.pipelineId,
-      authorized: bool.write(permission.authorized),
-      authorizedBy: permission.authorizedBy,
-      authorizedOn: permission.authorizedOn,
-    };
+    const row = { ...PIPELINE_PERMISSION_ROWS.toRow(permission), projectId, resourceType, resourceId: resourceId.toLowerCase() };
     await this.db
       .insertInto("pipelinePermissions")
       .values(row)
@@ -306,6 +298,4 @@ export class DevOpsRepository {
   }
 }
 
-function toOrganization(row: { id: string; name: string; tenantId: string; federationIssuer: string; serverMode: number; createdAt: string }): Organization {
-  return { ...row, federationIssuer: row.federationIssuer === "devops" ? "devops" : "entra", serverMode: bool.read(row.serverMode) };
-}
+const toOrganization = ORGANIZATION_ROWS.fromRow;

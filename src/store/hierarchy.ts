@@ -1,5 +1,6 @@
-import type { ManagementGroup, ResourceGroup, Subscription, SubscriptionState } from "../arm/model.js";
-import { atomically, json, type Db } from "./database.js";
+import type { ManagementGroup, ResourceGroup, Subscription } from "../arm/model.js";
+import { atomically, type Db } from "./database.js";
+import { RESOURCE_GROUP_ROWS, type ResourceGroupTable, SUBSCRIPTION_ROWS } from "./schema.js";
 
 const rgKey = (subscriptionId: string, name: string) => `${subscriptionId.toLowerCase()}/${name.toLowerCase()}`;
 
@@ -23,7 +24,7 @@ export class HierarchyRepository {
   }
 
   async insertSubscription(subscription: Subscription): Promise<void> {
-    await this.db.insertInto("subscriptions").values({ ...subscription, tags: json.write(subscription.tags) }).execute();
+    await this.db.insertInto("subscriptions").values(SUBSCRIPTION_ROWS.toRow(subscription)).execute();
   }
 
   async subscription(id: string): Promise<Subscription | undefined> {
@@ -41,14 +42,14 @@ export class HierarchyRepository {
   async insertResourceGroup(group: ResourceGroup): Promise<void> {
     await this.db
       .insertInto("resourceGroups")
-      .values({ ...group, subscriptionId: group.subscriptionId.toLowerCase(), key: rgKey(group.subscriptionId, group.name), tags: json.write(group.tags) })
+      .values({ ...RESOURCE_GROUP_ROWS.toRow({ ...group, subscriptionId: group.subscriptionId.toLowerCase() }), key: rgKey(group.subscriptionId, group.name) })
       .execute();
   }
 
   async updateResourceGroup(subscriptionId: string, name: string, changes: Partial<Pick<ResourceGroup, "tags" | "managedBy">>): Promise<void> {
     await this.db
       .updateTable("resourceGroups")
-      .set({ ...(changes.tags ? { tags: json.write(changes.tags) } : {}), ...(changes.managedBy !== undefined ? { managedBy: changes.managedBy } : {}) })
+      .set(RESOURCE_GROUP_ROWS.toColumns(changes))
       .where("key", "=", rgKey(subscriptionId, name))
       .execute();
   }
@@ -74,12 +75,7 @@ export class HierarchyRepository {
   }
 }
 
-function toSubscription(row: { id: string; tenantId: string; displayName: string; state: string; managementGroup: string; tags: string; createdAt: string }): Subscription {
-  return { ...row, state: row.state as SubscriptionState, tags: json.read(row.tags, {}) };
-}
-
-function toResourceGroup(row: { subscriptionId: string; name: string; location: string; tags: string; managedBy: string | null; createdAt: string }): ResourceGroup {
-  return { subscriptionId: row.subscriptionId, name: row.name, location: row.location, tags: json.read(row.tags, {}), managedBy: row.managedBy, createdAt: row.createdAt };
-}
+const toSubscription = SUBSCRIPTION_ROWS.fromRow;
+const toResourceGroup = ({ key: _, ...row }: ResourceGroupTable): ResourceGroup => RESOURCE_GROUP_ROWS.fromRow(row);
 
 export { rgKey };

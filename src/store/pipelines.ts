@@ -1,6 +1,7 @@
 import type { AgentPool, InstalledExtension, Parallelism, Pipeline, PipelineSettings, Repository, Run, RunLog } from "../pipelines/model.js";
 import { sql } from "kysely";
 import { isUniqueViolation, json, startsWith, UniqueViolation, type Db } from "./database.js";
+import { AGENT_POOL_ROWS, PIPELINE_ROWS, PIPELINE_SETTINGS_ROWS, REPOSITORY_ROWS } from "./schema.js";
 
 type RunBody = Omit<Run, "id" | "organizationId" | "projectId" | "pipelineId" | "status">;
 
@@ -15,7 +16,7 @@ export class PipelineRepository {
   // repositories
   async insertRepository(repository: Repository): Promise<void> {
     try {
-      await this.db.insertInto("repositories").values({ ...repository, files: repository.files ? json.write(repository.files) : null }).execute();
+      await this.db.insertInto("repositories").values(REPOSITORY_ROWS.toRow(repository)).execute();
     } catch (error) {
       if (isUniqueViolation(error)) throw new UniqueViolation("repository", repository.name);
       throw error;
@@ -36,7 +37,7 @@ export class PipelineRepository {
   // pipelines
   async insertPipeline(pipeline: Omit<Pipeline, "id"> & { id?: number }): Promise<number> {
     try {
-      const row = await this.db.insertInto("pipelines").values({ ...pipeline, variables: json.write(pipeline.variables) }).returning("id").executeTakeFirstOrThrow();
+      const row = await this.db.insertInto("pipelines").values(PIPELINE_ROWS.toRow(pipeline)).returning("id").executeTakeFirstOrThrow();
       return row.id;
     } catch (error) {
       if (isUniqueViolation(error)) throw new UniqueViolation("pipeline", pipeline.name);
@@ -48,7 +49,7 @@ export class PipelineRepository {
   async updatePipeline(pipeline: Pipeline): Promise<void> {
     const { name, folder, defaultPool, variables, revision } = pipeline;
     try {
-      await this.db.updateTable("pipelines").set({ name, folder, defaultPool, revision, variables: json.write(variables) }).where("id", "=", pipeline.id).execute();
+      await this.db.updateTable("pipelines").set(PIPELINE_ROWS.toColumns({ name, folder, defaultPool, revision, variables })).where("id", "=", pipeline.id).execute();
     } catch (error) {
       if (isUniqueViolation(error)) throw new UniqueViolation("pipeline", pipeline.name);
       throw error;
@@ -155,17 +156,19 @@ export class PipelineRepository {
 
   // agent pools
   async putPool(pool: AgentPool): Promise<void> {
-    const agents = json.write(pool.agents);
+    const { hosted: _, ...stored } = pool;
+    const row = AGENT_POOL_ROWS.toRow(stored);
+    const agents = row.agents;
     await this.db
       .insertInto("agentPools")
-      .values({ organizationId: pool.organizationId, name: pool.name, agents })
+      .values(row)
       .onConflict((oc) => oc.columns(["organizationId", "name"]).doUpdateSet({ agents }))
       .execute();
   }
 
   // project settings
   async putSettings(projectId: string, settings: PipelineSettings): Promise<void> {
-    const values = { resourceAuthorization: settings.resourceAuthorization, enforceSettableVar: settings.enforceSettableVar ? 1 : 0 };
+    const values = PIPELINE_SETTINGS_ROWS.toRow(settings);
     await this.db
       .insertInto("pipelineSettings")
       .values({ projectId, ...values })
@@ -175,7 +178,9 @@ export class PipelineRepository {
 
   async settings(projectId: string): Promise<PipelineSettings> {
     const row = await this.db.selectFrom("pipelineSettings").selectAll().where("projectId", "=", projectId).executeTakeFirst();
-    return { resourceAuthorization: row?.resourceAuthorization === "wait" ? "wait" : "fail", enforceSettableVar: row ? row.enforceSettableVar !== 0 : true };
+    if (!row) return { resourceAuthorization: "fail", enforceSettableVar: true };
+    const { projectId: _, ...stored } = row;
+    return PIPELINE_SETTINGS_ROWS.fromRow(stored);
   }
 
   async putParallelism(organizationId: string, parallelism: Parallelism): Promise<void> {
@@ -208,13 +213,12 @@ export class PipelineRepository {
 
   async pools(organizationId: string): Promise<AgentPool[]> {
     const rows = await this.db.selectFrom("agentPools").selectAll().where("organizationId", "=", organizationId).orderBy("name").execute();
-    return rows.map((r) => ({ organizationId: r.organizationId, name: r.name, hosted: false, agents: json.read(r.agents, []) }));
+    return rows.map((r) => ({ ...AGENT_POOL_ROWS.fromRow(r), hosted: false }));
   }
 }
 
-const toPipeline = (r: Omit<Pipeline, "variables"> & { variables: string }): Pipeline => ({ ...r, variables: json.read<Pipeline["variables"]>(r.variables, {}) });
-
-const toRepository = (r: { files: string | null; type: string } & Omit<Repository, "files" | "type">): Repository => ({ ...r, type: r.type as Repository["type"], files: r.files ? json.read<Record<string, string>>(r.files, {}) : null });
+const toPipeline = PIPELINE_ROWS.fromRow;
+const toRepository = REPOSITORY_ROWS.fromRow;
 
 const toRun = (r: { id: number; organizationId: string; projectId: string; pipelineId: number; status: string; body: string }): Run => ({
   id: r.id,

@@ -1,23 +1,14 @@
 import type { PrincipalType, RoleAssignment, RoleDefinition } from "../arm/model.js";
-import { isUniqueViolation, json, startsWith, UniqueViolation, type Db } from "./database.js";
-import type { RoleAssignmentTable } from "./schema.js";
+import { isUniqueViolation, startsWith, UniqueViolation, type Db } from "./database.js";
+import { ROLE_DEFINITION_ROWS, type RoleAssignmentTable } from "./schema.js";
 
 /** Custom role definitions and role assignments. */
 export class RbacRepository {
   constructor(private readonly db: Db) {}
 
   async putRoleDefinition(role: RoleDefinition): Promise<void> {
-    const row = {
-      id: role.id,
-      tenantId: role.tenantId ?? "",
-      roleName: role.roleName,
-      description: role.description,
-      permissions: json.write(role.permissions),
-      assignableScopes: json.write(role.assignableScopes),
-      createdOn: role.createdOn,
-      updatedOn: role.updatedOn,
-      createdBy: role.createdBy,
-    };
+    const { roleType: _, ...stored } = role;
+    const row = ROLE_DEFINITION_ROWS.toRow({ ...stored, tenantId: role.tenantId ?? "" });
     await this.db
       .insertInto("roleDefinitions")
       .values(row)
@@ -31,18 +22,7 @@ export class RbacRepository {
     let query = this.db.selectFrom("roleDefinitions").selectAll();
     if (tenantId) query = query.where("tenantId", "=", tenantId);
     const rows = await query.orderBy("roleName").execute();
-    return rows.map((r) => ({
-      id: r.id,
-      roleName: r.roleName,
-      description: r.description,
-      roleType: "CustomRole" as const,
-      permissions: json.read(r.permissions, []),
-      assignableScopes: json.read(r.assignableScopes, []),
-      tenantId: r.tenantId,
-      createdOn: r.createdOn,
-      updatedOn: r.updatedOn,
-      createdBy: r.createdBy,
-    }));
+    return rows.map((r) => ({ ...ROLE_DEFINITION_ROWS.fromRow(r), roleType: "CustomRole" as const }));
   }
 
   async deleteRoleDefinition(id: string): Promise<void> {

@@ -1,6 +1,81 @@
 import type { Generated } from "kysely";
-import type { RoleAssignment } from "../arm/model.js";
-import type { UserSession } from "../entra/model.js";
+import type { ManagementGroup, ResourceGroup, RoleAssignment, RoleDefinition, Subscription } from "../arm/model.js";
+import type { SigningKey } from "../core/signing-keys.js";
+import type { DevOpsIdentity, Organization, PipelinePermission, Project } from "../devops/model.js";
+import type {
+  Application,
+  AppRoleAssignment,
+  AuthorizationCode,
+  DirectoryRoleAssignment,
+  ExternalIssuer,
+  FederatedIdentityCredential,
+  KeyCredential,
+  PasswordCredential,
+  ServicePrincipal,
+  Tenant,
+  User,
+  UserSession,
+  VirtualMachine,
+} from "../entra/model.js";
+import type { AgentPool, Pipeline, PipelineSettings, Repository } from "../pipelines/model.js";
+import { type RowMapping, rowMapping } from "./rows.js";
+
+type RowOf<T> = T extends RowMapping<any, infer R, any> ? R : never;
+
+/*
+ * The planes' models as their tables keep them: each concept is declared once, in its plane's model, and its table
+ * type derived here with how its fields are stored (rows.ts). Repositories map rows with these mappings only.
+ */
+export const TENANT_ROWS = rowMapping<Tenant>()({ json: ["domains"] }, { domains: [] });
+export const USER_ROWS = rowMapping<User>()({ bool: ["accountEnabled"] });
+export const APPLICATION_ROWS = rowMapping<Application>()(
+  { json: ["identifierUris", "tags", "redirectUris"], bool: ["isFallbackPublicClient"] },
+  { identifierUris: [], tags: [], redirectUris: { web: [], spa: [], publicClient: [] } },
+);
+export const FEDERATED_CREDENTIAL_ROWS = rowMapping<FederatedIdentityCredential>()({ json: ["audiences"] }, { audiences: [] });
+export const SERVICE_PRINCIPAL_ROWS = rowMapping<ServicePrincipal>()({ json: ["alternativeNames"], bool: ["accountEnabled"] }, { alternativeNames: [] });
+export const VIRTUAL_MACHINE_ROWS = rowMapping<VirtualMachine>()({ json: ["userAssignedResourceIds"] }, { userAssignedResourceIds: [] });
+export const SIGNING_KEY_ROWS = rowMapping<SigningKey>()({ json: ["publicJwk"] }, { publicJwk: {} });
+export const EXTERNAL_ISSUER_ROWS = rowMapping<ExternalIssuer>()({ json: ["jwks"] }, { jwks: { keys: [] } });
+export const SUBSCRIPTION_ROWS = rowMapping<Subscription>()({ json: ["tags"] }, { tags: {} });
+export const RESOURCE_GROUP_ROWS = rowMapping<ResourceGroup>()({ json: ["tags"] }, { tags: {} });
+/** A role definition's type is not stored: a tenant makes a custom role. */
+export const ROLE_DEFINITION_ROWS = rowMapping<Omit<RoleDefinition, "roleType">>()({ json: ["permissions", "assignableScopes"] }, { permissions: [], assignableScopes: [] });
+export const ORGANIZATION_ROWS = rowMapping<Organization>()({ bool: ["serverMode"] });
+export const PIPELINE_PERMISSION_ROWS = rowMapping<PipelinePermission>()({ bool: ["authorized"] });
+export const REPOSITORY_ROWS = rowMapping<Repository>()({ json: ["files"], generated: ["type"] });
+export const PIPELINE_ROWS = rowMapping<Pipeline>()({ json: ["variables"], generated: ["id"] }, { variables: {} });
+/** Whether a pool is Microsoft-hosted follows from its name: not stored. */
+export const AGENT_POOL_ROWS = rowMapping<Omit<AgentPool, "hosted">>()({ json: ["agents"] }, { agents: [] });
+export const PIPELINE_SETTINGS_ROWS = rowMapping<PipelineSettings>()({ bool: ["enforceSettableVar"] });
+
+export type TenantTable = RowOf<typeof TENANT_ROWS>;
+export type UserTable = RowOf<typeof USER_ROWS>;
+export type DirectoryRoleAssignmentTable = DirectoryRoleAssignment;
+export type ApplicationTable = RowOf<typeof APPLICATION_ROWS>;
+export type PasswordCredentialTable = PasswordCredential;
+export type KeyCredentialTable = KeyCredential;
+export type FederatedIdentityCredentialTable = RowOf<typeof FEDERATED_CREDENTIAL_ROWS>;
+export type ServicePrincipalTable = RowOf<typeof SERVICE_PRINCIPAL_ROWS>;
+export type VirtualMachineTable = RowOf<typeof VIRTUAL_MACHINE_ROWS>;
+export type SigningKeyTable = RowOf<typeof SIGNING_KEY_ROWS>;
+export type ExternalIssuerTable = RowOf<typeof EXTERNAL_ISSUER_ROWS>;
+export type ManagementGroupTable = ManagementGroup;
+export type SubscriptionTable = RowOf<typeof SUBSCRIPTION_ROWS>;
+/** Keyed by `{subscription}/{lower-case name}`. */
+export type ResourceGroupTable = RowOf<typeof RESOURCE_GROUP_ROWS> & { key: string };
+export type RoleDefinitionTable = RowOf<typeof ROLE_DEFINITION_ROWS>;
+export type AppRoleAssignmentTable = AppRoleAssignment;
+export type AuthorizationCodeTable = AuthorizationCode;
+export type OrganizationTable = RowOf<typeof ORGANIZATION_ROWS>;
+export type ProjectTable = Project;
+export type DevOpsIdentityTable = DevOpsIdentity;
+/** A pipeline's permission on one protected resource of a project. */
+export type PipelinePermissionTable = RowOf<typeof PIPELINE_PERMISSION_ROWS> & { projectId: string; resourceType: string; resourceId: string };
+export type RepositoryTable = RowOf<typeof REPOSITORY_ROWS>;
+export type PipelineTable = RowOf<typeof PIPELINE_ROWS>;
+export type AgentPoolTable = RowOf<typeof AGENT_POOL_ROWS>;
+export type PipelineSettingsTable = RowOf<typeof PIPELINE_SETTINGS_ROWS> & { projectId: string };
 
 /**
  * Table shapes as Kysely sees them (camelCase; the CamelCasePlugin maps them to snake_case columns). Columns hold
@@ -12,14 +87,6 @@ export interface MetaTable {
   value: string;
 }
 
-export interface TenantTable {
-  id: string;
-  displayName: string;
-  defaultDomain: string;
-  domains: string;
-  createdAt: string;
-}
-
 export interface AuthorizationPolicyTable {
   id: string;
   tenantId: string;
@@ -29,125 +96,12 @@ export interface AuthorizationPolicyTable {
   policy: string;
 }
 
-export interface UserTable {
-  id: string;
-  tenantId: string;
-  userPrincipalName: string;
-  displayName: string;
-  mail: string | null;
-  userType: string;
-  /** For a guest: the tenant and object id of the account it was invited from. */
-  homeTenantId: string | null;
-  homeUserId: string | null;
-  accountEnabled: number;
-  passwordHash: string | null;
-  /** Refresh tokens issued before this instant are revoked (password change, sign-out everywhere). */
-  tokensValidFrom: string;
-  createdAt: string;
-}
-
-export interface DirectoryRoleAssignmentTable {
-  id: string;
-  tenantId: string;
-  principalId: string;
-  roleTemplateId: string;
-  directoryScopeId: string;
-  createdAt: string;
-  effectiveAt: string;
-}
-
 export interface DeletedItemTable {
   id: string;
   tenantId: string;
   type: string;
   deletedAt: string;
   body: string;
-}
-
-export interface ApplicationTable {
-  id: string;
-  tenantId: string;
-  appId: string;
-  displayName: string;
-  signInAudience: string;
-  identifierUris: string;
-  requestedAccessTokenVersion: number | null;
-  description: string | null;
-  notes: string | null;
-  tags: string;
-  createdAt: string;
-  redirectUris: string;
-  isFallbackPublicClient: number;
-}
-
-export interface PasswordCredentialTable {
-  keyId: string;
-  ownerId: string;
-  displayName: string | null;
-  hint: string;
-  secretHash: string;
-  startDateTime: string;
-  endDateTime: string;
-}
-
-export interface KeyCredentialTable {
-  keyId: string;
-  ownerId: string;
-  displayName: string | null;
-  type: string;
-  usage: string;
-  keyDer: string;
-  thumbprintSha1: string;
-  thumbprintSha256: string;
-  startDateTime: string;
-  endDateTime: string;
-}
-
-export interface FederatedIdentityCredentialTable {
-  id: string;
-  ownerId: string;
-  name: string;
-  issuer: string;
-  subject: string;
-  audiences: string;
-  description: string | null;
-  createdAt: string;
-}
-
-export interface ServicePrincipalTable {
-  id: string;
-  tenantId: string;
-  appId: string;
-  displayName: string;
-  accountEnabled: number;
-  servicePrincipalType: string;
-  appOwnerOrganizationId: string;
-  alternativeNames: string;
-  /** Lower-cased ARM id of the identity's resource, for managed identities only. */
-  managedIdentityResourceId: string | null;
-  createdAt: string;
-}
-
-export interface VirtualMachineTable {
-  name: string;
-  tenantId: string;
-  resourceId: string;
-  systemAssignedPrincipalId: string | null;
-  userAssignedResourceIds: string;
-}
-
-export interface SigningKeyTable {
-  kid: string;
-  tenantId: string;
-  privatePem: string;
-  publicJwk: string;
-  certificate: string;
-  createdAt: string;
-}
-
-export interface ExternalIssuerTable {
-  issuer: string;
-  jwks: string;
 }
 
 /** Work under way that a process holds under a lease it renews (a run, an automatic creation). */
@@ -224,34 +178,6 @@ export interface DatabaseSchema {
   operationLeases: OperationLeaseTable;
 }
 
-export interface ManagementGroupTable {
-  name: string;
-  tenantId: string;
-  displayName: string;
-  parentName: string | null;
-  updatedAt: string;
-}
-
-export interface SubscriptionTable {
-  id: string;
-  tenantId: string;
-  displayName: string;
-  state: string;
-  managementGroup: string;
-  tags: string;
-  createdAt: string;
-}
-
-export interface ResourceGroupTable {
-  key: string;
-  subscriptionId: string;
-  name: string;
-  location: string;
-  tags: string;
-  managedBy: string | null;
-  createdAt: string;
-}
-
 export interface ResourceTable {
   key: string;
   id: string;
@@ -263,18 +189,6 @@ export interface ResourceTable {
   body: string;
   createdAt: string;
   changedAt: string;
-}
-
-export interface RoleDefinitionTable {
-  id: string;
-  tenantId: string;
-  roleName: string;
-  description: string;
-  permissions: string;
-  assignableScopes: string;
-  createdOn: string;
-  updatedOn: string;
-  createdBy: string | null;
 }
 
 /** A role assignment as stored: keyed by scope for lookups; the principal type as plain text. */
@@ -299,62 +213,11 @@ export interface OwnerTable {
   tenantId: string;
 }
 
-export interface AppRoleAssignmentTable {
-  id: string;
-  tenantId: string;
-  principalId: string;
-  resourceId: string;
-  appRoleId: string;
-  createdAt: string;
-}
-
 export type UserSessionTable = UserSession;
 /** A session's earlier refresh tokens (hashed): each refresh returns a new one, and the older ones stay valid with the session. */
 export interface RetiredRefreshTokenTable {
   refreshHash: string;
   sessionId: string;
-}
-
-export interface AuthorizationCodeTable {
-  codeHash: string;
-  tenantId: string;
-  userId: string;
-  clientId: string;
-  redirectUri: string;
-  scope: string;
-  codeChallenge: string | null;
-  codeChallengeMethod: string | null;
-  nonce: string | null;
-  expiresAt: string;
-  redeemedAt: string | null;
-}
-
-export interface OrganizationTable {
-  id: string;
-  name: string;
-  tenantId: string;
-  federationIssuer: string;
-  serverMode: number;
-  createdAt: string;
-}
-
-export interface ProjectTable {
-  id: string;
-  organizationId: string;
-  name: string;
-  description: string | null;
-  createdAt: string;
-}
-
-export interface DevOpsIdentityTable {
-  id: string;
-  organizationId: string;
-  kind: string;
-  displayName: string;
-  uniqueName: string;
-  entraObjectId: string | null;
-  projectId: string | null;
-  createdAt: string;
 }
 
 export interface GroupMemberTable {
@@ -418,16 +281,6 @@ export interface VariableGroupProjectTable {
   position: number;
 }
 
-export interface PipelinePermissionTable {
-  projectId: string;
-  resourceType: string;
-  resourceId: string;
-  pipelineId: number;
-  authorized: number;
-  authorizedBy: string;
-  authorizedOn: string;
-}
-
 export interface EnvironmentTable {
   id: Generated<number>;
   projectId: string;
@@ -478,34 +331,6 @@ export interface SubscriptionCacheTable {
   createdAt: string;
 }
 
-export interface RepositoryTable {
-  id: string;
-  organizationId: string;
-  projectId: string;
-  name: string;
-  type: Generated<string>;
-  defaultBranch: string;
-  folder: string | null;
-  files: string | null;
-  createdAt: string;
-}
-
-export interface PipelineTable {
-  id: Generated<number>;
-  organizationId: string;
-  projectId: string;
-  name: string;
-  folder: string;
-  repositoryId: string;
-  yamlPath: string;
-  revision: number;
-  defaultPool: string | null;
-  /** JSON: name → {value, isSecret, allowOverride}; a secret's value is sealed by the service. */
-  variables: string;
-  createdBy: string;
-  createdAt: string;
-}
-
 /** A run: its searchable columns, and the rest (timeline included) as one JSON body rewritten as it progresses. */
 export interface RunTable {
   id: Generated<number>;
@@ -550,18 +375,6 @@ export interface RunLogPageTable {
   page: number;
   lineCount: number;
   content: string;
-}
-
-export interface AgentPoolTable {
-  organizationId: string;
-  name: string;
-  agents: string;
-}
-
-export interface PipelineSettingsTable {
-  projectId: string;
-  resourceAuthorization: string;
-  enforceSettableVar: number;
 }
 
 export interface VaultSecretTable {

@@ -1,6 +1,6 @@
-import type { AppRoleAssignment, ServicePrincipal, ServicePrincipalType, VirtualMachine } from "../entra/model.js";
-import type { ServicePrincipalTable } from "./schema.js";
-import { bool, json, type Db } from "./database.js";
+import type { AppRoleAssignment, ServicePrincipal, VirtualMachine } from "../entra/model.js";
+import { SERVICE_PRINCIPAL_ROWS, VIRTUAL_MACHINE_ROWS } from "./schema.js";
+import type { Db } from "./database.js";
 
 /** Service principals (enterprise applications and managed identities) and the VMs that carry identities. */
 export class ServicePrincipalRepository {
@@ -9,12 +9,7 @@ export class ServicePrincipalRepository {
   async insert(sp: ServicePrincipal): Promise<void> {
     await this.db
       .insertInto("servicePrincipals")
-      .values({
-        ...sp,
-        accountEnabled: bool.write(sp.accountEnabled),
-        alternativeNames: json.write(sp.alternativeNames),
-        managedIdentityResourceId: sp.managedIdentityResourceId?.toLowerCase() ?? null,
-      })
+      .values(SERVICE_PRINCIPAL_ROWS.toRow({ ...sp, managedIdentityResourceId: sp.managedIdentityResourceId?.toLowerCase() ?? null }))
       .execute();
   }
 
@@ -54,10 +49,9 @@ export class ServicePrincipalRepository {
   }
 
   async update(id: string, changes: Partial<Pick<ServicePrincipal, "accountEnabled" | "displayName">>): Promise<void> {
-    const { accountEnabled, ...rest } = changes;
     await this.db
       .updateTable("servicePrincipals")
-      .set({ ...rest, ...(accountEnabled === undefined ? {} : { accountEnabled: bool.write(accountEnabled) }) })
+      .set(SERVICE_PRINCIPAL_ROWS.toColumns(changes))
       .where("id", "=", id)
       .execute();
   }
@@ -84,25 +78,18 @@ export class ServicePrincipalRepository {
   }
 
   async insertVirtualMachine(vm: VirtualMachine): Promise<void> {
-    await this.db.insertInto("virtualMachines").values({ ...vm, userAssignedResourceIds: json.write(vm.userAssignedResourceIds) }).execute();
+    await this.db.insertInto("virtualMachines").values(VIRTUAL_MACHINE_ROWS.toRow(vm)).execute();
   }
 
   async getVirtualMachine(name: string): Promise<VirtualMachine | undefined> {
     const row = await this.db.selectFrom("virtualMachines").selectAll().where("name", "=", name).executeTakeFirst();
-    return row && { ...row, userAssignedResourceIds: json.read<string[]>(row.userAssignedResourceIds, []) };
+    return row && VIRTUAL_MACHINE_ROWS.fromRow(row);
   }
 
   async listVirtualMachines(): Promise<VirtualMachine[]> {
     const rows = await this.db.selectFrom("virtualMachines").selectAll().orderBy("name").execute();
-    return rows.map((row) => ({ ...row, userAssignedResourceIds: json.read<string[]>(row.userAssignedResourceIds, []) }));
+    return rows.map(VIRTUAL_MACHINE_ROWS.fromRow);
   }
 }
 
-function toServicePrincipal(row: ServicePrincipalTable): ServicePrincipal {
-  return {
-    ...row,
-    accountEnabled: bool.read(row.accountEnabled),
-    servicePrincipalType: row.servicePrincipalType as ServicePrincipalType,
-    alternativeNames: json.read<string[]>(row.alternativeNames, []),
-  };
-}
+const toServicePrincipal = SERVICE_PRINCIPAL_ROWS.fromRow;

@@ -1,5 +1,6 @@
 import type { AuthorizationPolicy, Tenant } from "../entra/model.js";
 import { json, type Db } from "./database.js";
+import { TENANT_ROWS } from "./schema.js";
 
 export class TenantRepository {
   constructor(private readonly db: Db) {}
@@ -7,7 +8,7 @@ export class TenantRepository {
   async insert(tenant: Tenant): Promise<void> {
     await this.db
       .insertInto("tenants")
-      .values({ ...tenant, domains: json.write(tenant.domains.map((d) => d.toLowerCase())), defaultDomain: tenant.defaultDomain.toLowerCase() })
+      .values(TENANT_ROWS.toRow({ ...tenant, domains: tenant.domains.map((d) => d.toLowerCase()), defaultDomain: tenant.defaultDomain.toLowerCase() }))
       .execute();
   }
 
@@ -47,6 +48,4 @@ export class TenantRepository {
   }
 }
 
-function toTenant(row: { id: string; displayName: string; defaultDomain: string; domains: string; createdAt: string }): Tenant {
-  return { ...row, domains: json.read<string[]>(row.domains, []) };
-}
+const toTenant = TENANT_ROWS.fromRow;

@@ -1,12 +1,12 @@
-import type { DirectoryRoleAssignment, User, UserType } from "../entra/model.js";
-import type { UserTable } from "./schema.js";
-import { bool, type Db } from "./database.js";
+import type { DirectoryRoleAssignment, User } from "../entra/model.js";
+import type { Db } from "./database.js";
+import { USER_ROWS } from "./schema.js";
 
 export class UserRepository {
   constructor(private readonly db: Db) {}
 
   async insert(user: User): Promise<void> {
-    await this.db.insertInto("users").values({ ...user, accountEnabled: bool.write(user.accountEnabled) }).execute();
+    await this.db.insertInto("users").values(USER_ROWS.toRow(user)).execute();
   }
 
   async get(tenantId: string, id: string): Promise<User | undefined> {
@@ -30,10 +30,9 @@ export class UserRepository {
   }
 
   async update(tenantId: string, id: string, changes: Partial<Pick<User, "passwordHash" | "tokensValidFrom" | "accountEnabled" | "displayName">>): Promise<void> {
-    const { accountEnabled, ...rest } = changes;
     await this.db
       .updateTable("users")
-      .set({ ...rest, ...(accountEnabled === undefined ? {} : { accountEnabled: bool.write(accountEnabled) }) })
+      .set(USER_ROWS.toColumns(changes))
       .where("tenantId", "=", tenantId)
       .where("id", "=", id)
       .execute();
@@ -58,6 +57,4 @@ export class UserRepository {
   }
 }
 
-function toUser(row: UserTable): User {
-  return { ...row, userType: row.userType as UserType, accountEnabled: bool.read(row.accountEnabled) };
-}
+const toUser = USER_ROWS.fromRow;
