@@ -86,15 +86,19 @@ const rules: Array<[keyof Entities, RegExp, string?]> = [
   ["code", /"code"\s*:\s*"(\w+)"/, '"code"'],
 ];
 
-/** The literal each rule needs (given, or its pattern's first words): a cheap test before the pattern runs. */
-const needles = rules.map(([, pattern, needle]) => needle ?? /^[a-z ]{3,}/i.exec(pattern.source.replace(/\\/g, ""))?.[0].toLowerCase().trim() ?? "");
+/**
+ * The literal each rule needs (given, or its pattern's first words): a cheap test before the pattern runs. Explain
+ * finds them in its one pass over the text with the signals' needles, and says which occur.
+ */
+export const ENTITY_NEEDLES: readonly string[] = rules.map(([, pattern, needle]) => needle ?? /^[a-z ]{3,}/i.exec(pattern.source.replace(/\\/g, ""))?.[0].toLowerCase().trim() ?? "");
 
-export function extractEntities(text: string, lower = text.toLowerCase()): Entities {
+/** The identifiers of a text; `occurs(i)` says whether rule i's needle is in it (a substring search by default). */
+export function extractEntities(text: string, lower = text.toLowerCase(), occurs = (i: number) => lower.includes(ENTITY_NEEDLES[i]!)): Entities {
   const found: Entities = {};
   for (let i = 0; i < rules.length; i++) {
     const [key, pattern] = rules[i]!;
     if (found[key]) continue;
-    if (needles[i] && !lower.includes(needles[i]!)) continue;
+    if (ENTITY_NEEDLES[i] && !occurs(i)) continue;
     const match = pattern.exec(text);
     if (match?.[1]) found[key] = match[1].trim().replace(/[.,;]+$/, "");
   }
@@ -142,6 +146,7 @@ const PLACEHOLDER_FALLBACK: Record<keyof Entities, string> = {
  * object id}` names its own stand-in where the usual one would mislead.
  */
 export function fill(template: string, entities: Entities): string {
+  if (!template.includes("{")) return template;
   return template.replace(/\{(\w+)(?:\|([^}]+))?\}/g, (whole, name: string, standIn: string | undefined) => {
     if (!(name in PLACEHOLDER_FALLBACK)) return whole;
     const value = entities[name as keyof Entities];

@@ -43,13 +43,19 @@ function classify(word: string, digits: boolean): typeof SKIP | typeof BREAK | s
   return stem(word);
 }
 
+/** FNV-1a over a word's character codes, kept a small integer. */
+const FNV_OFFSET = 0x811c9dc5 & 0x3fffffff;
+const hashStep = (hash: number, c: number) => Math.imul(hash ^ c, 0x01000193) & 0x3fffffff;
+
 /**
- * Calls `visit` with each raw word (a run of [a-z0-9]) of a lower-cased text, in order. One pass over the
- * characters: a hand-written scanner, as a regex iterator is slower.
+ * Calls `visit` with each raw word (a run of [a-z0-9]) of a lower-cased text, in order: where it starts and ends,
+ * a hash of its characters and whether it holds a digit. One pass over the characters: a hand-written scanner, as a
+ * regex iterator is slower, and no string is cut out unless the caller needs it.
  */
-function scan(lower: string, visit: (word: string, digits: boolean) => void): void {
+function scan(lower: string, visit: (start: number, end: number, hash: number, digits: boolean) => void): void {
   let start = -1;
   let digits = false;
+  let hash = FNV_OFFSET;
   for (let i = 0; i <= lower.length; i++) {
     const c = i < lower.length ? lower.charCodeAt(i) : 0;
     const digit = c >= 48 && c <= 57;
@@ -57,15 +63,18 @@ function scan(lower: string, visit: (word: string, digits: boolean) => void): vo
       if (start < 0) {
         start = i;
         digits = false;
+        hash = FNV_OFFSET;
       }
       if (digit) digits = true;
+      hash = hashStep(hash, c);
       continue;
     }
     if (start < 0) continue;
-    visit(lower.slice(start, i), digits);
+    visit(start, i, hash, digits);
     start = -1;
   }
 }
+
 
 /**
  * The features of a normalised, lower-cased text (what training counts): error codes (`code:7000222`), stemmed
@@ -74,8 +83,8 @@ function scan(lower: string, visit: (word: string, digits: boolean) => void): vo
 export function features(lower: string): Set<string> {
   const out = new Set<string>(codes(lower));
   let previous: string | null = null;
-  scan(lower, (raw, digits) => {
-    const word = classify(raw, digits);
+  scan(lower, (start, end, _hash, digits) => {
+    const word = classify(lower.slice(start, end), digits);
     if (word === SKIP) return;
     if (word === BREAK) {
       previous = null;
@@ -124,8 +133,31 @@ export interface EvidenceModel {
   pairWeights: Map<number, Entries>;
   codeWeights: Map<string, Entries>;
   /** Raw word → its word id, or SKIPPED / UNKNOWN: each distinct raw word is classified and stemmed once. */
-  rawWords: Map<string, number>;
+  rawWords: RawWords;
 }
+
+/**
+ * The raw words met so far, found by a hash of their characters computed while scanning: a word already met is
+ * looked up without cutting it out of the text (a new string per word, hashed again, was the costliest part).
+ */
+class RawWords {
+  private readonly byHash = new Map<number, Array<{ raw: string; n: number }>>();
+  size = 0;
+
+  get(lower: string, start: number, end: number, hash: number): number | undefined {
+    const entries = this.byHash.get(hash);
+    if (entries) for (const e of entries) if (e.raw.length === end - start && lower.startsWith(e.raw, start)) return e.n;
+    return undefined;
+  }
+
+  set(raw: string, hash: number, n: number): void {
+    const entries = this.byHash.get(hash);
+    if (entries) entries.push({ raw, n });
+    else this.byHash.set(hash, [{ raw, n }]);
+    this.size++;
+  }
+}
+
 
 const SKIPPED = -2;
 const UNKNOWN_WORD = -1;
@@ -146,7 +178,7 @@ export function loadModel(file: Pick<EvidenceModelFile, "classes" | "weights" | 
     wordWeights: [],
     pairWeights: new Map(),
     codeWeights: new Map(),
-    rawWords: new Map(),
+    rawWords: new RawWords(),
   };
   const id = (word: string) => {
     const n = model.wordIds.get(word) ?? model.wordIds.size;
@@ -173,14 +205,16 @@ export function learnedScores(model: EvidenceModel, lower: string): Float64Array
   };
   const found = codes(lower);
   for (const [i, code] of found.entries()) if (found.indexOf(code) === i) add(model.codeWeights.get(code));
+  // Each word and pair counts once per text; only those the model weighs need remembering.
   const seen = new Set<number>();
   let previous = -1;
-  scan(lower, (raw, digits) => {
-    let n = model.rawWords.get(raw);
+  const word = (start: number, end: number, hash: number, digits: boolean) => {
+    let n = model.rawWords.get(lower, start, end, hash);
     if (n === undefined) {
-      const word = classify(raw, digits);
-      n = word === SKIP ? SKIPPED : word === BREAK ? BREAK_WORD : (model.wordIds.get(word) ?? UNKNOWN_WORD);
-      if (model.rawWords.size < RAW_WORD_CACHE) model.rawWords.set(raw, n);
+      const raw = lower.slice(start, end);
+      const classified = classify(raw, digits);
+      n = classified === SKIP ? SKIPPED : classified === BREAK ? BREAK_WORD : (model.wordIds.get(classified) ?? UNKNOWN_WORD);
+      if (model.rawWords.size < RAW_WORD_CACHE) model.rawWords.set(raw, hash, n);
     }
     if (n === SKIPPED) return;
     // A word the model does not know, like a break, can be part of no pair it knows.
@@ -188,19 +222,22 @@ export function learnedScores(model: EvidenceModel, lower: string): Float64Array
       previous = -1;
       return;
     }
-    if (!seen.has(n)) {
+    const weights = model.wordWeights[n];
+    if (weights && !seen.has(n)) {
       seen.add(n);
-      add(model.wordWeights[n]);
+      add(weights);
     }
     if (previous >= 0) {
       const key = pairKey(previous, n);
-      if (!seen.has(key)) {
+      const pair = model.pairWeights.get(key);
+      if (pair && !seen.has(key)) {
         seen.add(key);
-        add(model.pairWeights.get(key));
+        add(pair);
       }
     }
     previous = n;
-  });
+  };
+  scan(lower, word);
   for (let i = 0; i < scores.length; i++) if (scores[i]! > model.ceiling) scores[i] = model.ceiling;
   return scores;
 }

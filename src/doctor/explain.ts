@@ -1,6 +1,6 @@
 import type { RootCauseClass } from "./catalog/define.js";
 import { CATALOG, type Diagnosis } from "./catalog/index.js";
-import { extractEntities, fill, type Entities } from "./entities.js";
+import { ENTITY_NEEDLES, extractEntities, fill, type Entities } from "./entities.js";
 import { type EvidenceModel, type EvidenceModelFile, learnedScores, loadModel } from "./evidence.js";
 import modelFile from "./model.json" with { type: "json" };
 import { type PastedText, readPasted, taskMentionedIn } from "./pasted-log.js";
@@ -67,52 +67,89 @@ export function normalise(text: string): string {
       .replace(/&gt;/g, ">")
       .replace(/&amp;/g, "&");
   }
-  return out
-    .replace(/[\u2018\u2019]/g, "'")
-    .replace(/[\u201c\u201d]/g, '"')
-    .replace(/##\[(?:error|warning|debug|section|command)\]/gi, " ")
-    .replace(/\s+/g, " ")
-    .trim();
+  // Each rewrite only where it applies: most texts have no curly quotes and no logging commands.
+  if (/[\u2018\u2019\u201c\u201d]/.test(out)) out = out.replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"');
+  if (out.includes("##[")) out = out.replace(/##\[(?:error|warning|debug|section|command)\]/gi, " ");
+  return out.replace(/\s+/g, " ").trim();
 }
 
 /**
- * Every signal's needles, keyed by their first three characters (two for the few two-character needles): one pass
+ * Every signal's needles and the entity rules' needles, keyed by their first three characters (two for the few two-character needles): one pass
  * over a text finds all that occur. Tables of the ASCII prefixes that start some needle skip most positions without a
  * lookup.
  */
 const NEEDLE_IDS = new Map<string, number>();
-for (const needle of CATALOG.flatMap((d) => d.signals.flatMap((s) => s.needles))) if (!NEEDLE_IDS.has(needle)) NEEDLE_IDS.set(needle, NEEDLE_IDS.size);
+for (const needle of [...CATALOG.flatMap((d) => d.signals.flatMap((s) => s.needles)), ...ENTITY_NEEDLES.filter(Boolean)]) if (!NEEDLE_IDS.has(needle)) NEEDLE_IDS.set(needle, NEEDLE_IDS.size);
+/** Each entity rule's needle id (-1: the rule has none). */
+const ENTITY_NEEDLE_IDS = ENTITY_NEEDLES.map((n) => (n ? NEEDLE_IDS.get(n)! : -1));
+/** The entities of a text whose needles were found: no second search for them. */
+const entitiesOf = (text: string, lower: string, found: Uint8Array) => extractEntities(text, lower, (i) => found[ENTITY_NEEDLE_IDS[i]!] === 1);
 /** Per diagnosis, per signal: the ids of its needles (a number test is cheaper than a string lookup). */
 const SIGNAL_NEEDLES = CATALOG.map((d) => d.signals.map((s) => s.needles.map((n) => NEEDLE_IDS.get(n)!)));
 const ascii = (needle: string, length: number) => [...needle.slice(0, length)].every((c) => c.charCodeAt(0) < 128);
 if ([...NEEDLE_IDS.keys()].some((n) => !ascii(n, 3))) throw new Error("a needle starts with a character beyond ASCII");
 const prefixKey = (a: number, b: number, c = 0) => (a * 128 + b) * 128 + c;
-const NEEDLES = new Map<number, Array<[string, number]>>();
+/** A prefix's needles and their ids, side by side (cheaper to walk than pairs). */
+const NEEDLES = new Map<number, { texts: string[]; ids: number[] }>();
 const STARTS2 = new Uint8Array(128 * 128);
 const STARTS3 = new Uint8Array(128 * 128 * 128);
 for (const [needle, id] of NEEDLE_IDS) {
   const short = needle.length < 3;
   const key = short ? prefixKey(needle.charCodeAt(0), needle.charCodeAt(1)) : prefixKey(needle.charCodeAt(0), needle.charCodeAt(1), needle.charCodeAt(2));
   // Two-character needles live under keys with a zero third character, which no three-character prefix uses.
-  NEEDLES.set(key, [...(NEEDLES.get(key) ?? []), [needle, id]]);
+  const bucket = NEEDLES.get(key) ?? { texts: [], ids: [] };
+  bucket.texts.push(needle);
+  bucket.ids.push(id);
+  NEEDLES.set(key, bucket);
   if (short) STARTS2[needle.charCodeAt(0) * 128 + needle.charCodeAt(1)] = 1;
   else STARTS3[key] = 1;
 }
 
-/** Which needles occur in the text, as a flag per needle id. */
+/**
+ * Which needles occur in the text, as a flag per needle id. The flags are one buffer, cleared and filled again by
+ * each call (allocating one per text costs more than reading it): read them before the next call.
+ */
+const FOUND = new Uint8Array(NEEDLE_IDS.size);
 function needlesIn(lower: string): Uint8Array {
-  const found = new Uint8Array(NEEDLE_IDS.size);
+  const found = FOUND.fill(0);
   const end = lower.length - 1;
   for (let i = 0; i < end; i++) {
     const first = lower.charCodeAt(i);
     const second = lower.charCodeAt(i + 1);
     if (first >= 128 || second >= 128) continue;
-    if (STARTS2[first * 128 + second] === 1) for (const [n, id] of NEEDLES.get(prefixKey(first, second))!) if (lower.startsWith(n, i)) found[id] = 1;
+    if (STARTS2[first * 128 + second] === 1) mark(NEEDLES.get(prefixKey(first, second))!, lower, i, found);
     const third = i + 2 <= end ? lower.charCodeAt(i + 2) : 128;
     if (third >= 128 || STARTS3[prefixKey(first, second, third)] === 0) continue;
-    for (const [n, id] of NEEDLES.get(prefixKey(first, second, third))!) if (lower.startsWith(n, i)) found[id] = 1;
+    mark(NEEDLES.get(prefixKey(first, second, third))!, lower, i, found);
   }
   return found;
+}
+
+function mark(bucket: { texts: string[]; ids: number[] }, lower: string, at: number, found: Uint8Array): void {
+  for (let k = 0; k < bucket.texts.length; k++) if (lower.startsWith(bucket.texts[k]!, at)) found[bucket.ids[k]!] = 1;
+}
+
+/**
+ * Scores best first, equal ones in the catalog's order (what a stable sort gives): most diagnoses score exactly 0,
+ * so only the few others are sorted — a sort of all of them was the costliest line of explain.
+ */
+function bestFirst<T extends { score: number }>(scores: T[]): T[] {
+  const above: T[] = [];
+  const zero: T[] = [];
+  const below: T[] = [];
+  for (const s of scores) (s.score > 0 ? above : s.score < 0 ? below : zero).push(s);
+  return [...insertionSorted(above), ...zero, ...insertionSorted(below)];
+}
+
+/** Descending and stable: each goes after the ones it equals. */
+function insertionSorted<T extends { score: number }>(items: T[]): T[] {
+  for (let i = 1; i < items.length; i++) {
+    const item = items[i]!;
+    let j = i - 1;
+    for (; j >= 0 && items[j]!.score < item.score; j--) items[j + 1] = items[j]!;
+    items[j + 1] = item;
+  }
+  return items;
 }
 
 function signalScore(index: number, lower: string, found: Uint8Array, entities: Entities): number {
@@ -137,7 +174,7 @@ function signalScore(index: number, lower: string, found: Uint8Array, entities: 
 export function signalScores(raw: string): Map<string, number> {
   const { text, lower, pasted } = readForScoring(raw);
   const found = needlesIn(lower);
-  const entities = extractEntities(text, lower);
+  const entities = entitiesOf(text, lower, found);
   const scores = CATALOG.map((d, i) => ({ diagnosis: d, score: signalScore(i, lower, found, entities) }));
   return new Map(withContext(scores, pasted).map((s) => [s.diagnosis.id, s.score]));
 }
@@ -154,15 +191,14 @@ export function readForScoring(raw: string, context: ExplainContext = {}): { pas
  * plus the learned word evidence, scaled. `unknown` has learned evidence only: what failure summaries that name no
  * cause ("exited with code 1") look like.
  */
-export function combinedScores(text: string, lower: string, model: EvidenceModel = MODEL, entities = extractEntities(text, lower)): Array<{ diagnosis: Diagnosis; score: number }> {
+export function combinedScores(text: string, lower: string, model: EvidenceModel = MODEL, found = needlesIn(lower), entities = entitiesOf(text, lower, found)): Array<{ diagnosis: Diagnosis; score: number }> {
   const learned = learnedScores(model, lower);
-  const found = needlesIn(lower);
   const out: Array<{ diagnosis: Diagnosis; score: number }> = [];
   for (let i = 0; i < CATALOG.length; i++) {
     const index = model === MODEL ? CLASS_OF[i]! : model.classes.indexOf(CATALOG[i]!.id);
     out.push({ diagnosis: CATALOG[i]!, score: signalScore(i, lower, found, entities) + model.scale * (index < 0 ? 0 : learned[index]!) });
   }
-  return out.sort((a, b) => b.score - a.score);
+  return bestFirst(out);
 }
 
 /** A log with nothing failing in it: there is no error to explain. */
@@ -200,7 +236,7 @@ function withContext(scores: Array<{ diagnosis: Diagnosis; score: number }>, pas
   // A task named in passing counts only where its support could decide (it is what the text says, kept with it).
   if (!pasted.task && credentialTrouble) pasted.task = taskMentionedIn(pasted.focus);
   if (!pasted.scheme && !pasted.task?.support) return scores;
-  return scores.map((s) => ({ diagnosis: s.diagnosis, score: s.score + contextPoints(s.diagnosis, pasted, credentialTrouble) })).sort((a, b) => b.score - a.score);
+  return bestFirst(scores.map((s) => ({ diagnosis: s.diagnosis, score: s.score + contextPoints(s.diagnosis, pasted, credentialTrouble) })));
 }
 
 /**
@@ -212,8 +248,9 @@ export function explain(raw: string, context: ExplainContext = {}): Explanation 
   if (!pasted.failed) return { ...render(UNKNOWN, MOST_CONFIDENT, {}, []), ...NO_FAILURE, rootCauseClass: null, verify: [], references: [], context: contextRead(pasted) };
   const text = normalise(pasted.focus);
   const lower = text.toLowerCase();
-  const entities = extractEntities(text, lower);
-  const scores = withContext(combinedScores(text, lower, MODEL, entities), pasted);
+  const found = needlesIn(lower);
+  const entities = entitiesOf(text, lower, found);
+  const scores = withContext(combinedScores(text, lower, MODEL, found, entities), pasted);
   if (pasted.task) entities.task = pasted.task.named;
   if (pasted.task?.support?.federationIn) entities.taskUpgrade = pasted.task.support.federationIn;
   const explanation = decide(scores, entities, lower);
