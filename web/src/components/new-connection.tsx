@@ -310,18 +310,23 @@ function usePickers(open: boolean, form: ConnectionForm): Pickers {
 function useFollowedCreation(created: ServiceEndpoint | undefined, allPipelines: boolean, setCreated: (e: ServiceEndpoint) => void, setError: (m: string) => void) {
   useEffect(() => {
     if (created?.operationStatus?.state !== "InProgress") return;
+    // A dialog closed while a read is on its way aborts it: its answer would land on nothing.
+    const controller = new AbortController();
     const timer = setTimeout(() => {
       serviceEndpoints
-        .get(created.id)
+        .get(created.id, controller.signal)
         .then(async (e) => {
           if (!e) throw new Error(`The service connection ${created.id} is gone.`);
           if (e.operationStatus?.state === "Ready" && allPipelines) await grantAll(e.id);
           setCreated(e);
           if (e.operationStatus?.state !== "InProgress") announceCreated();
         })
-        .catch((e: Error) => setError(e.message));
+        .catch((e: Error) => !controller.signal.aborted && setError(e.message));
     }, 400);
-    return () => clearTimeout(timer);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
   }, [created, allPipelines, setCreated, setError]);
 }
 
