@@ -12,7 +12,10 @@ export type Severity = "critical" | "high" | "medium" | "low";
 
 export const SEVERITY_ORDER: Severity[] = ["critical", "high", "medium", "low"];
 
-export interface Finding {
+/** What a check read, with values: each kind says what its evidence holds. */
+export type Evidence = Record<string, unknown>;
+
+export interface Finding<E extends Evidence = Evidence> {
   /** `{kind}/{connection or application id}`: stable across scans. */
   id: string;
   kind: string;
@@ -22,14 +25,14 @@ export interface Finding {
   application: { appId: string; objectId?: string; displayName?: string } | null;
   scope: string | null;
   /** What was read, with values: the finding can be checked by hand from it. */
-  evidence: Record<string, unknown>;
+  evidence: E;
   explanation: string | null;
   fix: string;
 }
 
 /** What a check found about one connection; the scan adds the connection, its scope and (by default) its application. */
-export interface Found {
-  evidence: Record<string, unknown>;
+export interface Found<E extends Evidence = Evidence> {
+  evidence: E;
   /** The application it concerns, as read (`null`: none, as for a managed identity). */
   application?: Finding["application"];
   /** A diagnosis more precise than the kind's, named by what was read. */
@@ -37,7 +40,7 @@ export interface Found {
 }
 
 /** What an organization-wide check found: it names its own subject (a connection, or an application without one). */
-export interface FoundInOrganization extends Found {
+export interface FoundInOrganization<E extends Evidence = Evidence> extends Found<E> {
   subject: string;
   connection: Finding["connection"];
   scope?: string | null;
@@ -59,7 +62,7 @@ export interface PlanContext {
   findings: Finding[];
 }
 
-export interface FindingDefinition {
+export interface FindingDefinition<E extends Evidence = Evidence> {
   kind: string;
   severity: Severity;
   title: string;
@@ -68,17 +71,18 @@ export interface FindingDefinition {
   /** The fix in words (what `plan` does, or what a person must do when there is no plan). */
   fix: string;
   /** One connection's check, reading through `facts`; null when the connection does not have it. */
-  check?: (facts: ConnectionFacts) => Promise<Found | null> | Found | null;
+  check?(facts: ConnectionFacts): Promise<Found<E> | null> | Found<E> | null;
   /** A check across the organization (after every connection's own checks). */
-  checkOrganization?: (facts: OrganizationFacts) => Promise<FoundInOrganization[]> | FoundInOrganization[];
-  /** The calls `doctor fix` makes; without it the finding is reported with its fix in words. */
-  plan?: (finding: Finding, context: PlanContext) => FixPlan | Unfixable;
+  checkOrganization?(facts: OrganizationFacts): Promise<FoundInOrganization<E>[]> | FoundInOrganization<E>[];
+  /** The calls `doctor fix` makes, from the evidence its check gave; without it the fix is reported in words. */
+  plan?(finding: Finding<E>, context: PlanContext): FixPlan | Unfixable;
 }
 
-export const defineFinding = <D extends FindingDefinition>(definition: D): D => definition;
+/** A finding kind, its evidence's type taken from its check (methods: the registry holds kinds of any evidence). */
+export const defineFinding = <E extends Evidence>(definition: FindingDefinition<E>): FindingDefinition<E> => definition;
 
 /** A finding of a kind, about a subject (a connection's or an application's id). */
-export function findingOf(kind: FindingDefinition, subject: string, fields: Pick<Finding, "connection" | "application" | "scope" | "evidence"> & { explanation?: string }): Finding {
+export function findingOf<E extends Evidence>(kind: FindingDefinition<E>, subject: string, fields: Pick<Finding<E>, "connection" | "application" | "scope" | "evidence"> & { explanation?: string }): Finding<E> {
   const { explanation, ...rest } = fields;
   return { id: `${kind.kind}/${subject}`, kind: kind.kind, severity: kind.severity, title: kind.title, explanation: explanation ?? kind.explanation, fix: kind.fix, ...rest };
 }

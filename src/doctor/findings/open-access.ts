@@ -10,12 +10,14 @@ function usedBy(executions: ExecutionInfo[] | Unreadable) {
   return [...used].map(([id, name]) => ({ id, name }));
 }
 
-function plan(f: Finding): FixPlan | Unfixable {
+type OpenAccessEvidence = { allPipelines: { authorized: boolean }; permitted: PermissionsInfo["pipelines"]; usedBy: Array<{ id: number; name: string }> };
+
+function plan(f: Finding<OpenAccessEvidence>): FixPlan | Unfixable {
   const { connection } = f;
   const base = planBase(f);
   if (!connection || !base.project) return lacking(f);
   const project = base.project;
-  const pipelines = (f.evidence.usedBy as Array<{ id: number; name: string }> | undefined) ?? [];
+  const pipelines = f.evidence.usedBy;
   const change = { allPipelines: false, pipelines: pipelines.map((p) => ({ id: p.id, authorized: true })) };
   return {
     ...base,
@@ -37,7 +39,7 @@ export default defineFinding({
   title: "Every pipeline of the project may use the connection",
   explanation: null,
   fix: "Turn off open access and permit only the pipelines that need the connection (Security > Pipeline permissions).",
-  check: async (facts) => {
+  check: async (facts): Promise<{ evidence: OpenAccessEvidence } | null> => {
     const [executions, permissions] = await Promise.all([facts.executions(), facts.permissions()]);
     if (!facts.readable<PermissionsInfo>("open-access", permissions) || !permissions.allPipelines) return null;
     return { evidence: { allPipelines: { authorized: true }, permitted: permissions.pipelines, usedBy: usedBy(executions) } };

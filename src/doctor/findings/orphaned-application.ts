@@ -7,6 +7,8 @@ import { defineFinding, type Finding, type FoundInOrganization, lacking, type Or
 import { applicationsInUse } from "./shared-application.js";
 
 type OrphanAssignment = { id: string; scope: string; role: string; roleDefinitionId: string };
+/** What the finding read: the application, its service principal (if it has one) and that one's role assignments. */
+type OrphanEvidence = { displayName: string; servicePrincipal: string | null; roleAssignments: OrphanAssignment[] };
 
 /** An orphan's role assignments: the subscriptions' listings (at, above and below each) already hold them. */
 function assignmentsOfOrphan(principalId: string, app: ApplicationInfo, { reads, notes }: OrganizationFacts): OrphanAssignment[] {
@@ -20,10 +22,10 @@ function assignmentsOfOrphan(principalId: string, app: ApplicationInfo, { reads,
 }
 
 /** Applications made for a project's automatic connections (`{org}-{project}-…`) that no connection uses any more. */
-async function orphans(facts: OrganizationFacts): Promise<FoundInOrganization[]> {
+async function orphans(facts: OrganizationFacts): Promise<FoundInOrganization<OrphanEvidence>[]> {
   const { target, projects, notes } = facts;
   const used = applicationsInUse(facts.reports);
-  const found: FoundInOrganization[] = [];
+  const found: FoundInOrganization<OrphanEvidence>[] = [];
   for (const project of projects) {
     const candidates = await target.applicationsNamed(`${target.organization}-${project.name}-`);
     if (!notes.readable<ApplicationInfo[]>(`project ${project.name}`, "orphaned-applications", candidates)) continue;
@@ -32,7 +34,7 @@ async function orphans(facts: OrganizationFacts): Promise<FoundInOrganization[]>
     for (const app of unused) {
       const principal = principals instanceof Unreadable ? principals : principals.get(app.appId.toLowerCase());
       const roleAssignments = principal && !(principal instanceof Unreadable) ? assignmentsOfOrphan(principal.objectId, app, facts) : [];
-      const evidence = { displayName: app.displayName, servicePrincipal: principal instanceof Unreadable ? null : (principal?.objectId ?? null), roleAssignments };
+      const evidence: OrphanEvidence = { displayName: app.displayName, servicePrincipal: principal instanceof Unreadable ? null : (principal?.objectId ?? null), roleAssignments };
       found.push({ subject: app.appId, connection: null, application: { appId: app.appId, objectId: app.objectId, displayName: app.displayName }, scope: null, evidence });
     }
   }
@@ -40,12 +42,12 @@ async function orphans(facts: OrganizationFacts): Promise<FoundInOrganization[]>
 }
 
 /** Role assignments first: an application deleted first would leave them pointing at nobody. */
-function plan(f: Finding) {
+function plan(f: Finding<OrphanEvidence>) {
   const app = f.application;
   if (!app?.objectId) return lacking(f);
   const objectId = app.objectId;
   const principal = String(f.evidence.servicePrincipal ?? "");
-  const assignments = (f.evidence.roleAssignments as OrphanAssignment[] | undefined) ?? [];
+  const assignments = f.evidence.roleAssignments;
   const removals = assignments.map((a) => ({
     call: `DELETE https://management.azure.com${a.id}?api-version=2022-04-01`,
     before: a,

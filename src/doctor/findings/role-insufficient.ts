@@ -4,7 +4,7 @@ import { assignRoleStep, type FixPlan, planBase, type Unfixable } from "../fix/s
 import { type ConnectionFacts, lastFirst } from "../scan/connection-facts.js";
 import { type ExecutionInfo, type RoleAssignmentInfo, type RoleDefinitionInfo, Unreadable } from "../scan/target.js";
 import { defineFinding, type Finding } from "./define.js";
-import { contributorPlan } from "./no-role-at-scope.js";
+import { contributorPlan, type RoleEvidence } from "./no-role-at-scope.js";
 
 /** ARM's refusal, naming the principal, the action and the scope (`AuthorizationFailed`). */
 const AUTHORIZATION_FAILED = /object id '([0-9a-f-]{36})' does not have (?:authorization|permission) to perform action '([^']+)' (?:over|at) scope '([^']+)'/i;
@@ -15,7 +15,7 @@ const VAULT_POLICY_REFUSED = /'appid=[^;]*;oid=([0-9a-f-]{36});[^']*' does not h
 const KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6";
 const KEY_VAULT_SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
 
-interface Refusal {
+type Refusal = {
   run: { runId: number; pipeline: string | null; finishTime: string | null };
   message: string;
   action?: string;
@@ -23,7 +23,10 @@ interface Refusal {
   dataAction?: string;
   vaultPermission?: string;
   vault?: string;
-}
+};
+
+/** What the finding read: the roles at the connection's scope, and the refusal in the connection's last run. */
+type RefusalEvidence = RoleEvidence & Refusal;
 
 /** A key vault's id from a refused resource (the vault itself or one of its secrets), in ARM's casing. */
 function vaultScope(resource: string): string {
@@ -75,31 +78,26 @@ async function allowedNow(facts: ConnectionFacts, assignments: RoleAssignmentInf
  * A data plane's refusal (Key Vault) is settled by the data role on the vault the refusal names — Contributor grants
  * no data action: Key Vault Secrets User for reading secrets, Secrets Officer for writing them.
  */
-function dataRolePlan(f: Finding, principal: string, dataAction: string): FixPlan {
-  const vault = f.evidence.refusedScope as string;
+function dataRolePlan(f: Finding<RefusalEvidence>, principal: string, dataAction: string, vault: string): FixPlan {
   const reads = /\/(?:getsecret|readmetadata)\/action$/i.test(dataAction);
   const [roleName, roleId] = reads ? ["Key Vault Secrets User", KEY_VAULT_SECRETS_USER] : ["Key Vault Secrets Officer", KEY_VAULT_SECRETS_OFFICER];
   return {
     ...planBase(f),
     summary: `Assign ${roleName} to the service principal of '${f.connection?.name}' on the key vault ${vault} (Key Vault refused ${dataAction}; Contributor grants no data action)`,
-    steps: [assignRoleStep(principal, vault, roleId, { assignments: f.evidence.assignments ?? [] })],
+    steps: [assignRoleStep(principal, vault, roleId, { assignments: f.evidence.assignments })],
   };
 }
 
-function plan(f: Finding): FixPlan | Unfixable {
-  const principal = f.evidence.principal as string | undefined;
-  const action = f.evidence.action as string | undefined;
+function plan(f: Finding<RefusalEvidence>): FixPlan | Unfixable {
+  const { principal, action, vaultPermission, vault, dataAction, refusedScope } = f.evidence;
   // Contributor allows every action but granting access: a refused Microsoft.Authorization write needs a person's choice.
   if (principal && f.scope && action && /^microsoft\.authorization\/(?:roleassignments|roledefinitions|locks|policyassignments)\/(?:write|delete)/i.test(action)) {
     return { findingId: f.id, reason: `no automatic fix for '${f.kind}': the refused action ${action} is one Contributor does not grant; choose a role that may grant access (Role Based Access Control Administrator with a condition, or User Access Administrator) and assign it at ${f.scope} yourself` };
   }
-  const vaultPermission = f.evidence.vaultPermission as string | undefined;
   if (principal && f.scope && vaultPermission) {
-    const vault = f.evidence.vault as string;
     return { findingId: f.id, reason: `no automatic fix for '${f.kind}': key vault ${vault} uses access policies, which are the vault's own setting; give the principal Get and List: az keyvault set-policy --name ${vault} --object-id ${principal} --secret-permissions get list` };
   }
-  const dataAction = f.evidence.dataAction as string | undefined;
-  if (principal && f.scope && dataAction) return dataRolePlan(f, principal, dataAction);
+  if (principal && f.scope && dataAction && refusedScope) return dataRolePlan(f, principal, dataAction, refusedScope);
   return contributorPlan(f);
 }
 
@@ -118,7 +116,7 @@ export default defineFinding({
     // A data role may sit on the vault itself, below the connection's scope: read the assignments there.
     const atRefused = refused.dataAction ? await facts.target.roleAssignments(roles.principal.objectId, refused.refusedScope!) : roles.relevant;
     if (await allowedNow(facts, atRefused instanceof Unreadable ? [] : atRefused, refused)) return null;
-    const evidence = { principal: roles.principal.objectId, scope: roles.scope, assignments: roles.shown, ...refused };
+    const evidence: RefusalEvidence = { principal: roles.principal.objectId, scope: roles.scope, assignments: roles.shown, ...refused };
     return { evidence, application: (await facts.found())!.ref, ...(refused.action ? {} : { explanation: "key-vault-access-denied" }) };
   },
   plan,

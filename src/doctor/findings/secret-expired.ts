@@ -1,17 +1,18 @@
-import { DAY } from "../scan/connection-facts.js";
+import { type CredentialEvidence, DAY } from "../scan/connection-facts.js";
 import { type FixPlan, type FixStep, planBase, type Unfixable } from "../fix/steps.js";
 import { expired } from "./certificate-expired.js";
 import { defineFinding, type Finding, lacking, type PlanContext } from "./define.js";
+import type { TaskWithoutFederationEvidence } from "./task-without-federation.js";
 
 /**
  * A secret that has expired or will: Azure DevOps' Rotate secret for an automatic connection, a new secret on the
  * application stored in a manual one, or (`--convert`) workload identity federation when the connection's tasks allow.
  */
-export function secretPlan(f: Finding, { now, options, findings }: PlanContext): FixPlan | Unfixable {
+export function secretPlan(f: Finding<CredentialEvidence>, { now, options, findings }: PlanContext): FixPlan | Unfixable {
   const { connection } = f;
   const base = planBase(f);
   if (!connection || !base.project) return lacking(f);
-  const blocker = findings.find((other) => other.kind === "task-without-federation" && other.connection?.id === connection.id);
+  const blocker = findings.find((other): other is Finding<TaskWithoutFederationEvidence> => other.kind === "task-without-federation" && other.connection?.id === connection.id);
   if (options.convert) return blocker ? notConvertible(f, blocker) : (convertPlan(f, connection, base.project) ?? lacking(f));
   const endpoint = `PUT {org}/${base.project}/_apis/serviceendpoint/endpoints/${connection.id}`;
   const before = f.evidence.credentials;
@@ -42,15 +43,14 @@ function newSecretSteps(objectId: string, connection: NonNullable<Finding["conne
 }
 
 /** Why a connection is not converted: the tasks its last run ran that cannot use federation, and where to move them. */
-function notConvertible(f: Finding, blocker: Finding): Unfixable {
-  const tasks = (blocker.evidence.tasks as Array<{ task: string; federationIn: string | null }> | undefined) ?? [];
-  const run = blocker.evidence.run as { pipeline?: string | null } | undefined;
+function notConvertible(f: Finding<CredentialEvidence>, blocker: Finding<TaskWithoutFederationEvidence>): Unfixable {
+  const { tasks, run } = blocker.evidence;
   const moves = tasks.map((t) => (t.federationIn ? `${t.task} → ${t.federationIn}` : `${t.task} (no version supports it)`)).join(", ");
   return { findingId: f.id, reason: `not converted: the last run of ${run?.pipeline ?? "a pipeline"} that used it ran task versions without workload identity federation (${moves}); move those steps first, or rotate the secret instead (without --convert)` };
 }
 
 /** Secret → workload identity federation: Azure DevOps converts; a manual connection's application then trusts it. */
-function convertPlan(f: Finding, connection: NonNullable<Finding["connection"]>, project: string): FixPlan | null {
+function convertPlan(f: Finding<CredentialEvidence>, connection: NonNullable<Finding["connection"]>, project: string): FixPlan | null {
   const base = planBase(f);
   let presented: { issuer: string | null; subject: string | null } = { issuer: null, subject: null };
   const convert: FixStep = {

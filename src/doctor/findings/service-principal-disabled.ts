@@ -1,5 +1,5 @@
 import { planBase } from "../fix/steps.js";
-import { defineFinding, lacking } from "./define.js";
+import { defineFinding } from "./define.js";
 
 export default defineFinding({
   kind: "service-principal-disabled",
@@ -13,8 +13,7 @@ export default defineFinding({
     return { evidence: { servicePrincipal: principal.objectId, accountEnabled: false }, application: (await facts.found())!.ref };
   },
   plan: (f) => {
-    const sp = f.evidence.servicePrincipal as string | undefined;
-    if (!sp) return lacking(f);
+    const sp = f.evidence.servicePrincipal;
     return { ...planBase(f), summary: `Enable the service principal of '${f.connection?.name}'`, steps: [{ call: `PATCH https://graph.microsoft.com/v1.0/servicePrincipals/${sp}`, before: { accountEnabled: false }, after: { accountEnabled: true }, run: (t) => t.enableServicePrincipal(sp) }] };
   },
 });

@@ -15,6 +15,12 @@ function withoutFederation(tasks: RunTaskInfo[]): Array<{ task: string; version:
   return [...out.values()];
 }
 
+/** What the finding read: the connection's last run, and the task versions in it that cannot federate. */
+export type TaskWithoutFederationEvidence = {
+  run: { runId: number | null; pipeline: string | null; finishTime: string | null };
+  tasks: Array<{ task: string; version: string; federationIn: string | null }>;
+};
+
 /** Before a conversion to workload identity federation: what the connection's last run ran must support it. */
 export default defineFinding({
   kind: "task-without-federation",
@@ -22,7 +28,7 @@ export default defineFinding({
   title: "A pipeline that uses the connection runs a task version without workload identity federation",
   explanation: "task-lacks-wif-support",
   fix: "Before converting the connection to workload identity federation, move those steps to a task version that supports it (the evidence names it, e.g. AzureFileCopy@6), or give them a connection of their own that keeps a secret.",
-  check: async (facts) => {
+  check: async (facts): Promise<{ evidence: TaskWithoutFederationEvidence } | null> => {
     if (facts.connection.scheme !== "ServicePrincipal") return null;
     const executions = await facts.executions();
     if (executions instanceof Unreadable) return null;

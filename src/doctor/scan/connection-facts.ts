@@ -49,13 +49,21 @@ type AppRef = NonNullable<Finding["application"]>;
 /** The connection's application as the directory holds it: absent, or found (undefined: not checked, noted why). */
 export type ApplicationLookup = { missing: true } | { missing: false; application: ApplicationInfo; ref: AppRef };
 
+/** What an expiry finding read: the application's secrets (or certificates) with their end dates, and when. */
+export type CredentialEvidence = {
+  credentials: Array<{ displayName: string | null; endDateTime: string | null }>;
+  now: string;
+  creationMode: string | null;
+  daysLeft?: number;
+};
+
 /** The secrets or certificates a secret-scheme connection's application signs in with. */
 export interface CredentialState {
   application: AppRef;
   certificate: boolean;
   /** The latest end of them (undefined when none has one). */
   newest: number | undefined;
-  evidence: Record<string, unknown>;
+  evidence: CredentialEvidence;
   expiries: NonNullable<ConnectionReport["expiries"]>;
 }
 
@@ -134,7 +142,7 @@ export class ConnectionFacts {
       const certificate = application.keyCredentials.length > 0 && application.passwordCredentials.length === 0;
       const credentials = certificate ? application.keyCredentials : application.passwordCredentials;
       const ends = credentials.map((k) => Date.parse(k.endDateTime ?? "")).filter((t) => !Number.isNaN(t));
-      const evidence = { credentials: credentials.map((k) => ({ displayName: k.displayName, endDateTime: k.endDateTime })), now: this.limits.now.toISOString(), creationMode: this.connection.creationMode };
+      const evidence: CredentialEvidence = { credentials: credentials.map((k) => ({ displayName: k.displayName, endDateTime: k.endDateTime })), now: this.limits.now.toISOString(), creationMode: this.connection.creationMode };
       const expiries = credentials.filter((k) => k.endDateTime).map((k) => ({ kind: certificate ? ("certificate" as const) : ("secret" as const), displayName: k.displayName, endDateTime: k.endDateTime! }));
       return { application: found.ref, certificate, newest: ends.length ? Math.max(...ends) : undefined, evidence, expiries };
     });
