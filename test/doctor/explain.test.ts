@@ -187,6 +187,19 @@ describe("explain", () => {
     expect(check.status, check.stderr).toBe(0);
   }, 60_000);
 
+  it("blames a timeout on getting a token only when the text is about getting one (a task's own timeouts are not the connection's)", () => {
+    // AzureRmWebAppDeployment@4's task.json messages PollingForFileTimeOut and RetryForTimeoutIssue, as the task prints them.
+    for (const text of [
+      "##[error]Error: Unable to fetch script status due to timeout. You can increase the timeout limit by setting 'appservicedeploy.retrytimeout' variable to number of minutes required.",
+      "##[error]Script execution failed with timeout issue.",
+    ]) {
+      const answer = explain(text);
+      expect([null, "other"], `${text} → ${answer.id}`).toContain(answer.rootCauseClass);
+    }
+    expect(explain("##[error]Could not fetch access token for Azure. Verify if the Service Principal used is valid and not expired. Error: connect ETIMEDOUT 20.190.151.7:443").id).toBe("jwt-acquisition-failed");
+    expect(explain("Failed to obtain the Json Web Token(JWT) using service principal client ID. Exception message: The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.").id).toBe("jwt-acquisition-failed");
+  });
+
   it("answers unknown for text it does not recognise, and for empty text", () => {
     expect(explain("").id).toBe("unknown");
     expect(explain("The quick brown fox").id).toBe("unknown");

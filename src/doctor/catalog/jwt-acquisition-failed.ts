@@ -1,5 +1,10 @@
 import { define, phrase } from "./define.js";
 
+/** A request that got no answer: a timeout, a proxy, name resolution, TLS, a connection refused or reset, an outage. */
+const NO_ANSWER = "(?:timed? ?out|proxy|could not be resolved|no such host|name resolution|ssl connection|connection (?:was )?(?:refused|reset|closed)|socket|econn\\w+|etimedout|enotfound|service unavailable|bad gateway|task was canceled|error occurred while sending the request)";
+/** Words that put the text about getting a token. */
+const ABOUT_A_TOKEN = "(?:token|jwt|microsoftonline|login\\.windows|authenticat|sign-?in|log ?in)";
+
 export default define({
   id: "jwt-acquisition-failed",
   rootCauseClass: "jwt_failure_other",
@@ -12,8 +17,9 @@ export default define({
     phrase("could not fetch access token for aad", /could not fetch access token for aad/, 6),
     phrase("isready", /isready"?\s*[:=]\s*false/, 6),
     phrase("not ready", /service connection (?:is )?not ready/, 6),
-    // The token request never got an answer: network, proxy, TLS, name resolution, an outage.
-    phrase(["timed out", "timeout", "time out", "proxy", "resolv", "no such host", "ssl", "refused", "reset", "closed", "socket", "econn", "etimedout", "enotfound", "unavailable", "bad gateway", "canceled", "sending the request"], /(?:timed? ?out|proxy|could not be resolved|no such host|name resolution|ssl connection|connection (?:was )?(?:refused|reset|closed)|socket|econn\w+|etimedout|enotfound|service unavailable|bad gateway|task was canceled|error occurred while sending the request)/, 6),
+    // The token request never got an answer: network, proxy, TLS, name resolution, an outage — when the text is about
+    // getting a token. A timeout or a refused connection alone is the network's (or a script's), not the connection's.
+    phrase(["timed out", "timeout", "time out", "proxy", "resolv", "no such host", "ssl", "refused", "reset", "closed", "socket", "econn", "etimedout", "enotfound", "unavailable", "bad gateway", "canceled", "sending the request"], new RegExp(`${ABOUT_A_TOKEN}[\\s\\S]{0,300}?${NO_ANSWER}|${NO_ANSWER}[\\s\\S]{0,300}?${ABOUT_A_TOKEN}`), 6),
     // The wrapper around an AADSTS code: the code names the cause.
     phrase("aadsts", /aadsts\s?\d{5,}/, -12),
   ],
