@@ -187,17 +187,23 @@ describe("explain", () => {
     expect(check.status, check.stderr).toBe(0);
   }, 60_000);
 
-  it("blames a timeout on getting a token only when the text is about getting one (a task's own timeouts are not the connection's)", () => {
-    // AzureRmWebAppDeployment@4's task.json messages PollingForFileTimeOut and RetryForTimeoutIssue, as the task prints them.
+  it("reads the tasks' own messages as theirs: a timeout points at getting a token only when the text is about one, a rename or an empty list alone at nothing", () => {
+    // Tasks' own messages (microsoft/azure-pipelines-tasks task.json) as the tasks print them: AzureRmWebAppDeployment@4's
+    // PollingForFileTimeOut, RetryForTimeoutIssue and FailedToEnableRenameLockedFiles, AzureMysqlDeployment@1's
+    // EmptyOrNullServerList. A timeout, a rename or an empty list alone says nothing about the connection.
     for (const text of [
       "##[error]Error: Unable to fetch script status due to timeout. You can increase the timeout limit by setting 'appservicedeploy.retrytimeout' variable to number of minutes required.",
       "##[error]Script execution failed with timeout issue.",
+      "##[error]Failed to enable rename locked files. Error: Conflict (CODE: 409)",
+      "##[error]The MySQL server list is empty. The MySQL server host name is invalid.",
     ]) {
       const answer = explain(text);
       expect([null, "other"], `${text} → ${answer.id}`).toContain(answer.rootCauseClass);
     }
     expect(explain("##[error]Could not fetch access token for Azure. Verify if the Service Principal used is valid and not expired. Error: connect ETIMEDOUT 20.190.151.7:443").id).toBe("jwt-acquisition-failed");
     expect(explain("Failed to obtain the Json Web Token(JWT) using service principal client ID. Exception message: The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.").id).toBe("jwt-acquisition-failed");
+    // AzureMysqlDeployment@1's CouldNotFetchAccessTokenforMSIDueToMSINotConfiguredProperlyStatusCode words it its own way.
+    expect(explain("##[error]Could not retrieve an access token for the managed service principal. Please configure Managed Service Identity (MSI) for the virtual machine. See 'https://aka.ms/azure-msi-docs'. Status code: 400, status message: Bad Request").id).toBe("managed-identity-unsupported");
   });
 
   it("answers unknown for text it does not recognise, and for empty text", () => {

@@ -10,7 +10,7 @@ export default define({
     phrase("microsoft-hosted", /microsoft-hosted agents? (?:don't|do not|does not) support managed identit/, 14),
     // Task versions that take a service principal only: a managed identity connection is refused by the task.
     phrase(["only support service principal", "only supports service principal", "only spn credential"], /only supports? service principal authori[sz]ation|only spn credential (?:and workloadidentityfederation )?auth schemes? (?:is|are) supported/, 11),
-    phrase(["managed service principal", "managed identity"], /could not fetch access token for managed (?:service principal|identity)/, 12),
+    phrase(["managed service principal", "managed identity"], /could not (?:fetch|retrieve|get) (?:an )?access token for (?:the )?managed (?:service principal|identity)/, 12),
     // The Azure CLI's and the tasks' own words when the agent's machine has no managed identity to give.
     phrase(["failed to connect to msi", "msi is configured correctly", "using managed service identity"], /failed to connect to msi|make sure msi is configured correctly|azure login failed using managed service identity/, 12),
     phrase(["no user assigned", "delegated managed identity"], /no user assigned or delegated managed identity found/, 10),

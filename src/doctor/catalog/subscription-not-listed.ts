@@ -13,7 +13,8 @@ export default define({
     phrase("dropdown", /subscription (?:drop-?down|picker|list) is empty/, 10),
     phrase("supported account types", /supported account types/, 6),
     phrase("subscription", /subscriptions?\b.{0,60}(?:missing|not (?:listed|shown|showing|visible|appear\w*)|(?:is |are )?(?:empty|blank)|(?:doesn't|does not|don't|do not) (?:show|appear|list))/, 7),
-    phrase(["drop", "picker", "list", "field"], /(?:drop-?down|picker|list|field)\b.{0,40}(?:empty|blank|missing|shows nothing)/, 6),
+    // An empty picker of the connection's dialog; a list of something else (a task's server list) is not it.
+    phrase(["drop", "picker"], /(?:drop-?down|picker)\b.{0,40}(?:empty|blank|missing|shows nothing)/, 6),
     phrase("cached", /(?:old|cached|stale) (?:user )?token/, 4),
     // A pipeline's `az login --service-principal` finding no subscription is the principal's missing role (rbac-authorization-failed).
     phrase(["azure login failed", "no subscriptions found for"], /azure login failed|no subscriptions found for (?:[0-9a-f-]{36}|\*\*\*)/, -8),

@@ -15,7 +15,8 @@ export default define({
     phrase("subject", /federated identity credential subject is/, 8),
     phrase("subject", /federat.{0,200}\bsubject\b|\bsubject\b.{0,200}federat/, 5),
     // Renaming the organization, project or connection changes the subject sc://org/project/connection.
-    phrase("renam", /\brenam(?:e|ed|es|ing)\b/, 6),
+    // A rename of what the subject is made of (sc://organization/project/connection), not any rename a task does.
+    phrase("renam", /\b(?:project|organi[sz]ation|org|connection|subject)\b.{0,40}\brenam(?:e|ed|es|ing)\b|\brenam(?:e|ed|es|ing)\b.{0,40}\b(?:project|organi[sz]ation|org|connection|subject)\b/, 6),
   ],
   entities: [{ entity: "subject", pattern: /^sc:\/\//i, weight: 3 }],
   cause:
