@@ -196,12 +196,17 @@ describe("explain", () => {
       "##[error]Script execution failed with timeout issue.",
       "##[error]Failed to enable rename locked files. Error: Conflict (CODE: 409)",
       "##[error]The MySQL server list is empty. The MySQL server host name is invalid.",
+      // GradleAuthenticate@0's Warning_PostExecCleanupFailed, PublishSymbols@2's CleanUpSemaphoreFile0Error1: a clean-up, not a deletion's.
+      "##[error]Post-step cleanup failed: EPERM: operation not permitted, unlink '/home/vsts/.gradle/gradle.properties'",
+      "##[error]Could not clean up existing semaphore file 'D:\\a\\_temp\\symbols.sem'. The process cannot access the file because it is being used by another process.",
     ]) {
       const answer = explain(text);
       expect([null, "other"], `${text} → ${answer.id}`).toContain(answer.rootCauseClass);
     }
     expect(explain("##[error]Could not fetch access token for Azure. Verify if the Service Principal used is valid and not expired. Error: connect ETIMEDOUT 20.190.151.7:443").id).toBe("jwt-acquisition-failed");
     expect(explain("Failed to obtain the Json Web Token(JWT) using service principal client ID. Exception message: The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.").id).toBe("jwt-acquisition-failed");
+    // AzureAppConfigurationExport@10's AccessDenied names the missing role assignment itself.
+    expect(explain("##[error]Access to the target App Configuration instance was denied. Please ensure the required role assignment is made for the identity running this task.").id).toBe("rbac-authorization-failed");
     // AzureMysqlDeployment@1's CouldNotFetchAccessTokenforMSIDueToMSINotConfiguredProperlyStatusCode words it its own way.
     expect(explain("##[error]Could not retrieve an access token for the managed service principal. Please configure Managed Service Identity (MSI) for the virtual machine. See 'https://aka.ms/azure-msi-docs'. Status code: 400, status message: Bad Request").id).toBe("managed-identity-unsupported");
   });

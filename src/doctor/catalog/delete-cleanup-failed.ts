@@ -1,5 +1,9 @@
 import { define, phrase } from "./define.js";
 
+const FAILED_CLEANUP = "(?:(?:couldn't|could not|cannot|can't|failed to|unable to) clean (?:it |them )?up|clean-?up (?:of .{0,60})?failed)";
+/** What deleting a connection removes with it (or the connection itself). */
+const WHAT_DELETION_REMOVES = "(?:service connection|endpoint|role assignment|service principal|app registration|application|enterprise app|deep=)";
+
 export default define({
   id: "delete-cleanup-failed",
   rootCauseClass: "delete_failed",
@@ -13,7 +17,8 @@ export default define({
     phrase("deep=false", /deep=false/, 4),
     phrase("delet", /(?:delet\w*|remov\w*) (?:the |an |a |our |my )?(?:automatic |old |arm |azure ?rm )?service connection.{0,160}(?:still there|left (?:behind|over)|orphan\w*|clean\w* ?up|remain\w*|not (?:deleted|removed))/, 10),
     phrase("orphan", /orphan\w* (?:app|application|service principal|role assignment|enterprise app)/, 8),
-    phrase("clean", /(?:couldn't|could not|cannot|can't|failed to|unable to) clean (?:it |them )?up|clean-?up (?:of .{0,60})?failed/, 8),
+    // A clean-up that failed, of what a connection's deletion removes (a task's own clean-up of its files is not it).
+    phrase("clean", new RegExp(`${FAILED_CLEANUP}[\\s\\S]{0,160}?${WHAT_DELETION_REMOVES}|${WHAT_DELETION_REMOVES}[\\s\\S]{0,160}?${FAILED_CLEANUP}`), 8),
   ],
   cause:
     "Deleting an automatic connection with clean-up (deep=true) also removes its role assignment and its application. That clean-up failed — the assignment or the application was already gone, or your account may not delete them — while the connection itself is still removed from the project. The application and assignment may be left behind.",

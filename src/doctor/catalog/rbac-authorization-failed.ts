@@ -22,6 +22,8 @@ export default define({
     // AzurePowerShell@5's own Set-AzContext (InitializeAz.ps1) after the connection's sign-in: the principal sees no such subscription.
     phrase(["initializeaz.ps1"], /initializeaz\.ps1:\d+[\s\S]{0,600}please provide a valid tenant or a valid subscription/, 14),
     phrase("forbidden", /(?:statuscode=403|status code:? 403|\(403\) forbidden|403 \(forbidden\))/, 3),
+    // A task that names the missing role assignment itself (AzureAppConfigurationExport@10's AccessDenied, task.json).
+    phrase("required role assignment", /ensure (?:that )?the required role assignment is made for the identity/, 10),
   ],
   // ARM names the action and the scope it refused.
   entities: [
