@@ -1,6 +1,5 @@
 import type { FixOptions, FixPlan, Unfixable } from "../fix/steps.js";
-import type { ConnectionFacts } from "../scan/connection-facts.js";
-import type { ConnectionReport } from "../scan/connection-facts.js";
+import type { ConnectionFacts, ConnectionReport } from "../scan/connection-facts.js";
 import type { OrganizationReads, ScanNotes } from "../scan/reads.js";
 import type { ProjectInfo, ScanTarget } from "../scan/target.js";
 

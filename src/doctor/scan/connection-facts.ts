@@ -91,8 +91,6 @@ export class ConnectionFacts {
     readonly limits: ScanLimits,
     private readonly reads: OrganizationReads,
     private readonly notes: ScanNotes,
-    /** Role definitions read once per scan, by id. */
-    private readonly definitions: Map<string, Promise<Readable<RoleDefinitionInfo[]>>>,
   ) {
     this.scope = connectionScope(connection);
   }
@@ -182,9 +180,7 @@ export class ConnectionFacts {
 
   /** A role definition, read once per scan. */
   roleDefinition(id: string): Promise<Readable<RoleDefinitionInfo[]>> {
-    const key = id.toLowerCase();
-    if (!this.definitions.has(key)) this.definitions.set(key, this.target.roleDefinitions([id]));
-    return this.definitions.get(key)!;
+    return this.reads.roleDefinition(id);
   }
 
   private once<T>(key: string, read: () => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-import type { ApplicationInfo, ConnectionInfo, Readable, RoleAssignmentInfo, ScanTarget, ServicePrincipalInfo } from "./target.js";
+import type { ApplicationInfo, ConnectionInfo, Readable, RoleAssignmentInfo, RoleDefinitionInfo, ScanTarget, ServicePrincipalInfo } from "./target.js";
 import { Unreadable } from "./target.js";
 import { connectionScope } from "./connection-facts.js";
 
@@ -56,6 +56,15 @@ export class OrganizationReads {
       subscriptionAssignments.set(subscription, await target.assignmentsAt(`/subscriptions/${subscription}`));
     }
     return new OrganizationReads(target, applications, principals, directory, subscriptionAssignments);
+  }
+
+  /** Role definitions, each read once per scan. */
+  private readonly definitions = new Map<string, Promise<Readable<RoleDefinitionInfo[]>>>();
+
+  roleDefinition(id: string): Promise<Readable<RoleDefinitionInfo[]>> {
+    const key = id.toLowerCase();
+    if (!this.definitions.has(key)) this.definitions.set(key, this.target.roleDefinitions([id]));
+    return this.definitions.get(key)!;
   }
 
   /** A principal's assignments at, above or below a scope: from the subscription's listing where there is one. */

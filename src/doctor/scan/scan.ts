@@ -2,7 +2,7 @@ import { type Finding, findingOf, type OrganizationFacts, SEVERITY_ORDER, type S
 import { FINDINGS } from "../findings/index.js";
 import { ConnectionFacts, type ConnectionReport, type ScanLimits } from "./connection-facts.js";
 import { type NotEvaluated, OrganizationReads, ScanNotes } from "./reads.js";
-import type { ConnectionInfo, ProjectInfo, Readable, RoleDefinitionInfo, ScanTarget } from "./target.js";
+import type { ConnectionInfo, ProjectInfo, ScanTarget } from "./target.js";
 
 export { type ConnectionReport, connectionScope } from "./connection-facts.js";
 export type { NotEvaluated } from "./reads.js";
@@ -51,13 +51,12 @@ export async function scan(target: ScanTarget, options: ScanOptions): Promise<Sc
   const notes = new ScanNotes();
   const reads = await OrganizationReads.read(target, entries.map((e) => e.connection));
   const limits: ScanLimits = { now: options.now, expiringDays: options.expiringDays ?? 30, unusedDays: options.unusedDays ?? 90 };
-  const definitions = new Map<string, Promise<Readable<RoleDefinitionInfo[]>>>();
   const reports: ConnectionReport[] = [];
   let done = 0;
   const queue = [...entries];
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
-      reports.push(await checkConnection(new ConnectionFacts(target, next.connection, next.project, limits, reads, notes, definitions)));
+      reports.push(await checkConnection(new ConnectionFacts(target, next.connection, next.project, limits, reads, notes)));
       options.progress?.(++done, entries.length);
     }
   };
