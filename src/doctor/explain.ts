@@ -175,7 +175,10 @@ export function signalScores(raw: string): Map<string, number> {
   const { text, lower, pasted } = readForScoring(raw);
   const found = needlesIn(lower);
   const entities = entitiesOf(text, lower, found);
-  const scores = CATALOG.map((d, i) => ({ diagnosis: d, score: signalScore(i, lower, found, entities) }));
+  const scores = CATALOG.map((d, i) => {
+    const score = signalScore(i, lower, found, entities);
+    return { diagnosis: d, score, evidence: score };
+  });
   return new Map(withContext(scores, pasted).map((s) => [s.diagnosis.id, s.score]));
 }
 
@@ -186,17 +189,25 @@ export function readForScoring(raw: string, context: ExplainContext = {}): { pas
   return { pasted, text, lower: text.toLowerCase() };
 }
 
+/** A diagnosis's points: `evidence` is the hand-written part (signals, entities, context), `score` adds the learned words. */
+export interface Scored {
+  diagnosis: Diagnosis;
+  score: number;
+  evidence: number;
+}
+
 /**
  * Each diagnosis's evidence: the hand-written signals (codes, phrase families), the identifiers the text names,
  * plus the learned word evidence, scaled. `unknown` has learned evidence only: what failure summaries that name no
  * cause ("exited with code 1") look like.
  */
-export function combinedScores(text: string, lower: string, model: EvidenceModel = MODEL, found = needlesIn(lower), entities = entitiesOf(text, lower, found)): Array<{ diagnosis: Diagnosis; score: number }> {
+export function combinedScores(text: string, lower: string, model: EvidenceModel = MODEL, found = needlesIn(lower), entities = entitiesOf(text, lower, found)): Scored[] {
   const learned = learnedScores(model, lower);
-  const out: Array<{ diagnosis: Diagnosis; score: number }> = [];
+  const out: Scored[] = [];
   for (let i = 0; i < CATALOG.length; i++) {
     const index = model === MODEL ? CLASS_OF[i]! : model.classes.indexOf(CATALOG[i]!.id);
-    out.push({ diagnosis: CATALOG[i]!, score: signalScore(i, lower, found, entities) + model.scale * (index < 0 ? 0 : learned[index]!) });
+    const evidence = signalScore(i, lower, found, entities);
+    out.push({ diagnosis: CATALOG[i]!, score: evidence + model.scale * (index < 0 ? 0 : learned[index]!), evidence });
   }
   return bestFirst(out);
 }
@@ -229,14 +240,19 @@ function contextPoints(d: Diagnosis, pasted: PastedText, credentialTrouble: bool
 }
 
 /** The scores with what the context says added: the scheme given or shown, the task's supported schemes. */
-function withContext(scores: Array<{ diagnosis: Diagnosis; score: number }>, pasted: PastedText) {
+function withContext(scores: Scored[], pasted: PastedText): Scored[] {
   // The words must point at a credential first: a task's schemes do not turn an unrelated failure into one.
   const best = scores.reduce<(typeof scores)[number] | undefined>((top, s) => (!top || s.score > top.score ? s : top), undefined);
   const credentialTrouble = !!best && best.score > 0 && CREDENTIAL_CLASSES.has(best.diagnosis.rootCauseClass);
   // A task named in passing counts only where its support could decide (it is what the text says, kept with it).
   if (!pasted.task && credentialTrouble) pasted.task = taskMentionedIn(pasted.focus);
   if (!pasted.scheme && !pasted.task?.support) return scores;
-  return bestFirst(scores.map((s) => ({ diagnosis: s.diagnosis, score: s.score + contextPoints(s.diagnosis, pasted, credentialTrouble) })));
+  return bestFirst(
+    scores.map((s) => {
+      const points = contextPoints(s.diagnosis, pasted, credentialTrouble);
+      return { diagnosis: s.diagnosis, score: s.score + points, evidence: s.evidence + points };
+    }),
+  );
 }
 
 /**
@@ -275,7 +291,7 @@ function contextRead(pasted: PastedText): Explanation["context"] {
  */
 const UNCERTAIN_BELOW = 0.5;
 
-function uncertainty(explanation: Explanation, scores: Array<{ diagnosis: Diagnosis; score: number }>, pasted: PastedText): Explanation["uncertain"] {
+function uncertainty(explanation: Explanation, scores: Scored[], pasted: PastedText): Explanation["uncertain"] {
   if (explanation.id !== UNKNOWN.id && explanation.confidence >= UNCERTAIN_BELOW) return undefined;
   const { exps, total } = softmax(scores);
   const likeliest = scores.map((s, i) => ({ ...s, confidence: Math.round((exps[i]! / total) * 100) / 100 })).filter((s) => s.diagnosis !== UNKNOWN && s.score > 0).slice(0, 3);
@@ -304,6 +320,12 @@ function decidingQuestion(candidates: Diagnosis[], pasted: PastedText): string {
  */
 const MOST_CONFIDENT = 0.95;
 
+/**
+ * No answer that rests on the learned words alone (no code, phrase, identifier or context points at it) is surer than
+ * this: on real development messages such answers are right about a third of the time, however the words add up.
+ */
+const WORDS_ONLY_CONFIDENT = 0.35;
+
 /** Confidences: a softmax over the evidence (scores sorted, best first), with "none of them" at the recognition threshold. */
 function softmax(scores: Array<{ score: number }>): { exps: number[]; none: number; total: number } {
   const exps = scores.map((s) => Math.exp((s.score - scores[0]!.score) / MODEL.temperature));
@@ -312,7 +334,7 @@ function softmax(scores: Array<{ score: number }>): { exps: number[]; none: numb
 }
 
 /** The answer from the scores: the best diagnosis, its confidence, the alternatives, and whether it is decided. */
-function decide(scores: Array<{ diagnosis: Diagnosis; score: number }>, entities: Entities, lower: string): Explanation {
+function decide(scores: Scored[], entities: Entities, lower: string): Explanation {
   const { exps, none, total } = softmax(scores);
   const confidence = (i: number) => Math.round((exps[i]! / total) * 100) / 100;
   // Alternatives come from the first few (scores are sorted): the rest are below any confidence worth naming.
@@ -327,7 +349,7 @@ function decide(scores: Array<{ diagnosis: Diagnosis; score: number }>, entities
     return render(UNKNOWN, Math.min(MOST_CONFIDENT, unrecognised), entities, ranked.slice(0, 3));
   }
   const alternatives = ranked.filter((r) => r.d !== best.diagnosis && r.c >= 0.05).slice(0, 4);
-  const explanation = render(best.diagnosis, Math.min(MOST_CONFIDENT, confidence(0)), entities, alternatives);
+  const explanation = render(best.diagnosis, Math.min(best.evidence > 0 ? MOST_CONFIDENT : WORDS_ONLY_CONFIDENT, confidence(0)), entities, alternatives);
   const contenders = scores.filter((s) => s.diagnosis !== UNKNOWN && s.score >= 0.75 * best.score && s.score > 0).map((s) => s.diagnosis);
   const ambiguity = best.diagnosis.ambiguities?.find((a) => a.when.test(lower) && !a.unless?.test(lower));
   if (ambiguity) {

@@ -211,6 +211,37 @@ describe("explain", () => {
     expect(explain("##[error]Could not retrieve an access token for the managed service principal. Please configure Managed Service Identity (MSI) for the virtual machine. See 'https://aka.ms/azure-msi-docs'. Status code: 400, status message: Bad Request").id).toBe("managed-identity-unsupported");
   });
 
+  it("gives an answer that rests on learned words alone (no code, phrase or identifier) as uncertain", () => {
+    const answer = explain("our pipeline's service principal secret rotated last week and now the web deployment job stops");
+    expect(answer.id).toBe("secret-expired");
+    expect(answer.confidence).toBeLessThanOrEqual(0.35);
+    expect(answer.uncertain?.candidates.length).toBeGreaterThan(0);
+    // The same cause with its code is as sure as an answer gets.
+    expect(explain("AADSTS7000222: The provided client secret keys for app '***' are expired.").confidence).toBe(0.95);
+  });
+
+  it("reads other tools' words for failures that are not the connection's", () => {
+    const cases: Array<[string, string]> = [
+      // A deployment task whose call to ARM got no answer in time: the network, not a missing role.
+      ["##[error]Error: Failed to fetch App Service 'web' publishing credentials. Error: Request timeout: /subscriptions/***/resourceGroups/rg/providers/Microsoft.Web/sites/web/config/publishingcredentials/list", "network-or-firewall"],
+      ["Error: retrieving Key Vault: keyvault.VaultsClient#Get: Failure sending request: StatusCode=0 -- Original Error: context deadline exceeded", "network-or-firewall"],
+      ['│ Error: building AzureRM Client: please ensure you have installed Azure CLI version 2.0.79 or newer. Error parsing json result from the Azure CLI: launching Azure CLI: exec: "az": executable file not found in $PATH.', "agent-or-pool"],
+      ["##[error]Error: spawn pwsh ENOENT", "agent-or-pool"],
+      ["│ Error: Error acquiring the state lock\n│ Error message: state blob is already locked", "script-or-template-error"],
+      ["ERROR: The command failed with an unexpected error. Here is the traceback: 'NoneType' object has no attribute 'get'", "script-or-template-error"],
+      ["ERROR: The resource 'Microsoft.KeyVault/vaults/kv1' already exists in location 'westus' in resource group 'rg'. A resource with the same name cannot be created in location 'eastus'.", "resource-name-taken-or-invalid"],
+      ["Code: SecretNotFound\nMessage: A secret with (name/id) db-pass was not found in this key vault.", "resource-not-found"],
+      ["ERROR: (Conflict) Another operation on this or dependent resource is in progress.", "service-unavailable-or-throttled"],
+      ["##[error]Error: Deployment failed: 'Conflict' Sync deployment is already in progress.", "service-unavailable-or-throttled"],
+      ["Error: Error building ARM Config: Authenticating using the Azure CLI is only supported as a User (not a Service Principal).", "tool-not-signed-in"],
+      // Az PowerShell's advice to sign in misleads: the principal signed in and may read no subscription.
+      ["##[error]No subscription found in the context. Please ensure that the credentials you provided are authorized to access an Azure subscription, then run Connect-AzAccount to login.", "rbac-authorization-failed"],
+      // The metadata endpoint not answering is a managed identity the agent lacks, not a firewall.
+      ["ManagedIdentityCredential authentication unavailable. Get \"http://169.254.169.254/metadata/identity/oauth2/token\": dial tcp 169.254.169.254:80: i/o timeout", "managed-identity-unsupported"],
+    ];
+    for (const [text, id] of cases) expect(explain(text).id, text).toBe(id);
+  });
+
   it("answers unknown for text it does not recognise, and for empty text", () => {
     expect(explain("").id).toBe("unknown");
     expect(explain("The quick brown fox").id).toBe("unknown");

@@ -35,6 +35,11 @@ describe("root-cause classes", () => {
     }
   });
 
+  it("a missing Azure DevOps role to create connections is the creator's permission, not the connection or Entra's guest rules", () => {
+    const answer = explain("│ Error: Error creating service endpoint in Azure DevOps: You do not have permission to create a service connection. You need to be a Creator for service connections in this project.");
+    expect(answer).toMatchObject({ id: "endpoint-creator-role-missing", rootCauseClass: "other" });
+  });
+
   it("a storage or key vault refusal by its network rules is not blamed on the connection", () => {
     const storage = explain('Status=403 Code="AuthorizationFailure" Message="This request is not authorized to perform this operation."');
     expect(storage).toMatchObject({ id: "network-or-firewall", rootCauseClass: "other" });

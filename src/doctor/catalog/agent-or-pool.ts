@@ -11,6 +11,8 @@ export default define({
     phrase(["no agent found", "could not find a pool", "no hosted parallelism", "no free parallel", "parallelism"], /no agent found in pool|could not find a pool|no hosted parallelism has been purchased or granted|no (?:free )?parallel jobs?|no agent (?:could be found|with .{0,40} capabilities)|matching agent/, 14),
     phrase(["heap out of memory", "out of memory", "outofmemory", "no space left", "disk full", "not enough space", "oomkilled"], /javascript heap out of memory|\bout of memory\b|outofmemoryexception|no space left on device|not enough space on the disk|\bdisk (?:is )?full\b|\boomkilled\b|exit code 137\b/, 14),
     phrase(["is not recognized as", "command not found", "not installed", "could not find a version", "term '", "failed to find", "unable to locate executable"], /is not recognized as (?:an internal or external command|the name of a cmdlet)|: command not found|is not installed on the agent|could not find a version that satisfies|the term '[^']+' is not recognized|failed to find \w+ tool in paths|unable to locate executable file/, 8),
+    // Go's and Node's words for a program that is not on the agent, and AzurePowerShell's for a module version it lacks.
+    phrase(["executable file not found", "enoent", "could not find the modules"], /executable file not found in \$path|\bspawn [^ ]+ enoent\b|could not find the modules?:? '?az/, 12),
     phrase(["self-hosted", "agent version", "upgrade the agent", "minimum agent version"], /requires (?:a )?(?:newer|minimum) agent version|upgrade (?:your|the) agent|agent version [\d.]+ (?:is|does not)/, 10),
   ],
   cause:

@@ -1,9 +1,13 @@
 import { define, phrase } from "./define.js";
 
+/**
+ * An Azure DevOps permission of the person (or build identity) creating the connection — not the connection, and not
+ * Entra's guest restrictions (`guest-permission`): real messages of it are labelled `other`.
+ */
 export default define({
   id: "endpoint-creator-role-missing",
-  rootCauseClass: "guest_permission",
-  title: "You may not create service connections in this project",
+  rootCauseClass: "other",
+  title: "Not the service connection: your account may not create service connections in this project",
   spec: ["S2"],
   signals: [
     phrase("permission to create a service connection", /(?:do not|don't) have permission to create (?:a )?service connection/, 14),

@@ -15,6 +15,8 @@ export default define({
     phrase(["econnrefused", "etimedout", "enotfound", "econnreset", "ehostunreach", "eai_again"], /\b(?:econnrefused|etimedout|enotfound|econnreset|ehostunreach|eai_again)\b/, 10),
     phrase(["getaddrinfo", "name or service not known", "could not resolve host", "no such host", "remote name could not be resolved", "name resolution"], /getaddrinfo|name or service not known|could not resolve host|no such host|remote name could not be resolved|temporary failure in name resolution/, 10),
     phrase(["connection refused", "connection timed out", "connection was forcibly closed", "operation timed out", "socket hang up"], /connection refused|connection timed out|connection was forcibly closed|operation timed out|socket hang up/, 8),
+    // Node's, .NET's and Go's clients when an answer never came (a deployment task's "Request timeout: /subscriptions/…").
+    phrase(["request timeout", "request timed out", "context deadline exceeded", "dial tcp", "i/o timeout", "request canceled while waiting"], /\brequest timeout\b|request timed out|context deadline exceeded|dial tcp [^ ]*:? ?(?:lookup|i\/o timeout|connect)|\bi\/o timeout\b|request canceled while waiting for connection/, 9),
     // Storage answers a network rule with AuthorizationFailure (a missing data role is AuthorizationPermissionMismatch).
     phrase("authorizationfailure", /code="?authorizationfailure"?|<code>authorizationfailure<\/code>|"code":\s*"authorizationfailure"|errorcode:\s*authorizationfailure/, 11),
     phrase("this request is not authorized to perform this operation.", /this request is not authorized to perform this operation\.(?!\s*using this permission)/, 4),
@@ -25,6 +27,8 @@ export default define({
     phrase(["certificate verify failed", "local issuer certificate", "self signed certificate", "self-signed certificate", "unable_to_verify_leaf_signature", "ssl connection could not be established", "sslerror", "wrong_version_number"], /certificate verify failed|unable to get local issuer certificate|self[- ]signed certificate in certificate chain|unable_to_verify_leaf_signature|the ssl connection could not be established|sslerror|wrong_version_number/, 10),
     phrase(["proxy", "407"], /proxy authentication required|\b407\b|tunneling socket could not be established|proxyerror/, 9),
     phrase(["error_could_not_connect_to_remotesvc", "web management service"], /error_could_not_connect_to_remotesvc|web management service/, 10),
+    // The metadata endpoint is the agent's own machine: no answer there is a managed identity the agent does not have.
+    phrase(["169.254.169.254", "imds"], /169\.254\.169\.254|\bimds\b/, -10),
     // A data role the principal lacks reads almost the same: storage says which.
     phrase(["authorizationpermissionmismatch", "using this permission"], /authorizationpermissionmismatch|not authorized to perform this operation using this permission/, -20),
   ],

@@ -21,6 +21,8 @@ export default define({
     phrase("no subscriptions found for", /no subscriptions found for (?:[0-9a-f-]{36}|\*\*\*)/, 9),
     // AzurePowerShell@5's own Set-AzContext (InitializeAz.ps1) after the connection's sign-in: the principal sees no such subscription.
     phrase(["initializeaz.ps1"], /initializeaz\.ps1:\d+[\s\S]{0,600}please provide a valid tenant or a valid subscription/, 14),
+    // Az PowerShell after a service principal's sign-in that found no subscription it may read: its advice to sign in misleads.
+    phrase("authorized to access an azure subscription", /no subscription found in the context\. please ensure that the credentials you provided are authorized to access an azure subscription/, 14),
     phrase("forbidden", /(?:statuscode=403|status code:? 403|\(403\) forbidden|403 \(forbidden\))/, 3),
     // A task that names the missing role assignment itself (AzureAppConfigurationExport@10's AccessDenied, task.json).
     phrase("required role assignment", /ensure (?:that )?the required role assignment is made for the identity/, 10),

@@ -17,6 +17,9 @@ export default define({
     phrase(["no value for required variable", "is not set, and has no default value"], /no value for required variable|is not set, and has no default value/, 12),
     phrase(["invalidtemplate", "template validation", "deployment template validation failed", "bcp"], /\binvalidtemplate\b(?!deployment)|deployment template (?:validation|parse) failed|template validation failed|\bbcp\d{3}\b/, 10),
     phrase(["invalid value", "missing required argument", "the argument", "is required, but no definition was found", "unrecognized arguments"], /error: unrecognized arguments:(?! --federated-token)|the argument "[^"]+" is required, but no definition was found|missing required argument|invalid value for (?:input|variable|parameter)/, 7),
+    // Terraform's own state (a lock held by another run, a resource it does not manage yet) and az's own crashes.
+    phrase(["state lock", "imported into the state", "unexpected error. here is the traceback"], /error acquiring the state lock|state blob is already locked|needs to be imported into the state|the command failed with an unexpected error\. here is the traceback/, 12),
+    phrase(["invalidparameter", "invalidrequestcontent", "invalidresourcereference", "linkedinvalidpropertyid"], /\b(?:invalidparameter|invalidrequestcontent|invalidresourcereference|linkedinvalidpropertyid|invalidrequestformat)\b/, 9),
     phrase(["parameterbindingexception", "cannot bind argument", "parameterargumentvalidationerror"], /parameterbindingexception|cannot bind argument to parameter|parameterargumentvalidationerror|a positional parameter cannot be found/, 8),
   ],
   cause:

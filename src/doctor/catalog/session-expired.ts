@@ -19,6 +19,8 @@ export default define({
     phrase("grant has expired", /grant (?:has )?expired/, 6),
     phrase("interaction_required", /interaction_required/, 3),
     phrase("sign in again", /(?:sign|log) (?:out and )?(?:back )?in again/, 3),
+    // The tasks' words for a service principal's token: a connection's credential, not a person's session.
+    phrase(["service principal used is valid", "could not fetch access token for azure"], /verify if the service principal used is valid|could not fetch access token for azure/, -8),
   ],
   cause:
     "Azure DevOps acts for you with your own Microsoft Entra session. That session's refresh token expired (after inactivity) or was revoked (password change, sign-out everywhere), so no access token can be obtained to create the connection or list subscriptions.",

@@ -16,8 +16,12 @@ export default define({
     phrase(["not all values are present", "not all parameters are provided", "ensure 'client-id'", "creds"], /not all values are present\. ensure 'client-id' and 'tenant-id' are supplied|not all parameters are provided in 'creds'|@v\d login doesn't read service principal|login doesn't read/, 14),
     phrase(["must be configured when authenticating", "subscription id must be configured", "client secret must be", "client_id", "arm_client_id"], /a subscription id must be configured when authenticating|(?:client id|client secret|tenant id|subscription id) must be (?:configured|set|specified)|arm_(?:client_id|client_secret|tenant_id|subscription_id) (?:is )?(?:not set|empty|missing)/, 11),
     phrase(["before you can run azure devops commands", "az devops login"], /before you can run azure devops commands, you need to run the login command|az devops login/, 12),
+    // Older azurerm providers read az's sign-in only for a user: a service principal must be handed to the provider itself.
+    phrase("only supported as a user", /authenticating using the azure cli is only supported as a user/, 12),
     phrase(["local-exec", "error running command"], /local-exec|error running command '(?:az|pwsh|powershell|bash)/, 6),
     // A task that was asked for federation and could not: the task's own lack, not the script's.
+    // A sign-in that happened and found no subscription: the identity's access, not a missing sign-in.
+    phrase("authorized to access an azure subscription", /credentials you provided are authorized to access an azure subscription/, -10),
     phrase(["oidc", "federat", "use_oidc"], /\boidc\b|federated|use_oidc|workload identity/, -8),
   ],
   cause:
