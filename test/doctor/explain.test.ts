@@ -23,7 +23,7 @@ const REQUIRED_IDS = [
   "scheme-unsupported-on-server", "connection-type-mismatch", "connection-name-ambiguous", "network-or-firewall", "service-unavailable-or-throttled",
   "task-lacks-certificate-support", "resource-not-found", "lock-or-policy-denied", "quota-or-capacity", "agent-or-pool", "tool-not-signed-in",
   "script-directory-permission", "script-or-template-error",
-  "pipelines-credential-misconfigured", "resource-name-taken-or-invalid", "unknown",
+  "pipelines-credential-misconfigured", "ci-oidc-token-unavailable", "resource-name-taken-or-invalid", "unknown",
 ];
 
 const corpus = loadCorpus();
@@ -209,6 +209,16 @@ describe("explain", () => {
     expect(explain("##[error]Access to the target App Configuration instance was denied. Please ensure the required role assignment is made for the identity running this task.").id).toBe("rbac-authorization-failed");
     // AzureMysqlDeployment@1's CouldNotFetchAccessTokenforMSIDueToMSINotConfiguredProperlyStatusCode words it its own way.
     expect(explain("##[error]Could not retrieve an access token for the managed service principal. Please configure Managed Service Identity (MSI) for the virtual machine. See 'https://aka.ms/azure-msi-docs'. Status code: 400, status message: Bad Request").id).toBe("managed-identity-unsupported");
+  });
+
+  it("names a CI job that got no OIDC token (GitHub Actions' id-token permission) as federation's, not a missing sign-in", () => {
+    // azure/login's own message, then @actions/core's (src/common/LoginConfig.ts, packages/core/src/oidc-utils.ts).
+    const answer = explain("Error: Failed to fetch federated token from GitHub. Please make sure to give write permissions to id-token in the workflow.\nError: Login failed with Error: Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable. Double check if the 'auth-type' is correct. Refer to https://github.com/Azure/login#readme for more information.");
+    expect(answer).toMatchObject({ id: "ci-oidc-token-unavailable", rootCauseClass: "wif_other" });
+    expect(answer.confidence).toBeGreaterThan(0.9);
+    expect(answer.fix.join(" ")).toContain("id-token: write");
+    // Once a token was issued, Entra's refusal names the federated credential.
+    expect(explain("Error: AADSTS700213: No matching federated identity record found for presented assertion subject 'repo:contoso/web:ref:refs/heads/main'.").id).toBe("wif-subject-mismatch");
   });
 
   it("gives an answer that rests on learned words alone (no code, phrase or identifier) as uncertain", () => {

@@ -12,6 +12,7 @@ import appDisabled from "./app-disabled.js";
 import appNotFound from "./app-not-found.js";
 import appRegistrationDisallowed from "./app-registration-disallowed.js";
 import certificateInvalid from "./certificate-invalid.js";
+import ciOidcTokenUnavailable from "./ci-oidc-token-unavailable.js";
 import connectionNameAmbiguous from "./connection-name-ambiguous.js";
 import connectionTypeMismatch from "./connection-type-mismatch.js";
 import contributorAssignmentFailed from "./contributor-assignment-failed.js";
@@ -76,6 +77,7 @@ export const CATALOG: Diagnosis[] = [
   taskLacksWifSupport,
   taskLacksCertificateSupport,
   pipelinesCredentialMisconfigured,
+  ciOidcTokenUnavailable,
   endpointCreatorRoleMissing,
   endpointRoleMissing,
   duplicateConnectionName,
