@@ -42,10 +42,25 @@ const FAILURE =
 const HEADER = /^(?:task|description|version|author|help)\s+:\s/i;
 const COMMAND = /^(?:##)?\[command\]/;
 
+/**
+ * A step's summary of its own failure ("Bash exited with code '1'.", "Script failed with exit code: 1"): it names no
+ * cause, and beside the lines that do its words only add noise.
+ */
+const SUMMARY =
+  /^(?:##\[error\])?\s*(?:error: )?(?:script failed with exit code:? ?-?\d+|(?:bash|powershell|pwsh|cmd(?:\.exe)?|sh|python) exited with code '?-?\d+'?|process completed with exit code -?\d+|the process '[^']+' failed with exit code -?\d+|error code: \[\d+\])\.?\s*$/i;
+
+/** The text without its summary lines, unless they are all it has. */
+function withoutSummaries(text: string): string {
+  if (!text.includes("\n") || !/exit|error code/i.test(text)) return text;
+  const lines = text.split("\n");
+  const telling = lines.filter((line) => !SUMMARY.test(line.replace(TIMESTAMP, "")));
+  return telling.some((line) => line.trim()) && telling.length < lines.length ? telling.join("\n") : text;
+}
+
 export function readPasted(pasted: string, given: { task?: string; scheme?: string } = {}): PastedText {
   const text = pasted.length > MAX_CHARS ? pasted.slice(pasted.length - MAX_CHARS) : pasted;
   // Most pastes are a message of a few lines: read as one, without the per-line work.
-  if (!hasLines(text, 5)) return { focus: text, isLog: false, failed: true, task: taskIn([text], given.task), scheme: schemeNamed(given.scheme) ?? schemeIn([text]) };
+  if (!hasLines(text, 5)) return { focus: withoutSummaries(text), isLog: false, failed: true, task: taskIn([text], given.task), scheme: schemeNamed(given.scheme) ?? schemeIn([text]) };
   const raw = text.split(/\r?\n/);
   const stamped = raw.slice(0, 200).filter((line) => TIMESTAMP.test(line)).length;
   const lines = raw.map((line) => line.replace(TIMESTAMP, ""));
@@ -53,11 +68,11 @@ export function readPasted(pasted: string, given: { task?: string; scheme?: stri
   const isLog = lines.length >= 5 && (marked || stamped >= 3);
   const task = taskIn(lines, given.task);
   const scheme = schemeNamed(given.scheme) ?? schemeIn(lines);
-  if (!isLog) return { focus: text, isLog, failed: true, task, scheme };
+  if (!isLog) return { focus: withoutSummaries(text), isLog, failed: true, task, scheme };
 
   const kept = lines.filter((line) => !/^##\[(?:debug|section|group|endgroup)\]/i.test(line) && !HEADER.test(line) && !/^=+$/.test(line.trim()));
   const focus = failingLines(kept);
-  return { focus, isLog, failed: focus !== "", task, scheme };
+  return { focus: withoutSummaries(focus), isLog, failed: focus !== "", task, scheme };
 }
 
 /**

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { schemeSupport, taskMentioned, taskNamed } from "../../src/core/tasks/schemes.js";
 import { explain, redact } from "../../src/doctor/explain.js";
@@ -54,6 +56,25 @@ describe("a pasted log", () => {
     expect(pasted.focus).not.toContain("noise line");
     expect(pasted.focus).not.toContain("2025-03-04T");
     expect(explain(log)).toMatchObject({ id: "secret-expired", confidence: explain("ERROR: AADSTS7000222: The provided client secret keys for app '***' are expired.").confidence, context: { scheme: "secret" } });
+  });
+
+  it("reads past a step's summary of its own failure ('Bash exited with code 1'), which names no cause, unless it is all there is", () => {
+    expect(readPasted("ERROR: Please run 'az login' to setup account.\n##[error]Bash exited with code '1'.").focus).toBe("ERROR: Please run 'az login' to setup account.");
+    expect(readPasted("##[error]Script failed with exit code: 1").focus).toBe("##[error]Script failed with exit code: 1");
+    // A summary that carries the tool's message keeps it.
+    expect(readPasted("##[error]Error Code: [1]\n##[error]Script failed with error: ERROR: No subscriptions found for ***.").focus).toBe("##[error]Script failed with error: ERROR: No subscriptions found for ***.");
+  });
+
+  it("gives every real development message the same class inside a task log as alone", () => {
+    const real = readFileSync(join(import.meta.dirname, "..", "fixtures", "explain-real", "development.jsonl"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { id: string; message: string });
+    for (const e of real) {
+      // A task that takes no service connection: its header adds no evidence, only a log's noise around the message.
+      const log = taskLog("Bash", "3.250.1", ["##[debug]Agent.Version=4.254.0", ...e.message.split("\n"), "##[error]Bash exited with code '1'.", "[command]/usr/bin/az account clear"]);
+      expect(explain(log).rootCauseClass, e.id).toBe(explain(e.message).rootCauseClass);
+    }
   });
 
   it("names the task and version from its header, and knows which versions lack workload identity federation", () => {
