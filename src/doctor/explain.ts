@@ -3,7 +3,7 @@ import { CATALOG, type Diagnosis } from "./catalog/index.js";
 import { ENTITY_NEEDLES, extractEntities, fill, type Entities } from "./entities.js";
 import { type EvidenceModel, type EvidenceModelFile, learnedScores, loadModel } from "./evidence.js";
 import modelFile from "./model.json" with { type: "json" };
-import { type PastedText, readPasted, taskMentionedIn } from "./pasted-log.js";
+import { type PastedText, readPasted, taskMentionedIn, withoutDecorations } from "./pasted-log.js";
 
 /** What the person knows besides the text: the task (`AzureCLI@2`, `AzureCLI@2.208.0`) and the connection's scheme. */
 export interface ExplainContext {
@@ -48,6 +48,7 @@ export function normalise(text: string): string {
     const before = out;
     out = out
       .replace(/\\\\/g, "\\")
+      .replace(/(?:\\r)?\\n/g, "\n")
       .replace(/\\[rnt]/g, " ")
       .replace(/\\"/g, '"')
       .replace(/\\'/g, "'")
@@ -59,6 +60,8 @@ export function normalise(text: string): string {
       .replace(/\\u0026/gi, "&");
     if (out === before) break;
   }
+  // A message escaped inside JSON keeps its line structure: PowerShell's or Terraform's frame comes off here.
+  if (out !== text) out = withoutDecorations(out);
   if (out.includes("&")) {
     out = out
       .replace(/&#0?39;|&apos;/g, "'")

@@ -49,6 +49,39 @@ const COMMAND = /^(?:##)?\[command\]/;
 const SUMMARY =
   /^(?:##\[error\])?\s*(?:error: )?(?:script failed with exit code:? ?-?\d+|(?:bash|powershell|pwsh|cmd(?:\.exe)?|sh|python) exited with code '?-?\d+'?|process completed with exit code -?\d+|the process '[^']+' failed with exit code -?\d+|error code: \[\d+\])\.?\s*$/i;
 
+/**
+ * What PowerShell and Terraform print around a message: PowerShell 7 wraps it on `     | ` lines under the failing
+ * script line (`Line |`, `  12 |  code`, `     |  ~~~~`), Windows PowerShell adds `At …:12 char:1` and `+ code`
+ * lines, Terraform draws a box (`╷ │ ╵`) with the resource and source line it was evaluating. The frame's words (a
+ * script's path, a resource's type) are no evidence, and its line breaks cut the message's phrases apart.
+ */
+const DECORATED = /[│╷╵]|^\S*\s*\|\s|\bLine \||\bAt (?:line:\d+|\S+:\d+) char:\d+|^\S*\+ /m;
+const FRAME = [
+  /^\s*[╷╵]\s*$/, // Terraform's box ends
+  /^Line \|\s*$/, // PowerShell 7: the failing line's header,
+  /^\s*\d+ \| /, // the script line,
+  /^\s*\|\s*~+\s*$/, // and its underline
+  /^At (?:line:\d+|\S+:\d+) char:\d+\s*$/, // Windows PowerShell: where,
+  /^\+ (?!\s*(?:CategoryInfo|FullyQualifiedErrorId)\b)/, // the script line and its underline
+  /^\s*with [^,]+,\s*$/, // Terraform: the resource evaluated,
+  /^\s*on \S+ line \d+(?:, in [^:]+)?:\s*$/, // where,
+  /^\s*\d+: /, // and the source line
+];
+
+export function withoutDecorations(text: string): string {
+  if (!DECORATED.test(text)) return text;
+  const out: string[] = [];
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(TIMESTAMP, "").replace(/^##\[error\]/i, "").replace(/^(\s*)│ ?/, "$1").replace(/\b([\w-]+): (?:\/|[A-Za-z]:\\)\S+\.ps1:\d+$/, "$1:");
+    if (FRAME.some((frame) => frame.test(line))) continue;
+    const continued = /^\s+\| ?(.*)$/.exec(line);
+    // PowerShell 7 wraps the message itself: its pieces are one sentence again.
+    if (continued && out.length) out[out.length - 1] = `${out.at(-1)} ${continued[1]}`;
+    else out.push(continued ? continued[1]! : line);
+  }
+  return out.join("\n");
+}
+
 /** The text without its summary lines, unless they are all it has. */
 function withoutSummaries(text: string): string {
   if (!text.includes("\n") || !/exit|error code/i.test(text)) return text;
@@ -60,7 +93,7 @@ function withoutSummaries(text: string): string {
 export function readPasted(pasted: string, given: { task?: string; scheme?: string } = {}): PastedText {
   const text = pasted.length > MAX_CHARS ? pasted.slice(pasted.length - MAX_CHARS) : pasted;
   // Most pastes are a message of a few lines: read as one, without the per-line work.
-  if (!hasLines(text, 5)) return { focus: withoutSummaries(text), isLog: false, failed: true, task: taskIn([text], given.task), scheme: schemeNamed(given.scheme) ?? schemeIn([text]) };
+  if (!hasLines(text, 5)) return { focus: withoutSummaries(withoutDecorations(text)), isLog: false, failed: true, task: taskIn([text], given.task), scheme: schemeNamed(given.scheme) ?? schemeIn([text]) };
   const raw = text.split(/\r?\n/);
   const stamped = raw.slice(0, 200).filter((line) => TIMESTAMP.test(line)).length;
   const lines = raw.map((line) => line.replace(TIMESTAMP, ""));
@@ -68,11 +101,11 @@ export function readPasted(pasted: string, given: { task?: string; scheme?: stri
   const isLog = lines.length >= 5 && (marked || stamped >= 3);
   const task = taskIn(lines, given.task);
   const scheme = schemeNamed(given.scheme) ?? schemeIn(lines);
-  if (!isLog) return { focus: withoutSummaries(text), isLog, failed: true, task, scheme };
+  if (!isLog) return { focus: withoutSummaries(withoutDecorations(text)), isLog, failed: true, task, scheme };
 
   const kept = lines.filter((line) => !/^##\[(?:debug|section|group|endgroup)\]/i.test(line) && !HEADER.test(line) && !/^=+$/.test(line.trim()));
   const focus = failingLines(kept);
-  return { focus: withoutSummaries(focus), isLog, failed: focus !== "", task, scheme };
+  return { focus: withoutSummaries(withoutDecorations(focus)), isLog, failed: focus !== "", task, scheme };
 }
 
 /**

@@ -65,15 +65,33 @@ describe("a pasted log", () => {
     expect(readPasted("##[error]Error Code: [1]\n##[error]Script failed with error: ERROR: No subscriptions found for ***.").focus).toBe("##[error]Script failed with error: ERROR: No subscriptions found for ***.");
   });
 
-  it("gives every real development message the same class inside a task log as alone", () => {
+  it("reads a message out of PowerShell's and Terraform's frames, whose words and line breaks are no evidence", () => {
+    const pwsh7 = ["Get-AzKeyVaultSecret: /home/vsts/work/_temp/deploy.ps1:12", "Line |", "  12 |  $s = Get-AzKeyVaultSecret -VaultName kv -Name db", "     |       ~~~~~~~~~~~~~~~~~~~~", "     | The user, group or application 'appid=***' does not have secrets get", "     | permission on key vault 'kv;location=westeurope'."];
+    expect(readPasted(pwsh7.join("\n")).focus).toBe("Get-AzKeyVaultSecret: The user, group or application 'appid=***' does not have secrets get permission on key vault 'kv;location=westeurope'.");
+    const pwsh5 = ["Get-AzWebApp : Run Connect-AzAccount to login.", "At D:\\a\\r1\\a\\deploy.ps1:4 char:1", "+ Get-AzWebApp -Name web", "+ ~~~~~~~~~~~~", "    + CategoryInfo          : CloseError: (:) [Get-AzWebApp], PSInvalidOperationException"];
+    expect(readPasted(pwsh5.join("\n")).focus).toBe("Get-AzWebApp : Run Connect-AzAccount to login.\n    + CategoryInfo          : CloseError: (:) [Get-AzWebApp], PSInvalidOperationException");
+    const terraform = ["╷", "│ Error: building AzureRM Client: obtain subscription() from Azure CLI", "│ ", "│   with provider[\"registry.terraform.io/hashicorp/azurerm\"],", "│   on main.tf line 1, in provider \"azurerm\":", "│    1: provider \"azurerm\" {", "│ ", "╵"];
+    expect(readPasted(terraform.join("\n")).focus.trim()).toBe("Error: building AzureRM Client: obtain subscription() from Azure CLI");
+  });
+
+  it("gives every real development message the same class inside a task log, PowerShell's or Terraform's frame, or JSON, as alone", () => {
     const real = readFileSync(join(import.meta.dirname, "..", "fixtures", "explain-real", "development.jsonl"), "utf8")
       .split("\n")
       .filter(Boolean)
       .map((line) => JSON.parse(line) as { id: string; message: string });
+    const wrapped = (message: string, prefix: string) => message.split("\n").flatMap((line) => (line.match(/.{1,70}(?:\s|$)|\S+/g) ?? [""]).map((piece) => `${prefix}${piece.trimEnd()}`));
     for (const e of real) {
+      const alone = explain(e.message).rootCauseClass;
+      expect(explain(JSON.stringify({ error: { message: e.message } })).rootCauseClass, `${e.id} in JSON`).toBe(alone);
       // A task that takes no service connection: its header adds no evidence, only a log's noise around the message.
       const log = taskLog("Bash", "3.250.1", ["##[debug]Agent.Version=4.254.0", ...e.message.split("\n"), "##[error]Bash exited with code '1'.", "[command]/usr/bin/az account clear"]);
-      expect(explain(log).rootCauseClass, e.id).toBe(explain(e.message).rootCauseClass);
+      expect(explain(log).rootCauseClass, `${e.id} in a task log`).toBe(alone);
+      // A message already in a frame is not framed twice.
+      if (/^\s*\|\s|^Line \||[│╷]/m.test(e.message)) continue;
+      const pwsh = ["Invoke-Deploy: /home/vsts/work/_temp/deploy.ps1:12", "Line |", "  12 |  Invoke-Deploy -Name web", "     |  ~~~~~~~~~~~~~", ...wrapped(e.message, "     | ")];
+      expect(explain(pwsh.join("\n")).rootCauseClass, `${e.id} in PowerShell's frame`).toBe(alone);
+      const terraform = ["╷", ...wrapped(e.message, "│ "), "│ ", "│   with azurerm_resource_group.rg,", '│   on main.tf line 10, in resource "azurerm_resource_group" "rg":', '│   10: resource "azurerm_resource_group" "rg" {', "│ ", "╵"];
+      expect(explain(terraform.join("\n")).rootCauseClass, `${e.id} in Terraform's frame`).toBe(alone);
     }
   });
 
