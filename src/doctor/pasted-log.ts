@@ -50,12 +50,13 @@ const SUMMARY =
   /^(?:##\[error\])?\s*(?:error: )?(?:script failed with exit code:? ?-?\d+|(?:bash|powershell|pwsh|cmd(?:\.exe)?|sh|python) exited with code '?-?\d+'?|process completed with exit code -?\d+|the process '[^']+' failed with exit code -?\d+|error code: \[\d+\])\.?\s*$/i;
 
 /**
- * What PowerShell and Terraform print around a message: PowerShell 7 wraps it on `     | ` lines under the failing
- * script line (`Line |`, `  12 |  code`, `     |  ~~~~`), Windows PowerShell adds `At …:12 char:1` and `+ code`
- * lines, Terraform draws a box (`╷ │ ╵`) with the resource and source line it was evaluating. The frame's words (a
- * script's path, a resource's type) are no evidence, and its line breaks cut the message's phrases apart.
+ * What tools print around a message: PowerShell 7 wraps it on `     | ` lines under the failing script line (`Line
+ * |`, `  12 |  code`, `     |  ~~~~`), Windows PowerShell adds `At …:12 char:1` and `+ code` lines, Terraform draws a
+ * box (`╷ │ ╵`) with the resource and source line it was evaluating; stack traces (Python's `File "…", line N`, .NET's,
+ * Node's and Java's `at …(…)`) and an SDK exception's `Headers:` block follow it. The frame's words (a script's path,
+ * a resource's type, a cache header) are no evidence, and its line breaks cut the message's phrases apart.
  */
-const DECORATED = /[│╷╵]|^\S*\s*\|\s|\bLine \||\bAt (?:line:\d+|\S+:\d+) char:\d+|^\S*\+ /m;
+const DECORATED = /[│╷╵]|^\S*\s*\|\s|\bLine \||\bAt (?:line:\d+|\S+:\d+) char:\d+|^\S*\+ |^\s+at \S|^\s*File "|Traceback \(most|^Headers:/m;
 const FRAME = [
   /^\s*[╷╵]\s*$/, // Terraform's box ends
   /^Line \|\s*$/, // PowerShell 7: the failing line's header,
@@ -66,14 +67,32 @@ const FRAME = [
   /^\s*with [^,]+,\s*$/, // Terraform: the resource evaluated,
   /^\s*on \S+ line \d+(?:, in [^:]+)?:\s*$/, // where,
   /^\s*\d+: /, // and the source line
+  /^Traceback \(most recent call last\):\s*$/, // Python: the trace's header and its frames
+  // .NET's, Java's and Node's frames: a qualified name with its arguments or file, or a function with its place.
+  /^\s+at (?:async )?(?:[\w$.<>`[\]]*[.:/][^\s(]*(?: ?\(.*\))?(?: in \S.*:line \d+)?|[\w$<>[\]]+ \((?:\S*:\d+(?::\d+)?|native|<anonymous>)\))\s*$/,
+  /^\s*--- End of (?:inner exception )?stack trace/,
+];
+/**
+ * The lines a frame opens, what goes on in it and what of that is kept: a Python frame's code line; an exception's
+ * response headers, of which only those a diagnosis reads (a throttling's Retry-After, a token's refusal).
+ */
+const BLOCKS: Array<{ opens: RegExp; holds: RegExp; keeps?: RegExp }> = [
+  { opens: /^\s*File "[^"]+", line \d+/, holds: /^\s{4,}\S/ },
+  { opens: /^Headers:\s*$/, holds: /^\s*[\w-]+:\s/, keeps: /^\s*(?:Retry-After|WWW-Authenticate):/i },
 ];
 
 export function withoutDecorations(text: string): string {
   if (!DECORATED.test(text)) return text;
   const out: string[] = [];
+  let block: (typeof BLOCKS)[number] | undefined;
   for (const raw of text.split("\n")) {
     const line = raw.replace(TIMESTAMP, "").replace(/^##\[error\]/i, "").replace(/^(\s*)│ ?/, "$1").replace(/\b([\w-]+): (?:\/|[A-Za-z]:\\)\S+\.ps1:\d+$/, "$1:");
-    if (FRAME.some((frame) => frame.test(line))) continue;
+    if (block?.holds.test(line)) {
+      if (block.keeps?.test(line)) out.push(line);
+      continue;
+    }
+    block = BLOCKS.find((b) => b.opens.test(line));
+    if (block || FRAME.some((frame) => frame.test(line))) continue;
     const continued = /^\s+\| ?(.*)$/.exec(line);
     // PowerShell 7 wraps the message itself: its pieces are one sentence again.
     if (continued && out.length) out[out.length - 1] = `${out.at(-1)} ${continued[1]}`;

@@ -65,16 +65,18 @@ describe("a pasted log", () => {
     expect(readPasted("##[error]Error Code: [1]\n##[error]Script failed with error: ERROR: No subscriptions found for ***.").focus).toBe("##[error]Script failed with error: ERROR: No subscriptions found for ***.");
   });
 
-  it("reads a message out of PowerShell's and Terraform's frames, whose words and line breaks are no evidence", () => {
+  it("reads a message out of PowerShell's and Terraform's frames, stack traces and response headers, whose words and line breaks are no evidence", () => {
     const pwsh7 = ["Get-AzKeyVaultSecret: /home/vsts/work/_temp/deploy.ps1:12", "Line |", "  12 |  $s = Get-AzKeyVaultSecret -VaultName kv -Name db", "     |       ~~~~~~~~~~~~~~~~~~~~", "     | The user, group or application 'appid=***' does not have secrets get", "     | permission on key vault 'kv;location=westeurope'."];
     expect(readPasted(pwsh7.join("\n")).focus).toBe("Get-AzKeyVaultSecret: The user, group or application 'appid=***' does not have secrets get permission on key vault 'kv;location=westeurope'.");
     const pwsh5 = ["Get-AzWebApp : Run Connect-AzAccount to login.", "At D:\\a\\r1\\a\\deploy.ps1:4 char:1", "+ Get-AzWebApp -Name web", "+ ~~~~~~~~~~~~", "    + CategoryInfo          : CloseError: (:) [Get-AzWebApp], PSInvalidOperationException"];
     expect(readPasted(pwsh5.join("\n")).focus).toBe("Get-AzWebApp : Run Connect-AzAccount to login.\n    + CategoryInfo          : CloseError: (:) [Get-AzWebApp], PSInvalidOperationException");
     const terraform = ["╷", "│ Error: building AzureRM Client: obtain subscription() from Azure CLI", "│ ", "│   with provider[\"registry.terraform.io/hashicorp/azurerm\"],", "│   on main.tf line 1, in provider \"azurerm\":", "│    1: provider \"azurerm\" {", "│ ", "╵"];
     expect(readPasted(terraform.join("\n")).focus.trim()).toBe("Error: building AzureRM Client: obtain subscription() from Azure CLI");
+    const traced = ["Traceback (most recent call last):", '  File "/opt/az/lib/python3.11/site-packages/msal/application.py", line 1201, in acquire_token', "    raise ValueError(x)", "ValueError: AADSTS700016: Application with identifier '***' was not found in the directory '***'.", "   at Azure.Identity.MsalClientBase.GetClientAsync()", "Headers:", "Retry-After: 10", "Cache-Control: no-cache"];
+    expect(readPasted(traced.join("\n")).focus).toBe("ValueError: AADSTS700016: Application with identifier '***' was not found in the directory '***'.\nRetry-After: 10");
   });
 
-  it("gives every real development message the same class inside a task log, PowerShell's or Terraform's frame, or JSON, as alone", () => {
+  it("gives every real development message the same class inside a task log, PowerShell's or Terraform's frame, stack traces or JSON, as alone", () => {
     const real = readFileSync(join(import.meta.dirname, "..", "fixtures", "explain-real", "development.jsonl"), "utf8")
       .split("\n")
       .filter(Boolean)
@@ -92,6 +94,14 @@ describe("a pasted log", () => {
       expect(explain(pwsh.join("\n")).rootCauseClass, `${e.id} in PowerShell's frame`).toBe(alone);
       const terraform = ["╷", ...wrapped(e.message, "│ "), "│ ", "│   with azurerm_resource_group.rg,", '│   on main.tf line 10, in resource "azurerm_resource_group" "rg":', '│   10: resource "azurerm_resource_group" "rg" {', "│ ", "╵"];
       expect(explain(terraform.join("\n")).rootCauseClass, `${e.id} in Terraform's frame`).toBe(alone);
+      const traced = [
+        ...["Traceback (most recent call last):", '  File "/opt/az/lib/python3.11/site-packages/azure/cli/core/commands/__init__.py", line 702, in _run_job', "    result = cmd_copy(params)"],
+        e.message,
+        ...["   at Azure.Core.HttpPipelineExtensions.ProcessMessageAsync(HttpPipeline pipeline, HttpMessage message, CancellationToken cancellationToken)", "   at Contoso.Deploy.Program.Main(String[] args) in /_/src/Program.cs:line 42"],
+        ...["    at processTicksAndRejections (node:internal/process/task_queues:95:5)", "    at async Object.run (/home/vsts/work/_tasks/AzureCLI_46e4be58/2.250.1/azureclitask.js:120:13)"],
+        ...["", "Headers:", "Cache-Control: no-cache", "Pragma: no-cache", "x-ms-request-id: REDACTED", "Strict-Transport-Security: REDACTED", "Date: Tue, 01 Jul 2025 10:00:00 GMT", "Content-Type: application/json; charset=utf-8"],
+      ];
+      expect(explain(traced.join("\n")).rootCauseClass, `${e.id} with stack traces and response headers`).toBe(alone);
     }
   });
 

@@ -10,7 +10,8 @@ export default define({
   title: "Not the service connection: the script, build or template itself fails",
   spec: ["S17"],
   signals: [
-    phrase(["npm err", "error cs", "error ts", "nu1", "nu5", "msb", "mvn", "gradle", "pytest", "assertionerror", "segmentation", "traceback"], /\b(?:npm err!|error cs\d{4}|error ts\d{4}|nu\d{4}|msb\d{4}|mvn|gradle|pytest|assertionerror|segmentation fault|traceback \(most recent call last\))/, 12),
+    // (A Python traceback is no cause of its own: its last line says why, and explain reads past the frames.)
+    phrase(["npm err", "error cs", "error ts", "nu1", "nu5", "msb", "mvn", "gradle", "pytest", "assertionerror", "segmentation"], /\b(?:npm err!|error cs\d{4}|error ts\d{4}|nu\d{4}|msb\d{4}|mvn|gradle|pytest|assertionerror|segmentation fault)/, 12),
     phrase(["docker", "registry", "pull access", "image not found", "manifest unknown"], /(?:docker|registry|pull access denied|image not found|manifest unknown)/, 6),
     phrase(["fatal:", "terminal prompts"], /fatal: (?:could not read|repository|not a git repository)|terminal prompts disabled/, 12),
     phrase(["unsupported argument", "unexpected value", "syntax error", "could not be parsed", "unexpected token"], /(?:unsupported argument|unexpected value|syntax error|could not be parsed|unexpected token)/, 9),
