@@ -54,9 +54,10 @@ const SUMMARY =
  * |`, `  12 |  code`, `     |  ~~~~`), Windows PowerShell adds `At …:12 char:1` and `+ code` lines, Terraform draws a
  * box (`╷ │ ╵`) with the resource and source line it was evaluating; stack traces (Python's `File "…", line N`, .NET's,
  * Node's and Java's `at …(…)`) and an SDK exception's `Headers:` block follow it. The frame's words (a script's path,
- * a resource's type, a cache header) are no evidence, and its line breaks cut the message's phrases apart.
+ * a resource's type, a cache header) are no evidence, and its line breaks cut the message's phrases apart. A message
+ * quoted in Markdown (`> `) is read without its marks.
  */
-const DECORATED = /[│╷╵]|^\S*\s*\|\s|\bLine \||\bAt (?:line:\d+|\S+:\d+) char:\d+|^\S*\+ |^\s+at \S|^\s*File "|Traceback \(most|^Headers:/m;
+const DECORATED = /^>|[│╷╵]|^\S*\s*\|\s|\bLine \||\bAt (?:line:\d+|\S+:\d+) char:\d+|^\S*\+ |^\s+at \S|^\s*File "|Traceback \(most|^Headers:/m;
 const FRAME = [
   /^\s*[╷╵]\s*$/, // Terraform's box ends
   /^Line \|\s*$/, // PowerShell 7: the failing line's header,
@@ -85,8 +86,9 @@ export function withoutDecorations(text: string): string {
   if (!DECORATED.test(text)) return text;
   const out: string[] = [];
   let block: (typeof BLOCKS)[number] | undefined;
-  for (const raw of text.split("\n")) {
-    const line = raw.replace(TIMESTAMP, "").replace(/^##\[error\]/i, "").replace(/^(\s*)│ ?/, "$1").replace(/\b([\w-]+): (?:\/|[A-Za-z]:\\)\S+\.ps1:\d+$/, "$1:");
+  for (const raw of text.split(/\r?\n/)) {
+    // A quote's marks (a message pasted into a GitHub issue or a forum as `> …`) go first.
+    const line = raw.replace(/^(?:> ?)+/, "").replace(TIMESTAMP, "").replace(/^##\[error\]/i, "").replace(/^(\s*)│ ?/, "$1").replace(/\b([\w-]+): (?:\/|[A-Za-z]:\\)\S+\.ps1:\d+$/, "$1:");
     if (block?.holds.test(line)) {
       if (block.keeps?.test(line)) out.push(line);
       continue;

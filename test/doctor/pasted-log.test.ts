@@ -76,7 +76,7 @@ describe("a pasted log", () => {
     expect(readPasted(traced.join("\n")).focus).toBe("ValueError: AADSTS700016: Application with identifier '***' was not found in the directory '***'.\nRetry-After: 10");
   });
 
-  it("gives every real development message the same class inside a task log, PowerShell's or Terraform's frame, stack traces or JSON, as alone", () => {
+  it("gives every real development message the same class inside a task log, PowerShell's or Terraform's frame, stack traces, JSON or a Markdown quote, as alone", () => {
     const real = readFileSync(join(import.meta.dirname, "..", "fixtures", "explain-real", "development.jsonl"), "utf8")
       .split("\n")
       .filter(Boolean)
@@ -85,6 +85,8 @@ describe("a pasted log", () => {
     for (const e of real) {
       const alone = explain(e.message).rootCauseClass;
       expect(explain(JSON.stringify({ error: { message: e.message } })).rootCauseClass, `${e.id} in JSON`).toBe(alone);
+      expect(explain(e.message.replace(/\n/g, "\r\n")).rootCauseClass, `${e.id} with CRLF`).toBe(alone);
+      expect(explain(e.message.split("\n").map((line) => `> ${line}`).join("\n")).rootCauseClass, `${e.id} quoted in Markdown`).toBe(alone);
       // A task that takes no service connection: its header adds no evidence, only a log's noise around the message.
       const log = taskLog("Bash", "3.250.1", ["##[debug]Agent.Version=4.254.0", ...e.message.split("\n"), "##[error]Bash exited with code '1'.", "[command]/usr/bin/az account clear"]);
       expect(explain(log).rootCauseClass, `${e.id} in a task log`).toBe(alone);
