@@ -26,6 +26,8 @@ export default define({
     // TLS inspection by a proxy or firewall: the agent does not trust the certificate it is shown.
     phrase(["certificate verify failed", "local issuer certificate", "self signed certificate", "self-signed certificate", "unable_to_verify_leaf_signature", "ssl connection could not be established", "sslerror", "wrong_version_number"], /certificate verify failed|unable to get local issuer certificate|self[- ]signed certificate in certificate chain|unable_to_verify_leaf_signature|the ssl connection could not be established|sslerror|wrong_version_number/, 10),
     phrase(["proxy", "407"], /proxy authentication required|\b407\b|tunneling socket could not be established|proxyerror/, 9),
+    // Kudu (the deployment site of an App Service) behind access restrictions answers the agent's address so.
+    phrase("ip forbidden", /\bip forbidden\b/, 12),
     phrase(["error_could_not_connect_to_remotesvc", "web management service"], /error_could_not_connect_to_remotesvc|web management service/, 10),
     // The metadata endpoint is the agent's own machine: no answer there is a managed identity the agent does not have.
     phrase(["169.254.169.254", "imds"], /169\.254\.169\.254|\bimds\b/, -10),
