@@ -120,13 +120,27 @@ export function readPasted(pasted: string, given: { task?: string; scheme?: stri
   const lines = raw.map((line) => line.replace(TIMESTAMP, ""));
   const marked = lines.some((line) => line.startsWith("##[section]") || HEADER.test(line));
   const isLog = lines.length >= 5 && (marked || stamped >= 3);
-  const task = taskIn(lines, given.task);
-  const scheme = schemeNamed(given.scheme) ?? schemeIn(lines);
+  const step = failedStep(lines);
+  const task = taskIn(step, given.task);
+  // The failed step's sign-in first; another step of the job most often signed in with the same connection.
+  const scheme = schemeNamed(given.scheme) ?? schemeIn(step) ?? (step === lines ? undefined : schemeIn(lines));
   if (!isLog) return { focus: withoutSummaries(withoutDecorations(text)), isLog, failed: true, task, scheme };
 
   const kept = lines.filter((line) => !/^##\[(?:debug|section|group|endgroup)\]/i.test(line) && !HEADER.test(line) && !/^=+$/.test(line.trim()));
   const focus = failingLines(kept);
   return { focus: withoutSummaries(withoutDecorations(focus)), isLog, failed: focus !== "", task, scheme };
+}
+
+/**
+ * The lines of the step that failed first, in a log of a whole job (`##[section]Starting: …` per step): its header
+ * names the task and version, and how it signed in the scheme — not the first step's. The whole text otherwise.
+ */
+function failedStep(lines: string[]): string[] {
+  const failed = lines.findIndex((line) => /^##\[error\]/i.test(line));
+  if (failed < 0) return lines;
+  let start = failed;
+  while (start > 0 && !lines[start]!.startsWith("##[section]Starting:")) start--;
+  return start > 0 ? lines.slice(start, failed + 1) : lines;
 }
 
 /**

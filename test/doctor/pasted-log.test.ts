@@ -117,6 +117,16 @@ describe("a pasted log", () => {
     expect(current.id).not.toBe("task-lacks-wif-support");
   });
 
+  it("in a whole job's log, reads the failed step's task and version, not the first step's", () => {
+    const step = (name: string, version: string, lines: string[]) => [`##[section]Starting: ${name}`, "==============================================================================", "Task         : Azure CLI", `Version      : ${version}`, "==============================================================================", ...lines, `##[section]Finishing: ${name}`];
+    const job = [
+      ...step("Login check", "2.250.1", ["[command]/usr/bin/az login --service-principal -u *** --tenant *** --allow-no-subscriptions --federated-token ***"]),
+      ...step("Deploy", "2.208.0", ["##[error]Could not fetch access token for Azure. Status code: undefined, status message: undefined"]),
+    ].map((line, i) => `2025-03-04T10:11:${String(10 + i).padStart(2, "0")}.1234567Z ${line}`);
+    // The pinned version of the failed step lacks federation; the scheme shows in the step that signed in before it.
+    expect(explain(job.join("\n"))).toMatchObject({ id: "task-lacks-wif-support", context: { task: "Azure CLI 2.208.0", scheme: "federation" } });
+  });
+
   it("takes the task and the scheme from the person when given, and reads the Terraform extension's tasks", () => {
     const error = "Error: building account: could not acquire access token to parse claims: clientCredentialsToken: received HTTP status 401 with response: AADSTS7000215: Invalid client secret provided.";
     expect(explain(error).id).toBe("secret-invalid");
