@@ -272,9 +272,10 @@ export function explain(raw: string, context: ExplainContext = {}): Explanation 
   const scores = withContext(combinedScores(text, lower, MODEL, found, entities), pasted);
   if (pasted.task) entities.task = pasted.task.named;
   if (pasted.task?.support?.federationIn) entities.taskUpgrade = pasted.task.support.federationIn;
-  const explanation = decide(scores, entities, lower);
+  const confidences = softmax(scores);
+  const explanation = decide(scores, confidences, entities, lower);
   explanation.context = contextRead(pasted);
-  const uncertain = uncertainty(explanation, scores, pasted);
+  const uncertain = uncertainty(explanation, scores, confidences, pasted);
   if (uncertain) explanation.uncertain = uncertain;
   return explanation;
 }
@@ -294,10 +295,13 @@ function contextRead(pasted: PastedText): Explanation["context"] {
  */
 const UNCERTAIN_BELOW = 0.5;
 
-function uncertainty(explanation: Explanation, scores: Scored[], pasted: PastedText): Explanation["uncertain"] {
+function uncertainty(explanation: Explanation, scores: Scored[], { exps, total }: Softmax, pasted: PastedText): Explanation["uncertain"] {
   if (explanation.id !== UNKNOWN.id && explanation.confidence >= UNCERTAIN_BELOW) return undefined;
-  const { exps, total } = softmax(scores);
-  const likeliest = scores.map((s, i) => ({ ...s, confidence: Math.round((exps[i]! / total) * 100) / 100 })).filter((s) => s.diagnosis !== UNKNOWN && s.score > 0).slice(0, 3);
+  // Scores are best first: the three likeliest are among the first that score at all.
+  const likeliest: Array<{ diagnosis: Diagnosis; confidence: number }> = [];
+  for (let i = 0; i < scores.length && likeliest.length < 3 && scores[i]!.score > 0; i++) {
+    if (scores[i]!.diagnosis !== UNKNOWN) likeliest.push({ diagnosis: scores[i]!.diagnosis, confidence: Math.round((exps[i]! / total) * 100) / 100 });
+  }
   if (!likeliest.length) return undefined;
   return {
     candidates: likeliest.map(({ diagnosis: d, confidence }) => ({ id: d.id, rootCauseClass: d.rootCauseClass, title: d.title, confidence })),
@@ -330,15 +334,20 @@ const MOST_CONFIDENT = 0.95;
 const WORDS_ONLY_CONFIDENT = 0.35;
 
 /** Confidences: a softmax over the evidence (scores sorted, best first), with "none of them" at the recognition threshold. */
-function softmax(scores: Array<{ score: number }>): { exps: number[]; none: number; total: number } {
+interface Softmax {
+  exps: number[];
+  none: number;
+  total: number;
+}
+
+function softmax(scores: Array<{ score: number }>): Softmax {
   const exps = scores.map((s) => Math.exp((s.score - scores[0]!.score) / MODEL.temperature));
   const none = Math.exp((MODEL.threshold - scores[0]!.score) / MODEL.temperature);
   return { exps, none, total: exps.reduce((a, b) => a + b, 0) + none };
 }
 
 /** The answer from the scores: the best diagnosis, its confidence, the alternatives, and whether it is decided. */
-function decide(scores: Scored[], entities: Entities, lower: string): Explanation {
-  const { exps, none, total } = softmax(scores);
+function decide(scores: Scored[], { exps, none, total }: Softmax, entities: Entities, lower: string): Explanation {
   const confidence = (i: number) => Math.round((exps[i]! / total) * 100) / 100;
   // Alternatives come from the first few (scores are sorted): the rest are below any confidence worth naming.
   const ranked = scores

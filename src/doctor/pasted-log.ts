@@ -82,8 +82,12 @@ const BLOCKS: Array<{ opens: RegExp; holds: RegExp; keeps?: RegExp }> = [
   { opens: /^Headers:\s*$/, holds: /^\s*[\w-]+:\s/, keeps: /^\s*(?:Retry-After|WWW-Authenticate):/i },
 ];
 
+/** Whether a frame may be there: plain substring tests first, as most texts have none and the pattern costs more. */
+const mayBeDecorated = (text: string) =>
+  text.includes("|") || text.includes("│") || text.includes("╷") || text.includes("\n ") || text.includes("\n+") || text.includes(" char:") || text.includes("Traceback") || text.includes("Headers:") || text.includes('File "') || text.startsWith(">") || text.includes("\n>");
+
 export function withoutDecorations(text: string): string {
-  if (!DECORATED.test(text)) return text;
+  if (!mayBeDecorated(text) || !DECORATED.test(text)) return text;
   const out: string[] = [];
   let block: (typeof BLOCKS)[number] | undefined;
   for (const raw of text.split(/\r?\n/)) {
