@@ -216,7 +216,7 @@ function schemeNamed(given?: string): ConnectionScheme | undefined {
 function schemeIn(lines: string[]): ConnectionScheme | undefined {
   for (const line of lines) {
     if (!/federat|oidc|scheme|identity|certificate|spncert|wif|password/i.test(line)) continue;
-    if (/--federated-token|auth(?:entication)? scheme[: ]+workloadidentityfederation|ARM_USE_OIDC/i.test(line) || /(?:^|\s)-FederatedToken\b/.test(line)) return "federation";
+    if (/--federated-token|auth(?:entication)? scheme[: ]+workloadidentityfederation|ARM_USE_OIDC|-backend-config=use_oidc=true/i.test(line) || /(?:^|\s)-FederatedToken\b/.test(line)) return "federation";
     if (/auth(?:entication)? scheme[: ]+managedserviceidentity|az login --identity/i.test(line) || /(?:^|\s)-Identity\b/.test(line)) return "managedIdentity";
     if (/az login .{0,120}--certificate\b|-CertificateThumbprint\b|spnCertificate|connection (?:now )?(?:uses|with|to|authenticat\w* with) (?:a )?certificate|certificate(?:-based| based)? (?:service )?connection/i.test(line)) return "certificate";
     if (/az login --service-principal\b(?!.*--federated-token).*(?:--password[= ]|\s-p\s)/i.test(line)) return "secret";

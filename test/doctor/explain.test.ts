@@ -23,7 +23,7 @@ const REQUIRED_IDS = [
   "scheme-unsupported-on-server", "connection-type-mismatch", "connection-name-ambiguous", "network-or-firewall", "service-unavailable-or-throttled",
   "task-lacks-certificate-support", "resource-not-found", "lock-or-policy-denied", "quota-or-capacity", "agent-or-pool", "tool-not-signed-in",
   "script-directory-permission", "script-or-template-error",
-  "pipelines-credential-misconfigured", "ci-oidc-token-unavailable", "resource-name-taken-or-invalid", "unknown",
+  "pipelines-credential-misconfigured", "ci-oidc-token-unavailable", "terraform-without-oidc", "resource-name-taken-or-invalid", "unknown",
 ];
 
 const corpus = loadCorpus();
@@ -219,6 +219,18 @@ describe("explain", () => {
     expect(answer.fix.join(" ")).toContain("id-token: write");
     // Once a token was issued, Entra's refusal names the federated credential.
     expect(explain("Error: AADSTS700213: No matching federated identity record found for presented assertion subject 'repo:contoso/web:ref:refs/heads/main'.").id).toBe("wif-subject-mismatch");
+  });
+
+  it("names Terraform that cannot take a federated token when the connection is known to use federation, and a tool never signed in otherwise", () => {
+    const cli = "Error: building AzureRM Client: obtain subscription() from Azure CLI: parsing json result from the Azure CLI: waiting for the Azure CLI: exit status 1: ERROR: Please run 'az login' to setup account.";
+    expect(explain(cli, { scheme: "workload-identity-federation" })).toMatchObject({ id: "terraform-without-oidc", rootCauseClass: "wif_other" });
+    const alone = explain(cli);
+    expect(alone.rootCauseClass).toBe("other");
+    expect([alone.id, ...alone.alternatives.map((a) => a.id)]).toContain("terraform-without-oidc");
+    // Terraform before 1.2 refuses the backend's OIDC arguments TerraformTaskV4 passes: no context needed.
+    const init = explain('Error: Invalid backend configuration argument\n\nThe backend configuration argument "use_oidc" given on the command line is not expected for the selected backend type.');
+    expect(init).toMatchObject({ id: "terraform-without-oidc", confidence: 0.95 });
+    expect(init.fix.join(" ")).toContain("Terraform 1.2 or later");
   });
 
   it("gives an answer that rests on learned words alone (no code, phrase or identifier) as uncertain", () => {

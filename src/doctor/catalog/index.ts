@@ -39,6 +39,7 @@ import subscriptionInOtherTenant from "./subscription-in-other-tenant.js";
 import subscriptionNotListed from "./subscription-not-listed.js";
 import subscriptionVariableRuntime from "./subscription-variable-runtime.js";
 import taskLacksWifSupport from "./task-lacks-wif-support.js";
+import terraformWithoutOidc from "./terraform-without-oidc.js";
 import tenantNotFound from "./tenant-not-found.js";
 import unknown from "./unknown.js";
 import wifAssertionExpired from "./wif-assertion-expired.js";
@@ -75,6 +76,7 @@ export const CATALOG: Diagnosis[] = [
   wifBlockedByPolicy,
   wifMultitenantApp,
   taskLacksWifSupport,
+  terraformWithoutOidc,
   taskLacksCertificateSupport,
   pipelinesCredentialMisconfigured,
   ciOidcTokenUnavailable,

@@ -10,6 +10,8 @@ export default define({
   rootCauseClass: "other",
   title: "Not the service connection: the tool the step runs was never given its sign-in",
   spec: ["S17"],
+  // With a federation connection the tool was given a token it could not take (terraform-without-oidc).
+  schemes: ["secret", "certificate", "managedIdentity"],
   signals: [
     phrase(["please run 'az login'", "please run \"az login\"", "run az login", "log-in with", "authorization profile was not found"], /please run ['"]?az login['"]? to (?:setup|set up) account|azure cli authorization profile was not found|then log-?in with [`'"]?az login|run ['"]?az login['"]? (?:first|before)/, 10),
     phrase(["connect-azaccount", "login-azurermaccount", "connect-azureaccount"], /run (?:connect-azaccount|login-azurermaccount|connect-azureaccount|add-azurermaccount) to login|no (?:current )?(?:azure )?(?:subscription|context) (?:found|set).{0,60}connect-azaccount/, 10),
