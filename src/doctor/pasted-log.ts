@@ -69,10 +69,15 @@ const FRAME = [
   /^\s*on \S+ line \d+(?:, in [^:]+)?:\s*$/, // where,
   /^\s*\d+: /, // and the source line
   /^Traceback \(most recent call last\):\s*$/, // Python: the trace's header and its frames
-  // .NET's, Java's and Node's frames: a qualified name with its arguments or file, or a function with its place.
-  /^\s+at (?:async )?(?:[\w$.<>`[\]]*[.:/][^\s(]*(?: ?\(.*\))?(?: in \S.*:line \d+)?|[\w$<>[\]]+ \((?:\S*:\d+(?::\d+)?|native|<anonymous>)\))\s*$/,
   /^\s*--- End of (?:inner exception )?stack trace/,
 ];
+/** A .NET, Java or Node stack frame: `at` a name, its arguments or place, maybe its file (each part read once, no backtracking). */
+const STACK_FRAME = /^\s+at (?:async )?([^\s(]+)(?: ?\(([^()]*)\))?(?: in \S.*:line \d+)?\s*$/;
+/** A frame's name is qualified (`Azure.Core.X.Send`, a path) or its place has a line (`(node:internal/…:95:5)`). */
+function isStackFrame(line: string): boolean {
+  const frame = STACK_FRAME.exec(line);
+  return !!frame && (/[.:/]/.test(frame[1]!) || /:\d|native|<anonymous>/.test(frame[2] ?? ""));
+}
 /**
  * The lines a frame opens, what goes on in it and what of that is kept: a Python frame's code line; an exception's
  * response headers, of which only those a diagnosis reads (a throttling's Retry-After, a token's refusal).
@@ -92,13 +97,15 @@ export function withoutDecorations(text: string): string {
   let block: (typeof BLOCKS)[number] | undefined;
   for (const raw of text.split(/\r?\n/)) {
     // A quote's marks (a message pasted into a GitHub issue or a forum as `> …`) go first.
-    const line = raw.replace(/^(?:> ?)+/, "").replace(TIMESTAMP, "").replace(/^##\[error\]/i, "").replace(/^(\s*)│ ?/, "$1").replace(/\b([\w-]+): (?:\/|[A-Za-z]:\\)\S+\.ps1:\d+$/, "$1:");
+    const unmarked = raw.replace(/^(?:> ?)+/, "").replace(TIMESTAMP, "").replace(/^##\[error\]/i, "").replace(/^(\s*)│ ?/, "$1");
+    // PowerShell 7 names the failing script after the command: `Get-AzThing: /home/…/deploy.ps1:12`.
+    const line = unmarked.includes(".ps1:") ? unmarked.replace(/(^|[\s"'])([\w-]+): (?:\/|[A-Za-z]:\\)\S+\.ps1:\d+$/, "$1$2:") : unmarked;
     if (block?.holds.test(line)) {
       if (block.keeps?.test(line)) out.push(line);
       continue;
     }
     block = BLOCKS.find((b) => b.opens.test(line));
-    if (block || FRAME.some((frame) => frame.test(line))) continue;
+    if (block || FRAME.some((frame) => frame.test(line)) || isStackFrame(line)) continue;
     const continued = /^\s+\| ?(.*)$/.exec(line);
     // PowerShell 7 wraps the message itself: its pieces are one sentence again.
     if (continued && out.length) out[out.length - 1] = `${out.at(-1)} ${continued[1]}`;

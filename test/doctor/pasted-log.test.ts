@@ -142,6 +142,22 @@ describe("a pasted log", () => {
     expect(explain(huge).id).toBe("secret-expired");
     expect(performance.now() - started).toBeLessThan(5_000);
   });
+
+  it("reads 2 MB shaped to make the frame readers backtrack within the same budget", () => {
+    const fill = (unit: string) => unit.repeat(Math.ceil(2_000_000 / unit.length)).slice(0, 2_000_000);
+    const shapes = {
+      "a stack frame that never closes": `x\n   at ${fill("a.")}(x`,
+      "a header block's one long name": `x\nHeaders:\n${fill("a-")}: v`,
+      "a command name before no script path": `x\n${fill("a-")}: /x.ps1:1x`,
+      "Terraform's box on every line": fill("│ a\n"),
+      "federation words around a sign-in": fill("oidc please run 'az login' "),
+    };
+    for (const [shape, text] of Object.entries(shapes)) {
+      const started = performance.now();
+      explain(text);
+      expect(performance.now() - started, shape).toBeLessThan(5_000);
+    }
+  });
 });
 
 describe("the task catalog's scheme support", () => {
