@@ -143,7 +143,7 @@ describe("a pasted log", () => {
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 
-  it("reads 2 MB shaped to make the frame readers backtrack within the same budget", () => {
+  it("reads 2 MB shaped to make the frame readers, the signals or the identifiers backtrack within the same budget", () => {
     const fill = (unit: string) => unit.repeat(Math.ceil(2_000_000 / unit.length)).slice(0, 2_000_000);
     const shapes = {
       "a stack frame that never closes": `x\n   at ${fill("a.")}(x`,
@@ -151,6 +151,10 @@ describe("a pasted log", () => {
       "a command name before no script path": `x\n${fill("a-")}: /x.ps1:1x`,
       "Terraform's box on every line": fill("│ a\n"),
       "federation words around a sign-in": fill("oidc please run 'az login' "),
+      // Identifiers read up to a word that never comes: a connection's name, a job's.
+      "a connection named by a variable, never closed": fill("references service connection $("),
+      "a job never followed by its step": fill("job was canceled "),
+      "an application's name never closed": fill("application 'x' ("),
     };
     for (const [shape, text] of Object.entries(shapes)) {
       const started = performance.now();

@@ -6,8 +6,8 @@ export default define({
   title: "The service connection is named by a variable that is only known at run time",
   spec: ["S11"],
   signals: [
-    phrase("references service ", /references service (?:connection|endpoint) (?:\$\([^)]*\)|\$\[)/, 24),
-    phrase("$(", /(?:azuresubscription|connectedservicename(?:arm)?|serviceconnection)\s*[:=]\s*'?\$\((?!system)[^)]+\)/, 8),
+    phrase("references service ", /references service (?:connection|endpoint) (?:\$\([^)]{0,200}\)|\$\[)/, 24),
+    phrase("$(", /(?:azuresubscription|connectedservicename(?:arm)?|serviceconnection)\s*[:=]\s*'?\$\((?!system)[^)]{1,200}\)/, 8),
     phrase("previous task", /(?:output variable|previous task|preceding task).{0,80}(?:subscription|service connection)/, 8),
     phrase("subscription isn't passed", /subscription (?:is ?n[o']t|not) passed/, 12),
     phrase("which could not be found", /service connection .{0,80} which could not be found/, 3),
