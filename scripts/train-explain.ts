@@ -9,7 +9,8 @@
  * background the weights are measured against). The smoothing, the cap, the scale against the hand-written signals,
  * the recognition threshold and the confidence temperature are chosen by five-fold cross-validation inside the
  * development part; configurations the cross-validation ties (several usually are) are told apart by the development
- * part of the real messages (test/fixtures/explain-real/development.jsonl: how many land in their root-cause class). `--check` exits 1 when model.json is not what this script makes (CI keeps them in step).
+ * part of the real messages (test/fixtures/explain-real/development.jsonl: how many land in their root-cause class).
+ * `--check` exits 1 when model.json is not what this script makes (CI keeps them in step).
  */
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";

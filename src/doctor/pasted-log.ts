@@ -114,6 +114,9 @@ export function withoutDecorations(text: string): string {
   return out.join("\n");
 }
 
+/** What a diagnosis reads of a message or a log's failing lines: no frame around it, no step's summary beside it. */
+const readable = (text: string) => withoutSummaries(withoutDecorations(text));
+
 /** The text without its summary lines, unless they are all it has. */
 function withoutSummaries(text: string): string {
   if (!text.includes("\n") || !/exit|error code/i.test(text)) return text;
@@ -125,7 +128,7 @@ function withoutSummaries(text: string): string {
 export function readPasted(pasted: string, given: { task?: string; scheme?: string } = {}): PastedText {
   const text = pasted.length > MAX_CHARS ? pasted.slice(pasted.length - MAX_CHARS) : pasted;
   // Most pastes are a message of a few lines: read as one, without the per-line work.
-  if (!hasLines(text, 5)) return { focus: withoutSummaries(withoutDecorations(text)), isLog: false, failed: true, task: taskIn([text], given.task), scheme: schemeNamed(given.scheme) ?? schemeIn([text]) };
+  if (!hasLines(text, 5)) return { focus: readable(text), isLog: false, failed: true, task: taskIn([text], given.task), scheme: schemeNamed(given.scheme) ?? schemeIn([text]) };
   const raw = text.split(/\r?\n/);
   const stamped = raw.slice(0, 200).filter((line) => TIMESTAMP.test(line)).length;
   const lines = raw.map((line) => line.replace(TIMESTAMP, ""));
@@ -135,11 +138,11 @@ export function readPasted(pasted: string, given: { task?: string; scheme?: stri
   const task = taskIn(step, given.task);
   // The failed step's sign-in first; another step of the job most often signed in with the same connection.
   const scheme = schemeNamed(given.scheme) ?? schemeIn(step) ?? (step === lines ? undefined : schemeIn(lines));
-  if (!isLog) return { focus: withoutSummaries(withoutDecorations(text)), isLog, failed: true, task, scheme };
+  if (!isLog) return { focus: readable(text), isLog, failed: true, task, scheme };
 
   const kept = lines.filter((line) => !/^##\[(?:debug|section|group|endgroup)\]/i.test(line) && !HEADER.test(line) && !/^=+$/.test(line.trim()));
   const focus = failingLines(kept);
-  return { focus: withoutSummaries(withoutDecorations(focus)), isLog, failed: focus !== "", task, scheme };
+  return { focus: readable(focus), isLog, failed: focus !== "", task, scheme };
 }
 
 /**
