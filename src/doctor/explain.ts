@@ -242,6 +242,21 @@ function contextPoints(d: Diagnosis, pasted: PastedText, credentialTrouble: bool
   return points;
 }
 
+/**
+ * What a text must name before learned words alone may blame the connection on it: a sign-in, an identity, a
+ * credential, a permission, a subscription or tenant, the connection itself. Task messages about kubectl versions,
+ * NuGet feeds or global.json share words with connection failures ("could not fetch", "version", "not supported")
+ * and named no cause of the connection's; they are left to what is not the connection, or to unknown.
+ */
+const SPEAKS_OF_ACCESS = /token|credential|secret|certificate|tenant|subscription|authori[sz]|authenticat|identity|principal|service connection|endpoint|federat|assertion|oidc|permission|forbidden|denied|\b40[13]\b|\brole\b|rbac|log ?in|sign(?:ed)?[ -]?in|consent|\bmsi\b|imds|aadsts|entra|azure ad|\baad\b|app registration|client[ _]?id|\bspn\b|privileg|\bowner\b|administrator|\bguest\b|the directory/;
+
+/** Without such words, a connection diagnosis that no code, phrase or context speaks for scores nothing. */
+function withoutLearnedBlame(scores: Scored[], lower: string): Scored[] {
+  if (SPEAKS_OF_ACCESS.test(lower)) return scores;
+  const blames = (d: Diagnosis) => d.rootCauseClass !== null && d.rootCauseClass !== "other";
+  return bestFirst(scores.map((s) => (blames(s.diagnosis) && s.evidence <= 0 && s.score > s.evidence ? { ...s, score: s.evidence } : s)));
+}
+
 /** The scores with what the context says added: the scheme given or shown, the task's supported schemes. */
 function withContext(scores: Scored[], pasted: PastedText): Scored[] {
   // The words must point at a credential first: a task's schemes do not turn an unrelated failure into one.
@@ -269,7 +284,7 @@ export function explain(raw: string, context: ExplainContext = {}): Explanation 
   const lower = text.toLowerCase();
   const found = needlesIn(lower);
   const entities = entitiesOf(text, lower, found);
-  const scores = withContext(combinedScores(text, lower, MODEL, found, entities), pasted);
+  const scores = withoutLearnedBlame(withContext(combinedScores(text, lower, MODEL, found, entities), pasted), lower);
   if (pasted.task) entities.task = pasted.task.named;
   if (pasted.task?.support?.federationIn) entities.taskUpgrade = pasted.task.support.federationIn;
   const confidences = softmax(scores);
@@ -332,6 +347,7 @@ const MOST_CONFIDENT = 0.95;
  * this: on real development messages 4 in 10 such answers are right, however the words add up.
  */
 const WORDS_ONLY_CONFIDENT = 0.35;
+
 
 /** Confidences: a softmax over the evidence (scores sorted, best first), with "none of them" at the recognition threshold. */
 interface Softmax {

@@ -264,6 +264,35 @@ describe("explain", () => {
     for (const [text, id] of cases) expect(explain(text).id, text).toBe(id);
   });
 
+  it("blames the connection on learned words only where the text speaks of access; a server's or the agent's certificate is not the connection's", () => {
+    // Tasks' own messages (microsoft/azure-pipelines-tasks task.json): DotNetCoreInstaller@1 WarningVersionNotFound,
+    // KubernetesManifest@0 DownloadKubeCtlFailed, UseDotNet@2 FailedToReadGlobalJson, UsePythonVersion@0
+    // ToolNotFoundMicrosoftHosted. Their words ("could not fetch", "version", "not supported") are the connection
+    // failures' too; they named a connection cause before.
+    for (const text of [
+      "##[error]Could not fetch download information for version 3.1.x. Please check if the version specified is correct.",
+      "##[error]Can not download the kubectl client of version 1.29.0. Check if the version is correct https://github.com/kubernetes/kubernetes/releases",
+      "##[error]The global.json at path: '/home/vsts/work/1/s/global.json' has the wrong format. Error while trying to read: Unexpected token",
+      "##[error]If this is a Microsoft-hosted agent, check that this image supports side-by-side versions of Python at /opt/hostedtoolcache.",
+    ]) {
+      const answer = explain(text);
+      expect([null, "other"], `${text} → ${answer.id}`).toContain(answer.rootCauseClass);
+    }
+    // With access named, the learned words still count (an answer given as uncertain).
+    expect(explain("our pipeline's service principal secret rotated last week and now the web deployment job stops").id).toBe("secret-expired");
+    // InstallAppleCertificate@2 CertExpiredError, IISWebAppManagementOnMachineGroup@0, a server's TLS certificate.
+    for (const text of [
+      'Certificate "Apple Distribution: Contoso (ABCDE12345)" (fingerprint: 0A1B2C) expired on 2024-01-01',
+      "##[error]SSL Certificate thumbprint missing in the https binding : ( web/*:443 )",
+      "The certificate with thumbprint 0A1B2C3D is not present in the local certificate store.",
+    ]) {
+      expect(explain(text).id, text).not.toBe("certificate-invalid");
+    }
+    expect(explain("curl: (60) SSL certificate problem: certificate has expired").id).toBe("network-or-firewall");
+    expect(explain("Get https://registry.contoso.com/v2/: x509: certificate has expired or is not yet valid").id).toBe("network-or-firewall");
+    expect(explain("AADSTS700027: The certificate with identifier used to sign the client assertion is expired on application.").id).toBe("certificate-invalid");
+  });
+
   it("answers unknown for text it does not recognise, and for empty text", () => {
     expect(explain("").id).toBe("unknown");
     expect(explain("The quick brown fox").id).toBe("unknown");

@@ -16,6 +16,10 @@ export default define({
     phrase("thumbprint", /thumbprint of key used by client/, 6),
     phrase("certificate", /(?:certificate|cert) (?:has )?expired/, 5),
     phrase("certificate", /\bcertificate\b.{0,60}\bexpir|\bexpir\w*.{0,30}\bcertificate\b(?! credentials)|thumbprint|\bpem\b|public (?:key|certificate)/, 7),
+    // A server's TLS certificate, or one the agent keeps (a store, an HTTPS binding, an app-signing identity): not
+    // the credential the connection signs in with (InstallAppleCertificate, IISWebAppManagement, curl, Go's x509).
+    // A Service Fabric connection's cluster certificate is that connection type's, not an Azure Resource Manager one's.
+    phrase(["ssl", "tls", "x509", "https binding", "certificate store", "keychain", "provisioning profile", "fingerprint:", "server certificate", "cluster"], /\bssl\b|\btls\b|\bx509\b|https binding|certificate store|keychain|provisioning profile|\(fingerprint:|server certificate|\bcluster (?:endpoint|certificate)/, -10),
   ],
   entities: [{ entity: "thumbprint", weight: 4 }],
   cause:

@@ -17,6 +17,8 @@ export default define({
     phrase(["drop", "picker"], /(?:drop-?down|picker)\b.{0,40}(?:empty|blank|missing|shows nothing)/, 6),
     phrase("cached", /(?:old|cached|stale) (?:user )?token/, 4),
     // A pipeline's `az login --service-principal` finding no subscription is the principal's missing role (rbac-authorization-failed).
+    // AzureCLI@3 says so when told to sign in without a subscription (allowNoSubscriptions): a choice, not a failure.
+    phrase("allownosubscriptions", /skipping subscription context per 'allownosubscriptions'/, -12),
     phrase(["azure login failed", "no subscriptions found for"], /azure login failed|no subscriptions found for (?:[0-9a-f-]{36}|\*\*\*)/, -8),
   ],
   cause:
