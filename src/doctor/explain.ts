@@ -248,7 +248,7 @@ function contextPoints(d: Diagnosis, pasted: PastedText, credentialTrouble: bool
  * NuGet feeds or global.json share words with connection failures ("could not fetch", "version", "not supported")
  * and named no cause of the connection's; they are left to what is not the connection, or to unknown.
  */
-const SPEAKS_OF_ACCESS = /token|credential|secret|certificate|tenant|subscription|authori[sz]|authenticat|identity|principal|service connection|endpoint|federat|assertion|oidc|permission|forbidden|denied|\b40[13]\b|\brole\b|rbac|log ?in|sign(?:ed)?[ -]?in|consent|\bmsi\b|imds|aadsts|entra|azure ad|\baad\b|app registration|client[ _]?id|\bspn\b|privileg|\bowner\b|administrator|\bguest\b|the directory/;
+const SPEAKS_OF_ACCESS = /token|credential|secret|certificate|tenant|subscription|authori[sz]|authenticat|identity|principal|service connection|endpoint|federat|assertion|oidc|permission|forbidden|denied|\b40[13]\b|\brole\b|rbac|log ?in|sign(?:ed)?[ -]?in|consent|\bmsi\b|imds|aadsts|entra|azure ad|\baad\b|app registration|client[ _]?id|\bspn\b|privileg|\bowner\b|administrator|\bguest\b|in the directory '|onmicrosoft\.com/;
 
 /** Without such words, a connection diagnosis that no code, phrase or context speaks for scores nothing. */
 function withoutLearnedBlame(scores: Scored[], lower: string): Scored[] {
@@ -287,10 +287,11 @@ export function explain(raw: string, context: ExplainContext = {}): Explanation 
   const scores = withoutLearnedBlame(withContext(combinedScores(text, lower, MODEL, found, entities), pasted), lower);
   if (pasted.task) entities.task = pasted.task.named;
   if (pasted.task?.support?.federationIn) entities.taskUpgrade = pasted.task.support.federationIn;
-  const confidences = softmax(scores);
-  const explanation = decide(scores, confidences, entities, lower);
+  const ranked = likeliestClassFirst(scores);
+  const confidences = softmax(ranked);
+  const explanation = decide(ranked, confidences, entities, lower);
   explanation.context = contextRead(pasted);
-  const uncertain = uncertainty(explanation, scores, confidences, pasted);
+  const uncertain = uncertainty(explanation, ranked, confidences, pasted);
   if (uncertain) explanation.uncertain = uncertain;
   return explanation;
 }
@@ -348,6 +349,33 @@ const MOST_CONFIDENT = 0.95;
  */
 const WORDS_ONLY_CONFIDENT = 0.35;
 
+
+/**
+ * The answer is a root cause, so the likeliest class leads: when several diagnoses of one class (the twelve ways a
+ * failure is not the connection's, the secret's three) share the evidence, together they can outweigh another
+ * class's single best. Its best diagnosis then comes first, with its own confidence; otherwise the order stands.
+ */
+export function likeliestClassFirst(scores: Scored[]): Scored[] {
+  const top = scores[0]!;
+  if (top.diagnosis === UNKNOWN) return scores;
+  // Scores are best first: a class's first diagnosis is its best.
+  const classes = new Map<RootCauseClass, { mass: number; best: Scored }>();
+  for (const s of scores) {
+    const gap = (top.score - s.score) / MODEL.temperature;
+    // Sorted: what follows weighs under e^-8 of the first each (all of it under 2 %): it moves no class.
+    if (gap > 8) break;
+    const c = s.diagnosis.rootCauseClass;
+    if (c === null) continue;
+    const weight = Math.exp(-gap);
+    const seen = classes.get(c);
+    if (seen) seen.mass += weight;
+    else classes.set(c, { mass: weight, best: s });
+  }
+  let leader = classes.get(top.diagnosis.rootCauseClass!)!;
+  for (const c of classes.values()) if (c.mass > leader.mass) leader = c;
+  if (leader.best === top || leader.best.score < MODEL.threshold) return scores;
+  return [leader.best, ...scores.filter((s) => s !== leader.best)];
+}
 
 /** Confidences: a softmax over the evidence (scores sorted, best first), with "none of them" at the recognition threshold. */
 interface Softmax {

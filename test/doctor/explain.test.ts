@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { CATALOG } from "../../src/doctor/catalog/index.js";
 import { FINDING_KINDS } from "../../src/doctor/findings/index.js";
-import { assistantPrompt, explain, normalise, redact } from "../../src/doctor/explain.js";
+import { assistantPrompt, explain, likeliestClassFirst, normalise, redact } from "../../src/doctor/explain.js";
 import { type EvidenceModelFile, features, learnedScores, loadModel } from "../../src/doctor/evidence.js";
 import { aadsts } from "../../src/entra/errors.js";
 import { armErrors } from "../../src/arm/errors.js";
@@ -293,6 +293,19 @@ describe("explain", () => {
     expect(explain("curl: (60) SSL certificate problem: certificate has expired").id).toBe("network-or-firewall");
     expect(explain("Get https://registry.contoso.com/v2/: x509: certificate has expired or is not yet valid").id).toBe("network-or-firewall");
     expect(explain("AADSTS700027: The certificate with identifier used to sign the client assertion is expired on application.").id).toBe("certificate-invalid");
+  });
+
+  it("answers the likeliest root-cause class: diagnoses of one class that share the evidence outweigh another's single best", () => {
+    const d = (id: string) => CATALOG.find((c) => c.id === id)!;
+    const scored = (id: string, score: number) => ({ diagnosis: d(id), score, evidence: score });
+    // Two ways of "not the connection" just behind one connection cause: together they are likelier.
+    const split = [scored("rbac-authorization-failed", 6), scored("network-or-firewall", 5.6), scored("resource-not-found", 5.5)];
+    expect(likeliestClassFirst(split).map((s) => s.diagnosis.id)).toEqual(["network-or-firewall", "rbac-authorization-failed", "resource-not-found"]);
+    // A clear lead stands, and so does an order whose runner-up class is below the recognition threshold.
+    const clear = [scored("rbac-authorization-failed", 9), scored("network-or-firewall", 5.6), scored("resource-not-found", 5.5)];
+    expect(likeliestClassFirst(clear)).toEqual(clear);
+    const weak = [scored("rbac-authorization-failed", 2.5), scored("network-or-firewall", 2.2), scored("resource-not-found", 2.2)];
+    expect(likeliestClassFirst(weak)).toEqual(weak);
   });
 
   it("answers unknown for text it does not recognise, and for empty text", () => {
