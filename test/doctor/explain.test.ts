@@ -212,6 +212,12 @@ describe("explain", () => {
     expect(explain("Failed to obtain the Json Web Token(JWT) using service principal client ID. Exception message: The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.").id).toBe("jwt-acquisition-failed");
     // AzureAppConfigurationExport@10's AccessDenied names the missing role assignment itself.
     expect(explain("##[error]Access to the target App Configuration instance was denied. Please ensure the required role assignment is made for the identity running this task.").id).toBe("rbac-authorization-failed");
+    // azure-pipelines-task-lib's own: an empty connection input, a connection the job was never given.
+    const empty = explain("2024-05-02T10:11:12.1234567Z ##[error]Input required: azureSubscription");
+    expect(empty).toMatchObject({ id: "subscription-variable-runtime", rootCauseClass: "subscription_variable_not_passed" });
+    expect(empty.undecided?.reason).toContain("never gives the input");
+    expect(explain("##[error]Endpoint auth data not present: 6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f").id).toBe("subscription-variable-runtime");
+    expect(explain("##[error]Input required: scriptPath").rootCauseClass).not.toBe("subscription_variable_not_passed");
     // AzureMysqlDeployment@1's CouldNotFetchAccessTokenforMSIDueToMSINotConfiguredProperlyStatusCode words it its own way.
     expect(explain("##[error]Could not retrieve an access token for the managed service principal. Please configure Managed Service Identity (MSI) for the virtual machine. See 'https://aka.ms/azure-msi-docs'. Status code: 400, status message: Bad Request").id).toBe("managed-identity-unsupported");
   });

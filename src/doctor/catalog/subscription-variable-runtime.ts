@@ -13,6 +13,11 @@ export default define({
     phrase("which could not be found", /service connection .{0,80} which could not be found/, 3),
     // A subscription id a step builds from a variable that is empty when it runs.
     phrase(["the subscription of ''", "subscription_id` is a required", "subscription_id is a required"], /the subscription of '' doesn't exist in cloud|`?subscription_id`? is a required provider property/, 14),
+    // azure-pipelines-task-lib (lib.json LIB_InputRequired, LIB_EndpointAuthNotExist, LIB_EndpointNotExist): the task's
+    // connection input was empty when the step ran, or names a connection the job was never given — what a name
+    // set at run time leaves; a literal name is resolved (or refused) before any step runs.
+    phrase("input required:", /input required: (?:azuresubscription|connectedservicename(?:arm)?|azureresourcemanagerconnection|serviceconnection|azureconnection)\b/, 9),
+    phrase(["endpoint auth data not present", "endpoint not present:"], /endpoint auth data not present|endpoint not present: /, 9),
   ],
   // The connection the run looked for is still a macro: it was not known when the pipeline compiled.
   entities: [{ entity: "connection", pattern: /^\$[([]/, weight: 6 }],
@@ -27,6 +32,13 @@ export default define({
   verify: ["Queue the run again: it passes validation and the task shows the resolved connection name in its log."],
   distinguish: [
     "If the named connection is a literal name (no $(…)), the run was not authorized to use it: see pipeline-not-authorized.",
+  ],
+  ambiguities: [
+    {
+      when: /input required: /,
+      reason: "The task's connection input was empty when the step ran: a name set at run time leaves it so, and so does a YAML that never gives the input.",
+      checks: ["Does the step's YAML give the input (azureSubscription, connectedServiceNameARM…)? If it does and names a variable, where is that variable set — a previous step or job sets it too late."],
+    },
   ],
   references: ["https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#azure-subscription-isnt-passed-from-the-previous-task-output"],
 });
