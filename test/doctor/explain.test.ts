@@ -314,6 +314,21 @@ describe("explain", () => {
     expect(likeliestClassFirst(weak)).toEqual(weak);
   });
 
+  it("reads a sign-in the tenant's Conditional Access asks more of as a session to renew, and a block as undecided between a person and the connection's identity", () => {
+    // Entra's texts (AADSTS50076, 50079, 530003, 53003) as az and the tasks print them.
+    for (const text of [
+      "ERROR: AADSTS50076: Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '797f4846-ba00-4fd7-ba43-dac1f8f63013'. Trace ID: 1",
+      "AADSTS50079: Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication to access 'https://management.core.windows.net/'.",
+      '{"error":"invalid_grant","error_description":"AADSTS530003: Your device is required to be managed to access this resource.","error_codes":[530003]}',
+    ]) {
+      expect(explain(text), text).toMatchObject({ id: "session-expired", rootCauseClass: "session_token_expired", confidence: 0.95 });
+    }
+    const blocked = explain("##[error]AADSTS53003: Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.");
+    expect(blocked.id).toBe("session-expired");
+    expect(blocked.undecided?.reason).toContain("workload identities");
+    expect(blocked.confidence).toBeLessThanOrEqual(0.6);
+  });
+
   it("answers unknown for text it does not recognise, and for empty text", () => {
     expect(explain("").id).toBe("unknown");
     expect(explain("The quick brown fox").id).toBe("unknown");

@@ -15,6 +15,22 @@ export default define({
     aadsts(70008, 12),
     aadsts(50173, 12),
     aadsts(50133, 10),
+    aadsts(50132, 10),
+    // The session no longer meets the tenant's sign-in policy (Conditional Access): multi-factor authentication
+    // required or to enrol, its proof expired, a sign-in frequency, a managed or compliant device. Signing in again,
+    // meeting the policy, is the fix, as for an expired session.
+    aadsts(70043, 12),
+    aadsts(50076, 12),
+    aadsts(50079, 12),
+    aadsts(50074, 12),
+    aadsts(50072, 12),
+    aadsts(50078, 12),
+    aadsts(50158, 10),
+    aadsts(53000, 10),
+    aadsts(53001, 10),
+    aadsts(530003, 10),
+    // A blocked sign-in: a person's (sign in from where the policy allows) or a workload identity's (see ambiguities).
+    aadsts(53003, 8),
     phrase("inactive", /was inactive for/, 6),
     phrase("grant has expired", /grant (?:has )?expired/, 6),
     phrase("interaction_required", /interaction_required/, 3),
@@ -23,14 +39,22 @@ export default define({
     phrase(["service principal used is valid", "could not fetch access token for azure"], /verify if the service principal used is valid|could not fetch access token for azure/, -8),
   ],
   cause:
-    "Azure DevOps acts for you with your own Microsoft Entra session. That session's refresh token expired (after inactivity) or was revoked (password change, sign-out everywhere), so no access token can be obtained to create the connection or list subscriptions.",
+    "Azure DevOps acts for you with your own Microsoft Entra session. That session's refresh token expired (after inactivity) or was revoked (password change, sign-out everywhere), so no access token can be obtained to create the connection or list subscriptions. Or the tenant's Conditional Access now asks more of the sign-in than the session proved (multi-factor authentication, a recent sign-in, a managed device).",
   fix: [
     "Sign out of Azure DevOps.",
-    "Open an InPrivate/incognito window, go to https://dev.azure.com and sign in again with the account that has access to the subscription.",
+    "Open an InPrivate/incognito window, go to https://dev.azure.com and sign in again with the account that has access to the subscription, completing multi-factor authentication if asked (from a device the policy accepts).",
     "Select the organization and project, then create or edit the service connection again.",
   ],
   verify: [
     "The subscription list loads in the new service connection dialog, and the connection saves and reaches Ready.",
+  ],
+  ambiguities: [
+    {
+      when: /aadsts\s?53003|error_codes"?\s*:\s*\[\s*53003\b/,
+      unless: /\b(?:user|account|sign in again|interactive)\b/,
+      reason: "Conditional Access blocked the sign-in: a person's session (sign in again from a device and place the policy allows) or, in a pipeline, the connection's own identity (a Conditional Access policy for workload identities).",
+      checks: ["Microsoft Entra admin center > Sign-in logs (or Service principal sign-ins) for the correlation id: which identity was blocked, and by which policy."],
+    },
   ],
   references: ["https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#failed-to-obtain-an-access-token-or-a-valid-refresh-token-wasnt-found"],
 });
