@@ -218,6 +218,11 @@ describe("explain", () => {
     expect(empty.undecided?.reason).toContain("never gives the input");
     expect(explain("##[error]Endpoint auth data not present: 6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f").id).toBe("subscription-variable-runtime");
     expect(explain("##[error]Input required: scriptPath").rootCauseClass).not.toBe("subscription_variable_not_passed");
+    // az account set to a subscription the signed-in identity's list lacks; an empty one is a variable that stayed empty.
+    const missing = explain("ERROR: The subscription of 'contoso-prod' doesn't exist in cloud 'AzureCloud'.");
+    expect(missing).toMatchObject({ id: "subscription-not-listed", rootCauseClass: "subscription_not_listed" });
+    expect(missing.undecided?.checks.join(" ")).toContain("az account list --refresh");
+    expect(explain("ERROR: The subscription of '' doesn't exist in cloud 'AzureCloud'.").id).toBe("subscription-variable-runtime");
     // AzureMysqlDeployment@1's CouldNotFetchAccessTokenforMSIDueToMSINotConfiguredProperlyStatusCode words it its own way.
     expect(explain("##[error]Could not retrieve an access token for the managed service principal. Please configure Managed Service Identity (MSI) for the virtual machine. See 'https://aka.ms/azure-msi-docs'. Status code: 400, status message: Bad Request").id).toBe("managed-identity-unsupported");
   });

@@ -10,6 +10,9 @@ export default define({
     phrase("subscriptions", /(?:dropdown|drop-down|picker|list) only shows some (?:of )?(?:my )?subscriptions/, 10),
     phrase("50", /(?:more than|maximum of|limit of|only) 50 (?:azure )?subscriptions/, 12),
     phrase("no subscriptions found", /no subscriptions (?:were )?found/, 8),
+    // az account set, or a tool through it, names a subscription the signed-in account's list lacks (a new
+    // subscription the cached list does not have yet, another tenant's, one the identity has no role on).
+    phrase("doesn't exist in cloud", /the subscription of '[^']+' doesn't exist in cloud/, 9),
     phrase("dropdown", /subscription (?:drop-?down|picker|list) is empty/, 10),
     phrase("supported account types", /supported account types/, 6),
     phrase("subscription", /subscriptions?\b.{0,60}(?:missing|not (?:listed|shown|showing|visible|appear\w*)|(?:is |are )?(?:empty|blank)|(?:doesn't|does not|don't|do not) (?:show|appear|list))/, 7),
@@ -31,6 +34,13 @@ export default define({
   verify: [
     "az account list --query \"[?id=='{subscriptionId}']\" shows the subscription for your account.",
     "The subscription appears in the picker after signing in again.",
+  ],
+  ambiguities: [
+    {
+      when: /doesn't exist in cloud/,
+      reason: "az knows only the subscriptions the signed-in identity could list when it signed in: one created or granted since, one in another tenant, or — for a pipeline's service principal — one it has no role on.",
+      checks: ["az account list --refresh --all -o table as the same identity: is the subscription there? For a service connection's principal that does not list it, give it a role on the subscription (rbac-authorization-failed)."],
+    },
   ],
   references: ["https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#subscription-isnt-listed-when-creating-a-service-connection"],
 });
