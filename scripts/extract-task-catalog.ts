@@ -7,35 +7,13 @@
  *
  *   node --import tsx scripts/extract-task-catalog.ts --git-dir /work/.mirror/microsoft+azure-pipelines-tasks/repo
  */
-import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { taskFacts } from "./task-facts.js";
+import { taskFacts, taskFiles, taskSource } from "./task-facts.js";
 
-const args = process.argv.slice(2);
-const option = (name: string) => {
-  const at = args.indexOf(name);
-  return at >= 0 ? args[at + 1] : undefined;
-};
-const gitDir = option("--git-dir");
-const folder = option("--tasks");
-if (!gitDir && !folder) throw new Error("pass --git-dir <bare clone of microsoft/azure-pipelines-tasks> or --tasks <its work tree>");
+const { gitDir, folder } = taskSource(process.argv.slice(2));
 
-function taskFiles(): Array<{ path: string; text: string }> {
-  if (gitDir) {
-    const names = execFileSync("git", ["--git-dir", gitDir, "ls-tree", "-r", "--name-only", "HEAD", "Tasks/"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 })
-      .split("\n")
-      .filter((p) => /^Tasks\/[^/]+\/task\.json$/.test(p));
-    return names.map((path) => ({ path, text: execFileSync("git", ["--git-dir", gitDir, "show", `HEAD:${path}`], { encoding: "utf8" }) }));
-  }
-  const root = join(folder!, "Tasks");
-  return readdirSync(root)
-    .map((dir) => join(root, dir, "task.json"))
-    .filter(existsSync)
-    .map((path) => ({ path, text: readFileSync(path, "utf8") }));
-}
-
-const tasks = taskFiles().map(({ path, text }) => taskFacts(text, path.replace(/^.*?(Tasks\/)/, "$1")));
+const tasks = taskFiles(gitDir, folder).map(({ path, text }) => taskFacts(text, path.replace(/^.*?(Tasks\/)/, "$1")));
 tasks.sort((a, b) => a.name.localeCompare(b.name) || a.version.major - b.version.major);
 const out = join(import.meta.dirname, "..", "src", "core", "tasks", "builtin-tasks.json");
 writeFileSync(out, `${JSON.stringify({ source: "microsoft/azure-pipelines-tasks Tasks/*/task.json", tasks }, null, 1)}\n`);

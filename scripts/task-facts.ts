@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
 /** The facts svcconn keeps of a task, read from its `task.json` (built-in tasks and Marketplace extensions alike). */
 export interface TaskJson {
   id: string;
@@ -36,4 +40,31 @@ export function taskFacts(text: string, source: string, major?: number) {
     handlers: Object.keys(task.execution ?? {}).sort(),
     source,
   };
+}
+
+/** Where the tasks' sources are, from the command line: `--git-dir DIR` (a bare clone) or `--tasks DIR` (a work tree). */
+export function taskSource(args: string[]): { gitDir?: string; folder?: string } {
+  const option = (name: string) => {
+    const at = args.indexOf(name);
+    return at >= 0 ? args[at + 1] : undefined;
+  };
+  const gitDir = option("--git-dir");
+  const folder = option("--tasks");
+  if (!gitDir && !folder) throw new Error("pass --git-dir <bare clone of microsoft/azure-pipelines-tasks> or --tasks <its work tree>");
+  return { gitDir, folder };
+}
+
+/** Each task folder's `task.json` in a copy of microsoft/azure-pipelines-tasks: a bare clone (`gitDir`) or a work tree (`folder`). */
+export function taskFiles(gitDir: string | undefined, folder: string | undefined): Array<{ path: string; text: string }> {
+  if (gitDir) {
+    const names = execFileSync("git", ["--git-dir", gitDir, "ls-tree", "-r", "--name-only", "HEAD", "Tasks/"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 })
+      .split("\n")
+      .filter((p) => /^Tasks\/[^/]+\/task\.json$/.test(p));
+    return names.map((path) => ({ path, text: execFileSync("git", ["--git-dir", gitDir, "show", `HEAD:${path}`], { encoding: "utf8" }) }));
+  }
+  const root = join(folder!, "Tasks");
+  return readdirSync(root)
+    .map((dir) => join(root, dir, "task.json"))
+    .filter(existsSync)
+    .map((path) => ({ path, text: readFileSync(path, "utf8") }));
 }
