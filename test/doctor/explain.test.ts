@@ -301,6 +301,13 @@ describe("explain", () => {
     ]) {
       expect(explain(text).id, text).not.toBe("certificate-invalid");
     }
+    // az's own words that share a diagnosis's word (its error strings in the Debian azure-cli sources).
+    expectNotBlamed([
+      "ERROR: Failed to install Guest Attestation Extension for Trusted Launch. Conflict",
+      "ERROR: specifying fewer than 2 characters for day is ambiguous.",
+      "ERROR: usage error: please specify both --role and --scope when assigning a role to the managed identity",
+      "ERROR: Certificate for thumbprint '0A1B2C3D' not found",
+    ]);
     expect(explain("curl: (60) SSL certificate problem: certificate has expired").id).toBe("network-or-firewall");
     expect(explain("Get https://registry.contoso.com/v2/: x509: certificate has expired or is not yet valid").id).toBe("network-or-firewall");
     expect(explain("AADSTS700027: The certificate with identifier used to sign the client assertion is expired on application.").id).toBe("certificate-invalid");

@@ -7,7 +7,7 @@ export default define({
   spec: ["S14"],
   signals: [
     phrase("is ambiguous", /service (?:connection|endpoint) name .{1,120}? is ambig/, 16),
-    phrase("ambiguous", /\bambiguous\b/, 6),
+    phrase("ambiguous", /(?:connections?|endpoints?|named?)\b.{0,80}\bambiguous\b|\bambiguous\b.{0,80}\b(?:connection|endpoint)/, 6),
     phrase(["same name", "more than one"], /(?:two|several|multiple|more than one) (?:service )?connections? (?:\w+ ){0,4}(?:same name|named|called)|(?:name )?matches more than one connection|connections with the same name/, 8),
   ],
   cause:
