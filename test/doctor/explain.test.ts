@@ -31,6 +31,11 @@ const corpus = loadCorpus();
 const MIN_DEV = 0.98;
 const MIN_HELD_OUT = 0.95;
 
+/** Each text answered with its diagnosis (and, when given, that confidence). */
+function expectDiagnoses(cases: Array<[text: string, id: string]>, confidence?: number) {
+  for (const [text, id] of cases) expect(explain(text), text).toMatchObject(confidence === undefined ? { id } : { id, confidence });
+}
+
 /** Not the connection's: answered as something else (class `other`) or not recognised. */
 function expectNotBlamed(texts: string[]) {
   for (const text of texts) {
@@ -259,7 +264,7 @@ describe("explain", () => {
   });
 
   it("reads other tools' words for failures that are not the connection's", () => {
-    const cases: Array<[string, string]> = [
+    expectDiagnoses([
       // A deployment task whose call to ARM got no answer in time: the network, not a missing role.
       ["##[error]Error: Failed to fetch App Service 'web' publishing credentials. Error: Request timeout: /subscriptions/***/resourceGroups/rg/providers/Microsoft.Web/sites/web/config/publishingcredentials/list", "network-or-firewall"],
       ["Error: retrieving Key Vault: keyvault.VaultsClient#Get: Failure sending request: StatusCode=0 -- Original Error: context deadline exceeded", "network-or-firewall"],
@@ -276,8 +281,7 @@ describe("explain", () => {
       ["##[error]No subscription found in the context. Please ensure that the credentials you provided are authorized to access an Azure subscription, then run Connect-AzAccount to login.", "rbac-authorization-failed"],
       // The metadata endpoint not answering is a managed identity the agent lacks, not a firewall.
       ["ManagedIdentityCredential authentication unavailable. Get \"http://169.254.169.254/metadata/identity/oauth2/token\": dial tcp 169.254.169.254:80: i/o timeout", "managed-identity-unsupported"],
-    ];
-    for (const [text, id] of cases) expect(explain(text).id, text).toBe(id);
+    ]);
   });
 
   it("blames the connection on learned words only where the text speaks of access; a server's or the agent's certificate is not the connection's", () => {
@@ -339,6 +343,18 @@ describe("explain", () => {
     expect(blocked.id).toBe("session-expired");
     expect(blocked.undecided?.reason).toContain("workload identities");
     expect(blocked.confidence).toBeLessThanOrEqual(0.6);
+  });
+
+  it("tries a phrase family's every wording: the prefilter's literals are in each of them", () => {
+    // Each needed a literal of another wording before its pattern was tried (a prefilter that named one variant).
+    expectDiagnoses([
+      ["##[error]The subscription '2f3a9c1e-1111-2222-3333-444455556666' could not be found.", "subscription-in-other-tenant"],
+      ["Error: Failed to fetch federated token from GitHub.", "ci-oidc-token-unavailable"],
+      ["ERROR: Storage account 'stweb' not found.", "resource-not-found"],
+      ["##[error]Job deploy: resource is not authorized. The service connection prod needs to be authorized.", "pipeline-not-authorized"],
+      ["Failed to remove the Azure permission 'Contributor' for the service principal.", "delete-cleanup-failed"],
+      ["Client address (20.1.2.3) is not authorized and caller is not a trusted service.", "network-or-firewall"],
+    ], 0.95);
   });
 
   it("answers unknown for text it does not recognise, and for empty text", () => {

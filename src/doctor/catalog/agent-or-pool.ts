@@ -7,13 +7,13 @@ export default define({
   title: "Not the service connection: the agent or its pool",
   spec: ["S17"],
   signals: [
-    phrase(["ran longer", "exceeded the timeout", "job was canceled", "stopped hearing from agent", "lost communication", "agent request is not running"], /ran longer than the maximum time|exceeded the timeout|we stopped hearing from agent|lost communication with the server|the agent request is not running|the operation was canceled/, 14),
-    phrase(["no agent found", "could not find a pool", "no hosted parallelism", "no free parallel", "parallelism"], /no agent found in pool|could not find a pool|no hosted parallelism has been purchased or granted|no (?:free )?parallel jobs?|no agent (?:could be found|with .{0,40} capabilities)|matching agent/, 14),
-    phrase(["heap out of memory", "out of memory", "outofmemory", "no space left", "disk full", "not enough space", "oomkilled"], /javascript heap out of memory|\bout of memory\b|outofmemoryexception|no space left on device|not enough space on the disk|\bdisk (?:is )?full\b|\boomkilled\b|exit code 137\b/, 14),
+    phrase(["ran longer", "exceeded the timeout", "job was canceled", "stopped hearing from agent", "lost communication", "agent request is not running", "operation was canceled"], /ran longer than the maximum time|exceeded the timeout|we stopped hearing from agent|lost communication with the server|the agent request is not running|the operation was canceled/, 14),
+    phrase(["no agent found", "could not find a pool", "no hosted parallelism", "no free parallel", "parallelism", "parallel job", "no agent", "matching agent"], /no agent found in pool|could not find a pool|no hosted parallelism has been purchased or granted|no (?:free )?parallel jobs?|no agent (?:could be found|with .{0,40} capabilities)|matching agent/, 14),
+    phrase(["heap out of memory", "out of memory", "outofmemory", "no space left", "disk full", "not enough space", "oomkilled", "disk is full", "exit code 137"], /javascript heap out of memory|\bout of memory\b|outofmemoryexception|no space left on device|not enough space on the disk|\bdisk (?:is )?full\b|\boomkilled\b|exit code 137\b/, 14),
     phrase(["is not recognized as", "command not found", "not installed", "could not find a version", "term '", "failed to find", "unable to locate executable"], /is not recognized as (?:an internal or external command|the name of a cmdlet)|: command not found|is not installed on the agent|could not find a version that satisfies|the term '[^']+' is not recognized|failed to find \w+ tool in paths|unable to locate executable file/, 8),
     // Go's and Node's words for a program that is not on the agent, and AzurePowerShell's for a module version it lacks.
     phrase(["executable file not found", "enoent", "could not find the modules"], /executable file not found in \$path|\bspawn [^ ]+ enoent\b|could not find the modules?:? '?az/, 12),
-    phrase(["self-hosted", "agent version", "upgrade the agent", "minimum agent version"], /requires (?:a )?(?:newer|minimum) agent version|upgrade (?:your|the) agent|agent version [\d.]+ (?:is|does not)/, 10),
+    phrase(["self-hosted", "agent version", "upgrade the agent", "minimum agent version", "upgrade your agent"], /requires (?:a )?(?:newer|minimum) agent version|upgrade (?:your|the) agent|agent version [\d.]+ (?:is|does not)/, 10),
   ],
   cause:
     "The step did not fail on Azure: the agent or its pool did — no agent (or no parallel job) to run it, a time limit, or the machine ran out of memory or disk, or lacks the tool the step calls.",

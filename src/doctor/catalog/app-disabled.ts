@@ -12,7 +12,7 @@ export default define({
     // Sign-in pages and clients when Microsoft or an administrator switched the app off.
     phrase(["has been disabled", "was disabled"], /(?:application|app) (?:'[^']*' )?(?:\([^)]{0,200}\) )?(?:has been|was) disabled(?: by (?:microsoft|(?:an |your )?administrator))?/, 10),
     phrase("70001", /aadsts70001\b/, 10),
-    phrase("enabled for users to sign-in", /enabled for users to sign-?in/, 6),
+    phrase("enabled for users to sign", /enabled for users to sign-?in/, 6),
     phrase("accountenabled", /accountenabled"?\s*[:=]\s*false/, 6),
   ],
   cause:

@@ -7,7 +7,7 @@ export default define({
   spec: ["S10"],
   signals: [
     aadsts(700016, 14),
-    phrase("was not found in the directory", /application with identifier .{0,60} (?:was not|wasn't|was n't) found/, 12),
+    phrase("application with identifier", /application with identifier .{0,60} (?:was not|wasn't|was n't) found/, 12),
     phrase("not found in the directory", /not found in the directory/, 6),
     phrase("unauthorized_client", /unauthorized_client/, 2),
   ],

@@ -8,7 +8,7 @@ export default define({
   signals: [
     phrase("failed to update the application", /failed to update the application .{0,80}(?:of the service connection|in microsoft entra id|in azure active directory)/, 14),
     phrase("may change the application", /ensure that you may change the application/, 10),
-    phrase("rotate", /rotat(?:e|ing) (?:the )?secret.{0,120}(?:insufficient privileges|authorization_requestdenied|not (?:allowed|authorized))/, 12),
+    phrase("rotat", /rotat(?:e|ing) (?:the )?secret.{0,120}(?:insufficient privileges|authorization_requestdenied|not (?:allowed|authorized))/, 12),
     phrase("addpassword", /addpassword.{0,120}(?:insufficient privileges|authorization_requestdenied|403)/, 14),
     phrase(["new-azadappcredential", "credential reset", "addkey", "federatedidentitycredentials"], /(?:new-azadappcredential|credential reset|addkey|federatedidentitycredentials).{0,160}(?:insufficient privileges|authorization_requestdenied|403|owner)/, 10),
     phrase(["rotat", "renew", "reset", "convert"], /(?:rotat\w*|renew\w*|reset\w*|convert\w*) (?:the |its |a )?(?:client )?(?:secret|credential|connection|to workload)/, 4),

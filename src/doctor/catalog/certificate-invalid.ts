@@ -11,7 +11,7 @@ export default define({
     aadsts(1000502, 14),
     aadsts(700030, 12),
     phrase("invalid signature", /client assertion contains an invalid signature/, 12),
-    phrase("not registered on application", /used to sign the client assertion is not registered/, 12),
+    phrase("used to sign the client assertion", /used to sign the client assertion is not registered/, 12),
     phrase("validity window", /certificate is not within its specified validity window/, 12),
     phrase("thumbprint", /thumbprint of key used by client/, 6),
     phrase("certificate", /(?:certificate|cert) (?:has )?expired/, 5),

@@ -12,7 +12,7 @@ export default define({
   spec: ["S17", "S19"],
   schemes: ["federation"],
   signals: [
-    phrase("give write permissions to id-token", /failed to fetch federated token from github|give write permissions? to id-token/, 16),
+    phrase(["failed to fetch federated token from github", " to id-token"], /failed to fetch federated token from github|give write permissions? to id-token/, 16),
     phrase(["actions_id_token_request_url", "actions_id_token_request_token"], /unable to get actions_id_token_request_(?:url|token) env variable|actions_id_token_request_(?:url|token)\b/, 14),
     phrase(["failed to get id token", "do not have id token field"], /failed to get id token\.? .{0,20}error code ?:|response json body do not have id token field/, 12),
     phrase("id-token", /permissions:? .{0,40}id-token:? ?(?:write|none|read)|id-token: write/, 6),

@@ -9,7 +9,7 @@ export default define({
     phrase("expects a service ", /expects a service (?:connection|endpoint) of type \S+ but the provided service (?:connection|endpoint) .{1,120}? is of type/, 16),
     // The scheme form of the same sentence is a task without workload identity federation, not a wrong type.
     phrase("with authentication scheme", /expects a service (?:connection|endpoint) of type \S+ with authentication scheme/, -12),
-    phrase(["is of type", "not of type"], /(?:is|is not|isn't) of type .{0,60}(?:azurerm|azure resource manager|github|generic|docker|kubernetes)/, 6),
+    phrase(" of type ", /(?:is|is not|isn't) of type .{0,60}(?:azurerm|azure resource manager|github|generic|docker|kubernetes)/, 6),
     phrase(["type", "kind"], /(?:wrong|another|different) (?:service )?connection (?:type|kind)|(?:connection|endpoint) type (?:is )?(?:wrong|not supported)/, 8),
     phrase(["generic", "docker", "github", "classic", "kubernetes"], /(?:gave|passed|selected|used|picked) (?:it |the task )?(?:our |a |the )?(?:generic|docker(?: registry)?|github|azure classic|kubernetes|npm|nuget|sonar\w*) (?:service )?connection/, 8),
   ],

@@ -6,7 +6,7 @@ export default define({
   title: "Failed to assign the Contributor role to the new application",
   spec: ["S7"],
   signals: [
-    phrase("failed to assign contributor", /failed to assign (?:the )?contributor role/, 14),
+    phrase("failed to assign ", /failed to assign (?:the )?contributor role/, 14),
     phrase("roleassignments/write", /microsoft\.authorization\/roleassignments\/write/, 9),
     // A user (not a service principal) refused the role-assignment write: the creating user lacks the right.
     phrase("roleassignments/write", /the client '[^']+@[^']+' with object id .{0,200}roleassignments\/write/, 20),

@@ -10,8 +10,8 @@ export default define({
   title: "Deleting the connection could not remove its Azure role assignment or service principal",
   spec: ["S16"],
   signals: [
-    phrase("failed to remove azure permission", /failed to remove (?:the )?azure permission/, 14),
-    phrase("failed to remove the service principal", /failed to remove (?:the )?service principal/, 14),
+    phrase("failed to remove ", /failed to remove (?:the )?azure permission/, 14),
+    phrase("failed to remove ", /failed to remove (?:the )?service principal/, 14),
     phrase("rol", /'ro(?:le|ld)assignmentid'/, 6),
     phrase("delete", /(?:unable|cannot|can't|failed) to delete (?:the |an |a )?(?:existing )?(?:azure ?rm |arm )?service connection/, 8),
     phrase("deep=false", /deep=false/, 4),

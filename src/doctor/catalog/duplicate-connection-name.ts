@@ -8,7 +8,7 @@ export default define({
   signals: [
     phrase("already exists", /service (?:connection|endpoint) with (?:the )?name .{1,200}? already exists/, 14),
     phrase("duplicateserviceconnectionexception", /duplicateserviceconnectionexception/, 12),
-    phrase("can see it", /only a user having administrator\/user role permissions on service connection/, 8),
+    phrase("only a user having", /only a user having administrator\/user role permissions on service connection/, 8),
     phrase("ambiguous", /\bambiguous\b/, -8),
   ],
   cause:

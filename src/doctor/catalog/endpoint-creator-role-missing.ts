@@ -10,10 +10,10 @@ export default define({
   title: "Not the service connection: your account may not create service connections in this project",
   spec: ["S2"],
   signals: [
-    phrase("permission to create a service connection", /(?:do not|don't) have permission to create (?:a )?service connection/, 14),
+    phrase("permission to create ", /(?:do not|don't) have permission to create (?:a )?service connection/, 14),
     phrase("creator for service connections", /need to be a creator for service connections/, 12),
     phrase("endpoint creators", /endpoint creators/, 5),
-    phrase("creator or administrator role", /(?:creator|administrator) role .{0,40}service connections?/, 5),
+    phrase(["creator role", "administrator role"], /(?:creator|administrator) role .{0,40}service connections?/, 5),
   ],
   cause:
     "Only members of the project's Endpoint Creators group (Creator role) or Endpoint Administrators (Administrator role) may create service connections. Project Contributors are in Endpoint Creators by default, so your account is neither, or was removed.",

@@ -11,7 +11,7 @@ export default define({
     phrase("guest", /\bguest\b.{0,80}(?:insufficient privileges|not authorized|authorization_requestdenied|cannot create)/, 8),
     phrase("guest", /(?:insufficient privileges|authorization_requestdenied).{0,120}\bguest\b/, 8),
     phrase("#ext#", /#ext#@/, 3),
-    phrase("guest", /\bguest\b(?! (?:attestation|os|agent|configuration|extension|vm|machine|operating))|#ext#|\bb2b\b/, 10),
+    phrase(["guest", "#ext#", "b2b"], /\bguest\b(?! (?:attestation|os|agent|configuration|extension|vm|machine|operating))|#ext#|\bb2b\b/, 10),
     phrase("external", /external (?:user|collaborat)/, 3),
   ],
   cause:

@@ -10,8 +10,8 @@ export default define({
   title: "Not the service connection: a lock, a policy or the resource's own setting refuses the call",
   spec: ["S17"],
   signals: [
-    phrase(["scopelocked", "are locked", "is locked"], /\bscopelocked\b|following scope\(s\) are locked|cannot perform (?:delete|write) operation because following scope|(?:scope|resource group|resource) .{0,60} is locked/, 16),
-    phrase(["requestdisallowedbypolicy", "disallowed by policy", "policy assignment", "policydefinition"], /\brequestdisallowedbypolicy\b|was disallowed by policy|resource .{0,80} disallowed by policy|policy (?:assignment|definition) .{0,80}(?:denied|deny|disallow)/, 16),
+    phrase(["scopelocked", "are locked", "is locked", "cannot perform"], /\bscopelocked\b|following scope\(s\) are locked|cannot perform (?:delete|write) operation because following scope|(?:scope|resource group|resource) .{0,60} is locked/, 16),
+    phrase(["requestdisallowedbypolicy", "disallowed by policy", "policy assignment", "policydefinition", "policy definition"], /\brequestdisallowedbypolicy\b|was disallowed by policy|resource .{0,80} disallowed by policy|policy (?:assignment|definition) .{0,80}(?:denied|deny|disallow)/, 16),
     phrase(["policyviolation", "policy violation"], /\bpolicyviolation\b|policy violation/, 8),
     // Storage with shared key access off: Terraform's backend and az storage use the account key unless told otherwise.
     phrase(["keybasedauthenticationnotpermitted", "key based authentication is not permitted"], /keybasedauthenticationnotpermitted|key based authentication is not permitted/, 16),

@@ -21,13 +21,13 @@ export default define({
     phrase("authorizationfailure", /code="?authorizationfailure"?|<code>authorizationfailure<\/code>|"code":\s*"authorizationfailure"|errorcode:\s*authorizationfailure/, 11),
     phrase("this request is not authorized to perform this operation.", /this request is not authorized to perform this operation\.(?!\s*using this permission)/, 4),
     // Key Vault's own network refusals.
-    phrase(["forbiddenbyfirewall", "client address is not authorized", "public network access is disabled", "not allowed by the network", "denied by network rules"], /forbiddenbyfirewall|client address (?:\([^)]*\) )?is not authorized|public network access is disabled|not allowed by the network|denied by (?:the )?network rules|ip address [^ ]+ is not allowed/, 14),
+    phrase(["forbiddenbyfirewall", "client address", "public network access is disabled", "not allowed by the network", "network rules", "ip address"], /forbiddenbyfirewall|client address (?:\([^)]*\) )?is not authorized|public network access is disabled|not allowed by the network|denied by (?:the )?network rules|ip address [^ ]+ is not allowed/, 14),
     phrase(["firewall", "private endpoint", "vnet", "virtual network"], /\bfirewall\b|private endpoint|\bvnet\b|virtual network/, 5),
     // TLS inspection by a proxy or firewall: the agent does not trust the certificate it is shown.
     phrase(["certificate verify failed", "local issuer certificate", "self signed certificate", "self-signed certificate", "unable_to_verify_leaf_signature", "ssl connection could not be established", "sslerror", "wrong_version_number"], /certificate verify failed|unable to get local issuer certificate|self[- ]signed certificate in certificate chain|unable_to_verify_leaf_signature|the ssl connection could not be established|sslerror|wrong_version_number/, 10),
     // The server's own certificate expired or does not match its name: the connection is never reached.
-    phrase(["ssl certificate problem", "x509:", "not yet valid", "certificate has expired", "hostname mismatch"], /ssl certificate problem|\bx509: certificate|certificate has expired or is not yet valid|cert_has_expired|hostname mismatch/, 10),
-    phrase(["proxy", "407"], /proxy authentication required|\b407\b|tunneling socket could not be established|proxyerror/, 9),
+    phrase(["ssl certificate problem", "x509:", "not yet valid", "certificate has expired", "hostname mismatch", "cert_has_expired"], /ssl certificate problem|\bx509: certificate|certificate has expired or is not yet valid|cert_has_expired|hostname mismatch/, 10),
+    phrase(["proxy", "407", "tunneling socket"], /proxy authentication required|\b407\b|tunneling socket could not be established|proxyerror/, 9),
     // Kudu (the deployment site of an App Service) behind access restrictions answers the agent's address so.
     phrase("ip forbidden", /\bip forbidden\b/, 12),
     phrase(["error_could_not_connect_to_remotesvc", "web management service"], /error_could_not_connect_to_remotesvc|web management service/, 10),

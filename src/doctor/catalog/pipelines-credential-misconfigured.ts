@@ -13,7 +13,7 @@ export default define({
   schemes: ["federation"],
   signals: [
     phrase("azurepipelinescredential", /azurepipelinescredential/, 10),
-    phrase(["oidc token not found in response", "oidctoken field not detected", "received null token from oidc"], /oidc ?token (?:not found in response|field not detected in the response)|received null token from oidc request/, 12),
+    phrase(["not found in response", "field not detected", "received null token from oidc"], /oidc ?token (?:not found in response|field not detected in the response)|received null token from oidc request/, 12),
     phrase("no service connection found with identifier", /no service connection found with identifier/, 14),
     phrase(["system_oidcrequesturi", "system_accesstoken"], /missing system variable\(s\).{0,80}system_oidcrequesturi|system_accesstoken.{0,60}(?:is )?(?:not set|missing|empty|required)/, 10),
     phrase("/oidctoken", /\/oidctoken\?api-version=[\d.]+(?:-preview[\d.]*)?&serviceconnectionid=/, 8),

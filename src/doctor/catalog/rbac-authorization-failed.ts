@@ -12,7 +12,7 @@ export default define({
     phrase("authorization failed for template resource", /authorization failed for template resource/, 8),
     // Lookups by name (az, Az PowerShell) search only what the identity may read: without a role the resource "does
     // not exist in the subscription".
-    phrase(["in subscription", "in current subscription"], /(?:could not be found|does not exist) in (?:the )?(?:current )?subscription/, 10),
+    phrase(" subscription", /(?:could not be found|does not exist) in (?:the )?(?:current )?subscription/, 10),
     phrase(["statuscode", "status code"], /"?statuscode"?\s*[:=]\s*"?403\b|status code:? 403\b/, 5),
     // Storage's data plane: the principal holds no data role (Storage Blob Data Reader/Contributor) for the call.
     phrase(["authorizationpermissionmismatch", "using this permission"], /authorizationpermissionmismatch|not authorized to perform this operation using this permission/, 12),
@@ -26,7 +26,7 @@ export default define({
     phrase("forbidden", /(?:statuscode=403|status code:? 403|\(403\) forbidden|403 \(forbidden\))/, 3),
     // AzureFileCopy@4+ (AzCopy 10) signs in with the connection: its README asks for Storage Blob Data Contributor or
     // Owner, and without one AzCopy fails with only this (AFC_AzCopyBlobUploadNonZeroExitCode).
-    phrase("azcopy.exe exited with non-zero exit code", /azcopy(?:\.exe)? exited with non-zero exit code while uploading files to blob storage/, 9),
+    phrase("exited with non-zero exit code while uploading", /azcopy(?:\.exe)? exited with non-zero exit code while uploading files to blob storage/, 9),
     // A task that names the missing role assignment itself (AzureAppConfigurationExport@10's AccessDenied, task.json).
     phrase("required role assignment", /ensure (?:that )?the required role assignment is made for the identity/, 10),
   ],

@@ -16,14 +16,14 @@ export default define({
     phrase(["fatal:", "terminal prompts"], /fatal: (?:could not read|repository|not a git repository)|terminal prompts disabled/, 12),
     phrase(["unsupported argument", "unexpected value", "syntax error", "could not be parsed", "unexpected token"], /(?:unsupported argument|unexpected value|syntax error|could not be parsed|unexpected token)/, 9),
     phrase(["no value for required variable", "is not set, and has no default value"], /no value for required variable|is not set, and has no default value/, 12),
-    phrase(["invalidtemplate", "template validation", "deployment template validation failed", "bcp"], /\binvalidtemplate\b(?!deployment)|deployment template (?:validation|parse) failed|template validation failed|\bbcp\d{3}\b/, 10),
+    phrase(["invalidtemplate", "template validation", "deployment template validation failed", "bcp", "deployment template"], /\binvalidtemplate\b(?!deployment)|deployment template (?:validation|parse) failed|template validation failed|\bbcp\d{3}\b/, 10),
     phrase(["invalid value", "missing required argument", "the argument", "is required, but no definition was found", "unrecognized arguments"], /error: unrecognized arguments:(?! --federated-token)|the argument "[^"]+" is required, but no definition was found|missing required argument|invalid value for (?:input|variable|parameter)/, 7),
     // Terraform's own state (a lock held by another run, a resource it does not manage yet) and az's own crashes.
-    phrase(["state lock", "imported into the state", "unexpected error. here is the traceback"], /error acquiring the state lock|state blob is already locked|needs to be imported into the state|the command failed with an unexpected error\. here is the traceback/, 12),
+    phrase(["state lock", "imported into the state", "unexpected error. here is the traceback", "state blob"], /error acquiring the state lock|state blob is already locked|needs to be imported into the state|the command failed with an unexpected error\. here is the traceback/, 12),
     phrase(["invalidparameter", "invalidrequestcontent", "invalidresourcereference", "linkedinvalidpropertyid"], /\b(?:invalidparameter|invalidrequestcontent|invalidresourcereference|linkedinvalidpropertyid|invalidrequestformat)\b/, 9),
     // az refusing its own command line before it calls anything (`usage error: please specify --scope …`).
     phrase("usage error:", /\busage error: /, 10),
-    phrase(["parameterbindingexception", "cannot bind argument", "parameterargumentvalidationerror"], /parameterbindingexception|cannot bind argument to parameter|parameterargumentvalidationerror|a positional parameter cannot be found/, 8),
+    phrase(["parameterbindingexception", "cannot bind argument", "parameterargumentvalidationerror", "positional parameter"], /parameterbindingexception|cannot bind argument to parameter|parameterargumentvalidationerror|a positional parameter cannot be found/, 8),
   ],
   cause:
     "The step's own content failed: a build or test, a package restore, a script with a syntax or argument error, or a template or Terraform configuration the tool rejects before it calls Azure with the connection. The connection is not involved in this error.",

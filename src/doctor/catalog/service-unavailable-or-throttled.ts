@@ -18,13 +18,13 @@ export default define({
     phrase("a transient error has occurred", /a transient error has occurred/, 10),
     // Azure DevOps' own rate limits (TSTUs per user or pipeline).
     phrase("request was blocked due to exceeding usage", /request was blocked due to exceeding usage of resource/, 14),
-    phrase(["toomanyrequests", "too many requests", "rate limit", "throttl"], /toomanyrequests|too many requests|rate limit (?:exceeded|is exceeded)|\bthrottl(?:ed|ing)\b|retry-after/, 11),
+    phrase(["toomanyrequests", "too many requests", "rate limit", "throttl", "retry-after"], /toomanyrequests|too many requests|rate limit (?:exceeded|is exceeded)|\bthrottl(?:ed|ing)\b|retry-after/, 11),
     phrase("429", /(?:status(?: code)?[:= ]*429|\(429\)|\b429 too many|http 429)/, 8),
-    phrase(["serviceunavailable", "service unavailable", "temporarily unavailable", "service is unavailable"], /serviceunavailable|service unavailable|temporarily unavailable|service is (?:currently )?unavailable/, 10),
+    phrase(["serviceunavailable", "service unavailable", "temporarily unavailable", "unavailable"], /serviceunavailable|service unavailable|temporarily unavailable|service is (?:currently )?unavailable/, 10),
     phrase(["503", "502", "504", "bad gateway", "gateway timeout"], /(?:status(?: code)?[:= ]*50[234]|\(50[234]\)|\b50[234] (?:service|bad|gateway)|bad gateway|gateway time-?out)/, 7),
     // A write that meets another in flight on the same resource: wait and retry.
     phrase(["another operation", "operation is in progress", "anotheroperationinprogress", "already in progress"], /another operation (?:on this or (?:a )?dependent resource )?is in progress|\banotheroperationinprogress\b|an operation is (?:already )?in progress|deployment is already in progress/, 11),
-    phrase(["internalservererror", "internal server error"], /internalservererror|internal server error|an internal error occurred/, 5),
+    phrase(["internalservererror", "internal server error", "internal error occurred"], /internalservererror|internal server error|an internal error occurred/, 5),
   ],
   cause:
     "The service connection is not what failed: the service answered that it cannot serve the call now — an incident (for a federated connection, Microsoft Entra ID could not reach Azure DevOps' OIDC issuer), throttling after too many calls, or a transient server error.",

@@ -32,9 +32,9 @@ export default define({
     // A blocked sign-in: a person's (sign in from where the policy allows) or a workload identity's (see ambiguities).
     aadsts(53003, 8),
     phrase("inactive", /was inactive for/, 6),
-    phrase("grant has expired", /grant (?:has )?expired/, 6),
+    phrase("grant", /grant (?:has )?expired/, 6),
     phrase("interaction_required", /interaction_required/, 3),
-    phrase("sign in again", /(?:sign|log) (?:out and )?(?:back )?in again/, 3),
+    phrase(" in again", /(?:sign|log) (?:out and )?(?:back )?in again/, 3),
     // The tasks' words for a service principal's token: a connection's credential, not a person's session.
     phrase(["service principal used is valid", "could not fetch access token for azure"], /verify if the service principal used is valid|could not fetch access token for azure/, -8),
   ],

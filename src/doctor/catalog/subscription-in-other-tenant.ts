@@ -12,10 +12,10 @@ export default define({
     phrase("associated with this subscription", /must match the tenant .{0,80} associated with this subscription/, 8),
     phrase("does not exist in tenant", /does not exist in tenant .{0,200}(?:external user|add(?:ed)? as an external)/, 8),
     phrase("50020", /aadsts50020/, 10),
-    phrase("subscriptionnotfound", /\bsubscriptionnotfound\b|the subscription '[^']+' could not be found/, 7),
+    phrase(["subscriptionnotfound", "could not be found"], /\bsubscriptionnotfound\b|the subscription '[^']+' could not be found/, 7),
     // az login's own words for an account whose subscriptions live in another tenant than the ones it found.
-    phrase(["don't contain accessible subscriptions", "do not contain accessible subscriptions"], /tenants? (?:don't|do not|doesn't|does not) contain accessible subscriptions/, 10),
-    phrase("multiple tenants", /multiple (?:entra id |azure ad )?(?:tenants|directories)/, 4),
+    phrase("contain accessible subscriptions", /tenants? (?:don't|do not|doesn't|does not) contain accessible subscriptions/, 10),
+    phrase("multiple ", /multiple (?:entra id |azure ad )?(?:tenants|directories)/, 4),
     phrase(["tenant", "director"], /(?:another|other|different|second|two|multiple|wrong) (?:entra id |azure ad |microsoft entra )?(?:tenants?|director(?:y|ies))/, 7),
   ],
   cause:

@@ -9,11 +9,11 @@ export default define({
     phrase("subscription", /subscriptions? (?:is ?n[o']t|not|are not|aren't|does not|doesn't) (?:being )?(?:listed|shown|showing|show up|visible|displayed|appearing|appear)/, 12),
     phrase("subscriptions", /(?:dropdown|drop-down|picker|list) only shows some (?:of )?(?:my )?subscriptions/, 10),
     phrase("50", /(?:more than|maximum of|limit of|only) 50 (?:azure )?subscriptions/, 12),
-    phrase("no subscriptions found", /no subscriptions (?:were )?found/, 8),
+    phrase("no subscriptions ", /no subscriptions (?:were )?found/, 8),
     // az account set, or a tool through it, names a subscription the signed-in account's list lacks (a new
     // subscription the cached list does not have yet, another tenant's, one the identity has no role on).
     phrase("doesn't exist in cloud", /the subscription of '[^']+' doesn't exist in cloud/, 9),
-    phrase("dropdown", /subscription (?:drop-?down|picker|list) is empty/, 10),
+    phrase(["subscription drop", "subscription picker", "subscription list"], /subscription (?:drop-?down|picker|list) is empty/, 10),
     phrase("supported account types", /supported account types/, 6),
     phrase("subscription", /subscriptions?\b.{0,60}(?:missing|not (?:listed|shown|showing|visible|appear\w*)|(?:is |are )?(?:empty|blank)|(?:doesn't|does not|don't|do not) (?:show|appear|list))/, 7),
     // An empty picker of the connection's dialog; a list of something else (a task's server list) is not it.

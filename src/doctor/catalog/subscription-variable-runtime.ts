@@ -9,7 +9,7 @@ export default define({
     phrase("references service ", /references service (?:connection|endpoint) (?:\$\([^)]{0,200}\)|\$\[)/, 24),
     phrase("$(", /(?:azuresubscription|connectedservicename(?:arm)?|serviceconnection)\s*[:=]\s*'?\$\((?!system)[^)]{1,200}\)/, 8),
     phrase("previous task", /(?:output variable|previous task|preceding task).{0,80}(?:subscription|service connection)/, 8),
-    phrase("subscription isn't passed", /subscription (?:is ?n[o']t|not) passed/, 12),
+    phrase("t passed", /subscription (?:is ?n[o']t|not) passed/, 12),
     phrase("which could not be found", /service connection .{0,80} which could not be found/, 3),
     // A subscription id a step builds from a variable that is empty when it runs.
     phrase(["the subscription of ''", "subscription_id` is a required", "subscription_id is a required"], /the subscription of '' doesn't exist in cloud|`?subscription_id`? is a required provider property/, 14),

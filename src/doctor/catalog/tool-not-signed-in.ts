@@ -13,10 +13,10 @@ export default define({
   // With a federation connection the tool was given a token it could not take (terraform-without-oidc).
   schemes: ["secret", "certificate", "managedIdentity"],
   signals: [
-    phrase(["please run 'az login'", "please run \"az login\"", "run az login", "log-in with", "authorization profile was not found"], /please run ['"]?az login['"]? to (?:setup|set up) account|azure cli authorization profile was not found|then log-?in with [`'"]?az login|run ['"]?az login['"]? (?:first|before)/, 10),
+    phrase(["please run 'az login'", "please run \"az login\"", "run az login", "log-in with", "authorization profile was not found", "login with", "run 'az login'", "run \"az login\""], /please run ['"]?az login['"]? to (?:setup|set up) account|azure cli authorization profile was not found|then log-?in with [`'"]?az login|run ['"]?az login['"]? (?:first|before)/, 10),
     phrase(["connect-azaccount", "login-azurermaccount", "connect-azureaccount"], /run (?:connect-azaccount|login-azurermaccount|connect-azureaccount|add-azurermaccount) to login|no (?:current )?(?:azure )?(?:subscription|context) (?:found|set).{0,60}connect-azaccount/, 10),
-    phrase(["not all values are present", "not all parameters are provided", "ensure 'client-id'", "creds"], /not all values are present\. ensure 'client-id' and 'tenant-id' are supplied|not all parameters are provided in 'creds'|@v\d login doesn't read service principal|login doesn't read/, 14),
-    phrase(["must be configured when authenticating", "subscription id must be configured", "client secret must be", "client_id", "arm_client_id"], /a subscription id must be configured when authenticating|(?:client id|client secret|tenant id|subscription id) must be (?:configured|set|specified)|arm_(?:client_id|client_secret|tenant_id|subscription_id) (?:is )?(?:not set|empty|missing)/, 11),
+    phrase(["not all values are present", "not all parameters are provided", "ensure 'client-id'", "creds", "login doesn't read"], /not all values are present\. ensure 'client-id' and 'tenant-id' are supplied|not all parameters are provided in 'creds'|@v\d login doesn't read service principal|login doesn't read/, 14),
+    phrase(["must be configured when authenticating", "subscription id must be configured", "client secret must be", "client_id", "arm_client_id", "must be configured", "must be set", "must be specified"], /a subscription id must be configured when authenticating|(?:client id|client secret|tenant id|subscription id) must be (?:configured|set|specified)|arm_(?:client_id|client_secret|tenant_id|subscription_id) (?:is )?(?:not set|empty|missing)/, 11),
     phrase(["before you can run azure devops commands", "az devops login"], /before you can run azure devops commands, you need to run the login command|az devops login/, 12),
     // Older azurerm providers read az's sign-in only for a user: a service principal must be handed to the provider itself.
     phrase("only supported as a user", /authenticating using the azure cli is only supported as a user/, 12),
@@ -24,7 +24,7 @@ export default define({
     // A task that was asked for federation and could not: the task's own lack, not the script's.
     // A sign-in that happened and found no subscription: the identity's access, not a missing sign-in.
     phrase("authorized to access an azure subscription", /credentials you provided are authorized to access an azure subscription/, -10),
-    phrase(["oidc", "federat", "use_oidc"], /\boidc\b|federated|use_oidc|workload identity/, -8),
+    phrase(["oidc", "federat", "use_oidc", "workload identity"], /\boidc\b|federated|use_oidc|workload identity/, -8),
   ],
   cause:
     "The failing tool (Terraform, the Azure CLI, Azure PowerShell or a login action inside a script) looked for a signed-in session or for credential variables and found none: the step that runs it does not pass the service connection on. Tasks that use the connection sign in for their own process only; a plain script step, a Terraform provisioner or another CI's login step has no session unless it is given one.",

@@ -10,7 +10,7 @@ export default define({
     aadsts(70052, 14),
     phrase("single tenant app", /must be a managed identity, a single tenant app,? or a service account/, 12),
     phrase("azureadmultipleorgs", /azureadmultipleorgs/, 4),
-    phrase("tenant", /multi-?tenant|any organizational directory|single[- ]tenant/, 8),
+    phrase(["tenant", "any organizational directory"], /multi-?tenant|any organizational directory|single[- ]tenant/, 8),
   ],
   cause:
     "The connection uses the Microsoft Entra issuer, which only works for single-tenant applications and managed identities. Application {clientId} is multi-tenant (signInAudience AzureADMultipleOrgs).",
