@@ -217,6 +217,9 @@ describe("explain", () => {
     expect(explain("Failed to obtain the Json Web Token(JWT) using service principal client ID. Exception message: The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.").id).toBe("jwt-acquisition-failed");
     // AzureAppConfigurationExport@10's AccessDenied names the missing role assignment itself.
     expect(explain("##[error]Access to the target App Configuration instance was denied. Please ensure the required role assignment is made for the identity running this task.").id).toBe("rbac-authorization-failed");
+    // AzureMysqlDeployment@1's and AzureNLBManagement@1's words for the same failure to get the connection's token.
+    expect(explain("##[error]Could not retrieve an access token for Azure. Status code: 401. Status message: Unauthorized").id).toBe("jwt-acquisition-failed");
+    expect(explain("##[error]Could not fetch access token. Status Code : 400 Status Message : Bad Request").id).toBe("jwt-acquisition-failed");
     // azure-pipelines-task-lib's own: an empty connection input, a connection the job was never given.
     const empty = explain("2024-05-02T10:11:12.1234567Z ##[error]Input required: azureSubscription");
     expect(empty).toMatchObject({ id: "subscription-variable-runtime", rootCauseClass: "subscription_variable_not_passed" });

@@ -13,7 +13,8 @@ export default define({
   signals: [
     phrase("failed to obtain the j", /failed to obtain the (?:json web token ?\(?jwt\)?|jwt)/, 12),
     phrase("service principal client id", /using (?:the )?service principal client id/, 6),
-    phrase("could not fetch access token for azure", /could not fetch access token for azure/, 5),
+    // The tasks' words: AzureRmWebAppDeployment's "fetch", AzureMysqlDeployment's "retrieve an", AzureNLBManagement's bare one.
+    phrase(["access token for azure", "could not fetch access token."], /could not (?:fetch|retrieve) (?:an )?access token for azure|could not fetch access token\. status/, 5),
     phrase("could not fetch access token for aad", /could not fetch access token for aad/, 6),
     phrase("isready", /isready"?\s*[:=]\s*false/, 6),
     phrase("not ready", /service connection (?:is )?not ready/, 6),

@@ -36,7 +36,7 @@ export default define({
     phrase("interaction_required", /interaction_required/, 3),
     phrase(" in again", /(?:sign|log) (?:out and )?(?:back )?in again/, 3),
     // The tasks' words for a service principal's token: a connection's credential, not a person's session.
-    phrase(["service principal used is valid", "could not fetch access token for azure"], /verify if the service principal used is valid|could not fetch access token for azure/, -8),
+    phrase(["service principal used is valid", "access token for azure"], /verify if the service principal used is valid|could not (?:fetch|retrieve) (?:an )?access token for azure/, -8),
   ],
   cause:
     "Azure DevOps acts for you with your own Microsoft Entra session. That session's refresh token expired (after inactivity) or was revoked (password change, sign-out everywhere), so no access token can be obtained to create the connection or list subscriptions. Or the tenant's Conditional Access now asks more of the sign-in than the session proved (multi-factor authentication, a recent sign-in, a managed device).",
