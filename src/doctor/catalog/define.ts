@@ -6,7 +6,7 @@ import type { Entities } from "../entities.js";
  * weighted; a diagnosis's score is the sum of the weights of the signals found in the text.
  */
 export interface Signal {
-  /** Lower-case literals, one of which the text must contain before the pattern is tried (a cheap prefilter). */
+  /** Lower-case literals, one of which the text must contain before the pattern is tried (a cheap prefilter): every wording the pattern accepts contains one. */
   needles: string[];
   pattern: RegExp;
   /** Evidence for (positive) or against (negative) the diagnosis. */
