@@ -280,6 +280,10 @@ describe("explain", () => {
       ["ERROR: (Conflict) Another operation on this or dependent resource is in progress.", "service-unavailable-or-throttled"],
       ["##[error]Error: Deployment failed: 'Conflict' Sync deployment is already in progress.", "service-unavailable-or-throttled"],
       ["Error: Error building ARM Config: Authenticating using the Azure CLI is only supported as a User (not a Service Principal).", "tool-not-signed-in"],
+      // git's and Docker's own credentials: the job's or a registry's, not an Azure connection's.
+      ["fatal: Authentication failed for 'https://dev.azure.com/org/project/_git/repo/'", "script-or-template-error"],
+      ["##[error]TF401019: The Git repository with name or identifier repo does not exist or you do not have permissions for the operation you are attempting.", "script-or-template-error"],
+      ['##[error]Error response from daemon: Get "https://contoso.azurecr.io/v2/": unauthorized: authentication required', "script-or-template-error"],
       // Az PowerShell's advice to sign in misleads: the principal signed in and may read no subscription.
       ["##[error]No subscription found in the context. Please ensure that the credentials you provided are authorized to access an Azure subscription, then run Connect-AzAccount to login.", "rbac-authorization-failed"],
       // The metadata endpoint not answering is a managed identity the agent lacks, not a firewall.
