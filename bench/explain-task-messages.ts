@@ -38,7 +38,7 @@ for (const [message, origin] of messages) {
   byClass.set(rootCause, (byClass.get(rootCause) ?? 0) + 1);
   if (answer.rootCauseClass === null || answer.rootCauseClass === "other") continue;
   blamed++;
-  if (!answer.uncertain) stated.push(`  ${origin} → ${answer.id} (${answer.confidence}): ${message.slice(0, 160)}`);
+  if (!answer.uncertain) stated.push(`  ${origin} → ${answer.id} (${answer.confidence}): ${message.replace(/\s+/g, " ").slice(0, 160)}`);
 }
 console.log(`${messages.size} task messages; by root-cause class: ${[...byClass].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(", ")}`);
 console.log(`a connection cause named for ${blamed} (${stated.length} stated, ${blamed - stated.length} uncertain)`);
