@@ -15,11 +15,12 @@ export default define({
     // The RBAC refusal names a Key Vault data action; the access-policy refusal names the secrets permission.
     phrase(["caller is not authorized to perform action on resource", "microsoft.keyvault/vaults/secrets"], /caller is not authorized to perform action on resource[\s\S]{0,400}microsoft\.keyvault\/vaults\//, 14),
     phrase(["does not have secrets", "permission on key vault"], /does not have (?:secrets?|keys?|certificates?) (?:\w+ )?permission on key vault/, 14),
-    phrase("get, list secret management permissions", /needs to have get, list secret management permissions/, 8),
+    // AzureKeyVault@1's words, and the variable group editor's ("Get, List" in quotes) when linking a vault.
+    phrase("secret management permissions", /needs to have "?get, list"? secret management permissions/, 8),
     phrase("accessdenied", /"code"\s*:\s*"accessdenied"|innererror[^}]{0,40}accessdenied/, 4),
     phrase(["provisionkeyvaultpermissions.ps1"], /provisionkeyvaultpermissions\.ps1/, 4),
     // The firewall's refusals read alike but are the network's (network-or-firewall).
-    phrase(["forbiddenbyfirewall", "client address is not authorized", "public network access is disabled"], /forbiddenbyfirewall|client address is not authorized|public network access is disabled/, -20),
+    phrase(["forbiddenbyfirewall", "client address", "public network access is disabled"], /forbiddenbyfirewall|client address (?:\([^)]*\) )?is not authorized|public network access is disabled/, -20),
   ],
   entities: [
     { entity: "vault", weight: 2 },

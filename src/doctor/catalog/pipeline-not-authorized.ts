@@ -10,7 +10,7 @@ export default define({
     phrase("has not been authorized for use", /has not been authorized for use/, 10),
     phrase("resource authorization issue", /resource authorization issue/, 10),
     phrase("to use the referenced service connection", /does not have permissions? to use the referenced service connection/, 14),
-    phrase("needs permission to access", /needs permission to access (?:a )?resource/, 10),
+    phrase("needs permission to access", /needs permission to access (?:a |\d+ )?resources?/, 10),
     phrase("yamlauthz", /aka\.ms\/yamlauthz/, 6),
     phrase("authorize resources", /authorize resources/, 5),
     phrase("references service ", /references service (?:connection|endpoint) (?!\$[([]).{1,80} which could not be found/, 6),
