@@ -286,6 +286,8 @@ describe("explain", () => {
       ['##[error]Error response from daemon: Get "https://contoso.azurecr.io/v2/": unauthorized: authentication required', "script-or-template-error"],
       // Az PowerShell's advice to sign in misleads: the principal signed in and may read no subscription.
       ["##[error]No subscription found in the context. Please ensure that the credentials you provided are authorized to access an Azure subscription, then run Connect-AzAccount to login.", "rbac-authorization-failed"],
+      // @azure/identity's ManagedIdentityCredential timing out: no identity on the agent to ask, not a token request that failed.
+      ["ManagedIdentityCredential: Authentication unavailable. The request to the managed identity endpoint timed out.", "managed-identity-unsupported"],
       // The metadata endpoint not answering is a managed identity the agent lacks, not a firewall.
       ["ManagedIdentityCredential authentication unavailable. Get \"http://169.254.169.254/metadata/identity/oauth2/token\": dial tcp 169.254.169.254:80: i/o timeout", "managed-identity-unsupported"],
     ]);
