@@ -290,6 +290,8 @@ describe("explain", () => {
       ["##[error]No subscription found in the context. Please ensure that the credentials you provided are authorized to access an Azure subscription, then run Connect-AzAccount to login.", "rbac-authorization-failed"],
       // @azure/identity's ManagedIdentityCredential timing out: no identity on the agent to ask, not a token request that failed.
       ["ManagedIdentityCredential: Authentication unavailable. The request to the managed identity endpoint timed out.", "managed-identity-unsupported"],
+      // A tool that cannot sign in with a managed identity at all (jason-johnson's terraform-cli, Terraform before 0.12).
+      ["##[error]Error: Managed Service Identity is not supported for Terraform versions before 0.12.0", "managed-identity-unsupported"],
       // The metadata endpoint not answering is a managed identity the agent lacks, not a firewall.
       ["ManagedIdentityCredential authentication unavailable. Get \"http://169.254.169.254/metadata/identity/oauth2/token\": dial tcp 169.254.169.254:80: i/o timeout", "managed-identity-unsupported"],
     ]);
