@@ -352,6 +352,8 @@ describe("explain", () => {
     ]) {
       expect(explain(text), text).toMatchObject({ id: "session-expired", rootCauseClass: "session_token_expired", confidence: 0.95 });
     }
+    // A person signed in to a directory their account is not in: the subscription's tenant is another.
+    expect(explain("AADSTS50034: The user account {EUII Hidden} does not exist in the contoso.onmicrosoft.com directory. To sign into this application, the account must be added to the directory.").id).toBe("subscription-in-other-tenant");
     const blocked = explain("##[error]AADSTS53003: Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.");
     expect(blocked.id).toBe("session-expired");
     expect(blocked.undecided?.reason).toContain("workload identities");
