@@ -14,8 +14,9 @@ export default define({
     phrase("used to sign the client assertion", /used to sign the client assertion is not registered/, 12),
     phrase("validity window", /certificate is not within its specified validity window/, 12),
     phrase("thumbprint", /thumbprint of key used by client/, 6),
-    phrase("certificate", /(?:certificate|cert) (?:has )?expired/, 5),
-    phrase("certificate", /\bcertificate\b.{0,60}\bexpir|\bexpir\w*.{0,30}\bcertificate\b(?! credentials)|thumbprint|\bpem\b|public (?:key|certificate)/, 7),
+    phrase(["certificate", "cert "], /(?:certificate|cert) (?:has )?expired/, 5),
+    // A thumbprint, a PEM or a public key counts beside the word certificate only (alone it is anything's).
+    phrase("certificate", /\bcertificate\b.{0,60}\bexpir|\bexpir\w*.{0,30}\bcertificate\b(?! credentials)|\bcertificate\b[\s\S]{0,300}(?:thumbprint|\bpem\b|public key)|(?:thumbprint|\bpem\b|public key)[\s\S]{0,300}\bcertificate\b|public certificate/, 7),
     // A server's TLS certificate, or one the agent keeps (a store, an HTTPS binding, an app-signing identity): not
     // the credential the connection signs in with (InstallAppleCertificate, IISWebAppManagement, curl, Go's x509).
     // A Service Fabric connection's cluster certificate is that connection type's, not an Azure Resource Manager one's.

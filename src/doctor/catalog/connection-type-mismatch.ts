@@ -11,7 +11,7 @@ export default define({
     phrase("with authentication scheme", /expects a service (?:connection|endpoint) of type \S+ with authentication scheme/, -12),
     phrase(" of type ", /(?:is|is not|isn't) of type .{0,60}(?:azurerm|azure resource manager|github|generic|docker|kubernetes)/, 6),
     phrase(["type", "kind"], /(?:wrong|another|different) (?:service )?connection (?:type|kind)|(?:connection|endpoint) type (?:is )?(?:wrong|not supported)/, 8),
-    phrase(["generic", "docker", "github", "classic", "kubernetes"], /(?:gave|passed|selected|used|picked) (?:it |the task )?(?:our |a |the )?(?:generic|docker(?: registry)?|github|azure classic|kubernetes|npm|nuget|sonar\w*) (?:service )?connection/, 8),
+    phrase(["generic", "docker", "github", "classic", "kubernetes", "npm", "nuget", "sonar"], /(?:gave|passed|selected|used|picked) (?:it |the task )?(?:our |a |the )?(?:generic|docker(?: registry)?|github|azure classic|kubernetes|npm|nuget|sonar\w*) (?:service )?connection/, 8),
   ],
   cause:
     "Each task input that takes a service connection names the type it accepts (azureSubscription takes Azure Resource Manager, type AzureRM). The connection {connection} the pipeline names is of another type, so the run fails before any job; nothing was tried against Azure.",

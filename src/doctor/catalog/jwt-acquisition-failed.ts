@@ -20,7 +20,7 @@ export default define({
     phrase("not ready", /service connection (?:is )?not ready/, 6),
     // The token request never got an answer: network, proxy, TLS, name resolution, an outage — when the text is about
     // getting a token. A timeout or a refused connection alone is the network's (or a script's), not the connection's.
-    phrase(["timed out", "timeout", "time out", "proxy", "resolv", "no such host", "ssl", "refused", "reset", "closed", "socket", "econn", "etimedout", "enotfound", "unavailable", "bad gateway", "canceled", "sending the request"], new RegExp(`${ABOUT_A_TOKEN}[\\s\\S]{0,300}?${NO_ANSWER}|${NO_ANSWER}[\\s\\S]{0,300}?${ABOUT_A_TOKEN}`), 6),
+    phrase(["timed out", "timeout", "time out", "proxy", "resolv", "no such host", "ssl", "refused", "reset", "closed", "socket", "econn", "etimedout", "enotfound", "unavailable", "bad gateway", "canceled", "sending the request", "timedout", "resolution"], new RegExp(`${ABOUT_A_TOKEN}[\\s\\S]{0,300}?${NO_ANSWER}|${NO_ANSWER}[\\s\\S]{0,300}?${ABOUT_A_TOKEN}`), 6),
     // The wrapper around an AADSTS code: the code names the cause.
     phrase("aadsts", /aadsts\s?\d{5,}/, -12),
   ],

@@ -8,7 +8,7 @@ export default define({
   signals: [
     phrase("azure devops server", /not supported on azure devops server/, 16),
     phrase("azure devops server", /azure devops server(?: 20\d\d)?\b.{0,80}(?:workload identity|workloadidentityfederation|federat)/, 10),
-    phrase("workload identity", /(?:workload identity|workloadidentityfederation).{0,80}azure devops server/, 10),
+    phrase(["workload identity", "workloadidentityfederation"], /(?:workload identity|workloadidentityfederation).{0,80}azure devops server/, 10),
     phrase("use a service principal or a managed identity", /use a service principal or a managed identity/, 6),
   ],
   cause:

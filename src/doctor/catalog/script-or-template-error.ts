@@ -21,7 +21,7 @@ export default define({
     phrase(["invalid value", "missing required argument", "the argument", "is required, but no definition was found", "unrecognized arguments"], /error: unrecognized arguments:(?! --federated-token)|the argument "[^"]+" is required, but no definition was found|missing required argument|invalid value for (?:input|variable|parameter)/, 7),
     // Terraform's own state (a lock held by another run, a resource it does not manage yet) and az's own crashes.
     phrase(["state lock", "imported into the state", "unexpected error. here is the traceback", "state blob"], /error acquiring the state lock|state blob is already locked|needs to be imported into the state|the command failed with an unexpected error\. here is the traceback/, 12),
-    phrase(["invalidparameter", "invalidrequestcontent", "invalidresourcereference", "linkedinvalidpropertyid"], /\b(?:invalidparameter|invalidrequestcontent|invalidresourcereference|linkedinvalidpropertyid|invalidrequestformat)\b/, 9),
+    phrase(["invalidparameter", "invalidrequestcontent", "invalidresourcereference", "linkedinvalidpropertyid", "invalidrequestformat"], /\b(?:invalidparameter|invalidrequestcontent|invalidresourcereference|linkedinvalidpropertyid|invalidrequestformat)\b/, 9),
     // az refusing its own command line before it calls anything (`usage error: please specify --scope …`).
     phrase("usage error:", /\busage error: /, 10),
     phrase(["parameterbindingexception", "cannot bind argument", "parameterargumentvalidationerror", "positional parameter"], /parameterbindingexception|cannot bind argument to parameter|parameterargumentvalidationerror|a positional parameter cannot be found/, 8),

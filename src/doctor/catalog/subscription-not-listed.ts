@@ -18,7 +18,7 @@ export default define({
     phrase("subscription", /subscriptions?\b.{0,60}(?:missing|not (?:listed|shown|showing|visible|appear\w*)|(?:is |are )?(?:empty|blank)|(?:doesn't|does not|don't|do not) (?:show|appear|list))/, 7),
     // An empty picker of the connection's dialog; a list of something else (a task's server list) is not it.
     phrase(["drop", "picker"], /(?:drop-?down|picker)\b.{0,40}(?:empty|blank|missing|shows nothing)/, 6),
-    phrase("cached", /(?:old|cached|stale) (?:user )?token/, 4),
+    phrase(["cached", "stale", "old "], /(?:old|cached|stale) (?:user )?token/, 4),
     // A pipeline's `az login --service-principal` finding no subscription is the principal's missing role (rbac-authorization-failed).
     // AzureCLI@3 says so when told to sign in without a subscription (allowNoSubscriptions): a choice, not a failure.
     phrase("allownosubscriptions", /skipping subscription context per 'allownosubscriptions'/, -12),

@@ -8,7 +8,7 @@ export default define({
   signals: [
     phrase("references service ", /references service (?:connection|endpoint) (?:\$\([^)]{0,200}\)|\$\[)/, 24),
     phrase("$(", /(?:azuresubscription|connectedservicename(?:arm)?|serviceconnection)\s*[:=]\s*'?\$\((?!system)[^)]{1,200}\)/, 8),
-    phrase("previous task", /(?:output variable|previous task|preceding task).{0,80}(?:subscription|service connection)/, 8),
+    phrase(["previous task", "output variable", "preceding task"], /(?:output variable|previous task|preceding task).{0,80}(?:subscription|service connection)/, 8),
     phrase("t passed", /subscription (?:is ?n[o']t|not) passed/, 12),
     phrase("which could not be found", /service connection .{0,80} which could not be found/, 3),
     // A subscription id a step builds from a variable that is empty when it runs.

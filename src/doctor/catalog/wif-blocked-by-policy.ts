@@ -11,7 +11,7 @@ export default define({
     aadsts(700238, 14),
     aadsts(900382, 12),
     phrase("rejected the token issued by azure devops", /rejected the token issued by azure devops/, 12),
-    phrase("constrained", /(?:workload identity federation|federated identity) .{0,40}(?:constrained|disabled|restricted|blocked)/, 8),
+    phrase(["constrained", "disabled", "restricted", "blocked"], /(?:workload identity federation|federated identity) .{0,40}(?:constrained|disabled|restricted|blocked)/, 8),
     phrase("cross cloud", /confidential client is not supported in cross cloud/, 10),
     phrase("polic", /federat.{0,160}\bpolic(?:y|ies)\b|\bpolic(?:y|ies)\b.{0,160}(?:federat|\bwif\b|workload identit)/, 8),
   ],
