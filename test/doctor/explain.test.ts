@@ -282,6 +282,8 @@ describe("explain", () => {
       ["Error: Error building ARM Config: Authenticating using the Azure CLI is only supported as a User (not a Service Principal).", "tool-not-signed-in"],
       // azure/login given neither a subscription nor allow-no-subscriptions: the action's inputs, not the identity.
       ["Error: Ensure 'subscription-id' is supplied or 'allow-no-subscriptions' is 'true'.", "tool-not-signed-in"],
+      // The agent exchanging the connection's token for a registry's (a container job's image): the role on the registry.
+      ["##[error]Could not acquire ACR token from given AAD token. Please check that the necessary access is provided and try again.", "rbac-authorization-failed"],
       // git's and Docker's own credentials: the job's or a registry's, not an Azure connection's.
       ["fatal: Authentication failed for 'https://dev.azure.com/org/project/_git/repo/'", "script-or-template-error"],
       ["##[error]TF401019: The Git repository with name or identifier repo does not exist or you do not have permissions for the operation you are attempting.", "script-or-template-error"],

@@ -29,6 +29,9 @@ export default define({
     phrase("exited with non-zero exit code while uploading", /azcopy(?:\.exe)? exited with non-zero exit code while uploading files to blob storage/, 9),
     // A task that names the missing role assignment itself (AzureAppConfigurationExport@10's AccessDenied, task.json).
     phrase("required role assignment", /ensure (?:that )?the required role assignment is made for the identity/, 10),
+    // The agent pulling a container job's image with the connection: the registry refused to exchange its token
+    // (azure-pipelines-agent's ContainerOperationProvider; AcrPull is the role it needs).
+    phrase("could not acquire acr token", /could not acquire acr token from given aad token/, 9),
   ],
   // ARM names the action and the scope it refused.
   entities: [
