@@ -5,7 +5,8 @@
  * - `other` (not caused by the connection): precision and recall of answering `other`, and how many of the `other`
  *   messages got a connection diagnosis (the goal: none);
  * - calibration: expected calibration error of the stated confidence over the answers that name a cause (ten equal
- *   bins), and how many answers were "uncertain" and how often those were right.
+ *   bins), which way it leans (the answers stated below 0.5 and above, against how often each was right), and how many
+ *   answers were "uncertain" and how often those were right.
  * "unknown" and "no failure found" name no class, so they never count as right. Development misses are listed by id
  * and label → answer (`--misses`); held-out ones are only counted, so reading the bench leaks nothing.
  * bench:explain prints the same figures next to the written corpus.
@@ -47,6 +48,13 @@ export function calibrationError(answers: Array<{ confidence: number; right: boo
   return error;
 }
 
+/** Which way the calibration error leans for a set of answers: how sure they said they were, and how often they were right. */
+function leaning(answers: Array<{ confidence: number; right: boolean }>): string {
+  if (!answers.length) return "none";
+  const stated = answers.reduce((sum, a) => sum + a.confidence, 0) / answers.length;
+  return `${answers.length} answers at ${stated.toFixed(2)} on average, ${pct(answers.filter((a) => a.right).length, answers.length)} right`;
+}
+
 export function measureReal(entries: Entry[]): RealFigures {
   let top1 = 0;
   let top3 = 0;
@@ -81,6 +89,7 @@ export function measureReal(entries: Entry[]): RealFigures {
     `top-1 ${top1}/${n} (${pct(top1, n)}), top-3 ${top3}/${n} (${pct(top3, n)})`,
     `\`other\`: precision ${saidOtherRightly}/${saidOther} (${pct(saidOtherRightly, saidOther)}), recall ${saidOtherRightly}/${others} (${pct(saidOtherRightly, others)}); ${blamed} of ${others} blamed on the connection (${pct(blamed, others)})`,
     `calibration error ${calibrationError(calibrated).toFixed(3)} over ${calibrated.length} answers naming a cause; ${uncertain} uncertain (right among their three: ${uncertainRight})`,
+    `stated below 0.5: ${leaning(calibrated.filter((a) => a.confidence < 0.5))}; 0.5 and above: ${leaning(calibrated.filter((a) => a.confidence >= 0.5))}`,
   ].join("\n    ");
   return { line, misses };
 }
