@@ -371,6 +371,9 @@ describe("explain", () => {
       ["##[error]Job deploy: resource is not authorized. The service connection prod needs to be authorized.", "pipeline-not-authorized"],
       ["Failed to remove the Azure permission 'Contributor' for the service principal.", "delete-cleanup-failed"],
       ["Client address (20.1.2.3) is not authorized and caller is not a trusted service.", "network-or-firewall"],
+      // A name in double quotes, as a person retyping or a tool's JSON gives it, reads as in single ones.
+      ['The subscription "2f3a9c1e-1111-2222-3333-444455556666" could not be found.', "subscription-in-other-tenant"],
+      ['ERROR: The Resource "Microsoft.Web/sites/web" under resource group "rg" was not found.', "resource-not-found"],
       // The variable group editor linking a vault, and a run waiting on several resources' permits.
       ['Specified Azure service connection needs to have "Get, List" secret management permissions on the selected key vault.', "key-vault-access-denied"],
       ["This pipeline needs permission to access 2 resources before this run can continue to Build: variable group kv-secrets, service connection prod-arm", "pipeline-not-authorized"],

@@ -7,10 +7,10 @@ export default define({
   spec: ["S10"],
   signals: [
     aadsts(7000112, 14),
-    phrase("is disabled", /application '[^']*'\s*(?:\([^)]{0,200}\))?\s*is disabled/, 12),
+    phrase("is disabled", /application ['"][^'"]*['"]\s*(?:\([^)]{0,200}\))?\s*is disabled/, 12),
     phrase("application is disabled", /application is disabled/, 10),
     // Sign-in pages and clients when Microsoft or an administrator switched the app off.
-    phrase(["has been disabled", "was disabled"], /(?:application|app) (?:'[^']*' )?(?:\([^)]{0,200}\) )?(?:has been|was) disabled(?: by (?:microsoft|(?:an |your )?administrator))?/, 10),
+    phrase(["has been disabled", "was disabled"], /(?:application|app) (?:['"][^'"]*['"] )?(?:\([^)]{0,200}\) )?(?:has been|was) disabled(?: by (?:microsoft|(?:an |your )?administrator))?/, 10),
     phrase("70001", /aadsts70001\b/, 10),
     phrase("enabled for users to sign", /enabled for users to sign-?in/, 6),
     phrase("accountenabled", /accountenabled"?\s*[:=]\s*false/, 6),

@@ -22,7 +22,7 @@ export default define({
     // A Service Fabric connection's cluster certificate is that connection type's, not an Azure Resource Manager one's.
     phrase(["ssl", "tls", "x509", "https binding", "certificate store", "keychain", "provisioning profile", "fingerprint:", "server certificate", "cluster"], /\bssl\b|\btls\b|\bx509\b|https binding|certificate store|keychain|provisioning profile|\(fingerprint:|server certificate|\bcluster (?:endpoint|certificate)/, -10),
     // An App Service or Key Vault certificate a command names (az webapp config ssl, az keyvault certificate).
-    phrase(["certificate for thumbprint", "managed certificate", "--certificate-", "certificate file type"], /certificate for thumbprint '[^']*' not found|managed certificate|--certificate-(?:common-name|issuer)|certificate file type/, -10),
+    phrase(["certificate for thumbprint", "managed certificate", "--certificate-", "certificate file type"], /certificate for thumbprint ['"][^'"]*['"] not found|managed certificate|--certificate-(?:common-name|issuer)|certificate file type/, -10),
   ],
   entities: [{ entity: "thumbprint", weight: 4 }],
   cause:

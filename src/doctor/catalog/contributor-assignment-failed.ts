@@ -9,7 +9,7 @@ export default define({
     phrase("failed to assign ", /failed to assign (?:the )?contributor role/, 14),
     phrase("roleassignments/write", /microsoft\.authorization\/roleassignments\/write/, 9),
     // A user (not a service principal) refused the role-assignment write: the creating user lacks the right.
-    phrase("roleassignments/write", /the client '[^']+@[^']+' with object id .{0,200}roleassignments\/write/, 20),
+    phrase("roleassignments/write", /the client ['"][^'"]+@[^'"]+['"] with object id .{0,200}roleassignments\/write/, 20),
     phrase(["grant", "assign", "owner", "user access administrator", "contributor"], /(?:grant\w*|assign\w*) (?:it |the app\w* |the service principal )?(?:the |a )?(?:contributor )?role|(?:owner|user access administrator)\b.{0,80}(?:contributor|role)|only (?:have |a )?contributor/, 5),
     phrase(["assign", "grant"], /(?:could not|unable to|failed to) (?:assign|grant) .{0,40}(?:role|permission)/, 4),
     // A deployment's own role assignment refused to the connection's principal: its role, not the creation step.

@@ -11,15 +11,15 @@ export default define({
   spec: ["S17"],
   signals: [
     phrase(["resourcenotfound", "resourcegroupnotfound", "parentresourcenotfound", "storageaccountnotfound", "vaultnotfound", "containernotfound", "blobnotfound", "deploymentnotfound"], /\b(?:resourcenotfound|resourcegroupnotfound|parentresourcenotfound|storageaccountnotfound|vaultnotfound|containernotfound|blobnotfound|deploymentnotfound)\b/, 14),
-    phrase("under resource group", /the resource '[^']*' under resource group '[^']*' was not found/, 10),
-    phrase(["could not be found", "not found", "not be found"], /resource group '[^']*' could not be found|(?:web ?app|app service|function app|storage account|key ?vault|vault|cluster|registry|workspace|container|resource) (?:named |with name )?'?[\w.-]*'? (?:was |could )?not (?:be )?found/, 8),
+    phrase("under resource group", /the resource ['"][^'"]*['"] under resource group ['"][^'"]*['"] was not found/, 10),
+    phrase(["could not be found", "not found", "not be found"], /resource group ['"][^'"]*['"] could not be found|(?:web ?app|app service|function app|storage account|key ?vault|vault|cluster|registry|workspace|container|resource) (?:named |with name )?'?[\w.-]*'? (?:was |could )?not (?:be )?found/, 8),
     phrase(["does not exist", "doesn't exist"], /(?:resource|resource group|storage account|container|vault|web ?app|app service|slot|registry|cluster|file|path|directory|template) .{0,60}(?:does not|doesn't) exist/, 7),
     phrase(["is not correct", "missing region", "missing rg", "missing workspace", "exceeds maximum length"], /for httprequest is not correct|\[missing (?:region|rg|workspace)\]|resource id exceeds maximum length/, 10),
     phrase(["no such file", "cannot find path", "file not found", "template file", "no files matched", "could not find", "no package found"], /no such file or directory|cannot find path '|could not find (?:a part of )?the (?:file|path)|template file .{0,80}(?:not found|does not exist)|no files matched the search pattern|no package found with specified pattern/, 8),
     // A lookup by name that searched the subscription sees only what the identity may read (rbac-authorization-failed).
-    phrase(["secretnotfound", "certificatenotfound", "keynotfound", "was not found in this key vault", "secret '", "certificate '", "key '"], /\b(?:secretnotfound|certificatenotfound|keynotfound)\b|was not found in this key vault|(?:secret|certificate|key) '[^']+' (?:was )?not found/, 10),
+    phrase(["secretnotfound", "certificatenotfound", "keynotfound", "was not found in this key vault", "secret '", "certificate '", "key '"], /\b(?:secretnotfound|certificatenotfound|keynotfound)\b|was not found in this key vault|(?:secret|certificate|key) ['"][^'"]+['"] (?:was )?not found/, 10),
     phrase(" subscription", /(?:could not be found|does not exist) in (?:the )?(?:current )?subscription/, -6),
-    phrase(["the subscription", "subscriptionnotfound"], /subscriptionnotfound|the subscription '[^']*' could not be found/, -12),
+    phrase(["the subscription", "subscriptionnotfound"], /subscriptionnotfound|the subscription ['"][^'"]*['"] could not be found/, -12),
   ],
   cause:
     "The connection signed in and was allowed to ask; the resource the step names is not where it looks: a misspelt name, another resource group or subscription than the connection's scope, a resource a previous step was to create, or a pipeline variable that was empty when the name was built.",

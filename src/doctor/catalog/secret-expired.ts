@@ -10,7 +10,7 @@ export default define({
     // The Azure tasks' wording for a service principal whose token request failed: a secret that expired or is wrong.
     phrase("service principal used is valid", /verify if the service principal used is valid and not expired/, 5),
     aadsts(7000222, 14),
-    phrase("expired", /client secret keys? (?:for app '[^']*' )?(?:are|is|have) (?:been )?expired/, 12),
+    phrase("expired", /client secret keys? (?:for app ['"][^'"]*['"] )?(?:are|is|have) (?:been )?expired/, 12),
     phrase("secret expired", /secret expired,? update service connection/, 12),
     phrase("expired", /(?:service principal|client secret|spn|secret)(?:'s)? (?:has |have )?expired/, 7),
     phrase("expiredserviceprincipal", /expiredserviceprincipal/, 10),

@@ -14,7 +14,7 @@ export default define({
     phrase("50020", /aadsts50020/, 10),
     // The account signed in to a directory it is not in (user flows: the connection dialog, az login as a person).
     phrase(["50034", "does not exist in the"], /aadsts50034|user account .{0,80} does not exist in the .{0,80} directory/, 9),
-    phrase(["subscriptionnotfound", "could not be found"], /\bsubscriptionnotfound\b|the subscription '[^']+' could not be found/, 7),
+    phrase(["subscriptionnotfound", "could not be found"], /\bsubscriptionnotfound\b|the subscription ['"][^'"]+['"] could not be found/, 7),
     // az login's own words for an account whose subscriptions live in another tenant than the ones it found.
     phrase("contain accessible subscriptions", /tenants? (?:don't|do not|doesn't|does not) contain accessible subscriptions/, 10),
     phrase("multiple ", /multiple (?:entra id |azure ad )?(?:tenants|directories)/, 4),

@@ -12,7 +12,7 @@ export default define({
     phrase("no subscriptions ", /no subscriptions (?:were )?found/, 8),
     // az account set, or a tool through it, names a subscription the signed-in account's list lacks (a new
     // subscription the cached list does not have yet, another tenant's, one the identity has no role on).
-    phrase("doesn't exist in cloud", /the subscription of '[^']+' doesn't exist in cloud/, 9),
+    phrase("doesn't exist in cloud", /the subscription of ['"][^'"]+['"] doesn't exist in cloud/, 9),
     phrase(["subscription drop", "subscription picker", "subscription list"], /subscription (?:drop-?down|picker|list) is empty/, 10),
     phrase("supported account types", /supported account types/, 6),
     phrase("subscription", /subscriptions?\b.{0,60}(?:missing|not (?:listed|shown|showing|visible|appear\w*)|(?:is |are )?(?:empty|blank)|(?:doesn't|does not|don't|do not) (?:show|appear|list))/, 7),

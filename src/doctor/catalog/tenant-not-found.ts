@@ -8,7 +8,7 @@ export default define({
   signals: [
     aadsts(90002, 14),
     aadsts(900023, 12),
-    phrase("tenant '", /tenant '[^']*' not found/, 12),
+    phrase("tenant '", /tenant ['"][^'"]*['"] not found/, 12),
     phrase("neither a valid dns name", /neither a valid dns name,? nor a valid external domain/, 10),
     phrase("invalid_tenant", /invalid_tenant/, 6),
     phrase("tenant", /tenant(?: id)?\b.{0,60}(?:does ?n[o']t exist|doesn't exist|not found|typo|misspel\w*|wrong)/, 7),
