@@ -213,13 +213,15 @@ describe("explain", () => {
       "##[error]Post-step cleanup failed: EPERM: operation not permitted, unlink '/home/vsts/.gradle/gradle.properties'",
       "##[error]Could not clean up existing semaphore file 'D:\\a\\_temp\\symbols.sem'. The process cannot access the file because it is being used by another process.",
     ]);
-    expect(explain("##[error]Could not fetch access token for Azure. Verify if the Service Principal used is valid and not expired. Error: connect ETIMEDOUT 20.190.151.7:443").id).toBe("jwt-acquisition-failed");
-    expect(explain("Failed to obtain the Json Web Token(JWT) using service principal client ID. Exception message: The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.").id).toBe("jwt-acquisition-failed");
-    // AzureAppConfigurationExport@10's AccessDenied names the missing role assignment itself.
-    expect(explain("##[error]Access to the target App Configuration instance was denied. Please ensure the required role assignment is made for the identity running this task.").id).toBe("rbac-authorization-failed");
-    // AzureMysqlDeployment@1's and AzureNLBManagement@1's words for the same failure to get the connection's token.
-    expect(explain("##[error]Could not retrieve an access token for Azure. Status code: 401. Status message: Unauthorized").id).toBe("jwt-acquisition-failed");
-    expect(explain("##[error]Could not fetch access token. Status Code : 400 Status Message : Bad Request").id).toBe("jwt-acquisition-failed");
+    expectDiagnoses([
+      ["##[error]Could not fetch access token for Azure. Verify if the Service Principal used is valid and not expired. Error: connect ETIMEDOUT 20.190.151.7:443", "jwt-acquisition-failed"],
+      ["Failed to obtain the Json Web Token(JWT) using service principal client ID. Exception message: The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.", "jwt-acquisition-failed"],
+      // AzureAppConfigurationExport@10's AccessDenied names the missing role assignment itself.
+      ["##[error]Access to the target App Configuration instance was denied. Please ensure the required role assignment is made for the identity running this task.", "rbac-authorization-failed"],
+      // AzureMysqlDeployment@1's and AzureNLBManagement@1's words for the same failure to get the connection's token.
+      ["##[error]Could not retrieve an access token for Azure. Status code: 401. Status message: Unauthorized", "jwt-acquisition-failed"],
+      ["##[error]Could not fetch access token. Status Code : 400 Status Message : Bad Request", "jwt-acquisition-failed"],
+    ]);
     // azure-pipelines-task-lib's own: an empty connection input, a connection the job was never given.
     const empty = explain("2024-05-02T10:11:12.1234567Z ##[error]Input required: azureSubscription");
     expect(empty).toMatchObject({ id: "subscription-variable-runtime", rootCauseClass: "subscription_variable_not_passed" });
@@ -327,9 +329,11 @@ describe("explain", () => {
       "ERROR: usage error: please specify both --role and --scope when assigning a role to the managed identity",
       "ERROR: Certificate for thumbprint '0A1B2C3D' not found",
     ]);
-    expect(explain("curl: (60) SSL certificate problem: certificate has expired").id).toBe("network-or-firewall");
-    expect(explain("Get https://registry.contoso.com/v2/: x509: certificate has expired or is not yet valid").id).toBe("network-or-firewall");
-    expect(explain("AADSTS700027: The certificate with identifier used to sign the client assertion is expired on application.").id).toBe("certificate-invalid");
+    expectDiagnoses([
+      ["curl: (60) SSL certificate problem: certificate has expired", "network-or-firewall"],
+      ["Get https://registry.contoso.com/v2/: x509: certificate has expired or is not yet valid", "network-or-firewall"],
+      ["AADSTS700027: The certificate with identifier used to sign the client assertion is expired on application.", "certificate-invalid"],
+    ]);
   });
 
   it("answers the likeliest root-cause class: diagnoses of one class that share the evidence outweigh another's single best", () => {
