@@ -13,6 +13,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { blamesConnection } from "../src/doctor/catalog/define.js";
 import { explain } from "../src/doctor/explain.js";
 
 interface Entry {
@@ -73,7 +74,7 @@ export function measureReal(entries: Entry[]): RealFigures {
     if (right) top1++;
     else misses.push(`${e.id} ${e.label} → ${answer.rootCauseClass ?? "unknown"} (${answer.id}, ${answer.confidence.toFixed(2)}${answer.uncertain ? ", uncertain" : ""})`);
     if (classes.includes(e.label as never)) top3++;
-    if (e.label === "other" && answer.rootCauseClass !== null && answer.rootCauseClass !== "other") blamed++;
+    if (e.label === "other" && blamesConnection(answer.rootCauseClass)) blamed++;
     if (answer.rootCauseClass === "other") {
       saidOther++;
       if (e.label === "other") saidOtherRightly++;

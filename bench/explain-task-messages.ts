@@ -6,6 +6,7 @@
  * of those are stated (not uncertain), and lists the stated ones for a reader to judge (`--list`). It needs the
  * tasks' sources, which svcconn does not keep: run it where a copy was fetched.
  */
+import { blamesConnection } from "../src/doctor/catalog/define.js";
 import { explain } from "../src/doctor/explain.js";
 import { taskFiles, taskSource } from "../scripts/task-facts.js";
 
@@ -36,7 +37,7 @@ for (const [message, origin] of messages) {
   const answer = explain(message);
   const rootCause = answer.rootCauseClass ?? (answer.id === "no-failure-found" ? "no failure found" : "unknown");
   byClass.set(rootCause, (byClass.get(rootCause) ?? 0) + 1);
-  if (answer.rootCauseClass === null || answer.rootCauseClass === "other") continue;
+  if (!blamesConnection(answer.rootCauseClass)) continue;
   blamed++;
   if (!answer.uncertain) stated.push(`  ${origin} → ${answer.id} (${answer.confidence}): ${message.replace(/\s+/g, " ").slice(0, 160)}`);
 }

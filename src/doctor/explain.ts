@@ -1,4 +1,4 @@
-import type { RootCauseClass } from "./catalog/define.js";
+import { blamesConnection, type RootCauseClass } from "./catalog/define.js";
 import { CATALOG, type Diagnosis } from "./catalog/index.js";
 import { ENTITY_NEEDLES, extractEntities, fill, type Entities } from "./entities.js";
 import { type EvidenceModel, type EvidenceModelFile, learnedScores, loadModel } from "./evidence.js";
@@ -253,8 +253,7 @@ const SPEAKS_OF_ACCESS = /token|credential|secret|certificate|tenant|subscriptio
 /** Without such words, a connection diagnosis that no code, phrase or context speaks for scores nothing. */
 function withoutLearnedBlame(scores: Scored[], lower: string): Scored[] {
   if (SPEAKS_OF_ACCESS.test(lower)) return scores;
-  const blames = (d: Diagnosis) => d.rootCauseClass !== null && d.rootCauseClass !== "other";
-  return bestFirst(scores.map((s) => (blames(s.diagnosis) && s.evidence <= 0 && s.score > s.evidence ? { ...s, score: s.evidence } : s)));
+  return bestFirst(scores.map((s) => (blamesConnection(s.diagnosis.rootCauseClass) && s.evidence <= 0 && s.score > s.evidence ? { ...s, score: s.evidence } : s)));
 }
 
 /** The scores with what the context says added: the scheme given or shown, the task's supported schemes. */
@@ -348,7 +347,6 @@ const MOST_CONFIDENT = 0.95;
  * this: on real development messages 4 in 10 such answers are right, however the words add up.
  */
 const WORDS_ONLY_CONFIDENT = 0.35;
-
 
 /**
  * The answer is a root cause, so the likeliest class leads: when several diagnoses of one class (the twelve ways a

@@ -39,6 +39,9 @@ export const ROOT_CAUSE_CLASSES = [
 ] as const;
 export type RootCauseClass = (typeof ROOT_CAUSE_CLASSES)[number];
 
+/** Whether an answer of this class names a cause in the service connection (not `other`, not unrecognised). */
+export const blamesConnection = (rootCauseClass: RootCauseClass | null): boolean => rootCauseClass !== null && rootCauseClass !== "other";
+
 export interface Diagnosis {
   id: string;
   /** The root-cause class it belongs to (null only for `unknown`, which names no cause). */
