@@ -12,7 +12,7 @@ export default define({
     phrase(["heap out of memory", "out of memory", "outofmemory", "no space left", "disk full", "not enough space", "oomkilled", "disk is full", "exit code 137"], /javascript heap out of memory|\bout of memory\b|outofmemoryexception|no space left on device|not enough space on the disk|\bdisk (?:is )?full\b|\boomkilled\b|exit code 137\b/, 14),
     phrase(["is not recognized as", "command not found", "not installed", "could not find a version", "term '", "failed to find", "unable to locate executable"], /is not recognized as (?:an internal or external command|the name of a cmdlet)|: command not found|is not installed on the agent|could not find a version that satisfies|the term ['"][^'"]+['"] is not recognized|failed to find \w+ tool in paths|unable to locate executable file/, 8),
     // Go's and Node's words for a program that is not on the agent, and AzurePowerShell's for a module version it lacks.
-    phrase(["executable file not found", "enoent", "could not find the modules", "could not find the module"], /executable file not found in \$path|\bspawn [^ ]+ enoent\b|could not find the modules?:? '?az/, 12),
+    phrase(["executable file not found", "enoent", "could not find the module"], /executable file not found in \$path|\bspawn [^ ]+ enoent\b|could not find the modules?:? '?az/, 12),
     phrase(["self-hosted", "agent version", "upgrade the agent", "minimum agent version", "upgrade your agent"], /requires (?:a )?(?:newer|minimum) agent version|upgrade (?:your|the) agent|agent version [\d.]+ (?:is|does not)/, 10),
   ],
   cause:

@@ -6,7 +6,7 @@ export default define({
   title: "Two service connections visible to the project have the name the pipeline uses",
   spec: ["S14"],
   signals: [
-    phrase(["is ambiguous", "is ambig"], /service (?:connection|endpoint) name .{1,120}? is ambig/, 16),
+    phrase("is ambig", /service (?:connection|endpoint) name .{1,120}? is ambig/, 16),
     phrase("ambiguous", /(?:connections?|endpoints?|named?)\b.{0,80}\bambiguous\b|\bambiguous\b.{0,80}\b(?:connection|endpoint)/, 6),
     phrase(["same name", "more than one", "named", "called"], /(?:two|several|multiple|more than one) (?:service )?connections? (?:\w+ ){0,4}(?:same name|named|called)|(?:name )?matches more than one connection|connections with the same name/, 8),
   ],

@@ -17,7 +17,7 @@ export default define({
     phrase("managedidentitycredential", /managedidentitycredential (?:authentication )?(?:failed|unavailable)/, 10),
     phrase("managed identity", /(?:no )?managed identity (?:endpoint )?(?:not found|is not available|was not found|unavailable)/, 9),
     // A tool that cannot sign in with one (jason-johnson's terraform-cli before Terraform 0.12, and the like).
-    phrase(["identity is not supported", "is not supported"], /managed (?:service )?identity (?:\(msi\) )?(?:authentication )?is not supported/, 10),
+    phrase("is not supported", /managed (?:service )?identity (?:\(msi\) )?(?:authentication )?is not supported/, 10),
     // @azure/identity's ManagedIdentityCredential when nothing answers on the agent (no identity there to ask).
     phrase("managed identity endpoint", /request to the managed identity endpoint timed out|managed identity endpoint (?:is )?(?:not reachable|unreachable|unavailable)/, 10),
     phrase("identity not found", /identity not found/, 5),

@@ -23,7 +23,7 @@ export default define({
     phrase(["initializeaz.ps1"], /initializeaz\.ps1:\d+[\s\S]{0,600}please provide a valid tenant or a valid subscription/, 14),
     // Az PowerShell after a service principal's sign-in that found no subscription it may read: its advice to sign in misleads.
     phrase("authorized to access an azure subscription", /no subscription found in the context\. please ensure that the credentials you provided are authorized to access an azure subscription/, 14),
-    phrase(["forbidden", "403"], /(?:statuscode=403|status code:? 403|\(403\) forbidden|403 \(forbidden\))/, 3),
+    phrase("403", /(?:statuscode=403|status code:? 403|\(403\) forbidden|403 \(forbidden\))/, 3),
     // AzureFileCopy@4+ (AzCopy 10) signs in with the connection: its README asks for Storage Blob Data Contributor or
     // Owner, and without one AzCopy fails with only this (AFC_AzCopyBlobUploadNonZeroExitCode).
     phrase("exited with non-zero exit code while uploading", /azcopy(?:\.exe)? exited with non-zero exit code while uploading files to blob storage/, 9),

@@ -11,7 +11,7 @@ export default define({
   spec: ["S17"],
   signals: [
     phrase(["alreadytaken", "alreadyexists", "alreadyinuse", "conflictingservername", "already taken", "already in use", "namenotavailable", "given name"], /\b(?:storageaccountalreadytaken|vaultalreadyexists|websitewithgivennamealreadyexists|registrynamealreadyinuse|namenotavailable|conflictingservername|servernamealreadyexists)\b|is already taken|is already in use|with (?:the )?given name .{0,80} already exists/, 14),
-    phrase(["accountnameinvalid", "invalidresourcename", "invalidname", "is not a valid name", "naming rules", "is not a valid", "must be between", "can only contain", "naming", "invalid"], /\b(?:accountnameinvalid|invalidresourcename|invalidname|invalidvaultname|invalidsitename)\b|is not a valid (?:storage account |resource |vault |app )?name|must be between \d+ and \d+ characters|can only contain (?:lowercase )?letters|naming (?:rules|restrictions)/, 12),
+    phrase(["invalid", "is not a valid", "must be between", "can only contain", "naming"], /\b(?:accountnameinvalid|invalidresourcename|invalidname|invalidvaultname|invalidsitename)\b|is not a valid (?:storage account |resource |vault |app )?name|must be between \d+ and \d+ characters|can only contain (?:lowercase )?letters|naming (?:rules|restrictions)/, 12),
     phrase("already exists", /(?:storage account|web ?app|website|app service|key ?vault|vault|registry|server|cluster|workspace|resource group) .{0,80}already exists/, 8),
     phrase(["already exists in location", "already exists - to be managed"], /the resource ['"][^'"]+['"] already exists in location|already exists - to be managed via terraform/, 10),
     // Names in Azure DevOps and Entra ID are their own diagnoses.
