@@ -11,28 +11,14 @@
  * and label → answer (`--misses`); held-out ones are only counted, so reading the bench leaks nothing.
  * bench:explain prints the same figures next to the written corpus.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { blamesConnection } from "../src/doctor/catalog/define.js";
 import { explain } from "../src/doctor/explain.js";
-
-interface Entry {
-  id: string;
-  message: string;
-  label: string;
-}
+import { loadRealMessages, type RealMessage } from "../test/doctor/corpus.js";
 
 export interface RealFigures {
   line: string;
   misses: string[];
 }
-
-const folder = join(import.meta.dirname, "..", "test", "fixtures", "explain-real");
-const load = (name: string): Entry[] =>
-  readFileSync(join(folder, name), "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Entry);
 
 const pct = (n: number, of: number) => `${((100 * n) / Math.max(1, of)).toFixed(0)} %`;
 
@@ -56,7 +42,7 @@ function leaning(answers: Array<{ confidence: number; right: boolean }>): string
   return `${answers.length} answers at ${stated.toFixed(2)} on average, ${pct(answers.filter((a) => a.right).length, answers.length)} right`;
 }
 
-export function measureReal(entries: Entry[]): RealFigures {
+export function measureReal(entries: RealMessage[]): RealFigures {
   let top1 = 0;
   let top3 = 0;
   let blamed = 0;
@@ -95,8 +81,8 @@ export function measureReal(entries: Entry[]): RealFigures {
   return { line, misses };
 }
 
-export const realDevelopment = () => measureReal(load("development.jsonl"));
-export const realHeldOut = () => measureReal(load("held-out.jsonl"));
+export const realDevelopment = () => measureReal(loadRealMessages("development"));
+export const realHeldOut = () => measureReal(loadRealMessages("held-out"));
 
 // Run as a script (bench:explain imports the figures). `--development` leaves the held-out part unmeasured: tuning
 // reads only development figures.

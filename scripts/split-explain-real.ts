@@ -12,13 +12,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-interface Entry {
-  id: string;
-  message: string;
-  label: string;
-  source: string;
-  context?: unknown;
-}
+import { type RealMessage as Entry, sourceOf } from "../test/doctor/corpus.js";
 
 const args = process.argv.slice(2);
 const from = args.includes("--from") ? args[args.indexOf("--from") + 1]! : join(import.meta.dirname, "..", "..", "shared", "explain-real");
@@ -33,13 +27,6 @@ const entries: Entry[] = ["dev-a.jsonl", "dev-b.jsonl"].flatMap((file) =>
       return { id, message, label, source, context };
     }),
 );
-
-/** A GitHub repository, or the site. */
-function sourceOf(url: string): string {
-  const { host, pathname } = new URL(url);
-  const parts = pathname.split("/").filter(Boolean);
-  return host === "github.com" ? `${host}/${parts.slice(0, 2).join("/")}`.toLowerCase() : host.toLowerCase();
-}
 
 const bySource = new Map<string, Entry[]>();
 for (const e of entries) bySource.set(sourceOf(e.source), [...(bySource.get(sourceOf(e.source)) ?? []), e]);

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { CATALOG } from "../src/doctor/catalog/index.js";
 import { type EvidenceModel, type EvidenceModelFile, features, learnedScores, loadModel } from "../src/doctor/evidence.js";
 import { readForScoring, signalScores } from "../src/doctor/explain.js";
-import { type LabelledMessage, loadCorpus } from "../test/doctor/corpus.js";
+import { type LabelledMessage, loadCorpus, loadRealMessages } from "../test/doctor/corpus.js";
 
 const OUT = join(process.cwd(), "src/doctor/model.json");
 const CLASSES = CATALOG.map((d) => d.id);
@@ -163,11 +163,7 @@ for (const alpha of grid.alpha) {
  * here), and how many of them a configuration's model trained on the whole corpus puts in the right root-cause
  * class. The written corpus cannot tell tied configurations apart; what real messages look like can.
  */
-const realDevelopment = readFileSync(join(process.cwd(), "test/fixtures/explain-real/development.jsonl"), "utf8")
-  .split("\n")
-  .filter(Boolean)
-  .map((line) => JSON.parse(line) as { message: string; label: string })
-  .map((e) => ({ ...score(EMPTY_MODEL, { id: "unknown", source: "real", text: e.message, split: "development" }), realLabel: e.label }));
+const realDevelopment = loadRealMessages("development").map((e) => ({ ...score(EMPTY_MODEL, { id: "unknown", source: "real", text: e.message, split: "development" }), realLabel: e.label }));
 const fullModels = new Map<string, EvidenceModel>();
 function realAccuracy(c: Configuration): number {
   const key = `${c.alpha}/${c.cap}`;

@@ -33,3 +33,26 @@ export function loadCorpus(): Map<string, LabelledMessage[]> {
   }
   return corpus;
 }
+
+/** A real message users posted (test/fixtures/explain-real), labelled with its root-cause class. */
+export interface RealMessage {
+  id: string;
+  message: string;
+  label: string;
+  source: string;
+  context?: unknown;
+}
+
+/** One part of the real messages: `development` (tuned and trained on) or `held-out` (measured, never read while tuning). */
+export function loadRealMessages(part: "development" | "held-out"): RealMessage[] {
+  return readFileSync(join(process.cwd(), "test/fixtures/explain-real", `${part}.jsonl`), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as RealMessage);
+}
+
+/** Where a real message was posted: a GitHub repository, or the site. Messages of one source never sit on both sides of a split. */
+export function sourceOf(url: string): string {
+  const { host, pathname } = new URL(url);
+  return host === "github.com" ? `${host}/${pathname.split("/").filter(Boolean).slice(0, 2).join("/")}`.toLowerCase() : host.toLowerCase();
+}

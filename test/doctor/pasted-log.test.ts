@@ -1,10 +1,9 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { schemeSupport, taskMentioned, taskNamed } from "../../src/core/tasks/schemes.js";
 import { explain, redact } from "../../src/doctor/explain.js";
 import { readPasted, UnknownScheme } from "../../src/doctor/pasted-log.js";
 import { explainRun } from "../../src/doctor/run-failure.js";
+import { loadRealMessages } from "./corpus.js";
 
 /** A task log as the agent writes it: timestamps, the task's header, debug lines, then `lines`. */
 function taskLog(task: string, version: string, lines: string[]): string {
@@ -77,10 +76,7 @@ describe("a pasted log", () => {
   });
 
   it("gives every real development message the same class inside a task log, PowerShell's or Terraform's frame, stack traces, JSON or a Markdown quote, as alone (an uncertain answer stays uncertain)", () => {
-    const real = readFileSync(join(import.meta.dirname, "..", "fixtures", "explain-real", "development.jsonl"), "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { id: string; message: string });
+    const real = loadRealMessages("development");
     const wrapped = (message: string, prefix: string) => message.split("\n").flatMap((line) => (line.match(/.{1,70}(?:\s|$)|\S+/g) ?? [""]).map((piece) => `${prefix}${piece.trimEnd()}`));
     for (const e of real) {
       const answer = explain(e.message);

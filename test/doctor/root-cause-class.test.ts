@@ -1,18 +1,11 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT_CAUSE_CLASSES } from "../../src/doctor/catalog/define.js";
 import { CATALOG } from "../../src/doctor/catalog/index.js";
 import { explain } from "../../src/doctor/explain.js";
+import { loadRealMessages, type RealMessage, sourceOf } from "./corpus.js";
 
 // Issue 23: every diagnosis declares the root-cause class real messages are labelled with, `explain` returns it,
 // and the real messages are split once by source (test/fixtures/explain-real, scripts/split-explain-real.ts).
-
-const fixture = (name: string) =>
-  readFileSync(join(import.meta.dirname, "..", "fixtures", "explain-real", name), "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { id: string; label: string; source: string; note?: string });
 
 describe("root-cause classes", () => {
   it("each diagnosis belongs to one of the 18 classes; only `unknown` to none", () => {
@@ -51,12 +44,8 @@ describe("root-cause classes", () => {
   });
 
   it("the real messages are split by source: no repository or site on both sides, at least 35 % held out, no collectors' notes", () => {
-    const development = fixture("development.jsonl");
-    const heldOut = fixture("held-out.jsonl");
-    const sourceOf = (url: string) => {
-      const { host, pathname } = new URL(url);
-      return host === "github.com" ? `${host}/${pathname.split("/").filter(Boolean).slice(0, 2).join("/")}`.toLowerCase() : host.toLowerCase();
-    };
+    const development: Array<RealMessage & { note?: string }> = loadRealMessages("development");
+    const heldOut: Array<RealMessage & { note?: string }> = loadRealMessages("held-out");
     const seen = new Set(development.map((e) => sourceOf(e.source)));
     expect(heldOut.filter((e) => seen.has(sourceOf(e.source)))).toEqual([]);
     expect(heldOut.length / (heldOut.length + development.length)).toBeGreaterThanOrEqual(0.35);
