@@ -239,5 +239,7 @@ describe("redaction for --prompt", () => {
   it("keeps what diagnoses need: codes, ids, trace ids", () => {
     const text = "AADSTS7000215: Invalid client secret provided. Trace ID: 1a2b3c4d-0000-4000-8000-000000000000 app '8d1f7b38-0000-4000-8000-00000000c1d2'";
     expect(redact(text)).toBe(text);
+    // A connection string keeps the fields around the secret: the server and user say which login failed.
+    expect(redact("Server=tcp:sql1.database.windows.net;Password=Hunter2Hunter2;User ID=deployer")).toBe("Server=tcp:sql1.database.windows.net;Password=[redacted];User ID=deployer");
   });
 });
