@@ -301,6 +301,31 @@ describe("explain", () => {
     ]);
   });
 
+  it("reads ARM's documented deployment error codes that are not the connection's (Troubleshoot common Azure deployment errors)", () => {
+    expectDiagnoses([
+      ['ERROR: {"code": "DeploymentQuotaExceeded", "message": "Creating the deployment \'main\' would exceed the quota of \'800\'."}', "quota-or-capacity"],
+      ['{"code":"ResourceQuotaExceeded","message":"Creating the resource of type \'Microsoft.Web/serverFarms\' would exceed the quota of \'10\' resources per resource group."}', "quota-or-capacity"],
+      ["##[error]MissingRegistrationForLocation: The subscription is not registered for the resource type 'components' in the location 'centralus'.", "quota-or-capacity"],
+      ['{"code":"SubscriptionNotRegistered","message":"The subscription is not registered to use namespace \'Microsoft.Storage\'."}', "quota-or-capacity"],
+      ["ERROR: (FeatureNotSupported) The feature is not supported in this region.", "quota-or-capacity"],
+      ['{"code":"DnsRecordInUse","message":"DNS record app.westeurope.cloudapp.azure.com is already used by another public IP."}', "resource-name-taken-or-invalid"],
+      ["##[error]ReservedResourceName: The resource name 'microsoft-app' or a part of the name is a trademarked or reserved word.", "resource-name-taken-or-invalid"],
+      ['{"code":"ImageNotFound","message":"The platform image \'Canonical:UbuntuServer:18.04-LTS:latest\' is not available."}', "resource-not-found"],
+      ["##[error]InvalidContentLink: Unable to download deployment content from 'https://example.org/azuredeploy.json'.", "resource-not-found"],
+      ['{"code":"PropertyChangeNotAllowed","message":"Changing property \'osDisk.name\' is not allowed."}', "script-or-template-error"],
+      ['{"code":"PrivateIPAddressInReservedRange","message":"Private static IP address 10.0.0.1 falls within reserved IP range of subnet prefix 10.0.0.0/24."}', "script-or-template-error"],
+      ["ERROR: (InvalidResourceNamespace) The resource namespace 'Microsoft.Webs' is invalid.", "script-or-template-error"],
+      ['{"code":"InvalidApiVersionParameter","message":"The api-version \'2030-01-01\' is invalid."}', "script-or-template-error"],
+      ['{"code":"JobSizeExceeded","message":"The deployment size exceeds the maximum allowed size of 4 MB."}', "script-or-template-error"],
+      ["ERROR: (BadRequest) The parameter properties.sku has an invalid value.", "script-or-template-error"],
+      ["ERROR: (RequestConflict) Cannot modify resource with id '/subscriptions/***/resourceGroups/rg/providers/Microsoft.Web/sites/app' because the resource entity provisioning state is not terminal.", "service-unavailable-or-throttled"],
+      ['{"code":"DeploymentActiveAndUneditable","message":"Unable to edit or replace deployment \'main\': previous deployment is still active."}', "service-unavailable-or-throttled"],
+      ["ERROR: (GatewayTimeout) The gateway did not receive a response from 'Microsoft.Web' within the specified time period.", "service-unavailable-or-throttled"],
+    ]);
+    // A code of the request's own does not outvote the identity's refusal it wraps.
+    expectDiagnoses([['ERROR: (BadRequest) {"code":"AuthorizationFailed","message":"The client \'***\' with object id \'***\' does not have authorization to perform action \'Microsoft.Resources/deployments/validate/action\' over scope \'/subscriptions/***\'."}', "rbac-authorization-failed"]]);
+  });
+
   it("blames the connection on learned words only where the text speaks of access; a server's or the agent's certificate is not the connection's", () => {
     // Tasks' own messages (microsoft/azure-pipelines-tasks task.json): DotNetCoreInstaller@1 WarningVersionNotFound,
     // KubernetesManifest@0 DownloadKubeCtlFailed, UseDotNet@2 FailedToReadGlobalJson, UsePythonVersion@0

@@ -10,7 +10,9 @@ export default define({
     phrase(["quotaexceeded", "insufficientquota", "operationnotallowed", "exceeding approved", "quota"], /\b(?:quotaexceeded|insufficientquota|subscriptionquotaexceeded)\b|exceeding approved .{0,60}quota|results in exceeding (?:the )?(?:approved )?quota|quota (?:limit|exceeded)|exceeds? (?:the )?quota/, 16),
     phrase(["skunotavailable", "allocationfailed", "zonalallocationfailed", "overconstrainedallocation", "not available in location", "capacity", "not available in"], /\b(?:skunotavailable|allocationfailed|zonalallocationfailed|overconstrainedallocationrequest)\b|(?:sku|size) .{0,60}(?:is )?(?:currently )?not available in (?:location|region)|insufficient capacity|capacity (?:is )?(?:not available|constrained)/, 16),
     phrase(["maxstorageaccountscount", "maximum", "limit", "cannot create more than", "already contains", "exceeded", "limitreached"], /maxstorageaccountscountpersubscriptionexceeded|(?:reached|exceeded|exceeds) the maximum (?:number|count) of|has reached (?:its|the) limit of|\b\w+(?:limitreached|limitexceeded|countexceeded)\b|cannot create more than \d+|already contains \d+ .{0,60}maximum allowed|the maximum number of .{0,60} allowed/, 12),
-    phrase(["regiondoesnotallowprovisioning", "locationnotavailableforresourcetype", "noregisteredproviderfound", "missingsubscriptionregistration"], /\b(?:regiondoesnotallowprovisioning|locationnotavailableforresourcetype|noregisteredproviderfound|missingsubscriptionregistration)\b/, 12),
+    phrase(["regiondoesnotallowprovisioning", "locationnotavailableforresourcetype", "noregisteredproviderfound", "missingsubscriptionregistration", "missingregistrationforlocation", "subscriptionnotregistered", "featurenotsupported"], /\b(?:regiondoesnotallowprovisioning|locationnotavailableforresourcetype|noregisteredproviderfound|missingsubscriptionregistration|missingregistrationforlocation|subscriptionnotregistered|featurenotsupported)\b/, 12),
+    // ARM's limits on deployments themselves (Troubleshoot common Azure deployment errors): history, resources per group, groups per deployment.
+    phrase(["deploymentquotaexceeded", "resourcequotaexceeded", "toomanytargetresourcegroups"], /\b(?:deploymentquotaexceeded|resourcequotaexceeded|toomanytargetresourcegroups)\b/, 14),
   ],
   cause:
     "The connection signed in and has the role; the subscription's quota (cores, public IPs, storage accounts, a service's own limits) or the region's capacity for the size asked for is what stops the deployment — or the resource provider is not registered in the subscription, which is a subscription setting too.",
@@ -20,5 +22,5 @@ export default define({
     "For MissingSubscriptionRegistration: az provider register --namespace <Microsoft.X> with an identity that may (Contributor on the subscription).",
   ],
   verify: ["az vm list-usage --location <region> (or the service's usage API) shows room for the deployment.", "Re-run the step; the deployment succeeds."],
-  references: ["https://learn.microsoft.com/azure/quotas/quotas-overview", "https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-sku-not-available"],
+  references: ["https://learn.microsoft.com/azure/quotas/quotas-overview", "https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-sku-not-available", "https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/common-deployment-errors"],
 });

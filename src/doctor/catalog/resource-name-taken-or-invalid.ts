@@ -11,6 +11,8 @@ export default define({
   spec: ["S17"],
   signals: [
     phrase(["alreadytaken", "alreadyexists", "alreadyinuse", "conflictingservername", "already taken", "already in use", "namenotavailable", "given name"], /\b(?:storageaccountalreadytaken|vaultalreadyexists|websitewithgivennamealreadyexists|registrynamealreadyinuse|namenotavailable|conflictingservername|servernamealreadyexists)\b|is already taken|is already in use|with (?:the )?given name .{0,80} already exists/, 14),
+    // ARM's codes for a DNS name another resource holds and a name with a reserved word (common deployment errors).
+    phrase(["dnsrecordinuse", "reservedresourcename", "trademarked or reserved"], /\b(?:dnsrecordinuse|reservedresourcename)\b|is a trademarked or reserved word/, 14),
     phrase(["invalid", "is not a valid", "must be between", "can only contain", "naming"], /\b(?:accountnameinvalid|invalidresourcename|invalidname|invalidvaultname|invalidsitename)\b|is not a valid (?:storage account |resource |vault |app )?name|must be between \d+ and \d+ characters|can only contain (?:lowercase )?letters|naming (?:rules|restrictions)/, 12),
     phrase("already exists", /(?:storage account|web ?app|website|app service|key ?vault|vault|registry|server|cluster|workspace|resource group) .{0,80}already exists/, 8),
     phrase(["already exists in location", "already exists - to be managed"], /the resource ['"][^'"]+['"] already exists in location|already exists - to be managed via terraform/, 10),
@@ -25,5 +27,5 @@ export default define({
     "For naming rules: the resource type's rules in Azure's naming restrictions (for example storage accounts: 3–24 lower-case letters and digits).",
   ],
   verify: ["The name check says it is available (nameAvailable: true).", "Re-run the deployment."],
-  references: ["https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules", "https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-storage-account-name"],
+  references: ["https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules", "https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-storage-account-name", "https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/common-deployment-errors"],
 });

@@ -11,6 +11,8 @@ export default define({
   spec: ["S17"],
   signals: [
     phrase(["resourcenotfound", "resourcegroupnotfound", "parentresourcenotfound", "storageaccountnotfound", "vaultnotfound", "containernotfound", "blobnotfound", "deploymentnotfound"], /\b(?:resourcenotfound|resourcegroupnotfound|parentresourcenotfound|storageaccountnotfound|vaultnotfound|containernotfound|blobnotfound|deploymentnotfound)\b/, 14),
+    // A platform image the VM names, or a linked template's URL ARM could not download (common deployment errors).
+    phrase(["imagenotfound", "invalidcontentlink", "unable to download deployment content"], /\b(?:imagenotfound|invalidcontentlink)\b|unable to download deployment content/, 12),
     phrase("under resource group", /the resource ['"][^'"]*['"] under resource group ['"][^'"]*['"] was not found/, 10),
     phrase(["not found", "not be found"], /resource group ['"][^'"]*['"] could not be found|(?:web ?app|app service|function app|storage account|key ?vault|vault|cluster|registry|workspace|container|resource) (?:named |with name )?'?[\w.-]*'? (?:was |could )?not (?:be )?found/, 8),
     phrase(["does not exist", "doesn't exist"], /(?:resource|resource group|storage account|container|vault|web ?app|app service|slot|registry|cluster|file|path|directory|template) .{0,60}(?:does not|doesn't) exist/, 7),
@@ -38,5 +40,5 @@ export default define({
     },
   ],
   distinguish: ["'The subscription … could not be found' is about the connection's subscription (subscription-not-listed), not a resource."],
-  references: ["https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-not-found"],
+  references: ["https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-not-found", "https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/common-deployment-errors"],
 });

@@ -22,6 +22,14 @@ export default define({
     // Terraform's own state (a lock held by another run, a resource it does not manage yet) and az's own crashes.
     phrase(["state lock", "imported into the state", "unexpected error. here is the traceback", "state blob"], /error acquiring the state lock|state blob is already locked|needs to be imported into the state|the command failed with an unexpected error\. here is the traceback/, 12),
     phrase(["invalidparameter", "invalidrequestcontent", "invalidresourcereference", "linkedinvalidpropertyid", "invalidrequestformat"], /\b(?:invalidparameter|invalidrequestcontent|invalidresourcereference|linkedinvalidpropertyid|invalidrequestformat)\b/, 9),
+    // ARM's codes for a template or request that asks for what cannot be (common deployment errors): the template's to fix.
+    phrase(
+      ["jobsizeexceeded", "privateipaddress", "propertychangenotallowed", "subnetsnotinsamevnet", "invalidresourcenamespace", "invalidresourcetype", "invalidapiversion", "inusesubnetcannotbedeleted", "passwordtoolong"],
+      /\b(?:jobsizeexceeded|privateipaddress(?:inreservedrange|notinsubnet)|propertychangenotallowed|subnetsnotinsamevnet|invalidresourcenamespace|invalidresourcetype|invalidapiversion(?:parameter)?|inusesubnetcannotbedeleted|passwordtoolong)\b/,
+      10,
+    ),
+    // ARM's plain 400 for a property it refuses, in az's and the REST body's forms (an identity's failures carry their own codes).
+    phrase(["(badrequest)", "badrequest"], /\(badrequest\)|"code": ?"badrequest"|\bcode: ?badrequest\b/, 6),
     // az refusing its own command line before it calls anything (`usage error: please specify --scope …`).
     phrase("usage error:", /\busage error: /, 10),
     phrase(["parameterbindingexception", "cannot bind argument", "parameterargumentvalidationerror", "positional parameter"], /parameterbindingexception|cannot bind argument to parameter|parameterargumentvalidationerror|a positional parameter cannot be found/, 8),

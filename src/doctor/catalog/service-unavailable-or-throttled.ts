@@ -21,9 +21,13 @@ export default define({
     phrase(["toomanyrequests", "too many requests", "rate limit", "throttl", "retry-after"], /toomanyrequests|too many requests|rate limit (?:exceeded|is exceeded)|\bthrottl(?:ed|ing)\b|retry-after/, 11),
     phrase("429", /(?:status(?: code)?[:= ]*429|\(429\)|\b429 too many|http 429)/, 8),
     phrase(["serviceunavailable", "service unavailable", "temporarily unavailable", "unavailable"], /serviceunavailable|service unavailable|temporarily unavailable|service is (?:currently )?unavailable/, 10),
-    phrase(["503", "502", "504", "bad gateway", "gateway timeout", "gateway time-out"], /(?:status(?: code)?[:= ]*50[234]|\(50[234]\)|\b50[234] (?:service|bad|gateway)|bad gateway|gateway time-?out)/, 7),
+    phrase(["503", "502", "504", "bad gateway", "gateway timeout", "gateway time-out", "gatewaytimeout", "gatewaytime-out"], /(?:status(?: code)?[:= ]*50[234]|\(50[234]\)|\b50[234] (?:service|bad|gateway)|bad gateway|gateway ?time-?out)/, 7),
     // A write that meets another in flight on the same resource: wait and retry.
-    phrase(["another operation", "operation is in progress", "anotheroperationinprogress", "already in progress"], /another operation (?:on this or (?:a )?dependent resource )?is in progress|\banotheroperationinprogress\b|an operation is (?:already )?in progress|deployment is already in progress/, 11),
+    phrase(
+      ["another operation", "operation is in progress", "anotheroperationinprogress", "already in progress", "requestconflict", "deploymentactiveanduneditable", "provisioning state is not terminal"],
+      /another operation (?:on this or (?:a )?dependent resource )?is in progress|\b(?:anotheroperationinprogress|requestconflict|deploymentactiveanduneditable)\b|an operation is (?:already )?in progress|deployment is already in progress|provisioning state is not terminal/,
+      11,
+    ),
     phrase(["internalservererror", "internal server error", "internal error occurred"], /internalservererror|internal server error|an internal error occurred/, 5),
   ],
   cause:
