@@ -326,6 +326,28 @@ describe("explain", () => {
     expectDiagnoses([['ERROR: (BadRequest) {"code":"AuthorizationFailed","message":"The client \'***\' with object id \'***\' does not have authorization to perform action \'Microsoft.Resources/deployments/validate/action\' over scope \'/subscriptions/***\'."}', "rbac-authorization-failed"]]);
   });
 
+  it("reads Terraform's own diagnostics, kubectl's, App Service's and az's words for a configuration or a tool, not the connection", () => {
+    expectDiagnoses([
+      ["│ Error: Inconsistent dependency lock file", "script-or-template-error"],
+      ['│ Error: Backend initialization required, please run "terraform init"', "script-or-template-error"],
+      ["│ Error: Unsupported Terraform Core version", "script-or-template-error"],
+      ["│ Error: Reference to undeclared input variable\n│ \n│   on main.tf line 3, in resource \"azurerm_resource_group\" \"rg\":", "script-or-template-error"],
+      ["│ Error: Provider produced inconsistent result after apply", "script-or-template-error"],
+      ['error: unable to recognize "deploy.yaml": no matches for kind "Deployment" in version "extensions/v1beta1"', "script-or-template-error"],
+      ['error: exec plugin: invalid apiVersion "client.authentication.k8s.io/v1alpha1"', "script-or-template-error"],
+      ["##[error]Error: Package deployment using ZIP Deploy failed. Refer logs for more details.", "script-or-template-error"],
+      ["##[error]Error: Input required: backendAzureRmStorageAccountName", "script-or-template-error"],
+      ["ERROR: az: 'containerapp' is misspelled or not recognized by the system.", "script-or-template-error"],
+      ["ERROR: An error occurred. Pip failed with status code 1. Use --debug for more information.", "agent-or-pool"],
+      ["##[error]Error: Failed to fetch App Service 'app' application settings. Error: Could not find App Service with name app", "resource-not-found"],
+    ]);
+    // A registry Terraform could not reach is the network, whatever Terraform's summary; an empty connection input is the connection's.
+    expectDiagnoses([
+      ["│ Error: Failed to query available provider packages\n│ Could not retrieve the list of available versions for provider hashicorp/azurerm: could not connect to registry.terraform.io: Failed to request discovery document: Get \"https://registry.terraform.io/.well-known/terraform.json\": dial tcp: lookup registry.terraform.io: i/o timeout", "network-or-firewall"],
+      ["##[error]Input required: backendServiceArm", "subscription-variable-runtime"],
+    ]);
+  });
+
   it("blames the connection on learned words only where the text speaks of access; a server's or the agent's certificate is not the connection's", () => {
     // Tasks' own messages (microsoft/azure-pipelines-tasks task.json): DotNetCoreInstaller@1 WarningVersionNotFound,
     // KubernetesManifest@0 DownloadKubeCtlFailed, UseDotNet@2 FailedToReadGlobalJson, UsePythonVersion@0

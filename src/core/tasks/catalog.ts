@@ -44,3 +44,13 @@ export const BUILTIN_TASKS: TaskFacts[] = builtin.tasks;
 export const MARKETPLACE: TaskExtension[] = marketplace.extensions.map((e) => ({ id: e.id, name: e.name, tasks: e.tasks.map((t) => ({ ...t, extension: e.id })) }));
 
 export const versionText = (t: TaskFacts) => `${t.version.major}.${t.version.minor}.${t.version.patch}`;
+
+/**
+ * The names (and YAML aliases) task inputs give an Azure Resource Manager service connection, over the built-in and
+ * Marketplace tasks, lower-cased: what a task's "Input required: <name>" names when its connection was empty.
+ */
+export const AZURE_RM_CONNECTION_INPUTS: readonly string[] = [
+  ...new Set(
+    [...BUILTIN_TASKS, ...MARKETPLACE.flatMap((e) => e.tasks)].flatMap((t) => t.inputs.filter((i) => i.type === "connectedService:AzureRM").flatMap((i) => [i.name, ...(i.aliases ?? [])].map((n) => n.toLowerCase()))),
+  ),
+].sort();

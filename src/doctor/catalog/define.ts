@@ -1,3 +1,4 @@
+import { AZURE_RM_CONNECTION_INPUTS } from "../../core/tasks/catalog.js";
 import type { ConnectionScheme } from "../../core/tasks/schemes.js";
 import type { Entities } from "../entities.js";
 
@@ -87,5 +88,8 @@ export function phrase(needle: string | string[], pattern: RegExp | string, weig
   if (/[A-Z]/.test(source.replace(/\\[A-Za-z]/g, ""))) throw new Error(`a signal's pattern is written in lower case: ${source}`);
   return { needles, pattern: new RegExp(source), weight };
 }
+
+/** The names task inputs give an Azure Resource Manager connection, as a pattern's alternation (the tasks' own input names). */
+export const CONNECTION_INPUT = `(?:${AZURE_RM_CONNECTION_INPUTS.join("|")})\\b`;
 
 export const define = (diagnosis: Diagnosis): Diagnosis => diagnosis;

@@ -1,4 +1,4 @@
-import { define, phrase } from "./define.js";
+import { CONNECTION_INPUT, define, phrase } from "./define.js";
 
 /**
  * Not the service connection: the step's own code failed — a build, a test, a package restore, a script's syntax,
@@ -30,6 +30,48 @@ export default define({
     ),
     // ARM's plain 400 for a property it refuses, in az's and the REST body's forms (an identity's failures carry their own codes).
     phrase(["(badrequest)", "badrequest"], /\(badrequest\)|"code": ?"badrequest"|\bcode: ?badrequest\b/, 6),
+    // Terraform's own diagnostics about the configuration, its modules, providers and lock file (the summaries in
+    // hashicorp/terraform's internal/ packages); a provider's sign-in failures, the backend's state reads and downloads
+    // from a registry (often the network: their details say) are not among them.
+    phrase(
+      [
+        "invalid reference",
+        "invalid index",
+        "invalid function argument",
+        "invalid value for input variable",
+        "invalid for_each argument",
+        "invalid count argument",
+        "invalid resource type",
+        "unsupported attribute",
+        "unsupported block type",
+        "unsupported terraform core version",
+        "reference to undeclared ",
+        "inconsistent dependency lock file",
+        "backend initialization required",
+        "module not installed",
+        "required plugins are not installed",
+        "failed to load plugin schemas",
+        "provider produced inconsistent",
+        "duplicate resource",
+        "duplicate module call",
+        "duplicate variable declaration",
+        "duplicate output definition",
+        "cycle: ",
+        "incorrect attribute value type",
+        "missing required provider configuration",
+        "saved plan is stale",
+      ],
+      /\berror: (?:invalid (?:reference|index|function argument|value for input variable|for_each argument|count argument|resource type)|unsupported (?:attribute|block type|terraform core version)|reference to undeclared |inconsistent dependency lock file|backend initialization required|module not installed|required plugins are not installed|failed to load plugin schemas|provider produced inconsistent (?:result|final plan)|duplicate (?:resource|module call|variable declaration|output definition)|cycle: |incorrect attribute value type|missing required provider configuration|saved plan is stale)/,
+      12,
+    ),
+    // kubectl refusing a manifest or a credential plugin's API version: the manifest's or the tools' versions.
+    phrase(["no matches for kind", "exec plugin: invalid apiversion"], /no matches for kind "[^"]+" in version|exec plugin: invalid apiversion/, 10),
+    // App Service's deployment of the package itself (Kudu's logs say why), and a package type the platform refuses.
+    phrase(["zip deploy failed", "only supported for windows platform"], /package deployment using zip deploy failed|zip deploy failed|generated package is only supported for windows platform/, 10),
+    // A task input left empty that names no connection (backendAzureRmStorageAccountName): the step's YAML.
+    phrase("input required: ", new RegExp(`input required: (?!${CONNECTION_INPUT})[\\w.]+`), 7),
+    // az refusing its own command line (an extension's command not installed, a typo).
+    phrase("is misspelled or not recognized by the system", /is misspelled or not recognized by the system/, 10),
     // az refusing its own command line before it calls anything (`usage error: please specify --scope …`).
     phrase("usage error:", /\busage error: /, 10),
     phrase(["parameterbindingexception", "cannot bind argument", "parameterargumentvalidationerror", "positional parameter"], /parameterbindingexception|cannot bind argument to parameter|parameterargumentvalidationerror|a positional parameter cannot be found/, 8),

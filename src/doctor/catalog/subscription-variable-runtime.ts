@@ -1,4 +1,4 @@
-import { define, phrase } from "./define.js";
+import { CONNECTION_INPUT, define, phrase } from "./define.js";
 
 export default define({
   id: "subscription-variable-runtime",
@@ -16,7 +16,7 @@ export default define({
     // azure-pipelines-task-lib (lib.json LIB_InputRequired, LIB_EndpointAuthNotExist, LIB_EndpointNotExist): the task's
     // connection input was empty when the step ran, or names a connection the job was never given — what a name
     // set at run time leaves; a literal name is resolved (or refused) before any step runs.
-    phrase("input required:", /input required: (?:azuresubscription|connectedservicename(?:arm)?|azureresourcemanagerconnection|serviceconnection|azureconnection)\b/, 9),
+    phrase("input required:", new RegExp(`input required: ${CONNECTION_INPUT}`), 9),
     phrase(["endpoint auth data not present", "endpoint not present:"], /endpoint auth data not present|endpoint not present: /, 9),
   ],
   // The connection the run looked for is still a macro: it was not known when the pipeline compiled.
