@@ -421,6 +421,8 @@ describe("explain", () => {
       ["ERROR: Storage account 'stweb' not found.", "resource-not-found"],
       ["##[error]Job deploy: resource is not authorized. The service connection prod needs to be authorized.", "pipeline-not-authorized"],
       ["Failed to remove the Azure permission 'Contributor' for the service principal.", "delete-cleanup-failed"],
+      // Entra ID's "Insufficient privileges" while deleting the connection's application is a clean-up, not a registration.
+      ["Failed to delete the application '8d1f7b38' in Microsoft Entra ID. Error: Insufficient privileges to complete the operation.", "delete-cleanup-failed"],
       ["Client address (20.1.2.3) is not authorized and caller is not a trusted service.", "network-or-firewall"],
       // A name in double quotes, as a person retyping or a tool's JSON gives it, reads as in single ones.
       ['The subscription "2f3a9c1e-1111-2222-3333-444455556666" could not be found.', "subscription-in-other-tenant"],

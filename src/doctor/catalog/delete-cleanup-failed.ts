@@ -15,6 +15,8 @@ export default define({
     phrase("rol", /'ro(?:le|ld)assignmentid'/, 6),
     phrase("delete", /(?:unable|cannot|can't|failed) to delete (?:the |an |a )?(?:existing )?(?:azure ?rm |arm )?service connection/, 8),
     phrase("deep=false", /deep=false/, 4),
+    // Deleting the connection's application or service principal in Entra ID (whatever refused it: a right, a lock).
+    phrase(["failed to delete", "failed to remove", "unable to delete", "unable to remove"], /(?:failed|unable) to (?:delete|remove) (?:the )?(?:app|application|service principal)\b/, 10),
     phrase(["delet", "remov"], /(?:delet\w*|remov\w*) (?:the |an |a |our |my )?(?:automatic |old |arm |azure ?rm )?service connection.{0,160}(?:still there|left (?:behind|over)|orphan\w*|clean\w* ?up|remain\w*|not (?:deleted|removed))/, 10),
     phrase("orphan", /orphan\w* (?:app|application|service principal|role assignment|enterprise app)/, 8),
     // A clean-up that failed, of what a connection's deletion removes (a task's own clean-up of its files is not it).
