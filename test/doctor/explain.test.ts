@@ -16,7 +16,7 @@ import { loadCorpus, type Split } from "./corpus.js";
 const REQUIRED_IDS = [
   "guest-permission", "app-registration-disallowed", "session-expired", "subscription-in-other-tenant", "contributor-assignment-failed",
   "subscription-not-listed", "secret-invalid", "secret-expired", "app-not-found", "service-principal-missing", "app-disabled",
-  "jwt-acquisition-failed", "subscription-variable-runtime", "managed-identity-unsupported", "rbac-authorization-failed", "key-vault-access-denied",
+  "jwt-acquisition-failed", "subscription-variable-runtime", "managed-identity-unsupported", "rbac-authorization-failed", "key-vault-access-denied", "database-access-denied",
   "pipeline-not-authorized", "delete-cleanup-failed", "wif-issuer-mismatch", "wif-subject-mismatch", "wif-no-federated-credentials",
   "wif-assertion-expired", "wif-blocked-by-policy", "wif-multitenant-app", "task-lacks-wif-support", "endpoint-creator-role-missing",
   "certificate-invalid", "tenant-not-found", "endpoint-role-missing", "duplicate-connection-name", "application-change-denied",
@@ -346,6 +346,32 @@ describe("explain", () => {
       ["│ Error: Failed to query available provider packages\n│ Could not retrieve the list of available versions for provider hashicorp/azurerm: could not connect to registry.terraform.io: Failed to request discovery document: Get \"https://registry.terraform.io/.well-known/terraform.json\": dial tcp: lookup registry.terraform.io: i/o timeout", "network-or-firewall"],
       ["##[error]Input required: backendServiceArm", "subscription-variable-runtime"],
     ]);
+  });
+
+  it("reads PowerShell's and Az PowerShell's own words: a script's errors, a module the agent lacks, a session without the task's sign-in", () => {
+    expectDiagnoses([
+      ["##[error]Cannot index into a null array.", "script-or-template-error"],
+      ["##[error]You cannot call a method on a null-valued expression.", "script-or-template-error"],
+      ['##[error]Cannot find an overload for "Add" and the argument count: "1".', "script-or-template-error"],
+      ["##[error]Import-Module : The specified module 'SqlServer' was not loaded because no valid module file was found in any module directory.", "agent-or-pool"],
+      ["Install-Module: No match was found for the specified search criteria and module name 'Az'. Try Get-PSRepository to see all available registered module repositories.", "agent-or-pool"],
+      ["##[error]The remote server returned an error: (404) Not Found.", "resource-not-found"],
+      // Start-Job or another runspace has none of the task's context: the script's session, not the connection.
+      ["Your Azure credentials have not been set up or have expired, please run Connect-AzAccount to set up your Azure credentials.", "tool-not-signed-in"],
+      ['Set-AzContext : The provided account 8d1f7b38 does not have access to subscription ID "2f3a9c1e". Please try logging in with different credentials or a different subscription ID.', "rbac-authorization-failed"],
+    ]);
+  });
+
+  it("reads a database that knows the connection's token but has no user for it as a database permission, and its firewall as the network", () => {
+    expectDiagnoses([
+      ["##[error]Login failed for user '<token-identified principal>'.", "database-access-denied"],
+      ['Msg 916: The server principal "<token-identified principal>" is not able to access the database "appdb" under the current security context.', "database-access-denied"],
+      ["##[error]Invoke-Sqlcmd : A network-related or instance-specific error occurred while establishing a connection to SQL Server. The server was not found or was not accessible.", "network-or-firewall"],
+      ["Cannot open server 'sql1' requested by the login. Client with IP address '20.1.2.3' is not allowed to access the server. Login failed for user '<token-identified principal>'.", "network-or-firewall"],
+    ]);
+    const answer = explain("Login failed for user '<token-identified principal>'.");
+    expect(answer.rootCauseClass).toBe("authorization_failed_rbac");
+    expect(answer.fix.join(" ")).toContain("FROM EXTERNAL PROVIDER");
   });
 
   it("blames the connection on learned words only where the text speaks of access; a server's or the agent's certificate is not the connection's", () => {

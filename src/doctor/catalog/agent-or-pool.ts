@@ -13,6 +13,8 @@ export default define({
     phrase(["is not recognized as", "command not found", "not installed", "could not find a version", "term '", "failed to find", "unable to locate executable"], /is not recognized as (?:an internal or external command|the name of a cmdlet)|: command not found|is not installed on the agent|could not find a version that satisfies|the term ['"][^'"]+['"] is not recognized|failed to find \w+ tool in paths|unable to locate executable file/, 8),
     // Go's and Node's words for a program that is not on the agent, and AzurePowerShell's for a module version it lacks.
     phrase(["executable file not found", "enoent", "could not find the module"], /executable file not found in \$path|\bspawn [^ ]+ enoent\b|could not find the modules?:? '?az/, 12),
+    // A PowerShell module the agent does not have (or cannot get from the gallery).
+    phrase(["no valid module file was found", "no match was found for the specified search criteria"], /no valid module file was found in any module directory|no match was found for the specified search criteria and module name/, 10),
     // az installing an extension on the agent with pip, which failed (the agent's Python or network).
     phrase("pip failed with status code", /pip failed with status code/, 9),
     phrase(["self-hosted", "agent version", "upgrade the agent", "minimum agent version", "upgrade your agent"], /requires (?:a )?(?:newer|minimum) agent version|upgrade (?:your|the) agent|agent version [\d.]+ (?:is|does not)/, 10),

@@ -29,6 +29,7 @@ import networkOrFirewall from "./network-or-firewall.js";
 import serviceUnavailableOrThrottled from "./service-unavailable-or-throttled.js";
 import pipelineNotAuthorized from "./pipeline-not-authorized.js";
 import rbacAuthorizationFailed from "./rbac-authorization-failed.js";
+import databaseAccessDenied from "./database-access-denied.js";
 import keyVaultAccessDenied from "./key-vault-access-denied.js";
 import secretExpired from "./secret-expired.js";
 import secretInvalid from "./secret-invalid.js";
@@ -67,6 +68,7 @@ export const CATALOG: Diagnosis[] = [
   managedIdentityUnsupported,
   rbacAuthorizationFailed,
   keyVaultAccessDenied,
+  databaseAccessDenied,
   pipelineNotAuthorized,
   deleteCleanupFailed,
   wifIssuerMismatch,

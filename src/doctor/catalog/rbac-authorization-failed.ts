@@ -22,6 +22,8 @@ export default define({
     // AzurePowerShell@5's own Set-AzContext (InitializeAz.ps1) after the connection's sign-in: the principal sees no such subscription.
     phrase(["initializeaz.ps1"], /initializeaz\.ps1:\d+[\s\S]{0,600}please provide a valid tenant or a valid subscription/, 14),
     // Az PowerShell after a service principal's sign-in that found no subscription it may read: its advice to sign in misleads.
+    // Set-AzContext for a subscription the signed-in principal holds no role on.
+    phrase("does not have access to subscription", /the provided account [^ ]+ does not have access to subscription/, 12),
     phrase("authorized to access an azure subscription", /no subscription found in the context\. please ensure that the credentials you provided are authorized to access an azure subscription/, 14),
     phrase("403", /(?:statuscode=403|status code:? 403|\(403\) forbidden|403 \(forbidden\))/, 3),
     // AzureFileCopy@4+ (AzCopy 10) signs in with the connection: its README asks for Storage Blob Data Contributor or

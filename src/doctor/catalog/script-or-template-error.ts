@@ -70,6 +70,12 @@ export default define({
     phrase(["zip deploy failed", "only supported for windows platform"], /package deployment using zip deploy failed|zip deploy failed|generated package is only supported for windows platform/, 10),
     // A task input left empty that names no connection (backendAzureRmStorageAccountName): the step's YAML.
     phrase("input required: ", new RegExp(`input required: (?!${CONNECTION_INPUT})[\\w.]+`), 7),
+    // PowerShell's own runtime errors in a script: its logic, whatever it was about to call.
+    phrase(
+      ["cannot index into a null array", "null-valued expression", "cannot find an overload for", "cannot be found on this object", "has not been set", "in expression or statement"],
+      /cannot index into a null array|you cannot call a method on a null-valued expression|cannot find an overload for "|property '[^']+' cannot be found on this object|the variable '\$[^']+' cannot be retrieved because it has not been set|unexpected token '[^']*' in expression or statement/,
+      10,
+    ),
     // az refusing its own command line (an extension's command not installed, a typo).
     phrase("is misspelled or not recognized by the system", /is misspelled or not recognized by the system/, 10),
     // az refusing its own command line before it calls anything (`usage error: please specify --scope …`).

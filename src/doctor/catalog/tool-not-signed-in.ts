@@ -17,6 +17,9 @@ export default define({
     phrase(["connect-azaccount", "login-azurermaccount", "connect-azureaccount", "add-azurermaccount"], /run (?:connect-azaccount|login-azurermaccount|connect-azureaccount|add-azurermaccount) to login|no (?:current )?(?:azure )?(?:subscription|context) (?:found|set).{0,60}connect-azaccount/, 10),
     phrase(["not all values are present", "not all parameters are provided", "ensure 'client-id'", "creds", "login doesn't read", "ensure 'subscription-id' is supplied"], /not all values are present\. ensure 'client-id' and 'tenant-id' are supplied|not all parameters are provided in 'creds'|@v\d login doesn't read service principal|login doesn't read|ensure 'subscription-id' is supplied or 'allow-no-subscriptions'/, 14),
     phrase(["must be configured", "must be set", "must be specified", "client_id", "arm_"], /a subscription id must be configured when authenticating|(?:client id|client secret|tenant id|subscription id) must be (?:configured|set|specified)|arm_(?:client_id|client_secret|tenant_id|subscription_id) (?:is )?(?:not set|empty|missing)/, 11),
+    // Az.Accounts when a script's own session holds no context (a job, another runspace, AzureRM beside Az): the
+    // connection's sign-in happened in the task's session, not this one.
+    phrase("your azure credentials have not been set up or have expired", /your azure credentials have not been set up or have expired, please run connect-azaccount/, 14),
     phrase(["before you can run azure devops commands", "az devops login"], /before you can run azure devops commands, you need to run the login command|az devops login/, 12),
     // Older azurerm providers read az's sign-in only for a user: a service principal must be handed to the provider itself.
     phrase("only supported as a user", /authenticating using the azure cli is only supported as a user/, 12),
