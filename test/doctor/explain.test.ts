@@ -16,13 +16,13 @@ import { loadCorpus, type Split } from "./corpus.js";
 const REQUIRED_IDS = [
   "guest-permission", "app-registration-disallowed", "session-expired", "subscription-in-other-tenant", "contributor-assignment-failed",
   "subscription-not-listed", "secret-invalid", "secret-expired", "app-not-found", "service-principal-missing", "app-disabled",
-  "jwt-acquisition-failed", "subscription-variable-runtime", "managed-identity-unsupported", "rbac-authorization-failed", "key-vault-access-denied", "database-access-denied",
+  "jwt-acquisition-failed", "subscription-variable-runtime", "managed-identity-unsupported", "rbac-authorization-failed", "key-vault-access-denied",
   "pipeline-not-authorized", "delete-cleanup-failed", "wif-issuer-mismatch", "wif-subject-mismatch", "wif-no-federated-credentials",
   "wif-assertion-expired", "wif-blocked-by-policy", "wif-multitenant-app", "task-lacks-wif-support", "endpoint-creator-role-missing",
   "certificate-invalid", "tenant-not-found", "endpoint-role-missing", "duplicate-connection-name", "application-change-denied",
   "scheme-unsupported-on-server", "connection-type-mismatch", "connection-name-ambiguous", "network-or-firewall", "service-unavailable-or-throttled",
   "task-lacks-certificate-support", "resource-not-found", "lock-or-policy-denied", "quota-or-capacity", "agent-or-pool", "tool-not-signed-in",
-  "script-directory-permission", "script-or-template-error",
+  "script-directory-permission", "script-or-template-error", "pipeline-resource-not-authorized", "database-access-denied",
   "pipelines-credential-misconfigured", "ci-oidc-token-unavailable", "terraform-without-oidc", "resource-name-taken-or-invalid", "unknown",
 ];
 
@@ -372,6 +372,19 @@ describe("explain", () => {
     const answer = explain("Login failed for user '<token-identified principal>'.");
     expect(answer.rootCauseClass).toBe("authorization_failed_rbac");
     expect(answer.fix.join(" ")).toContain("FROM EXTERNAL PROVIDER");
+  });
+
+  it("tells a service connection the run may not use from the other resources Azure DevOps refuses in the same words", () => {
+    expectDiagnoses([
+      ["##[error]The pipeline is not valid. Job Deploy: Environment production could not be found. The environment does not exist or has not been authorized for use.", "pipeline-resource-not-authorized"],
+      ["The pipeline is not valid. Job Build: Variable group shared could not be found. The variable group does not exist or has not been authorized for use. For authorization details, refer to https://aka.ms/yamlauthz.", "pipeline-resource-not-authorized"],
+      ["##[error]The pipeline is not valid. Job Deploy: Step input azureSubscription references service connection prod which could not be found. The service connection does not exist, has been disabled or has not been authorized for use.", "pipeline-not-authorized"],
+      ["Service connection : kv-conn used in variable group : secrets is not valid. Either service connection does not exist or has not been authorized for use.", "pipeline-not-authorized"],
+      ["##[error]The pipeline is not valid. Could not find a pool with name Linux. The pool does not exist or has not been authorized for use.", "agent-or-pool"],
+      // A task the organization has not installed: its name is no task log's header, and no scheme is in question.
+      ["##[error]A task is missing. The pipeline references a task called 'TerraformTaskV4'. This usually indicates the task isn't installed, and you may be able to install it from the Marketplace: https://marketplace.visualstudio.com.", "script-or-template-error"],
+      ["/azure-pipelines.yml (Line: 3, Col: 1): A sequence was not expected", "script-or-template-error"],
+    ]);
   });
 
   it("blames the connection on learned words only where the text speaks of access; a server's or the agent's certificate is not the connection's", () => {

@@ -28,6 +28,7 @@ import managedIdentityUnsupported from "./managed-identity-unsupported.js";
 import networkOrFirewall from "./network-or-firewall.js";
 import serviceUnavailableOrThrottled from "./service-unavailable-or-throttled.js";
 import pipelineNotAuthorized from "./pipeline-not-authorized.js";
+import pipelineResourceNotAuthorized from "./pipeline-resource-not-authorized.js";
 import rbacAuthorizationFailed from "./rbac-authorization-failed.js";
 import databaseAccessDenied from "./database-access-denied.js";
 import keyVaultAccessDenied from "./key-vault-access-denied.js";
@@ -98,6 +99,7 @@ export const CATALOG: Diagnosis[] = [
   lockOrPolicyDenied,
   quotaOrCapacity,
   agentOrPool,
+  pipelineResourceNotAuthorized,
   toolNotSignedIn,
   scriptDirectoryPermission,
   scriptOrTemplateError,

@@ -16,8 +16,10 @@ export default define({
     phrase("references service ", /references service (?:connection|endpoint) (?!\$[([]).{1,80} which could not be found/, 6),
     // A connection named by $(variable) is not a permissions problem: the name was unknown at compile time.
     phrase("references service ", /references service (?:connection|endpoint) \$[([]/, -20),
-    // The same sentence is said of agent pools; a pool is not a service connection.
+    // The same sentence is said of agent pools, environments, variable groups, secure files and repositories: none is a
+    // service connection (pipeline-resource-not-authorized, agent-or-pool).
     phrase(["a pool", "pool with name"], /could not find a pool|pool with name/, -30),
+    phrase(["does not exist or has not been authorized for use"], /the (?:environment|variable group|secure file|repository|agent queue) does not exist or has not been authorized for use/, -20),
   ],
   cause:
     "Service connections are protected resources. The pipeline ({pipeline}) is not on the connection {connection}'s list of permitted pipelines (and the connection is not open to all pipelines), so the run stops before any job starts.",

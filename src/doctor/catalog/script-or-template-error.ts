@@ -76,6 +76,10 @@ export default define({
       /cannot index into a null array|you cannot call a method on a null-valued expression|cannot find an overload for "|property '[^']+' cannot be found on this object|the variable '\$[^']+' cannot be retrieved because it has not been set|unexpected token '[^']*' in expression or statement/,
       10,
     ),
+    // Azure Pipelines' own YAML and template errors: a file position, an expression it cannot read.
+    phrase(["(line: ", "unrecognized value: '"], /\(line: \d+, col: \d+\): |unrecognized value: '[^']*'\. located at position/, 6),
+    // The server compiling a run whose YAML names a task the organization has not installed (TaskMissing).
+    phrase("a task is missing", /a task is missing\. the pipeline references a task called/, 16),
     // az refusing its own command line (an extension's command not installed, a typo).
     phrase("is misspelled or not recognized by the system", /is misspelled or not recognized by the system/, 10),
     // az refusing its own command line before it calls anything (`usage error: please specify --scope …`).
