@@ -414,6 +414,8 @@ describe("explain", () => {
       "ERROR: specifying fewer than 2 characters for day is ambiguous.",
       "ERROR: usage error: please specify both --role and --scope when assigning a role to the managed identity",
       "ERROR: Certificate for thumbprint '0A1B2C3D' not found",
+      // azd's: an empty subscription id in a reference is the reference's, not an empty subscription list.
+      "ERROR: invalid akvs:// reference 'akvs:///kv-app/db-pass': subscription-id must not be empty",
     ]);
     expectDiagnoses([
       ["curl: (60) SSL certificate problem: certificate has expired", "network-or-firewall"],
