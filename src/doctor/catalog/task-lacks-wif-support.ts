@@ -13,7 +13,10 @@ export default define({
     phrase("getassertion", /clientassertioncredential: getassertion/, 10),
     phrase("cannot read propert", /cannot read propert(?:y|ies) (?:of undefined )?\(?(?:reading )?'(?:retrievesecret|serviceprincipalkey|authorization|parameters)'/, 9),
     phrase("service principal used is valid", /verify if the service principal used is valid and not expired/, -6),
-    phrase("unsupported protocol scheme", /unsupported protocol scheme/, 12),
+    // Go's error for a URL without a scheme: the federated token's request URL was empty (the tool did not get the
+    // pipeline's OIDC endpoint) — on its own it is any empty URL.
+    phrase("unsupported protocol scheme", /(?:cannot request token|azureadtokenexchange)[\s\S]{0,80}unsupported protocol scheme/, 12),
+    phrase("unsupported protocol scheme", /unsupported protocol scheme/, 4),
     phrase("audience=api://azureadtokenexchange", /\?audience=api:\/\/azureadtokenexchange/, 10),
     phrase("support", /(?:task|version)\b.{0,40}(?:does not|doesn't|do not) support (?:workload identity|wif\b|the workloadidentityfederation)/, 12),
     phrase("workloadidentityfederation", /(?:scheme|authentication) .{0,30}workloadidentityfederation.{0,30}(?:not supported|unsupported|is not valid)|unsupported authenti\w* scheme '?workloadidentityfederation/, 12),
