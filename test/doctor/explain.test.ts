@@ -339,6 +339,8 @@ describe("explain", () => {
       ["##[error]Error: Input required: backendAzureRmStorageAccountName", "script-or-template-error"],
       ["ERROR: az: 'containerapp' is misspelled or not recognized by the system.", "script-or-template-error"],
       ["ERROR: An error occurred. Pip failed with status code 1. Use --debug for more information.", "agent-or-pool"],
+      ["Error: Cannot find module 'express'\nRequire stack:\n- /home/vsts/work/1/s/server.js", "script-or-template-error"],
+      ["ModuleNotFoundError: No module named 'azure.identity'", "script-or-template-error"],
       ["##[error]Error: Failed to fetch App Service 'app' application settings. Error: Could not find App Service with name app", "resource-not-found"],
     ]);
     // A registry Terraform could not reach is the network, whatever Terraform's summary; an empty connection input is the connection's.

@@ -70,6 +70,8 @@ export default define({
     phrase(["zip deploy failed", "only supported for windows platform"], /package deployment using zip deploy failed|zip deploy failed|generated package is only supported for windows platform/, 10),
     // A task input left empty that names no connection (backendAzureRmStorageAccountName): the step's YAML.
     phrase("input required: ", new RegExp(`input required: (?!${CONNECTION_INPUT})[\\w.]+`), 7),
+    // A dependency the script's own runtime cannot load (Node's, Python's), and a test step with nothing to run.
+    phrase(["cannot find module '", "no module named", "no test assemblies found"], /\bcannot find module '[^']+'|modulenotfounderror: no module named|no test assemblies found matching the pattern/, 10),
     // PowerShell's own runtime errors in a script: its logic, whatever it was about to call.
     phrase(
       ["cannot index into a null array", "null-valued expression", "cannot find an overload for", "cannot be found on this object", "has not been set", "in expression or statement"],
