@@ -387,6 +387,8 @@ describe("explain", () => {
       ["##[error]A task is missing. The pipeline references a task called 'TerraformTaskV4'. This usually indicates the task isn't installed, and you may be able to install it from the Marketplace: https://marketplace.visualstudio.com.", "script-or-template-error"],
       ["/azure-pipelines.yml (Line: 3, Col: 1): A sequence was not expected", "script-or-template-error"],
     ]);
+    // Terraform's Azure cloud environment (ARM_ENVIRONMENT) is no pipeline environment.
+    expect(explain("Error: an Azure Environment with name 'chinacloud' was not found: environment not found").id).not.toBe("pipeline-resource-not-authorized");
   });
 
   it("blames the connection on learned words only where the text speaks of access; a server's or the agent's certificate is not the connection's", () => {

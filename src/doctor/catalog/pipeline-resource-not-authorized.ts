@@ -19,7 +19,8 @@ export default define({
       new RegExp(`the ${OTHER_RESOURCE} does not exist or (?:has not been|is not) authorized for use`),
       16,
     ),
-    phrase(["could not be found", "was not found"], new RegExp(`${OTHER_RESOURCE} ['"]?[\\w .-]{1,80}['"]? (?:could not be found|was not found)`), 6),
+    // Azure DevOps names the resource bare ("Environment prod could not be found"); a cloud's "Azure Environment with name" is Terraform's.
+    phrase("could not be found", new RegExp(`(?<!azure )${OTHER_RESOURCE} (?!with name)['"]?[\\w.-]{1,80}['"]? could not be found`), 6),
     // A Key Vault-linked variable group's own connection is the connection's (pipeline-not-authorized).
     phrase(["service connection"], /service connection/, -8),
   ],
