@@ -22,7 +22,7 @@ const REQUIRED_IDS = [
   "certificate-invalid", "tenant-not-found", "endpoint-role-missing", "duplicate-connection-name", "application-change-denied",
   "scheme-unsupported-on-server", "connection-type-mismatch", "connection-name-ambiguous", "network-or-firewall", "service-unavailable-or-throttled",
   "task-lacks-certificate-support", "resource-not-found", "lock-or-policy-denied", "quota-or-capacity", "agent-or-pool", "tool-not-signed-in",
-  "script-directory-permission", "script-or-template-error", "pipeline-resource-not-authorized", "database-access-denied",
+  "script-directory-permission", "script-or-template-error", "pipeline-resource-not-authorized", "database-access-denied", "credential-policy-denied",
   "pipelines-credential-misconfigured", "ci-oidc-token-unavailable", "terraform-without-oidc", "resource-name-taken-or-invalid", "unknown",
 ];
 
@@ -389,6 +389,16 @@ describe("explain", () => {
     ]);
     // Terraform's Azure cloud environment (ARM_ENVIRONMENT) is no pipeline environment.
     expect(explain("Error: an Azure Environment with name 'chinacloud' was not found: environment not found").id).not.toBe("pipeline-resource-not-authorized");
+  });
+
+  it("reads the tenant's app management policy refusing a secret apart from the creator's missing directory rights", () => {
+    expectDiagnoses([
+      ["ERROR: Credential lifetime exceeds the max value allowed as per assigned policy.", "credential-policy-denied"],
+      ["Failed to create an app in Microsoft Entra ID. Error: Credential lifetime exceeds the max value allowed as per assigned policy.", "credential-policy-denied"],
+      ['{"error":{"code":"CredentialTypeNotAllowedAsPerAssignedPolicy","message":"Password credentials are not allowed as per assigned policy."}}', "credential-policy-denied"],
+      ["Failed to create an app in Microsoft Entra ID. Error: Insufficient privileges to complete the operation in Microsoft Graph. Ensure that the user has permissions to create a Microsoft Entra Application.", "app-registration-disallowed"],
+    ]);
+    expect(explain("ERROR: Credential lifetime exceeds the max value allowed as per assigned policy.").fix[0]).toContain("workload identity federation");
   });
 
   it("blames the connection on learned words only where the text speaks of access; a server's or the agent's certificate is not the connection's", () => {

@@ -30,6 +30,7 @@ import serviceUnavailableOrThrottled from "./service-unavailable-or-throttled.js
 import pipelineNotAuthorized from "./pipeline-not-authorized.js";
 import pipelineResourceNotAuthorized from "./pipeline-resource-not-authorized.js";
 import rbacAuthorizationFailed from "./rbac-authorization-failed.js";
+import credentialPolicyDenied from "./credential-policy-denied.js";
 import databaseAccessDenied from "./database-access-denied.js";
 import keyVaultAccessDenied from "./key-vault-access-denied.js";
 import secretExpired from "./secret-expired.js";
@@ -87,6 +88,7 @@ export const CATALOG: Diagnosis[] = [
   endpointRoleMissing,
   duplicateConnectionName,
   applicationChangeDenied,
+  credentialPolicyDenied,
   schemeUnsupportedOnServer,
   certificateInvalid,
   tenantNotFound,
