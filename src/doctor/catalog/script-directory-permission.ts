@@ -15,7 +15,8 @@ export default define({
     // Creating an application is the directory's app registration setting (app-registration-disallowed).
     phrase(["applicationsclient", "azuread_application", "could not create application", "az ad app create"], /applicationsclient(?:#create|\.baseclient\.post)|azuread_application|could not create application|az ad app create/, -14),
     phrase(["listing service principals", "error getting authenticated object id", "authenticated object id"], /listing service principals|error getting authenticated object id|getting authenticated object id/, 12),
-    phrase(["odata.error"], /"odata\.error"/, 8),
+    // The retired Azure AD Graph's error body: old scripts and providers print it; Azure DevOps' own dialogs do not.
+    phrase(["odata.error"], /"odata\.error"/, 10),
     phrase(["new-azroleassignment", "get-azad", "az ad sp", "az ad user", "az ad group", "az role assignment create"], /new-azroleassignment|get-azad(?:serviceprincipal|application|user|group)|az ad (?:sp|user|group) (?:show|list)|az role assignment create/, 6),
     phrase(["backing application", "in the local tenant"], /backing application of the service principal being created must (?:be )?in the local tenant/, 14),
     phrase(["principals of type application"], /principals of type application cannot validly be used in role assignments/, 16),
