@@ -342,7 +342,12 @@ describe("explain", () => {
       ["Error: Cannot find module 'express'\nRequire stack:\n- /home/vsts/work/1/s/server.js", "script-or-template-error"],
       ["ModuleNotFoundError: No module named 'azure.identity'", "script-or-template-error"],
       ["##[error]Error: Failed to fetch App Service 'app' application settings. Error: Could not find App Service with name app", "resource-not-found"],
+      ['Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:default:default" cannot list resource "pods" in API group "" in the namespace "prod"', "script-or-template-error"],
+      ["Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress", "service-unavailable-or-throttled"],
+      ["Error: INSTALLATION FAILED: cannot re-use a name that is still in use", "script-or-template-error"],
     ]);
+    // AKS with Azure RBAC for Kubernetes names the connection's principal by its object id: its missing role.
+    expectDiagnoses([['Error from server (Forbidden): deployments.apps is forbidden: User "8d1f7b38-0000-4000-8000-00000000c1d2" cannot list resource "deployments" in API group "apps" in the namespace "prod": User does not have access to the resource in Azure. Update role assignment to allow access.', "rbac-authorization-failed"]]);
     // A registry Terraform could not reach is the network, whatever Terraform's summary; an empty connection input is the connection's.
     expectDiagnoses([
       ["│ Error: Failed to query available provider packages\n│ Could not retrieve the list of available versions for provider hashicorp/azurerm: could not connect to registry.terraform.io: Failed to request discovery document: Get \"https://registry.terraform.io/.well-known/terraform.json\": dial tcp: lookup registry.terraform.io: i/o timeout", "network-or-firewall"],

@@ -31,6 +31,9 @@ export default define({
     phrase("exited with non-zero exit code while uploading", /azcopy(?:\.exe)? exited with non-zero exit code while uploading files to blob storage/, 9),
     // A task that names the missing role assignment itself (AzureAppConfigurationExport@10's AccessDenied, task.json).
     phrase("required role assignment", /ensure (?:that )?the required role assignment is made for the identity/, 10),
+    // AKS with Azure RBAC for Kubernetes: the connection's principal (its object id as the user) holds no AKS RBAC role.
+    phrase("update role assignment to allow access", /user does not have access to the resource in azure\. update role assignment to allow access/, 14),
+    phrase("is forbidden: user", /is forbidden: user "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}" cannot/, 8),
     // The agent pulling a container job's image with the connection: the registry refused to exchange its token
     // (azure-pipelines-agent's ContainerOperationProvider; AcrPull is the role it needs).
     phrase("could not acquire acr token", /could not acquire acr token from given aad token/, 9),

@@ -70,6 +70,14 @@ export default define({
     phrase(["zip deploy failed", "only supported for windows platform"], /package deployment using zip deploy failed|zip deploy failed|generated package is only supported for windows platform/, 10),
     // A task input left empty that names no connection (backendAzureRmStorageAccountName): the step's YAML.
     phrase("input required: ", new RegExp(`input required: (?!${CONNECTION_INPUT})[\\w.]+`), 7),
+    // Kubernetes' and Helm's own refusals: a manifest it cannot validate, a cluster role of the cluster's own service
+    // account, a release name in use, a release that never became ready, a cluster without local accounts asked for admin
+    // credentials, an image the cluster itself cannot pull.
+    phrase(
+      ["error validating data", "is forbidden: user \"system:", "cannot re-use a name that is still in use", "timed out waiting for the condition", "disable local accounts", "failed to pull image"],
+      /error validating data: validationerror|is forbidden: user "system:(?:serviceaccount|anonymous|node)|cannot re-use a name that is still in use|(?:upgrade|installation) failed: timed out waiting for the condition|set to disable local accounts|failed to pull image "/,
+      10,
+    ),
     // A dependency the script's own runtime cannot load (Node's, Python's), and a test step with nothing to run.
     phrase(["cannot find module '", "no module named", "no test assemblies found"], /\bcannot find module '[^']+'|modulenotfounderror: no module named|no test assemblies found matching the pattern/, 10),
     // PowerShell's own runtime errors in a script: its logic, whatever it was about to call.

@@ -25,7 +25,7 @@ export default define({
     // A write that meets another in flight on the same resource: wait and retry.
     phrase(
       ["another operation", "operation is in progress", "anotheroperationinprogress", "already in progress", "requestconflict", "deploymentactiveanduneditable", "provisioning state is not terminal"],
-      /another operation (?:on this or (?:a )?dependent resource )?is in progress|\b(?:anotheroperationinprogress|requestconflict|deploymentactiveanduneditable)\b|an operation is (?:already )?in progress|deployment is already in progress|provisioning state is not terminal/,
+      /another operation (?:on this or (?:a )?dependent resource |\([^)]{0,40}\) )?is in progress|\b(?:anotheroperationinprogress|requestconflict|deploymentactiveanduneditable)\b|an operation is (?:already )?in progress|deployment is already in progress|provisioning state is not terminal/,
       11,
     ),
     phrase(["internalservererror", "internal server error", "internal error occurred"], /internalservererror|internal server error|an internal error occurred/, 5),
