@@ -345,6 +345,7 @@ describe("explain", () => {
       ['Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:default:default" cannot list resource "pods" in API group "" in the namespace "prod"', "script-or-template-error"],
       ["Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress", "service-unavailable-or-throttled"],
       ["Error: INSTALLATION FAILED: cannot re-use a name that is still in use", "script-or-template-error"],
+      ["##[error]Unable to find template file: D:\\a\\1\\s\\azuredeploy.json", "resource-not-found"],
     ]);
     // AKS with Azure RBAC for Kubernetes names the connection's principal by its object id: its missing role.
     expectDiagnoses([['Error from server (Forbidden): deployments.apps is forbidden: User "8d1f7b38-0000-4000-8000-00000000c1d2" cannot list resource "deployments" in API group "apps" in the namespace "prod": User does not have access to the resource in Azure. Update role assignment to allow access.', "rbac-authorization-failed"]]);
