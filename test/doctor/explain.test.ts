@@ -408,6 +408,15 @@ describe("explain", () => {
     expect(explain("ERROR: Credential lifetime exceeds the max value allowed as per assigned policy.").fix[0]).toContain("workload identity federation");
   });
 
+  it("reads a person's words for the guide's causes", () => {
+    expectDiagnoses([
+      ["How do I renew the secret of the service principal used by my Azure DevOps service connection? It expired and deployments stopped", "secret-expired"],
+      ["AzureFileCopy fails uploading to blob storage even though the SPN is Contributor on the storage account", "rbac-authorization-failed"],
+      ["Failed to set Azure permission 'RoleAssignmentId: 1a2b' for the service principal '3c4d' on subscription ID '5e6f': error code: Forbidden", "contributor-assignment-failed"],
+      ["##[error]Error: Could not find any file matching the pattern D:\\a\\1\\s\\drop\\*.zip", "resource-not-found"],
+    ]);
+  });
+
   it("blames the connection on learned words only where the text speaks of access; a server's or the agent's certificate is not the connection's", () => {
     // Tasks' own messages (microsoft/azure-pipelines-tasks task.json): DotNetCoreInstaller@1 WarningVersionNotFound,
     // KubernetesManifest@0 DownloadKubeCtlFailed, UseDotNet@2 FailedToReadGlobalJson, UsePythonVersion@0

@@ -8,6 +8,8 @@ export default define({
   signals: [
     phrase("failed to assign ", /failed to assign (?:the )?contributor role/, 14),
     phrase("roleassignments/write", /microsoft\.authorization\/roleassignments\/write/, 9),
+    // Azure DevOps' own words for the creation step's role assignment ("Failed to set Azure permission 'RoleAssignmentId: …'").
+    phrase("failed to set azure permission", /failed to set azure permission/, 14),
     // A user (not a service principal) refused the role-assignment write: the creating user lacks the right.
     phrase("roleassignments/write", /the client ['"][^'"]+@[^'"]+['"] with object id .{0,200}roleassignments\/write/, 20),
     phrase(["grant", "assign", "owner", "user access administrator", "contributor"], /(?:grant\w*|assign\w*) (?:it |the app\w* |the service principal )?(?:the |a )?(?:contributor )?role|(?:owner|user access administrator)\b.{0,80}(?:contributor|role)|only (?:have |a )?contributor/, 5),

@@ -14,6 +14,8 @@ export default define({
     phrase("secret expired", /secret expired,? update service connection/, 12),
     phrase("expired", /(?:service principal|client secret|spn|secret)(?:'s)? (?:has |have )?expired/, 7),
     phrase("expiredserviceprincipal", /expiredserviceprincipal/, 10),
+    // A person's words: the secret, and that it expired, a little apart ("the secret of the service principal … it expired").
+    phrase("expired", /\bsecret\b[^.?!]{0,80}[.?!]?\s?(?:it|which|that)? ?(?:has )?expired\b/, 5),
   ],
   cause:
     "The password credential of application {clientId} that the connection uses is past its end date. Secrets made by automatic creation last three months.",
