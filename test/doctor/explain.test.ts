@@ -308,6 +308,7 @@ describe("explain", () => {
       ["##[error]MissingRegistrationForLocation: The subscription is not registered for the resource type 'components' in the location 'centralus'.", "quota-or-capacity"],
       ['{"code":"SubscriptionNotRegistered","message":"The subscription is not registered to use namespace \'Microsoft.Storage\'."}', "quota-or-capacity"],
       ["ERROR: (FeatureNotSupported) The feature is not supported in this region.", "quota-or-capacity"],
+      ['│ Error: Provider registration: the provider "Microsoft.App" is not registered; please register it before continuing', "quota-or-capacity"],
       ["Our pipeline fails because we hit the vCPU quota in West Europe, nothing to do with the service connection", "quota-or-capacity"],
       ['{"code":"DnsRecordInUse","message":"DNS record app.westeurope.cloudapp.azure.com is already used by another public IP."}', "resource-name-taken-or-invalid"],
       ["##[error]ReservedResourceName: The resource name 'microsoft-app' or a part of the name is a trademarked or reserved word.", "resource-name-taken-or-invalid"],
