@@ -413,6 +413,9 @@ describe("explain", () => {
     expectDiagnoses([
       ["How do I renew the secret of the service principal used by my Azure DevOps service connection? It expired and deployments stopped", "secret-expired"],
       ["AzureFileCopy fails uploading to blob storage even though the SPN is Contributor on the storage account", "rbac-authorization-failed"],
+      // A person's account from another directory: the same reading for AADSTS50020 and for another identity provider's 90072.
+      ["AADSTS50020: User account 'x@fabrikam.com' from identity provider 'https://sts.windows.net/1a2b/' does not exist in tenant 'Contoso' and cannot access the application '499b84ac-1321-427f-aa17-267ca6975798'(Azure DevOps) in that tenant.", "subscription-in-other-tenant"],
+      ["AADSTS90072: User account 'x@outlook.com' from identity provider 'live.com' does not exist in tenant 'Contoso' and cannot access the application '499b84ac-1321-427f-aa17-267ca6975798'(Azure DevOps) in that tenant.", "subscription-in-other-tenant"],
       ["Failed to set Azure permission 'RoleAssignmentId: 1a2b' for the service principal '3c4d' on subscription ID '5e6f': error code: Forbidden", "contributor-assignment-failed"],
       ["##[error]Error: Could not find any file matching the pattern D:\\a\\1\\s\\drop\\*.zip", "resource-not-found"],
     ]);

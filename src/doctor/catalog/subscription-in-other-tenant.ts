@@ -11,7 +11,8 @@ export default define({
     phrase("wrong issuer", /access token is from the wrong issuer/, 12),
     phrase("associated with this subscription", /must match the tenant .{0,80} associated with this subscription/, 8),
     phrase("does not exist in tenant", /does not exist in tenant .{0,200}(?:external user|add(?:ed)? as an external)/, 8),
-    phrase("50020", /aadsts50020/, 10),
+    // A person's account from another directory (AADSTS50020, and 90072 for accounts of another identity provider).
+    phrase(["50020", "90072"], /aadsts(?:50020|90072)/, 10),
     // The account signed in to a directory it is not in (user flows: the connection dialog, az login as a person).
     phrase(["50034", "does not exist in the"], /aadsts50034|user account .{0,80} does not exist in the .{0,80} directory/, 9),
     phrase(["subscriptionnotfound", "could not be found"], /\bsubscriptionnotfound\b|the subscription ['"][^'"]+['"] could not be found/, 7),
@@ -35,7 +36,7 @@ export default define({
     {
       // The dialog says this both to someone whose subscription trusts another tenant and to someone with none.
       when: /(?:don't|do not) appear to have an active azure subscription|no subscriptions? (?:were )?found/,
-      unless: /invalidauthenticationtokentenant|wrong issuer|another tenant|other tenant|different tenant|multiple tenants|aadsts50020/,
+      unless: /invalidauthenticationtokentenant|wrong issuer|another tenant|other tenant|different tenant|multiple tenants|aadsts(?:50020|90072)/,
       reason:
         "The text says no subscription was found for your session; that happens when the subscription trusts another tenant than the one you signed in to, and equally when your account has no Azure subscription at all (or no role on one).",
       checks: [
