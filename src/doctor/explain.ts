@@ -349,7 +349,7 @@ const MOST_CONFIDENT = 0.95;
 const WORDS_ONLY_CONFIDENT = 0.35;
 
 /**
- * The answer is a root cause, so the likeliest class leads: when several diagnoses of one class (the thirteen ways a
+ * The answer is a root cause, so the likeliest class leads: when several diagnoses of one class (the fourteen ways a
  * failure is not the connection's, the secret's three) share the evidence, together they can outweigh another
  * class's single best. Its best diagnosis then comes first, with its own confidence; otherwise the order stands.
  */

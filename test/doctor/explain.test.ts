@@ -22,7 +22,7 @@ const REQUIRED_IDS = [
   "certificate-invalid", "tenant-not-found", "endpoint-role-missing", "duplicate-connection-name", "application-change-denied",
   "scheme-unsupported-on-server", "connection-type-mismatch", "connection-name-ambiguous", "network-or-firewall", "service-unavailable-or-throttled",
   "task-lacks-certificate-support", "resource-not-found", "lock-or-policy-denied", "quota-or-capacity", "agent-or-pool", "tool-not-signed-in",
-  "script-directory-permission", "script-or-template-error", "pipeline-resource-not-authorized", "database-access-denied", "credential-policy-denied",
+  "script-directory-permission", "script-or-template-error", "pipeline-resource-not-authorized", "database-access-denied", "credential-policy-denied", "devops-permission-denied",
   "pipelines-credential-misconfigured", "ci-oidc-token-unavailable", "terraform-without-oidc", "resource-name-taken-or-invalid", "unknown",
 ];
 
@@ -286,9 +286,13 @@ describe("explain", () => {
       ["Error: Ensure 'subscription-id' is supplied or 'allow-no-subscriptions' is 'true'.", "tool-not-signed-in"],
       // The agent exchanging the connection's token for a registry's (a container job's image): the role on the registry.
       ["##[error]Could not acquire ACR token from given AAD token. Please check that the necessary access is provided and try again.", "rbac-authorization-failed"],
-      // git's and Docker's own credentials: the job's or a registry's, not an Azure connection's.
-      ["fatal: Authentication failed for 'https://dev.azure.com/org/project/_git/repo/'", "script-or-template-error"],
-      ["##[error]TF401019: The Git repository with name or identifier repo does not exist or you do not have permissions for the operation you are attempting.", "script-or-template-error"],
+      // git's and Docker's own credentials: the job's or a registry's, not an Azure connection's; Azure DevOps' own refusals.
+      ["ERROR: TF400813: The user 'aaaaaaaa-0000-4000-8000-000000000001' is not authorized to access this resource.", "devops-permission-denied"],
+      ["remote: TF401027: You need the Git 'GenericContribute' permission to perform this action.", "devops-permission-denied"],
+      ["##[error]The user 'Project Collection Build Service (contoso)' is not authorized to access this resource.", "devops-permission-denied"],
+      ["fatal: could not read Username for 'https://github.com': terminal prompts disabled", "script-or-template-error"],
+      ["fatal: Authentication failed for 'https://dev.azure.com/org/project/_git/repo/'", "devops-permission-denied"],
+      ["##[error]TF401019: The Git repository with name or identifier repo does not exist or you do not have permissions for the operation you are attempting.", "devops-permission-denied"],
       ['##[error]Error response from daemon: Get "https://contoso.azurecr.io/v2/": unauthorized: authentication required', "script-or-template-error"],
       // Az PowerShell's advice to sign in misleads: the principal signed in and may read no subscription.
       ["##[error]No subscription found in the context. Please ensure that the credentials you provided are authorized to access an Azure subscription, then run Connect-AzAccount to login.", "rbac-authorization-failed"],

@@ -32,6 +32,7 @@ import pipelineResourceNotAuthorized from "./pipeline-resource-not-authorized.js
 import rbacAuthorizationFailed from "./rbac-authorization-failed.js";
 import credentialPolicyDenied from "./credential-policy-denied.js";
 import databaseAccessDenied from "./database-access-denied.js";
+import devopsPermissionDenied from "./devops-permission-denied.js";
 import keyVaultAccessDenied from "./key-vault-access-denied.js";
 import secretExpired from "./secret-expired.js";
 import secretInvalid from "./secret-invalid.js";
@@ -102,6 +103,7 @@ export const CATALOG: Diagnosis[] = [
   quotaOrCapacity,
   agentOrPool,
   pipelineResourceNotAuthorized,
+  devopsPermissionDenied,
   toolNotSignedIn,
   scriptDirectoryPermission,
   scriptOrTemplateError,

@@ -13,8 +13,8 @@ export default define({
     // (A Python traceback is no cause of its own: its last line says why, and explain reads past the frames.)
     phrase(["npm err", "error cs", "error ts", "nu1", "nu5", "msb", "mvn", "gradle", "pytest", "assertionerror", "segmentation"], /\b(?:npm err!|error cs\d{4}|error ts\d{4}|nu\d{4}|msb\d{4}|mvn|gradle|pytest|assertionerror|segmentation fault)/, 12),
     phrase(["docker", "registry", "pull access", "image not found", "manifest unknown", "error response from daemon"], /(?:docker|registry|pull access denied|image not found|manifest unknown|error response from daemon)/, 6),
-    // git's own failures checking out or pushing a repository (its credentials are the job's, not an Azure connection's).
-    phrase(["fatal:", "terminal prompts", "tf401019"], /fatal: (?:could not read|repository|not a git repository|authentication failed for)|terminal prompts disabled|\btf401019\b/, 12),
+    // git's own failures checking out or pushing a repository (Azure Repos refusing the job's token: devops-permission-denied).
+    phrase("fatal:", /fatal: (?:could not read|repository|not a git repository|authentication failed for)/, 12),
     phrase(["unsupported argument", "unexpected value", "syntax error", "could not be parsed", "unexpected token"], /(?:unsupported argument|unexpected value|syntax error|could not be parsed|unexpected token)/, 9),
     phrase(["no value for required variable", "is not set, and has no default value"], /no value for required variable|is not set, and has no default value/, 12),
     phrase(["invalidtemplate", "template validation", "deployment template validation failed", "bcp", "deployment template"], /\binvalidtemplate\b(?!deployment)|deployment template (?:validation|parse) failed|template validation failed|\bbcp\d{3}\b/, 10),
