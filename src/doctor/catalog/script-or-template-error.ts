@@ -90,9 +90,9 @@ export default define({
     phrase(["(line: ", "unrecognized value: '"], /\(line: \d+, col: \d+\): |unrecognized value: '[^']*'\. located at position/, 6),
     // The server compiling a run whose YAML names a task the organization has not installed (TaskMissing).
     phrase("a task is missing", /a task is missing\. the pipeline references a task called/, 16),
-    // az refusing its own command line (an extension's command not installed, a typo).
+    // az refusing its own command line before it calls anything (a command of an extension not installed, a typo,
+    // `usage error: please specify --scope …`).
     phrase("is misspelled or not recognized by the system", /is misspelled or not recognized by the system/, 10),
-    // az refusing its own command line before it calls anything (`usage error: please specify --scope …`).
     phrase("usage error:", /\busage error: /, 10),
     phrase(["parameterbindingexception", "cannot bind argument", "parameterargumentvalidationerror", "positional parameter"], /parameterbindingexception|cannot bind argument to parameter|parameterargumentvalidationerror|a positional parameter cannot be found/, 8),
   ],
