@@ -383,6 +383,17 @@ describe("explain", () => {
       ["##[error]Invoke-Sqlcmd : A network-related or instance-specific error occurred while establishing a connection to SQL Server. The server was not found or was not accessible.", "network-or-firewall"],
       ["Cannot open server 'sql1' requested by the login. Client with IP address '20.1.2.3' is not allowed to access the server. Login failed for user '<token-identified principal>'.", "network-or-firewall"],
     ]);
+    // The schema's own conflicts, a password login and PostgreSQL's address rules are not the connection's.
+    expectDiagnoses([
+      ["##[error]*** The column [dbo].[Orders].[Legacy] is being dropped, data loss could occur.", "script-or-template-error"],
+      ["##[error]Error SQL72014: Core Microsoft SqlClient Data Provider: Msg 2714, Level 16, State 6, Line 1 There is already an object named 'Orders' in the database.", "script-or-template-error"],
+      ["##[error]Login failed for user 'sqladmin'.", "script-or-template-error"],
+      ["##[error]ERROR 1045 (28000): Access denied for user 'admin'@'10.0.0.4' (using password: YES)", "script-or-template-error"],
+      ['psql: error: connection to server at "pg.postgres.database.azure.com" (20.1.2.3), port 5432 failed: FATAL:  no pg_hba.conf entry for host "52.1.2.3", user "admin", database "app", SSL on', "network-or-firewall"],
+      ["##[error]Msg 1205, Level 13: Transaction (Process ID 57) was deadlocked on lock resources with another process and has been chosen as the deadlock victim. Rerun the transaction.", "service-unavailable-or-throttled"],
+      // A statement the service principal's database user may not run, inside SqlPackage's wrapper: still the database's permission.
+      ["##[error]Error SQL72014: Core Microsoft SqlClient Data Provider: Msg 262, Level 14, State 1, Line 1 CREATE TABLE permission denied in database 'appdb'.", "database-access-denied"],
+    ]);
     const answer = explain("Login failed for user '<token-identified principal>'.");
     expect(answer.rootCauseClass).toBe("authorization_failed_rbac");
     expect(answer.fix.join(" ")).toContain("FROM EXTERNAL PROVIDER");

@@ -28,6 +28,8 @@ export default define({
     // The server's own certificate expired or does not match its name: the connection is never reached.
     phrase(["ssl certificate problem", "x509:", "not yet valid", "certificate has expired", "hostname mismatch", "cert_has_expired"], /ssl certificate problem|\bx509: certificate|certificate has expired or is not yet valid|cert_has_expired|hostname mismatch/, 10),
     phrase(["proxy", "407", "tunneling socket"], /proxy authentication required|\b407\b|tunneling socket could not be established|proxyerror/, 9),
+    // PostgreSQL refusing the agent's address (its firewall rules: pg_hba.conf on Azure's servers).
+    phrase("no pg_hba.conf entry for host", /no pg_hba\.conf entry for host/, 12),
     // SqlClient's words for a server it never reached (a firewall rule, a private endpoint, a wrong name).
     phrase("a network-related or instance-specific error", /a network-related or instance-specific error occurred while establishing a connection to sql server/, 12),
     // Kudu (the deployment site of an App Service) behind access restrictions answers the agent's address so.

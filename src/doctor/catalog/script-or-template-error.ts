@@ -78,6 +78,12 @@ export default define({
       /error validating data: validationerror|is forbidden: user "system:(?:serviceaccount|anonymous|node)|cannot re-use a name that is still in use|(?:upgrade|installation) failed: timed out waiting for the condition|set to disable local accounts|failed to pull image "/,
       10,
     ),
+    // SqlPackage publishing a DACPAC: the schema's own conflicts (an object that exists, a blocked change, data that
+    // would be lost, a reference it cannot resolve); its SQL72014 wrapper only counts a little, the inner message decides.
+    phrase(["data loss could occur", "data loss might occur", "error sql0: ", "there is already an object named", "blocked by"], /data loss (?:could|might) occur|\berror sql0: |there is already an object named|changes to \S+ are blocked by/, 10),
+    phrase(["error sql7"], /\berror sql7\d{4}:/, 4),
+    // A database login by user name and password (a connection string's own credential), not an Entra identity.
+    phrase(["(using password: yes)", "password authentication failed for user", "login failed for user '"], /access denied for user '[^']*'@'[^']*' \(using password: yes\)|password authentication failed for user "|login failed for user '(?!<token-identified principal>)[^']+'/, 10),
     // A dependency the script's own runtime cannot load (Node's, Python's), and a test step with nothing to run.
     phrase(["cannot find module '", "no module named", "no test assemblies found"], /\bcannot find module '[^']+'|modulenotfounderror: no module named|no test assemblies found matching the pattern/, 10),
     // PowerShell's own runtime errors in a script: its logic, whatever it was about to call.

@@ -28,6 +28,8 @@ export default define({
       /another operation (?:on this or (?:a )?dependent resource |\([^)]{0,40}\) )?is in progress|\b(?:anotheroperationinprogress|requestconflict|deploymentactiveanduneditable)\b|an operation is (?:already )?in progress|deployment is already in progress|provisioning state is not terminal/,
       11,
     ),
+    // SQL Server chose the transaction as a deadlock victim: rerun it.
+    phrase("deadlocked on lock resources", /was deadlocked on lock resources/, 10),
     phrase(["internalservererror", "internal server error", "internal error occurred"], /internalservererror|internal server error|an internal error occurred/, 5),
   ],
   cause:
