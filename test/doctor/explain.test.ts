@@ -388,6 +388,7 @@ describe("explain", () => {
       ["##[error]*** The column [dbo].[Orders].[Legacy] is being dropped, data loss could occur.", "script-or-template-error"],
       ["##[error]Error SQL72014: Core Microsoft SqlClient Data Provider: Msg 2714, Level 16, State 6, Line 1 There is already an object named 'Orders' in the database.", "script-or-template-error"],
       ["##[error]Login failed for user 'sqladmin'.", "script-or-template-error"],
+      ['Status=403 Code="AuthenticationFailed" Message="Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature."', "script-or-template-error"],
       ["##[error]ERROR 1045 (28000): Access denied for user 'admin'@'10.0.0.4' (using password: YES)", "script-or-template-error"],
       ['psql: error: connection to server at "pg.postgres.database.azure.com" (20.1.2.3), port 5432 failed: FATAL:  no pg_hba.conf entry for host "52.1.2.3", user "admin", database "app", SSL on', "network-or-firewall"],
       ["##[error]Msg 1205, Level 13: Transaction (Process ID 57) was deadlocked on lock resources with another process and has been chosen as the deadlock victim. Rerun the transaction.", "service-unavailable-or-throttled"],

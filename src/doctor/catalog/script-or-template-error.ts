@@ -82,6 +82,8 @@ export default define({
     // would be lost, a reference it cannot resolve); its SQL72014 wrapper only counts a little, the inner message decides.
     phrase(["data loss could occur", "data loss might occur", "error sql0: ", "there is already an object named", "blocked by"], /data loss (?:could|might) occur|\berror sql0: |there is already an object named|changes to \S+ are blocked by/, 10),
     phrase(["error sql7"], /\berror sql7\d{4}:/, 4),
+    // Storage refusing a shared key or SAS the step built or was given (its signature, its expiry), not an Entra identity.
+    phrase(["server failed to authenticate the request", "sas token has expired", "signed expiry time"], /server failed to authenticate the request\. make sure the value of authorization header is formed correctly|sas token has expired|signed expiry time \[[^\]]*\] must be after signed start time/, 10),
     // A database login by user name and password (a connection string's own credential), not an Entra identity.
     phrase(["(using password: yes)", "password authentication failed for user", "login failed for user '"], /access denied for user '[^']*'@'[^']*' \(using password: yes\)|password authentication failed for user "|login failed for user '(?!<token-identified principal>)[^']+'/, 10),
     // A dependency the script's own runtime cannot load (Node's, Python's), and a test step with nothing to run.
