@@ -370,6 +370,8 @@ describe("explain", () => {
       ["##[error]Import-Module : The specified module 'SqlServer' was not loaded because no valid module file was found in any module directory.", "agent-or-pool"],
       ["Install-Module: No match was found for the specified search criteria and module name 'Az'. Try Get-PSRepository to see all available registered module repositories.", "agent-or-pool"],
       ["##[error]The remote server returned an error: (404) Not Found.", "resource-not-found"],
+      // az login without the connection asks a person to sign in: a pipeline has nobody to answer.
+      ["To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code ABCD1234 to authenticate.", "tool-not-signed-in"],
       // Start-Job or another runspace has none of the task's context: the script's session, not the connection.
       ["Your Azure credentials have not been set up or have expired, please run Connect-AzAccount to set up your Azure credentials.", "tool-not-signed-in"],
       ['Set-AzContext : The provided account 8d1f7b38 does not have access to subscription ID "2f3a9c1e". Please try logging in with different credentials or a different subscription ID.', "rbac-authorization-failed"],
