@@ -327,6 +327,10 @@ describe("explain", () => {
       ["ERROR: (RequestConflict) Cannot modify resource with id '/subscriptions/***/resourceGroups/rg/providers/Microsoft.Web/sites/app' because the resource entity provisioning state is not terminal.", "service-unavailable-or-throttled"],
       ['{"code":"DeploymentActiveAndUneditable","message":"Unable to edit or replace deployment \'main\': previous deployment is still active."}', "service-unavailable-or-throttled"],
       ["ERROR: (GatewayTimeout) The gateway did not receive a response from 'Microsoft.Web' within the specified time period.", "service-unavailable-or-throttled"],
+      ["ERROR: (ReadOnlyDisabledSubscription) The subscription '2f3a9c1e' is disabled and therefore marked as read only. You cannot perform any write actions on this subscription until it is re-enabled.", "lock-or-policy-denied"],
+      ["ERROR: (InvalidAuthenticationTokenAudience) The access token has been obtained for wrong audience or resource 'https://vault.azure.net'.", "script-or-template-error"],
+      ["Error: Code=SubscriptionRequestsThrottled; Message=Number of 'read' requests for subscription 'x' actor 'y' exceeded.", "service-unavailable-or-throttled"],
+      ["ERROR: (DisallowedOperation) The current subscription type is not permitted to perform operations on any provider namespace. Please use a different subscription.", "quota-or-capacity"],
     ]);
     // A code of the request's own does not outvote the identity's refusal it wraps.
     expectDiagnoses([['ERROR: (BadRequest) {"code":"AuthorizationFailed","message":"The client \'***\' with object id \'***\' does not have authorization to perform action \'Microsoft.Resources/deployments/validate/action\' over scope \'/subscriptions/***\'."}', "rbac-authorization-failed"]]);

@@ -13,6 +13,8 @@ export default define({
     phrase(["scopelocked", "are locked", "is locked", "cannot perform"], /\bscopelocked\b|following scope\(s\) are locked|cannot perform (?:delete|write) operation because following scope|(?:scope|resource group|resource) .{0,60} is locked/, 16),
     phrase(["requestdisallowedbypolicy", "disallowed by policy", "policy assignment", "policydefinition", "policy definition"], /\brequestdisallowedbypolicy\b|was disallowed by policy|resource .{0,80} disallowed by policy|policy (?:assignment|definition) .{0,80}(?:denied|deny|disallow)/, 16),
     phrase(["policyviolation", "policy violation"], /\bpolicyviolation\b|policy violation/, 8),
+    // A disabled subscription (billing, a spending limit) is read-only for everyone: ARM's ReadOnlyDisabledSubscription.
+    phrase(["readonlydisabledsubscription", "marked as read only"], /\breadonlydisabledsubscription\b|is disabled and therefore marked as read only/, 14),
     // Storage with shared key access off: Terraform's backend and az storage use the account key unless told otherwise.
     phrase(["keybasedauthenticationnotpermitted", "key based authentication is not permitted"], /keybasedauthenticationnotpermitted|key based authentication is not permitted/, 16),
   ],
@@ -21,6 +23,7 @@ export default define({
   fix: [
     "For a lock: Azure portal > the scope named in the message > Locks: remove it for the change (az lock list --resource-group <group>; az lock delete --name <lock> --resource-group <group>), or change the deployment so it does not delete or write there.",
     "For shared key access turned off: make the tool use Microsoft Entra ID instead of the key (Terraform backend: use_azuread_auth = true, with Storage Blob Data Contributor for the connection; az storage: --auth-mode login).",
+    "For a disabled subscription (ReadOnlyDisabledSubscription): its owner re-enables it (Azure portal > Subscriptions > the subscription: billing, a spending limit or a cancellation disabled it); the connection is not involved.",
     "For a policy: the message names the policy assignment and definition; change the resource to comply (location, SKU, tags, settings), or ask the policy's owner for an exemption (az policy exemption create).",
   ],
   verify: ["az lock list --resource-group <group> shows no lock on the scope (or az policy state list --resource <id> shows it compliant).", "Re-run the step; the change is applied."],

@@ -13,6 +13,8 @@ export default define({
     phrase(["regiondoesnotallowprovisioning", "locationnotavailableforresourcetype", "noregisteredproviderfound", "missingsubscriptionregistration", "missingregistrationforlocation", "subscriptionnotregistered", "featurenotsupported"], /\b(?:regiondoesnotallowprovisioning|locationnotavailableforresourcetype|noregisteredproviderfound|missingsubscriptionregistration|missingregistrationforlocation|subscriptionnotregistered|featurenotsupported)\b/, 12),
     // A resource provider the subscription has not registered (Terraform's words), and a size the subscription may not use there.
     phrase(["is not registered", "not allowed in your subscription"], /the provider "?microsoft\.\w+"? is not registered|vm size of \S+ is not allowed in your subscription/, 12),
+    // A subscription type (a sponsorship, a student offer) that may not deploy there: ARM's DisallowedOperation.
+    phrase("subscription type is not permitted", /the current subscription type is not permitted/, 12),
     // A person's words for it ("we hit the vCPU quota in West Europe").
     phrase(["quota"], /\b(?:hit|reached|exceeded|exceeding|ran out of|running out of|out of) (?:the |our |its |a |my )?[\w -]{0,30}quota\b/, 10),
     // ARM's limits on deployments themselves (Troubleshoot common Azure deployment errors): history, resources per group, groups per deployment.

@@ -82,6 +82,8 @@ export default define({
     // would be lost, a reference it cannot resolve); its SQL72014 wrapper only counts a little, the inner message decides.
     phrase(["data loss could occur", "data loss might occur", "error sql0: ", "there is already an object named", "blocked by"], /data loss (?:could|might) occur|\berror sql0: |there is already an object named|changes to \S+ are blocked by/, 10),
     phrase(["error sql7"], /\berror sql7\d{4}:/, 4),
+    // A token asked for another resource than ARM (a script's scope): ARM's InvalidAuthenticationTokenAudience.
+    phrase(["invalidauthenticationtokenaudience", "obtained for wrong audience"], /\binvalidauthenticationtokenaudience\b|token has been obtained for wrong audience/, 12),
     // Storage refusing a shared key or SAS the step built or was given (its signature, its expiry), not an Entra identity.
     phrase(["server failed to authenticate the request", "sas token has expired", "signed expiry time"], /server failed to authenticate the request\. make sure the value of authorization header is formed correctly|sas token has expired|signed expiry time \[[^\]]*\] must be after signed start time/, 10),
     // A database login by user name and password (a connection string's own credential), not an Entra identity.

@@ -22,6 +22,8 @@ export default define({
     phrase("429", /(?:status(?: code)?[:= ]*429|\(429\)|\b429 too many|http 429)/, 8),
     phrase(["serviceunavailable", "service unavailable", "temporarily unavailable", "unavailable"], /serviceunavailable|service unavailable|temporarily unavailable|service is (?:currently )?unavailable/, 10),
     phrase(["503", "502", "504", "bad gateway", "gateway timeout", "gateway time-out", "gatewaytimeout", "gatewaytime-out"], /(?:status(?: code)?[:= ]*50[234]|\(50[234]\)|\b50[234] (?:service|bad|gateway)|bad gateway|gateway ?time-?out)/, 7),
+    // ARM's throttling codes (SubscriptionRequestsThrottled, TenantRequestsThrottled…).
+    phrase("requeststhrottled", /\w*requeststhrottled\b/, 12),
     // A write that meets another in flight on the same resource: wait and retry.
     phrase(
       ["another operation", "operation is in progress", "anotheroperationinprogress", "already in progress", "requestconflict", "deploymentactiveanduneditable", "provisioning state is not terminal"],
