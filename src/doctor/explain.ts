@@ -464,7 +464,7 @@ export function redact(text: string): string {
     .replace(/((?:^|\s)(?:-p|--password|--client-secret|--secret|--client_secret|-Password|-ClientSecret|-ServicePrincipalKey|-CertificatePassword)(?:\s+|=))(["']?)(?!\[redacted)[^\s"']+\2/gim, "$1$2[redacted]$2")
     .replace(/(ConvertTo-SecureString\s+(?:-String\s+)?)(["'])[^"']*\2/gi, "$1$2[redacted]$2")
     .replace(/(\b\w*(?:_PAT|_TOKEN|_SECRET|_KEY|ACCESSTOKEN|_PASSWORD)["']?\s*[:=]\s*["']?)(?!\[redacted)[^"'\s]+/gi, "$1[redacted]")
-    .replace(/((?:client_secret|serviceprincipalkey|password|secret|access_token|refresh_token|client_assertion|id_token|idtoken)["'\s]*[:=]\s*["']?)(?!\[redacted)[^"'\s&,;}]+/gi, "$1[redacted]");
+    .replace(/((?:client_secret|serviceprincipalkey|password|secret|access_token|refresh_token|client_assertion|id_token|idtoken)["'\s]*[:=]\s*["']?)(?!\[redacted)[^"'\s&,}]+/gi, "$1[redacted]");
 }
 
 /** A ready prompt for an AI assistant: the error (redacted), the local diagnosis and the identifiers found. */

@@ -231,6 +231,8 @@ describe("redaction for --prompt", () => {
     ["-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----", "MIIEvQ"],
     ["Authorization: Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJhcGk6Ly9BenVyZUFEVG9rZW5FeGNoYW5nZSJ9.sig", "eyJ0eXAi"],
     ["ghp_abcdefghijklmnopqrstuvwxyz0123456789 was leaked", "ghp_abc"],
+    // A secret with a ';' in it is masked whole (only a connection string's fields end at ';').
+    ['{"clientSecret": "abc;defSecretPart"}', "defSecretPart"],
   ])("masks %s", (text, secret) => {
     expect(redact(text)).not.toContain(secret);
     expect(redact(text)).toContain("[redacted");
