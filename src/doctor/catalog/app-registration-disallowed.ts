@@ -1,4 +1,4 @@
-import { define, phrase } from "./define.js";
+import { define, deletingTheApplication, phrase } from "./define.js";
 
 export default define({
   id: "app-registration-disallowed",
@@ -22,7 +22,7 @@ export default define({
     phrase(["register", "registration", "not allowed", "n't allowed", "not permitted", "can create", "may create"], /users? can(?:not|'t)? register applications|app(?:lication)? registrations? (?:is |are )?(?:disabled|restricted|blocked|not allowed|turned off)|only (?:admins?|administrators|application developers|global admins?) (?:may|can) (?:create|register)|(?:not|n't) (?:allowed|permitted) to (?:create|register) (?:app|application)/, 10),
     phrase("failed to update the application", /failed to update the application/, -10),
     // Deleting the connection's application is a clean-up (delete-cleanup-failed), whatever refused it.
-    phrase(["failed to delete", "failed to remove", "unable to delete", "unable to remove"], /(?:failed|unable) to (?:delete|remove) (?:the )?(?:app|application|service principal)\b/, -10),
+    deletingTheApplication(-10),
   ],
   cause:
     "Automatic creation registers an application in Microsoft Entra ID on your behalf (step 2). The directory's 'Users can register applications' setting is off and you hold no role that allows it (such as Application Developer), so Microsoft Graph answers 'Insufficient privileges to complete the operation'.",

@@ -89,6 +89,24 @@ export function phrase(needle: string | string[], pattern: RegExp | string, weig
   return { needles, pattern: new RegExp(source), weight };
 }
 
+/**
+ * Wordings two diagnoses read in opposite directions (one counts them for itself, the other against), written once.
+ * Failing to delete the connection's application or service principal is a clean-up that failed, whatever refused it.
+ */
+export const deletingTheApplication = (weight: number): Signal =>
+  phrase(["failed to delete", "failed to remove", "unable to delete", "unable to remove"], /(?:failed|unable) to (?:delete|remove) (?:the )?(?:app|application|service principal)\b/, weight);
+
+/** The protected resources a pipeline can be refused besides its service connections, in Azure DevOps' words. */
+export const OTHER_PIPELINE_RESOURCE = "(?:environment|variable group|secure file|repository|agent queue)";
+
+/** Azure DevOps refusing a pipeline resource that is no service connection, in the words it uses for one. */
+export const otherPipelineResourceRefused = (weight: number): Signal =>
+  phrase(
+    ["does not exist or has not been authorized for use", "does not exist or is not authorized for use"],
+    new RegExp(`the ${OTHER_PIPELINE_RESOURCE} does not exist or (?:has not been|is not) authorized for use`),
+    weight,
+  );
+
 /** The names task inputs give an Azure Resource Manager connection, as a pattern's alternation (the tasks' own input names). */
 export const CONNECTION_INPUT = `(?:${AZURE_RM_CONNECTION_INPUTS.join("|")})\\b`;
 

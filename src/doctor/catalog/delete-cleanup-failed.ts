@@ -1,4 +1,4 @@
-import { define, phrase } from "./define.js";
+import { define, deletingTheApplication, phrase } from "./define.js";
 
 const FAILED_CLEANUP = "(?:(?:couldn't|could not|cannot|can't|failed to|unable to) clean (?:it |them )?up|clean-?up (?:of .{0,60})?failed)";
 /** What deleting a connection removes with it (or the connection itself). */
@@ -16,7 +16,7 @@ export default define({
     phrase("delete", /(?:unable|cannot|can't|failed) to delete (?:the |an |a )?(?:existing )?(?:azure ?rm |arm )?service connection/, 8),
     phrase("deep=false", /deep=false/, 4),
     // Deleting the connection's application or service principal in Entra ID (whatever refused it: a right, a lock).
-    phrase(["failed to delete", "failed to remove", "unable to delete", "unable to remove"], /(?:failed|unable) to (?:delete|remove) (?:the )?(?:app|application|service principal)\b/, 10),
+    deletingTheApplication(10),
     phrase(["delet", "remov"], /(?:delet\w*|remov\w*) (?:the |an |a |our |my )?(?:automatic |old |arm |azure ?rm )?service connection.{0,160}(?:still there|left (?:behind|over)|orphan\w*|clean\w* ?up|remain\w*|not (?:deleted|removed))/, 10),
     phrase("orphan", /orphan\w* (?:app|application|service principal|role assignment|enterprise app)/, 8),
     // A clean-up that failed, of what a connection's deletion removes (a task's own clean-up of its files is not it).

@@ -1,4 +1,4 @@
-import { define, phrase } from "./define.js";
+import { define, otherPipelineResourceRefused, phrase } from "./define.js";
 
 export default define({
   id: "pipeline-not-authorized",
@@ -19,7 +19,7 @@ export default define({
     // The same sentence is said of agent pools, environments, variable groups, secure files and repositories: none is a
     // service connection (pipeline-resource-not-authorized, agent-or-pool).
     phrase(["a pool", "pool with name"], /could not find a pool|pool with name/, -30),
-    phrase(["does not exist or has not been authorized for use", "does not exist or is not authorized for use"], /the (?:environment|variable group|secure file|repository|agent queue) does not exist or (?:has not been|is not) authorized for use/, -20),
+    otherPipelineResourceRefused(-20),
   ],
   cause:
     "Service connections are protected resources. The pipeline ({pipeline}) is not on the connection {connection}'s list of permitted pipelines (and the connection is not open to all pipelines), so the run stops before any job starts.",

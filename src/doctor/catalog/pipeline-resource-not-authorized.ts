@@ -1,7 +1,4 @@
-import { define, phrase } from "./define.js";
-
-/** The resources a pipeline can be refused besides its service connections (Azure DevOps' own words for each). */
-const OTHER_RESOURCE = "(?:environment|variable group|secure file|repository|agent queue)";
+import { define, OTHER_PIPELINE_RESOURCE, otherPipelineResourceRefused, phrase } from "./define.js";
 
 /**
  * Not the service connection: another protected resource the run uses — an environment, a variable group, a secure
@@ -14,13 +11,9 @@ export default define({
   title: "Not the service connection: an environment, variable group, secure file or repository the pipeline uses is missing or not authorized",
   spec: ["S17"],
   signals: [
-    phrase(
-      ["does not exist or has not been authorized for use", "not authorized for use"],
-      new RegExp(`the ${OTHER_RESOURCE} does not exist or (?:has not been|is not) authorized for use`),
-      16,
-    ),
+    otherPipelineResourceRefused(16),
     // Azure DevOps names the resource bare ("Environment prod could not be found"); a cloud's "Azure Environment with name" is Terraform's.
-    phrase("could not be found", new RegExp(`(?<!azure )${OTHER_RESOURCE} (?!with name)['"]?[\\w.-]{1,80}['"]? could not be found`), 6),
+    phrase("could not be found", new RegExp(`(?<!azure )${OTHER_PIPELINE_RESOURCE} (?!with name)['"]?[\\w.-]{1,80}['"]? could not be found`), 6),
     // A Key Vault-linked variable group's own connection is the connection's (pipeline-not-authorized).
     phrase(["service connection"], /service connection/, -8),
   ],
