@@ -3,7 +3,7 @@ import { CATALOG, type Diagnosis } from "./catalog/index.js";
 import { ENTITY_NEEDLES, extractEntities, fill, type Entities } from "./entities.js";
 import { type EvidenceModel, type EvidenceModelFile, learnedScores, loadModel } from "./evidence.js";
 import modelFile from "./model.json" with { type: "json" };
-import { type PastedText, readPasted, taskMentionedIn, withoutDecorations } from "./pasted-log.js";
+import { type PastedText, readPasted, readsAsFailure, taskMentionedIn, withoutDecorations } from "./pasted-log.js";
 
 /** What the person knows besides the text: the task (`AzureCLI@2`, `AzureCLI@2.208.0`) and the connection's scheme. */
 export interface ExplainContext {
@@ -398,6 +398,9 @@ function decide(scores: Scored[], { exps, none, total }: Softmax, entities: Enti
     .filter((r) => r.d !== UNKNOWN && r.score > 0);
 
   const best = scores[0]!;
+  if (best.diagnosis !== UNKNOWN && best.score < MODEL.threshold && !SPEAKS_OF_ACCESS.test(lower) && readsAsFailure(lower)) {
+    return notAboutAccess(ranked.filter((r) => r.d.rootCauseClass === "other").slice(0, 3), entities);
+  }
   if (best.diagnosis === UNKNOWN || best.score < MODEL.threshold) {
     const unrecognised = Math.round((none / total + (best.diagnosis === UNKNOWN ? exps[0]! / total : 0)) * 100) / 100;
     return render(UNKNOWN, Math.min(MOST_CONFIDENT, unrecognised), entities, ranked.slice(0, 3));
@@ -425,6 +428,31 @@ function decide(scores: Scored[], { exps, none, total }: Softmax, entities: Enti
     }
   }
   return explanation;
+}
+
+/**
+ * A failure no diagnosis recognises, in words that name nothing of access — no sign-in, token, credential, identity,
+ * permission, role, subscription, tenant or connection. The connection fails in those words; this failure is the
+ * step's own. How sure: a prior, not a measure — 4 of the 6 development messages without such words are not the
+ * connection's — so it stays uncertain, with what it most likely is instead.
+ */
+const NOT_ABOUT_ACCESS_CONFIDENT = 0.4;
+
+function notAboutAccess(instead: Array<{ d: Diagnosis; c: number }>, entities: Entities): Explanation {
+  return {
+    ...render(UNKNOWN, NOT_ABOUT_ACCESS_CONFIDENT, entities, instead),
+    id: "not-about-access",
+    rootCauseClass: "other",
+    title: "Not a connection problem: the failure names no sign-in, identity or permission",
+    cause:
+      "Nothing in the failing lines is about access: no sign-in, token, credential, identity, role, permission, subscription, tenant or service connection. A service connection fails in those words; this is the step's own failure — its inputs, files, the resource, the tool, the agent or the service.",
+    fix: [
+      "Read the first ##[error] line and the lines before it: they name the input, file, resource or command that failed. Fix that; the service connection needs no change.",
+      "If an earlier line of the step shows a sign-in, token or permission failure, explain that line instead: it came first.",
+    ],
+    verify: ["Re-run the failing step after the fix."],
+    references: ["https://learn.microsoft.com/azure/devops/pipelines/troubleshooting/troubleshooting"],
+  };
 }
 
 function render(diagnosis: Diagnosis, confidence: number, entities: Entities, alternatives: Array<{ d: Diagnosis; c: number }>): Explanation {

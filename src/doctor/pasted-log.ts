@@ -47,7 +47,13 @@ const COMMAND = /^(?:##)?\[command\]/;
  * cause, and beside the lines that do its words only add noise.
  */
 const SUMMARY =
-  /^(?:##\[error\])?\s*(?:error: )?(?:script failed with exit code:? ?-?\d+|(?:bash|powershell|pwsh|cmd(?:\.exe)?|sh|python) exited with code '?-?\d+'?|process completed with exit code -?\d+|the process '[^']+' failed with exit code -?\d+|error code: \[\d+\])\.?\s*$/i;
+  /^(?:##\[error\])?\s*(?:error: )?(?:script failed with exit code:? ?-?\d+|(?:bash|powershell|pwsh|cmd(?:\.exe)?|sh|python) exited with code '?-?\d+'?|process completed with exit code -?\d+|the process '[^']+' failed with exit code -?\d+|(?:the )?\w+ command '?[\w -]*'? failed with exit code '?-?\d+'?|error code: \[\d+\])\.?\s*$/i;
+
+/** Whether a text says something failed (an error, a refusal, a status), not merely that a step exited. */
+export const readsAsFailure = (text: string): boolean => FAILURE.test(text) && !onlySummaries(text);
+
+/** Whether a text is nothing but such summaries: what failed is in the lines before, which it does not have. */
+const onlySummaries = (text: string): boolean => text.split("\n").every((line) => !line.trim() || SUMMARY.test(line.replace(TIMESTAMP, "")));
 
 /**
  * What tools print around a message: PowerShell 7 wraps it on `     | ` lines under the failing script line (`Line

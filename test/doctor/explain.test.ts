@@ -535,6 +535,20 @@ describe("explain", () => {
     expect(explain("The quick brown fox").id).toBe("unknown");
   });
 
+  it("says a failure that names nothing of access is not the connection's, uncertain, with what it may be instead", () => {
+    for (const text of ["##[error]Approval timed out", "##[error]The step 'Deploy' timed out after 60 minutes", "ERROR: (AccountIsDisabled) The storage account is disabled."]) {
+      const answer = explain(text);
+      expect(answer, text).toMatchObject({ id: "not-about-access", rootCauseClass: "other", confidence: 0.4 });
+      expect(answer.uncertain, text).toBeDefined();
+      expect(answer.fix.join(" "), text).not.toMatch(/az role|az ad|federat|secret/i);
+      for (const a of answer.alternatives) expect(a.rootCauseClass, text).toBe("other");
+    }
+    // A step's exit summary says what failed elsewhere, which may be the connection; words of access are left to the diagnoses.
+    expect(explain("##[error]Bash exited with code '1'.").id).toBe("unknown");
+    expect(explain("##[error]Terraform command 'init' failed with exit code '1'.").id).toBe("unknown");
+    expect(explain("##[error]The token could not be read by the frobnicator.").rootCauseClass).not.toBe("other");
+  });
+
   it("names the right id for each message the emulator produces", () => {
     const cases: Array<[string, string]> = [
       [aadsts.invalidClientSecret("a").message, "secret-invalid"],
