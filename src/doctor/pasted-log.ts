@@ -47,7 +47,7 @@ const COMMAND = /^(?:##)?\[command\]/;
  * cause, and beside the lines that do its words only add noise.
  */
 const SUMMARY =
-  /^(?:##\[error\])?\s*(?:error: )?(?:script failed with exit code:? ?-?\d+|(?:bash|powershell|pwsh|cmd(?:\.exe)?|sh|python) exited with code '?-?\d+'?|process completed with exit code -?\d+|the process '[^']+' failed with exit code -?\d+|(?:the )?\w+ command '?[\w -]*'? failed with exit code '?-?\d+'?|error code: \[\d+\])\.?\s*$/i;
+  /^(?:##\[error\])?\s*(?:error: )?(?:script failed with exit code:? ?-?\d+|(?:bash|powershell|pwsh|cmd(?:\.exe)?|sh|python) exited with code '?-?\d+'?|process completed with exit code -?\d+|the process '[^']+' failed with exit code -?\d+|(?:the )?\w+ command '?[\w -]*'? failed with exit code '?-?\d+'?|error code: \[\d+\]|the (?:stage|job) '[^']*' failed\.(?: see the job logs for the first error)?|the job failed with result: \w+\.?(?: \d+ error\(s\), \d+ warning\(s\))?)\.?\s*$/i;
 
 /** Whether a text says something failed (an error, a refusal, a status), not merely that a step exited. */
 export const readsAsFailure = (text: string): boolean => FAILURE.test(text) && !onlySummaries(text);

@@ -480,6 +480,21 @@ describe("explain", () => {
     ]);
   });
 
+  it("reads a role assignment the template asks wrongly as the template's, a feed's refusal as Azure DevOps', and PrincipalNotFound as undecided", () => {
+    expectDiagnoses([
+      ["##[error]RoleAssignmentExists: The role assignment already exists. The ID of the existing role assignment is 0a0b0c0d0e0f40008000000000000001.", "script-or-template-error"],
+      ["##[error]InvalidPrincipalId: A valid principal ID must be provided for role assignment.", "script-or-template-error"],
+      ["##[error]The nuget command failed with exit code(1) and error(Response status code does not indicate success: 401 (Unauthorized).)", "devops-permission-denied"],
+      ["AADSTS50196: The server terminated an operation because it encountered a client request loop.", "service-unavailable-or-throttled"],
+      ["##[error]Error: Failed to get access token: Error: connect ETIMEDOUT 169.254.169.254:80", "managed-identity-unsupported"],
+      ["Our deployments fail because the agent cannot reach management.azure.com behind the corporate firewall.", "network-or-firewall"],
+    ]);
+    // ARM knew the caller: the principal it cannot find is the assignee, the connection's only if it is the one assigned.
+    const principal = explain(armErrors.principalNotFound("0b0b0b0b-0000-4000-8000-000000000000", "t").message);
+    expect(principal).toMatchObject({ id: "service-principal-missing", confidence: 0.6 });
+    expect(principal.undecided?.checks.join(" ")).toMatch(/principalType/);
+  });
+
   it("answers the likeliest root-cause class: diagnoses of one class that share the evidence outweigh another's single best", () => {
     const d = (id: string) => CATALOG.find((c) => c.id === id)!;
     const scored = (id: string, score: number) => ({ diagnosis: d(id), score, evidence: score });

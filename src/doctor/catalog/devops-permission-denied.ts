@@ -17,6 +17,12 @@ export default define({
     phrase("build service", /build service \([^)]{1,80}\)'? (?:is not authorized|needs|does not have)|'project collection build service[^']{0,80}' is not authorized/, 12),
     // git's sign-in to Azure Repos: the job's token (or a PAT), not an Azure connection.
     phrase(["authentication failed for", "could not read username for"], /fatal: (?:authentication failed for|could not read username for) 'https:\/\/(?:[\w.-]+@)?(?:dev\.azure\.com|[\w-]+\.visualstudio\.com)/, 14),
+    // An Azure Artifacts feed refusing the job's token (NuGet's and npm's own words for a 401/403 from the feed).
+    phrase(
+      ["nuget command failed", "pkgs.dev.azure.com", "pkgs.visualstudio.com", "/_packaging/", "npm err! code e401", "npm err! code e403"],
+      /(?:nuget command failed|pkgs\.dev\.azure\.com|pkgs\.visualstudio\.com|\/_packaging\/)[^\n]{0,300}?(?:\b40[13]\b|unauthori[sz]ed|forbidden|unable to authenticate)|npm err! code e40[13]\b/,
+      12,
+    ),
     // A service connection named in the refusal is the connection's (pipeline-not-authorized, endpoint-role-missing).
     phrase(["service connection", "service endpoint", "serviceendpoint"], /service connection|service ?endpoint/, -8),
   ],

@@ -22,6 +22,8 @@ export default define({
     phrase("managed identity endpoint", /request to the managed identity endpoint timed out|managed identity endpoint (?:is )?(?:not reachable|unreachable|unavailable)/, 10),
     phrase("identity not found", /identity not found/, 5),
     phrase("169.254.169.254", /169\.254\.169\.254/, 6),
+    // Nothing listens at the metadata address: the agent's machine has no identity service to ask.
+    phrase(["econnrefused", "etimedout", "ehostunreach", "connection refused", "no route to host"], /(?:econnrefused|etimedout|ehostunreach|connection refused|no route to host)[^\n]{0,40}169\.254\.169\.254/, 8),
     phrase("imds", /\bimds\b/, 4),
     phrase("managedserviceidentity", /managedserviceidentity/, 4),
   ],

@@ -28,6 +28,14 @@ export default define({
       /\b(?:jobsizeexceeded|privateipaddress(?:inreservedrange|notinsubnet)|propertychangenotallowed|subnetsnotinsamevnet|invalidresourcenamespace|invalidresourcetype|invalidapiversion(?:parameter)?|inusesubnetcannotbedeleted|passwordtoolong)\b/,
       10,
     ),
+    // A role assignment the template or script asks for that Azure RBAC refuses as a request (docs/reference/identity-
+    // arm-api.md: an assignment already there under another name, an assignment's principal or scope changed, a role
+    // definition or principal id that is not one): the caller may assign roles; what it asks is wrong.
+    phrase(
+      ["roleassignmentexists", "roleassignmentupdatenotpermitted", "roledefinitiondoesnotexist", "invalidroledefinitionid", "invalidroleassignmentid", "invalidprincipalid", "the role assignment already exists", "are not allowed to be updated", "the specified role definition with id"],
+      /\b(?:roleassignmentexists|roleassignmentupdatenotpermitted|roledefinitiondoesnotexist|invalidroledefinitionid|invalidroleassignmentid|invalidprincipalid)\b|the role assignment already exists|principal id, and scope are not allowed to be updated|the specified role definition with id '[^']*' does not exist/,
+      12,
+    ),
     // ARM's plain 400 for a property it refuses, in az's and the REST body's forms (an identity's failures carry their own codes).
     phrase(["(badrequest)", "badrequest"], /\(badrequest\)|"code": ?"badrequest"|\bcode: ?badrequest\b/, 6),
     // Terraform's own diagnostics about the configuration, its modules, providers and lock file (the summaries in

@@ -23,5 +23,17 @@ export default define({
   ],
   verify: ["az ad sp show --id {clientId} returns the service principal.", "Service connection > Edit > Verify succeeds, and the connection appears in task pickers again."],
   scanFindings: ["service-principal-missing"],
+  ambiguities: [
+    {
+      // ARM knew the caller (it signed in): the principal it cannot find is the one a role is assigned to.
+      when: /principalnotfound|principal \S+ does not exist in the directory/,
+      unless: /aadsts\s?7000229|missing service principal|service principal (?:was |has been )?(?:deleted|removed)/,
+      reason:
+        "PrincipalNotFound names the principal a role assignment is for, not the caller: it is the connection's service principal only when that is the one being assigned. In a template or script that creates a managed identity or an app and assigns it a role at once, Entra ID has not replicated it yet (or the id given is an application id, not an object id).",
+      checks: [
+        "Whose id is it? az ad sp show --id <principal id> (or az identity show): the connection's service principal missing means this diagnosis; a principal the template or script just created means replication — set the role assignment's principalType (ServicePrincipal) so ARM does not look it up, or retry.",
+      ],
+    },
+  ],
   references: ["https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#failed-to-obtain-the-jwt-by-using-the-service-principal-client-id"],
 });

@@ -15,6 +15,9 @@ export default define({
     aadsts(50166, 13),
     phrase("request to external oidc endpoint failed", /request to external oidc endpoint failed/, 12),
     aadsts(90033, 12),
+    // Entra ID stops a client that asks for tokens in a loop: too many requests, not a bad credential.
+    aadsts(50196, 12),
+    phrase("client request loop", /encountered a client request loop/, 10),
     phrase("a transient error has occurred", /a transient error has occurred/, 10),
     // Azure DevOps' own rate limits (TSTUs per user or pipeline).
     phrase("request was blocked due to exceeding usage", /request was blocked due to exceeding usage of resource/, 14),
