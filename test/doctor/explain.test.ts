@@ -488,7 +488,10 @@ describe("explain", () => {
       ["AADSTS50196: The server terminated an operation because it encountered a client request loop.", "service-unavailable-or-throttled"],
       ["##[error]Error: Failed to get access token: Error: connect ETIMEDOUT 169.254.169.254:80", "managed-identity-unsupported"],
       ["Our deployments fail because the agent cannot reach management.azure.com behind the corporate firewall.", "network-or-firewall"],
+      ["Error: Deployment Failed, Error: Valid credentials are not available. Add Azure Login action before this action or provide publish-profile input.", "tool-not-signed-in"],
     ]);
+    // A site's certificate by App Service tier and a subnet's service endpoint are no connection's certificate or subscription list.
+    expectNotBlamed(["ERROR: Managed Certificate is not supported on Free and Shared tier.", "ERROR: Cannot validate subnet in different subscription for missing service endpoint."]);
     // ARM knew the caller: the principal it cannot find is the assignee, the connection's only if it is the one assigned.
     const principal = explain(armErrors.principalNotFound("0b0b0b0b-0000-4000-8000-000000000000", "t").message);
     expect(principal).toMatchObject({ id: "service-principal-missing", confidence: 0.6 });

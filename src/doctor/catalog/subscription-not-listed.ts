@@ -15,7 +15,7 @@ export default define({
     phrase("doesn't exist in cloud", /the subscription of ['"][^'"]+['"] doesn't exist in cloud/, 9),
     phrase(["subscription drop", "subscription picker", "subscription list"], /subscription (?:drop-?down|picker|list) is empty/, 10),
     phrase("supported account types", /supported account types/, 6),
-    phrase("subscription", /subscriptions?\b(?![-_ ]?id\b).{0,60}(?:missing|not (?:listed|shown|showing|visible|appear\w*)|(?:is |are )?(?:empty|blank)|(?:doesn't|does not|don't|do not) (?:show|appear|list))/, 7),
+    phrase("subscription", /subscriptions?\b(?![-_ ]?id\b).{0,60}(?:missing\b(?! (?:service|resource|required|parameter|argument|property|value|field)\b)|not (?:listed|shown|showing|visible|appear\w*)|(?:is |are )?(?:empty|blank)|(?:doesn't|does not|don't|do not) (?:show|appear|list))/, 7),
     // An empty picker of the connection's dialog; a list of something else (a task's server list) is not it.
     phrase(["drop", "picker"], /(?:drop-?down|picker)\b.{0,40}(?:empty|blank|missing|shows nothing)/, 6),
     phrase(["cached", "stale", "old "], /(?:old|cached|stale) (?:user )?token/, 4),

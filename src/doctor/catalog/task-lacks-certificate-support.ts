@@ -15,6 +15,8 @@ export default define({
   signals: [
     aadsts(7000216, 7),
     // AzurePowerShell@5 on a Linux or macOS agent refuses a certificate connection itself.
+    // App Service's certificates for a site's domain (managed, by tier) are no sign-in of the connection's.
+    phrase(["managed certificate", "free and shared tier", "app service certificate"], /managed certificate|free and shared tier|app service certificate/, -12),
     phrase(["only spnkey auth type"], /only spnkey auth type is supported/, 16),
     phrase(["certificate"], /(?:service principal )?certificate (?:based )?(?:authentication|auth|connections?|scheme)? ?(?:is |are )?not (?:yet )?supported|does not support (?:service principal )?certificates?|spncertificate .{0,40}(?:not supported|unsupported)/, 14),
     phrase(["secret must be a non empty string", "client_secret", "client secret"], /secret must be a non empty string|(?:client_secret|client secret) (?:is )?(?:empty|missing|null)|a client secret (?:or client certificate )?must be (?:configured|specified)/, 5),

@@ -21,6 +21,8 @@ export default define({
     phrase(["microsoft.com/devicelogin", "a web browser has been opened"], /use a web browser to open the page https:\/\/microsoft\.com\/devicelogin|a web browser has been opened at https:\/\/login\.microsoftonline\.com/, 12),
     // Az.Accounts when a script's own session holds no context (a job, another runspace, AzureRM beside Az): the
     // connection's sign-in happened in the task's session, not this one.
+    // Azure/webapps-deploy and Azure/functions-action with neither a login step before them nor a publish profile.
+    phrase(["valid credentials are not available", "add azure login action"], /valid credentials are not available\. add azure login action before this action/, 14),
     phrase("your azure credentials have not been set up or have expired", /your azure credentials have not been set up or have expired, please run connect-azaccount/, 14),
     phrase(["before you can run azure devops commands", "az devops login"], /before you can run azure devops commands, you need to run the login command|az devops login/, 12),
     // Older azurerm providers read az's sign-in only for a user: a service principal must be handed to the provider itself.
