@@ -248,7 +248,7 @@ function contextPoints(d: Diagnosis, pasted: PastedText, credentialTrouble: bool
  * NuGet feeds or global.json share words with connection failures ("could not fetch", "version", "not supported")
  * and named no cause of the connection's; they are left to what is not the connection, or to unknown.
  */
-const SPEAKS_OF_ACCESS = /token|credential|secret|certificate|tenant|subscription|authori[sz]|authenticat|identity|principal|service connection|endpoint|federat|assertion|oidc|permission|forbidden|denied|\b40[13]\b|\brole\b|rbac|log ?in|sign(?:ed)?[ -]?in|consent|\bmsi\b|imds|aadsts|entra|azure ad|\baad\b|app registration|client[ _]?id|\bspn\b|privileg|\bowner\b|administrator|\bguest\b|in the directory '|onmicrosoft\.com/;
+const SPEAKS_OF_ACCESS = /token|credential|secret|certificate|tenant|subscription|authori[sz]|authenticat|identity|principal|service connection|endpoint|federat|assertion|oidc|permission|forbidden|denied|\b40[13]\b|\brole\b|rbac|log(?:ged)? ?in|sign(?:ed)?[ -]?in|consent|\bmsi\b|imds|aadsts|entra|azure ad|\baad\b|app registration|client[ _]?id|\bspn\b|privileg|\bowner\b|administrator|\bguest\b|in the directory '|onmicrosoft\.com|password|\bo?auth\b|oauth2|\bjwt\b|\bmfa\b|multi-factor|conditional access|\bapp ?id\b|object ?id/;
 
 /** Without such words, a connection diagnosis that no code, phrase or context speaks for scores nothing. */
 function withoutLearnedBlame(scores: Scored[], lower: string): Scored[] {

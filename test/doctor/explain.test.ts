@@ -488,6 +488,7 @@ describe("explain", () => {
       ["AADSTS50196: The server terminated an operation because it encountered a client request loop.", "service-unavailable-or-throttled"],
       ["##[error]Error: Failed to get access token: Error: connect ETIMEDOUT 169.254.169.254:80", "managed-identity-unsupported"],
       ["Our deployments fail because the agent cannot reach management.azure.com behind the corporate firewall.", "network-or-firewall"],
+      ["##[error]kubelogin is not installed. Please install kubelogin and make sure it is in PATH.", "agent-or-pool"],
       ["Error: Deployment Failed, Error: Valid credentials are not available. Add Azure Login action before this action or provide publish-profile input.", "tool-not-signed-in"],
     ]);
     // A site's certificate by App Service tier and a subnet's service endpoint are no connection's certificate or subscription list.
@@ -565,6 +566,7 @@ describe("explain", () => {
     expect(explain("##[error]Bash exited with code '1'.").id).toBe("unknown");
     expect(explain("##[error]Terraform command 'init' failed with exit code '1'.").id).toBe("unknown");
     expect(explain("##[error]The token could not be read by the frobnicator.").rootCauseClass).not.toBe("other");
+    expect(explain("##[error]The password for the account has expired.").rootCauseClass).not.toBe("other");
   });
 
   it("names the right id for each message the emulator produces", () => {
