@@ -10,7 +10,7 @@ export default define({
   title: "Not the service connection: the resource the step names does not exist there",
   spec: ["S17"],
   signals: [
-    phrase(["resourcenotfound", "resourcegroupnotfound", "parentresourcenotfound", "storageaccountnotfound", "vaultnotfound", "containernotfound", "blobnotfound", "deploymentnotfound"], /\b(?:resourcenotfound|resourcegroupnotfound|parentresourcenotfound|storageaccountnotfound|vaultnotfound|containernotfound|blobnotfound|deploymentnotfound)\b/, 14),
+    phrase(["resourcenotfound", "resourcegroupnotfound", "parentresourcenotfound", "storageaccountnotfound", "vaultnotfound", "containernotfound", "blobnotfound", "deploymentnotfound", "error_site_does_not_exist"], /\b(?:resourcenotfound|resourcegroupnotfound|parentresourcenotfound|storageaccountnotfound|vaultnotfound|containernotfound|blobnotfound|deploymentnotfound|error_site_does_not_exist)\b/, 14),
     // A platform image the VM names, or a linked template's URL ARM could not download (common deployment errors).
     phrase(["imagenotfound", "invalidcontentlink", "unable to download deployment content"], /\b(?:imagenotfound|invalidcontentlink)\b|unable to download deployment content/, 12),
     phrase("under resource group", /the resource ['"][^'"]*['"] under resource group ['"][^'"]*['"] was not found/, 10),
