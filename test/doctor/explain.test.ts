@@ -488,6 +488,8 @@ describe("explain", () => {
       ["AADSTS50196: The server terminated an operation because it encountered a client request loop.", "service-unavailable-or-throttled"],
       ["##[error]Error: Failed to get access token: Error: connect ETIMEDOUT 169.254.169.254:80", "managed-identity-unsupported"],
       ["Our deployments fail because the agent cannot reach management.azure.com behind the corporate firewall.", "network-or-firewall"],
+      ["##[error]Error: Failed to deploy web package using OneDeploy to App Service. Conflict (CODE: 409)", "service-unavailable-or-throttled"],
+      ["##[error]ERROR_SITE_DOES_NOT_EXIST: The site 'web' does not exist.", "resource-not-found"],
       ["##[error]kubelogin is not installed. Please install kubelogin and make sure it is in PATH.", "agent-or-pool"],
       ["Error: Deployment Failed, Error: Valid credentials are not available. Add Azure Login action before this action or provide publish-profile input.", "tool-not-signed-in"],
     ]);
