@@ -490,6 +490,7 @@ describe("explain", () => {
       ["Our deployments fail because the agent cannot reach management.azure.com behind the corporate firewall.", "network-or-firewall"],
       ["##[error]Error: Failed to deploy web package using OneDeploy to App Service. Conflict (CODE: 409)", "service-unavailable-or-throttled"],
       ["##[error]ERROR_SITE_DOES_NOT_EXIST: The site 'web' does not exist.", "resource-not-found"],
+      ["Error:  Reading terraform configuration: ManagedServiceIdentity AuthenticationScheme is not supported yet", "script-or-template-error"],
       ["##[error]kubelogin is not installed. Please install kubelogin and make sure it is in PATH.", "agent-or-pool"],
       ["Error: Deployment Failed, Error: Valid credentials are not available. Add Azure Login action before this action or provide publish-profile input.", "tool-not-signed-in"],
     ]);
