@@ -491,6 +491,7 @@ describe("explain", () => {
       ["##[error]Error: Failed to deploy web package using OneDeploy to App Service. Conflict (CODE: 409)", "service-unavailable-or-throttled"],
       ["##[error]ERROR_SITE_DOES_NOT_EXIST: The site 'web' does not exist.", "resource-not-found"],
       ["Error:  Reading terraform configuration: ManagedServiceIdentity AuthenticationScheme is not supported yet", "script-or-template-error"],
+      ["##[error]Access denied. Caller was not found on any access policy. Caller: appid=x;oid=y;iss=z Vault: kv;location=westeurope", "key-vault-access-denied"],
       ["##[error]kubelogin is not installed. Please install kubelogin and make sure it is in PATH.", "agent-or-pool"],
       ["Error: Deployment Failed, Error: Valid credentials are not available. Add Azure Login action before this action or provide publish-profile input.", "tool-not-signed-in"],
     ]);

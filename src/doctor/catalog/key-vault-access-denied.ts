@@ -16,6 +16,8 @@ export default define({
     phrase(["caller is not authorized to perform action on resource", "microsoft.keyvault/vaults/secrets"], /caller is not authorized to perform action on resource[\s\S]{0,400}microsoft\.keyvault\/vaults\//, 14),
     phrase(["does not have secrets", "permission on key vault"], /does not have (?:secrets?|keys?|certificates?) (?:\w+ )?permission on key vault/, 14),
     // AzureKeyVault@1's words, and the variable group editor's ("Get, List" in quotes) when linking a vault.
+    // A vault on access policies that lists no policy for the caller (its words for 403 in that model).
+    phrase("caller was not found on any access policy", /caller was not found on any access policy/, 14),
     phrase("secret management permissions", /needs to have "?get, list"? secret management permissions/, 8),
     phrase("accessdenied", /"code"\s*:\s*"accessdenied"|innererror[^}]{0,40}accessdenied/, 4),
     phrase(["provisionkeyvaultpermissions.ps1"], /provisionkeyvaultpermissions\.ps1/, 4),

@@ -16,6 +16,8 @@ export default define({
     phrase(["statuscode", "status code"], /"?statuscode"?\s*[:=]\s*"?403\b|status code:? 403\b/, 5),
     // Storage's data plane: the principal holds no data role (Storage Blob Data Reader/Contributor) for the call.
     phrase(["authorizationpermissionmismatch", "using this permission"], /authorizationpermissionmismatch|not authorized to perform this operation using this permission/, 12),
+    // Service Bus and Event Hubs refusing a sender or listener without the right (their data roles, or a SAS policy's claims).
+    phrase("claim(s) are required", /unauthorized access\. '(?:send|listen|manage)' claim\(s\) are required to perform this operation/, 9),
     phrase("does not have permission to perform action", /does not have permission to perform action/, 9),
     // `az login --service-principal` for a principal that holds no role anywhere (its id masked in a task's log).
     phrase("no subscriptions found for", /no subscriptions found for (?:[0-9a-f-]{36}|\*\*\*)/, 9),
