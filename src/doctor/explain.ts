@@ -288,7 +288,9 @@ export function explain(raw: string, context: ExplainContext = {}): Explanation 
   if (pasted.task?.support?.federationIn) entities.taskUpgrade = pasted.task.support.federationIn;
   const ranked = likeliestClassFirst(scores);
   const confidences = softmax(ranked);
-  const explanation = decide(ranked, confidences, entities, lower);
+  // Read on the failing lines as pasted: a step's summaries are known by their lines.
+  const unrelatedFailure = !SPEAKS_OF_ACCESS.test(lower) && readsAsFailure(pasted.focus);
+  const explanation = decide(ranked, confidences, entities, lower, unrelatedFailure);
   explanation.context = contextRead(pasted);
   const uncertain = uncertainty(explanation, ranked, confidences, pasted);
   if (uncertain) explanation.uncertain = uncertain;
@@ -389,7 +391,7 @@ function softmax(scores: Array<{ score: number }>): Softmax {
 }
 
 /** The answer from the scores: the best diagnosis, its confidence, the alternatives, and whether it is decided. */
-function decide(scores: Scored[], { exps, none, total }: Softmax, entities: Entities, lower: string): Explanation {
+function decide(scores: Scored[], { exps, none, total }: Softmax, entities: Entities, lower: string, unrelatedFailure: boolean): Explanation {
   const confidence = (i: number) => Math.round((exps[i]! / total) * 100) / 100;
   // Alternatives come from the first few (scores are sorted): the rest are below any confidence worth naming.
   const ranked = scores
@@ -398,7 +400,7 @@ function decide(scores: Scored[], { exps, none, total }: Softmax, entities: Enti
     .filter((r) => r.d !== UNKNOWN && r.score > 0);
 
   const best = scores[0]!;
-  if (best.diagnosis !== UNKNOWN && best.score < MODEL.threshold && !SPEAKS_OF_ACCESS.test(lower) && readsAsFailure(lower)) {
+  if (best.diagnosis !== UNKNOWN && best.score < MODEL.threshold && unrelatedFailure) {
     return notAboutAccess(ranked.filter((r) => r.d.rootCauseClass === "other").slice(0, 3), entities);
   }
   if (best.diagnosis === UNKNOWN || best.score < MODEL.threshold) {

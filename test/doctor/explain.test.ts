@@ -566,6 +566,8 @@ describe("explain", () => {
       expect(answer.fix.join(" "), text).not.toMatch(/az role|az ad|federat|secret/i);
       for (const a of answer.alternatives) expect(a.rootCauseClass, text).toBe("other");
     }
+    // Two summaries pasted together are still only summaries.
+    expect(explain("##[error]Bash exited with code '1'.\n##[error]The process '/usr/bin/az' failed with exit code 2").id).toBe("unknown");
     // A step's exit summary says what failed elsewhere, which may be the connection; words of access are left to the diagnoses.
     expect(explain("##[error]Bash exited with code '1'.").id).toBe("unknown");
     expect(explain("##[error]Terraform command 'init' failed with exit code '1'.").id).toBe("unknown");

@@ -99,6 +99,8 @@ export default define({
     phrase(["invalidauthenticationtokenaudience", "obtained for wrong audience"], /\binvalidauthenticationtokenaudience\b|token has been obtained for wrong audience/, 12),
     // Storage refusing a shared key or SAS the step built or was given (its signature, its expiry), not an Entra identity.
     phrase(["server failed to authenticate the request", "sas token has expired", "signed expiry time"], /server failed to authenticate the request\. make sure the value of authorization header is formed correctly|sas token has expired|signed expiry time \[[^\]]*\] must be after signed start time/, 10),
+    // A SAS that does not grant the service, resource type or source address asked for (Storage's AuthorizationResourceTypeMismatch and kin).
+    phrase(["authorizationresourcetypemismatch", "authorizationservicemismatch", "authorizationsourceipmismatch", "using this resource type", "using this service"], /\bauthorization(?:resourcetype|service|sourceip)mismatch\b|not authorized to perform this operation using this (?:resource type|service)\b/, 10),
     // A database login by user name and password (a connection string's own credential), not an Entra identity.
     phrase(["(using password: yes)", "password authentication failed for user", "login failed for user '"], /access denied for user '[^']*'@'[^']*' \(using password: yes\)|password authentication failed for user "|login failed for user '(?!<token-identified principal>)[^']+'/, 10),
     // A dependency the script's own runtime cannot load (Node's, Python's), and a test step with nothing to run.
