@@ -293,7 +293,7 @@ describe("explain", () => {
       ["fatal: could not read Username for 'https://github.com': terminal prompts disabled", "script-or-template-error"],
       ["fatal: Authentication failed for 'https://dev.azure.com/org/project/_git/repo/'", "devops-permission-denied"],
       ["##[error]TF401019: The Git repository with name or identifier repo does not exist or you do not have permissions for the operation you are attempting.", "devops-permission-denied"],
-      ['##[error]Error response from daemon: Get "https://contoso.azurecr.io/v2/": unauthorized: authentication required', "script-or-template-error"],
+      ['##[error]Error response from daemon: Get "https://contoso.azurecr.io/v2/": unauthorized: authentication required', "tool-not-signed-in"],
       // Az PowerShell's advice to sign in misleads: the principal signed in and may read no subscription.
       ["##[error]No subscription found in the context. Please ensure that the credentials you provided are authorized to access an Azure subscription, then run Connect-AzAccount to login.", "rbac-authorization-failed"],
       // @azure/identity's ManagedIdentityCredential timing out: no identity on the agent to ask, not a token request that failed.
@@ -497,6 +497,10 @@ describe("explain", () => {
     ]);
     // A site's certificate by App Service tier and a subnet's service endpoint are no connection's certificate or subscription list.
     expectNotBlamed(["ERROR: Managed Certificate is not supported on Free and Shared tier.", "ERROR: Cannot validate subnet in different subscription for missing service endpoint."]);
+    // A registry's "authentication required" is a missing login, a lapsed one or a wrong credential: said so.
+    const registry = explain('Error response from daemon: Get "https://acrweb.azurecr.io/v2/": unauthorized: authentication required');
+    expect(registry).toMatchObject({ id: "tool-not-signed-in", confidence: 0.6 });
+    expect(registry.undecided?.checks.join(" ")).toMatch(/az acr login/);
     // ARM knew the caller: the principal it cannot find is the assignee, the connection's only if it is the one assigned.
     const principal = explain(armErrors.principalNotFound("0b0b0b0b-0000-4000-8000-000000000000", "t").message);
     expect(principal).toMatchObject({ id: "service-principal-missing", confidence: 0.6 });

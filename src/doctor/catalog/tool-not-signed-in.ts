@@ -21,6 +21,9 @@ export default define({
     phrase(["microsoft.com/devicelogin", "a web browser has been opened"], /use a web browser to open the page https:\/\/microsoft\.com\/devicelogin|a web browser has been opened at https:\/\/login\.microsoftonline\.com/, 12),
     // Az.Accounts when a script's own session holds no context (a job, another runspace, AzureRM beside Az): the
     // connection's sign-in happened in the task's session, not this one.
+    // A container registry asked with no credentials at all: docker (or helm, oras) never logged in to it (az acr
+    // login, a Docker registry connection); a refused identity reads "denied" or names it.
+    phrase(["authentication required", "aka.ms/acr/authorization"], /unauthorized: authentication required(?:, visit https:\/\/aka\.ms\/acr\/authorization)?/, 12),
     // Azure/webapps-deploy and Azure/functions-action with neither a login step before them nor a publish profile.
     phrase(["valid credentials are not available", "add azure login action"], /valid credentials are not available\. add azure login action before this action/, 14),
     phrase("your azure credentials have not been set up or have expired", /your azure credentials have not been set up or have expired, please run connect-azaccount/, 14),
@@ -43,5 +46,16 @@ export default define({
   ],
   verify: ["The step prints the signed-in account (az account show / Get-AzContext) before the failing command.", "Re-run the step; the tool gets past its sign-in."],
   distinguish: ["With a workload identity federation connection and a task that should pass it on, a missing token is the task's lack of federation support (task-lacks-wif-support)."],
+  ambiguities: [
+    {
+      when: /unauthorized: authentication required/,
+      unless: /no (?:docker|acr) login|without (?:a )?(?:docker|acr) login/,
+      reason:
+        "A container registry answers the same when docker never logged in to it, when the login it had has lapsed (az acr login's token lasts three hours) and when the credentials it logged in with are wrong or expired (a Docker registry connection's service principal secret).",
+      checks: [
+        "Is there a docker login, az acr login or Docker@2 login step before, in the same job and within three hours? If not, add one; if so, run az acr login --name <registry> there and read its error: an AADSTS code points at the connection's credential.",
+      ],
+    },
+  ],
   references: ["https://learn.microsoft.com/azure/devops/pipelines/tasks/reference/azure-cli-v2", "https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/guides/service_principal_client_secret"],
 });
