@@ -103,6 +103,8 @@ export default define({
     phrase(["authorizationresourcetypemismatch", "authorizationservicemismatch", "authorizationsourceipmismatch", "using this resource type", "using this service"], /\bauthorization(?:resourcetype|service|sourceip)mismatch\b|not authorized to perform this operation using this (?:resource type|service)\b/, 10),
     // A database login by user name and password (a connection string's own credential), not an Entra identity.
     phrase(["(using password: yes)", "password authentication failed for user", "login failed for user '"], /access denied for user '[^']*'@'[^']*' \(using password: yes\)|password authentication failed for user "|login failed for user '(?!<token-identified principal>)[^']+'/, 10),
+    // A login by name and password to a server that accepts only Entra ID: the step's authentication type, not the connection.
+    phrase(["only authentication is enabled"], /(?:azure active directory|microsoft entra|entra|aad)[ -]only authentication is enabled/, 12),
     // A dependency the script's own runtime cannot load (Node's, Python's), and a test step with nothing to run.
     phrase(["cannot find module '", "no module named", "no test assemblies found"], /\bcannot find module '[^']+'|modulenotfounderror: no module named|no test assemblies found matching the pattern/, 10),
     // PowerShell's own runtime errors in a script: its logic, whatever it was about to call.
