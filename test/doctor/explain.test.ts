@@ -493,6 +493,7 @@ describe("explain", () => {
       ["Error:  Reading terraform configuration: ManagedServiceIdentity AuthenticationScheme is not supported yet", "script-or-template-error"],
       ["##[error]Access denied. Caller was not found on any access policy. Caller: appid=x;oid=y;iss=z Vault: kv;location=westeurope", "key-vault-access-denied"],
       ["##[error]Azure Active Directory only authentication is enabled. Please contact your system administrator.", "script-or-template-error"],
+      ["##[error]Could not load file or assembly 'Microsoft.Identity.Client, Version=4.56.0.0, Culture=neutral, PublicKeyToken=0a613f4dd989e8ae'.", "agent-or-pool"],
       ["##[error]kubelogin is not installed. Please install kubelogin and make sure it is in PATH.", "agent-or-pool"],
       ["Error: Deployment Failed, Error: Valid credentials are not available. Add Azure Login action before this action or provide publish-profile input.", "tool-not-signed-in"],
     ]);

@@ -16,6 +16,8 @@ export default define({
     // A PowerShell module the agent does not have (or cannot get from the gallery).
     phrase(["no valid module file was found", "no match was found for the specified search criteria"], /no valid module file was found in any module directory|no match was found for the specified search criteria and module name/, 10),
     // az installing an extension on the agent with pip, which failed (the agent's Python or network).
+    // .NET refusing to load a module's assembly: two Az or MSAL versions in one PowerShell session on the agent.
+    phrase(["could not load file or assembly", "assembly with same name is already loaded"], /could not load file or assembly '[^']+'|assembly with same name is already loaded/, 10),
     phrase("pip failed with status code", /pip failed with status code/, 9),
     phrase(["self-hosted", "agent version", "upgrade the agent", "minimum agent version", "upgrade your agent"], /requires (?:a )?(?:newer|minimum) agent version|upgrade (?:your|the) agent|agent version [\d.]+ (?:is|does not)/, 10),
   ],

@@ -103,6 +103,8 @@ export default define({
     phrase(["authorizationresourcetypemismatch", "authorizationservicemismatch", "authorizationsourceipmismatch", "using this resource type", "using this service"], /\bauthorization(?:resourcetype|service|sourceip)mismatch\b|not authorized to perform this operation using this (?:resource type|service)\b/, 10),
     // A database login by user name and password (a connection string's own credential), not an Entra identity.
     phrase(["(using password: yes)", "password authentication failed for user", "login failed for user '"], /access denied for user '[^']*'@'[^']*' \(using password: yes\)|password authentication failed for user "|login failed for user '(?!<token-identified principal>)[^']+'/, 10),
+    // PowerShell's parser refusing the script before it runs.
+    phrase(["parsererror", "missing closing", "missing the terminator"], /\bparsererror\b|missing closing '[)}\]]'|the string is missing the terminator/, 10),
     // A login by name and password to a server that accepts only Entra ID: the step's authentication type, not the connection.
     phrase(["only authentication is enabled"], /(?:azure active directory|microsoft entra|entra|aad)[ -]only authentication is enabled/, 12),
     // A dependency the script's own runtime cannot load (Node's, Python's), and a test step with nothing to run.
