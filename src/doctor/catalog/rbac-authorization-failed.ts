@@ -16,6 +16,8 @@ export default define({
     phrase(["statuscode", "status code"], /"?statuscode"?\s*[:=]\s*"?403\b|status code:? 403\b/, 5),
     // Storage's data plane: the principal holds no data role (Storage Blob Data Reader/Contributor) for the call.
     phrase(["authorizationpermissionmismatch", "using this permission"], /authorizationpermissionmismatch|not authorized to perform this operation using this permission/, 12),
+    // The azurerm provider registering resource providers at start: the principal may not (…/register/action on the subscription).
+    phrase(["error ensuring resource providers are registered", "permission to register resource providers"], /error ensuring resource providers are registered|(?:don't|do not) have permission to register resource providers/, 9),
     // Service Bus and Event Hubs refusing a sender or listener without the right (their data roles, or a SAS policy's claims).
     phrase("claim(s) are required", /unauthorized access\. '(?:send|listen|manage)' claim\(s\) are required to perform this operation/, 9),
     phrase("does not have permission to perform action", /does not have permission to perform action/, 9),
