@@ -328,12 +328,13 @@ function uncertainty(explanation: Explanation, scores: Scored[], { exps, total }
 
 /** The one question whose answer tells the candidates apart. */
 function decidingQuestion(candidates: Diagnosis[], pasted: PastedText): string {
+  const classes = new Set(candidates.map((d) => d.rootCauseClass));
+  if (classes.size === 1 && classes.has("other")) return "What did the step run just before this line (its [command] line and what that printed)? It names the input, file, resource or tool that failed.";
   const schemes = new Set(candidates.flatMap((d) => d.schemes ?? []));
   if (!pasted.scheme && schemes.size > 1) return "Which authentication scheme does the service connection use: a secret, a certificate, workload identity federation or a managed identity?";
   if (!pasted.task?.support && candidates.some((d) => d.taskLacks || d.rootCauseClass === "managed_identity_unsupported" || d.rootCauseClass === "wif_other")) {
     return "Which task printed this, and which version? (The task log's header: 'Task :' and 'Version :'.)";
   }
-  const classes = new Set(candidates.map((d) => d.rootCauseClass));
   if (classes.has("other") && classes.size > 1) return "Is this the step's first error? Paste the task log from its header to the first ##[error] line: what failed before this line decides whether the connection is involved.";
   return "Where did this appear: a pipeline run (which task and version), creating or verifying the connection, or a script or tool outside Azure DevOps?";
 }
