@@ -27,9 +27,9 @@ export default define({
     phrase(["certificate verify failed", "local issuer certificate", "self signed certificate", "self-signed certificate", "unable_to_verify_leaf_signature", "ssl connection could not be established", "sslerror", "wrong_version_number"], /certificate verify failed|unable to get local issuer certificate|self[- ]signed certificate in certificate chain|unable_to_verify_leaf_signature|the ssl connection could not be established|sslerror|wrong_version_number/, 10),
     // The server's own certificate expired or does not match its name: the connection is never reached.
     phrase(["ssl certificate problem", "x509:", "not yet valid", "certificate has expired", "hostname mismatch", "cert_has_expired"], /ssl certificate problem|\bx509: certificate|certificate has expired or is not yet valid|cert_has_expired|hostname mismatch/, 10),
-    // A person's words for it: a host the agent cannot reach, a proxy or firewall in the way.
-    phrase(["reach", "resolve", "connect to"], /(?:cannot|can't|could not|couldn't|unable to|fails? to|failing to) (?:reach|resolve|connect to) (?:the )?[\w-]+\.[\w.-]*(?:com|net|io|us|cn)\b/, 8),
-    phrase(["proxy", "firewall"], /\b(?:corporate|company|outbound|egress) (?:proxy|firewall)\b|behind (?:a |the |our )?(?:corporate )?(?:proxy|firewall)|through (?:the |a |our )?(?:corporate )?proxy/, 8),
+    // A person's words for it: a host the agent cannot reach. (Entra's token endpoint
+    // out of reach is the token request's failure: jwt-acquisition-failed, as real messages are labelled.)
+    phrase(["reach", "resolve", "connect to"], /(?:cannot|can't|could not|couldn't|unable to|fails? to|failing to) (?:reach|resolve|connect to) (?:the )?(?!login\.|sts\.)[\w-]+\.[\w.-]*(?:com|net|io|us|cn)\b/, 8),
     phrase(["proxy", "407", "tunneling socket"], /proxy authentication required|\b407\b|tunneling socket could not be established|proxyerror/, 9),
     // PostgreSQL refusing the agent's address (its firewall rules: pg_hba.conf on Azure's servers).
     phrase("no pg_hba.conf entry for host", /no pg_hba\.conf entry for host/, 12),
