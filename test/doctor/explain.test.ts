@@ -503,6 +503,11 @@ describe("explain", () => {
     const registry = explain('Error response from daemon: Get "https://acrweb.azurecr.io/v2/": unauthorized: authentication required');
     expect(registry).toMatchObject({ id: "tool-not-signed-in", confidence: 0.6 });
     expect(registry.undecided?.checks.join(" ")).toMatch(/az acr login/);
+    // Verify's bare JWT failure names no reason: undecided, with where the reason is.
+    const jwt = explain("Verification failed: Failed to obtain the Json Web Token (JWT) using service principal client ID.");
+    expect(jwt).toMatchObject({ id: "jwt-acquisition-failed", confidence: 0.6 });
+    expect(jwt.undecided?.checks.join(" ")).toMatch(/Exception Message/);
+    expect(explain("Failed to obtain the Json Web Token(JWT) using service principal client ID. Exception Message: The SSL connection could not be established, see inner exception.").confidence).toBe(0.95);
     // ARM knew the caller: the principal it cannot find is the assignee, the connection's only if it is the one assigned.
     const principal = explain(armErrors.principalNotFound("0b0b0b0b-0000-4000-8000-000000000000", "t").message);
     expect(principal).toMatchObject({ id: "service-principal-missing", confidence: 0.6 });

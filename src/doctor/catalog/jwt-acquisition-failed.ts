@@ -37,6 +37,19 @@ export default define({
     "Does the connection use workload identity federation with a task that predates it? Then task-lacks-wif-support.",
     "Is the connection a managed identity on a Microsoft-hosted agent? Then managed-identity-unsupported.",
   ],
+  ambiguities: [
+    {
+      // Said alone, the message gives no reason: the guide names an expired secret first ("an expired secret or other
+      // issues at the Microsoft Entra ID level"), and real messages are most often that.
+      when: /failed to obtain the (?:json web token ?\(?jwt\)?|jwt)/,
+      unless: /exception message:|aadsts|error occurred while sending|timed? ?out|proxy|resolv|no such host|ssl|socket|refused|unavailable|canceled|isready/,
+      reason: "The message alone does not say why the token was refused: most often the secret expired or is not the secret's value (its ID pasted instead); otherwise the app or its service principal is gone or disabled.",
+      checks: [
+        "Edit > Verify on the connection and read its 'Exception Message': AADSTS7000222 → secret-expired, 7000215 → secret-invalid, 700016 → app-not-found, 7000112 → app-disabled.",
+        "az ad app credential list --id <client id>: a secret whose endDateTime has passed is expired; a secret's hint (its first characters) that differs from the value in the connection means the ID or an old value was pasted.",
+      ],
+    },
+  ],
   scanFindings: ["connection-not-ready"],
   references: ["https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#failed-to-obtain-the-jwt-by-using-the-service-principal-client-id"],
 });
