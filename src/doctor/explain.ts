@@ -251,8 +251,8 @@ function contextPoints(d: Diagnosis, pasted: PastedText, credentialTrouble: bool
 const SPEAKS_OF_ACCESS = /token|credential|secret|certificate|tenant|subscription|authori[sz]|authenticat|identity|principal|service connection|endpoint|federat|assertion|oidc|permission|forbidden|denied|\b40[13]\b|\brole\b|rbac|log(?:ged)? ?in|sign(?:ed)?[ -]?in|consent|\bmsi\b|imds|aadsts|entra|azure ad|\baad\b|app registration|client[ _]?id|\bspn\b|privileg|\bowner\b|administrator|\bguest\b|in the directory '|onmicrosoft\.com|password|\bo?auth\b|oauth2|\bjwt\b|\bmfa\b|multi-factor|conditional access|\bapp ?id\b|object ?id/;
 
 /** Without such words, a connection diagnosis that no code, phrase or context speaks for scores nothing. */
-function withoutLearnedBlame(scores: Scored[], lower: string): Scored[] {
-  if (SPEAKS_OF_ACCESS.test(lower)) return scores;
+function withoutLearnedBlame(scores: Scored[], speaksOfAccess: boolean): Scored[] {
+  if (speaksOfAccess) return scores;
   return bestFirst(scores.map((s) => (blamesConnection(s.diagnosis.rootCauseClass) && s.evidence <= 0 && s.score > s.evidence ? { ...s, score: s.evidence } : s)));
 }
 
@@ -283,13 +283,14 @@ export function explain(raw: string, context: ExplainContext = {}): Explanation 
   const lower = text.toLowerCase();
   const found = needlesIn(lower);
   const entities = entitiesOf(text, lower, found);
-  const scores = withoutLearnedBlame(withContext(combinedScores(text, lower, MODEL, found, entities), pasted), lower);
+  const speaksOfAccess = SPEAKS_OF_ACCESS.test(lower);
+  const scores = withoutLearnedBlame(withContext(combinedScores(text, lower, MODEL, found, entities), pasted), speaksOfAccess);
   if (pasted.task) entities.task = pasted.task.named;
   if (pasted.task?.support?.federationIn) entities.taskUpgrade = pasted.task.support.federationIn;
   const ranked = likeliestClassFirst(scores);
   const confidences = softmax(ranked);
-  // Read on the failing lines as pasted: a step's summaries are known by their lines.
-  const unrelatedFailure = !SPEAKS_OF_ACCESS.test(lower) && readsAsFailure(pasted.focus);
+  // Read on the failing lines as pasted (a step's summaries are known by their lines), and only when nothing is recognised.
+  const unrelatedFailure = () => !speaksOfAccess && readsAsFailure(pasted.focus);
   const explanation = decide(ranked, confidences, entities, lower, unrelatedFailure);
   explanation.context = contextRead(pasted);
   const uncertain = uncertainty(explanation, ranked, confidences, pasted);
@@ -392,7 +393,7 @@ function softmax(scores: Array<{ score: number }>): Softmax {
 }
 
 /** The answer from the scores: the best diagnosis, its confidence, the alternatives, and whether it is decided. */
-function decide(scores: Scored[], { exps, none, total }: Softmax, entities: Entities, lower: string, unrelatedFailure: boolean): Explanation {
+function decide(scores: Scored[], { exps, none, total }: Softmax, entities: Entities, lower: string, unrelatedFailure: () => boolean): Explanation {
   const confidence = (i: number) => Math.round((exps[i]! / total) * 100) / 100;
   // Alternatives come from the first few (scores are sorted): the rest are below any confidence worth naming.
   const ranked = scores
@@ -401,8 +402,9 @@ function decide(scores: Scored[], { exps, none, total }: Softmax, entities: Enti
     .filter((r) => r.d !== UNKNOWN && r.score > 0);
 
   const best = scores[0]!;
-  if (best.diagnosis !== UNKNOWN && best.score < MODEL.threshold && unrelatedFailure) {
-    return notAboutAccess(ranked.filter((r) => r.d.rootCauseClass === "other").slice(0, 3), entities);
+  if (best.diagnosis !== UNKNOWN && best.score < MODEL.threshold && unrelatedFailure()) {
+    const instead = ranked.filter((r) => r.d.rootCauseClass === "other").slice(0, 3);
+    return render(NOT_ABOUT_ACCESS, NOT_ABOUT_ACCESS_CONFIDENT, entities, instead);
   }
   if (best.diagnosis === UNKNOWN || best.score < MODEL.threshold) {
     const unrecognised = Math.round((none / total + (best.diagnosis === UNKNOWN ? exps[0]! / total : 0)) * 100) / 100;
@@ -441,22 +443,22 @@ function decide(scores: Scored[], { exps, none, total }: Softmax, entities: Enti
  */
 const NOT_ABOUT_ACCESS_CONFIDENT = 0.4;
 
-function notAboutAccess(instead: Array<{ d: Diagnosis; c: number }>, entities: Entities): Explanation {
-  return {
-    ...render(UNKNOWN, NOT_ABOUT_ACCESS_CONFIDENT, entities, instead),
-    id: "not-about-access",
-    rootCauseClass: "other",
-    title: "Not a connection problem: the failure names no sign-in, identity or permission",
-    cause:
-      "Nothing in the failing lines is about access: no sign-in, token, credential, identity, role, permission, subscription, tenant or service connection. A service connection fails in those words; this is the step's own failure — its inputs, files, the resource, the tool, the agent or the service.",
-    fix: [
-      "Read the first ##[error] line and the lines before it: they name the input, file, resource or command that failed. Fix that; the service connection needs no change.",
-      "If an earlier line of the step shows a sign-in, token or permission failure, explain that line instead: it came first.",
-    ],
-    verify: ["Re-run the failing step after the fix."],
-    references: ["https://learn.microsoft.com/azure/devops/pipelines/troubleshooting/troubleshooting"],
-  };
-}
+/** It is no catalog entry: nothing speaks for it but the absence of the rest (like no-failure-found). */
+const NOT_ABOUT_ACCESS: Diagnosis = {
+  id: "not-about-access",
+  rootCauseClass: "other",
+  title: "Not a connection problem: the failure names no sign-in, identity or permission",
+  spec: ["S17"],
+  signals: [],
+  cause:
+    "Nothing in the failing lines is about access: no sign-in, token, credential, identity, role, permission, subscription, tenant or service connection. A service connection fails in those words; this is the step's own failure — its inputs, files, the resource, the tool, the agent or the service.",
+  fix: [
+    "Read the first ##[error] line and the lines before it: they name the input, file, resource or command that failed. Fix that; the service connection needs no change.",
+    "If an earlier line of the step shows a sign-in, token or permission failure, explain that line instead: it came first.",
+  ],
+  verify: ["Re-run the failing step after the fix."],
+  references: ["https://learn.microsoft.com/azure/devops/pipelines/troubleshooting/troubleshooting"],
+};
 
 function render(diagnosis: Diagnosis, confidence: number, entities: Entities, alternatives: Array<{ d: Diagnosis; c: number }>): Explanation {
   return {

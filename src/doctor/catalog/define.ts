@@ -107,6 +107,13 @@ export const otherPipelineResourceRefused = (weight: number): Signal =>
     weight,
   );
 
+/**
+ * App Service's deployment summary with the status Kudu answered (`Failed to deploy web package to App Service.
+ * Conflict (CODE: 409)`): the status says more than the summary, which alone names no cause.
+ */
+export const webPackageDeployAnswered = (status: string, weight: number): Signal =>
+  phrase("failed to deploy web package", new RegExp(`failed to deploy web package (?:using onedeploy )?to app service\\.? ${status}`), weight);
+
 /** The names task inputs give an Azure Resource Manager connection, as a pattern's alternation (the tasks' own input names). */
 export const CONNECTION_INPUT = `(?:${AZURE_RM_CONNECTION_INPUTS.join("|")})\\b`;
 

@@ -1,4 +1,4 @@
-import { define, phrase } from "./define.js";
+import { define, phrase, webPackageDeployAnswered } from "./define.js";
 
 /**
  * Not the service connection: the step names a resource that does not exist where it looks (a typo, another
@@ -15,8 +15,9 @@ export default define({
     phrase(["imagenotfound", "invalidcontentlink", "unable to download deployment content"], /\b(?:imagenotfound|invalidcontentlink)\b|unable to download deployment content/, 12),
     phrase("under resource group", /the resource ['"][^'"]*['"] under resource group ['"][^'"]*['"] was not found/, 10),
     phrase(["not found", "not be found"], /resource group ['"][^'"]*['"] could not be found|(?:web ?app|app service|function app|storage account|key ?vault|vault|cluster|registry|workspace|container|resource) (?:named |with name )?'?[\w.-]*'? (?:was |could )?not (?:be )?found/, 8),
+    // Kudu finds no app or slot to deploy to.
+    webPackageDeployAnswered("not found \\(code: 404\\)", 10),
     // .NET's and PowerShell's web clients on a URL with nothing behind it.
-    phrase("failed to deploy web package", /failed to deploy web package (?:using onedeploy )?to app service\.? not found \(code: 404\)/, 10),
     phrase("(404) not found", /the remote server returned an error: \(404\) not found/, 8),
     phrase("could not find ", /could not find (?:app service|web ?app|function app|resource group|storage account|key ?vault|container registry) (?:with name|named) /, 9),
     phrase(["does not exist", "doesn't exist"], /(?:resource|resource group|storage account|container|vault|web ?app|app service|slot|registry|cluster|file|path|directory|template) .{0,60}(?:does not|doesn't) exist/, 7),

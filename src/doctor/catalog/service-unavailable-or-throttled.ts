@@ -1,4 +1,4 @@
-import { aadsts, define, phrase } from "./define.js";
+import { aadsts, define, phrase, webPackageDeployAnswered } from "./define.js";
 
 /**
  * Not the service connection: the service itself failed or refused more calls for now — an incident (Entra's
@@ -35,7 +35,7 @@ export default define({
     ),
     // SQL Server chose the transaction as a deadlock victim: rerun it.
     // App Service's deployment service (Kudu) busy with another deployment, throttling or failing: the tasks' summary with its status.
-    phrase("failed to deploy web package", /failed to deploy web package (?:using onedeploy )?to app service\.? (?:conflict|too many requests|internal server error|service unavailable|bad gateway|gateway time-?out) \(code: (?:409|429|5\d\d)\)/, 10),
+    webPackageDeployAnswered("(?:conflict|too many requests|internal server error|service unavailable|bad gateway|gateway time-?out) \\(code: (?:409|429|5\\d\\d)\\)", 10),
     phrase("deadlocked on lock resources", /was deadlocked on lock resources/, 10),
     phrase(["internalservererror", "internal server error", "internal error occurred"], /internalservererror|internal server error|an internal error occurred/, 5),
   ],

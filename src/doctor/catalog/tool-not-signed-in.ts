@@ -19,13 +19,13 @@ export default define({
     phrase(["must be configured", "must be set", "must be specified", "client_id", "arm_"], /a subscription id must be configured when authenticating|(?:client id|client secret|tenant id|subscription id) must be (?:configured|set|specified)|arm_(?:client_id|client_secret|tenant_id|subscription_id) (?:is )?(?:not set|empty|missing)/, 11),
     // An interactive sign-in asked of a pipeline (az login without the connection): nobody is there to answer it.
     phrase(["microsoft.com/devicelogin", "a web browser has been opened"], /use a web browser to open the page https:\/\/microsoft\.com\/devicelogin|a web browser has been opened at https:\/\/login\.microsoftonline\.com/, 12),
-    // Az.Accounts when a script's own session holds no context (a job, another runspace, AzureRM beside Az): the
-    // connection's sign-in happened in the task's session, not this one.
     // A container registry asked with no credentials at all: docker (or helm, oras) never logged in to it (az acr
     // login, a Docker registry connection); a refused identity reads "denied" or names it.
     phrase(["authentication required", "aka.ms/acr/authorization"], /unauthorized: authentication required(?:, visit https:\/\/aka\.ms\/acr\/authorization)?/, 12),
     // Azure/webapps-deploy and Azure/functions-action with neither a login step before them nor a publish profile.
     phrase(["valid credentials are not available", "add azure login action"], /valid credentials are not available\. add azure login action before this action/, 14),
+    // Az.Accounts when a script's own session holds no context (a job, another runspace, AzureRM beside Az): the
+    // connection's sign-in happened in the task's session, not this one.
     phrase("your azure credentials have not been set up or have expired", /your azure credentials have not been set up or have expired, please run connect-azaccount/, 14),
     phrase(["before you can run azure devops commands", "az devops login"], /before you can run azure devops commands, you need to run the login command|az devops login/, 12),
     // Older azurerm providers read az's sign-in only for a user: a service principal must be handed to the provider itself.
