@@ -496,6 +496,13 @@ describe("explain", () => {
       ["##[error]Could not load file or assembly 'Microsoft.Identity.Client, Version=4.56.0.0, Culture=neutral, PublicKeyToken=0a613f4dd989e8ae'.", "agent-or-pool"],
       ["##[error]kubelogin is not installed. Please install kubelogin and make sure it is in PATH.", "agent-or-pool"],
       ["Error: Deployment Failed, Error: Valid credentials are not available. Add Azure Login action before this action or provide publish-profile input.", "tool-not-signed-in"],
+      // The resource's own setting refuses everyone: App Service basic authentication off, a disabled secret.
+      ["##[error]Error: App Service is configured to not use basic authentication and failed to use MSDeploy token authentication.", "lock-or-policy-denied"],
+      ["##[error]Get secrets failed. Error: Operation get is not allowed on a disabled secret.", "lock-or-policy-denied"],
+      ["##[error]Azure CLI not found on the agent.", "agent-or-pool"],
+      // A script's az login handed an empty $idToken (AzureCLI@2 without addSpnToEnvironment), and an agent's Az too old to federate.
+      ["az login: error: argument --federated-token: expected one argument", "pipelines-credential-misconfigured"],
+      ["##[error]A parameter cannot be found that matches parameter name 'FederatedToken'.", "task-lacks-wif-support"],
     ]);
     // A site's certificate by App Service tier and a subnet's service endpoint are no connection's certificate or subscription list.
     expectNotBlamed(["ERROR: Managed Certificate is not supported on Free and Shared tier.", "ERROR: Cannot validate subnet in different subscription for missing service endpoint."]);
@@ -503,6 +510,10 @@ describe("explain", () => {
     const registry = explain('Error response from daemon: Get "https://acrweb.azurecr.io/v2/": unauthorized: authentication required');
     expect(registry).toMatchObject({ id: "tool-not-signed-in", confidence: 0.6 });
     expect(registry.undecided?.checks.join(" ")).toMatch(/az acr login/);
+    // Kudu's bare 401 is basic authentication turned off, or a token deployment's missing role: said so.
+    const kudu = explain("##[error]Error: Failed to deploy web package to App Service. Unauthorized (CODE: 401)");
+    expect(kudu).toMatchObject({ id: "lock-or-policy-denied", confidence: 0.6 });
+    expect(kudu.undecided?.checks.join(" ")).toMatch(/SCM Basic Auth/);
     // Verify's bare JWT failure names no reason: undecided, with where the reason is.
     const jwt = explain("Verification failed: Failed to obtain the Json Web Token (JWT) using service principal client ID.");
     expect(jwt).toMatchObject({ id: "jwt-acquisition-failed", confidence: 0.6 });
@@ -570,7 +581,7 @@ describe("explain", () => {
   });
 
   it("says a failure that names nothing of access is not the connection's, uncertain, with what it may be instead", () => {
-    for (const text of ["##[error]Approval timed out", "##[error]The step 'Deploy' timed out after 60 minutes", "ERROR: (AccountIsDisabled) The storage account is disabled."]) {
+    for (const text of ["##[error]Approval timed out", "##[error]The step 'Deploy' timed out after 60 minutes", "##[error]The artifact drop was not published by the build."]) {
       const answer = explain(text);
       expect(answer, text).toMatchObject({ id: "not-about-access", rootCauseClass: "other", confidence: 0.4 });
       expect(answer.uncertain?.question, text).toMatch(/just before this line/);

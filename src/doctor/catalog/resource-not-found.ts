@@ -24,7 +24,7 @@ export default define({
     phrase(["is not correct", "missing region", "missing rg", "missing workspace", "exceeds maximum length"], /for httprequest is not correct|\[missing (?:region|rg|workspace)\]|resource id exceeds maximum length/, 10),
     phrase(["no such file", "cannot find path", "file not found", "template file", "no files matched", "could not find", "no package found"], /no such file or directory|cannot find path '|could not find (?:a part of )?the (?:file|path)|template file .{0,80}(?:not found|does not exist)|unable to find template file|could not find any file matching|no files matched the search pattern|no package found with specified pattern/, 8),
     // A lookup by name that searched the subscription sees only what the identity may read (rbac-authorization-failed).
-    phrase(["secretnotfound", "certificatenotfound", "keynotfound", "was not found in this key vault", "secret '", "certificate '", "key '"], /\b(?:secretnotfound|certificatenotfound|keynotfound)\b|was not found in this key vault|(?:secret|certificate|key) ['"][^'"]+['"] (?:was )?not found/, 10),
+    phrase(["secretnotfound", "certificatenotfound", "keynotfound", "was not found in this key vault", "secret '", "certificate '", "key '", "not found:"], /\b(?:secretnotfound|certificatenotfound|keynotfound)\b|was not found in this key vault|(?:secret|certificate|key) ['"][^'"]+['"] (?:was )?not found|\b(?:secret|certificate|key) not found: \S/, 10),
     phrase(" subscription", /(?:could not be found|does not exist) in (?:the )?(?:current )?subscription/, -6),
     phrase(["the subscription", "subscriptionnotfound"], /subscriptionnotfound|the subscription ['"][^'"]*['"] could not be found/, -12),
   ],

@@ -21,6 +21,8 @@ export default define({
     phrase("support", /(?:task|version)\b.{0,40}(?:does not|doesn't|do not) support (?:workload identity|wif\b|the workloadidentityfederation)/, 12),
     phrase("workloadidentityfederation", /(?:scheme|authentication) .{0,30}workloadidentityfederation.{0,30}(?:not supported|unsupported|is not valid)|unsupported authenti\w* scheme '?workloadidentityfederation/, 12),
     phrase("--federated-token", /unrecognized arguments?:? --federated-token/, 12),
+    // The same for Az PowerShell: an Az.Accounts on the agent older than federated sign-in (Connect-AzAccount -FederatedToken).
+    phrase("matches parameter name", /a parameter cannot be found that matches parameter name '?federatedtoken/, 12),
     phrase("could not fetch access token for azure", /could not fetch access token for azure\b(?! ?status)/, 5),
     phrase("identity not found", /identity not found/, 4),
     // The compile-time check: the task's input accepts other schemes than the connection's.
