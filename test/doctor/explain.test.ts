@@ -503,6 +503,10 @@ describe("explain", () => {
       // A script's az login handed an empty $idToken (AzureCLI@2 without addSpnToEnvironment), and an agent's Az too old to federate.
       ["az login: error: argument --federated-token: expected one argument", "pipelines-credential-misconfigured"],
       ["##[error]A parameter cannot be found that matches parameter name 'FederatedToken'.", "task-lacks-wif-support"],
+      ["##[error]Failed to get the OIDC token: Request failed with status code 401", "task-lacks-wif-support"],
+      // A registry that names the identity it refused (403) is a missing role, not a missing login.
+      ["ERROR: Unable to get AAD authorization tokens with message: An error occurred: CONNECTIVITY_REFRESH_TOKEN_ERROR\nAccess to registry 'acr.azurecr.io' was denied. Response code: 403.", "rbac-authorization-failed"],
+      ["Error response from daemon: pull access denied for contoso/api, repository does not exist or may require 'docker login': denied: requested access to the resource is denied", "tool-not-signed-in"],
     ]);
     // A site's certificate by App Service tier and a subnet's service endpoint are no connection's certificate or subscription list.
     expectNotBlamed(["ERROR: Managed Certificate is not supported on Free and Shared tier.", "ERROR: Cannot validate subnet in different subscription for missing service endpoint."]);
@@ -510,6 +514,10 @@ describe("explain", () => {
     const registry = explain('Error response from daemon: Get "https://acrweb.azurecr.io/v2/": unauthorized: authentication required');
     expect(registry).toMatchObject({ id: "tool-not-signed-in", confidence: 0.6 });
     expect(registry.undecided?.checks.join(" ")).toMatch(/az acr login/);
+    // ARM's SubscriptionNotFound is another tenant, a wrong or cancelled subscription, or no role on it: said so.
+    const notFound = explain(`Failed to query service connection API: 'https://management.azure.com/subscriptions/1234?api-version=2016-06-01'. Status Code: 'NotFound', Response from server: '{"error":{"code":"SubscriptionNotFound","message":"The subscription '1234' could not be found."}}'`);
+    expect(notFound).toMatchObject({ id: "subscription-in-other-tenant", confidence: 0.6 });
+    expect(notFound.undecided?.checks.join(" ")).toMatch(/az role assignment list/);
     // Kudu's bare 401 is basic authentication turned off, or a token deployment's missing role: said so.
     const kudu = explain("##[error]Error: Failed to deploy web package to App Service. Unauthorized (CODE: 401)");
     expect(kudu).toMatchObject({ id: "lock-or-policy-denied", confidence: 0.6 });
@@ -557,8 +565,10 @@ describe("explain", () => {
 
   it("tries a phrase family's every wording: the prefilter's literals are in each of them", () => {
     // Each needed a literal of another wording before its pattern was tried (a prefilter that named one variant).
+    for (const text of ["##[error]The subscription '2f3a9c1e-1111-2222-3333-444455556666' could not be found.", 'The subscription "2f3a9c1e-1111-2222-3333-444455556666" could not be found.']) {
+      expect(explain(text).id, text).toBe("subscription-in-other-tenant");
+    }
     expectDiagnoses([
-      ["##[error]The subscription '2f3a9c1e-1111-2222-3333-444455556666' could not be found.", "subscription-in-other-tenant"],
       ["Error: Failed to fetch federated token from GitHub.", "ci-oidc-token-unavailable"],
       ["ERROR: Storage account 'stweb' not found.", "resource-not-found"],
       ["##[error]Job deploy: resource is not authorized. The service connection prod needs to be authorized.", "pipeline-not-authorized"],
@@ -567,7 +577,6 @@ describe("explain", () => {
       ["Failed to delete the application '8d1f7b38' in Microsoft Entra ID. Error: Insufficient privileges to complete the operation.", "delete-cleanup-failed"],
       ["Client address (20.1.2.3) is not authorized and caller is not a trusted service.", "network-or-firewall"],
       // A name in double quotes, as a person retyping or a tool's JSON gives it, reads as in single ones.
-      ['The subscription "2f3a9c1e-1111-2222-3333-444455556666" could not be found.', "subscription-in-other-tenant"],
       ['ERROR: The Resource "Microsoft.Web/sites/web" under resource group "rg" was not found.', "resource-not-found"],
       // The variable group editor linking a vault, and a run waiting on several resources' permits.
       ['Specified Azure service connection needs to have "Get, List" secret management permissions on the selected key vault.', "key-vault-access-denied"],

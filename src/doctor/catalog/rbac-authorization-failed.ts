@@ -42,6 +42,8 @@ export default define({
     phrase("is forbidden: user", /is forbidden: user "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}" cannot/, 8),
     // The agent pulling a container job's image with the connection: the registry refused to exchange its token
     // (azure-pipelines-agent's ContainerOperationProvider; AcrPull is the role it needs).
+    // az acr login refused by the registry (no AcrPush/AcrPull for the identity): azure-cli's CONNECTIVITY_REFRESH_TOKEN_ERROR with 403.
+    phrase("was denied. response code: 403", /access to registry ['"]?[\w.-]+['"]? was denied\. response code: 403/, 12),
     phrase("could not acquire acr token", /could not acquire acr token from given aad token/, 9),
   ],
   // ARM names the action and the scope it refused.

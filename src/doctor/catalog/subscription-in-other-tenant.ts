@@ -44,6 +44,16 @@ export default define({
         "Azure portal > Subscriptions with 'Switch directory' to each of your directories: where the subscription appears is the tenant to sign in to.",
       ],
     },
+    {
+      // ARM lists and reads subscriptions by access: one the caller cannot see is "not found".
+      when: /\bsubscriptionnotfound\b|the subscription ['"][^'"]+['"] could not be found/,
+      unless: /invalidauthenticationtokentenant|wrong issuer|another tenant|other tenant|different tenant|multiple tenants|aadsts(?:50020|90072)/,
+      reason:
+        "Azure Resource Manager answers SubscriptionNotFound for a subscription the token's tenant does not hold (the connection's tenant id is not the subscription's), for one that was cancelled or mistyped, and for one the caller holds no role on: it does not tell which.",
+      checks: [
+        "Signed in as an owner of the subscription: az account show --subscription <subscriptionId> --query tenantId, compared with the connection's tenant id; if they match, az role assignment list --assignee <the connection's client id> --scope /subscriptions/<subscriptionId> shows whether the connection holds a role there.",
+      ],
+    },
   ],
   references: [
     "https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#you-dont-appear-to-have-an-active-azure-subscription-when-attempting-to-edit-or-create-a-new-service-connection",

@@ -31,7 +31,7 @@ export default define({
     phrase("support", /(?:workload identity|\bwif\b|federat).{0,120}(?:does not|doesn't|do not|don't|not) support|(?:does not|doesn't|do not|don't|not) support\w* .{0,30}(?:workload identity|\bwif\b)/, 7),
     // A tool asked for OIDC that was never handed the job's token or its request URL (Terraform/Pulumi providers,
     // scripts reading SYSTEM_ACCESSTOKEN): the task or step does not pass federation on.
-    phrase(["no token and/or request url", "could not find access token, check", "response from oidc endpoint", "arm_use_oidc", "system_oidcrequesturi", "oidc ado"], /no token and\/or request url were configured|oidc ado - could not find access token|\(unauthorized\) response from oidc endpoint|(?:arm_use_oidc|use_oidc)\b.{0,80}(?:no token|not (?:set|configured))|system_oidcrequesturi (?:is )?(?:not set|missing|empty)/, 11),
+    phrase(["no token and/or request url", "could not find access token, check", "response from oidc endpoint", "arm_use_oidc", "system_oidcrequesturi", "oidc ado", "oidc token"], /no token and\/or request url were configured|oidc ado - could not find access token|\(unauthorized\) response from oidc endpoint|(?:get|fetch|request|obtain)\w* (?:the |an )?oidc token:? .{0,40}status(?: code)?:? 40[134]\b|(?:arm_use_oidc|use_oidc)\b.{0,80}(?:no token|not (?:set|configured))|system_oidcrequesturi (?:is )?(?:not set|missing|empty)/, 11),
     phrase(["@1", "@2", "@3", "@4", "@5", "auth scheme"], /azurefilecopy@[1-5]\b|azurenlbmanagement@1|servicefabricdeploy@1|auth scheme .{0,40} is not supported/, 6),
   ],
   cause:

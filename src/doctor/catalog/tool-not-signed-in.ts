@@ -22,8 +22,9 @@ export default define({
     // A container registry asked with no credentials at all: docker (or helm, oras) never logged in to it (az acr
     // login, a Docker registry connection); a refused identity reads "denied" or names it.
     phrase(["authentication required", "aka.ms/acr/authorization"], /unauthorized: authentication required(?:, visit https:\/\/aka\.ms\/acr\/authorization)?/, 12),
+    phrase("was denied. response code: 403", /was denied\. response code: 403/, -10),
     // Docker's push refused (Docker Hub, ACR): no login to that registry, or a repository name it does not hold.
-    phrase("denied: requested access to the resource is denied", /denied: requested access to the resource is denied/, 10),
+    phrase(["denied: requested access to the resource is denied", "pull access denied", "could not be pulled"], /denied: requested access to the resource is denied|pull access denied for [^,]+, repository does not exist or may require 'docker login'|image ['"][^'"]+['"] could not be pulled: unauthorized/, 10),
     // Azure/webapps-deploy and Azure/functions-action with neither a login step before them nor a publish profile.
     phrase(["valid credentials are not available", "add azure login action"], /valid credentials are not available\. add azure login action before this action/, 14),
     // Az.Accounts when a script's own session holds no context (a job, another runspace, AzureRM beside Az): the
@@ -50,7 +51,7 @@ export default define({
   distinguish: ["With a workload identity federation connection and a task that should pass it on, a missing token is the task's lack of federation support (task-lacks-wif-support)."],
   ambiguities: [
     {
-      when: /unauthorized: authentication required|denied: requested access to the resource is denied/,
+      when: /unauthorized: authentication required|denied: requested access to the resource is denied|pull access denied|could not be pulled: unauthorized/,
       unless: /no (?:docker|acr) login|without (?:a )?(?:docker|acr) login/,
       reason:
         "A container registry answers the same (unauthorized, or denied to a push) when docker never logged in to it, when the image is tagged for another registry or repository than the one logged in to, when the login it had has lapsed (az acr login's token lasts three hours) and when the credentials it logged in with are wrong or expired (a Docker registry connection's service principal secret).",
