@@ -507,6 +507,12 @@ describe("explain", () => {
       // A registry that names the identity it refused (403) is a missing role, not a missing login.
       ["ERROR: Unable to get AAD authorization tokens with message: An error occurred: CONNECTIVITY_REFRESH_TOKEN_ERROR\nAccess to registry 'acr.azurecr.io' was denied. Response code: 403.", "rbac-authorization-failed"],
       ["Error response from daemon: pull access denied for contoso/api, repository does not exist or may require 'docker login': denied: requested access to the resource is denied", "tool-not-signed-in"],
+      ["##[error]Access to the path 'C:\\agent\\_work\\1\\s\\bin\\app.dll' is denied.", "agent-or-pool"],
+      ["##[error]HttpError: Bad credentials", "script-or-template-error"],
+      // A person's words: an Azure role where the principal acts is not a role on the connection; a lapsed session; a run-time name.
+      ["The deployment fails because the service principal only has Reader on the resource group; it needs Contributor to create the web app.", "rbac-authorization-failed"],
+      ["The service connection page keeps saying my token is expired even though I just logged in; signing out of Azure DevOps and back in fixed it.", "session-expired"],
+      ["We pass the service connection name as a runtime parameter and the pipeline fails to find it because templates are expanded before runtime.", "subscription-variable-runtime"],
     ]);
     // A site's certificate by App Service tier and a subnet's service endpoint are no connection's certificate or subscription list.
     expectNotBlamed(["ERROR: Managed Certificate is not supported on Free and Shared tier.", "ERROR: Cannot validate subnet in different subscription for missing service endpoint."]);

@@ -11,7 +11,7 @@ export default define({
     phrase("need to be a user of this service connection", /need to be a user of this service connection/, 10),
     phrase("need to be an administrator of this service connection", /need to be an administrator of this service connection/, 10),
     phrase("not authorized to use", /(?:is )?not authorized to use (?:the )?(?:service connection|endpoint)/, 6),
-    phrase(["role", "reader"], /(?:reader|user|administrator) role on (?:the |that |this |its )?(?:service )?connection|only (?:have |has )?(?:the |a )?reader\b/, 8),
+    phrase(["role", "reader"], /(?:reader|user|administrator) role on (?:the |that |this |its )?(?:service )?connection|only (?:have |has )?(?:the |a )?reader\b(?! (?:role )?(?:on|over|at|in) (?:the |that |this |its |a )?(?:resource group|subscription|resource|scope|storage|key ?vault|vault|web ?app|app service|cluster|registry))/, 8),
   ],
   cause:
     "Each service connection has its own security roles: Reader sees it, User may use it in pipelines and request tokens for it, Administrator may edit, share, rotate, convert and delete it. Your account holds a lower role on the {connection} connection (roles are inherited from the project's Endpoint Administrators and Endpoint Creators unless inheritance is off).",

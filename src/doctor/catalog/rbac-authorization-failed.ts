@@ -44,6 +44,8 @@ export default define({
     // (azure-pipelines-agent's ContainerOperationProvider; AcrPull is the role it needs).
     // az acr login refused by the registry (no AcrPush/AcrPull for the identity): azure-cli's CONNECTIVITY_REFRESH_TOKEN_ERROR with 403.
     phrase("was denied. response code: 403", /access to registry ['"]?[\w.-]+['"]? was denied\. response code: 403/, 12),
+    // A person's words for an Azure role the principal lacks where it acts (not a role on the connection itself).
+    phrase(["reader", "contributor", "owner"], /(?:service principal|spn|connection|identity|app registration)\b.{0,40}(?:only (?:has|had|have)|has only|had only) (?:the )?reader (?:role )?(?:on|over|at) (?:the |that |its )?(?:resource group|subscription|resource)|needs? (?:the )?(?:contributor|owner) (?:role )?(?:on|over|at) (?:the |that |its )?(?:resource group|subscription)\b/, 8),
     phrase("could not acquire acr token", /could not acquire acr token from given aad token/, 9),
   ],
   // ARM names the action and the scope it refused.

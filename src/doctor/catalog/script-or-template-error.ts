@@ -98,7 +98,9 @@ export default define({
     // A token asked for another resource than ARM (a script's scope): ARM's InvalidAuthenticationTokenAudience.
     phrase(["invalidauthenticationtokenaudience", "obtained for wrong audience"], /\binvalidauthenticationtokenaudience\b|token has been obtained for wrong audience/, 12),
     // Storage refusing a shared key or SAS the step built or was given (its signature, its expiry), not an Entra identity.
-    phrase(["server failed to authenticate the request", "sas token has expired", "signed expiry time"], /server failed to authenticate the request\. make sure the value of authorization header is formed correctly|sas token has expired|signed expiry time \[[^\]]*\] must be after signed start time/, 10),
+    phrase(["server failed to authenticate the request", "sas token has expired", "signed expiry time", "signature not valid in the specified time frame"], /server failed to authenticate the request\. make sure the value of authorization header is formed correctly|sas token has expired|signed expiry time \[[^\]]*\] must be after signed start time|signature not valid in the specified time frame/, 10),
+    // GitHub's API refusing the token a step passes (Octokit's HttpError): a GitHub credential, not an Azure one.
+    phrase("bad credentials", /httperror: bad credentials|"message":\s*"bad credentials"/, 10),
     // A SAS that does not grant the service, resource type or source address asked for (Storage's AuthorizationResourceTypeMismatch and kin).
     phrase(["authorizationresourcetypemismatch", "authorizationservicemismatch", "authorizationsourceipmismatch", "using this resource type", "using this service"], /\bauthorization(?:resourcetype|service|sourceip)mismatch\b|not authorized to perform this operation using this (?:resource type|service)\b/, 10),
     // A database login by user name and password (a connection string's own credential), not an Entra identity.

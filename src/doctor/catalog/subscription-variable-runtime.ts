@@ -10,6 +10,8 @@ export default define({
     phrase("$(", /(?:azuresubscription|connectedservicename(?:arm)?|serviceconnection)\s*[:=]\s*'?\$\((?!system)[^)]{1,200}\)/, 8),
     phrase(["previous task", "output variable", "preceding task"], /(?:output variable|previous task|preceding task).{0,80}(?:subscription|service connection)/, 8),
     phrase("t passed", /subscription (?:is ?n[o']t|not) passed/, 12),
+    // A person's words for the connection named by a value only known at run time (templates expand before it).
+    phrase(["runtime", "run time", "queue time", "expanded", "compile time"], /(?:service connection|subscription|azuresubscription)\b.{0,80}\b(?:runtime|run-time|run time) (?:variable|parameter|expression)|(?:service connection|subscription)\b.{0,120}\b(?:expanded|resolved|evaluated) (?:before|at) (?:runtime|run time|compile time|queue time)|(?:templates?|expressions?) (?:are |is )?(?:expanded|evaluated|resolved) (?:before|at) (?:runtime|run time|compile time)/, 9),
     phrase("which could not be found", /service connection .{0,80} which could not be found/, 3),
     // A subscription id a step builds from a variable that is empty when it runs.
     phrase(["the subscription of ''", "subscription_id` is a required", "subscription_id is a required"], /the subscription of '' doesn't exist in cloud|`?subscription_id`? is a required provider property/, 14),
