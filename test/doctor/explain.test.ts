@@ -509,6 +509,10 @@ describe("explain", () => {
       ["Error response from daemon: pull access denied for contoso/api, repository does not exist or may require 'docker login': denied: requested access to the resource is denied", "tool-not-signed-in"],
       ["##[error]Access to the path 'C:\\agent\\_work\\1\\s\\bin\\app.dll' is denied.", "agent-or-pool"],
       ["##[error]HttpError: Bad credentials", "script-or-template-error"],
+      // Each tool's own words, read without the rest of its message.
+      ["Please configure Managed Service Identity (MSI) for virtual machine 'https://aka.ms/azure-msi-docs'. Status code: 400, status message: Bad Request", "managed-identity-unsupported"],
+      ["Error: Unable to list provider registration status, it is possible that this is due to invalid credentials or the service principal does not have permission to use the Resource Manager API", "rbac-authorization-failed"],
+      ["Error: graphrbac.ApplicationsClient#Create: Failure responding to request: StatusCode=403 -- Original Error: autorest/azure: Service returned an error. Status=403", "app-registration-disallowed"],
       // A person's words: an Azure role where the principal acts is not a role on the connection; a lapsed session; a run-time name.
       ["The deployment fails because the service principal only has Reader on the resource group; it needs Contributor to create the web app.", "rbac-authorization-failed"],
       ["The service connection page keeps saying my token is expired even though I just logged in; signing out of Azure DevOps and back in fixed it.", "session-expired"],

@@ -9,6 +9,8 @@ export default define({
     // A pipeline's own Terraform or script creating an application: the same directory setting (or a missing Graph
     // permission of its service principal) refuses it.
     phrase(["applicationsclient", "azuread_application", "could not create application", "az ad app create"], /applicationsclient(?:#create|\.baseclient\.post)|resource "azuread_application"|azuread_application\.\w+: graphrbac|could not create application|az ad app create/, 8),
+    // Refused with a 403 (Graph's, not ARM's): the directory will not let this caller create an application.
+    phrase("applicationsclient", /applicationsclient(?:#create|\.baseclient\.post)[\s\S]{0,200}(?:statuscode=403|status=403|unexpected status 403)/, 8),
     phrase("authorized to add applications", /(?:isn't|is not|not) authorized to add applications/, 14),
     phrase("users can register applications", /users can register applications/, 10),
     phrase("create an app", /failed to create an app(?:lication)? in (?:microsoft entra id|azure active directory|azure ad|aad)/, 10),

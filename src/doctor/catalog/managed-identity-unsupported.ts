@@ -12,6 +12,8 @@ export default define({
     phrase(["only support service principal", "only supports service principal", "only spn credential"], /only supports? service principal authori[sz]ation|only spn credential (?:and workloadidentityfederation )?auth schemes? (?:is|are) supported/, 11),
     phrase(["managed service principal", "managed identity"], /could not (?:fetch|retrieve|get) (?:an )?access token for (?:the )?managed (?:service principal|identity)/, 12),
     // The Azure CLI's and the tasks' own words when the agent's machine has no managed identity to give.
+    // The tasks' advice that goes with it (CouldNotFetchAccessTokenforMSIDueToMSINotConfiguredProperlyStatusCode).
+    phrase(["configure managed service identity", "azure-msi-docs"], /please configure managed service identity \(msi\) for virtual machine|aka\.ms\/azure-msi-docs/, 10),
     phrase(["failed to connect to msi", "msi is configured correctly", "using managed service identity"], /failed to connect to msi|make sure msi is configured correctly|azure login failed using managed service identity/, 12),
     phrase(["no user assigned", "delegated managed identity"], /no user assigned or delegated managed identity found/, 10),
     phrase("managedidentitycredential", /managedidentitycredential (?:authentication )?(?:failed|unavailable)/, 10),

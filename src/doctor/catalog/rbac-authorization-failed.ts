@@ -46,6 +46,8 @@ export default define({
     phrase("was denied. response code: 403", /access to registry ['"]?[\w.-]+['"]? was denied\. response code: 403/, 12),
     // A person's words for an Azure role the principal lacks where it acts (not a role on the connection itself).
     phrase(["reader", "contributor", "owner"], /(?:service principal|spn|connection|identity|app registration)\b.{0,40}(?:only (?:has|had|have)|has only|had only) (?:the )?reader (?:role )?(?:on|over|at) (?:the |that |its )?(?:resource group|subscription|resource)|needs? (?:the )?(?:contributor|owner) (?:role )?(?:on|over|at) (?:the |that |its )?(?:resource group|subscription)\b/, 8),
+    // The azurerm provider's own words when it may not list resource providers (the principal holds no role there).
+    phrase("unable to list provider registration status", /unable to list provider registration status, it is possible that this is due to invalid credentials or the service principal does not have permission/, 12),
     phrase("could not acquire acr token", /could not acquire acr token from given aad token/, 9),
   ],
   // ARM names the action and the scope it refused.
