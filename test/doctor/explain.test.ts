@@ -528,6 +528,10 @@ describe("explain", () => {
     const notFound = explain(`Failed to query service connection API: 'https://management.azure.com/subscriptions/1234?api-version=2016-06-01'. Status Code: 'NotFound', Response from server: '{"error":{"code":"SubscriptionNotFound","message":"The subscription '1234' could not be found."}}'`);
     expect(notFound).toMatchObject({ id: "subscription-in-other-tenant", confidence: 0.6 });
     expect(notFound.undecided?.checks.join(" ")).toMatch(/az role assignment list/);
+    // az login's parser refusing the secret: one that begins with '-', or an empty variable in a script.
+    const dash = explain("az login: error: argument -p/--password: expected one argument");
+    expect(dash).toMatchObject({ id: "secret-invalid", confidence: 0.6 });
+    expect(dash.undecided?.checks.join(" ")).toMatch(/begin with '-'/);
     // Kudu's bare 401 is basic authentication turned off, or a token deployment's missing role: said so.
     const kudu = explain("##[error]Error: Failed to deploy web package to App Service. Unauthorized (CODE: 401)");
     expect(kudu).toMatchObject({ id: "lock-or-policy-denied", confidence: 0.6 });

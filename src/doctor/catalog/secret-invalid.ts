@@ -15,9 +15,11 @@ export default define({
     phrase("client secret value, not the client secret id", /client secret value, not the client secret id/, 8),
     aadsts(7000218, 8),
     phrase("client_secret", /must contain the following parameter: 'client_assertion' or 'client_secret'/, 8),
+    // az login's argument parser given a secret that begins with '-' (read as an option) or an empty one.
+    phrase(["argument -p/--password", "argument --password/-p"], /az login: error: argument (?:-p\/--password|--password\/-p): expected one argument/, 12),
   ],
   cause:
-    "Microsoft Entra ID did not recognise the secret the connection sent for application {clientId}: it was mistyped, the secret's ID was pasted instead of its value, it was rotated elsewhere, or it was removed. (An expired secret gives AADSTS7000222 instead.)",
+    "Microsoft Entra ID did not recognise the secret the connection sent for application {clientId}: it was mistyped, the secret's ID was pasted instead of its value, it was rotated elsewhere, or it was removed; or az login could not take it as written (a secret beginning with '-'). (An expired secret gives AADSTS7000222 instead.)",
   fix: [
     "If the connection was created automatically: Project settings > Service connections > {connection} > Rotate secret (a new secret valid three months is stored in the connection).",
     "If it was created manually: create a new secret (Azure portal > App registrations > the app > Certificates & secrets > New client secret; or az ad app credential reset --id {clientId} --append) and paste its Value (not its Secret ID) into the connection.",
@@ -26,6 +28,16 @@ export default define({
   verify: [
     "az login --service-principal -u {clientId} -p <new secret> --tenant {tenant} succeeds.",
     "Service connection > Edit > Verify succeeds.",
+  ],
+  ambiguities: [
+    {
+      when: /argument (?:-p\/--password|--password\/-p): expected one argument/,
+      reason:
+        "az login reads a secret that begins with '-' as another option (the task passed it as -p <secret>); a script's own az login says the same when its secret variable is empty (AzureCLI@2 sets $servicePrincipalKey only with addSpnToEnvironment: true).",
+      checks: [
+        "Does the connection's secret begin with '-'? Create a new one that does not (or use a task version that passes --password=<secret>). In a script's own az login: is the secret variable set in that step?",
+      ],
+    },
   ],
   references: [
     "https://learn.microsoft.com/azure/devops/pipelines/release/azure-rm-endpoint#service-principal-or-secret-expired",
