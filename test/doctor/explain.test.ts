@@ -532,6 +532,10 @@ describe("explain", () => {
     const dash = explain("az login: error: argument -p/--password: expected one argument");
     expect(dash).toMatchObject({ id: "secret-invalid", confidence: 0.6 });
     expect(dash.undecided?.checks.join(" ")).toMatch(/begin with '-'/);
+    // Kudu's bare 403 is access restrictions on the SCM site, or a token deployment's missing role: said so.
+    const scm = explain("##[error]Error: Failed to fetch Kudu App Settings. Error: Forbidden (CODE: 403)");
+    expect(scm).toMatchObject({ id: "network-or-firewall", confidence: 0.6 });
+    expect(scm.undecided?.checks.join(" ")).toMatch(/Access restrictions/);
     // Kudu's bare 401 is basic authentication turned off, or a token deployment's missing role: said so.
     const kudu = explain("##[error]Error: Failed to deploy web package to App Service. Unauthorized (CODE: 401)");
     expect(kudu).toMatchObject({ id: "lock-or-policy-denied", confidence: 0.6 });

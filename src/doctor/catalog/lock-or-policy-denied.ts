@@ -24,16 +24,18 @@ export default define({
     webPackageDeployAnswered("unauthorized \\(code: 401\\)", 12),
     // The App Service tasks' Kudu client writes any Kudu answer so; ARM's 401s name a token instead.
     phrase("(code: 401)", /unauthorized \(code: 401\)/, 10),
+    // A stopped or disabled app answers every caller so (App Service's 403 pages).
+    phrase(["web app is stopped", "site disabled"], /this web app is stopped|\(403\) site disabled|error 403 - site disabled/, 12),
     // A secret, key or storage account turned off by its owner refuses every caller.
     phrase(["on a disabled", "accountisdisabled", "account is disabled", "is disabled"], /operation \w+ is not allowed on a disabled (?:secret|key|certificate)|\baccountisdisabled\b|the specified account is disabled|(?:secret|key|certificate) ['"]?[\w-]+['"]? is disabled/, 14),
   ],
   cause:
-    "The connection's identity is allowed to make the change, but a management lock (CanNotDelete or ReadOnly) on the resource, its group or subscription, an Azure Policy assignment with a deny effect, or the resource's own setting (a storage account with shared key access turned off, which the tool's account-key access needs; an App Service whose SCM site refuses basic authentication, which deploying with publishing credentials needs; a Key Vault secret or a storage account its owner disabled) refuses it for everyone: no role on the connection changes that.",
+    "The connection's identity is allowed to make the change, but a management lock (CanNotDelete or ReadOnly) on the resource, its group or subscription, an Azure Policy assignment with a deny effect, or the resource's own setting (a storage account with shared key access turned off, which the tool's account-key access needs; an App Service whose SCM site refuses basic authentication, which deploying with publishing credentials needs; a Key Vault secret or a storage account its owner disabled; an app that is stopped) refuses it for everyone: no role on the connection changes that.",
   fix: [
     "For a lock: Azure portal > the scope named in the message > Locks: remove it for the change (az lock list --resource-group <group>; az lock delete --name <lock> --resource-group <group>), or change the deployment so it does not delete or write there.",
     "For shared key access turned off: make the tool use Microsoft Entra ID instead of the key (Terraform backend: use_azuread_auth = true, with Storage Blob Data Contributor for the connection; az storage: --auth-mode login).",
     "For App Service basic authentication turned off (Configuration > General settings > SCM Basic Auth Publishing Credentials: Off, often by an Azure Policy): use a task version that deploys with a Microsoft Entra token (AzureWebApp@1, AzureRmWebAppDeployment@4 or @5 at their current minor versions), or turn basic authentication on for the SCM site (az resource update --resource-group <group> --name scm --namespace Microsoft.Web --resource-type basicPublishingCredentialsPolicies --parent sites/<app> --set properties.allow=true).",
-    "For a disabled secret or storage account: its owner enables it again (az keyvault secret set-attributes --vault-name <vault> --name <secret> --enabled true), or the step reads another one.",
+    "For a disabled secret or storage account: its owner enables it again (az keyvault secret set-attributes --vault-name <vault> --name <secret> --enabled true), or the step reads another one; for a stopped app: az webapp start --name <app> --resource-group <group>.",
     "For a disabled subscription (ReadOnlyDisabledSubscription): its owner re-enables it (Azure portal > Subscriptions > the subscription: billing, a spending limit or a cancellation disabled it); the connection is not involved.",
     "For a policy: the message names the policy assignment and definition; change the resource to comply (location, SKU, tags, settings), or ask the policy's owner for an exemption (az policy exemption create).",
   ],

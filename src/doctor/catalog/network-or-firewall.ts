@@ -37,6 +37,8 @@ export default define({
     phrase("a network-related or instance-specific error", /a network-related or instance-specific error occurred while establishing a connection to sql server/, 12),
     // Kudu (the deployment site of an App Service) behind access restrictions answers the agent's address so.
     phrase("ip forbidden", /\bip forbidden\b/, 12),
+    // Kudu's bare 403 in the App Service tasks' words (see lock-or-policy-denied for their CODE format): access restrictions on the SCM site, usually.
+    phrase("forbidden (code: 403)", /\bforbidden \(code: 403\)/, 10),
     phrase(["error_could_not_connect_to_remotesvc", "web management service"], /error_could_not_connect_to_remotesvc|web management service/, 10),
     // The metadata endpoint is the agent's own machine: no answer there is a managed identity the agent does not have.
     phrase(["169.254.169.254", "imds"], /169\.254\.169\.254|\bimds\b/, -10),
@@ -48,12 +50,24 @@ export default define({
   fix: [
     "Find the address the call came from: a Microsoft-hosted agent has a changing address in the Azure region of your organization; a self-hosted agent, its own network's.",
     "Storage account or key vault > Networking: allow the agent's address or virtual network, or 'Allow trusted Microsoft services' where it applies; or run the job on a self-hosted agent inside the network that may reach a private endpoint.",
+    "App Service's deployment site (Kudu, <app>.scm.azurewebsites.net) answering 403: the app > Networking > Access restrictions > Advanced tool site: allow the agent's address (or use the main site's rules), or deploy from an agent inside the network of its private endpoint.",
     "For a proxy: set the agent's proxy (.proxy file or VSTS_HTTP_PROXY) and no_proxy for Azure's endpoints as your network requires.",
     "From the agent, test the route: curl -v https://{host} (or Test-NetConnection {host} -Port 443) and nslookup {host}.",
   ],
   verify: ["The same call from the agent reaches the service (curl shows an HTTP answer, not a timeout or a network-rule refusal).", "Re-run the failed step; it gets past the call."],
   distinguish: [
     "A 403 that names an action and a scope (AuthorizationFailed, AuthorizationPermissionMismatch, 'does not have secrets get permission') is a missing role or access policy, not the network.",
+  ],
+  ambiguities: [
+    {
+      when: /\bforbidden \(code: 403\)/,
+      unless: /ip forbidden|access restriction|private endpoint/,
+      reason:
+        "Kudu (the app's SCM site) answers 403 when its access restrictions or a private endpoint keep the agent out (the usual case); a task that deploys with a Microsoft Entra token gets it too when the connection's identity has no role on the app.",
+      checks: [
+        "Azure portal > the app > Networking > Access restrictions (Advanced tool site): is the agent's address allowed? If the SCM site is open, give the connection's identity Website Contributor on the app.",
+      ],
+    },
   ],
   references: [
     "https://learn.microsoft.com/azure/storage/common/storage-network-security",
