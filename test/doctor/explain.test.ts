@@ -6,6 +6,7 @@ import { FINDING_KINDS } from "../../src/doctor/findings/index.js";
 import { assistantPrompt, explain, likeliestClassFirst, normalise, redact } from "../../src/doctor/explain.js";
 import { type EvidenceModelFile, features, learnedScores, loadModel } from "../../src/doctor/evidence.js";
 import { aadsts } from "../../src/entra/errors.js";
+import { graphErrors } from "../../src/entra/graph/graph-errors.js";
 import { armErrors } from "../../src/arm/errors.js";
 import { messages } from "../../src/devops/create-workflow.js";
 import { devopsErrors } from "../../src/devops/errors.js";
@@ -18,7 +19,7 @@ const REQUIRED_IDS = [
   "subscription-not-listed", "secret-invalid", "secret-expired", "app-not-found", "service-principal-missing", "app-disabled",
   "jwt-acquisition-failed", "subscription-variable-runtime", "managed-identity-unsupported", "rbac-authorization-failed", "key-vault-access-denied",
   "pipeline-not-authorized", "delete-cleanup-failed", "wif-issuer-mismatch", "wif-subject-mismatch", "wif-no-federated-credentials",
-  "wif-assertion-expired", "wif-blocked-by-policy", "wif-multitenant-app", "task-lacks-wif-support", "endpoint-creator-role-missing",
+  "wif-assertion-expired", "wif-blocked-by-policy", "wif-multitenant-app", "wif-credential-setup-failed", "task-lacks-wif-support", "endpoint-creator-role-missing",
   "certificate-invalid", "tenant-not-found", "endpoint-role-missing", "duplicate-connection-name", "application-change-denied",
   "scheme-unsupported-on-server", "connection-type-mismatch", "connection-name-ambiguous", "network-or-firewall", "service-unavailable-or-throttled",
   "task-lacks-certificate-support", "resource-not-found", "lock-or-policy-denied", "quota-or-capacity", "agent-or-pool", "tool-not-signed-in",
@@ -643,6 +644,10 @@ describe("explain", () => {
       [aadsts.noMatchingFederatedRecord("https://login.microsoftonline.com/t/v2.0", "sc://a/b/c", "api://AzureADTokenExchange").message, "wif-subject-mismatch"],
       [aadsts.noFederatedCredentials().message, "wif-no-federated-credentials"],
       [aadsts.federationRequiresSingleTenant().message, "wif-multitenant-app"],
+      // Microsoft Graph refusing a federated credential (svcconn's Graph plane gives these on the real rules).
+      [graphErrors.federatedNameExists("main").message, "wif-credential-setup-failed"],
+      [graphErrors.federatedDuplicate().message, "wif-credential-setup-failed"],
+      [graphErrors.tooManyFederatedCredentials().message, "wif-credential-setup-failed"],
       [armErrors.authorizationFailed("a", "o", "Microsoft.Storage/storageAccounts/write", "/subscriptions/s").message, "rbac-authorization-failed"],
       [armErrors.authorizationFailed("dev@contoso.com", "o", "Microsoft.Authorization/roleAssignments/write", "/subscriptions/s").message, "contributor-assignment-failed"],
       [armErrors.wrongTenant("a", "b").message, "subscription-in-other-tenant"],

@@ -48,6 +48,7 @@ import tenantNotFound from "./tenant-not-found.js";
 import unknown from "./unknown.js";
 import wifAssertionExpired from "./wif-assertion-expired.js";
 import wifBlockedByPolicy from "./wif-blocked-by-policy.js";
+import wifCredentialSetupFailed from "./wif-credential-setup-failed.js";
 import wifIssuerMismatch from "./wif-issuer-mismatch.js";
 import wifMultitenantApp from "./wif-multitenant-app.js";
 import wifNoFederatedCredentials from "./wif-no-federated-credentials.js";
@@ -80,6 +81,7 @@ export const CATALOG: Diagnosis[] = [
   wifAssertionExpired,
   wifBlockedByPolicy,
   wifMultitenantApp,
+  wifCredentialSetupFailed,
   taskLacksWifSupport,
   terraformWithoutOidc,
   taskLacksCertificateSupport,
