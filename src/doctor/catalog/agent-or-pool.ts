@@ -19,9 +19,10 @@ export default define({
     phrase(["executable file not found", "enoent", "could not find the module"], /executable file not found in \$path|\bspawn [^ ]+ enoent\b|could not find the modules?:? '?az/, 12),
     // A PowerShell module the agent does not have (or cannot get from the gallery).
     phrase(["no valid module file was found", "no match was found for the specified search criteria"], /no valid module file was found in any module directory|no match was found for the specified search criteria and module name/, 10),
+    // .NET refusing to load a module's assembly or a type or method it expects: two Az or MSAL versions (or AzureRM
+    // beside Az) in one PowerShell session on the agent.
+    phrase(["could not load file or assembly", "assembly with same name is already loaded", "method not found", "unable to find type"], /could not load file or assembly '[^']+'|assembly with same name is already loaded|method not found: '[^']*microsoft\.azure\.commands|unable to find type \[microsoft\.azure\.commands/, 10),
     // az installing an extension on the agent with pip, which failed (the agent's Python or network).
-    // .NET refusing to load a module's assembly: two Az or MSAL versions in one PowerShell session on the agent.
-    phrase(["could not load file or assembly", "assembly with same name is already loaded"], /could not load file or assembly '[^']+'|assembly with same name is already loaded/, 10),
     phrase("pip failed with status code", /pip failed with status code/, 9),
     phrase(["self-hosted", "agent version", "upgrade the agent", "minimum agent version", "upgrade your agent"], /requires (?:a )?(?:newer|minimum) agent version|upgrade (?:your|the) agent|agent version [\d.]+ (?:is|does not)/, 10),
   ],
