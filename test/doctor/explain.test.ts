@@ -510,6 +510,7 @@ describe("explain", () => {
       ["Error response from daemon: pull access denied for contoso/api, repository does not exist or may require 'docker login': denied: requested access to the resource is denied", "tool-not-signed-in"],
       ["##[error]Access to the path 'C:\\agent\\_work\\1\\s\\bin\\app.dll' is denied.", "agent-or-pool"],
       ["##[error]HttpError: Bad credentials", "script-or-template-error"],
+      ["ERROR: User '***' does not exist in MSAL token cache. Run `az login`.", "tool-not-signed-in"],
       ["##[error]Unable to find type [Microsoft.Azure.Commands.Common.Authentication.Abstractions.AzureEnvironment].", "agent-or-pool"],
       // Each tool's own words, read without the rest of its message.
       ["Please configure Managed Service Identity (MSI) for virtual machine 'https://aka.ms/azure-msi-docs'. Status code: 400, status message: Bad Request", "managed-identity-unsupported"],

@@ -22,6 +22,9 @@ export default define({
     // A container registry asked with no credentials at all: docker (or helm, oras) never logged in to it (az acr
     // login, a Docker registry connection); a refused identity reads "denied" or names it.
     phrase(["authentication required", "aka.ms/acr/authorization"], /unauthorized: authentication required(?:, visit https:\/\/aka\.ms\/acr\/authorization)?/, 12),
+    // az whose token cache no longer holds the account it was signed in as: another job on the agent shares
+    // ~/.azure and signed out (az account clear), or the script runs az as another user or config directory.
+    phrase(["msal token cache", "token from msal cache"], /does not exist in msal token cache|can't find token from msal cache/, 10),
     phrase("was denied. response code: 403", /was denied\. response code: 403/, -10),
     // Docker's push refused (Docker Hub, ACR): no login to that registry, or a repository name it does not hold.
     phrase(["denied: requested access to the resource is denied", "pull access denied", "could not be pulled"], /denied: requested access to the resource is denied|pull access denied for [^,]+, repository does not exist or may require 'docker login'|image ['"][^'"]+['"] could not be pulled: unauthorized/, 10),
@@ -40,11 +43,12 @@ export default define({
     phrase(["oidc", "federat", "use_oidc", "workload identity"], /\boidc\b|federated|use_oidc|workload identity/, -8),
   ],
   cause:
-    "The failing tool (Terraform, the Azure CLI, Azure PowerShell or a login action inside a script) looked for a signed-in session or for credential variables and found none: the step that runs it does not pass the service connection on. Tasks that use the connection sign in for their own process only; a plain script step, a Terraform provisioner or another CI's login step has no session unless it is given one.",
+    "The failing tool (Terraform, the Azure CLI, Azure PowerShell or a login action inside a script) looked for a signed-in session or for credential variables and found none: the step that runs it does not pass the service connection on. Tasks that use the connection sign in for their own process only; a plain script step, a Terraform provisioner or another CI's login step has no session unless it is given one. The Azure CLI also loses a session it had when another job on the same agent shares its configuration directory and signs out (the task's az account clear), or the script runs az as another user or with another AZURE_CONFIG_DIR.",
   fix: [
     "Run the tool inside a task that signs in with the connection: AzureCLI@2 (addSpnToEnvironment: true exposes servicePrincipalId, servicePrincipalKey or idToken, and tenantId to the script), AzurePowerShell@5, or a Terraform task with its connection inputs.",
     "For Terraform in a script: set ARM_CLIENT_ID, ARM_TENANT_ID, ARM_SUBSCRIPTION_ID and ARM_CLIENT_SECRET (or ARM_USE_OIDC/ARM_OIDC_TOKEN for workload identity federation) from the task's environment, or use_cli with an AzureCLI@2 step around it.",
     "For a login action (GitHub Actions azure/login): supply client-id, tenant-id and subscription-id (and the secret or federation) from secrets the run can read — forks and Dependabot runs get no secrets.",
+    "For az saying the account is not in its MSAL token cache: give each agent on a machine its own user (or set AZURE_CONFIG_DIR per job), and run az in the same step that signed in, as the same user.",
     "For az devops commands: az devops login with a PAT, or set AZURE_DEVOPS_EXT_PAT=$(System.AccessToken) in the step's env.",
   ],
   verify: ["The step prints the signed-in account (az account show / Get-AzContext) before the failing command.", "Re-run the step; the tool gets past its sign-in."],
