@@ -511,6 +511,9 @@ describe("explain", () => {
       ["##[error]Access to the path 'C:\\agent\\_work\\1\\s\\bin\\app.dll' is denied.", "agent-or-pool"],
       ["##[error]HttpError: Bad credentials", "script-or-template-error"],
       ["ERROR: User '***' does not exist in MSAL token cache. Run `az login`.", "tool-not-signed-in"],
+      ["##[error]The 'Az.Accounts' module version 2.12.1 is required but 2.10.0 is installed.", "agent-or-pool"],
+      ["The Azure CLI task fails because the self-hosted agent doesn't have az installed.", "agent-or-pool"],
+      ["The principal does not have the required permissions to perform 'Microsoft.ServiceBus/namespaces/topics/send' on the resource.", "rbac-authorization-failed"],
       ["##[error]Unable to find type [Microsoft.Azure.Commands.Common.Authentication.Abstractions.AzureEnvironment].", "agent-or-pool"],
       // Each tool's own words, read without the rest of its message.
       ["Please configure Managed Service Identity (MSI) for virtual machine 'https://aka.ms/azure-msi-docs'. Status code: 400, status message: Bad Request", "managed-identity-unsupported"],

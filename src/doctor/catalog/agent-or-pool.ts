@@ -14,7 +14,9 @@ export default define({
     // .NET's words for a file the agent's account may not write or another process holds (the agent's work folder).
     phrase("access to the path", /access to the path ['"][^'"]+['"] is denied/, 10),
     // The Azure tasks' own words (AzureCLI's AzureCLINotFound, the Az helpers' AZ_RequiresMinVersion0).
-    phrase(["not found on the agent", "module is not installed"], /azure cli not found on the agent|the required minimum version .{0,40}of the azure powershell module is not installed/, 12),
+    phrase(["not found on the agent", "module is not installed", "is required but"], /azure cli not found on the agent|the required minimum version .{0,40}of the azure powershell module is not installed|module version [\d.]+ is required but [\d.]+ is installed/, 12),
+    // A person's words for the same.
+    phrase(["installed"], /(?:agent|machine|image|runner|build server)\b.{0,40}(?:doesn't|does not|don't|didn't) have .{0,40}installed|(?:is not|isn't|wasn't|was not|not) installed on the (?:self-hosted )?(?:agent|machine|runner|image|build server)/, 8),
     // Go's and Node's words for a program that is not on the agent, and AzurePowerShell's for a module version it lacks.
     phrase(["executable file not found", "enoent", "could not find the module"], /executable file not found in \$path|\bspawn [^ ]+ enoent\b|could not find the modules?:? '?az/, 12),
     // A PowerShell module the agent does not have (or cannot get from the gallery).

@@ -35,6 +35,8 @@ export default define({
     phrase("exited with non-zero exit code while uploading", /azcopy(?:\.exe)? exited with non-zero exit code while uploading files to blob storage/, 9),
     // A task that names the missing role assignment itself (AzureAppConfigurationExport@10's AccessDenied, task.json).
     phrase("required role assignment", /ensure (?:that )?the required role assignment is made for the identity/, 10),
+    // A data plane naming the role the caller lacks (App Configuration, Service Bus, Storage, Key Vault in RBAC mode).
+    phrase(["does not have the required role", "does not have the required permission"], /(?:principal|identity|caller|client|application)\b.{0,80}does not have the required (?:role|permissions?)\b/, 12),
     // Contributor or Owner on a storage account reads no blob: uploads need a data role (Storage Blob Data Contributor).
     phrase(["on the storage account"], /(?:blob|upload|azcopy|azurefilecopy)[\s\S]{0,160}\b(?:contributor|owner) (?:role )?on the storage account|\b(?:contributor|owner) (?:role )?on the storage account[\s\S]{0,160}(?:blob|upload|azcopy|azurefilecopy)/, 9),
     // AKS with Azure RBAC for Kubernetes: the connection's principal (its object id as the user) holds no AKS RBAC role.
