@@ -523,6 +523,7 @@ describe("explain", () => {
       ["The deployment fails because the service principal only has Reader on the resource group; it needs Contributor to create the web app.", "rbac-authorization-failed"],
       ["The service connection page keeps saying my token is expired even though I just logged in; signing out of Azure DevOps and back in fixed it.", "session-expired"],
       ["We pass the service connection name as a runtime parameter and the pipeline fails to find it because templates are expanded before runtime.", "subscription-variable-runtime"],
+      ["The service principal for the service connection no longer exists in Entra ID.", "service-principal-missing"],
     ]);
     // A site's certificate by App Service tier and a subnet's service endpoint are no connection's certificate or subscription list.
     expectNotBlamed(["ERROR: Managed Certificate is not supported on Free and Shared tier.", "ERROR: Cannot validate subnet in different subscription for missing service endpoint."]);

@@ -11,7 +11,7 @@ export default define({
     phrase("missing service principal", /missing service principal in the tenant/, 12),
     phrase("principalnotfound", /principalnotfound/, 9),
     phrase("does not exist in the directory", /principal \S+ does not exist in the directory/, 9),
-    phrase("service principal", /service principal (?:was |has been )?(?:deleted|removed|not found)/, 7),
+    phrase(["service principal", "app registration", "application"], /(?:service principal|app registration|enterprise application)\b.{0,60}(?:(?<!(?:not|n't|never|be|to) )(?:deleted|removed)\b|not found|no longer exists|(?:does not|doesn't) exist any ?more)/, 7),
     phrase("task", /(?:not|doesn't|does not) (?:appear|show) in (?:the )?(?:pipeline )?task/, 6),
   ],
   cause:
