@@ -36,7 +36,7 @@ export default define({
     phrase("interaction_required", /interaction_required/, 3),
     phrase(" in again", /(?:sign|log) (?:out and )?(?:back )?in again/, 3),
     // A person's words: their own token or session lapsed, and signing out and in again (or a private window) fixed it.
-    phrase(["token", "session", "out and", "out of"], /\b(?:my|our|the user's|your) (?:azure devops |azure |aad |entra )?(?:token|session) (?:is |was |has |had )?(?:expired|timed out|stale)|(?:sign(?:ing)?|log(?:ging)?) ?out (?:of (?:azure devops|the portal|azure) )?and (?:back )?in (?:again )?(?:fixed|solved|resolved)/, 8),
+    phrase(["token", "session", "out and", "out of"], /\b(?:my|our|the user's|your) (?:azure devops |azure |aad |entra )?(?:sign-?in |login )?(?:token|session) (?:is |was |has |had )?(?:expired|timed out|stale)|(?:sign(?:ing)?|log(?:ging)?) ?out (?:of (?:azure devops|the portal|azure) )?and (?:back )?in (?:again )?(?:fixed|solved|resolved)/, 8),
     // The tasks' words for a service principal's token: a connection's credential, not a person's session.
     phrase(["service principal used is valid", "access token for azure"], /verify if the service principal used is valid|could not (?:fetch|retrieve) (?:an )?access token for azure/, -8),
   ],
