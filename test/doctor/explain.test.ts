@@ -524,6 +524,7 @@ describe("explain", () => {
       ["The service connection page keeps saying my token is expired even though I just logged in; signing out of Azure DevOps and back in fixed it.", "session-expired"],
       ["We pass the service connection name as a runtime parameter and the pipeline fails to find it because templates are expanded before runtime.", "subscription-variable-runtime"],
       ["The service principal for the service connection no longer exists in Entra ID.", "service-principal-missing"],
+      ["No subscriptions were found in the directory. The account belongs to several directories; switch the directory.", "subscription-in-other-tenant"],
     ]);
     // A site's certificate by App Service tier and a subnet's service endpoint are no connection's certificate or subscription list.
     expectNotBlamed(["ERROR: Managed Certificate is not supported on Free and Shared tier.", "ERROR: Cannot validate subnet in different subscription for missing service endpoint."]);

@@ -19,7 +19,9 @@ export default define({
     // az login's own words for an account whose subscriptions live in another tenant than the ones it found.
     phrase("contain accessible subscriptions", /tenants? (?:don't|do not|doesn't|does not) contain accessible subscriptions/, 10),
     phrase("multiple ", /multiple (?:entra id |azure ad )?(?:tenants|directories)/, 4),
-    phrase(["tenant", "director"], /(?:another|other|different|second|two|multiple|wrong) (?:entra id |azure ad |microsoft entra )?(?:tenants?|director(?:y|ies))/, 7),
+    phrase(["tenant", "director"], /(?:another|other|different|second|two|several|multiple|wrong) (?:entra id |azure ad |microsoft entra )?(?:tenants?|director(?:y|ies))/, 7),
+    // Signing in again to a named tenant is what reaches the subscription: the session's default tenant was another.
+    phrase(["--tenant", "switch"], /\b(?:az|azd) (?:auth )?login --tenant(?:-id)?\b|switch(?:ing)? (?:the )?director(?:y|ies)/, 8),
   ],
   cause:
     "You belong to several Microsoft Entra tenants and your Azure DevOps session holds a token for a different tenant than the one the subscription ({subscriptionId}) trusts ({tenant}). Azure Resource Manager refuses tokens from another issuer, so no subscription shows up.",
