@@ -8,6 +8,7 @@ export default define({
   schemes: ["managedIdentity"],
   signals: [
     phrase("microsoft-hosted", /microsoft-hosted agents? (?:don't|do not|does not) support managed identit/, 14),
+    phrase(["self-hosted", "azure vm", "azure virtual machine"], /managed (?:service )?identit\w*.{0,80}\b(?:only|just) (?:be used |works? |runs? )?(?:on|with|from|in) (?:a |an )?(?:self-hosted|azure (?:vms?|virtual machines?))/, 8),
     // Task versions that take a service principal only: a managed identity connection is refused by the task.
     phrase(["only support service principal", "only supports service principal", "only spn credential"], /only supports? service principal authori[sz]ation|only spn credential (?:and workloadidentityfederation )?auth schemes? (?:is|are) supported/, 11),
     phrase(["managed service principal", "managed identity"], /could not (?:fetch|retrieve|get) (?:an )?access token for (?:the )?managed (?:service principal|identity)/, 12),
@@ -23,9 +24,11 @@ export default define({
     // @azure/identity's ManagedIdentityCredential when nothing answers on the agent (no identity there to ask).
     phrase("managed identity endpoint", /request to the managed identity endpoint timed out|managed identity endpoint (?:is )?(?:not reachable|unreachable|unavailable)/, 10),
     phrase("identity not found", /identity not found/, 5),
+    // Go SDKs' words (the azurerm provider, kubelogin, adal) for asking the metadata endpoint.
+    phrase(["msi token", "msi endpoint"], /(?:retrieving|requesting|obtaining|get(?:ting)?) (?:an? )?(?:msi )?token from (?:the )?msi endpoint|retrieving msi token/, 8),
     phrase("169.254.169.254", /169\.254\.169\.254/, 6),
     // Nothing listens at the metadata address: the agent's machine has no identity service to ask.
-    phrase(["econnrefused", "etimedout", "ehostunreach", "connection refused", "no route to host"], /(?:econnrefused|etimedout|ehostunreach|connection refused|no route to host)[^\n]{0,40}169\.254\.169\.254/, 8),
+    phrase(["econnrefused", "etimedout", "ehostunreach", "connection refused", "no route to host", "i/o timeout"], /(?:econnrefused|etimedout|ehostunreach|connection refused|no route to host)[^\n]{0,40}169\.254\.169\.254|169\.254\.169\.254[^\n]{0,40}(?:econnrefused|etimedout|ehostunreach|connection refused|no route to host|i\/o timeout)/, 8),
     phrase("imds", /\bimds\b/, 4),
     phrase("managedserviceidentity", /managedserviceidentity/, 4),
   ],
