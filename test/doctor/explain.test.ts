@@ -545,6 +545,10 @@ describe("explain", () => {
     const scm = explain("##[error]Error: Failed to fetch Kudu App Settings. Error: Forbidden (CODE: 403)");
     expect(scm).toMatchObject({ id: "network-or-firewall", confidence: 0.6 });
     expect(scm.undecided?.checks.join(" ")).toMatch(/Access restrictions/);
+    // No secret and no assertion at all: an empty secret, or a task without federation given a federation connection.
+    const none = explain("AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    expect(none).toMatchObject({ id: "secret-invalid", confidence: 0.6 });
+    expect(none.undecided?.checks.join(" ")).toMatch(/support federation/);
     // Kudu's bare 401 is basic authentication turned off, or a token deployment's missing role: said so.
     const kudu = explain("##[error]Error: Failed to deploy web package to App Service. Unauthorized (CODE: 401)");
     expect(kudu).toMatchObject({ id: "lock-or-policy-denied", confidence: 0.6 });

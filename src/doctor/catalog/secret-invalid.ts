@@ -31,6 +31,16 @@ export default define({
   ],
   ambiguities: [
     {
+      // Nothing was sent: not a wrong secret, but none (or a tool that sends neither a secret nor an assertion).
+      when: /aadsts(?:7000218|900144)|must contain the following parameter: 'client_assertion' or 'client_secret'/,
+      unless: /federat|oidc|workload identity|client_assertion.{0,40}(?:expired|invalid)/,
+      reason:
+        "Microsoft Entra ID received neither a secret nor a federated assertion: the secret is empty (a variable that was not set, a connection saved without it), or a task or tool that does not do workload identity federation was given a federation connection and sent nothing in its place.",
+      checks: [
+        "Which scheme does the connection use? For a secret: is it set in the connection (Edit shows it) or in the script's variable? For workload identity federation: which task printed this, and does its version support federation?",
+      ],
+    },
+    {
       when: /argument (?:-p\/--password|--password\/-p): expected one argument/,
       reason:
         "az login reads a secret that begins with '-' as another option (the task passed it as -p <secret>); a script's own az login says the same when its secret variable is empty (AzureCLI@2 sets $servicePrincipalKey only with addSpnToEnvironment: true).",
