@@ -524,6 +524,7 @@ describe("explain", () => {
       ["The service connection page keeps saying my token is expired even though I just logged in; signing out of Azure DevOps and back in fixed it.", "session-expired"],
       ["We pass the service connection name as a runtime parameter and the pipeline fails to find it because templates are expanded before runtime.", "subscription-variable-runtime"],
       ["The service principal for the service connection no longer exists in Entra ID.", "service-principal-missing"],
+      ["Service connection was deleted, but the associated app registration could not be removed: Insufficient privileges to complete the operation.", "delete-cleanup-failed"],
       ["The managed identity service connection can only be used on self-hosted agents running on Azure virtual machines with that identity.", "managed-identity-unsupported"],
       ["No subscriptions were found in the directory. The account belongs to several directories; switch the directory.", "subscription-in-other-tenant"],
     ]);

@@ -18,6 +18,8 @@ export default define({
     // Deleting the connection's application or service principal in Entra ID (whatever refused it: a right, a lock).
     deletingTheApplication(10),
     phrase(["delet", "remov"], /(?:delet\w*|remov\w*) (?:the |an |a |our |my )?(?:automatic |old |arm |azure ?rm )?service connection.{0,160}(?:still there|left (?:behind|over)|orphan\w*|clean\w* ?up|remain\w*|not (?:deleted|removed))/, 10),
+    // The connection went, what it made did not: "… was deleted, but the app registration could not be removed".
+    phrase(["deleted", "removed"], /service connection (?:was |is |has been |got )?(?:deleted|removed)\b.{0,160}(?:could not|couldn't|cannot|can't|failed to|unable to|was not|wasn't) (?:be )?(?:deleted|removed|cleaned)/, 10),
     phrase("orphan", /orphan\w* (?:app|application|service principal|role assignment|enterprise app)/, 8),
     // A clean-up that failed, of what a connection's deletion removes (a task's own clean-up of its files is not it).
     phrase("clean", new RegExp(`${FAILED_CLEANUP}[\\s\\S]{0,160}?${WHAT_DELETION_REMOVES}|${WHAT_DELETION_REMOVES}[\\s\\S]{0,160}?${FAILED_CLEANUP}`), 8),
