@@ -341,14 +341,15 @@ function decidingQuestion(candidates: Diagnosis[], pasted: PastedText): string {
 }
 
 /**
- * No answer is surer than this: on real development messages the answers the evidence makes near-certain are right
- * 94 % of the time (a message's surface can mislead however clear its code), so a stated 0.99 would overstate it.
+ * No answer is surer than this: on real development messages the answers the evidence makes near-certain were right
+ * 94 % of the time when it was set (a message's surface can mislead however clear its code; held out, less), so a
+ * stated 0.99 would overstate it.
  */
 const MOST_CONFIDENT = 0.95;
 
 /**
  * No answer that rests on the learned words alone (no code, phrase, identifier or context points at it) is surer than
- * this: on real development messages 4 in 10 such answers are right, however the words add up.
+ * this: on real development messages 4 in 10 such answers were right when it was set, however the words add up.
  */
 const WORDS_ONLY_CONFIDENT = 0.35;
 
