@@ -550,6 +550,10 @@ describe("explain", () => {
     const none = explain("AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
     expect(none).toMatchObject({ id: "secret-invalid", confidence: 0.6 });
     expect(none.undecided?.checks.join(" ")).toMatch(/support federation/);
+    // ARM's expired token: a federated step that outlived its token, or a script's reused one.
+    const expired = explain("ERROR: (ExpiredAuthenticationToken) The access token expiry UTC time '6/15/2026 8:22:51 AM' is earlier than current UTC time '6/15/2026 9:27:25 AM'.");
+    expect(expired).toMatchObject({ id: "wif-assertion-expired", confidence: 0.6 });
+    expect(expired.undecided?.checks.join(" ")).toMatch(/how long/);
     // Kudu's bare 401 is basic authentication turned off, or a token deployment's missing role: said so.
     const kudu = explain("##[error]Error: Failed to deploy web package to App Service. Unauthorized (CODE: 401)");
     expect(kudu).toMatchObject({ id: "lock-or-policy-denied", confidence: 0.6 });
