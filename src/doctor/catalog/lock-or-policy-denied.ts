@@ -1,4 +1,4 @@
-import { define, phrase, webPackageDeployAnswered } from "./define.js";
+import { define, phrase } from "./define.js";
 
 /**
  * Not the service connection: a resource lock, an Azure Policy assignment or the resource's own setting (shared key
@@ -21,9 +21,8 @@ export default define({
     // App Service with basic (publishing-credential) authentication turned off for its SCM site: tasks that deploy with
     // the publishing credentials get 401 from Kudu (AzureRmWebAppDeployment's BasicAuthNotSupported, Kudu's own words).
     phrase(["basic auth", "basic authentication"], /basic auth(?:entication)? (?:is )?disabled|enabled basic auth restrictions|configured to not use basic authentication|basic authentication is not allowed/, 16),
-    webPackageDeployAnswered("unauthorized \\(code: 401\\)", 12),
-    // The App Service tasks' Kudu client writes any Kudu answer so; ARM's 401s name a token instead.
-    phrase("(code: 401)", /unauthorized \(code: 401\)/, 10),
+    // The App Service tasks' Kudu client writes any Kudu answer so (the deployment summary's too); ARM's 401s name a token.
+    phrase("(code: 401)", /unauthorized \(code: 401\)/, 12),
     // A stopped or disabled app answers every caller so (App Service's 403 pages).
     phrase(["web app is stopped", "site disabled"], /this web app is stopped|\(403\) site disabled|error 403 - site disabled/, 12),
     // A secret, key or storage account turned off by its owner refuses every caller.

@@ -14,7 +14,7 @@ export default define({
   schemes: ["federation"],
   signals: [
     phrase("already exists", /federated ?identity ?credential with (?:the )?name ['"]?[\w.-]+['"]? already exists/, 16),
-    phrase(["already exists", "same issuer and subject"], /federated ?(?:identity ?)?credential.{0,120}(?:already exists|same issuer and subject)|(?:issuer and subject|same issuer and subject) .{0,60}already exists/, 10),
+    phrase("issuer and subject", /issuer and subject (?:combination )?already exists|same issuer and subject/, 14),
     // Graph's code for a duplicate key, said while creating a federated credential (azd, Terraform azuread, scripts).
     phrase(["request_multipleobjectswithsamekeyvalue"], /\/federatedidentitycredentials[\s\S]{0,400}request_multipleobjectswithsamekeyvalue|request_multipleobjectswithsamekeyvalue[\s\S]{0,400}federated ?identity ?credential/, 12),
     phrase(["creating", "to create"], /(?:failed (?:creating|to create)|error creating|creating) (?:the )?federated (?:identity )?credential/, 8),
